@@ -1,0 +1,44 @@
+/** Dependency rules of the design handbook, checked by `npm run lint`. */
+module.exports = {
+  forbidden: [
+    {
+      name: 'pure-domain',
+      comment: 'shared/jobs and shared/query import no SDK, no Node I/O and nothing from adapters',
+      severity: 'error',
+      from: { path: '^shared/(jobs|query)/' },
+      to: { pathNot: '^shared/(jobs|query)/', dependencyTypesNot: ['type-only'] },
+    },
+    {
+      name: 'local-host-is-generic',
+      comment: 'local-host runs any v4 app: it imports nothing from functions/ or shared/',
+      severity: 'error',
+      from: { path: '^local-host/' },
+      to: { path: '^(functions|shared)/' },
+    },
+    {
+      name: 'only-functions-compose',
+      comment: 'shared/composition.ts builds the adapters; only trigger files in functions/ import it',
+      severity: 'error',
+      from: { pathNot: '^(functions/|shared/composition\\.ts$|test/)' },
+      to: { path: '^shared/composition\\.ts$' },
+    },
+    {
+      name: 'shared-does-not-import-triggers',
+      severity: 'error',
+      from: { path: '^shared/' },
+      to: { path: '^functions/' },
+    },
+    {
+      name: 'no-circular',
+      severity: 'error',
+      from: {},
+      to: { circular: true },
+    },
+  ],
+  options: {
+    doNotFollow: { path: 'node_modules' },
+    exclude: { path: '^(dist|node_modules|test/fixtures)' },
+    tsConfig: { fileName: 'tsconfig.json' },
+    tsPreCompilationDeps: true,
+  },
+};
