@@ -1,0 +1,60 @@
+#!/usr/bin/env node
+import { Command, InvalidArgumentError } from 'commander';
+import { startLocalHost } from './start';
+
+function parsePort(value: string): number {
+  const port = Number(value);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) {
+    throw new InvalidArgumentError('must be a whole number from 0 to 65535.');
+  }
+  return port;
+}
+
+const program = new Command()
+  .name('func-local')
+  .description(
+    'Runs an Azure Functions v4 Node.js app offline, on Azurite, without Azure Functions Core Tools.',
+  );
+
+program
+  .command('start')
+  .description('Serve the app in a folder: its package.json "main", host.json and local.settings.json.')
+  .option('--app <dir>', 'the app folder', process.cwd())
+  .option('--port <n>', 'HTTP port (0 picks a free one)', parsePort, parsePort(process.env.PORT ?? '7071'))
+  .option(
+    '--in-memory',
+    'keep the Azurite that the host starts in memory instead of under <app>/.azurite',
+    false,
+  )
+  .action(async (options: { app: string; port: number; inMemory: boolean }) => {
+    try {
+      const host = await startLocalHost({
+        appDir: options.app,
+        port: options.port,
+        inMemory: options.inMemory,
+      });
+      let stopping = false;
+      const shutdown = (signal: string) => {
+        if (stopping) return;
+        stopping = true;
+        console.log(`${signal} received: stopping.`);
+        host.stop().then(
+          () => process.exit(0),
+          (error: unknown) => {
+            console.error(`Stopping failed: ${String(error)}`);
+            process.exit(1);
+          },
+        );
+      };
+      process.on('SIGINT', () => shutdown('SIGINT'));
+      process.on('SIGTERM', () => shutdown('SIGTERM'));
+    } catch (error: unknown) {
+      console.error(`func-local: ${error instanceof Error ? error.message : String(error)}`);
+      process.exit(1);
+    }
+  });
+
+program.parseAsync().catch((error: unknown) => {
+  console.error(String(error));
+  process.exit(1);
+});

@@ -1,0 +1,190 @@
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { AppFolder } from '../app/app-folder';
+import type { CapturedApp, RegisteredFunction } from '../app/capture';
+import type { BindingInfo, InvocationResponse, RpcTypedData } from '../app/core-api';
+import { invokeRegistered } from '../app/invoke';
+import type {
+  ExtensionContext,
+  HostExtension,
+  HostHttpRequest,
+  HostHttpResponse,
+  HostLogger,
+} from './extension';
+
+export interface FunctionHostOptions {
+  folder: AppFolder;
+  app: CapturedApp;
+  extensions: HostExtension[];
+  env: NodeJS.ProcessEnv;
+  storageConnectionString: string;
+  port: number;
+  log: HostLogger;
+}
+
+export class HostStartError extends Error {
+  override name = 'HostStartError';
+}
+
+const isTrigger = (type: string) => /trigger$/i.test(type);
+
+/**
+ * Runs a captured app: validates that every binding is claimed by an extension, starts the extensions and the
+ * HTTP listener, and routes invocations and HTTP requests to them.
+ */
+export class FunctionHost {
+  private server: http.Server | undefined;
+  private context: ExtensionContext | undefined;
+  private started: HostExtension[] = [];
+
+  constructor(private readonly options: FunctionHostOptions) {}
+
+  /** Starts everything; resolves with the base URL once the port listens. */
+  async start(): Promise<string> {
+    const { options } = this;
+    const server = http.createServer((req, res) => void this.serve(req, res));
+    this.server = server;
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(options.port, () => resolve());
+    });
+    const baseUrl = `http://localhost:${(server.address() as AddressInfo).port}`;
+    const context: ExtensionContext = {
+      folder: options.folder,
+      app: options.app,
+      env: options.env,
+      storageConnectionString: options.storageConnectionString,
+      baseUrl,
+      log: options.log,
+      invoke: (fn, trigger) => this.invoke(fn, trigger),
+    };
+    this.context = context;
+    try {
+      this.validateBindings(context);
+      for (const extension of options.extensions) {
+        await extension.start(context);
+        this.started.push(extension);
+      }
+    } catch (error: unknown) {
+      await this.stop();
+      throw error;
+    }
+    return baseUrl;
+  }
+
+  async stop(): Promise<void> {
+    for (const extension of this.started.reverse()) {
+      try {
+        await extension.stop();
+      } catch (error: unknown) {
+        this.options.log('host', 'error', `Stopping ${extension.name} failed: ${String(error)}`);
+      }
+    }
+    this.started = [];
+    const server = this.server;
+    this.server = undefined;
+    if (server) {
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    }
+  }
+
+  private owner(type: string, role: 'trigger' | 'input' | 'output'): HostExtension | undefined {
+    const lower = type.toLowerCase();
+    return this.options.extensions.find((extension) => {
+      const types =
+        role === 'trigger'
+          ? extension.triggerTypes
+          : role === 'input'
+            ? extension.inputBindingTypes
+            : extension.outputBindingTypes;
+      return types.some((t) => t.toLowerCase() === lower);
+    });
+  }
+
+  private roleOf(binding: BindingInfo): 'trigger' | 'input' | 'output' {
+    if (isTrigger(binding.type)) return 'trigger';
+    return binding.direction === 'out' ? 'output' : 'input';
+  }
+
+  private validateBindings(context: ExtensionContext): void {
+    for (const fn of this.options.app.functions) {
+      for (const [name, binding] of Object.entries(fn.metadata.bindings)) {
+        const role = this.roleOf(binding);
+        const extension = this.owner(binding.type, role);
+        if (!extension) {
+          throw new HostStartError(
+            `Function "${fn.metadata.name}": the ${role} binding "${name}" of type "${binding.type}" ` +
+              'is not supported by the local host.',
+          );
+        }
+        extension.validate?.(fn, name, binding, context);
+      }
+    }
+  }
+
+  private async invoke(
+    fn: RegisteredFunction,
+    trigger: { data: RpcTypedData | null; metadata?: Record<string, RpcTypedData> },
+  ): Promise<InvocationResponse> {
+    const { programmingModel } = this.options.app;
+    if (!programmingModel) throw new Error('No programming model was registered.');
+    const inputData: { name: string; data: RpcTypedData | null }[] = [];
+    for (const [name, binding] of Object.entries(fn.metadata.bindings)) {
+      const role = this.roleOf(binding);
+      if (role === 'trigger') inputData.unshift({ name, data: trigger.data });
+      else if (role === 'input') {
+        const data = (await this.owner(binding.type, 'input')?.inputData?.(fn, binding)) ?? null;
+        inputData.push({ name, data });
+      }
+    }
+    const response = await invokeRegistered(
+      programmingModel,
+      fn,
+      { inputData, triggerMetadata: trigger.metadata ?? {} },
+      (source, level, message) => this.options.log(source, level, message),
+    );
+    for (const output of response.outputData ?? []) {
+      const binding = fn.metadata.bindings[output.name];
+      if (binding) await this.owner(binding.type, 'output')?.writeOutput?.(fn, binding, output.data);
+    }
+    return response;
+  }
+
+  private async serve(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
+    let response: HostHttpResponse;
+    try {
+      const request = await readRequest(req);
+      response = (await this.route(request)) ?? { status: 404, body: '' };
+    } catch (error: unknown) {
+      this.options.log('host', 'error', `HTTP ${req.method ?? ''} ${req.url ?? ''} failed: ${String(error)}`);
+      response = { status: 500, body: '' };
+    }
+    res.writeHead(response.status, response.headers);
+    res.end(response.body);
+  }
+
+  private async route(request: HostHttpRequest): Promise<HostHttpResponse | undefined> {
+    for (const extension of this.started) {
+      const response = await extension.handleHttp?.(request);
+      if (response) return response;
+    }
+    return undefined;
+  }
+}
+
+async function readRequest(req: http.IncomingMessage): Promise<HostHttpRequest> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of req) chunks.push(chunk as Buffer);
+  const headers: Record<string, string> = {};
+  for (const [key, value] of Object.entries(req.headers)) {
+    if (value !== undefined) headers[key] = Array.isArray(value) ? value.join(', ') : value;
+  }
+  const host = headers.host ?? 'localhost';
+  return {
+    method: req.method ?? 'GET',
+    url: new URL(req.url ?? '/', `http://${host}`),
+    headers,
+    body: Buffer.concat(chunks),
+  };
+}
