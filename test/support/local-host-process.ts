@@ -1,0 +1,113 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import path from 'node:path';
+import readline from 'node:readline';
+
+const CLI = path.resolve(__dirname, '../../dist/local-host/cli.js');
+const READY = /Host ready: listening on (http:\/\/\S+)/;
+
+export interface HostProcess {
+  baseUrl: string;
+  child: ChildProcess;
+  /** Every line the host printed so far (stdout and stderr). */
+  output: string[];
+  /** Resolves with the first printed line matching the pattern (already printed lines included). */
+  waitForOutput(pattern: RegExp, timeoutMs?: number): Promise<string>;
+  /** SIGTERM and wait for exit. */
+  stop(): Promise<number | null>;
+  /** SIGKILL and wait for exit (crash simulation). */
+  kill(): Promise<void>;
+}
+
+export interface HostProcessOptions {
+  appDir: string;
+  /** Storage for the app; without it the host starts its own in-memory Azurite. */
+  storageConnectionString?: string;
+  env?: Record<string, string>;
+  timeoutMs?: number;
+}
+
+/** Starts `func-local start` from dist/ as a child process on a free port and waits for its ready line. */
+export async function startHostProcess(options: HostProcessOptions): Promise<HostProcess> {
+  const env: NodeJS.ProcessEnv = { ...process.env, ...options.env };
+  if (options.storageConnectionString) env.AzureWebJobsStorage = options.storageConnectionString;
+  const child = spawn(
+    process.execPath,
+    [CLI, 'start', '--app', options.appDir, '--port', '0', '--in-memory'],
+    {
+      env,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
+  const output: string[] = [];
+  const waiters = new Set<{ pattern: RegExp; resolve: (line: string) => void }>();
+  const onLine = (line: string) => {
+    output.push(line);
+    for (const waiter of waiters) {
+      if (waiter.pattern.test(line)) {
+        waiters.delete(waiter);
+        waiter.resolve(line);
+      }
+    }
+  };
+  readline.createInterface({ input: child.stdout }).on('line', onLine);
+  readline.createInterface({ input: child.stderr }).on('line', onLine);
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+
+  const waitForOutput = (pattern: RegExp, timeoutMs = 30_000) => {
+    const seen = output.find((line) => pattern.test(line));
+    if (seen !== undefined) return Promise.resolve(seen);
+    return new Promise<string>((resolve, reject) => {
+      const waiter = { pattern, resolve: (line: string) => (clearTimeout(timer), resolve(line)) };
+      const timer = setTimeout(() => {
+        waiters.delete(waiter);
+        reject(
+          new Error(
+            `Host did not print ${String(pattern)} within ${timeoutMs} ms. Output:\n${output.join('\n')}`,
+          ),
+        );
+      }, timeoutMs);
+      waiters.add(waiter);
+    });
+  };
+
+  const ready = await Promise.race([
+    waitForOutput(READY, options.timeoutMs ?? 60_000),
+    exited.then((code) => {
+      throw new Error(
+        `Host exited with code ${String(code)} before it was ready. Output:\n${output.join('\n')}`,
+      );
+    }),
+  ]);
+  const baseUrl = READY.exec(ready)?.[1] ?? '';
+  return {
+    baseUrl,
+    child,
+    output,
+    waitForOutput,
+    stop: async () => {
+      if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
+      return exited;
+    },
+    kill: async () => {
+      if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+      await exited;
+    },
+  };
+}
+
+/** Runs `func-local start` expecting it to fail at start; resolves with its exit code and output. */
+export async function runHostExpectingFailure(
+  options: HostProcessOptions,
+): Promise<{ code: number | null; output: string }> {
+  try {
+    const host = await startHostProcess(options);
+    await host.stop();
+    throw new Error('The host started although it was expected to fail.');
+  } catch (error: unknown) {
+    if (error instanceof Error && error.message.startsWith('Host exited with code')) {
+      const code = /code (\S+) before/.exec(error.message)?.[1];
+      return { code: code === 'null' ? null : Number(code), output: error.message };
+    }
+    throw error;
+  }
+}
