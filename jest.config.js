@@ -1,5 +1,5 @@
 /** @type {import('jest').Config} */
-const tsJest = ['ts-jest', { isolatedModules: true }];
+const tsJest = ['ts-jest', {}];
 const project = (name, extra = {}) => ({
   displayName: name,
   testEnvironment: 'node',

@@ -39,7 +39,12 @@ export async function startHostProcess(options: HostProcessOptions): Promise<Hos
     },
   );
   const output: string[] = [];
-  const waiters = new Set<{ pattern: RegExp; resolve: (line: string) => void }>();
+  interface Waiter {
+    pattern: RegExp;
+    resolve: (line: string) => void;
+    cancel: (exitCode: number | null) => void;
+  }
+  const waiters = new Set<Waiter>();
   const onLine = (line: string) => {
     output.push(line);
     for (const waiter of waiters) {
@@ -51,13 +56,24 @@ export async function startHostProcess(options: HostProcessOptions): Promise<Hos
   };
   readline.createInterface({ input: child.stdout }).on('line', onLine);
   readline.createInterface({ input: child.stderr }).on('line', onLine);
-  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  // On exit, pending waiters are cancelled so that no timer keeps the test process alive.
+  const exited = new Promise<number | null>((resolve) =>
+    child.once('exit', (code) => {
+      for (const waiter of waiters) waiter.cancel(code);
+      waiters.clear();
+      resolve(code);
+    }),
+  );
 
   const waitForOutput = (pattern: RegExp, timeoutMs = 30_000) => {
     const seen = output.find((line) => pattern.test(line));
     if (seen !== undefined) return Promise.resolve(seen);
+    if (child.exitCode !== null || child.signalCode !== null) {
+      return Promise.reject(
+        new Error(`Host exited with code ${String(child.exitCode)} before it printed ${String(pattern)}.`),
+      );
+    }
     return new Promise<string>((resolve, reject) => {
-      const waiter = { pattern, resolve: (line: string) => (clearTimeout(timer), resolve(line)) };
       const timer = setTimeout(() => {
         waiters.delete(waiter);
         reject(
@@ -66,18 +82,27 @@ export async function startHostProcess(options: HostProcessOptions): Promise<Hos
           ),
         );
       }, timeoutMs);
+      const waiter: Waiter = {
+        pattern,
+        resolve: (line) => {
+          clearTimeout(timer);
+          resolve(line);
+        },
+        cancel: (exitCode) => {
+          clearTimeout(timer);
+          reject(
+            new Error(
+              `Host exited with code ${String(exitCode)} before it printed ${String(pattern)}. ` +
+                `Output:\n${output.join('\n')}`,
+            ),
+          );
+        },
+      };
       waiters.add(waiter);
     });
   };
 
-  const ready = await Promise.race([
-    waitForOutput(READY, options.timeoutMs ?? 60_000),
-    exited.then((code) => {
-      throw new Error(
-        `Host exited with code ${String(code)} before it was ready. Output:\n${output.join('\n')}`,
-      );
-    }),
-  ]);
+  const ready = await waitForOutput(READY, options.timeoutMs ?? 60_000);
   const baseUrl = READY.exec(ready)?.[1] ?? '';
   return {
     baseUrl,
@@ -106,7 +131,8 @@ export async function runHostExpectingFailure(
   } catch (error: unknown) {
     if (error instanceof Error && error.message.startsWith('Host exited with code')) {
       const code = /code (\S+) before/.exec(error.message)?.[1];
-      return { code: code === 'null' ? null : Number(code), output: error.message };
+      const printed = error.message.split('Output:\n')[1] ?? '';
+      return { code: code === 'null' ? null : Number(code), output: printed };
     }
     throw error;
   }
