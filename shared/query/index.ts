@@ -29,6 +29,13 @@ export type {
 } from './query-ast';
 export { QuerySyntaxError, type QueryPosition } from './query-syntax-error';
 export { parseCondition, parseQuery, MAX_NESTING_DEPTH, type ConditionOptions } from './query-parser';
+export {
+  evaluate,
+  evaluateExpression,
+  executeQuery,
+  isAggregateQuery,
+  projectDocument,
+} from './query-evaluator';
 export { formatExpression, formatPath } from './query-formatter';
 export { readPath, type JsonValue, type QueryValue } from './query-values';
 export { tokenize, type Token } from './query-lexer';
