@@ -36,6 +36,13 @@ export {
   isAggregateQuery,
   projectDocument,
 } from './query-evaluator';
+export {
+  planQuery,
+  topLevelEqualities,
+  type PlanOptions,
+  type QueryPlan,
+  type TopLevelEquality,
+} from './query-planner';
 export { formatExpression, formatPath } from './query-formatter';
 export { readPath, type JsonValue, type QueryValue } from './query-values';
 export { tokenize, type Token } from './query-lexer';
