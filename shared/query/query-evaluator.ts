@@ -101,8 +101,24 @@ function compare(operator: ComparisonOperator, left: QueryValue, right: QueryVal
 function membership(value: QueryValue, values: readonly Primitive[], negated: boolean): QueryValue {
   const kind = kindOf(value);
   if (kind === 'undefined' || kind === 'array' || kind === 'object') return undefined;
-  const found = values.includes(value as Primitive);
+  const found =
+    values.length > SMALL_LIST
+      ? lookupSet(values).has(value as Primitive)
+      : values.includes(value as Primitive);
   return negated ? !found : found;
+}
+
+/** Above this many constants an IN list is searched through a Set, built once per list (id lists can be huge). */
+const SMALL_LIST = 16;
+const lookupSets = new WeakMap<readonly Primitive[], ReadonlySet<Primitive>>();
+
+function lookupSet(values: readonly Primitive[]): ReadonlySet<Primitive> {
+  let set = lookupSets.get(values);
+  if (set === undefined) {
+    set = new Set(values);
+    lookupSets.set(values, set);
+  }
+  return set;
 }
 
 function arithmetic(operator: string, left: QueryValue, right: QueryValue): QueryValue {

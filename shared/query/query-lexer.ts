@@ -37,9 +37,9 @@ const SEGMENT = /[\p{L}\p{N}_$]+/uy;
 const IDENTIFIER_CHARACTER = /[\p{L}\p{N}_$]/u;
 const HEX_NUMBER = /0[xX][0-9a-fA-F]+/y;
 const DECIMAL_NUMBER = /\d+(?:\.\d+)?(?:[eE][+-]?\d+)?/y;
-const WHITESPACE = /\s+/y;
-const TWO_CHARACTER_PUNCTUATORS: readonly Punctuator[] = ['!=', '<>', '<=', '>='];
-const ONE_CHARACTER_PUNCTUATORS = '()[],.*=<>+-/%';
+const WHITESPACE = /\s/;
+const TWO_CHARACTER_PUNCTUATORS: ReadonlySet<string> = new Set(['!=', '<>', '<=', '>=']);
+const ONE_CHARACTER_PUNCTUATORS: ReadonlySet<string> = new Set('()[],.*=<>+-/%');
 const SIMPLE_ESCAPES: Readonly<Record<string, string>> = {
   "'": "'",
   '"': '"',
@@ -65,13 +65,13 @@ export function tokenize(text: string): Token[] {
   };
 
   while (offset < text.length) {
-    const whitespace = matchAt(WHITESPACE);
-    if (whitespace !== undefined) {
-      offset += whitespace.length;
+    const start = offset;
+    const code = text.charCodeAt(offset);
+    const character = text.charAt(offset);
+    if (isAsciiSpace(code) || (code > 127 && WHITESPACE.test(character))) {
+      offset += 1;
       continue;
     }
-    const start = offset;
-    const character = text.charAt(offset);
     const previous = tokens[tokens.length - 1];
     const afterDot = previous?.kind === 'punctuator' && previous.text === '.';
 
@@ -90,13 +90,15 @@ export function tokenize(text: string): Token[] {
       tokens.push({ kind: 'string', value, start, end });
       continue;
     }
-    const word = matchAt(afterDot ? SEGMENT : IDENTIFIER);
-    if (word !== undefined) {
-      offset += word.length;
-      tokens.push({ kind: 'identifier', name: word, start, end: offset });
-      continue;
+    if (isAsciiNameStart(code) || (afterDot && isAsciiDigit(code)) || code > 127) {
+      const word = readWord(text, offset) ?? matchAt(afterDot ? SEGMENT : IDENTIFIER);
+      if (word !== undefined) {
+        offset += word.length;
+        tokens.push({ kind: 'identifier', name: word, start, end: offset });
+        continue;
+      }
     }
-    const number = matchAt(HEX_NUMBER) ?? matchAt(DECIMAL_NUMBER);
+    const number = isAsciiDigit(code) ? (matchAt(HEX_NUMBER) ?? matchAt(DECIMAL_NUMBER)) : undefined;
     if (number !== undefined) {
       offset += number.length;
       if (number === '0' && /[xX]/.test(text.charAt(offset)))
@@ -108,16 +110,10 @@ export function tokenize(text: string): Token[] {
       tokens.push({ kind: 'number', value: Number(number), start, end: offset });
       continue;
     }
-    const pair = text.slice(offset, offset + 2);
-    const punctuator = TWO_CHARACTER_PUNCTUATORS.find((candidate) => candidate === pair);
+    const punctuator = readPunctuator(character, text.charAt(offset + 1));
     if (punctuator !== undefined) {
-      offset += 2;
+      offset += punctuator.length;
       tokens.push({ kind: 'punctuator', text: punctuator, start, end: offset });
-      continue;
-    }
-    if (ONE_CHARACTER_PUNCTUATORS.includes(character)) {
-      offset += 1;
-      tokens.push({ kind: 'punctuator', text: character as Punctuator, start, end: offset });
       continue;
     }
     fail(start, `unexpected character '${character}'`);
@@ -126,22 +122,46 @@ export function tokenize(text: string): Token[] {
   return tokens;
 }
 
+function readPunctuator(character: string, following: string): Punctuator | undefined {
+  const pair = character + following;
+  if (TWO_CHARACTER_PUNCTUATORS.has(pair)) return pair as Punctuator;
+  return ONE_CHARACTER_PUNCTUATORS.has(character) ? (character as Punctuator) : undefined;
+}
+
+const isAsciiSpace = (code: number): boolean => code === 32 || (code >= 9 && code <= 13);
+const isAsciiDigit = (code: number): boolean => code >= 48 && code <= 57;
+const isAsciiNameStart = (code: number): boolean =>
+  (code >= 65 && code <= 90) || (code >= 97 && code <= 122) || code === 95 || code === 36;
+
+/** An all-ASCII name at `start` (the common case, read without regular expressions); undefined past ASCII. */
+function readWord(text: string, start: number): string | undefined {
+  let end = start;
+  while (end < text.length) {
+    const code = text.charCodeAt(end);
+    if (code > 127) return undefined;
+    if (!isAsciiNameStart(code) && !isAsciiDigit(code)) break;
+    end += 1;
+  }
+  return end > start ? text.slice(start, end) : undefined;
+}
+
 function readString(
   text: string,
   start: number,
   fail: (at: number, detail: string) => never,
 ): { value: string; end: number } {
-  const quote = text.charAt(start);
+  const quote = text.charCodeAt(start);
   let value = '';
-  let offset = start + 1;
+  let chunkStart = start + 1;
+  let offset = chunkStart;
   while (offset < text.length) {
-    const character = text.charAt(offset);
-    if (character === quote) return { value, end: offset + 1 };
-    if (character !== '\\') {
-      value += character;
+    const code = text.charCodeAt(offset);
+    if (code === quote) return { value: value + text.slice(chunkStart, offset), end: offset + 1 };
+    if (code !== BACKSLASH) {
       offset += 1;
       continue;
     }
+    value += text.slice(chunkStart, offset);
     const escape = text.charAt(offset + 1);
     const simple = SIMPLE_ESCAPES[escape];
     if (simple !== undefined) {
@@ -157,6 +177,9 @@ function readString(
       if (escape === '') fail(start, 'unterminated string literal');
       fail(offset, `invalid escape sequence '\\${escape}'`);
     }
+    chunkStart = offset;
   }
   return fail(start, 'unterminated string literal');
 }
+
+const BACKSLASH = 92;

@@ -324,3 +324,28 @@ describe('evaluate: property names', () => {
     expect(evaluate(parseCondition('*'), {})).toBe(true);
   });
 });
+
+describe('evaluate: long IN lists', () => {
+  const filler = Array.from({ length: 40 }, (_, index) => `'id-${index}'`).join(', ');
+  it.each([
+    [`tags.location.floor IN [${filler}, '3']`, false],
+    [`tags.location.floor IN [${filler}, 3]`, true],
+    [`tags.location.floor NIN [${filler}, '3']`, true],
+    [`tags.nothing IN [${filler}, null]`, true],
+    [`deviceId IN [${filler}, 'building-7-floor-3-sensor-12']`, true],
+    [`tags.missing NIN [${filler}]`, false],
+    [`properties.reported.online IN [${filler}, 'true']`, false],
+  ])('%#: a list of 41 constants matches by type and value', (condition, expected) => {
+    expect(matches(condition)).toBe(expected);
+  });
+
+  it('answers the same for the same list on many documents', () => {
+    const condition = parseCondition(`deviceId IN [${filler}, 'gateway-1']`);
+    expect([sensorTwin, bareTwin, sensorTwin, bareTwin].map((twin) => evaluate(condition, twin))).toEqual([
+      false,
+      true,
+      false,
+      true,
+    ]);
+  });
+});
