@@ -292,6 +292,8 @@ describe('evaluate: property names', () => {
     ['IS_DEFINED(tags.__proto__)', false],
     ['IS_DEFINED(tags.toString)', false],
     ['IS_DEFINED(tags.list.length)', false],
+    ['IS_DEFINED(tags.list.0)', false],
+    ['tags.[[list]] = tags.list', false],
   ])('%s → %s', (condition, expected) => {
     expect(matches(condition)).toBe(expected);
   });
