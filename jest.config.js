@@ -1,12 +1,10 @@
 /** @type {import('jest').Config} */
-const tsJest = ['ts-jest', {}];
-const project = (name, extra = {}) => ({
+const project = (name) => ({
   displayName: name,
   testEnvironment: 'node',
-  roots: [`<rootDir>/test/${name}`],
-  testMatch: ['**/*.test.ts'],
-  transform: { '^.+\\.ts$': tsJest },
-  ...extra,
+  roots: ['<rootDir>/test'],
+  testMatch: [`<rootDir>/test/${name}/**/*.test.ts`],
+  transform: { '^.+\\.ts$': ['ts-jest', {}] },
 });
 
 module.exports = {
