@@ -2,6 +2,16 @@
 import { Command, InvalidArgumentError } from 'commander';
 import { startLocalHost } from './start';
 
+/** Beyond the extensions' own waits for running invocations (5 s), the host gives up on a clean stop. */
+const FORCED_EXIT_MS = 15_000;
+
+// A promise the app forgot to await must not take the whole host down, as one bad invocation would not in Azure.
+process.on('unhandledRejection', (reason: unknown) => {
+  console.error(
+    `Unhandled promise rejection in the app: ${reason instanceof Error ? (reason.stack ?? reason.message) : String(reason)}`,
+  );
+});
+
 function parsePort(value: string): number {
   const port = Number(value);
   if (!Number.isInteger(port) || port < 0 || port > 65535) {
@@ -35,9 +45,16 @@ program
       });
       let stopping = false;
       const shutdown = (signal: string) => {
-        if (stopping) return;
+        if (stopping) {
+          console.error(`${signal} received again: exiting without waiting.`);
+          process.exit(1);
+        }
         stopping = true;
         console.log(`${signal} received: stopping.`);
+        setTimeout(() => {
+          console.error(`Stopping took longer than ${FORCED_EXIT_MS / 1000} s: exiting.`);
+          process.exit(1);
+        }, FORCED_EXIT_MS).unref();
         host.stop().then(
           () => process.exit(0),
           (error: unknown) => {
