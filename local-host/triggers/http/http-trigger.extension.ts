@@ -95,7 +95,7 @@ export class HttpTriggerExtension implements HostExtension {
 
   async handleHttp(request: HostHttpRequest): Promise<HostHttpResponse | undefined> {
     const context = this.context;
-    if (!context) return undefined;
+    if (!context) return { status: 503, body: '' };
     const found = this.routes.match(request.method, request.url.pathname);
     if (found.kind === 'not-found') return undefined;
     if (found.kind === 'method-not-allowed') {
