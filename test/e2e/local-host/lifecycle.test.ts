@@ -14,6 +14,16 @@ describe('func-local: start failures', () => {
     expect(output).not.toMatch(/^Host ready/m);
   }, 60_000);
 
+  it('refuses an app that enables HTTP streaming instead of hanging its requests', async () => {
+    const { code, output } = await runHostExpectingFailure({
+      appDir: path.resolve(__dirname, '../../fixtures/http-stream-app'),
+    });
+    expect(code).toBe(1);
+    expect(output).toMatch(
+      /func-local: The app enables HTTP streaming .* which the local host does not support\./,
+    );
+  }, 60_000);
+
   it('refuses a missing app folder with a clear message', async () => {
     const { code, output } = await runHostExpectingFailure({
       appDir: path.resolve(__dirname, '../../fixtures/no-such-app'),
