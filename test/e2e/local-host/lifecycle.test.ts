@@ -56,7 +56,7 @@ describe('func-local: development storage and shutdown', () => {
 
   afterAll(() => fs.rmSync(dataDir, { recursive: true, force: true }));
 
-  it('starts a persistent Azurite under the app folder, serves, and stops both on SIGTERM', async () => {
+  it('starts a persistent Azurite under the app folder, serves with an empty route prefix, and stops both on SIGTERM', async () => {
     fs.rmSync(dataDir, { recursive: true, force: true });
     const env = { ...process.env };
     delete env.AzureWebJobsStorage;
@@ -66,8 +66,10 @@ describe('func-local: development storage and shutdown', () => {
       expect(fs.existsSync(dataDir)).toBe(true);
       const azurite = childrenOf(host.child.pid ?? 0);
       expect(azurite).toHaveLength(1);
-      const hello = await fetch(`${host.baseUrl}/api/hello/ann`);
+      expect(host.output).toContain(`  hello: [GET,POST] ${host.baseUrl}/hello/{name?}`);
+      const hello = await fetch(`${host.baseUrl}/hello/ann`);
       expect(await hello.json()).toEqual({ greeting: 'hello ann', method: 'GET' });
+      expect((await fetch(`${host.baseUrl}/api/hello/ann`)).status).toBe(404);
       expect(await host.stop()).toBe(0);
       expect(host.output).toContain('SIGTERM received: stopping.');
       for (const pid of azurite) expect(isAlive(pid)).toBe(false);
