@@ -3,6 +3,7 @@ import type { AddressInfo } from 'node:net';
 import type { AppFolder } from '../app/app-folder';
 import type { CapturedApp, RegisteredFunction } from '../app/capture';
 import type { BindingInfo, InvocationResponse, RpcTypedData } from '../app/core-api';
+import { AppHooks } from '../app/app-hooks';
 import { invokeRegistered } from '../app/invoke';
 import type {
   ExtensionContext,
@@ -36,8 +37,12 @@ export class FunctionHost {
   private server: http.Server | undefined;
   private context: ExtensionContext | undefined;
   private started: HostExtension[] = [];
+  private readonly hooks: AppHooks;
+  private appStarted = false;
 
-  constructor(private readonly options: FunctionHostOptions) {}
+  constructor(private readonly options: FunctionHostOptions) {
+    this.hooks = new AppHooks(options.app.hooks);
+  }
 
   /** Starts everything; resolves with the base URL once the port listens. */
   async start(): Promise<string> {
@@ -61,6 +66,8 @@ export class FunctionHost {
     this.context = context;
     try {
       this.validateBindings(context);
+      await this.hooks.run('appStart', { functionAppDirectory: options.folder.root });
+      this.appStarted = true;
       for (const extension of options.extensions) {
         await extension.start(context);
         this.started.push(extension);
@@ -81,6 +88,14 @@ export class FunctionHost {
       }
     }
     this.started = [];
+    if (this.appStarted) {
+      this.appStarted = false;
+      try {
+        await this.hooks.run('appTerminate', {});
+      } catch (error: unknown) {
+        this.options.log('host', 'error', `An appTerminate hook failed: ${String(error)}`);
+      }
+    }
     const server = this.server;
     this.server = undefined;
     if (server) {
@@ -143,6 +158,7 @@ export class FunctionHost {
       fn,
       { inputData, triggerMetadata: trigger.metadata ?? {} },
       (source, level, message) => this.options.log(source, level, message),
+      this.hooks,
     );
     for (const output of response.outputData ?? []) {
       const binding = fn.metadata.bindings[output.name];
