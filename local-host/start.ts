@@ -46,6 +46,7 @@ export async function startLocalHost(options: LocalHostOptions): Promise<Running
   applySettings(folder.localSettings);
 
   let azurite: RunningAzurite | undefined;
+  let stopping = false;
   const configured = process.env.AzureWebJobsStorage;
   if (!configured || DEVELOPMENT_STORAGE.test(configured)) {
     azurite = await startAzurite({
@@ -53,6 +54,15 @@ export async function startLocalHost(options: LocalHostOptions): Promise<Running
       location: path.join(folder.root, '.azurite'),
     });
     process.env.AzureWebJobsStorage = azurite.connectionString;
+    azurite.process.once('exit', (code, signal) => {
+      if (!stopping) {
+        log(
+          'host',
+          'error',
+          `Azurite exited unexpectedly (${signal ?? `code ${String(code)}`}): storage is gone.`,
+        );
+      }
+    });
     print(
       `Azurite started (${options.inMemory ? 'in memory' : `data in ${path.join(folder.root, '.azurite')}`}).`,
     );
@@ -82,11 +92,13 @@ export async function startLocalHost(options: LocalHostOptions): Promise<Running
       storageConnectionString,
       functionNames: app.functions.map((fn) => fn.metadata.name),
       stop: async () => {
+        stopping = true;
         await running.stop();
         await azurite?.stop();
       },
     };
   } catch (error: unknown) {
+    stopping = true;
     await azurite?.stop();
     throw error;
   }

@@ -50,7 +50,13 @@ export class FunctionHost {
     const server = http.createServer((req, res) => void this.serve(req, res));
     this.server = server;
     await new Promise<void>((resolve, reject) => {
-      server.once('error', reject);
+      server.once('error', (error: NodeJS.ErrnoException) =>
+        reject(
+          error.code === 'EADDRINUSE'
+            ? new HostStartError(`Port ${options.port} is already in use: stop what uses it, or pass --port.`)
+            : error,
+        ),
+      );
       server.listen(options.port, () => resolve());
     });
     const baseUrl = `http://localhost:${(server.address() as AddressInfo).port}`;
