@@ -5,6 +5,7 @@ import type { CapturedApp, RegisteredFunction } from '../app/capture';
 import type { BindingInfo, InvocationResponse, RpcTypedData } from '../app/core-api';
 import { AppHooks } from '../app/app-hooks';
 import { invokeRegistered } from '../app/invoke';
+import { DRAIN_TIMEOUT_MS, InFlight } from './in-flight';
 import type {
   ExtensionContext,
   HostExtension,
@@ -38,6 +39,8 @@ export class FunctionHost {
   private context: ExtensionContext | undefined;
   private started: HostExtension[] = [];
   private readonly hooks: AppHooks;
+  /** Requests being answered, so that stopping lets their responses finish before closing connections. */
+  private readonly responses = new InFlight();
   private appStarted = false;
 
   constructor(private readonly options: FunctionHostOptions) {
@@ -47,7 +50,7 @@ export class FunctionHost {
   /** Starts everything; resolves with the base URL once the port listens. */
   async start(): Promise<string> {
     const { options } = this;
-    const server = http.createServer((req, res) => void this.serve(req, res));
+    const server = http.createServer((req, res) => void this.responses.track(this.serve(req, res)));
     this.server = server;
     await new Promise<void>((resolve, reject) => {
       server.once('error', (error: NodeJS.ErrnoException) =>
@@ -105,6 +108,7 @@ export class FunctionHost {
     const server = this.server;
     this.server = undefined;
     if (server) {
+      await this.responses.drain(DRAIN_TIMEOUT_MS);
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
     }

@@ -56,7 +56,7 @@ describe('func-local: development storage and shutdown', () => {
 
   afterAll(() => fs.rmSync(dataDir, { recursive: true, force: true }));
 
-  it('starts a persistent Azurite under the app folder, serves with an empty route prefix, and stops both on SIGTERM', async () => {
+  it('starts a persistent Azurite under the app folder, serves with an empty route prefix, and on SIGTERM finishes a running request, then stops both', async () => {
     fs.rmSync(dataDir, { recursive: true, force: true });
     const env = { ...process.env };
     delete env.AzureWebJobsStorage;
@@ -70,7 +70,13 @@ describe('func-local: development storage and shutdown', () => {
       const hello = await fetch(`${host.baseUrl}/hello/ann`);
       expect(await hello.json()).toEqual({ greeting: 'hello ann', method: 'GET' });
       expect((await fetch(`${host.baseUrl}/api/hello/ann`)).status).toBe(404);
-      expect(await host.stop()).toBe(0);
+      const slow = fetch(`${host.baseUrl}/slow`);
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      const exit = host.stop();
+      const answered = await slow;
+      expect(answered.status).toBe(200);
+      expect(await answered.text()).toBe('finished');
+      expect(await exit).toBe(0);
       expect(host.output).toContain('SIGTERM received: stopping.');
       for (const pid of azurite) expect(isAlive(pid)).toBe(false);
     } finally {
