@@ -24,6 +24,8 @@ export interface HostProcessOptions {
   storageConnectionString?: string;
   env?: Record<string, string>;
   timeoutMs?: number;
+  /** Pass `--in-memory` (the default); false lets the host persist Azurite's data under the app folder. */
+  inMemory?: boolean;
 }
 
 /** Starts `func-local start` from dist/ as a child process on a free port and waits for its ready line. */
@@ -32,19 +34,26 @@ export async function startHostProcess(options: HostProcessOptions): Promise<Hos
   if (options.storageConnectionString) env.AzureWebJobsStorage = options.storageConnectionString;
   const child = spawn(
     process.execPath,
-    [CLI, 'start', '--app', options.appDir, '--port', '0', '--in-memory'],
+    [
+      CLI,
+      'start',
+      '--app',
+      options.appDir,
+      '--port',
+      '0',
+      ...(options.inMemory === false ? [] : ['--in-memory']),
+    ],
     {
       env,
       stdio: ['ignore', 'pipe', 'pipe'],
     },
   );
   const output: string[] = [];
-  interface Waiter {
+  const waiters = new Set<{
     pattern: RegExp;
     resolve: (line: string) => void;
-    cancel: (exitCode: number | null) => void;
-  }
-  const waiters = new Set<Waiter>();
+    reject: (error: Error) => void;
+  }>();
   const onLine = (line: string) => {
     output.push(line);
     for (const waiter of waiters) {
@@ -56,11 +65,18 @@ export async function startHostProcess(options: HostProcessOptions): Promise<Hos
   };
   readline.createInterface({ input: child.stdout }).on('line', onLine);
   readline.createInterface({ input: child.stderr }).on('line', onLine);
-  // On exit, pending waiters are cancelled so that no timer keeps the test process alive.
   const exited = new Promise<number | null>((resolve) =>
-    child.once('exit', (code) => {
-      for (const waiter of waiters) waiter.cancel(code);
-      waiters.clear();
+    // 'close' rather than 'exit': by then every line the host printed has been read.
+    child.once('close', (code) => {
+      for (const waiter of waiters) {
+        waiters.delete(waiter);
+        waiter.reject(
+          new Error(
+            `Host exited with code ${String(code)} before printing ${String(waiter.pattern)}. ` +
+              `Output:\n${output.join('\n')}`,
+          ),
+        );
+      }
       resolve(code);
     }),
   );
@@ -69,11 +85,14 @@ export async function startHostProcess(options: HostProcessOptions): Promise<Hos
     const seen = output.find((line) => pattern.test(line));
     if (seen !== undefined) return Promise.resolve(seen);
     if (child.exitCode !== null || child.signalCode !== null) {
-      return Promise.reject(
-        new Error(`Host exited with code ${String(child.exitCode)} before it printed ${String(pattern)}.`),
-      );
+      return Promise.reject(new Error(`Host has exited; it never printed ${String(pattern)}.`));
     }
     return new Promise<string>((resolve, reject) => {
+      const waiter = {
+        pattern,
+        resolve: (line: string) => (clearTimeout(timer), resolve(line)),
+        reject: (error: Error) => (clearTimeout(timer), reject(error)),
+      };
       const timer = setTimeout(() => {
         waiters.delete(waiter);
         reject(
@@ -82,27 +101,18 @@ export async function startHostProcess(options: HostProcessOptions): Promise<Hos
           ),
         );
       }, timeoutMs);
-      const waiter: Waiter = {
-        pattern,
-        resolve: (line) => {
-          clearTimeout(timer);
-          resolve(line);
-        },
-        cancel: (exitCode) => {
-          clearTimeout(timer);
-          reject(
-            new Error(
-              `Host exited with code ${String(exitCode)} before it printed ${String(pattern)}. ` +
-                `Output:\n${output.join('\n')}`,
-            ),
-          );
-        },
-      };
       waiters.add(waiter);
     });
   };
 
-  const ready = await waitForOutput(READY, options.timeoutMs ?? 60_000);
+  const ready = await Promise.race([
+    waitForOutput(READY, options.timeoutMs ?? 60_000),
+    exited.then((code) => {
+      throw new Error(
+        `Host exited with code ${String(code)} before it was ready. Output:\n${output.join('\n')}`,
+      );
+    }),
+  ]);
   const baseUrl = READY.exec(ready)?.[1] ?? '';
   return {
     baseUrl,

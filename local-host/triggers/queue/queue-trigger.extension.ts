@@ -2,6 +2,7 @@ import { QueueServiceClient, type DequeuedMessageItem } from '@azure/storage-que
 import { expandSettings } from '../../app/app-folder';
 import type { RegisteredFunction } from '../../app/capture';
 import type { BindingInfo, RpcTypedData } from '../../app/core-api';
+import { findTrigger } from '../../host/bindings';
 import type { ExtensionContext, HostExtension } from '../../host/extension';
 import { QueueListener } from './queue-listener';
 import { readQueueOptions } from './queue-options';
@@ -52,10 +53,6 @@ export function queueConnectionOf(
   return DEVELOPMENT_STORAGE.test(value) ? context.storageConnectionString : value;
 }
 
-function triggerOf(fn: RegisteredFunction): BindingInfo | undefined {
-  return Object.values(fn.metadata.bindings).find((b) => b.type.toLowerCase() === 'queuetrigger');
-}
-
 /** The trigger metadata the Functions host sends with a queue message (camel-cased by `@azure/functions`). */
 export function queueTriggerMetadata(
   message: DequeuedMessageItem,
@@ -98,7 +95,7 @@ export class QueueTriggerExtension implements HostExtension {
   async start(context: ExtensionContext): Promise<void> {
     const options = readQueueOptions(context.folder.hostJson);
     for (const fn of context.app.functions) {
-      const binding = triggerOf(fn);
+      const binding = findTrigger(fn, 'queueTrigger')?.[1];
       if (!binding) continue;
       const name = fn.metadata.name;
       const service = QueueServiceClient.fromConnectionString(queueConnectionOf(fn, binding, context));

@@ -9,7 +9,8 @@ interface Seen {
   orders: { message: unknown; metadata: Record<string, unknown> }[];
   work: { message: unknown }[];
   doomed: { message: unknown; dequeueCount: number }[];
-  flaky: { message: unknown; dequeueCount: number }[];
+  flaky: { message: unknown; dequeueCount: number; at: number }[];
+  slow: { done: number; running: number; peak: number };
 }
 
 const base64 = (text: string) => Buffer.from(text, 'utf8').toString('base64');
@@ -48,7 +49,7 @@ describe('func-local: storage queue triggers', () => {
   it('creates the queues of its triggers at start', async () => {
     const names: string[] = [];
     for await (const queue of queues.listQueues()) names.push(queue.name);
-    expect(names).toEqual(expect.arrayContaining(['orders', 'work-items', 'doomed', 'flaky']));
+    expect(names).toEqual(expect.arrayContaining(['orders', 'work-items', 'doomed', 'flaky', 'slow']));
   });
 
   it('processes a base64 message, passing JSON and the trigger metadata, then deletes it', async () => {
@@ -84,16 +85,29 @@ describe('func-local: storage queue triggers', () => {
     expect(work).toEqual([{ message: 'plain text job' }]);
   });
 
-  it('retries a failed message, which then succeeds on its second dequeue', async () => {
+  it('retries a failed message after visibilityTimeout, and it succeeds on its second dequeue', async () => {
     await queues.getQueueClient('flaky').sendMessage(base64('try me'));
     const attempts = await eventually(async () => {
       const list = (await seen()).flaky;
       return list.length >= 2 ? list : undefined;
     });
     expect(attempts.map((attempt) => attempt.dequeueCount)).toEqual([1, 2]);
+    const [first, second] = attempts;
+    expect((second?.at ?? 0) - (first?.at ?? 0)).toBeGreaterThanOrEqual(900);
     await host.waitForOutput(/flaky: Executed 'Functions.flaky' \(Failed\): .*first attempt fails/, 5_000);
     const poison = queues.getQueueClient('flaky-poison');
     expect(await poison.exists()).toBe(false);
+  });
+
+  it('processes up to batchSize + newBatchThreshold messages in parallel', async () => {
+    const slow = queues.getQueueClient('slow');
+    await Promise.all(Array.from({ length: 10 }, (_, i) => slow.sendMessage(base64(`job ${i}`))));
+    const done = await eventually(async () => {
+      const state = (await seen()).slow;
+      return state.done === 10 ? state : undefined;
+    });
+    expect(done.peak).toBeGreaterThanOrEqual(2);
+    expect(done.peak).toBeLessThanOrEqual(4 + 2);
   });
 
   it('moves a message that keeps failing to <queue>-poison after maxDequeueCount attempts', async () => {
