@@ -1,3 +1,4 @@
+import { parseCondition as parseQueryCondition } from '../query';
 import { JobValidationError } from './job-errors';
 import type {
   CloudToDeviceMethod,
@@ -38,8 +39,12 @@ export interface NormalizeOptions {
   urlJobId: string;
   /** Creation time; a missing or `null` startTime means this instant. */
   now: Date;
-  parseCondition: ConditionParser;
+  /** Defaults to the IoT Hub query language's `parseCondition` (shared/query). */
+  parseCondition?: ConditionParser;
 }
+
+/** The query language's condition parser: validates a job's `queryCondition`. */
+export const parseJobQueryCondition: ConditionParser = (condition) => parseQueryCondition(condition);
 
 const TYPE_ALIASES: Record<string, JobType> = {
   scheduledevicemethod: 'scheduleDeviceMethod',
@@ -87,7 +92,7 @@ export function normalizeJobRequest(body: unknown, options: NormalizeOptions): J
     );
   }
   const type = parseType(body.type);
-  const targets = parseTargets(body, options.parseCondition);
+  const targets = parseTargets(body, options.parseCondition ?? parseJobQueryCondition);
   const definition: JobDefinition = {
     jobId: options.urlJobId,
     type,

@@ -1,3 +1,4 @@
+import { planDeviceJobQuery, runDeviceJobQuery } from './device-jobs-query';
 import { JobAlreadyExistsError, JobNotFoundError, JobValidationError } from './job-errors';
 import { initialJobStatus, isTerminalJobStatus } from './job-lifecycle';
 import type { DeviceJobStatus, JobRecord } from './job-model';
@@ -33,7 +34,8 @@ export interface JobsServiceDependencies {
   orchestrations: JobOrchestrationClient;
   clock: Clock;
   ids: IdGenerator;
-  parseCondition: ConditionParser;
+  /** Defaults to the query language's parser. */
+  parseCondition?: ConditionParser;
   settings: JobSettings;
 }
 
@@ -62,11 +64,11 @@ export interface RawDeviceJobFilter {
   jobType?: string;
 }
 
-export interface QueryDeviceJobsCommand {
-  filter: RawDeviceJobFilter;
+/** Either the query text of `POST /devices/query` (`SELECT * FROM devices.jobs …`) or structured filters. */
+export type QueryDeviceJobsCommand = ({ query: string } | { filter: RawDeviceJobFilter }) & {
   maxItemCount?: string | number;
   continuationToken?: string;
-}
+};
 
 /** The use cases behind the `/jobs/v2` API and `SELECT * FROM devices.jobs`. */
 export interface JobsService {
@@ -175,6 +177,9 @@ export function createJobsService(deps: JobsServiceDependencies): JobsService {
     },
 
     async queryDeviceJobs(command) {
+      const paging = pageRequest(command.maxItemCount, command.continuationToken);
+      if ('query' in command)
+        return runDeviceJobQuery(deps.deviceJobs, planDeviceJobQuery(command.query), paging);
       const { jobId, deviceId, status, jobType } = command.filter;
       const filter: DeviceJobFilter = {};
       if (jobId !== undefined) filter.jobId = jobId;

@@ -320,6 +320,29 @@ describe('normalizeJobRequest: each invalid field is named', () => {
   });
 });
 
+describe('normalizeJobRequest with the query language parser', () => {
+  const real = (queryCondition: string) =>
+    normalizeJobRequest(methodJob({ queryCondition }), { urlJobId: 'job-1', now: NOW });
+
+  it('accepts IoT Hub conditions and *', () => {
+    expect(real("tags.building = '43' AND tags.floor = 3").targets).toEqual({
+      kind: 'query',
+      queryCondition: "tags.building = '43' AND tags.floor = 3",
+    });
+    expect(real("deviceId IN ['a', 'b'] OR properties.reported.fw < 2").targets.kind).toBe('query');
+    expect(real(' * ').targets).toEqual({ kind: 'query', queryCondition: '*' });
+  });
+
+  it.each([
+    'tags.building = ',
+    "tags.building = '43' AND",
+    'SELECT * FROM devices',
+    "tags.x = 'unterminated",
+  ])('names queryCondition for %j', (condition) => {
+    expect(fieldOf(() => real(condition))).toBe('queryCondition');
+  });
+});
+
 describe('parseJobRequestBody', () => {
   it('parses JSON', () => {
     expect(parseJobRequestBody('{"a":1}')).toEqual({ a: 1 });

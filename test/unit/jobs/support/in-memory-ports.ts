@@ -17,6 +17,11 @@ import type {
 } from '../../../../shared/jobs/ports';
 import type { CloudToDeviceMethod, DeviceMethodResponse, TwinPatch } from '../../../../shared/jobs/job-model';
 
+/** JSON copy: `structuredClone` under jest yields objects of another realm, which plain-object checks reject. */
+function copy<T>(value: T): T {
+  return JSON.parse(JSON.stringify(value)) as T;
+}
+
 function pageOf<T>(items: T[], page: PageRequest): Page<T> {
   const start = page.continuationToken ? Number(page.continuationToken) : 0;
   const slice = items.slice(start, start + page.maxItems);
@@ -32,18 +37,18 @@ export class InMemoryJobRepository implements JobRepository {
 
   create(job: JobRecord): Promise<StoredJob> {
     if (this.rows.has(job.jobId)) return Promise.reject(new JobAlreadyExistsError(job.jobId));
-    const stored = { job: structuredClone(job), etag: `v${++this.version}` };
+    const stored = { job: copy(job), etag: `v${++this.version}` };
     this.rows.set(job.jobId, stored);
-    return Promise.resolve(structuredClone(stored));
+    return Promise.resolve(copy(stored));
   }
   get(jobId: string): Promise<StoredJob | undefined> {
     const stored = this.rows.get(jobId);
-    return Promise.resolve(stored ? structuredClone(stored) : undefined);
+    return Promise.resolve(stored ? copy(stored) : undefined);
   }
   update(job: JobRecord, etag: string): Promise<string> {
     const stored = this.rows.get(job.jobId);
     if (!stored || stored.etag !== etag) return Promise.reject(new JobConcurrencyError(job.jobId));
-    const next = { job: structuredClone(job), etag: `v${++this.version}` };
+    const next = { job: copy(job), etag: `v${++this.version}` };
     this.rows.set(job.jobId, next);
     return Promise.resolve(next.etag);
   }
@@ -60,7 +65,7 @@ export class InMemoryJobRepository implements JobRepository {
           (!filter.type || job.type === filter.type) && (!filter.status || job.status === filter.status),
       )
       .sort((a, b) => a.jobId.localeCompare(b.jobId));
-    return Promise.resolve(pageOf(structuredClone(items), page));
+    return Promise.resolve(pageOf(copy(items), page));
   }
   writeShardCounters(jobId: string, shard: number, counters: ShardCounters): Promise<void> {
     const shards = this.counters.get(jobId) ?? new Map<number, ShardCounters>();
@@ -99,12 +104,12 @@ export class InMemoryDeviceJobs implements DeviceJobRepository {
 
   upsertMany(rows: readonly DeviceJobRecord[]): Promise<void> {
     this.upsertCalls += 1;
-    for (const row of rows) this.rows.set(this.key(row.jobId, row.deviceId), structuredClone(row));
+    for (const row of rows) this.rows.set(this.key(row.jobId, row.deviceId), copy(row));
     return Promise.resolve();
   }
   listShard(jobId: string, shard: number): Promise<DeviceJobRecord[]> {
     return Promise.resolve(
-      structuredClone([...this.rows.values()].filter((row) => row.jobId === jobId && row.shard === shard)),
+      copy([...this.rows.values()].filter((row) => row.jobId === jobId && row.shard === shard)),
     );
   }
   query(filter: DeviceJobFilter, page: PageRequest): Promise<Page<DeviceJobRecord>> {
@@ -115,7 +120,7 @@ export class InMemoryDeviceJobs implements DeviceJobRepository {
         (filter.status === undefined || row.status === filter.status) &&
         (filter.jobType === undefined || row.jobType === filter.jobType),
     );
-    return Promise.resolve(pageOf(structuredClone(items), page));
+    return Promise.resolve(pageOf(copy(items), page));
   }
   deleteJob(jobId: string): Promise<void> {
     for (const [key, row] of this.rows) if (row.jobId === jobId) this.rows.delete(key);

@@ -476,6 +476,69 @@ export function defineUseCaseScenarios(createStorage: () => Promise<StoragePorts
       );
     });
 
+    it('answers SELECT * FROM devices.jobs queries, filtering on any DeviceJob field', async () => {
+      const gateway = new ScriptedGateway(fleet.slice(0, 12), {
+        'dev-03': { kind: 'throw', code: 'DeviceNotOnline', message: 'offline' },
+        'dev-07': { kind: 'throw', code: 'GatewayTimeout', message: 'slow' },
+      });
+      const first = jobId;
+      const second = `${jobId}-b`;
+      for (const id of [first, second]) {
+        await service.createJob({ jobId: id, body: { ...methodBody(), jobId: id } });
+        await markJobRunning(storage, { jobId: id, runStartedTime: T0.toISOString() });
+        const { shards } = await resolveJobTargets(execution(gateway), { jobId: id, shardSize: 5 });
+        for (const { shard } of shards) {
+          await runShard(execution(gateway), {
+            jobId: id,
+            shard,
+            deadline: '2026-11-26T07:00:00Z',
+            devicesInFlight: 5,
+          });
+        }
+      }
+      const failed = await service.queryDeviceJobs({
+        query: `SELECT * FROM devices.jobs WHERE devices.jobs.jobId = '${first}' AND devices.jobs.status = 'failed'`,
+      });
+      expect(failed.items.map((r) => [r.deviceId, r.error?.code]).sort()).toEqual([
+        ['dev-03', 'DeviceNotOnline'],
+        ['dev-07', 'GatewayTimeout'],
+      ]);
+      const byCode = await service.queryDeviceJobs({
+        query: `SELECT * FROM devices.jobs WHERE devices.jobs.jobId = '${second}' AND devices.jobs.error.code = 'GatewayTimeout'`,
+      });
+      expect(byCode.items.map((r) => r.deviceId)).toEqual(['dev-07']);
+
+      const both: string[] = [];
+      let token: string | undefined;
+      do {
+        const page = await service.queryDeviceJobs({
+          query: `SELECT * FROM devices.jobs WHERE devices.jobs.jobId IN ['${first}', '${second}'] AND devices.jobs.deviceId = 'dev-03'`,
+          maxItemCount: 1,
+          continuationToken: token,
+        });
+        both.push(...page.items.map((r) => `${r.jobId}/${r.deviceId}/${r.status}`));
+        token = page.continuationToken;
+      } while (token);
+      expect(both.sort()).toEqual([`${first}/dev-03/failed`, `${second}/dev-03/failed`].sort());
+
+      const top = await service.queryDeviceJobs({
+        query: `SELECT TOP 3 * FROM devices.jobs WHERE jobId = '${first}'`,
+      });
+      expect(top.items).toHaveLength(3);
+      expect(top.continuationToken).toBeUndefined();
+    });
+
+    it.each([
+      ['a projection', 'SELECT deviceId FROM devices.jobs'],
+      ['another collection', 'SELECT * FROM devices'],
+      ['a syntax error', 'SELECT * FROM devices.jobs WHERE jobId = '],
+    ])('rejects a device job query with %s as ArgumentInvalid', async (_name, query) => {
+      await expect(service.queryDeviceJobs({ query })).rejects.toMatchObject({
+        code: 'ArgumentInvalid',
+        field: 'query',
+      });
+    });
+
     it('pages device results with continuation tokens', async () => {
       const gateway = new ScriptedGateway(fleet);
       await service.createJob({ jobId, body: methodBody() });
