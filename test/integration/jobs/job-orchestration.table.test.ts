@@ -1,6 +1,8 @@
 import { InvocationContext } from '@azure/functions';
 import { registerJobActivities } from '../../../functions/durable/job-activities';
+import '../../../functions/durable/job.orchestrator';
 import { JOB_FUNCTION_NAMES } from '../../../functions/durable/job-function-names';
+import { registeredFunctions } from '../../unit/jobs/support/functions-core-stand-in';
 import { type RunningAzurite, startAzurite } from '../../../local-host/storage/azurite';
 import { DEFAULT_JOB_SETTINGS } from '../../../shared/jobs/job-settings';
 import { type JobsService, createJobsService } from '../../../shared/jobs/jobs-service';
@@ -19,25 +21,16 @@ import {
   runEpisode,
 } from '../../unit/jobs/support/orchestration-history';
 
-const mockRegistered = new Map<string, unknown>();
-
 jest.mock(
   '@azure/functions-core',
-  () => ({
-    registerFunction: (metadata: { name: string }, callback: unknown) => {
-      mockRegistered.set(metadata.name, callback);
-      return { dispose: () => undefined };
-    },
-    setProgrammingModel: () => undefined,
-    registerHook: () => ({ dispose: () => undefined }),
-    log: () => undefined,
-  }),
+  () =>
+    jest.requireActual<typeof import('../../unit/jobs/support/functions-core-stand-in')>(
+      '../../unit/jobs/support/functions-core-stand-in',
+    ).coreStandIn,
   { virtual: true },
 );
 
-// Required after `mockRegistered` exists, so that its registration reaches the stand-in.
-// eslint-disable-next-line @typescript-eslint/no-require-imports
-require('../../../functions/durable/job.orchestrator');
+const registered = (name: string): unknown => registeredFunctions.get(name)?.callback;
 
 type ActivityCallback = (input: unknown, context: InvocationContext) => Promise<unknown>;
 
@@ -86,7 +79,7 @@ async function drive(
   input: JobOrchestrationInput,
   beforeEpisode: (episode: number) => Promise<void> = () => Promise.resolve(),
 ) {
-  const orchestrator = mockRegistered.get(JOB_FUNCTION_NAMES.orchestrator) as OrchestratorCallback;
+  const orchestrator = registered(JOB_FUNCTION_NAMES.orchestrator) as OrchestratorCallback;
   const history = new History(clock.now().toISOString())
     .episode(clock.now().toISOString())
     .started(JOB_FUNCTION_NAMES.orchestrator, input);
@@ -114,7 +107,7 @@ async function drive(
         const name = action.functionName as string;
         history.scheduled(sequence, name, action.input);
         activityCalls.push(name);
-        const activity = mockRegistered.get(name) as ActivityCallback;
+        const activity = registered(name) as ActivityCallback;
         work.push(
           activity(action.input, new InvocationContext({ functionName: name })).then(
             (result) => void completions.push((h) => h.completed(sequence, result ?? null)),

@@ -1,4 +1,6 @@
+import '../../../functions/durable/job.orchestrator';
 import { JOB_FUNCTION_NAMES } from '../../../functions/durable/job-function-names';
+import { registeredFunctions } from './support/functions-core-stand-in';
 import { DEFAULT_JOB_SETTINGS } from '../../../shared/jobs/job-settings';
 import type { JobOrchestrationInput } from '../../../shared/jobs/ports';
 import {
@@ -8,28 +10,15 @@ import {
   runEpisode,
 } from './support/orchestration-history';
 
-const mockRegistered: { name: string; callback: unknown; bindings: Record<string, { type: string }> }[] = [];
-
 jest.mock(
   '@azure/functions-core',
-  () => ({
-    registerFunction: (
-      metadata: { name: string; bindings: Record<string, { type: string }> },
-      callback: unknown,
-    ) => {
-      mockRegistered.push({ name: metadata.name, callback, bindings: metadata.bindings });
-      return { dispose: () => undefined };
-    },
-    setProgrammingModel: () => undefined,
-    registerHook: () => ({ dispose: () => undefined }),
-    log: () => undefined,
-  }),
+  () =>
+    jest.requireActual<typeof import('./support/functions-core-stand-in')>(
+      './support/functions-core-stand-in',
+    ).coreStandIn,
   { virtual: true },
 );
 
-// Required (not imported) so that it loads after `mockRegistered` exists and registers with the stand-in.
-// eslint-disable-next-line @typescript-eslint/no-require-imports
-require('../../../functions/durable/job.orchestrator');
 const names = JOB_FUNCTION_NAMES;
 
 const T0 = '2026-11-26T06:00:00.000Z';
@@ -37,7 +26,7 @@ const at = (seconds: number) => new Date(Date.parse(T0) + seconds * 1000).toISOS
 const JOB = 'reboot-43-3';
 
 function handler(): OrchestratorCallback {
-  const registered = mockRegistered.find((fn) => fn.name === names.orchestrator);
+  const registered = registeredFunctions.get(names.orchestrator);
   if (!registered) throw new Error('the orchestrator did not register');
   return registered.callback as OrchestratorCallback;
 }
@@ -87,7 +76,7 @@ const runShardInput = (shard: number, deadline = at(3600)) => ({
 
 describe('job orchestrator registration', () => {
   it('registers under the versioned name with an orchestration trigger', () => {
-    const registered = mockRegistered.find((fn) => fn.name === names.orchestrator);
+    const registered = registeredFunctions.get(names.orchestrator);
     expect(names.orchestrator).toBe('jobOrchestrator_v1');
     expect(Object.values(registered?.bindings ?? {}).map((b) => b.type)).toEqual(['orchestrationTrigger']);
   });
@@ -145,16 +134,16 @@ describe('job orchestrator: waiting for the start time', () => {
 });
 
 describe('job orchestrator: running', () => {
-  const begin = () =>
+  const begin = (orchestrationInput = input()) =>
     new History(T0)
       .episode(T0)
-      .started(names.orchestrator, input())
+      .started(names.orchestrator, orchestrationInput)
       .scheduled(0, names.markRunning)
       .endEpisode()
       .episode(at(1))
       .completed(0, { proceed: true, status: 'running' });
-  const resolved = (count: number) =>
-    begin()
+  const resolved = (count: number, orchestrationInput = input()) =>
+    begin(orchestrationInput)
       .scheduled(1, names.resolveTargets)
       .endEpisode()
       .episode(at(2))
@@ -251,17 +240,7 @@ describe('job orchestrator: running', () => {
 
   it('fails the job when a shard hits the deadline, naming the limit', async () => {
     const short = input({ maxExecutionTimeInSeconds: 60 });
-    const history = new History(T0)
-      .episode(T0)
-      .started(names.orchestrator, short)
-      .scheduled(0, names.markRunning)
-      .endEpisode()
-      .episode(at(1))
-      .completed(0, { proceed: true, status: 'running' })
-      .scheduled(1, names.resolveTargets)
-      .endEpisode()
-      .episode(at(2))
-      .completed(1, { deviceCount: 300, shards: shards(3) });
+    const history = resolved(3, short);
     const wave = await episode(history, short);
     expect(newActions(wave, 2)[0]).toMatchObject({
       compoundActions: [{ input: runShardInput(0, at(60)) }, { input: runShardInput(1, at(60)) }],
@@ -282,17 +261,7 @@ describe('job orchestrator: running', () => {
 
   it('fails the job when the deadline passed before the next wave could start', async () => {
     const short = input({ maxExecutionTimeInSeconds: 60 });
-    const history = new History(T0)
-      .episode(T0)
-      .started(names.orchestrator, short)
-      .scheduled(0, names.markRunning)
-      .endEpisode()
-      .episode(at(1))
-      .completed(0, { proceed: true, status: 'running' })
-      .scheduled(1, names.resolveTargets)
-      .endEpisode()
-      .episode(at(2))
-      .completed(1, { deviceCount: 300, shards: shards(3) })
+    const history = resolved(3, short)
       .scheduled(2, names.runShard)
       .scheduled(3, names.runShard)
       .endEpisode()
@@ -315,13 +284,7 @@ describe('job orchestrator: running', () => {
         activityRetry: { ...DEFAULT_JOB_SETTINGS.activityRetry, maxNumberOfAttempts: 2 },
       },
     });
-    const history = new History(T0)
-      .episode(T0)
-      .started(names.orchestrator, twice)
-      .scheduled(0, names.markRunning)
-      .endEpisode()
-      .episode(at(1))
-      .completed(0, { proceed: true, status: 'running' })
+    const history = begin(twice)
       .scheduled(1, names.resolveTargets)
       .endEpisode()
       .episode(at(2))
