@@ -1,5 +1,6 @@
 import {
   type Expression,
+  type Query,
   QuerySyntaxError,
   evaluate,
   parseQuery,
@@ -33,6 +34,11 @@ export function planDeviceJobQuery(text: string): DeviceJobQueryPlan {
     if (error instanceof QuerySyntaxError) throw new JobValidationError('query', error.message);
     throw error;
   }
+  return planParsedDeviceJobQuery(query);
+}
+
+/** Plans an already parsed query (e.g. from a `POST /devices/query` dispatcher that parsed it once). */
+export function planParsedDeviceJobQuery(query: Query): DeviceJobQueryPlan {
   if (query.source !== 'devices.jobs')
     throw new JobValidationError('query', 'only FROM devices.jobs is answered here');
   if (query.projection.kind !== 'all' || query.groupBy.length > 0) {

@@ -1,4 +1,5 @@
-import { planDeviceJobQuery, runDeviceJobQuery } from './device-jobs-query';
+import type { Query } from '../query';
+import { planDeviceJobQuery, planParsedDeviceJobQuery, runDeviceJobQuery } from './device-jobs-query';
 import { JobAlreadyExistsError, JobNotFoundError, JobValidationError } from './job-errors';
 import { initialJobStatus, isTerminalJobStatus } from './job-lifecycle';
 import type { DeviceJobStatus, JobRecord } from './job-model';
@@ -65,7 +66,9 @@ export interface RawDeviceJobFilter {
 }
 
 /** Either the query text of `POST /devices/query` (`SELECT * FROM devices.jobs …`) or structured filters. */
-export type QueryDeviceJobsCommand = ({ query: string } | { filter: RawDeviceJobFilter }) & {
+export type QueryDeviceJobsCommand = (
+  { query: string } | { parsedQuery: Query } | { filter: RawDeviceJobFilter }
+) & {
   maxItemCount?: string | number;
   continuationToken?: string;
 };
@@ -178,8 +181,12 @@ export function createJobsService(deps: JobsServiceDependencies): JobsService {
 
     async queryDeviceJobs(command) {
       const paging = pageRequest(command.maxItemCount, command.continuationToken);
-      if ('query' in command)
+      if ('query' in command) {
         return runDeviceJobQuery(deps.deviceJobs, planDeviceJobQuery(command.query), paging);
+      }
+      if ('parsedQuery' in command) {
+        return runDeviceJobQuery(deps.deviceJobs, planParsedDeviceJobQuery(command.parsedQuery), paging);
+      }
       const { jobId, deviceId, status, jobType } = command.filter;
       const filter: DeviceJobFilter = {};
       if (jobId !== undefined) filter.jobId = jobId;

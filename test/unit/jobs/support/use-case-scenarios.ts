@@ -1,3 +1,4 @@
+import { parseQuery } from '../../../../shared/query';
 import {
   JobAlreadyExistsError,
   JobNotFoundError,
@@ -520,6 +521,11 @@ export function defineUseCaseScenarios(createStorage: () => Promise<StoragePorts
         token = page.continuationToken;
       } while (token);
       expect(both.sort()).toEqual([`${first}/dev-03/failed`, `${second}/dev-03/failed`].sort());
+
+      const parsed = await service.queryDeviceJobs({
+        parsedQuery: parseQuery(`SELECT * FROM devices.jobs WHERE jobId = '${second}' AND status = 'failed'`),
+      });
+      expect(parsed.items.map((r) => r.deviceId).sort()).toEqual(['dev-03', 'dev-07']);
 
       const top = await service.queryDeviceJobs({
         query: `SELECT TOP 3 * FROM devices.jobs WHERE jobId = '${first}'`,
