@@ -294,7 +294,7 @@ function settle(
  * only gains its end time. Idempotent.
  */
 export async function finalizeJob(
-  deps: JobExecutionDependencies,
+  deps: Omit<JobExecutionDependencies, 'gateway'>,
   command: FinalizeJobCommand,
 ): Promise<JobRecord> {
   const { job } = await loadJob(deps.jobs, command.jobId);

@@ -15,6 +15,7 @@ import type {
   PageRequest,
   StoredJob,
 } from '../../../../shared/jobs/ports';
+import type { OrchestrationRuntimeStatus } from '../../../../shared/jobs/job-maintenance';
 import type { CloudToDeviceMethod, DeviceMethodResponse, TwinPatch } from '../../../../shared/jobs/job-model';
 
 /** JSON copy: `structuredClone` under jest yields objects of another realm, which plain-object checks reject. */
@@ -207,5 +208,19 @@ export class SequentialIds {
   newId(): string {
     this.next += 1;
     return `id${this.next}`;
+  }
+}
+
+/** Durable client admin operations, scripted per job id. */
+export class ScriptedOrchestrationAdmin {
+  readonly statuses = new Map<string, OrchestrationRuntimeStatus>();
+  readonly purged: string[] = [];
+  getStatus(jobId: string): Promise<OrchestrationRuntimeStatus | undefined> {
+    return Promise.resolve(this.statuses.get(jobId));
+  }
+  purge(jobId: string): Promise<void> {
+    this.purged.push(jobId);
+    this.statuses.delete(jobId);
+    return Promise.resolve();
   }
 }

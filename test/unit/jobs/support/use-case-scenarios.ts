@@ -10,6 +10,7 @@ import {
   resolveJobTargets,
   runShard,
 } from '../../../../shared/jobs/job-execution';
+import { purgeExpiredJobs, reconcileJobs } from '../../../../shared/jobs/job-maintenance';
 import { DEFAULT_JOB_SETTINGS } from '../../../../shared/jobs/job-settings';
 import { type JobsService, createJobsService } from '../../../../shared/jobs/jobs-service';
 import type {
@@ -22,6 +23,7 @@ import {
   ManualClock,
   RecordingOrchestrations,
   ScriptedGateway,
+  ScriptedOrchestrationAdmin,
   SequentialIds,
 } from './in-memory-ports';
 
@@ -419,6 +421,76 @@ export function defineUseCaseScenarios(createStorage: () => Promise<StoragePorts
         proceed: false,
         status: 'cancelled',
       });
+    });
+  });
+
+  describe('maintenance timers', () => {
+    const maintenance = (admin: ScriptedOrchestrationAdmin) => ({
+      ...storage,
+      clock,
+      orchestrations,
+      admin,
+      settings,
+    });
+    const finish = async (id: string, body: Record<string, unknown>) => {
+      await service.createJob({ jobId: id, body });
+      await markJobRunning(storage, { jobId: id, runStartedTime: clock.now().toISOString() });
+      const { shards } = await resolveJobTargets(execution(new ScriptedGateway(fleet.slice(0, 3))), {
+        jobId: id,
+        shardSize: 10,
+      });
+      await finalizeJob(execution(new ScriptedGateway([])), {
+        jobId: id,
+        outcome: 'cancelled',
+        shardCount: shards.length,
+      });
+    };
+
+    it('purges finished jobs past retention with their device rows, id list and history', async () => {
+      const admin = new ScriptedOrchestrationAdmin();
+      const old = `${jobId}-old`;
+      const recent = `${jobId}-recent`;
+      const active = `${jobId}-active`;
+      await finish(old, { ...methodBody(), jobId: old, queryCondition: undefined, deviceIds: ['a', 'b'] });
+      clock.advance(20 * 24 * 3600 * 1000);
+      await finish(recent, { ...methodBody(), jobId: recent });
+      await service.createJob({ jobId: active, body: { ...methodBody(), jobId: active } });
+      clock.advance(11 * 24 * 3600 * 1000);
+
+      const purged = await purgeExpiredJobs(maintenance(admin), 30);
+      expect(purged.filter((id) => id.startsWith(jobId))).toEqual([old]);
+      expect(admin.purged).toContain(old);
+      await expect(service.getJob(old)).rejects.toThrow(JobNotFoundError);
+      expect((await service.queryDeviceJobs({ filter: { jobId: old } })).items).toEqual([]);
+      expect((await service.queryDeviceJobs({ filter: { jobId: recent } })).items).toHaveLength(3);
+      expect((await service.getJob(active)).status).toBe('queued');
+    });
+
+    it('restarts jobs without an orchestration and fails those whose orchestration ended', async () => {
+      const admin = new ScriptedOrchestrationAdmin();
+      const orphan = `${jobId}-orphan`;
+      const dead = `${jobId}-dead`;
+      const alive = `${jobId}-alive`;
+      const young = `${jobId}-young`;
+      for (const id of [orphan, dead, alive])
+        await service.createJob({ jobId: id, body: { ...methodBody(), jobId: id } });
+      await markJobRunning(storage, { jobId: dead, runStartedTime: clock.now().toISOString() });
+      admin.statuses.set(dead, 'Failed');
+      admin.statuses.set(alive, 'Running');
+      clock.advance(600_000);
+      await service.createJob({ jobId: young, body: { ...methodBody(), jobId: young } });
+      const startedBefore = orchestrations.started.length;
+
+      const report = await reconcileJobs(maintenance(admin), 300);
+      expect(report.restarted.filter((id) => id.startsWith(jobId))).toEqual([orphan]);
+      expect(report.failed.filter((id) => id.startsWith(jobId))).toEqual([dead]);
+      expect(orchestrations.started.slice(startedBefore).map((input) => input.jobId)).toEqual([orphan]);
+      expect(await service.getJob(dead)).toMatchObject({
+        status: 'failed',
+        failureReason: "The job's orchestration ended (Failed) without finishing the job.",
+      });
+      expect((await service.getJob(alive)).status).toBe('queued');
+      expect((await service.getJob(young)).status).toBe('queued');
     });
   });
 
