@@ -217,3 +217,79 @@ it('cancels during the run: running devices finish, the rest end canceled, the j
   });
   expect(canceled.items.length).toBeGreaterThanOrEqual(13);
 });
+
+it('fails the job at the deadline: devices not started by then fail with the timeout code', async () => {
+  const previous = gateway;
+  gateway = new ScriptedGateway(fleet);
+  gateway.onDevice = () => clock.advance(4_000);
+  try {
+    await service.createJob({
+      jobId: 'too-slow',
+      body: {
+        type: 'scheduleDeviceMethod',
+        cloudToDeviceMethod: { methodName: 'reboot' },
+        queryCondition: '*',
+        maxExecutionTimeInSeconds: 30,
+      },
+    });
+    const input = orchestrations.started.at(-1);
+    if (!input) throw new Error('the orchestration was not started');
+    const { output } = await drive(input);
+    expect(output).toMatchObject({ outcome: 'failed', shardCount: 5 });
+    const job = await service.getJob('too-slow');
+    expect(job).toMatchObject({
+      status: 'failed',
+      failureReason: 'maxExecutionTimeInSeconds (30 s) elapsed before every device was processed.',
+    });
+    const stats = job.deviceJobStatistics;
+    expect(stats.deviceCount).toBe(23);
+    expect(stats.pendingCount + stats.runningCount).toBe(0);
+    expect(stats.succeededCount).toBeGreaterThan(0);
+    expect(stats.succeededCount).toBeLessThan(23);
+    const timedOut = await service.queryDeviceJobs({
+      query:
+        "SELECT * FROM devices.jobs WHERE jobId = 'too-slow' AND error.code = 'JobMaxExecutionTimeExceeded'",
+      maxItemCount: 100,
+    });
+    expect(timedOut.items).toHaveLength(stats.failedCount);
+  } finally {
+    gateway = previous;
+  }
+});
+
+it('runs a 1,000-device job through the orchestration and reports its throughput', async () => {
+  const previous = gateway;
+  gateway = new ScriptedGateway(
+    Array.from({ length: 1000 }, (_, i) => `floor3-${String(i).padStart(4, '0')}`),
+  );
+  try {
+    await service.createJob({
+      jobId: 'thousand',
+      body: {
+        type: 'scheduleUpdateTwin',
+        updateTwin: { properties: { desired: { fw: '2.0' } } },
+        queryCondition: '*',
+      },
+    });
+    const input = orchestrations.started.at(-1);
+    if (!input) throw new Error('the orchestration was not started');
+    const started = Date.now();
+    const { output, history } = await drive({
+      ...input,
+      settings: { ...input.settings, shardSize: 100, shardsInFlight: 4, devicesInFlightPerShard: 25 },
+    });
+    const elapsed = Date.now() - started;
+    expect(output).toMatchObject({ outcome: 'completed', shardCount: 10 });
+    expect((await service.getJob('thousand')).deviceJobStatistics).toMatchObject({
+      deviceCount: 1000,
+      succeededCount: 1000,
+    });
+    expect(gateway.patched).toHaveLength(1000);
+    expect(history.events.length).toBeLessThan(60);
+    process.stdout.write(
+      `1,000-device twin job: ${elapsed} ms end to end over Azurite, ${history.events.length} history events\n`,
+    );
+  } finally {
+    gateway = previous;
+  }
+}, 120_000);
