@@ -99,7 +99,12 @@ export interface JobOrchestrationInput {
 
 /** Starts and signals job orchestrations (the durable client); the instance id is the job id. */
 export interface JobOrchestrationClient {
+  /** Starts `JOB_FUNCTION_NAMES.orchestrator` with instance id = `input.jobId` and `input` as its input. */
   start(input: JobOrchestrationInput): Promise<void>;
+  /**
+   * Raises `JOB_CANCEL_EVENT` on the job's instance. Must not fail when the instance is missing or already finished
+   * (the job row is already `cancelled` by then; reconciliation handles orphans).
+   */
   raiseCancel(jobId: string): Promise<void>;
 }
 
