@@ -73,6 +73,7 @@ export function* jobOrchestrator(
   }
 
   let shardCount = 0;
+  let runningWave: Task[] = [];
   try {
     const runStartedTime = context.df.currentUtcDateTime.toISOString();
     const running = (yield call(JOB_FUNCTION_NAMES.markRunning, {
@@ -102,6 +103,7 @@ export function* jobOrchestrator(
           devicesInFlight: settings.devicesInFlightPerShard,
         } satisfies RunShardCommand),
       );
+      runningWave = tasks;
       const results = (yield context.df.Task.all(tasks)) as ShardRunResult[];
       const reasons = results.map((result) => result.stoppedBy);
       stoppedBy = reasons.includes('cancelled')
@@ -123,6 +125,15 @@ export function* jobOrchestrator(
     }
     return yield* finalize({ outcome: 'completed', shardCount });
   } catch (error: unknown) {
+    // A wave fails as soon as one shard does; let its other shards finish before settling their devices.
+    for (const task of runningWave) {
+      if (task.isCompleted || task.isFaulted) continue;
+      try {
+        yield task;
+      } catch {
+        // Already failing the job; this shard's unfinished devices are settled by finalize.
+      }
+    }
     return yield* finalize({ outcome: 'failed', shardCount, failureReason: describeFailure(error) });
   }
 }

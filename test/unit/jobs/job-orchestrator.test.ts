@@ -277,6 +277,39 @@ describe('job orchestrator: running', () => {
     ]);
   });
 
+  it('lets the other shards of a failing wave finish before it finalizes the job failed', async () => {
+    const once = input({
+      settings: {
+        ...input().settings,
+        activityRetry: { ...DEFAULT_JOB_SETTINGS.activityRetry, maxNumberOfAttempts: 1 },
+      },
+    });
+    const history = resolved(3, once)
+      .scheduled(2, names.runShard)
+      .scheduled(3, names.runShard)
+      .endEpisode()
+      .episode(at(10))
+      .failed(2, 'table storage unavailable')
+      .timerCreated(4, at(12))
+      .endEpisode()
+      .episode(at(12))
+      .timerFired(4, at(12));
+    const waiting = await episode(history, once);
+    expect(waiting.isDone).toBe(false);
+    expect(newActions(waiting, 3)).toEqual([]);
+
+    history.endEpisode().episode(at(20)).completed(3, shardResult(1));
+    const finishing = await episode(history, once);
+    const [finalize] = newActions(finishing, 3);
+    expect(finalize).toMatchObject({
+      functionName: names.finalize,
+      input: { outcome: 'failed', shardCount: 3 },
+    });
+    expect((finalize?.input as { failureReason: string }).failureReason).toContain(
+      'table storage unavailable',
+    );
+  });
+
   it('retries a failing activity with back-off, then fails the job with the reason', async () => {
     const twice = input({
       settings: {
