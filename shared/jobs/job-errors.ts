@@ -1,0 +1,62 @@
+/** Base of the jobs domain's errors; `code` is the IoT Hub error code the HTTP layer answers with. */
+export abstract class JobDomainError extends Error {
+  abstract readonly code: string;
+  /** HTTP status the wire layer maps this error to. */
+  abstract readonly httpStatus: number;
+}
+
+/** A job request (or a query on jobs) is invalid; `field` names the offending field (dotted path). */
+export class JobValidationError extends JobDomainError {
+  readonly code = 'ArgumentInvalid';
+  readonly httpStatus = 400;
+  constructor(
+    readonly field: string,
+    reason: string,
+  ) {
+    super(`${field}: ${reason}`);
+    this.name = 'JobValidationError';
+  }
+}
+
+/** No job with this id exists. */
+export class JobNotFoundError extends JobDomainError {
+  readonly code = 'JobNotFound';
+  readonly httpStatus = 404;
+  constructor(readonly jobId: string) {
+    super(`Job '${jobId}' was not found.`);
+    this.name = 'JobNotFoundError';
+  }
+}
+
+/** A job with this id exists already; the existing job is left untouched. */
+export class JobAlreadyExistsError extends JobDomainError {
+  readonly code = 'JobAlreadyExists';
+  readonly httpStatus = 409;
+  constructor(readonly jobId: string) {
+    super(`A job with id '${jobId}' already exists.`);
+    this.name = 'JobAlreadyExistsError';
+  }
+}
+
+/** A status change that the job lifecycle does not allow. */
+export class JobStateTransitionError extends JobDomainError {
+  readonly code = 'JobStateTransitionInvalid';
+  readonly httpStatus = 409;
+  constructor(
+    readonly from: string,
+    readonly to: string,
+  ) {
+    super(`A job cannot go from '${from}' to '${to}'.`);
+    this.name = 'JobStateTransitionError';
+  }
+}
+
+/** A concurrent writer changed the stored row since it was read (etag mismatch). */
+export class JobConcurrencyError extends JobDomainError {
+  readonly code = 'PreconditionFailed';
+  readonly httpStatus = 412;
+  constructor(readonly jobId: string) {
+    super(`Job '${jobId}' was changed concurrently.`);
+    this.name = 'JobConcurrencyError';
+  }
+}

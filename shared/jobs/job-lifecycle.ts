@@ -1,0 +1,29 @@
+import { JobStateTransitionError } from './job-errors';
+import type { JobStatus } from './job-model';
+
+const TRANSITIONS: Record<JobStatus, readonly JobStatus[]> = {
+  queued: ['scheduled', 'running', 'failed', 'cancelled'],
+  scheduled: ['running', 'failed', 'cancelled'],
+  running: ['completed', 'failed', 'cancelled'],
+  completed: [],
+  failed: [],
+  cancelled: [],
+};
+
+export function isTerminalJobStatus(status: JobStatus): boolean {
+  return TRANSITIONS[status].length === 0;
+}
+
+export function canTransition(from: JobStatus, to: JobStatus): boolean {
+  return TRANSITIONS[from].includes(to);
+}
+
+/** Throws {@link JobStateTransitionError} unless the lifecycle allows `from` → `to`. */
+export function assertTransition(from: JobStatus, to: JobStatus): void {
+  if (!canTransition(from, to)) throw new JobStateTransitionError(from, to);
+}
+
+/** The status of a job when it is created: `scheduled` if it starts in the future, else `queued`. */
+export function initialJobStatus(startTime: string, now: Date): JobStatus {
+  return Date.parse(startTime) > now.getTime() ? 'scheduled' : 'queued';
+}

@@ -1,0 +1,259 @@
+import { parseCondition as parseQueryCondition } from '../query';
+import { JobValidationError } from './job-errors';
+import type {
+  CloudToDeviceMethod,
+  JobDefinition,
+  JobStatus,
+  JobTargets,
+  JobType,
+  TwinPatch,
+} from './job-model';
+import { JOB_STATUSES } from './job-model';
+import {
+  MAX_METHOD_NAME_LENGTH,
+  assertJobId,
+  assertSeedName,
+  assertSeedNamesDeep,
+  byteLength,
+  isPlainObject,
+} from './name-rules';
+import { validateTwinPatch } from './twin-patch-validation';
+
+export const DEFAULT_RESPONSE_TIMEOUT_SECONDS = 30;
+export const MIN_RESPONSE_TIMEOUT_SECONDS = 5;
+export const MAX_RESPONSE_TIMEOUT_SECONDS = 300;
+export const DEFAULT_CONNECT_TIMEOUT_SECONDS = 0;
+export const MAX_CONNECT_TIMEOUT_SECONDS = 300;
+export const MAX_METHOD_PAYLOAD_BYTES = 128 * 1024;
+export const DEFAULT_MAX_EXECUTION_SECONDS = 3600;
+export const MAX_MAX_EXECUTION_SECONDS = 7 * 24 * 3600;
+export const MAX_START_DELAY_MS = 365 * 24 * 3600 * 1000;
+export const MAX_DEVICE_IDS = 1_000_000;
+export const DEVICE_ID_PATTERN = /^[A-Za-z0-9\-:.+%_#*?!(),=@$']{1,128}$/;
+
+/** Validates a query condition; throws (any error) when it does not parse. Supplied by the query language. */
+export type ConditionParser = (condition: string) => unknown;
+
+export interface NormalizeOptions {
+  /** The job id of the URL (`PUT /jobs/v2/{jobId}`); the body's `jobId`, if any, must equal it. */
+  urlJobId: string;
+  /** Creation time; a missing or `null` startTime means this instant. */
+  now: Date;
+  /** Defaults to the IoT Hub query language's `parseCondition` (shared/query). */
+  parseCondition?: ConditionParser;
+}
+
+/** The query language's condition parser: validates a job's `queryCondition`. */
+export const parseJobQueryCondition: ConditionParser = (condition) => parseQueryCondition(condition);
+
+const TYPE_ALIASES: Record<string, JobType> = {
+  scheduledevicemethod: 'scheduleDeviceMethod',
+  scheduledirectrequest: 'scheduleDeviceMethod',
+  scheduleddevicemethod: 'scheduleDeviceMethod',
+  scheduleupdatetwin: 'scheduleUpdateTwin',
+  scheduletwinupdate: 'scheduleUpdateTwin',
+  scheduledupdatetwin: 'scheduleUpdateTwin',
+};
+
+/** Maps a job type of either vocabulary, in any case, to the GA name; `undefined` if unknown. */
+export function jobTypeFromName(name: string): JobType | undefined {
+  return TYPE_ALIASES[name.toLowerCase()];
+}
+
+/** Maps a job status filter, in any case, to a status; the preview's `pending` means `queued`. */
+export function jobStatusFromName(name: string): JobStatus | undefined {
+  const lower = name.toLowerCase();
+  if (lower === 'pending') return 'queued';
+  if (lower === 'canceled') return 'cancelled';
+  return JOB_STATUSES.find((status) => status === lower);
+}
+
+/** Parses the raw request body; malformed JSON is an `ArgumentInvalid` on `body`. */
+export function parseJobRequestBody(text: string): unknown {
+  try {
+    return JSON.parse(text) as unknown;
+  } catch (error: unknown) {
+    const reason = error instanceof Error ? error.message : 'unparseable';
+    throw new JobValidationError('body', `malformed JSON (${reason})`);
+  }
+}
+
+/**
+ * Validates a JobRequest of the GA or the preview vocabulary and normalizes it to a {@link JobDefinition}.
+ * Throws {@link JobValidationError} naming the first invalid field.
+ */
+export function normalizeJobRequest(body: unknown, options: NormalizeOptions): JobDefinition {
+  assertJobId('jobId', options.urlJobId);
+  if (!isPlainObject(body)) throw new JobValidationError('body', 'must be a JSON object (a JobRequest)');
+  if (present(body.jobId) && body.jobId !== options.urlJobId) {
+    throw new JobValidationError(
+      'jobId',
+      `'${String(body.jobId)}' differs from the job id of the URL '${options.urlJobId}'`,
+    );
+  }
+  const type = parseType(body.type);
+  const targets = parseTargets(body, options.parseCondition ?? parseJobQueryCondition);
+  const definition: JobDefinition = {
+    jobId: options.urlJobId,
+    type,
+    targets,
+    startTime: parseStartTime(body.startTime, options.now),
+    maxExecutionTimeInSeconds: parseMaxExecutionTime(body.maxExecutionTimeInSeconds),
+  };
+  if (type === 'scheduleDeviceMethod') {
+    if (present(body.updateTwin))
+      throw new JobValidationError('updateTwin', 'is not allowed in a scheduleDeviceMethod job');
+    definition.cloudToDeviceMethod = parseMethod(body.cloudToDeviceMethod);
+  } else {
+    if (present(body.cloudToDeviceMethod)) {
+      throw new JobValidationError('cloudToDeviceMethod', 'is not allowed in a scheduleUpdateTwin job');
+    }
+    if (!present(body.updateTwin))
+      throw new JobValidationError('updateTwin', 'is required for a scheduleUpdateTwin job');
+    definition.updateTwin = validateTwinPatch('updateTwin', body.updateTwin) satisfies TwinPatch;
+  }
+  return definition;
+}
+
+function present(value: unknown): boolean {
+  return value !== undefined && value !== null;
+}
+
+function parseType(value: unknown): JobType {
+  if (typeof value !== 'string') throw new JobValidationError('type', 'is required and must be a string');
+  const type = jobTypeFromName(value);
+  if (!type)
+    throw new JobValidationError(
+      'type',
+      `'${value}' is not a job type (scheduleDeviceMethod, scheduleUpdateTwin)`,
+    );
+  return type;
+}
+
+function parseTargets(body: Record<string, unknown>, parseCondition: ConditionParser): JobTargets {
+  const hasQuery = present(body.queryCondition);
+  const hasIds = present(body.deviceIds);
+  if (hasQuery === hasIds)
+    throw new JobValidationError('queryCondition', 'exactly one of queryCondition and deviceIds is required');
+  if (hasQuery) {
+    const condition = body.queryCondition;
+    if (typeof condition !== 'string' || condition.trim() === '') {
+      throw new JobValidationError(
+        'queryCondition',
+        'must be a non-empty string (the body of a WHERE clause)',
+      );
+    }
+    if (condition.trim() !== '*') {
+      try {
+        parseCondition(condition);
+      } catch (error: unknown) {
+        throw new JobValidationError(
+          'queryCondition',
+          error instanceof Error ? error.message : 'does not parse',
+        );
+      }
+    }
+    return { kind: 'query', queryCondition: condition.trim() };
+  }
+  const ids = body.deviceIds;
+  if (!Array.isArray(ids) || ids.length === 0)
+    throw new JobValidationError('deviceIds', 'must be a non-empty array of device ids');
+  if (ids.length > MAX_DEVICE_IDS)
+    throw new JobValidationError('deviceIds', `at most ${MAX_DEVICE_IDS} device ids are allowed`);
+  const unique = new Set<string>();
+  ids.forEach((id: unknown, index) => {
+    if (typeof id !== 'string' || !DEVICE_ID_PATTERN.test(id)) {
+      throw new JobValidationError(`deviceIds[${index}]`, 'is not a valid device id');
+    }
+    unique.add(id);
+  });
+  return { kind: 'deviceIds', deviceIds: [...unique] };
+}
+
+function parseMethod(value: unknown): CloudToDeviceMethod {
+  if (!isPlainObject(value))
+    throw new JobValidationError(
+      'cloudToDeviceMethod',
+      'is required for a scheduleDeviceMethod job and must be an object',
+    );
+  const { methodName } = value;
+  if (typeof methodName !== 'string' || methodName.length === 0) {
+    throw new JobValidationError(
+      'cloudToDeviceMethod.methodName',
+      'is required and must be a non-empty string',
+    );
+  }
+  if (methodName.length > MAX_METHOD_NAME_LENGTH) {
+    throw new JobValidationError(
+      'cloudToDeviceMethod.methodName',
+      `may be at most ${MAX_METHOD_NAME_LENGTH} characters`,
+    );
+  }
+  assertSeedName('cloudToDeviceMethod.methodName', methodName);
+  const payload = value.payload === undefined ? null : value.payload;
+  const payloadBytes = byteLength(JSON.stringify(payload));
+  if (payloadBytes > MAX_METHOD_PAYLOAD_BYTES) {
+    throw new JobValidationError(
+      'cloudToDeviceMethod.payload',
+      `is ${payloadBytes} bytes; at most ${MAX_METHOD_PAYLOAD_BYTES} are allowed`,
+    );
+  }
+  assertSeedNamesDeep('cloudToDeviceMethod.payload', payload);
+  const responseField = present(value.responseTimeoutInSeconds)
+    ? 'responseTimeoutInSeconds'
+    : 'timeoutInSeconds';
+  return {
+    methodName,
+    payload,
+    responseTimeoutInSeconds: parseSeconds(
+      `cloudToDeviceMethod.${responseField}`,
+      value[responseField],
+      DEFAULT_RESPONSE_TIMEOUT_SECONDS,
+      MIN_RESPONSE_TIMEOUT_SECONDS,
+      MAX_RESPONSE_TIMEOUT_SECONDS,
+    ),
+    connectTimeoutInSeconds: parseSeconds(
+      'cloudToDeviceMethod.connectTimeoutInSeconds',
+      value.connectTimeoutInSeconds,
+      DEFAULT_CONNECT_TIMEOUT_SECONDS,
+      0,
+      MAX_CONNECT_TIMEOUT_SECONDS,
+    ),
+  };
+}
+
+function parseSeconds(field: string, value: unknown, fallback: number, min: number, max: number): number {
+  if (!present(value)) return fallback;
+  if (typeof value !== 'number' || !Number.isInteger(value))
+    throw new JobValidationError(field, 'must be an integer number of seconds');
+  if (value < min || value > max) throw new JobValidationError(field, `must be between ${min} and ${max}`);
+  return value;
+}
+
+const ISO_8601 = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:?\d{2})$/i;
+
+function parseStartTime(value: unknown, now: Date): string {
+  if (!present(value)) return now.toISOString();
+  if (typeof value !== 'string' || !ISO_8601.test(value)) {
+    throw new JobValidationError('startTime', 'must be an ISO-8601 date-time with a time zone, or null');
+  }
+  const millis = Date.parse(value.replace(/(\.\d{3})\d+/, '$1'));
+  if (Number.isNaN(millis)) throw new JobValidationError('startTime', `'${value}' is not a valid date-time`);
+  if (millis - now.getTime() > MAX_START_DELAY_MS)
+    throw new JobValidationError('startTime', 'may be at most 365 days ahead');
+  return new Date(millis).toISOString();
+}
+
+function parseMaxExecutionTime(value: unknown): number {
+  if (!present(value)) return DEFAULT_MAX_EXECUTION_SECONDS;
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < 1) {
+    throw new JobValidationError('maxExecutionTimeInSeconds', 'must be a positive integer');
+  }
+  if (value > MAX_MAX_EXECUTION_SECONDS) {
+    throw new JobValidationError(
+      'maxExecutionTimeInSeconds',
+      `may be at most ${MAX_MAX_EXECUTION_SECONDS} (7 days)`,
+    );
+  }
+  return value;
+}

@@ -1,0 +1,79 @@
+import type {
+  CloudToDeviceMethod,
+  DeviceJobError,
+  DeviceJobRecord,
+  DeviceJobStatistics,
+  DeviceJobStatus,
+  DeviceMethodResponse,
+  JobRecord,
+  JobStatus,
+  JobType,
+  JsonObject,
+} from './job-model';
+
+/** A job as the IoT Hub jobs API answers it (GA vocabulary, exact field names). */
+export interface JobResponse {
+  jobId: string;
+  type: JobType;
+  status: JobStatus;
+  queryCondition?: string;
+  createdTime: string;
+  startTime: string;
+  endTime?: string;
+  maxExecutionTimeInSeconds: number;
+  cloudToDeviceMethod?: CloudToDeviceMethod;
+  updateTwin?: { tags?: JsonObject; properties?: { desired: JsonObject }; etag?: string };
+  failureReason?: string;
+  statusMessage?: string;
+  deviceJobStatistics: DeviceJobStatistics;
+  parentJobId?: string;
+}
+
+/** One device's result as `SELECT * FROM devices.jobs` answers it. */
+export interface DeviceJobResponse {
+  deviceId: string;
+  jobId: string;
+  jobType: JobType;
+  status: DeviceJobStatus;
+  startTimeUtc: string | null;
+  endTimeUtc: string | null;
+  createdDateTimeUtc: string;
+  lastUpdatedDateTimeUtc: string;
+  outcome: { deviceMethodResponse: DeviceMethodResponse } | null;
+  error: DeviceJobError | null;
+}
+
+export function toJobResponse(job: JobRecord, deviceJobStatistics: DeviceJobStatistics): JobResponse {
+  const response: JobResponse = {
+    jobId: job.jobId,
+    type: job.type,
+    status: job.status,
+    createdTime: job.createdTime,
+    startTime: job.startTime,
+    maxExecutionTimeInSeconds: job.maxExecutionTimeInSeconds,
+    deviceJobStatistics,
+  };
+  if (job.queryCondition !== undefined) response.queryCondition = job.queryCondition;
+  if (job.endTime !== undefined) response.endTime = job.endTime;
+  if (job.cloudToDeviceMethod) response.cloudToDeviceMethod = job.cloudToDeviceMethod;
+  if (job.updateTwin) response.updateTwin = job.updateTwin;
+  if (job.failureReason !== undefined) response.failureReason = job.failureReason;
+  if (job.statusMessage !== undefined) response.statusMessage = job.statusMessage;
+  if (job.parentJobId !== undefined) response.parentJobId = job.parentJobId;
+  return response;
+}
+
+export function toDeviceJobResponse(record: DeviceJobRecord): DeviceJobResponse {
+  return {
+    deviceId: record.deviceId,
+    jobId: record.jobId,
+    jobType: record.jobType,
+    status: record.status,
+    startTimeUtc: record.startTimeUtc ?? null,
+    endTimeUtc: record.endTimeUtc ?? null,
+    createdDateTimeUtc: record.createdDateTimeUtc,
+    lastUpdatedDateTimeUtc: record.lastUpdatedDateTimeUtc,
+    outcome: record.outcome ?? null,
+    error: record.error ?? null,
+  };
+}

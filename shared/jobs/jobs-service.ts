@@ -1,0 +1,242 @@
+import type { Query } from '../query';
+import { planDeviceJobQuery, planParsedDeviceJobQuery, runDeviceJobQuery } from './device-jobs-query';
+import { JobAlreadyExistsError, JobNotFoundError, JobValidationError } from './job-errors';
+import { initialJobStatus, isTerminalJobStatus } from './job-lifecycle';
+import type { DeviceJobStatus, JobRecord } from './job-model';
+import { DEVICE_JOB_STATUSES } from './job-model';
+import {
+  type ConditionParser,
+  jobStatusFromName,
+  jobTypeFromName,
+  normalizeJobRequest,
+} from './job-request-validation';
+import { type DeviceJobResponse, type JobResponse, toDeviceJobResponse, toJobResponse } from './job-response';
+import type { JobSettings } from './job-settings';
+import type {
+  Clock,
+  DeviceIdListRepository,
+  DeviceJobFilter,
+  DeviceJobRepository,
+  IdGenerator,
+  JobFilter,
+  JobOrchestrationClient,
+  JobRepository,
+  Page,
+} from './ports';
+
+export const DEFAULT_PAGE_SIZE = 100;
+export const MAX_PAGE_SIZE = 1000;
+
+/** Ports and settings the job use cases work with. */
+export interface JobsServiceDependencies {
+  jobs: JobRepository;
+  deviceIdLists: DeviceIdListRepository;
+  deviceJobs: DeviceJobRepository;
+  orchestrations: JobOrchestrationClient;
+  clock: Clock;
+  ids: IdGenerator;
+  /** Defaults to the query language's parser. */
+  parseCondition?: ConditionParser;
+  settings: JobSettings;
+}
+
+export interface CreateJobCommand {
+  /** The `{jobId}` of `PUT /jobs/v2/{jobId}`. */
+  jobId: string;
+  /** The parsed JSON body (use `parseJobRequestBody` for the raw text). */
+  body: unknown;
+}
+
+/** Query-string filters and paging of `GET /jobs/v2/query`, raw as received. */
+export interface QueryJobsCommand {
+  jobType?: string;
+  jobStatus?: string;
+  /** `x-ms-max-item-count` header or `pageSize` query parameter. */
+  maxItemCount?: string | number;
+  /** `x-ms-continuation` header or `continuationToken` query parameter. */
+  continuationToken?: string;
+}
+
+/** Conditions on `devices.jobs` fields, raw as the query carried them (status and jobType in any case). */
+export interface RawDeviceJobFilter {
+  jobId?: string;
+  deviceId?: string;
+  status?: string;
+  jobType?: string;
+}
+
+/** Either the query text of `POST /devices/query` (`SELECT * FROM devices.jobs …`) or structured filters. */
+export type QueryDeviceJobsCommand = (
+  { query: string } | { parsedQuery: Query } | { filter: RawDeviceJobFilter }
+) & {
+  maxItemCount?: string | number;
+  continuationToken?: string;
+};
+
+/** The use cases behind the `/jobs/v2` API and `SELECT * FROM devices.jobs`. */
+export interface JobsService {
+  createJob(command: CreateJobCommand): Promise<JobResponse>;
+  getJob(jobId: string): Promise<JobResponse>;
+  cancelJob(jobId: string): Promise<JobResponse>;
+  queryJobs(command: QueryJobsCommand): Promise<Page<JobResponse>>;
+  queryDeviceJobs(command: QueryDeviceJobsCommand): Promise<Page<DeviceJobResponse>>;
+}
+
+export function createJobsService(deps: JobsServiceDependencies): JobsService {
+  const respond = async (job: JobRecord) => toJobResponse(job, await deps.jobs.getStatistics(job.jobId));
+
+  return {
+    async createJob({ jobId, body }) {
+      const now = deps.clock.now();
+      const definition = normalizeJobRequest(body, {
+        urlJobId: jobId,
+        now,
+        parseCondition: deps.parseCondition,
+      });
+      if (await deps.jobs.get(definition.jobId)) throw new JobAlreadyExistsError(definition.jobId);
+      const job: JobRecord = {
+        jobId: definition.jobId,
+        type: definition.type,
+        status: initialJobStatus(definition.startTime, now),
+        createdTime: now.toISOString(),
+        startTime: definition.startTime,
+        maxExecutionTimeInSeconds: definition.maxExecutionTimeInSeconds,
+      };
+      if (definition.cloudToDeviceMethod) job.cloudToDeviceMethod = definition.cloudToDeviceMethod;
+      if (definition.updateTwin) job.updateTwin = definition.updateTwin;
+      if (definition.targets.kind === 'query') {
+        job.queryCondition = definition.targets.queryCondition;
+      } else {
+        // A fresh list id per attempt: a concurrent duplicate create can never overwrite the winner's list.
+        const listId = `${definition.jobId}|${deps.ids.newId()}`;
+        await deps.deviceIdLists.save(listId, definition.targets.deviceIds);
+        job.deviceIdList = { listId, count: definition.targets.deviceIds.length };
+      }
+      try {
+        await deps.jobs.create(job);
+      } catch (error: unknown) {
+        if (job.deviceIdList) await deps.deviceIdLists.delete(job.deviceIdList.listId);
+        throw error;
+      }
+      try {
+        await deps.orchestrations.start({
+          jobId: job.jobId,
+          startTime: job.startTime,
+          maxExecutionTimeInSeconds: job.maxExecutionTimeInSeconds,
+          settings: deps.settings,
+        });
+      } catch (error: unknown) {
+        await deps.jobs.delete(job.jobId);
+        if (job.deviceIdList) await deps.deviceIdLists.delete(job.deviceIdList.listId);
+        throw error;
+      }
+      return respond(job);
+    },
+
+    async getJob(jobId) {
+      const stored = await deps.jobs.get(jobId);
+      if (!stored) throw new JobNotFoundError(jobId);
+      return respond(stored.job);
+    },
+
+    async cancelJob(jobId) {
+      for (;;) {
+        const stored = await deps.jobs.get(jobId);
+        if (!stored) throw new JobNotFoundError(jobId);
+        if (isTerminalJobStatus(stored.job.status)) return respond(stored.job);
+        const cancelled: JobRecord = {
+          ...stored.job,
+          status: 'cancelled',
+          statusMessage: 'Cancelled on request.',
+        };
+        try {
+          await deps.jobs.update(cancelled, stored.etag);
+        } catch (error: unknown) {
+          if (isConcurrencyError(error)) continue;
+          throw error;
+        }
+        await deps.orchestrations.raiseCancel(jobId);
+        return respond(cancelled);
+      }
+    },
+
+    async queryJobs(command) {
+      const filter: JobFilter = {};
+      if (command.jobType) {
+        const type = jobTypeFromName(command.jobType);
+        if (!type) throw new JobValidationError('jobType', `'${command.jobType}' is not a job type`);
+        filter.type = type;
+      }
+      if (command.jobStatus) {
+        const status = jobStatusFromName(command.jobStatus);
+        if (!status) throw new JobValidationError('jobStatus', `'${command.jobStatus}' is not a job status`);
+        filter.status = status;
+      }
+      const page = await deps.jobs.query(
+        filter,
+        pageRequest(command.maxItemCount, command.continuationToken),
+      );
+      return withContinuation(await Promise.all(page.items.map(respond)), page.continuationToken);
+    },
+
+    async queryDeviceJobs(command) {
+      const paging = pageRequest(command.maxItemCount, command.continuationToken);
+      if ('query' in command) {
+        return runDeviceJobQuery(deps.deviceJobs, planDeviceJobQuery(command.query), paging);
+      }
+      if ('parsedQuery' in command) {
+        return runDeviceJobQuery(deps.deviceJobs, planParsedDeviceJobQuery(command.parsedQuery), paging);
+      }
+      const { jobId, deviceId, status, jobType } = command.filter;
+      const filter: DeviceJobFilter = {};
+      if (jobId !== undefined) filter.jobId = jobId;
+      if (deviceId !== undefined) filter.deviceId = deviceId;
+      if (status !== undefined) filter.status = deviceJobStatusFromName(status);
+      if (jobType !== undefined) {
+        const type = jobTypeFromName(jobType);
+        if (!type) throw new JobValidationError('jobType', `'${jobType}' is not a job type`);
+        filter.jobType = type;
+      }
+      const page = await deps.deviceJobs.query(
+        filter,
+        pageRequest(command.maxItemCount, command.continuationToken),
+      );
+      return withContinuation(page.items.map(toDeviceJobResponse), page.continuationToken);
+    },
+  };
+}
+
+function isConcurrencyError(error: unknown): boolean {
+  return (
+    typeof error === 'object' && error !== null && (error as { code?: unknown }).code === 'PreconditionFailed'
+  );
+}
+
+function withContinuation<T>(items: T[], continuationToken: string | undefined): Page<T> {
+  return continuationToken ? { items, continuationToken } : { items };
+}
+
+/** Maps a device job status filter, in any case, to its spelling (`cancelled` is accepted for `canceled`). */
+export function deviceJobStatusFromName(name: string): DeviceJobStatus {
+  const lower = name.toLowerCase();
+  const status = DEVICE_JOB_STATUSES.find(
+    (candidate) => candidate === (lower === 'cancelled' ? 'canceled' : lower),
+  );
+  if (!status) throw new JobValidationError('status', `'${name}' is not a device job status`);
+  return status;
+}
+
+/** Validates a page size (absent = 100, at most 1000) and keeps the continuation token. */
+export function pageRequest(
+  maxItemCount: string | number | undefined,
+  continuationToken: string | undefined,
+) {
+  let maxItems = DEFAULT_PAGE_SIZE;
+  if (maxItemCount !== undefined && maxItemCount !== '') {
+    const parsed = typeof maxItemCount === 'number' ? maxItemCount : Number(maxItemCount);
+    if (!Number.isInteger(parsed) || parsed < 1)
+      throw new JobValidationError('pageSize', 'must be a positive integer');
+    maxItems = Math.min(parsed, MAX_PAGE_SIZE);
+  }
+  return continuationToken ? { maxItems, continuationToken } : { maxItems };
+}

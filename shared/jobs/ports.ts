@@ -1,0 +1,117 @@
+import type { ShardCounters } from './job-statistics';
+import type {
+  CloudToDeviceMethod,
+  DeviceJobRecord,
+  DeviceJobStatistics,
+  DeviceJobStatus,
+  DeviceMethodResponse,
+  JobRecord,
+  JobStatus,
+  JobType,
+  TwinPatch,
+} from './job-model';
+import type { JobSettings } from './job-settings';
+
+/** One page of a listing; `continuationToken` is present only when another page exists. */
+export interface Page<T> {
+  items: T[];
+  continuationToken?: string;
+}
+
+export interface PageRequest {
+  maxItems: number;
+  continuationToken?: string;
+}
+
+/** A stored job with the etag that guards its next update. */
+export interface StoredJob {
+  job: JobRecord;
+  etag: string;
+}
+
+export interface JobFilter {
+  type?: JobType;
+  status?: JobStatus;
+}
+
+/** Job rows and their per-shard counters. */
+export interface JobRepository {
+  /** Inserts a new job row; throws `JobAlreadyExistsError` when the id is taken (the stored job is untouched). */
+  create(job: JobRecord): Promise<StoredJob>;
+  get(jobId: string): Promise<StoredJob | undefined>;
+  /** Replaces the job row if it still has `etag`; throws `JobConcurrencyError` otherwise. Returns the new etag. */
+  update(job: JobRecord, etag: string): Promise<string>;
+  /** Removes the job row and its counters; a missing job is not an error. */
+  delete(jobId: string): Promise<void>;
+  query(filter: JobFilter, page: PageRequest): Promise<Page<JobRecord>>;
+  /** Replaces the counters of one shard (one write, so each read sees a whole shard). */
+  writeShardCounters(jobId: string, shard: number, counters: ShardCounters): Promise<void>;
+  deleteShardCounters(jobId: string): Promise<void>;
+  /** Statistics summed over the shard counter rows at read time. */
+  getStatistics(jobId: string): Promise<DeviceJobStatistics>;
+}
+
+/** The device id list of a `deviceIds` job, stored outside the job row (lists may hold 100,000+ ids). */
+export interface DeviceIdListRepository {
+  save(listId: string, deviceIds: readonly string[]): Promise<void>;
+  /** The ids in the order they were saved. */
+  load(listId: string): Promise<string[]>;
+  delete(listId: string): Promise<void>;
+}
+
+export interface DeviceJobFilter {
+  jobId?: string;
+  deviceId?: string;
+  status?: DeviceJobStatus;
+  jobType?: JobType;
+}
+
+/** Per-device results. */
+export interface DeviceJobRepository {
+  /** Inserts or replaces rows, in batch transactions per partition. */
+  upsertMany(rows: readonly DeviceJobRecord[]): Promise<void>;
+  listShard(jobId: string, shard: number): Promise<DeviceJobRecord[]>;
+  query(filter: DeviceJobFilter, page: PageRequest): Promise<Page<DeviceJobRecord>>;
+  /** Removes every device row of a job. */
+  deleteJob(jobId: string): Promise<void>;
+}
+
+/**
+ * What a job needs from the device fleet. A minimal port defined here until the device gateway of
+ * `shared/devices` is merged; its adapters implement this. Failures are thrown as errors carrying a string
+ * `code` (`DeviceNotOnline`, `GatewayTimeout`, `DeviceNotFound`, `PreconditionFailed`, …).
+ */
+export interface JobDeviceGateway {
+  /** Ids of the devices matching a WHERE condition (`*` = every device), in pages. */
+  resolveTargets(queryCondition: string): AsyncIterable<string[]>;
+  invokeMethod(deviceId: string, method: CloudToDeviceMethod): Promise<DeviceMethodResponse>;
+  /** Applies tags and desired properties; `patch.etag`, when set, is the If-Match of the update. */
+  updateTwin(deviceId: string, patch: TwinPatch): Promise<void>;
+}
+
+/** Input of the job orchestration; everything it needs, so the orchestrator reads no settings itself. */
+export interface JobOrchestrationInput {
+  jobId: string;
+  startTime: string;
+  maxExecutionTimeInSeconds: number;
+  settings: JobSettings;
+}
+
+/** Starts and signals job orchestrations (the durable client); the instance id is the job id. */
+export interface JobOrchestrationClient {
+  /** Starts `JOB_FUNCTION_NAMES.orchestrator` with instance id = `input.jobId` and `input` as its input. */
+  start(input: JobOrchestrationInput): Promise<void>;
+  /**
+   * Raises `JOB_CANCEL_EVENT` on the job's instance. Must not fail when the instance is missing or already finished
+   * (the job row is already `cancelled` by then; reconciliation handles orphans).
+   */
+  raiseCancel(jobId: string): Promise<void>;
+}
+
+export interface Clock {
+  now(): Date;
+}
+
+export interface IdGenerator {
+  newId(): string;
+}

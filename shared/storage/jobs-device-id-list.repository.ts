@@ -1,0 +1,51 @@
+import { type TableClient, type TransactionAction, odata } from '@azure/data-tables';
+import type { DeviceIdListRepository } from '../jobs/ports';
+import { asciiJson, deleteWhere, encodeKey, submitInBatches } from './jobs-table-support';
+
+/** Characters of JSON per row, below the 32 Ki-character (64 KiB) limit of a string property. */
+const MAX_CHUNK_CHARS = 30_000;
+
+/**
+ * Device id lists of `deviceIds` jobs: PartitionKey = list id, RowKey = chunk number; each row holds a JSON array
+ * of ids of at most 30,000 characters, so 100,000 ids take about 100 rows written in one or two batches.
+ */
+export class TableDeviceIdListRepository implements DeviceIdListRepository {
+  constructor(private readonly client: TableClient) {}
+
+  async save(listId: string, deviceIds: readonly string[]): Promise<void> {
+    const partitionKey = encodeKey(listId);
+    const actions: TransactionAction[] = [];
+    let chunk: string[] = [];
+    let chars = 2;
+    const flush = () => {
+      actions.push([
+        'upsert',
+        { partitionKey, rowKey: String(actions.length).padStart(8, '0'), ids: asciiJson(chunk) },
+        'Replace',
+      ]);
+      chunk = [];
+      chars = 2;
+    };
+    for (const id of deviceIds) {
+      const size = JSON.stringify(id).length + 1;
+      if (chunk.length > 0 && chars + size > MAX_CHUNK_CHARS) flush();
+      chunk.push(id);
+      chars += size;
+    }
+    if (chunk.length > 0) flush();
+    await submitInBatches(this.client, actions);
+  }
+
+  async load(listId: string): Promise<string[]> {
+    const ids: string[] = [];
+    const filter = odata`PartitionKey eq ${encodeKey(listId)}`;
+    for await (const row of this.client.listEntities<{ ids: string }>({ queryOptions: { filter } })) {
+      ids.push(...(JSON.parse(row.ids) as string[]));
+    }
+    return ids;
+  }
+
+  async delete(listId: string): Promise<void> {
+    await deleteWhere(this.client, odata`PartitionKey eq ${encodeKey(listId)}`);
+  }
+}

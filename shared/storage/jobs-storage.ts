@@ -1,0 +1,44 @@
+import { TableClient } from '@azure/data-tables';
+import { TableDeviceJobRepository } from './device-jobs.repository';
+import { TableDeviceIdListRepository } from './jobs-device-id-list.repository';
+import { TableJobRepository } from './jobs.repository';
+
+/** Names of the jobs tables; a prefix lets several apps or tests share one storage account. */
+export interface JobTableNames {
+  jobs: string;
+  deviceIdLists: string;
+  deviceJobs: string;
+}
+
+export function jobTableNames(prefix = ''): JobTableNames {
+  return { jobs: `${prefix}jobs`, deviceIdLists: `${prefix}jobdeviceids`, deviceJobs: `${prefix}devicejobs` };
+}
+
+/** The three job repositories over one storage account, and a way to create their tables. */
+export interface JobStorage {
+  jobs: TableJobRepository;
+  deviceIdLists: TableDeviceIdListRepository;
+  deviceJobs: TableDeviceJobRepository;
+  /** Creates the tables if they do not exist (idempotent). */
+  ensureTables(): Promise<void>;
+}
+
+export function createJobStorage(
+  connectionString: string,
+  names: JobTableNames = jobTableNames(),
+): JobStorage {
+  const insecure = /DefaultEndpointsProtocol=http;|UseDevelopmentStorage=true|https?:\/\/127\.0\.0\.1/i.test(
+    connectionString,
+  );
+  const client = (table: string) =>
+    TableClient.fromConnectionString(connectionString, table, { allowInsecureConnection: insecure });
+  const clients = [client(names.jobs), client(names.deviceIdLists), client(names.deviceJobs)] as const;
+  return {
+    jobs: new TableJobRepository(clients[0]),
+    deviceIdLists: new TableDeviceIdListRepository(clients[1]),
+    deviceJobs: new TableDeviceJobRepository(clients[2]),
+    async ensureTables() {
+      await Promise.all(clients.map((c) => c.createTable()));
+    },
+  };
+}

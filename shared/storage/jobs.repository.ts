@@ -1,0 +1,138 @@
+import { type TableClient, type TableEntity, type TableEntityResult, odata } from '@azure/data-tables';
+import { JobAlreadyExistsError, JobConcurrencyError } from '../jobs/job-errors';
+import type { JobRecord, JobStatus, JobType } from '../jobs/job-model';
+import { type ShardCounters, aggregateStatistics } from '../jobs/job-statistics';
+import type { JobFilter, JobRepository, Page, PageRequest, StoredJob } from '../jobs/ports';
+import { deleteWhere, joinJson, readPage, splitJson, statusCodeOf } from './jobs-table-support';
+
+/**
+ * Jobs table layout: PartitionKey = jobId. RowKey `job` is the job row; RowKeys `shard-000000`… are the
+ * per-shard counter rows, so a job and its live statistics are read from one partition.
+ */
+const JOB_ROW = 'job';
+const SHARD_PREFIX = 'shard-';
+const shardRowKey = (shard: number) => `${SHARD_PREFIX}${String(shard).padStart(6, '0')}`;
+
+/** Fields kept as columns (filterable); the rest of the record lives in the chunked `spec` JSON. */
+interface JobColumns {
+  type: JobType;
+  status: JobStatus;
+  createdTime: string;
+  startTime: string;
+  maxExecutionTimeInSeconds: number;
+}
+
+type JobSpec = Omit<JobRecord, keyof JobColumns | 'jobId'>;
+
+function toEntity(job: JobRecord): TableEntity {
+  const { jobId, type, status, createdTime, startTime, maxExecutionTimeInSeconds, ...spec } = job;
+  return {
+    partitionKey: jobId,
+    rowKey: JOB_ROW,
+    type,
+    status,
+    createdTime,
+    startTime,
+    maxExecutionTimeInSeconds,
+    ...splitJson('spec', spec satisfies JobSpec),
+  };
+}
+
+function fromEntity(entity: TableEntityResult<Record<string, unknown>>): JobRecord {
+  const spec = (joinJson('spec', entity) ?? {}) as JobSpec;
+  return {
+    jobId: entity.partitionKey ?? '',
+    type: entity.type as JobType,
+    status: entity.status as JobStatus,
+    createdTime: entity.createdTime as string,
+    startTime: entity.startTime as string,
+    maxExecutionTimeInSeconds: entity.maxExecutionTimeInSeconds as number,
+    ...spec,
+  };
+}
+
+/** {@link JobRepository} on Azure Table Storage. */
+export class TableJobRepository implements JobRepository {
+  constructor(private readonly client: TableClient) {}
+
+  async create(job: JobRecord): Promise<StoredJob> {
+    try {
+      const response = await this.client.createEntity(toEntity(job));
+      return { job, etag: response.etag ?? '' };
+    } catch (error: unknown) {
+      if (statusCodeOf(error) === 409) throw new JobAlreadyExistsError(job.jobId);
+      throw error;
+    }
+  }
+
+  async get(jobId: string): Promise<StoredJob | undefined> {
+    try {
+      const entity = await this.client.getEntity<Record<string, unknown>>(jobId, JOB_ROW);
+      return { job: fromEntity(entity), etag: entity.etag };
+    } catch (error: unknown) {
+      if (statusCodeOf(error) === 404) return undefined;
+      throw error;
+    }
+  }
+
+  async update(job: JobRecord, etag: string): Promise<string> {
+    try {
+      const response = await this.client.updateEntity(toEntity(job), 'Replace', { etag });
+      return response.etag ?? '';
+    } catch (error: unknown) {
+      const status = statusCodeOf(error);
+      if (status === 412 || status === 404) throw new JobConcurrencyError(job.jobId);
+      throw error;
+    }
+  }
+
+  async delete(jobId: string): Promise<void> {
+    await deleteWhere(this.client, odata`PartitionKey eq ${jobId}`);
+  }
+
+  async query(filter: JobFilter, page: PageRequest): Promise<Page<JobRecord>> {
+    let condition = odata`RowKey eq ${JOB_ROW}`;
+    if (filter.type) condition += odata` and type eq ${filter.type}`;
+    if (filter.status) condition += odata` and status eq ${filter.status}`;
+    const result = await readPage<Record<string, unknown>>(
+      this.client,
+      condition,
+      page.maxItems,
+      page.continuationToken,
+    );
+    const items = result.entities.map(fromEntity);
+    return result.continuationToken ? { items, continuationToken: result.continuationToken } : { items };
+  }
+
+  async writeShardCounters(jobId: string, shard: number, counters: ShardCounters): Promise<void> {
+    await this.client.upsertEntity(
+      { partitionKey: jobId, rowKey: shardRowKey(shard), ...counters },
+      'Replace',
+    );
+  }
+
+  async deleteShardCounters(jobId: string): Promise<void> {
+    await deleteWhere(this.client, this.shardRowsOf(jobId));
+  }
+
+  async getStatistics(jobId: string) {
+    const shards: ShardCounters[] = [];
+    for await (const row of this.client.listEntities<ShardCounters>({
+      queryOptions: { filter: this.shardRowsOf(jobId) },
+    })) {
+      shards.push({
+        pending: row.pending ?? 0,
+        running: row.running ?? 0,
+        succeeded: row.succeeded ?? 0,
+        failed: row.failed ?? 0,
+        canceled: row.canceled ?? 0,
+      });
+    }
+    return aggregateStatistics(shards);
+  }
+
+  private shardRowsOf(jobId: string): string {
+    // RowKeys `shard-…` sort between `shard-` and `shard.` ('.' follows '-').
+    return odata`PartitionKey eq ${jobId} and RowKey ge ${SHARD_PREFIX} and RowKey lt ${'shard.'}`;
+  }
+}

@@ -1,0 +1,23 @@
+import { type RunningAzurite, startAzurite } from '../../../local-host/storage/azurite';
+import { createJobStorage, jobTableNames } from '../../../shared/storage/jobs-storage';
+import { defineUseCaseScenarios } from '../../unit/jobs/support/use-case-scenarios';
+
+let azurite: RunningAzurite;
+
+beforeAll(async () => {
+  azurite = await startAzurite({ inMemory: true });
+}, 60_000);
+
+afterAll(async () => {
+  await azurite.stop();
+});
+
+describe('job use cases over the Table repositories (Azurite)', () => {
+  let tables = 0;
+  defineUseCaseScenarios(async () => {
+    tables += 1;
+    const storage = createJobStorage(azurite.connectionString, jobTableNames(`t${tables}`));
+    await storage.ensureTables();
+    return storage;
+  });
+});

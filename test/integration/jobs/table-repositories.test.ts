@@ -1,0 +1,286 @@
+import { type RunningAzurite, startAzurite } from '../../../local-host/storage/azurite';
+import { JobAlreadyExistsError, JobConcurrencyError } from '../../../shared/jobs/job-errors';
+import type { DeviceJobRecord, JobRecord } from '../../../shared/jobs/job-model';
+import { type JobStorage, createJobStorage, jobTableNames } from '../../../shared/storage/jobs-storage';
+import {
+  asciiJson,
+  decodeKey,
+  encodeKey,
+  joinJson,
+  splitJson,
+} from '../../../shared/storage/jobs-table-support';
+
+let azurite: RunningAzurite;
+let storage: JobStorage;
+
+beforeAll(async () => {
+  azurite = await startAzurite({ inMemory: true });
+  storage = createJobStorage(azurite.connectionString, jobTableNames('repo'));
+  await storage.ensureTables();
+  await storage.ensureTables();
+}, 60_000);
+
+afterAll(async () => {
+  await azurite.stop();
+});
+
+const job = (jobId: string, extra: Partial<JobRecord> = {}): JobRecord => ({
+  jobId,
+  type: 'scheduleDeviceMethod',
+  status: 'queued',
+  createdTime: '2026-11-26T06:00:00.000Z',
+  startTime: '2026-11-26T06:00:00.000Z',
+  maxExecutionTimeInSeconds: 3600,
+  cloudToDeviceMethod: {
+    methodName: 'reboot',
+    payload: null,
+    responseTimeoutInSeconds: 30,
+    connectTimeoutInSeconds: 0,
+  },
+  queryCondition: '*',
+  ...extra,
+});
+
+const deviceRow = (
+  jobId: string,
+  deviceId: string,
+  shard: number,
+  extra: Partial<DeviceJobRecord> = {},
+): DeviceJobRecord => ({
+  jobId,
+  deviceId,
+  jobType: 'scheduleDeviceMethod',
+  shard,
+  status: 'pending',
+  createdDateTimeUtc: '2026-11-26T06:00:00.000Z',
+  lastUpdatedDateTimeUtc: '2026-11-26T06:00:00.000Z',
+  ...extra,
+});
+
+describe('TableJobRepository', () => {
+  it('round-trips a job with a 128 KB payload split over properties', async () => {
+    const payload = { blob: 'é€'.repeat(20_000), nested: { list: [1, 2, 3] } };
+    const record = job('big-payload', {
+      cloudToDeviceMethod: {
+        methodName: 'm',
+        payload,
+        responseTimeoutInSeconds: 30,
+        connectTimeoutInSeconds: 0,
+      },
+      statusMessage: 'hello',
+    });
+    await storage.jobs.create(record);
+    expect((await storage.jobs.get('big-payload'))?.job).toEqual(record);
+  });
+
+  it('refuses a second create of the same id and keeps the first row', async () => {
+    await storage.jobs.create(job('dup'));
+    await expect(storage.jobs.create(job('dup', { maxExecutionTimeInSeconds: 1 }))).rejects.toThrow(
+      JobAlreadyExistsError,
+    );
+    expect((await storage.jobs.get('dup'))?.job.maxExecutionTimeInSeconds).toBe(3600);
+  });
+
+  it('updates only with the current etag', async () => {
+    const { etag } = await storage.jobs.create(job('etag'));
+    const newEtag = await storage.jobs.update(job('etag', { status: 'running' }), etag);
+    expect(newEtag).not.toBe(etag);
+    await expect(storage.jobs.update(job('etag', { status: 'cancelled' }), etag)).rejects.toThrow(
+      JobConcurrencyError,
+    );
+    expect((await storage.jobs.get('etag'))?.job.status).toBe('running');
+    await expect(storage.jobs.update(job('missing'), etag)).rejects.toThrow(JobConcurrencyError);
+  });
+
+  it('sums shard counters at read time and deletes a job with its counters', async () => {
+    await storage.jobs.create(job('stats'));
+    await storage.jobs.writeShardCounters('stats', 0, {
+      pending: 1,
+      running: 2,
+      succeeded: 3,
+      failed: 4,
+      canceled: 5,
+    });
+    await storage.jobs.writeShardCounters('stats', 1, {
+      pending: 10,
+      running: 0,
+      succeeded: 0,
+      failed: 0,
+      canceled: 0,
+    });
+    await storage.jobs.writeShardCounters('stats', 1, {
+      pending: 0,
+      running: 0,
+      succeeded: 10,
+      failed: 0,
+      canceled: 0,
+    });
+    await storage.jobs.writeShardCounters('stats-other', 0, {
+      pending: 99,
+      running: 0,
+      succeeded: 0,
+      failed: 0,
+      canceled: 0,
+    });
+    expect(await storage.jobs.getStatistics('stats')).toEqual({
+      deviceCount: 25,
+      failedCount: 9,
+      succeededCount: 13,
+      runningCount: 2,
+      pendingCount: 1,
+    });
+    await storage.jobs.deleteShardCounters('stats');
+    expect((await storage.jobs.getStatistics('stats')).deviceCount).toBe(0);
+    await storage.jobs.writeShardCounters('stats', 0, {
+      pending: 1,
+      running: 0,
+      succeeded: 0,
+      failed: 0,
+      canceled: 0,
+    });
+    await storage.jobs.delete('stats');
+    expect(await storage.jobs.get('stats')).toBeUndefined();
+    expect((await storage.jobs.getStatistics('stats')).deviceCount).toBe(0);
+    expect((await storage.jobs.getStatistics('stats-other')).pendingCount).toBe(99);
+  });
+
+  it('lists jobs by type and status with continuation tokens, ignoring counter rows', async () => {
+    const names = jobTableNames('listing');
+    const own = createJobStorage(azurite.connectionString, names);
+    await own.ensureTables();
+    for (let i = 0; i < 7; i += 1) {
+      await own.jobs.create(job(`m${i}`, { status: i % 2 === 0 ? 'running' : 'queued' }));
+      await own.jobs.writeShardCounters(`m${i}`, 0, {
+        pending: 1,
+        running: 0,
+        succeeded: 0,
+        failed: 0,
+        canceled: 0,
+      });
+    }
+    await own.jobs.create(
+      job('t0', { type: 'scheduleUpdateTwin', status: 'running', cloudToDeviceMethod: undefined }),
+    );
+    const running: string[] = [];
+    let token: string | undefined;
+    let pages = 0;
+    do {
+      const page = await own.jobs.query(
+        { status: 'running', type: 'scheduleDeviceMethod' },
+        { maxItems: 2, continuationToken: token },
+      );
+      running.push(...page.items.map((j) => j.jobId));
+      token = page.continuationToken;
+      pages += 1;
+    } while (token);
+    expect(running).toEqual(['m0', 'm2', 'm4', 'm6']);
+    expect(pages).toBe(2);
+    expect((await own.jobs.query({}, { maxItems: 100 })).items).toHaveLength(8);
+    expect(
+      (await own.jobs.query({ type: 'scheduleUpdateTwin' }, { maxItems: 100 })).items.map((j) => j.jobId),
+    ).toEqual(['t0']);
+  });
+});
+
+describe('TableDeviceIdListRepository', () => {
+  it('stores and reloads 100,000 device ids in order, outside the job row', async () => {
+    const ids = Array.from(
+      { length: 100_000 },
+      (_, i) => `building-43-floor-3-device-${String(i).padStart(6, '0')}`,
+    );
+    const started = Date.now();
+    await storage.deviceIdLists.save('list-100k|a', ids);
+    const loaded = await storage.deviceIdLists.load('list-100k|a');
+    const elapsed = Date.now() - started;
+    expect(loaded).toEqual(ids);
+    expect(elapsed).toBeLessThan(30_000);
+    await storage.deviceIdLists.delete('list-100k|a');
+    expect(await storage.deviceIdLists.load('list-100k|a')).toEqual([]);
+  });
+});
+
+describe('TableDeviceJobRepository', () => {
+  it('writes more than 100 rows of one shard and reads them back by shard', async () => {
+    const rows = Array.from({ length: 250 }, (_, i) => deviceRow('many', `d${i}`, i < 230 ? 0 : 1));
+    await storage.deviceJobs.upsertMany(rows);
+    expect(await storage.deviceJobs.listShard('many', 0)).toHaveLength(230);
+    expect((await storage.deviceJobs.listShard('many', 1)).map((r) => r.deviceId).sort()).toEqual(
+      Array.from({ length: 20 }, (_, i) => `d${230 + i}`).sort(),
+    );
+  });
+
+  it('keeps device ids with characters keys forbid, and large method outcomes', async () => {
+    const odd = ['a#b?c%d', "it's", 'x:y.z+*!(),=@$'];
+    const outcome = { deviceMethodResponse: { status: 200, payload: { data: 'x'.repeat(100_000) } } };
+    await storage.deviceJobs.upsertMany(
+      odd.map((id) => deviceRow('odd', id, 0, { status: 'completed', outcome })),
+    );
+    const read = await storage.deviceJobs.listShard('odd', 0);
+    expect(read.map((r) => r.deviceId).sort()).toEqual([...odd].sort());
+    expect(read[0]?.outcome).toEqual(outcome);
+    const one = await storage.deviceJobs.query({ jobId: 'odd', deviceId: 'a#b?c%d' }, { maxItems: 10 });
+    expect(one.items.map((r) => r.deviceId)).toEqual(['a#b?c%d']);
+  });
+
+  it('replaces rows whole, so a retried device loses its old error', async () => {
+    await storage.deviceJobs.upsertMany([
+      deviceRow('retry', 'd1', 0, {
+        status: 'failed',
+        error: { code: 'GatewayTimeout', description: 'slow' },
+      }),
+    ]);
+    await storage.deviceJobs.upsertMany([deviceRow('retry', 'd1', 0, { status: 'completed' })]);
+    const [row] = await storage.deviceJobs.listShard('retry', 0);
+    expect(row?.status).toBe('completed');
+    expect(row?.error).toBeUndefined();
+  });
+
+  it('queries one job only (not a job whose id extends it) with filters and pages, and deletes a job', async () => {
+    await storage.deviceJobs.upsertMany([
+      ...Array.from({ length: 12 }, (_, i) =>
+        deviceRow('q', `d${i}`, i % 3, { status: i < 4 ? 'failed' : 'completed' }),
+      ),
+      deviceRow('q', 'shared', 1),
+      deviceRow('q-2', 'shared', 0),
+      deviceRow('q.2', 'shared', 0),
+      deviceRow('qq', 'shared', 0, { jobType: 'scheduleUpdateTwin' }),
+    ]);
+    const seen: string[] = [];
+    let token: string | undefined;
+    do {
+      const page = await storage.deviceJobs.query({ jobId: 'q' }, { maxItems: 5, continuationToken: token });
+      expect(page.items.every((r) => r.jobId === 'q')).toBe(true);
+      seen.push(...page.items.map((r) => r.deviceId));
+      token = page.continuationToken;
+    } while (token);
+    expect(seen.sort()).toEqual([...Array.from({ length: 12 }, (_, i) => `d${i}`), 'shared'].sort());
+    expect(
+      (await storage.deviceJobs.query({ jobId: 'q', status: 'failed' }, { maxItems: 100 })).items,
+    ).toHaveLength(4);
+    const acrossJobs = await storage.deviceJobs.query({ deviceId: 'shared' }, { maxItems: 100 });
+    expect(acrossJobs.items.map((r) => r.jobId).sort()).toEqual(['q', 'q-2', 'q.2', 'qq']);
+    const twins = await storage.deviceJobs.query({ jobType: 'scheduleUpdateTwin' }, { maxItems: 100 });
+    expect(twins.items.map((r) => r.jobId)).toEqual(['qq']);
+    await storage.deviceJobs.deleteJob('q');
+    expect((await storage.deviceJobs.query({ jobId: 'q' }, { maxItems: 100 })).items).toEqual([]);
+    expect((await storage.deviceJobs.query({ jobId: 'q-2' }, { maxItems: 100 })).items).toHaveLength(1);
+  });
+});
+
+describe('table encoding helpers', () => {
+  it('splits and joins long JSON as ASCII', () => {
+    const value = { text: 'ab'.repeat(40_000), accents: 'é€😀' };
+    const entity = splitJson('spec', value);
+    expect(entity.specParts).toBe(3);
+    expect(joinJson('spec', entity)).toEqual(value);
+    expect(asciiJson('é€')).toBe('"\\u00e9\\u20ac"');
+    expect(joinJson('spec', splitJson('spec', null))).toBeNull();
+    expect(joinJson('spec', {})).toBeUndefined();
+  });
+
+  it('encodes forbidden key characters reversibly', () => {
+    const id = 'a/b\\c#d?e%f\u0001';
+    expect(encodeKey(id)).toBe('a%2Fb%5Cc%23d%3Fe%25f%01');
+    expect(decodeKey(encodeKey(id))).toBe(id);
+  });
+});

@@ -1,0 +1,655 @@
+import { parseQuery } from '../../../../shared/query';
+import {
+  JobAlreadyExistsError,
+  JobNotFoundError,
+  JobValidationError,
+} from '../../../../shared/jobs/job-errors';
+import {
+  finalizeJob,
+  markJobRunning,
+  resolveJobTargets,
+  runShard,
+} from '../../../../shared/jobs/job-execution';
+import { purgeExpiredJobs, reconcileJobs } from '../../../../shared/jobs/job-maintenance';
+import { DEFAULT_JOB_SETTINGS } from '../../../../shared/jobs/job-settings';
+import { type JobsService, createJobsService } from '../../../../shared/jobs/jobs-service';
+import type {
+  DeviceIdListRepository,
+  DeviceJobRepository,
+  JobRepository,
+} from '../../../../shared/jobs/ports';
+import {
+  type DeviceBehaviour,
+  ManualClock,
+  RecordingOrchestrations,
+  ScriptedGateway,
+  ScriptedOrchestrationAdmin,
+  SequentialIds,
+} from './in-memory-ports';
+
+/** The storage ports under test: in-memory fakes in unit tests, Table repositories in integration tests. */
+export interface StoragePorts {
+  jobs: JobRepository;
+  deviceIdLists: DeviceIdListRepository;
+  deviceJobs: DeviceJobRepository;
+}
+
+const T0 = new Date('2026-11-26T06:00:00.000Z');
+const parseCondition = (condition: string) => {
+  if (/[!]{2}/.test(condition)) throw new Error('Syntax error');
+  return condition;
+};
+
+const fleet = Array.from({ length: 25 }, (_, i) => `dev-${String(i).padStart(2, '0')}`);
+
+/**
+ * Scenarios of the job use cases over a storage implementation. Called by the unit tests (fakes) and the
+ * integration tests (Azurite), so both implementations are held to the same behaviour.
+ */
+export function defineUseCaseScenarios(createStorage: () => Promise<StoragePorts>): void {
+  let storage: StoragePorts;
+  let clock: ManualClock;
+  let orchestrations: RecordingOrchestrations;
+  let service: JobsService;
+  let jobCounter = 0;
+  let jobId: string;
+
+  const settings = { ...DEFAULT_JOB_SETTINGS, shardSize: 10 };
+  const build = () =>
+    createJobsService({
+      ...storage,
+      orchestrations,
+      clock,
+      ids: new SequentialIds(),
+      parseCondition,
+      settings,
+    });
+  const execution = (gateway: ScriptedGateway) => ({ ...storage, gateway, clock });
+  const methodBody = (extra: Record<string, unknown> = {}) => ({
+    jobId,
+    type: 'scheduleDeviceMethod',
+    cloudToDeviceMethod: { methodName: 'reboot', payload: { delay: 1 } },
+    queryCondition: "tags.building = '43'",
+    ...extra,
+  });
+
+  beforeEach(async () => {
+    storage = await createStorage();
+    clock = new ManualClock(T0);
+    orchestrations = new RecordingOrchestrations();
+    service = build();
+    jobCounter += 1;
+    jobId = `job-${jobCounter}-${Date.now()}`;
+  });
+
+  describe('createJob', () => {
+    it('stores a queued job, starts its orchestration and answers it in the GA vocabulary', async () => {
+      const response = await service.createJob({ jobId, body: methodBody() });
+      expect(response).toEqual({
+        jobId,
+        type: 'scheduleDeviceMethod',
+        status: 'queued',
+        queryCondition: "tags.building = '43'",
+        createdTime: T0.toISOString(),
+        startTime: T0.toISOString(),
+        maxExecutionTimeInSeconds: 3600,
+        cloudToDeviceMethod: {
+          methodName: 'reboot',
+          payload: { delay: 1 },
+          responseTimeoutInSeconds: 30,
+          connectTimeoutInSeconds: 0,
+        },
+        deviceJobStatistics: {
+          deviceCount: 0,
+          failedCount: 0,
+          succeededCount: 0,
+          runningCount: 0,
+          pendingCount: 0,
+        },
+      });
+      expect(orchestrations.started).toEqual([
+        { jobId, startTime: T0.toISOString(), maxExecutionTimeInSeconds: 3600, settings },
+      ]);
+      expect(await service.getJob(jobId)).toEqual(response);
+    });
+
+    it('stores a job starting later as scheduled', async () => {
+      const response = await service.createJob({
+        jobId,
+        body: methodBody({ startTime: '2026-11-26T06:00:05Z' }),
+      });
+      expect(response.status).toBe('scheduled');
+      expect(response.startTime).toBe('2026-11-26T06:00:05.000Z');
+    });
+
+    it('stores nothing when the request is invalid', async () => {
+      await expect(
+        service.createJob({
+          jobId,
+          body: methodBody({ queryCondition: undefined, deviceIds: ['a', 'b c'] }),
+        }),
+      ).rejects.toThrow(JobValidationError);
+      await expect(service.getJob(jobId)).rejects.toThrow(JobNotFoundError);
+      expect(orchestrations.started).toEqual([]);
+    });
+
+    it('refuses a duplicate job id and leaves the first job untouched', async () => {
+      const first = await service.createJob({ jobId, body: methodBody() });
+      clock.advance(1000);
+      await expect(
+        service.createJob({
+          jobId,
+          body: { jobId, type: 'scheduleUpdateTwin', updateTwin: { tags: { a: 1 } }, deviceIds: ['x'] },
+        }),
+      ).rejects.toThrow(JobAlreadyExistsError);
+      expect(await service.getJob(jobId)).toEqual(first);
+      expect(orchestrations.started).toHaveLength(1);
+    });
+
+    it('refuses the duplicate at the store even when the existence check raced', async () => {
+      await service.createJob({ jobId, body: methodBody() });
+      const racing = createJobsService({
+        ...storage,
+        jobs: { ...bind(storage.jobs), get: () => Promise.resolve(undefined) },
+        orchestrations,
+        clock,
+        ids: new SequentialIds(),
+        parseCondition,
+        settings,
+      });
+      await expect(
+        racing.createJob({ jobId, body: methodBody({ maxExecutionTimeInSeconds: 5 }) }),
+      ).rejects.toThrow(JobAlreadyExistsError);
+      expect((await service.getJob(jobId)).maxExecutionTimeInSeconds).toBe(3600);
+    });
+
+    it('removes the job again when its orchestration cannot be started', async () => {
+      orchestrations.failStart = true;
+      await expect(service.createJob({ jobId, body: methodBody() })).rejects.toThrow('task hub unavailable');
+      await expect(service.getJob(jobId)).rejects.toThrow(JobNotFoundError);
+    });
+  });
+
+  describe('cancelJob', () => {
+    it('cancels a scheduled job at once and signals its orchestration', async () => {
+      await service.createJob({ jobId, body: methodBody({ startTime: '2026-11-26T07:00:00Z' }) });
+      const response = await service.cancelJob(jobId);
+      expect(response.status).toBe('cancelled');
+      expect(orchestrations.cancelled).toEqual([jobId]);
+      expect((await service.getJob(jobId)).status).toBe('cancelled');
+    });
+
+    it('leaves a finished job as it is', async () => {
+      await service.createJob({ jobId, body: methodBody() });
+      await markJobRunning(storage, { jobId, runStartedTime: T0.toISOString() });
+      await finalizeJob(execution(new ScriptedGateway([])), { jobId, outcome: 'completed', shardCount: 0 });
+      const response = await service.cancelJob(jobId);
+      expect(response.status).toBe('completed');
+      expect(orchestrations.cancelled).toEqual([]);
+    });
+
+    it('answers JobNotFound for an unknown job', async () => {
+      await expect(service.cancelJob('nope')).rejects.toThrow(JobNotFoundError);
+    });
+  });
+
+  describe('execution', () => {
+    it('runs a query job end to end: pending rows, shards, live statistics, results per device', async () => {
+      const gateway = new ScriptedGateway(fleet, {
+        'dev-03': { kind: 'throw', code: 'DeviceNotOnline', message: 'dev-03 is offline' },
+        'dev-17': { kind: 'answer', status: 500, payload: { reason: 'busy' } },
+      });
+      await service.createJob({ jobId, body: methodBody() });
+      expect(await markJobRunning(storage, { jobId, runStartedTime: T0.toISOString() })).toEqual({
+        proceed: true,
+        status: 'running',
+      });
+      const resolved = await resolveJobTargets(execution(gateway), { jobId, shardSize: 10 });
+      expect(resolved).toEqual({
+        deviceCount: 25,
+        shards: [
+          { shard: 0, deviceCount: 10 },
+          { shard: 1, deviceCount: 10 },
+          { shard: 2, deviceCount: 5 },
+        ],
+      });
+      expect(gateway.queries).toEqual(["tags.building = '43'"]);
+      expect((await service.getJob(jobId)).deviceJobStatistics).toEqual({
+        deviceCount: 25,
+        failedCount: 0,
+        succeededCount: 0,
+        runningCount: 0,
+        pendingCount: 25,
+      });
+
+      const deadline = '2026-11-26T07:00:00.000Z';
+      const first = await runShard(execution(gateway), { jobId, shard: 0, deadline, devicesInFlight: 4 });
+      expect(first).toEqual({
+        shard: 0,
+        counters: { pending: 0, running: 0, succeeded: 9, failed: 1, canceled: 0 },
+      });
+      expect(gateway.maxInFlight).toBe(4);
+      expect((await service.getJob(jobId)).deviceJobStatistics).toEqual({
+        deviceCount: 25,
+        failedCount: 1,
+        succeededCount: 9,
+        runningCount: 0,
+        pendingCount: 15,
+      });
+      await runShard(execution(gateway), { jobId, shard: 1, deadline, devicesInFlight: 4 });
+      await runShard(execution(gateway), { jobId, shard: 2, deadline, devicesInFlight: 4 });
+      clock.advance(2000);
+      const final = await finalizeJob(execution(gateway), { jobId, outcome: 'completed', shardCount: 3 });
+      expect(final.status).toBe('completed');
+
+      const job = await service.getJob(jobId);
+      expect(job).toMatchObject({ status: 'completed', endTime: '2026-11-26T06:00:02.000Z' });
+      expect(job.deviceJobStatistics).toEqual({
+        deviceCount: 25,
+        failedCount: 2,
+        succeededCount: 23,
+        runningCount: 0,
+        pendingCount: 0,
+      });
+      const offline = await service.queryDeviceJobs({ filter: { jobId, deviceId: 'dev-03' } });
+      expect(offline.items).toEqual([
+        expect.objectContaining({
+          deviceId: 'dev-03',
+          jobId,
+          jobType: 'scheduleDeviceMethod',
+          status: 'failed',
+          outcome: null,
+          error: { code: 'DeviceNotOnline', description: 'dev-03 is offline' },
+          startTimeUtc: T0.toISOString(),
+        }),
+      ]);
+      const failing = await service.queryDeviceJobs({ filter: { jobId, deviceId: 'dev-17' } });
+      expect(failing.items[0]).toMatchObject({
+        status: 'failed',
+        outcome: { deviceMethodResponse: { status: 500, payload: { reason: 'busy' } } },
+        error: { code: 'DeviceMethodFailed' },
+      });
+      const ok = await service.queryDeviceJobs({ filter: { jobId, status: 'COMPLETED' }, maxItemCount: 100 });
+      expect(ok.items).toHaveLength(23);
+      expect(ok.items.every((item) => item.outcome?.deviceMethodResponse.status === 200)).toBe(true);
+      expect(new Set(gateway.invoked).size).toBe(25);
+    });
+
+    it('re-running a finished shard invokes nothing again', async () => {
+      const gateway = new ScriptedGateway(fleet.slice(0, 5));
+      await service.createJob({ jobId, body: methodBody() });
+      await markJobRunning(storage, { jobId, runStartedTime: T0.toISOString() });
+      await resolveJobTargets(execution(gateway), { jobId, shardSize: 10 });
+      const command = { jobId, shard: 0, deadline: '2026-11-26T07:00:00.000Z', devicesInFlight: 10 };
+      await runShard(execution(gateway), command);
+      const again = await runShard(execution(gateway), command);
+      expect(again.counters.succeeded).toBe(5);
+      expect(gateway.invoked).toHaveLength(5);
+      expect(await resolveJobTargets(execution(gateway), { jobId, shardSize: 10 })).toEqual({
+        deviceCount: 5,
+        shards: [{ shard: 0, deviceCount: 5 }],
+      });
+      expect(gateway.queries).toHaveLength(1);
+    });
+
+    it('runs a deviceIds twin job over the stored id list', async () => {
+      const deviceIds = Array.from({ length: 12 }, (_, i) => `t-${i}`);
+      const gateway = new ScriptedGateway([], {
+        't-4': { kind: 'throw', code: 'PreconditionFailed', message: 'etag' },
+      });
+      await service.createJob({
+        jobId,
+        body: { type: 'scheduleTwinUpdate', updateTwin: { tags: { floor: 3 } }, deviceIds },
+      });
+      await markJobRunning(storage, { jobId, runStartedTime: T0.toISOString() });
+      const resolved = await resolveJobTargets(execution(gateway), { jobId, shardSize: 10 });
+      expect(resolved.deviceCount).toBe(12);
+      expect(gateway.queries).toEqual([]);
+      for (const { shard } of resolved.shards) {
+        await runShard(execution(gateway), {
+          jobId,
+          shard,
+          deadline: '2026-11-26T07:00:00Z',
+          devicesInFlight: 3,
+        });
+      }
+      expect(gateway.patched.map((p) => p.deviceId).sort()).toEqual([...deviceIds].sort());
+      expect(gateway.patched[0]?.patch).toEqual({ tags: { floor: 3 } });
+      const results = await service.queryDeviceJobs({ filter: { jobId, jobType: 'scheduleTwinUpdate' } });
+      expect(results.items).toHaveLength(12);
+      expect(results.items.find((r) => r.deviceId === 't-4')).toMatchObject({
+        status: 'failed',
+        error: { code: 'PreconditionFailed' },
+      });
+      expect(results.items.filter((r) => r.status === 'completed')).toHaveLength(11);
+    });
+
+    it('stops starting devices once the job is cancelled; the rest end canceled', async () => {
+      const gateway = new ScriptedGateway(fleet.slice(0, 10));
+      await service.createJob({ jobId, body: methodBody() });
+      await markJobRunning(storage, { jobId, runStartedTime: T0.toISOString() });
+      await resolveJobTargets(execution(gateway), { jobId, shardSize: 10 });
+      let cancelled: Promise<unknown> | undefined;
+      gateway.onDevice = (deviceId) => {
+        if (deviceId === 'dev-01') cancelled = service.cancelJob(jobId);
+      };
+      const result = await runShard(execution(gateway), {
+        jobId,
+        shard: 0,
+        deadline: '2026-11-26T07:00:00Z',
+        devicesInFlight: 2,
+      });
+      await cancelled;
+      // The cancel lands while the first wave runs; whether the second wave already started depends on timing.
+      expect(result.stoppedBy).toBe('cancelled');
+      expect(result.counters.succeeded + result.counters.canceled).toBe(10);
+      expect(result.counters.succeeded).toBeLessThanOrEqual(4);
+      expect(gateway.invoked.length).toBe(result.counters.succeeded);
+      const final = await finalizeJob(execution(gateway), { jobId, outcome: 'cancelled', shardCount: 1 });
+      expect(final.status).toBe('cancelled');
+      expect(final.endTime).toBeDefined();
+      const canceled = await service.queryDeviceJobs({ filter: { jobId, status: 'canceled' } });
+      expect(canceled.items).toHaveLength(result.counters.canceled);
+      const stats = (await service.getJob(jobId)).deviceJobStatistics;
+      expect(stats).toMatchObject({
+        deviceCount: 10,
+        pendingCount: 0,
+        runningCount: 0,
+        failedCount: result.counters.canceled,
+      });
+    });
+
+    it('fails devices not started by the deadline with a timeout code', async () => {
+      const gateway = new ScriptedGateway(fleet.slice(0, 6));
+      await service.createJob({ jobId, body: methodBody({ maxExecutionTimeInSeconds: 60 }) });
+      await markJobRunning(storage, { jobId, runStartedTime: T0.toISOString() });
+      await resolveJobTargets(execution(gateway), { jobId, shardSize: 10 });
+      gateway.onDevice = () => clock.advance(40_000);
+      const result = await runShard(execution(gateway), {
+        jobId,
+        shard: 0,
+        deadline: '2026-11-26T06:01:00.000Z',
+        devicesInFlight: 2,
+      });
+      expect(result).toEqual({
+        shard: 0,
+        stoppedBy: 'deadline',
+        counters: { pending: 0, running: 0, succeeded: 2, failed: 4, canceled: 0 },
+      });
+      const timedOut = await service.queryDeviceJobs({ filter: { jobId, status: 'failed' } });
+      expect(timedOut.items.map((r) => r.error?.code)).toEqual(Array(4).fill('JobMaxExecutionTimeExceeded'));
+      const final = await finalizeJob(execution(gateway), {
+        jobId,
+        outcome: 'failed',
+        failureReason: 'maxExecutionTimeInSeconds elapsed',
+        shardCount: 1,
+        deviceErrorCode: 'JobMaxExecutionTimeExceeded',
+      });
+      expect(final).toMatchObject({ status: 'failed', failureReason: 'maxExecutionTimeInSeconds elapsed' });
+    });
+
+    it('finalizes shards that never ran as failed when the job fails', async () => {
+      const gateway = new ScriptedGateway(fleet.slice(0, 15));
+      await service.createJob({ jobId, body: methodBody() });
+      await markJobRunning(storage, { jobId, runStartedTime: T0.toISOString() });
+      await resolveJobTargets(execution(gateway), { jobId, shardSize: 10 });
+      await finalizeJob(execution(gateway), {
+        jobId,
+        outcome: 'failed',
+        failureReason: 'gateway down',
+        shardCount: 2,
+      });
+      const job = await service.getJob(jobId);
+      expect(job).toMatchObject({ status: 'failed', failureReason: 'gateway down' });
+      expect(job.deviceJobStatistics).toEqual({
+        deviceCount: 15,
+        failedCount: 15,
+        succeededCount: 0,
+        runningCount: 0,
+        pendingCount: 0,
+      });
+      const rows = await service.queryDeviceJobs({ filter: { jobId }, maxItemCount: 100 });
+      expect(
+        rows.items.every((r) => r.error?.code === 'JobFailed' && r.error.description === 'gateway down'),
+      ).toBe(true);
+    });
+
+    it('does not run a job cancelled before it started', async () => {
+      await service.createJob({ jobId, body: methodBody() });
+      await service.cancelJob(jobId);
+      expect(await markJobRunning(storage, { jobId, runStartedTime: T0.toISOString() })).toEqual({
+        proceed: false,
+        status: 'cancelled',
+      });
+    });
+  });
+
+  describe('maintenance timers', () => {
+    const maintenance = (admin: ScriptedOrchestrationAdmin) => ({
+      ...storage,
+      clock,
+      orchestrations,
+      admin,
+      settings,
+    });
+    const finish = async (id: string, body: Record<string, unknown>) => {
+      await service.createJob({ jobId: id, body });
+      await markJobRunning(storage, { jobId: id, runStartedTime: clock.now().toISOString() });
+      const { shards } = await resolveJobTargets(execution(new ScriptedGateway(fleet.slice(0, 3))), {
+        jobId: id,
+        shardSize: 10,
+      });
+      await finalizeJob(execution(new ScriptedGateway([])), {
+        jobId: id,
+        outcome: 'cancelled',
+        shardCount: shards.length,
+      });
+    };
+
+    it('purges finished jobs past retention with their device rows, id list and history', async () => {
+      const admin = new ScriptedOrchestrationAdmin();
+      const old = `${jobId}-old`;
+      const recent = `${jobId}-recent`;
+      const active = `${jobId}-active`;
+      await finish(old, { ...methodBody(), jobId: old, queryCondition: undefined, deviceIds: ['a', 'b'] });
+      clock.advance(20 * 24 * 3600 * 1000);
+      await finish(recent, { ...methodBody(), jobId: recent });
+      await service.createJob({ jobId: active, body: { ...methodBody(), jobId: active } });
+      clock.advance(11 * 24 * 3600 * 1000);
+
+      const purged = await purgeExpiredJobs(maintenance(admin), 30);
+      expect(purged.filter((id) => id.startsWith(jobId))).toEqual([old]);
+      expect(admin.purged).toContain(old);
+      await expect(service.getJob(old)).rejects.toThrow(JobNotFoundError);
+      expect((await service.queryDeviceJobs({ filter: { jobId: old } })).items).toEqual([]);
+      expect((await service.queryDeviceJobs({ filter: { jobId: recent } })).items).toHaveLength(3);
+      expect((await service.getJob(active)).status).toBe('queued');
+    });
+
+    it('restarts jobs without an orchestration and fails those whose orchestration ended', async () => {
+      const admin = new ScriptedOrchestrationAdmin();
+      const orphan = `${jobId}-orphan`;
+      const dead = `${jobId}-dead`;
+      const alive = `${jobId}-alive`;
+      const young = `${jobId}-young`;
+      for (const id of [orphan, dead, alive])
+        await service.createJob({ jobId: id, body: { ...methodBody(), jobId: id } });
+      await markJobRunning(storage, { jobId: dead, runStartedTime: clock.now().toISOString() });
+      admin.statuses.set(dead, 'Failed');
+      admin.statuses.set(alive, 'Running');
+      clock.advance(600_000);
+      await service.createJob({ jobId: young, body: { ...methodBody(), jobId: young } });
+      const startedBefore = orchestrations.started.length;
+
+      const report = await reconcileJobs(maintenance(admin), 300);
+      expect(report.restarted.filter((id) => id.startsWith(jobId))).toEqual([orphan]);
+      expect(report.failed.filter((id) => id.startsWith(jobId))).toEqual([dead]);
+      expect(orchestrations.started.slice(startedBefore).map((input) => input.jobId)).toEqual([orphan]);
+      expect(await service.getJob(dead)).toMatchObject({
+        status: 'failed',
+        failureReason: "The job's orchestration ended (Failed) without finishing the job.",
+      });
+      expect((await service.getJob(alive)).status).toBe('queued');
+      expect((await service.getJob(young)).status).toBe('queued');
+    });
+  });
+
+  describe('queryJobs and queryDeviceJobs', () => {
+    it('filters by type and status case-insensitively in both vocabularies and pages', async () => {
+      const prefix = jobId;
+      for (let i = 0; i < 5; i += 1) {
+        jobId = `${prefix}-m${i}`;
+        await service.createJob({ jobId, body: methodBody() });
+      }
+      jobId = `${prefix}-t`;
+      await service.createJob({
+        jobId,
+        body: { type: 'scheduleUpdateTwin', updateTwin: { tags: { a: 1 } }, queryCondition: '*' },
+      });
+      await service.cancelJob(`${prefix}-m0`);
+
+      const mine = (ids: { jobId: string }[]) =>
+        ids.map((j) => j.jobId).filter((id) => id.startsWith(prefix));
+      const twins = await service.queryJobs({ jobType: 'SCHEDULETWINUPDATE', maxItemCount: 1000 });
+      expect(mine(twins.items)).toEqual([`${prefix}-t`]);
+      const cancelled = await service.queryJobs({
+        jobStatus: 'Cancelled',
+        jobType: 'scheduleDirectRequest',
+        maxItemCount: 1000,
+      });
+      expect(mine(cancelled.items)).toEqual([`${prefix}-m0`]);
+      const queued = await service.queryJobs({ jobStatus: 'pending', maxItemCount: 1000 });
+      expect(mine(queued.items)).toHaveLength(5);
+
+      const seen: string[] = [];
+      let token: string | undefined;
+      let pages = 0;
+      do {
+        const page = await service.queryJobs({ maxItemCount: '2', continuationToken: token });
+        expect(page.items.length).toBeLessThanOrEqual(2);
+        seen.push(...page.items.map((j) => j.jobId));
+        token = page.continuationToken;
+        pages += 1;
+      } while (token);
+      expect(mine(seen.map((id) => ({ jobId: id }))).sort()).toEqual(
+        [0, 1, 2, 3, 4]
+          .map((i) => `${prefix}-m${i}`)
+          .concat(`${prefix}-t`)
+          .sort(),
+      );
+      expect(pages).toBeGreaterThanOrEqual(3);
+    });
+
+    it('rejects unknown filters and page sizes as ArgumentInvalid', async () => {
+      await expect(service.queryJobs({ jobType: 'export' })).rejects.toThrow('jobType');
+      await expect(service.queryJobs({ jobStatus: 'sleeping' })).rejects.toThrow('jobStatus');
+      await expect(service.queryJobs({ maxItemCount: '0' })).rejects.toThrow(JobValidationError);
+      await expect(service.queryDeviceJobs({ filter: { status: 'done' } })).rejects.toThrow(
+        JobValidationError,
+      );
+    });
+
+    it('answers SELECT * FROM devices.jobs queries, filtering on any DeviceJob field', async () => {
+      const gateway = new ScriptedGateway(fleet.slice(0, 12), {
+        'dev-03': { kind: 'throw', code: 'DeviceNotOnline', message: 'offline' },
+        'dev-07': { kind: 'throw', code: 'GatewayTimeout', message: 'slow' },
+      });
+      const first = jobId;
+      const second = `${jobId}-b`;
+      for (const id of [first, second]) {
+        await service.createJob({ jobId: id, body: { ...methodBody(), jobId: id } });
+        await markJobRunning(storage, { jobId: id, runStartedTime: T0.toISOString() });
+        const { shards } = await resolveJobTargets(execution(gateway), { jobId: id, shardSize: 5 });
+        for (const { shard } of shards) {
+          await runShard(execution(gateway), {
+            jobId: id,
+            shard,
+            deadline: '2026-11-26T07:00:00Z',
+            devicesInFlight: 5,
+          });
+        }
+      }
+      const failed = await service.queryDeviceJobs({
+        query: `SELECT * FROM devices.jobs WHERE devices.jobs.jobId = '${first}' AND devices.jobs.status = 'failed'`,
+      });
+      expect(failed.items.map((r) => [r.deviceId, r.error?.code]).sort()).toEqual([
+        ['dev-03', 'DeviceNotOnline'],
+        ['dev-07', 'GatewayTimeout'],
+      ]);
+      const byCode = await service.queryDeviceJobs({
+        query: `SELECT * FROM devices.jobs WHERE devices.jobs.jobId = '${second}' AND devices.jobs.error.code = 'GatewayTimeout'`,
+      });
+      expect(byCode.items.map((r) => r.deviceId)).toEqual(['dev-07']);
+
+      const both: string[] = [];
+      let token: string | undefined;
+      do {
+        const page = await service.queryDeviceJobs({
+          query: `SELECT * FROM devices.jobs WHERE devices.jobs.jobId IN ['${first}', '${second}'] AND devices.jobs.deviceId = 'dev-03'`,
+          maxItemCount: 1,
+          continuationToken: token,
+        });
+        both.push(...page.items.map((r) => `${r.jobId}/${r.deviceId}/${r.status}`));
+        token = page.continuationToken;
+      } while (token);
+      expect(both.sort()).toEqual([`${first}/dev-03/failed`, `${second}/dev-03/failed`].sort());
+
+      const parsed = await service.queryDeviceJobs({
+        parsedQuery: parseQuery(`SELECT * FROM devices.jobs WHERE jobId = '${second}' AND status = 'failed'`),
+      });
+      expect(parsed.items.map((r) => r.deviceId).sort()).toEqual(['dev-03', 'dev-07']);
+
+      const top = await service.queryDeviceJobs({
+        query: `SELECT TOP 3 * FROM devices.jobs WHERE jobId = '${first}'`,
+      });
+      expect(top.items).toHaveLength(3);
+      expect(top.continuationToken).toBeUndefined();
+    });
+
+    it.each([
+      ['a projection', 'SELECT deviceId FROM devices.jobs'],
+      ['another collection', 'SELECT * FROM devices'],
+      ['a syntax error', 'SELECT * FROM devices.jobs WHERE jobId = '],
+    ])('rejects a device job query with %s as ArgumentInvalid', async (_name, query) => {
+      await expect(service.queryDeviceJobs({ query })).rejects.toMatchObject({
+        code: 'ArgumentInvalid',
+        field: 'query',
+      });
+    });
+
+    it('pages device results with continuation tokens', async () => {
+      const gateway = new ScriptedGateway(fleet);
+      await service.createJob({ jobId, body: methodBody() });
+      await markJobRunning(storage, { jobId, runStartedTime: T0.toISOString() });
+      await resolveJobTargets(execution(gateway), { jobId, shardSize: 10 });
+      const seen: string[] = [];
+      let token: string | undefined;
+      do {
+        const page = await service.queryDeviceJobs({
+          filter: { jobId },
+          maxItemCount: 7,
+          continuationToken: token,
+        });
+        expect(page.items.length).toBeLessThanOrEqual(7);
+        seen.push(...page.items.map((r) => r.deviceId));
+        token = page.continuationToken;
+      } while (token);
+      expect(seen.sort()).toEqual(fleet);
+    });
+  });
+}
+
+function bind(jobs: JobRepository): JobRepository {
+  return {
+    create: (job) => jobs.create(job),
+    get: (id) => jobs.get(id),
+    update: (job, etag) => jobs.update(job, etag),
+    delete: (id) => jobs.delete(id),
+    query: (filter, page) => jobs.query(filter, page),
+    writeShardCounters: (id, shard, counters) => jobs.writeShardCounters(id, shard, counters),
+    deleteShardCounters: (id) => jobs.deleteShardCounters(id),
+    getStatistics: (id) => jobs.getStatistics(id),
+  };
+}
+
+export type { DeviceBehaviour };
