@@ -1,6 +1,7 @@
+import { DurableExtension } from './durable/durable-extension';
 import type { HostExtension } from './host/extension';
 
 /** The binding extensions the local host ships, in HTTP routing order. */
 export function createExtensions(): HostExtension[] {
-  return [];
+  return [new DurableExtension()];
 }
