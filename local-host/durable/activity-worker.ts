@@ -1,7 +1,7 @@
 import type { RegisteredFunction } from '../app/capture';
 import type { InvocationResponse, RpcTypedData } from '../app/core-api';
 import type { DurableSettings } from './durable-settings';
-import type { ControlMessage, WorkItemMessage } from './messages';
+import type { ControlMessage, TaskResult, WorkItem, WorkItemMessage } from './messages';
 import { Gate, QueuePoller } from './queue-poller';
 import type { ReceivedMessage, TaskHubStorage } from './task-hub-storage';
 
@@ -25,17 +25,81 @@ export function encodeResult(value: RpcTypedData | null | undefined): string | n
   return null;
 }
 
+const RESULT_FLUSH_MS = 15;
+const RESULTS_PER_MESSAGE = 64;
+const RESULT_CHARS_PER_MESSAGE = 40_000;
+
+interface PendingResults {
+  instanceId: string;
+  executionId: string;
+  results: TaskResult[];
+  chars: number;
+  waiters: { resolve: () => void; reject: (error: unknown) => void }[];
+  timer: NodeJS.Timeout | undefined;
+}
+
+/** Gathers activity results per orchestration execution into few `TaskResults` control messages. */
+class ResultBatcher {
+  private readonly pending = new Map<string, PendingResults>();
+
+  constructor(private readonly send: (message: ControlMessage) => Promise<void>) {}
+
+  /** Resolves once the result is stored in the orchestration's control queue. */
+  add(item: WorkItem, result: TaskResult): Promise<void> {
+    const key = `${item.instanceId}|${item.executionId}`;
+    let batch = this.pending.get(key);
+    if (!batch) {
+      batch = {
+        instanceId: item.instanceId,
+        executionId: item.executionId,
+        results: [],
+        chars: 0,
+        waiters: [],
+        timer: undefined,
+      };
+      this.pending.set(key, batch);
+    }
+    const current = batch;
+    current.results.push(result);
+    current.chars += JSON.stringify(result).length;
+    const done = new Promise<void>((resolve, reject) => current.waiters.push({ resolve, reject }));
+    if (current.results.length >= RESULTS_PER_MESSAGE || current.chars >= RESULT_CHARS_PER_MESSAGE)
+      this.flush(key);
+    else current.timer ??= setTimeout(() => this.flush(key), RESULT_FLUSH_MS);
+    return done;
+  }
+
+  private flush(key: string): void {
+    const batch = this.pending.get(key);
+    if (!batch) return;
+    this.pending.delete(key);
+    if (batch.timer) clearTimeout(batch.timer);
+    this.send({
+      kind: 'TaskResults',
+      instanceId: batch.instanceId,
+      executionId: batch.executionId,
+      results: batch.results,
+    }).then(
+      () => batch.waiters.forEach((w) => w.resolve()),
+      (error: unknown) => batch.waiters.forEach((w) => w.reject(error)),
+    );
+  }
+}
+
 /**
  * Competing consumer of the work-item queue: runs activities (at most `maxConcurrentActivityFunctions`
- * at once), sends each result to the orchestration's control queue, then deletes the work item.
+ * at once), sends their results to the orchestration's control queue, and deletes a work-item message only
+ * once every result it produced is stored.
  */
 export class ActivityWorker {
   private readonly gate: Gate;
   private readonly poller: QueuePoller;
   private readonly inFlight = new Set<Promise<void>>();
+  private readonly results: ResultBatcher;
 
   constructor(private readonly deps: ActivityWorkerDependencies) {
     this.gate = new Gate(deps.settings.maxConcurrentActivityFunctions);
+    this.results = new ResultBatcher((message) => deps.sendControl(message));
     this.poller = new QueuePoller(
       () => this.poll(),
       deps.settings.maxQueuePollingIntervalMs,
@@ -57,54 +121,61 @@ export class ActivityWorker {
   }
 
   private async poll(): Promise<number> {
-    const free = this.gate.free;
-    if (free <= 0) {
+    if (this.gate.free <= 0 || this.inFlight.size >= 4) {
       await this.gate.acquire();
       this.gate.release();
+      if (this.inFlight.size >= 4) await Promise.race([...this.inFlight]);
       return 1;
     }
     const { storage, settings } = this.deps;
     const visibility = Math.max(1, Math.round(settings.workItemQueueVisibilityMs / 1000));
-    const messages = await storage.receive<WorkItemMessage>(storage.workItems, free, visibility);
+    const messages = await storage.receive<WorkItemMessage>(
+      storage.workItems,
+      4 - this.inFlight.size,
+      visibility,
+    );
     for (const message of messages) {
-      await this.gate.acquire();
-      const run = this.run(message).finally(() => {
-        this.gate.release();
-        this.inFlight.delete(run);
-      });
+      const run = this.handle(message).finally(() => this.inFlight.delete(run));
       this.inFlight.add(run);
     }
     return messages.length;
   }
 
-  private async run(message: ReceivedMessage<WorkItemMessage>): Promise<void> {
+  private async handle(message: ReceivedMessage<WorkItemMessage>): Promise<void> {
     const { storage } = this.deps;
-    const item = message.body;
-    const common = { instanceId: item.instanceId, executionId: item.executionId, taskScheduledId: item.taskScheduledId };
-    let result: ControlMessage;
+    try {
+      await Promise.all((message.body.items ?? []).map((item) => this.runOne(item)));
+      await storage.delete(storage.workItems, message);
+    } catch (error: unknown) {
+      this.deps.log(
+        'warning',
+        `Reporting activity results failed (the work item will be retried): ${String(error)}`,
+      );
+    }
+  }
+
+  private async runOne(item: WorkItem): Promise<void> {
     const fn = this.deps.findActivity(item.name);
+    let result: TaskResult;
     if (!fn) {
       result = {
-        kind: 'TaskFailed',
-        ...common,
+        taskScheduledId: item.taskScheduledId,
         reason: `The activity function '${item.name}' does not exist in this app.`,
         details: 'FunctionNotFound',
       };
     } else {
+      await this.gate.acquire();
       try {
         const response = await this.deps.invoke(fn, item.input === null ? null : { json: item.input });
-        result = { kind: 'TaskCompleted', ...common, result: encodeResult(response.returnValue) };
+        result = { taskScheduledId: item.taskScheduledId, result: encodeResult(response.returnValue) };
       } catch (error: unknown) {
         const reason = error instanceof Error ? error.message : String(error);
         const details = error instanceof Error ? (error.stack ?? '') : '';
-        result = { kind: 'TaskFailed', ...common, reason, details };
+        result = { taskScheduledId: item.taskScheduledId, reason, details };
+      } finally {
+        this.gate.release();
       }
     }
-    try {
-      await this.deps.sendControl(result);
-      await storage.delete(storage.workItems, message);
-    } catch (error: unknown) {
-      this.deps.log('warning', `Reporting activity ${item.name} of ${item.instanceId} failed: ${String(error)}`);
-    }
+    await this.results.add(item, result);
   }
 }

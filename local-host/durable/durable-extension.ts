@@ -7,7 +7,7 @@ import { readDurableSettings, type DurableSettings } from './durable-settings';
 import { EpisodeRunner } from './episode-runner';
 import { InstanceService } from './instance-service';
 import { routeManagement, WEBHOOK_PREFIX } from './management-routes';
-import type { ControlMessage, OutgoingMessage } from './messages';
+import type { ControlMessage, OutgoingMessage, WorkItem, WorkItemMessage } from './messages';
 import { OrchestrationDispatcher } from './orchestration-dispatcher';
 import { runLimited, TaskHubStorage } from './task-hub-storage';
 
@@ -21,6 +21,28 @@ interface Running {
   worker: ActivityWorker;
   service: InstanceService;
   timers: Set<NodeJS.Timeout>;
+}
+
+const ITEMS_PER_MESSAGE = 32;
+const CHARS_PER_MESSAGE = 40_000;
+
+/** Groups activity calls into work-item messages of at most 32 calls and about 40 KB. */
+export function batchWorkItems(items: WorkItem[]): WorkItemMessage[] {
+  const batches: WorkItemMessage[] = [];
+  let current: WorkItem[] = [];
+  let chars = 0;
+  for (const item of items) {
+    const size = JSON.stringify(item).length;
+    if (current.length > 0 && (current.length >= ITEMS_PER_MESSAGE || chars + size > CHARS_PER_MESSAGE)) {
+      batches.push({ items: current });
+      current = [];
+      chars = 0;
+    }
+    current.push(item);
+    chars += size;
+  }
+  if (current.length > 0) batches.push({ items: current });
+  return batches;
 }
 
 function triggerType(fn: RegisteredFunction): string | undefined {
@@ -42,41 +64,56 @@ export class DurableExtension implements HostExtension {
 
   async start(context: ExtensionContext): Promise<void> {
     const settings = readDurableSettings(context.folder.hostJson, context.env, os.cpus().length);
-    const storage = new TaskHubStorage(context.storageConnectionString, settings.hubName, settings.partitionCount);
+    const storage = new TaskHubStorage(
+      context.storageConnectionString,
+      settings.hubName,
+      settings.partitionCount,
+    );
     await storage.ensure();
-    if (context.env.WEBSITE_HOSTNAME === undefined) context.env.WEBSITE_HOSTNAME = new URL(context.baseUrl).host;
+    if (context.env.WEBSITE_HOSTNAME === undefined)
+      context.env.WEBSITE_HOSTNAME = new URL(context.baseUrl).host;
     const find = (type: string) => (name: string) =>
       context.app.functions.find(
         (fn) => triggerType(fn) === type && fn.metadata.name.toLowerCase() === name.toLowerCase(),
       );
     const findOrchestrator = find('orchestrationtrigger');
     const findActivity = find('activitytrigger');
-    const log = (level: 'information' | 'warning' | 'error', message: string) => context.log(SOURCE, level, message);
+    const log = (level: 'information' | 'warning' | 'error', message: string) =>
+      context.log(SOURCE, level, message);
     const timers = new Set<NodeJS.Timeout>();
 
-    let dispatcher: OrchestrationDispatcher | undefined;
-    let worker: ActivityWorker | undefined;
+    const live: { dispatcher?: OrchestrationDispatcher; worker?: ActivityWorker } = {};
     const sendControl = async (message: ControlMessage, fireAt?: string) => {
       const delay = fireAt ? Math.max(0, Date.parse(fireAt) - Date.now()) : 0;
       const capped = Math.min(delay, settings.maxMessageDelayMs);
       await storage.send(storage.controlQueueFor(message.instanceId), message, capped);
-      if (capped === 0) dispatcher?.wake(message.instanceId);
+      if (capped === 0) live.dispatcher?.wake(message.instanceId);
       else if (capped < 60_000) {
         const timer = setTimeout(() => {
           timers.delete(timer);
-          dispatcher?.wake(message.instanceId);
+          live.dispatcher?.wake(message.instanceId);
         }, capped + 50);
         timer.unref();
         timers.add(timer);
       }
     };
     const send = async (messages: OutgoingMessage[]) => {
-      await runLimited(messages, 32, async (message) => {
-        if (message.target === 'workItem') {
-          await storage.send(storage.workItems, message.body);
-          worker?.wake();
-        } else await sendControl(message.body, message.fireAt);
-      });
+      const items: WorkItem[] = [];
+      const control: Extract<OutgoingMessage, { target: 'control' }>[] = [];
+      for (const message of messages) {
+        if (message.target === 'workItem') items.push(message.body);
+        else control.push(message);
+      }
+      const batches = batchWorkItems(items);
+      await runLimited<WorkItemMessage | (typeof control)[number]>(
+        [...batches, ...control],
+        16,
+        async (message) => {
+          if ('items' in message) await storage.send(storage.workItems, message);
+          else await sendControl(message.body, message.fireAt);
+        },
+      );
+      if (batches.length > 0) live.worker?.wake();
     };
     const runner = new EpisodeRunner({
       storage,
@@ -86,8 +123,14 @@ export class DurableExtension implements HostExtension {
       send,
       log,
     });
-    dispatcher = new OrchestrationDispatcher(storage, settings, runner, (message, fireAt) => sendControl(message, fireAt), log);
-    worker = new ActivityWorker({
+    const dispatcher = new OrchestrationDispatcher(
+      storage,
+      settings,
+      runner,
+      (message, fireAt) => sendControl(message, fireAt),
+      log,
+    );
+    const worker = new ActivityWorker({
       storage,
       settings,
       findActivity,
@@ -95,27 +138,41 @@ export class DurableExtension implements HostExtension {
       sendControl: (message) => sendControl(message),
       log,
     });
-    const service = new InstanceService(storage, (name) => findOrchestrator(name)?.metadata.name, (message) => sendControl(message));
+    live.dispatcher = dispatcher;
+    live.worker = worker;
+    const service = new InstanceService(
+      storage,
+      (name) => findOrchestrator(name)?.metadata.name,
+      (message) => sendControl(message),
+    );
     for (const fn of context.app.functions) {
       if (triggerType(fn) === 'entitytrigger') {
-        log('warning', `Entity function "${fn.metadata.name}": durable entities are not supported by the local host.`);
+        log(
+          'warning',
+          `Entity function "${fn.metadata.name}": durable entities are not supported by the local host.`,
+        );
       }
     }
     this.running = { context, settings, storage, dispatcher, worker, service, timers };
     dispatcher.start();
     worker.start();
-    log('information', `Durable task hub "${settings.hubName}" ready (${settings.partitionCount} control queues).`);
+    log(
+      'information',
+      `Durable task hub "${settings.hubName}" ready (${settings.partitionCount} control queues).`,
+    );
   }
 
-  async inputData(_fn: RegisteredFunction, _binding: BindingInfo): Promise<RpcTypedData | null> {
+  inputData(_fn: RegisteredFunction, _binding: BindingInfo): Promise<RpcTypedData | null> {
     const running = this.requireRunning();
-    return { string: JSON.stringify(this.clientData(running)) };
+    return Promise.resolve({ string: JSON.stringify(this.clientData(running)) });
   }
 
   async handleHttp(request: HostHttpRequest): Promise<HostHttpResponse | undefined> {
     if (!request.url.pathname.startsWith(WEBHOOK_PREFIX) || !this.running) return undefined;
     const running = this.running;
-    return routeManagement(request, running.service, (id, origin) => this.managementUrls(running, id, origin));
+    return routeManagement(request, running.service, (id, origin) =>
+      this.managementUrls(running, id, origin),
+    );
   }
 
   async stop(): Promise<void> {

@@ -43,13 +43,17 @@ export function parseTimeSpan(value: unknown, what: string): number {
       );
     }
   }
-  throw new DurableSettingsError(`host.json: ${what} must be a TimeSpan like "00:00:30" (got ${String(value)}).`);
+  throw new DurableSettingsError(
+    `host.json: ${what} must be a TimeSpan like "00:00:30" (got ${JSON.stringify(value)}).`,
+  );
 }
 
 function positiveInt(value: unknown, fallback: number, what: string): number {
   if (value === undefined) return fallback;
   if (typeof value === 'number' && Number.isInteger(value) && value > 0) return value;
-  throw new DurableSettingsError(`host.json: ${what} must be a positive whole number (got ${String(value)}).`);
+  throw new DurableSettingsError(
+    `host.json: ${what} must be a positive whole number (got ${JSON.stringify(value)}).`,
+  );
 }
 
 function record(value: unknown): Record<string, unknown> {
@@ -61,19 +65,25 @@ function record(value: unknown): Record<string, unknown> {
  * `TestHubName`, as Core Tools uses locally), concurrency limits (default 10 × cores), the Azure Storage
  * provider's `partitionCount` and queue settings, and the engine's timer limits (`localHost` section).
  */
-export function readDurableSettings(hostJson: HostJson, env: NodeJS.ProcessEnv, cores: number): DurableSettings {
+export function readDurableSettings(
+  hostJson: HostJson,
+  env: NodeJS.ProcessEnv,
+  cores: number,
+): DurableSettings {
   const durable = record(hostJson.extensions?.durableTask);
   const storage = record(durable.storageProvider);
   const local = record(durable.localHost);
   const rawHub = durable.hubName;
-  const hubName = typeof rawHub === 'string' && rawHub.trim() !== '' ? expandSettings(rawHub, env) : DEFAULT_HUB_NAME;
+  const hubName =
+    typeof rawHub === 'string' && rawHub.trim() !== '' ? expandSettings(rawHub, env) : DEFAULT_HUB_NAME;
   if (!/^[A-Za-z][A-Za-z0-9]{2,44}$/.test(hubName)) {
     throw new DurableSettingsError(
       `Task hub name "${hubName}" is invalid: 3–45 letters and digits, starting with a letter.`,
     );
   }
   const partitionCount = positiveInt(storage.partitionCount, 4, 'storageProvider.partitionCount');
-  if (partitionCount > 16) throw new DurableSettingsError('host.json: storageProvider.partitionCount must be 1–16.');
+  if (partitionCount > 16)
+    throw new DurableSettingsError('host.json: storageProvider.partitionCount must be 1–16.');
   const timeSpan = (value: unknown, fallback: number, what: string) =>
     value === undefined ? fallback : parseTimeSpan(value, what);
   return {
@@ -89,14 +99,22 @@ export function readDurableSettings(hostJson: HostJson, env: NodeJS.ProcessEnv, 
       10 * cores,
       'maxConcurrentOrchestratorFunctions',
     ),
-    controlQueueVisibilityMs: timeSpan(storage.controlQueueVisibilityTimeout, 300_000, 'controlQueueVisibilityTimeout'),
+    controlQueueVisibilityMs: timeSpan(
+      storage.controlQueueVisibilityTimeout,
+      300_000,
+      'controlQueueVisibilityTimeout',
+    ),
     workItemQueueVisibilityMs: timeSpan(
       storage.workItemQueueVisibilityTimeout,
       300_000,
       'workItemQueueVisibilityTimeout',
     ),
     maxQueuePollingIntervalMs: timeSpan(storage.maxQueuePollingInterval, 1_000, 'maxQueuePollingInterval'),
-    maximumShortTimerMs: timeSpan(local.maximumShortTimerDuration, 6 * DAY, 'localHost.maximumShortTimerDuration'),
+    maximumShortTimerMs: timeSpan(
+      local.maximumShortTimerDuration,
+      6 * DAY,
+      'localHost.maximumShortTimerDuration',
+    ),
     longRunningTimerIntervalMs: timeSpan(
       local.longRunningTimerIntervalDuration,
       3 * DAY,

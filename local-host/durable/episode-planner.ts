@@ -106,7 +106,7 @@ function idsTaken(action: OrchestratorAction): number {
  * gave them), expands retries and long timers, and works out how the execution ends. Pure.
  */
 export function planEpisode(input: EpisodePlanInput): EpisodePlan {
-  const { state, now } = input;
+  const { state } = input;
   const leaves = flattenActions(state);
   const plan: EpisodePlan = {
     scheduled: [],
@@ -124,7 +124,11 @@ export function planEpisode(input: EpisodePlanInput): EpisodePlan {
 
   const mismatch = checkDeterminism(input, leaves, firstEventOf);
   if (mismatch) {
-    plan.completion = { status: 'Failed', reason: mismatch, details: 'NonDeterministicOrchestrationException' };
+    plan.completion = {
+      status: 'Failed',
+      reason: mismatch,
+      details: 'NonDeterministicOrchestrationException',
+    };
     return plan;
   }
   if (input.failed) {
@@ -189,7 +193,11 @@ function checkDeterminism(
     }
     const expected = expectedEventType(action);
     if (expected === undefined && !recorded) continue;
-    if (!recorded || recorded.EventType !== expected || (action.functionName ?? recorded.Name) !== recorded.Name) {
+    if (
+      !recorded ||
+      recorded.EventType !== expected ||
+      (action.functionName ?? recorded.Name) !== recorded.Name
+    ) {
       return message(
         `the replay scheduled ${describeAction(action)} at action ${index} where history has ` +
           (recorded ? `${describeEvent(recorded)} (sequence id ${recorded.EventId})` : 'no scheduled task'),
@@ -218,7 +226,13 @@ function schedule(
     case ActionType.CallActivityWithRetry: {
       const name = action.functionName ?? '';
       const taskInput = preSerializedInput(action.input);
-      plan.scheduled.push({ ...base, ...retry, EventType: EventType.TaskScheduled, Name: name, Input: taskInput });
+      plan.scheduled.push({
+        ...base,
+        ...retry,
+        EventType: EventType.TaskScheduled,
+        Name: name,
+        Input: taskInput,
+      });
       plan.outgoing.push({
         target: 'workItem',
         body: {
@@ -313,7 +327,10 @@ function expand(plan: EpisodePlan, input: EpisodePlanInput, leaves: Orchestrator
     const policy = action.retryOptions;
     const delay = policy ? retryDelayMs(policy, attempt) : 0;
     plan.nextSequenceId++;
-    addTimer(plan, input, base, new Date(input.now.getTime() + delay), { Role: 'retryTimer', Attempt: attempt });
+    addTimer(plan, input, base, new Date(input.now.getTime() + delay), {
+      Role: 'retryTimer',
+      Attempt: attempt,
+    });
   } else if (target.Role === 'retryTimer') {
     const attempt = (target.Attempt ?? 1) + 1;
     const max = action.retryOptions?.maxNumberOfAttempts ?? 1;
@@ -335,7 +352,10 @@ function expand(plan: EpisodePlan, input: EpisodePlanInput, leaves: Orchestrator
 
 /** Whether a new event may make the SDK allocate a sequence id (retry attempt failed, retry timer or segment fired). */
 export function isExpansionEvent(event: HistoryEvent, scheduledById: Map<number, HistoryEvent>): boolean {
-  if (event.EventType === EventType.TaskFailed || event.EventType === EventType.SubOrchestrationInstanceFailed) {
+  if (
+    event.EventType === EventType.TaskFailed ||
+    event.EventType === EventType.SubOrchestrationInstanceFailed
+  ) {
     return scheduledById.get(event.TaskScheduledId ?? -1)?.Role === 'attempt';
   }
   if (event.EventType === EventType.TimerFired) {

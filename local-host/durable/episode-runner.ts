@@ -201,7 +201,12 @@ export class EpisodeRunner {
           continue;
         case 'Terminate':
           terminateReason = body.reason;
-          newEvents.push(event(EventType.ExecutionTerminated, { Input: JSON.stringify(body.reason), MessageId: message.messageId }));
+          newEvents.push(
+            event(EventType.ExecutionTerminated, {
+              Input: JSON.stringify(body.reason),
+              MessageId: message.messageId,
+            }),
+          );
           outcome.done.push(message.messageId);
           continue;
         case 'Suspend':
@@ -231,32 +236,34 @@ export class EpisodeRunner {
         continue;
       }
       if (body.kind === 'EventRaised') {
-        newEvents.push(event(EventType.EventRaised, { Name: body.name, Input: body.input, MessageId: message.messageId }));
+        newEvents.push(
+          event(EventType.EventRaised, { Name: body.name, Input: body.input, MessageId: message.messageId }),
+        );
         outcome.done.push(message.messageId);
         work = true;
         continue;
       }
-      const id = body.kind === 'TimerFired' ? body.timerId : body.taskScheduledId;
-      if (answered.has(id)) {
-        outcome.done.push(message.messageId);
-        continue;
-      }
-      if (!scheduledById.has(id)) {
-        outcome.deferred = true;
-        continue;
-      }
-      const completion = completionEvent(body, event);
-      if (!completion) continue;
-      if (isExpansionEvent(completion, scheduledById)) {
-        if (expansion) {
-          outcome.deferred = true;
+      let consumedAll = true;
+      for (const entry of entriesOf(body)) {
+        const id = entry.kind === 'TimerFired' ? entry.timerId : entry.taskScheduledId;
+        if (answered.has(id)) continue;
+        const completion = scheduledById.has(id) ? completionEvent(entry, event) : undefined;
+        if (!completion) {
+          consumedAll = false;
           continue;
         }
-        expansion = completion;
-      } else newEvents.push(completion);
-      answered.add(id);
-      outcome.done.push(message.messageId);
-      work = true;
+        if (isExpansionEvent(completion, scheduledById)) {
+          if (expansion) {
+            consumedAll = false;
+            continue;
+          }
+          expansion = completion;
+        } else newEvents.push(completion);
+        answered.add(id);
+        work = true;
+      }
+      if (consumedAll) outcome.done.push(message.messageId);
+      else outcome.deferred = true;
     }
     if (expansion) newEvents.push(expansion);
     if (newEvents.length === 0) return outcome;
@@ -312,7 +319,9 @@ export class EpisodeRunner {
     await this.deps.send(outgoing);
     const episode = row.lastEpisode + 1;
     const continued = completion?.status === 'ContinuedAsNew';
-    const token = continued ? '' : await this.deps.storage.appendEpisode(row, episode, row.lastToken, episodeEvents);
+    const token = continued
+      ? ''
+      : await this.deps.storage.appendEpisode(row, episode, row.lastToken, episodeEvents);
     const committedRow: InstanceRecord = continued
       ? next
       : { ...next, lastEpisode: episode, lastToken: token };
@@ -347,7 +356,13 @@ export class EpisodeRunner {
       const executionId = randomUUID().replace(/-/g, '');
       outgoing.push({
         target: 'control',
-        body: { kind: 'ExecutionStarted', instanceId: row.instanceId, executionId, name: row.name, input: completion.input },
+        body: {
+          kind: 'ExecutionStarted',
+          instanceId: row.instanceId,
+          executionId,
+          name: row.name,
+          input: completion.input,
+        },
       });
       return {
         status: 'Running',
@@ -426,6 +441,47 @@ function rank(body: ControlMessage): number {
   return 2;
 }
 
+type CompletionBody = Extract<
+  ControlMessage,
+  {
+    kind:
+      'TaskCompleted' | 'TaskFailed' | 'SubOrchestrationCompleted' | 'SubOrchestrationFailed' | 'TimerFired';
+  }
+>;
+
+/** The completions a message carries: one, or a batch of activity results. */
+function entriesOf(body: ControlMessage): CompletionBody[] {
+  switch (body.kind) {
+    case 'TaskResults':
+      return body.results.map((r) =>
+        'reason' in r
+          ? {
+              kind: 'TaskFailed',
+              instanceId: body.instanceId,
+              executionId: body.executionId,
+              taskScheduledId: r.taskScheduledId,
+              reason: r.reason,
+              details: r.details,
+            }
+          : {
+              kind: 'TaskCompleted',
+              instanceId: body.instanceId,
+              executionId: body.executionId,
+              taskScheduledId: r.taskScheduledId,
+              result: r.result,
+            },
+      );
+    case 'TaskCompleted':
+    case 'TaskFailed':
+    case 'SubOrchestrationCompleted':
+    case 'SubOrchestrationFailed':
+    case 'TimerFired':
+      return [body];
+    default:
+      return [];
+  }
+}
+
 function completionEvent(
   body: ControlMessage,
   event: (type: EventType, fields: Partial<HistoryEvent>) => HistoryEvent,
@@ -459,9 +515,12 @@ function completionEvent(
 
 function completionEventOf(completion: Completion, terminated: boolean, stamp: string): HistoryEvent {
   const base = { EventType: EventType.ExecutionCompleted, EventId: -1, IsPlayed: false, Timestamp: stamp };
-  if (completion.status === 'Completed') return { ...base, OrchestrationStatus: 'Completed', Result: completion.output };
-  if (completion.status === 'ContinuedAsNew') return { ...base, OrchestrationStatus: 'ContinuedAsNew', Result: completion.input };
-  if (terminated) return { ...base, OrchestrationStatus: 'Terminated', Result: JSON.stringify(completion.reason) };
+  if (completion.status === 'Completed')
+    return { ...base, OrchestrationStatus: 'Completed', Result: completion.output };
+  if (completion.status === 'ContinuedAsNew')
+    return { ...base, OrchestrationStatus: 'ContinuedAsNew', Result: completion.input };
+  if (terminated)
+    return { ...base, OrchestrationStatus: 'Terminated', Result: JSON.stringify(completion.reason) };
   return {
     ...base,
     EventType: EventType.ExecutionFailed,
@@ -475,9 +534,16 @@ function parentNotice(
   parent: { instanceId: string; executionId: string; taskId: number },
   completion: Completion,
 ): OutgoingMessage {
-  const common = { instanceId: parent.instanceId, executionId: parent.executionId, taskScheduledId: parent.taskId };
+  const common = {
+    instanceId: parent.instanceId,
+    executionId: parent.executionId,
+    taskScheduledId: parent.taskId,
+  };
   if (completion.status === 'Completed') {
-    return { target: 'control', body: { kind: 'SubOrchestrationCompleted', ...common, result: completion.output } };
+    return {
+      target: 'control',
+      body: { kind: 'SubOrchestrationCompleted', ...common, result: completion.output },
+    };
   }
   const reason = completion.status === 'Failed' ? completion.reason : 'continued as new';
   const details = completion.status === 'Failed' ? completion.details : '';

@@ -38,7 +38,14 @@ export interface StatusQuery {
   showInput: boolean;
 }
 
-const INVALID_ID = /[/\\#?\u0000-\u001f\u007f-\u009f]/;
+function invalidId(id: string): boolean {
+  if (id.length === 0 || id.length > 256) return true;
+  for (const char of id) {
+    const code = char.charCodeAt(0);
+    if ('/\\#?'.includes(char) || code < 0x20 || (code >= 0x7f && code <= 0x9f)) return true;
+  }
+  return false;
+}
 
 function parse(text: string | null): unknown {
   if (text === null) return null;
@@ -75,15 +82,27 @@ export class InstanceService {
   async start(name: string, input: string | null, instanceId?: string): Promise<string> {
     const registered = this.hasOrchestrator(name);
     if (!registered) {
-      throw new InstanceServiceError('BadRequest', 400, `The function '${name}' doesn't exist, or is not an orchestrator function.`);
+      throw new InstanceServiceError(
+        'BadRequest',
+        400,
+        `The function '${name}' doesn't exist, or is not an orchestrator function.`,
+      );
     }
     const id = instanceId ?? randomUUID().replace(/-/g, '');
-    if (id.length === 0 || id.length > 256 || INVALID_ID.test(id)) {
-      throw new InstanceServiceError('BadRequest', 400, `Instance id '${id}' is invalid: 1–256 characters, no / \\ # ? or control characters.`);
+    if (invalidId(id)) {
+      throw new InstanceServiceError(
+        'BadRequest',
+        400,
+        `Instance id '${id}' is invalid: 1–256 characters, no / \\ # ? or control characters.`,
+      );
     }
     const existing = await this.storage.readInstance(id);
     if (existing && !isTerminal(existing.status)) {
-      throw new InstanceServiceError('InstanceAlreadyExists', 409, `An instance with ID '${id}' already exists (${existing.status}).`);
+      throw new InstanceServiceError(
+        'InstanceAlreadyExists',
+        409,
+        `An instance with ID '${id}' already exists (${existing.status}).`,
+      );
     }
     const now = new Date();
     const record: InstanceRecord = {
@@ -108,23 +127,39 @@ export class InstanceService {
       await this.storage.writeInstance(record, existing?.etag);
     } catch (error: unknown) {
       if (error instanceof ConcurrencyConflictError) {
-        throw new InstanceServiceError('InstanceAlreadyExists', 409, `An instance with ID '${id}' was just started.`);
+        throw new InstanceServiceError(
+          'InstanceAlreadyExists',
+          409,
+          `An instance with ID '${id}' was just started.`,
+        );
       }
       throw error;
     }
     if (existing) await this.storage.purgeHistory(id, record.executionId);
-    await this.sendControl({ kind: 'ExecutionStarted', instanceId: id, executionId: record.executionId, name: registered, input });
+    await this.sendControl({
+      kind: 'ExecutionStarted',
+      instanceId: id,
+      executionId: record.executionId,
+      name: registered,
+      input,
+    });
     return id;
   }
 
-  async status(instanceId: string, options: { showHistory: boolean; showHistoryOutput: boolean; showInput: boolean }): Promise<InstanceStatus | undefined> {
+  async status(
+    instanceId: string,
+    options: { showHistory: boolean; showHistoryOutput: boolean; showInput: boolean },
+  ): Promise<InstanceStatus | undefined> {
     const record = await this.storage.readInstance(instanceId);
     if (!record) return undefined;
     const status = toStatus(record, options.showInput);
     if (options.showHistory) {
       const events = await this.storage.loadHistory(record);
       const history = events
-        .filter((e) => e.EventType !== EventType.OrchestratorStarted && e.EventType !== EventType.OrchestratorCompleted)
+        .filter(
+          (e) =>
+            e.EventType !== EventType.OrchestratorStarted && e.EventType !== EventType.OrchestratorCompleted,
+        )
         .map((e) => describeEvent(e, options.showHistoryOutput));
       status.historyEvents = history;
       status.history = history;
@@ -149,9 +184,14 @@ export class InstanceService {
   /** Sends a control operation to a live instance; 404 when unknown, 410 when it already ended. */
   async signal(instanceId: string, message: ControlMessage): Promise<void> {
     const record = await this.storage.readInstance(instanceId);
-    if (!record) throw new InstanceServiceError('InstanceNotFound', 404, `No instance with ID '${instanceId}' found.`);
+    if (!record)
+      throw new InstanceServiceError('InstanceNotFound', 404, `No instance with ID '${instanceId}' found.`);
     if (isTerminal(record.status)) {
-      throw new InstanceServiceError('InstanceCompleted', 410, `Instance '${instanceId}' is ${record.status}.`);
+      throw new InstanceServiceError(
+        'InstanceCompleted',
+        410,
+        `Instance '${instanceId}' is ${record.status}.`,
+      );
     }
     await this.sendControl(message);
   }
@@ -191,10 +231,14 @@ function toStatus(record: InstanceRecord, showInput: boolean): InstanceStatus {
 }
 
 function describeEvent(event: HistoryEvent, showOutput: boolean): Record<string, unknown> {
-  const out: Record<string, unknown> = { EventType: eventTypeName(event.EventType), Timestamp: event.Timestamp };
+  const out: Record<string, unknown> = {
+    EventType: eventTypeName(event.EventType),
+    Timestamp: event.Timestamp,
+  };
   if (event.EventId >= 0) out.EventId = event.EventId;
   if (event.Name !== undefined) out.Name = event.Name;
-  if (event.EventType === EventType.ExecutionStarted || event.EventType === EventType.EventRaised) out.Input = parse(event.Input ?? null);
+  if (event.EventType === EventType.ExecutionStarted || event.EventType === EventType.EventRaised)
+    out.Input = parse(event.Input ?? null);
   if (event.TaskScheduledId !== undefined) out.TaskScheduledId = event.TaskScheduledId;
   if (event.TimerId !== undefined) out.TimerId = event.TimerId;
   if (event.FireAt !== undefined) out.FireAt = event.FireAt;

@@ -22,13 +22,19 @@ function date(query: URLSearchParams, name: string): Date | undefined {
   const value = query.get(name);
   if (!value) return undefined;
   const parsed = new Date(value);
-  if (Number.isNaN(parsed.getTime())) throw new InstanceServiceError('BadRequest', 400, `${name} is not a date: ${value}`);
+  if (Number.isNaN(parsed.getTime()))
+    throw new InstanceServiceError('BadRequest', 400, `${name} is not a date: ${value}`);
   return parsed;
 }
 
 function statuses(query: URLSearchParams): string[] | undefined {
   const value = query.get('runtimeStatus');
-  return value ? value.split(',').map((s) => s.trim()).filter(Boolean) : undefined;
+  return value
+    ? value
+        .split(',')
+        .map((s) => s.trim())
+        .filter(Boolean)
+    : undefined;
 }
 
 /**
@@ -50,11 +56,16 @@ export async function routeManagement(
     const [area, first, action, extra] = parts;
     if (area === 'orchestrators' && first && method === 'POST') {
       const id = await service.start(first, normalizeJsonBody(body), action || undefined);
-      return json(202, { id, ...managementPayload(id, request.url.origin) }, {
-        location: managementPayload(id, request.url.origin).statusQueryGetUri ?? '',
-      });
+      return json(
+        202,
+        { id, ...managementPayload(id, request.url.origin) },
+        {
+          location: managementPayload(id, request.url.origin).statusQueryGetUri ?? '',
+        },
+      );
     }
-    if (area === 'entities') return json(501, { message: 'Durable entities are not supported by the local host.' });
+    if (area === 'entities')
+      return json(501, { message: 'Durable entities are not supported by the local host.' });
     if (area !== 'instances') return json(404, { message: `Unknown durable task route ${pathname}` });
     if (!first) {
       if (method === 'GET') {
@@ -66,7 +77,9 @@ export async function routeManagement(
           continuationToken: request.headers[CONTINUATION_HEADER] || undefined,
           showInput: flag(query, 'showInput', false),
         });
-        const headers: Record<string, string> = page.continuationToken ? { [CONTINUATION_HEADER]: page.continuationToken } : {};
+        const headers: Record<string, string> = page.continuationToken
+          ? { [CONTINUATION_HEADER]: page.continuationToken }
+          : {};
         return json(200, page.statuses, headers);
       }
       if (method === 'DELETE') {
@@ -101,7 +114,12 @@ export async function routeManagement(
     if (first && method === 'POST') {
       const reason = query.get('reason') ?? '';
       if (action === 'raiseEvent' && extra) {
-        await service.signal(first, { kind: 'EventRaised', instanceId: first, name: extra, input: normalizeJsonBody(body) });
+        await service.signal(first, {
+          kind: 'EventRaised',
+          instanceId: first,
+          name: extra,
+          input: normalizeJsonBody(body),
+        });
         return { status: 202 };
       }
       if (action === 'terminate' || action === 'suspend' || action === 'resume') {
@@ -115,7 +133,8 @@ export async function routeManagement(
     }
     return json(404, { message: `Unknown durable task route ${method} ${pathname}` });
   } catch (error: unknown) {
-    if (error instanceof InstanceServiceError) return json(error.status, { message: error.message, code: error.code });
+    if (error instanceof InstanceServiceError)
+      return json(error.status, { message: error.message, code: error.code });
     throw error;
   }
 }

@@ -23,12 +23,26 @@ export type ControlMessage =
       reason: string;
       details: string;
     }
+  | { kind: 'TaskResults'; instanceId: string; executionId: string; results: TaskResult[] }
   | { kind: 'TimerFired'; instanceId: string; executionId: string; timerId: number; fireAt: string }
   | { kind: 'EventRaised'; instanceId: string; name: string; input: string | null }
   | { kind: 'Terminate' | 'Suspend' | 'Resume'; instanceId: string; reason: string };
 
-/** A message on the work-item queue: run one activity for one scheduled task. */
+/** The outcome of one activity, several of which travel in one `TaskResults` message. */
+export type TaskResult =
+  | { taskScheduledId: number; result: string | null }
+  | { taskScheduledId: number; reason: string; details: string };
+
+/**
+ * A message on the work-item queue. It carries a batch of activity calls (all from one episode): Azurite's
+ * queues move a few hundred messages per second, so one message per activity would cap fan-outs there.
+ */
 export interface WorkItemMessage {
+  items: WorkItem[];
+}
+
+/** One activity call for one scheduled task. */
+export interface WorkItem {
   instanceId: string;
   executionId: string;
   taskScheduledId: number;
@@ -38,5 +52,4 @@ export interface WorkItemMessage {
 
 /** What an episode asks to send once it has decided (before its history is committed). */
 export type OutgoingMessage =
-  | { target: 'workItem'; body: WorkItemMessage }
-  | { target: 'control'; body: ControlMessage; fireAt?: string };
+  { target: 'workItem'; body: WorkItem } | { target: 'control'; body: ControlMessage; fireAt?: string };

@@ -109,7 +109,12 @@ export class OrchestrationDispatcher {
     const batch = [...buffer.values()].slice(0, MAX_BATCH);
     let retryMs = 0;
     try {
+      const t0 = Date.now();
       const outcome = await this.runner.run(instanceId, batch);
+      if (process.env.DURABLE_TRACE)
+        console.error(
+          `episode ${instanceId} batch=${batch.length} done=${outcome.done.length} ${Date.now() - t0}ms`,
+        );
       const done = new Set(outcome.done);
       await runLimited(
         batch.filter((m) => done.has(m.messageId)),
@@ -125,7 +130,10 @@ export class OrchestrationDispatcher {
       else if (done.size === 0) retryMs = DEFERRED_RETRY_MS;
     } catch (error: unknown) {
       this.runner.forget(instanceId);
-      this.log('error', `Episode of ${instanceId} failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
+      this.log(
+        'error',
+        `Episode of ${instanceId} failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`,
+      );
       retryMs = 1_000;
     }
     if (buffer.size === 0) {

@@ -5,6 +5,7 @@
 export class QueuePoller {
   private stopped = false;
   private wakeUp: (() => void) | undefined;
+  private woken = false;
   private loop: Promise<void> | undefined;
 
   constructor(
@@ -18,6 +19,7 @@ export class QueuePoller {
   }
 
   wake(): void {
+    this.woken = true;
     this.wakeUp?.();
   }
 
@@ -31,6 +33,7 @@ export class QueuePoller {
     let interval = 10;
     while (!this.stopped) {
       let found = 0;
+      this.woken = false;
       try {
         found = await this.poll();
       } catch (error: unknown) {
@@ -38,7 +41,7 @@ export class QueuePoller {
         this.onError(error);
         interval = this.maxIntervalMs;
       }
-      if (found > 0) {
+      if (found > 0 || this.woken) {
         interval = 10;
         continue;
       }

@@ -241,7 +241,8 @@ export class TaskHubStorage {
       Data: JSON.stringify(event),
     }));
     const batches: HistoryRow[][] = [];
-    for (let i = 0; i < rows.length; i += TRANSACTION_LIMIT) batches.push(rows.slice(i, i + TRANSACTION_LIMIT));
+    for (let i = 0; i < rows.length; i += TRANSACTION_LIMIT)
+      batches.push(rows.slice(i, i + TRANSACTION_LIMIT));
     await runLimited(batches, PARALLEL_TRANSACTIONS, async (batch) => {
       await this.history.submitTransaction(batch.map((row) => ['upsert', row, 'Replace']));
     });
@@ -255,10 +256,12 @@ export class TaskHubStorage {
     });
     const keys: string[] = [];
     for await (const row of rows) {
-      if (keepExecutionId === undefined || !row.rowKey.startsWith(`${keepExecutionId}|`)) keys.push(row.rowKey);
+      if (keepExecutionId === undefined || !row.rowKey.startsWith(`${keepExecutionId}|`))
+        keys.push(row.rowKey);
     }
     const batches: string[][] = [];
-    for (let i = 0; i < keys.length; i += TRANSACTION_LIMIT) batches.push(keys.slice(i, i + TRANSACTION_LIMIT));
+    for (let i = 0; i < keys.length; i += TRANSACTION_LIMIT)
+      batches.push(keys.slice(i, i + TRANSACTION_LIMIT));
     await runLimited(batches, PARALLEL_TRANSACTIONS, async (batch) => {
       await this.history.submitTransaction(
         batch.map((rowKey) => ['delete', { partitionKey: instanceId, rowKey }]),
@@ -268,7 +271,9 @@ export class TaskHubStorage {
 
   /** Best-effort removal of rows an episode wrote before it lost its commit. */
   async discardEpisode(record: InstanceRecord, episode: number, token: string, count: number): Promise<void> {
-    const keys = Array.from({ length: count }, (_, i) => historyRowKey(record.executionId, episode, token, i));
+    const keys = Array.from({ length: count }, (_, i) =>
+      historyRowKey(record.executionId, episode, token, i),
+    );
     for (let i = 0; i < keys.length; i += TRANSACTION_LIMIT) {
       await this.history
         .submitTransaction(
@@ -287,7 +292,11 @@ export class TaskHubStorage {
     await queue.sendMessage(JSON.stringify(body), { visibilityTimeout, messageTimeToLive: -1 });
   }
 
-  async receive<T>(queue: QueueClient, count: number, visibilitySeconds: number): Promise<ReceivedMessage<T>[]> {
+  async receive<T>(
+    queue: QueueClient,
+    count: number,
+    visibilitySeconds: number,
+  ): Promise<ReceivedMessage<T>[]> {
     const response = await queue.receiveMessages({
       numberOfMessages: Math.max(1, Math.min(32, count)),
       visibilityTimeout: visibilitySeconds,
@@ -319,7 +328,11 @@ export class TaskHubStorage {
 }
 
 /** Runs `work` over items with at most `limit` in flight. */
-export async function runLimited<T>(items: T[], limit: number, work: (item: T) => Promise<void>): Promise<void> {
+export async function runLimited<T>(
+  items: T[],
+  limit: number,
+  work: (item: T) => Promise<void>,
+): Promise<void> {
   let next = 0;
   const worker = async () => {
     while (next < items.length) {
@@ -338,26 +351,28 @@ function toRecord(entity: TableEntityResult<Record<string, unknown>>): InstanceR
   const date = (value: unknown) => (value instanceof Date ? value : new Date(String(value)));
   return {
     instanceId: String(entity.partitionKey),
-    name: String(entity.Name ?? ''),
-    status: String(entity.RuntimeStatus ?? 'Pending') as RuntimeStatus,
+    name: text(entity.Name) ?? '',
+    status: (text(entity.RuntimeStatus) ?? 'Pending') as RuntimeStatus,
     input: text(entity.Input),
     output: text(entity.Output),
     customStatus: text(entity.CustomStatus),
     createdTime: date(entity.CreatedTime),
     lastUpdatedTime: date(entity.LastUpdatedTime),
-    executionId: String(entity.ExecutionId ?? ''),
+    executionId: text(entity.ExecutionId) ?? '',
     parentInstanceId: text(entity.ParentInstanceId),
     parentExecutionId: text(entity.ParentExecutionId),
     parentTaskId: typeof entity.ParentTaskId === 'number' ? entity.ParentTaskId : null,
     lastEpisode: Number(entity.LastEpisode ?? 0),
-    lastToken: String(entity.LastToken ?? NO_TOKEN),
+    lastToken: text(entity.LastToken) ?? NO_TOKEN,
     actionCount: Number(entity.ActionCount ?? 0),
     nextSequenceId: Number(entity.NextSequenceId ?? 0),
     etag: entity.etag,
   };
 }
 
-function toEntity(record: InstanceRecord): Record<string, unknown> & { partitionKey: string; rowKey: string } {
+function toEntity(
+  record: InstanceRecord,
+): Record<string, unknown> & { partitionKey: string; rowKey: string } {
   const entity: Record<string, unknown> & { partitionKey: string; rowKey: string } = {
     partitionKey: record.instanceId,
     rowKey: '',
