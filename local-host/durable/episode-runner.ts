@@ -36,9 +36,7 @@ export interface EpisodeDependencies {
 }
 
 interface CachedHistory {
-  executionId: string;
-  lastEpisode: number;
-  lastToken: string;
+  row: InstanceRecord;
   events: HistoryEvent[];
 }
 
@@ -58,7 +56,8 @@ export class EpisodeRunner {
   async run(instanceId: string, messages: HeldMessage[]): Promise<EpisodeOutcome> {
     const outcome: EpisodeOutcome = { done: [], conflict: false, deferred: false };
     const { storage } = this.deps;
-    let row = await storage.readInstance(instanceId);
+    // The cached row is trusted until a write with its etag fails: then the cache is dropped and re-read.
+    let row = this.cache.get(instanceId)?.row ?? (await storage.readInstance(instanceId));
     const start = messages.find((m) => m.body.kind === 'ExecutionStarted');
     if (start && start.body.kind === 'ExecutionStarted') {
       const prepared = await this.prepareStart(row, start.body);
@@ -124,9 +123,9 @@ export class EpisodeRunner {
     const cached = this.cache.get(row.instanceId);
     if (
       cached &&
-      cached.executionId === row.executionId &&
-      cached.lastEpisode === row.lastEpisode &&
-      cached.lastToken === row.lastToken
+      cached.row.executionId === row.executionId &&
+      cached.row.lastEpisode === row.lastEpisode &&
+      cached.row.lastToken === row.lastToken
     ) {
       return cached.events;
     }
@@ -141,12 +140,7 @@ export class EpisodeRunner {
       const oldest = this.cache.keys().next().value;
       if (oldest !== undefined) this.cache.delete(oldest);
     }
-    this.cache.set(row.instanceId, {
-      executionId: row.executionId,
-      lastEpisode: row.lastEpisode,
-      lastToken: row.lastToken,
-      events,
-    });
+    this.cache.set(row.instanceId, { row, events });
   }
 
   private async episode(
@@ -316,12 +310,12 @@ export class EpisodeRunner {
     }
     episodeEvents.push(event(EventType.OrchestratorCompleted, {}));
 
-    await this.deps.send(outgoing);
     const episode = row.lastEpisode + 1;
     const continued = completion?.status === 'ContinuedAsNew';
-    const token = continued
-      ? ''
-      : await this.deps.storage.appendEpisode(row, episode, row.lastToken, episodeEvents);
+    const [token] = await Promise.all([
+      continued ? '' : this.deps.storage.appendEpisode(row, episode, row.lastToken, episodeEvents),
+      this.deps.send(outgoing),
+    ]);
     const committedRow: InstanceRecord = continued
       ? next
       : { ...next, lastEpisode: episode, lastToken: token };

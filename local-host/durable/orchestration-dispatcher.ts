@@ -26,6 +26,7 @@ export class OrchestrationDispatcher {
   private buffered = 0;
   private stopped = false;
   private readonly episodes = new Set<Promise<void>>();
+  private readonly deletions = new Set<Promise<void>>();
 
   constructor(
     private readonly storage: TaskHubStorage,
@@ -56,6 +57,7 @@ export class OrchestrationDispatcher {
     this.stopped = true;
     await Promise.all(this.pollers.map((poller) => poller.stop()));
     await Promise.all([...this.episodes]);
+    await Promise.all([...this.deletions]);
   }
 
   private async poll(queue: QueueClient): Promise<number> {
@@ -109,23 +111,18 @@ export class OrchestrationDispatcher {
     const batch = [...buffer.values()].slice(0, MAX_BATCH);
     let retryMs = 0;
     try {
-      const t0 = Date.now();
       const outcome = await this.runner.run(instanceId, batch);
-      if (process.env.DURABLE_TRACE)
-        console.error(
-          `episode ${instanceId} batch=${batch.length} done=${outcome.done.length} ${Date.now() - t0}ms`,
-        );
       const done = new Set(outcome.done);
-      await runLimited(
-        batch.filter((m) => done.has(m.messageId)),
-        16,
-        async (message) => {
-          const current = buffer.get(message.messageId) ?? message;
-          await this.storage.delete(current.queue, current);
-          buffer.delete(message.messageId);
-          this.buffered--;
-        },
-      );
+      const finished = batch.filter((m) => done.has(m.messageId)).map((m) => buffer.get(m.messageId) ?? m);
+      for (const message of finished) {
+        if (buffer.delete(message.messageId)) this.buffered--;
+      }
+      // Deleting is off the episode's critical path: a message that reappears meanwhile is a harmless duplicate.
+      const deleting = runLimited(finished, 16, (message) =>
+        this.storage.delete(message.queue, message),
+      ).catch((error: unknown) => this.log('warning', `Deleting control messages failed: ${String(error)}`));
+      this.deletions.add(deleting);
+      void deleting.finally(() => this.deletions.delete(deleting));
       if (outcome.conflict) retryMs = 50 + Math.random() * 200;
       else if (done.size === 0) retryMs = DEFERRED_RETRY_MS;
     } catch (error: unknown) {

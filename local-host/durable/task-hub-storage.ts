@@ -146,7 +146,7 @@ export class TaskHubStorage {
           : await this.instances.updateEntity(entity, 'Replace', { etag });
       return response.etag ?? '';
     } catch (error: unknown) {
-      if (isStatus(error, 409) || isStatus(error, 412)) {
+      if (isStatus(error, 409) || isStatus(error, 412) || (etag !== undefined && isStatus(error, 404))) {
         throw new ConcurrencyConflictError(`Instance ${record.instanceId} was changed by another writer.`);
       }
       throw error;
