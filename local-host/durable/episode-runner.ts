@@ -24,6 +24,8 @@ export interface EpisodeOutcome {
   conflict: boolean;
   /** Messages were left for a later episode (suspended instance, a second expansion event, not yet scheduled). */
   deferred: boolean;
+  /** Events in the instance's history after the episode: replay costs grow with it. */
+  historyLength: number;
 }
 
 export interface EpisodeDependencies {
@@ -54,7 +56,7 @@ export class EpisodeRunner {
   }
 
   async run(instanceId: string, messages: HeldMessage[]): Promise<EpisodeOutcome> {
-    const outcome: EpisodeOutcome = { done: [], conflict: false, deferred: false };
+    const outcome: EpisodeOutcome = { done: [], conflict: false, deferred: false, historyLength: 0 };
     const { storage } = this.deps;
     // The cached row is trusted until a write with its etag fails: then the cache is dropped and re-read.
     let row = this.cache.get(instanceId)?.row ?? (await storage.readInstance(instanceId));
@@ -76,6 +78,7 @@ export class EpisodeRunner {
       return outcome;
     }
     const history = await this.history(row);
+    outcome.historyLength = history.length;
     return this.episode(row, history, messages, outcome);
   }
 
@@ -312,8 +315,10 @@ export class EpisodeRunner {
 
     const episode = row.lastEpisode + 1;
     const continued = completion?.status === 'ContinuedAsNew';
-    const [token] = await Promise.all([
-      continued ? '' : this.deps.storage.appendEpisode(row, episode, row.lastToken, episodeEvents),
+    const [{ token, rows }] = await Promise.all([
+      continued
+        ? { token: '', rows: 0 }
+        : this.deps.storage.appendEpisode(row, episode, row.lastToken, episodeEvents),
       this.deps.send(outgoing),
     ]);
     const committedRow: InstanceRecord = continued
@@ -324,8 +329,8 @@ export class EpisodeRunner {
     } catch (error: unknown) {
       if (!(error instanceof ConcurrencyConflictError)) throw error;
       this.cache.delete(row.instanceId);
-      if (!continued) await this.deps.storage.discardEpisode(row, episode, token, episodeEvents.length);
-      return { done: [], conflict: true, deferred: true };
+      if (!continued) await this.deps.storage.discardEpisode(row, episode, token, rows);
+      return { done: [], conflict: true, deferred: true, historyLength: 0 };
     }
     if (continued) {
       this.cache.delete(row.instanceId);

@@ -12,6 +12,8 @@ interface Held extends HeldMessage {
 const MAX_BUFFERED = 20_000;
 const MAX_BATCH = 5_000;
 const DEFERRED_RETRY_MS = 500;
+const LARGE_HISTORY = 1_000;
+const MAX_GATHER_MS = 1_000;
 
 /**
  * Reads the control queues and runs episodes: messages are buffered per instance, one episode per instance at a
@@ -22,6 +24,8 @@ export class OrchestrationDispatcher {
   private readonly buffers = new Map<string, Map<string, Held>>();
   private readonly running = new Set<string>();
   private readonly ready = new Set<string>();
+  /** Instances whose next episode waits a little to gather more messages (their replay is expensive). */
+  private readonly cooling = new Set<string>();
   private readonly pollers: QueuePoller[];
   private buffered = 0;
   private stopped = false;
@@ -83,7 +87,8 @@ export class OrchestrationDispatcher {
         buffer.set(message.messageId, { ...message, queue });
         this.buffered++;
       }
-      if (!this.running.has(body.instanceId)) this.ready.add(body.instanceId);
+      if (!this.running.has(body.instanceId) && !this.cooling.has(body.instanceId))
+        this.ready.add(body.instanceId);
     }
     this.pump();
     return messages.length;
@@ -125,6 +130,9 @@ export class OrchestrationDispatcher {
       void deleting.finally(() => this.deletions.delete(deleting));
       if (outcome.conflict) retryMs = 50 + Math.random() * 200;
       else if (done.size === 0) retryMs = DEFERRED_RETRY_MS;
+      else if (outcome.historyLength > LARGE_HISTORY) {
+        retryMs = Math.min(MAX_GATHER_MS, outcome.historyLength / 10);
+      }
     } catch (error: unknown) {
       this.runner.forget(instanceId);
       this.log(
@@ -133,18 +141,18 @@ export class OrchestrationDispatcher {
       );
       retryMs = 1_000;
     }
-    if (buffer.size === 0) {
-      this.buffers.delete(instanceId);
+    if (buffer.size === 0) this.buffers.delete(instanceId);
+    if (retryMs === 0) {
+      if (buffer.size > 0) this.ready.add(instanceId);
       return;
     }
-    if (retryMs === 0) this.ready.add(instanceId);
-    else {
-      setTimeout(() => {
-        if (this.buffers.get(instanceId)?.size && !this.running.has(instanceId)) {
-          this.ready.add(instanceId);
-          this.pump();
-        }
-      }, retryMs).unref();
-    }
+    this.cooling.add(instanceId);
+    setTimeout(() => {
+      this.cooling.delete(instanceId);
+      if (this.buffers.get(instanceId)?.size && !this.running.has(instanceId)) {
+        this.ready.add(instanceId);
+        this.pump();
+      }
+    }, retryMs).unref();
   }
 }
