@@ -26,6 +26,7 @@ export function encodeResult(value: RpcTypedData | null | undefined): string | n
 }
 
 const RESULT_FLUSH_MS = 15;
+const MAX_MESSAGES_IN_FLIGHT = 4;
 const RESULTS_PER_MESSAGE = 64;
 const RESULT_CHARS_PER_MESSAGE = 40_000;
 
@@ -120,24 +121,32 @@ export class ActivityWorker {
     await Promise.all([...this.inFlight]);
   }
 
+  /** Whether a work item sent by this process had better run here at once. */
+  hasRoom(): boolean {
+    return this.inFlight.size < MAX_MESSAGES_IN_FLIGHT && this.gate.free > 0;
+  }
+
+  /** Runs a work-item message this process just sent (invisible in the queue meanwhile). */
+  take(message: ReceivedMessage<WorkItemMessage>): void {
+    const run = this.handle(message).finally(() => this.inFlight.delete(run));
+    this.inFlight.add(run);
+  }
+
   private async poll(): Promise<number> {
-    if (this.gate.free <= 0 || this.inFlight.size >= 4) {
+    if (this.gate.free <= 0 || this.inFlight.size >= MAX_MESSAGES_IN_FLIGHT) {
       await this.gate.acquire();
       this.gate.release();
-      if (this.inFlight.size >= 4) await Promise.race([...this.inFlight]);
+      if (this.inFlight.size >= MAX_MESSAGES_IN_FLIGHT) await Promise.race([...this.inFlight]);
       return 1;
     }
     const { storage, settings } = this.deps;
     const visibility = Math.max(1, Math.round(settings.workItemQueueVisibilityMs / 1000));
     const messages = await storage.receive<WorkItemMessage>(
       storage.workItems,
-      4 - this.inFlight.size,
+      MAX_MESSAGES_IN_FLIGHT - this.inFlight.size,
       visibility,
     );
-    for (const message of messages) {
-      const run = this.handle(message).finally(() => this.inFlight.delete(run));
-      this.inFlight.add(run);
-    }
+    for (const message of messages) this.take(message);
     return messages.length;
   }
 

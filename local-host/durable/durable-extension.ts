@@ -86,8 +86,9 @@ export class DurableExtension implements HostExtension {
     const sendControl = async (message: ControlMessage, fireAt?: string) => {
       const delay = fireAt ? Math.max(0, Date.parse(fireAt) - Date.now()) : 0;
       const capped = Math.min(delay, settings.maxMessageDelayMs);
-      await storage.send(storage.controlQueueFor(message.instanceId), message, capped);
-      if (capped === 0) live.dispatcher?.wake(message.instanceId);
+      const queue = storage.controlQueueFor(message.instanceId);
+      const sent = await storage.send(queue, message, capped);
+      if (capped === 0) live.dispatcher?.accept(queue, { ...sent, dequeueCount: 0, body: message });
       else if (capped < 60_000) {
         const timer = setTimeout(() => {
           timers.delete(timer);
@@ -109,8 +110,13 @@ export class DurableExtension implements HostExtension {
         [...batches, ...control],
         16,
         async (message) => {
-          if ('items' in message) await storage.send(storage.workItems, message);
-          else await sendControl(message.body, message.fireAt);
+          if (!('items' in message)) return sendControl(message.body, message.fireAt);
+          const worker = live.worker;
+          if (worker?.hasRoom()) {
+            // Run it here at once; other hosts see it only if this one dies (like a received work item).
+            const sent = await storage.send(storage.workItems, message, settings.workItemQueueVisibilityMs);
+            worker.take({ ...sent, dequeueCount: 0, body: message });
+          } else await storage.send(storage.workItems, message);
         },
       );
       if (batches.length > 0) live.worker?.wake();

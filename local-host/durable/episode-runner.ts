@@ -7,7 +7,12 @@ import { childExecutionId, isExpansionEvent, planEpisode, type Completion } from
 import { completedId, EventType, isScheduledEvent, isTerminal, type HistoryEvent } from './history-event';
 import type { ControlMessage, OutgoingMessage } from './messages';
 import type { OrchestratorState } from './orchestrator-actions';
-import { ConcurrencyConflictError, type InstanceRecord, type TaskHubStorage } from './task-hub-storage';
+import {
+  ConcurrencyConflictError,
+  pendingInstance,
+  type InstanceRecord,
+  type TaskHubStorage,
+} from './task-hub-storage';
 
 /** A control message as the dispatcher holds it. */
 export interface HeldMessage {
@@ -100,26 +105,14 @@ export class EpisodeRunner {
       return 'drop';
     }
     if (!body.parent) return 'drop';
-    const now = new Date();
-    return {
+    return pendingInstance({
       instanceId: body.instanceId,
       name: body.name,
-      status: 'Pending',
       input: body.input,
-      output: null,
-      customStatus: null,
-      createdTime: now,
-      lastUpdatedTime: now,
       executionId: body.executionId,
-      parentInstanceId: body.parent.instanceId,
-      parentExecutionId: body.parent.executionId,
-      parentTaskId: body.parent.taskId,
-      lastEpisode: 0,
-      lastToken: '',
-      actionCount: 0,
-      nextSequenceId: 0,
+      parent: body.parent,
       etag: row?.etag,
-    };
+    });
   }
 
   private async history(row: InstanceRecord): Promise<HistoryEvent[]> {

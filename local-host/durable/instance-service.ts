@@ -1,7 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import { eventTypeName, EventType, isTerminal, type HistoryEvent } from './history-event';
 import type { ControlMessage } from './messages';
-import { ConcurrencyConflictError, type InstanceRecord, type TaskHubStorage } from './task-hub-storage';
+import {
+  ConcurrencyConflictError,
+  pendingInstance,
+  type InstanceRecord,
+  type TaskHubStorage,
+} from './task-hub-storage';
 
 /** Errors of the management API, each with the HTTP status it maps to. */
 export class InstanceServiceError extends Error {
@@ -104,25 +109,12 @@ export class InstanceService {
         `An instance with ID '${id}' already exists (${existing.status}).`,
       );
     }
-    const now = new Date();
-    const record: InstanceRecord = {
+    const record = pendingInstance({
       instanceId: id,
       name: registered,
-      status: 'Pending',
       input,
-      output: null,
-      customStatus: null,
-      createdTime: now,
-      lastUpdatedTime: now,
       executionId: randomUUID().replace(/-/g, ''),
-      parentInstanceId: null,
-      parentExecutionId: null,
-      parentTaskId: null,
-      lastEpisode: 0,
-      lastToken: '',
-      actionCount: 0,
-      nextSequenceId: 0,
-    };
+    });
     try {
       await this.storage.writeInstance(record, existing?.etag);
     } catch (error: unknown) {

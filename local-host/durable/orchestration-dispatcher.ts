@@ -3,7 +3,7 @@ import type { DurableSettings } from './durable-settings';
 import type { EpisodeRunner, HeldMessage } from './episode-runner';
 import type { ControlMessage } from './messages';
 import { QueuePoller } from './queue-poller';
-import { runLimited, type TaskHubStorage } from './task-hub-storage';
+import { runLimited, type ReceivedMessage, type TaskHubStorage } from './task-hub-storage';
 
 interface Held extends HeldMessage {
   queue: QueueClient;
@@ -76,6 +76,25 @@ export class OrchestrationDispatcher {
         await this.storage.delete(queue, message);
         continue;
       }
+      this.hold(queue, message);
+    }
+    this.pump();
+    return messages.length;
+  }
+
+  /**
+   * Takes a message this process just sent, without waiting to receive it: it stays visible in the queue,
+   * so a crash loses nothing, and receiving it again later only refreshes its receipt.
+   */
+  accept(queue: QueueClient, message: ReceivedMessage<ControlMessage>): void {
+    if (this.stopped) return;
+    this.hold(queue, message);
+    this.pump();
+  }
+
+  private hold(queue: QueueClient, message: ReceivedMessage<ControlMessage>): void {
+    const body = message.body;
+    {
       let buffer = this.buffers.get(body.instanceId);
       if (!buffer) {
         buffer = new Map();
@@ -90,8 +109,6 @@ export class OrchestrationDispatcher {
       if (!this.running.has(body.instanceId) && !this.cooling.has(body.instanceId))
         this.ready.add(body.instanceId);
     }
-    this.pump();
-    return messages.length;
   }
 
   private pump(): void {

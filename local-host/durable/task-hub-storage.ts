@@ -27,6 +27,37 @@ export interface InstanceRecord {
   etag?: string;
 }
 
+/** The row of an execution that has not run yet (status Pending, empty history). */
+export function pendingInstance(fields: {
+  instanceId: string;
+  name: string;
+  input: string | null;
+  executionId: string;
+  parent?: { instanceId: string; executionId: string; taskId: number };
+  etag?: string;
+}): InstanceRecord {
+  const now = new Date();
+  return {
+    instanceId: fields.instanceId,
+    name: fields.name,
+    status: 'Pending',
+    input: fields.input,
+    output: null,
+    customStatus: null,
+    createdTime: now,
+    lastUpdatedTime: now,
+    executionId: fields.executionId,
+    parentInstanceId: fields.parent?.instanceId ?? null,
+    parentExecutionId: fields.parent?.executionId ?? null,
+    parentTaskId: fields.parent?.taskId ?? null,
+    lastEpisode: 0,
+    lastToken: '',
+    actionCount: 0,
+    nextSequenceId: 0,
+    etag: fields.etag,
+  };
+}
+
 /** An etag-checked write lost against another writer. */
 export class ConcurrencyConflictError extends Error {
   override name = 'ConcurrencyConflictError';
@@ -317,9 +348,15 @@ export class TaskHubStorage {
 
   // ---- queues ----
 
-  async send(queue: QueueClient, body: unknown, delayMs = 0): Promise<void> {
+  /** Sends a message, invisible for `delayMs`; resolves with what deleting it takes. */
+  async send(
+    queue: QueueClient,
+    body: unknown,
+    delayMs = 0,
+  ): Promise<{ messageId: string; popReceipt: string }> {
     const visibilityTimeout = delayMs > 0 ? Math.ceil(delayMs / 1000) : undefined;
-    await queue.sendMessage(JSON.stringify(body), { visibilityTimeout, messageTimeToLive: -1 });
+    const sent = await queue.sendMessage(JSON.stringify(body), { visibilityTimeout, messageTimeToLive: -1 });
+    return { messageId: sent.messageId, popReceipt: sent.popReceipt };
   }
 
   async receive<T>(

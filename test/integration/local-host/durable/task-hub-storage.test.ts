@@ -1,6 +1,7 @@
 import { EventType, type HistoryEvent } from '../../../../local-host/durable/history-event';
 import {
   ConcurrencyConflictError,
+  pendingInstance,
   TaskHubStorage,
   type InstanceRecord,
 } from '../../../../local-host/durable/task-hub-storage';
@@ -20,24 +21,9 @@ afterAll(async () => {
 });
 
 function record(instanceId: string): InstanceRecord {
-  const now = new Date();
   return {
-    instanceId,
-    name: 'Orch',
+    ...pendingInstance({ instanceId, name: 'Orch', input: '"in"', executionId: 'exec1' }),
     status: 'Running',
-    input: '"in"',
-    output: null,
-    customStatus: null,
-    createdTime: now,
-    lastUpdatedTime: now,
-    executionId: 'exec1',
-    parentInstanceId: null,
-    parentExecutionId: null,
-    parentTaskId: null,
-    lastEpisode: 0,
-    lastToken: '',
-    actionCount: 0,
-    nextSequenceId: 0,
   };
 }
 
