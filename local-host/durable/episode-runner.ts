@@ -31,6 +31,8 @@ export interface EpisodeOutcome {
   deferred: boolean;
   /** Events in the instance's history after the episode: replay costs grow with it. */
   historyLength: number;
+  /** Tasks scheduled but not answered yet after the episode (a fan-in in progress when large). */
+  openTasks: number;
 }
 
 export interface EpisodeDependencies {
@@ -61,7 +63,13 @@ export class EpisodeRunner {
   }
 
   async run(instanceId: string, messages: HeldMessage[]): Promise<EpisodeOutcome> {
-    const outcome: EpisodeOutcome = { done: [], conflict: false, deferred: false, historyLength: 0 };
+    const outcome: EpisodeOutcome = {
+      done: [],
+      conflict: false,
+      deferred: false,
+      historyLength: 0,
+      openTasks: 0,
+    };
     const { storage } = this.deps;
     // The cached row is trusted until a write with its etag fails: then the cache is dropped and re-read.
     let row = this.cache.get(instanceId)?.row ?? (await storage.readInstance(instanceId));
@@ -256,6 +264,7 @@ export class EpisodeRunner {
       else outcome.deferred = true;
     }
     if (expansion) newEvents.push(expansion);
+    outcome.openTasks = scheduledById.size - answered.size;
     if (newEvents.length === 0) return outcome;
 
     const fn = this.deps.findOrchestrator(row.name);
@@ -323,7 +332,7 @@ export class EpisodeRunner {
       if (!(error instanceof ConcurrencyConflictError)) throw error;
       this.cache.delete(row.instanceId);
       if (!continued) await this.deps.storage.discardEpisode(row, episode, token, rows);
-      return { done: [], conflict: true, deferred: true, historyLength: 0 };
+      return { done: [], conflict: true, deferred: true, historyLength: 0, openTasks: 0 };
     }
     if (continued) {
       this.cache.delete(row.instanceId);

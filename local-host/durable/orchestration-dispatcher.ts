@@ -13,6 +13,7 @@ const MAX_BUFFERED = 20_000;
 const MAX_BATCH = 5_000;
 const DEFERRED_RETRY_MS = 500;
 const LARGE_HISTORY = 1_000;
+const BUSY_FAN_IN = 32;
 const MAX_GATHER_MS = 1_000;
 
 /**
@@ -147,7 +148,7 @@ export class OrchestrationDispatcher {
       void deleting.finally(() => this.deletions.delete(deleting));
       if (outcome.conflict) retryMs = 50 + Math.random() * 200;
       else if (done.size === 0) retryMs = DEFERRED_RETRY_MS;
-      else if (outcome.historyLength > LARGE_HISTORY) {
+      else if (outcome.historyLength > LARGE_HISTORY && outcome.openTasks > BUSY_FAN_IN) {
         retryMs = Math.min(MAX_GATHER_MS, outcome.historyLength / 10);
       }
     } catch (error: unknown) {
