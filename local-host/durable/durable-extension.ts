@@ -63,6 +63,14 @@ export class DurableExtension implements HostExtension {
   private running: Running | undefined;
 
   async start(context: ExtensionContext): Promise<void> {
+    const durableTypes = [...this.triggerTypes, ...this.inputBindingTypes].map((t) => t.toLowerCase());
+    const usesDurable = context.app.functions.some((fn) =>
+      Object.values(fn.metadata.bindings).some((binding) =>
+        durableTypes.includes(binding.type.toLowerCase()),
+      ),
+    );
+    // An app without durable functions gets no task hub (no tables or queues created in its storage).
+    if (!usesDurable) return;
     const settings = readDurableSettings(context.folder.hostJson, context.env, os.cpus().length);
     const storage = new TaskHubStorage(
       context.storageConnectionString,

@@ -120,6 +120,24 @@ describe('orchestrations through the real CLI', () => {
     ]);
   });
 
+  it('re-arms a timer whose delay exceeds the longest queue visibility delay', async () => {
+    const started = Date.now();
+    const id = await client.start('Timer', 1900);
+    expect((await client.waitFor(id)).output).toBe('fired after 1900');
+    expect(Date.now() - started).toBeGreaterThanOrEqual(1900);
+    expect(typesOf(await history(id)).filter((t) => t.startsWith('Timer'))).toEqual([
+      'TimerCreated',
+      'TimerFired',
+    ]);
+  });
+
+  it('gives timer-triggered functions a working durable client', async () => {
+    expect(await client.waitFor('from-timer')).toMatchObject({
+      runtimeStatus: 'Completed',
+      output: ['Hello timer'],
+    });
+  });
+
   it('keeps an external event raised before it is awaited, and shows custom status', async () => {
     const id = await client.start('WaitEvent');
     const raised = await client.post(`/api/client/raise/${id}`, {
