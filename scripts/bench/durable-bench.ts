@@ -155,7 +155,7 @@ function cpuModel(): string {
   return os.cpus()[0]?.model.trim() ?? 'unknown CPU';
 }
 
-function writeBenchmarks(section: string): void {
+async function writeBenchmarks(section: string): Promise<void> {
   const block = `${START_MARK}\n${section}\n${END_MARK}`;
   const existing = fs.existsSync(BENCHMARKS) ? fs.readFileSync(BENCHMARKS, 'utf8') : '# Benchmarks\n';
   const start = existing.indexOf(START_MARK);
@@ -164,7 +164,10 @@ function writeBenchmarks(section: string): void {
     start >= 0 && end > start
       ? `${existing.slice(0, start)}${block}${existing.slice(end + END_MARK.length)}`
       : `${existing.trimEnd()}\n\n${block}\n`;
-  fs.writeFileSync(BENCHMARKS, next);
+  // Formatted as `npm run format` would, so that the written file passes `prettier --check`.
+  const prettier = await import('prettier');
+  const options = (await prettier.resolveConfig(BENCHMARKS)) ?? {};
+  fs.writeFileSync(BENCHMARKS, await prettier.format(next, { ...options, filepath: BENCHMARKS }));
 }
 
 async function main(): Promise<void> {
@@ -203,7 +206,7 @@ async function main(): Promise<void> {
     console.log(`Host peak memory (VmHWM): ${peak ?? '?'} MB`);
     const machine = `${os.cpus().length} × ${cpuModel()}, Node ${process.version}, ${os.platform()} ${os.release()}`;
     const load = os.loadavg()[0]?.toFixed(1) ?? '?';
-    writeBenchmarks(
+    await writeBenchmarks(
       [
         '## Durable engine (local host on Azurite)',
         '',
