@@ -102,6 +102,13 @@ describe('orchestrations through the real CLI', () => {
     expect(duplicatedEvents(events)).toEqual([]);
   });
 
+  it('runs at most maxConcurrentActivityFunctions activities at once', async () => {
+    const id = await client.start('ConcurrencyProbe');
+    const peak = (await client.waitFor(id)).output as number;
+    expect(peak).toBeGreaterThan(1);
+    expect(peak).toBeLessThanOrEqual(16);
+  });
+
   it('fires a durable timer no earlier than asked', async () => {
     const started = Date.now();
     const id = await client.start('Timer', 1200);
