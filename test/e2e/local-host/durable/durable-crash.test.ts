@@ -46,7 +46,12 @@ describe('crash safety', () => {
     const timer = await client.start('Timer', 5000, 'crash-timer');
     const sequence = await client.start('Sequence', ['k', 'i', 'l', 'l'], 'crash-sequence');
     await first.waitForOutput(/slow activity/);
-    await sleep(700);
+    for (let i = 0; i < 100; i++) {
+      const scheduledSoFar = await storedHistory(azurite.connectionString, hub, fanOut).catch(() => []);
+      if (typesOf(scheduledSoFar).filter((t) => t === 'TaskScheduled').length === 120) break;
+      await sleep(50);
+    }
+    await sleep(200);
     await first.kill();
     const before = await storedHistory(azurite.connectionString, hub, fanOut);
     const completedBefore = typesOf(before).filter((t) => t === 'TaskCompleted').length;
