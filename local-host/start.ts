@@ -1,11 +1,13 @@
 import path from 'node:path';
-import { applySettings, readAppFolder } from './app/app-folder';
+import { applySettings, readAppFolder, type AppFolder } from './app/app-folder';
+import type { RegisteredFunction } from './app/capture';
 import type { LogLevel } from './app/core-api';
 import { loadApp } from './app/load-app';
 import { createExtensions } from './extensions';
 import type { HostLogger } from './host/extension';
 import { FunctionHost } from './host/function-host';
 import { startAzurite, type RunningAzurite } from './storage/azurite';
+import { httpRouteOf, routePrefixOf } from './triggers/http/http-trigger.extension';
 
 export interface LocalHostOptions {
   appDir: string;
@@ -71,7 +73,7 @@ export async function startLocalHost(options: LocalHostOptions): Promise<Running
     });
     const baseUrl = await host.start();
     print('Functions:');
-    for (const fn of app.functions) print(`  ${describeFunction(fn.metadata, baseUrl, folder.hostJson)}`);
+    for (const fn of app.functions) print(`  ${describeFunction(fn, baseUrl, folder)}`);
     print(`Host ready: listening on ${baseUrl}`);
     const running = host;
     return {
@@ -89,17 +91,12 @@ export async function startLocalHost(options: LocalHostOptions): Promise<Running
   }
 }
 
-function describeFunction(
-  metadata: { name: string; bindings: Record<string, { type: string; [key: string]: unknown }> },
-  baseUrl: string,
-  hostJson: { extensions?: { http?: { routePrefix?: string } } },
-): string {
-  const trigger = Object.values(metadata.bindings).find((b) => /trigger$/i.test(b.type));
+/** One line per function, like `func start`: name, methods and URL for HTTP, the trigger type otherwise. */
+function describeFunction(fn: RegisteredFunction, baseUrl: string, folder: AppFolder): string {
+  const trigger = Object.values(fn.metadata.bindings).find((b) => /trigger$/i.test(b.type));
   if (trigger?.type.toLowerCase() === 'httptrigger') {
-    const prefix = hostJson.extensions?.http?.routePrefix ?? 'api';
-    const route = typeof trigger.route === 'string' ? trigger.route : metadata.name;
-    const methods = Array.isArray(trigger.methods) ? trigger.methods.join(',') : 'GET,POST';
-    return `${metadata.name}: [${methods}] ${baseUrl}/${[prefix, route].filter(Boolean).join('/')}`;
+    const { template, methods } = httpRouteOf(fn, trigger, routePrefixOf({ folder }));
+    return `${fn.metadata.name}: [${(methods ?? ['ANY']).join(',')}] ${baseUrl}/${template.text}`;
   }
-  return `${metadata.name}: ${trigger?.type ?? 'no trigger'}`;
+  return `${fn.metadata.name}: ${trigger?.type ?? 'no trigger'}`;
 }

@@ -22,6 +22,26 @@ export interface RpcHttpData {
   params?: Record<string, string> | null;
   body?: RpcTypedData | null;
   statusCode?: string | null;
+  /** Response cookies, as `@azure/functions` writes them. */
+  cookies?: RpcHttpCookie[] | null;
+}
+
+/** A nullable wrapper of the worker's protocol (`{ value }`). */
+export interface RpcNullable<T> {
+  value?: T | null;
+}
+
+/** A response cookie as the worker carries it. */
+export interface RpcHttpCookie {
+  name?: string | null;
+  value?: string | null;
+  domain?: RpcNullable<string> | null;
+  path?: RpcNullable<string> | null;
+  expires?: RpcNullable<{ seconds?: number | null }> | null;
+  secure?: RpcNullable<boolean> | null;
+  httpOnly?: RpcNullable<boolean> | null;
+  sameSite?: 'none' | 'lax' | 'strict' | 'explicitNone' | null;
+  maxAge?: RpcNullable<number> | null;
 }
 
 /** One binding of a function, as `@azure/functions` registers it. */

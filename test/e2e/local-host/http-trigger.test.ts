@@ -1,0 +1,120 @@
+import path from 'node:path';
+import { startHostProcess, type HostProcess } from '../../support/local-host-process';
+
+const APP = path.resolve(__dirname, '../../fixtures/http-routes-app');
+
+describe('func-local: HTTP triggers', () => {
+  let host: HostProcess;
+  const url = (route: string) => `${host.baseUrl}${route}`;
+  const getJson = async (route: string) => {
+    const response = await fetch(url(route));
+    return { status: response.status, body: await response.json() };
+  };
+
+  beforeAll(async () => {
+    host = await startHostProcess({ appDir: APP });
+  }, 60_000);
+
+  afterAll(async () => {
+    await host?.stop();
+  });
+
+  it('lists the functions with their methods and URLs, like func start', () => {
+    expect(host.output).toContain(`  itemById: [GET] ${host.baseUrl}/v1/items/{id:int}`);
+    expect(host.output).toContain(`  thingWrite: [PUT,DELETE] ${host.baseUrl}/v1/things/{id}`);
+    expect(host.output).toContain(`  defaultRoute: [GET,POST] ${host.baseUrl}/v1/defaultRoute`);
+  });
+
+  it('routes by constraint and prefers literal segments', async () => {
+    await expect(getJson('/v1/items/42')).resolves.toEqual({
+      status: 200,
+      body: { kind: 'int', params: { id: '42' } },
+    });
+    await expect(getJson('/v1/items/books')).resolves.toMatchObject({ body: { kind: 'alpha' } });
+    await expect(getJson('/v1/ITEMS/NEW')).resolves.toMatchObject({ body: { kind: 'literal' } });
+    await expect(getJson('/v1/items/0f8fad5b-d9cb-469f-a165-70867728950e')).resolves.toMatchObject({
+      body: { kind: 'guid', params: { id: '0f8fad5b-d9cb-469f-a165-70867728950e' } },
+    });
+    expect((await fetch(url('/v1/items/4x2'))).status).toBe(404);
+  });
+
+  it('binds optional parameters, length and bool constraints, and catch-alls', async () => {
+    await expect(getJson('/v1/codes/abc')).resolves.toMatchObject({ body: { params: { code: 'abc' } } });
+    await expect(getJson('/v1/codes/abc/true')).resolves.toMatchObject({
+      body: { params: { code: 'abc', flag: 'true' } },
+    });
+    expect((await fetch(url('/v1/codes/abcd'))).status).toBe(404);
+    expect((await fetch(url('/v1/codes/abc/maybe'))).status).toBe(404);
+    await expect(getJson('/v1/files/a/b%20c/d.txt')).resolves.toMatchObject({
+      body: { kind: 'catch-all', params: { path: 'a/b c/d.txt' } },
+    });
+  });
+
+  it('uses the function name as the default route and honours the route prefix', async () => {
+    await expect(getJson('/v1/defaultroute')).resolves.toMatchObject({ body: { kind: 'default' } });
+    expect((await fetch(url('/api/items/42'))).status).toBe(404);
+    expect((await fetch(url('/items/42'))).status).toBe(404);
+  });
+
+  it('answers 405 with Allow for a known route and a wrong method, and accepts listed methods in any case', async () => {
+    const refused = await fetch(url('/v1/things/9'), { method: 'GET' });
+    expect(refused.status).toBe(405);
+    expect(refused.headers.get('allow')).toBe('PUT, DELETE');
+    const deleted = await fetch(url('/v1/things/9'), { method: 'DELETE' });
+    expect(await deleted.json()).toEqual({ method: 'DELETE', id: '9' });
+  });
+
+  it('passes JSON bodies, headers and repeated query values, and logs with the function name', async () => {
+    const response = await fetch(url('/v1/echo/json?tag=a&tag=b'), {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'x-custom': 'yes' },
+      body: JSON.stringify({ device: 'd1', count: 3 }),
+    });
+    expect(response.status).toBe(200);
+    expect(response.headers.get('content-type')).toBe('application/json');
+    expect(await response.json()).toEqual({
+      body: { device: 'd1', count: 3 },
+      contentType: 'application/json',
+      custom: 'yes',
+      tags: ['a', 'b'],
+      url: url('/v1/echo/json?tag=a&tag=b'),
+    });
+    await host.waitForOutput(/echoJson: echoing \{"device":"d1","count":3\}/, 5_000);
+  });
+
+  it('passes raw bytes in and out unchanged', async () => {
+    const bytes = Buffer.from([0, 1, 2, 250, 255, 10, 13]);
+    const response = await fetch(url('/v1/echo/raw'), { method: 'POST', body: bytes });
+    expect(response.headers.get('x-length')).toBe('7');
+    expect(response.headers.get('content-type')).toBe('application/octet-stream');
+    expect(Buffer.from(await response.arrayBuffer())).toEqual(Buffer.from([13, 10, 255, 250, 2, 1, 0]));
+    const text = await fetch(url('/v1/echo/text'), { method: 'POST', body: 'plain words' });
+    expect(await text.text()).toBe('PLAIN WORDS');
+  });
+
+  it('returns the status, headers and cookies the function sets, and 204 when it returns nothing', async () => {
+    const response = await fetch(url('/v1/created'), { method: 'POST' });
+    expect(response.status).toBe(201);
+    expect(response.headers.get('location')).toBe('/v1/items/7');
+    expect(response.headers.get('x-request-kind')).toBe('create');
+    expect(response.headers.getSetCookie()).toEqual(['session=abc; Path=/; HttpOnly; SameSite=Strict']);
+    expect(await response.json()).toEqual({ id: 7 });
+    expect((await fetch(url('/v1/nothing'))).status).toBe(204);
+  });
+
+  it('answers 404 for unknown routes', async () => {
+    expect((await fetch(url('/v1/unknown/route'))).status).toBe(404);
+    expect((await fetch(url('/'))).status).toBe(404);
+  });
+
+  it('answers 500 for a throwing function, logs the error, and keeps serving', async () => {
+    const failed = await fetch(url('/v1/boom'));
+    expect(failed.status).toBe(500);
+    await host.waitForOutput(/boom: about to fail/, 5_000);
+    await host.waitForOutput(
+      /boom: Executed 'Functions.boom' \(Failed\): Error: kaboom from the fixture/,
+      5_000,
+    );
+    await expect(getJson('/v1/items/1')).resolves.toMatchObject({ status: 200, body: { kind: 'int' } });
+  });
+});
