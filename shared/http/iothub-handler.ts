@@ -5,7 +5,8 @@ import { errorResponse, type WireResponse } from './wire-format';
 
 /** One IoT Hub endpoint: the rights a caller's policy needs and the use case it runs. */
 export interface IotHubEndpoint {
-  rights: RightsRequirement;
+  /** The rights, or the rights per HTTP method when one function serves reads and writes. */
+  rights: RightsRequirement | ((method: string) => RightsRequirement);
   /** The authorizer, resolved on the first request (the composition root builds it lazily). */
   authorizer: () => SasAuthorizer;
   handle: (request: HttpRequest, context: InvocationContext) => Promise<WireResponse>;
@@ -29,7 +30,9 @@ export function iothubHandler(endpoint: IotHubEndpoint): HttpHandler {
   return async (request: HttpRequest, context: InvocationContext): Promise<HttpResponseInit> => {
     try {
       const path = new URL(request.url).pathname;
-      endpoint.authorizer().authorize(request.headers.get('authorization'), path, endpoint.rights);
+      const rights =
+        typeof endpoint.rights === 'function' ? endpoint.rights(request.method) : endpoint.rights;
+      endpoint.authorizer().authorize(request.headers.get('authorization'), path, rights);
       return await endpoint.handle(request, context);
     } catch (error: unknown) {
       return toErrorResponse(error, context);

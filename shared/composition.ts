@@ -1,0 +1,34 @@
+import { loadConfig, type AppConfig } from './config';
+import { SasAuthorizer } from './http/sas-authorizer';
+import { EmbeddedRegistry } from './devices/simulated/embedded-registry';
+import { DeviceRegistryRepository } from './storage/device-registry.repository';
+import { lazyTable } from './storage/table-client-factory';
+
+/** Table of the embedded device registry. */
+export const REGISTRY_TABLE = 'RegistryDevices';
+
+function once<T>(create: () => T): () => T {
+  let value: { created: T } | undefined;
+  return () => (value ??= { created: create() }).created;
+}
+
+/** The settings, read when the app loads so a missing or invalid one stops it at once, naming it. */
+export const config: AppConfig = loadConfig();
+
+const registryRepository = once(
+  () => new DeviceRegistryRepository(lazyTable(config.storageConnectionString, REGISTRY_TABLE)),
+);
+
+/** The adapters, each built on first use (tables are created, if missing, on their first request). */
+export const composition = {
+  authorizer: once(() => new SasAuthorizer(config.accessPolicies, config.hostName)),
+  registryRepository,
+  registry: once(
+    () =>
+      new EmbeddedRegistry({
+        repository: registryRepository(),
+        defaultSimulation: config.devices.defaultSimulation,
+        simulationSeed: config.devices.simulationSeed,
+      }),
+  ),
+};
