@@ -51,61 +51,22 @@ export const registryKeys = {
 
 type Entity = TableEntity<Record<string, unknown>>;
 
+// Few properties make writes cheaper (Azurite's cost grows with them): the record is one JSON document, split
+// over `record`, `record_1`… when it outgrows a string property (a full twin can reach ~150 K characters).
 function toEntity(record: DeviceRecord): Entity {
   const entity: Entity = {
     partitionKey: registryKeys.partitionKey(record.deviceId),
     rowKey: registryKeys.rowKey(record.deviceId),
     deviceId: record.deviceId,
-    generationId: record.generationId,
-    identityVersion: record.identityVersion,
-    status: record.status,
-    statusReason: record.statusReason ?? '',
-    statusUpdatedTime: record.statusUpdatedTime,
-    createdTime: record.createdTime,
-    authentication: JSON.stringify(record.authentication),
-    capabilities: JSON.stringify(record.capabilities),
-    twinVersion: record.twinVersion,
-    tagsLastUpdated: record.tagsLastUpdated,
   };
-  if (record.simulation) entity.simulation = JSON.stringify(record.simulation);
-  if (record.reportDueAt !== undefined) entity.reportDueAt = record.reportDueAt;
-  writeChunked(entity, 'tags', JSON.stringify(record.tags));
-  writeChunked(entity, 'desired', JSON.stringify(record.desired));
-  writeChunked(entity, 'reported', JSON.stringify(record.reported));
+  writeChunked(entity, 'record', JSON.stringify(record));
   return entity;
 }
 
-function json<T>(entity: Record<string, unknown>, name: string): T {
-  const text = readChunked(entity, name);
-  if (text === undefined) throw new Error(`Registry entity ${String(entity.rowKey)} lacks ${name}.`);
-  return JSON.parse(text) as T;
-}
-
 function fromEntity(entity: TableEntityResult<Record<string, unknown>>): StoredDevice {
-  const simulation =
-    typeof entity.simulation === 'string'
-      ? json<DeviceRecord['simulation']>(entity, 'simulation')
-      : undefined;
-  const record: DeviceRecord = {
-    deviceId: String(entity.deviceId),
-    generationId: String(entity.generationId),
-    identityVersion: Number(entity.identityVersion),
-    status: entity.status === 'disabled' ? 'disabled' : 'enabled',
-    statusReason:
-      typeof entity.statusReason === 'string' && entity.statusReason !== '' ? entity.statusReason : null,
-    statusUpdatedTime: String(entity.statusUpdatedTime),
-    createdTime: String(entity.createdTime),
-    authentication: json(entity, 'authentication'),
-    capabilities: json(entity, 'capabilities'),
-    twinVersion: Number(entity.twinVersion),
-    tags: json(entity, 'tags'),
-    tagsLastUpdated: String(entity.tagsLastUpdated),
-    desired: json(entity, 'desired'),
-    reported: json(entity, 'reported'),
-  };
-  if (simulation) record.simulation = simulation;
-  if (typeof entity.reportDueAt === 'number') record.reportDueAt = entity.reportDueAt;
-  return { record, storageEtag: entity.etag };
+  const text = readChunked(entity, 'record');
+  if (text === undefined) throw new Error(`Registry entity ${String(entity.rowKey)} holds no record.`);
+  return { record: JSON.parse(text) as DeviceRecord, storageEtag: entity.etag };
 }
 
 function groupByPartition<T>(items: readonly T[], idOf: (item: T) => string): T[][] {
