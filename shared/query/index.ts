@@ -1,0 +1,48 @@
+/**
+ * The IoT Hub query language, pure: parse `SELECT ... FROM devices | devices.modules | devices.jobs [WHERE ...]`
+ * queries and bare conditions, evaluate them over JSON documents with IoT Hub's semantics, and plan key lookups for
+ * stores. Grammar and semantics: docs/query-language.md.
+ */
+export type {
+  ArithmeticNode,
+  ArithmeticOperator,
+  ArrayNode,
+  CallNode,
+  ComparisonNode,
+  ComparisonOperator,
+  Expression,
+  FunctionName,
+  LiteralNode,
+  LogicalNode,
+  MembershipNode,
+  NegateNode,
+  NotNode,
+  Primitive,
+  Projection,
+  PropertyNode,
+  Query,
+  QuerySource,
+  SelectCount,
+  SelectItem,
+  SelectProperty,
+  UndefinedNode,
+} from './query-ast';
+export { QuerySyntaxError, type QueryPosition } from './query-syntax-error';
+export { parseCondition, parseQuery, MAX_NESTING_DEPTH, type ConditionOptions } from './query-parser';
+export {
+  evaluate,
+  evaluateExpression,
+  executeQuery,
+  isAggregateQuery,
+  projectDocument,
+} from './query-evaluator';
+export {
+  planQuery,
+  topLevelEqualities,
+  type PlanOptions,
+  type QueryPlan,
+  type TopLevelEquality,
+} from './query-planner';
+export { formatExpression, formatPath } from './query-formatter';
+export { readPath, type JsonValue, type QueryValue } from './query-values';
+export { tokenize, type Token } from './query-lexer';
