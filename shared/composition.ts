@@ -1,6 +1,9 @@
 import { loadConfig, type AppConfig } from './config';
 import { SasAuthorizer } from './http/sas-authorizer';
+import type { QuerySource } from './query';
+import type { QuerySourceHandler } from './devices/query-sources';
 import { EmbeddedRegistry } from './devices/simulated/embedded-registry';
+import { queryTwins } from './devices/simulated/twin-query';
 import { DeviceRegistryRepository } from './storage/device-registry.repository';
 import { lazyTable } from './storage/table-client-factory';
 
@@ -31,4 +34,11 @@ export const composition = {
         simulationSeed: config.devices.simulationSeed,
       }),
   ),
+  /**
+   * The sources `POST /devices/query` serves, by FROM clause. The jobs domain adds `devices.jobs` here.
+   */
+  querySources: once((): Partial<Record<QuerySource, QuerySourceHandler>> => ({
+    devices: (query, page) => queryTwins(composition.registry(), registryRepository(), query, page),
+    'devices.modules': () => Promise.resolve({ items: [], itemType: 'Twin' }),
+  })),
 };

@@ -4,9 +4,12 @@ function isObject(value: JsonValue | undefined): value is JsonObject {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
-function clone<T extends JsonValue>(value: T): T {
-  return structuredClone(value);
+/** A deep copy through JSON (plain objects of this realm, unlike structuredClone's in a jest sandbox). */
+export function cloneJson<T>(value: T): T {
+  return JSON.parse(JSON.stringify(value)) as T;
 }
+
+const clone = cloneJson;
 
 function leafMetadata(at: string, version: number | undefined): JsonObject {
   return version === undefined ? { $lastUpdated: at } : { $lastUpdated: at, $lastUpdatedVersion: version };

@@ -23,7 +23,7 @@ import {
   type TwinWire,
 } from '../device-model';
 import { checkSectionSize, TWIN_LIMITS, validateTwinSection } from '../twin-limits';
-import { mergeInto, sectionOf, sectionToWire } from '../twin-document';
+import { cloneJson, mergeInto, sectionOf, sectionToWire } from '../twin-document';
 import { effectiveProfile, isOnline, materializeReport, reportDueAfterDesired } from './simulated-device';
 import { parseSimulationProfile, type SimulationProfile } from './simulation-profile';
 
@@ -347,7 +347,7 @@ export class EmbeddedRegistry {
       },
       modelId: '',
       version: record.twinVersion,
-      tags: structuredClone(record.tags),
+      tags: cloneJson(record.tags),
       properties: { desired: sectionToWire(record.desired), reported: sectionToWire(record.reported) },
       capabilities: record.capabilities,
     };
@@ -369,11 +369,11 @@ export class EmbeddedRegistry {
     change: { tags?: JsonObject; desired?: JsonObject },
     mode: 'patch' | 'replace',
   ): DeviceRecord {
-    const next = structuredClone(record);
+    const next = cloneJson(record);
     const at = new Date(this.now()).toISOString();
     next.twinVersion += 1;
     if (mode === 'replace') {
-      next.tags = structuredClone(change.tags ?? {});
+      next.tags = cloneJson(change.tags ?? {});
       next.tagsLastUpdated = at;
       next.desired = sectionOf(change.desired ?? {}, record.desired.version + 1, at, true);
     } else {

@@ -1,5 +1,5 @@
 import type { DeviceRecord, JsonObject } from '../device-model';
-import { mergeInto } from '../twin-document';
+import { cloneJson, mergeInto } from '../twin-document';
 import { drawsFor, latencyFrom } from './simulation-draws';
 import type { SimulationProfile } from './simulation-profile';
 
@@ -41,7 +41,7 @@ export function materializeReport(
 ): DeviceRecord {
   if (record.reportDueAt === undefined || record.reportDueAt > now || !isOnline(record, profile))
     return record;
-  const next = structuredClone(record);
+  const next = cloneJson(record);
   delete next.reportDueAt;
   next.reported.version += 1;
   next.twinVersion += 1;

@@ -133,3 +133,55 @@ describe('Client.invokeDeviceMethod against simulated devices', () => {
     expect(offline.responseBody).toContain('ErrorCode:DeviceNotOnline');
   });
 });
+
+describe('twin queries through Registry.createQuery', () => {
+  beforeAll(async () => {
+    const fleet = Array.from({ length: 30 }, (_, i) => ({
+      deviceId: `q-${String(i).padStart(2, '0')}`,
+      tags: { building: i % 3 === 0 ? '43' : '7', floor: i % 2 },
+    }));
+    const { responseBody } = await registry.addDevices(fleet as Registry.DeviceDescription[]);
+    expect(responseBody.isSuccessful).toBe(true);
+  });
+
+  it('pages with continuation tokens until the last page', async () => {
+    const query = registry.createQuery(
+      "SELECT * FROM devices WHERE tags.building = '43' AND STARTSWITH(deviceId, 'q-')",
+      4,
+    );
+    const ids: string[] = [];
+    let pages = 0;
+    while (query.hasMoreResults) {
+      const { result } = await query.nextAsTwin(query.continuationToken);
+      pages++;
+      ids.push(...result.map((twin) => twin.deviceId));
+    }
+    expect(ids.sort()).toEqual([
+      'q-00',
+      'q-03',
+      'q-06',
+      'q-09',
+      'q-12',
+      'q-15',
+      'q-18',
+      'q-21',
+      'q-24',
+      'q-27',
+    ]);
+    expect(pages).toBe(3);
+  });
+
+  it('answers x-ms-item-type Twin and point-reads deviceId lists', async () => {
+    const query = registry.createQuery("SELECT * FROM devices WHERE deviceId IN ['q-01', 'q-02', 'zzz']");
+    const { result, message: response } = await query.next();
+    expect(response.headers['x-ms-item-type']).toBe('Twin');
+    expect(response.headers['x-ms-continuation']).toBeUndefined();
+    expect((result as { deviceId: string }[]).map((twin) => twin.deviceId).sort()).toEqual(['q-01', 'q-02']);
+  });
+
+  it('reports a syntax error as 400 ArgumentInvalid naming the position', async () => {
+    const error = await failure(registry.createQuery('SELECT * FROM devices WHERE tags.x =').next());
+    expect(error.name).toBe('ArgumentError');
+    expect(error.responseBody).toMatch(/ErrorCode:ArgumentInvalid;Syntax error at position \d+/);
+  });
+});
