@@ -140,7 +140,7 @@ describe('twin queries through Registry.createQuery', () => {
       deviceId: `q-${String(i).padStart(2, '0')}`,
       tags: { building: i % 3 === 0 ? '43' : '7', floor: i % 2 },
     }));
-    const { responseBody } = await registry.addDevices(fleet as Registry.DeviceDescription[]);
+    const { responseBody } = await registry.addDevices(fleet);
     expect(responseBody.isSuccessful).toBe(true);
   });
 

@@ -117,8 +117,6 @@ describe('twin queries over the embedded registry', () => {
     await expect(run('SELECT * FROM devices', 10, 'garbage')).rejects.toMatchObject({
       code: 'ArgumentInvalid',
     });
-    expect(() => parseQuery('SELECT * FROM devices WHERE')).toThrow(
-      expect.objectContaining({ code: 'ArgumentInvalid' }),
-    );
+    expect(() => parseQuery('SELECT * FROM devices WHERE')).toThrow(/position/);
   });
 });
