@@ -4,6 +4,9 @@ import type { QuerySource } from './query';
 import type { QuerySourceHandler } from './devices/query-sources';
 import { EmbeddedRegistry } from './devices/simulated/embedded-registry';
 import { queryTwins } from './devices/simulated/twin-query';
+import type { DeviceGateway } from './devices/device-gateway';
+import { SimulatedDeviceGateway } from './devices/simulated/simulated-gateway';
+import { IotHubDeviceGateway } from './devices/iothub/iothub-gateway';
 import { DeviceRegistryRepository } from './storage/device-registry.repository';
 import { lazyTable } from './storage/table-client-factory';
 
@@ -41,4 +44,15 @@ export const composition = {
     devices: (query, page) => queryTwins(composition.registry(), registryRepository(), query, page),
     'devices.modules': () => Promise.resolve({ items: [], itemType: 'Twin' }),
   })),
+  /** The job engine's access to devices: the embedded registry, or a real IoT Hub (DEVICE_GATEWAY). */
+  deviceGateway: once((): DeviceGateway => {
+    const { gateway, iothubConnectionString, iothubPlainHttpPort } = config.devices;
+    if (gateway === 'iothub' && iothubConnectionString) {
+      return new IotHubDeviceGateway({
+        connectionString: iothubConnectionString,
+        plainHttpPort: iothubPlainHttpPort,
+      });
+    }
+    return new SimulatedDeviceGateway(composition.registry(), registryRepository());
+  }),
 };

@@ -6,6 +6,7 @@ import { simulateMethod } from '../../../shared/devices/simulated/method-simulat
 import { readMethodInvocation } from '../../../shared/devices/method-request';
 import { DeviceRegistryRepository } from '../../../shared/storage/device-registry.repository';
 import { lazyTable } from '../../../shared/storage/table-client-factory';
+import { codeOf } from './code-of';
 
 let azurite: RunningAzurite;
 let repository: DeviceRegistryRepository;
@@ -27,15 +28,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await azurite.stop();
 });
-
-async function codeOf(action: Promise<unknown>): Promise<string> {
-  try {
-    await action;
-  } catch (error: unknown) {
-    return String((error as { code?: unknown }).code);
-  }
-  return 'no error';
-}
 
 describe('device identities', () => {
   it('creates a device with generated keys, refuses a duplicate create and updates with If-Match', async () => {
