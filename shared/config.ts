@@ -37,6 +37,8 @@ export interface AppConfig {
     defaultSimulation: SimulationProfile;
     /** SIMULATION_SEED: makes simulated outcomes deterministic; absent means random. */
     simulationSeed: string | undefined;
+    /** DEMO_FLEET_SIZE: devices created at start when the embedded registry is empty (default 0: none). */
+    demoFleetSize: number;
   };
 }
 
@@ -93,6 +95,16 @@ function readPort(env: Env, setting: string): number | undefined {
   return port;
 }
 
+function readCount(env: Env, setting: string, max: number): number {
+  const raw = env[setting]?.trim();
+  if (!raw) return 0;
+  const count = Number(raw);
+  if (!Number.isInteger(count) || count < 0 || count > max) {
+    throw new ConfigError(setting, `must be a whole number from 0 to ${max}.`);
+  }
+  return count;
+}
+
 /** Reads and validates the settings; throws a ConfigError naming the first missing or invalid one. */
 export function loadConfig(env: Env = process.env): AppConfig {
   const gatewaySetting = env.DEVICE_GATEWAY?.trim() || 'simulated';
@@ -123,6 +135,7 @@ export function loadConfig(env: Env = process.env): AppConfig {
       iothubPlainHttpPort: readPort(env, 'IOTHUB_PLAIN_HTTP_PORT'),
       defaultSimulation,
       simulationSeed: env.SIMULATION_SEED?.trim() || undefined,
+      demoFleetSize: readCount(env, 'DEMO_FLEET_SIZE', 100_000),
     },
   };
 }

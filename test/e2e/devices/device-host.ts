@@ -34,6 +34,9 @@ export interface DeviceHost {
 
 /** Starts the app from dist/ with the sample settings (own in-memory Azurite) plus overrides. */
 export async function startDeviceHost(env: Record<string, string> = {}): Promise<DeviceHost> {
-  const host = await startHostProcess({ appDir: repoRoot, env: { ...sampleSettings(), ...env } });
+  const host = await startHostProcess({
+    appDir: repoRoot,
+    env: { ...sampleSettings(), DEMO_FLEET_SIZE: '0', ...env },
+  });
   return { host, port: Number(new URL(host.baseUrl).port), connectionString: ownerConnectionString() };
 }

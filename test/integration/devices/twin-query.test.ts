@@ -3,6 +3,7 @@ import type { TwinWire } from '../../../shared/devices/device-model';
 import { dispatchQuery, type QueryPage } from '../../../shared/devices/query-sources';
 import { runBulkOperation } from '../../../shared/devices/simulated/bulk-registry';
 import { demoFleet } from '../../../shared/devices/simulated/demo-fleet';
+import { seedDemoFleetIfEmpty } from '../../../shared/devices/simulated/demo-fleet-seeder';
 import { EmbeddedRegistry } from '../../../shared/devices/simulated/embedded-registry';
 import { queryTwins } from '../../../shared/devices/simulated/twin-query';
 import { parseQuery } from '../../../shared/query';
@@ -118,5 +119,10 @@ describe('twin queries over the embedded registry', () => {
       code: 'ArgumentInvalid',
     });
     expect(() => parseQuery('SELECT * FROM devices WHERE')).toThrow(/position/);
+  });
+
+  it('leaves a registry that holds devices alone when seeding the demo fleet', async () => {
+    expect(await seedDemoFleetIfEmpty(registry, repository, 50)).toBe(0);
+    expect((await run('SELECT COUNT() AS n FROM devices')).items).toEqual([{ n: 800 }]);
   });
 });

@@ -27,6 +27,7 @@ describe('loadConfig', () => {
     expect(config.devices.gateway).toBe('simulated');
     expect(config.devices.defaultSimulation).toEqual({ latencyMs: [20, 80], failureRate: 0 });
     expect(config.devices.simulationSeed).toBeUndefined();
+    expect(config.devices.demoFleetSize).toBe(0);
   });
 
   it('merges a default simulation profile from settings', () => {
@@ -44,6 +45,7 @@ describe('loadConfig', () => {
     [{ DEVICE_GATEWAY: 'iothub' }, 'IOTHUB_CONNECTION_STRING'],
     [{ IOTHUB_PLAIN_HTTP_PORT: '99999' }, 'IOTHUB_PLAIN_HTTP_PORT'],
     [{ SIMULATION_DEFAULT_PROFILE: '{"failureRate":2}' }, 'SIMULATION_DEFAULT_PROFILE'],
+    [{ DEMO_FLEET_SIZE: '-1' }, 'DEMO_FLEET_SIZE'],
   ])('fails fast naming the bad setting (%j)', (override, setting) => {
     const error = errorOf({ ...base, ...override });
     expect(error.setting).toBe(setting);
