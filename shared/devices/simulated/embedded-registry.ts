@@ -263,6 +263,17 @@ export class EmbeddedRegistry {
     return this.toIdentityWire((await this.read(deviceId)).record);
   }
 
+  /** The first `top` device identities in storage order (`GET /devices`). */
+  async listDevices(top: number): Promise<DeviceIdentityWire[]> {
+    const devices: DeviceIdentityWire[] = [];
+    if (top <= 0) return devices;
+    for await (const { device } of this.repository.scan({ pageSize: Math.min(top, 1000) })) {
+      devices.push(this.toIdentityWire(this.current(device.record)));
+      if (devices.length >= top) break;
+    }
+    return devices;
+  }
+
   /**
    * `PUT /devices/{id}`: without If-Match it creates (409 if the id exists, as IoT Hub); with `*` or an etag it
    * updates the identity (404 if absent, 412 on an etag mismatch).

@@ -93,6 +93,13 @@ describe('Registry over HTTP against the embedded registry', () => {
     expect(reported.properties.reported.interval).toBe(30);
   });
 
+  it('lists device identities', async () => {
+    await registry.create({ deviceId: 'listed-1' });
+    const { responseBody: devices } = await registry.list();
+    expect(devices.map((device) => device.deviceId)).toContain('listed-1');
+    expect(devices.every((device) => typeof device.etag === 'string')).toBe(true);
+  });
+
   it('refuses a wrong key with 401 IotHubUnauthorizedAccess', async () => {
     const forged = Registry.fromConnectionString(
       running.connectionString.replace(
