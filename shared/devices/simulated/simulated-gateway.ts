@@ -14,7 +14,7 @@ import { readMethodInvocation } from '../method-request';
 import type { EmbeddedRegistry } from './embedded-registry';
 import { readTwinBody } from './embedded-registry';
 import { realSleep, simulateMethod, type Sleep } from './method-simulator';
-import { queryTwins } from './twin-query';
+import { matchingTwins } from './twin-query';
 
 const DEFAULT_PAGE_SIZE = 100;
 
@@ -35,18 +35,20 @@ export class SimulatedDeviceGateway implements DeviceGateway {
       yield* pagesOfIds(selection.deviceIds, pageSize);
       return;
     }
-    const where = parseCondition(selection.condition);
-    const query = { projection: { kind: 'all' as const }, source: 'devices' as const, where, groupBy: [] };
-    let continuation: string | undefined;
-    do {
-      const page = await queryTwins(this.registry, this.repository, query, {
-        maxItemCount: pageSize,
-        continuation,
-      });
-      const ids = page.items.map((twin) => (isPlainObject(twin) ? String(twin.deviceId) : ''));
-      if (ids.length > 0) yield ids;
-      continuation = page.continuation;
-    } while (continuation !== undefined);
+    // One continuous scan (or point reads), not a query restarted per page.
+    let page: string[] = [];
+    for await (const { twin } of matchingTwins(
+      this.registry,
+      this.repository,
+      parseCondition(selection.condition),
+    )) {
+      page.push(twin.deviceId);
+      if (page.length === pageSize) {
+        yield page;
+        page = [];
+      }
+    }
+    if (page.length > 0) yield page;
   }
 
   async invokeMethod(deviceId: string, call: MethodInvocation): Promise<MethodResult> {

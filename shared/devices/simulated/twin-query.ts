@@ -10,7 +10,7 @@ import {
   type Query,
 } from '../../query';
 import type { DeviceRegistryRepository, ScanPosition } from '../../storage/device-registry.repository';
-import type { TwinWire } from '../device-model';
+import type { DeviceRecord, TwinWire } from '../device-model';
 import { decodeContinuation, encodeContinuation, type QueryPage } from '../query-sources';
 import type { EmbeddedRegistry } from './embedded-registry';
 
@@ -49,13 +49,9 @@ export async function queryTwins(
   query: Query,
   page: PageRequest,
 ): Promise<QueryPage> {
-  const plan = planQuery(query.where, { keyProperty: 'deviceId' });
-  const twinOf = (record: Parameters<EmbeddedRegistry['toTwinWire']>[0]) =>
-    registry.toTwinWire(registry.current(record));
-
   if (isAggregateQuery(query)) {
     const twins: TwinWire[] = [];
-    for await (const twin of matchingTwins(plan, query.where, {})) twins.push(twin.twin);
+    for await (const twin of matchingTwins(registry, repository, query.where)) twins.push(twin.twin);
     return { items: executeQuery(query, twins), itemType: 'Twin' };
   }
 
@@ -65,7 +61,7 @@ export async function queryTwins(
   const items: unknown[] = [];
   let resumeAt: Cursor | undefined;
   if (limit > 0) {
-    for await (const match of matchingTwins(plan, query.where, cursor)) {
+    for await (const match of matchingTwins(registry, repository, query.where, cursor)) {
       if (items.length === limit) {
         const returned = cursor.returned + items.length;
         if (query.top === undefined || returned < query.top) resumeAt = { ...match.before, returned };
@@ -77,33 +73,36 @@ export async function queryTwins(
   const result: QueryPage = { items, itemType: 'Twin' };
   if (resumeAt) result.continuation = encodeContinuation(resumeAt);
   return result;
+}
 
-  /** Matching twins from the cursor on, each with the cursor that resumes at it. */
-  async function* matchingTwins(
-    planned: ReturnType<typeof planQuery>,
-    condition: Expression | null,
-    from: { after?: ScanPosition; keyIndex?: number },
-  ): AsyncGenerator<{ twin: TwinWire; before: Omit<Cursor, 'returned'> }> {
-    if (planned.kind === 'keys') {
-      const keys = [...new Set(planned.keys)].sort();
-      for (let index = from.keyIndex ?? 0; index < keys.length; index += KEY_CHUNK) {
-        const chunk = keys.slice(index, index + KEY_CHUNK);
-        const found = await repository.getMany(chunk);
-        const byId = new Map(found.map((stored) => [stored.record.deviceId, stored.record]));
-        for (const [offset, id] of chunk.entries()) {
-          const record = byId.get(id);
-          if (!record) continue;
-          const twin = twinOf(record);
-          if (evaluate(planned.residual, twin)) yield { twin, before: { keyIndex: index + offset } };
-        }
+/** Matching twins from a cursor on, each with the cursor that resumes at it (in key order). */
+export async function* matchingTwins(
+  registry: EmbeddedRegistry,
+  repository: DeviceRegistryRepository,
+  where: Expression | null,
+  from: { after?: ScanPosition; keyIndex?: number } = {},
+): AsyncGenerator<{ twin: TwinWire; before: Omit<Cursor, 'returned'> }> {
+  const planned = planQuery(where, { keyProperty: 'deviceId' });
+  const twinOf = (record: DeviceRecord) => registry.toTwinWire(registry.current(record));
+  if (planned.kind === 'keys') {
+    const keys = [...new Set(planned.keys)].sort();
+    for (let index = from.keyIndex ?? 0; index < keys.length; index += KEY_CHUNK) {
+      const chunk = keys.slice(index, index + KEY_CHUNK);
+      const found = await repository.getMany(chunk);
+      const byId = new Map(found.map((stored) => [stored.record.deviceId, stored.record]));
+      for (const [offset, id] of chunk.entries()) {
+        const record = byId.get(id);
+        if (!record) continue;
+        const twin = twinOf(record);
+        if (evaluate(planned.residual, twin)) yield { twin, before: { keyIndex: index + offset } };
       }
-      return;
     }
-    let previous = from.after;
-    for await (const { device, position } of repository.scan(previous ? { after: previous } : {})) {
-      const twin = twinOf(device.record);
-      if (evaluate(condition, twin)) yield { twin, before: previous ? { after: previous } : {} };
-      previous = position;
-    }
+    return;
+  }
+  let previous = from.after;
+  for await (const { device, position } of repository.scan(previous ? { after: previous } : {})) {
+    const twin = twinOf(device.record);
+    if (evaluate(planned.residual, twin)) yield { twin, before: previous ? { after: previous } : {} };
+    previous = position;
   }
 }
