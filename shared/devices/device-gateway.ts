@@ -1,4 +1,3 @@
-import type { JsonObject } from './device-model';
 import type { MethodInvocation, MethodResult } from './method-request';
 
 export type { MethodInvocation, MethodResult } from './method-request';
@@ -6,10 +5,13 @@ export type { MethodInvocation, MethodResult } from './method-request';
 /** The devices a job targets: an IoT Hub query condition (`*` = all devices) or a list of device ids. */
 export type TargetSelection = { condition: string } | { deviceIds: readonly string[] };
 
-/** What a service may change in a twin through the gateway: tags and desired properties (null deletes a key). */
+/**
+ * What a service may change in a twin through the gateway: tags and desired properties (null deletes a key).
+ * Values are validated by the adapter (IoT Hub's twin rules), hence `unknown`.
+ */
 export interface GatewayTwinPatch {
-  tags?: JsonObject;
-  properties?: { desired?: JsonObject };
+  tags?: Record<string, unknown>;
+  properties?: { desired?: Record<string, unknown> };
 }
 
 /** The twin after an update. */
