@@ -1,6 +1,9 @@
+import { execFile } from 'node:child_process';
+import path from 'node:path';
+import { promisify } from 'node:util';
 import { Registry } from 'azure-iothub';
 import { usePlainHttp, type PlainHttpAgent } from '../../../shared/devices/iothub/plain-http-agent';
-import { startDeviceHost, type DeviceHost } from './device-host';
+import { repoRoot, startDeviceHost, type DeviceHost } from './device-host';
 
 let running: DeviceHost;
 let registry: Registry;
@@ -42,5 +45,30 @@ describe('npm start seeds a demo fleet into an empty registry', () => {
       'device-00992',
     ]);
     expect(await count("connectionState = 'Disconnected'")).toBe(20);
+  }, 60_000);
+
+  it('npm run seed adds a fleet through the bulk API and counts ids that exist already', async () => {
+    const seed = (devices: number) =>
+      promisify(execFile)(process.execPath, [
+        path.join(repoRoot, 'dist/scripts/seed.js'),
+        '--devices',
+        String(devices),
+        '--prefix',
+        'seeded-',
+        '--batch',
+        '200',
+        '--offline-rate',
+        '0.1',
+        '--url',
+        `http://127.0.0.1:${running.port}`,
+        '--connection-string',
+        running.connectionString,
+      ]);
+    const first = await seed(500);
+    expect(first.stdout).toMatch(/Seeded 500 devices \(0 existed already\)/);
+    expect(await count("STARTSWITH(deviceId, 'seeded-')")).toBe(500);
+    expect(await count("STARTSWITH(deviceId, 'seeded-') AND connectionState = 'Disconnected'")).toBe(50);
+    const again = await seed(600);
+    expect(again.stdout).toMatch(/Seeded 100 devices \(500 existed already\)/);
   }, 60_000);
 });
