@@ -95,7 +95,8 @@ export interface IdentityInput {
   statusReason: string | null;
   authentication: DeviceAuthentication;
   capabilities: { iotEdge: boolean };
-  simulation: SimulationProfile | undefined;
+  /** The device's own profile; `null` removes it, `undefined` (field absent) keeps what the device has. */
+  simulation: SimulationProfile | null | undefined;
 }
 
 export function readIdentityInput(body: Record<string, unknown>): IdentityInput {
@@ -119,7 +120,7 @@ export function readIdentityInput(body: Record<string, unknown>): IdentityInput 
     capabilities: { iotEdge: capabilities.iotEdge === true },
     simulation:
       body.simulation === undefined || body.simulation === null
-        ? undefined
+        ? body.simulation
         : parseSimulationProfile(body.simulation),
   };
 }
@@ -316,8 +317,9 @@ export class EmbeddedRegistry {
       authentication: input.authentication,
       capabilities: input.capabilities,
     };
+    // The SDK's Device class drops unknown fields, so a get-then-update must not lose the profile.
     if (input.simulation) next.simulation = input.simulation;
-    else delete next.simulation;
+    else if (input.simulation === null) delete next.simulation;
     return next;
   }
 

@@ -55,6 +55,15 @@ describe('device identities', () => {
     expect(await registry.getDevice('dev-1')).toEqual(updated);
   });
 
+  it('keeps the simulation profile on an update that does not mention it, and removes it on null', async () => {
+    await registry.putDevice('sim-1', { simulation: { offline: true } }, { kind: 'none' });
+    const kept = await registry.putDevice('sim-1', { status: 'enabled' }, { kind: 'any' });
+    expect(kept).toMatchObject({ simulation: { offline: true }, connectionState: 'Disconnected' });
+    const removed = await registry.putDevice('sim-1', { simulation: null }, { kind: 'any' });
+    expect(removed).not.toHaveProperty('simulation');
+    expect(removed.connectionState).toBe('Connected');
+  });
+
   it('keeps device ids with characters Table Storage refuses in keys', async () => {
     const id = "odd?id%with'quote";
     await registry.putDevice(id, {}, { kind: 'none' });
