@@ -2,6 +2,16 @@
 import { Command, InvalidArgumentError } from 'commander';
 import { startLocalHost } from './start';
 
+/** Beyond the extensions' own waits for running invocations (5 s), the host gives up on a clean stop. */
+const FORCED_EXIT_MS = 15_000;
+
+// A promise the app forgot to await must not take the whole host down, as one bad invocation would not in Azure.
+process.on('unhandledRejection', (reason: unknown) => {
+  console.error(
+    `Unhandled promise rejection in the app: ${reason instanceof Error ? (reason.stack ?? reason.message) : String(reason)}`,
+  );
+});
+
 function parsePort(value: string): number {
   const port = Number(value);
   if (!Number.isInteger(port) || port < 0 || port > 65535) {
@@ -26,32 +36,41 @@ program
     'keep the Azurite that the host starts in memory instead of under <app>/.azurite',
     false,
   )
-  .action(async (options: { app: string; port: number; inMemory: boolean }) => {
-    try {
-      const host = await startLocalHost({
-        appDir: options.app,
-        port: options.port,
-        inMemory: options.inMemory,
-      });
-      let stopping = false;
-      const shutdown = (signal: string) => {
-        if (stopping) return;
-        stopping = true;
-        console.log(`${signal} received: stopping.`);
-        host.stop().then(
+  .action((options: { app: string; port: number; inMemory: boolean }) => {
+    const starting = startLocalHost({ appDir: options.app, port: options.port, inMemory: options.inMemory });
+    let stopping = false;
+    // Listening from the start: a signal during start-up waits for the host (and its Azurite) to be up, then
+    // stops it, so that no Azurite is left behind.
+    const shutdown = (signal: string) => {
+      if (stopping) {
+        console.error(`${signal} received again: exiting without waiting.`);
+        process.exit(1);
+      }
+      stopping = true;
+      console.log(`${signal} received: stopping.`);
+      setTimeout(() => {
+        console.error(`Stopping took longer than ${FORCED_EXIT_MS / 1000} s: exiting.`);
+        process.exit(1);
+      }, FORCED_EXIT_MS).unref();
+      starting
+        .then((host) => host.stop())
+        .then(
           () => process.exit(0),
           (error: unknown) => {
-            console.error(`Stopping failed: ${String(error)}`);
+            console.error(`Stopping failed: ${error instanceof Error ? error.message : String(error)}`);
             process.exit(1);
           },
         );
-      };
-      process.on('SIGINT', () => shutdown('SIGINT'));
-      process.on('SIGTERM', () => shutdown('SIGTERM'));
-    } catch (error: unknown) {
-      console.error(`func-local: ${error instanceof Error ? error.message : String(error)}`);
-      process.exit(1);
-    }
+    };
+    process.on('SIGINT', () => shutdown('SIGINT'));
+    process.on('SIGTERM', () => shutdown('SIGTERM'));
+    return starting.then(
+      () => undefined,
+      (error: unknown) => {
+        console.error(`func-local: ${error instanceof Error ? error.message : String(error)}`);
+        process.exit(1);
+      },
+    );
   });
 
 program.parseAsync().catch((error: unknown) => {

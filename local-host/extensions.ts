@@ -1,5 +1,6 @@
 import type { HostExtension } from './host/extension';
 import { HttpTriggerExtension } from './triggers/http/http-trigger.extension';
+import { QueueTriggerExtension } from './triggers/queue/queue-trigger.extension';
 import { TimerTriggerExtension } from './triggers/timer/timer-trigger.extension';
 
 /**
@@ -7,5 +8,5 @@ import { TimerTriggerExtension } from './triggers/timer/timer-trigger.extension'
  * (such as the durable webhooks under /runtime/) go before the HTTP trigger, whose app routes may catch all.
  */
 export function createExtensions(): HostExtension[] {
-  return [new HttpTriggerExtension(), new TimerTriggerExtension()];
+  return [new HttpTriggerExtension(), new TimerTriggerExtension(), new QueueTriggerExtension()];
 }

@@ -1,11 +1,11 @@
 import path from 'node:path';
 import { applySettings, readAppFolder, type AppFolder } from './app/app-folder';
-import type { RegisteredFunction } from './app/capture';
+import type { CapturedApp, RegisteredFunction } from './app/capture';
 import type { LogLevel } from './app/core-api';
 import { loadApp } from './app/load-app';
 import { createExtensions } from './extensions';
 import type { HostLogger } from './host/extension';
-import { FunctionHost } from './host/function-host';
+import { FunctionHost, HostStartError } from './host/function-host';
 import { startAzurite, type RunningAzurite } from './storage/azurite';
 import { httpRouteOf, routePrefixOf } from './triggers/http/http-trigger.extension';
 
@@ -46,6 +46,7 @@ export async function startLocalHost(options: LocalHostOptions): Promise<Running
   applySettings(folder.localSettings);
 
   let azurite: RunningAzurite | undefined;
+  let stopping = false;
   const configured = process.env.AzureWebJobsStorage;
   if (!configured || DEVELOPMENT_STORAGE.test(configured)) {
     azurite = await startAzurite({
@@ -53,6 +54,15 @@ export async function startLocalHost(options: LocalHostOptions): Promise<Running
       location: path.join(folder.root, '.azurite'),
     });
     process.env.AzureWebJobsStorage = azurite.connectionString;
+    azurite.process.once('exit', (code, signal) => {
+      if (!stopping) {
+        log(
+          'host',
+          'error',
+          `Azurite exited unexpectedly (${signal ?? `code ${String(code)}`}): storage is gone.`,
+        );
+      }
+    });
     print(
       `Azurite started (${options.inMemory ? 'in memory' : `data in ${path.join(folder.root, '.azurite')}`}).`,
     );
@@ -62,6 +72,7 @@ export async function startLocalHost(options: LocalHostOptions): Promise<Running
   let host: FunctionHost | undefined;
   try {
     const app = loadApp(folder, (level, message) => log('host', level, message));
+    await refuseHttpStreaming(app);
     host = new FunctionHost({
       folder,
       app,
@@ -81,13 +92,29 @@ export async function startLocalHost(options: LocalHostOptions): Promise<Running
       storageConnectionString,
       functionNames: app.functions.map((fn) => fn.metadata.name),
       stop: async () => {
+        stopping = true;
         await running.stop();
         await azurite?.stop();
       },
     };
   } catch (error: unknown) {
+    stopping = true;
     await azurite?.stop();
     throw error;
+  }
+}
+
+/**
+ * Asks the programming model for its capabilities, as the worker does once the app is loaded (this also locks
+ * `app.setup`). HTTP streaming would make `@azure/functions` wait for requests on a proxy the local host does
+ * not feed, so it is refused at start.
+ */
+async function refuseHttpStreaming(app: CapturedApp): Promise<void> {
+  const capabilities = await app.programmingModel?.getCapabilities?.({});
+  if (capabilities?.HttpUri) {
+    throw new HostStartError(
+      'The app enables HTTP streaming (app.setup({ enableHttpStream: true })), which the local host does not support.',
+    );
   }
 }
 

@@ -10,6 +10,7 @@ export interface HostJson {
     queues?: {
       messageEncoding?: 'base64' | 'none';
       batchSize?: number;
+      newBatchThreshold?: number;
       maxDequeueCount?: number;
       visibilityTimeout?: string;
       maxPollingInterval?: string | number;

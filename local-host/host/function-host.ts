@@ -3,7 +3,9 @@ import type { AddressInfo } from 'node:net';
 import type { AppFolder } from '../app/app-folder';
 import type { CapturedApp, RegisteredFunction } from '../app/capture';
 import type { BindingInfo, InvocationResponse, RpcTypedData } from '../app/core-api';
+import { AppHooks } from '../app/app-hooks';
 import { invokeRegistered } from '../app/invoke';
+import { DRAIN_TIMEOUT_MS, InFlight } from './in-flight';
 import type {
   ExtensionContext,
   HostExtension,
@@ -36,16 +38,28 @@ export class FunctionHost {
   private server: http.Server | undefined;
   private context: ExtensionContext | undefined;
   private started: HostExtension[] = [];
+  private readonly hooks: AppHooks;
+  /** Requests being answered, so that stopping lets their responses finish before closing connections. */
+  private readonly responses = new InFlight();
+  private appStarted = false;
 
-  constructor(private readonly options: FunctionHostOptions) {}
+  constructor(private readonly options: FunctionHostOptions) {
+    this.hooks = new AppHooks(options.app.hooks);
+  }
 
   /** Starts everything; resolves with the base URL once the port listens. */
   async start(): Promise<string> {
     const { options } = this;
-    const server = http.createServer((req, res) => void this.serve(req, res));
+    const server = http.createServer((req, res) => void this.responses.track(this.serve(req, res)));
     this.server = server;
     await new Promise<void>((resolve, reject) => {
-      server.once('error', reject);
+      server.once('error', (error: NodeJS.ErrnoException) =>
+        reject(
+          error.code === 'EADDRINUSE'
+            ? new HostStartError(`Port ${options.port} is already in use: stop what uses it, or pass --port.`)
+            : error,
+        ),
+      );
       server.listen(options.port, () => resolve());
     });
     const baseUrl = `http://localhost:${(server.address() as AddressInfo).port}`;
@@ -61,6 +75,8 @@ export class FunctionHost {
     this.context = context;
     try {
       this.validateBindings(context);
+      await this.hooks.run('appStart', { functionAppDirectory: options.folder.root });
+      this.appStarted = true;
       for (const extension of options.extensions) {
         await extension.start(context);
         this.started.push(extension);
@@ -81,9 +97,18 @@ export class FunctionHost {
       }
     }
     this.started = [];
+    if (this.appStarted) {
+      this.appStarted = false;
+      try {
+        await this.hooks.run('appTerminate', {});
+      } catch (error: unknown) {
+        this.options.log('host', 'error', `An appTerminate hook failed: ${String(error)}`);
+      }
+    }
     const server = this.server;
     this.server = undefined;
     if (server) {
+      await this.responses.drain(DRAIN_TIMEOUT_MS);
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
     }
@@ -143,6 +168,7 @@ export class FunctionHost {
       fn,
       { inputData, triggerMetadata: trigger.metadata ?? {} },
       (source, level, message) => this.options.log(source, level, message),
+      this.hooks,
     );
     for (const output of response.outputData ?? []) {
       const binding = fn.metadata.bindings[output.name];

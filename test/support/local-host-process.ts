@@ -24,6 +24,8 @@ export interface HostProcessOptions {
   storageConnectionString?: string;
   env?: Record<string, string>;
   timeoutMs?: number;
+  /** Pass `--in-memory` (the default); false lets the host persist Azurite's data under the app folder. */
+  inMemory?: boolean;
 }
 
 /** Starts `func-local start` from dist/ as a child process on a free port and waits for its ready line. */
@@ -32,14 +34,26 @@ export async function startHostProcess(options: HostProcessOptions): Promise<Hos
   if (options.storageConnectionString) env.AzureWebJobsStorage = options.storageConnectionString;
   const child = spawn(
     process.execPath,
-    [CLI, 'start', '--app', options.appDir, '--port', '0', '--in-memory'],
+    [
+      CLI,
+      'start',
+      '--app',
+      options.appDir,
+      '--port',
+      '0',
+      ...(options.inMemory === false ? [] : ['--in-memory']),
+    ],
     {
       env,
       stdio: ['ignore', 'pipe', 'pipe'],
     },
   );
   const output: string[] = [];
-  const waiters = new Set<{ pattern: RegExp; resolve: (line: string) => void }>();
+  const waiters = new Set<{
+    pattern: RegExp;
+    resolve: (line: string) => void;
+    reject: (error: Error) => void;
+  }>();
   const onLine = (line: string) => {
     output.push(line);
     for (const waiter of waiters) {
@@ -51,13 +65,34 @@ export async function startHostProcess(options: HostProcessOptions): Promise<Hos
   };
   readline.createInterface({ input: child.stdout }).on('line', onLine);
   readline.createInterface({ input: child.stderr }).on('line', onLine);
-  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  const exited = new Promise<number | null>((resolve) =>
+    // 'close' rather than 'exit': by then every line the host printed has been read.
+    child.once('close', (code) => {
+      for (const waiter of waiters) {
+        waiters.delete(waiter);
+        waiter.reject(
+          new Error(
+            `Host exited with code ${String(code)} before printing ${String(waiter.pattern)}. ` +
+              `Output:\n${output.join('\n')}`,
+          ),
+        );
+      }
+      resolve(code);
+    }),
+  );
 
   const waitForOutput = (pattern: RegExp, timeoutMs = 30_000) => {
     const seen = output.find((line) => pattern.test(line));
     if (seen !== undefined) return Promise.resolve(seen);
+    if (child.exitCode !== null || child.signalCode !== null) {
+      return Promise.reject(new Error(`Host has exited; it never printed ${String(pattern)}.`));
+    }
     return new Promise<string>((resolve, reject) => {
-      const waiter = { pattern, resolve: (line: string) => (clearTimeout(timer), resolve(line)) };
+      const waiter = {
+        pattern,
+        resolve: (line: string) => (clearTimeout(timer), resolve(line)),
+        reject: (error: Error) => (clearTimeout(timer), reject(error)),
+      };
       const timer = setTimeout(() => {
         waiters.delete(waiter);
         reject(

@@ -1,5 +1,6 @@
 import type { RegisteredFunction } from '../../app/capture';
 import type { BindingInfo, InvocationResponse, RpcTypedData } from '../../app/core-api';
+import { findTrigger } from '../../host/bindings';
 import { errorText } from '../../host/error-text';
 import { DRAIN_TIMEOUT_MS, InFlight } from '../../host/in-flight';
 import type {
@@ -48,10 +49,6 @@ export function httpRouteOf(fn: RegisteredFunction, binding: BindingInfo, routeP
   return { template, methods };
 }
 
-function triggerBinding(fn: RegisteredFunction): [string, BindingInfo] | undefined {
-  return Object.entries(fn.metadata.bindings).find(([, b]) => b.type.toLowerCase() === 'httptrigger');
-}
-
 /** The function's HTTP output: the `$return` binding or a named `http` output binding. */
 function httpOutput(fn: RegisteredFunction, response: InvocationResponse): RpcTypedData | null | undefined {
   const outputName = Object.entries(fn.metadata.bindings).find(
@@ -88,7 +85,7 @@ export class HttpTriggerExtension implements HostExtension {
     this.context = context;
     const prefix = routePrefixOf(context);
     for (const fn of context.app.functions) {
-      const trigger = triggerBinding(fn);
+      const trigger = findTrigger(fn, 'httpTrigger');
       if (!trigger) continue;
       const { template, methods } = httpRouteOf(fn, trigger[1], prefix);
       this.routes.add(template, methods, fn);
@@ -98,7 +95,7 @@ export class HttpTriggerExtension implements HostExtension {
 
   async handleHttp(request: HostHttpRequest): Promise<HostHttpResponse | undefined> {
     const context = this.context;
-    if (!context) return undefined;
+    if (!context) return { status: 503, body: '' };
     const found = this.routes.match(request.method, request.url.pathname);
     if (found.kind === 'not-found') return undefined;
     if (found.kind === 'method-not-allowed') {

@@ -1,6 +1,7 @@
 import { expandSettings } from '../../app/app-folder';
 import type { RegisteredFunction } from '../../app/capture';
 import type { BindingInfo } from '../../app/core-api';
+import { findTrigger } from '../../host/bindings';
 import { errorText } from '../../host/error-text';
 import type { ExtensionContext, HostExtension } from '../../host/extension';
 import { DRAIN_TIMEOUT_MS, InFlight } from '../../host/in-flight';
@@ -20,10 +21,6 @@ interface TimerState {
 export class TimerTriggerError extends Error {
   override name = 'TimerTriggerError';
   readonly code = 'InvalidTimerTrigger';
-}
-
-function triggerOf(fn: RegisteredFunction): BindingInfo | undefined {
-  return Object.values(fn.metadata.bindings).find((b) => b.type.toLowerCase() === 'timertrigger');
 }
 
 /** Reads a function's schedule, `%SETTING%` references expanded; throws naming the function. */
@@ -72,7 +69,7 @@ export class TimerTriggerExtension implements HostExtension {
   start(context: ExtensionContext): Promise<void> {
     this.context = context;
     for (const fn of context.app.functions) {
-      const binding = triggerOf(fn);
+      const binding = findTrigger(fn, 'timerTrigger')?.[1];
       if (!binding) continue;
       const state: TimerState = {
         fn,

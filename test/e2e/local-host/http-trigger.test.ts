@@ -117,4 +117,13 @@ describe('func-local: HTTP triggers', () => {
     );
     await expect(getJson('/v1/items/1')).resolves.toMatchObject({ status: 200, body: { kind: 'int' } });
   });
+
+  it('runs the app hooks like the worker: appStart, preInvocation may wrap the handler, postInvocation may replace the result or clear the error', async () => {
+    const hooked = await fetch(url('/v1/hooked'));
+    expect(hooked.headers.get('x-post')).toBe('ran');
+    expect(await hooked.json()).toEqual({ handler: true, appStart: 'started', wrapped: true });
+    const rescued = await fetch(url('/v1/rescued'));
+    expect(rescued.status).toBe(202);
+    expect(await rescued.text()).toBe('rescued from: handler failed');
+  });
 });

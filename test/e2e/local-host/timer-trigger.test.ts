@@ -13,6 +13,7 @@ interface Seen {
   onStartup: { at: number; timer: TimerArgument }[];
   failing: { at: number; timer: TimerArgument }[];
   interval: { at: number; timer: TimerArgument }[];
+  slow: { starts: number[]; running: number; peak: number };
 }
 
 describe('func-local: timer triggers', () => {
@@ -68,6 +69,16 @@ describe('func-local: timer triggers', () => {
       /failing: Executed 'Functions.failing' \(Failed\): Error: timer failure 2/,
       2_000,
     );
+  });
+
+  it('never overlaps a timer with itself: the next occurrence is armed when an invocation ends', () => {
+    const { starts, peak } = seen.slow;
+    expect(starts.length).toBeGreaterThanOrEqual(2);
+    expect(starts.length).toBeLessThanOrEqual(3);
+    expect(peak).toBe(1);
+    for (const [i, start] of starts.slice(1).entries()) {
+      expect(start - (starts[i] ?? 0)).toBeGreaterThanOrEqual(1_500);
+    }
   });
 
   it('fires a TimeSpan schedule at its interval', () => {
