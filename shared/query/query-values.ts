@@ -6,9 +6,13 @@ export type JsonValue = Primitive | readonly JsonValue[] | { readonly [key: stri
 /** A value during evaluation: JSON, or `undefined` for a missing property or an undefined result. */
 export type QueryValue = JsonValue | undefined;
 
-/** The JSON kind of a value; anything that is not JSON (NaN, a Date, a function) counts as undefined. */
+/** The kinds of value the language distinguishes. */
 export type ValueKind = 'undefined' | 'null' | 'boolean' | 'number' | 'string' | 'array' | 'object';
 
+/**
+ * The JSON kind of a value. NaN, infinities, functions, symbols and bigints count as undefined; any other object (also a
+ * class instance such as an SDK's Twin) is read through its own properties.
+ */
 export function kindOf(value: unknown): ValueKind {
   if (value === null) return 'null';
   if (Array.isArray(value)) return 'array';
@@ -20,15 +24,10 @@ export function kindOf(value: unknown): ValueKind {
     case 'string':
       return 'string';
     case 'object':
-      return isPlainObject(value) ? 'object' : 'undefined';
+      return 'object';
     default:
       return 'undefined';
   }
-}
-
-function isPlainObject(value: object): boolean {
-  const prototype: unknown = Object.getPrototypeOf(value);
-  return prototype === Object.prototype || prototype === null;
 }
 
 /**

@@ -292,6 +292,8 @@ describe('evaluate: property names', () => {
     ['IS_DEFINED(tags.__proto__)', false],
     ['IS_DEFINED(tags.toString)', false],
     ['IS_DEFINED(tags.list.length)', false],
+    ['IS_DEFINED(tags.list.0)', false],
+    ['tags.[[list]] = tags.list', false],
   ])('%s → %s', (condition, expected) => {
     expect(matches(condition)).toBe(expected);
   });
@@ -307,8 +309,28 @@ describe('evaluate: property names', () => {
   });
 
   it('treats non-JSON values in a document as undefined', () => {
-    const odd = { when: new Date(0), count: Number.NaN, callback: (): number => 1 };
-    expect(matches('IS_DEFINED(when) OR IS_DEFINED(count) OR IS_DEFINED(callback)', odd)).toBe(false);
+    const odd = {
+      count: Number.NaN,
+      huge: Number.POSITIVE_INFINITY,
+      callback: (): number => 1,
+      big: BigInt(1),
+    };
+    expect(
+      matches('IS_DEFINED(count) OR IS_DEFINED(huge) OR IS_DEFINED(callback) OR IS_DEFINED(big)', odd),
+    ).toBe(false);
+  });
+
+  it('reads class instances (such as an SDK Twin) through their own properties', () => {
+    class TwinLike {
+      readonly deviceId = 'd1';
+      readonly tags = { region: 'US' };
+      describe(): string {
+        return this.deviceId;
+      }
+    }
+    expect(
+      matches("deviceId = 'd1' AND tags.region = 'US' AND NOT IS_DEFINED(describe)", new TwinLike()),
+    ).toBe(true);
   });
 
   it('evaluates a device-job row through the devices.jobs qualifier', () => {

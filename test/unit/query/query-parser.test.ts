@@ -238,6 +238,9 @@ describe('syntax errors', () => {
     ['SELECT * FROM devices GROUP BY a', 23, "GROUP BY cannot be used with 'SELECT *'"],
     ['SELECT a FROM devices GROUP a', 29, "expected 'BY' after 'GROUP' but found 'a'"],
     ['SELECT a FROM devices GROUP BY', 31, 'expected a property path but found end of query'],
+    ['SELECT a FROM devices GROUP BY AND', 32, "expected a property path but found 'AND'"],
+    ['SELECT a, FROM devices', 11, "expected a property path, COUNT() or '*' but found 'FROM'"],
+    ['SELECT * FROM devices.jobs.x', 27, "expected WHERE, GROUP BY or end of query but found '.'"],
     [
       "SELECT * FROM devices WHERE devices.jobs.jobId = 'x'",
       29,
@@ -275,6 +278,9 @@ describe('syntax errors', () => {
     ['x NIN (1)', 7, "expected an array constant '[...]' after 'NIN' but found '('"],
     ['x IN [1,', 9, 'expected a constant (string, number, true, false or null) but found end of query'],
     ['x IN [1 2]', 9, "expected ',' or ']' but found '2'"],
+    ['x IN [1,]', 9, "expected a constant (string, number, true, false or null) but found ']'"],
+    ['x IN [[1]]', 6, "expected an array constant '[...]' after 'IN' but found '[[1]]'"],
+    ['tags.[[a]].[[b', 12, "unterminated escaped name: '[[' without ']]'"],
     ['x IN [y]', 7, "expected a constant (string, number, true, false or null) but found 'y'"],
     [
       'x IN [undefined]',
