@@ -1,3 +1,4 @@
+import { DurableExtension } from './durable/durable-extension';
 import type { HostExtension } from './host/extension';
 import { HttpTriggerExtension } from './triggers/http/http-trigger.extension';
 import { QueueTriggerExtension } from './triggers/queue/queue-trigger.extension';
@@ -8,5 +9,10 @@ import { TimerTriggerExtension } from './triggers/timer/timer-trigger.extension'
  * (such as the durable webhooks under /runtime/) go before the HTTP trigger, whose app routes may catch all.
  */
 export function createExtensions(): HostExtension[] {
-  return [new HttpTriggerExtension(), new TimerTriggerExtension(), new QueueTriggerExtension()];
+  return [
+    new DurableExtension(),
+    new HttpTriggerExtension(),
+    new TimerTriggerExtension(),
+    new QueueTriggerExtension(),
+  ];
 }

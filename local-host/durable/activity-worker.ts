@@ -1,0 +1,190 @@
+import type { RegisteredFunction } from '../app/capture';
+import type { InvocationResponse, RpcTypedData } from '../app/core-api';
+import type { DurableSettings } from './durable-settings';
+import type { ControlMessage, TaskResult, WorkItem, WorkItemMessage } from './messages';
+import { Gate, QueuePoller } from './queue-poller';
+import type { ReceivedMessage, TaskHubStorage } from './task-hub-storage';
+
+export interface ActivityWorkerDependencies {
+  storage: TaskHubStorage;
+  settings: DurableSettings;
+  findActivity(name: string): RegisteredFunction | undefined;
+  invoke(fn: RegisteredFunction, data: RpcTypedData | null): Promise<InvocationResponse>;
+  sendControl(message: ControlMessage): Promise<void>;
+  log(level: 'warning' | 'error', message: string): void;
+}
+
+/** JSON text of an activity's return value as the programming model hands it back. */
+export function encodeResult(value: RpcTypedData | null | undefined): string | null {
+  if (!value) return null;
+  if (typeof value.json === 'string') return value.json;
+  if (typeof value.string === 'string') return JSON.stringify(value.string);
+  if (typeof value.int === 'number') return String(value.int);
+  if (typeof value.double === 'number') return String(value.double);
+  if (value.bytes) return JSON.stringify(Buffer.from(value.bytes).toString('base64'));
+  return null;
+}
+
+const RESULT_FLUSH_MS = 15;
+const MAX_MESSAGES_IN_FLIGHT = 4;
+const RESULTS_PER_MESSAGE = 64;
+const RESULT_CHARS_PER_MESSAGE = 40_000;
+
+interface PendingResults {
+  instanceId: string;
+  executionId: string;
+  results: TaskResult[];
+  chars: number;
+  waiters: { resolve: () => void; reject: (error: unknown) => void }[];
+  timer: NodeJS.Timeout | undefined;
+}
+
+/** Gathers activity results per orchestration execution into few `TaskResults` control messages. */
+class ResultBatcher {
+  private readonly pending = new Map<string, PendingResults>();
+
+  constructor(private readonly send: (message: ControlMessage) => Promise<void>) {}
+
+  /** Resolves once the result is stored in the orchestration's control queue. */
+  add(item: WorkItem, result: TaskResult): Promise<void> {
+    const key = `${item.instanceId}|${item.executionId}`;
+    let batch = this.pending.get(key);
+    if (!batch) {
+      batch = {
+        instanceId: item.instanceId,
+        executionId: item.executionId,
+        results: [],
+        chars: 0,
+        waiters: [],
+        timer: undefined,
+      };
+      this.pending.set(key, batch);
+    }
+    const current = batch;
+    current.results.push(result);
+    current.chars += JSON.stringify(result).length;
+    const done = new Promise<void>((resolve, reject) => current.waiters.push({ resolve, reject }));
+    if (current.results.length >= RESULTS_PER_MESSAGE || current.chars >= RESULT_CHARS_PER_MESSAGE)
+      this.flush(key);
+    else current.timer ??= setTimeout(() => this.flush(key), RESULT_FLUSH_MS);
+    return done;
+  }
+
+  private flush(key: string): void {
+    const batch = this.pending.get(key);
+    if (!batch) return;
+    this.pending.delete(key);
+    if (batch.timer) clearTimeout(batch.timer);
+    this.send({
+      kind: 'TaskResults',
+      instanceId: batch.instanceId,
+      executionId: batch.executionId,
+      results: batch.results,
+    }).then(
+      () => batch.waiters.forEach((w) => w.resolve()),
+      (error: unknown) => batch.waiters.forEach((w) => w.reject(error)),
+    );
+  }
+}
+
+/**
+ * Competing consumer of the work-item queue: runs activities (at most `maxConcurrentActivityFunctions`
+ * at once), sends their results to the orchestration's control queue, and deletes a work-item message only
+ * once every result it produced is stored.
+ */
+export class ActivityWorker {
+  private readonly gate: Gate;
+  private readonly poller: QueuePoller;
+  private readonly inFlight = new Set<Promise<void>>();
+  private readonly results: ResultBatcher;
+
+  constructor(private readonly deps: ActivityWorkerDependencies) {
+    this.gate = new Gate(deps.settings.maxConcurrentActivityFunctions);
+    this.results = new ResultBatcher((message) => deps.sendControl(message));
+    this.poller = new QueuePoller(
+      () => this.poll(),
+      deps.settings.maxQueuePollingIntervalMs,
+      (error) => deps.log('warning', `Reading the work-item queue failed: ${String(error)}`),
+    );
+  }
+
+  start(): void {
+    this.poller.start();
+  }
+
+  wake(): void {
+    this.poller.wake();
+  }
+
+  async stop(): Promise<void> {
+    await this.poller.stop();
+    await Promise.all([...this.inFlight]);
+  }
+
+  /** Whether a work item sent by this process had better run here at once. */
+  hasRoom(): boolean {
+    return this.inFlight.size < MAX_MESSAGES_IN_FLIGHT && this.gate.free > 0;
+  }
+
+  /** Runs a work-item message this process just sent (invisible in the queue meanwhile). */
+  take(message: ReceivedMessage<WorkItemMessage>): void {
+    const run = this.handle(message).finally(() => this.inFlight.delete(run));
+    this.inFlight.add(run);
+  }
+
+  private async poll(): Promise<number> {
+    if (this.gate.free <= 0 || this.inFlight.size >= MAX_MESSAGES_IN_FLIGHT) {
+      await this.gate.acquire();
+      this.gate.release();
+      if (this.inFlight.size >= MAX_MESSAGES_IN_FLIGHT) await Promise.race([...this.inFlight]);
+      return 1;
+    }
+    const { storage, settings } = this.deps;
+    const visibility = Math.max(1, Math.round(settings.workItemQueueVisibilityMs / 1000));
+    const messages = await storage.receive<WorkItemMessage>(
+      storage.workItems,
+      MAX_MESSAGES_IN_FLIGHT - this.inFlight.size,
+      visibility,
+    );
+    for (const message of messages) this.take(message);
+    return messages.length;
+  }
+
+  private async handle(message: ReceivedMessage<WorkItemMessage>): Promise<void> {
+    const { storage } = this.deps;
+    try {
+      await Promise.all((message.body.items ?? []).map((item) => this.runOne(item)));
+      await storage.delete(storage.workItems, message);
+    } catch (error: unknown) {
+      this.deps.log(
+        'warning',
+        `Reporting activity results failed (the work item will be retried): ${String(error)}`,
+      );
+    }
+  }
+
+  private async runOne(item: WorkItem): Promise<void> {
+    const fn = this.deps.findActivity(item.name);
+    let result: TaskResult;
+    if (!fn) {
+      result = {
+        taskScheduledId: item.taskScheduledId,
+        reason: `The activity function '${item.name}' does not exist in this app.`,
+        details: 'FunctionNotFound',
+      };
+    } else {
+      await this.gate.acquire();
+      try {
+        const response = await this.deps.invoke(fn, item.input === null ? null : { json: item.input });
+        result = { taskScheduledId: item.taskScheduledId, result: encodeResult(response.returnValue) };
+      } catch (error: unknown) {
+        const reason = error instanceof Error ? error.message : String(error);
+        const details = error instanceof Error ? (error.stack ?? '') : '';
+        result = { taskScheduledId: item.taskScheduledId, reason, details };
+      } finally {
+        this.gate.release();
+      }
+    }
+    await this.results.add(item, result);
+  }
+}

@@ -1,0 +1,244 @@
+/**
+ * Durable engine benchmark: a 5,000-activity fan-out/fan-in and a 1,000-step sequence, run by the real
+ * func-local CLI on an in-memory Azurite, plus Azurite's own queue throughput for scale. Prints the figures
+ * and writes them to BENCHMARKS.md (durable section). Usage: npm run bench:durable [-- --fan-out N --steps N]
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import readline from 'node:readline';
+import { QueueServiceClient } from '@azure/storage-queue';
+import { startAzurite, type RunningAzurite } from '../../local-host/storage/azurite';
+
+// Runs compiled from dist/scripts/bench; the repository root is three levels up there.
+const ROOT = path.resolve(__dirname, __dirname.split(path.sep).includes('dist') ? '../../..' : '../..');
+const CLI = path.join(ROOT, 'dist/local-host/cli.js');
+const APP = path.join(ROOT, 'test/fixtures/durable-bench-app');
+const BENCHMARKS = path.join(ROOT, 'BENCHMARKS.md');
+const WEBHOOKS = '/runtime/webhooks/durabletask';
+const START_MARK = '<!-- durable-bench:start -->';
+const END_MARK = '<!-- durable-bench:end -->';
+
+interface Options {
+  fanOut: number;
+  steps: number;
+}
+
+function parseOptions(argv: string[]): Options {
+  const options: Options = { fanOut: 5_000, steps: 1_000 };
+  for (let i = 0; i < argv.length; i++) {
+    const value = Number(argv[i + 1]);
+    if (argv[i] === '--fan-out' && Number.isInteger(value)) options.fanOut = value;
+    if (argv[i] === '--steps' && Number.isInteger(value)) options.steps = value;
+  }
+  return options;
+}
+
+interface Host {
+  baseUrl: string;
+  child: ChildProcess;
+}
+
+async function startHost(connectionString: string): Promise<Host> {
+  const child = spawn(process.execPath, [CLI, 'start', '--app', APP, '--port', '0'], {
+    env: { ...process.env, AzureWebJobsStorage: connectionString, TASKHUB_NAME: 'Bench' },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const baseUrl = await new Promise<string>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error('The host did not start within 60 s.')), 60_000);
+    const onLine = (line: string) => {
+      const match = /Host ready: listening on (\S+)/.exec(line);
+      if (match?.[1]) {
+        clearTimeout(timer);
+        resolve(match[1]);
+      }
+    };
+    readline.createInterface({ input: child.stdout }).on('line', onLine);
+    readline.createInterface({ input: child.stderr }).on('line', (line) => {
+      onLine(line);
+      if (/error/i.test(line)) console.error(`host: ${line}`);
+    });
+    child.once('exit', (code) => reject(new Error(`The host exited with code ${String(code)}.`)));
+  });
+  return { baseUrl, child };
+}
+
+/** Peak resident memory of a process, from /proc (Linux). */
+function peakRssMb(pid: number | undefined): number | undefined {
+  if (pid === undefined) return undefined;
+  try {
+    const status = fs.readFileSync(`/proc/${pid}/status`, 'utf8');
+    const kb = /VmHWM:\s+(\d+) kB/.exec(status)?.[1];
+    return kb ? Math.round(Number(kb) / 1024) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+interface Run {
+  activities: number;
+  seconds: number;
+  perSecond: number;
+}
+
+async function runOrchestration(
+  host: Host,
+  name: string,
+  id: string,
+  input: number,
+  activities: number,
+): Promise<Run> {
+  const started = await fetch(`${host.baseUrl}${WEBHOOKS}/orchestrators/${name}/${id}`, {
+    method: 'POST',
+    body: JSON.stringify(input),
+  });
+  if (started.status !== 202) throw new Error(`Starting ${name} failed: HTTP ${started.status}`);
+  for (;;) {
+    await new Promise((resolve) => setTimeout(resolve, 250));
+    const response = await fetch(`${host.baseUrl}${WEBHOOKS}/instances/${id}`);
+    const status = (await response.json()) as {
+      runtimeStatus: string;
+      createdTime: string;
+      lastUpdatedTime: string;
+      output: unknown;
+    };
+    if (status.runtimeStatus === 'Failed') throw new Error(`${name} failed: ${JSON.stringify(status)}`);
+    if (status.runtimeStatus === 'Completed') {
+      // Both bench orchestrations return the sum of the squares of 0 … n−1.
+      const n = input;
+      const expected = ((n - 1) * n * (2 * n - 1)) / 6;
+      if (status.output !== expected)
+        throw new Error(`${name} returned ${JSON.stringify(status.output)}, not ${expected}`);
+      const seconds = (Date.parse(status.lastUpdatedTime) - Date.parse(status.createdTime)) / 1000;
+      return { activities, seconds, perSecond: activities / seconds };
+    }
+  }
+}
+
+/** Azurite's own queue speed: send, then receive-and-delete 1,000 messages with 16 callers. */
+async function queueBaseline(connectionString: string): Promise<{ send: number; receiveDelete: number }> {
+  const queue = QueueServiceClient.fromConnectionString(connectionString).getQueueClient('bench-baseline');
+  await queue.createIfNotExists();
+  const total = 1_000;
+  let sent = 0;
+  const sendStart = Date.now();
+  await Promise.all(
+    Array.from({ length: 16 }, async () => {
+      while (sent < total) {
+        sent++;
+        await queue.sendMessage('{"n":1}');
+      }
+    }),
+  );
+  const send = total / ((Date.now() - sendStart) / 1000);
+  let received = 0;
+  const receiveStart = Date.now();
+  await Promise.all(
+    Array.from({ length: 16 }, async () => {
+      for (;;) {
+        const batch = await queue.receiveMessages({ numberOfMessages: 32 });
+        if (batch.receivedMessageItems.length === 0) return;
+        received += batch.receivedMessageItems.length;
+        await Promise.all(
+          batch.receivedMessageItems.map((m) => queue.deleteMessage(m.messageId, m.popReceipt)),
+        );
+      }
+    }),
+  );
+  const receiveDelete = received / ((Date.now() - receiveStart) / 1000);
+  await queue.delete();
+  return { send, receiveDelete };
+}
+
+function cpuModel(): string {
+  return os.cpus()[0]?.model.trim() ?? 'unknown CPU';
+}
+
+function writeBenchmarks(section: string): void {
+  const block = `${START_MARK}\n${section}\n${END_MARK}`;
+  const existing = fs.existsSync(BENCHMARKS) ? fs.readFileSync(BENCHMARKS, 'utf8') : '# Benchmarks\n';
+  const start = existing.indexOf(START_MARK);
+  const end = existing.indexOf(END_MARK);
+  const next =
+    start >= 0 && end > start
+      ? `${existing.slice(0, start)}${block}${existing.slice(end + END_MARK.length)}`
+      : `${existing.trimEnd()}\n\n${block}\n`;
+  fs.writeFileSync(BENCHMARKS, next);
+}
+
+async function main(): Promise<void> {
+  const options = parseOptions(process.argv.slice(2));
+  if (!fs.existsSync(CLI)) throw new Error('Build first: npm run build');
+  let azurite: RunningAzurite | undefined;
+  let host: Host | undefined;
+  try {
+    azurite = await startAzurite({ inMemory: true });
+    const baseline = await queueBaseline(azurite.connectionString);
+    console.log(
+      `Azurite queue baseline: ${baseline.send.toFixed(0)} sends/s, ${baseline.receiveDelete.toFixed(0)} receive+delete/s`,
+    );
+    host = await startHost(azurite.connectionString);
+    const fanOut = await runOrchestration(
+      host,
+      'FanOutFanIn',
+      'bench-fan-out',
+      options.fanOut,
+      options.fanOut,
+    );
+    console.log(
+      `Fan-out/fan-in of ${fanOut.activities} activities: ${fanOut.seconds.toFixed(1)} s, ${fanOut.perSecond.toFixed(0)} activities/s`,
+    );
+    const sequence = await runOrchestration(
+      host,
+      'LongSequence',
+      'bench-sequence',
+      options.steps,
+      options.steps,
+    );
+    console.log(
+      `Sequence of ${sequence.activities} activities: ${sequence.seconds.toFixed(1)} s, ${sequence.perSecond.toFixed(1)} activities/s`,
+    );
+    const peak = peakRssMb(host.child.pid);
+    console.log(`Host peak memory (VmHWM): ${peak ?? '?'} MB`);
+    const machine = `${os.cpus().length} × ${cpuModel()}, Node ${process.version}, ${os.platform()} ${os.release()}`;
+    const load = os.loadavg()[0]?.toFixed(1) ?? '?';
+    writeBenchmarks(
+      [
+        '## Durable engine (local host on Azurite)',
+        '',
+        `Measured ${new Date().toISOString()} with \`npm run bench:durable\` on ${machine} (load average ${load} at the end).`,
+        'The real `func-local` CLI runs `test/fixtures/durable-bench-app` on an in-memory Azurite with default',
+        'durable settings (`maxConcurrentActivityFunctions` 10 × cores, 4 control queues). Times are the',
+        "instance's createdTime → lastUpdatedTime.",
+        '',
+        '| Scenario | Activities | Seconds | Activities/s |',
+        '| --- | ---: | ---: | ---: |',
+        `| Fan-out/fan-in (\`Task.all\`) | ${fanOut.activities} | ${fanOut.seconds.toFixed(1)} | ${fanOut.perSecond.toFixed(0)} |`,
+        `| Sequence (one activity after another) | ${sequence.activities} | ${sequence.seconds.toFixed(1)} | ${sequence.perSecond.toFixed(1)} |`,
+        '',
+        `Host peak resident memory: ${peak ?? '?'} MB. Azurite's own queue speed on the same machine (16 callers):`,
+        `${baseline.send.toFixed(0)} sends/s and ${baseline.receiveDelete.toFixed(0)} receive+delete/s — one message per`,
+        `activity each way would cap a fan-out near ${(Math.min(baseline.send, baseline.receiveDelete) / 2).toFixed(0)} activities/s. The engine gets past that by`,
+        'batching activity calls (≤ 32 per work-item message) and results (≤ 64 per control message), by packing',
+        'history events into table rows, and by running the messages it sends itself at once (they are stored',
+        'first, so a crash loses nothing). For scale, the Azure Storage provider publishes 100 activities/s',
+        'fan-out and 5 sequential activities/s per instance. The machine is shared with other jobs: figures vary',
+        'by about ±30 % between runs.',
+      ].join('\n'),
+    );
+    console.log(`Written to ${path.relative(process.cwd(), BENCHMARKS)}`);
+  } finally {
+    if (host && host.child.exitCode === null) {
+      const exited = new Promise((resolve) => host?.child.once('exit', resolve));
+      host.child.kill('SIGTERM');
+      await exited;
+    }
+    await azurite?.stop();
+  }
+}
+
+main().catch((error: unknown) => {
+  console.error(error instanceof Error ? error.message : String(error));
+  process.exit(1);
+});

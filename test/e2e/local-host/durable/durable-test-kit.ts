@@ -1,0 +1,103 @@
+import path from 'node:path';
+import { EventType, eventTypeName, type HistoryEvent } from '../../../../local-host/durable/history-event';
+import { TaskHubStorage } from '../../../../local-host/durable/task-hub-storage';
+
+export const DURABLE_APP = path.resolve(__dirname, '../../../fixtures/durable-app');
+export const WEBHOOKS = '/runtime/webhooks/durabletask';
+
+export interface Status {
+  name: string;
+  instanceId: string;
+  runtimeStatus: string;
+  input: unknown;
+  output: unknown;
+  customStatus: unknown;
+  createdTime: string;
+  lastUpdatedTime: string;
+}
+
+export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** Talks to one running host: starts instances through the app's HTTP starter and reads status over HTTP. */
+export class DurableHostClient {
+  constructor(public baseUrl: string) {}
+
+  async start(name: string, input?: unknown, instanceId?: string): Promise<string> {
+    const response = await fetch(`${this.baseUrl}/api/start/${name}${instanceId ? `/${instanceId}` : ''}`, {
+      method: 'POST',
+      body: input === undefined ? '' : JSON.stringify(input),
+    });
+    if (response.status !== 202)
+      throw new Error(`start ${name}: HTTP ${response.status} ${await response.text()}`);
+    return ((await response.json()) as { id: string }).id;
+  }
+
+  async status(instanceId: string, query = ''): Promise<Status | undefined> {
+    const response = await fetch(`${this.baseUrl}${WEBHOOKS}/instances/${instanceId}${query}`);
+    if (response.status === 404) return undefined;
+    return (await response.json()) as Status;
+  }
+
+  async waitFor(
+    instanceId: string,
+    statuses: string[] = ['Completed', 'Failed', 'Terminated'],
+    timeoutMs = 30_000,
+  ): Promise<Status> {
+    const deadline = Date.now() + timeoutMs;
+    let last: Status | undefined;
+    while (Date.now() < deadline) {
+      last = await this.status(instanceId).catch(() => undefined);
+      if (last && statuses.includes(last.runtimeStatus)) return last;
+      await sleep(100);
+    }
+    throw new Error(
+      `${instanceId} did not reach ${statuses.join('/')} in ${timeoutMs} ms: ${JSON.stringify(last)}`,
+    );
+  }
+
+  async post(route: string, body?: unknown): Promise<Response> {
+    return fetch(`${this.baseUrl}${route}`, {
+      method: 'POST',
+      body: body === undefined ? '' : JSON.stringify(body),
+    });
+  }
+}
+
+/** Reads the stored history of an instance's current execution straight from the task hub tables. */
+export async function storedHistory(
+  connectionString: string,
+  hubName: string,
+  instanceId: string,
+): Promise<HistoryEvent[]> {
+  const storage = new TaskHubStorage(connectionString, hubName, 1);
+  const record = await storage.readInstance(instanceId);
+  if (!record) throw new Error(`No instance ${instanceId}`);
+  return storage.loadHistory(record);
+}
+
+export function typesOf(events: HistoryEvent[]): string[] {
+  return events.map((e) => eventTypeName(e.EventType));
+}
+
+/** Scheduled or answered ids that occur more than once: a duplicated history event. */
+export function duplicatedEvents(events: HistoryEvent[]): string[] {
+  const seen = new Set<string>();
+  const duplicates: string[] = [];
+  for (const event of events) {
+    let key: string | undefined;
+    if (
+      [EventType.TaskScheduled, EventType.TimerCreated, EventType.SubOrchestrationInstanceCreated].includes(
+        event.EventType,
+      )
+    ) {
+      key = `scheduled:${event.EventId}`;
+    } else if (event.TaskScheduledId !== undefined) key = `answered:${event.TaskScheduledId}`;
+    else if (event.TimerId !== undefined) key = `fired:${event.TimerId}`;
+    else if (event.EventType === EventType.ExecutionStarted) key = 'started';
+    else if (event.EventType === EventType.ExecutionCompleted) key = 'completed';
+    if (key === undefined) continue;
+    if (seen.has(key)) duplicates.push(key);
+    seen.add(key);
+  }
+  return duplicates;
+}
