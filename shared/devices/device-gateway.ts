@@ -68,3 +68,21 @@ export async function* pagesOfIds(deviceIds: readonly string[], pageSize: number
     yield unique.slice(start, start + pageSize);
   }
 }
+
+/** The gateway seen through a condition-only port whose twin patch carries its own etag (the jobs engine's shape). */
+export interface ConditionGatewayView {
+  resolveTargets(queryCondition: string): AsyncIterable<string[]>;
+  invokeMethod(deviceId: string, call: MethodInvocation): Promise<MethodResult>;
+  updateTwin(deviceId: string, patch: GatewayTwinPatch & { etag?: string }): Promise<void>;
+}
+
+/** Adapts a DeviceGateway to {@link ConditionGatewayView}. */
+export function conditionGatewayView(gateway: DeviceGateway, pageSize?: number): ConditionGatewayView {
+  return {
+    resolveTargets: (queryCondition) => gateway.resolveTargets({ condition: queryCondition }, { pageSize }),
+    invokeMethod: (deviceId, call) => gateway.invokeMethod(deviceId, call),
+    updateTwin: async (deviceId, { etag, ...patch }) => {
+      await gateway.updateTwin(deviceId, patch, etag ?? '*');
+    },
+  };
+}

@@ -51,6 +51,17 @@ export const registryKeys = {
 
 type Entity = TableEntity<Record<string, unknown>>;
 
+/**
+ * JSON with every non-ASCII character escaped (`\u00e9`). Azurite corrupts multi-byte UTF-8 characters that a large
+ * request body splits across network chunks; ASCII text survives any split, and JSON.parse restores the characters.
+ */
+export function asciiJson(value: unknown): string {
+  return JSON.stringify(value).replace(
+    /[\u0080-\uffff]/g,
+    (char) => `\\u${char.charCodeAt(0).toString(16).padStart(4, '0')}`,
+  );
+}
+
 // Few properties make writes cheaper (Azurite's cost grows with them): the record is one JSON document, split
 // over `record`, `record_1`… when it outgrows a string property (a full twin can reach ~150 K characters).
 function toEntity(record: DeviceRecord): Entity {
@@ -59,7 +70,7 @@ function toEntity(record: DeviceRecord): Entity {
     rowKey: registryKeys.rowKey(record.deviceId),
     deviceId: record.deviceId,
   };
-  writeChunked(entity, 'record', JSON.stringify(record));
+  writeChunked(entity, 'record', asciiJson(record));
   return entity;
 }
 

@@ -80,6 +80,14 @@ describe('registry endpoints over plain HTTP', () => {
     expect(errorCode(stale)).toBe('PreconditionFailed');
   });
 
+  it('keeps non-ASCII text intact through large bodies', async () => {
+    const tags = { name: 'é😀漢'.repeat(400), plain: 'x'.repeat(2000) };
+    const patched = await call('PATCH', '/twins/http-1', JSON.stringify({ tags }));
+    expect(patched.status).toBe(200);
+    const twin = await call('GET', '/twins/http-1');
+    expect((twin.json as { tags: object }).tags).toMatchObject(tags);
+  });
+
   it('enforces rights per endpoint', async () => {
     expect((await call('GET', '/devices/http-1', undefined, { policy: reader })).status).toBe(200);
     expect((await call('GET', '/twins/http-1', undefined, { policy: reader })).status).toBe(200);

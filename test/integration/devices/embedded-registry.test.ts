@@ -169,6 +169,24 @@ describe('twins', () => {
     expect(next.properties.reported).toMatchObject({ firmware: '2.0.0', $version: reportedVersion });
   });
 
+  it('stores a twin at the limits (8 KB tags, 32 KB desired reported back) across chunked properties', async () => {
+    await registry.putDevice('big-twin', {}, { kind: 'none' });
+    const piece = (n: number) => 'é'.repeat(n);
+    const tags = Object.fromEntries(Array.from({ length: 4 }, (_, i) => [`t${i}`, piece(1000)]));
+    const desired = Object.fromEntries(Array.from({ length: 15 }, (_, i) => [`d${i}`, piece(1000)]));
+    await registry.updateTwin('big-twin', { tags }, 'patch', undefined);
+    await registry.updateTwin('big-twin', { desired }, 'patch', undefined);
+    clock += 1000;
+    const reported = await registry.getTwin('big-twin');
+    expect(reported.properties.reported).toMatchObject(desired);
+    await registry.updateTwin('big-twin', { tags: { extra: 1 } }, 'patch', undefined);
+    const reread = await registry.getTwin('big-twin');
+    expect(reread.tags).toEqual({ ...tags, extra: 1 });
+    expect(reread.properties.desired).toMatchObject(desired);
+    expect(reread.properties.reported).toMatchObject(desired);
+    expect(Buffer.byteLength(JSON.stringify(reread))).toBeGreaterThan(70_000);
+  });
+
   it('enforces IoT Hub twin limits', async () => {
     const big = 'x'.repeat(4000);
     const tags: Record<string, string> = {};
