@@ -1,6 +1,7 @@
 import { ACCESS_RIGHTS, type AccessPolicy, type AccessRight } from './http/sas-authorizer';
 import { isPlainObject } from './http/json-body';
 import { parseSimulationProfile, type SimulationProfile } from './devices/simulated/simulation-profile';
+import { DEFAULT_JOB_SETTINGS, type JobSettings } from './jobs/job-settings';
 
 /** A missing or invalid app setting; the message names the setting. */
 export class ConfigError extends Error {
@@ -40,6 +41,23 @@ export interface AppConfig {
     /** DEMO_FLEET_SIZE: devices created at start when the embedded registry is empty (default 0: none). */
     demoFleetSize: number;
   };
+  jobs: JobsConfig;
+}
+
+/** Settings of the jobs engine and its maintenance timers. */
+export interface JobsConfig {
+  /** JOB_SHARD_SIZE, JOB_SHARDS_IN_FLIGHT, JOB_DEVICES_IN_FLIGHT_PER_SHARD, JOB_ACTIVITY_MAX_ATTEMPTS. */
+  settings: JobSettings;
+  /** JOBS_TABLE_PREFIX: prefix of the jobs tables (default none: `jobs`, `jobdeviceids`, `devicejobs`). */
+  tablePrefix: string;
+  /** JOB_RETENTION_DAYS: finished jobs are purged this long after they ended (default 30, as IoT Hub). */
+  retentionDays: number;
+  /** JOB_RETENTION_SCHEDULE: NCRONTAB schedule of the retention timer (default hourly). */
+  retentionSchedule: string;
+  /** JOB_RECONCILIATION_SCHEDULE: NCRONTAB schedule of the reconciliation timer (default every 5 minutes). */
+  reconciliationSchedule: string;
+  /** JOB_RECONCILIATION_GRACE_SECONDS: jobs younger than this are left alone by reconciliation (default 300). */
+  reconciliationGraceSeconds: number;
 }
 
 type Env = Record<string, string | undefined>;
@@ -105,6 +123,60 @@ function readCount(env: Env, setting: string, max: number): number {
   return count;
 }
 
+function readInteger(env: Env, setting: string, fallback: number, min: number, max: number): number {
+  const raw = env[setting]?.trim();
+  if (!raw) return fallback;
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value < min || value > max) {
+    throw new ConfigError(setting, `must be a whole number from ${min} to ${max}.`);
+  }
+  return value;
+}
+
+function readSchedule(env: Env, setting: string, fallback: string): string {
+  const schedule = env[setting]?.trim() || fallback;
+  if (schedule.split(/\s+/).length !== 6) {
+    throw new ConfigError(setting, 'must be an NCRONTAB expression of six fields (seconds first).');
+  }
+  return schedule;
+}
+
+function readJobsConfig(env: Env): JobsConfig {
+  const defaults = DEFAULT_JOB_SETTINGS;
+  const prefix = env.JOBS_TABLE_PREFIX?.trim() ?? '';
+  if (!/^[A-Za-z]?[A-Za-z0-9]{0,40}$/.test(prefix)) {
+    throw new ConfigError('JOBS_TABLE_PREFIX', 'must be letters and digits starting with a letter.');
+  }
+  return {
+    settings: {
+      shardSize: readInteger(env, 'JOB_SHARD_SIZE', defaults.shardSize, 1, 1000),
+      shardsInFlight: readInteger(env, 'JOB_SHARDS_IN_FLIGHT', defaults.shardsInFlight, 1, 100),
+      devicesInFlightPerShard: readInteger(
+        env,
+        'JOB_DEVICES_IN_FLIGHT_PER_SHARD',
+        defaults.devicesInFlightPerShard,
+        1,
+        100,
+      ),
+      activityRetry: {
+        ...defaults.activityRetry,
+        maxNumberOfAttempts: readInteger(
+          env,
+          'JOB_ACTIVITY_MAX_ATTEMPTS',
+          defaults.activityRetry.maxNumberOfAttempts,
+          1,
+          20,
+        ),
+      },
+    },
+    tablePrefix: prefix,
+    retentionDays: readInteger(env, 'JOB_RETENTION_DAYS', 30, 1, 3650),
+    retentionSchedule: readSchedule(env, 'JOB_RETENTION_SCHEDULE', '0 0 * * * *'),
+    reconciliationSchedule: readSchedule(env, 'JOB_RECONCILIATION_SCHEDULE', '0 */5 * * * *'),
+    reconciliationGraceSeconds: readInteger(env, 'JOB_RECONCILIATION_GRACE_SECONDS', 300, 0, 86_400),
+  };
+}
+
 /** Reads and validates the settings; throws a ConfigError naming the first missing or invalid one. */
 export function loadConfig(env: Env = process.env): AppConfig {
   const gatewaySetting = env.DEVICE_GATEWAY?.trim() || 'simulated';
@@ -137,5 +209,6 @@ export function loadConfig(env: Env = process.env): AppConfig {
       simulationSeed: env.SIMULATION_SEED?.trim() || undefined,
       demoFleetSize: readCount(env, 'DEMO_FLEET_SIZE', 100_000),
     },
+    jobs: readJobsConfig(env),
   };
 }

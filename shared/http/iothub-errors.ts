@@ -14,6 +14,7 @@ export const ERROR_STATUS: Readonly<Record<string, number>> = {
   MethodNotFound: 404,
   DeviceAlreadyExists: 409,
   JobAlreadyExists: 409,
+  JobStateTransitionInvalid: 409,
   PreconditionFailed: 412,
   RequestEntityTooLarge: 413,
   ThrottlingException: 429,
