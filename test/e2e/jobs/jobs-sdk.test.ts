@@ -53,7 +53,13 @@ function fleet(): FleetEntry[] {
     tags: { fleet: 'slow' },
     simulation: { latencyMs: 1500 },
   }));
-  return [...main, ...slow];
+  // Slower than the shortest response timeout (5 s): its method call times out.
+  const unresponsive = {
+    id: 'unresponsive',
+    tags: { fleet: 'unresponsive' },
+    simulation: { latencyMs: 6000 },
+  };
+  return [...main, ...slow, unresponsive];
 }
 
 beforeAll(async () => {
@@ -100,6 +106,12 @@ const sum = (s: Statistics) => s.failedCount + s.succeededCount + s.runningCount
 
 describe('jobs through the official azure-iothub JobClient', () => {
   it('runs a method job on 1,000 devices selected by a tag query, with live statistics and per-device results', async () => {
+    // Runs alongside the other tests; checked at the end (its device needs the 5 s response timeout to pass).
+    await host.jobClient.scheduleDeviceMethod('timeout-job', "tags.fleet = 'unresponsive'", {
+      methodName: 'reboot',
+      payload: null,
+      responseTimeoutInSeconds: 5,
+    });
     const started = Date.now();
     const created = (
       await host.jobClient.scheduleDeviceMethod('reboot-main', "tags.fleet = 'main'", {
@@ -274,8 +286,18 @@ describe('jobs through the official azure-iothub JobClient', () => {
       expect((result as unknown[]).length).toBeLessThanOrEqual(1);
       ids.push(...(result as Job[]).map((j) => j.jobId));
     }
-    expect(ids.sort()).toEqual(['reboot-main', 'scheduled-floor-1']);
+    expect(ids.filter((id) => id !== 'timeout-job').sort()).toEqual(['reboot-main', 'scheduled-floor-1']);
   });
+
+  it('fails a device that answers slower than responseTimeoutInSeconds with GatewayTimeout', async () => {
+    const job = await waitFor('timeout-job', finished, 15_000);
+    expect(job.status).toBe('completed');
+    expect(job.deviceJobStatistics).toMatchObject({ deviceCount: 1, failedCount: 1 });
+    const { rows } = await deviceJobs("devices.jobs.jobId = 'timeout-job'");
+    expect(rows).toMatchObject([
+      { deviceId: 'unresponsive', status: 'failed', error: { code: 'GatewayTimeout' } },
+    ]);
+  }, 20_000);
 
   it('reported statistics that added up at every read', () => {
     expect(snapshots.length).toBeGreaterThan(20);
