@@ -144,7 +144,7 @@ function readSchedule(env: Env, setting: string, fallback: string): string {
 function readJobsConfig(env: Env): JobsConfig {
   const defaults = DEFAULT_JOB_SETTINGS;
   const prefix = env.JOBS_TABLE_PREFIX?.trim() ?? '';
-  if (!/^[A-Za-z]?[A-Za-z0-9]{0,40}$/.test(prefix)) {
+  if (!/^([A-Za-z][A-Za-z0-9]{0,40})?$/.test(prefix)) {
     throw new ConfigError('JOBS_TABLE_PREFIX', 'must be letters and digits starting with a letter.');
   }
   return {
