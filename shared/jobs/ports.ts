@@ -77,8 +77,8 @@ export interface DeviceJobRepository {
 }
 
 /**
- * What a job needs from the device fleet. A minimal port defined here until the device gateway of
- * `shared/devices` is merged; its adapters implement this. Failures are thrown as errors carrying a string
+ * What a job needs from the device fleet: the `DeviceGateway` of `shared/devices` seen through its
+ * `conditionGatewayView` (the composition root wires it). Failures are thrown as errors carrying a string
  * `code` (`DeviceNotOnline`, `GatewayTimeout`, `DeviceNotFound`, `PreconditionFailed`, …).
  */
 export interface JobDeviceGateway {

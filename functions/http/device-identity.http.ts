@@ -1,0 +1,28 @@
+import { app, type HttpRequest } from '@azure/functions';
+import { composition } from '../../shared/composition';
+import { iothubHandler, jsonResponse, parseJsonObject, type WireResponse } from '../../shared/http';
+import { ifMatchOf } from './request-if-match';
+
+async function deviceIdentity(request: HttpRequest): Promise<WireResponse> {
+  const registry = composition.registry();
+  const deviceId = request.params.id ?? '';
+  if (request.method === 'GET') return jsonResponse(200, await registry.getDevice(deviceId));
+  if (request.method === 'DELETE') {
+    await registry.deleteDevice(deviceId, ifMatchOf(request));
+    return { status: 204, headers: {} };
+  }
+  const body = parseJsonObject(await request.text(), 'device identity');
+  return jsonResponse(200, await registry.putDevice(deviceId, body, ifMatchOf(request)));
+}
+
+app.http('deviceIdentity', {
+  methods: ['GET', 'PUT', 'DELETE'],
+  route: 'devices/{id}',
+  authLevel: 'anonymous',
+  handler: iothubHandler({
+    rights: (method) =>
+      method === 'GET' ? { anyOf: ['RegistryRead', 'RegistryWrite'] } : { allOf: ['RegistryWrite'] },
+    authorizer: composition.authorizer,
+    handle: deviceIdentity,
+  }),
+});

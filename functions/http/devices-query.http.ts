@@ -1,0 +1,36 @@
+import { app, type HttpRequest } from '@azure/functions';
+import { composition } from '../../shared/composition';
+import { dispatchQuery } from '../../shared/devices/query-sources';
+import {
+  ArgumentInvalidError,
+  iothubHandler,
+  jsonResponse,
+  pageHeaders,
+  parseJsonObject,
+  readPageRequest,
+  type WireResponse,
+} from '../../shared/http';
+import { parseQuery } from '../../shared/query';
+
+/** IoT Hub pages query results by at most 100; the embedded registry allows larger pages for bulk readers. */
+const PAGE_LIMITS = { defaultSize: 100, maxSize: 1000 };
+
+async function devicesQuery(request: HttpRequest): Promise<WireResponse> {
+  const body = parseJsonObject(await request.text(), 'query request');
+  if (typeof body.query !== 'string')
+    throw new ArgumentInvalidError('The body must be {"query": "<query text>"}.');
+  const page = readPageRequest(request.headers, request.query, PAGE_LIMITS);
+  const result = await dispatchQuery(composition.querySources(), parseQuery(body.query), page);
+  return jsonResponse(200, result.items, pageHeaders(result.itemType, result.continuation));
+}
+
+app.http('devicesQuery', {
+  methods: ['POST'],
+  route: 'devices/query',
+  authLevel: 'anonymous',
+  handler: iothubHandler({
+    rights: { anyOf: ['RegistryRead', 'ServiceConnect'] },
+    authorizer: composition.authorizer,
+    handle: devicesQuery,
+  }),
+});

@@ -1,0 +1,20 @@
+import { app, type HttpRequest, type InvocationContext } from '@azure/functions';
+import { composition } from '../../shared/composition';
+import { iothubHandler, jsonResponse, type WireResponse } from '../../shared/http';
+import { parseJobRequestBody } from '../../shared/jobs/job-request-validation';
+import { durableClientInput } from '../durable/job-orchestration-client';
+import { JOB_RIGHTS, jobsServiceFor } from './jobs-service-for';
+
+async function createJob(request: HttpRequest, context: InvocationContext): Promise<WireResponse> {
+  const body = parseJobRequestBody(await request.text());
+  const service = await jobsServiceFor(context);
+  return jsonResponse(200, await service.createJob({ jobId: request.params.jobId ?? '', body }));
+}
+
+app.http('jobsCreate', {
+  methods: ['PUT'],
+  route: 'jobs/v2/{jobId}',
+  authLevel: 'anonymous',
+  extraInputs: [durableClientInput],
+  handler: iothubHandler({ rights: JOB_RIGHTS.write, authorizer: composition.authorizer, handle: createJob }),
+});

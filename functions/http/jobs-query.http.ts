@@ -1,0 +1,26 @@
+import { app, type HttpRequest, type InvocationContext } from '@azure/functions';
+import { composition } from '../../shared/composition';
+import { iothubHandler, jsonResponse, pageHeaders, type WireResponse } from '../../shared/http';
+import { durableClientInput } from '../durable/job-orchestration-client';
+import { JOB_RIGHTS, jobsServiceFor } from './jobs-service-for';
+
+/** `GET /jobs/v2/query`: paging by the GA headers or the 2016 preview's query parameters. */
+async function queryJobs(request: HttpRequest, context: InvocationContext): Promise<WireResponse> {
+  const service = await jobsServiceFor(context);
+  const { query, headers } = request;
+  const page = await service.queryJobs({
+    jobType: query.get('jobType') ?? undefined,
+    jobStatus: query.get('jobStatus') ?? undefined,
+    maxItemCount: headers.get('x-ms-max-item-count') ?? query.get('pageSize') ?? undefined,
+    continuationToken: headers.get('x-ms-continuation') || query.get('continuationToken') || undefined,
+  });
+  return jsonResponse(200, page.items, pageHeaders('JobResponse', page.continuationToken));
+}
+
+app.http('jobsQuery', {
+  methods: ['GET'],
+  route: 'jobs/v2/query',
+  authLevel: 'anonymous',
+  extraInputs: [durableClientInput],
+  handler: iothubHandler({ rights: JOB_RIGHTS.read, authorizer: composition.authorizer, handle: queryJobs }),
+});

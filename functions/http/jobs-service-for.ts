@@ -1,0 +1,16 @@
+import type { InvocationContext } from '@azure/functions';
+import { composition } from '../../shared/composition';
+import type { JobsService } from '../../shared/jobs/jobs-service';
+import type { RightsRequirement } from '../../shared/http';
+import { jobOrchestrations } from '../durable/job-orchestration-client';
+
+/** The job use cases over this invocation's durable client (the function declares `durableClientInput`). */
+export function jobsServiceFor(context: InvocationContext): Promise<JobsService> {
+  return composition.jobsService(jobOrchestrations(context));
+}
+
+/** Rights of the jobs API: creating and cancelling act on devices; reading is a registry read. */
+export const JOB_RIGHTS = {
+  write: { anyOf: ['ServiceConnect'] },
+  read: { anyOf: ['RegistryRead', 'ServiceConnect'] },
+} as const satisfies Record<string, RightsRequirement>;

@@ -1,0 +1,31 @@
+import { app, type HttpRequest } from '@azure/functions';
+import { composition } from '../../shared/composition';
+import { readTwinBody } from '../../shared/devices/simulated/embedded-registry';
+import {
+  iothubHandler,
+  jsonResponse,
+  parseJsonObject,
+  readIfMatch,
+  type WireResponse,
+} from '../../shared/http';
+
+async function twin(request: HttpRequest): Promise<WireResponse> {
+  const registry = composition.registry();
+  const deviceId = request.params.id ?? '';
+  if (request.method === 'GET') return jsonResponse(200, await registry.getTwin(deviceId));
+  const mode = request.method === 'PATCH' ? 'patch' : 'replace';
+  const change = readTwinBody(parseJsonObject(await request.text(), 'twin'), mode === 'patch');
+  return jsonResponse(200, await registry.updateTwin(deviceId, change, mode, readIfMatch(request.headers)));
+}
+
+app.http('twin', {
+  methods: ['GET', 'PATCH', 'PUT'],
+  route: 'twins/{id}',
+  authLevel: 'anonymous',
+  handler: iothubHandler({
+    rights: (method) =>
+      method === 'GET' ? { anyOf: ['RegistryRead', 'ServiceConnect'] } : { allOf: ['ServiceConnect'] },
+    authorizer: composition.authorizer,
+    handle: twin,
+  }),
+});

@@ -1,0 +1,152 @@
+import { loadConfig, type AppConfig } from './config';
+import { SasAuthorizer } from './http/sas-authorizer';
+import type { QuerySource } from './query';
+import type { QuerySourceHandler } from './devices/query-sources';
+import { EmbeddedRegistry } from './devices/simulated/embedded-registry';
+import { queryTwins } from './devices/simulated/twin-query';
+import { randomUUID } from 'node:crypto';
+import { conditionGatewayView, type DeviceGateway } from './devices/device-gateway';
+import type { JobExecutionDependencies } from './jobs/job-execution';
+import type { JobMaintenanceDependencies, JobOrchestrationAdmin } from './jobs/job-maintenance';
+import type { DeviceJobResponse } from './jobs/job-response';
+import { createJobsService, type JobsService } from './jobs/jobs-service';
+import type { Clock, IdGenerator, JobOrchestrationClient, Page } from './jobs/ports';
+import { createJobStorage, jobTableNames } from './storage/jobs-storage';
+import { SimulatedDeviceGateway } from './devices/simulated/simulated-gateway';
+import { IotHubDeviceGateway } from './devices/iothub/iothub-gateway';
+import { DeviceRegistryRepository } from './storage/device-registry.repository';
+import { lazyTable } from './storage/table-client-factory';
+
+/** Table of the embedded device registry. */
+export const REGISTRY_TABLE = 'RegistryDevices';
+
+function once<T>(create: () => T): () => T {
+  let value: { created: T } | undefined;
+  return () => (value ??= { created: create() }).created;
+}
+
+/** The settings, read when the app loads so a missing or invalid one stops it at once, naming it. */
+export const config: AppConfig = loadConfig();
+
+const registryRepository = once(
+  () => new DeviceRegistryRepository(lazyTable(config.storageConnectionString, REGISTRY_TABLE)),
+);
+
+const systemClock: Clock = { now: () => new Date() };
+const uuids: IdGenerator = { newId: () => randomUUID() };
+
+const jobStorage = once(() =>
+  createJobStorage(config.storageConnectionString, jobTableNames(config.jobs.tablePrefix)),
+);
+
+/** Creates the jobs tables once per process; a failed attempt is retried by the next caller. */
+let jobTables: Promise<void> | undefined;
+function jobTablesReady(): Promise<void> {
+  jobTables ??= jobStorage()
+    .ensureTables()
+    .catch((error: unknown) => {
+      jobTables = undefined;
+      throw error;
+    });
+  return jobTables;
+}
+
+/** Stands in for the durable client where a use case never starts or signals an orchestration (queries). */
+const noOrchestrations: JobOrchestrationClient = {
+  start: () => Promise.reject(new Error('This function has no durable client: it cannot start jobs.')),
+  raiseCancel: () => Promise.reject(new Error('This function has no durable client: it cannot cancel jobs.')),
+};
+
+function jobsService(orchestrations: JobOrchestrationClient = noOrchestrations): JobsService {
+  const { jobs, deviceIdLists, deviceJobs } = jobStorage();
+  return createJobsService({
+    jobs,
+    deviceIdLists,
+    deviceJobs,
+    orchestrations,
+    clock: systemClock,
+    ids: uuids,
+    settings: config.jobs.settings,
+  });
+}
+
+async function queryDeviceJobs(
+  ...command: Parameters<JobsService['queryDeviceJobs']>
+): Promise<Page<DeviceJobResponse>> {
+  await jobTablesReady();
+  return jobsService().queryDeviceJobs(...command);
+}
+
+/** The adapters, each built on first use (tables are created, if missing, on their first request). */
+export const composition = {
+  authorizer: once(() => new SasAuthorizer(config.accessPolicies, config.hostName)),
+  registryRepository,
+  registry: once(
+    () =>
+      new EmbeddedRegistry({
+        repository: registryRepository(),
+        defaultSimulation: config.devices.defaultSimulation,
+        simulationSeed: config.devices.simulationSeed,
+      }),
+  ),
+  /**
+   * The sources `POST /devices/query` serves, by FROM clause. The jobs domain adds `devices.jobs` here.
+   */
+  querySources: once((): Partial<Record<QuerySource, QuerySourceHandler>> => ({
+    devices: (query, page) => queryTwins(composition.registry(), registryRepository(), query, page),
+    'devices.modules': () => Promise.resolve({ items: [], itemType: 'Twin' }),
+    'devices.jobs': async (query, page) => {
+      const result = await queryDeviceJobs({
+        parsedQuery: query,
+        maxItemCount: page.maxItemCount,
+        ...(page.continuation ? { continuationToken: page.continuation } : {}),
+      });
+      return {
+        items: result.items,
+        itemType: 'DeviceJob',
+        ...(result.continuationToken ? { continuation: result.continuationToken } : {}),
+      };
+    },
+  })),
+  /** The job engine's access to devices: the embedded registry, or a real IoT Hub (DEVICE_GATEWAY). */
+  deviceGateway: once((): DeviceGateway => {
+    const { gateway, iothubConnectionString, iothubPlainHttpPort } = config.devices;
+    if (gateway === 'iothub' && iothubConnectionString) {
+      return new IotHubDeviceGateway({
+        connectionString: iothubConnectionString,
+        plainHttpPort: iothubPlainHttpPort,
+      });
+    }
+    return new SimulatedDeviceGateway(composition.registry(), registryRepository());
+  }),
+  /**
+   * The job use cases over the durable client of the calling function (`jobOrchestrations(context)`), once the
+   * jobs tables exist.
+   */
+  jobsService: async (orchestrations: JobOrchestrationClient): Promise<JobsService> => {
+    await jobTablesReady();
+    return jobsService(orchestrations);
+  },
+  /** Ports of the job orchestration's activities (registered once when the app loads). */
+  jobExecution: once((): JobExecutionDependencies => ({
+    ...jobStorage(),
+    gateway: conditionGatewayView(composition.deviceGateway()),
+    clock: systemClock,
+  })),
+  /** Ports of the retention and reconciliation timers over the durable client of the timer's invocation. */
+  jobMaintenance: async (
+    orchestrations: JobOrchestrationClient & JobOrchestrationAdmin,
+  ): Promise<JobMaintenanceDependencies> => {
+    await jobTablesReady();
+    const { jobs, deviceIdLists, deviceJobs } = jobStorage();
+    return {
+      jobs,
+      deviceIdLists,
+      deviceJobs,
+      clock: systemClock,
+      orchestrations,
+      admin: orchestrations,
+      settings: config.jobs.settings,
+    };
+  },
+};

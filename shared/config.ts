@@ -1,0 +1,214 @@
+import { ACCESS_RIGHTS, type AccessPolicy, type AccessRight } from './http/sas-authorizer';
+import { isPlainObject } from './http/json-body';
+import { parseSimulationProfile, type SimulationProfile } from './devices/simulated/simulation-profile';
+import { DEFAULT_JOB_SETTINGS, type JobSettings } from './jobs/job-settings';
+
+/** A missing or invalid app setting; the message names the setting. */
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+  constructor(
+    readonly setting: string,
+    problem: string,
+  ) {
+    super(`App setting ${setting} ${problem}`);
+  }
+}
+
+export type DeviceGatewayKind = 'simulated' | 'iothub';
+
+/** The app's settings, typed and validated. */
+export interface AppConfig {
+  /** AzureWebJobsStorage: Table and Queue storage of the app. */
+  storageConnectionString: string;
+  /** JOBS_HOST_NAME: the host name SAS tokens are issued for (default `localhost`). */
+  hostName: string;
+  /** JOBS_ACCESS_POLICIES: the shared access policies. */
+  accessPolicies: AccessPolicy[];
+  devices: {
+    /** DEVICE_GATEWAY: where devices live (default `simulated`, the embedded registry). */
+    gateway: DeviceGatewayKind;
+    /** IOTHUB_CONNECTION_STRING: service connection string of the hub, required with DEVICE_GATEWAY=iothub. */
+    iothubConnectionString: string | undefined;
+    /**
+     * IOTHUB_PLAIN_HTTP_PORT: tests and local hubs only. Sends the SDK's requests as plain HTTP to
+     * 127.0.0.1:<port> instead of HTTPS to the hub.
+     */
+    iothubPlainHttpPort: number | undefined;
+    /** SIMULATION_DEFAULT_PROFILE: the simulation profile of devices without their own (JSON). */
+    defaultSimulation: SimulationProfile;
+    /** SIMULATION_SEED: makes simulated outcomes deterministic; absent means random. */
+    simulationSeed: string | undefined;
+    /** DEMO_FLEET_SIZE: devices created at start when the embedded registry is empty (default 0: none). */
+    demoFleetSize: number;
+  };
+  jobs: JobsConfig;
+}
+
+/** Settings of the jobs engine and its maintenance timers. */
+export interface JobsConfig {
+  /** JOB_SHARD_SIZE, JOB_SHARDS_IN_FLIGHT, JOB_DEVICES_IN_FLIGHT_PER_SHARD, JOB_ACTIVITY_MAX_ATTEMPTS. */
+  settings: JobSettings;
+  /** JOBS_TABLE_PREFIX: prefix of the jobs tables (default none: `jobs`, `jobdeviceids`, `devicejobs`). */
+  tablePrefix: string;
+  /** JOB_RETENTION_DAYS: finished jobs are purged this long after they ended (default 30, as IoT Hub). */
+  retentionDays: number;
+  /** JOB_RETENTION_SCHEDULE: NCRONTAB schedule of the retention timer (default hourly). */
+  retentionSchedule: string;
+  /** JOB_RECONCILIATION_SCHEDULE: NCRONTAB schedule of the reconciliation timer (default every 5 minutes). */
+  reconciliationSchedule: string;
+  /** JOB_RECONCILIATION_GRACE_SECONDS: jobs younger than this are left alone by reconciliation (default 300). */
+  reconciliationGraceSeconds: number;
+}
+
+type Env = Record<string, string | undefined>;
+
+const DEFAULT_SIMULATION: SimulationProfile = { latencyMs: [20, 80], failureRate: 0 };
+
+function parseJson(env: Env, setting: string): unknown {
+  try {
+    return JSON.parse(env[setting] ?? '') as unknown;
+  } catch {
+    throw new ConfigError(setting, 'is not valid JSON.');
+  }
+}
+
+function required(env: Env, setting: string): string {
+  const value = env[setting]?.trim();
+  if (!value) throw new ConfigError(setting, 'is missing.');
+  return value;
+}
+
+function readPolicies(env: Env): AccessPolicy[] {
+  const setting = 'JOBS_ACCESS_POLICIES';
+  required(env, setting);
+  const value = parseJson(env, setting);
+  if (!Array.isArray(value) || value.length === 0) {
+    throw new ConfigError(setting, 'must be a non-empty JSON list of {"name","key","rights"}.');
+  }
+  return value.map((entry: unknown, index) => {
+    const where = `entry ${index}`;
+    if (!isPlainObject(entry)) throw new ConfigError(setting, `${where} is not an object.`);
+    const { name, key, rights } = entry;
+    if (typeof name !== 'string' || name === '') throw new ConfigError(setting, `${where} has no name.`);
+    if (
+      typeof key !== 'string' ||
+      !/^[A-Za-z0-9+/]+={0,2}$/.test(key) ||
+      Buffer.from(key, 'base64').length < 16
+    ) {
+      throw new ConfigError(setting, `policy ${name} needs a base64 key of at least 16 bytes.`);
+    }
+    if (!Array.isArray(rights) || rights.some((r) => !ACCESS_RIGHTS.includes(r as AccessRight))) {
+      throw new ConfigError(setting, `policy ${name} has rights outside ${ACCESS_RIGHTS.join(', ')}.`);
+    }
+    return { name, key, rights: rights as AccessRight[] };
+  });
+}
+
+function readPort(env: Env, setting: string): number | undefined {
+  const raw = env[setting]?.trim();
+  if (!raw) return undefined;
+  const port = Number(raw);
+  if (!Number.isInteger(port) || port < 1 || port > 65535)
+    throw new ConfigError(setting, 'must be a port number.');
+  return port;
+}
+
+function readCount(env: Env, setting: string, max: number): number {
+  const raw = env[setting]?.trim();
+  if (!raw) return 0;
+  const count = Number(raw);
+  if (!Number.isInteger(count) || count < 0 || count > max) {
+    throw new ConfigError(setting, `must be a whole number from 0 to ${max}.`);
+  }
+  return count;
+}
+
+function readInteger(env: Env, setting: string, fallback: number, min: number, max: number): number {
+  const raw = env[setting]?.trim();
+  if (!raw) return fallback;
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value < min || value > max) {
+    throw new ConfigError(setting, `must be a whole number from ${min} to ${max}.`);
+  }
+  return value;
+}
+
+function readSchedule(env: Env, setting: string, fallback: string): string {
+  const schedule = env[setting]?.trim() || fallback;
+  if (schedule.split(/\s+/).length !== 6) {
+    throw new ConfigError(setting, 'must be an NCRONTAB expression of six fields (seconds first).');
+  }
+  return schedule;
+}
+
+function readJobsConfig(env: Env): JobsConfig {
+  const defaults = DEFAULT_JOB_SETTINGS;
+  const prefix = env.JOBS_TABLE_PREFIX?.trim() ?? '';
+  if (!/^([A-Za-z][A-Za-z0-9]{0,40})?$/.test(prefix)) {
+    throw new ConfigError('JOBS_TABLE_PREFIX', 'must be letters and digits starting with a letter.');
+  }
+  return {
+    settings: {
+      shardSize: readInteger(env, 'JOB_SHARD_SIZE', defaults.shardSize, 1, 1000),
+      shardsInFlight: readInteger(env, 'JOB_SHARDS_IN_FLIGHT', defaults.shardsInFlight, 1, 100),
+      devicesInFlightPerShard: readInteger(
+        env,
+        'JOB_DEVICES_IN_FLIGHT_PER_SHARD',
+        defaults.devicesInFlightPerShard,
+        1,
+        100,
+      ),
+      activityRetry: {
+        ...defaults.activityRetry,
+        maxNumberOfAttempts: readInteger(
+          env,
+          'JOB_ACTIVITY_MAX_ATTEMPTS',
+          defaults.activityRetry.maxNumberOfAttempts,
+          1,
+          20,
+        ),
+      },
+    },
+    tablePrefix: prefix,
+    retentionDays: readInteger(env, 'JOB_RETENTION_DAYS', 30, 1, 3650),
+    retentionSchedule: readSchedule(env, 'JOB_RETENTION_SCHEDULE', '0 0 * * * *'),
+    reconciliationSchedule: readSchedule(env, 'JOB_RECONCILIATION_SCHEDULE', '0 */5 * * * *'),
+    reconciliationGraceSeconds: readInteger(env, 'JOB_RECONCILIATION_GRACE_SECONDS', 300, 0, 86_400),
+  };
+}
+
+/** Reads and validates the settings; throws a ConfigError naming the first missing or invalid one. */
+export function loadConfig(env: Env = process.env): AppConfig {
+  const gatewaySetting = env.DEVICE_GATEWAY?.trim() || 'simulated';
+  if (gatewaySetting !== 'simulated' && gatewaySetting !== 'iothub') {
+    throw new ConfigError('DEVICE_GATEWAY', 'must be "simulated" or "iothub".');
+  }
+  const gateway: DeviceGatewayKind = gatewaySetting;
+  let defaultSimulation = DEFAULT_SIMULATION;
+  if (env.SIMULATION_DEFAULT_PROFILE?.trim()) {
+    try {
+      defaultSimulation = {
+        ...DEFAULT_SIMULATION,
+        ...parseSimulationProfile(parseJson(env, 'SIMULATION_DEFAULT_PROFILE')),
+      };
+    } catch (error: unknown) {
+      if (error instanceof ConfigError) throw error;
+      throw new ConfigError('SIMULATION_DEFAULT_PROFILE', `is invalid: ${(error as Error).message}`);
+    }
+  }
+  return {
+    storageConnectionString: required(env, 'AzureWebJobsStorage'),
+    hostName: env.JOBS_HOST_NAME?.trim() || 'localhost',
+    accessPolicies: readPolicies(env),
+    devices: {
+      gateway,
+      iothubConnectionString:
+        gateway === 'iothub' ? required(env, 'IOTHUB_CONNECTION_STRING') : env.IOTHUB_CONNECTION_STRING,
+      iothubPlainHttpPort: readPort(env, 'IOTHUB_PLAIN_HTTP_PORT'),
+      defaultSimulation,
+      simulationSeed: env.SIMULATION_SEED?.trim() || undefined,
+      demoFleetSize: readCount(env, 'DEMO_FLEET_SIZE', 100_000),
+    },
+    jobs: readJobsConfig(env),
+  };
+}

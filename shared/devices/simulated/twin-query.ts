@@ -1,0 +1,108 @@
+import { ArgumentInvalidError, isPlainObject } from '../../http';
+import type { PageRequest } from '../../http/paging';
+import {
+  evaluate,
+  executeQuery,
+  isAggregateQuery,
+  planQuery,
+  projectDocument,
+  type Expression,
+  type Query,
+} from '../../query';
+import type { DeviceRegistryRepository, ScanPosition } from '../../storage/device-registry.repository';
+import type { DeviceRecord, TwinWire } from '../device-model';
+import { decodeContinuation, encodeContinuation, type QueryPage } from '../query-sources';
+import type { EmbeddedRegistry } from './embedded-registry';
+
+/** Where a twin query resumes: a scan position or an index into the planned key list, and rows returned so far. */
+type Cursor = { after?: ScanPosition; keyIndex?: number; returned: number };
+
+function readCursor(token: string | undefined): Cursor {
+  if (token === undefined) return { returned: 0 };
+  const value = decodeContinuation(token);
+  if (!isPlainObject(value) || typeof value.returned !== 'number') {
+    throw new ArgumentInvalidError('The continuation token is not valid.');
+  }
+  const cursor: Cursor = { returned: value.returned };
+  if (isPlainObject(value.after)) {
+    const { partitionKey, rowKey } = value.after;
+    if (typeof partitionKey !== 'string' || typeof rowKey !== 'string') {
+      throw new ArgumentInvalidError('The continuation token is not valid.');
+    }
+    cursor.after = { partitionKey, rowKey };
+  }
+  if (typeof value.keyIndex === 'number') cursor.keyIndex = value.keyIndex;
+  return cursor;
+}
+
+const KEY_CHUNK = 100;
+
+/**
+ * Runs `SELECT … FROM devices [WHERE …]` over the embedded registry, one page at a time. The query planner turns
+ * `deviceId = '…'` / `deviceId IN […]` (alone, or ANDed with more) into point reads; anything else scans the
+ * table in key order and evaluates the condition on each twin. A page holds up to `maxItemCount` rows; the
+ * continuation is given only when another matching row exists. Aggregates (COUNT, GROUP BY) answer in one page.
+ */
+export async function queryTwins(
+  registry: EmbeddedRegistry,
+  repository: DeviceRegistryRepository,
+  query: Query,
+  page: PageRequest,
+): Promise<QueryPage> {
+  if (isAggregateQuery(query)) {
+    const twins: TwinWire[] = [];
+    for await (const twin of matchingTwins(registry, repository, query.where)) twins.push(twin.twin);
+    return { items: executeQuery(query, twins), itemType: 'Twin' };
+  }
+
+  const cursor = readCursor(page.continuation);
+  const limit =
+    query.top === undefined ? page.maxItemCount : Math.min(page.maxItemCount, query.top - cursor.returned);
+  const items: unknown[] = [];
+  let resumeAt: Cursor | undefined;
+  if (limit > 0) {
+    for await (const match of matchingTwins(registry, repository, query.where, cursor)) {
+      if (items.length === limit) {
+        const returned = cursor.returned + items.length;
+        if (query.top === undefined || returned < query.top) resumeAt = { ...match.before, returned };
+        break;
+      }
+      items.push(projectDocument(query.projection, match.twin));
+    }
+  }
+  const result: QueryPage = { items, itemType: 'Twin' };
+  if (resumeAt) result.continuation = encodeContinuation(resumeAt);
+  return result;
+}
+
+/** Matching twins from a cursor on, each with the cursor that resumes at it (in key order). */
+export async function* matchingTwins(
+  registry: EmbeddedRegistry,
+  repository: DeviceRegistryRepository,
+  where: Expression | null,
+  from: { after?: ScanPosition; keyIndex?: number } = {},
+): AsyncGenerator<{ twin: TwinWire; before: Omit<Cursor, 'returned'> }> {
+  const planned = planQuery(where, { keyProperty: 'deviceId' });
+  const twinOf = (record: DeviceRecord) => registry.toTwinWire(registry.current(record));
+  if (planned.kind === 'keys') {
+    const keys = [...new Set(planned.keys)].sort();
+    for (let index = from.keyIndex ?? 0; index < keys.length; index += KEY_CHUNK) {
+      const chunk = keys.slice(index, index + KEY_CHUNK);
+      const found = await repository.getMany(chunk);
+      const byId = new Map(found.map((stored) => [stored.record.deviceId, stored.record]));
+      for (const [offset, id] of chunk.entries()) {
+        const record = byId.get(id);
+        if (!record) continue;
+        const twin = twinOf(record);
+        if (evaluate(planned.residual, twin)) yield { twin, before: { keyIndex: index + offset } };
+      }
+    }
+    return;
+  }
+  let previous = from.after;
+  for await (const { device, position } of repository.scan(previous ? { after: previous } : {})) {
+    const twin = twinOf(device.record);
+    if (evaluate(planned.residual, twin)) yield { twin, before: previous ? { after: previous } : {} };
+    previous = position;
+  }
+}

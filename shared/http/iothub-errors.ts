@@ -1,0 +1,125 @@
+/**
+ * IoT Hub error codes with the HTTP status IoT Hub answers them with. Any error carrying one of these codes (as a
+ * `code` string property) is answered with that status by the HTTP wrapper, so pure domains can define their own
+ * error classes without importing this module.
+ */
+export const ERROR_STATUS: Readonly<Record<string, number>> = {
+  ArgumentInvalid: 400,
+  ArgumentNull: 400,
+  IotHubUnauthorizedAccess: 401,
+  JobQuotaExceeded: 403,
+  DeviceNotFound: 404,
+  JobNotFound: 404,
+  DeviceNotOnline: 404,
+  MethodNotFound: 404,
+  DeviceAlreadyExists: 409,
+  JobAlreadyExists: 409,
+  JobStateTransitionInvalid: 409,
+  PreconditionFailed: 412,
+  RequestEntityTooLarge: 413,
+  ThrottlingException: 429,
+  ThrottlingMaxActiveJobCountExceeded: 429,
+  ServerError: 500,
+  ServiceUnavailable: 503,
+  GatewayTimeout: 504,
+};
+
+/** An error IoT Hub would answer with `code` and `status`; the message is what the wire body's text says. */
+export class IotHubError extends Error {
+  override name = 'IotHubError';
+  constructor(
+    readonly code: string,
+    readonly status: number,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+/** 400: a request argument (body, header, query, path) is malformed or out of range. */
+export class ArgumentInvalidError extends IotHubError {
+  override name = 'ArgumentInvalidError';
+  constructor(message: string) {
+    super('ArgumentInvalid', 400, message);
+  }
+}
+
+/** 401: any authorization failure. The message never says which check failed. */
+export class UnauthorizedAccessError extends IotHubError {
+  override name = 'UnauthorizedAccessError';
+  constructor() {
+    super('IotHubUnauthorizedAccess', 401, 'Unauthorized');
+  }
+}
+
+export class DeviceNotFoundError extends IotHubError {
+  override name = 'DeviceNotFoundError';
+  constructor(deviceId: string) {
+    super('DeviceNotFound', 404, `Device ${deviceId} not registered.`);
+  }
+}
+
+export class JobNotFoundError extends IotHubError {
+  override name = 'JobNotFoundError';
+  constructor(jobId: string) {
+    super('JobNotFound', 404, `Job ${jobId} not found.`);
+  }
+}
+
+export class DeviceNotOnlineError extends IotHubError {
+  override name = 'DeviceNotOnlineError';
+  constructor(deviceId: string) {
+    super('DeviceNotOnline', 404, `Device ${deviceId} is not online.`);
+  }
+}
+
+export class DeviceAlreadyExistsError extends IotHubError {
+  override name = 'DeviceAlreadyExistsError';
+  constructor(deviceId: string) {
+    super('DeviceAlreadyExists', 409, `A device with ID '${deviceId}' is already registered.`);
+  }
+}
+
+export class PreconditionFailedError extends IotHubError {
+  override name = 'PreconditionFailedError';
+  constructor(message = 'Precondition failed: the etag does not match.') {
+    super('PreconditionFailed', 412, message);
+  }
+}
+
+export class ThrottlingError extends IotHubError {
+  override name = 'ThrottlingError';
+  constructor(
+    message = 'Throttled: too many requests.',
+    /** Seconds the caller should wait, when known. */
+    readonly retryAfterSeconds?: number,
+  ) {
+    super('ThrottlingException', 429, message);
+  }
+}
+
+export class GatewayTimeoutError extends IotHubError {
+  override name = 'GatewayTimeoutError';
+  constructor(message = 'Timed out waiting for the response from device.') {
+    super('GatewayTimeout', 504, message);
+  }
+}
+
+export class ServiceUnavailableError extends IotHubError {
+  override name = 'ServiceUnavailableError';
+  constructor(message = 'The service is unavailable.') {
+    super('ServiceUnavailable', 503, message);
+  }
+}
+
+/** The code and status an error maps to, when it carries a known IoT Hub code; undefined otherwise. */
+export function wireErrorOf(error: unknown): { code: string; status: number; message: string } | undefined {
+  if (!(error instanceof Error)) return undefined;
+  const { code, status } = error as Error & { code?: unknown; status?: unknown };
+  if (typeof code !== 'string') return undefined;
+  const known = ERROR_STATUS[code];
+  if (typeof status === 'number' && status >= 400 && status < 600) {
+    return { code, status, message: error.message };
+  }
+  return known === undefined ? undefined : { code, status: known, message: error.message };
+}

@@ -1,0 +1,41 @@
+import type { HttpHandler, HttpRequest, HttpResponseInit, InvocationContext } from '@azure/functions';
+import { wireErrorOf } from './iothub-errors';
+import type { RightsRequirement, SasAuthorizer } from './sas-authorizer';
+import { errorResponse, type WireResponse } from './wire-format';
+
+/** One IoT Hub endpoint: the rights a caller's policy needs and the use case it runs. */
+export interface IotHubEndpoint {
+  /** The rights, or the rights per HTTP method when one function serves reads and writes. */
+  rights: RightsRequirement | ((method: string) => RightsRequirement);
+  /** The authorizer, resolved on the first request (the composition root builds it lazily). */
+  authorizer: () => SasAuthorizer;
+  handle: (request: HttpRequest, context: InvocationContext) => Promise<WireResponse>;
+}
+
+/** Turns an error into IoT Hub's wire error; unknown errors become a 500 without internals (and are logged). */
+export function toErrorResponse(error: unknown, context?: InvocationContext): WireResponse {
+  const wire = wireErrorOf(error);
+  if (wire) return errorResponse(wire.status, wire.code, wire.message);
+  context?.error(
+    `Unhandled error: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`,
+  );
+  return errorResponse(500, 'ServerError', 'An internal error occurred.');
+}
+
+/**
+ * Wraps a use case as an `@azure/functions` HTTP handler: authorizes the SharedAccessSignature for the
+ * endpoint's rights, runs it, and maps domain errors (anything carrying an IoT Hub `code`) to the wire format.
+ */
+export function iothubHandler(endpoint: IotHubEndpoint): HttpHandler {
+  return async (request: HttpRequest, context: InvocationContext): Promise<HttpResponseInit> => {
+    try {
+      const path = new URL(request.url).pathname;
+      const rights =
+        typeof endpoint.rights === 'function' ? endpoint.rights(request.method) : endpoint.rights;
+      endpoint.authorizer().authorize(request.headers.get('authorization'), path, rights);
+      return await endpoint.handle(request, context);
+    } catch (error: unknown) {
+      return toErrorResponse(error, context);
+    }
+  };
+}

@@ -1,0 +1,63 @@
+import type { JsonObject } from '../../../shared/devices/device-model';
+import { mergeInto, sectionOf } from '../../../shared/devices/twin-document';
+import { checkSectionSize, validateTwinSection } from '../../../shared/devices/twin-limits';
+
+function nested(depth: number): JsonObject {
+  let value: JsonObject = { leaf: 1 };
+  for (let level = 1; level < depth; level++) value = { [`l${level}`]: value };
+  return value;
+}
+
+describe('twin section rules', () => {
+  it.each([
+    ['a key with a dot', { 'a.b': 1 }],
+    ['a key with a dollar', { $a: 1 }],
+    ['a key with a space', { 'a b': 1 }],
+    ['a key with a control character', { 'a\u0001': 1 }],
+    ['an empty key', { '': 1 }],
+    ['a key over 1 KB', { ['k'.repeat(1025)]: 1 }],
+    ['a string over 4 KB', { a: 'x'.repeat(4097) }],
+    ['a non-finite number', { a: Number.POSITIVE_INFINITY }],
+    ['nesting deeper than 10', nested(11)],
+  ])('refuses %s', (_name, value) => {
+    expect(() => validateTwinSection(value, 'tags', true)).toThrow(
+      expect.objectContaining({ code: 'ArgumentInvalid' }) as Error,
+    );
+  });
+
+  it('accepts nesting of 10 levels, arrays and, in patches only, nulls', () => {
+    expect(validateTwinSection(nested(10), 'tags', false)).toEqual(nested(10));
+    expect(validateTwinSection({ a: [1, 'two', { three: 3 }] }, 'desired', false)).toBeDefined();
+    expect(validateTwinSection({ a: null }, 'tags', true)).toEqual({ a: null });
+    expect(() => validateTwinSection({ a: null }, 'tags', false)).toThrow(/null/);
+    expect(() => validateTwinSection([1], 'tags', true)).toThrow(/object/);
+  });
+
+  it('measures section size in UTF-8 bytes', () => {
+    expect(() => checkSectionSize({ a: 'é'.repeat(4090) }, 'tags', 8 * 1024)).not.toThrow();
+    expect(() =>
+      checkSectionSize({ a: 'x'.repeat(4000), b: 'y'.repeat(4000), c: 'z'.repeat(300) }, 'tags', 8192),
+    ).toThrow(/limit is 8192 bytes/);
+  });
+});
+
+describe('merge patches', () => {
+  it('merges nested objects, deletes on null, replaces non-objects and stamps metadata on touched nodes only', () => {
+    const section = sectionOf({ a: { b: 1, c: 2 }, d: 'x', keep: true }, 1, 't0', true);
+    mergeInto(
+      section.values,
+      section.metadata,
+      { a: { b: null, e: { f: 3, g: null } }, d: { now: 'object' } },
+      't1',
+      2,
+    );
+    expect(section.values).toEqual({ a: { c: 2, e: { f: 3 } }, d: { now: 'object' }, keep: true });
+    expect(section.metadata).toMatchObject({
+      $lastUpdated: 't1',
+      $lastUpdatedVersion: 2,
+      a: { $lastUpdated: 't1', c: { $lastUpdated: 't0' }, e: { f: { $lastUpdated: 't1' } } },
+      keep: { $lastUpdated: 't0', $lastUpdatedVersion: 1 },
+    });
+    expect(section.metadata.a).not.toHaveProperty('b');
+  });
+});

@@ -1,0 +1,77 @@
+import { ConfigError, loadConfig } from '../../../shared/config';
+import { DEFAULT_JOB_SETTINGS } from '../../../shared/jobs/job-settings';
+
+const base = {
+  AzureWebJobsStorage: 'UseDevelopmentStorage=true',
+  JOBS_ACCESS_POLICIES: JSON.stringify([
+    { name: 'iothubowner', key: Buffer.alloc(32, 7).toString('base64'), rights: ['ServiceConnect'] },
+  ]),
+};
+
+function settingRefused(env: Record<string, string>): string {
+  try {
+    loadConfig({ ...base, ...env });
+  } catch (error: unknown) {
+    if (error instanceof ConfigError) return error.setting;
+    throw error;
+  }
+  throw new Error('loadConfig accepted the settings');
+}
+
+describe('jobs settings', () => {
+  it('defaults to the engine defaults, 30 days of retention and hourly / five-minute timers', () => {
+    const { jobs } = loadConfig(base);
+    expect(jobs).toEqual({
+      settings: DEFAULT_JOB_SETTINGS,
+      tablePrefix: '',
+      retentionDays: 30,
+      retentionSchedule: '0 0 * * * *',
+      reconciliationSchedule: '0 */5 * * * *',
+      reconciliationGraceSeconds: 300,
+    });
+  });
+
+  it('reads every setting', () => {
+    const { jobs } = loadConfig({
+      ...base,
+      JOB_SHARD_SIZE: '250',
+      JOB_SHARDS_IN_FLIGHT: '4',
+      JOB_DEVICES_IN_FLIGHT_PER_SHARD: '20',
+      JOB_ACTIVITY_MAX_ATTEMPTS: '3',
+      JOBS_TABLE_PREFIX: 'tenant1',
+      JOB_RETENTION_DAYS: '7',
+      JOB_RETENTION_SCHEDULE: '0 30 2 * * *',
+      JOB_RECONCILIATION_SCHEDULE: '*/10 * * * * *',
+      JOB_RECONCILIATION_GRACE_SECONDS: '60',
+    });
+    expect(jobs.settings).toEqual({
+      shardSize: 250,
+      shardsInFlight: 4,
+      devicesInFlightPerShard: 20,
+      activityRetry: { ...DEFAULT_JOB_SETTINGS.activityRetry, maxNumberOfAttempts: 3 },
+    });
+    expect(jobs).toMatchObject({
+      tablePrefix: 'tenant1',
+      retentionDays: 7,
+      retentionSchedule: '0 30 2 * * *',
+      reconciliationSchedule: '*/10 * * * * *',
+      reconciliationGraceSeconds: 60,
+    });
+  });
+
+  it.each([
+    ['JOB_SHARD_SIZE', '0'],
+    ['JOB_SHARD_SIZE', '1001'],
+    ['JOB_SHARDS_IN_FLIGHT', 'many'],
+    ['JOB_DEVICES_IN_FLIGHT_PER_SHARD', '2.5'],
+    ['JOB_ACTIVITY_MAX_ATTEMPTS', '0'],
+    ['JOBS_TABLE_PREFIX', 'jobs-'],
+    ['JOBS_TABLE_PREFIX', '1jobs'],
+    ['JOB_RETENTION_DAYS', '0'],
+    ['JOB_RETENTION_SCHEDULE', '0 * * * *'],
+    ['JOB_RECONCILIATION_SCHEDULE', 'every minute'],
+    ['JOB_RECONCILIATION_GRACE_SECONDS', '-1'],
+  ])('refuses %s=%s, naming it', (setting, value) => {
+    expect(settingRefused({ [setting]: value })).toBe(setting);
+  });
+});
