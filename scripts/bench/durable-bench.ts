@@ -3,22 +3,22 @@
  * func-local CLI on an in-memory Azurite, plus Azurite's own queue throughput for scale. Prints the figures
  * and writes them to BENCHMARKS.md (durable section). Usage: npm run bench:durable [-- --fan-out N --steps N]
  */
-import { spawn, type ChildProcess } from 'node:child_process';
-import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
-import readline from 'node:readline';
 import { QueueServiceClient } from '@azure/storage-queue';
 import { startAzurite, type RunningAzurite } from '../../local-host/storage/azurite';
+import {
+  ROOT,
+  loadAverage,
+  machineDescription,
+  peakRssMb,
+  startHost,
+  stopHost,
+  writeBenchmarkSection,
+  type Host,
+} from './bench-support';
 
-// Runs compiled from dist/scripts/bench; the repository root is three levels up there.
-const ROOT = path.resolve(__dirname, __dirname.split(path.sep).includes('dist') ? '../../..' : '../..');
-const CLI = path.join(ROOT, 'dist/local-host/cli.js');
 const APP = path.join(ROOT, 'test/fixtures/durable-bench-app');
-const BENCHMARKS = path.join(ROOT, 'BENCHMARKS.md');
 const WEBHOOKS = '/runtime/webhooks/durabletask';
-const START_MARK = '<!-- durable-bench:start -->';
-const END_MARK = '<!-- durable-bench:end -->';
 
 interface Options {
   fanOut: number;
@@ -33,47 +33,6 @@ function parseOptions(argv: string[]): Options {
     if (argv[i] === '--steps' && Number.isInteger(value)) options.steps = value;
   }
   return options;
-}
-
-interface Host {
-  baseUrl: string;
-  child: ChildProcess;
-}
-
-async function startHost(connectionString: string): Promise<Host> {
-  const child = spawn(process.execPath, [CLI, 'start', '--app', APP, '--port', '0'], {
-    env: { ...process.env, AzureWebJobsStorage: connectionString, TASKHUB_NAME: 'Bench' },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  const baseUrl = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error('The host did not start within 60 s.')), 60_000);
-    const onLine = (line: string) => {
-      const match = /Host ready: listening on (\S+)/.exec(line);
-      if (match?.[1]) {
-        clearTimeout(timer);
-        resolve(match[1]);
-      }
-    };
-    readline.createInterface({ input: child.stdout }).on('line', onLine);
-    readline.createInterface({ input: child.stderr }).on('line', (line) => {
-      onLine(line);
-      if (/error/i.test(line)) console.error(`host: ${line}`);
-    });
-    child.once('exit', (code) => reject(new Error(`The host exited with code ${String(code)}.`)));
-  });
-  return { baseUrl, child };
-}
-
-/** Peak resident memory of a process, from /proc (Linux). */
-function peakRssMb(pid: number | undefined): number | undefined {
-  if (pid === undefined) return undefined;
-  try {
-    const status = fs.readFileSync(`/proc/${pid}/status`, 'utf8');
-    const kb = /VmHWM:\s+(\d+) kB/.exec(status)?.[1];
-    return kb ? Math.round(Number(kb) / 1024) : undefined;
-  } catch {
-    return undefined;
-  }
 }
 
 interface Run {
@@ -151,28 +110,8 @@ async function queueBaseline(connectionString: string): Promise<{ send: number; 
   return { send, receiveDelete };
 }
 
-function cpuModel(): string {
-  return os.cpus()[0]?.model.trim() ?? 'unknown CPU';
-}
-
-async function writeBenchmarks(section: string): Promise<void> {
-  const block = `${START_MARK}\n${section}\n${END_MARK}`;
-  const existing = fs.existsSync(BENCHMARKS) ? fs.readFileSync(BENCHMARKS, 'utf8') : '# Benchmarks\n';
-  const start = existing.indexOf(START_MARK);
-  const end = existing.indexOf(END_MARK);
-  const next =
-    start >= 0 && end > start
-      ? `${existing.slice(0, start)}${block}${existing.slice(end + END_MARK.length)}`
-      : `${existing.trimEnd()}\n\n${block}\n`;
-  // Formatted as `npm run format` would, so that the written file passes `prettier --check`.
-  const prettier = await import('prettier');
-  const options = (await prettier.resolveConfig(BENCHMARKS)) ?? {};
-  fs.writeFileSync(BENCHMARKS, await prettier.format(next, { ...options, filepath: BENCHMARKS }));
-}
-
 async function main(): Promise<void> {
   const options = parseOptions(process.argv.slice(2));
-  if (!fs.existsSync(CLI)) throw new Error('Build first: npm run build');
   let azurite: RunningAzurite | undefined;
   let host: Host | undefined;
   try {
@@ -181,7 +120,7 @@ async function main(): Promise<void> {
     console.log(
       `Azurite queue baseline: ${baseline.send.toFixed(0)} sends/s, ${baseline.receiveDelete.toFixed(0)} receive+delete/s`,
     );
-    host = await startHost(azurite.connectionString);
+    host = await startHost(APP, { AzureWebJobsStorage: azurite.connectionString, TASKHUB_NAME: 'Bench' });
     const fanOut = await runOrchestration(
       host,
       'FanOutFanIn',
@@ -204,9 +143,10 @@ async function main(): Promise<void> {
     );
     const peak = peakRssMb(host.child.pid);
     console.log(`Host peak memory (VmHWM): ${peak ?? '?'} MB`);
-    const machine = `${os.cpus().length} × ${cpuModel()}, Node ${process.version}, ${os.platform()} ${os.release()}`;
-    const load = os.loadavg()[0]?.toFixed(1) ?? '?';
-    await writeBenchmarks(
+    const machine = machineDescription();
+    const load = loadAverage();
+    await writeBenchmarkSection(
+      'durable-bench',
       [
         '## Durable engine (local host on Azurite)',
         '',
@@ -230,13 +170,8 @@ async function main(): Promise<void> {
         'by about ±30 % between runs.',
       ].join('\n'),
     );
-    console.log(`Written to ${path.relative(process.cwd(), BENCHMARKS)}`);
   } finally {
-    if (host && host.child.exitCode === null) {
-      const exited = new Promise((resolve) => host?.child.once('exit', resolve));
-      host.child.kill('SIGTERM');
-      await exited;
-    }
+    await stopHost(host);
     await azurite?.stop();
   }
 }

@@ -1,0 +1,93 @@
+/** What the benchmark scripts share: starting the real func-local CLI, reading memory, writing BENCHMARKS.md. */
+import { spawn, type ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import readline from 'node:readline';
+
+// Runs compiled from dist/scripts/bench; the repository root is three levels up there.
+export const ROOT = path.resolve(
+  __dirname,
+  __dirname.split(path.sep).includes('dist') ? '../../..' : '../..',
+);
+const CLI = path.join(ROOT, 'dist/local-host/cli.js');
+const BENCHMARKS = path.join(ROOT, 'BENCHMARKS.md');
+
+export interface Host {
+  baseUrl: string;
+  child: ChildProcess;
+}
+
+/** Starts `func-local start` on a free port for an app folder and resolves once it is ready. */
+export async function startHost(appDir: string, env: Record<string, string>): Promise<Host> {
+  if (!fs.existsSync(CLI)) throw new Error('Build first: npm run build');
+  const child = spawn(process.execPath, [CLI, 'start', '--app', appDir, '--port', '0'], {
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const baseUrl = await new Promise<string>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error('The host did not start within 60 s.')), 60_000);
+    const onLine = (line: string) => {
+      const match = /Host ready: listening on (\S+)/.exec(line);
+      if (match?.[1]) {
+        clearTimeout(timer);
+        resolve(match[1]);
+      }
+    };
+    readline.createInterface({ input: child.stdout }).on('line', onLine);
+    readline.createInterface({ input: child.stderr }).on('line', (line) => {
+      onLine(line);
+      if (/error/i.test(line)) console.error(`host: ${line}`);
+    });
+    child.once('exit', (code) => reject(new Error(`The host exited with code ${String(code)}.`)));
+  });
+  return { baseUrl, child };
+}
+
+export async function stopHost(host: Host | undefined): Promise<void> {
+  if (!host || host.child.exitCode !== null) return;
+  const exited = new Promise((resolve) => host.child.once('exit', resolve));
+  host.child.kill('SIGTERM');
+  await exited;
+}
+
+/** Peak resident memory of a process, from /proc (Linux). */
+export function peakRssMb(pid: number | undefined): number | undefined {
+  if (pid === undefined) return undefined;
+  try {
+    const status = fs.readFileSync(`/proc/${pid}/status`, 'utf8');
+    const kb = /VmHWM:\s+(\d+) kB/.exec(status)?.[1];
+    return kb ? Math.round(Number(kb) / 1024) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Cores, CPU model, Node and OS, for the record. */
+export function machineDescription(): string {
+  const cpu = os.cpus()[0]?.model.trim() ?? 'unknown CPU';
+  return `${os.cpus().length} × ${cpu}, Node ${process.version}, ${os.platform()} ${os.release()}`;
+}
+
+export function loadAverage(): string {
+  return os.loadavg()[0]?.toFixed(1) ?? '?';
+}
+
+/** Replaces (or appends) the section between `<!-- NAME:start -->` and `<!-- NAME:end -->` of BENCHMARKS.md. */
+export async function writeBenchmarkSection(name: string, section: string): Promise<void> {
+  const startMark = `<!-- ${name}:start -->`;
+  const endMark = `<!-- ${name}:end -->`;
+  const block = `${startMark}\n${section}\n${endMark}`;
+  const existing = fs.existsSync(BENCHMARKS) ? fs.readFileSync(BENCHMARKS, 'utf8') : '# Benchmarks\n';
+  const start = existing.indexOf(startMark);
+  const end = existing.indexOf(endMark);
+  const next =
+    start >= 0 && end > start
+      ? `${existing.slice(0, start)}${block}${existing.slice(end + endMark.length)}`
+      : `${existing.trimEnd()}\n\n${block}\n`;
+  // Formatted as `npm run format` would, so that the written file passes `prettier --check`.
+  const prettier = await import('prettier');
+  const options = (await prettier.resolveConfig(BENCHMARKS)) ?? {};
+  fs.writeFileSync(BENCHMARKS, await prettier.format(next, { ...options, filepath: BENCHMARKS }));
+  console.log(`Written to ${path.relative(process.cwd(), BENCHMARKS)}`);
+}
