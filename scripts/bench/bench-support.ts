@@ -4,6 +4,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import readline from 'node:readline';
+import { startAzurite, type RunningAzurite } from '../../local-host/storage/azurite';
 
 // Runs compiled from dist/scripts/bench; the repository root is three levels up there.
 export const ROOT = path.resolve(
@@ -19,7 +20,7 @@ export interface Host {
 }
 
 /** Starts `func-local start` on a free port for an app folder and resolves once it is ready. */
-export async function startHost(appDir: string, env: Record<string, string>): Promise<Host> {
+async function startHost(appDir: string, env: Record<string, string>): Promise<Host> {
   if (!fs.existsSync(CLI)) throw new Error('Build first: npm run build');
   const child = spawn(process.execPath, [CLI, 'start', '--app', appDir, '--port', '0'], {
     env: { ...process.env, ...env },
@@ -44,7 +45,7 @@ export async function startHost(appDir: string, env: Record<string, string>): Pr
   return { baseUrl, child };
 }
 
-export async function stopHost(host: Host | undefined): Promise<void> {
+async function stopHost(host: Host | undefined): Promise<void> {
   if (!host || host.child.exitCode !== null) return;
   const exited = new Promise((resolve) => host.child.once('exit', resolve));
   host.child.kill('SIGTERM');
@@ -90,4 +91,39 @@ export async function writeBenchmarkSection(name: string, section: string): Prom
   const options = (await prettier.resolveConfig(BENCHMARKS)) ?? {};
   fs.writeFileSync(BENCHMARKS, await prettier.format(next, { ...options, filepath: BENCHMARKS }));
   console.log(`Written to ${path.relative(process.cwd(), BENCHMARKS)}`);
+}
+
+/** What a benchmark body gets: an in-memory Azurite, and a way to start func-local on an app folder over it. */
+export interface BenchmarkContext {
+  azurite: RunningAzurite;
+  startHost: (appDir: string, env: Record<string, string>) => Promise<Host>;
+}
+
+/**
+ * Runs a benchmark body with an in-memory Azurite; whatever it started (Azurite, hosts) is stopped afterwards,
+ * and a failure is printed with exit code 1.
+ */
+export function runBenchmark(body: (context: BenchmarkContext) => Promise<void>): void {
+  const hosts: Host[] = [];
+  let azurite: RunningAzurite | undefined;
+  const run = async () => {
+    try {
+      azurite = await startAzurite({ inMemory: true });
+      await body({
+        azurite,
+        startHost: async (appDir, env) => {
+          const host = await startHost(appDir, env);
+          hosts.push(host);
+          return host;
+        },
+      });
+    } finally {
+      for (const host of hosts) await stopHost(host);
+      await azurite?.stop();
+    }
+  };
+  run().catch((error: unknown) => {
+    console.error(error instanceof Error ? error.message : String(error));
+    process.exit(1);
+  });
 }

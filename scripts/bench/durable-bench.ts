@@ -5,14 +5,12 @@
  */
 import path from 'node:path';
 import { QueueServiceClient } from '@azure/storage-queue';
-import { startAzurite, type RunningAzurite } from '../../local-host/storage/azurite';
 import {
   ROOT,
   loadAverage,
   machineDescription,
   peakRssMb,
-  startHost,
-  stopHost,
+  runBenchmark,
   writeBenchmarkSection,
   type Host,
 } from './bench-support';
@@ -110,73 +108,54 @@ async function queueBaseline(connectionString: string): Promise<{ send: number; 
   return { send, receiveDelete };
 }
 
-async function main(): Promise<void> {
+runBenchmark(async ({ azurite, startHost }) => {
   const options = parseOptions(process.argv.slice(2));
-  let azurite: RunningAzurite | undefined;
-  let host: Host | undefined;
-  try {
-    azurite = await startAzurite({ inMemory: true });
-    const baseline = await queueBaseline(azurite.connectionString);
-    console.log(
-      `Azurite queue baseline: ${baseline.send.toFixed(0)} sends/s, ${baseline.receiveDelete.toFixed(0)} receive+delete/s`,
-    );
-    host = await startHost(APP, { AzureWebJobsStorage: azurite.connectionString, TASKHUB_NAME: 'Bench' });
-    const fanOut = await runOrchestration(
-      host,
-      'FanOutFanIn',
-      'bench-fan-out',
-      options.fanOut,
-      options.fanOut,
-    );
-    console.log(
-      `Fan-out/fan-in of ${fanOut.activities} activities: ${fanOut.seconds.toFixed(1)} s, ${fanOut.perSecond.toFixed(0)} activities/s`,
-    );
-    const sequence = await runOrchestration(
-      host,
-      'LongSequence',
-      'bench-sequence',
-      options.steps,
-      options.steps,
-    );
-    console.log(
-      `Sequence of ${sequence.activities} activities: ${sequence.seconds.toFixed(1)} s, ${sequence.perSecond.toFixed(1)} activities/s`,
-    );
-    const peak = peakRssMb(host.child.pid);
-    console.log(`Host peak memory (VmHWM): ${peak ?? '?'} MB`);
-    const machine = machineDescription();
-    const load = loadAverage();
-    await writeBenchmarkSection(
-      'durable-bench',
-      [
-        '## Durable engine (local host on Azurite)',
-        '',
-        `Measured ${new Date().toISOString()} with \`npm run bench:durable\` on ${machine} (load average ${load} at the end).`,
-        'The real `func-local` CLI runs `test/fixtures/durable-bench-app` on an in-memory Azurite with default',
-        'durable settings (`maxConcurrentActivityFunctions` 10 × cores, 4 control queues). Times are the',
-        "instance's createdTime → lastUpdatedTime.",
-        '',
-        '| Scenario | Activities | Seconds | Activities/s |',
-        '| --- | ---: | ---: | ---: |',
-        `| Fan-out/fan-in (\`Task.all\`) | ${fanOut.activities} | ${fanOut.seconds.toFixed(1)} | ${fanOut.perSecond.toFixed(0)} |`,
-        `| Sequence (one activity after another) | ${sequence.activities} | ${sequence.seconds.toFixed(1)} | ${sequence.perSecond.toFixed(1)} |`,
-        '',
-        `Host peak resident memory: ${peak ?? '?'} MB. Azurite's own queue speed on the same machine (16 callers):`,
-        `${baseline.send.toFixed(0)} sends/s and ${baseline.receiveDelete.toFixed(0)} receive+delete/s — one message per`,
-        `activity each way would cap a fan-out near ${(Math.min(baseline.send, baseline.receiveDelete) / 2).toFixed(0)} activities/s. The engine gets past that by`,
-        'batching activity calls (≤ 32 per work-item message) and results (≤ 64 per control message), by packing',
-        'history events into table rows, and by running the messages it sends itself at once (they are stored',
-        'first, so a crash loses nothing). For scale, the Azure Storage provider publishes 100 activities/s',
-        'fan-out and 5 sequential activities/s per instance. The machine is shared with other jobs: figures vary',
-        'by about ±30 % between runs.',
-      ].join('\n'),
-    );
-  } finally {
-    await stopHost(host);
-    await azurite?.stop();
-  }
-}
-
-main().catch((error: unknown) => {
-  console.error(error instanceof Error ? error.message : String(error));
-  process.exit(1);
+  const baseline = await queueBaseline(azurite.connectionString);
+  console.log(
+    `Azurite queue baseline: ${baseline.send.toFixed(0)} sends/s, ${baseline.receiveDelete.toFixed(0)} receive+delete/s`,
+  );
+  const host = await startHost(APP, { AzureWebJobsStorage: azurite.connectionString, TASKHUB_NAME: 'Bench' });
+  const fanOut = await runOrchestration(host, 'FanOutFanIn', 'bench-fan-out', options.fanOut, options.fanOut);
+  console.log(
+    `Fan-out/fan-in of ${fanOut.activities} activities: ${fanOut.seconds.toFixed(1)} s, ${fanOut.perSecond.toFixed(0)} activities/s`,
+  );
+  const sequence = await runOrchestration(
+    host,
+    'LongSequence',
+    'bench-sequence',
+    options.steps,
+    options.steps,
+  );
+  console.log(
+    `Sequence of ${sequence.activities} activities: ${sequence.seconds.toFixed(1)} s, ${sequence.perSecond.toFixed(1)} activities/s`,
+  );
+  const peak = peakRssMb(host.child.pid);
+  console.log(`Host peak memory (VmHWM): ${peak ?? '?'} MB`);
+  const machine = machineDescription();
+  const load = loadAverage();
+  await writeBenchmarkSection(
+    'durable-bench',
+    [
+      '## Durable engine (local host on Azurite)',
+      '',
+      `Measured ${new Date().toISOString()} with \`npm run bench:durable\` on ${machine} (load average ${load} at the end).`,
+      'The real `func-local` CLI runs `test/fixtures/durable-bench-app` on an in-memory Azurite with default',
+      'durable settings (`maxConcurrentActivityFunctions` 10 × cores, 4 control queues). Times are the',
+      "instance's createdTime → lastUpdatedTime.",
+      '',
+      '| Scenario | Activities | Seconds | Activities/s |',
+      '| --- | ---: | ---: | ---: |',
+      `| Fan-out/fan-in (\`Task.all\`) | ${fanOut.activities} | ${fanOut.seconds.toFixed(1)} | ${fanOut.perSecond.toFixed(0)} |`,
+      `| Sequence (one activity after another) | ${sequence.activities} | ${sequence.seconds.toFixed(1)} | ${sequence.perSecond.toFixed(1)} |`,
+      '',
+      `Host peak resident memory: ${peak ?? '?'} MB. Azurite's own queue speed on the same machine (16 callers):`,
+      `${baseline.send.toFixed(0)} sends/s and ${baseline.receiveDelete.toFixed(0)} receive+delete/s — one message per`,
+      `activity each way would cap a fan-out near ${(Math.min(baseline.send, baseline.receiveDelete) / 2).toFixed(0)} activities/s. The engine gets past that by`,
+      'batching activity calls (≤ 32 per work-item message) and results (≤ 64 per control message), by packing',
+      'history events into table rows, and by running the messages it sends itself at once (they are stored',
+      'first, so a crash loses nothing). For scale, the Azure Storage provider publishes 100 activities/s',
+      'fan-out and 5 sequential activities/s per instance. The machine is shared with other jobs: figures vary',
+      'by about ±30 % between runs.',
+    ].join('\n'),
+  );
 });

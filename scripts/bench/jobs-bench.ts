@@ -9,7 +9,6 @@ import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import readline from 'node:readline';
-import { startAzurite, type RunningAzurite } from '../../local-host/storage/azurite';
 import { demoFleet } from '../../shared/devices/simulated/demo-fleet';
 import { createSasToken } from '../../shared/http/sas-authorizer';
 import { parseConnectionString } from '../local-connection';
@@ -18,10 +17,8 @@ import {
   loadAverage,
   machineDescription,
   peakRssMb,
-  startHost,
-  stopHost,
+  runBenchmark,
   writeBenchmarkSection,
-  type Host,
 } from './bench-support';
 
 interface Options {
@@ -125,6 +122,7 @@ class AppClient {
 }
 
 interface JobView {
+  jobId: string;
   status: string;
   createdTime: string;
   startTime?: string;
@@ -156,85 +154,66 @@ async function runMethodJob(
   }
 }
 
-async function main(): Promise<void> {
+runBenchmark(async ({ azurite, startHost }) => {
   const options = parseOptions(process.argv.slice(2));
-  let azurite: RunningAzurite | undefined;
-  let host: Host | undefined;
-  try {
-    azurite = await startAzurite({ inMemory: true });
-    const settings = appSettings(azurite.connectionString);
-    const connectionString = ownerConnectionString(settings);
-    host = await startHost(ROOT, settings);
-    const client = new AppClient(host.baseUrl, connectionString);
+  const settings = appSettings(azurite.connectionString);
+  const connectionString = ownerConnectionString(settings);
+  const host = await startHost(ROOT, settings);
+  const client = new AppClient(host.baseUrl, connectionString);
 
-    const seeded = await seedFleet(host.baseUrl, connectionString, options.devices);
-    console.log(seeded);
-    const fleet = demoFleet({ devices: options.devices });
-    const step = Math.max(1, Math.floor(fleet.length / 10));
-    const ids = fleet
-      .filter((_, index) => index % step === 0)
-      .slice(0, 10)
-      .map((device) => `'${device.id}'`);
-    const byIds = await client.queryAll(`SELECT * FROM devices WHERE deviceId IN [${ids.join(', ')}]`);
-    console.log(`Query by 10 ids: ${byIds.rows} rows in ${byIds.seconds.toFixed(2)} s`);
-    const byTags = await client.queryAll(
-      "SELECT * FROM devices WHERE tags.building = '43' AND tags.floor = 3",
-    );
-    console.log(
-      `Query by tags: ${byTags.rows} rows, ${byTags.pages} pages in ${byTags.seconds.toFixed(1)} s`,
-    );
+  const seeded = await seedFleet(host.baseUrl, connectionString, options.devices);
+  console.log(seeded);
+  const fleet = demoFleet({ devices: options.devices });
+  const step = Math.max(1, Math.floor(fleet.length / 10));
+  const ids = fleet
+    .filter((_, index) => index % step === 0)
+    .slice(0, 10)
+    .map((device) => `'${device.id}'`);
+  const byIds = await client.queryAll(`SELECT * FROM devices WHERE deviceId IN [${ids.join(', ')}]`);
+  console.log(`Query by 10 ids: ${byIds.rows} rows in ${byIds.seconds.toFixed(2)} s`);
+  const byTags = await client.queryAll("SELECT * FROM devices WHERE tags.building = '43' AND tags.floor = 3");
+  console.log(`Query by tags: ${byTags.rows} rows, ${byTags.pages} pages in ${byTags.seconds.toFixed(1)} s`);
 
-    const { job, wallSeconds } = await runMethodJob(client, options.jobBuildings);
-    const stats = job.deviceJobStatistics;
-    const devices = stats?.deviceCount ?? 0;
-    const runSeconds =
-      job.startTime && job.endTime
-        ? (Date.parse(job.endTime) - Date.parse(job.startTime)) / 1000
-        : wallSeconds;
-    console.log(
-      `Method job: ${job.status}, ${devices} devices (${stats?.succeededCount ?? 0} succeeded, ` +
-        `${stats?.failedCount ?? 0} failed) in ${runSeconds.toFixed(1)} s (${(devices / runSeconds).toFixed(0)} devices/s); ` +
-        `create → seen finished ${wallSeconds.toFixed(1)} s`,
-    );
-    const results = await client.queryAll(
-      `SELECT * FROM devices.jobs WHERE devices.jobs.jobId = '${(job as JobView & { jobId: string }).jobId}'`,
-    );
-    console.log(
-      `Per-device results: ${results.rows} rows, ${results.pages} pages in ${results.seconds.toFixed(1)} s`,
-    );
-    const peak = peakRssMb(host.child.pid);
-    console.log(`Host peak memory (VmHWM): ${peak ?? '?'} MB`);
+  const { job, wallSeconds } = await runMethodJob(client, options.jobBuildings);
+  const stats = job.deviceJobStatistics;
+  const devices = stats?.deviceCount ?? 0;
+  const runSeconds =
+    job.startTime && job.endTime ? (Date.parse(job.endTime) - Date.parse(job.startTime)) / 1000 : wallSeconds;
+  console.log(
+    `Method job: ${job.status}, ${devices} devices (${stats?.succeededCount ?? 0} succeeded, ` +
+      `${stats?.failedCount ?? 0} failed) in ${runSeconds.toFixed(1)} s (${(devices / runSeconds).toFixed(0)} devices/s); ` +
+      `create → seen finished ${wallSeconds.toFixed(1)} s`,
+  );
+  const results = await client.queryAll(
+    `SELECT * FROM devices.jobs WHERE devices.jobs.jobId = '${job.jobId}'`,
+  );
+  console.log(
+    `Per-device results: ${results.rows} rows, ${results.pages} pages in ${results.seconds.toFixed(1)} s`,
+  );
+  const peak = peakRssMb(host.child.pid);
+  console.log(`Host peak memory (VmHWM): ${peak ?? '?'} MB`);
 
-    await writeBenchmarkSection(
-      'jobs-bench',
-      [
-        '## Registry and jobs (the app on the local host)',
-        '',
-        `Measured ${new Date().toISOString()} with \`npm run bench:jobs\` on ${machineDescription()} (load average ${loadAverage()} at the end).`,
-        'The real `func-local` CLI serves the app on an in-memory Azurite, with the development settings, the',
-        'simulated gateway and devices that answer at once (so the figures are the service, not the devices).',
-        '',
-        '| What | Result |',
-        '| --- | --- |',
-        `| Bulk creation (\`npm run seed\`, 5,000 per call, 4 calls in flight) | ${seeded.replace(/ at http\S+$/, '')} |`,
-        `| Twin query by 10 device ids (point reads) | ${byIds.rows} rows in ${byIds.seconds.toFixed(2)} s |`,
-        `| Twin query \`tags.building = '43' AND tags.floor = 3\` (scan) | ${byTags.rows} rows, ${byTags.pages} pages in ${byTags.seconds.toFixed(1)} s |`,
-        `| Method job on ${options.jobBuildings} buildings (default shard settings) | ${devices} devices, ${job.status}, ${runSeconds.toFixed(1)} s start → end, ${(devices / runSeconds).toFixed(0)} devices/s |`,
-        `| Its per-device results through \`devices.jobs\` (pages of 1,000) | ${results.rows} rows in ${results.seconds.toFixed(1)} s |`,
-        '',
-        `Host peak resident memory: ${peak ?? '?'} MB. Bulk writes go through Table batch transactions of 100`,
-        'entities; a tag query reads every device (only `deviceId` conditions become point reads). The job ran with',
-        'the default shard settings (shards of 100, 8 shards in flight, 10 devices in flight per shard); its rate',
-        'has not been profiled or tuned yet.',
-      ].join('\n'),
-    );
-  } finally {
-    await stopHost(host);
-    await azurite?.stop();
-  }
-}
-
-main().catch((error: unknown) => {
-  console.error(error instanceof Error ? error.message : String(error));
-  process.exit(1);
+  await writeBenchmarkSection(
+    'jobs-bench',
+    [
+      '## Registry and jobs (the app on the local host)',
+      '',
+      `Measured ${new Date().toISOString()} with \`npm run bench:jobs\` on ${machineDescription()} (load average ${loadAverage()} at the end).`,
+      'The real `func-local` CLI serves the app on an in-memory Azurite, with the development settings, the',
+      'simulated gateway and devices that answer at once (so the figures are the service, not the devices).',
+      '',
+      '| What | Result |',
+      '| --- | --- |',
+      `| Bulk creation (\`npm run seed\`, 5,000 per call, 4 calls in flight) | ${seeded.replace(/ at http\S+$/, '')} |`,
+      `| Twin query by 10 device ids (point reads) | ${byIds.rows} rows in ${byIds.seconds.toFixed(2)} s |`,
+      `| Twin query \`tags.building = '43' AND tags.floor = 3\` (scan) | ${byTags.rows} rows, ${byTags.pages} pages in ${byTags.seconds.toFixed(1)} s |`,
+      `| Method job on ${options.jobBuildings} buildings (default shard settings) | ${devices} devices, ${job.status}, ${runSeconds.toFixed(1)} s start → end, ${(devices / runSeconds).toFixed(0)} devices/s |`,
+      `| Its per-device results through \`devices.jobs\` (pages of 1,000) | ${results.rows} rows in ${results.seconds.toFixed(1)} s |`,
+      '',
+      `Host peak resident memory: ${peak ?? '?'} MB. Bulk writes go through Table batch transactions of 100`,
+      'entities; a tag query reads every device (only `deviceId` conditions become point reads). The job ran with',
+      'the default shard settings (shards of 100, 8 shards in flight, 10 devices in flight per shard); its rate',
+      'has not been profiled or tuned yet.',
+    ].join('\n'),
+  );
 });
