@@ -1,6 +1,6 @@
 import { app, type HttpRequest } from '@azure/functions';
 import { composition } from '../../shared/composition';
-import { iothubHandler, jsonResponse, parseJsonObject, type WireResponse } from '../../shared/http';
+import { iothubHandler, jsonResponse, readJsonObject, type WireResponse } from '../../shared/http';
 import { ifMatchOf } from './request-if-match';
 
 async function deviceIdentity(request: HttpRequest): Promise<WireResponse> {
@@ -11,7 +11,7 @@ async function deviceIdentity(request: HttpRequest): Promise<WireResponse> {
     await registry.deleteDevice(deviceId, ifMatchOf(request));
     return { status: 204, headers: {} };
   }
-  const body = parseJsonObject(await request.text(), 'device identity');
+  const body = await readJsonObject(request, 'device identity');
   return jsonResponse(200, await registry.putDevice(deviceId, body, ifMatchOf(request)));
 }
 

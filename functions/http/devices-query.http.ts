@@ -6,7 +6,7 @@ import {
   iothubHandler,
   jsonResponse,
   pageHeaders,
-  parseJsonObject,
+  readJsonObject,
   readPageRequest,
   type WireResponse,
 } from '../../shared/http';
@@ -16,7 +16,7 @@ import { parseQuery } from '../../shared/query';
 const PAGE_LIMITS = { defaultSize: 100, maxSize: 1000 };
 
 async function devicesQuery(request: HttpRequest): Promise<WireResponse> {
-  const body = parseJsonObject(await request.text(), 'query request');
+  const body = await readJsonObject(request, 'query request');
   if (typeof body.query !== 'string')
     throw new ArgumentInvalidError('The body must be {"query": "<query text>"}.');
   const page = readPageRequest(request.headers, request.query, PAGE_LIMITS);

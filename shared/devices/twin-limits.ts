@@ -45,6 +45,11 @@ function checkValue(value: unknown, path: string, depth: number, allowNull: bool
 }
 
 function checkKey(key: string, path: string): void {
+  // A JavaScript object cannot hold `__proto__` as a plain key (assigning it replaces the prototype): it would be
+  // lost silently, so it is refused.
+  if (key === '__proto__') {
+    throw new ArgumentInvalidError(`Key '${key}' in ${path} is reserved: twins cannot hold it.`);
+  }
   if (
     key === '' ||
     FORBIDDEN_KEY.test(key) ||

@@ -66,9 +66,11 @@ export function assertSeedName(field: string, name: string): void {
     );
 }
 
-/** Throws unless `key` is a valid twin key: the seed's rule, no `.`, at most 1 KB. */
+/** Throws unless `key` is a valid twin key: the seed's rule, no `.`, at most 1 KB, not `__proto__`. */
 export function assertTwinKey(field: string, key: string): void {
   if (key.length === 0) throw new JobValidationError(field, 'a twin key may not be empty');
+  // JavaScript objects cannot hold `__proto__` as a plain key: it would vanish, so the job would change nothing.
+  if (key === '__proto__') throw new JobValidationError(field, `the twin key '${key}' is reserved`);
   const bad = firstForbiddenCharacter(key, TWIN_FORBIDDEN);
   if (bad !== undefined)
     throw new JobValidationError(

@@ -1,4 +1,5 @@
 import { TableClient } from '@azure/data-tables';
+import { tableClientOptions } from './storage-availability';
 import { TableDeviceJobRepository } from './device-jobs.repository';
 import { TableDeviceIdListRepository } from './jobs-device-id-list.repository';
 import { TableJobRepository } from './jobs.repository';
@@ -27,11 +28,8 @@ export function createJobStorage(
   connectionString: string,
   names: JobTableNames = jobTableNames(),
 ): JobStorage {
-  const insecure = /DefaultEndpointsProtocol=http;|UseDevelopmentStorage=true|https?:\/\/127\.0\.0\.1/i.test(
-    connectionString,
-  );
-  const client = (table: string) =>
-    TableClient.fromConnectionString(connectionString, table, { allowInsecureConnection: insecure });
+  const options = tableClientOptions(connectionString);
+  const client = (table: string) => TableClient.fromConnectionString(connectionString, table, options);
   const clients = [client(names.jobs), client(names.deviceIdLists), client(names.deviceJobs)] as const;
   return {
     jobs: new TableJobRepository(clients[0]),

@@ -1,4 +1,5 @@
 import { TableClient, TableServiceClient } from '@azure/data-tables';
+import { tableClientOptions } from './storage-availability';
 
 /** A lazily created table client: the table is created (if missing) once, on first use. */
 export type LazyTable = () => Promise<TableClient>;
@@ -26,9 +27,7 @@ export function lazyTable(connectionString: string, tableName: string): LazyTabl
   let ready: Promise<TableClient> | undefined;
   return () => {
     ready ??= (async () => {
-      const options = {
-        allowInsecureConnection: /^\s*DefaultEndpointsProtocol=http;|http:\/\//i.test(connectionString),
-      };
+      const options = tableClientOptions(connectionString);
       const service = TableServiceClient.fromConnectionString(connectionString, options);
       try {
         await service.createTable(tableName);
