@@ -11,14 +11,16 @@ import { parseCondition as parseQueryCondition } from '../query';
 import { JobValidationError } from './job-errors';
 import type {
   CloudToDeviceMethod,
+  DeviceJobStatus,
   JobDefinition,
   JobStatus,
   JobTargets,
   JobType,
   TwinPatch,
 } from './job-model';
-import { JOB_STATUSES } from './job-model';
+import { DEVICE_JOB_STATUSES, JOB_STATUSES } from './job-model';
 import { assertJobId, assertSeedName, assertSeedNamesDeep } from './name-rules';
+import { parseJobControls } from './rollout-config';
 import { validateTwinPatch } from './twin-patch-validation';
 
 export const DEFAULT_MAX_EXECUTION_SECONDS = 3600;
@@ -61,6 +63,12 @@ export function jobStatusFromName(name: string): JobStatus | undefined {
   if (lower === 'pending') return 'queued';
   if (lower === 'canceled') return 'cancelled';
   return JOB_STATUSES.find((status) => status === lower);
+}
+
+/** Maps a device job status, in any case, to its spelling (`cancelled` is accepted for `canceled`). */
+export function deviceJobStatusNamed(name: string): DeviceJobStatus | undefined {
+  const lower = name.toLowerCase();
+  return DEVICE_JOB_STATUSES.find((status) => status === (lower === 'cancelled' ? 'canceled' : lower));
 }
 
 /** Parses the raw request body; malformed JSON is an `ArgumentInvalid` on `body`. */
@@ -107,7 +115,7 @@ export function normalizeJobRequest(body: unknown, options: NormalizeOptions): J
       throw new JobValidationError('updateTwin', 'is required for a scheduleUpdateTwin job');
     definition.updateTwin = validateTwinPatch('updateTwin', body.updateTwin) satisfies TwinPatch;
   }
-  return definition;
+  return { ...definition, ...parseJobControls(body) };
 }
 
 function present(value: unknown): boolean {
