@@ -1,3 +1,4 @@
+import type { Page, PageRequest } from '../iothub-rules';
 import type { ShardCounters } from './job-statistics';
 import type {
   CloudToDeviceMethod,
@@ -10,18 +11,10 @@ import type {
   JobType,
   TwinPatch,
 } from './job-model';
+import type { DurationObservation } from './job-estimate';
 import type { JobSettings } from './job-settings';
 
-/** One page of a listing; `continuationToken` is present only when another page exists. */
-export interface Page<T> {
-  items: T[];
-  continuationToken?: string;
-}
-
-export interface PageRequest {
-  maxItems: number;
-  continuationToken?: string;
-}
+export type { Page, PageRequest } from '../iothub-rules';
 
 /** A stored job with the etag that guards its next update. */
 export interface StoredJob {
@@ -87,6 +80,15 @@ export interface JobDeviceGateway {
   invokeMethod(deviceId: string, method: CloudToDeviceMethod): Promise<DeviceMethodResponse>;
   /** Applies tags and desired properties; `patch.etag`, when set, is the If-Match of the update. */
   updateTwin(deviceId: string, patch: TwinPatch): Promise<void>;
+}
+
+/** Only the target resolution of {@link JobDeviceGateway}: what a dry run needs. */
+export type JobTargetResolver = Pick<JobDeviceGateway, 'resolveTargets'>;
+
+/** The latest {@link DurationObservation} per job type, which dry-run estimates are based on. */
+export interface DurationObservationRepository {
+  latest(type: JobType): Promise<DurationObservation | undefined>;
+  record(type: JobType, observation: DurationObservation): Promise<void>;
 }
 
 /** Input of the job orchestration; everything it needs, so the orchestrator reads no settings itself. */
