@@ -1,0 +1,49 @@
+import { app, type HttpRequest, type InvocationContext } from '@azure/functions';
+import { composition } from '../../shared/composition';
+import { iothubHandler, jsonResponse, pageHeaders, type WireResponse } from '../../shared/http';
+import { pageRequest } from '../../shared/jobs/jobs-service';
+import { durableClientInput } from '../durable/job-orchestration-client';
+import { jobSchedulesServiceFor } from './job-schedules-service-for';
+import { JOB_RIGHTS } from './jobs-service-for';
+
+async function getSchedule(request: HttpRequest, context: InvocationContext): Promise<WireResponse> {
+  const service = await jobSchedulesServiceFor(context);
+  return jsonResponse(200, await service.getSchedule(request.params.scheduleId ?? ''));
+}
+
+/** `GET /jobSchedules`: paged as `GET /jobs/v2/query` (headers or the preview's query parameters). */
+async function listSchedules(request: HttpRequest, context: InvocationContext): Promise<WireResponse> {
+  const service = await jobSchedulesServiceFor(context);
+  const { query, headers } = request;
+  const page = await service.listSchedules(
+    pageRequest(
+      headers.get('x-ms-max-item-count') ?? query.get('pageSize') ?? undefined,
+      headers.get('x-ms-continuation') || query.get('continuationToken') || undefined,
+    ),
+  );
+  return jsonResponse(200, page.items, pageHeaders('JobSchedule', page.continuationToken));
+}
+
+app.http('jobSchedulesGet', {
+  methods: ['GET'],
+  route: 'jobSchedules/{scheduleId}',
+  authLevel: 'anonymous',
+  extraInputs: [durableClientInput],
+  handler: iothubHandler({
+    rights: JOB_RIGHTS.read,
+    authorizer: composition.authorizer,
+    handle: getSchedule,
+  }),
+});
+
+app.http('jobSchedulesList', {
+  methods: ['GET'],
+  route: 'jobSchedules',
+  authLevel: 'anonymous',
+  extraInputs: [durableClientInput],
+  handler: iothubHandler({
+    rights: JOB_RIGHTS.read,
+    authorizer: composition.authorizer,
+    handle: listSchedules,
+  }),
+});
