@@ -1,7 +1,6 @@
 import { app, type HttpRequest, type InvocationContext } from '@azure/functions';
 import { composition } from '../../shared/composition';
-import { iothubHandler, jsonResponse, pageHeaders, type WireResponse } from '../../shared/http';
-import { pageRequest } from '../../shared/jobs/jobs-service';
+import { iothubHandler, jsonResponse, pageHeaders, readPaging, type WireResponse } from '../../shared/http';
 import { durableClientInput } from '../durable/job-orchestration-client';
 import { jobSchedulesServiceFor } from './job-schedules-service-for';
 import { JOB_RIGHTS } from './jobs-service-for';
@@ -14,13 +13,7 @@ async function getSchedule(request: HttpRequest, context: InvocationContext): Pr
 /** `GET /jobSchedules`: paged as `GET /jobs/v2/query` (headers or the preview's query parameters). */
 async function listSchedules(request: HttpRequest, context: InvocationContext): Promise<WireResponse> {
   const service = await jobSchedulesServiceFor(context);
-  const { query, headers } = request;
-  const page = await service.listSchedules(
-    pageRequest(
-      headers.get('x-ms-max-item-count') ?? query.get('pageSize') ?? undefined,
-      headers.get('x-ms-continuation') || query.get('continuationToken') || undefined,
-    ),
-  );
+  const page = await service.listSchedules(readPaging(request.headers, request.query));
   return jsonResponse(200, page.items, pageHeaders('JobSchedule', page.continuationToken));
 }
 

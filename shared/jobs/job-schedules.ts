@@ -16,8 +16,10 @@ import {
   scheduledJobId,
   toJobScheduleResponse,
 } from './job-schedule-model';
-import { JOB_ID_PATTERN, isPlainObject } from './name-rules';
-import type { Clock, JobScheduleRepository, Page, PageRequest } from './ports';
+import { type RawPaging, isPlainObject } from '../iothub-rules';
+import { JOB_ID_PATTERN } from './name-rules';
+import type { Clock, JobScheduleRepository, Page } from './ports';
+import { pageRequest, sealed } from './jobs-service';
 
 export interface JobSchedulesDependencies extends JobCreationDependencies {
   schedules: JobScheduleRepository;
@@ -46,7 +48,7 @@ export interface FireResult {
 export interface JobSchedulesService {
   putSchedule(command: PutJobScheduleCommand): Promise<JobScheduleResponse>;
   getSchedule(scheduleId: string): Promise<JobScheduleResponse>;
-  listSchedules(page: PageRequest): Promise<Page<JobScheduleResponse>>;
+  listSchedules(paging: RawPaging): Promise<Page<JobScheduleResponse>>;
   /** Once this answers, no job of the schedule is created any more. */
   deleteSchedule(scheduleId: string): Promise<void>;
   fireDueSchedules(): Promise<FireResult>;
@@ -60,6 +62,8 @@ const SCHEDULE_FIELDS = ['scheduleId', 'schedule', 'timeZone', 'enabled', 'jobTe
 /** Fields of a schedule answer a client may send back unchanged; they are ignored. */
 const READ_ONLY_FIELDS = ['createdTime', 'lastUpdatedTime', 'nextRunTime', 'lastJobId', 'lastRunTime'];
 const TEMPLATE_FORBIDDEN = ['jobId', 'startTime'];
+/** Continuation tokens of `GET /jobSchedules` are accepted back by that listing only. */
+const SCHEDULES_LISTING = 'jobSchedules';
 
 interface ValidSchedule {
   schedule: string;
@@ -242,7 +246,9 @@ export function createJobSchedulesService(deps: JobSchedulesDependencies): JobSc
     if (schedule.firingUntil && Date.parse(schedule.firingUntil) > now.getTime()) return;
     const due = dueOccurrence(cronOf(deps, schedule), new Date(schedule.nextRunTime), now);
     if (due.run.toISOString() !== schedule.nextRunTime) {
-      result.skipped.push(`${schedule.scheduleId} occurrences from ${schedule.nextRunTime} before the latest`);
+      result.skipped.push(
+        `${schedule.scheduleId} occurrences from ${schedule.nextRunTime} before the latest`,
+      );
     }
     const claimed: JobScheduleRecord = {
       ...schedule,
@@ -297,10 +303,9 @@ export function createJobSchedulesService(deps: JobSchedulesDependencies): JobSc
       return toJobScheduleResponse((await load(scheduleId)).schedule);
     },
 
-    async listSchedules(page) {
-      const result = await deps.schedules.list(page);
-      const items = result.items.map(toJobScheduleResponse);
-      return result.continuationToken ? { items, continuationToken: result.continuationToken } : { items };
+    async listSchedules(paging) {
+      const result = await deps.schedules.list(pageRequest(paging, SCHEDULES_LISTING));
+      return sealed(result.items.map(toJobScheduleResponse), result.continuationToken, SCHEDULES_LISTING);
     },
 
     async deleteSchedule(scheduleId) {
