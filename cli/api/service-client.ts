@@ -40,11 +40,19 @@ export class DeviceJobsClient {
     return this.json('PUT', `/jobs/v2/${encodeURIComponent(request.jobId)}`, { body: request });
   }
 
-  dryRun(request: JobRequest): Promise<DryRunResponse> {
-    return this.json('PUT', `/jobs/v2/${encodeURIComponent(request.jobId)}`, {
-      body: request,
-      query: { dryRun: 'true' },
-    });
+  async dryRun(request: JobRequest): Promise<DryRunResponse> {
+    const answer = await this.json<Partial<DryRunResponse> & { status?: string }>(
+      'PUT',
+      `/jobs/v2/${encodeURIComponent(request.jobId)}`,
+      { body: request, query: { dryRun: 'true' } },
+    );
+    if (typeof answer.deviceCount !== 'number' || answer.status !== undefined) {
+      throw new ConnectionError(
+        `The service does not support dry runs: it answered with a job, so ${request.jobId} was created ` +
+          `(cancel it with: device-jobs job cancel ${request.jobId}).`,
+      );
+    }
+    return answer as DryRunResponse;
   }
 
   getJob(jobId: string): Promise<JobResponse> {
