@@ -7,28 +7,9 @@ import type {
   JobResponse as ServiceJobResponse,
 } from '../../shared/jobs/job-response';
 import type { JobStatus, JobType } from '../../shared/jobs/job-model';
+import type { AbortConfig, FailureType, RetryConfig, RolloutConfig } from '../../shared/jobs/rollout-config';
 
-export type { JobStatus, JobType };
-
-export type FailureType = 'failed' | 'timedOut' | 'all';
-
-export interface RolloutConfig {
-  maximumPerMinute?: number;
-  maxConcurrency?: number;
-}
-
-export interface AbortConfig {
-  criteriaList: {
-    failureType: FailureType;
-    action: 'cancel';
-    thresholdPercentage: number;
-    minNumberOfExecutedDevices: number;
-  }[];
-}
-
-export interface RetryConfig {
-  criteriaList: { failureType: FailureType; numberOfRetries: number }[];
-}
+export type { AbortConfig, FailureType, JobStatus, JobType, RetryConfig, RolloutConfig };
 
 /** What a job does to every device, whom it targets and its controls: the body of a job without id and start. */
 export interface JobTemplate {

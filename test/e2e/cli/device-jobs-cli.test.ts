@@ -18,7 +18,8 @@ const run = async (...args: string[]) => {
 
 beforeAll(async () => {
   ({ running, cli } = await startCliHost({
-    // Two devices in flight, so that slow devices leave others unstarted at a short deadline.
+    // Two devices in flight (the setting's names before and after issue 10), so that slow devices leave others
+    // unstarted at a short deadline.
     JOB_SHARDS_IN_FLIGHT: '1',
     JOB_DEVICES_IN_FLIGHT_PER_SHARD: '2',
     JOB_MAX_DEVICES_IN_FLIGHT: '2',
@@ -142,6 +143,103 @@ describe('device-jobs against the local host', () => {
       cloudToDeviceMethod: { methodName: 'reboot', payload: { delay: 1 } },
       deviceJobStatistics: { deviceCount: 25, succeededCount: 20, failedCount: 5 },
     });
+  });
+
+  test('dry run: count, sample and estimate; nothing is created', async () => {
+    const args = ['job', 'create', 'cli-dry', '--method', 'reboot', '--query', "tags.ring = 'cli'"];
+    const human = await run(...args, '--max-per-minute', '600', '--dry-run');
+    expect(human.code).toBe(0);
+    expect(human.stdout).toMatch(/^Dry run of cli-dry: nothing was created\.$/m);
+    expect(human.stdout).toMatch(/^Devices +25$/m);
+    expect(human.stdout).toMatch(/^Estimate +\d+s$/m);
+    const json = await run(...args, '--dry-run', '--json');
+    const dryRun = JSON.parse(json.stdout) as { deviceCount: number; sampleDeviceIds: string[] };
+    expect(dryRun).toMatchObject({ jobId: 'cli-dry', deviceCount: 25 });
+    expect(dryRun.sampleDeviceIds).toHaveLength(10);
+    expect(await run('job', 'show', 'cli-dry')).toMatchObject({ code: 3 });
+  });
+
+  test('rerun the failed devices of an ended job (the parent is echoed); nothing to rerun is a 400', async () => {
+    const rerun = await run(
+      'job',
+      'rerun',
+      'cli-reboot',
+      '--new-id',
+      'cli-reboot-again',
+      '--statuses',
+      'failed',
+      '--watch',
+      '--interval',
+      '0.2',
+    );
+    expect(rerun.stderr).toBe('');
+    expect(rerun.code).toBe(0);
+    expect(rerun.stdout).toMatch(/^completed 100% succeeded 0 failed 5 running 0 pending 0 of 5, /m);
+    expect(rerun.stdout).toMatch(/^Rerun of +cli-reboot$/m);
+    const nothing = await run('job', 'rerun', 'cli-reboot', '--new-id', 'cli-none', '--statuses', 'canceled');
+    expect(nothing.code).toBe(3);
+    expect(nothing.stderr).toMatch(/^error: ArgumentInvalid \(HTTP 400\)/);
+  });
+
+  test('rollout, retry and abort flags map to the job API fields, which the job echoes', async () => {
+    const created = await run(
+      'job',
+      'create',
+      'cli-controls',
+      '--method',
+      'reboot',
+      '--query',
+      "tags.ring = 'cli'",
+      '--start',
+      '+1h',
+      '--max-per-minute',
+      '6000',
+      '--max-concurrency',
+      '1',
+      '--retries',
+      '1',
+      '--retry-on',
+      'failed',
+      '--abort-failed-percent',
+      '50',
+      '--abort-min-executed',
+      '2',
+      '--abort-on',
+      'failed',
+    );
+    expect(created.code).toBe(0);
+    expect(created.stdout).toMatch(/^Controls +at most 6000 devices a minute, at most 1 at once$/m);
+    expect(created.stdout).toMatch(
+      /^Controls +abort when 50% of at least 2 executed devices failed \(failed\)$/m,
+    );
+    expect(created.stdout).toMatch(/^Controls +retry 1 time\(s\) on failed failures$/m);
+    const shown = JSON.parse((await run('job', 'show', 'cli-controls', '--json')).stdout) as Record<
+      string,
+      unknown
+    >;
+    expect(shown).toMatchObject({
+      status: 'scheduled',
+      rolloutConfig: { maximumPerMinute: 6000, maxConcurrency: 1 },
+      retryConfig: { criteriaList: [{ failureType: 'failed', numberOfRetries: 1 }] },
+      abortConfig: {
+        criteriaList: [
+          { failureType: 'failed', action: 'cancel', thresholdPercentage: 50, minNumberOfExecutedDevices: 2 },
+        ],
+      },
+    });
+    expect((await run('job', 'cancel', 'cli-controls')).code).toBe(0);
+    const invalid = await run(
+      'job',
+      'create',
+      'cli-x',
+      '--method',
+      'm',
+      '--query',
+      '*',
+      '--max-concurrency',
+      '10001',
+    );
+    expect(invalid.stderr).toMatch(/^error: ArgumentInvalid \(HTTP 400\): rolloutConfig\.maxConcurrency/);
   });
 
   test('twin patch by an ids file; list filters by status and type', async () => {
@@ -283,9 +381,11 @@ describe('device-jobs against the local host', () => {
     }
     const list = await run('job', 'list', '--json');
     expect((JSON.parse(list.stdout) as { jobId: string }[]).map((job) => job.jobId).sort()).toEqual([
+      'cli-controls',
       'cli-deadline',
       'cli-later',
       'cli-reboot',
+      'cli-reboot-again',
       'cli-twin',
     ]);
   }, 60_000);
