@@ -98,16 +98,9 @@ export const composition = {
     devices: (query, page) => queryTwins(composition.registry(), registryRepository(), query, page),
     'devices.modules': () => Promise.resolve({ items: [], itemType: 'Twin' }),
     'devices.jobs': async (query, page) => {
-      const result = await queryDeviceJobs({
-        parsedQuery: query,
-        maxItemCount: page.maxItemCount,
-        ...(page.continuation ? { continuationToken: page.continuation } : {}),
-      });
-      return {
-        items: result.items,
-        itemType: 'DeviceJob',
-        ...(result.continuationToken ? { continuation: result.continuationToken } : {}),
-      };
+      const { maxItems, continuationToken } = page;
+      const result = await queryDeviceJobs({ parsedQuery: query, maxItemCount: maxItems, continuationToken });
+      return { ...result, itemType: 'DeviceJob' };
     },
   })),
   /** The job engine's access to devices: the embedded registry, or a real IoT Hub (DEVICE_GATEWAY). */

@@ -1,3 +1,4 @@
+import type { Page, PageRequest } from '../iothub-rules';
 import type { ShardCounters } from './job-statistics';
 import type {
   CloudToDeviceMethod,
@@ -13,16 +14,7 @@ import type {
 import type { DurationObservation } from './job-estimate';
 import type { JobSettings } from './job-settings';
 
-/** One page of a listing; `continuationToken` is present only when another page exists. */
-export interface Page<T> {
-  items: T[];
-  continuationToken?: string;
-}
-
-export interface PageRequest {
-  maxItems: number;
-  continuationToken?: string;
-}
+export type { Page, PageRequest } from '../iothub-rules';
 
 /** A stored job with the etag that guards its next update. */
 export interface StoredJob {
