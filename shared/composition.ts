@@ -9,6 +9,8 @@ import type { JobExecutionDependencies } from './jobs/job-execution';
 import type { JobMaintenanceDependencies, JobOrchestrationAdmin } from './jobs/job-maintenance';
 import type { DeviceJobResponse } from './jobs/job-response';
 import { createJobsService, type JobsService } from './jobs/jobs-service';
+import { createJobSchedulesService, type JobSchedulesService } from './jobs/job-schedules';
+import { parseNcrontab } from './cron/ncrontab';
 import type { Clock, IdGenerator, JobDeviceGateway, JobOrchestrationClient, Page } from './jobs/ports';
 import { createJobStorage, jobTableNames } from './storage/jobs-storage';
 import { SimulatedDeviceGateway } from './devices/simulated/simulated-gateway';
@@ -122,6 +124,21 @@ export const composition = {
     gateway: composition.deviceGateway(),
     clock: systemClock,
   })),
+  /** The `/jobSchedules` use cases and the schedule timer, over the calling function's durable client. */
+  jobSchedules: async (orchestrations: JobOrchestrationClient): Promise<JobSchedulesService> => {
+    await jobTablesReady();
+    const { jobs, deviceIdLists, schedules } = jobStorage();
+    return createJobSchedulesService({
+      jobs,
+      deviceIdLists,
+      schedules,
+      orchestrations,
+      clock: systemClock,
+      ids: uuids,
+      settings: config.jobs.settings,
+      parseCron: parseNcrontab,
+    });
+  },
   /** Ports of the retention and reconciliation timers over the durable client of the timer's invocation. */
   jobMaintenance: async (
     orchestrations: JobOrchestrationClient & JobOrchestrationAdmin,

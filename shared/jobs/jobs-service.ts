@@ -217,7 +217,7 @@ const JOBS_LISTING = 'jobs';
 const DEVICE_JOBS_LISTING = 'devices.jobs';
 
 /** Seals the store's position into a token only this listing accepts back. */
-function sealed<T>(items: T[], storeToken: string | undefined, listing: string): Page<T> {
+export function sealed<T>(items: T[], storeToken: string | undefined, listing: string): Page<T> {
   return storeToken ? { items, continuationToken: sealContinuation(listing, storeToken) } : { items };
 }
 
@@ -229,7 +229,7 @@ export function deviceJobStatusFromName(name: string): DeviceJobStatus {
 }
 
 /** Validates the page size (absent = 100, at most 1000) and opens the continuation token this listing issued. */
-function pageRequest(raw: RawPaging, listing: string): PageRequest {
+export function pageRequest(raw: RawPaging, listing: string): PageRequest {
   const page = pageRequestOf(raw);
   if ('problem' in page) throw new JobValidationError('pageSize', page.problem);
   if (page.continuationToken === undefined) return page;

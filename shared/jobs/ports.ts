@@ -12,6 +12,7 @@ import type {
   TwinPatch,
 } from './job-model';
 import type { DurationObservation } from './job-estimate';
+import type { JobScheduleRecord } from './job-schedule-model';
 import type { JobSettings } from './job-settings';
 
 export type { Page, PageRequest } from '../iothub-rules';
@@ -131,4 +132,16 @@ export interface Clock {
 
 export interface IdGenerator {
   newId(): string;
+}
+
+/** Recurring jobs (`/jobSchedules`). */
+export interface JobScheduleRepository {
+  get(scheduleId: string): Promise<{ schedule: JobScheduleRecord; etag: string } | undefined>;
+  /** Inserts when `etag` is undefined (`JobScheduleConcurrencyError` if it exists), else replaces if unchanged. */
+  save(schedule: JobScheduleRecord, etag: string | undefined): Promise<string>;
+  /** Deletes if unchanged since `etag`; throws `JobScheduleConcurrencyError` otherwise (404 included). */
+  delete(scheduleId: string, etag: string): Promise<void>;
+  list(page: PageRequest): Promise<Page<JobScheduleRecord>>;
+  /** Enabled schedules whose `nextRunTime` is at or before `now`. */
+  due(now: Date): Promise<{ schedule: JobScheduleRecord; etag: string }[]>;
 }
