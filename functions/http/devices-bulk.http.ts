@@ -25,7 +25,7 @@ async function listDevices(request: HttpRequest): Promise<WireResponse> {
 async function bulkRegistryOperation(request: HttpRequest): Promise<WireResponse> {
   if (request.method === 'GET') return listDevices(request);
   const body = await readJsonBody(request, 'bulk registry operation', MAX_BODY_BYTES.bulk);
-  const result = await runBulkOperation(composition.registry(), composition.registryRepository(), body);
+  const result = await runBulkOperation(composition.registry(), body);
   return jsonResponse(result.isSuccessful ? 200 : 400, result);
 }
 

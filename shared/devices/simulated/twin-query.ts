@@ -16,8 +16,8 @@ import {
   type Expression,
   type Query,
 } from '../../query';
-import type { DeviceRegistryRepository, ScanPosition } from '../../storage/device-registry.repository';
 import type { DeviceRecord, TwinWire } from '../device-model';
+import type { ScanPosition } from '../ports';
 import type { QueryPage } from '../query-sources';
 import type { EmbeddedRegistry } from './embedded-registry';
 
@@ -51,13 +51,12 @@ const KEY_CHUNK = 100;
  */
 export async function queryTwins(
   registry: EmbeddedRegistry,
-  repository: DeviceRegistryRepository,
   query: Query,
   page: PageRequest,
 ): Promise<QueryPage> {
   if (isAggregateQuery(query)) {
     const aggregation = new QueryAggregation(query);
-    for await (const { twin } of matchingTwins(registry, repository, query.where)) aggregation.add(twin);
+    for await (const { twin } of matchingTwins(registry, query.where)) aggregation.add(twin);
     return { items: aggregation.rows(), itemType: 'Twin' };
   }
 
@@ -67,7 +66,7 @@ export async function queryTwins(
   const items: unknown[] = [];
   let resumeAt: Cursor | undefined;
   if (limit > 0) {
-    for await (const match of matchingTwins(registry, repository, query.where, cursor)) {
+    for await (const match of matchingTwins(registry, query.where, cursor)) {
       if (items.length === limit) {
         const returned = cursor.returned + items.length;
         if (query.top === undefined || returned < query.top) resumeAt = { ...match.before, returned };
@@ -87,7 +86,6 @@ export async function queryTwins(
  */
 export async function* matchingTwins(
   registry: EmbeddedRegistry,
-  repository: DeviceRegistryRepository,
   where: Expression | null,
   from: { after?: ScanPosition; keyIndex?: number } = {},
 ): AsyncGenerator<{ twin: TwinWire; before: Omit<Cursor, 'returned'> }> {
@@ -98,7 +96,7 @@ export async function* matchingTwins(
     const keys = [...new Set(planned.keys)].sort();
     for (let index = from.keyIndex ?? 0; index < keys.length; index += KEY_CHUNK) {
       const chunk = keys.slice(index, index + KEY_CHUNK);
-      const found = await repository.getMany(chunk);
+      const found = await registry.repository.getMany(chunk);
       const byId = new Map(found.map((stored) => [stored.record.deviceId, stored.record]));
       for (const [offset, id] of chunk.entries()) {
         const record = byId.get(id);
@@ -111,7 +109,7 @@ export async function* matchingTwins(
     return;
   }
   let previous = from.after;
-  for await (const { device, position } of repository.scan(previous ? { after: previous } : {})) {
+  for await (const { device, position } of registry.repository.scan(previous ? { after: previous } : {})) {
     const twin = twinOf(device.record);
     if (evaluate(planned.residual, twin)) yield { twin, before: previous ? { after: previous } : {} };
     previous = position;
