@@ -50,16 +50,11 @@ const unavailabilityPolicy: PipelinePolicy = {
 };
 
 /**
- * Options of every table client of the app: plain HTTP for local emulators, and short retries, so a request meets
- * an outage with a prompt 503 (within about a second) rather than a 500 after the SDK's default back-off of several
- * seconds. Background work does not lose by it: durable activities are retried by their orchestration.
+ * Retry and error options of every table client of the app: short retries, so a request meets an outage with a
+ * prompt 503 (within about a second) rather than a 500 after the SDK's default back-off of several seconds.
+ * Background work does not lose by it: durable activities are retried by their orchestration.
  */
-export function tableClientOptions(connectionString: string): TableServiceClientOptions {
-  return {
-    allowInsecureConnection: /DefaultEndpointsProtocol=http;|UseDevelopmentStorage=true|http:\/\//i.test(
-      connectionString,
-    ),
-    retryOptions: { maxRetries: 2, retryDelayInMs: 200, maxRetryDelayInMs: 1000 },
-    additionalPolicies: [{ policy: unavailabilityPolicy, position: 'perCall' }],
-  };
-}
+export const OUTAGE_CLIENT_OPTIONS = {
+  retryOptions: { maxRetries: 2, retryDelayInMs: 200, maxRetryDelayInMs: 1000 },
+  additionalPolicies: [{ policy: unavailabilityPolicy, position: 'perCall' }],
+} as const satisfies TableServiceClientOptions;
