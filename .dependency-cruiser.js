@@ -48,7 +48,8 @@ module.exports = {
     },
     {
       name: 'cli-imports-wire-types-only',
-      comment: 'the server-side modules cli/ may take types from: the answers of the jobs and schedules API and their model',
+      comment:
+        'the server-side modules cli/ may take types from: the answers of the jobs and schedules API and their model',
       severity: 'error',
       from: { path: '^cli/' },
       to: {
