@@ -31,11 +31,17 @@ export interface JobFilter {
 
 /** Job rows and their per-shard counters. */
 export interface JobRepository {
-  /** Inserts a new job row; throws `JobAlreadyExistsError` when the id is taken (the stored job is untouched). */
-  create(job: JobRecord): Promise<StoredJob>;
+  /**
+   * Inserts a new job row, with `events` in its outbox in the same transaction; throws `JobAlreadyExistsError`
+   * when the id is taken (the stored job is untouched).
+   */
+  create(job: JobRecord, events?: readonly JobCloudEvent[]): Promise<StoredJob>;
   get(jobId: string): Promise<StoredJob | undefined>;
-  /** Replaces the job row if it still has `etag`; throws `JobConcurrencyError` otherwise. Returns the new etag. */
-  update(job: JobRecord, etag: string): Promise<string>;
+  /**
+   * Replaces the job row if it still has `etag`, storing `events` in its outbox in the same transaction; throws
+   * `JobConcurrencyError` otherwise. Returns the new etag.
+   */
+  update(job: JobRecord, etag: string, events?: readonly JobCloudEvent[]): Promise<string>;
   /** Removes the job row and its counters; a missing job is not an error. */
   delete(jobId: string): Promise<void>;
   query(filter: JobFilter, page: PageRequest): Promise<Page<JobRecord>>;
