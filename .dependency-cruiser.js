@@ -38,6 +38,31 @@ module.exports = {
       to: { path: '^functions/' },
     },
     {
+      name: 'cli-is-an-api-client',
+      comment:
+        'cli/ talks to the service over its public HTTP API only: from the server side it may import wire types ' +
+        '(type-only, erased at compile time), nothing that runs',
+      severity: 'error',
+      from: { path: '^cli/' },
+      to: { path: '^(functions|shared|local-host|scripts|test)/', dependencyTypesNot: ['type-only'] },
+    },
+    {
+      name: 'cli-imports-wire-types-only',
+      comment: 'the server-side modules cli/ may take types from: the jobs API answers and their model',
+      severity: 'error',
+      from: { path: '^cli/' },
+      to: {
+        path: '^(functions|shared|local-host|scripts|test)/',
+        pathNot: '^shared/jobs/(job-response|job-model|rollout-config)\\.ts$',
+      },
+    },
+    {
+      name: 'server-does-not-import-cli',
+      severity: 'error',
+      from: { path: '^(functions|shared|local-host|scripts)/' },
+      to: { path: '^cli/' },
+    },
+    {
       name: 'no-circular',
       severity: 'error',
       from: {},

@@ -18,6 +18,7 @@ import type { Clock, IdGenerator, JobOrchestrationClient, Page } from './jobs/po
 import { createJobStorage, jobTableNames } from './storage/jobs-storage';
 import { SimulatedDeviceGateway } from './devices/simulated/simulated-gateway';
 import { IotHubDeviceGateway } from './devices/iothub/iothub-gateway';
+import { hubHostName, ServedByIotHubError } from './devices/iothub/served-by-hub';
 import { DeviceRegistryRepository } from './storage/device-registry.repository';
 import { lazyTable } from './storage/table-client-factory';
 
@@ -65,6 +66,11 @@ function jobTablesReady(): Promise<void> {
   return jobTables;
 }
 
+function refuseWhenServedByHub(): void {
+  const { gateway, iothubConnectionString } = config.devices;
+  if (gateway === 'iothub') throw new ServedByIotHubError(hubHostName(iothubConnectionString ?? ''));
+}
+
 /** Stands in for the durable client where a use case never starts or signals an orchestration (queries). */
 const noOrchestrations: JobOrchestrationClient = {
   start: () => Promise.reject(new Error('This function has no durable client: it cannot start jobs.')),
@@ -98,20 +104,24 @@ async function queryDeviceJobs(
 export const composition = {
   authorizer: once(() => new SasAuthorizer(config.accessPolicies, config.hostName)),
   registryRepository,
-  registry: once(
-    () =>
-      new EmbeddedRegistry({
-        repository: registryRepository(),
-        defaultSimulation: config.devices.defaultSimulation,
-        simulationSeed: config.devices.simulationSeed,
-      }),
-  ),
+  /** The embedded registry; with DEVICE_GATEWAY=iothub its endpoints answer where to go instead. */
+  registry: once(() => {
+    refuseWhenServedByHub();
+    return new EmbeddedRegistry({
+      repository: registryRepository(),
+      defaultSimulation: config.devices.defaultSimulation,
+      simulationSeed: config.devices.simulationSeed,
+    });
+  }),
   /**
    * The sources `POST /devices/query` serves, by FROM clause. The jobs domain adds `devices.jobs` here.
    */
   querySources: once((): Partial<Record<QuerySource, QuerySourceHandler>> => ({
     devices: (query, page) => queryTwins(composition.registry(), registryRepository(), query, page),
-    'devices.modules': () => Promise.resolve({ items: [], itemType: 'Twin' }),
+    'devices.modules': () => {
+      refuseWhenServedByHub();
+      return Promise.resolve({ items: [], itemType: 'Twin' });
+    },
     'devices.jobs': async (query, page) => {
       const { maxItems, continuationToken } = page;
       const result = await queryDeviceJobs({ parsedQuery: query, maxItemCount: maxItems, continuationToken });
