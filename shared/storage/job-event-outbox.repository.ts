@@ -1,7 +1,7 @@
 import { type TableClient, type TableEntity, odata } from '@azure/data-tables';
 import type { JobCloudEvent } from '../jobs/job-events';
 import type { JobEventOutbox, PendingJobEvent } from '../jobs/ports';
-import { joinJson, splitJson, statusCodeOf } from './jobs-table-support';
+import { joinJson, splitJson, statusCodeOf } from './table-support';
 
 /** Outbox rows live in the job's partition of the jobs table, so they are written in the job row's transaction. */
 const PREFIX = 'event-';
