@@ -32,15 +32,13 @@ function once<T>(create: () => T): () => T {
 export const config: AppConfig = loadConfig();
 
 const registryRepository = once(
-  () => new DeviceRegistryRepository(lazyTable(config.storageConnectionString, REGISTRY_TABLE)),
+  () => new DeviceRegistryRepository(lazyTable(config.storage, REGISTRY_TABLE)),
 );
 
 const systemClock: Clock = { now: () => new Date() };
 const uuids: IdGenerator = { newId: () => randomUUID() };
 
-const jobStorage = once(() =>
-  createJobStorage(config.storageConnectionString, jobTableNames(config.jobs.tablePrefix)),
-);
+const jobStorage = once(() => createJobStorage(config.storage, jobTableNames(config.jobs.tablePrefix)));
 
 /** Creates the jobs tables once per process; a failed attempt is retried by the next caller. */
 let jobTables: Promise<void> | undefined;

@@ -1,9 +1,9 @@
-import { TableClient } from '@azure/data-tables';
 import { TableDeviceJobRepository } from './device-jobs.repository';
 import { TableDurationObservationRepository } from './duration-observations.repository';
 import { TableDeviceIdListRepository } from './jobs-device-id-list.repository';
 import { TableJobScheduleRepository } from './job-schedules.repository';
 import { TableJobRepository } from './jobs.repository';
+import { tableClientFor, type StorageAccount } from './storage-clients';
 
 /** Names of the jobs tables; a prefix lets several apps or tests share one storage account. */
 export interface JobTableNames {
@@ -35,14 +35,10 @@ export interface JobStorage {
 }
 
 export function createJobStorage(
-  connectionString: string,
+  account: StorageAccount,
   names: JobTableNames = jobTableNames(),
 ): JobStorage {
-  const insecure = /DefaultEndpointsProtocol=http;|UseDevelopmentStorage=true|https?:\/\/127\.0\.0\.1/i.test(
-    connectionString,
-  );
-  const client = (table: string) =>
-    TableClient.fromConnectionString(connectionString, table, { allowInsecureConnection: insecure });
+  const client = (table: string) => tableClientFor(account, table);
   const clients = [
     client(names.jobs),
     client(names.deviceIdLists),

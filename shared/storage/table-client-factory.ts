@@ -1,4 +1,5 @@
-import { TableClient, TableServiceClient } from '@azure/data-tables';
+import type { TableClient } from '@azure/data-tables';
+import { tableClientFor, tableServiceClientFor, type StorageAccount } from './storage-clients';
 
 /** A lazily created table client: the table is created (if missing) once, on first use. */
 export type LazyTable = () => Promise<TableClient>;
@@ -22,20 +23,16 @@ export function isPreconditionFailed(error: unknown): boolean {
 }
 
 /** Tables of one storage account, each created on first use. */
-export function lazyTable(connectionString: string, tableName: string): LazyTable {
+export function lazyTable(account: StorageAccount, tableName: string): LazyTable {
   let ready: Promise<TableClient> | undefined;
   return () => {
     ready ??= (async () => {
-      const options = {
-        allowInsecureConnection: /^\s*DefaultEndpointsProtocol=http;|http:\/\//i.test(connectionString),
-      };
-      const service = TableServiceClient.fromConnectionString(connectionString, options);
       try {
-        await service.createTable(tableName);
+        await tableServiceClientFor(account).createTable(tableName);
       } catch (error: unknown) {
         if (!isConflict(error)) throw error;
       }
-      return TableClient.fromConnectionString(connectionString, tableName, options);
+      return tableClientFor(account, tableName);
     })().catch((error: unknown) => {
       ready = undefined;
       throw error;
