@@ -3,7 +3,8 @@ import { TableDurationObservationRepository } from './duration-observations.repo
 import { TableDeviceIdListRepository } from './jobs-device-id-list.repository';
 import { TableJobScheduleRepository } from './job-schedules.repository';
 import { TableJobRepository } from './jobs.repository';
-import { tableClientFor, type StorageAccount } from './storage-clients';
+import type { StorageAccount } from './storage-clients';
+import { tableClient } from './table-support';
 
 /** Names of the jobs tables; a prefix lets several apps or tests share one storage account. */
 export interface JobTableNames {
@@ -38,7 +39,7 @@ export function createJobStorage(
   account: StorageAccount,
   names: JobTableNames = jobTableNames(),
 ): JobStorage {
-  const client = (table: string) => tableClientFor(account, table);
+  const client = (table: string) => tableClient(account, table);
   const clients = [
     client(names.jobs),
     client(names.deviceIdLists),

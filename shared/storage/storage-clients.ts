@@ -33,10 +33,12 @@ function credentialOf(settings: Extract<StorageSettings, { kind: 'identity' }>):
   return credential;
 }
 
-function insecure(connectionString: string): boolean {
-  return /DefaultEndpointsProtocol=http;|UseDevelopmentStorage=true|https?:\/\/127\.0\.0\.1|http:\/\//i.test(
-    connectionString,
-  );
+/**
+ * Azurite and other local emulators speak plain HTTP; the SDK refuses shared-key auth over HTTP unless told. Any
+ * connection string naming an http endpoint, the http protocol or development storage is such a local account.
+ */
+export function isLocalConnection(connectionString: string): boolean {
+  return /DefaultEndpointsProtocol=http;|UseDevelopmentStorage=true|=\s*http:\/\//i.test(connectionString);
 }
 
 /** A client of one table of the account. */
@@ -44,7 +46,7 @@ export function tableClientFor(account: StorageAccount, tableName: string): Tabl
   const connectionString = connectionStringOf(account);
   if (connectionString !== undefined) {
     return TableClient.fromConnectionString(connectionString, tableName, {
-      allowInsecureConnection: insecure(connectionString),
+      allowInsecureConnection: isLocalConnection(connectionString),
     });
   }
   const settings = account as Extract<StorageSettings, { kind: 'identity' }>;
@@ -56,7 +58,7 @@ export function tableServiceClientFor(account: StorageAccount): TableServiceClie
   const connectionString = connectionStringOf(account);
   if (connectionString !== undefined) {
     return TableServiceClient.fromConnectionString(connectionString, {
-      allowInsecureConnection: insecure(connectionString),
+      allowInsecureConnection: isLocalConnection(connectionString),
     });
   }
   const settings = account as Extract<StorageSettings, { kind: 'identity' }>;
