@@ -2,6 +2,7 @@ import { TableDeviceJobRepository } from './device-jobs.repository';
 import { TableDurationObservationRepository } from './duration-observations.repository';
 import { TableDeviceIdListRepository } from './jobs-device-id-list.repository';
 import { TableJobScheduleRepository } from './job-schedules.repository';
+import { TableJobEventOutbox } from './job-event-outbox.repository';
 import { TableJobRepository } from './jobs.repository';
 import type { StorageAccount } from './storage-clients';
 import { tableClient } from './table-support';
@@ -31,6 +32,8 @@ export interface JobStorage {
   /** Recent device latency per job type (rows of the jobs table), for dry-run estimates. */
   observations: TableDurationObservationRepository;
   schedules: TableJobScheduleRepository;
+  /** Job events stored with their changes (rows of the jobs table) until published. */
+  outbox: TableJobEventOutbox;
   /** Creates the tables if they do not exist (idempotent). */
   ensureTables(): Promise<void>;
 }
@@ -52,6 +55,7 @@ export function createJobStorage(
     deviceJobs: new TableDeviceJobRepository(clients[2]),
     observations: new TableDurationObservationRepository(clients[0]),
     schedules: new TableJobScheduleRepository(clients[3]),
+    outbox: new TableJobEventOutbox(clients[0]),
     async ensureTables() {
       await Promise.all(clients.map((c) => c.createTable()));
     },
