@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { Completion } from './episode-planner';
 import { EventType, type HistoryEvent } from './history-event';
 import type { OutgoingMessage } from './messages';
-import type { InstanceRecord } from './task-hub-storage';
+import type { InstanceRecord } from './instance-table';
 
 /** The instance row fields once an execution ends, and the messages that go with it (pushed to `outgoing`). */
 export function finishedInstance(

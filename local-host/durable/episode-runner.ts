@@ -7,12 +7,8 @@ import { HistoryCache } from './history-cache';
 import { EventType, isTerminal, type HistoryEvent } from './history-event';
 import type { ControlMessage, OutgoingMessage } from './messages';
 import { invokeOrchestrator, type Invoke } from './orchestrator-invocation';
-import {
-  ConcurrencyConflictError,
-  pendingInstance,
-  type InstanceRecord,
-  type TaskHubStorage,
-} from './task-hub-storage';
+import { ConcurrencyConflictError, pendingInstance, type InstanceRecord } from './instance-table';
+import type { TaskHubStorage } from './task-hub-storage';
 
 /** A control message as the dispatcher holds it. */
 export interface HeldMessage extends EpisodeMessage {
@@ -74,7 +70,7 @@ export class EpisodeRunner {
       const outcome = await this.attempt(cached, messages, true);
       if (outcome !== NEEDS_FRESH_ROW) return outcome;
     }
-    const row = await this.deps.storage.readInstance(instanceId);
+    const row = await this.deps.storage.instances.read(instanceId);
     if (cached && row?.etag !== cached.etag) this.cache.delete(instanceId);
     const outcome = await this.attempt(row, messages, false);
     if (outcome === NEEDS_FRESH_ROW) throw new Error('A fresh instance row was judged stale.');
@@ -157,7 +153,7 @@ export class EpisodeRunner {
   private async history(row: InstanceRecord): Promise<HistoryEvent[]> {
     const cached = this.cache.historyOf(row);
     if (cached) return cached;
-    const events = await this.deps.storage.loadHistory(row);
+    const events = await this.deps.storage.history.load(row);
     this.cache.remember(row, events);
     return events;
   }
@@ -239,24 +235,24 @@ export class EpisodeRunner {
     const continued = completion?.status === 'ContinuedAsNew';
     const { storage } = this.deps;
     const [{ token, rows }] = await Promise.all([
-      continued ? { token: '', rows: 0 } : storage.appendEpisode(row, episode, row.lastToken, episodeEvents),
+      continued ? { token: '', rows: 0 } : storage.history.append(row, episode, row.lastToken, episodeEvents),
       this.deps.send(outgoing),
     ]);
     const committedRow: InstanceRecord = continued
       ? next
       : { ...next, lastEpisode: episode, lastToken: token };
     try {
-      committedRow.etag = await storage.writeInstance(committedRow, row.etag);
+      committedRow.etag = await storage.instances.write(committedRow, row.etag);
     } catch (error: unknown) {
       if (!(error instanceof ConcurrencyConflictError)) throw error;
       this.cache.delete(row.instanceId);
-      if (!continued) await storage.discardEpisode(row, episode, token, rows);
+      if (!continued) await storage.history.discard(row, episode, token, rows);
       return { done: [], conflict: true, deferred: true, historyLength: 0, openTasks: 0 };
     }
     if (continued) {
       this.cache.delete(row.instanceId);
-      void storage
-        .purgeHistory(row.instanceId, committedRow.executionId)
+      void storage.history
+        .purge(row.instanceId, committedRow.executionId)
         .catch((error: unknown) =>
           this.deps.log(
             'warning',

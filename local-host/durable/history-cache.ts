@@ -1,5 +1,5 @@
 import type { HistoryEvent } from './history-event';
-import type { InstanceRecord } from './task-hub-storage';
+import type { InstanceRecord } from './instance-table';
 
 interface Entry {
   row: InstanceRecord;

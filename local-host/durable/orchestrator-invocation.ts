@@ -4,7 +4,7 @@ import type { DurableSettings } from './durable-settings';
 import { formatTimeSpan } from './durable-settings';
 import { EventType, type HistoryEvent } from './history-event';
 import type { OrchestratorState } from './orchestrator-actions';
-import type { InstanceRecord } from './task-hub-storage';
+import type { InstanceRecord } from './instance-table';
 
 const OUT_OF_PROC_MARKER = '$OutOfProcData$:';
 

@@ -1,6 +1,10 @@
+const FIRST_ERROR_DELAY_MS = 500;
+const MAX_ERROR_DELAY_MS = 10_000;
+
 /**
  * Polls one queue in a loop: calls `poll` while it finds messages, backs off exponentially up to
  * `maxIntervalMs` while the queue is empty, and polls at once when woken (a message was just sent locally).
+ * Failed polls back off from 0.5 s to 10 s, so a storage outage costs little and recovery takes seconds.
  */
 export class QueuePoller {
   private stopped = false;
@@ -31,33 +35,40 @@ export class QueuePoller {
 
   private async run(): Promise<void> {
     let interval = 10;
+    let errorDelay = 0;
     while (!this.stopped) {
       let found = 0;
       this.woken = false;
       try {
         found = await this.poll();
+        errorDelay = 0;
       } catch (error: unknown) {
         if (this.stopped) return;
         this.onError(error);
-        interval = this.maxIntervalMs;
+        errorDelay = Math.min(MAX_ERROR_DELAY_MS, errorDelay === 0 ? FIRST_ERROR_DELAY_MS : errorDelay * 2);
+        interval = Math.max(errorDelay, this.maxIntervalMs);
       }
-      if (found > 0 || this.woken) {
+      if (errorDelay === 0 && (found > 0 || this.woken)) {
         interval = 10;
         continue;
       }
-      await new Promise<void>((resolve) => {
-        const timer = setTimeout(done, interval);
-        function done() {
-          clearTimeout(timer);
-          resolve();
-        }
-        this.wakeUp = () => {
-          this.wakeUp = undefined;
-          done();
-        };
-      });
-      interval = Math.min(interval * 2, this.maxIntervalMs);
+      await this.pause(interval);
+      if (errorDelay === 0) interval = Math.min(interval * 2, this.maxIntervalMs);
     }
+  }
+
+  private pause(ms: number): Promise<void> {
+    return new Promise<void>((resolve) => {
+      const timer = setTimeout(done, ms);
+      function done() {
+        clearTimeout(timer);
+        resolve();
+      }
+      this.wakeUp = () => {
+        this.wakeUp = undefined;
+        done();
+      };
+    });
   }
 }
 

@@ -1,7 +1,8 @@
 import { EpisodeRunner, type HeldMessage } from '../../../../local-host/durable/episode-runner';
 import { eventTypeName } from '../../../../local-host/durable/history-event';
 import type { ControlMessage, OutgoingMessage } from '../../../../local-host/durable/messages';
-import { pendingInstance, TaskHubStorage } from '../../../../local-host/durable/task-hub-storage';
+import { pendingInstance } from '../../../../local-host/durable/instance-table';
+import { TaskHubStorage } from '../../../../local-host/durable/task-hub-storage';
 import { startAzurite, type RunningAzurite } from '../../../../local-host/storage/azurite';
 import { findOrchestrator, invokeOrchestrator, testSettings } from './durable-test-app';
 
@@ -44,7 +45,7 @@ function held(body: ControlMessage): HeldMessage {
 
 async function startSequence(instanceId: string, names: string[]): Promise<ControlMessage> {
   const input = JSON.stringify(names);
-  await storage.writeInstance(
+  await storage.instances.write(
     pendingInstance({ instanceId, name: 'Sequence', input, executionId: 'exec1' }),
     undefined,
   );
@@ -59,9 +60,9 @@ const answer = (instanceId: string, taskScheduledId: number, result: string): Co
 });
 
 async function historyTypes(instanceId: string): Promise<string[]> {
-  const row = await storage.readInstance(instanceId);
+  const row = await storage.instances.read(instanceId);
   if (!row) throw new Error(`no instance ${instanceId}`);
-  return (await storage.loadHistory(row)).map((e) => eventTypeName(e.EventType));
+  return (await storage.history.load(row)).map((e) => eventTypeName(e.EventType));
 }
 
 describe('EpisodeRunner on a shared task hub', () => {
