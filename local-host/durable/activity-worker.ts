@@ -29,7 +29,6 @@ export function encodeResult(value: RpcTypedData | null | undefined): string | n
 }
 
 const RESULT_FLUSH_MS = 15;
-const MAX_MESSAGES_IN_FLIGHT = 4;
 const RESULTS_PER_MESSAGE = 64;
 const FIRST_RETRY_MS = 500;
 const MAX_RETRY_MS = 10_000;
@@ -148,9 +147,13 @@ export class ActivityWorker {
     }
   }
 
-  /** Whether a work item sent by this process had better run here at once. */
+  /**
+   * Whether an activity could start here at once: a slot is free and no activity taken earlier waits for one.
+   * Work is taken only then (one message per poll), so a busy host leaves the queue to the others and a small
+   * late work item (a job's finalize) never waits behind whole messages this host took ahead of its slots.
+   */
   hasRoom(): boolean {
-    return this.inFlight.size < MAX_MESSAGES_IN_FLIGHT && this.gate.free > 0;
+    return this.gate.free > 0 && this.gate.waiting === 0;
   }
 
   /** Runs a work-item message this process just sent (invisible in the queue meanwhile). */
@@ -160,19 +163,14 @@ export class ActivityWorker {
   }
 
   private async poll(): Promise<number> {
-    if (this.gate.free <= 0 || this.inFlight.size >= MAX_MESSAGES_IN_FLIGHT) {
+    if (!this.hasRoom()) {
       await this.gate.acquire();
       this.gate.release();
-      if (this.inFlight.size >= MAX_MESSAGES_IN_FLIGHT) await Promise.race([...this.inFlight]);
       return 1;
     }
     const { storage, settings } = this.deps;
     const visibility = Math.max(1, Math.round(settings.workItemQueueVisibilityMs / 1000));
-    const messages = await storage.queues.receive<WorkItemMessage>(
-      storage.queues.workItems,
-      MAX_MESSAGES_IN_FLIGHT - this.inFlight.size,
-      visibility,
-    );
+    const messages = await storage.queues.receive<WorkItemMessage>(storage.queues.workItems, 1, visibility);
     this.deps.health.succeeded();
     for (const message of messages) this.take(message);
     return messages.length;

@@ -75,7 +75,7 @@ export class QueuePoller {
 /** A counting gate: `acquire` waits until fewer than `limit` holders are inside. */
 export class Gate {
   private inside = 0;
-  private readonly waiting: (() => void)[] = [];
+  private readonly queue: (() => void)[] = [];
 
   constructor(private readonly limit: number) {}
 
@@ -83,17 +83,22 @@ export class Gate {
     return this.limit - this.inside;
   }
 
+  /** Holders queued for a place. */
+  get waiting(): number {
+    return this.queue.length;
+  }
+
   async acquire(): Promise<void> {
     if (this.inside < this.limit) {
       this.inside++;
       return;
     }
-    await new Promise<void>((resolve) => this.waiting.push(resolve));
+    await new Promise<void>((resolve) => this.queue.push(resolve));
     this.inside++;
   }
 
   release(): void {
     this.inside--;
-    this.waiting.shift()?.();
+    this.queue.shift()?.();
   }
 }

@@ -3,11 +3,11 @@ import { isUnreachable } from './storage-status';
 const REMIND_EVERY_MS = 30_000;
 
 function describe(error: unknown): string {
-  if (typeof error !== 'object' || error === null) return String(error);
-  const { code, statusCode, message } = error as { code?: unknown; statusCode?: unknown; message?: unknown };
-  const detail = [code, statusCode].filter((part) => part !== undefined).join(' ');
-  const text = typeof message === 'string' ? message.split('\n')[0] : String(error);
-  return detail ? `${detail}: ${text}` : (text ?? '');
+  if (!(error instanceof Error)) return typeof error === 'string' ? error : JSON.stringify(error);
+  const { code, statusCode } = error as { code?: unknown; statusCode?: unknown };
+  const parts = [code, statusCode].filter((part) => typeof part === 'string' || typeof part === 'number');
+  const text = error.message.split('\n')[0] ?? '';
+  return parts.length > 0 ? `${parts.join(' ')}: ${text}` : text;
 }
 
 /**
