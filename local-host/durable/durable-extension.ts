@@ -87,8 +87,9 @@ export class DurableExtension implements HostExtension {
       log(
         'warning',
         `This storage account also holds a task hub "${settings.hubName}" in the Azure Storage provider's layout ` +
-          `(queue ${settings.hubName.toLowerCase()}-control-00). func-local keeps its own tables and queues ` +
-          `(${settings.hubName}LocalState, ${settings.hubName}LocalEvents, ${settings.hubName.toLowerCase()}-local-*): ` +
+          `(queue ${settings.hubName.toLowerCase()}-control-00; func-local used that layout too before it had its own ` +
+          `names). func-local keeps its own tables and queues (${settings.hubName}LocalState, ` +
+          `${settings.hubName}LocalEvents, ${settings.hubName.toLowerCase()}-local-*): ` +
           `it neither reads nor changes that hub's instances, and they do not see this host's.`,
       );
     }
