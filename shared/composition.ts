@@ -10,10 +10,13 @@ import type { JobExecutionDependencies } from './jobs/job-execution';
 import type { JobMaintenanceDependencies, JobOrchestrationAdmin } from './jobs/job-maintenance';
 import type { DeviceJobResponse } from './jobs/job-response';
 import { createJobsService, type JobsService } from './jobs/jobs-service';
+import { createJobSchedulesService, type JobSchedulesService } from './jobs/job-schedules';
+import { parseNcrontab } from './cron/ncrontab';
 import type { Clock, IdGenerator, JobOrchestrationClient, Page } from './jobs/ports';
 import { createJobStorage, jobTableNames } from './storage/jobs-storage';
 import { SimulatedDeviceGateway } from './devices/simulated/simulated-gateway';
 import { IotHubDeviceGateway } from './devices/iothub/iothub-gateway';
+import { hubHostName, ServedByIotHubError } from './devices/iothub/served-by-hub';
 import { DeviceRegistryRepository } from './storage/device-registry.repository';
 import { lazyTable } from './storage/table-client-factory';
 
@@ -51,6 +54,11 @@ function jobTablesReady(): Promise<void> {
   return jobTables;
 }
 
+function refuseWhenServedByHub(): void {
+  const { gateway, iothubConnectionString } = config.devices;
+  if (gateway === 'iothub') throw new ServedByIotHubError(hubHostName(iothubConnectionString ?? ''));
+}
+
 /** Stands in for the durable client where a use case never starts or signals an orchestration (queries). */
 const noOrchestrations: JobOrchestrationClient = {
   start: () => Promise.reject(new Error('This function has no durable client: it cannot start jobs.')),
@@ -58,11 +66,13 @@ const noOrchestrations: JobOrchestrationClient = {
 };
 
 function jobsService(orchestrations: JobOrchestrationClient = noOrchestrations): JobsService {
-  const { jobs, deviceIdLists, deviceJobs } = jobStorage();
+  const { jobs, deviceIdLists, deviceJobs, observations } = jobStorage();
   return createJobsService({
     jobs,
     deviceIdLists,
     deviceJobs,
+    observations,
+    targets: conditionGatewayView(composition.deviceGateway()),
     orchestrations,
     clock: systemClock,
     ids: uuids,
@@ -81,31 +91,28 @@ async function queryDeviceJobs(
 export const composition = {
   authorizer: once(() => new SasAuthorizer(config.accessPolicies, config.hostName)),
   registryRepository,
-  registry: once(
-    () =>
-      new EmbeddedRegistry({
-        repository: registryRepository(),
-        defaultSimulation: config.devices.defaultSimulation,
-        simulationSeed: config.devices.simulationSeed,
-      }),
-  ),
+  /** The embedded registry; with DEVICE_GATEWAY=iothub its endpoints answer where to go instead. */
+  registry: once(() => {
+    refuseWhenServedByHub();
+    return new EmbeddedRegistry({
+      repository: registryRepository(),
+      defaultSimulation: config.devices.defaultSimulation,
+      simulationSeed: config.devices.simulationSeed,
+    });
+  }),
   /**
    * The sources `POST /devices/query` serves, by FROM clause. The jobs domain adds `devices.jobs` here.
    */
   querySources: once((): Partial<Record<QuerySource, QuerySourceHandler>> => ({
     devices: (query, page) => queryTwins(composition.registry(), registryRepository(), query, page),
-    'devices.modules': () => Promise.resolve({ items: [], itemType: 'Twin' }),
+    'devices.modules': () => {
+      refuseWhenServedByHub();
+      return Promise.resolve({ items: [], itemType: 'Twin' });
+    },
     'devices.jobs': async (query, page) => {
-      const result = await queryDeviceJobs({
-        parsedQuery: query,
-        maxItemCount: page.maxItemCount,
-        ...(page.continuation ? { continuationToken: page.continuation } : {}),
-      });
-      return {
-        items: result.items,
-        itemType: 'DeviceJob',
-        ...(result.continuationToken ? { continuation: result.continuationToken } : {}),
-      };
+      const { maxItems, continuationToken } = page;
+      const result = await queryDeviceJobs({ parsedQuery: query, maxItemCount: maxItems, continuationToken });
+      return { ...result, itemType: 'DeviceJob' };
     },
   })),
   /** The job engine's access to devices: the embedded registry, or a real IoT Hub (DEVICE_GATEWAY). */
@@ -133,6 +140,21 @@ export const composition = {
     gateway: conditionGatewayView(composition.deviceGateway()),
     clock: systemClock,
   })),
+  /** The `/jobSchedules` use cases and the schedule timer, over the calling function's durable client. */
+  jobSchedules: async (orchestrations: JobOrchestrationClient): Promise<JobSchedulesService> => {
+    await jobTablesReady();
+    const { jobs, deviceIdLists, schedules } = jobStorage();
+    return createJobSchedulesService({
+      jobs,
+      deviceIdLists,
+      schedules,
+      orchestrations,
+      clock: systemClock,
+      ids: uuids,
+      settings: config.jobs.settings,
+      parseCron: parseNcrontab,
+    });
+  },
   /** Ports of the retention and reconciliation timers over the durable client of the timer's invocation. */
   jobMaintenance: async (
     orchestrations: JobOrchestrationClient & JobOrchestrationAdmin,
