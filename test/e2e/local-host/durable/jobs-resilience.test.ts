@@ -33,7 +33,11 @@ afterEach(async () => {
 });
 
 async function host(connectionString: string, hub: string, env: Record<string, string> = {}) {
-  const started = await startJobsHost({ AzureWebJobsStorage: connectionString, TASKHUB_NAME: hub, ...env });
+  const started = await startJobsHost({
+    AzureWebJobsStorage: connectionString,
+    AzureFunctionsJobHost__extensions__durableTask__hubName: hub,
+    ...env,
+  });
   running.hosts.push(started);
   return started;
 }

@@ -37,7 +37,7 @@ beforeAll(async () => {
   azurite = await startAzurite({ inMemory: true });
   const env = {
     AzureWebJobsStorage: azurite.connectionString,
-    TASKHUB_NAME: 'TwoHostJobs',
+    AzureFunctionsJobHost__extensions__durableTask__hubName: 'TwoHostJobs',
     JOB_SHARD_SIZE: String(Math.max(1, Math.ceil(DEVICES / 10))),
   };
   hosts.push(...(await Promise.all([startJobsHost(env), startJobsHost(env)])));
@@ -67,6 +67,8 @@ function summarize(progress: Map<string, Progress>, started: number): string {
 describe('two hosts on one task hub', () => {
   it('ends every job within seconds of its last device, with each device counted once', async () => {
     const [a, b] = hosts as [JobsHost, JobsHost];
+    for (const host of hosts)
+      expect(host.running.host.output.join('\n')).toMatch(/Durable task hub "TwoHostJobs" ready/);
     await seedFleet(
       a,
       Array.from({ length: DEVICES }, (_, i) => ({ id: `two-${i}`, tags: { fleet: 'two' } })),
