@@ -18,6 +18,14 @@ module.exports = {
       to: { path: '^(functions|shared|local-host|scripts)/', pathNot: '^shared/iothub-rules/' },
     },
     {
+      name: 'devices-independent-of-storage',
+      comment:
+        'shared/devices declares its ports (shared/devices/ports.ts); shared/storage implements them, never the reverse',
+      severity: 'error',
+      from: { path: '^shared/devices/' },
+      to: { path: '^shared/storage/' },
+    },
+    {
       name: 'local-host-is-generic',
       comment: 'local-host runs any v4 app: it imports nothing from functions/ or shared/',
       severity: 'error',

@@ -5,14 +5,13 @@ import type { QuerySourceHandler } from './devices/query-sources';
 import { EmbeddedRegistry } from './devices/simulated/embedded-registry';
 import { queryTwins } from './devices/simulated/twin-query';
 import { randomUUID } from 'node:crypto';
-import { conditionGatewayView, type DeviceGateway } from './devices/device-gateway';
 import type { JobExecutionDependencies } from './jobs/job-execution';
 import type { JobMaintenanceDependencies, JobOrchestrationAdmin } from './jobs/job-maintenance';
 import type { DeviceJobResponse } from './jobs/job-response';
 import { createJobsService, type JobsService } from './jobs/jobs-service';
 import { createJobSchedulesService, type JobSchedulesService } from './jobs/job-schedules';
 import { parseNcrontab } from './cron/ncrontab';
-import type { Clock, IdGenerator, JobOrchestrationClient, Page } from './jobs/ports';
+import type { Clock, IdGenerator, JobDeviceGateway, JobOrchestrationClient, Page } from './jobs/ports';
 import { createJobStorage, jobTableNames } from './storage/jobs-storage';
 import { SimulatedDeviceGateway } from './devices/simulated/simulated-gateway';
 import { IotHubDeviceGateway } from './devices/iothub/iothub-gateway';
@@ -30,10 +29,6 @@ function once<T>(create: () => T): () => T {
 
 /** The settings, read when the app loads so a missing or invalid one stops it at once, naming it. */
 export const config: AppConfig = loadConfig();
-
-const registryRepository = once(
-  () => new DeviceRegistryRepository(lazyTable(config.storageConnectionString, REGISTRY_TABLE)),
-);
 
 const systemClock: Clock = { now: () => new Date() };
 const uuids: IdGenerator = { newId: () => randomUUID() };
@@ -72,7 +67,7 @@ function jobsService(orchestrations: JobOrchestrationClient = noOrchestrations):
     deviceIdLists,
     deviceJobs,
     observations,
-    targets: conditionGatewayView(composition.deviceGateway()),
+    targets: composition.deviceGateway(),
     orchestrations,
     clock: systemClock,
     ids: uuids,
@@ -90,12 +85,11 @@ async function queryDeviceJobs(
 /** The adapters, each built on first use (tables are created, if missing, on their first request). */
 export const composition = {
   authorizer: once(() => new SasAuthorizer(config.accessPolicies, config.hostName)),
-  registryRepository,
   /** The embedded registry; with DEVICE_GATEWAY=iothub its endpoints answer where to go instead. */
   registry: once(() => {
     refuseWhenServedByHub();
     return new EmbeddedRegistry({
-      repository: registryRepository(),
+      repository: new DeviceRegistryRepository(lazyTable(config.storageConnectionString, REGISTRY_TABLE)),
       defaultSimulation: config.devices.defaultSimulation,
       simulationSeed: config.devices.simulationSeed,
     });
@@ -104,7 +98,7 @@ export const composition = {
    * The sources `POST /devices/query` serves, by FROM clause. The jobs domain adds `devices.jobs` here.
    */
   querySources: once((): Partial<Record<QuerySource, QuerySourceHandler>> => ({
-    devices: (query, page) => queryTwins(composition.registry(), registryRepository(), query, page),
+    devices: (query, page) => queryTwins(composition.registry(), query, page),
     'devices.modules': () => {
       refuseWhenServedByHub();
       return Promise.resolve({ items: [], itemType: 'Twin' });
@@ -116,7 +110,7 @@ export const composition = {
     },
   })),
   /** The job engine's access to devices: the embedded registry, or a real IoT Hub (DEVICE_GATEWAY). */
-  deviceGateway: once((): DeviceGateway => {
+  deviceGateway: once((): JobDeviceGateway => {
     const { gateway, iothubConnectionString, iothubPlainHttpPort } = config.devices;
     if (gateway === 'iothub' && iothubConnectionString) {
       return new IotHubDeviceGateway({
@@ -124,7 +118,7 @@ export const composition = {
         plainHttpPort: iothubPlainHttpPort,
       });
     }
-    return new SimulatedDeviceGateway(composition.registry(), registryRepository());
+    return new SimulatedDeviceGateway(composition.registry());
   }),
   /**
    * The job use cases over the durable client of the calling function (`jobOrchestrations(context)`), once the
@@ -137,7 +131,7 @@ export const composition = {
   /** Ports of the job orchestration's activities (registered once when the app loads). */
   jobExecution: once((): JobExecutionDependencies => ({
     ...jobStorage(),
-    gateway: conditionGatewayView(composition.deviceGateway()),
+    gateway: composition.deviceGateway(),
     clock: systemClock,
   })),
   /** The `/jobSchedules` use cases and the schedule timer, over the calling function's durable client. */

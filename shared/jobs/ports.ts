@@ -71,16 +71,31 @@ export interface DeviceJobRepository {
 }
 
 /**
- * What a job needs from the device fleet: the `DeviceGateway` of `shared/devices` seen through its
- * `conditionGatewayView` (the composition root wires it). Failures are thrown as errors carrying a string
- * `code` (`DeviceNotOnline`, `GatewayTimeout`, `DeviceNotFound`, `PreconditionFailed`, …).
+ * The one gateway to devices, shaped for the job engine: the embedded registry with simulated devices
+ * (`shared/devices/simulated`) or a real IoT Hub (`shared/devices/iothub`) implement it, and share one contract
+ * suite. Implementations retry throttling themselves. Failures are thrown as errors carrying a string `code`:
+ * `DeviceNotFound`, `DeviceNotOnline` (methods), `GatewayTimeout`, `PreconditionFailed` (twin etag),
+ * `ArgumentInvalid`, `ThrottlingException` / `ServiceUnavailable` (after retries), `IotHubUnauthorizedAccess`.
  */
 export interface JobDeviceGateway {
-  /** Ids of the devices matching a WHERE condition (`*` = every device), in pages. */
-  resolveTargets(queryCondition: string): AsyncIterable<string[]>;
+  /**
+   * Ids of the devices matching a WHERE condition (`*` = every device), in pages of at most `pageSize` (default
+   * 100). Throws `ArgumentInvalid` for a condition that does not parse.
+   */
+  resolveTargets(queryCondition: string, options?: { pageSize?: number }): AsyncIterable<string[]>;
+  /** Invokes a direct method and returns the device's answer (any status the device chose, e.g. 500). */
   invokeMethod(deviceId: string, method: CloudToDeviceMethod): Promise<DeviceMethodResponse>;
-  /** Applies tags and desired properties; `patch.etag`, when set, is the If-Match of the update. */
-  updateTwin(deviceId: string, patch: TwinPatch): Promise<void>;
+  /**
+   * Merges tags and desired properties into one device's twin (null deletes a key). `patch.etag`, when set, is the
+   * If-Match of the update (`PreconditionFailed` when the twin moved on); absent, any version is patched.
+   */
+  applyTwinPatch(deviceId: string, patch: TwinPatch): Promise<AppliedTwinPatch>;
+}
+
+/** The twin after a patch: its new etag and version. */
+export interface AppliedTwinPatch {
+  etag: string;
+  version: number;
 }
 
 /** Only the target resolution of {@link JobDeviceGateway}: what a dry run needs. */
