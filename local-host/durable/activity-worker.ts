@@ -31,7 +31,7 @@ export function encodeResult(value: RpcTypedData | null | undefined): string | n
 const RESULT_FLUSH_MS = 15;
 const RESULTS_PER_MESSAGE = 64;
 const FIRST_RETRY_MS = 500;
-const MAX_RETRY_MS = 10_000;
+const MAX_RETRY_MS = 5_000;
 const RESULT_CHARS_PER_MESSAGE = 40_000;
 
 interface PendingResults {

@@ -1,10 +1,10 @@
 const FIRST_ERROR_DELAY_MS = 500;
-const MAX_ERROR_DELAY_MS = 10_000;
+const MAX_ERROR_DELAY_MS = 5_000;
 
 /**
  * Polls one queue in a loop: calls `poll` while it finds messages, backs off exponentially up to
  * `maxIntervalMs` while the queue is empty, and polls at once when woken (a message was just sent locally).
- * Failed polls back off from 0.5 s to 10 s, so a storage outage costs little and recovery takes seconds.
+ * Failed polls back off from 0.5 s to 5 s, so a storage outage costs little and recovery takes seconds.
  */
 export class QueuePoller {
   private stopped = false;

@@ -39,14 +39,21 @@ export class TaskHubStorage {
     warn: (message: string) => void = () => undefined,
   ) {
     const names = taskHubNames(hubName, partitionCount);
-    const options = { allowInsecureConnection: true };
+    // One quick retry per call: the engine retries with its own back-off and reports an outage (the SDKs'
+    // defaults retry for up to half a minute, during which the engine would neither work nor say why).
+    const options = {
+      allowInsecureConnection: true,
+      retryOptions: { maxRetries: 1, retryDelayInMs: 200, maxRetryDelayInMs: 1_000 },
+    };
     this.instances = new InstanceTable(
       TableClient.fromConnectionString(connectionString, names.instances, options),
     );
     this.history = new HistoryTable(
       TableClient.fromConnectionString(connectionString, names.history, options),
     );
-    this.queueService = QueueServiceClient.fromConnectionString(connectionString);
+    this.queueService = QueueServiceClient.fromConnectionString(connectionString, {
+      retryOptions: { maxTries: 2, retryDelayInMs: 200, maxRetryDelayInMs: 1_000, tryTimeoutInMs: 30_000 },
+    });
     this.queues = new QueueTransport(
       this.queueService.getQueueClient(names.workItems),
       names.controlQueues.map((name) => this.queueService.getQueueClient(name)),
