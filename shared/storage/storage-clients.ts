@@ -81,3 +81,15 @@ export function queueClientFor(account: StorageAccount, queueName: string): Queu
   }
   return new QueueClient(`${settings.queueServiceUri}/${queueName}`, credentialOf(settings));
 }
+
+/** A client of one queue of the account. */
+export function queueClientFor(account: StorageAccount, queueName: string): QueueClient {
+  const connectionString = connectionStringOf(account);
+  if (connectionString !== undefined) return new QueueClient(connectionString, queueName);
+  const settings = account as Extract<StorageSettings, { kind: 'identity' }>;
+  if (!settings.queueServiceUri) throw new Error('The storage settings name no queue service.');
+  return new QueueClient(
+    `${settings.queueServiceUri.replace(/\/+$/, '')}/${queueName}`,
+    credentialOf(settings),
+  );
+}
