@@ -1,0 +1,42 @@
+import type { JobsApi } from './api.js';
+
+/** What a page gets: the signed-in API and a way to announce things to screen readers and sighted users. */
+export interface ViewContext {
+  api: JobsApi;
+  announce: (message: string) => void;
+}
+
+/** Renders a page into `main`; answers the function that stops its timers when the page is left. */
+export type View = (main: HTMLElement, context: ViewContext, route: string[]) => () => void;
+
+/**
+ * Runs `tick` now and again every `intervalMs` while `active()` holds after a tick; never two ticks at once.
+ * `refresh()` runs a tick now (and resumes polling when active again).
+ */
+export class Poller {
+  private timer: ReturnType<typeof setTimeout> | undefined;
+  private running: Promise<void> | undefined;
+  private stopped = false;
+
+  constructor(
+    private readonly tick: () => Promise<void>,
+    private readonly intervalMs: number,
+    private readonly active: () => boolean,
+  ) {}
+
+  refresh(): Promise<void> {
+    if (this.stopped) return Promise.resolve();
+    if (this.timer !== undefined) clearTimeout(this.timer);
+    this.timer = undefined;
+    this.running ??= this.tick().finally(() => {
+      this.running = undefined;
+      if (!this.stopped && this.active()) this.timer = setTimeout(() => void this.refresh(), this.intervalMs);
+    });
+    return this.running;
+  }
+
+  stop(): void {
+    this.stopped = true;
+    if (this.timer !== undefined) clearTimeout(this.timer);
+  }
+}
