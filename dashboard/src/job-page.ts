@@ -60,7 +60,13 @@ function deviceTable(jobId: string, { api }: ViewContext) {
   async function load(stack: (string | undefined)[]): Promise<void> {
     const statuses = statusSelect.value ? [statusSelect.value] : [];
     try {
+      // The service may answer a filtered query in short pages: read on until the table's page is full.
       const page = await api.queryDevices(deviceJobsQuery(jobId, statuses), PAGE_SIZE, stack.at(-1));
+      while (page.continuation && page.items.length < PAGE_SIZE) {
+        const more = await api.queryDevices(deviceJobsQuery(jobId, statuses), PAGE_SIZE - page.items.length, page.continuation);
+        page.items.push(...more.items);
+        page.continuation = more.continuation;
+      }
       tokens = stack;
       next = page.continuation;
       replace(errors);
@@ -340,7 +346,7 @@ export const jobPageView: View = (main, context, [rawId]) => {
     }
   }
 
-  const jobPoller = new Poller(load, JOB_REFRESH_MS, () => job !== undefined && isActive(job));
+  const jobPoller = new Poller(load, () => (job === undefined || isActive(job) ? JOB_REFRESH_MS : undefined));
   replace(
     main,
     h('p', { class: 'crumbs' }, h('a', { href: '#/jobs' }, '← All jobs')),

@@ -5,6 +5,8 @@ import { Poller, type View } from './view.js';
 import { errorBox, progressBar, statusBadge } from './widgets.js';
 
 const REFRESH_MS = 2000;
+/** New jobs appear without a click, only less often while nothing runs. */
+const IDLE_REFRESH_MS = 15_000;
 const MAX_JOBS = 500;
 const STATUSES = ['queued', 'scheduled', 'running', 'completed', 'failed', 'cancelled'];
 
@@ -126,7 +128,7 @@ export const jobsListView: View = (main, { api }) => {
     }
   }
 
-  const poller = new Poller(load, REFRESH_MS, () => jobs.some(isActive));
+  const poller = new Poller(load, () => (jobs.some(isActive) ? REFRESH_MS : IDLE_REFRESH_MS));
   replace(
     main,
     h(

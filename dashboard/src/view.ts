@@ -10,8 +10,8 @@ export interface ViewContext {
 export type View = (main: HTMLElement, context: ViewContext, route: string[]) => () => void;
 
 /**
- * Runs `tick` now and again every `intervalMs` while `active()` holds after a tick; never two ticks at once.
- * `refresh()` runs a tick now (and resumes polling when active again).
+ * Runs `tick` now and again after the delay `nextDelayMs()` answers after each tick (undefined: stop); never two
+ * ticks at once. `refresh()` runs a tick now (and resumes polling).
  */
 export class Poller {
   private timer: ReturnType<typeof setTimeout> | undefined;
@@ -20,8 +20,7 @@ export class Poller {
 
   constructor(
     private readonly tick: () => Promise<void>,
-    private readonly intervalMs: number,
-    private readonly active: () => boolean,
+    private readonly nextDelayMs: () => number | undefined,
   ) {}
 
   refresh(): Promise<void> {
@@ -30,7 +29,8 @@ export class Poller {
     this.timer = undefined;
     this.running ??= this.tick().finally(() => {
       this.running = undefined;
-      if (!this.stopped && this.active()) this.timer = setTimeout(() => void this.refresh(), this.intervalMs);
+      const delay = this.nextDelayMs();
+      if (!this.stopped && delay !== undefined) this.timer = setTimeout(() => void this.refresh(), delay);
     });
     return this.running;
   }
