@@ -8,6 +8,7 @@ import type { HostLogger } from './host/extension';
 import { FunctionHost, HostStartError } from './host/function-host';
 import { startAzurite, type RunningAzurite } from './storage/azurite';
 import { httpRouteOf, routePrefixOf } from './triggers/http/http-trigger.extension';
+import { compareFunctionNames } from './triggers/http/route-order';
 
 export interface LocalHostOptions {
   appDir: string;
@@ -84,7 +85,8 @@ export async function startLocalHost(options: LocalHostOptions): Promise<Running
     });
     const baseUrl = await host.start();
     print('Functions:');
-    for (const fn of app.functions) print(`  ${describeFunction(fn, baseUrl, folder)}`);
+    const listed = [...app.functions].sort((a, b) => compareFunctionNames(a.metadata.name, b.metadata.name));
+    for (const fn of listed) print(`  ${describeFunction(fn, baseUrl, folder)}`);
     print(`Host ready: listening on ${baseUrl}`);
     const running = host;
     return {

@@ -58,11 +58,13 @@ const noOrchestrations: JobOrchestrationClient = {
 };
 
 function jobsService(orchestrations: JobOrchestrationClient = noOrchestrations): JobsService {
-  const { jobs, deviceIdLists, deviceJobs } = jobStorage();
+  const { jobs, deviceIdLists, deviceJobs, observations } = jobStorage();
   return createJobsService({
     jobs,
     deviceIdLists,
     deviceJobs,
+    observations,
+    targets: conditionGatewayView(composition.deviceGateway()),
     orchestrations,
     clock: systemClock,
     ids: uuids,

@@ -15,6 +15,7 @@ export const ERROR_STATUS: Readonly<Record<string, number>> = {
   DeviceAlreadyExists: 409,
   JobAlreadyExists: 409,
   JobStateTransitionInvalid: 409,
+  JobNotFinished: 409,
   PreconditionFailed: 412,
   RequestEntityTooLarge: 413,
   ThrottlingException: 429,

@@ -60,3 +60,16 @@ export class JobConcurrencyError extends JobDomainError {
     this.name = 'JobConcurrencyError';
   }
 }
+
+/** The job has not ended yet, and the request needs an ended job (rerun). */
+export class JobNotFinishedError extends JobDomainError {
+  readonly code = 'JobNotFinished';
+  readonly httpStatus = 409;
+  constructor(
+    readonly jobId: string,
+    readonly status: string,
+  ) {
+    super(`Job '${jobId}' is ${status}; only an ended job can be rerun.`);
+    this.name = 'JobNotFinishedError';
+  }
+}

@@ -9,12 +9,14 @@ import { JobConcurrencyError, JobNotFoundError } from './job-errors';
 import { assertTransition, canTransition, isTerminalJobStatus } from './job-lifecycle';
 import type { DeviceJobRecord, DeviceJobStatus, JobRecord, JobStatus } from './job-model';
 import { isTerminalDeviceJobStatus } from './job-model';
+import { type DeviceCallSpan, callSpanOf, observationOf } from './job-observation';
 import { type ShardCounters, countDeviceStatuses } from './job-statistics';
 import { type ShardDescriptor, chunk, isPastDeadline, planShards, shardOf } from './execution-plan';
 import type {
   Clock,
   DeviceIdListRepository,
   DeviceJobRepository,
+  DurationObservationRepository,
   JobDeviceGateway,
   JobRepository,
   StoredJob,
@@ -23,6 +25,8 @@ import type {
 /** Ports the execution steps (the orchestration's activities) work with. */
 export interface JobExecutionDependencies {
   jobs: JobRepository;
+  /** Where finished jobs leave their device latency for dry-run estimates (optional). */
+  observations?: DurationObservationRepository;
   deviceIdLists: DeviceIdListRepository;
   deviceJobs: DeviceJobRepository;
   gateway: JobDeviceGateway;
@@ -306,8 +310,13 @@ export async function finalizeJob(
         ? deadlineError(job).description
         : (command.failureReason ?? 'The job failed.'),
   };
+  const spans: DeviceCallSpan[] = [];
   for (let shard = 0; shard < command.shardCount; shard += 1) {
     const rows = await deps.deviceJobs.listShard(job.jobId, shard);
+    for (const row of rows) {
+      const span = isTerminalDeviceJobStatus(row.status) ? callSpanOf(row) : undefined;
+      if (span) spans.push(span);
+    }
     const open = rows.filter((row) => !isTerminalDeviceJobStatus(row.status));
     if (open.length === 0) continue;
     const settled = settle(
@@ -326,7 +335,7 @@ export async function finalizeJob(
     );
   }
   const endTime = deps.clock.now().toISOString();
-  return updateJob(deps.jobs, job.jobId, (current) => {
+  const ended = await updateJob(deps.jobs, job.jobId, (current) => {
     if (isTerminalJobStatus(current.status)) {
       return current.endTime ? undefined : { ...current, endTime };
     }
@@ -340,6 +349,9 @@ export async function finalizeJob(
     if (command.failureReason !== undefined) next.failureReason = command.failureReason;
     return next;
   });
+  const observation = ended.endTime === endTime ? observationOf(ended, spans, endTime) : undefined;
+  if (observation) await deps.observations?.record(ended.type, observation);
+  return ended;
 }
 
 function statusMessageFor(outcome: JobOutcome): string {

@@ -2,13 +2,14 @@ import { parseCondition as parseQueryCondition } from '../query';
 import { JobValidationError } from './job-errors';
 import type {
   CloudToDeviceMethod,
+  DeviceJobStatus,
   JobDefinition,
   JobStatus,
   JobTargets,
   JobType,
   TwinPatch,
 } from './job-model';
-import { JOB_STATUSES } from './job-model';
+import { DEVICE_JOB_STATUSES, JOB_STATUSES } from './job-model';
 import {
   MAX_METHOD_NAME_LENGTH,
   assertJobId,
@@ -17,6 +18,7 @@ import {
   byteLength,
   isPlainObject,
 } from './name-rules';
+import { parseJobControls } from './rollout-config';
 import { validateTwinPatch } from './twin-patch-validation';
 
 export const DEFAULT_RESPONSE_TIMEOUT_SECONDS = 30;
@@ -68,6 +70,12 @@ export function jobStatusFromName(name: string): JobStatus | undefined {
   return JOB_STATUSES.find((status) => status === lower);
 }
 
+/** Maps a device job status, in any case, to its spelling (`cancelled` is accepted for `canceled`). */
+export function deviceJobStatusNamed(name: string): DeviceJobStatus | undefined {
+  const lower = name.toLowerCase();
+  return DEVICE_JOB_STATUSES.find((status) => status === (lower === 'cancelled' ? 'canceled' : lower));
+}
+
 /** Parses the raw request body; malformed JSON is an `ArgumentInvalid` on `body`. */
 export function parseJobRequestBody(text: string): unknown {
   try {
@@ -112,7 +120,7 @@ export function normalizeJobRequest(body: unknown, options: NormalizeOptions): J
       throw new JobValidationError('updateTwin', 'is required for a scheduleUpdateTwin job');
     definition.updateTwin = validateTwinPatch('updateTwin', body.updateTwin) satisfies TwinPatch;
   }
-  return definition;
+  return { ...definition, ...parseJobControls(body) };
 }
 
 function present(value: unknown): boolean {

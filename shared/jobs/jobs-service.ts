@@ -1,11 +1,11 @@
 import type { Query } from '../query';
 import { planDeviceJobQuery, planParsedDeviceJobQuery, runDeviceJobQuery } from './device-jobs-query';
 import { JobAlreadyExistsError, JobNotFoundError, JobValidationError } from './job-errors';
-import { initialJobStatus, isTerminalJobStatus } from './job-lifecycle';
+import { isTerminalJobStatus } from './job-lifecycle';
 import type { DeviceJobStatus, JobRecord } from './job-model';
-import { DEVICE_JOB_STATUSES } from './job-model';
 import {
   type ConditionParser,
+  deviceJobStatusNamed,
   jobStatusFromName,
   jobTypeFromName,
   normalizeJobRequest,
@@ -17,12 +17,17 @@ import type {
   DeviceIdListRepository,
   DeviceJobFilter,
   DeviceJobRepository,
+  DurationObservationRepository,
   IdGenerator,
   JobFilter,
   JobOrchestrationClient,
   JobRepository,
+  JobTargetResolver,
   Page,
 } from './ports';
+import { type DryRunResponse, dryRunJob } from './job-dry-run';
+import { rerunDefinition } from './job-rerun';
+import { storeAndStartJob } from './job-creation';
 
 export const DEFAULT_PAGE_SIZE = 100;
 export const MAX_PAGE_SIZE = 1000;
@@ -38,12 +43,23 @@ export interface JobsServiceDependencies {
   /** Defaults to the query language's parser. */
   parseCondition?: ConditionParser;
   settings: JobSettings;
+  /** Resolves a dry run's query targets (the device gateway). */
+  targets?: JobTargetResolver;
+  /** Recent device latency and overhead, for dry-run estimates. */
+  observations?: DurationObservationRepository;
 }
 
 export interface CreateJobCommand {
   /** The `{jobId}` of `PUT /jobs/v2/{jobId}`. */
   jobId: string;
   /** The parsed JSON body (use `parseJobRequestBody` for the raw text). */
+  body: unknown;
+}
+
+export interface RerunJobCommand {
+  /** The parent job (the URL's `{jobId}`). */
+  jobId: string;
+  /** The parsed JSON body `{ jobId, deviceStatuses, startTime? }`. */
   body: unknown;
 }
 
@@ -80,6 +96,10 @@ export interface JobsService {
   cancelJob(jobId: string): Promise<JobResponse>;
   queryJobs(command: QueryJobsCommand): Promise<Page<JobResponse>>;
   queryDeviceJobs(command: QueryDeviceJobsCommand): Promise<Page<DeviceJobResponse>>;
+  /** Validates as `createJob` does and resolves the targets, storing nothing (`?dryRun=true`). */
+  dryRunJob(command: CreateJobCommand): Promise<DryRunResponse>;
+  /** `POST /jobs/v2/{jobId}/rerun`: a new job over the ended parent's devices in the given statuses. */
+  rerunJob(command: RerunJobCommand): Promise<JobResponse>;
 }
 
 export function createJobsService(deps: JobsServiceDependencies): JobsService {
@@ -93,44 +113,23 @@ export function createJobsService(deps: JobsServiceDependencies): JobsService {
         now,
         parseCondition: deps.parseCondition,
       });
+      return respond(await storeAndStartJob(deps, definition, now));
+    },
+
+    async dryRunJob({ jobId, body }) {
+      const definition = normalizeJobRequest(body, {
+        urlJobId: jobId,
+        now: deps.clock.now(),
+        parseCondition: deps.parseCondition,
+      });
       if (await deps.jobs.get(definition.jobId)) throw new JobAlreadyExistsError(definition.jobId);
-      const job: JobRecord = {
-        jobId: definition.jobId,
-        type: definition.type,
-        status: initialJobStatus(definition.startTime, now),
-        createdTime: now.toISOString(),
-        startTime: definition.startTime,
-        maxExecutionTimeInSeconds: definition.maxExecutionTimeInSeconds,
-      };
-      if (definition.cloudToDeviceMethod) job.cloudToDeviceMethod = definition.cloudToDeviceMethod;
-      if (definition.updateTwin) job.updateTwin = definition.updateTwin;
-      if (definition.targets.kind === 'query') {
-        job.queryCondition = definition.targets.queryCondition;
-      } else {
-        // A fresh list id per attempt: a concurrent duplicate create can never overwrite the winner's list.
-        const listId = `${definition.jobId}|${deps.ids.newId()}`;
-        await deps.deviceIdLists.save(listId, definition.targets.deviceIds);
-        job.deviceIdList = { listId, count: definition.targets.deviceIds.length };
-      }
-      try {
-        await deps.jobs.create(job);
-      } catch (error: unknown) {
-        if (job.deviceIdList) await deps.deviceIdLists.delete(job.deviceIdList.listId);
-        throw error;
-      }
-      try {
-        await deps.orchestrations.start({
-          jobId: job.jobId,
-          startTime: job.startTime,
-          maxExecutionTimeInSeconds: job.maxExecutionTimeInSeconds,
-          settings: deps.settings,
-        });
-      } catch (error: unknown) {
-        await deps.jobs.delete(job.jobId);
-        if (job.deviceIdList) await deps.deviceIdLists.delete(job.deviceIdList.listId);
-        throw error;
-      }
-      return respond(job);
+      return dryRunJob(deps, definition);
+    },
+
+    async rerunJob({ jobId, body }) {
+      const now = deps.clock.now();
+      const definition = await rerunDefinition(deps, jobId, body, now);
+      return respond(await storeAndStartJob(deps, definition, now, jobId));
     },
 
     async getJob(jobId) {
@@ -218,10 +217,7 @@ function withContinuation<T>(items: T[], continuationToken: string | undefined):
 
 /** Maps a device job status filter, in any case, to its spelling (`cancelled` is accepted for `canceled`). */
 export function deviceJobStatusFromName(name: string): DeviceJobStatus {
-  const lower = name.toLowerCase();
-  const status = DEVICE_JOB_STATUSES.find(
-    (candidate) => candidate === (lower === 'cancelled' ? 'canceled' : lower),
-  );
+  const status = deviceJobStatusNamed(name);
   if (!status) throw new JobValidationError('status', `'${name}' is not a device job status`);
   return status;
 }

@@ -10,6 +10,7 @@ import type {
   JobType,
   TwinPatch,
 } from './job-model';
+import type { DurationObservation } from './job-estimate';
 import type { JobSettings } from './job-settings';
 
 /** One page of a listing; `continuationToken` is present only when another page exists. */
@@ -87,6 +88,15 @@ export interface JobDeviceGateway {
   invokeMethod(deviceId: string, method: CloudToDeviceMethod): Promise<DeviceMethodResponse>;
   /** Applies tags and desired properties; `patch.etag`, when set, is the If-Match of the update. */
   updateTwin(deviceId: string, patch: TwinPatch): Promise<void>;
+}
+
+/** Only the target resolution of {@link JobDeviceGateway}: what a dry run needs. */
+export type JobTargetResolver = Pick<JobDeviceGateway, 'resolveTargets'>;
+
+/** The latest {@link DurationObservation} per job type, which dry-run estimates are based on. */
+export interface DurationObservationRepository {
+  latest(type: JobType): Promise<DurationObservation | undefined>;
+  record(type: JobType, observation: DurationObservation): Promise<void>;
 }
 
 /** Input of the job orchestration; everything it needs, so the orchestrator reads no settings itself. */

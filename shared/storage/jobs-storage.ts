@@ -1,5 +1,6 @@
 import { TableClient } from '@azure/data-tables';
 import { TableDeviceJobRepository } from './device-jobs.repository';
+import { TableDurationObservationRepository } from './duration-observations.repository';
 import { TableDeviceIdListRepository } from './jobs-device-id-list.repository';
 import { TableJobRepository } from './jobs.repository';
 
@@ -19,6 +20,8 @@ export interface JobStorage {
   jobs: TableJobRepository;
   deviceIdLists: TableDeviceIdListRepository;
   deviceJobs: TableDeviceJobRepository;
+  /** Recent device latency per job type (rows of the jobs table), for dry-run estimates. */
+  observations: TableDurationObservationRepository;
   /** Creates the tables if they do not exist (idempotent). */
   ensureTables(): Promise<void>;
 }
@@ -37,6 +40,7 @@ export function createJobStorage(
     jobs: new TableJobRepository(clients[0]),
     deviceIdLists: new TableDeviceIdListRepository(clients[1]),
     deviceJobs: new TableDeviceJobRepository(clients[2]),
+    observations: new TableDurationObservationRepository(clients[0]),
     async ensureTables() {
       await Promise.all(clients.map((c) => c.createTable()));
     },

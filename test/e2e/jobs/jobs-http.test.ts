@@ -82,7 +82,14 @@ describe('the /jobs/v2 API over HTTP', () => {
     ]);
   });
 
-  it('serves GET /jobs/v2/query (the literal route wins over {jobId}) with both paging styles and case-insensitive filters', async () => {
+  it("has no route shadowing under Azure's route order except the listing taking GET /jobs/v2/query from jobsRead", () => {
+    const shadowings = host.running.host.output.filter((line) => / shadows route /.test(line));
+    expect(
+      shadowings.map((line) => /of function "(\w+)" shadows .* of function "(\w+)"/.exec(line)?.slice(1)),
+    ).toEqual([['jobsQuery', 'jobsRead']]);
+  });
+
+  it('serves GET /jobs/v2/query (jobsQuery sorts before jobsRead, so it wins under Azure route order) with both paging styles and case-insensitive filters', async () => {
     for (const id of ['page-a', 'page-b', 'page-c']) expect((await put(id, methodJob())).status).toBe(200);
     for (const id of ['page-a', 'page-b', 'page-c']) await waitFinished(id);
 
