@@ -51,7 +51,7 @@ function bytesToBase64(bytes: ArrayBuffer): string {
 export async function createSasToken(
   connection: ServiceConnection,
   expiresAtSeconds: number,
-  subtle: SubtleCrypto = crypto.subtle,
+  subtle: typeof crypto.subtle = crypto.subtle,
 ): Promise<string> {
   const sr = encodeURIComponent(connection.hostName);
   const se = String(expiresAtSeconds);

@@ -53,10 +53,12 @@ export function uid(prefix: string): string {
   return `${prefix}-${idCounter}`;
 }
 
+/** Today's times as a time only; other days with a short date too. */
 export function formatTime(iso: string | null | undefined): string {
   if (!iso) return '—';
   const at = new Date(iso);
   if (Number.isNaN(at.getTime())) return '—';
+  if (at.toDateString() === new Date().toDateString()) return at.toLocaleTimeString();
   return at.toLocaleString(undefined, { dateStyle: 'short', timeStyle: 'medium' });
 }
 

@@ -63,7 +63,11 @@ function deviceTable(jobId: string, { api }: ViewContext) {
       // The service may answer a filtered query in short pages: read on until the table's page is full.
       const page = await api.queryDevices(deviceJobsQuery(jobId, statuses), PAGE_SIZE, stack.at(-1));
       while (page.continuation && page.items.length < PAGE_SIZE) {
-        const more = await api.queryDevices(deviceJobsQuery(jobId, statuses), PAGE_SIZE - page.items.length, page.continuation);
+        const more = await api.queryDevices(
+          deviceJobsQuery(jobId, statuses),
+          PAGE_SIZE - page.items.length,
+          page.continuation,
+        );
         page.items.push(...more.items);
         page.continuation = more.continuation;
       }
@@ -205,7 +209,9 @@ export const jobPageView: View = (main, context, [rawId]) => {
           rate === undefined ? '—' : `${rate.toFixed(1)} devices/s`,
           'rate',
         ),
-        fact('Time left (estimate)', eta === undefined ? '—' : formatDuration(eta), 'eta'),
+        isActive(current)
+          ? fact('Time left (estimate)', eta === undefined ? '—' : formatDuration(eta), 'eta')
+          : fact('Duration', runDuration(current), 'duration'),
       ),
       h(
         'dl',
@@ -240,7 +246,16 @@ export const jobPageView: View = (main, context, [rawId]) => {
           ),
     );
     cancelButton.hidden = !isActive(current);
-    rerunButton.hidden = isActive(current);
+    // A cancelled job is not over until its running devices finish (its endTime): rerun needs an ended job.
+    rerunButton.hidden = isActive(current) || current.endTime === undefined;
+  }
+
+  function runDuration(current: Job): string {
+    const from = Date.parse(current.startTime ?? current.createdTime ?? '');
+    const to = Date.parse(current.endTime ?? '');
+    return Number.isFinite(from) && Number.isFinite(to) && to >= from
+      ? formatDuration((to - from) / 1000)
+      : '—';
   }
 
   function averageRate(current: Job, samples: ProgressSample[]): number | undefined {

@@ -11,12 +11,13 @@ export type View = (main: HTMLElement, context: ViewContext, route: string[]) =>
 
 /**
  * Runs `tick` now and again after the delay `nextDelayMs()` answers after each tick (undefined: stop); never two
- * ticks at once. `refresh()` runs a tick now (and resumes polling).
+ * ticks at once. `refresh()` runs a tick now, or right after the one under way (and resumes polling).
  */
 export class Poller {
   private timer: ReturnType<typeof setTimeout> | undefined;
   private running: Promise<void> | undefined;
   private stopped = false;
+  private again = false;
 
   constructor(
     private readonly tick: () => Promise<void>,
@@ -27,10 +28,21 @@ export class Poller {
     if (this.stopped) return Promise.resolve();
     if (this.timer !== undefined) clearTimeout(this.timer);
     this.timer = undefined;
-    this.running ??= this.tick().finally(() => {
+    if (this.running) {
+      // A tick is under way with what may be stale inputs (a filter just changed): tick again right after it.
+      this.again = true;
+      return this.running;
+    }
+    this.running = this.tick().finally(() => {
       this.running = undefined;
+      if (this.stopped) return;
+      if (this.again) {
+        this.again = false;
+        void this.refresh();
+        return;
+      }
       const delay = this.nextDelayMs();
-      if (!this.stopped && delay !== undefined) this.timer = setTimeout(() => void this.refresh(), delay);
+      if (delay !== undefined) this.timer = setTimeout(() => void this.refresh(), delay);
     });
     return this.running;
   }

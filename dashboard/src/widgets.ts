@@ -35,10 +35,11 @@ export function progressBar(stats: DeviceJobStatistics, label: string): HTMLElem
   );
 }
 
+/** The smallest of 4, 8, 10, 20, 40, 50, 80, 100, … at or above the value: four grid steps of round numbers. */
 function niceCeiling(value: number): number {
-  if (value <= 5) return 5;
+  if (value <= 4) return 4;
   const magnitude = 10 ** Math.floor(Math.log10(value));
-  for (const step of [1, 2, 2.5, 5, 10]) if (step * magnitude >= value) return step * magnitude;
+  for (const step of [1, 2, 4, 5, 8, 10]) if (step * magnitude >= value) return step * magnitude;
   return 10 * magnitude;
 }
 

@@ -14,7 +14,8 @@ import { type JobsHost, seedFleet, startJobsHost } from '../jobs/jobs-host';
 const FLEET = 40;
 const FAILING = ['dash-03', 'dash-17', 'dash-29'];
 const OFFLINE = ['dash-08', 'dash-21'];
-const screenshots = process.env.DASHBOARD_SCREENSHOTS_DIR ?? fs.mkdtempSync(path.join(os.tmpdir(), 'dashboard-'));
+const screenshots =
+  process.env.DASHBOARD_SCREENSHOTS_DIR ?? fs.mkdtempSync(path.join(os.tmpdir(), 'dashboard-'));
 
 jest.setTimeout(60_000);
 
@@ -23,18 +24,20 @@ let browser: Browser;
 let page: Page;
 
 beforeAll(async () => {
-  [host, browser] = await Promise.all([
-    startJobsHost({
-      SIMULATION_DEFAULT_PROFILE: '{"latencyMs":[400,600],"failureRate":0}',
-      JOB_DEVICES_IN_FLIGHT_PER_SHARD: '2',
-    }),
-    launchChromium(),
-  ]);
+  browser = await launchChromium();
+  host = await startJobsHost({
+    SIMULATION_DEFAULT_PROFILE: '{"latencyMs":[400,600],"failureRate":0}',
+    JOB_DEVICES_IN_FLIGHT_PER_SHARD: '2',
+  });
   await seedFleet(
     host,
     Array.from({ length: FLEET }, (_, i) => {
       const id = `dash-${String(i).padStart(2, '0')}`;
-      const simulation = FAILING.includes(id) ? { failureRate: 1 } : OFFLINE.includes(id) ? { offline: true } : undefined;
+      const simulation = FAILING.includes(id)
+        ? { failureRate: 1 }
+        : OFFLINE.includes(id)
+          ? { offline: true }
+          : undefined;
       return { id, tags: { fleet: 'dash', n: i }, ...(simulation ? { simulation } : {}) };
     }),
   );
@@ -72,32 +75,44 @@ describe('the dashboard in a headless browser', () => {
   it('signs in with a connection string (a wrong key shows the service error) and keeps it in sessionStorage only', async () => {
     await page.goto(`${host.running.host.baseUrl}/dashboard`);
     const connection = page.getByLabel('Service connection string');
-    await connection.fill(ownerConnectionString().replace(/SharedAccessKey=[^;]+/, 'SharedAccessKey=' + 'A'.repeat(44)));
+    await connection.fill(
+      ownerConnectionString().replace(/SharedAccessKey=[^;]+/, 'SharedAccessKey=' + 'A'.repeat(44)),
+    );
     await page.getByRole('button', { name: 'Sign in' }).click();
     await expect(page.getByRole('alert').textContent()).resolves.toMatch(/^IotHubUnauthorizedAccess: /);
 
     await connection.fill(ownerConnectionString());
     await page.getByRole('button', { name: 'Sign in' }).click();
     await page.getByRole('heading', { name: 'Jobs' }).waitFor();
-    const storage = await page.evaluate(() => ({
-      session: Object.keys(sessionStorage),
-      local: Object.keys(localStorage),
-      cookies: document.cookie,
-    }));
+    // Expressions as strings: this test compiles without the DOM library.
+    const storage = await page.evaluate(
+      '({ session: Object.keys(sessionStorage), local: Object.keys(localStorage), cookies: document.cookie })',
+    );
     expect(storage).toEqual({ session: ['deviceJobs.connectionString'], local: [], cookies: '' });
   });
 
   it("shows a running job's progress bar moving in the jobs list", async () => {
     const created = await host.http('PUT', '/jobs/v2/dash-reboot?api-version=2021-04-12', {
-      body: { type: 'scheduleDeviceMethod', cloudToDeviceMethod: { methodName: 'reboot', payload: {} }, queryCondition: "tags.fleet = 'dash'" },
+      body: {
+        type: 'scheduleDeviceMethod',
+        cloudToDeviceMethod: { methodName: 'reboot', payload: {} },
+        queryCondition: "tags.fleet = 'dash'",
+      },
     });
     expect(created.status).toBe(200);
     await page.getByRole('button', { name: 'Refresh' }).click();
     await progressOf('dash-reboot').waitFor();
     const seen = new Set<number>();
     const deadline = Date.now() + 30_000;
-    while (Date.now() < deadline && !(await page.locator('tr[data-job-id="dash-reboot"] .badge-completed').count())) {
-      seen.add(await percentOf('dash-reboot'));
+    while (
+      Date.now() < deadline &&
+      !(await page.locator('tr[data-job-id="dash-reboot"] .badge-completed').count())
+    ) {
+      const percent = await percentOf('dash-reboot');
+      if (percent >= 40 && percent <= 80 && ![...seen].some((earlier) => earlier >= 40 && earlier <= 80)) {
+        await shot('jobs');
+      }
+      seen.add(percent);
       await page.waitForTimeout(250);
     }
     await page.locator('tr[data-job-id="dash-reboot"] .badge-completed').waitFor({ timeout: 10_000 });
@@ -105,7 +120,6 @@ describe('the dashboard in a headless browser', () => {
     // At least two intermediate readings between 0 and 100: the list refreshed itself while the job ran.
     expect([...seen].filter((percent) => percent > 0 && percent < 100).length).toBeGreaterThanOrEqual(2);
     expect(await percentOf('dash-reboot')).toBe(100);
-    await shot('jobs');
   });
 
   it('opens the job: statistics, failures grouped by error code, and the failed devices by filter', async () => {
@@ -117,21 +131,27 @@ describe('the dashboard in a headless browser', () => {
     expect(await fact('succeededCount')).toBe(String(FLEET - FAILING.length - OFFLINE.length));
     expect(await fact('failedCount')).toBe(String(FAILING.length + OFFLINE.length));
     expect(await fact('rate')).toMatch(/devices\/s$/);
-    const groups = await page.locator('table.failures tbody tr').evaluateAll((rows) =>
-      rows.map((row) => [...row.children].slice(0, 3).map((cell) => cell.textContent)),
+    const groups = await Promise.all(
+      (await page.locator('table.failures tbody tr').all()).map(async (row) =>
+        (await row.locator('th, td').allTextContents()).slice(0, 3),
+      ),
     );
     expect(groups).toEqual([
       ['DeviceMethodFailed', String(FAILING.length), FAILING.join(', ')],
       ['DeviceNotOnline', String(OFFLINE.length), OFFLINE.join(', ')],
     ]);
-    await expect(page.getByRole('img', { name: /Devices finished over time: 40 finished, 5 failed/ }).count()).resolves.toBe(1);
+    await expect(
+      page.getByRole('img', { name: /Devices finished over time: 40 finished, 5 failed/ }).count(),
+    ).resolves.toBe(1);
 
     await page.getByLabel('Device status').selectOption('failed');
     await page.getByText('Page 1, 5 devices').waitFor();
-    const failedRows = await page.locator('table.devices tbody tr').evaluateAll((rows) =>
-      rows.map((row) => [row.querySelector('th')?.textContent, row.querySelector('.badge')?.textContent]),
+    expect(await page.locator('table.devices tbody th').allTextContents()).toEqual(
+      [...FAILING, ...OFFLINE].sort(),
     );
-    expect(failedRows).toEqual([...FAILING, ...OFFLINE].sort().map((id) => [id, 'failed']));
+    expect(await page.locator('table.devices tbody .badge').allTextContents()).toEqual(
+      Array(5).fill('failed'),
+    );
     await page.getByLabel('Device status').selectOption('');
     await page.getByText('Page 1, 25 devices').waitFor();
     await shot('job');
@@ -142,9 +162,89 @@ describe('the dashboard in a headless browser', () => {
     await page.reload();
     await page.getByRole('heading', { name: 'dash-reboot' }).waitFor();
     await page.locator('table.failures').waitFor();
-    const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+    const overflow = await page.evaluate('document.documentElement.scrollWidth - window.innerWidth');
     expect(overflow).toBeLessThanOrEqual(0);
     await page.screenshot({ path: path.join(screenshots, 'job-phone.png') });
     await page.setViewportSize({ width: 1280, height: 800 });
+  });
+
+  it('reruns the failed devices of an ended job from its page', async () => {
+    await page.getByRole('button', { name: 'Rerun…' }).click();
+    const dialog = page.getByRole('dialog', { name: 'Rerun dash-reboot' });
+    await expect(dialog.getByLabel('New job id').inputValue()).resolves.toBe('dash-reboot-rerun');
+    await expect(dialog.getByLabel('failed').isChecked()).resolves.toBe(true);
+    await dialog.getByRole('button', { name: 'Create rerun job' }).click();
+    await page.getByRole('heading', { name: 'dash-reboot-rerun' }).waitFor();
+    await page.getByRole('link', { name: 'dash-reboot' }).waitFor();
+    await page
+      .locator('[data-fact="deviceCount"]', { hasText: String(FAILING.length + OFFLINE.length) })
+      .waitFor();
+  });
+
+  it('creates a job through the form only after a dry run of its exact settings, showing both kinds of error, then cancels it', async () => {
+    await page.getByRole('link', { name: 'New job' }).first().click();
+    await page.getByRole('heading', { name: 'New job' }).waitFor();
+    const create = page.getByRole('button', { name: 'Create job' });
+    const preview = page.getByRole('button', { name: 'Preview (dry run)' });
+    await page.getByLabel('Job id').fill('dash-form');
+    await page.getByLabel('Method name').fill('firmwareUpdate');
+    await page.getByLabel('Payload (JSON)').fill('{"version": "2.1"');
+    await page.getByLabel('Query condition').fill("tags.fleet = 'dash' AND");
+    // An hour ahead in the browser's time zone, as a datetime-local input takes it.
+    const start = String(
+      await page.evaluate(
+        "new Date(Date.now() + 3600000 - new Date().getTimezoneOffset() * 60000).toISOString().slice(0, 16) + ':00'",
+      ),
+    );
+    await page.getByLabel('Start time (your local time)').fill(start);
+    expect(await create.isDisabled()).toBe(true);
+
+    await preview.click();
+    await expect(page.getByRole('alert').textContent()).resolves.toContain('Payload is not valid JSON');
+    await expect(page.getByLabel('Payload (JSON)').getAttribute('aria-invalid')).resolves.toBe('true');
+
+    await page.getByLabel('Payload (JSON)').fill('{"version": "2.1"}');
+    await preview.click();
+    await page.getByText('The service refused the job').waitFor();
+    await expect(page.locator('.service-error').textContent()).resolves.toMatch(
+      /^ArgumentInvalid: .*queryCondition/,
+    );
+
+    await page.getByText('Rollout, abort and retry').click();
+    await page.getByLabel('Maximum concurrency').fill('4');
+    await page.getByLabel('Query condition').fill("tags.fleet = 'dash' AND tags.n < 10");
+    await preview.click();
+    await page.locator('[data-fact="previewCount"]', { hasText: '10' }).waitFor();
+    await expect(page.getByText(/^Sample devices: /).textContent()).resolves.toBe(
+      `Sample devices: ${Array.from({ length: 10 }, (_, i) => `dash-0${i}`).join(', ')}`,
+    );
+    await expect(page.locator('[data-fact="previewEstimate"]').textContent()).resolves.toMatch(/\d+ s$/);
+    expect(await create.isEnabled()).toBe(true);
+    await shot('new-job');
+
+    await page.getByLabel('Maximum concurrency').fill('5');
+    expect(await create.isDisabled()).toBe(true);
+    await preview.click();
+    await page.getByRole('button', { name: 'Create job', disabled: false }).waitFor();
+    await create.click();
+
+    await page.getByRole('heading', { name: 'dash-form' }).waitFor();
+    await page.locator('.badge-scheduled').first().waitFor();
+    page.once('dialog', (confirm) => void confirm.accept());
+    await page.getByRole('button', { name: 'Cancel job' }).click();
+    await page.locator('.page-head .badge-cancelled').waitFor();
+    const job = (await (await host.http('GET', '/jobs/v2/dash-form')).json()) as Record<string, unknown>;
+    expect(job).toMatchObject({
+      status: 'cancelled',
+      type: 'scheduleDeviceMethod',
+      queryCondition: "tags.fleet = 'dash' AND tags.n < 10",
+      cloudToDeviceMethod: { methodName: 'firmwareUpdate', payload: { version: '2.1' } },
+      rolloutConfig: { maxConcurrency: 5 },
+    });
+
+    await page.getByRole('link', { name: 'Jobs', exact: true }).click();
+    await page.getByLabel('Status').selectOption('cancelled');
+    await page.getByText(/^1 job\. Updated/).waitFor();
+    await expect(page.locator('table.jobs tbody tr').getAttribute('data-job-id')).resolves.toBe('dash-form');
   });
 });
