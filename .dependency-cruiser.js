@@ -3,10 +3,27 @@ module.exports = {
   forbidden: [
     {
       name: 'pure-domain',
-      comment: 'shared/jobs and shared/query import no SDK, no Node I/O and nothing from adapters',
+      comment:
+        'shared/jobs, shared/query and shared/iothub-rules import no SDK, no Node I/O and nothing from adapters',
       severity: 'error',
-      from: { path: '^shared/(jobs|query)/' },
-      to: { pathNot: '^shared/(jobs|query)/', dependencyTypesNot: ['type-only'] },
+      from: { path: '^shared/(jobs|query|iothub-rules)/' },
+      to: { pathNot: '^shared/(jobs|query|iothub-rules)/', dependencyTypesNot: ['type-only'] },
+    },
+    {
+      name: 'rules-stand-alone',
+      comment:
+        'shared/iothub-rules is the one place of IoT Hub rules: it depends on nothing else in the project',
+      severity: 'error',
+      from: { path: '^shared/iothub-rules/' },
+      to: { path: '^(functions|shared|local-host|scripts)/', pathNot: '^shared/iothub-rules/' },
+    },
+    {
+      name: 'devices-independent-of-storage',
+      comment:
+        'shared/devices declares its ports (shared/devices/ports.ts); shared/storage implements them, never the reverse',
+      severity: 'error',
+      from: { path: '^shared/devices/' },
+      to: { path: '^shared/storage/' },
     },
     {
       name: 'local-host-is-generic',
@@ -27,6 +44,32 @@ module.exports = {
       severity: 'error',
       from: { path: '^shared/' },
       to: { path: '^functions/' },
+    },
+    {
+      name: 'cli-is-an-api-client',
+      comment:
+        'cli/ talks to the service over its public HTTP API only: from the server side it may import wire types ' +
+        '(type-only, erased at compile time), nothing that runs',
+      severity: 'error',
+      from: { path: '^cli/' },
+      to: { path: '^(functions|shared|local-host|scripts|test)/', dependencyTypesNot: ['type-only'] },
+    },
+    {
+      name: 'cli-imports-wire-types-only',
+      comment:
+        'the server-side modules cli/ may take types from: the answers of the jobs and schedules API and their model',
+      severity: 'error',
+      from: { path: '^cli/' },
+      to: {
+        path: '^(functions|shared|local-host|scripts|test)/',
+        pathNot: '^shared/jobs/(job-response|job-model|job-schedule-model|rollout-config)\\.ts$',
+      },
+    },
+    {
+      name: 'server-does-not-import-cli',
+      severity: 'error',
+      from: { path: '^(functions|shared|local-host|scripts)/' },
+      to: { path: '^cli/' },
     },
     {
       name: 'no-circular',

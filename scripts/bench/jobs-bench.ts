@@ -44,7 +44,7 @@ function appSettings(storage: string): Record<string, string> {
   return {
     ...sample.Values,
     AzureWebJobsStorage: storage,
-    TASKHUB_NAME: 'JobsBench',
+    AzureFunctionsJobHost__extensions__durableTask__hubName: 'JobsBench',
     DEMO_FLEET_SIZE: '0',
     SIMULATION_DEFAULT_PROFILE: JSON.stringify({ latencyMs: 0, failureRate: 0 }),
   };

@@ -10,6 +10,7 @@ export const ERROR_STATUS: Readonly<Record<string, number>> = {
   JobQuotaExceeded: 403,
   DeviceNotFound: 404,
   JobNotFound: 404,
+  JobScheduleNotFound: 404,
   DeviceNotOnline: 404,
   MethodNotFound: 404,
   DeviceAlreadyExists: 409,

@@ -73,3 +73,23 @@ export class JobNotFinishedError extends JobDomainError {
     this.name = 'JobNotFinishedError';
   }
 }
+
+/** No recurring job with this id exists. */
+export class JobScheduleNotFoundError extends JobDomainError {
+  readonly code = 'JobScheduleNotFound';
+  readonly httpStatus = 404;
+  constructor(readonly scheduleId: string) {
+    super(`Job schedule '${scheduleId}' was not found.`);
+    this.name = 'JobScheduleNotFoundError';
+  }
+}
+
+/** A schedule row changed (or vanished) since it was read. */
+export class JobScheduleConcurrencyError extends JobDomainError {
+  readonly code = 'PreconditionFailed';
+  readonly httpStatus = 412;
+  constructor(readonly scheduleId: string) {
+    super(`Job schedule '${scheduleId}' was changed concurrently.`);
+    this.name = 'JobScheduleConcurrencyError';
+  }
+}

@@ -248,7 +248,7 @@ async function runDevice(gateway: JobDeviceGateway, job: JobRecord, deviceId: st
     if (job.cloudToDeviceMethod)
       return methodResult(await gateway.invokeMethod(deviceId, job.cloudToDeviceMethod));
     if (job.updateTwin) {
-      await gateway.updateTwin(deviceId, job.updateTwin);
+      await gateway.applyTwinPatch(deviceId, job.updateTwin);
       return twinResult();
     }
     return errorResult(new Error('The job has neither a method nor a twin patch.'));

@@ -3,7 +3,8 @@ import { isTerminalJobStatus } from './job-lifecycle';
 import type { DeviceJobStatus, JobDefinition, JobRecord } from './job-model';
 import { DEVICE_JOB_STATUSES } from './job-model';
 import { type ConditionParser, deviceJobStatusNamed, normalizeJobRequest } from './job-request-validation';
-import { assertJobId, isPlainObject } from './name-rules';
+import { isPlainObject } from '../iothub-rules';
+import { assertJobId } from './name-rules';
 import type { DeviceIdListRepository, DeviceJobRepository, JobRepository } from './ports';
 
 export interface RerunDependencies {

@@ -1,3 +1,12 @@
+import {
+  CONTINUATION_REFUSED,
+  openContinuation,
+  pageRequestOf,
+  sealContinuation,
+  type Page,
+  type PageRequest,
+  type RawPaging,
+} from '../iothub-rules';
 import type { Query } from '../query';
 import { planDeviceJobQuery, planParsedDeviceJobQuery, runDeviceJobQuery } from './device-jobs-query';
 import { JobAlreadyExistsError, JobNotFoundError, JobValidationError } from './job-errors';
@@ -23,14 +32,10 @@ import type {
   JobOrchestrationClient,
   JobRepository,
   JobTargetResolver,
-  Page,
 } from './ports';
 import { type DryRunResponse, dryRunJob } from './job-dry-run';
 import { rerunDefinition } from './job-rerun';
 import { storeAndStartJob } from './job-creation';
-
-export const DEFAULT_PAGE_SIZE = 100;
-export const MAX_PAGE_SIZE = 1000;
 
 /** Ports and settings the job use cases work with. */
 export interface JobsServiceDependencies {
@@ -171,20 +176,19 @@ export function createJobsService(deps: JobsServiceDependencies): JobsService {
         if (!status) throw new JobValidationError('jobStatus', `'${command.jobStatus}' is not a job status`);
         filter.status = status;
       }
-      const page = await deps.jobs.query(
-        filter,
-        pageRequest(command.maxItemCount, command.continuationToken),
-      );
-      return withContinuation(await Promise.all(page.items.map(respond)), page.continuationToken);
+      const page = await deps.jobs.query(filter, pageRequest(command, JOBS_LISTING));
+      return sealed(await Promise.all(page.items.map(respond)), page.continuationToken, JOBS_LISTING);
     },
 
     async queryDeviceJobs(command) {
-      const paging = pageRequest(command.maxItemCount, command.continuationToken);
-      if ('query' in command) {
-        return runDeviceJobQuery(deps.deviceJobs, planDeviceJobQuery(command.query), paging);
-      }
-      if ('parsedQuery' in command) {
-        return runDeviceJobQuery(deps.deviceJobs, planParsedDeviceJobQuery(command.parsedQuery), paging);
+      const paging = pageRequest(command, DEVICE_JOBS_LISTING);
+      if ('query' in command || 'parsedQuery' in command) {
+        const plan =
+          'query' in command
+            ? planDeviceJobQuery(command.query)
+            : planParsedDeviceJobQuery(command.parsedQuery);
+        const page = await runDeviceJobQuery(deps.deviceJobs, plan, paging);
+        return sealed(page.items, page.continuationToken, DEVICE_JOBS_LISTING);
       }
       const { jobId, deviceId, status, jobType } = command.filter;
       const filter: DeviceJobFilter = {};
@@ -196,11 +200,8 @@ export function createJobsService(deps: JobsServiceDependencies): JobsService {
         if (!type) throw new JobValidationError('jobType', `'${jobType}' is not a job type`);
         filter.jobType = type;
       }
-      const page = await deps.deviceJobs.query(
-        filter,
-        pageRequest(command.maxItemCount, command.continuationToken),
-      );
-      return withContinuation(page.items.map(toDeviceJobResponse), page.continuationToken);
+      const page = await deps.deviceJobs.query(filter, paging);
+      return sealed(page.items.map(toDeviceJobResponse), page.continuationToken, DEVICE_JOBS_LISTING);
     },
   };
 }
@@ -211,8 +212,13 @@ function isConcurrencyError(error: unknown): boolean {
   );
 }
 
-function withContinuation<T>(items: T[], continuationToken: string | undefined): Page<T> {
-  return continuationToken ? { items, continuationToken } : { items };
+/** The listings whose continuation tokens the use cases issue (a token of one is refused by the other). */
+const JOBS_LISTING = 'jobs';
+const DEVICE_JOBS_LISTING = 'devices.jobs';
+
+/** Seals the store's position into a token only this listing accepts back. */
+export function sealed<T>(items: T[], storeToken: string | undefined, listing: string): Page<T> {
+  return storeToken ? { items, continuationToken: sealContinuation(listing, storeToken) } : { items };
 }
 
 /** Maps a device job status filter, in any case, to its spelling (`cancelled` is accepted for `canceled`). */
@@ -222,17 +228,14 @@ export function deviceJobStatusFromName(name: string): DeviceJobStatus {
   return status;
 }
 
-/** Validates a page size (absent = 100, at most 1000) and keeps the continuation token. */
-export function pageRequest(
-  maxItemCount: string | number | undefined,
-  continuationToken: string | undefined,
-) {
-  let maxItems = DEFAULT_PAGE_SIZE;
-  if (maxItemCount !== undefined && maxItemCount !== '') {
-    const parsed = typeof maxItemCount === 'number' ? maxItemCount : Number(maxItemCount);
-    if (!Number.isInteger(parsed) || parsed < 1)
-      throw new JobValidationError('pageSize', 'must be a positive integer');
-    maxItems = Math.min(parsed, MAX_PAGE_SIZE);
+/** Validates the page size (absent = 100, at most 1000) and opens the continuation token this listing issued. */
+export function pageRequest(raw: RawPaging, listing: string): PageRequest {
+  const page = pageRequestOf(raw);
+  if ('problem' in page) throw new JobValidationError('pageSize', page.problem);
+  if (page.continuationToken === undefined) return page;
+  const opened = openContinuation(listing, page.continuationToken);
+  if (typeof opened?.position !== 'string') {
+    throw new JobValidationError('continuationToken', CONTINUATION_REFUSED);
   }
-  return continuationToken ? { maxItems, continuationToken } : { maxItems };
+  return { maxItems: page.maxItems, continuationToken: opened.position };
 }

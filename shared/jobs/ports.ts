@@ -1,3 +1,4 @@
+import type { Page, PageRequest } from '../iothub-rules';
 import type { ShardCounters } from './job-statistics';
 import type {
   CloudToDeviceMethod,
@@ -11,18 +12,10 @@ import type {
   TwinPatch,
 } from './job-model';
 import type { DurationObservation } from './job-estimate';
+import type { JobScheduleRecord } from './job-schedule-model';
 import type { JobSettings } from './job-settings';
 
-/** One page of a listing; `continuationToken` is present only when another page exists. */
-export interface Page<T> {
-  items: T[];
-  continuationToken?: string;
-}
-
-export interface PageRequest {
-  maxItems: number;
-  continuationToken?: string;
-}
+export type { Page, PageRequest } from '../iothub-rules';
 
 /** A stored job with the etag that guards its next update. */
 export interface StoredJob {
@@ -78,16 +71,31 @@ export interface DeviceJobRepository {
 }
 
 /**
- * What a job needs from the device fleet: the `DeviceGateway` of `shared/devices` seen through its
- * `conditionGatewayView` (the composition root wires it). Failures are thrown as errors carrying a string
- * `code` (`DeviceNotOnline`, `GatewayTimeout`, `DeviceNotFound`, `PreconditionFailed`, …).
+ * The one gateway to devices, shaped for the job engine: the embedded registry with simulated devices
+ * (`shared/devices/simulated`) or a real IoT Hub (`shared/devices/iothub`) implement it, and share one contract
+ * suite. Implementations retry throttling themselves. Failures are thrown as errors carrying a string `code`:
+ * `DeviceNotFound`, `DeviceNotOnline` (methods), `GatewayTimeout`, `PreconditionFailed` (twin etag),
+ * `ArgumentInvalid`, `ThrottlingException` / `ServiceUnavailable` (after retries), `IotHubUnauthorizedAccess`.
  */
 export interface JobDeviceGateway {
-  /** Ids of the devices matching a WHERE condition (`*` = every device), in pages. */
-  resolveTargets(queryCondition: string): AsyncIterable<string[]>;
+  /**
+   * Ids of the devices matching a WHERE condition (`*` = every device), in pages of at most `pageSize` (default
+   * 100). Throws `ArgumentInvalid` for a condition that does not parse.
+   */
+  resolveTargets(queryCondition: string, options?: { pageSize?: number }): AsyncIterable<string[]>;
+  /** Invokes a direct method and returns the device's answer (any status the device chose, e.g. 500). */
   invokeMethod(deviceId: string, method: CloudToDeviceMethod): Promise<DeviceMethodResponse>;
-  /** Applies tags and desired properties; `patch.etag`, when set, is the If-Match of the update. */
-  updateTwin(deviceId: string, patch: TwinPatch): Promise<void>;
+  /**
+   * Merges tags and desired properties into one device's twin (null deletes a key). `patch.etag`, when set, is the
+   * If-Match of the update (`PreconditionFailed` when the twin moved on); absent, any version is patched.
+   */
+  applyTwinPatch(deviceId: string, patch: TwinPatch): Promise<AppliedTwinPatch>;
+}
+
+/** The twin after a patch: its new etag and version. */
+export interface AppliedTwinPatch {
+  etag: string;
+  version: number;
 }
 
 /** Only the target resolution of {@link JobDeviceGateway}: what a dry run needs. */
@@ -124,4 +132,16 @@ export interface Clock {
 
 export interface IdGenerator {
   newId(): string;
+}
+
+/** Recurring jobs (`/jobSchedules`). */
+export interface JobScheduleRepository {
+  get(scheduleId: string): Promise<{ schedule: JobScheduleRecord; etag: string } | undefined>;
+  /** Inserts when `etag` is undefined (`JobScheduleConcurrencyError` if it exists), else replaces if unchanged. */
+  save(schedule: JobScheduleRecord, etag: string | undefined): Promise<string>;
+  /** Deletes if unchanged since `etag`; throws `JobScheduleConcurrencyError` otherwise (404 included). */
+  delete(scheduleId: string, etag: string): Promise<void>;
+  list(page: PageRequest): Promise<Page<JobScheduleRecord>>;
+  /** Enabled schedules whose `nextRunTime` is at or before `now`. */
+  due(now: Date): Promise<{ schedule: JobScheduleRecord; etag: string }[]>;
 }

@@ -1,5 +1,5 @@
 import { JobValidationError } from './job-errors';
-import { isPlainObject } from './name-rules';
+import { isPlainObject } from '../iothub-rules';
 
 /** Which device failures a criterion counts: `timedOut` = no answer in time or not connected, `failed` = the rest. */
 export type FailureType = 'failed' | 'timedOut' | 'all';

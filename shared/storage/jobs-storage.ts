@@ -1,18 +1,25 @@
-import { TableClient } from '@azure/data-tables';
 import { TableDeviceJobRepository } from './device-jobs.repository';
 import { TableDurationObservationRepository } from './duration-observations.repository';
 import { TableDeviceIdListRepository } from './jobs-device-id-list.repository';
+import { TableJobScheduleRepository } from './job-schedules.repository';
 import { TableJobRepository } from './jobs.repository';
+import { tableClient } from './table-support';
 
 /** Names of the jobs tables; a prefix lets several apps or tests share one storage account. */
 export interface JobTableNames {
   jobs: string;
   deviceIdLists: string;
   deviceJobs: string;
+  schedules: string;
 }
 
 export function jobTableNames(prefix = ''): JobTableNames {
-  return { jobs: `${prefix}jobs`, deviceIdLists: `${prefix}jobdeviceids`, deviceJobs: `${prefix}devicejobs` };
+  return {
+    jobs: `${prefix}jobs`,
+    deviceIdLists: `${prefix}jobdeviceids`,
+    deviceJobs: `${prefix}devicejobs`,
+    schedules: `${prefix}jobschedules`,
+  };
 }
 
 /** The three job repositories over one storage account, and a way to create their tables. */
@@ -22,6 +29,7 @@ export interface JobStorage {
   deviceJobs: TableDeviceJobRepository;
   /** Recent device latency per job type (rows of the jobs table), for dry-run estimates. */
   observations: TableDurationObservationRepository;
+  schedules: TableJobScheduleRepository;
   /** Creates the tables if they do not exist (idempotent). */
   ensureTables(): Promise<void>;
 }
@@ -30,17 +38,19 @@ export function createJobStorage(
   connectionString: string,
   names: JobTableNames = jobTableNames(),
 ): JobStorage {
-  const insecure = /DefaultEndpointsProtocol=http;|UseDevelopmentStorage=true|https?:\/\/127\.0\.0\.1/i.test(
-    connectionString,
-  );
-  const client = (table: string) =>
-    TableClient.fromConnectionString(connectionString, table, { allowInsecureConnection: insecure });
-  const clients = [client(names.jobs), client(names.deviceIdLists), client(names.deviceJobs)] as const;
+  const client = (table: string) => tableClient(connectionString, table);
+  const clients = [
+    client(names.jobs),
+    client(names.deviceIdLists),
+    client(names.deviceJobs),
+    client(names.schedules),
+  ] as const;
   return {
     jobs: new TableJobRepository(clients[0]),
     deviceIdLists: new TableDeviceIdListRepository(clients[1]),
     deviceJobs: new TableDeviceJobRepository(clients[2]),
     observations: new TableDurationObservationRepository(clients[0]),
+    schedules: new TableJobScheduleRepository(clients[3]),
     async ensureTables() {
       await Promise.all(clients.map((c) => c.createTable()));
     },

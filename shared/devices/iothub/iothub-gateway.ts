@@ -1,13 +1,6 @@
 import { Client, Registry } from 'azure-iothub';
-import {
-  pagesOfIds,
-  type DeviceGateway,
-  type GatewayTwinPatch,
-  type MethodInvocation,
-  type MethodResult,
-  type TargetSelection,
-  type TwinUpdateResult,
-} from '../device-gateway';
+import type { CloudToDeviceMethod, DeviceMethodResponse, TwinPatch } from '../../jobs/job-model';
+import type { AppliedTwinPatch, JobDeviceGateway } from '../../jobs/ports';
 import { readMethodInvocation } from '../method-request';
 import { usePlainHttp, type PlainHttpAgent } from './plain-http-agent';
 import { DEFAULT_RETRY, withRetry, type RetryOptions } from './retry';
@@ -28,7 +21,7 @@ const MAX_HUB_PAGE = 100;
  * methods through `Client.invokeDeviceMethod`, twin patches through `Registry.updateTwin`. Retries 429/503 with
  * back-off (honouring Retry-After) itself; the SDK's own retry policy is switched off so the two do not stack.
  */
-export class IotHubDeviceGateway implements DeviceGateway {
+export class IotHubDeviceGateway implements JobDeviceGateway {
   private readonly registry: Registry;
   private readonly client: Client;
   private readonly agents: PlainHttpAgent[] = [];
@@ -58,15 +51,11 @@ export class IotHubDeviceGateway implements DeviceGateway {
   }
 
   async *resolveTargets(
-    selection: TargetSelection,
+    queryCondition: string,
     options: { pageSize?: number } = {},
   ): AsyncGenerator<string[]> {
     const pageSize = Math.min(options.pageSize ?? MAX_HUB_PAGE, MAX_HUB_PAGE);
-    if ('deviceIds' in selection) {
-      yield* pagesOfIds(selection.deviceIds, pageSize);
-      return;
-    }
-    const condition = selection.condition.trim();
+    const condition = queryCondition.trim();
     const text = condition === '*' ? 'SELECT * FROM devices' : `SELECT * FROM devices WHERE ${condition}`;
     const query = this.registry.createQuery(text, pageSize);
     while (query.hasMoreResults) {
@@ -78,8 +67,8 @@ export class IotHubDeviceGateway implements DeviceGateway {
     }
   }
 
-  async invokeMethod(deviceId: string, call: MethodInvocation): Promise<MethodResult> {
-    const params = readMethodInvocation(call);
+  async invokeMethod(deviceId: string, method: CloudToDeviceMethod): Promise<DeviceMethodResponse> {
+    const params = readMethodInvocation(method);
     const response: { result: unknown } = await this.call(deviceId, () =>
       this.client.invokeDeviceMethod(deviceId, {
         methodName: params.methodName,
@@ -95,10 +84,11 @@ export class IotHubDeviceGateway implements DeviceGateway {
     };
   }
 
-  async updateTwin(deviceId: string, patch: GatewayTwinPatch, etag = '*'): Promise<TwinUpdateResult> {
-    const { responseBody } = await this.call(deviceId, () => this.registry.updateTwin(deviceId, patch, etag));
+  async applyTwinPatch(deviceId: string, { etag, ...patch }: TwinPatch): Promise<AppliedTwinPatch> {
+    const { responseBody } = await this.call(deviceId, () =>
+      this.registry.updateTwin(deviceId, patch, etag ?? '*'),
+    );
     return {
-      deviceId,
       etag: String(responseBody.etag),
       version: Number((responseBody as { version?: unknown }).version),
     };

@@ -6,32 +6,24 @@ import {
   isPlainObject,
   PreconditionFailedError,
 } from '../../http';
+import { StorageConflictError, type RegistryRepository, type StoredDevice } from '../ports';
+import { DEVICE_ID_RULE, deviceEtag, isDeviceId, versionEtag, type IfMatch } from '../../iothub-rules';
 import {
-  StorageConflictError,
-  type DeviceRegistryRepository,
-  type StoredDevice,
-} from '../../storage/device-registry.repository';
-import {
-  DEVICE_ID_PATTERN,
-  deviceEtag,
   NEVER,
-  versionEtag,
   type DeviceAuthentication,
   type DeviceIdentityWire,
   type DeviceRecord,
   type JsonObject,
   type TwinWire,
 } from '../device-model';
-import { checkSectionSize, TWIN_LIMITS, validateTwinSection } from '../twin-limits';
+import { TWIN_LIMITS } from '../../iothub-rules';
+import { checkSectionSize, validateTwinSection } from '../twin-limits';
 import { cloneJson, mergeInto, sectionOf, sectionToWire } from '../twin-document';
 import { effectiveProfile, isOnline, materializeReport, reportDueAfterDesired } from './simulated-device';
 import { parseSimulationProfile, type SimulationProfile } from './simulation-profile';
 
-/** What an `If-Match` header said: nothing, `*`, or a specific etag. */
-export type IfMatch = { kind: 'none' } | { kind: 'any' } | { kind: 'etag'; etag: string };
-
 export interface EmbeddedRegistryOptions {
-  repository: DeviceRegistryRepository;
+  repository: RegistryRepository;
   defaultSimulation: SimulationProfile;
   simulationSeed: string | undefined;
   now?: () => number;
@@ -44,11 +36,7 @@ export function newSymmetricKey(): string {
 }
 
 export function validateDeviceId(deviceId: unknown, where = 'deviceId'): string {
-  if (typeof deviceId !== 'string' || !DEVICE_ID_PATTERN.test(deviceId)) {
-    throw new ArgumentInvalidError(
-      `${where} must be 1 to 128 characters of letters, digits and - . % _ * ? ! ( ) , : = @ $ '.`,
-    );
-  }
+  if (!isDeviceId(deviceId)) throw new ArgumentInvalidError(`${where} ${DEVICE_ID_RULE}.`);
   return deviceId;
 }
 
@@ -157,7 +145,8 @@ export function readTwinBody(
  * use-case layer of the registry endpoints; the HTTP functions only parse and answer.
  */
 export class EmbeddedRegistry {
-  private readonly repository: DeviceRegistryRepository;
+  /** Where the devices are kept (the port; queries and bulk writes read and write through it). */
+  readonly repository: RegistryRepository;
   readonly defaultSimulation: SimulationProfile;
   readonly seed: string | undefined;
   readonly now: () => number;

@@ -1,5 +1,11 @@
-import { ArgumentInvalidError, isPlainObject } from '../../http';
-import type { PageRequest } from '../../http/paging';
+import { ArgumentInvalidError } from '../../http';
+import {
+  CONTINUATION_REFUSED,
+  isPlainObject,
+  openContinuationObject,
+  sealContinuation,
+  type PageRequest,
+} from '../../iothub-rules';
 import {
   evaluate,
   executeQuery,
@@ -9,26 +15,25 @@ import {
   type Expression,
   type Query,
 } from '../../query';
-import type { DeviceRegistryRepository, ScanPosition } from '../../storage/device-registry.repository';
 import type { DeviceRecord, TwinWire } from '../device-model';
-import { decodeContinuation, encodeContinuation, type QueryPage } from '../query-sources';
+import type { ScanPosition } from '../ports';
+import type { QueryPage } from '../query-sources';
 import type { EmbeddedRegistry } from './embedded-registry';
 
 /** Where a twin query resumes: a scan position or an index into the planned key list, and rows returned so far. */
 type Cursor = { after?: ScanPosition; keyIndex?: number; returned: number };
 
+const TWIN_LISTING = 'devices';
+const refused = () => new ArgumentInvalidError(`x-ms-continuation ${CONTINUATION_REFUSED}.`);
+
 function readCursor(token: string | undefined): Cursor {
   if (token === undefined) return { returned: 0 };
-  const value = decodeContinuation(token);
-  if (!isPlainObject(value) || typeof value.returned !== 'number') {
-    throw new ArgumentInvalidError('The continuation token is not valid.');
-  }
+  const value = openContinuationObject(TWIN_LISTING, token);
+  if (!value || typeof value.returned !== 'number') throw refused();
   const cursor: Cursor = { returned: value.returned };
   if (isPlainObject(value.after)) {
     const { partitionKey, rowKey } = value.after;
-    if (typeof partitionKey !== 'string' || typeof rowKey !== 'string') {
-      throw new ArgumentInvalidError('The continuation token is not valid.');
-    }
+    if (typeof partitionKey !== 'string' || typeof rowKey !== 'string') throw refused();
     cursor.after = { partitionKey, rowKey };
   }
   if (typeof value.keyIndex === 'number') cursor.keyIndex = value.keyIndex;
@@ -45,23 +50,22 @@ const KEY_CHUNK = 100;
  */
 export async function queryTwins(
   registry: EmbeddedRegistry,
-  repository: DeviceRegistryRepository,
   query: Query,
   page: PageRequest,
 ): Promise<QueryPage> {
   if (isAggregateQuery(query)) {
     const twins: TwinWire[] = [];
-    for await (const twin of matchingTwins(registry, repository, query.where)) twins.push(twin.twin);
+    for await (const twin of matchingTwins(registry, query.where)) twins.push(twin.twin);
     return { items: executeQuery(query, twins), itemType: 'Twin' };
   }
 
-  const cursor = readCursor(page.continuation);
+  const cursor = readCursor(page.continuationToken);
   const limit =
-    query.top === undefined ? page.maxItemCount : Math.min(page.maxItemCount, query.top - cursor.returned);
+    query.top === undefined ? page.maxItems : Math.min(page.maxItems, query.top - cursor.returned);
   const items: unknown[] = [];
   let resumeAt: Cursor | undefined;
   if (limit > 0) {
-    for await (const match of matchingTwins(registry, repository, query.where, cursor)) {
+    for await (const match of matchingTwins(registry, query.where, cursor)) {
       if (items.length === limit) {
         const returned = cursor.returned + items.length;
         if (query.top === undefined || returned < query.top) resumeAt = { ...match.before, returned };
@@ -71,14 +75,13 @@ export async function queryTwins(
     }
   }
   const result: QueryPage = { items, itemType: 'Twin' };
-  if (resumeAt) result.continuation = encodeContinuation(resumeAt);
+  if (resumeAt) result.continuationToken = sealContinuation(TWIN_LISTING, resumeAt);
   return result;
 }
 
 /** Matching twins from a cursor on, each with the cursor that resumes at it (in key order). */
 export async function* matchingTwins(
   registry: EmbeddedRegistry,
-  repository: DeviceRegistryRepository,
   where: Expression | null,
   from: { after?: ScanPosition; keyIndex?: number } = {},
 ): AsyncGenerator<{ twin: TwinWire; before: Omit<Cursor, 'returned'> }> {
@@ -88,7 +91,7 @@ export async function* matchingTwins(
     const keys = [...new Set(planned.keys)].sort();
     for (let index = from.keyIndex ?? 0; index < keys.length; index += KEY_CHUNK) {
       const chunk = keys.slice(index, index + KEY_CHUNK);
-      const found = await repository.getMany(chunk);
+      const found = await registry.repository.getMany(chunk);
       const byId = new Map(found.map((stored) => [stored.record.deviceId, stored.record]));
       for (const [offset, id] of chunk.entries()) {
         const record = byId.get(id);
@@ -100,7 +103,7 @@ export async function* matchingTwins(
     return;
   }
   let previous = from.after;
-  for await (const { device, position } of repository.scan(previous ? { after: previous } : {})) {
+  for await (const { device, position } of registry.repository.scan(previous ? { after: previous } : {})) {
     const twin = twinOf(device.record);
     if (evaluate(planned.residual, twin)) yield { twin, before: previous ? { after: previous } : {} };
     previous = position;

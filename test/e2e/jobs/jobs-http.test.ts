@@ -175,6 +175,36 @@ describe('the /jobs/v2 API over HTTP', () => {
     expect(after.headers.get('iothub-errorcode')).toBe('JobNotFound');
   });
 
+  it('refuses a continuation token it did not issue with 400 on every listing that pages', async () => {
+    const notIssued = [
+      'forged',
+      Buffer.from('{"nextPartitionKey":"page-a","nextRowKey":"job"}').toString('base64'),
+      '1:',
+      Buffer.from(JSON.stringify({ returned: 0 })).toString('base64url'),
+    ];
+    const query = (text: string, token: string) =>
+      host.http('POST', '/devices/query', {
+        body: { query: text },
+        headers: { 'x-ms-continuation': token, 'x-ms-max-item-count': '1' },
+      });
+    for (const token of notIssued) {
+      const answers = [
+        await host.http('GET', '/jobs/v2/query', { headers: { 'x-ms-continuation': token } }),
+        await host.http('GET', `/jobs/v2/query?continuationToken=${encodeURIComponent(token)}`),
+        await query('SELECT * FROM devices.jobs', token),
+        await query('SELECT * FROM devices', token),
+      ];
+      for (const answer of answers) {
+        expect(answer.status).toBe(400);
+        expect(answer.headers.get('iothub-errorcode')).toBe('ArgumentInvalid');
+      }
+    }
+    const twins = await query('SELECT * FROM devices', '');
+    const issuedForTwins = twins.headers.get('x-ms-continuation') ?? '';
+    expect(issuedForTwins).not.toBe('');
+    expect((await query('SELECT * FROM devices.jobs', issuedForTwins)).status).toBe(400);
+  });
+
   it('refuses a job id outside the URL-safe set', async () => {
     const response = await put('a'.repeat(129), methodJob());
     expect(response.status).toBe(400);

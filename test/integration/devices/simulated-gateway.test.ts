@@ -3,7 +3,7 @@ import { runBulkOperation } from '../../../shared/devices/simulated/bulk-registr
 import { EmbeddedRegistry } from '../../../shared/devices/simulated/embedded-registry';
 import { SimulatedDeviceGateway } from '../../../shared/devices/simulated/simulated-gateway';
 import { DeviceRegistryRepository } from '../../../shared/storage/device-registry.repository';
-import { lazyTable } from '../../../shared/storage/table-client-factory';
+import { lazyTable } from '../../../shared/storage/table-support';
 import { gatewayContract, type ContractSubject } from './gateway-contract';
 
 let azurite: RunningAzurite;
@@ -18,11 +18,10 @@ beforeAll(async () => {
     simulationSeed: 'contract',
   });
   subject = {
-    gateway: new SimulatedDeviceGateway(registry, repository),
+    gateway: new SimulatedDeviceGateway(registry),
     addDevices: async (devices) => {
       const result = await runBulkOperation(
         registry,
-        repository,
         devices.map((device) => ({ ...device, importMode: 'create' })),
       );
       expect(result.errors).toEqual([]);

@@ -8,7 +8,7 @@ import { EmbeddedRegistry } from '../../../shared/devices/simulated/embedded-reg
 import { queryTwins } from '../../../shared/devices/simulated/twin-query';
 import { parseQuery } from '../../../shared/query';
 import { DeviceRegistryRepository } from '../../../shared/storage/device-registry.repository';
-import { lazyTable } from '../../../shared/storage/table-client-factory';
+import { lazyTable } from '../../../shared/storage/table-support';
 
 let azurite: RunningAzurite;
 let repository: DeviceRegistryRepository;
@@ -18,15 +18,15 @@ beforeAll(async () => {
   azurite = await startAzurite({ inMemory: true });
   repository = new DeviceRegistryRepository(lazyTable(azurite.connectionString, 'QueryTest'));
   registry = new EmbeddedRegistry({ repository, defaultSimulation: {}, simulationSeed: 'q' });
-  await runBulkOperation(registry, repository, demoFleet({ devices: 800, offlineRate: 0.1 }));
+  await runBulkOperation(registry, demoFleet({ devices: 800, offlineRate: 0.1 }));
 }, 60_000);
 
 afterAll(async () => {
   await azurite.stop();
 });
 
-const run = (text: string, maxItemCount = 100, continuation?: string): Promise<QueryPage> =>
-  queryTwins(registry, repository, parseQuery(text), { maxItemCount, continuation });
+const run = (text: string, maxItems = 100, continuationToken?: string): Promise<QueryPage> =>
+  queryTwins(registry, parseQuery(text), { maxItems, continuationToken });
 
 async function all(text: string, pageSize: number): Promise<{ items: unknown[]; pages: number }> {
   const items: unknown[] = [];
@@ -36,7 +36,7 @@ async function all(text: string, pageSize: number): Promise<{ items: unknown[]; 
     const page = await run(text, pageSize, continuation);
     pages++;
     items.push(...page.items);
-    continuation = page.continuation;
+    continuation = page.continuationToken;
   } while (continuation !== undefined);
   return { items, pages };
 }
@@ -51,7 +51,7 @@ describe('twin queries over the embedded registry', () => {
     expect((items as TwinWire[]).every((twin) => twin.tags.building === '43')).toBe(true);
     const exact = await run("SELECT * FROM devices WHERE tags.building = '43'", 16);
     expect(exact.items).toHaveLength(16);
-    expect(exact.continuation).toBeUndefined();
+    expect(exact.continuationToken).toBeUndefined();
   });
 
   it('combines conditions, numbers and functions', async () => {
@@ -104,25 +104,26 @@ describe('twin queries over the embedded registry', () => {
 
   it('dispatches by FROM source and refuses unknown sources and bad tokens', async () => {
     const handlers = {
-      devices: (q: Parameters<typeof queryTwins>[2], p: Parameters<typeof queryTwins>[3]) =>
-        queryTwins(registry, repository, q, p),
+      devices: (q: Parameters<typeof queryTwins>[1], p: Parameters<typeof queryTwins>[2]) =>
+        queryTwins(registry, q, p),
     };
     await expect(
-      dispatchQuery(handlers, parseQuery('SELECT * FROM devices.jobs'), {
-        maxItemCount: 1,
-        continuation: undefined,
-      }),
+      dispatchQuery(handlers, parseQuery('SELECT * FROM devices.jobs'), { maxItems: 1 }),
     ).rejects.toMatchObject({
       code: 'ArgumentInvalid',
     });
     await expect(run('SELECT * FROM devices', 10, 'garbage')).rejects.toMatchObject({
       code: 'ArgumentInvalid',
     });
+    const wellFormedButNotIssued = Buffer.from(JSON.stringify({ returned: 0 })).toString('base64url');
+    await expect(run('SELECT * FROM devices', 10, wellFormedButNotIssued)).rejects.toMatchObject({
+      code: 'ArgumentInvalid',
+    });
     expect(() => parseQuery('SELECT * FROM devices WHERE')).toThrow(/position/);
   });
 
   it('leaves a registry that holds devices alone when seeding the demo fleet', async () => {
-    expect(await seedDemoFleetIfEmpty(registry, repository, 50)).toBe(0);
+    expect(await seedDemoFleetIfEmpty(registry, 50)).toBe(0);
     expect((await run('SELECT COUNT() AS n FROM devices')).items).toEqual([{ n: 800 }]);
   });
 });

@@ -60,7 +60,7 @@ beforeAll(async () => {
     gateway: {
       resolveTargets: (condition) => gateway.resolveTargets(condition),
       invokeMethod: (deviceId, method) => gateway.invokeMethod(deviceId, method),
-      updateTwin: (deviceId, patch) => gateway.updateTwin(deviceId, patch),
+      applyTwinPatch: (deviceId, patch) => gateway.applyTwinPatch(deviceId, patch),
     },
   });
   orchestrations = new RecordingOrchestrations();

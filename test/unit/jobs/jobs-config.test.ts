@@ -28,6 +28,7 @@ describe('jobs settings', () => {
       retentionSchedule: '0 0 * * * *',
       reconciliationSchedule: '0 */5 * * * *',
       reconciliationGraceSeconds: 300,
+      schedulesTickSchedule: '* * * * * *',
     });
   });
 
@@ -43,6 +44,7 @@ describe('jobs settings', () => {
       JOB_RETENTION_SCHEDULE: '0 30 2 * * *',
       JOB_RECONCILIATION_SCHEDULE: '*/10 * * * * *',
       JOB_RECONCILIATION_GRACE_SECONDS: '60',
+      JOB_SCHEDULES_TICK_SCHEDULE: '*/5 * * * * *',
     });
     expect(jobs.settings).toEqual({
       shardSize: 250,
@@ -56,6 +58,7 @@ describe('jobs settings', () => {
       retentionSchedule: '0 30 2 * * *',
       reconciliationSchedule: '*/10 * * * * *',
       reconciliationGraceSeconds: 60,
+      schedulesTickSchedule: '*/5 * * * * *',
     });
   });
 
@@ -71,6 +74,7 @@ describe('jobs settings', () => {
     ['JOB_RETENTION_SCHEDULE', '0 * * * *'],
     ['JOB_RECONCILIATION_SCHEDULE', 'every minute'],
     ['JOB_RECONCILIATION_GRACE_SECONDS', '-1'],
+    ['JOB_SCHEDULES_TICK_SCHEDULE', '* * * * *'],
   ])('refuses %s=%s, naming it', (setting, value) => {
     expect(settingRefused({ [setting]: value })).toBe(setting);
   });

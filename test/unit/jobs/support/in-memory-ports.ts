@@ -6,6 +6,7 @@ import type {
   DeviceIdListRepository,
   DeviceJobFilter,
   DeviceJobRepository,
+  AppliedTwinPatch,
   JobDeviceGateway,
   JobFilter,
   JobOrchestrationClient,
@@ -158,9 +159,10 @@ export class ScriptedGateway implements JobDeviceGateway {
     this.invoked.push(deviceId);
     return this.perform(deviceId, (b) => ({ status: b.status, payload: b.payload ?? null }));
   }
-  async updateTwin(deviceId: string, patch: TwinPatch): Promise<void> {
+  async applyTwinPatch(deviceId: string, patch: TwinPatch): Promise<AppliedTwinPatch> {
     this.patched.push({ deviceId, patch });
-    await this.perform(deviceId, () => undefined);
+    const version = this.patched.length;
+    return this.perform(deviceId, () => ({ etag: `v${version}`, version }));
   }
   private async perform<T>(
     deviceId: string,

@@ -540,6 +540,27 @@ export function defineUseCaseScenarios(createStorage: () => Promise<StoragePorts
       expect(pages).toBeGreaterThanOrEqual(3);
     });
 
+    it('refuses continuation tokens it did not issue, and a token of one listing in the other', async () => {
+      for (let i = 0; i < 3; i += 1) {
+        const id = `${jobId}-${i}`;
+        await service.createJob({ jobId: id, body: methodBody({ jobId: id }) });
+      }
+      const forged = ['forged', Buffer.from('{"nextPartitionKey":"x"}').toString('base64'), '0:', '1:'];
+      for (const continuationToken of forged) {
+        await expect(service.queryJobs({ maxItemCount: 1, continuationToken })).rejects.toThrow(
+          /continuationToken/,
+        );
+        await expect(
+          service.queryDeviceJobs({ query: 'SELECT * FROM devices.jobs', continuationToken }),
+        ).rejects.toThrow(/continuationToken/);
+      }
+      const issued = (await service.queryJobs({ maxItemCount: 1 })).continuationToken ?? '';
+      expect(issued).not.toBe('');
+      await expect(
+        service.queryDeviceJobs({ query: 'SELECT * FROM devices.jobs', continuationToken: issued }),
+      ).rejects.toThrow(JobValidationError);
+    });
+
     it('rejects unknown filters and page sizes as ArgumentInvalid', async () => {
       await expect(service.queryJobs({ jobType: 'export' })).rejects.toThrow('jobType');
       await expect(service.queryJobs({ jobStatus: 'sleeping' })).rejects.toThrow('jobStatus');
