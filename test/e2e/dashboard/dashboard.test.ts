@@ -63,13 +63,16 @@ async function percentOf(jobId: string): Promise<number> {
 }
 
 describe('the dashboard in a headless browser', () => {
-  it('is served anonymously with a strict content security policy, and refuses unknown files', async () => {
+  it('is served anonymously with a strict content security policy, refuses unknown files and shadows no route', async () => {
     const response = await fetch(`${host.running.host.baseUrl}/dashboard/`);
     expect(response.status).toBe(200);
     expect(response.headers.get('content-type')).toBe('text/html; charset=utf-8');
     expect(response.headers.get('content-security-policy')).toContain("connect-src 'self'");
     const missing = await fetch(`${host.running.host.baseUrl}/dashboard/..%2Fpackage.json`);
     expect(missing.status).toBe(404);
+    // Under Azure's route order (function names, first match wins) its route neither shadows nor is shadowed.
+    const shadowings = host.running.host.output.filter((line) => / shadows route /.test(line));
+    expect(shadowings.filter((line) => line.includes('"dashboard"'))).toEqual([]);
   });
 
   it('signs in with a connection string (a wrong key shows the service error) and keeps it in sessionStorage only', async () => {
