@@ -23,6 +23,8 @@ import { lazyTable } from './storage/table-support';
 
 /** Table of the embedded device registry. */
 export const REGISTRY_TABLE = 'RegistryDevices';
+/** Table of the embedded registry's twin index (docs/devices.md). */
+export const REGISTRY_INDEX_TABLE = 'RegistryIndex';
 
 function once<T>(create: () => T): () => T {
   let value: { created: T } | undefined;
@@ -100,7 +102,10 @@ export const composition = {
   registry: once(() => {
     refuseWhenServedByHub();
     return new EmbeddedRegistry({
-      repository: new DeviceRegistryRepository(lazyTable(config.storage, REGISTRY_TABLE)),
+      repository: new DeviceRegistryRepository(
+        lazyTable(config.storage, REGISTRY_TABLE),
+        lazyTable(config.storage, REGISTRY_INDEX_TABLE),
+      ),
       defaultSimulation: config.devices.defaultSimulation,
       simulationSeed: config.devices.simulationSeed,
     });
