@@ -1,7 +1,13 @@
+import type { RunCursor } from '../../shared/jobs/job-execution';
+
 /** Activity inputs arrive as deserialized JSON; these checks fail the activity loudly on a malformed one. */
-export function requireObject(activity: string, input: unknown): Record<string, unknown> {
+export function requireObject(
+  activity: string,
+  input: unknown,
+  field = 'the input',
+): Record<string, unknown> {
   if (typeof input !== 'object' || input === null || Array.isArray(input)) {
-    throw new TypeError(`${activity}: the input must be an object.`);
+    throw new TypeError(`${activity}: ${field} must be an object.`);
   }
   return input as Record<string, unknown>;
 }
@@ -11,6 +17,14 @@ export function requireString(activity: string, input: Record<string, unknown>, 
   if (typeof value !== 'string' || value.length === 0)
     throw new TypeError(`${activity}: ${field} must be a string.`);
   return value;
+}
+
+export function optionalString(
+  activity: string,
+  input: Record<string, unknown>,
+  field: string,
+): string | undefined {
+  return input[field] === undefined ? undefined : requireString(activity, input, field);
 }
 
 export function requireInteger(
@@ -24,4 +38,18 @@ export function requireInteger(
     throw new TypeError(`${activity}: ${field} must be an integer ≥ ${min}.`);
   }
   return value;
+}
+
+export function requireCursor(activity: string, value: unknown): RunCursor {
+  const cursor = requireObject(activity, value, 'cursor');
+  const targets = requireObject(activity, cursor.targets, 'cursor.targets');
+  const shardCount = requireInteger(activity, cursor, 'shardCount', 0);
+  const nextShard = requireInteger(activity, cursor, 'nextShard', 0);
+  if (targets.done === true) return { shardCount, nextShard, targets: { done: true } };
+  const continuation = optionalString(activity, targets, 'continuation');
+  return {
+    shardCount,
+    nextShard,
+    targets: continuation === undefined ? { done: false } : { done: false, continuation },
+  };
 }

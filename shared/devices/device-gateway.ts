@@ -14,6 +14,22 @@ export interface GatewayTwinPatch {
   properties?: { desired?: Record<string, unknown> };
 }
 
+export interface TargetPageRequest {
+  maxItems: number;
+  continuation?: string;
+}
+
+export interface TargetPage {
+  deviceIds: string[];
+  continuation?: string;
+}
+
+/** The writable part of a twin. */
+export interface TwinContent {
+  tags: Record<string, unknown>;
+  desired: Record<string, unknown>;
+}
+
 /** The twin after an update. */
 export interface TwinUpdateResult {
   deviceId: string;
@@ -53,6 +69,15 @@ export interface DeviceGateway {
    */
   resolveTargets(selection: TargetSelection, options?: { pageSize?: number }): AsyncIterable<string[]>;
 
+  /**
+   * One page of the ids of the devices matching a condition, resumable from `continuation` (absent on the last
+   * page) by another process later: the job engine resolves targets in time-bounded steps.
+   */
+  resolveTargetsPage(condition: string, page: TargetPageRequest): Promise<TargetPage>;
+
+  /** The twin's tags and desired properties. */
+  readTwin(deviceId: string): Promise<TwinContent>;
+
   /** Invokes a direct method and returns the device's answer (any status the device chose, e.g. 500). */
   invokeMethod(deviceId: string, call: MethodInvocation): Promise<MethodResult>;
 
@@ -71,15 +96,17 @@ export async function* pagesOfIds(deviceIds: readonly string[], pageSize: number
 
 /** The gateway seen through a condition-only port whose twin patch carries its own etag (the jobs engine's shape). */
 export interface ConditionGatewayView {
-  resolveTargets(queryCondition: string): AsyncIterable<string[]>;
+  resolveTargetsPage(queryCondition: string, page: TargetPageRequest): Promise<TargetPage>;
   invokeMethod(deviceId: string, call: MethodInvocation): Promise<MethodResult>;
   updateTwin(deviceId: string, patch: GatewayTwinPatch & { etag?: string }): Promise<void>;
+  readTwin(deviceId: string): Promise<TwinContent>;
 }
 
 /** Adapts a DeviceGateway to {@link ConditionGatewayView}. */
-export function conditionGatewayView(gateway: DeviceGateway, pageSize?: number): ConditionGatewayView {
+export function conditionGatewayView(gateway: DeviceGateway): ConditionGatewayView {
   return {
-    resolveTargets: (queryCondition) => gateway.resolveTargets({ condition: queryCondition }, { pageSize }),
+    resolveTargetsPage: (queryCondition, page) => gateway.resolveTargetsPage(queryCondition, page),
+    readTwin: (deviceId) => gateway.readTwin(deviceId),
     invokeMethod: (deviceId, call) => gateway.invokeMethod(deviceId, call),
     updateTwin: async (deviceId, { etag, ...patch }) => {
       await gateway.updateTwin(deviceId, patch, etag ?? '*');

@@ -81,8 +81,6 @@ export interface JobRecord {
   maxExecutionTimeInSeconds: number;
   statusMessage?: string;
   failureReason?: string;
-  /** Number of shards once targets are resolved. */
-  shardCount?: number;
   parentJobId?: string;
 }
 

@@ -1,6 +1,8 @@
 import { type TableClient, type TransactionAction, odata } from '@azure/data-tables';
 import type { DeviceIdListRepository } from '../jobs/ports';
-import { asciiJson, deleteWhere, encodeKey, submitInBatches } from './jobs-table-support';
+import { asciiJson, deleteWhere, encodeKey, statusCodeOf, submitInBatches } from './jobs-table-support';
+
+const chunkKey = (chunk: number) => String(chunk).padStart(8, '0');
 
 /** Characters of JSON per row, below the 32 Ki-character (64 KiB) limit of a string property. */
 const MAX_CHUNK_CHARS = 30_000;
@@ -20,7 +22,7 @@ export class TableDeviceIdListRepository implements DeviceIdListRepository {
     const flush = () => {
       actions.push([
         'upsert',
-        { partitionKey, rowKey: String(actions.length).padStart(8, '0'), ids: asciiJson(chunk) },
+        { partitionKey, rowKey: chunkKey(actions.length), ids: asciiJson(chunk) },
         'Replace',
       ]);
       chunk = [];
@@ -43,6 +45,16 @@ export class TableDeviceIdListRepository implements DeviceIdListRepository {
       ids.push(...(JSON.parse(row.ids) as string[]));
     }
     return ids;
+  }
+
+  async loadChunk(listId: string, chunk: number): Promise<string[] | undefined> {
+    try {
+      const row = await this.client.getEntity<{ ids: string }>(encodeKey(listId), chunkKey(chunk));
+      return JSON.parse(row.ids) as string[];
+    } catch (error: unknown) {
+      if (statusCodeOf(error) === 404) return undefined;
+      throw error;
+    }
   }
 
   async delete(listId: string): Promise<void> {

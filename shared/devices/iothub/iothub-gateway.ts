@@ -5,7 +5,10 @@ import {
   type GatewayTwinPatch,
   type MethodInvocation,
   type MethodResult,
+  type TargetPage,
+  type TargetPageRequest,
   type TargetSelection,
+  type TwinContent,
   type TwinUpdateResult,
 } from '../device-gateway';
 import { readMethodInvocation } from '../method-request';
@@ -76,6 +79,28 @@ export class IotHubDeviceGateway implements DeviceGateway {
       const ids = result.map((twin) => twin.deviceId);
       if (ids.length > 0) yield ids;
     }
+  }
+
+  async resolveTargetsPage(condition: string, page: TargetPageRequest): Promise<TargetPage> {
+    const trimmed = condition.trim();
+    const text = trimmed === '*' ? 'SELECT * FROM devices' : `SELECT * FROM devices WHERE ${trimmed}`;
+    const query = this.registry.createQuery(text, Math.min(page.maxItems, MAX_HUB_PAGE));
+    const { result } = await this.call('', () =>
+      page.continuation === undefined ? query.nextAsTwin() : query.nextAsTwin(page.continuation),
+    );
+    const deviceIds = result.map((twin) => twin.deviceId);
+    return query.hasMoreResults && query.continuationToken
+      ? { deviceIds, continuation: query.continuationToken }
+      : { deviceIds };
+  }
+
+  async readTwin(deviceId: string): Promise<TwinContent> {
+    const { responseBody } = await this.call(deviceId, () => this.registry.getTwin(deviceId));
+    const twin = responseBody as {
+      tags?: Record<string, unknown>;
+      properties?: { desired?: Record<string, unknown> };
+    };
+    return { tags: twin.tags ?? {}, desired: twin.properties?.desired ?? {} };
   }
 
   async invokeMethod(deviceId: string, call: MethodInvocation): Promise<MethodResult> {

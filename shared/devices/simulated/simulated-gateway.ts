@@ -1,5 +1,5 @@
 import { ArgumentInvalidError, isPlainObject } from '../../http';
-import { parseCondition } from '../../query';
+import { parseCondition, parseQuery } from '../../query';
 import type { DeviceRegistryRepository } from '../../storage/device-registry.repository';
 import {
   pagesOfIds,
@@ -7,14 +7,17 @@ import {
   type GatewayTwinPatch,
   type MethodInvocation,
   type MethodResult,
+  type TargetPage,
+  type TargetPageRequest,
   type TargetSelection,
+  type TwinContent,
   type TwinUpdateResult,
 } from '../device-gateway';
 import { readMethodInvocation } from '../method-request';
 import type { EmbeddedRegistry } from './embedded-registry';
 import { readTwinBody } from './embedded-registry';
 import { realSleep, simulateMethod, type Sleep } from './method-simulator';
-import { matchingTwins } from './twin-query';
+import { matchingTwins, queryTwins } from './twin-query';
 
 const DEFAULT_PAGE_SIZE = 100;
 
@@ -49,6 +52,24 @@ export class SimulatedDeviceGateway implements DeviceGateway {
       }
     }
     if (page.length > 0) yield page;
+  }
+
+  async resolveTargetsPage(condition: string, page: TargetPageRequest): Promise<TargetPage> {
+    const where = condition.trim() === '*' ? '' : ` WHERE ${condition}`;
+    const result = await queryTwins(
+      this.registry,
+      this.repository,
+      parseQuery(`SELECT deviceId FROM devices${where}`),
+      { maxItemCount: page.maxItems, continuation: page.continuation },
+    );
+    const deviceIds = result.items.map((item) => (item as { deviceId: string }).deviceId);
+    return result.continuation ? { deviceIds, continuation: result.continuation } : { deviceIds };
+  }
+
+  async readTwin(deviceId: string): Promise<TwinContent> {
+    const { record } = await this.registry.read(deviceId);
+    const twin = this.registry.toTwinWire(record);
+    return { tags: twin.tags, desired: twin.properties.desired };
   }
 
   async invokeMethod(deviceId: string, call: MethodInvocation): Promise<MethodResult> {

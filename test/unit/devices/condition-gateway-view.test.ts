@@ -1,19 +1,18 @@
-import {
-  conditionGatewayView,
-  pagesOfIds,
-  type DeviceGateway,
-  type TargetSelection,
-} from '../../../shared/devices/device-gateway';
+import { conditionGatewayView, type DeviceGateway } from '../../../shared/devices/device-gateway';
 
 describe('conditionGatewayView', () => {
-  it('passes conditions, page sizes, method calls and etags through to the gateway', async () => {
-    const selections: [TargetSelection, number | undefined][] = [];
+  it('passes conditions, pages, method calls, twin reads and etags through to the gateway', async () => {
+    const pageRequests: [string, unknown][] = [];
     const updates: [string, unknown, string | undefined][] = [];
     const gateway: DeviceGateway = {
-      resolveTargets: (selection, options) => {
-        selections.push([selection, options?.pageSize]);
-        return pagesOfIds(['a', 'b', 'a', 'c'], 2);
+      resolveTargets: () => {
+        throw new Error('the engine resolves by page');
       },
+      resolveTargetsPage: (condition, page) => {
+        pageRequests.push([condition, page]);
+        return Promise.resolve({ deviceIds: ['a', 'b'], continuation: 'next' });
+      },
+      readTwin: (deviceId) => Promise.resolve({ tags: { deviceId }, desired: {} }),
       invokeMethod: (deviceId, call) =>
         Promise.resolve({ status: 200, payload: { deviceId, call: call.methodName } }),
       updateTwin: (deviceId, patch, etag) => {
@@ -21,11 +20,15 @@ describe('conditionGatewayView', () => {
         return Promise.resolve({ deviceId, etag: 'e', version: 2 });
       },
     };
-    const view = conditionGatewayView(gateway, 500);
-    const pages: string[][] = [];
-    for await (const page of view.resolveTargets("tags.building = '43'")) pages.push(page);
-    expect(pages).toEqual([['a', 'b'], ['c']]);
-    expect(selections).toEqual([[{ condition: "tags.building = '43'" }, 500]]);
+    const view = conditionGatewayView(gateway);
+    expect(
+      await view.resolveTargetsPage("tags.building = '43'", { maxItems: 2, continuation: 'c1' }),
+    ).toEqual({
+      deviceIds: ['a', 'b'],
+      continuation: 'next',
+    });
+    expect(pageRequests).toEqual([["tags.building = '43'", { maxItems: 2, continuation: 'c1' }]]);
+    expect(await view.readTwin('d1')).toEqual({ tags: { deviceId: 'd1' }, desired: {} });
     expect(await view.invokeMethod('d1', { methodName: 'reboot' })).toEqual({
       status: 200,
       payload: { deviceId: 'd1', call: 'reboot' },
