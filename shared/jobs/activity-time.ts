@@ -7,8 +7,8 @@ const MAX_TIMEOUT_MARGIN_MS = 15_000;
 const MAX_MIN_START_WINDOW_MS = 5_000;
 /** A device call ends this long after its own timeouts at the latest (transport, the gateway's bookkeeping). */
 export const CALL_SLACK_MS = 2_000;
-/** The longest a twin update may take (the gateway's calls have their own shorter timeouts). */
-export const TWIN_CALL_BOUND_MS = 10_000;
+/** The longest a twin update may take (a read and a write, with the gateway's own retries of throttling). */
+export const TWIN_CALL_BOUND_MS = 30_000;
 
 /** When an activity stops starting devices, and when every call it started must have ended. */
 export interface ActivityTimePlan {

@@ -1,3 +1,4 @@
+import type { TargetPage, TargetPageRequest, TwinContent } from '../devices/device-gateway';
 import type { ShardCounters } from './job-statistics';
 import type {
   CloudToDeviceMethod,
@@ -8,7 +9,6 @@ import type {
   JobRecord,
   JobStatus,
   JobType,
-  JsonObject,
   TwinPatch,
 } from './job-model';
 import type { JobSettings } from './job-settings';
@@ -110,21 +110,7 @@ export interface JobDeviceGateway {
   readTwin(deviceId: string): Promise<TwinContent>;
 }
 
-export interface TargetPageRequest {
-  maxItems: number;
-  continuation?: string;
-}
-
-export interface TargetPage {
-  deviceIds: string[];
-  continuation?: string;
-}
-
-/** The part of a twin a twin job writes. */
-export interface TwinContent {
-  tags: JsonObject;
-  desired: JsonObject;
-}
+export type { TargetPage, TargetPageRequest, TwinContent } from '../devices/device-gateway';
 
 /** Input of the job orchestration; everything it needs, so the orchestrator reads no settings itself. */
 export interface JobOrchestrationInput {
