@@ -3,10 +3,19 @@ module.exports = {
   forbidden: [
     {
       name: 'pure-domain',
-      comment: 'shared/jobs and shared/query import no SDK, no Node I/O and nothing from adapters',
+      comment:
+        'shared/jobs, shared/query and shared/iothub-rules import no SDK, no Node I/O and nothing from adapters',
       severity: 'error',
-      from: { path: '^shared/(jobs|query)/' },
-      to: { pathNot: '^shared/(jobs|query)/', dependencyTypesNot: ['type-only'] },
+      from: { path: '^shared/(jobs|query|iothub-rules)/' },
+      to: { pathNot: '^shared/(jobs|query|iothub-rules)/', dependencyTypesNot: ['type-only'] },
+    },
+    {
+      name: 'rules-stand-alone',
+      comment:
+        'shared/iothub-rules is the one place of IoT Hub rules: it depends on nothing else in the project',
+      severity: 'error',
+      from: { path: '^shared/iothub-rules/' },
+      to: { path: '^(functions|shared|local-host|scripts)/', pathNot: '^shared/iothub-rules/' },
     },
     {
       name: 'local-host-is-generic',

@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 import { Command, InvalidArgumentError } from 'commander';
-import { startLocalHost } from './start';
+import { HOSTING_PLANS, type HostingPlan } from './host/function-timeout';
+import { DEFAULT_HOSTNAME, startLocalHost } from './start';
 
 /** Beyond the extensions' own waits for running invocations (5 s), the host gives up on a clean stop. */
 const FORCED_EXIT_MS = 15_000;
@@ -20,6 +21,12 @@ function parsePort(value: string): number {
   return port;
 }
 
+function parsePlan(value: string): HostingPlan {
+  const plan = HOSTING_PLANS.find((name) => name === value.toLowerCase());
+  if (!plan) throw new InvalidArgumentError(`must be one of ${HOSTING_PLANS.join(', ')}.`);
+  return plan;
+}
+
 const program = new Command()
   .name('func-local')
   .description(
@@ -32,12 +39,29 @@ program
   .option('--app <dir>', 'the app folder', process.cwd())
   .option('--port <n>', 'HTTP port (0 picks a free one)', parsePort, parsePort(process.env.PORT ?? '7071'))
   .option(
+    '--host <address>',
+    'the interface to listen on: 127.0.0.1 keeps the host (and its durable management API) local to this machine; 0.0.0.0 exposes it',
+    DEFAULT_HOSTNAME,
+  )
+  .option(
+    '--plan <plan>',
+    `whose functionTimeout default and limits to apply: ${HOSTING_PLANS.join(', ')}`,
+    parsePlan,
+    'consumption' as HostingPlan,
+  )
+  .option(
     '--in-memory',
     'keep the Azurite that the host starts in memory instead of under <app>/.azurite',
     false,
   )
-  .action((options: { app: string; port: number; inMemory: boolean }) => {
-    const starting = startLocalHost({ appDir: options.app, port: options.port, inMemory: options.inMemory });
+  .action((options: { app: string; port: number; host: string; plan: HostingPlan; inMemory: boolean }) => {
+    const starting = startLocalHost({
+      appDir: options.app,
+      port: options.port,
+      hostname: options.host,
+      plan: options.plan,
+      inMemory: options.inMemory,
+    });
     let stopping = false;
     // Listening from the start: a signal during start-up waits for the host (and its Azurite) to be up, then
     // stops it, so that no Azurite is left behind.

@@ -6,12 +6,19 @@ import { loadApp } from './app/load-app';
 import { createExtensions } from './extensions';
 import type { HostLogger } from './host/extension';
 import { FunctionHost, HostStartError } from './host/function-host';
+import { formatTimeSpan, readFunctionTimeout, type HostingPlan } from './host/function-timeout';
+import { withHostJsonOverrides } from './host/host-json-overrides';
 import { startAzurite, type RunningAzurite } from './storage/azurite';
 import { httpRouteOf, routePrefixOf } from './triggers/http/http-trigger.extension';
+import { compareFunctionNames } from './triggers/http/route-order';
 
 export interface LocalHostOptions {
   appDir: string;
   port: number;
+  /** The interface to listen on (default 127.0.0.1: reachable from this machine only). */
+  hostname?: string;
+  /** Whose functionTimeout default and limits to apply (default consumption, the strictest). */
+  plan?: HostingPlan;
   /** Start Azurite in memory rather than persisted under the app folder. */
   inMemory: boolean;
   log?: HostLogger;
@@ -25,6 +32,8 @@ export interface RunningLocalHost {
   functionNames: string[];
   stop(): Promise<void>;
 }
+
+export const DEFAULT_HOSTNAME = '127.0.0.1';
 
 const DEVELOPMENT_STORAGE = /^\s*UseDevelopmentStorage=true\s*;?\s*$/i;
 
@@ -42,8 +51,11 @@ export function consoleLogger(source: string, level: LogLevel, message: string):
 export async function startLocalHost(options: LocalHostOptions): Promise<RunningLocalHost> {
   const log = options.log ?? consoleLogger;
   const print = options.print ?? ((line: string) => console.log(line));
-  const folder = readAppFolder(options.appDir);
-  applySettings(folder.localSettings);
+  const read = readAppFolder(options.appDir);
+  applySettings(read.localSettings);
+  const folder: AppFolder = { ...read, hostJson: withHostJsonOverrides(read.hostJson, process.env) };
+  const plan = options.plan ?? 'consumption';
+  const functionTimeoutMs = readFunctionTimeout(folder.hostJson.functionTimeout, plan);
 
   let azurite: RunningAzurite | undefined;
   let stopping = false;
@@ -80,11 +92,17 @@ export async function startLocalHost(options: LocalHostOptions): Promise<Running
       env: process.env,
       storageConnectionString,
       port: options.port,
+      hostname: options.hostname ?? DEFAULT_HOSTNAME,
+      functionTimeoutMs,
       log,
     });
     const baseUrl = await host.start();
     print('Functions:');
-    for (const fn of app.functions) print(`  ${describeFunction(fn, baseUrl, folder)}`);
+    const listed = [...app.functions].sort((a, b) => compareFunctionNames(a.metadata.name, b.metadata.name));
+    for (const fn of listed) print(`  ${describeFunction(fn, baseUrl, folder)}`);
+    print(
+      `Function timeout: ${functionTimeoutMs === undefined ? 'none' : formatTimeSpan(functionTimeoutMs)} (${plan} plan rules).`,
+    );
     print(`Host ready: listening on ${baseUrl}`);
     const running = host;
     return {

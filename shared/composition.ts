@@ -12,6 +12,8 @@ import type { JobExecutionDependencies } from './jobs/job-execution';
 import type { JobMaintenanceDependencies, JobOrchestrationAdmin } from './jobs/job-maintenance';
 import type { DeviceJobResponse } from './jobs/job-response';
 import { createJobsService, type JobsService } from './jobs/jobs-service';
+import { createJobSchedulesService, type JobSchedulesService } from './jobs/job-schedules';
+import { parseNcrontab } from './cron/ncrontab';
 import type { Clock, IdGenerator, JobOrchestrationClient, Page } from './jobs/ports';
 import { createJobStorage, jobTableNames } from './storage/jobs-storage';
 import { SimulatedDeviceGateway } from './devices/simulated/simulated-gateway';
@@ -69,11 +71,13 @@ const noOrchestrations: JobOrchestrationClient = {
 };
 
 function jobsService(orchestrations: JobOrchestrationClient = noOrchestrations): JobsService {
-  const { jobs, deviceIdLists, deviceJobs } = jobStorage();
+  const { jobs, deviceIdLists, deviceJobs, observations } = jobStorage();
   return createJobsService({
     jobs,
     deviceIdLists,
     deviceJobs,
+    observations,
+    targets: conditionGatewayView(composition.deviceGateway()),
     orchestrations,
     clock: systemClock,
     ids: uuids,
@@ -107,16 +111,9 @@ export const composition = {
     devices: (query, page) => queryTwins(composition.registry(), registryRepository(), query, page),
     'devices.modules': () => Promise.resolve({ items: [], itemType: 'Twin' }),
     'devices.jobs': async (query, page) => {
-      const result = await queryDeviceJobs({
-        parsedQuery: query,
-        maxItemCount: page.maxItemCount,
-        ...(page.continuation ? { continuationToken: page.continuation } : {}),
-      });
-      return {
-        items: result.items,
-        itemType: 'DeviceJob',
-        ...(result.continuationToken ? { continuation: result.continuationToken } : {}),
-      };
+      const { maxItems, continuationToken } = page;
+      const result = await queryDeviceJobs({ parsedQuery: query, maxItemCount: maxItems, continuationToken });
+      return { ...result, itemType: 'DeviceJob' };
     },
   })),
   /** The job engine's access to devices: the embedded registry, or a real IoT Hub (DEVICE_GATEWAY). */
@@ -145,6 +142,21 @@ export const composition = {
     clock: systemClock,
     limits: config.jobs.limits,
   })),
+  /** The `/jobSchedules` use cases and the schedule timer, over the calling function's durable client. */
+  jobSchedules: async (orchestrations: JobOrchestrationClient): Promise<JobSchedulesService> => {
+    await jobTablesReady();
+    const { jobs, deviceIdLists, schedules } = jobStorage();
+    return createJobSchedulesService({
+      jobs,
+      deviceIdLists,
+      schedules,
+      orchestrations,
+      clock: systemClock,
+      ids: uuids,
+      settings: config.jobs.settings,
+      parseCron: parseNcrontab,
+    });
+  },
   /** Ports of the retention and reconciliation timers over the durable client of the timer's invocation. */
   jobMaintenance: async (
     orchestrations: JobOrchestrationClient & JobOrchestrationAdmin,

@@ -70,6 +70,8 @@ export interface JobsConfig {
   reconciliationSchedule: string;
   /** JOB_RECONCILIATION_GRACE_SECONDS: jobs younger than this are left alone by reconciliation (default 300). */
   reconciliationGraceSeconds: number;
+  /** JOB_SCHEDULES_TICK_SCHEDULE: NCRONTAB of the timer that fires due job schedules (default every second). */
+  schedulesTickSchedule: string;
 }
 
 type Env = Record<string, string | undefined>;
@@ -216,6 +218,7 @@ function readJobsConfig(env: Env, hostJson: HostJsonReader): JobsConfig {
     retentionSchedule: readSchedule(env, 'JOB_RETENTION_SCHEDULE', '0 0 * * * *'),
     reconciliationSchedule: readSchedule(env, 'JOB_RECONCILIATION_SCHEDULE', '0 */5 * * * *'),
     reconciliationGraceSeconds: readInteger(env, 'JOB_RECONCILIATION_GRACE_SECONDS', 300, 0, 86_400),
+    schedulesTickSchedule: readSchedule(env, 'JOB_SCHEDULES_TICK_SCHEDULE', '* * * * * *'),
   };
 }
 

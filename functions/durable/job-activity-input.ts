@@ -45,11 +45,28 @@ export function requireCursor(activity: string, value: unknown): RunCursor {
   const targets = requireObject(activity, cursor.targets, 'cursor.targets');
   const shardCount = requireInteger(activity, cursor, 'shardCount', 0);
   const nextShard = requireInteger(activity, cursor, 'nextShard', 0);
-  if (targets.done === true) return { shardCount, nextShard, targets: { done: true } };
   const continuation = optionalString(activity, targets, 'continuation');
-  return {
+  const parsed: RunCursor = {
     shardCount,
     nextShard,
-    targets: continuation === undefined ? { done: false } : { done: false, continuation },
+    targets:
+      targets.done === true
+        ? { done: true }
+        : continuation === undefined
+          ? { done: false }
+          : { done: false, continuation },
   };
+  if (cursor.calls !== undefined) {
+    const calls = requireObject(activity, cursor.calls, 'cursor.calls');
+    const seconds = calls.seconds;
+    if (typeof seconds !== 'number' || !(seconds >= 0)) {
+      throw new TypeError(`${activity}: cursor.calls.seconds must be a number ≥ 0.`);
+    }
+    parsed.calls = {
+      count: requireInteger(activity, calls, 'count', 0),
+      seconds,
+      peakInFlight: requireInteger(activity, calls, 'peakInFlight', 0),
+    };
+  }
+  return parsed;
 }

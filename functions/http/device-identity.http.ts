@@ -1,18 +1,23 @@
 import { app, type HttpRequest } from '@azure/functions';
 import { composition } from '../../shared/composition';
-import { iothubHandler, jsonResponse, parseJsonObject, type WireResponse } from '../../shared/http';
-import { ifMatchOf } from './request-if-match';
+import {
+  iothubHandler,
+  jsonResponse,
+  parseJsonObject,
+  readIfMatch,
+  type WireResponse,
+} from '../../shared/http';
 
 async function deviceIdentity(request: HttpRequest): Promise<WireResponse> {
   const registry = composition.registry();
   const deviceId = request.params.id ?? '';
   if (request.method === 'GET') return jsonResponse(200, await registry.getDevice(deviceId));
   if (request.method === 'DELETE') {
-    await registry.deleteDevice(deviceId, ifMatchOf(request));
+    await registry.deleteDevice(deviceId, readIfMatch(request.headers));
     return { status: 204, headers: {} };
   }
   const body = parseJsonObject(await request.text(), 'device identity');
-  return jsonResponse(200, await registry.putDevice(deviceId, body, ifMatchOf(request)));
+  return jsonResponse(200, await registry.putDevice(deviceId, body, readIfMatch(request.headers)));
 }
 
 app.http('deviceIdentity', {

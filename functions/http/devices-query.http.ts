@@ -12,16 +12,13 @@ import {
 } from '../../shared/http';
 import { parseQuery } from '../../shared/query';
 
-/** IoT Hub pages query results by at most 100; the embedded registry allows larger pages for bulk readers. */
-const PAGE_LIMITS = { defaultSize: 100, maxSize: 1000 };
-
 async function devicesQuery(request: HttpRequest): Promise<WireResponse> {
   const body = parseJsonObject(await request.text(), 'query request');
   if (typeof body.query !== 'string')
     throw new ArgumentInvalidError('The body must be {"query": "<query text>"}.');
-  const page = readPageRequest(request.headers, request.query, PAGE_LIMITS);
+  const page = readPageRequest(request.headers, request.query);
   const result = await dispatchQuery(composition.querySources(), parseQuery(body.query), page);
-  return jsonResponse(200, result.items, pageHeaders(result.itemType, result.continuation));
+  return jsonResponse(200, result.items, pageHeaders(result.itemType, result.continuationToken));
 }
 
 app.http('devicesQuery', {

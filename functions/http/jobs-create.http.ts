@@ -1,6 +1,7 @@
 import { app, type HttpRequest, type InvocationContext } from '@azure/functions';
 import { composition } from '../../shared/composition';
 import { iothubHandler, jsonResponse, type WireResponse } from '../../shared/http';
+import { JobValidationError } from '../../shared/jobs/job-errors';
 import { parseJobRequestBody } from '../../shared/jobs/job-request-validation';
 import { durableClientInput } from '../durable/job-orchestration-client';
 import { JOB_RIGHTS, jobsServiceFor } from './jobs-service-for';
@@ -8,7 +9,16 @@ import { JOB_RIGHTS, jobsServiceFor } from './jobs-service-for';
 async function createJob(request: HttpRequest, context: InvocationContext): Promise<WireResponse> {
   const body = parseJobRequestBody(await request.text());
   const service = await jobsServiceFor(context);
-  return jsonResponse(200, await service.createJob({ jobId: request.params.jobId ?? '', body }));
+  const command = { jobId: request.params.jobId ?? '', body };
+  if (isDryRun(request.query.get('dryRun'))) return jsonResponse(200, await service.dryRunJob(command));
+  return jsonResponse(200, await service.createJob(command));
+}
+
+/** `?dryRun=true` (any letter case); any other value than true/false is refused rather than ignored. */
+function isDryRun(value: string | null): boolean {
+  if (value === null || value === '' || value.toLowerCase() === 'false') return false;
+  if (value.toLowerCase() === 'true') return true;
+  throw new JobValidationError('dryRun', `must be true or false, got '${value}'`);
 }
 
 app.http('jobsCreate', {

@@ -1,6 +1,6 @@
 import { app, type HttpRequest, type InvocationContext } from '@azure/functions';
 import { composition } from '../../shared/composition';
-import { iothubHandler, jsonResponse, pageHeaders, type WireResponse } from '../../shared/http';
+import { iothubHandler, jsonResponse, pageHeaders, readPaging, type WireResponse } from '../../shared/http';
 import { durableClientInput } from '../durable/job-orchestration-client';
 import { JOB_RIGHTS, jobsServiceFor } from './jobs-service-for';
 
@@ -11,8 +11,7 @@ async function queryJobs(request: HttpRequest, context: InvocationContext): Prom
   const page = await service.queryJobs({
     jobType: query.get('jobType') ?? undefined,
     jobStatus: query.get('jobStatus') ?? undefined,
-    maxItemCount: headers.get('x-ms-max-item-count') ?? query.get('pageSize') ?? undefined,
-    continuationToken: headers.get('x-ms-continuation') || query.get('continuationToken') || undefined,
+    ...readPaging(headers, query),
   });
   return jsonResponse(200, page.items, pageHeaders('JobResponse', page.continuationToken));
 }

@@ -8,6 +8,7 @@ import {
   readIfMatch,
   type WireResponse,
 } from '../../shared/http';
+import { requiredEtag } from '../../shared/iothub-rules';
 
 async function twin(request: HttpRequest): Promise<WireResponse> {
   const registry = composition.registry();
@@ -15,7 +16,10 @@ async function twin(request: HttpRequest): Promise<WireResponse> {
   if (request.method === 'GET') return jsonResponse(200, await registry.getTwin(deviceId));
   const mode = request.method === 'PATCH' ? 'patch' : 'replace';
   const change = readTwinBody(parseJsonObject(await request.text(), 'twin'), mode === 'patch');
-  return jsonResponse(200, await registry.updateTwin(deviceId, change, mode, readIfMatch(request.headers)));
+  return jsonResponse(
+    200,
+    await registry.updateTwin(deviceId, change, mode, requiredEtag(readIfMatch(request.headers))),
+  );
 }
 
 app.http('twin', {

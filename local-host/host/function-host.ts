@@ -5,6 +5,7 @@ import type { CapturedApp, RegisteredFunction } from '../app/capture';
 import type { BindingInfo, InvocationResponse, RpcTypedData } from '../app/core-api';
 import { AppHooks } from '../app/app-hooks';
 import { invokeRegistered } from '../app/invoke';
+import { FunctionTimeoutError, withFunctionTimeout } from './function-timeout';
 import { DRAIN_TIMEOUT_MS, InFlight } from './in-flight';
 import type {
   ExtensionContext,
@@ -21,6 +22,10 @@ export interface FunctionHostOptions {
   env: NodeJS.ProcessEnv;
   storageConnectionString: string;
   port: number;
+  /** The interface to listen on, e.g. 127.0.0.1. */
+  hostname: string;
+  /** host.json functionTimeout in milliseconds; undefined for none. */
+  functionTimeoutMs: number | undefined;
   log: HostLogger;
 }
 
@@ -60,9 +65,9 @@ export class FunctionHost {
             : error,
         ),
       );
-      server.listen(options.port, () => resolve());
+      server.listen(options.port, options.hostname, () => resolve());
     });
-    const baseUrl = `http://localhost:${(server.address() as AddressInfo).port}`;
+    const baseUrl = `http://${urlHost(options.hostname)}:${(server.address() as AddressInfo).port}`;
     const context: ExtensionContext = {
       folder: options.folder,
       app: options.app,
@@ -163,13 +168,28 @@ export class FunctionHost {
         inputData.push({ name, data });
       }
     }
-    const response = await invokeRegistered(
+    const invocation = invokeRegistered(
       programmingModel,
       fn,
       { inputData, triggerMetadata: trigger.metadata ?? {} },
       (source, level, message) => this.options.log(source, level, message),
       this.hooks,
     );
+    const response = await withFunctionTimeout(
+      invocation,
+      fn.metadata.name,
+      this.options.functionTimeoutMs,
+    ).catch((error: unknown) => {
+      if (error instanceof FunctionTimeoutError) {
+        this.options.log(
+          'host',
+          'error',
+          `${error.message}. The local host cannot stop it: it runs on in the background, its result ignored ` +
+            '(Azure recycles the worker instead).',
+        );
+      }
+      throw error;
+    });
     for (const output of response.outputData ?? []) {
       const binding = fn.metadata.bindings[output.name];
       if (binding) await this.owner(binding.type, 'output')?.writeOutput?.(fn, binding, output.data);
@@ -197,6 +217,12 @@ export class FunctionHost {
     }
     return undefined;
   }
+}
+
+/** The host part of the base URL: `localhost` for the loopback and wildcard addresses, IPv6 in brackets. */
+function urlHost(hostname: string): string {
+  if (['127.0.0.1', '::1', '0.0.0.0', '::', 'localhost'].includes(hostname)) return 'localhost';
+  return hostname.includes(':') ? `[${hostname}]` : hostname;
 }
 
 async function readRequest(req: http.IncomingMessage): Promise<HostHttpRequest> {

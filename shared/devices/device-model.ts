@@ -84,26 +84,5 @@ export interface TwinWire {
   capabilities: { iotEdge: boolean };
 }
 
-/** What a service may change in a twin: tags and desired properties. */
-export interface TwinPatch {
-  tags?: JsonObject;
-  desired?: JsonObject;
-}
-
 /** The never-seen timestamp IoT Hub reports for devices that never connected. */
 export const NEVER = '0001-01-01T00:00:00Z';
-
-/** IoT Hub's device id rule: up to 128 ASCII letters, digits and `- . % _ * ? ! ( ) , : = @ $ '`. */
-export const DEVICE_ID_PATTERN = /^[A-Za-z0-9\-.%_*?!(),:=@$']{1,128}$/;
-
-/** Etags: base64 of the version, as IoT Hub's twin etags look (`AAAAAAAAAAE=`). */
-export function versionEtag(version: number): string {
-  const buffer = Buffer.alloc(8);
-  buffer.writeBigUInt64BE(BigInt(version));
-  return buffer.toString('base64');
-}
-
-/** The device etag: base64 of the generation and identity version, distinct from the twin etag. */
-export function deviceEtag(record: Pick<DeviceRecord, 'generationId' | 'identityVersion'>): string {
-  return Buffer.from(`${record.generationId}:${record.identityVersion}`).toString('base64');
-}

@@ -1,4 +1,5 @@
 import { ArgumentInvalidError, isPlainObject } from '../http';
+import { methodNameProblem, methodPayloadProblem, methodTimeout, type MethodTimeout } from '../iothub-rules';
 
 /** A direct method call, as `POST /twins/{id}/methods` and the gateway port take it. */
 export interface MethodInvocation {
@@ -16,51 +17,27 @@ export interface MethodResult {
   payload: unknown;
 }
 
-export const METHOD_LIMITS = {
-  defaultResponseTimeout: 30,
-  minResponseTimeout: 5,
-  maxResponseTimeout: 300,
-  maxConnectTimeout: 300,
-  payloadBytes: 128 * 1024,
-} as const;
-
-function seconds(value: unknown, name: string, min: number, max: number, fallback: number): number {
-  if (value === undefined || value === null) return fallback;
-  if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) {
-    throw new ArgumentInvalidError(`${name} must be a whole number of seconds from ${min} to ${max}.`);
-  }
-  return value;
+function seconds(value: unknown, name: string, kind: MethodTimeout): number {
+  const timeout = methodTimeout(value, kind);
+  if ('problem' in timeout) throw new ArgumentInvalidError(`${name} ${timeout.problem}.`);
+  return timeout.seconds;
 }
 
 /** Validates a method call body, filling IoT Hub's defaults. */
 export function readMethodInvocation(body: unknown): Required<MethodInvocation> {
   if (!isPlainObject(body)) throw new ArgumentInvalidError('The method call must be a JSON object.');
   const { methodName } = body;
-  if (typeof methodName !== 'string' || methodName.trim() === '' || methodName.length > 128) {
-    throw new ArgumentInvalidError('methodName must be a non-empty string of at most 128 characters.');
+  const nameProblem = methodNameProblem(methodName);
+  if (nameProblem !== undefined || typeof methodName !== 'string') {
+    throw new ArgumentInvalidError(`methodName ${nameProblem ?? 'must be a string'}.`);
   }
   const payload = body.payload === undefined ? null : body.payload;
-  if (Buffer.byteLength(JSON.stringify(payload)) > METHOD_LIMITS.payloadBytes) {
-    throw new ArgumentInvalidError(
-      `The method payload exceeds 128 KB (${METHOD_LIMITS.payloadBytes} bytes).`,
-    );
-  }
+  const payloadProblem = methodPayloadProblem(payload);
+  if (payloadProblem !== undefined) throw new ArgumentInvalidError(`The method payload ${payloadProblem}.`);
   return {
     methodName,
     payload,
-    responseTimeoutInSeconds: seconds(
-      body.responseTimeoutInSeconds,
-      'responseTimeoutInSeconds',
-      METHOD_LIMITS.minResponseTimeout,
-      METHOD_LIMITS.maxResponseTimeout,
-      METHOD_LIMITS.defaultResponseTimeout,
-    ),
-    connectTimeoutInSeconds: seconds(
-      body.connectTimeoutInSeconds,
-      'connectTimeoutInSeconds',
-      0,
-      METHOD_LIMITS.maxConnectTimeout,
-      0,
-    ),
+    responseTimeoutInSeconds: seconds(body.responseTimeoutInSeconds, 'responseTimeoutInSeconds', 'response'),
+    connectTimeoutInSeconds: seconds(body.connectTimeoutInSeconds, 'connectTimeoutInSeconds', 'connect'),
   };
 }

@@ -1,13 +1,10 @@
 import { ArgumentInvalidError } from '../http';
-import type { PageRequest } from '../http/paging';
+import type { Page, PageRequest } from '../iothub-rules';
 import type { Query, QuerySource } from '../query';
 
-/** One page of query results, with the `x-ms-item-type` they are and the token of the next page, if any. */
-export interface QueryPage {
-  items: unknown[];
+/** One page of query results, with the `x-ms-item-type` they are; the token is present only when more exist. */
+export interface QueryPage extends Page<unknown> {
   itemType: string;
-  /** Present only when another page exists. */
-  continuation?: string;
 }
 
 /** Answers queries FROM one source (`devices`, `devices.modules`, `devices.jobs`). */
@@ -25,18 +22,4 @@ export async function dispatchQuery(
   const handler = handlers[query.source];
   if (!handler) throw new ArgumentInvalidError(`Queries FROM ${query.source} are not supported here.`);
   return await handler(query, page);
-}
-
-/** Encodes a continuation token (opaque to clients). */
-export function encodeContinuation(value: unknown): string {
-  return Buffer.from(JSON.stringify(value)).toString('base64url');
-}
-
-/** Decodes a continuation token; a token that is not ours is a 400. */
-export function decodeContinuation(token: string): unknown {
-  try {
-    return JSON.parse(Buffer.from(token, 'base64url').toString('utf8')) as unknown;
-  } catch {
-    throw new ArgumentInvalidError('The continuation token is not valid.');
-  }
 }

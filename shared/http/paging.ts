@@ -1,30 +1,30 @@
+import { pageRequestOf, type PageRequest, type RawPaging } from '../iothub-rules';
 import { ArgumentInvalidError } from './iothub-errors';
 
-/** Paging asked for by a request. */
-export interface PageRequest {
-  /** Items per page, within 1..maximum. */
-  maxItemCount: number;
-  /** Opaque token from a previous page's `x-ms-continuation`; undefined for the first page. */
-  continuation: string | undefined;
+type Lookup = { get(name: string): string | null };
+
+/**
+ * The paging a request carries: `x-ms-max-item-count` / `x-ms-continuation` headers, or the 2016 preview's
+ * `pageSize` / `continuationToken` query parameters. The one reader of paging headers.
+ */
+export function readPaging(headers: Lookup, query: Lookup): RawPaging {
+  const paging: RawPaging = {};
+  const size = headers.get('x-ms-max-item-count') ?? query.get('pageSize');
+  if (size !== null) paging.maxItemCount = size;
+  const token = headers.get('x-ms-continuation') || query.get('continuationToken');
+  if (token) paging.continuationToken = token;
+  return paging;
 }
 
-/** Reads `x-ms-max-item-count` / `x-ms-continuation` (and the 2016 preview's `pageSize` / `continuationToken`). */
+/** The validated page of a request (page size capped at `limits.maxSize`); a bad page size is a 400. */
 export function readPageRequest(
-  headers: { get(name: string): string | null },
-  query: { get(name: string): string | null },
-  limits: { defaultSize: number; maxSize: number },
+  headers: Lookup,
+  query: Lookup,
+  limits?: { defaultSize: number; maxSize: number },
 ): PageRequest {
-  const rawSize = headers.get('x-ms-max-item-count') ?? query.get('pageSize');
-  let maxItemCount = limits.defaultSize;
-  if (rawSize !== null && rawSize.trim() !== '') {
-    const size = Number(rawSize);
-    if (!Number.isInteger(size) || size < 1) {
-      throw new ArgumentInvalidError(`x-ms-max-item-count must be a positive integer, got '${rawSize}'.`);
-    }
-    maxItemCount = Math.min(size, limits.maxSize);
-  }
-  const continuation = headers.get('x-ms-continuation') ?? query.get('continuationToken') ?? '';
-  return { maxItemCount, continuation: continuation === '' ? undefined : continuation };
+  const page = pageRequestOf(readPaging(headers, query), limits);
+  if ('problem' in page) throw new ArgumentInvalidError(`x-ms-max-item-count ${page.problem}.`);
+  return page;
 }
 
 /**

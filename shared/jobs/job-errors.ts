@@ -60,3 +60,36 @@ export class JobConcurrencyError extends JobDomainError {
     this.name = 'JobConcurrencyError';
   }
 }
+
+/** The job has not ended yet, and the request needs an ended job (rerun). */
+export class JobNotFinishedError extends JobDomainError {
+  readonly code = 'JobNotFinished';
+  readonly httpStatus = 409;
+  constructor(
+    readonly jobId: string,
+    readonly status: string,
+  ) {
+    super(`Job '${jobId}' is ${status}; only an ended job can be rerun.`);
+    this.name = 'JobNotFinishedError';
+  }
+}
+
+/** No recurring job with this id exists. */
+export class JobScheduleNotFoundError extends JobDomainError {
+  readonly code = 'JobScheduleNotFound';
+  readonly httpStatus = 404;
+  constructor(readonly scheduleId: string) {
+    super(`Job schedule '${scheduleId}' was not found.`);
+    this.name = 'JobScheduleNotFoundError';
+  }
+}
+
+/** A schedule row changed (or vanished) since it was read. */
+export class JobScheduleConcurrencyError extends JobDomainError {
+  readonly code = 'PreconditionFailed';
+  readonly httpStatus = 412;
+  constructor(readonly scheduleId: string) {
+    super(`Job schedule '${scheduleId}' was changed concurrently.`);
+    this.name = 'JobScheduleConcurrencyError';
+  }
+}

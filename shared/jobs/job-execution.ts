@@ -2,11 +2,13 @@ import { DEVICE_ERROR_CODES, type DeviceResult } from './device-outcome';
 import { JobConcurrencyError, JobNotFoundError } from './job-errors';
 import { canTransition } from './job-lifecycle';
 import type { DeviceJobRecord, DeviceJobStatus, JobRecord, JobStatus } from './job-model';
+import type { DeviceCallSummary } from './job-observation';
 import type { ActivityLimits } from './job-settings';
 import type {
   Clock,
   DeviceIdListRepository,
   DeviceJobRepository,
+  DurationObservationRepository,
   JobDeviceGateway,
   JobRepository,
   StoredJob,
@@ -15,6 +17,8 @@ import type {
 /** Ports the execution steps (the orchestration's activities) work with. */
 export interface JobExecutionDependencies {
   jobs: JobRepository;
+  /** Where finished jobs leave their device latency for dry-run estimates (optional). */
+  observations?: DurationObservationRepository;
   deviceIdLists: DeviceIdListRepository;
   deviceJobs: DeviceJobRepository;
   gateway: JobDeviceGateway;
@@ -45,6 +49,8 @@ export interface RunCursor {
   nextShard: number;
   /** Target resolution: done, or where its next page starts (absent: at the beginning). */
   targets: { done: true } | { done: false; continuation?: string };
+  /** The device calls of the run so far (for the dry-run model, recorded when the job ends). */
+  calls?: DeviceCallSummary;
 }
 
 export const START_CURSOR: RunCursor = { shardCount: 0, nextShard: 0, targets: { done: false } };

@@ -14,6 +14,7 @@ import {
 import { assertTransition, isTerminalJobStatus } from './job-lifecycle';
 import type { JobRecord, JobStatus } from './job-model';
 import { isTerminalDeviceJobStatus } from './job-model';
+import { observationOf } from './job-observation';
 import { TargetPages } from './job-targets';
 
 export interface FinalizeJobCommand {
@@ -69,6 +70,9 @@ export async function finalizeJob(
     if (command.failureReason !== undefined) next.failureReason = command.failureReason;
     return next;
   });
+  const observation =
+    ended.endTime === endTime ? observationOf(ended, command.cursor?.calls, endTime) : undefined;
+  if (observation) await deps.observations?.record(ended.type, observation);
   return ended.endTime
     ? { done: true, status: ended.status, endTime: ended.endTime }
     : { done: true, status: ended.status };

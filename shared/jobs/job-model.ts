@@ -1,3 +1,5 @@
+import type { JobControls } from './rollout-config';
+
 /** The two kinds of job, in the GA vocabulary of the IoT Hub jobs API. */
 export type JobType = 'scheduleDeviceMethod' | 'scheduleUpdateTwin';
 
@@ -40,7 +42,7 @@ export type JobTargets =
   { kind: 'query'; queryCondition: string } | { kind: 'deviceIds'; deviceIds: string[] };
 
 /** A validated, normalized job request: one internal model for the GA and the preview vocabularies. */
-export interface JobDefinition {
+export interface JobDefinition extends JobControls {
   jobId: string;
   type: JobType;
   /** Present exactly when `type` is `scheduleDeviceMethod`. */
@@ -63,7 +65,7 @@ export interface DeviceJobStatistics {
 }
 
 /** A stored job: its definition (targets by reference) and its lifecycle. */
-export interface JobRecord {
+export interface JobRecord extends JobControls {
   jobId: string;
   type: JobType;
   status: JobStatus;
@@ -81,6 +83,7 @@ export interface JobRecord {
   maxExecutionTimeInSeconds: number;
   statusMessage?: string;
   failureReason?: string;
+  /** The job this one reruns (set by rerun only). */
   parentJobId?: string;
 }
 

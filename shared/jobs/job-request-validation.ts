@@ -1,35 +1,32 @@
+import {
+  DEVICE_ID_RULE,
+  isDeviceId,
+  isPlainObject,
+  methodNameProblem,
+  methodPayloadProblem,
+  methodTimeout,
+  type MethodTimeout,
+} from '../iothub-rules';
 import { parseCondition as parseQueryCondition } from '../query';
 import { JobValidationError } from './job-errors';
 import type {
   CloudToDeviceMethod,
+  DeviceJobStatus,
   JobDefinition,
   JobStatus,
   JobTargets,
   JobType,
   TwinPatch,
 } from './job-model';
-import { JOB_STATUSES } from './job-model';
-import {
-  MAX_METHOD_NAME_LENGTH,
-  assertJobId,
-  assertSeedName,
-  assertSeedNamesDeep,
-  byteLength,
-  isPlainObject,
-} from './name-rules';
+import { DEVICE_JOB_STATUSES, JOB_STATUSES } from './job-model';
+import { assertJobId, assertSeedName, assertSeedNamesDeep } from './name-rules';
+import { parseJobControls } from './rollout-config';
 import { validateTwinPatch } from './twin-patch-validation';
 
-export const DEFAULT_RESPONSE_TIMEOUT_SECONDS = 30;
-export const MIN_RESPONSE_TIMEOUT_SECONDS = 5;
-export const MAX_RESPONSE_TIMEOUT_SECONDS = 300;
-export const DEFAULT_CONNECT_TIMEOUT_SECONDS = 0;
-export const MAX_CONNECT_TIMEOUT_SECONDS = 300;
-export const MAX_METHOD_PAYLOAD_BYTES = 128 * 1024;
 export const DEFAULT_MAX_EXECUTION_SECONDS = 3600;
 export const MAX_MAX_EXECUTION_SECONDS = 7 * 24 * 3600;
 export const MAX_START_DELAY_MS = 365 * 24 * 3600 * 1000;
 export const MAX_DEVICE_IDS = 1_000_000;
-export const DEVICE_ID_PATTERN = /^[A-Za-z0-9\-:.+%_#*?!(),=@$']{1,128}$/;
 
 /** Validates a query condition; throws (any error) when it does not parse. Supplied by the query language. */
 export type ConditionParser = (condition: string) => unknown;
@@ -66,6 +63,12 @@ export function jobStatusFromName(name: string): JobStatus | undefined {
   if (lower === 'pending') return 'queued';
   if (lower === 'canceled') return 'cancelled';
   return JOB_STATUSES.find((status) => status === lower);
+}
+
+/** Maps a device job status, in any case, to its spelling (`cancelled` is accepted for `canceled`). */
+export function deviceJobStatusNamed(name: string): DeviceJobStatus | undefined {
+  const lower = name.toLowerCase();
+  return DEVICE_JOB_STATUSES.find((status) => status === (lower === 'cancelled' ? 'canceled' : lower));
 }
 
 /** Parses the raw request body; malformed JSON is an `ArgumentInvalid` on `body`. */
@@ -112,7 +115,7 @@ export function normalizeJobRequest(body: unknown, options: NormalizeOptions): J
       throw new JobValidationError('updateTwin', 'is required for a scheduleUpdateTwin job');
     definition.updateTwin = validateTwinPatch('updateTwin', body.updateTwin) satisfies TwinPatch;
   }
-  return definition;
+  return { ...definition, ...parseJobControls(body) };
 }
 
 function present(value: unknown): boolean {
@@ -162,8 +165,8 @@ function parseTargets(body: Record<string, unknown>, parseCondition: ConditionPa
     throw new JobValidationError('deviceIds', `at most ${MAX_DEVICE_IDS} device ids are allowed`);
   const unique = new Set<string>();
   ids.forEach((id: unknown, index) => {
-    if (typeof id !== 'string' || !DEVICE_ID_PATTERN.test(id)) {
-      throw new JobValidationError(`deviceIds[${index}]`, 'is not a valid device id');
+    if (!isDeviceId(id)) {
+      throw new JobValidationError(`deviceIds[${index}]`, `is not a valid device id: it ${DEVICE_ID_RULE}`);
     }
     unique.add(id);
   });
@@ -177,27 +180,15 @@ function parseMethod(value: unknown): CloudToDeviceMethod {
       'is required for a scheduleDeviceMethod job and must be an object',
     );
   const { methodName } = value;
-  if (typeof methodName !== 'string' || methodName.length === 0) {
-    throw new JobValidationError(
-      'cloudToDeviceMethod.methodName',
-      'is required and must be a non-empty string',
-    );
-  }
-  if (methodName.length > MAX_METHOD_NAME_LENGTH) {
-    throw new JobValidationError(
-      'cloudToDeviceMethod.methodName',
-      `may be at most ${MAX_METHOD_NAME_LENGTH} characters`,
-    );
+  const nameProblem = methodNameProblem(methodName);
+  if (nameProblem !== undefined || typeof methodName !== 'string') {
+    throw new JobValidationError('cloudToDeviceMethod.methodName', nameProblem ?? 'must be a string');
   }
   assertSeedName('cloudToDeviceMethod.methodName', methodName);
   const payload = value.payload === undefined ? null : value.payload;
-  const payloadBytes = byteLength(JSON.stringify(payload));
-  if (payloadBytes > MAX_METHOD_PAYLOAD_BYTES) {
-    throw new JobValidationError(
-      'cloudToDeviceMethod.payload',
-      `is ${payloadBytes} bytes; at most ${MAX_METHOD_PAYLOAD_BYTES} are allowed`,
-    );
-  }
+  const payloadProblem = methodPayloadProblem(payload);
+  if (payloadProblem !== undefined)
+    throw new JobValidationError('cloudToDeviceMethod.payload', payloadProblem);
   assertSeedNamesDeep('cloudToDeviceMethod.payload', payload);
   const responseField = present(value.responseTimeoutInSeconds)
     ? 'responseTimeoutInSeconds'
@@ -205,29 +196,23 @@ function parseMethod(value: unknown): CloudToDeviceMethod {
   return {
     methodName,
     payload,
-    responseTimeoutInSeconds: parseSeconds(
+    responseTimeoutInSeconds: parseTimeout(
       `cloudToDeviceMethod.${responseField}`,
       value[responseField],
-      DEFAULT_RESPONSE_TIMEOUT_SECONDS,
-      MIN_RESPONSE_TIMEOUT_SECONDS,
-      MAX_RESPONSE_TIMEOUT_SECONDS,
+      'response',
     ),
-    connectTimeoutInSeconds: parseSeconds(
+    connectTimeoutInSeconds: parseTimeout(
       'cloudToDeviceMethod.connectTimeoutInSeconds',
       value.connectTimeoutInSeconds,
-      DEFAULT_CONNECT_TIMEOUT_SECONDS,
-      0,
-      MAX_CONNECT_TIMEOUT_SECONDS,
+      'connect',
     ),
   };
 }
 
-function parseSeconds(field: string, value: unknown, fallback: number, min: number, max: number): number {
-  if (!present(value)) return fallback;
-  if (typeof value !== 'number' || !Number.isInteger(value))
-    throw new JobValidationError(field, 'must be an integer number of seconds');
-  if (value < min || value > max) throw new JobValidationError(field, `must be between ${min} and ${max}`);
-  return value;
+function parseTimeout(field: string, value: unknown, kind: MethodTimeout): number {
+  const timeout = methodTimeout(value, kind);
+  if ('problem' in timeout) throw new JobValidationError(field, timeout.problem);
+  return timeout.seconds;
 }
 
 const ISO_8601 = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:?\d{2})$/i;

@@ -10,6 +10,7 @@ import type {
   JobType,
   JsonObject,
 } from './job-model';
+import type { AbortConfig, RetryConfig, RolloutConfig } from './rollout-config';
 
 /** A job as the IoT Hub jobs API answers it (GA vocabulary, exact field names). */
 export interface JobResponse {
@@ -27,6 +28,9 @@ export interface JobResponse {
   statusMessage?: string;
   deviceJobStatistics: DeviceJobStatistics;
   parentJobId?: string;
+  rolloutConfig?: RolloutConfig;
+  abortConfig?: AbortConfig;
+  retryConfig?: RetryConfig;
 }
 
 /** One device's result as `SELECT * FROM devices.jobs` answers it. */
@@ -60,6 +64,9 @@ export function toJobResponse(job: JobRecord, deviceJobStatistics: DeviceJobStat
   if (job.failureReason !== undefined) response.failureReason = job.failureReason;
   if (job.statusMessage !== undefined) response.statusMessage = job.statusMessage;
   if (job.parentJobId !== undefined) response.parentJobId = job.parentJobId;
+  if (job.rolloutConfig) response.rolloutConfig = job.rolloutConfig;
+  if (job.abortConfig) response.abortConfig = job.abortConfig;
+  if (job.retryConfig) response.retryConfig = job.retryConfig;
   return response;
 }
 

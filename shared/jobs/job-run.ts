@@ -62,8 +62,8 @@ export function runPolicyFor(_job: JobRecord, command: RunDevicesCommand): RunPo
   };
 }
 
-/** Shards read or resolved ahead of the one running, so the window never waits for storage. */
-const PREFETCH_SHARDS = 4;
+/** At most this many shards are read or resolved ahead of the one running, so the window never waits for storage. */
+const MAX_PREFETCH_SHARDS = 4;
 
 /** How often a run re-reads the job for a cancel and checks the deadline and abort condition, by default. */
 export const STOP_CHECK_INTERVAL_MS = 500;
@@ -99,8 +99,10 @@ export async function runJobDevices(
   const plan = planActivityTime(now(), deps.limits, callBoundMs(job));
   const policy = runPolicyFor(job, command);
   const writer = new DeviceResultWriter(deps, job.jobId, { ...DEFAULT_RESULT_WRITER_OPTIONS, now });
-  const shards = new ShardFeed(deps, job, cursor, command.shardSize, writer);
+  const shards = new ShardFeed(deps, job, cursor, command.shardSize, policy.maxInFlight, writer);
   let abortReason: string | undefined;
+  const calls = { ...(cursor.calls ?? { count: 0, seconds: 0, peakInFlight: 0 }) };
+  let inFlight = 0;
 
   let outcome;
   try {
@@ -121,16 +123,23 @@ export async function runJobDevices(
       run: async ({ row, repeated }) => {
         const startedAt = now();
         writer.started(row, startedAt);
+        inFlight += 1;
+        calls.peakInFlight = Math.max(calls.peakInFlight, inFlight);
         const result = await runWithAttempts(policy, () =>
           runDevice(deps, job, row.deviceId, repeated, plan),
         );
-        await writer.finished(finish(row, result, iso(startedAt), iso(now())));
+        inFlight -= 1;
+        const endedAt = now();
+        calls.count += 1;
+        calls.seconds += (endedAt - startedAt) / 1000;
+        await writer.finished(finish(row, result, iso(startedAt), iso(endedAt)));
       },
     });
   } finally {
     await shards.settled();
     await writer.close();
   }
+  if (calls.count > 0) cursor.calls = calls;
   const done = cursor.targets.done && cursor.nextShard >= cursor.shardCount;
   if (outcome.stoppedBy && outcome.stoppedBy !== 'budget') {
     const result: RunDevicesResult = { cursor, done: false, stoppedBy: outcome.stoppedBy };
@@ -223,6 +232,7 @@ class ShardFeed {
     private readonly job: JobRecord,
     private readonly cursor: RunCursor,
     private readonly shardSize: number,
+    private readonly maxInFlight: number,
     private readonly writer: DeviceResultWriter,
   ) {
     this.targets = new TargetPages(deps, job);
@@ -248,8 +258,13 @@ class ShardFeed {
     // Shards are prepared a few ahead of the one running (each written before the cursor counts it).
     const ahead: Promise<PreparedShard | undefined>[] = [];
     let nextToPrepare = this.cursor.nextShard;
+    // About two windows of devices ahead: enough to keep the window full, little to write back at a stop.
+    const depth = Math.min(
+      MAX_PREFETCH_SHARDS,
+      Math.max(1, Math.ceil((2 * this.maxInFlight) / this.shardSize)),
+    );
     const refill = () => {
-      while (ahead.length < PREFETCH_SHARDS) ahead.push(this.track(this.prepare(nextToPrepare++)));
+      while (ahead.length < depth) ahead.push(this.track(this.prepare(nextToPrepare++)));
     };
     refill();
     for (;;) {

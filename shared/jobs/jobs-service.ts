@@ -1,11 +1,20 @@
+import {
+  CONTINUATION_REFUSED,
+  openContinuation,
+  pageRequestOf,
+  sealContinuation,
+  type Page,
+  type PageRequest,
+  type RawPaging,
+} from '../iothub-rules';
 import type { Query } from '../query';
 import { planDeviceJobQuery, planParsedDeviceJobQuery, runDeviceJobQuery } from './device-jobs-query';
 import { JobAlreadyExistsError, JobNotFoundError, JobValidationError } from './job-errors';
-import { initialJobStatus, isTerminalJobStatus } from './job-lifecycle';
+import { isTerminalJobStatus } from './job-lifecycle';
 import type { DeviceJobStatus, JobRecord } from './job-model';
-import { DEVICE_JOB_STATUSES } from './job-model';
 import {
   type ConditionParser,
+  deviceJobStatusNamed,
   jobStatusFromName,
   jobTypeFromName,
   normalizeJobRequest,
@@ -17,15 +26,16 @@ import type {
   DeviceIdListRepository,
   DeviceJobFilter,
   DeviceJobRepository,
+  DurationObservationRepository,
   IdGenerator,
   JobFilter,
   JobOrchestrationClient,
   JobRepository,
-  Page,
+  JobTargetResolver,
 } from './ports';
-
-export const DEFAULT_PAGE_SIZE = 100;
-export const MAX_PAGE_SIZE = 1000;
+import { type DryRunResponse, dryRunJob } from './job-dry-run';
+import { rerunDefinition } from './job-rerun';
+import { storeAndStartJob } from './job-creation';
 
 /** Ports and settings the job use cases work with. */
 export interface JobsServiceDependencies {
@@ -38,12 +48,23 @@ export interface JobsServiceDependencies {
   /** Defaults to the query language's parser. */
   parseCondition?: ConditionParser;
   settings: JobSettings;
+  /** Resolves a dry run's query targets (the device gateway). */
+  targets?: JobTargetResolver;
+  /** Recent device latency and overhead, for dry-run estimates. */
+  observations?: DurationObservationRepository;
 }
 
 export interface CreateJobCommand {
   /** The `{jobId}` of `PUT /jobs/v2/{jobId}`. */
   jobId: string;
   /** The parsed JSON body (use `parseJobRequestBody` for the raw text). */
+  body: unknown;
+}
+
+export interface RerunJobCommand {
+  /** The parent job (the URL's `{jobId}`). */
+  jobId: string;
+  /** The parsed JSON body `{ jobId, deviceStatuses, startTime? }`. */
   body: unknown;
 }
 
@@ -80,6 +101,10 @@ export interface JobsService {
   cancelJob(jobId: string): Promise<JobResponse>;
   queryJobs(command: QueryJobsCommand): Promise<Page<JobResponse>>;
   queryDeviceJobs(command: QueryDeviceJobsCommand): Promise<Page<DeviceJobResponse>>;
+  /** Validates as `createJob` does and resolves the targets, storing nothing (`?dryRun=true`). */
+  dryRunJob(command: CreateJobCommand): Promise<DryRunResponse>;
+  /** `POST /jobs/v2/{jobId}/rerun`: a new job over the ended parent's devices in the given statuses. */
+  rerunJob(command: RerunJobCommand): Promise<JobResponse>;
 }
 
 export function createJobsService(deps: JobsServiceDependencies): JobsService {
@@ -93,44 +118,23 @@ export function createJobsService(deps: JobsServiceDependencies): JobsService {
         now,
         parseCondition: deps.parseCondition,
       });
+      return respond(await storeAndStartJob(deps, definition, now));
+    },
+
+    async dryRunJob({ jobId, body }) {
+      const definition = normalizeJobRequest(body, {
+        urlJobId: jobId,
+        now: deps.clock.now(),
+        parseCondition: deps.parseCondition,
+      });
       if (await deps.jobs.get(definition.jobId)) throw new JobAlreadyExistsError(definition.jobId);
-      const job: JobRecord = {
-        jobId: definition.jobId,
-        type: definition.type,
-        status: initialJobStatus(definition.startTime, now),
-        createdTime: now.toISOString(),
-        startTime: definition.startTime,
-        maxExecutionTimeInSeconds: definition.maxExecutionTimeInSeconds,
-      };
-      if (definition.cloudToDeviceMethod) job.cloudToDeviceMethod = definition.cloudToDeviceMethod;
-      if (definition.updateTwin) job.updateTwin = definition.updateTwin;
-      if (definition.targets.kind === 'query') {
-        job.queryCondition = definition.targets.queryCondition;
-      } else {
-        // A fresh list id per attempt: a concurrent duplicate create can never overwrite the winner's list.
-        const listId = `${definition.jobId}|${deps.ids.newId()}`;
-        await deps.deviceIdLists.save(listId, definition.targets.deviceIds);
-        job.deviceIdList = { listId, count: definition.targets.deviceIds.length };
-      }
-      try {
-        await deps.jobs.create(job);
-      } catch (error: unknown) {
-        if (job.deviceIdList) await deps.deviceIdLists.delete(job.deviceIdList.listId);
-        throw error;
-      }
-      try {
-        await deps.orchestrations.start({
-          jobId: job.jobId,
-          startTime: job.startTime,
-          maxExecutionTimeInSeconds: job.maxExecutionTimeInSeconds,
-          settings: deps.settings,
-        });
-      } catch (error: unknown) {
-        await deps.jobs.delete(job.jobId);
-        if (job.deviceIdList) await deps.deviceIdLists.delete(job.deviceIdList.listId);
-        throw error;
-      }
-      return respond(job);
+      return dryRunJob(deps, definition);
+    },
+
+    async rerunJob({ jobId, body }) {
+      const now = deps.clock.now();
+      const definition = await rerunDefinition(deps, jobId, body, now);
+      return respond(await storeAndStartJob(deps, definition, now, jobId));
     },
 
     async getJob(jobId) {
@@ -172,20 +176,19 @@ export function createJobsService(deps: JobsServiceDependencies): JobsService {
         if (!status) throw new JobValidationError('jobStatus', `'${command.jobStatus}' is not a job status`);
         filter.status = status;
       }
-      const page = await deps.jobs.query(
-        filter,
-        pageRequest(command.maxItemCount, command.continuationToken),
-      );
-      return withContinuation(await Promise.all(page.items.map(respond)), page.continuationToken);
+      const page = await deps.jobs.query(filter, pageRequest(command, JOBS_LISTING));
+      return sealed(await Promise.all(page.items.map(respond)), page.continuationToken, JOBS_LISTING);
     },
 
     async queryDeviceJobs(command) {
-      const paging = pageRequest(command.maxItemCount, command.continuationToken);
-      if ('query' in command) {
-        return runDeviceJobQuery(deps.deviceJobs, planDeviceJobQuery(command.query), paging);
-      }
-      if ('parsedQuery' in command) {
-        return runDeviceJobQuery(deps.deviceJobs, planParsedDeviceJobQuery(command.parsedQuery), paging);
+      const paging = pageRequest(command, DEVICE_JOBS_LISTING);
+      if ('query' in command || 'parsedQuery' in command) {
+        const plan =
+          'query' in command
+            ? planDeviceJobQuery(command.query)
+            : planParsedDeviceJobQuery(command.parsedQuery);
+        const page = await runDeviceJobQuery(deps.deviceJobs, plan, paging);
+        return sealed(page.items, page.continuationToken, DEVICE_JOBS_LISTING);
       }
       const { jobId, deviceId, status, jobType } = command.filter;
       const filter: DeviceJobFilter = {};
@@ -197,11 +200,8 @@ export function createJobsService(deps: JobsServiceDependencies): JobsService {
         if (!type) throw new JobValidationError('jobType', `'${jobType}' is not a job type`);
         filter.jobType = type;
       }
-      const page = await deps.deviceJobs.query(
-        filter,
-        pageRequest(command.maxItemCount, command.continuationToken),
-      );
-      return withContinuation(page.items.map(toDeviceJobResponse), page.continuationToken);
+      const page = await deps.deviceJobs.query(filter, paging);
+      return sealed(page.items.map(toDeviceJobResponse), page.continuationToken, DEVICE_JOBS_LISTING);
     },
   };
 }
@@ -212,31 +212,30 @@ function isConcurrencyError(error: unknown): boolean {
   );
 }
 
-function withContinuation<T>(items: T[], continuationToken: string | undefined): Page<T> {
-  return continuationToken ? { items, continuationToken } : { items };
+/** The listings whose continuation tokens the use cases issue (a token of one is refused by the other). */
+const JOBS_LISTING = 'jobs';
+const DEVICE_JOBS_LISTING = 'devices.jobs';
+
+/** Seals the store's position into a token only this listing accepts back. */
+export function sealed<T>(items: T[], storeToken: string | undefined, listing: string): Page<T> {
+  return storeToken ? { items, continuationToken: sealContinuation(listing, storeToken) } : { items };
 }
 
 /** Maps a device job status filter, in any case, to its spelling (`cancelled` is accepted for `canceled`). */
 export function deviceJobStatusFromName(name: string): DeviceJobStatus {
-  const lower = name.toLowerCase();
-  const status = DEVICE_JOB_STATUSES.find(
-    (candidate) => candidate === (lower === 'cancelled' ? 'canceled' : lower),
-  );
+  const status = deviceJobStatusNamed(name);
   if (!status) throw new JobValidationError('status', `'${name}' is not a device job status`);
   return status;
 }
 
-/** Validates a page size (absent = 100, at most 1000) and keeps the continuation token. */
-export function pageRequest(
-  maxItemCount: string | number | undefined,
-  continuationToken: string | undefined,
-) {
-  let maxItems = DEFAULT_PAGE_SIZE;
-  if (maxItemCount !== undefined && maxItemCount !== '') {
-    const parsed = typeof maxItemCount === 'number' ? maxItemCount : Number(maxItemCount);
-    if (!Number.isInteger(parsed) || parsed < 1)
-      throw new JobValidationError('pageSize', 'must be a positive integer');
-    maxItems = Math.min(parsed, MAX_PAGE_SIZE);
+/** Validates the page size (absent = 100, at most 1000) and opens the continuation token this listing issued. */
+export function pageRequest(raw: RawPaging, listing: string): PageRequest {
+  const page = pageRequestOf(raw);
+  if ('problem' in page) throw new JobValidationError('pageSize', page.problem);
+  if (page.continuationToken === undefined) return page;
+  const opened = openContinuation(listing, page.continuationToken);
+  if (typeof opened?.position !== 'string') {
+    throw new JobValidationError('continuationToken', CONTINUATION_REFUSED);
   }
-  return continuationToken ? { maxItems, continuationToken } : { maxItems };
+  return { maxItems: page.maxItems, continuationToken: opened.position };
 }

@@ -1,4 +1,5 @@
 import type { TargetPage, TargetPageRequest, TwinContent } from '../devices/device-gateway';
+import type { Page, PageRequest } from '../iothub-rules';
 import type { ShardCounters } from './job-statistics';
 import type {
   CloudToDeviceMethod,
@@ -11,18 +12,11 @@ import type {
   JobType,
   TwinPatch,
 } from './job-model';
+import type { DurationObservation } from './job-estimate';
+import type { JobScheduleRecord } from './job-schedule-model';
 import type { JobSettings } from './job-settings';
 
-/** One page of a listing; `continuationToken` is present only when another page exists. */
-export interface Page<T> {
-  items: T[];
-  continuationToken?: string;
-}
-
-export interface PageRequest {
-  maxItems: number;
-  continuationToken?: string;
-}
+export type { Page, PageRequest } from '../iothub-rules';
 
 /** A stored job with the etag that guards its next update. */
 export interface StoredJob {
@@ -112,6 +106,15 @@ export interface JobDeviceGateway {
 
 export type { TargetPage, TargetPageRequest, TwinContent } from '../devices/device-gateway';
 
+/** Only the target resolution of {@link JobDeviceGateway}: what a dry run needs. */
+export type JobTargetResolver = Pick<JobDeviceGateway, 'resolveTargetsPage'>;
+
+/** The latest {@link DurationObservation} per job type, which dry-run estimates are based on. */
+export interface DurationObservationRepository {
+  latest(type: JobType): Promise<DurationObservation | undefined>;
+  record(type: JobType, observation: DurationObservation): Promise<void>;
+}
+
 /** Input of the job orchestration; everything it needs, so the orchestrator reads no settings itself. */
 export interface JobOrchestrationInput {
   jobId: string;
@@ -137,4 +140,16 @@ export interface Clock {
 
 export interface IdGenerator {
   newId(): string;
+}
+
+/** Recurring jobs (`/jobSchedules`). */
+export interface JobScheduleRepository {
+  get(scheduleId: string): Promise<{ schedule: JobScheduleRecord; etag: string } | undefined>;
+  /** Inserts when `etag` is undefined (`JobScheduleConcurrencyError` if it exists), else replaces if unchanged. */
+  save(schedule: JobScheduleRecord, etag: string | undefined): Promise<string>;
+  /** Deletes if unchanged since `etag`; throws `JobScheduleConcurrencyError` otherwise (404 included). */
+  delete(scheduleId: string, etag: string): Promise<void>;
+  list(page: PageRequest): Promise<Page<JobScheduleRecord>>;
+  /** Enabled schedules whose `nextRunTime` is at or before `now`. */
+  due(now: Date): Promise<{ schedule: JobScheduleRecord; etag: string }[]>;
 }

@@ -1,6 +1,8 @@
 import { TableClient } from '@azure/data-tables';
 import { TableDeviceJobRepository } from './device-jobs.repository';
+import { TableDurationObservationRepository } from './duration-observations.repository';
 import { TableDeviceIdListRepository } from './jobs-device-id-list.repository';
+import { TableJobScheduleRepository } from './job-schedules.repository';
 import { TableJobRepository } from './jobs.repository';
 
 /** Names of the jobs tables; a prefix lets several apps or tests share one storage account. */
@@ -8,10 +10,16 @@ export interface JobTableNames {
   jobs: string;
   deviceIdLists: string;
   deviceJobs: string;
+  schedules: string;
 }
 
 export function jobTableNames(prefix = ''): JobTableNames {
-  return { jobs: `${prefix}jobs`, deviceIdLists: `${prefix}jobdeviceids`, deviceJobs: `${prefix}devicejobs` };
+  return {
+    jobs: `${prefix}jobs`,
+    deviceIdLists: `${prefix}jobdeviceids`,
+    deviceJobs: `${prefix}devicejobs`,
+    schedules: `${prefix}jobschedules`,
+  };
 }
 
 /** The three job repositories over one storage account, and a way to create their tables. */
@@ -19,6 +27,9 @@ export interface JobStorage {
   jobs: TableJobRepository;
   deviceIdLists: TableDeviceIdListRepository;
   deviceJobs: TableDeviceJobRepository;
+  /** Recent device latency per job type (rows of the jobs table), for dry-run estimates. */
+  observations: TableDurationObservationRepository;
+  schedules: TableJobScheduleRepository;
   /** Creates the tables if they do not exist (idempotent). */
   ensureTables(): Promise<void>;
 }
@@ -32,11 +43,18 @@ export function createJobStorage(
   );
   const client = (table: string) =>
     TableClient.fromConnectionString(connectionString, table, { allowInsecureConnection: insecure });
-  const clients = [client(names.jobs), client(names.deviceIdLists), client(names.deviceJobs)] as const;
+  const clients = [
+    client(names.jobs),
+    client(names.deviceIdLists),
+    client(names.deviceJobs),
+    client(names.schedules),
+  ] as const;
   return {
     jobs: new TableJobRepository(clients[0]),
     deviceIdLists: new TableDeviceIdListRepository(clients[1]),
     deviceJobs: new TableDeviceJobRepository(clients[2]),
+    observations: new TableDurationObservationRepository(clients[0]),
+    schedules: new TableJobScheduleRepository(clients[3]),
     async ensureTables() {
       await Promise.all(clients.map((c) => c.createTable()));
     },

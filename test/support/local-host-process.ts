@@ -26,6 +26,8 @@ export interface HostProcessOptions {
   timeoutMs?: number;
   /** Pass `--in-memory` (the default); false lets the host persist Azurite's data under the app folder. */
   inMemory?: boolean;
+  /** More options for `func-local start`, e.g. `['--host', '0.0.0.0']`. */
+  args?: string[];
 }
 
 /** Starts `func-local start` from dist/ as a child process on a free port and waits for its ready line. */
@@ -42,6 +44,7 @@ export async function startHostProcess(options: HostProcessOptions): Promise<Hos
       '--port',
       '0',
       ...(options.inMemory === false ? [] : ['--in-memory']),
+      ...(options.args ?? []),
     ],
     {
       env,

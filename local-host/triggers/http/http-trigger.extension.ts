@@ -10,6 +10,7 @@ import type {
   HostHttpResponse,
 } from '../../host/extension';
 import { fromRpcHttpResponse, toRpcHttpRequest } from './http-conversion';
+import { describeShadowing, findConflict, findShadowings, inHostOrder } from './route-order';
 import { RouteTable } from './route-table';
 import { joinRoute, parseRouteTemplate, type RouteTemplate } from './route-template';
 
@@ -59,8 +60,8 @@ function httpOutput(fn: RegisteredFunction, response: InvocationResponse): RpcTy
 }
 
 /**
- * HTTP triggers: serves each function's route under host.json's `extensions.http.routePrefix`, binds route
- * parameters, and turns the function's HTTP output into the response. `authLevel` is not enforced, as with
+ * HTTP triggers: serves each function's route under host.json's `extensions.http.routePrefix` in Azure's route
+ * order (warning at start about every route another one shadows), binds route parameters, and turns the function's HTTP output into the response. `authLevel` is not enforced, as with
  * `func start`.
  */
 export class HttpTriggerExtension implements HostExtension {
@@ -82,14 +83,26 @@ export class HttpTriggerExtension implements HostExtension {
   }
 
   start(context: ExtensionContext): Promise<void> {
-    this.context = context;
     const prefix = routePrefixOf(context);
-    for (const fn of context.app.functions) {
-      const trigger = findTrigger(fn, 'httpTrigger');
-      if (!trigger) continue;
-      const { template, methods } = httpRouteOf(fn, trigger[1], prefix);
-      this.routes.add(template, methods, fn);
+    const routes = inHostOrder(
+      context.app.functions.flatMap((fn) => {
+        const trigger = findTrigger(fn, 'httpTrigger');
+        if (!trigger) return [];
+        return [{ fn, functionName: fn.metadata.name, ...httpRouteOf(fn, trigger[1], prefix) }];
+      }),
+    );
+    const conflict = findConflict(routes);
+    if (conflict) {
+      const [first, second] = conflict;
+      throw new HttpRouteError(
+        `HttpRoutesConflict: functions "${first.functionName}" and "${second.functionName}" both serve route ` +
+          `"${first.template.text}" for the same method; the Functions host refuses to start with this.`,
+      );
     }
+    for (const shadowing of findShadowings(routes))
+      context.log('host', 'warning', describeShadowing(shadowing));
+    for (const route of routes) this.routes.add(route.template, route.methods, route.fn);
+    this.context = context;
     return Promise.resolve();
   }
 
@@ -98,9 +111,6 @@ export class HttpTriggerExtension implements HostExtension {
     if (!context) return { status: 503, body: '' };
     const found = this.routes.match(request.method, request.url.pathname);
     if (found.kind === 'not-found') return undefined;
-    if (found.kind === 'method-not-allowed') {
-      return { status: 405, headers: { allow: found.allowed.join(', ') }, body: '' };
-    }
     const fn = found.target;
     try {
       const response = await this.inFlight.track(

@@ -2,16 +2,13 @@ import type { RouteParameter, RouteSegment, RouteTemplate } from './route-templa
 
 /** The result of looking a request up in a route table. */
 export type RouteMatch<T> =
-  | { kind: 'matched'; target: T; params: Record<string, string> }
-  | { kind: 'method-not-allowed'; allowed: string[] }
-  | { kind: 'not-found' };
+  { kind: 'matched'; target: T; params: Record<string, string> } | { kind: 'not-found' };
 
 interface RouteEntry<T> {
   template: RouteTemplate;
   /** Upper-case methods; undefined accepts every method. */
   methods: ReadonlySet<string> | undefined;
   target: T;
-  order: number;
 }
 
 function decodeSegment(raw: string): string {
@@ -40,7 +37,8 @@ function bindAbsent(parameter: RouteParameter, params: Record<string, string>): 
   return parameter.optional;
 }
 
-function matchSegment(segment: RouteSegment, value: string, params: Record<string, string>): boolean {
+/** Whether one path segment matches one template segment; binds its route values into `params`. */
+export function matchSegment(segment: RouteSegment, value: string, params: Record<string, string>): boolean {
   const [only] = segment.parts;
   if (segment.parts.length === 1 && only) {
     if (only.kind === 'literal') return only.text.toLowerCase() === value.toLowerCase();
@@ -86,44 +84,30 @@ export function matchTemplate(
   return segments.length > template.segments.length ? undefined : params;
 }
 
-/** Orders templates as ASP.NET does: segment by segment, literals before parameters before catch-alls. */
-function comparePrecedence(a: RouteTemplate, b: RouteTemplate): number {
-  const length = Math.max(a.segments.length, b.segments.length);
-  for (let i = 0; i < length; i += 1) {
-    const difference = (a.segments[i]?.precedence ?? 0) - (b.segments[i]?.precedence ?? 0);
-    if (difference !== 0) return difference;
-  }
-  return 0;
-}
-
 /**
- * The HTTP routes of an app. A request goes to the most specific template that matches its path and accepts its
- * method; a path that only matches templates of other methods gives "method not allowed".
+ * The HTTP routes of an app in the order the Functions host adds them. As on Azure, the first route whose
+ * template matches the path and whose methods include the request's method wins: literal segments are not ranked
+ * above parameters, and a path whose routes all exclude the method is not found (404), not "method not allowed".
  */
 export class RouteTable<T> {
-  private entries: RouteEntry<T>[] = [];
+  private readonly entries: RouteEntry<T>[] = [];
 
   add(template: RouteTemplate, methods: readonly string[] | undefined, target: T): void {
     this.entries.push({
       template,
       methods: methods ? new Set(methods.map((m) => m.toUpperCase())) : undefined,
       target,
-      order: this.entries.length,
     });
-    this.entries.sort((a, b) => comparePrecedence(a.template, b.template) || a.order - b.order);
   }
 
   match(method: string, pathname: string): RouteMatch<T> {
     const segments = pathSegments(pathname);
     const upper = method.toUpperCase();
-    const allowed = new Set<string>();
     for (const entry of this.entries) {
+      if (entry.methods && !entry.methods.has(upper)) continue;
       const params = matchTemplate(entry.template, segments);
-      if (!params) continue;
-      if (!entry.methods || entry.methods.has(upper))
-        return { kind: 'matched', target: entry.target, params };
-      for (const m of entry.methods) allowed.add(m);
+      if (params) return { kind: 'matched', target: entry.target, params };
     }
-    return allowed.size > 0 ? { kind: 'method-not-allowed', allowed: [...allowed] } : { kind: 'not-found' };
+    return { kind: 'not-found' };
   }
 }

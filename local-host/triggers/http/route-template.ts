@@ -16,8 +16,6 @@ export interface RouteSegment {
   parts: RoutePart[];
   /** For segments mixing literals and parameters: the ways to match the whole segment, tried in order. */
   alternatives: ComplexAlternative[];
-  /** ASP.NET's inbound precedence digit: 1 literal, 2 complex, 3 constrained, 4 plain parameter, 5 catch-all. */
-  precedence: number;
 }
 
 /** A regular expression over a whole segment and the parameters its groups capture, in order. */
@@ -178,14 +176,6 @@ function complexAlternatives(parts: RoutePart[]): ComplexAlternative[] {
   return [withTail, complexPattern(parts.slice(0, -2))];
 }
 
-function precedenceOf(parts: RoutePart[]): number {
-  const [only] = parts;
-  if (parts.length !== 1 || !only) return 2;
-  if (only.kind === 'literal') return 1;
-  if (only.parameter.catchAll) return 5;
-  return only.parameter.constraints.length > 0 ? 3 : 4;
-}
-
 /**
  * Parses a route template with ASP.NET's syntax as Azure Functions uses it: literal segments, `{name}`,
  * constraints `{id:int}`, `{id:min(1):max(9)}`, optional `{name?}`, defaults `{name=x}`, catch-all `{*rest}`.
@@ -225,7 +215,6 @@ export function parseRouteTemplate(text: string): RouteTemplate {
     return {
       parts,
       alternatives: parts.length > 1 ? complexAlternatives(parts) : [],
-      precedence: precedenceOf(parts),
     };
   });
   return { text, segments };

@@ -8,8 +8,8 @@ import {
   readTwinBody,
   validateDeviceId,
   type EmbeddedRegistry,
-  type IfMatch,
 } from './embedded-registry';
+import type { IfMatch } from '../../iothub-rules';
 
 /** Bulk registry calls accept this many entries (IoT Hub: 100), so large fleets are created quickly. */
 export const MAX_BULK_DEVICES = 5000;

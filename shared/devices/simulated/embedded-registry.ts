@@ -11,24 +11,20 @@ import {
   type DeviceRegistryRepository,
   type StoredDevice,
 } from '../../storage/device-registry.repository';
+import { DEVICE_ID_RULE, deviceEtag, isDeviceId, versionEtag, type IfMatch } from '../../iothub-rules';
 import {
-  DEVICE_ID_PATTERN,
-  deviceEtag,
   NEVER,
-  versionEtag,
   type DeviceAuthentication,
   type DeviceIdentityWire,
   type DeviceRecord,
   type JsonObject,
   type TwinWire,
 } from '../device-model';
-import { checkSectionSize, TWIN_LIMITS, validateTwinSection } from '../twin-limits';
+import { TWIN_LIMITS } from '../../iothub-rules';
+import { checkSectionSize, validateTwinSection } from '../twin-limits';
 import { cloneJson, mergeInto, sectionOf, sectionToWire } from '../twin-document';
 import { effectiveProfile, isOnline, materializeReport, reportDueAfterDesired } from './simulated-device';
 import { parseSimulationProfile, type SimulationProfile } from './simulation-profile';
-
-/** What an `If-Match` header said: nothing, `*`, or a specific etag. */
-export type IfMatch = { kind: 'none' } | { kind: 'any' } | { kind: 'etag'; etag: string };
 
 export interface EmbeddedRegistryOptions {
   repository: DeviceRegistryRepository;
@@ -44,11 +40,7 @@ export function newSymmetricKey(): string {
 }
 
 export function validateDeviceId(deviceId: unknown, where = 'deviceId'): string {
-  if (typeof deviceId !== 'string' || !DEVICE_ID_PATTERN.test(deviceId)) {
-    throw new ArgumentInvalidError(
-      `${where} must be 1 to 128 characters of letters, digits and - . % _ * ? ! ( ) , : = @ $ '.`,
-    );
-  }
+  if (!isDeviceId(deviceId)) throw new ArgumentInvalidError(`${where} ${DEVICE_ID_RULE}.`);
   return deviceId;
 }
 

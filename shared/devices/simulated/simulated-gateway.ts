@@ -60,10 +60,12 @@ export class SimulatedDeviceGateway implements DeviceGateway {
       this.registry,
       this.repository,
       parseQuery(`SELECT deviceId FROM devices${where}`),
-      { maxItemCount: page.maxItems, continuation: page.continuation },
+      page.continuation === undefined
+        ? { maxItems: page.maxItems }
+        : { maxItems: page.maxItems, continuationToken: page.continuation },
     );
     const deviceIds = result.items.map((item) => (item as { deviceId: string }).deviceId);
-    return result.continuation ? { deviceIds, continuation: result.continuation } : { deviceIds };
+    return result.continuationToken ? { deviceIds, continuation: result.continuationToken } : { deviceIds };
   }
 
   async readTwin(deviceId: string): Promise<TwinContent> {

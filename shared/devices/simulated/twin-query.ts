@@ -1,5 +1,11 @@
-import { ArgumentInvalidError, isPlainObject } from '../../http';
-import type { PageRequest } from '../../http/paging';
+import { ArgumentInvalidError } from '../../http';
+import {
+  CONTINUATION_REFUSED,
+  isPlainObject,
+  openContinuationObject,
+  sealContinuation,
+  type PageRequest,
+} from '../../iothub-rules';
 import {
   evaluate,
   executeQuery,
@@ -11,24 +17,23 @@ import {
 } from '../../query';
 import type { DeviceRegistryRepository, ScanPosition } from '../../storage/device-registry.repository';
 import type { DeviceRecord, TwinWire } from '../device-model';
-import { decodeContinuation, encodeContinuation, type QueryPage } from '../query-sources';
+import type { QueryPage } from '../query-sources';
 import type { EmbeddedRegistry } from './embedded-registry';
 
 /** Where a twin query resumes: a scan position or an index into the planned key list, and rows returned so far. */
 type Cursor = { after?: ScanPosition; keyIndex?: number; returned: number };
 
+const TWIN_LISTING = 'devices';
+const refused = () => new ArgumentInvalidError(`x-ms-continuation ${CONTINUATION_REFUSED}.`);
+
 function readCursor(token: string | undefined): Cursor {
   if (token === undefined) return { returned: 0 };
-  const value = decodeContinuation(token);
-  if (!isPlainObject(value) || typeof value.returned !== 'number') {
-    throw new ArgumentInvalidError('The continuation token is not valid.');
-  }
+  const value = openContinuationObject(TWIN_LISTING, token);
+  if (!value || typeof value.returned !== 'number') throw refused();
   const cursor: Cursor = { returned: value.returned };
   if (isPlainObject(value.after)) {
     const { partitionKey, rowKey } = value.after;
-    if (typeof partitionKey !== 'string' || typeof rowKey !== 'string') {
-      throw new ArgumentInvalidError('The continuation token is not valid.');
-    }
+    if (typeof partitionKey !== 'string' || typeof rowKey !== 'string') throw refused();
     cursor.after = { partitionKey, rowKey };
   }
   if (typeof value.keyIndex === 'number') cursor.keyIndex = value.keyIndex;
@@ -55,9 +60,9 @@ export async function queryTwins(
     return { items: executeQuery(query, twins), itemType: 'Twin' };
   }
 
-  const cursor = readCursor(page.continuation);
+  const cursor = readCursor(page.continuationToken);
   const limit =
-    query.top === undefined ? page.maxItemCount : Math.min(page.maxItemCount, query.top - cursor.returned);
+    query.top === undefined ? page.maxItems : Math.min(page.maxItems, query.top - cursor.returned);
   const items: unknown[] = [];
   let resumeAt: Cursor | undefined;
   if (limit > 0) {
@@ -71,7 +76,7 @@ export async function queryTwins(
     }
   }
   const result: QueryPage = { items, itemType: 'Twin' };
-  if (resumeAt) result.continuation = encodeContinuation(resumeAt);
+  if (resumeAt) result.continuationToken = sealContinuation(TWIN_LISTING, resumeAt);
   return result;
 }
 

@@ -82,7 +82,14 @@ describe('the /jobs/v2 API over HTTP', () => {
     ]);
   });
 
-  it('serves GET /jobs/v2/query (the literal route wins over {jobId}) with both paging styles and case-insensitive filters', async () => {
+  it("has no route shadowing under Azure's route order except the listing taking GET /jobs/v2/query from jobsRead", () => {
+    const shadowings = host.running.host.output.filter((line) => / shadows route /.test(line));
+    expect(
+      shadowings.map((line) => /of function "(\w+)" shadows .* of function "(\w+)"/.exec(line)?.slice(1)),
+    ).toEqual([['jobsQuery', 'jobsRead']]);
+  });
+
+  it('serves GET /jobs/v2/query (jobsQuery sorts before jobsRead, so it wins under Azure route order) with both paging styles and case-insensitive filters', async () => {
     for (const id of ['page-a', 'page-b', 'page-c']) expect((await put(id, methodJob())).status).toBe(200);
     for (const id of ['page-a', 'page-b', 'page-c']) await waitFinished(id);
 
@@ -166,6 +173,36 @@ describe('the /jobs/v2 API over HTTP', () => {
     const after = await host.http('GET', `/jobs/v2/${jobId}`);
     expect(after.status).toBe(404);
     expect(after.headers.get('iothub-errorcode')).toBe('JobNotFound');
+  });
+
+  it('refuses a continuation token it did not issue with 400 on every listing that pages', async () => {
+    const notIssued = [
+      'forged',
+      Buffer.from('{"nextPartitionKey":"page-a","nextRowKey":"job"}').toString('base64'),
+      '1:',
+      Buffer.from(JSON.stringify({ returned: 0 })).toString('base64url'),
+    ];
+    const query = (text: string, token: string) =>
+      host.http('POST', '/devices/query', {
+        body: { query: text },
+        headers: { 'x-ms-continuation': token, 'x-ms-max-item-count': '1' },
+      });
+    for (const token of notIssued) {
+      const answers = [
+        await host.http('GET', '/jobs/v2/query', { headers: { 'x-ms-continuation': token } }),
+        await host.http('GET', `/jobs/v2/query?continuationToken=${encodeURIComponent(token)}`),
+        await query('SELECT * FROM devices.jobs', token),
+        await query('SELECT * FROM devices', token),
+      ];
+      for (const answer of answers) {
+        expect(answer.status).toBe(400);
+        expect(answer.headers.get('iothub-errorcode')).toBe('ArgumentInvalid');
+      }
+    }
+    const twins = await query('SELECT * FROM devices', '');
+    const issuedForTwins = twins.headers.get('x-ms-continuation') ?? '';
+    expect(issuedForTwins).not.toBe('');
+    expect((await query('SELECT * FROM devices.jobs', issuedForTwins)).status).toBe(400);
   });
 
   it('refuses a job id outside the URL-safe set', async () => {

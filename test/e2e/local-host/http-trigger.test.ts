@@ -25,13 +25,20 @@ describe('func-local: HTTP triggers', () => {
     expect(host.output).toContain(`  defaultRoute: [GET,POST] ${host.baseUrl}/v1/defaultRoute`);
   });
 
-  it('routes by constraint and prefers literal segments', async () => {
+  it("routes in Azure's order: by function name, first match wins, literals not ranked first", async () => {
     await expect(getJson('/v1/items/42')).resolves.toEqual({
       status: 200,
       body: { kind: 'int', params: { id: '42' } },
     });
     await expect(getJson('/v1/items/books')).resolves.toMatchObject({ body: { kind: 'alpha' } });
-    await expect(getJson('/v1/ITEMS/NEW')).resolves.toMatchObject({ body: { kind: 'literal' } });
+    // itemByName sorts before newItem, so its {name:alpha} takes "new", as on Azure.
+    await expect(getJson('/v1/ITEMS/NEW')).resolves.toMatchObject({
+      body: { kind: 'alpha', params: { name: 'NEW' } },
+    });
+    await host.waitForOutput(
+      /Route "v1\/items\/\{name:alpha\}" of function "itemByName" shadows route "v1\/items\/new" of function "newItem" \(e\.g\. GET \/v1\/items\/new\): "itemByName" wins/,
+      1_000,
+    );
     await expect(getJson('/v1/items/0f8fad5b-d9cb-469f-a165-70867728950e')).resolves.toMatchObject({
       body: { kind: 'guid', params: { id: '0f8fad5b-d9cb-469f-a165-70867728950e' } },
     });
@@ -56,10 +63,9 @@ describe('func-local: HTTP triggers', () => {
     expect((await fetch(url('/items/42'))).status).toBe(404);
   });
 
-  it('answers 405 with Allow for a known route and a wrong method, and accepts listed methods in any case', async () => {
+  it('answers 404 for a known route and a wrong method, as Azure does, and accepts listed methods in any case', async () => {
     const refused = await fetch(url('/v1/things/9'), { method: 'GET' });
-    expect(refused.status).toBe(405);
-    expect(refused.headers.get('allow')).toBe('PUT, DELETE');
+    expect(refused.status).toBe(404);
     const deleted = await fetch(url('/v1/things/9'), { method: 'DELETE' });
     expect(await deleted.json()).toEqual({ method: 'DELETE', id: '9' });
   });

@@ -1,5 +1,5 @@
 import { startAzurite, type RunningAzurite } from '../../../local-host/storage/azurite';
-import { versionEtag } from '../../../shared/devices/device-model';
+import { versionEtag } from '../../../shared/iothub-rules';
 import { runBulkOperation } from '../../../shared/devices/simulated/bulk-registry';
 import { EmbeddedRegistry } from '../../../shared/devices/simulated/embedded-registry';
 import { simulateMethod } from '../../../shared/devices/simulated/method-simulator';

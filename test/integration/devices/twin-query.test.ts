@@ -25,8 +25,8 @@ afterAll(async () => {
   await azurite.stop();
 });
 
-const run = (text: string, maxItemCount = 100, continuation?: string): Promise<QueryPage> =>
-  queryTwins(registry, repository, parseQuery(text), { maxItemCount, continuation });
+const run = (text: string, maxItems = 100, continuationToken?: string): Promise<QueryPage> =>
+  queryTwins(registry, repository, parseQuery(text), { maxItems, continuationToken });
 
 async function all(text: string, pageSize: number): Promise<{ items: unknown[]; pages: number }> {
   const items: unknown[] = [];
@@ -36,7 +36,7 @@ async function all(text: string, pageSize: number): Promise<{ items: unknown[]; 
     const page = await run(text, pageSize, continuation);
     pages++;
     items.push(...page.items);
-    continuation = page.continuation;
+    continuation = page.continuationToken;
   } while (continuation !== undefined);
   return { items, pages };
 }
@@ -51,7 +51,7 @@ describe('twin queries over the embedded registry', () => {
     expect((items as TwinWire[]).every((twin) => twin.tags.building === '43')).toBe(true);
     const exact = await run("SELECT * FROM devices WHERE tags.building = '43'", 16);
     expect(exact.items).toHaveLength(16);
-    expect(exact.continuation).toBeUndefined();
+    expect(exact.continuationToken).toBeUndefined();
   });
 
   it('combines conditions, numbers and functions', async () => {
@@ -108,14 +108,15 @@ describe('twin queries over the embedded registry', () => {
         queryTwins(registry, repository, q, p),
     };
     await expect(
-      dispatchQuery(handlers, parseQuery('SELECT * FROM devices.jobs'), {
-        maxItemCount: 1,
-        continuation: undefined,
-      }),
+      dispatchQuery(handlers, parseQuery('SELECT * FROM devices.jobs'), { maxItems: 1 }),
     ).rejects.toMatchObject({
       code: 'ArgumentInvalid',
     });
     await expect(run('SELECT * FROM devices', 10, 'garbage')).rejects.toMatchObject({
+      code: 'ArgumentInvalid',
+    });
+    const wellFormedButNotIssued = Buffer.from(JSON.stringify({ returned: 0 })).toString('base64url');
+    await expect(run('SELECT * FROM devices', 10, wellFormedButNotIssued)).rejects.toMatchObject({
       code: 'ArgumentInvalid',
     });
     expect(() => parseQuery('SELECT * FROM devices WHERE')).toThrow(/position/);

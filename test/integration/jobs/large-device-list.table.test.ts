@@ -64,8 +64,13 @@ it('creates a deviceIds job of 100,000 ids and resolves it page by page within a
   );
   const stepMs = Date.now() - stepStarted;
   expect(step.done).toBe(false);
-  expect(step.cursor.targets).toEqual({ done: false, continuation: expect.stringMatching(/^\d+:\d+$/) });
-  expect(stepMs).toBeLessThan(5_000);
+  expect(step.cursor.targets).toEqual({
+    done: false,
+    continuation: expect.stringMatching(/^\d+:\d+$/) as string,
+  });
+  // Far from the whole list: the step stopped starting devices after half a second and wrote back what it had.
+  expect(stepMs).toBeLessThan(10_000);
+  expect(step.cursor.shardCount).toBeLessThan(50);
   const stats = (await service.getJob('reboot-43-3')).deviceJobStatistics;
   expect(stats.deviceCount).toBe(step.cursor.shardCount * 1_000);
   expect(stats.succeededCount).toBe(gateway.invoked.length);

@@ -18,15 +18,15 @@ describe('twin section rules', () => {
     ['a key over 1 KB', { ['k'.repeat(1025)]: 1 }],
     ['a string over 4 KB', { a: 'x'.repeat(4097) }],
     ['a non-finite number', { a: Number.POSITIVE_INFINITY }],
-    ['nesting deeper than 10', nested(11)],
+    ['objects nested more than 10 levels below the section', nested(12)],
   ])('refuses %s', (_name, value) => {
     expect(() => validateTwinSection(value, 'tags', true)).toThrow(
       expect.objectContaining({ code: 'ArgumentInvalid' }) as Error,
     );
   });
 
-  it('accepts nesting of 10 levels, arrays and, in patches only, nulls', () => {
-    expect(validateTwinSection(nested(10), 'tags', false)).toEqual(nested(10));
+  it('accepts 10 levels below the section (desired.one…ten.property, as IoT Hub), arrays and, in patches only, nulls', () => {
+    expect(validateTwinSection(nested(11), 'tags', false)).toEqual(nested(11));
     expect(validateTwinSection({ a: [1, 'two', { three: 3 }] }, 'desired', false)).toBeDefined();
     expect(validateTwinSection({ a: null }, 'tags', true)).toEqual({ a: null });
     expect(() => validateTwinSection({ a: null }, 'tags', false)).toThrow(/null/);

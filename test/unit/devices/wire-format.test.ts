@@ -62,13 +62,13 @@ describe('IoT Hub wire format', () => {
   it('reads paging headers, falls back to the preview query parameters, and caps the page size', () => {
     const headers = new Headers({ 'x-ms-max-item-count': '500', 'x-ms-continuation': 'abc' });
     expect(readPageRequest(headers, new URLSearchParams(), { defaultSize: 100, maxSize: 100 })).toEqual({
-      maxItemCount: 100,
-      continuation: 'abc',
+      maxItems: 100,
+      continuationToken: 'abc',
     });
     const preview = new URLSearchParams({ pageSize: '7', continuationToken: 'tok' });
     expect(readPageRequest(new Headers(), preview, { defaultSize: 100, maxSize: 100 })).toEqual({
-      maxItemCount: 7,
-      continuation: 'tok',
+      maxItems: 7,
+      continuationToken: 'tok',
     });
     expect(() =>
       readPageRequest(new Headers({ 'x-ms-max-item-count': 'zero' }), new URLSearchParams(), {
@@ -92,11 +92,12 @@ describe('IoT Hub wire format', () => {
   });
 
   it('reads If-Match with quotes, weak prefixes and the wildcard', () => {
-    expect(readIfMatch(new Headers({ 'If-Match': '"AAAAAAAAAAE="' }))).toBe('AAAAAAAAAAE=');
-    expect(readIfMatch(new Headers({ 'If-Match': 'W/"abc"' }))).toBe('abc');
-    expect(readIfMatch(new Headers({ 'If-Match': '*' }))).toBeUndefined();
-    expect(readIfMatch(new Headers({ 'If-Match': '"*"' }))).toBeUndefined();
-    expect(readIfMatch(new Headers())).toBeUndefined();
+    const etag = (value: string) => ({ kind: 'etag', etag: value });
+    expect(readIfMatch(new Headers({ 'If-Match': '"AAAAAAAAAAE="' }))).toEqual(etag('AAAAAAAAAAE='));
+    expect(readIfMatch(new Headers({ 'If-Match': 'W/"abc"' }))).toEqual(etag('abc'));
+    expect(readIfMatch(new Headers({ 'If-Match': '*' }))).toEqual({ kind: 'any' });
+    expect(readIfMatch(new Headers({ 'If-Match': '"*"' }))).toEqual({ kind: 'any' });
+    expect(readIfMatch(new Headers())).toEqual({ kind: 'none' });
   });
 });
 

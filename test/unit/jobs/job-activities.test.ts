@@ -54,7 +54,15 @@ describe('job activities', () => {
       shardSize: 2,
       cursor: START_CURSOR,
     });
-    expect(step).toEqual({ done: true, cursor: { shardCount: 2, nextShard: 2, targets: { done: true } } });
+    expect(step).toEqual({
+      done: true,
+      cursor: {
+        shardCount: 2,
+        nextShard: 2,
+        targets: { done: true },
+        calls: { count: 3, seconds: 0, peakInFlight: 2 },
+      },
+    });
     const finalize = activityHandler(activities, 'jobFinalize');
     expect(await finalize({ jobId: 'j', outcome: 'completed', shardSize: 2, cursor: step.cursor })).toEqual({
       done: true,

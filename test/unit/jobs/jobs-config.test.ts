@@ -29,6 +29,7 @@ describe('jobs settings', () => {
       retentionSchedule: '0 0 * * * *',
       reconciliationSchedule: '0 */5 * * * *',
       reconciliationGraceSeconds: 300,
+      schedulesTickSchedule: '* * * * * *',
     });
   });
 
@@ -45,6 +46,7 @@ describe('jobs settings', () => {
       JOB_RETENTION_SCHEDULE: '0 30 2 * * *',
       JOB_RECONCILIATION_SCHEDULE: '*/10 * * * * *',
       JOB_RECONCILIATION_GRACE_SECONDS: '60',
+      JOB_SCHEDULES_TICK_SCHEDULE: '*/5 * * * * *',
     });
     expect(jobs.settings).toEqual({
       shardSize: 250,
@@ -58,6 +60,7 @@ describe('jobs settings', () => {
       retentionSchedule: '0 30 2 * * *',
       reconciliationSchedule: '*/10 * * * * *',
       reconciliationGraceSeconds: 60,
+      schedulesTickSchedule: '*/5 * * * * *',
     });
   });
 
@@ -75,6 +78,7 @@ describe('jobs settings', () => {
     ['JOB_RETENTION_SCHEDULE', '0 * * * *'],
     ['JOB_RECONCILIATION_SCHEDULE', 'every minute'],
     ['JOB_RECONCILIATION_GRACE_SECONDS', '-1'],
+    ['JOB_SCHEDULES_TICK_SCHEDULE', '* * * * *'],
   ])('refuses %s=%s, naming it', (setting, value) => {
     expect(settingRefused({ [setting]: value })).toBe(setting);
   });

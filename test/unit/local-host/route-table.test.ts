@@ -71,33 +71,36 @@ describe('route templates', () => {
     });
   });
 
-  it('prefers literal segments to parameters, and constrained to unconstrained parameters', () => {
+  it('takes the first matching route in table order, without ranking literals above parameters', () => {
     const table = tableOf([
-      ['items/{*rest}', undefined],
       ['items/{name}', undefined],
       ['items/{id:int}', undefined],
       ['items/new', undefined],
+      ['items/{*rest}', undefined],
     ]);
-    expect(matched(table, 'GET', '/items/new')).toMatchObject({ target: 'items/new' });
-    expect(matched(table, 'GET', '/items/7')).toMatchObject({ target: 'items/{id:int}' });
-    expect(matched(table, 'GET', '/items/seven')).toMatchObject({ target: 'items/{name}' });
+    expect(matched(table, 'GET', '/items/new')).toMatchObject({
+      target: 'items/{name}',
+      params: { name: 'new' },
+    });
+    expect(matched(table, 'GET', '/items/7')).toMatchObject({ target: 'items/{name}' });
     expect(matched(table, 'GET', '/items/a/b')).toMatchObject({ target: 'items/{*rest}' });
+    const literalFirst = tableOf([
+      ['items/new', undefined],
+      ['items/{name}', undefined],
+    ]);
+    expect(matched(literalFirst, 'GET', '/items/new')).toMatchObject({ target: 'items/new' });
   });
 
-  it('filters by method case-insensitively and reports the allowed methods otherwise', () => {
+  it('lets methods take part in matching: a route excluding the method is skipped, and none left is not-found', () => {
     const table = tableOf([
       ['orders/{id}', ['get']],
-      ['orders/{id}', ['DELETE']],
       ['orders/new', ['POST']],
+      ['orders/{id}', ['DELETE']],
     ]);
     expect(matched(table, 'delete', '/orders/5')).toMatchObject({ target: 'orders/{id}' });
-    expect(matched(table, 'GET', '/orders/new')).toMatchObject({
-      target: 'orders/{id}',
-      params: { id: 'new' },
-    });
-    const refused = table.match('PUT', '/orders/5');
-    expect(refused.kind).toBe('method-not-allowed');
-    expect(refused.kind === 'method-not-allowed' && refused.allowed.sort()).toEqual(['DELETE', 'GET']);
+    expect(matched(table, 'GET', '/orders/new')).toMatchObject({ params: { id: 'new' } });
+    expect(matched(table, 'POST', '/orders/new')).toMatchObject({ target: 'orders/new', params: {} });
+    expect(matched(table, 'PUT', '/orders/5')).toBe('not-found');
   });
 
   it('matches the empty template at the root', () => {

@@ -245,7 +245,15 @@ export function defineUseCaseScenarios(createStorage: () => Promise<StoragePorts
       });
       const step = await run(gateway);
       // The gateway answers pages of at most 7: each page is a shard.
-      expect(step).toEqual({ done: true, cursor: { shardCount: 4, nextShard: 4, targets: { done: true } } });
+      expect(step).toEqual({
+        done: true,
+        cursor: {
+          shardCount: 4,
+          nextShard: 4,
+          targets: { done: true },
+          calls: { count: 25, seconds: 0, peakInFlight: 4 },
+        },
+      });
       expect(gateway.queries.every((query) => query === "tags.building = '43'")).toBe(true);
       expect(gateway.maxInFlight).toBe(4);
       clock.advance(2000);
@@ -297,7 +305,7 @@ export function defineUseCaseScenarios(createStorage: () => Promise<StoragePorts
       await markJobRunning(storage, { jobId, runStartedTime: T0.toISOString() });
       const first = await run(gateway);
       const again = await run(gateway);
-      expect(again).toEqual(first);
+      expect(again).toEqual({ ...first, cursor: { ...first.cursor, calls: undefined } });
       expect(gateway.invoked).toHaveLength(12);
       expect((await service.getJob(jobId)).deviceJobStatistics).toMatchObject({
         deviceCount: 12,
@@ -596,6 +604,27 @@ export function defineUseCaseScenarios(createStorage: () => Promise<StoragePorts
           .sort(),
       );
       expect(pages).toBeGreaterThanOrEqual(3);
+    });
+
+    it('refuses continuation tokens it did not issue, and a token of one listing in the other', async () => {
+      for (let i = 0; i < 3; i += 1) {
+        const id = `${jobId}-${i}`;
+        await service.createJob({ jobId: id, body: methodBody({ jobId: id }) });
+      }
+      const forged = ['forged', Buffer.from('{"nextPartitionKey":"x"}').toString('base64'), '0:', '1:'];
+      for (const continuationToken of forged) {
+        await expect(service.queryJobs({ maxItemCount: 1, continuationToken })).rejects.toThrow(
+          /continuationToken/,
+        );
+        await expect(
+          service.queryDeviceJobs({ query: 'SELECT * FROM devices.jobs', continuationToken }),
+        ).rejects.toThrow(/continuationToken/);
+      }
+      const issued = (await service.queryJobs({ maxItemCount: 1 })).continuationToken ?? '';
+      expect(issued).not.toBe('');
+      await expect(
+        service.queryDeviceJobs({ query: 'SELECT * FROM devices.jobs', continuationToken: issued }),
+      ).rejects.toThrow(JobValidationError);
     });
 
     it('rejects unknown filters and page sizes as ArgumentInvalid', async () => {

@@ -9,7 +9,9 @@ async function getJob(request: HttpRequest, context: InvocationContext): Promise
   return jsonResponse(200, await service.getJob(request.params.jobId ?? ''));
 }
 
-app.http('jobsGet', {
+// Named to sort after jobsQuery: Azure tries routes in function-name order, so `jobs/v2/query` must come first
+// or `GET /jobs/v2/query` would read a job called "query" (docs/local-host.md, route order).
+app.http('jobsRead', {
   methods: ['GET'],
   route: 'jobs/v2/{jobId}',
   authLevel: 'anonymous',

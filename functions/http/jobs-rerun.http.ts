@@ -1,0 +1,21 @@
+import { app, type HttpRequest, type InvocationContext } from '@azure/functions';
+import { composition } from '../../shared/composition';
+import { iothubHandler, jsonResponse, type WireResponse } from '../../shared/http';
+import { parseJobRequestBody } from '../../shared/jobs/job-request-validation';
+import { durableClientInput } from '../durable/job-orchestration-client';
+import { JOB_RIGHTS, jobsServiceFor } from './jobs-service-for';
+
+async function rerunJob(request: HttpRequest, context: InvocationContext): Promise<WireResponse> {
+  const body = parseJobRequestBody(await request.text());
+  const service = await jobsServiceFor(context);
+  return jsonResponse(200, await service.rerunJob({ jobId: request.params.jobId ?? '', body }));
+}
+
+// The literal last segment keeps this route apart from every other jobs route whatever the function order.
+app.http('jobsRerun', {
+  methods: ['POST'],
+  route: 'jobs/v2/{jobId}/rerun',
+  authLevel: 'anonymous',
+  extraInputs: [durableClientInput],
+  handler: iothubHandler({ rights: JOB_RIGHTS.write, authorizer: composition.authorizer, handle: rerunJob }),
+});

@@ -1,0 +1,6 @@
+export * from './device-ids';
+export * from './etags';
+export * from './json-values';
+export * from './method-rules';
+export * from './paging';
+export * from './twin-rules';

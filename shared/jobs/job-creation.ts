@@ -1,0 +1,73 @@
+import { JobAlreadyExistsError } from './job-errors';
+import { initialJobStatus } from './job-lifecycle';
+import type { JobDefinition, JobRecord } from './job-model';
+import type { JobSettings } from './job-settings';
+import type { DeviceIdListRepository, IdGenerator, JobOrchestrationClient, JobRepository } from './ports';
+
+/** What storing and starting a job needs. */
+export interface JobCreationDependencies {
+  jobs: JobRepository;
+  deviceIdLists: DeviceIdListRepository;
+  orchestrations: JobOrchestrationClient;
+  ids: IdGenerator;
+  settings: JobSettings;
+}
+
+/** The job row of a validated definition, before it is stored (targets by reference come later). */
+export function newJobRecord(definition: JobDefinition, now: Date, parentJobId?: string): JobRecord {
+  const job: JobRecord = {
+    jobId: definition.jobId,
+    type: definition.type,
+    status: initialJobStatus(definition.startTime, now),
+    createdTime: now.toISOString(),
+    startTime: definition.startTime,
+    maxExecutionTimeInSeconds: definition.maxExecutionTimeInSeconds,
+  };
+  if (definition.cloudToDeviceMethod) job.cloudToDeviceMethod = definition.cloudToDeviceMethod;
+  if (definition.updateTwin) job.updateTwin = definition.updateTwin;
+  if (definition.rolloutConfig) job.rolloutConfig = definition.rolloutConfig;
+  if (definition.abortConfig) job.abortConfig = definition.abortConfig;
+  if (definition.retryConfig) job.retryConfig = definition.retryConfig;
+  if (definition.targets.kind === 'query') job.queryCondition = definition.targets.queryCondition;
+  if (parentJobId !== undefined) job.parentJobId = parentJobId;
+  return job;
+}
+
+/**
+ * Stores a new job (its id list first, under a fresh list id) and starts its orchestration. Nothing stays behind
+ * when a step fails: a duplicate id leaves the first job untouched, a failed start removes the row again.
+ */
+export async function storeAndStartJob(
+  deps: JobCreationDependencies,
+  definition: JobDefinition,
+  now: Date,
+  parentJobId?: string,
+): Promise<JobRecord> {
+  if (await deps.jobs.get(definition.jobId)) throw new JobAlreadyExistsError(definition.jobId);
+  const job = newJobRecord(definition, now, parentJobId);
+  if (definition.targets.kind === 'deviceIds') {
+    // A fresh list id per attempt: a concurrent duplicate create can never overwrite the winner's list.
+    const listId = `${definition.jobId}|${deps.ids.newId()}`;
+    await deps.deviceIdLists.save(listId, definition.targets.deviceIds);
+    job.deviceIdList = { listId, count: definition.targets.deviceIds.length };
+  }
+  try {
+    await deps.jobs.create(job);
+  } catch (error: unknown) {
+    if (job.deviceIdList) await deps.deviceIdLists.delete(job.deviceIdList.listId);
+    throw error;
+  }
+  try {
+    await deps.orchestrations.start({
+      jobId: job.jobId,
+      startTime: job.startTime,
+      maxExecutionTimeInSeconds: job.maxExecutionTimeInSeconds,
+      settings: deps.settings,
+    });
+  } catch (error: unknown) {
+    await deps.jobs.delete(job.jobId);
+    if (job.deviceIdList) await deps.deviceIdLists.delete(job.deviceIdList.listId);
+    throw error;
+  }
+  return job;
+}

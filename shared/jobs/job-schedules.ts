@@ -1,0 +1,336 @@
+import { type JobCreationDependencies, storeAndStartJob } from './job-creation';
+import {
+  JobAlreadyExistsError,
+  JobDomainError,
+  JobScheduleConcurrencyError,
+  JobScheduleNotFoundError,
+  JobValidationError,
+} from './job-errors';
+import { type ConditionParser, normalizeJobRequest } from './job-request-validation';
+import {
+  type CronParser,
+  type CronSchedule,
+  type JobScheduleRecord,
+  type JobScheduleResponse,
+  dueOccurrence,
+  scheduledJobId,
+  toJobScheduleResponse,
+} from './job-schedule-model';
+import { type RawPaging, isPlainObject } from '../iothub-rules';
+import { JOB_ID_PATTERN } from './name-rules';
+import type { Clock, JobScheduleRepository, Page } from './ports';
+import { pageRequest, sealed } from './jobs-service';
+
+export interface JobSchedulesDependencies extends JobCreationDependencies {
+  schedules: JobScheduleRepository;
+  clock: Clock;
+  parseCron: CronParser;
+  parseCondition?: ConditionParser;
+  /** Waits while another host creates a schedule's job (defaults to a timer). */
+  sleep?: (ms: number) => Promise<void>;
+}
+
+export interface PutJobScheduleCommand {
+  scheduleId: string;
+  body: unknown;
+}
+
+/** What one pass over the due schedules did. */
+export interface FireResult {
+  created: string[];
+  /** Occurrences passed over: older missed ones, or ones whose job template is no longer valid. */
+  skipped: string[];
+  /** Schedules whose firing failed (retried by a later pass once their lease expires). */
+  failed: { scheduleId: string; error: string }[];
+}
+
+/** The use cases behind `/jobSchedules` and the timer that fires them. */
+export interface JobSchedulesService {
+  putSchedule(command: PutJobScheduleCommand): Promise<JobScheduleResponse>;
+  getSchedule(scheduleId: string): Promise<JobScheduleResponse>;
+  listSchedules(paging: RawPaging): Promise<Page<JobScheduleResponse>>;
+  /** Once this answers, no job of the schedule is created any more. */
+  deleteSchedule(scheduleId: string): Promise<void>;
+  fireDueSchedules(): Promise<FireResult>;
+}
+
+/** The longest job id is 128 characters; a schedule's job ids add `-yyyyMMddTHHmmssZ` (17). */
+export const MAX_SCHEDULE_ID_LENGTH = 128 - 17;
+/** How long a host may take to create an occurrence's job before another host may try. */
+export const FIRING_LEASE_MS = 15_000;
+const SCHEDULE_FIELDS = ['scheduleId', 'schedule', 'timeZone', 'enabled', 'jobTemplate'];
+/** Fields of a schedule answer a client may send back unchanged; they are ignored. */
+const READ_ONLY_FIELDS = ['createdTime', 'lastUpdatedTime', 'nextRunTime', 'lastJobId', 'lastRunTime'];
+const TEMPLATE_FORBIDDEN = ['jobId', 'startTime'];
+/** Continuation tokens of `GET /jobSchedules` are accepted back by that listing only. */
+const SCHEDULES_LISTING = 'jobSchedules';
+
+interface ValidSchedule {
+  schedule: string;
+  timeZone: string;
+  enabled: boolean;
+  jobTemplate: Record<string, unknown>;
+  cron: CronSchedule;
+}
+
+function assertScheduleId(scheduleId: string): void {
+  if (!JOB_ID_PATTERN.test(scheduleId) || scheduleId.length > MAX_SCHEDULE_ID_LENGTH) {
+    throw new JobValidationError(
+      'scheduleId',
+      `must be 1–${MAX_SCHEDULE_ID_LENGTH} characters of A-Z a-z 0-9 - . _ ~`,
+    );
+  }
+}
+
+function parseCronField(
+  parse: CronParser,
+  field: string,
+  expression: string,
+  timeZone: string,
+): CronSchedule {
+  try {
+    return parse(expression, timeZone);
+  } catch (error: unknown) {
+    throw new JobValidationError(field, error instanceof Error ? error.message : 'is invalid');
+  }
+}
+
+function validateTemplate(
+  deps: JobSchedulesDependencies,
+  scheduleId: string,
+  template: unknown,
+  now: Date,
+): Record<string, unknown> {
+  if (!isPlainObject(template))
+    throw new JobValidationError('jobTemplate', 'is required and must be a job body');
+  for (const field of TEMPLATE_FORBIDDEN) {
+    if (template[field] !== undefined && template[field] !== null) {
+      throw new JobValidationError(
+        `jobTemplate.${field}`,
+        "is set by each occurrence ('{scheduleId}-{yyyyMMddTHHmmssZ}', starting at once)",
+      );
+    }
+  }
+  try {
+    normalizeJobRequest(template, {
+      urlJobId: scheduledJobId(scheduleId, now),
+      now,
+      ...(deps.parseCondition ? { parseCondition: deps.parseCondition } : {}),
+    });
+  } catch (error: unknown) {
+    if (error instanceof JobValidationError) {
+      const [, reason] = /^[^:]*: (.*)$/s.exec(error.message) ?? [];
+      throw new JobValidationError(`jobTemplate.${error.field}`, reason ?? error.message);
+    }
+    throw error;
+  }
+  return template;
+}
+
+/** Validates a `PUT /jobSchedules/{scheduleId}` body; throws {@link JobValidationError} naming the field. */
+export function parseScheduleRequest(
+  deps: JobSchedulesDependencies,
+  scheduleId: string,
+  body: unknown,
+  now: Date,
+): ValidSchedule {
+  assertScheduleId(scheduleId);
+  if (!isPlainObject(body)) throw new JobValidationError('body', 'must be a JSON object (a job schedule)');
+  const unknown = Object.keys(body).find(
+    (key) => !SCHEDULE_FIELDS.includes(key) && !READ_ONLY_FIELDS.includes(key),
+  );
+  if (unknown !== undefined) {
+    throw new JobValidationError(unknown, `is not a field of a job schedule (${SCHEDULE_FIELDS.join(', ')})`);
+  }
+  if (body.scheduleId !== undefined && body.scheduleId !== null && body.scheduleId !== scheduleId) {
+    throw new JobValidationError('scheduleId', `differs from the schedule id of the URL '${scheduleId}'`);
+  }
+  if (typeof body.schedule !== 'string' || body.schedule.trim() === '') {
+    throw new JobValidationError('schedule', 'is required: an NCRONTAB expression of six fields');
+  }
+  const timeZone = body.timeZone ?? 'UTC';
+  if (typeof timeZone !== 'string' || timeZone === '') {
+    throw new JobValidationError('timeZone', 'must be an IANA time zone name');
+  }
+  parseCronField(deps.parseCron, 'timeZone', '0 0 0 * * *', timeZone);
+  const schedule = body.schedule.trim();
+  const cron = parseCronField(deps.parseCron, 'schedule', schedule, timeZone);
+  const enabled = body.enabled ?? true;
+  if (typeof enabled !== 'boolean') throw new JobValidationError('enabled', 'must be true or false');
+  const jobTemplate = validateTemplate(deps, scheduleId, body.jobTemplate, now);
+  return { schedule, timeZone, enabled, jobTemplate, cron };
+}
+
+function cronOf(deps: JobSchedulesDependencies, record: JobScheduleRecord): CronSchedule {
+  return deps.parseCron(record.schedule, record.timeZone);
+}
+
+function withNext(record: JobScheduleRecord, next: Date | undefined): JobScheduleRecord {
+  const updated: JobScheduleRecord = { ...record };
+  delete updated.nextRunTime;
+  if (next && record.enabled) updated.nextRunTime = next.toISOString();
+  return updated;
+}
+
+function isConcurrency(error: unknown): boolean {
+  return error instanceof JobScheduleConcurrencyError;
+}
+
+export function createJobSchedulesService(deps: JobSchedulesDependencies): JobSchedulesService {
+  const sleep = deps.sleep ?? ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)));
+
+  async function load(scheduleId: string) {
+    const stored = await deps.schedules.get(scheduleId);
+    if (!stored) throw new JobScheduleNotFoundError(scheduleId);
+    return stored;
+  }
+
+  /** Waits until no host holds the schedule's firing lease (so its job exists before we go on). */
+  async function settled(scheduleId: string) {
+    for (;;) {
+      const stored = await load(scheduleId);
+      const until = stored.schedule.firingUntil ? Date.parse(stored.schedule.firingUntil) : 0;
+      if (until <= deps.clock.now().getTime()) return stored;
+      await sleep(100);
+    }
+  }
+
+  /** Records the occurrence's job and moves on to the next occurrence; tolerates a concurrent replace. */
+  async function release(scheduleId: string, occurrence: Date, jobId: string | undefined, next?: Date) {
+    for (;;) {
+      const stored = await deps.schedules.get(scheduleId);
+      if (!stored) return;
+      const record: JobScheduleRecord = { ...stored.schedule };
+      delete record.firingUntil;
+      const runTime = occurrence.toISOString();
+      if (jobId && (record.lastRunTime === undefined || record.lastRunTime < runTime)) {
+        record.lastJobId = jobId;
+        record.lastRunTime = runTime;
+      }
+      // A replace meanwhile computed its own next run; only move ours along.
+      const updated = record.nextRunTime === runTime ? withNext(record, next) : record;
+      try {
+        await deps.schedules.save(updated, stored.etag);
+        return;
+      } catch (error: unknown) {
+        if (!isConcurrency(error)) throw error;
+      }
+    }
+  }
+
+  async function createOccurrenceJob(
+    record: JobScheduleRecord,
+    occurrence: Date,
+  ): Promise<string | undefined> {
+    const jobId = scheduledJobId(record.scheduleId, occurrence);
+    const now = deps.clock.now();
+    try {
+      const definition = normalizeJobRequest(record.jobTemplate, {
+        urlJobId: jobId,
+        now,
+        ...(deps.parseCondition ? { parseCondition: deps.parseCondition } : {}),
+      });
+      await storeAndStartJob(deps, definition, now);
+      return jobId;
+    } catch (error: unknown) {
+      if (error instanceof JobAlreadyExistsError) return jobId;
+      if (error instanceof JobDomainError) return undefined;
+      throw error;
+    }
+  }
+
+  async function fire(stored: { schedule: JobScheduleRecord; etag: string }, result: FireResult) {
+    const { schedule } = stored;
+    const now = deps.clock.now();
+    if (!schedule.nextRunTime) return;
+    if (schedule.firingUntil && Date.parse(schedule.firingUntil) > now.getTime()) return;
+    const due = dueOccurrence(cronOf(deps, schedule), new Date(schedule.nextRunTime), now);
+    if (due.run.toISOString() !== schedule.nextRunTime) {
+      result.skipped.push(
+        `${schedule.scheduleId} occurrences from ${schedule.nextRunTime} before the latest`,
+      );
+    }
+    const claimed: JobScheduleRecord = {
+      ...schedule,
+      nextRunTime: due.run.toISOString(),
+      firingUntil: new Date(now.getTime() + FIRING_LEASE_MS).toISOString(),
+    };
+    try {
+      await deps.schedules.save(claimed, stored.etag);
+    } catch (error: unknown) {
+      if (isConcurrency(error)) return; // Another host claimed it, or it was replaced or deleted.
+      throw error;
+    }
+    const jobId = await createOccurrenceJob(schedule, due.run);
+    if (jobId) result.created.push(jobId);
+    else result.skipped.push(scheduledJobId(schedule.scheduleId, due.run));
+    await release(schedule.scheduleId, due.run, jobId, due.next);
+  }
+
+  return {
+    async putSchedule({ scheduleId, body }) {
+      for (;;) {
+        const now = deps.clock.now();
+        const valid = parseScheduleRequest(deps, scheduleId, body, now);
+        const existing = await deps.schedules.get(scheduleId);
+        const at = now.toISOString();
+        const record = withNext(
+          {
+            scheduleId,
+            schedule: valid.schedule,
+            timeZone: valid.timeZone,
+            enabled: valid.enabled,
+            jobTemplate: valid.jobTemplate,
+            createdTime: existing?.schedule.createdTime ?? at,
+            lastUpdatedTime: at,
+            ...(existing?.schedule.lastJobId !== undefined ? { lastJobId: existing.schedule.lastJobId } : {}),
+            ...(existing?.schedule.lastRunTime !== undefined
+              ? { lastRunTime: existing.schedule.lastRunTime }
+              : {}),
+          },
+          valid.cron.next(now),
+        );
+        try {
+          await deps.schedules.save(record, existing?.etag);
+          return toJobScheduleResponse(record);
+        } catch (error: unknown) {
+          if (!isConcurrency(error)) throw error;
+        }
+      }
+    },
+
+    async getSchedule(scheduleId) {
+      return toJobScheduleResponse((await load(scheduleId)).schedule);
+    },
+
+    async listSchedules(paging) {
+      const result = await deps.schedules.list(pageRequest(paging, SCHEDULES_LISTING));
+      return sealed(result.items.map(toJobScheduleResponse), result.continuationToken, SCHEDULES_LISTING);
+    },
+
+    async deleteSchedule(scheduleId) {
+      for (;;) {
+        const stored = await settled(scheduleId);
+        try {
+          await deps.schedules.delete(scheduleId, stored.etag);
+          return;
+        } catch (error: unknown) {
+          if (!isConcurrency(error)) throw error;
+        }
+      }
+    },
+
+    async fireDueSchedules() {
+      const result: FireResult = { created: [], skipped: [], failed: [] };
+      for (const stored of await deps.schedules.due(deps.clock.now())) {
+        try {
+          await fire(stored, result);
+        } catch (error: unknown) {
+          const message = error instanceof Error ? error.message : String(error);
+          result.failed.push({ scheduleId: stored.schedule.scheduleId, error: message });
+        }
+      }
+      return result;
+    },
+  };
+}

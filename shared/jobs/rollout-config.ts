@@ -1,0 +1,258 @@
+import { JobValidationError } from './job-errors';
+import { isPlainObject } from '../iothub-rules';
+
+/** Which device failures a criterion counts: `timedOut` = no answer in time or not connected, `failed` = the rest. */
+export type FailureType = 'failed' | 'timedOut' | 'all';
+
+export const FAILURE_TYPES: readonly FailureType[] = ['failed', 'timedOut', 'all'];
+
+/** What raises the rate of an exponential rollout: every N more succeeded, or N more started devices. */
+export type RateIncreaseCriteria = { numberOfSucceededDevices: number } | { numberOfNotifiedDevices: number };
+
+export interface ExponentialRate {
+  baseRatePerMinute: number;
+  incrementFactor: number;
+  rateIncreaseCriteria: RateIncreaseCriteria;
+}
+
+/** How fast a job starts its devices (all optional; absent = as fast as the service's concurrency allows). */
+export interface RolloutConfig {
+  maximumPerMinute?: number;
+  exponentialRate?: ExponentialRate;
+  maxConcurrency?: number;
+}
+
+export interface AbortCriterion {
+  failureType: FailureType;
+  action: 'cancel';
+  thresholdPercentage: number;
+  minNumberOfExecutedDevices: number;
+}
+
+export interface AbortConfig {
+  criteriaList: AbortCriterion[];
+}
+
+export interface RetryCriterion {
+  failureType: FailureType;
+  numberOfRetries: number;
+}
+
+export interface RetryConfig {
+  criteriaList: RetryCriterion[];
+}
+
+/** The rollout, abort and retry controls of a job (each absent when the request had none). */
+export interface JobControls {
+  rolloutConfig?: RolloutConfig;
+  abortConfig?: AbortConfig;
+  retryConfig?: RetryConfig;
+}
+
+export const MAX_PER_MINUTE = 1_000_000;
+export const MAX_CONCURRENCY = 10_000;
+export const MIN_INCREMENT_FACTOR = 1.1;
+export const MAX_INCREMENT_FACTOR = 5;
+export const MAX_RETRIES = 10;
+const MAX_CRITERIA = FAILURE_TYPES.length;
+
+function present(value: unknown): boolean {
+  return value !== undefined && value !== null;
+}
+
+function integerIn(field: string, value: unknown, min: number, max: number): number {
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) {
+    throw new JobValidationError(field, `must be an integer from ${min} to ${max}`);
+  }
+  return value;
+}
+
+function numberIn(field: string, value: unknown, min: number, max: number): number {
+  if (typeof value !== 'number' || !Number.isFinite(value) || value < min || value > max) {
+    throw new JobValidationError(field, `must be a number from ${min} to ${max}`);
+  }
+  return value;
+}
+
+function objectAt(field: string, value: unknown): Record<string, unknown> {
+  if (!isPlainObject(value)) throw new JobValidationError(field, 'must be an object');
+  return value;
+}
+
+function refuseUnknown(field: string, value: Record<string, unknown>, known: readonly string[]): void {
+  const unknown = Object.keys(value).find((key) => !known.includes(key));
+  if (unknown !== undefined) {
+    throw new JobValidationError(`${field}.${unknown}`, `is not a field of ${field} (${known.join(', ')})`);
+  }
+}
+
+function failureTypeAt(field: string, value: unknown): FailureType {
+  const type = FAILURE_TYPES.find((candidate) => candidate === value);
+  if (!type) throw new JobValidationError(field, `must be one of ${FAILURE_TYPES.join(', ')}`);
+  return type;
+}
+
+function criteriaListAt(field: string, value: unknown): unknown[] {
+  const config = objectAt(field, value);
+  refuseUnknown(field, config, ['criteriaList']);
+  const list = config.criteriaList;
+  if (!Array.isArray(list) || list.length === 0 || list.length > MAX_CRITERIA) {
+    throw new JobValidationError(
+      `${field}.criteriaList`,
+      `must be an array of 1 to ${MAX_CRITERIA} criteria`,
+    );
+  }
+  return list;
+}
+
+function assertDistinctFailureTypes(field: string, criteria: readonly { failureType: FailureType }[]): void {
+  criteria.forEach((criterion, index) => {
+    if (criteria.findIndex((other) => other.failureType === criterion.failureType) !== index) {
+      throw new JobValidationError(
+        `${field}.criteriaList[${index}].failureType`,
+        `'${criterion.failureType}' appears twice`,
+      );
+    }
+  });
+}
+
+function parseRateIncreaseCriteria(field: string, value: unknown): RateIncreaseCriteria {
+  const criteria = objectAt(field, value);
+  const keys = Object.keys(criteria).filter((key) => present(criteria[key]));
+  if (keys.length !== 1 || !['numberOfSucceededDevices', 'numberOfNotifiedDevices'].includes(keys[0] ?? '')) {
+    throw new JobValidationError(
+      field,
+      'must hold exactly one of numberOfSucceededDevices and numberOfNotifiedDevices',
+    );
+  }
+  if (present(criteria.numberOfSucceededDevices)) {
+    return {
+      numberOfSucceededDevices: integerIn(
+        `${field}.numberOfSucceededDevices`,
+        criteria.numberOfSucceededDevices,
+        1,
+        MAX_PER_MINUTE,
+      ),
+    };
+  }
+  return {
+    numberOfNotifiedDevices: integerIn(
+      `${field}.numberOfNotifiedDevices`,
+      criteria.numberOfNotifiedDevices,
+      1,
+      MAX_PER_MINUTE,
+    ),
+  };
+}
+
+function parseExponentialRate(field: string, value: unknown, maximumPerMinute: number): ExponentialRate {
+  const rate = objectAt(field, value);
+  refuseUnknown(field, rate, ['baseRatePerMinute', 'incrementFactor', 'rateIncreaseCriteria']);
+  const baseRatePerMinute = integerIn(
+    `${field}.baseRatePerMinute`,
+    rate.baseRatePerMinute,
+    1,
+    MAX_PER_MINUTE,
+  );
+  if (baseRatePerMinute > maximumPerMinute) {
+    throw new JobValidationError(
+      `${field}.baseRatePerMinute`,
+      `must not exceed maximumPerMinute (${maximumPerMinute})`,
+    );
+  }
+  return {
+    baseRatePerMinute,
+    incrementFactor: numberIn(
+      `${field}.incrementFactor`,
+      rate.incrementFactor,
+      MIN_INCREMENT_FACTOR,
+      MAX_INCREMENT_FACTOR,
+    ),
+    rateIncreaseCriteria: parseRateIncreaseCriteria(
+      `${field}.rateIncreaseCriteria`,
+      rate.rateIncreaseCriteria,
+    ),
+  };
+}
+
+/** Validates `rolloutConfig`; throws {@link JobValidationError} naming the first invalid field. */
+export function parseRolloutConfig(value: unknown, field = 'rolloutConfig'): RolloutConfig {
+  const config = objectAt(field, value);
+  refuseUnknown(field, config, ['maximumPerMinute', 'exponentialRate', 'maxConcurrency']);
+  const rollout: RolloutConfig = {};
+  if (present(config.maximumPerMinute)) {
+    rollout.maximumPerMinute = integerIn(
+      `${field}.maximumPerMinute`,
+      config.maximumPerMinute,
+      1,
+      MAX_PER_MINUTE,
+    );
+  }
+  if (present(config.exponentialRate)) {
+    if (rollout.maximumPerMinute === undefined) {
+      throw new JobValidationError(`${field}.maximumPerMinute`, 'is required with exponentialRate');
+    }
+    rollout.exponentialRate = parseExponentialRate(
+      `${field}.exponentialRate`,
+      config.exponentialRate,
+      rollout.maximumPerMinute,
+    );
+  }
+  if (present(config.maxConcurrency)) {
+    rollout.maxConcurrency = integerIn(`${field}.maxConcurrency`, config.maxConcurrency, 1, MAX_CONCURRENCY);
+  }
+  return rollout;
+}
+
+/** Validates `abortConfig`; throws {@link JobValidationError} naming the first invalid field. */
+export function parseAbortConfig(value: unknown, field = 'abortConfig'): AbortConfig {
+  const criteriaList = criteriaListAt(field, value).map((raw, index): AbortCriterion => {
+    const at = `${field}.criteriaList[${index}]`;
+    const criterion = objectAt(at, raw);
+    refuseUnknown(at, criterion, [
+      'failureType',
+      'action',
+      'thresholdPercentage',
+      'minNumberOfExecutedDevices',
+    ]);
+    const failureType = failureTypeAt(`${at}.failureType`, criterion.failureType);
+    if (criterion.action !== 'cancel') throw new JobValidationError(`${at}.action`, "must be 'cancel'");
+    return {
+      failureType,
+      action: 'cancel',
+      thresholdPercentage: numberIn(`${at}.thresholdPercentage`, criterion.thresholdPercentage, 0, 100),
+      minNumberOfExecutedDevices: integerIn(
+        `${at}.minNumberOfExecutedDevices`,
+        criterion.minNumberOfExecutedDevices,
+        1,
+        Number.MAX_SAFE_INTEGER,
+      ),
+    };
+  });
+  assertDistinctFailureTypes(field, criteriaList);
+  return { criteriaList };
+}
+
+/** Validates `retryConfig`; throws {@link JobValidationError} naming the first invalid field. */
+export function parseRetryConfig(value: unknown, field = 'retryConfig'): RetryConfig {
+  const criteriaList = criteriaListAt(field, value).map((raw, index): RetryCriterion => {
+    const at = `${field}.criteriaList[${index}]`;
+    const criterion = objectAt(at, raw);
+    refuseUnknown(at, criterion, ['failureType', 'numberOfRetries']);
+    return {
+      failureType: failureTypeAt(`${at}.failureType`, criterion.failureType),
+      numberOfRetries: integerIn(`${at}.numberOfRetries`, criterion.numberOfRetries, 0, MAX_RETRIES),
+    };
+  });
+  assertDistinctFailureTypes(field, criteriaList);
+  return { criteriaList };
+}
+
+/** Reads the optional controls of a JobRequest body (`null` counts as absent). */
+export function parseJobControls(body: Record<string, unknown>): JobControls {
+  const controls: JobControls = {};
+  if (present(body.rolloutConfig)) controls.rolloutConfig = parseRolloutConfig(body.rolloutConfig);
+  if (present(body.abortConfig)) controls.abortConfig = parseAbortConfig(body.abortConfig);
+  if (present(body.retryConfig)) controls.retryConfig = parseRetryConfig(body.retryConfig);
+  return controls;
+}

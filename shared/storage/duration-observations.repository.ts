@@ -1,0 +1,36 @@
+import type { TableClient } from '@azure/data-tables';
+import type { DurationObservation } from '../jobs/job-estimate';
+import type { JobType } from '../jobs/job-model';
+import type { DurationObservationRepository } from '../jobs/ports';
+import { statusCodeOf } from './jobs-table-support';
+
+/** In the jobs table, under a PartitionKey no job id can have (`!` is not allowed in job ids). */
+const PARTITION = '!observations';
+
+/** {@link DurationObservationRepository}: one row per job type, replaced by every finished job. */
+export class TableDurationObservationRepository implements DurationObservationRepository {
+  constructor(private readonly client: TableClient) {}
+
+  async latest(type: JobType): Promise<DurationObservation | undefined> {
+    try {
+      const entity = await this.client.getEntity<Record<string, unknown>>(PARTITION, type);
+      const { jobId, observedAt, meanDeviceSeconds, overheadSeconds } = entity;
+      if (
+        typeof jobId !== 'string' ||
+        typeof observedAt !== 'string' ||
+        typeof meanDeviceSeconds !== 'number' ||
+        typeof overheadSeconds !== 'number'
+      ) {
+        return undefined;
+      }
+      return { jobId, observedAt, meanDeviceSeconds, overheadSeconds };
+    } catch (error: unknown) {
+      if (statusCodeOf(error) === 404) return undefined;
+      throw error;
+    }
+  }
+
+  async record(type: JobType, observation: DurationObservation): Promise<void> {
+    await this.client.upsertEntity({ partitionKey: PARTITION, rowKey: type, ...observation }, 'Replace');
+  }
+}

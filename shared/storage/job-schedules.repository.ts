@@ -1,0 +1,95 @@
+import { type TableClient, type TableEntityResult, odata } from '@azure/data-tables';
+import { JobScheduleConcurrencyError } from '../jobs/job-errors';
+import type { JobScheduleRecord } from '../jobs/job-schedule-model';
+import type { JobScheduleRepository, Page, PageRequest } from '../jobs/ports';
+import { joinJson, readPage, splitJson, statusCodeOf } from './jobs-table-support';
+
+/** PartitionKey = schedule id, RowKey `schedule`; `enabled` and `nextRunTime` are columns so ticks can filter. */
+const ROW = 'schedule';
+
+type ScheduleSpec = Omit<JobScheduleRecord, 'scheduleId' | 'enabled' | 'nextRunTime'>;
+
+function toEntity(record: JobScheduleRecord) {
+  const { scheduleId, enabled, nextRunTime, ...spec } = record;
+  return {
+    partitionKey: scheduleId,
+    rowKey: ROW,
+    enabled,
+    ...(nextRunTime !== undefined ? { nextRunTime } : {}),
+    ...splitJson('spec', spec satisfies ScheduleSpec),
+  };
+}
+
+function fromEntity(entity: TableEntityResult<Record<string, unknown>>): JobScheduleRecord {
+  const spec = joinJson('spec', entity) as ScheduleSpec;
+  const record: JobScheduleRecord = {
+    ...spec,
+    scheduleId: entity.partitionKey ?? '',
+    enabled: entity.enabled === true,
+  };
+  if (typeof entity.nextRunTime === 'string') record.nextRunTime = entity.nextRunTime;
+  return record;
+}
+
+/** {@link JobScheduleRepository} on Azure Table Storage; every change is guarded by the row's etag. */
+export class TableJobScheduleRepository implements JobScheduleRepository {
+  constructor(private readonly client: TableClient) {}
+
+  async get(scheduleId: string) {
+    try {
+      const entity = await this.client.getEntity<Record<string, unknown>>(scheduleId, ROW);
+      return { schedule: fromEntity(entity), etag: entity.etag };
+    } catch (error: unknown) {
+      if (statusCodeOf(error) === 404) return undefined;
+      throw error;
+    }
+  }
+
+  async save(schedule: JobScheduleRecord, etag: string | undefined): Promise<string> {
+    try {
+      const response =
+        etag === undefined
+          ? await this.client.createEntity(toEntity(schedule))
+          : await this.client.updateEntity(toEntity(schedule), 'Replace', { etag });
+      return response.etag ?? '';
+    } catch (error: unknown) {
+      const status = statusCodeOf(error);
+      if (status === 409 || status === 412 || status === 404) {
+        throw new JobScheduleConcurrencyError(schedule.scheduleId);
+      }
+      throw error;
+    }
+  }
+
+  async delete(scheduleId: string, etag: string): Promise<void> {
+    try {
+      await this.client.deleteEntity(scheduleId, ROW, { etag });
+    } catch (error: unknown) {
+      const status = statusCodeOf(error);
+      if (status === 412 || status === 404) throw new JobScheduleConcurrencyError(scheduleId);
+      throw error;
+    }
+  }
+
+  async list(page: PageRequest): Promise<Page<JobScheduleRecord>> {
+    const result = await readPage<Record<string, unknown>>(
+      this.client,
+      odata`RowKey eq ${ROW}`,
+      page.maxItems,
+      page.continuationToken,
+    );
+    const items = result.entities.map(fromEntity);
+    return result.continuationToken ? { items, continuationToken: result.continuationToken } : { items };
+  }
+
+  async due(now: Date) {
+    const due: { schedule: JobScheduleRecord; etag: string }[] = [];
+    const filter = odata`RowKey eq ${ROW} and enabled eq true and nextRunTime le ${now.toISOString()}`;
+    for await (const entity of this.client.listEntities<Record<string, unknown>>({
+      queryOptions: { filter },
+    })) {
+      due.push({ schedule: fromEntity(entity), etag: entity.etag });
+    }
+    return due;
+  }
+}

@@ -1,0 +1,261 @@
+import { type JobsHost, seedFleet, sleep, startJobsHost } from './jobs-host';
+
+let host: JobsHost;
+
+interface Job {
+  jobId: string;
+  status: string;
+  startTime: string;
+  endTime?: string;
+  failureReason?: string;
+  parentJobId?: string;
+  deviceJobStatistics: Record<string, number>;
+  [key: string]: unknown;
+}
+
+interface DeviceJob {
+  deviceId: string;
+  status: string;
+  error: { code: string } | null;
+  attempts?: number;
+}
+
+const LATENCY_MS = 300;
+
+beforeAll(async () => {
+  host = await startJobsHost({
+    JOB_SHARD_SIZE: '20',
+    JOB_SHARDS_IN_FLIGHT: '1',
+    JOB_DEVICES_IN_FLIGHT_PER_SHARD: '4',
+  });
+  await seedFleet(host, [
+    ...Array.from({ length: 60 }, (_, i) => ({
+      id: `slow-${String(i).padStart(2, '0')}`,
+      tags: { fleet: 'slow' },
+      simulation: { latencyMs: LATENCY_MS },
+    })),
+    ...Array.from({ length: 6 }, (_, i) => ({
+      id: `mixed-${i}`,
+      tags: { fleet: 'mixed' },
+      simulation: { failureRate: i < 2 ? 1 : 0 },
+    })),
+  ]);
+}, 120_000);
+
+afterAll(async () => {
+  await host?.stop();
+});
+
+const methodJob = (extra: Record<string, unknown> = {}) => ({
+  type: 'scheduleDeviceMethod',
+  cloudToDeviceMethod: { methodName: 'reboot', payload: null, responseTimeoutInSeconds: 10 },
+  queryCondition: "tags.fleet = 'mixed'",
+  ...extra,
+});
+
+const put = (jobId: string, body: unknown, query = '') =>
+  host.http('PUT', `/jobs/v2/${jobId}?api-version=2021-04-12${query}`, { body });
+
+async function json<T>(response: Response, status = 200): Promise<T> {
+  const text = await response.text();
+  if (response.status !== status) throw new Error(`expected ${status}, got ${response.status}: ${text}`);
+  return JSON.parse(text) as T;
+}
+
+async function waitFinished(jobId: string, timeoutMs = 60_000): Promise<Job> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const job = await json<Job>(await host.http('GET', `/jobs/v2/${jobId}`));
+    if (job.endTime) return job;
+    if (Date.now() > deadline) throw new Error(`job ${jobId} did not finish: ${JSON.stringify(job)}`);
+    await sleep(100);
+  }
+}
+
+async function deviceJobs(jobId: string): Promise<DeviceJob[]> {
+  const response = await host.http('POST', '/devices/query?api-version=2021-04-12', {
+    body: { query: `SELECT * FROM devices.jobs WHERE devices.jobs.jobId = '${jobId}'` },
+  });
+  return json<DeviceJob[]>(response);
+}
+
+const controls = {
+  rolloutConfig: { maxConcurrency: 4 },
+  abortConfig: {
+    criteriaList: [
+      { failureType: 'all', action: 'cancel', thresholdPercentage: 90, minNumberOfExecutedDevices: 5 },
+    ],
+  },
+  retryConfig: { criteriaList: [{ failureType: 'timedOut', numberOfRetries: 1 }] },
+};
+
+describe('rollout, abort and retry settings over HTTP', () => {
+  it('echoes the controls in the create answer, GET and the listing', async () => {
+    const created = await json<Job>(await put('echo', methodJob(controls)));
+    expect(created).toMatchObject(controls);
+    expect(await json<Job>(await host.http('GET', '/jobs/v2/echo'))).toMatchObject(controls);
+    const listed = await json<Job[]>(await host.http('GET', '/jobs/v2/query'));
+    expect(listed.find((job) => job.jobId === 'echo')).toMatchObject(controls);
+    await waitFinished('echo');
+  });
+
+  it.each([
+    ['rolloutConfig.maximumPerMinute', { rolloutConfig: { maximumPerMinute: 0 } }],
+    [
+      'rolloutConfig.maximumPerMinute',
+      {
+        rolloutConfig: {
+          exponentialRate: {
+            baseRatePerMinute: 1,
+            incrementFactor: 2,
+            rateIncreaseCriteria: { numberOfNotifiedDevices: 1 },
+          },
+        },
+      },
+    ],
+    [
+      'rolloutConfig.exponentialRate.incrementFactor',
+      {
+        rolloutConfig: {
+          maximumPerMinute: 10,
+          exponentialRate: {
+            baseRatePerMinute: 1,
+            incrementFactor: 6,
+            rateIncreaseCriteria: { numberOfNotifiedDevices: 1 },
+          },
+        },
+      },
+    ],
+    ['rolloutConfig.maxConcurrency', { rolloutConfig: { maxConcurrency: 0 } }],
+    ['abortConfig.criteriaList', { abortConfig: { criteriaList: [] } }],
+    [
+      'abortConfig.criteriaList[0].thresholdPercentage',
+      {
+        abortConfig: {
+          criteriaList: [
+            { failureType: 'all', action: 'cancel', thresholdPercentage: -1, minNumberOfExecutedDevices: 1 },
+          ],
+        },
+      },
+    ],
+    [
+      'retryConfig.criteriaList[0].failureType',
+      { retryConfig: { criteriaList: [{ failureType: 'sometimes', numberOfRetries: 1 }] } },
+    ],
+    [
+      'retryConfig.criteriaList[0].numberOfRetries',
+      { retryConfig: { criteriaList: [{ failureType: 'all', numberOfRetries: 11 }] } },
+    ],
+  ])(
+    'refuses an invalid %s with 400 ArgumentInvalid, in a real create and a dry run, storing nothing',
+    async (field, extra) => {
+      for (const query of ['', '&dryRun=true']) {
+        const response = await put('invalid-control', methodJob(extra), query);
+        expect(response.status).toBe(400);
+        expect(response.headers.get('iothub-errorcode')).toBe('ArgumentInvalid');
+        expect(await response.text()).toContain(field);
+      }
+      expect((await host.http('GET', '/jobs/v2/invalid-control')).status).toBe(404);
+    },
+  );
+});
+
+interface DryRun {
+  jobId: string;
+  deviceCount: number;
+  sampleDeviceIds: string[];
+  estimatedDurationInSeconds: number;
+}
+
+describe('dry run', () => {
+  it('answers the targets and an estimate, storing nothing; validates as a create does', async () => {
+    const dry = await json<DryRun>(
+      await put('dry', methodJob({ queryCondition: "tags.fleet = 'slow'" }), '&dryRun=true'),
+    );
+    expect(dry).toMatchObject({ jobId: 'dry', deviceCount: 60 });
+    expect(dry.sampleDeviceIds).toEqual(Array.from({ length: 10 }, (_, i) => `slow-0${i}`));
+    expect(dry.estimatedDurationInSeconds).toBeGreaterThan(0);
+    expect((await host.http('GET', '/jobs/v2/dry')).status).toBe(404);
+    const listed = await json<Job[]>(await host.http('GET', '/jobs/v2/query'));
+    expect(listed.map((job) => job.jobId)).not.toContain('dry');
+
+    const ids = await json<DryRun>(
+      await put('dry-ids', methodJob({ queryCondition: null, deviceIds: ['x', 'y', 'x'] }), '&dryRun=true'),
+    );
+    expect(ids).toMatchObject({ deviceCount: 2, sampleDeviceIds: ['x', 'y'] });
+
+    expect((await put('dry', { type: 'scheduleDeviceMethod' }, '&dryRun=true')).status).toBe(400);
+    expect((await put('dry', methodJob(), '&dryRun=maybe')).status).toBe(400);
+    await json<Job>(await put('taken', methodJob()));
+    expect((await put('taken', methodJob(), '&dryRun=true')).status).toBe(409);
+    await waitFinished('taken');
+  });
+
+  it('estimates a run within 30% of the real one on devices of known latency', async () => {
+    const body = methodJob({ queryCondition: "tags.fleet = 'slow'", rolloutConfig: { maxConcurrency: 4 } });
+    // A first run lets the service observe the devices' latency and its own overhead.
+    await json<Job>(await put('warm-up', body));
+    await waitFinished('warm-up');
+
+    const dry = await json<DryRun>(await put('measured', body, '&dryRun=true'));
+    const created = await json<Job>(await put('measured', body));
+    const finished = await waitFinished('measured');
+    const actualSeconds =
+      (Date.parse(finished.endTime ?? '') - Date.parse(created.createdTime as string)) / 1000;
+    // 60 devices × 0.3 s / 4 at a time = 4.5 s of device calls, plus the observed overhead.
+    expect(actualSeconds).toBeGreaterThan(4);
+    console.log(`dry-run estimate ${dry.estimatedDurationInSeconds} s, actual ${actualSeconds} s`);
+    expect(Math.abs(dry.estimatedDurationInSeconds - actualSeconds) / actualSeconds).toBeLessThanOrEqual(0.3);
+  }, 90_000);
+});
+
+describe('rerun', () => {
+  it('reruns exactly the failed devices of an ended job as a child job', async () => {
+    const parent = methodJob({ ...controls, maxExecutionTimeInSeconds: 600 });
+    await json<Job>(await put('parent', parent));
+    const running = await host.http('POST', '/jobs/v2/parent/rerun', {
+      body: { jobId: 'too-early', deviceStatuses: ['failed'] },
+    });
+    const ended = await waitFinished('parent');
+    if (running.status !== 409) {
+      // The parent may have ended before the request arrived; then the rerun is legitimate.
+      expect(running.status).toBe(200);
+    } else {
+      expect(running.headers.get('iothub-errorcode')).toBe('JobNotFinished');
+    }
+    expect(ended.deviceJobStatistics).toMatchObject({ deviceCount: 6, failedCount: 2, succeededCount: 4 });
+
+    const child = await json<Job>(
+      await host.http('POST', '/jobs/v2/parent/rerun', {
+        body: { jobId: 'child', deviceStatuses: ['failed', 'canceled'] },
+      }),
+    );
+    expect(child).toMatchObject({
+      jobId: 'child',
+      parentJobId: 'parent',
+      type: 'scheduleDeviceMethod',
+      cloudToDeviceMethod: parent.cloudToDeviceMethod,
+      maxExecutionTimeInSeconds: 600,
+      ...controls,
+    });
+    expect(child).not.toHaveProperty('queryCondition');
+    await waitFinished('child');
+    expect((await deviceJobs('child')).map((row) => row.deviceId).sort()).toEqual(['mixed-0', 'mixed-1']);
+    expect(await json<Job>(await host.http('GET', '/jobs/v2/child'))).toMatchObject({
+      parentJobId: 'parent',
+    });
+  }, 60_000);
+
+  it('refuses bad reruns: unknown parent 404, no matching device 400, bad fields 400, duplicate id 409', async () => {
+    const rerun = (parent: string, body: unknown) => host.http('POST', `/jobs/v2/${parent}/rerun`, { body });
+    expect((await rerun('no-such-job', { jobId: 'n', deviceStatuses: ['failed'] })).status).toBe(404);
+    const none = await rerun('parent', { jobId: 'nothing', deviceStatuses: ['canceled'] });
+    expect(none.status).toBe(400);
+    expect(await none.text()).toContain('deviceStatuses');
+    const badStatus = await rerun('parent', { jobId: 'bad', deviceStatuses: ['broken'] });
+    expect(await badStatus.text()).toContain('deviceStatuses[0]');
+    expect((await rerun('parent', { deviceStatuses: ['failed'] })).status).toBe(400);
+    expect((await rerun('parent', { jobId: 'child', deviceStatuses: ['failed'] })).status).toBe(409);
+    for (const id of ['nothing', 'bad']) expect((await host.http('GET', `/jobs/v2/${id}`)).status).toBe(404);
+  });
+});
