@@ -55,9 +55,10 @@ export interface RunPolicy {
   abortCheck?: (statistics: DeviceJobStatistics) => string | undefined;
 }
 
-export function runPolicyFor(_job: JobRecord, command: RunDevicesCommand): RunPolicy {
+export function runPolicyFor(job: JobRecord, command: RunDevicesCommand): RunPolicy {
   return {
-    maxInFlight: command.maxDevicesInFlight,
+    // A job's own maxConcurrency replaces the service-wide window.
+    maxInFlight: job.rolloutConfig?.maxConcurrency ?? command.maxDevicesInFlight,
     attempts: { max: 1, retryable: () => false, delayMs: () => 0 },
   };
 }
