@@ -18,6 +18,14 @@ module.exports = {
       to: { path: '^(functions|shared|local-host|scripts)/', pathNot: '^shared/iothub-rules/' },
     },
     {
+      name: 'devices-independent-of-storage',
+      comment:
+        'shared/devices declares its ports (shared/devices/ports.ts); shared/storage implements them, never the reverse',
+      severity: 'error',
+      from: { path: '^shared/devices/' },
+      to: { path: '^shared/storage/' },
+    },
+    {
       name: 'local-host-is-generic',
       comment: 'local-host runs any v4 app: it imports nothing from functions/ or shared/',
       severity: 'error',
@@ -36,6 +44,31 @@ module.exports = {
       severity: 'error',
       from: { path: '^shared/' },
       to: { path: '^functions/' },
+    },
+    {
+      name: 'cli-is-an-api-client',
+      comment:
+        'cli/ talks to the service over its public HTTP API only: from the server side it may import wire types ' +
+        '(type-only, erased at compile time), nothing that runs',
+      severity: 'error',
+      from: { path: '^cli/' },
+      to: { path: '^(functions|shared|local-host|scripts|test)/', dependencyTypesNot: ['type-only'] },
+    },
+    {
+      name: 'cli-imports-wire-types-only',
+      comment: 'the server-side modules cli/ may take types from: the jobs API answers and their model',
+      severity: 'error',
+      from: { path: '^cli/' },
+      to: {
+        path: '^(functions|shared|local-host|scripts|test)/',
+        pathNot: '^shared/jobs/(job-response|job-model|rollout-config)\\.ts$',
+      },
+    },
+    {
+      name: 'server-does-not-import-cli',
+      severity: 'error',
+      from: { path: '^(functions|shared|local-host|scripts)/' },
+      to: { path: '^cli/' },
     },
     {
       name: 'no-circular',

@@ -7,17 +7,17 @@ import { queryTwins } from './devices/simulated/twin-query';
 import { randomUUID } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
-import { conditionGatewayView, type DeviceGateway } from './devices/device-gateway';
 import type { JobExecutionDependencies } from './jobs/job-execution';
 import type { JobMaintenanceDependencies, JobOrchestrationAdmin } from './jobs/job-maintenance';
 import type { DeviceJobResponse } from './jobs/job-response';
 import { createJobsService, type JobsService } from './jobs/jobs-service';
 import { createJobSchedulesService, type JobSchedulesService } from './jobs/job-schedules';
 import { parseNcrontab } from './cron/ncrontab';
-import type { Clock, IdGenerator, JobOrchestrationClient, Page } from './jobs/ports';
+import type { Clock, IdGenerator, JobDeviceGateway, JobOrchestrationClient, Page } from './jobs/ports';
 import { createJobStorage, jobTableNames } from './storage/jobs-storage';
 import { SimulatedDeviceGateway } from './devices/simulated/simulated-gateway';
 import { IotHubDeviceGateway } from './devices/iothub/iothub-gateway';
+import { hubHostName, ServedByIotHubError } from './devices/iothub/served-by-hub';
 import { DeviceRegistryRepository } from './storage/device-registry.repository';
 import { lazyTable } from './storage/table-client-factory';
 
@@ -41,10 +41,6 @@ function readHostJson(): { functionTimeout?: unknown } | undefined {
 /** The settings, read when the app loads so a missing or invalid one stops it at once, naming it. */
 export const config: AppConfig = loadConfig(process.env, readHostJson);
 
-const registryRepository = once(
-  () => new DeviceRegistryRepository(lazyTable(config.storageConnectionString, REGISTRY_TABLE)),
-);
-
 const systemClock: Clock = { now: () => new Date() };
 const uuids: IdGenerator = { newId: () => randomUUID() };
 
@@ -64,6 +60,11 @@ function jobTablesReady(): Promise<void> {
   return jobTables;
 }
 
+function refuseWhenServedByHub(): void {
+  const { gateway, iothubConnectionString } = config.devices;
+  if (gateway === 'iothub') throw new ServedByIotHubError(hubHostName(iothubConnectionString ?? ''));
+}
+
 /** Stands in for the durable client where a use case never starts or signals an orchestration (queries). */
 const noOrchestrations: JobOrchestrationClient = {
   start: () => Promise.reject(new Error('This function has no durable client: it cannot start jobs.')),
@@ -77,7 +78,7 @@ function jobsService(orchestrations: JobOrchestrationClient = noOrchestrations):
     deviceIdLists,
     deviceJobs,
     observations,
-    targets: conditionGatewayView(composition.deviceGateway()),
+    targets: composition.deviceGateway(),
     orchestrations,
     clock: systemClock,
     ids: uuids,
@@ -95,21 +96,24 @@ async function queryDeviceJobs(
 /** The adapters, each built on first use (tables are created, if missing, on their first request). */
 export const composition = {
   authorizer: once(() => new SasAuthorizer(config.accessPolicies, config.hostName)),
-  registryRepository,
-  registry: once(
-    () =>
-      new EmbeddedRegistry({
-        repository: registryRepository(),
-        defaultSimulation: config.devices.defaultSimulation,
-        simulationSeed: config.devices.simulationSeed,
-      }),
-  ),
+  /** The embedded registry; with DEVICE_GATEWAY=iothub its endpoints answer where to go instead. */
+  registry: once(() => {
+    refuseWhenServedByHub();
+    return new EmbeddedRegistry({
+      repository: new DeviceRegistryRepository(lazyTable(config.storageConnectionString, REGISTRY_TABLE)),
+      defaultSimulation: config.devices.defaultSimulation,
+      simulationSeed: config.devices.simulationSeed,
+    });
+  }),
   /**
    * The sources `POST /devices/query` serves, by FROM clause. The jobs domain adds `devices.jobs` here.
    */
   querySources: once((): Partial<Record<QuerySource, QuerySourceHandler>> => ({
-    devices: (query, page) => queryTwins(composition.registry(), registryRepository(), query, page),
-    'devices.modules': () => Promise.resolve({ items: [], itemType: 'Twin' }),
+    devices: (query, page) => queryTwins(composition.registry(), query, page),
+    'devices.modules': () => {
+      refuseWhenServedByHub();
+      return Promise.resolve({ items: [], itemType: 'Twin' });
+    },
     'devices.jobs': async (query, page) => {
       const { maxItems, continuationToken } = page;
       const result = await queryDeviceJobs({ parsedQuery: query, maxItemCount: maxItems, continuationToken });
@@ -117,7 +121,7 @@ export const composition = {
     },
   })),
   /** The job engine's access to devices: the embedded registry, or a real IoT Hub (DEVICE_GATEWAY). */
-  deviceGateway: once((): DeviceGateway => {
+  deviceGateway: once((): JobDeviceGateway => {
     const { gateway, iothubConnectionString, iothubPlainHttpPort } = config.devices;
     if (gateway === 'iothub' && iothubConnectionString) {
       return new IotHubDeviceGateway({
@@ -125,7 +129,7 @@ export const composition = {
         plainHttpPort: iothubPlainHttpPort,
       });
     }
-    return new SimulatedDeviceGateway(composition.registry(), registryRepository());
+    return new SimulatedDeviceGateway(composition.registry());
   }),
   /**
    * The job use cases over the durable client of the calling function (`jobOrchestrations(context)`), once the
@@ -138,7 +142,7 @@ export const composition = {
   /** Ports of the job orchestration's activities (registered once when the app loads). */
   jobExecution: once((): JobExecutionDependencies => ({
     ...jobStorage(),
-    gateway: conditionGatewayView(composition.deviceGateway()),
+    gateway: composition.deviceGateway(),
     clock: systemClock,
     limits: config.jobs.limits,
   })),

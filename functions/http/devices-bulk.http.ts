@@ -24,7 +24,7 @@ async function listDevices(request: HttpRequest): Promise<WireResponse> {
 async function bulkRegistryOperation(request: HttpRequest): Promise<WireResponse> {
   if (request.method === 'GET') return listDevices(request);
   const body = parseJsonBody(await request.text(), 'bulk registry operation');
-  const result = await runBulkOperation(composition.registry(), composition.registryRepository(), body);
+  const result = await runBulkOperation(composition.registry(), body);
   return jsonResponse(result.isSuccessful ? 200 : 400, result);
 }
 

@@ -5,11 +5,7 @@ import { seedDemoFleetIfEmpty } from '../../shared/devices/simulated/demo-fleet-
 /** At start (and yearly, as timers need a schedule): a fresh embedded registry gets the demo fleet. */
 async function seedDemoFleet(_timer: unknown, context: InvocationContext): Promise<void> {
   if (config.devices.gateway !== 'simulated' || config.devices.demoFleetSize === 0) return;
-  const created = await seedDemoFleetIfEmpty(
-    composition.registry(),
-    composition.registryRepository(),
-    config.devices.demoFleetSize,
-  );
+  const created = await seedDemoFleetIfEmpty(composition.registry(), config.devices.demoFleetSize);
   if (created > 0) context.log(`Demo fleet: created ${created} simulated devices in the empty registry.`);
 }
 

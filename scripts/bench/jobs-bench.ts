@@ -54,7 +54,7 @@ function appSettings(storage: string, countsFile: string, profileDir: string): R
   return {
     ...sample.Values,
     AzureWebJobsStorage: storage,
-    TASKHUB_NAME: 'JobsBench',
+    AzureFunctionsJobHost__extensions__durableTask__hubName: 'JobsBench',
     DEMO_FLEET_SIZE: '0',
     SIMULATION_DEFAULT_PROFILE: JSON.stringify({ latencyMs: 0, failureRate: 0 }),
     JOB_MAX_DEVICES_IN_FLIGHT: String(IN_FLIGHT),

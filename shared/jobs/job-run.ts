@@ -184,7 +184,7 @@ async function runDevice(
       const patch = job.updateTwin;
       // Repeated after a crash: a twin that already holds the patch is left alone (one change per job and device).
       if (repeated && isPatchApplied(patch, await deps.gateway.readTwin(deviceId))) return twinResult();
-      await withinBound(deps.gateway.updateTwin(deviceId, patch), TWIN_CALL_BOUND_MS, deviceId);
+      await withinBound(deps.gateway.applyTwinPatch(deviceId, patch), TWIN_CALL_BOUND_MS, deviceId);
       return twinResult();
     }
     return errorResult(new Error('The job has neither a method nor a twin patch.'));

@@ -1,4 +1,3 @@
-import type { TargetPage, TargetPageRequest, TwinContent } from '../devices/device-gateway';
 import type { Page, PageRequest } from '../iothub-rules';
 import type { ShardCounters } from './job-statistics';
 import type {
@@ -10,6 +9,7 @@ import type {
   JobRecord,
   JobStatus,
   JobType,
+  JsonObject,
   TwinPatch,
 } from './job-model';
 import type { DurationObservation } from './job-estimate';
@@ -86,25 +86,51 @@ export interface DeviceJobRepository {
 }
 
 /**
- * What a job needs from the device fleet: the `DeviceGateway` of `shared/devices` seen through its
- * `conditionGatewayView` (the composition root wires it). Failures are thrown as errors carrying a string
- * `code` (`DeviceNotOnline`, `GatewayTimeout`, `DeviceNotFound`, `PreconditionFailed`, …).
+ * The one gateway to devices, shaped for the job engine: the embedded registry with simulated devices
+ * (`shared/devices/simulated`) or a real IoT Hub (`shared/devices/iothub`) implement it, and share one contract
+ * suite. Implementations retry throttling themselves. Failures are thrown as errors carrying a string `code`:
+ * `DeviceNotFound`, `DeviceNotOnline` (methods), `GatewayTimeout`, `PreconditionFailed` (twin etag),
+ * `ArgumentInvalid`, `ThrottlingException` / `ServiceUnavailable` (after retries), `IotHubUnauthorizedAccess`.
  */
 export interface JobDeviceGateway {
   /**
-   * One page of the ids of the devices matching a WHERE condition (`*` = every device), resumable from the
-   * page's `continuation` (absent on the last page) in a later process: target resolution runs in time-bounded
-   * steps. A page may hold fewer than `maxItems` ids.
+   * One page of the ids of the devices matching a WHERE condition (`*` = every device): at most `maxItems` (a page
+   * may hold fewer), resumable from the page's `continuation` (absent on the last page) in a later process, so
+   * target resolution runs in time-bounded steps. Throws `ArgumentInvalid` for a condition that does not parse.
    */
   resolveTargetsPage(queryCondition: string, page: TargetPageRequest): Promise<TargetPage>;
+  /** Invokes a direct method and returns the device's answer (any status the device chose, e.g. 500). */
   invokeMethod(deviceId: string, method: CloudToDeviceMethod): Promise<DeviceMethodResponse>;
-  /** Applies tags and desired properties; `patch.etag`, when set, is the If-Match of the update. */
-  updateTwin(deviceId: string, patch: TwinPatch): Promise<void>;
-  /** The device's tags and desired properties (to tell whether a repeated twin step already applied). */
+  /**
+   * Merges tags and desired properties into one device's twin (null deletes a key). `patch.etag`, when set, is the
+   * If-Match of the update (`PreconditionFailed` when the twin moved on); absent, any version is patched.
+   */
+  applyTwinPatch(deviceId: string, patch: TwinPatch): Promise<AppliedTwinPatch>;
+  /** The twin's tags and desired properties (a repeated twin step checks whether its patch already applied). */
   readTwin(deviceId: string): Promise<TwinContent>;
 }
 
-export type { TargetPage, TargetPageRequest, TwinContent } from '../devices/device-gateway';
+export interface TargetPageRequest {
+  maxItems: number;
+  continuation?: string;
+}
+
+export interface TargetPage {
+  deviceIds: string[];
+  continuation?: string;
+}
+
+/** The part of a twin a twin job writes. */
+export interface TwinContent {
+  tags: JsonObject;
+  desired: JsonObject;
+}
+
+/** The twin after a patch: its new etag and version. */
+export interface AppliedTwinPatch {
+  etag: string;
+  version: number;
+}
 
 /** Only the target resolution of {@link JobDeviceGateway}: what a dry run needs. */
 export type JobTargetResolver = Pick<JobDeviceGateway, 'resolveTargetsPage'>;

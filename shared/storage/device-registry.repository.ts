@@ -1,35 +1,16 @@
 import { createHash } from 'node:crypto';
 import { odata, type TableEntity, type TableEntityResult, type TransactionAction } from '@azure/data-tables';
 import type { DeviceRecord } from '../devices/device-model';
+import {
+  StorageConflictError,
+  type BatchOutcome,
+  type RegistryRepository,
+  type ScanPosition,
+  type StoredDevice,
+} from '../devices/ports';
 import { readChunked, writeChunked } from './chunked-property';
-import { inParallel } from './in-parallel';
+import { inParallel } from '../support/in-parallel';
 import { isConflict, isNotFound, isPreconditionFailed, type LazyTable } from './table-client-factory';
-
-/** A device record with the storage etag it was read at (for optimistic concurrency). */
-export interface StoredDevice {
-  record: DeviceRecord;
-  storageEtag: string;
-}
-
-/** Where a scan stopped: the keys of the last entity it returned. */
-export interface ScanPosition {
-  partitionKey: string;
-  rowKey: string;
-}
-
-/** The write of one device was refused because it exists already (insert) or changed meanwhile (replace/delete). */
-export class StorageConflictError extends Error {
-  override name = 'StorageConflictError';
-  constructor(
-    readonly deviceId: string,
-    readonly kind: 'exists' | 'changed' | 'missing',
-  ) {
-    super(`Device ${deviceId}: ${kind}`);
-  }
-}
-
-/** Outcome of one device in a batch write. */
-export type BatchOutcome = { deviceId: string; ok: true } | { deviceId: string; ok: false; error: unknown };
 
 const PARTITIONS = 32;
 const BATCH_SIZE = 100;
@@ -97,7 +78,7 @@ function groupByPartition<T>(items: readonly T[], idOf: (item: T) => string): T[
 }
 
 /** The embedded registry's table: one entity per device holding its identity and twin. */
-export class DeviceRegistryRepository {
+export class DeviceRegistryRepository implements RegistryRepository {
   constructor(private readonly table: LazyTable) {}
 
   async get(deviceId: string): Promise<StoredDevice | undefined> {

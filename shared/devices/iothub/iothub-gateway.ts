@@ -1,16 +1,12 @@
 import { Client, Registry } from 'azure-iothub';
-import {
-  pagesOfIds,
-  type DeviceGateway,
-  type GatewayTwinPatch,
-  type MethodInvocation,
-  type MethodResult,
-  type TargetPage,
-  type TargetPageRequest,
-  type TargetSelection,
-  type TwinContent,
-  type TwinUpdateResult,
-} from '../device-gateway';
+import type { CloudToDeviceMethod, DeviceMethodResponse, JsonObject, TwinPatch } from '../../jobs/job-model';
+import type {
+  AppliedTwinPatch,
+  JobDeviceGateway,
+  TargetPage,
+  TargetPageRequest,
+  TwinContent,
+} from '../../jobs/ports';
 import { readMethodInvocation } from '../method-request';
 import { usePlainHttp, type PlainHttpAgent } from './plain-http-agent';
 import { DEFAULT_RETRY, withRetry, type RetryOptions } from './retry';
@@ -31,7 +27,7 @@ const MAX_HUB_PAGE = 100;
  * methods through `Client.invokeDeviceMethod`, twin patches through `Registry.updateTwin`. Retries 429/503 with
  * back-off (honouring Retry-After) itself; the SDK's own retry policy is switched off so the two do not stack.
  */
-export class IotHubDeviceGateway implements DeviceGateway {
+export class IotHubDeviceGateway implements JobDeviceGateway {
   private readonly registry: Registry;
   private readonly client: Client;
   private readonly agents: PlainHttpAgent[] = [];
@@ -60,33 +56,14 @@ export class IotHubDeviceGateway implements DeviceGateway {
     }, this.retry);
   }
 
-  async *resolveTargets(
-    selection: TargetSelection,
-    options: { pageSize?: number } = {},
-  ): AsyncGenerator<string[]> {
-    const pageSize = Math.min(options.pageSize ?? MAX_HUB_PAGE, MAX_HUB_PAGE);
-    if ('deviceIds' in selection) {
-      yield* pagesOfIds(selection.deviceIds, pageSize);
-      return;
-    }
-    const condition = selection.condition.trim();
+  async resolveTargetsPage(queryCondition: string, page: TargetPageRequest): Promise<TargetPage> {
+    const condition = queryCondition.trim();
     const text = condition === '*' ? 'SELECT * FROM devices' : `SELECT * FROM devices WHERE ${condition}`;
-    const query = this.registry.createQuery(text, pageSize);
-    while (query.hasMoreResults) {
-      // Without the token the SDK's promise form re-reads page 1.
-      const token = query.continuationToken;
-      const { result } = await this.call('', () => query.nextAsTwin(token));
-      const ids = result.map((twin) => twin.deviceId);
-      if (ids.length > 0) yield ids;
-    }
-  }
-
-  async resolveTargetsPage(condition: string, page: TargetPageRequest): Promise<TargetPage> {
-    const trimmed = condition.trim();
-    const text = trimmed === '*' ? 'SELECT * FROM devices' : `SELECT * FROM devices WHERE ${trimmed}`;
     const query = this.registry.createQuery(text, Math.min(page.maxItems, MAX_HUB_PAGE));
+    const token = page.continuation;
+    // Without the token the SDK's promise form reads page 1.
     const { result } = await this.call('', () =>
-      page.continuation === undefined ? query.nextAsTwin() : query.nextAsTwin(page.continuation),
+      token === undefined ? query.nextAsTwin() : query.nextAsTwin(token),
     );
     const deviceIds = result.map((twin) => twin.deviceId);
     return query.hasMoreResults && query.continuationToken
@@ -96,15 +73,12 @@ export class IotHubDeviceGateway implements DeviceGateway {
 
   async readTwin(deviceId: string): Promise<TwinContent> {
     const { responseBody } = await this.call(deviceId, () => this.registry.getTwin(deviceId));
-    const twin = responseBody as {
-      tags?: Record<string, unknown>;
-      properties?: { desired?: Record<string, unknown> };
-    };
+    const twin = responseBody as { tags?: JsonObject; properties?: { desired?: JsonObject } };
     return { tags: twin.tags ?? {}, desired: twin.properties?.desired ?? {} };
   }
 
-  async invokeMethod(deviceId: string, call: MethodInvocation): Promise<MethodResult> {
-    const params = readMethodInvocation(call);
+  async invokeMethod(deviceId: string, method: CloudToDeviceMethod): Promise<DeviceMethodResponse> {
+    const params = readMethodInvocation(method);
     const response: { result: unknown } = await this.call(deviceId, () =>
       this.client.invokeDeviceMethod(deviceId, {
         methodName: params.methodName,
@@ -120,10 +94,11 @@ export class IotHubDeviceGateway implements DeviceGateway {
     };
   }
 
-  async updateTwin(deviceId: string, patch: GatewayTwinPatch, etag = '*'): Promise<TwinUpdateResult> {
-    const { responseBody } = await this.call(deviceId, () => this.registry.updateTwin(deviceId, patch, etag));
+  async applyTwinPatch(deviceId: string, { etag, ...patch }: TwinPatch): Promise<AppliedTwinPatch> {
+    const { responseBody } = await this.call(deviceId, () =>
+      this.registry.updateTwin(deviceId, patch, etag ?? '*'),
+    );
     return {
-      deviceId,
       etag: String(responseBody.etag),
       version: Number((responseBody as { version?: unknown }).version),
     };

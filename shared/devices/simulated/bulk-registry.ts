@@ -1,7 +1,6 @@
 import { ArgumentInvalidError, isPlainObject, wireErrorOf } from '../../http';
-import { StorageConflictError } from '../../storage/device-registry.repository';
-import type { DeviceRegistryRepository } from '../../storage/device-registry.repository';
-import { inParallel } from '../../storage/in-parallel';
+import { inParallel } from '../../support/in-parallel';
+import { StorageConflictError } from '../ports';
 import type { DeviceRecord } from '../device-model';
 import {
   readIdentityInput,
@@ -89,7 +88,6 @@ function toError(deviceId: string, error: unknown): BulkOperationError {
  */
 export async function runBulkOperation(
   registry: EmbeddedRegistry,
-  repository: DeviceRegistryRepository,
   body: unknown,
 ): Promise<BulkOperationResult> {
   const entries = readEntries(body);
@@ -106,7 +104,7 @@ export async function runBulkOperation(
       others.push(entry);
     }
   }
-  for (const outcome of await repository.insertMany(creates)) {
+  for (const outcome of await registry.repository.insertMany(creates)) {
     if (outcome.ok) continue;
     if (outcome.error instanceof StorageConflictError) {
       errors.push({

@@ -6,11 +6,7 @@ import {
   isPlainObject,
   PreconditionFailedError,
 } from '../../http';
-import {
-  StorageConflictError,
-  type DeviceRegistryRepository,
-  type StoredDevice,
-} from '../../storage/device-registry.repository';
+import { StorageConflictError, type RegistryRepository, type StoredDevice } from '../ports';
 import { DEVICE_ID_RULE, deviceEtag, isDeviceId, versionEtag, type IfMatch } from '../../iothub-rules';
 import {
   NEVER,
@@ -27,7 +23,7 @@ import { effectiveProfile, isOnline, materializeReport, reportDueAfterDesired } 
 import { parseSimulationProfile, type SimulationProfile } from './simulation-profile';
 
 export interface EmbeddedRegistryOptions {
-  repository: DeviceRegistryRepository;
+  repository: RegistryRepository;
   defaultSimulation: SimulationProfile;
   simulationSeed: string | undefined;
   now?: () => number;
@@ -149,7 +145,8 @@ export function readTwinBody(
  * use-case layer of the registry endpoints; the HTTP functions only parse and answer.
  */
 export class EmbeddedRegistry {
-  private readonly repository: DeviceRegistryRepository;
+  /** Where the devices are kept (the port; queries and bulk writes read and write through it). */
+  readonly repository: RegistryRepository;
   readonly defaultSimulation: SimulationProfile;
   readonly seed: string | undefined;
   readonly now: () => number;

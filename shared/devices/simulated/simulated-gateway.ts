@@ -1,64 +1,30 @@
 import { ArgumentInvalidError, isPlainObject } from '../../http';
-import { parseCondition, parseQuery } from '../../query';
-import type { DeviceRegistryRepository } from '../../storage/device-registry.repository';
-import {
-  pagesOfIds,
-  type DeviceGateway,
-  type GatewayTwinPatch,
-  type MethodInvocation,
-  type MethodResult,
-  type TargetPage,
-  type TargetPageRequest,
-  type TargetSelection,
-  type TwinContent,
-  type TwinUpdateResult,
-} from '../device-gateway';
+import type {
+  AppliedTwinPatch,
+  JobDeviceGateway,
+  TargetPage,
+  TargetPageRequest,
+  TwinContent,
+} from '../../jobs/ports';
+import type { CloudToDeviceMethod, DeviceMethodResponse, TwinPatch } from '../../jobs/job-model';
+import { parseQuery } from '../../query';
 import { readMethodInvocation } from '../method-request';
 import type { EmbeddedRegistry } from './embedded-registry';
 import { readTwinBody } from './embedded-registry';
 import { realSleep, simulateMethod, type Sleep } from './method-simulator';
-import { matchingTwins, queryTwins } from './twin-query';
-
-const DEFAULT_PAGE_SIZE = 100;
+import { queryTwins } from './twin-query';
 
 /** The gateway over the embedded registry, in process: simulated devices answer methods and report twins. */
-export class SimulatedDeviceGateway implements DeviceGateway {
+export class SimulatedDeviceGateway implements JobDeviceGateway {
   constructor(
     private readonly registry: EmbeddedRegistry,
-    private readonly repository: DeviceRegistryRepository,
     private readonly sleep: Sleep = realSleep,
   ) {}
 
-  async *resolveTargets(
-    selection: TargetSelection,
-    options: { pageSize?: number } = {},
-  ): AsyncGenerator<string[]> {
-    const pageSize = options.pageSize ?? DEFAULT_PAGE_SIZE;
-    if ('deviceIds' in selection) {
-      yield* pagesOfIds(selection.deviceIds, pageSize);
-      return;
-    }
-    // One continuous scan (or point reads), not a query restarted per page.
-    let page: string[] = [];
-    for await (const { twin } of matchingTwins(
-      this.registry,
-      this.repository,
-      parseCondition(selection.condition),
-    )) {
-      page.push(twin.deviceId);
-      if (page.length === pageSize) {
-        yield page;
-        page = [];
-      }
-    }
-    if (page.length > 0) yield page;
-  }
-
-  async resolveTargetsPage(condition: string, page: TargetPageRequest): Promise<TargetPage> {
-    const where = condition.trim() === '*' ? '' : ` WHERE ${condition}`;
+  async resolveTargetsPage(queryCondition: string, page: TargetPageRequest): Promise<TargetPage> {
+    const where = queryCondition.trim() === '*' ? '' : ` WHERE ${queryCondition}`;
     const result = await queryTwins(
       this.registry,
-      this.repository,
       parseQuery(`SELECT deviceId FROM devices${where}`),
       page.continuation === undefined
         ? { maxItems: page.maxItems }
@@ -69,19 +35,18 @@ export class SimulatedDeviceGateway implements DeviceGateway {
   }
 
   async readTwin(deviceId: string): Promise<TwinContent> {
-    const { record } = await this.registry.read(deviceId);
-    const twin = this.registry.toTwinWire(record);
+    const twin = await this.registry.getTwin(deviceId);
     return { tags: twin.tags, desired: twin.properties.desired };
   }
 
-  async invokeMethod(deviceId: string, call: MethodInvocation): Promise<MethodResult> {
-    return await simulateMethod(this.registry, deviceId, readMethodInvocation(call), this.sleep);
+  async invokeMethod(deviceId: string, method: CloudToDeviceMethod): Promise<DeviceMethodResponse> {
+    return await simulateMethod(this.registry, deviceId, readMethodInvocation(method), this.sleep);
   }
 
-  async updateTwin(deviceId: string, patch: GatewayTwinPatch, etag = '*'): Promise<TwinUpdateResult> {
+  async applyTwinPatch(deviceId: string, { etag, ...patch }: TwinPatch): Promise<AppliedTwinPatch> {
     if (!isPlainObject(patch)) throw new ArgumentInvalidError('The twin patch must be an object.');
     const change = readTwinBody(patch, true);
     const twin = await this.registry.updateTwin(deviceId, change, 'patch', etag === '*' ? undefined : etag);
-    return { deviceId, etag: twin.etag, version: twin.version };
+    return { etag: twin.etag, version: twin.version };
   }
 }

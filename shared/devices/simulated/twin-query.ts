@@ -15,8 +15,8 @@ import {
   type Expression,
   type Query,
 } from '../../query';
-import type { DeviceRegistryRepository, ScanPosition } from '../../storage/device-registry.repository';
 import type { DeviceRecord, TwinWire } from '../device-model';
+import type { ScanPosition } from '../ports';
 import type { QueryPage } from '../query-sources';
 import type { EmbeddedRegistry } from './embedded-registry';
 
@@ -50,13 +50,12 @@ const KEY_CHUNK = 100;
  */
 export async function queryTwins(
   registry: EmbeddedRegistry,
-  repository: DeviceRegistryRepository,
   query: Query,
   page: PageRequest,
 ): Promise<QueryPage> {
   if (isAggregateQuery(query)) {
     const twins: TwinWire[] = [];
-    for await (const twin of matchingTwins(registry, repository, query.where)) twins.push(twin.twin);
+    for await (const twin of matchingTwins(registry, query.where)) twins.push(twin.twin);
     return { items: executeQuery(query, twins), itemType: 'Twin' };
   }
 
@@ -66,7 +65,7 @@ export async function queryTwins(
   const items: unknown[] = [];
   let resumeAt: Cursor | undefined;
   if (limit > 0) {
-    for await (const match of matchingTwins(registry, repository, query.where, cursor)) {
+    for await (const match of matchingTwins(registry, query.where, cursor)) {
       if (items.length === limit) {
         const returned = cursor.returned + items.length;
         if (query.top === undefined || returned < query.top) resumeAt = { ...match.before, returned };
@@ -83,7 +82,6 @@ export async function queryTwins(
 /** Matching twins from a cursor on, each with the cursor that resumes at it (in key order). */
 export async function* matchingTwins(
   registry: EmbeddedRegistry,
-  repository: DeviceRegistryRepository,
   where: Expression | null,
   from: { after?: ScanPosition; keyIndex?: number } = {},
 ): AsyncGenerator<{ twin: TwinWire; before: Omit<Cursor, 'returned'> }> {
@@ -93,7 +91,7 @@ export async function* matchingTwins(
     const keys = [...new Set(planned.keys)].sort();
     for (let index = from.keyIndex ?? 0; index < keys.length; index += KEY_CHUNK) {
       const chunk = keys.slice(index, index + KEY_CHUNK);
-      const found = await repository.getMany(chunk);
+      const found = await registry.repository.getMany(chunk);
       const byId = new Map(found.map((stored) => [stored.record.deviceId, stored.record]));
       for (const [offset, id] of chunk.entries()) {
         const record = byId.get(id);
@@ -105,7 +103,7 @@ export async function* matchingTwins(
     return;
   }
   let previous = from.after;
-  for await (const { device, position } of repository.scan(previous ? { after: previous } : {})) {
+  for await (const { device, position } of registry.repository.scan(previous ? { after: previous } : {})) {
     const twin = twinOf(device.record);
     if (evaluate(planned.residual, twin)) yield { twin, before: previous ? { after: previous } : {} };
     previous = position;

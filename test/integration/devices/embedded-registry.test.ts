@@ -213,7 +213,7 @@ describe('bulk registry operations', () => {
       tags: { building: String(40 + (i % 5)) },
       simulation: i === 1 ? { offline: true } : undefined,
     }));
-    const created = await runBulkOperation(registry, repository, entries);
+    const created = await runBulkOperation(registry, entries);
     expect(created.isSuccessful).toBe(false);
     expect(created.errors).toEqual([
       {
@@ -225,7 +225,7 @@ describe('bulk registry operations', () => {
     expect((await registry.getTwin('bulk-7')).tags).toEqual({ building: '42' });
     expect((await registry.getDevice('bulk-1')).connectionState).toBe('Disconnected');
 
-    const updated = await runBulkOperation(registry, repository, [
+    const updated = await runBulkOperation(registry, [
       { id: 'bulk-2', importMode: 'Update', status: 'disabled' },
       { id: 'bulk-3', importMode: 'UpdateIfMatchETag', eTag: 'd3Jvbmc=', status: 'disabled' },
       { id: 'missing', importMode: 'Update' },
@@ -236,27 +236,27 @@ describe('bulk registry operations', () => {
     ]);
     expect((await registry.getDevice('bulk-2')).status).toBe('disabled');
 
-    const removed = await runBulkOperation(registry, repository, [{ id: 'bulk-4', importMode: 'Delete' }]);
+    const removed = await runBulkOperation(registry, [{ id: 'bulk-4', importMode: 'Delete' }]);
     expect(removed).toEqual({ isSuccessful: true, errors: [], warnings: [] });
     expect(await codeOf(registry.getDevice('bulk-4'))).toBe('DeviceNotFound');
   });
 
   it('refuses malformed requests as a whole', async () => {
-    expect(await codeOf(runBulkOperation(registry, repository, {}))).toBe('ArgumentInvalid');
-    expect(await codeOf(runBulkOperation(registry, repository, []))).toBe('ArgumentInvalid');
-    expect(await codeOf(runBulkOperation(registry, repository, [{ id: 'a', importMode: 'explode' }]))).toBe(
+    expect(await codeOf(runBulkOperation(registry, {}))).toBe('ArgumentInvalid');
+    expect(await codeOf(runBulkOperation(registry, []))).toBe('ArgumentInvalid');
+    expect(await codeOf(runBulkOperation(registry, [{ id: 'a', importMode: 'explode' }]))).toBe(
       'ArgumentInvalid',
     );
     expect(
       await codeOf(
-        runBulkOperation(registry, repository, [
+        runBulkOperation(registry, [
           { id: 'a', importMode: 'create' },
           { id: 'a', importMode: 'create' },
         ]),
       ),
     ).toBe('ArgumentInvalid');
     const tooMany = Array.from({ length: 5001 }, (_, i) => ({ id: `t${i}`, importMode: 'create' }));
-    expect(await codeOf(runBulkOperation(registry, repository, tooMany))).toBe('ArgumentInvalid');
+    expect(await codeOf(runBulkOperation(registry, tooMany))).toBe('ArgumentInvalid');
   });
 });
 
@@ -264,7 +264,7 @@ describe('simulated direct methods', () => {
   const call = (body: Record<string, unknown>) => readMethodInvocation(body);
 
   beforeAll(async () => {
-    await runBulkOperation(registry, repository, [
+    await runBulkOperation(registry, [
       {
         id: 'm-ok',
         importMode: 'create',

@@ -38,7 +38,12 @@ describe('IotHubDeviceGateway retries', () => {
     const hub = flakyHub([{ status: 429, headers: { 'Retry-After': '1' } }, { status: 503 }]);
     const gateway = await gatewayTo(hub);
     try {
-      const result = await gateway.invokeMethod('d1', { methodName: 'reboot', responseTimeoutInSeconds: 5 });
+      const result = await gateway.invokeMethod('d1', {
+        methodName: 'reboot',
+        payload: null,
+        responseTimeoutInSeconds: 5,
+        connectTimeoutInSeconds: 0,
+      });
       expect(result).toEqual({ status: 200, payload: { ok: true } });
       expect(hub.seen).toHaveLength(3);
       expect(
@@ -56,7 +61,7 @@ describe('IotHubDeviceGateway retries', () => {
     const hub = flakyHub(Array.from({ length: 5 }, () => ({ status: 429, headers: { 'Retry-After': '0' } })));
     const gateway = await gatewayTo(hub);
     try {
-      await expect(gateway.updateTwin('d1', { tags: { a: 1 } })).rejects.toMatchObject({
+      await expect(gateway.applyTwinPatch('d1', { tags: { a: 1 } })).rejects.toMatchObject({
         code: 'ThrottlingException',
       });
       expect(hub.seen).toHaveLength(5);

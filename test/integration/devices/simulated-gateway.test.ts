@@ -18,11 +18,10 @@ beforeAll(async () => {
     simulationSeed: 'contract',
   });
   subject = {
-    gateway: new SimulatedDeviceGateway(registry, repository),
+    gateway: new SimulatedDeviceGateway(registry),
     addDevices: async (devices) => {
       const result = await runBulkOperation(
         registry,
-        repository,
         devices.map((device) => ({ ...device, importMode: 'create' })),
       );
       expect(result.errors).toEqual([]);

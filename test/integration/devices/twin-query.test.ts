@@ -18,7 +18,7 @@ beforeAll(async () => {
   azurite = await startAzurite({ inMemory: true });
   repository = new DeviceRegistryRepository(lazyTable(azurite.connectionString, 'QueryTest'));
   registry = new EmbeddedRegistry({ repository, defaultSimulation: {}, simulationSeed: 'q' });
-  await runBulkOperation(registry, repository, demoFleet({ devices: 800, offlineRate: 0.1 }));
+  await runBulkOperation(registry, demoFleet({ devices: 800, offlineRate: 0.1 }));
 }, 60_000);
 
 afterAll(async () => {
@@ -26,7 +26,7 @@ afterAll(async () => {
 });
 
 const run = (text: string, maxItems = 100, continuationToken?: string): Promise<QueryPage> =>
-  queryTwins(registry, repository, parseQuery(text), { maxItems, continuationToken });
+  queryTwins(registry, parseQuery(text), { maxItems, continuationToken });
 
 async function all(text: string, pageSize: number): Promise<{ items: unknown[]; pages: number }> {
   const items: unknown[] = [];
@@ -104,8 +104,8 @@ describe('twin queries over the embedded registry', () => {
 
   it('dispatches by FROM source and refuses unknown sources and bad tokens', async () => {
     const handlers = {
-      devices: (q: Parameters<typeof queryTwins>[2], p: Parameters<typeof queryTwins>[3]) =>
-        queryTwins(registry, repository, q, p),
+      devices: (q: Parameters<typeof queryTwins>[1], p: Parameters<typeof queryTwins>[2]) =>
+        queryTwins(registry, q, p),
     };
     await expect(
       dispatchQuery(handlers, parseQuery('SELECT * FROM devices.jobs'), { maxItems: 1 }),
@@ -123,7 +123,7 @@ describe('twin queries over the embedded registry', () => {
   });
 
   it('leaves a registry that holds devices alone when seeding the demo fleet', async () => {
-    expect(await seedDemoFleetIfEmpty(registry, repository, 50)).toBe(0);
+    expect(await seedDemoFleetIfEmpty(registry, 50)).toBe(0);
     expect((await run('SELECT COUNT() AS n FROM devices')).items).toEqual([{ n: 800 }]);
   });
 });

@@ -60,7 +60,7 @@ beforeAll(async () => {
     gateway: {
       resolveTargetsPage: (condition, page) => gateway.resolveTargetsPage(condition, page),
       invokeMethod: (deviceId, method) => gateway.invokeMethod(deviceId, method),
-      updateTwin: (deviceId, patch) => gateway.updateTwin(deviceId, patch),
+      applyTwinPatch: (deviceId, patch) => gateway.applyTwinPatch(deviceId, patch),
       readTwin: (deviceId) => gateway.readTwin(deviceId),
     },
     limits: { ...DEFAULT_ACTIVITY_LIMITS, stopCheckIntervalMs: 5 },

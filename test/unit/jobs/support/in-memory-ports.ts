@@ -6,6 +6,7 @@ import {
   aggregateStatistics,
 } from '../../../../shared/jobs/job-statistics';
 import type {
+  AppliedTwinPatch,
   Clock,
   DeviceIdListRepository,
   DeviceJobFilter,
@@ -177,14 +178,13 @@ export class ScriptedGateway implements JobDeviceGateway {
   maxInFlight = 0;
   /** How long each device takes to answer (0: the next turn of the event loop). */
   delayMs = 0;
+  /** Twins as the patches left them (tags and desired), with a version bumped by each patch. */
+  readonly twins = new Map<string, TwinContent & { version: number }>();
 
   constructor(
     private readonly fleet: string[],
     private readonly behaviours: Record<string, DeviceBehaviour> = {},
   ) {}
-
-  /** Twins as the patches left them (tags and desired), with a version bumped by each update. */
-  readonly twins = new Map<string, TwinContent & { version: number }>();
 
   /** Pages of at most 7 (fewer than asked), resumable by position. */
   async resolveTargetsPage(queryCondition: string, page: TargetPageRequest): Promise<TargetPage> {
@@ -204,15 +204,17 @@ export class ScriptedGateway implements JobDeviceGateway {
     this.invoked.push(deviceId);
     return this.perform(deviceId, (b) => ({ status: b.status, payload: b.payload ?? null }));
   }
-  async updateTwin(deviceId: string, patch: TwinPatch): Promise<void> {
+  async applyTwinPatch(deviceId: string, patch: TwinPatch): Promise<AppliedTwinPatch> {
     this.patched.push({ deviceId, patch });
     await this.perform(deviceId, () => undefined);
     const twin = this.twins.get(deviceId) ?? { tags: {}, desired: {}, version: 1 };
+    const version = twin.version + 1;
     this.twins.set(deviceId, {
       tags: { ...twin.tags, ...copy(patch.tags ?? {}) },
       desired: { ...twin.desired, ...copy(patch.properties?.desired ?? {}) },
-      version: twin.version + 1,
+      version,
     });
+    return { etag: `v${version}`, version };
   }
   private async perform<T>(
     deviceId: string,

@@ -1,0 +1,154 @@
+import { Option, type Command } from 'commander';
+import type { FailureType, JobTemplate } from './api/wire-types';
+import { UsageError } from './errors';
+import {
+  choice,
+  idFile,
+  idList,
+  jsonObject,
+  jsonValue,
+  nonNegativeInteger,
+  percentage,
+  positiveInteger,
+} from './option-parsers';
+
+const FAILURE_TYPES: readonly FailureType[] = ['failed', 'timedOut', 'all'];
+
+/** The options that describe a job's work, targets and controls (shared by `job create` and `schedule set`). */
+export interface JobTemplateOptions {
+  method?: string;
+  payload?: unknown;
+  responseTimeout?: number;
+  connectTimeout?: number;
+  twinPatch?: Record<string, unknown>;
+  query?: string;
+  deviceIds?: string[];
+  deviceIdsFile?: string[];
+  maxExecutionTime?: number;
+  maxPerMinute?: number;
+  maxConcurrency?: number;
+  abortFailedPercent?: number;
+  abortMinExecuted?: number;
+  abortOn: FailureType;
+  retries?: number;
+  retryOn: FailureType;
+}
+
+export function addJobTemplateOptions(command: Command): Command {
+  return command
+    .option('--method <name>', 'invoke this direct method on every device')
+    .option('--payload <json>', 'method payload (JSON, or @file)', jsonValue)
+    .option('--response-timeout <s>', 'seconds to wait for each device to answer (5-300)', positiveInteger)
+    .option(
+      '--connect-timeout <s>',
+      'seconds to wait for an offline device to connect (0-300)',
+      nonNegativeInteger,
+    )
+    .option(
+      '--twin-patch <json>',
+      'apply this twin patch ({"tags":…,"properties":{"desired":…}}, or @file)',
+      jsonObject,
+    )
+    .option('--query <condition>', "devices selected by a condition (e.g. \"tags.building = '43'\", or '*')")
+    .option('--device-ids <ids>', 'devices by id, comma separated', idList)
+    .option('--device-ids-file <file>', 'devices by id from a file, one a line', idFile)
+    .option('--max-execution-time <s>', 'seconds the job may run (default 3600)', positiveInteger)
+    .option('--max-per-minute <n>', 'start at most this many devices a minute', positiveInteger)
+    .option('--max-concurrency <n>', 'most devices with a call outstanding at once', positiveInteger)
+    .option(
+      '--abort-failed-percent <p>',
+      'stop the job when this share of executed devices failed',
+      percentage,
+    )
+    .option(
+      '--abort-min-executed <n>',
+      'devices that must have finished before the abort rule applies',
+      positiveInteger,
+    )
+    .addOption(
+      new Option('--abort-on <type>', 'which failures the abort rule counts')
+        .choices(FAILURE_TYPES)
+        .default('all')
+        .argParser(choice(FAILURE_TYPES)),
+    )
+    .option('--retries <n>', 'retry a failed device up to this many times (0-10)', nonNegativeInteger)
+    .addOption(
+      new Option('--retry-on <type>', 'which failures are retried')
+        .choices(FAILURE_TYPES)
+        .default('all')
+        .argParser(choice(FAILURE_TYPES)),
+    );
+}
+
+/** Turns the options into the job API's fields; refuses contradictory or missing choices before sending. */
+export function buildJobTemplate(options: JobTemplateOptions): JobTemplate {
+  const template = operation(options);
+  Object.assign(template, targets(options));
+  if (options.maxExecutionTime !== undefined) template.maxExecutionTimeInSeconds = options.maxExecutionTime;
+  const rollout = {
+    ...(options.maxPerMinute !== undefined && { maximumPerMinute: options.maxPerMinute }),
+    ...(options.maxConcurrency !== undefined && { maxConcurrency: options.maxConcurrency }),
+  };
+  if (Object.keys(rollout).length > 0) template.rolloutConfig = rollout;
+  if ((options.abortFailedPercent === undefined) !== (options.abortMinExecuted === undefined))
+    throw new UsageError('--abort-failed-percent and --abort-min-executed go together.');
+  if (options.abortFailedPercent !== undefined && options.abortMinExecuted !== undefined) {
+    template.abortConfig = {
+      criteriaList: [
+        {
+          failureType: options.abortOn,
+          action: 'cancel',
+          thresholdPercentage: options.abortFailedPercent,
+          minNumberOfExecutedDevices: options.abortMinExecuted,
+        },
+      ],
+    };
+  }
+  if (options.retries !== undefined) {
+    template.retryConfig = {
+      criteriaList: [{ failureType: options.retryOn, numberOfRetries: options.retries }],
+    };
+  }
+  return template;
+}
+
+function operation(options: JobTemplateOptions): JobTemplate {
+  const methodOnly = [
+    options.payload !== undefined && '--payload',
+    options.responseTimeout !== undefined && '--response-timeout',
+    options.connectTimeout !== undefined && '--connect-timeout',
+  ].filter((flag): flag is string => typeof flag === 'string');
+  if (options.method !== undefined && options.twinPatch !== undefined)
+    throw new UsageError('Give either --method or --twin-patch, not both.');
+  if (options.twinPatch !== undefined) {
+    if (methodOnly.length > 0) throw new UsageError(`${methodOnly.join(', ')} apply to --method jobs only.`);
+    return { type: 'scheduleUpdateTwin', updateTwin: options.twinPatch };
+  }
+  if (options.method === undefined)
+    throw new UsageError('Say what to do: --method NAME or --twin-patch JSON.');
+  return {
+    type: 'scheduleDeviceMethod',
+    cloudToDeviceMethod: {
+      methodName: options.method,
+      payload: options.payload ?? null,
+      ...(options.responseTimeout !== undefined && { responseTimeoutInSeconds: options.responseTimeout }),
+      ...(options.connectTimeout !== undefined && { connectTimeoutInSeconds: options.connectTimeout }),
+    },
+  };
+}
+
+function targets(options: JobTemplateOptions): Pick<JobTemplate, 'queryCondition' | 'deviceIds'> {
+  const given = [
+    options.query !== undefined && '--query',
+    options.deviceIds !== undefined && '--device-ids',
+    options.deviceIdsFile !== undefined && '--device-ids-file',
+  ].filter((flag): flag is string => typeof flag === 'string');
+  if (given.length !== 1)
+    throw new UsageError(
+      given.length === 0
+        ? 'Say which devices: --query CONDITION, --device-ids a,b,c or --device-ids-file FILE.'
+        : `Give one of ${given.join(', ')}, not several.`,
+    );
+  if (options.query !== undefined) return { queryCondition: options.query };
+  return { deviceIds: options.deviceIds ?? options.deviceIdsFile ?? [] };
+}

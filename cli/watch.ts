@@ -1,0 +1,39 @@
+import type { DeviceJobsClient } from './api/service-client';
+import type { JobResponse } from './api/wire-types';
+import { EXIT } from './errors';
+import { isFinished } from './output/job-format';
+import type { JobProgressView } from './output/job-progress';
+
+export const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+/** Polls the job until it ends, showing every state; answers the final job. */
+export async function watchJob(
+  client: DeviceJobsClient,
+  jobId: string,
+  view: JobProgressView,
+  intervalMs: number,
+): Promise<JobResponse> {
+  const stopOnInterrupt = () => {
+    view.stop();
+    process.exit(130);
+  };
+  process.once('SIGINT', stopOnInterrupt);
+  try {
+    for (;;) {
+      const job = await client.getJob(jobId);
+      view.update(job, Date.now());
+      if (isFinished(job)) return job;
+      await sleep(intervalMs);
+    }
+  } finally {
+    view.stop();
+    process.removeListener('SIGINT', stopOnInterrupt);
+  }
+}
+
+/** 0 completed, 1 failed, 2 cancelled: how a watched job ended. */
+export function exitCodeOf(job: JobResponse): number {
+  if (job.status === 'failed') return EXIT.jobFailed;
+  if (job.status === 'cancelled') return EXIT.jobCancelled;
+  return EXIT.ok;
+}

@@ -1,0 +1,52 @@
+import type { DeviceRecord } from './device-model';
+
+/** A device record with the storage etag it was read at (for optimistic concurrency). */
+export interface StoredDevice {
+  record: DeviceRecord;
+  storageEtag: string;
+}
+
+/** Where a scan stopped: the keys of the last device it returned. */
+export interface ScanPosition {
+  partitionKey: string;
+  rowKey: string;
+}
+
+/** The write of one device was refused because it exists already (insert) or changed or vanished meanwhile. */
+export class StorageConflictError extends Error {
+  override name = 'StorageConflictError';
+  constructor(
+    readonly deviceId: string,
+    readonly kind: 'exists' | 'changed' | 'missing',
+  ) {
+    super(`Device ${deviceId}: ${kind}`);
+  }
+}
+
+/** Outcome of one device in a batch write. */
+export type BatchOutcome = { deviceId: string; ok: true } | { deviceId: string; ok: false; error: unknown };
+
+/**
+ * Where the embedded registry keeps its devices (identity and twin in one record). Implemented on Table Storage by
+ * `shared/storage`; writes are guarded by the storage etag and refused with {@link StorageConflictError}.
+ */
+export interface RegistryRepository {
+  get(deviceId: string): Promise<StoredDevice | undefined>;
+  /** Point reads of many devices (missing ones are left out), in the order given. */
+  getMany(deviceIds: readonly string[]): Promise<StoredDevice[]>;
+  /** Inserts a new device; `StorageConflictError('exists')` if the id is taken. */
+  insert(record: DeviceRecord): Promise<void>;
+  /** Replaces a device read at `storageEtag`; `'changed'` if it changed meanwhile, `'missing'` if it is gone. */
+  replace(record: DeviceRecord, storageEtag: string): Promise<void>;
+  /** Deletes a device read at `storageEtag` (same conflicts as `replace`). */
+  delete(deviceId: string, storageEtag: string): Promise<void>;
+  /** Inserts many new devices, each with its own outcome (a taken id fails that device only). */
+  insertMany(records: readonly DeviceRecord[]): Promise<BatchOutcome[]>;
+  /**
+   * Every device in a stable key order after `after`, each with the position that resumes after it.
+   */
+  scan(options?: {
+    after?: ScanPosition;
+    pageSize?: number;
+  }): AsyncIterable<{ device: StoredDevice; position: ScanPosition }>;
+}

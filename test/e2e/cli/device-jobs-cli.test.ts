@@ -1,0 +1,432 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import type { DeviceHost } from '../devices/device-host';
+import { ESCAPE, runCli, startCliHost, type CliResult } from './cli-runner';
+
+jest.setTimeout(30_000);
+
+let running: DeviceHost;
+let cli: (...args: string[]) => Promise<CliResult>;
+const outputs: CliResult[] = [];
+
+const run = async (...args: string[]) => {
+  const result = await cli(...args);
+  outputs.push(result);
+  return result;
+};
+
+beforeAll(async () => {
+  ({ running, cli } = await startCliHost({
+    // Two devices in flight (the setting's names before and after issue 10), so that slow devices leave others
+    // unstarted at a short deadline.
+    JOB_SHARDS_IN_FLIGHT: '1',
+    JOB_DEVICES_IN_FLIGHT_PER_SHARD: '2',
+    JOB_MAX_DEVICES_IN_FLIGHT: '2',
+  }));
+}, 120_000);
+
+afterAll(async () => {
+  await running?.host.stop();
+});
+
+describe('device-jobs against the local host', () => {
+  test('devices seed creates a fleet through the bulk API and counts ids that exist', async () => {
+    const healthy = await run(
+      'devices',
+      'seed',
+      '--count',
+      '20',
+      '--prefix',
+      'ok-',
+      '--batch',
+      '7',
+      '--tags',
+      '{"ring":"cli"}',
+      '--simulation',
+      '{"latencyMs":[1,5]}',
+    );
+    expect(healthy).toMatchObject({ code: 0, stderr: '' });
+    expect(healthy.stdout).toMatch(/^Created 20 devices \(0 existed already\)/);
+    const failing = await run(
+      'devices',
+      'seed',
+      '--count',
+      '5',
+      '--prefix',
+      'bad-',
+      '--tags',
+      '{"ring":"cli"}',
+      '--simulation',
+      '{"failureRate":1}',
+    );
+    expect(failing.stdout).toMatch(/^Created 5 devices/);
+    const slow = await run(
+      'devices',
+      'seed',
+      '--count',
+      '6',
+      '--prefix',
+      'slow-',
+      '--tags',
+      '{"ring":"slow"}',
+      '--simulation',
+      '{"latencyMs":2500}',
+    );
+    expect(slow.stdout).toMatch(/^Created 6 devices/);
+    const again = await run('devices', 'seed', '--count', '20', '--prefix', 'ok-');
+    expect(again.stdout).toMatch(/^Created 0 devices \(20 existed already\)/);
+  });
+
+  test('devices query follows every page, in json, csv and table form', async () => {
+    const query = "SELECT * FROM devices WHERE tags.ring = 'cli'";
+    const json = await run('--page-size', '4', 'devices', 'query', query, '--format', 'json');
+    expect(json.code).toBe(0);
+    const twins = JSON.parse(json.stdout) as { deviceId: string }[];
+    expect(twins.map((twin) => twin.deviceId).sort()).toEqual([
+      ...Array.from({ length: 5 }, (_, i) => `bad-0000${i}`),
+      ...Array.from({ length: 20 }, (_, i) => `ok-${String(i).padStart(5, '0')}`),
+    ]);
+    const csv = await run('--page-size', '4', 'devices', 'query', query, '--format', 'csv');
+    const lines = csv.stdout.trim().split('\n');
+    expect(lines).toHaveLength(26);
+    expect(lines[0]).toMatch(/^deviceId,/);
+    const table = await run('devices', 'query', query);
+    expect(table.stdout).toMatch(/^deviceId\s+status\s+connectionState\s+lastActivityTime\s+tags$/m);
+    expect(table.stdout).toMatch(/^25 rows$/m);
+  });
+
+  test('create --watch follows a job to its end; devices shows results with failures grouped by code', async () => {
+    const created = await run(
+      'job',
+      'create',
+      'cli-reboot',
+      '--method',
+      'reboot',
+      '--payload',
+      '{"delay":1}',
+      '--query',
+      "tags.ring = 'cli'",
+      '--watch',
+      '--interval',
+      '0.2',
+    );
+    expect(created.stderr).toBe('');
+    expect(created.code).toBe(0);
+    expect(created.stdout).toMatch(/^Created cli-reboot \((queued|running)\)\.$/m);
+    expect(created.stdout).toMatch(
+      /^completed 100% succeeded 20 failed 5 running 0 pending 0 of 25, [\d.-]+ devices\/s, done$/m,
+    );
+    expect(created.stdout).toMatch(/^Status +completed \(Completed\.\)$/m);
+
+    const failed = await run('job', 'devices', 'cli-reboot', '--status', 'failed');
+    expect(failed.code).toBe(0);
+    expect(failed.stdout).toMatch(/^5 devices: 5 failed$/m);
+    expect(failed.stdout).toMatch(/^Failures by error code$/m);
+    expect(failed.stdout).toMatch(
+      /^DeviceMethodFailed +5 +The device answered the method with status 500\. +bad-00000, bad-00001, bad-00002, …$/m,
+    );
+
+    const csv = await run('job', 'devices', 'cli-reboot', '--format', 'csv');
+    const rows = csv.stdout.trim().split('\n');
+    expect(rows).toHaveLength(26);
+    expect(rows.filter((row) => row.includes(',completed,'))).toHaveLength(20);
+    expect(rows.find((row) => row.startsWith('bad-00004,'))).toContain(',500,');
+
+    const json = await run('--page-size', '3', 'job', 'devices', 'cli-reboot', '--format', 'json');
+    expect(JSON.parse(json.stdout)).toHaveLength(25);
+
+    const shown = await run('job', 'show', 'cli-reboot', '--json');
+    expect(JSON.parse(shown.stdout)).toMatchObject({
+      jobId: 'cli-reboot',
+      status: 'completed',
+      cloudToDeviceMethod: { methodName: 'reboot', payload: { delay: 1 } },
+      deviceJobStatistics: { deviceCount: 25, succeededCount: 20, failedCount: 5 },
+    });
+  });
+
+  test('dry run: count, sample and estimate; nothing is created', async () => {
+    const args = ['job', 'create', 'cli-dry', '--method', 'reboot', '--query', "tags.ring = 'cli'"];
+    const human = await run(...args, '--max-per-minute', '600', '--dry-run');
+    expect(human.code).toBe(0);
+    expect(human.stdout).toMatch(/^Dry run of cli-dry: nothing was created\.$/m);
+    expect(human.stdout).toMatch(/^Devices +25$/m);
+    expect(human.stdout).toMatch(/^Estimate +\d+s$/m);
+    const json = await run(...args, '--dry-run', '--json');
+    const dryRun = JSON.parse(json.stdout) as { deviceCount: number; sampleDeviceIds: string[] };
+    expect(dryRun).toMatchObject({ jobId: 'cli-dry', deviceCount: 25 });
+    expect(dryRun.sampleDeviceIds).toHaveLength(10);
+    expect(await run('job', 'show', 'cli-dry')).toMatchObject({ code: 3 });
+  });
+
+  test('rerun the failed devices of an ended job (the parent is echoed); nothing to rerun is a 400', async () => {
+    const rerun = await run(
+      'job',
+      'rerun',
+      'cli-reboot',
+      '--new-id',
+      'cli-reboot-again',
+      '--statuses',
+      'failed',
+      '--watch',
+      '--interval',
+      '0.2',
+    );
+    expect(rerun.stderr).toBe('');
+    expect(rerun.code).toBe(0);
+    expect(rerun.stdout).toMatch(/^completed 100% succeeded 0 failed 5 running 0 pending 0 of 5, /m);
+    expect(rerun.stdout).toMatch(/^Rerun of +cli-reboot$/m);
+    const nothing = await run('job', 'rerun', 'cli-reboot', '--new-id', 'cli-none', '--statuses', 'canceled');
+    expect(nothing.code).toBe(3);
+    expect(nothing.stderr).toMatch(/^error: ArgumentInvalid \(HTTP 400\)/);
+  });
+
+  test('rollout, retry and abort flags map to the job API fields, which the job echoes', async () => {
+    const created = await run(
+      'job',
+      'create',
+      'cli-controls',
+      '--method',
+      'reboot',
+      '--query',
+      "tags.ring = 'cli'",
+      '--start',
+      '+1h',
+      '--max-per-minute',
+      '6000',
+      '--max-concurrency',
+      '1',
+      '--retries',
+      '1',
+      '--retry-on',
+      'failed',
+      '--abort-failed-percent',
+      '50',
+      '--abort-min-executed',
+      '2',
+      '--abort-on',
+      'failed',
+    );
+    expect(created.code).toBe(0);
+    expect(created.stdout).toMatch(/^Controls +at most 6000 devices a minute, at most 1 at once$/m);
+    expect(created.stdout).toMatch(
+      /^Controls +abort when 50% of at least 2 executed devices failed \(failed\)$/m,
+    );
+    expect(created.stdout).toMatch(/^Controls +retry 1 time\(s\) on failed failures$/m);
+    const shown = JSON.parse((await run('job', 'show', 'cli-controls', '--json')).stdout) as Record<
+      string,
+      unknown
+    >;
+    expect(shown).toMatchObject({
+      status: 'scheduled',
+      rolloutConfig: { maximumPerMinute: 6000, maxConcurrency: 1 },
+      retryConfig: { criteriaList: [{ failureType: 'failed', numberOfRetries: 1 }] },
+      abortConfig: {
+        criteriaList: [
+          { failureType: 'failed', action: 'cancel', thresholdPercentage: 50, minNumberOfExecutedDevices: 2 },
+        ],
+      },
+    });
+    expect((await run('job', 'cancel', 'cli-controls')).code).toBe(0);
+    const invalid = await run(
+      'job',
+      'create',
+      'cli-x',
+      '--method',
+      'm',
+      '--query',
+      '*',
+      '--max-concurrency',
+      '10001',
+    );
+    expect(invalid.stderr).toMatch(/^error: ArgumentInvalid \(HTTP 400\): rolloutConfig\.maxConcurrency/);
+  });
+
+  test('twin patch by an ids file; list filters by status and type', async () => {
+    const file = path.join(os.tmpdir(), `cli-ids-${process.pid}.txt`);
+    fs.writeFileSync(file, 'ok-00000\n# a comment\nok-00001, ok-00002\n');
+    const created = await run(
+      'job',
+      'create',
+      'cli-twin',
+      '--twin-patch',
+      '{"tags":{"patched":true}}',
+      '--device-ids-file',
+      file,
+      '--watch',
+      '--json',
+      '--interval',
+      '0.2',
+    );
+    fs.rmSync(file);
+    expect(created.code).toBe(0);
+    const states = created.stdout
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line) as { status: string });
+    expect(states.at(-1)).toMatchObject({ status: 'completed', deviceJobStatistics: { succeededCount: 3 } });
+    const twins = await run(
+      'devices',
+      'query',
+      'SELECT deviceId FROM devices WHERE tags.patched = true',
+      '--format',
+      'json',
+    );
+    expect(JSON.parse(twins.stdout)).toHaveLength(3);
+
+    const list = await run('--page-size', '1', 'job', 'list', '--type', 'scheduleUpdateTwin', '--json');
+    expect((JSON.parse(list.stdout) as { jobId: string }[]).map((job) => job.jobId)).toEqual(['cli-twin']);
+    const table = await run('job', 'list', '--status', 'completed');
+    expect(table.stdout).toMatch(/^JOB +OPERATION +STATUS +PROGRESS/);
+    expect(table.stdout).toMatch(/^cli-reboot +method reboot +completed +100% +25 +20 +5 /m);
+    expect(table.stdout).toMatch(/^cli-twin +twin update +completed +100% +3 +3 +0 /m);
+  });
+
+  test('cancel a scheduled job; watching it exits 2', async () => {
+    const created = await run(
+      'job',
+      'create',
+      'cli-later',
+      '--method',
+      'reboot',
+      '--device-ids',
+      'ok-00003,ok-00004',
+      '--start',
+      '+1h',
+    );
+    expect(created.stdout).toMatch(/^Status +scheduled/m);
+    const cancelled = await run('job', 'cancel', 'cli-later');
+    expect(cancelled.code).toBe(0);
+    expect(cancelled.stdout).toMatch(/^Status +cancelled \(Cancelled on request\.\)$/m);
+    const watched = await run('job', 'show', 'cli-later', '--watch', '--interval', '0.2');
+    expect(watched.code).toBe(2);
+  });
+
+  test('a job that fails (deadline passed with devices left) exits 1 when watched', async () => {
+    const watched = await run(
+      'job',
+      'create',
+      'cli-deadline',
+      '--method',
+      'reboot',
+      '--query',
+      "tags.ring = 'slow'",
+      '--max-execution-time',
+      '1',
+      '--watch',
+      '--interval',
+      '0.3',
+    );
+    expect(watched.code).toBe(1);
+    expect(watched.stdout).toMatch(/^Status +failed/m);
+    expect(watched.stdout).toMatch(/^Reason +maxExecutionTimeInSeconds \(1 s\) elapsed/m);
+    const devices = await run('job', 'devices', 'cli-deadline');
+    expect(devices.stdout).toMatch(/^JobMaxExecutionTimeExceeded +\d+ /m);
+  }, 30_000);
+
+  test('bad input: the service error code and message, a caret under a bad condition, exit 3, nothing created', async () => {
+    const condition = await run(
+      'job',
+      'create',
+      'cli-bad',
+      '--method',
+      'reboot',
+      '--query',
+      "tags.ring = 'cli' AND",
+    );
+    expect(condition.code).toBe(3);
+    expect(condition.stdout).toBe('');
+    expect(condition.stderr).toMatch(
+      /^error: ArgumentInvalid \(HTTP 400\): queryCondition: Syntax error at position 22: /,
+    );
+    expect(condition.stderr).toContain("\n  tags.ring = 'cli' AND\n" + ' '.repeat(23) + '^\n');
+    const missing = await run('job', 'show', 'cli-bad');
+    expect(missing).toMatchObject({
+      code: 3,
+      stderr: "error: JobNotFound (HTTP 404): Job 'cli-bad' was not found.\n",
+    });
+
+    const badId = await run('job', 'create', 'bad id', '--method', 'reboot', '--query', '*');
+    expect(badId.stderr).toMatch(/^error: ArgumentInvalid \(HTTP 400\): jobId/);
+    const duplicate = await run('job', 'create', 'cli-reboot', '--method', 'reboot', '--query', '*');
+    expect(duplicate.stderr).toMatch(/^error: JobAlreadyExists \(HTTP 409\)/);
+    const query = await run('devices', 'query', 'SELECT * FROM devices WHERE');
+    expect(query).toMatchObject({ code: 3 });
+    expect(query.stderr).toMatch(/^error: ArgumentInvalid \(HTTP 400\): .*position 28/);
+
+    const usage = [
+      [['job', 'create', 'x', '--query', '*'], /Say what to do: --method NAME or --twin-patch JSON/],
+      [['job', 'create', 'x', '--method', 'm'], /Say which devices/],
+      [
+        ['job', 'create', 'x', '--method', 'm', '--query', '*', '--device-ids', 'a'],
+        /Give one of --query, --device-ids/,
+      ],
+      [
+        ['job', 'create', 'x', '--method', 'm', '--query', '*', '--start', 'tomorrow'],
+        /--start <time>' argument 'tomorrow' is invalid/,
+      ],
+      [['job', 'create', 'x', '--method', 'm', '--query', '*', '--payload', '{oops'], /Not valid JSON/],
+      [
+        ['job', 'create', 'x', '--method', 'm', '--query', '*', '--abort-failed-percent', '10'],
+        /--abort-failed-percent and --abort-min-executed go together/,
+      ],
+      [['job', 'list', '--status', 'done'], /Allowed choices are queued, scheduled/],
+      [['job', 'rerun', 'cli-reboot'], /required option '--new-id <jobId>' not specified/],
+      [['devices', 'seed', '--count', '0'], /at least 1/],
+    ] as const;
+    for (const [args, message] of usage) {
+      const result = await run(...args);
+      expect({ args, code: result.code }).toEqual({ args, code: 3 });
+      expect(result.stderr).toMatch(message);
+    }
+    const list = await run('job', 'list', '--json');
+    expect((JSON.parse(list.stdout) as { jobId: string }[]).map((job) => job.jobId).sort()).toEqual([
+      'cli-controls',
+      'cli-deadline',
+      'cli-later',
+      'cli-reboot',
+      'cli-reboot-again',
+      'cli-twin',
+    ]);
+  }, 60_000);
+
+  test('connection problems: no connection string, wrong key, unreachable service', async () => {
+    const none = await runCli(['job', 'list']);
+    expect(none).toMatchObject({ code: 3 });
+    expect(none.stderr).toMatch(
+      /No connection string: pass --connection-string or set DEVICE_JOBS_CONNECTION_STRING/,
+    );
+    const wrongKey = await runCli([
+      '--connection-string',
+      `HostName=localhost;SharedAccessKeyName=iothubowner;SharedAccessKey=${Buffer.alloc(32).toString('base64')}`,
+      '--url',
+      running.host.baseUrl,
+      'job',
+      'list',
+    ]);
+    expect(wrongKey).toMatchObject({
+      code: 3,
+      stderr: 'error: IotHubUnauthorizedAccess (HTTP 401): Unauthorized\n',
+    });
+    const unreachable = await runCli([
+      '--connection-string',
+      running.connectionString,
+      '--url',
+      'http://127.0.0.1:9',
+      'job',
+      'list',
+    ]);
+    expect(unreachable.code).toBe(3);
+    expect(unreachable.stderr).toMatch(/^error: Cannot reach http:\/\/127\.0\.0\.1:9: /);
+    const malformed = await runCli(['--connection-string', 'HostName=x', 'job', 'list']);
+    expect(malformed.stderr).toMatch(/needs HostName, SharedAccessKeyName and SharedAccessKey/);
+  });
+
+  test('piped output holds no colours or escape codes', () => {
+    expect(outputs.length).toBeGreaterThan(20);
+    for (const { stdout, stderr } of outputs) {
+      expect(stdout).not.toMatch(ESCAPE);
+      expect(stderr).not.toMatch(ESCAPE);
+    }
+  });
+});

@@ -1,0 +1,83 @@
+import { buildJobTemplate, type JobTemplateOptions } from '../../../cli/job-template';
+import { startTime } from '../../../cli/option-parsers';
+
+const base: JobTemplateOptions = { abortOn: 'all', retryOn: 'all' };
+
+describe('buildJobTemplate', () => {
+  test('a method job by query with every control maps to the job API fields', () => {
+    expect(
+      buildJobTemplate({
+        ...base,
+        method: 'reboot',
+        payload: { delay: 5 },
+        responseTimeout: 30,
+        query: "tags.building = '43'",
+        maxExecutionTime: 600,
+        maxPerMinute: 100,
+        maxConcurrency: 10,
+        abortFailedPercent: 12.5,
+        abortMinExecuted: 40,
+        abortOn: 'timedOut',
+        retries: 2,
+      }),
+    ).toEqual({
+      type: 'scheduleDeviceMethod',
+      cloudToDeviceMethod: { methodName: 'reboot', payload: { delay: 5 }, responseTimeoutInSeconds: 30 },
+      queryCondition: "tags.building = '43'",
+      maxExecutionTimeInSeconds: 600,
+      rolloutConfig: { maximumPerMinute: 100, maxConcurrency: 10 },
+      abortConfig: {
+        criteriaList: [
+          {
+            failureType: 'timedOut',
+            action: 'cancel',
+            thresholdPercentage: 12.5,
+            minNumberOfExecutedDevices: 40,
+          },
+        ],
+      },
+      retryConfig: { criteriaList: [{ failureType: 'all', numberOfRetries: 2 }] },
+    });
+  });
+
+  test('a twin job by ids sends only what was given', () => {
+    expect(buildJobTemplate({ ...base, twinPatch: { tags: { a: 1 } }, deviceIds: ['d1', 'd2'] })).toEqual({
+      type: 'scheduleUpdateTwin',
+      updateTwin: { tags: { a: 1 } },
+      deviceIds: ['d1', 'd2'],
+    });
+    expect(buildJobTemplate({ ...base, method: 'm', deviceIdsFile: ['x'] })).toMatchObject({
+      cloudToDeviceMethod: { methodName: 'm', payload: null },
+      deviceIds: ['x'],
+    });
+  });
+
+  test.each([
+    [{ query: '*' }, /--method NAME or --twin-patch/],
+    [{ method: 'm', twinPatch: {}, query: '*' }, /either --method or --twin-patch/],
+    [{ twinPatch: {}, payload: 1, query: '*' }, /--payload apply to --method jobs only/],
+    [{ method: 'm' }, /Say which devices/],
+    [{ method: 'm', query: '*', deviceIds: ['a'] }, /Give one of --query, --device-ids, not several/],
+    [{ method: 'm', query: '*', abortMinExecuted: 3 }, /go together/],
+  ])('refuses %j', (options, message) => {
+    expect(() => buildJobTemplate({ ...base, ...options })).toThrow(message);
+  });
+});
+
+describe('startTime', () => {
+  const now = () => Date.parse('2026-12-01T00:00:00.000Z');
+
+  test.each([
+    ['+30s', '2026-12-01T00:00:30.000Z'],
+    ['+10m', '2026-12-01T00:10:00.000Z'],
+    ['+2h', '2026-12-01T02:00:00.000Z'],
+    ['+1d', '2026-12-02T00:00:00.000Z'],
+    ['2026-12-24T18:00:00+01:00', '2026-12-24T18:00:00+01:00'],
+  ])('%s → %s', (value, expected) => {
+    expect(startTime(value, now)).toBe(expected);
+  });
+
+  test.each(['10m', '+10y', 'tomorrow', '2026-13-45T00:00:00Z'])('refuses %s', (value) => {
+    expect(() => startTime(value, now)).toThrow(/ISO-8601/);
+  });
+});
