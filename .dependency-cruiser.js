@@ -56,12 +56,13 @@ module.exports = {
     },
     {
       name: 'cli-imports-wire-types-only',
-      comment: 'the server-side modules cli/ may take types from: the jobs API answers and their model',
+      comment:
+        'the server-side modules cli/ may take types from: the answers of the jobs and schedules API and their model',
       severity: 'error',
       from: { path: '^cli/' },
       to: {
         path: '^(functions|shared|local-host|scripts|test)/',
-        pathNot: '^shared/jobs/(job-response|job-model|rollout-config)\\.ts$',
+        pathNot: '^shared/jobs/(job-response|job-model|job-schedule-model|rollout-config)\\.ts$',
       },
     },
     {

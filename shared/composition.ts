@@ -19,7 +19,7 @@ import { SimulatedDeviceGateway } from './devices/simulated/simulated-gateway';
 import { IotHubDeviceGateway } from './devices/iothub/iothub-gateway';
 import { hubHostName, ServedByIotHubError } from './devices/iothub/served-by-hub';
 import { DeviceRegistryRepository } from './storage/device-registry.repository';
-import { lazyTable } from './storage/table-client-factory';
+import { lazyTable } from './storage/table-support';
 
 /** Table of the embedded device registry. */
 export const REGISTRY_TABLE = 'RegistryDevices';

@@ -7,6 +7,7 @@ import type {
   JobResponse as ServiceJobResponse,
 } from '../../shared/jobs/job-response';
 import type { JobStatus, JobType } from '../../shared/jobs/job-model';
+import type { JobScheduleResponse } from '../../shared/jobs/job-schedule-model';
 import type { AbortConfig, FailureType, RetryConfig, RolloutConfig } from '../../shared/jobs/rollout-config';
 
 export type { AbortConfig, FailureType, JobStatus, JobType, RetryConfig, RolloutConfig };
@@ -65,13 +66,8 @@ export interface ScheduleRequest {
   jobTemplate: JobTemplate;
 }
 
-/** A recurring job as `/jobSchedules` answers it. */
-export interface ScheduleResponse extends ScheduleRequest {
-  scheduleId: string;
-  nextRunTime?: string | null;
-  lastJobId?: string | null;
-  lastRunTime?: string | null;
-}
+/** A recurring job as `/jobSchedules` answers it, its template in the CLI's view. */
+export type ScheduleResponse = Omit<JobScheduleResponse, 'jobTemplate'> & { jobTemplate: JobTemplate };
 
 /** One entry of the bulk registry call `POST /devices`, with the embedded registry's extension fields. */
 export interface BulkDeviceEntry {

@@ -29,7 +29,7 @@ function printRows(terminal: Terminal, rows: readonly unknown[], format: Format)
   if (format === 'csv') return void terminal.out.write(stringify(cells, { header: true, columns: head }));
   if (rows.length === 0) return terminal.line('No rows.');
   terminal.table(head, cells);
-  terminal.line(`${rows.length} rows`);
+  terminal.line(`${rows.length} ${rows.length === 1 ? 'row' : 'rows'}`);
 }
 
 function queryCommand(context: CliContext): Command {

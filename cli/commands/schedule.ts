@@ -10,8 +10,8 @@ function printSchedule(terminal: Terminal, schedule: ScheduleResponse): void {
   const template = schedule.jobTemplate;
   const rows: [string, string][] = [
     ['Schedule', schedule.scheduleId],
-    ['Cron', `${schedule.schedule} (${schedule.timeZone ?? 'UTC'})`],
-    ['Enabled', schedule.enabled === false ? 'no' : 'yes'],
+    ['Cron', `${schedule.schedule} (${schedule.timeZone})`],
+    ['Enabled', schedule.enabled ? 'yes' : 'no'],
     ['Operation', operationOf(template)],
     ['Targets', template.queryCondition ?? `${template.deviceIds?.length ?? 0} device ids`],
     ['Next run', schedule.nextRunTime ?? '-'],
@@ -44,7 +44,7 @@ function setCommand(context: CliContext): Command {
         const call = clientFor(command).putSchedule(scheduleId, request);
         const schedule = await (options.query === undefined ? call : pointingInto(options.query, call));
         if (options.json) context.terminal.json(schedule);
-        else printSchedule(context.terminal, { ...schedule, scheduleId: schedule.scheduleId ?? scheduleId });
+        else printSchedule(context.terminal, schedule);
       },
     );
   return command;
@@ -58,7 +58,7 @@ function showCommand(context: CliContext): Command {
     .action(async (scheduleId: string, options: { json?: boolean }) => {
       const schedule = await clientFor(command).getSchedule(scheduleId);
       if (options.json) context.terminal.json(schedule);
-      else printSchedule(context.terminal, { ...schedule, scheduleId: schedule.scheduleId ?? scheduleId });
+      else printSchedule(context.terminal, schedule);
     });
   return command;
 }
@@ -76,8 +76,8 @@ function listCommand(context: CliContext): Command {
         schedules.map((schedule) => [
           schedule.scheduleId,
           schedule.schedule,
-          schedule.timeZone ?? 'UTC',
-          schedule.enabled === false ? 'no' : 'yes',
+          schedule.timeZone,
+          schedule.enabled ? 'yes' : 'no',
           operationOf(schedule.jobTemplate),
           schedule.nextRunTime ?? '-',
           schedule.lastJobId ?? '-',

@@ -22,7 +22,7 @@ import {
   readPage,
   splitJson,
   submitInBatches,
-} from './jobs-table-support';
+} from './table-support';
 
 /**
  * Device job rows: PartitionKey = `<jobId>|<shard, 6 digits>`, RowKey = encoded device id. A shard is one

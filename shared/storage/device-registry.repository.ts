@@ -8,17 +8,24 @@ import {
   type ScanPosition,
   type StoredDevice,
 } from '../devices/ports';
-import { readChunked, writeChunked } from './chunked-property';
 import { inParallel } from '../support/in-parallel';
-import { isConflict, isNotFound, isPreconditionFailed, type LazyTable } from './table-client-factory';
+import {
+  encodeKey,
+  isConflict,
+  isNotFound,
+  isPreconditionFailed,
+  joinJson,
+  partitionBatches,
+  splitJson,
+  statusCodeOf,
+  type LazyTable,
+} from './table-support';
 
 const PARTITIONS = 32;
-const BATCH_SIZE = 100;
 
 /**
  * Keys of the registry table. Devices spread over 32 partitions by a hash of their id (so bulk writes run as
- * batch transactions in parallel partitions); the row key is the id with the characters Table Storage refuses
- * in keys escaped.
+ * batch transactions in parallel partitions); the row key is the id, key-escaped (`%` and `?` of device ids).
  */
 export const registryKeys = {
   partitionKey(deviceId: string): string {
@@ -26,55 +33,27 @@ export const registryKeys = {
     return `d${bucket.toString().padStart(2, '0')}`;
   },
   rowKey(deviceId: string): string {
-    return deviceId.replace(/%/g, '%25').replace(/\?/g, '%3F');
+    return encodeKey(deviceId);
   },
 };
 
 type Entity = TableEntity<Record<string, unknown>>;
 
-/**
- * JSON with every non-ASCII character escaped (`\u00e9`). Azurite corrupts multi-byte UTF-8 characters that a large
- * request body splits across network chunks; ASCII text survives any split, and JSON.parse restores the characters.
- */
-export function asciiJson(value: unknown): string {
-  return JSON.stringify(value).replace(
-    /[\u0080-\uffff]/g,
-    (char) => `\\u${char.charCodeAt(0).toString(16).padStart(4, '0')}`,
-  );
-}
-
 // Few properties make writes cheaper (Azurite's cost grows with them): the record is one JSON document, split
-// over `record`, `record_1`… when it outgrows a string property (a full twin can reach ~150 K characters).
+// over `record0`, `record1`… when it outgrows a string property (a full twin can reach ~150 K characters).
 function toEntity(record: DeviceRecord): Entity {
   const entity: Entity = {
     partitionKey: registryKeys.partitionKey(record.deviceId),
     rowKey: registryKeys.rowKey(record.deviceId),
     deviceId: record.deviceId,
   };
-  writeChunked(entity, 'record', asciiJson(record));
-  return entity;
+  return { ...entity, ...splitJson('record', record) };
 }
 
 function fromEntity(entity: TableEntityResult<Record<string, unknown>>): StoredDevice {
-  const text = readChunked(entity, 'record');
-  if (text === undefined) throw new Error(`Registry entity ${String(entity.rowKey)} holds no record.`);
-  return { record: JSON.parse(text) as DeviceRecord, storageEtag: entity.etag };
-}
-
-function groupByPartition<T>(items: readonly T[], idOf: (item: T) => string): T[][] {
-  const groups = new Map<string, T[]>();
-  for (const item of items) {
-    const key = registryKeys.partitionKey(idOf(item));
-    const group = groups.get(key) ?? [];
-    group.push(item);
-    groups.set(key, group);
-  }
-  const batches: T[][] = [];
-  for (const group of groups.values()) {
-    for (let start = 0; start < group.length; start += BATCH_SIZE)
-      batches.push(group.slice(start, start + BATCH_SIZE));
-  }
-  return batches;
+  const record = joinJson('record', entity);
+  if (record === undefined) throw new Error(`Registry entity ${String(entity.rowKey)} holds no record.`);
+  return { record: record as DeviceRecord, storageEtag: entity.etag };
 }
 
 /** The embedded registry's table: one entity per device holding its identity and twin. */
@@ -153,27 +132,25 @@ export class DeviceRegistryRepository implements RegistryRepository {
   async insertMany(records: readonly DeviceRecord[], parallelism = 8): Promise<BatchOutcome[]> {
     const client = await this.table();
     const outcomes: BatchOutcome[] = [];
-    await inParallel(
-      groupByPartition(records, (r) => r.deviceId),
-      parallelism,
-      async (batch) => {
-        const actions: TransactionAction[] = batch.map((record) => ['create', toEntity(record)]);
-        try {
-          await client.submitTransaction(actions);
-          for (const record of batch) outcomes.push({ deviceId: record.deviceId, ok: true });
-        } catch (error: unknown) {
-          if (!isConflict(error) && !isHttpClientError(error)) throw error;
-          for (const record of batch) {
-            try {
-              await this.insert(record);
-              outcomes.push({ deviceId: record.deviceId, ok: true });
-            } catch (single: unknown) {
-              outcomes.push({ deviceId: record.deviceId, ok: false, error: single });
-            }
+    const byId = new Map(records.map((record) => [record.deviceId, record]));
+    const actions = records.map((record): TransactionAction => ['create', toEntity(record)]);
+    await inParallel(partitionBatches(actions), parallelism, async (batch) => {
+      const batchRecords = batch.map((action) => byId.get(String(action[1].deviceId)) as DeviceRecord);
+      try {
+        await client.submitTransaction(batch);
+        for (const record of batchRecords) outcomes.push({ deviceId: record.deviceId, ok: true });
+      } catch (error: unknown) {
+        if (!isHttpClientError(error)) throw error;
+        for (const record of batchRecords) {
+          try {
+            await this.insert(record);
+            outcomes.push({ deviceId: record.deviceId, ok: true });
+          } catch (single: unknown) {
+            outcomes.push({ deviceId: record.deviceId, ok: false, error: single });
           }
         }
-      },
-    );
+      }
+    });
     return outcomes;
   }
 
@@ -210,7 +187,6 @@ export class DeviceRegistryRepository implements RegistryRepository {
 }
 
 function isHttpClientError(error: unknown): boolean {
-  const status =
-    typeof error === 'object' && error !== null ? (error as { statusCode?: unknown }).statusCode : undefined;
-  return typeof status === 'number' && status >= 400 && status < 500;
+  const status = statusCodeOf(error);
+  return status !== undefined && status >= 400 && status < 500;
 }

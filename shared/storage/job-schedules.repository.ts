@@ -2,7 +2,7 @@ import { type TableClient, type TableEntityResult, odata } from '@azure/data-tab
 import { JobScheduleConcurrencyError } from '../jobs/job-errors';
 import type { JobScheduleRecord } from '../jobs/job-schedule-model';
 import type { JobScheduleRepository, Page, PageRequest } from '../jobs/ports';
-import { joinJson, readPage, splitJson, statusCodeOf } from './jobs-table-support';
+import { joinJson, readPage, splitJson, statusCodeOf } from './table-support';
 
 /** PartitionKey = schedule id, RowKey `schedule`; `enabled` and `nextRunTime` are columns so ticks can filter. */
 const ROW = 'schedule';

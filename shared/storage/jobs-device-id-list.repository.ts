@@ -1,11 +1,18 @@
 import { type TableClient, type TransactionAction, odata } from '@azure/data-tables';
 import type { DeviceIdListRepository } from '../jobs/ports';
-import { asciiJson, deleteWhere, encodeKey, statusCodeOf, submitInBatches } from './jobs-table-support';
+import {
+  PART_CHARS,
+  asciiJson,
+  deleteWhere,
+  encodeKey,
+  statusCodeOf,
+  submitInBatches,
+} from './table-support';
 
 const chunkKey = (chunk: number) => String(chunk).padStart(8, '0');
 
-/** Characters of JSON per row, below the 32 Ki-character (64 KiB) limit of a string property. */
-const MAX_CHUNK_CHARS = 30_000;
+/** Characters of JSON per row: one string property's worth. */
+const MAX_CHUNK_CHARS = PART_CHARS;
 
 /**
  * Device id lists of `deviceIds` jobs: PartitionKey = list id, RowKey = chunk number; each row holds a JSON array

@@ -9,14 +9,7 @@ import { JobAlreadyExistsError, JobConcurrencyError } from '../jobs/job-errors';
 import type { JobRecord, JobStatus, JobType } from '../jobs/job-model';
 import { type ShardCounters, aggregateStatistics } from '../jobs/job-statistics';
 import type { JobFilter, JobRepository, Page, PageRequest, ShardState, StoredJob } from '../jobs/ports';
-import {
-  deleteWhere,
-  joinJson,
-  readPage,
-  splitJson,
-  statusCodeOf,
-  submitInBatches,
-} from './jobs-table-support';
+import { deleteWhere, joinJson, readPage, splitJson, statusCodeOf, submitInBatches } from './table-support';
 
 /**
  * Jobs table layout: PartitionKey = jobId. RowKey `job` is the job row; RowKeys `shard-000000`… are the

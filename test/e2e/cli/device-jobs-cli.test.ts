@@ -324,6 +324,71 @@ describe('device-jobs against the local host', () => {
     expect(devices.stdout).toMatch(/^JobMaxExecutionTimeExceeded +\d+ /m);
   }, 30_000);
 
+  test('schedule set/show/list/delete: a recurring job fires, and no more after delete', async () => {
+    const set = await run(
+      'schedule',
+      'set',
+      'cli-every2s',
+      '--cron',
+      '*/2 * * * * *',
+      '--method',
+      'ping',
+      '--device-ids',
+      'ok-00005',
+      '--max-concurrency',
+      '5',
+    );
+    expect(set.stderr).toBe('');
+    expect(set.stdout).toMatch(/^Cron +\*\/2 \* \* \* \* \* \(UTC\)$/m);
+    expect(set.stdout).toMatch(/^Next run +\d{4}-\d\d-\d\dT/m);
+    expect(set.stdout).toMatch(/^Controls +at most 5 at once$/m);
+    let fired: { jobId: string }[] = [];
+    for (let attempt = 0; attempt < 20 && fired.length === 0; attempt += 1) {
+      await new Promise((resolve) => setTimeout(resolve, 500));
+      const jobs = JSON.parse(
+        (await run('job', 'list', '--type', 'scheduleDeviceMethod', '--json')).stdout,
+      ) as {
+        jobId: string;
+      }[];
+      fired = jobs.filter((job) => job.jobId.startsWith('cli-every2s-'));
+    }
+    expect(fired[0]?.jobId).toMatch(/^cli-every2s-\d{8}T\d{6}Z$/);
+    const shown = JSON.parse((await run('schedule', 'show', 'cli-every2s', '--json')).stdout) as Record<
+      string,
+      unknown
+    >;
+    expect(shown).toMatchObject({
+      scheduleId: 'cli-every2s',
+      enabled: true,
+      jobTemplate: { deviceIds: ['ok-00005'] },
+    });
+    expect(shown.lastJobId).toMatch(/^cli-every2s-/);
+    const list = await run('schedule', 'list');
+    expect(list.stdout).toMatch(/^cli-every2s +\*\/2 \* \* \* \* \* +UTC +yes +method ping /m);
+    const deleted = await run('schedule', 'delete', 'cli-every2s');
+    expect(deleted.stdout).toBe('Deleted schedule cli-every2s.\n');
+    const count = async () =>
+      (JSON.parse((await run('job', 'list', '--json')).stdout) as { jobId: string }[]).filter((job) =>
+        job.jobId.startsWith('cli-every2s-'),
+      ).length;
+    const afterDelete = await count();
+    await new Promise((resolve) => setTimeout(resolve, 2500));
+    expect(await count()).toBe(afterDelete);
+    expect(await run('schedule', 'show', 'cli-every2s')).toMatchObject({ code: 3 });
+    const bad = await run(
+      'schedule',
+      'set',
+      'cli-bad',
+      '--cron',
+      '* * * * *',
+      '--method',
+      'm',
+      '--query',
+      '*',
+    );
+    expect(bad.stderr).toMatch(/^error: ArgumentInvalid \(HTTP 400\): schedule/);
+  });
+
   test('bad input: the service error code and message, a caret under a bad condition, exit 3, nothing created', async () => {
     const condition = await run(
       'job',
@@ -374,13 +439,14 @@ describe('device-jobs against the local host', () => {
       [['job', 'rerun', 'cli-reboot'], /required option '--new-id <jobId>' not specified/],
       [['devices', 'seed', '--count', '0'], /at least 1/],
     ] as const;
-    for (const [args, message] of usage) {
-      const result = await run(...args);
-      expect({ args, code: result.code }).toEqual({ args, code: 3 });
-      expect(result.stderr).toMatch(message);
-    }
+    const results = await Promise.all(usage.map(([args]) => run(...args)));
+    usage.forEach(([args, message], index) => {
+      expect({ args, code: results[index]?.code }).toEqual({ args, code: 3 });
+      expect(results[index]?.stderr).toMatch(message);
+    });
     const list = await run('job', 'list', '--json');
-    expect((JSON.parse(list.stdout) as { jobId: string }[]).map((job) => job.jobId).sort()).toEqual([
+    const ids = (JSON.parse(list.stdout) as { jobId: string }[]).map((job) => job.jobId);
+    expect(ids.filter((id) => !id.startsWith('cli-every2s-')).sort()).toEqual([
       'cli-controls',
       'cli-deadline',
       'cli-later',

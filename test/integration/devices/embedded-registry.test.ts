@@ -5,7 +5,7 @@ import { EmbeddedRegistry } from '../../../shared/devices/simulated/embedded-reg
 import { simulateMethod } from '../../../shared/devices/simulated/method-simulator';
 import { readMethodInvocation } from '../../../shared/devices/method-request';
 import { DeviceRegistryRepository } from '../../../shared/storage/device-registry.repository';
-import { lazyTable } from '../../../shared/storage/table-client-factory';
+import { lazyTable } from '../../../shared/storage/table-support';
 import { codeOf } from './code-of';
 
 let azurite: RunningAzurite;

@@ -3,7 +3,7 @@ import { runBulkOperation } from '../../../shared/devices/simulated/bulk-registr
 import { EmbeddedRegistry } from '../../../shared/devices/simulated/embedded-registry';
 import { SimulatedDeviceGateway } from '../../../shared/devices/simulated/simulated-gateway';
 import { DeviceRegistryRepository } from '../../../shared/storage/device-registry.repository';
-import { lazyTable } from '../../../shared/storage/table-client-factory';
+import { lazyTable } from '../../../shared/storage/table-support';
 import { gatewayContract, type ContractSubject } from './gateway-contract';
 
 let azurite: RunningAzurite;

@@ -8,7 +8,7 @@ import { EmbeddedRegistry } from '../../../shared/devices/simulated/embedded-reg
 import { queryTwins } from '../../../shared/devices/simulated/twin-query';
 import { parseQuery } from '../../../shared/query';
 import { DeviceRegistryRepository } from '../../../shared/storage/device-registry.repository';
-import { lazyTable } from '../../../shared/storage/table-client-factory';
+import { lazyTable } from '../../../shared/storage/table-support';
 
 let azurite: RunningAzurite;
 let repository: DeviceRegistryRepository;

@@ -2,13 +2,7 @@ import { type RunningAzurite, startAzurite } from '../../../local-host/storage/a
 import { JobAlreadyExistsError, JobConcurrencyError } from '../../../shared/jobs/job-errors';
 import type { DeviceJobRecord, JobRecord } from '../../../shared/jobs/job-model';
 import { type JobStorage, createJobStorage, jobTableNames } from '../../../shared/storage/jobs-storage';
-import {
-  asciiJson,
-  decodeKey,
-  encodeKey,
-  joinJson,
-  splitJson,
-} from '../../../shared/storage/jobs-table-support';
+import { asciiJson, decodeKey, encodeKey, joinJson, splitJson } from '../../../shared/storage/table-support';
 
 let azurite: RunningAzurite;
 let storage: JobStorage;

@@ -1,19 +1,67 @@
 import {
-  type TableClient,
+  TableClient,
+  TableServiceClient,
   type TableEntityResult,
   type TransactionAction,
-  RestError,
 } from '@azure/data-tables';
+
+/**
+ * The one support library of every Table Storage repository: client creation, JSON in chunked properties, one
+ * escaping of JSON and of keys, batch transactions, paging and error statuses.
+ */
+
+/**
+ * Azurite and other local emulators speak plain HTTP; the SDK refuses shared-key auth over HTTP unless told. Any
+ * connection string naming an http endpoint, the http protocol or development storage is such a local account.
+ */
+export function isLocalConnection(connectionString: string): boolean {
+  return /DefaultEndpointsProtocol=http;|UseDevelopmentStorage=true|=\s*http:\/\//i.test(connectionString);
+}
+
+/** A client of one table of the account (the table is not created). */
+export function tableClient(connectionString: string, tableName: string): TableClient {
+  return TableClient.fromConnectionString(connectionString, tableName, {
+    allowInsecureConnection: isLocalConnection(connectionString),
+  });
+}
+
+/** Creates a table unless it exists. */
+export async function ensureTable(connectionString: string, tableName: string): Promise<void> {
+  const service = TableServiceClient.fromConnectionString(connectionString, {
+    allowInsecureConnection: isLocalConnection(connectionString),
+  });
+  try {
+    await service.createTable(tableName);
+  } catch (error: unknown) {
+    if (statusCodeOf(error) !== 409) throw error;
+  }
+}
+
+/** A lazily created table client: the table is created (if missing) once, on first use; a failure is retried. */
+export type LazyTable = () => Promise<TableClient>;
+
+export function lazyTable(connectionString: string, tableName: string): LazyTable {
+  let ready: Promise<TableClient> | undefined;
+  return () => {
+    ready ??= ensureTable(connectionString, tableName)
+      .then(() => tableClient(connectionString, tableName))
+      .catch((error: unknown) => {
+        ready = undefined;
+        throw error;
+      });
+    return ready;
+  };
+}
 
 /**
  * Table Storage limits a string property to 64 KiB (UTF-16, so 32 Ki characters); longer JSON is split over
  * numbered properties `<name>0`, `<name>1`, … with `<name>Parts` giving the count.
  */
-const PART_CHARS = 30_000;
+export const PART_CHARS = 30_000;
 
 /**
- * JSON with every non-ASCII character escaped (`\uXXXX`): sizes are predictable, and Azurite has been seen to
- * corrupt multi-byte characters that straddle its request chunks.
+ * JSON with every non-ASCII character (and DEL) escaped (`\uXXXX`): sizes are predictable, and Azurite corrupts
+ * multi-byte UTF-8 characters that a large request body splits across network chunks; JSON.parse restores them.
  */
 export function asciiJson(value: unknown): string {
   return JSON.stringify(value).replace(
@@ -65,16 +113,23 @@ export function decodeKey(key: string): string {
   return key.replace(/%([0-9A-F]{2})/g, (_, hex: string) => String.fromCharCode(parseInt(hex, 16)));
 }
 
+/** The HTTP status of a storage error (the SDK's RestError, or anything carrying a numeric `statusCode`). */
 export function statusCodeOf(error: unknown): number | undefined {
-  return error instanceof RestError ? error.statusCode : undefined;
+  const status =
+    typeof error === 'object' && error !== null ? (error as { statusCode?: unknown }).statusCode : undefined;
+  return typeof status === 'number' ? status : undefined;
 }
+
+export const isConflict = (error: unknown): boolean => statusCodeOf(error) === 409;
+export const isNotFound = (error: unknown): boolean => statusCodeOf(error) === 404;
+export const isPreconditionFailed = (error: unknown): boolean => statusCodeOf(error) === 412;
 
 /** A batch transaction holds at most 100 operations and 4 MiB; stay well below the size limit. */
 const MAX_BATCH_OPERATIONS = 100;
 const MAX_BATCH_CHARS = 1_500_000;
 
-/** Submits actions (any partitions) as batch transactions, grouped per partition and split at the limits. */
-export async function submitInBatches(client: TableClient, actions: TransactionAction[]): Promise<void> {
+/** Groups actions (any partitions) into batch transactions: one partition each, split at the limits. */
+export function partitionBatches(actions: readonly TransactionAction[]): TransactionAction[][] {
   const byPartition = new Map<string, TransactionAction[]>();
   for (const action of actions) {
     const partitionKey = action[1].partitionKey;
@@ -82,21 +137,28 @@ export async function submitInBatches(client: TableClient, actions: TransactionA
     list.push(action);
     byPartition.set(partitionKey, list);
   }
+  const batches: TransactionAction[][] = [];
   for (const list of byPartition.values()) {
     let batch: TransactionAction[] = [];
     let chars = 0;
     for (const action of list) {
       const size = JSON.stringify(action[1]).length;
       if (batch.length > 0 && (batch.length === MAX_BATCH_OPERATIONS || chars + size > MAX_BATCH_CHARS)) {
-        await client.submitTransaction(batch);
+        batches.push(batch);
         batch = [];
         chars = 0;
       }
       batch.push(action);
       chars += size;
     }
-    if (batch.length > 0) await client.submitTransaction(batch);
+    if (batch.length > 0) batches.push(batch);
   }
+  return batches;
+}
+
+/** Submits actions (any partitions) as batch transactions, one after the other. */
+export async function submitInBatches(client: TableClient, actions: TransactionAction[]): Promise<void> {
+  for (const batch of partitionBatches(actions)) await client.submitTransaction(batch);
 }
 
 /** Deletes every entity matching `filter`, in batch transactions. */
