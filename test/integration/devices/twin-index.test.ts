@@ -119,9 +119,8 @@ describe('the twin index', () => {
       properties: { desired: { fw: '2.0' } },
     });
     await expectExact('ix-05');
-    const targets: string[] = [];
-    for await (const page of gateway.resolveTargets("tags.building = '77'")) targets.push(...page);
-    expect(targets).toEqual(['ix-05']);
+    const targets = await gateway.resolveTargetsPage("tags.building = '77'", { maxItems: 100 });
+    expect(targets.deviceIds).toEqual(['ix-05']);
 
     await registry.deleteDevice('ix-05', { kind: 'any' });
     await expectExact('ix-05');
