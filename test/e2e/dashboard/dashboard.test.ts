@@ -27,7 +27,7 @@ beforeAll(async () => {
   browser = await launchChromium();
   host = await startJobsHost({
     SIMULATION_DEFAULT_PROFILE: '{"latencyMs":[400,600],"failureRate":0}',
-    JOB_DEVICES_IN_FLIGHT_PER_SHARD: '2',
+    JOB_MAX_DEVICES_IN_FLIGHT: '2',
   });
   await seedFleet(
     host,
