@@ -1,9 +1,8 @@
 import { type JobsHost, seedFleet, sleep, startJobsHost } from './jobs-host';
 
 /**
- * The engine under a short functionTimeout (as a Consumption host enforces it) and under a burst of creates and
- * reads: a job whose devices take longer than one function may run continues in further activity calls, each
- * device once; concurrent creates and reads never answer 5xx and every job ends.
+ * The engine under a short functionTimeout (as a Consumption host enforces it): a job whose devices take longer
+ * than one function may run continues in further activity calls, each device once.
  */
 let host: JobsHost;
 
@@ -21,16 +20,12 @@ beforeAll(async () => {
       tags: { fleet: 'slow' },
       simulation: { latencyMs: 2500 },
     })),
-    ...Array.from({ length: 1000 }, (_, i) => ({
-      id: `quick-${String(i).padStart(4, '0')}`,
-      tags: { fleet: 'quick' },
-    })),
   ]);
 }, 120_000);
 
 afterAll(async () => {
   await host.stop();
-});
+}, 30_000);
 
 interface Job {
   jobId: string;
@@ -79,37 +74,3 @@ it('runs devices that outlast a 20 s functionTimeout in further activity calls, 
     expect(seconds).toBeLessThan(10);
   }
 }, 180_000);
-
-it('answers 200 concurrent creates and 1,000 concurrent reads without a 5xx, and every job ends', async () => {
-  const ids = Array.from({ length: 200 }, (_, i) => `burst-${i}`);
-  const statuses = await Promise.all([
-    ...ids.map(async (jobId, i) => {
-      const response = await host.http('PUT', `/jobs/v2/${jobId}`, {
-        body: {
-          type: 'scheduleDeviceMethod',
-          cloudToDeviceMethod: { methodName: 'ping', payload: null },
-          deviceIds: [
-            `quick-${String(i * 5).padStart(4, '0')}`,
-            `quick-${String(i * 5 + 1).padStart(4, '0')}`,
-          ],
-        },
-      });
-      await response.text();
-      return response.status;
-    }),
-    ...Array.from({ length: 1000 }, async (_, i) => {
-      const response = await host.http('GET', `/jobs/v2/${ids[i % ids.length] ?? ''}`);
-      await response.text();
-      return response.status;
-    }),
-  ]);
-  expect(statuses.filter((status) => status >= 500)).toEqual([]);
-  expect(statuses.slice(0, 200).every((status) => status === 200)).toBe(true);
-  // Reads racing their job's create answer 200 or 404, never anything else.
-  expect(statuses.slice(200).every((status) => status === 200 || status === 404)).toBe(true);
-  for (const jobId of ids) {
-    const job = await waitFinished(jobId, 120_000);
-    expect(job.status).toBe('completed');
-    expect(job.deviceJobStatistics.succeededCount).toBe(2);
-  }
-}, 300_000);
