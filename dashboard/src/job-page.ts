@@ -26,9 +26,10 @@ function fact(term: string, value: Node | string, name?: string): HTMLElement {
 }
 
 function deviceResult(row: DeviceJob): string {
-  if (row.error) return `${row.error.code}: ${row.error.description}`;
+  const retried = row.attempts !== undefined && row.attempts > 1 ? ` (after ${row.attempts} attempts)` : '';
+  if (row.error) return `${row.error.code}: ${row.error.description}${retried}`;
   const answer = row.outcome?.deviceMethodResponse;
-  if (answer) return `status ${answer.status} ${JSON.stringify(answer.payload ?? null)}`;
+  if (answer) return `status ${answer.status} ${JSON.stringify(answer.payload ?? null)}${retried}`;
   return '';
 }
 
