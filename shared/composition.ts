@@ -11,6 +11,8 @@ import type { DeviceJobResponse } from './jobs/job-response';
 import { createJobsService, type JobsService } from './jobs/jobs-service';
 import { createJobSchedulesService, type JobSchedulesService } from './jobs/job-schedules';
 import { parseNcrontab } from './cron/ncrontab';
+import type { JobEventsDependencies } from './jobs/job-event-publisher';
+import { storageJobEventQueue } from './storage/job-event-queue';
 import type { Clock, IdGenerator, JobDeviceGateway, JobOrchestrationClient, Page } from './jobs/ports';
 import { createJobStorage, jobTableNames } from './storage/jobs-storage';
 import { SimulatedDeviceGateway } from './devices/simulated/simulated-gateway';
@@ -36,6 +38,16 @@ const uuids: IdGenerator = { newId: () => randomUUID() };
 const jobStorage = once(() =>
   createJobStorage(config.storageConnectionString, jobTableNames(config.jobs.tablePrefix)),
 );
+
+/** Job events: the outbox in the jobs table and the queue of JOB_EVENTS_QUEUE (none when it is empty). */
+const jobEvents = once((): JobEventsDependencies => {
+  const { queueName, progressIntervalSeconds } = config.jobs.events;
+  return {
+    outbox: jobStorage().outbox,
+    ...(queueName ? { queue: storageJobEventQueue(config.storageConnectionString, queueName) } : {}),
+    progressIntervalSeconds,
+  };
+});
 
 /** Creates the jobs tables once per process; a failed attempt is retried by the next caller. */
 let jobTables: Promise<void> | undefined;
@@ -72,6 +84,7 @@ function jobsService(orchestrations: JobOrchestrationClient = noOrchestrations):
     clock: systemClock,
     ids: uuids,
     settings: config.jobs.settings,
+    events: jobEvents(),
   });
 }
 
@@ -146,8 +159,14 @@ export const composition = {
       clock: systemClock,
       ids: uuids,
       settings: config.jobs.settings,
+      events: jobEvents(),
       parseCron: parseNcrontab,
     });
+  },
+  /** Job events, for the sweep timer. */
+  jobEvents: async (): Promise<JobEventsDependencies> => {
+    await jobTablesReady();
+    return jobEvents();
   },
   /** Ports of the retention and reconciliation timers over the durable client of the timer's invocation. */
   jobMaintenance: async (

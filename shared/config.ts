@@ -60,6 +60,31 @@ export interface JobsConfig {
   reconciliationGraceSeconds: number;
   /** JOB_SCHEDULES_TICK_SCHEDULE: NCRONTAB of the timer that fires due job schedules (default every second). */
   schedulesTickSchedule: string;
+  events: JobEventsConfig;
+}
+
+/** Where job events go. */
+export interface JobEventsConfig {
+  /** JOB_EVENTS_QUEUE: the Storage queue of job events (default `job-events`); set empty to publish none. */
+  queueName: string | undefined;
+  /** JOB_PROGRESS_EVENT_SECONDS: least seconds between two progress events of a job (default 10). */
+  progressIntervalSeconds: number;
+  /** JOB_EVENTS_SWEEP_SCHEDULE: NCRONTAB of the timer publishing events left behind (default every 30 s). */
+  sweepSchedule: string;
+}
+
+function readEventsQueue(env: Env): string | undefined {
+  const raw = env.JOB_EVENTS_QUEUE;
+  if (raw === undefined) return 'job-events';
+  const name = raw.trim();
+  if (name === '') return undefined;
+  if (!/^[a-z0-9](?!.*--)[a-z0-9-]{1,61}[a-z0-9]$/.test(name)) {
+    throw new ConfigError(
+      'JOB_EVENTS_QUEUE',
+      'must be a queue name: 3–63 lowercase letters, digits and single hyphens, or empty to publish no events.',
+    );
+  }
+  return name;
 }
 
 type Env = Record<string, string | undefined>;
@@ -177,6 +202,11 @@ function readJobsConfig(env: Env): JobsConfig {
     reconciliationSchedule: readSchedule(env, 'JOB_RECONCILIATION_SCHEDULE', '0 */5 * * * *'),
     reconciliationGraceSeconds: readInteger(env, 'JOB_RECONCILIATION_GRACE_SECONDS', 300, 0, 86_400),
     schedulesTickSchedule: readSchedule(env, 'JOB_SCHEDULES_TICK_SCHEDULE', '* * * * * *'),
+    events: {
+      queueName: readEventsQueue(env),
+      progressIntervalSeconds: readInteger(env, 'JOB_PROGRESS_EVENT_SECONDS', 10, 1, 3600),
+      sweepSchedule: readSchedule(env, 'JOB_EVENTS_SWEEP_SCHEDULE', '*/30 * * * * *'),
+    },
   };
 }
 

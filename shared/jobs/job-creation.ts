@@ -1,4 +1,7 @@
 import { JobAlreadyExistsError } from './job-errors';
+import { type JobEventsDependencies, publishJobEvents } from './job-event-publisher';
+import { lifecycleEvents } from './job-events';
+import { aggregateStatistics } from './job-statistics';
 import { initialJobStatus } from './job-lifecycle';
 import type { JobDefinition, JobRecord } from './job-model';
 import type { JobSettings } from './job-settings';
@@ -11,6 +14,8 @@ export interface JobCreationDependencies {
   orchestrations: JobOrchestrationClient;
   ids: IdGenerator;
   settings: JobSettings;
+  /** Job events (absent or without a queue: none are written). */
+  events?: JobEventsDependencies;
 }
 
 /** The job row of a validated definition, before it is stored (targets by reference come later). */
@@ -51,8 +56,11 @@ export async function storeAndStartJob(
     await deps.deviceIdLists.save(listId, definition.targets.deviceIds);
     job.deviceIdList = { listId, count: definition.targets.deviceIds.length };
   }
+  const created = deps.events?.queue
+    ? lifecycleEvents(undefined, job, aggregateStatistics([]), job.createdTime)
+    : { job, events: [] };
   try {
-    await deps.jobs.create(job);
+    await deps.jobs.create(created.job, created.events);
   } catch (error: unknown) {
     if (job.deviceIdList) await deps.deviceIdLists.delete(job.deviceIdList.listId);
     throw error;
@@ -69,5 +77,18 @@ export async function storeAndStartJob(
     if (job.deviceIdList) await deps.deviceIdLists.delete(job.deviceIdList.listId);
     throw error;
   }
-  return job;
+  if (deps.events) await publishSoon(deps.events, job.jobId);
+  return created.job;
+}
+
+/**
+ * Publishes a job's stored events right after its change. A failure here loses nothing: the events stay in the
+ * outbox and the `jobEventsSweep` timer publishes them.
+ */
+export async function publishSoon(events: JobEventsDependencies, jobId: string): Promise<void> {
+  try {
+    await publishJobEvents(events, jobId);
+  } catch {
+    // Left in the outbox for the sweep.
+  }
 }

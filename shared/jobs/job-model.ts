@@ -87,6 +87,10 @@ export interface JobRecord extends JobControls {
   shardCount?: number;
   /** The job this one reruns (set by rerun only). */
   parentJobId?: string;
+  /** Events published so far (the last event's `sequence`). */
+  eventSequence?: number;
+  /** When the last `DeviceJobs.JobProgress` event was written. */
+  lastProgressEventTime?: string;
 }
 
 /** Per-device result states (`canceled` with one l, as IoT Hub spells DeviceJob statuses). */

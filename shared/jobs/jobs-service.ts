@@ -20,34 +20,24 @@ import {
   normalizeJobRequest,
 } from './job-request-validation';
 import { type DeviceJobResponse, type JobResponse, toDeviceJobResponse, toJobResponse } from './job-response';
-import type { JobSettings } from './job-settings';
 import type {
   Clock,
-  DeviceIdListRepository,
   DeviceJobFilter,
   DeviceJobRepository,
   DurationObservationRepository,
-  IdGenerator,
   JobFilter,
-  JobOrchestrationClient,
-  JobRepository,
   JobTargetResolver,
 } from './ports';
 import { type DryRunResponse, dryRunJob } from './job-dry-run';
 import { rerunDefinition } from './job-rerun';
-import { storeAndStartJob } from './job-creation';
+import { type JobCreationDependencies, storeAndStartJob } from './job-creation';
 
 /** Ports and settings the job use cases work with. */
-export interface JobsServiceDependencies {
-  jobs: JobRepository;
-  deviceIdLists: DeviceIdListRepository;
+export interface JobsServiceDependencies extends JobCreationDependencies {
   deviceJobs: DeviceJobRepository;
-  orchestrations: JobOrchestrationClient;
   clock: Clock;
-  ids: IdGenerator;
   /** Defaults to the query language's parser. */
   parseCondition?: ConditionParser;
-  settings: JobSettings;
   /** Resolves a dry run's query targets (the device gateway). */
   targets?: JobTargetResolver;
   /** Recent device latency and overhead, for dry-run estimates. */

@@ -12,6 +12,7 @@ import type {
   TwinPatch,
 } from './job-model';
 import type { DurationObservation } from './job-estimate';
+import type { JobCloudEvent } from './job-events';
 import type { JobScheduleRecord } from './job-schedule-model';
 import type { JobSettings } from './job-settings';
 
@@ -30,11 +31,17 @@ export interface JobFilter {
 
 /** Job rows and their per-shard counters. */
 export interface JobRepository {
-  /** Inserts a new job row; throws `JobAlreadyExistsError` when the id is taken (the stored job is untouched). */
-  create(job: JobRecord): Promise<StoredJob>;
+  /**
+   * Inserts a new job row, with `events` in its outbox in the same transaction; throws `JobAlreadyExistsError`
+   * when the id is taken (the stored job is untouched).
+   */
+  create(job: JobRecord, events?: readonly JobCloudEvent[]): Promise<StoredJob>;
   get(jobId: string): Promise<StoredJob | undefined>;
-  /** Replaces the job row if it still has `etag`; throws `JobConcurrencyError` otherwise. Returns the new etag. */
-  update(job: JobRecord, etag: string): Promise<string>;
+  /**
+   * Replaces the job row if it still has `etag`, storing `events` in its outbox in the same transaction; throws
+   * `JobConcurrencyError` otherwise. Returns the new etag.
+   */
+  update(job: JobRecord, etag: string, events?: readonly JobCloudEvent[]): Promise<string>;
   /** Removes the job row and its counters; a missing job is not an error. */
   delete(jobId: string): Promise<void>;
   query(filter: JobFilter, page: PageRequest): Promise<Page<JobRecord>>;
@@ -144,4 +151,27 @@ export interface JobScheduleRepository {
   list(page: PageRequest): Promise<Page<JobScheduleRecord>>;
   /** Enabled schedules whose `nextRunTime` is at or before `now`. */
   due(now: Date): Promise<{ schedule: JobScheduleRecord; etag: string }[]>;
+}
+
+/** A job event stored with the change that caused it, until it is published. */
+export interface PendingJobEvent {
+  jobId: string;
+  /** Position in the job's outbox (its `sequence`). */
+  sequence: number;
+  event: JobCloudEvent;
+}
+
+/** The transactional outbox of job events (rows beside the job row, written in the same transaction). */
+export interface JobEventOutbox {
+  /** The job's unpublished events, in sequence order. */
+  pending(jobId: string): Promise<PendingJobEvent[]>;
+  /** Removes a published event (a missing one is not an error). */
+  remove(jobId: string, sequence: number): Promise<void>;
+  /** Jobs with unpublished events (for the sweep after a crash). */
+  jobsWithPending(): Promise<string[]>;
+}
+
+/** Where job events are published (the Storage queue `JOB_EVENTS_QUEUE`). */
+export interface JobEventQueue {
+  send(event: JobCloudEvent): Promise<void>;
 }

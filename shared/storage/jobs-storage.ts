@@ -2,6 +2,7 @@ import { TableDeviceJobRepository } from './device-jobs.repository';
 import { TableDurationObservationRepository } from './duration-observations.repository';
 import { TableDeviceIdListRepository } from './jobs-device-id-list.repository';
 import { TableJobScheduleRepository } from './job-schedules.repository';
+import { TableJobEventOutbox } from './job-event-outbox.repository';
 import { TableJobRepository } from './jobs.repository';
 import { tableClient } from './table-support';
 
@@ -30,6 +31,8 @@ export interface JobStorage {
   /** Recent device latency per job type (rows of the jobs table), for dry-run estimates. */
   observations: TableDurationObservationRepository;
   schedules: TableJobScheduleRepository;
+  /** Job events stored with their changes (rows of the jobs table) until published. */
+  outbox: TableJobEventOutbox;
   /** Creates the tables if they do not exist (idempotent). */
   ensureTables(): Promise<void>;
 }
@@ -51,6 +54,7 @@ export function createJobStorage(
     deviceJobs: new TableDeviceJobRepository(clients[2]),
     observations: new TableDurationObservationRepository(clients[0]),
     schedules: new TableJobScheduleRepository(clients[3]),
+    outbox: new TableJobEventOutbox(clients[0]),
     async ensureTables() {
       await Promise.all(clients.map((c) => c.createTable()));
     },

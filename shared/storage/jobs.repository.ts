@@ -1,4 +1,12 @@
-import { type TableClient, type TableEntity, type TableEntityResult, odata } from '@azure/data-tables';
+import {
+  type TableClient,
+  type TableEntity,
+  type TableEntityResult,
+  type TransactionAction,
+  odata,
+} from '@azure/data-tables';
+import type { JobCloudEvent } from '../jobs/job-events';
+import { outboxEntity } from './job-event-outbox.repository';
 import { JobAlreadyExistsError, JobConcurrencyError } from '../jobs/job-errors';
 import type { JobRecord, JobStatus, JobType } from '../jobs/job-model';
 import { type ShardCounters, aggregateStatistics } from '../jobs/job-statistics';
@@ -55,10 +63,18 @@ function fromEntity(entity: TableEntityResult<Record<string, unknown>>): JobReco
 export class TableJobRepository implements JobRepository {
   constructor(private readonly client: TableClient) {}
 
-  async create(job: JobRecord): Promise<StoredJob> {
+  async create(job: JobRecord, events: readonly JobCloudEvent[] = []): Promise<StoredJob> {
     try {
-      const response = await this.client.createEntity(toEntity(job));
-      return { job, etag: response.etag ?? '' };
+      if (events.length === 0) {
+        const response = await this.client.createEntity(toEntity(job));
+        return { job, etag: response.etag ?? '' };
+      }
+      await this.client.submitTransaction([
+        ['create', toEntity(job)],
+        ...events.map((event): TransactionAction => ['create', outboxEntity(job.jobId, event)]),
+      ]);
+      const stored = await this.get(job.jobId);
+      return { job, etag: stored?.etag ?? '' };
     } catch (error: unknown) {
       if (statusCodeOf(error) === 409) throw new JobAlreadyExistsError(job.jobId);
       throw error;
@@ -75,10 +91,18 @@ export class TableJobRepository implements JobRepository {
     }
   }
 
-  async update(job: JobRecord, etag: string): Promise<string> {
+  async update(job: JobRecord, etag: string, events: readonly JobCloudEvent[] = []): Promise<string> {
     try {
-      const response = await this.client.updateEntity(toEntity(job), 'Replace', { etag });
-      return response.etag ?? '';
+      if (events.length === 0) {
+        const response = await this.client.updateEntity(toEntity(job), 'Replace', { etag });
+        return response.etag ?? '';
+      }
+      // The change and its events in one transaction: an event is stored exactly when its change is.
+      const response = await this.client.submitTransaction([
+        ['update', toEntity(job), 'Replace', { etag }],
+        ...events.map((event): TransactionAction => ['create', outboxEntity(job.jobId, event)]),
+      ]);
+      return response.subResponses[0]?.etag ?? '';
     } catch (error: unknown) {
       const status = statusCodeOf(error);
       if (status === 412 || status === 404) throw new JobConcurrencyError(job.jobId);

@@ -134,7 +134,7 @@ describe('the /jobs/v2 API over HTTP', () => {
     expect(((await invalid.json()) as { Message: string }).Message).toMatch(
       /^ErrorCode:ArgumentInvalid;jobType/,
     );
-  });
+  }, 30_000);
 
   it.each([
     ['body', '{"type": ', 'preview-bad-json'],

@@ -29,7 +29,15 @@ describe('jobs settings', () => {
       reconciliationSchedule: '0 */5 * * * *',
       reconciliationGraceSeconds: 300,
       schedulesTickSchedule: '* * * * * *',
+      events: { queueName: 'job-events', progressIntervalSeconds: 10, sweepSchedule: '*/30 * * * * *' },
     });
+  });
+
+  it('reads the job events settings; an empty queue name publishes no events', () => {
+    expect(
+      loadConfig({ ...base, JOB_EVENTS_QUEUE: 'fleet-events', JOB_PROGRESS_EVENT_SECONDS: '2' }).jobs.events,
+    ).toMatchObject({ queueName: 'fleet-events', progressIntervalSeconds: 2 });
+    expect(loadConfig({ ...base, JOB_EVENTS_QUEUE: ' ' }).jobs.events.queueName).toBeUndefined();
   });
 
   it('reads every setting', () => {
@@ -75,6 +83,9 @@ describe('jobs settings', () => {
     ['JOB_RECONCILIATION_SCHEDULE', 'every minute'],
     ['JOB_RECONCILIATION_GRACE_SECONDS', '-1'],
     ['JOB_SCHEDULES_TICK_SCHEDULE', '* * * * *'],
+    ['JOB_EVENTS_QUEUE', 'Job_Events'],
+    ['JOB_EVENTS_QUEUE', 'ab'],
+    ['JOB_PROGRESS_EVENT_SECONDS', '0'],
   ])('refuses %s=%s, naming it', (setting, value) => {
     expect(settingRefused({ [setting]: value })).toBe(setting);
   });

@@ -1,0 +1,22 @@
+import { QueueClient } from '@azure/storage-queue';
+import type { JobCloudEvent } from '../jobs/job-events';
+import type { JobEventQueue } from '../jobs/ports';
+
+/**
+ * {@link JobEventQueue} on a Storage queue: each event one message, its CloudEvents JSON Base64-encoded (what a
+ * Functions queue trigger decodes by default). The queue is created on first use.
+ */
+export function storageJobEventQueue(connectionString: string, queueName: string): JobEventQueue {
+  const client = new QueueClient(connectionString, queueName);
+  let ready: Promise<unknown> | undefined;
+  return {
+    async send(event: JobCloudEvent) {
+      ready ??= client.createIfNotExists().catch((error: unknown) => {
+        ready = undefined;
+        throw error;
+      });
+      await ready;
+      await client.sendMessage(Buffer.from(JSON.stringify(event)).toString('base64'));
+    },
+  };
+}
