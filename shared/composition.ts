@@ -35,9 +35,7 @@ export const config: AppConfig = loadConfig();
 const systemClock: Clock = { now: () => new Date() };
 const uuids: IdGenerator = { newId: () => randomUUID() };
 
-const jobStorage = once(() =>
-  createJobStorage(config.storageConnectionString, jobTableNames(config.jobs.tablePrefix)),
-);
+const jobStorage = once(() => createJobStorage(config.storage, jobTableNames(config.jobs.tablePrefix)));
 
 /** Job events: the outbox in the jobs table and the queue of JOB_EVENTS_QUEUE (none when it is empty). */
 const jobEvents = once((): JobEventsDependencies => {
@@ -102,7 +100,7 @@ export const composition = {
   registry: once(() => {
     refuseWhenServedByHub();
     return new EmbeddedRegistry({
-      repository: new DeviceRegistryRepository(lazyTable(config.storageConnectionString, REGISTRY_TABLE)),
+      repository: new DeviceRegistryRepository(lazyTable(config.storage, REGISTRY_TABLE)),
       defaultSimulation: config.devices.defaultSimulation,
       simulationSeed: config.devices.simulationSeed,
     });

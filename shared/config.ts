@@ -2,6 +2,7 @@ import { ACCESS_RIGHTS, type AccessPolicy, type AccessRight } from './http/sas-a
 import { isPlainObject } from './http/json-body';
 import { parseSimulationProfile, type SimulationProfile } from './devices/simulated/simulation-profile';
 import { DEFAULT_JOB_SETTINGS, type JobSettings } from './jobs/job-settings';
+import { readStorageSettings, StorageSettingsError, type StorageSettings } from './storage/storage-settings';
 
 /** A missing or invalid app setting; the message names the setting. */
 export class ConfigError extends Error {
@@ -18,8 +19,8 @@ export type DeviceGatewayKind = 'simulated' | 'iothub';
 
 /** The app's settings, typed and validated. */
 export interface AppConfig {
-  /** AzureWebJobsStorage: Table and Queue storage of the app. */
-  storageConnectionString: string;
+  /** AzureWebJobsStorage, or its identity-based settings (AzureWebJobsStorage__accountName, …): the app's tables. */
+  storage: StorageSettings;
   /** JOBS_HOST_NAME: the host name SAS tokens are issued for (default `localhost`). */
   hostName: string;
   /** JOBS_ACCESS_POLICIES: the shared access policies. */
@@ -131,6 +132,16 @@ function readPolicies(env: Env): AccessPolicy[] {
   });
 }
 
+function readStorage(env: Env): StorageSettings {
+  try {
+    return readStorageSettings(env);
+  } catch (error: unknown) {
+    if (error instanceof StorageSettingsError)
+      throw new ConfigError(error.setting, error.message.replace(/^App setting \S+ /, ''));
+    throw error;
+  }
+}
+
 function readPort(env: Env, setting: string): number | undefined {
   const raw = env[setting]?.trim();
   if (!raw) return undefined;
@@ -230,7 +241,7 @@ export function loadConfig(env: Env = process.env): AppConfig {
     }
   }
   return {
-    storageConnectionString: required(env, 'AzureWebJobsStorage'),
+    storage: readStorage(env),
     hostName: env.JOBS_HOST_NAME?.trim() || 'localhost',
     accessPolicies: readPolicies(env),
     devices: {
