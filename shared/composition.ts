@@ -42,7 +42,7 @@ const jobEvents = once((): JobEventsDependencies => {
   const { queueName, progressIntervalSeconds } = config.jobs.events;
   return {
     outbox: jobStorage().outbox,
-    ...(queueName ? { queue: storageJobEventQueue(config.storageConnectionString, queueName) } : {}),
+    ...(queueName ? { queue: storageJobEventQueue(config.storage, queueName) } : {}),
     progressIntervalSeconds,
   };
 });

@@ -1,6 +1,6 @@
 import { app, type HttpRequest } from '@azure/functions';
 import { composition } from '../../shared/composition';
-import { readTwinBody } from '../../shared/devices/simulated/embedded-registry';
+import { readTwinBody } from '../../shared/devices/simulated/registry-bodies';
 import {
   iothubHandler,
   jsonResponse,

@@ -1,4 +1,5 @@
 import { TableClient, TableServiceClient } from '@azure/data-tables';
+import { QueueClient } from '@azure/storage-queue';
 import { DefaultAzureCredential, ManagedIdentityCredential, type TokenCredential } from '@azure/identity';
 import type { StorageSettings } from './storage-settings';
 
@@ -63,4 +64,16 @@ export function tableServiceClientFor(account: StorageAccount): TableServiceClie
   }
   const settings = account as Extract<StorageSettings, { kind: 'identity' }>;
   return new TableServiceClient(settings.tableServiceUri, credentialOf(settings));
+}
+
+/** A client of one queue of the account. */
+export function queueClientFor(account: StorageAccount, queueName: string): QueueClient {
+  const connectionString = connectionStringOf(account);
+  if (connectionString !== undefined) return new QueueClient(connectionString, queueName);
+  const settings = account as Extract<StorageSettings, { kind: 'identity' }>;
+  if (!settings.queueServiceUri) throw new Error('The storage settings name no queue service.');
+  return new QueueClient(
+    `${settings.queueServiceUri.replace(/\/+$/, '')}/${queueName}`,
+    credentialOf(settings),
+  );
 }

@@ -2,12 +2,8 @@ import { ArgumentInvalidError, isPlainObject, wireErrorOf } from '../../http';
 import { inParallel } from '../../support/in-parallel';
 import { StorageConflictError } from '../ports';
 import type { DeviceRecord } from '../device-model';
-import {
-  readIdentityInput,
-  readTwinBody,
-  validateDeviceId,
-  type EmbeddedRegistry,
-} from './embedded-registry';
+import type { EmbeddedRegistry } from './embedded-registry';
+import { readIdentityInput, readTwinBody, validateDeviceId } from './registry-bodies';
 import type { IfMatch } from '../../iothub-rules';
 
 /** Bulk registry calls accept this many entries (IoT Hub: 100), so large fleets are created quickly. */

@@ -4,7 +4,7 @@ import type { CloudToDeviceMethod, DeviceMethodResponse, TwinPatch } from '../..
 import { parseCondition } from '../../query';
 import { readMethodInvocation } from '../method-request';
 import type { EmbeddedRegistry } from './embedded-registry';
-import { readTwinBody } from './embedded-registry';
+import { readTwinBody } from './registry-bodies';
 import { realSleep, simulateMethod, type Sleep } from './method-simulator';
 import { matchingTwins } from './twin-query';
 
