@@ -74,9 +74,10 @@ export function queueClientFor(account: StorageAccount, queueName: string): Queu
   const connectionString = connectionStringOf(account);
   if (connectionString !== undefined) return new QueueClient(connectionString, queueName);
   const settings = account as Extract<StorageSettings, { kind: 'identity' }>;
-  if (!settings.queueServiceUri) throw new Error('The storage settings name no queue service.');
-  return new QueueClient(
-    `${settings.queueServiceUri.replace(/\/+$/, '')}/${queueName}`,
-    credentialOf(settings),
-  );
+  if (!settings.queueServiceUri) {
+    throw new Error(
+      'App setting AzureWebJobsStorage__queueServiceUri (or __accountName) is missing: the job events queue needs it.',
+    );
+  }
+  return new QueueClient(`${settings.queueServiceUri}/${queueName}`, credentialOf(settings));
 }
