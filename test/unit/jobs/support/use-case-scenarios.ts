@@ -251,7 +251,9 @@ export function defineUseCaseScenarios(createStorage: () => Promise<StoragePorts
         runningCount: 0,
         pendingCount: 0,
       });
-      const offline = await service.queryDeviceJobs({ filter: { jobId, deviceId: 'dev-03' } });
+      const offline = await service.queryDeviceJobs({
+        query: `SELECT * FROM devices.jobs WHERE jobId = '${jobId}' AND deviceId = 'dev-03'`,
+      });
       expect(offline.items).toEqual([
         expect.objectContaining({
           deviceId: 'dev-03',
@@ -263,13 +265,18 @@ export function defineUseCaseScenarios(createStorage: () => Promise<StoragePorts
           startTimeUtc: T0.toISOString(),
         }),
       ]);
-      const failing = await service.queryDeviceJobs({ filter: { jobId, deviceId: 'dev-17' } });
+      const failing = await service.queryDeviceJobs({
+        query: `SELECT * FROM devices.jobs WHERE jobId = '${jobId}' AND deviceId = 'dev-17'`,
+      });
       expect(failing.items[0]).toMatchObject({
         status: 'failed',
         outcome: { deviceMethodResponse: { status: 500, payload: { reason: 'busy' } } },
         error: { code: 'DeviceMethodFailed' },
       });
-      const ok = await service.queryDeviceJobs({ filter: { jobId, status: 'COMPLETED' }, maxItemCount: 100 });
+      const ok = await service.queryDeviceJobs({
+        query: `SELECT * FROM devices.jobs WHERE jobId = '${jobId}' AND status = 'completed'`,
+        maxItemCount: 100,
+      });
       expect(ok.items).toHaveLength(23);
       expect(ok.items.every((item) => item.outcome?.deviceMethodResponse.status === 200)).toBe(true);
       expect(new Set(gateway.invoked).size).toBe(25);
@@ -315,7 +322,9 @@ export function defineUseCaseScenarios(createStorage: () => Promise<StoragePorts
       }
       expect(gateway.patched.map((p) => p.deviceId).sort()).toEqual([...deviceIds].sort());
       expect(gateway.patched[0]?.patch).toEqual({ tags: { floor: 3 } });
-      const results = await service.queryDeviceJobs({ filter: { jobId, jobType: 'scheduleTwinUpdate' } });
+      const results = await service.queryDeviceJobs({
+        query: `SELECT * FROM devices.jobs WHERE jobId = '${jobId}' AND jobType = 'scheduleUpdateTwin'`,
+      });
       expect(results.items).toHaveLength(12);
       expect(results.items.find((r) => r.deviceId === 't-4')).toMatchObject({
         status: 'failed',
@@ -348,7 +357,9 @@ export function defineUseCaseScenarios(createStorage: () => Promise<StoragePorts
       const final = await finalizeJob(execution(gateway), { jobId, outcome: 'cancelled', shardCount: 1 });
       expect(final.status).toBe('cancelled');
       expect(final.endTime).toBeDefined();
-      const canceled = await service.queryDeviceJobs({ filter: { jobId, status: 'canceled' } });
+      const canceled = await service.queryDeviceJobs({
+        query: `SELECT * FROM devices.jobs WHERE jobId = '${jobId}' AND status = 'canceled'`,
+      });
       expect(canceled.items).toHaveLength(result.counters.canceled);
       const stats = (await service.getJob(jobId)).deviceJobStatistics;
       expect(stats).toMatchObject({
@@ -376,7 +387,9 @@ export function defineUseCaseScenarios(createStorage: () => Promise<StoragePorts
         stoppedBy: 'deadline',
         counters: { pending: 0, running: 0, succeeded: 2, failed: 4, canceled: 0 },
       });
-      const timedOut = await service.queryDeviceJobs({ filter: { jobId, status: 'failed' } });
+      const timedOut = await service.queryDeviceJobs({
+        query: `SELECT * FROM devices.jobs WHERE jobId = '${jobId}' AND status = 'failed'`,
+      });
       expect(timedOut.items.map((r) => r.error?.code)).toEqual(Array(4).fill('JobMaxExecutionTimeExceeded'));
       const final = await finalizeJob(execution(gateway), {
         jobId,
@@ -408,7 +421,10 @@ export function defineUseCaseScenarios(createStorage: () => Promise<StoragePorts
         runningCount: 0,
         pendingCount: 0,
       });
-      const rows = await service.queryDeviceJobs({ filter: { jobId }, maxItemCount: 100 });
+      const rows = await service.queryDeviceJobs({
+        query: `SELECT * FROM devices.jobs WHERE jobId = '${jobId}'`,
+        maxItemCount: 100,
+      });
       expect(
         rows.items.every((r) => r.error?.code === 'JobFailed' && r.error.description === 'gateway down'),
       ).toBe(true);
@@ -461,8 +477,13 @@ export function defineUseCaseScenarios(createStorage: () => Promise<StoragePorts
       expect(purged.filter((id) => id.startsWith(jobId))).toEqual([old]);
       expect(admin.purged).toContain(old);
       await expect(service.getJob(old)).rejects.toThrow(JobNotFoundError);
-      expect((await service.queryDeviceJobs({ filter: { jobId: old } })).items).toEqual([]);
-      expect((await service.queryDeviceJobs({ filter: { jobId: recent } })).items).toHaveLength(3);
+      expect(
+        (await service.queryDeviceJobs({ query: `SELECT * FROM devices.jobs WHERE jobId = '${old}'` })).items,
+      ).toEqual([]);
+      expect(
+        (await service.queryDeviceJobs({ query: `SELECT * FROM devices.jobs WHERE jobId = '${recent}'` }))
+          .items,
+      ).toHaveLength(3);
       expect((await service.getJob(active)).status).toBe('queued');
     });
 
@@ -565,9 +586,9 @@ export function defineUseCaseScenarios(createStorage: () => Promise<StoragePorts
       await expect(service.queryJobs({ jobType: 'export' })).rejects.toThrow('jobType');
       await expect(service.queryJobs({ jobStatus: 'sleeping' })).rejects.toThrow('jobStatus');
       await expect(service.queryJobs({ maxItemCount: '0' })).rejects.toThrow(JobValidationError);
-      await expect(service.queryDeviceJobs({ filter: { status: 'done' } })).rejects.toThrow(
-        JobValidationError,
-      );
+      await expect(
+        service.queryDeviceJobs({ query: 'SELECT * FROM devices.jobs', maxItemCount: '-1' }),
+      ).rejects.toThrow(JobValidationError);
     });
 
     it('answers SELECT * FROM devices.jobs queries, filtering on any DeviceJob field', async () => {
@@ -616,7 +637,7 @@ export function defineUseCaseScenarios(createStorage: () => Promise<StoragePorts
       expect(both.sort()).toEqual([`${first}/dev-03/failed`, `${second}/dev-03/failed`].sort());
 
       const parsed = await service.queryDeviceJobs({
-        parsedQuery: parseQuery(`SELECT * FROM devices.jobs WHERE jobId = '${second}' AND status = 'failed'`),
+        query: parseQuery(`SELECT * FROM devices.jobs WHERE jobId = '${second}' AND status = 'failed'`),
       });
       expect(parsed.items.map((r) => r.deviceId).sort()).toEqual(['dev-03', 'dev-07']);
 
@@ -647,7 +668,7 @@ export function defineUseCaseScenarios(createStorage: () => Promise<StoragePorts
       let token: string | undefined;
       do {
         const page = await service.queryDeviceJobs({
-          filter: { jobId },
+          query: `SELECT * FROM devices.jobs WHERE jobId = '${jobId}'`,
           maxItemCount: 7,
           continuationToken: token,
         });
