@@ -1,6 +1,7 @@
 import { TableClient, TableServiceClient } from '@azure/data-tables';
 import { QueueClient } from '@azure/storage-queue';
 import { DefaultAzureCredential, ManagedIdentityCredential, type TokenCredential } from '@azure/identity';
+import { OUTAGE_CLIENT_OPTIONS } from './storage-availability';
 import type { StorageSettings } from './storage-settings';
 
 /** A storage account: a connection string (Azurite, account keys) or settings of an identity-based connection. */
@@ -48,10 +49,11 @@ export function tableClientFor(account: StorageAccount, tableName: string): Tabl
   if (connectionString !== undefined) {
     return TableClient.fromConnectionString(connectionString, tableName, {
       allowInsecureConnection: isLocalConnection(connectionString),
+      ...OUTAGE_CLIENT_OPTIONS,
     });
   }
   const settings = account as Extract<StorageSettings, { kind: 'identity' }>;
-  return new TableClient(settings.tableServiceUri, tableName, credentialOf(settings));
+  return new TableClient(settings.tableServiceUri, tableName, credentialOf(settings), OUTAGE_CLIENT_OPTIONS);
 }
 
 /** A client of the account's table service (creating tables). */
@@ -60,10 +62,11 @@ export function tableServiceClientFor(account: StorageAccount): TableServiceClie
   if (connectionString !== undefined) {
     return TableServiceClient.fromConnectionString(connectionString, {
       allowInsecureConnection: isLocalConnection(connectionString),
+      ...OUTAGE_CLIENT_OPTIONS,
     });
   }
   const settings = account as Extract<StorageSettings, { kind: 'identity' }>;
-  return new TableServiceClient(settings.tableServiceUri, credentialOf(settings));
+  return new TableServiceClient(settings.tableServiceUri, credentialOf(settings), OUTAGE_CLIENT_OPTIONS);
 }
 
 /** A client of one queue of the account. */
@@ -71,9 +74,10 @@ export function queueClientFor(account: StorageAccount, queueName: string): Queu
   const connectionString = connectionStringOf(account);
   if (connectionString !== undefined) return new QueueClient(connectionString, queueName);
   const settings = account as Extract<StorageSettings, { kind: 'identity' }>;
-  if (!settings.queueServiceUri) throw new Error('The storage settings name no queue service.');
-  return new QueueClient(
-    `${settings.queueServiceUri.replace(/\/+$/, '')}/${queueName}`,
-    credentialOf(settings),
-  );
+  if (!settings.queueServiceUri) {
+    throw new Error(
+      'App setting AzureWebJobsStorage__queueServiceUri (or __accountName) is missing: the job events queue needs it.',
+    );
+  }
+  return new QueueClient(`${settings.queueServiceUri}/${queueName}`, credentialOf(settings));
 }

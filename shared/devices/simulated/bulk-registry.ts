@@ -72,7 +72,8 @@ function readEntries(body: unknown): BulkEntry[] {
 
 function toError(deviceId: string, error: unknown): BulkOperationError {
   const wire = wireErrorOf(error);
-  if (!wire) throw error;
+  // A service failure (storage unreachable…) is no outcome of this device: the whole request answers it.
+  if (!wire || wire.status >= 500) throw error;
   return { deviceId, errorCode: wire.code, errorStatus: wire.message };
 }
 
