@@ -199,7 +199,8 @@ describe('duration estimate model', () => {
       jobId: 'done',
       observedAt: NOW.toISOString(),
       runSeconds: 7,
-      deviceDurationsSeconds: Array.from({ length: 100 }, () => 0.5),
+      deviceCount: 100,
+      meanDeviceSeconds: 0.5,
       concurrency: 10,
     });
     expect(observation).toMatchObject({ meanDeviceSeconds: 0.5, overheadSeconds: 2 });
@@ -209,7 +210,8 @@ describe('duration estimate model', () => {
         jobId: 'x',
         observedAt: '',
         runSeconds: 1,
-        deviceDurationsSeconds: [],
+        deviceCount: 0,
+        meanDeviceSeconds: 0,
         concurrency: 1,
       }),
     ).toBeUndefined();
