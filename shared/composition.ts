@@ -5,6 +5,8 @@ import type { QuerySourceHandler } from './devices/query-sources';
 import { EmbeddedRegistry } from './devices/simulated/embedded-registry';
 import { queryTwins } from './devices/simulated/twin-query';
 import { randomUUID } from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
 import type { JobExecutionDependencies } from './jobs/job-execution';
 import type { JobMaintenanceDependencies, JobOrchestrationAdmin } from './jobs/job-maintenance';
 import type { DeviceJobResponse } from './jobs/job-response';
@@ -29,8 +31,17 @@ function once<T>(create: () => T): () => T {
   return () => (value ??= { created: create() }).created;
 }
 
+/** The app's host.json (the Functions host runs the app from its root; compiled code lives in dist/shared). */
+function readHostJson(): { functionTimeout?: unknown } | undefined {
+  for (const file of [path.resolve(__dirname, '../../host.json'), path.resolve('host.json')]) {
+    if (fs.existsSync(file))
+      return JSON.parse(fs.readFileSync(file, 'utf8')) as { functionTimeout?: unknown };
+  }
+  return undefined;
+}
+
 /** The settings, read when the app loads so a missing or invalid one stops it at once, naming it. */
-export const config: AppConfig = loadConfig();
+export const config: AppConfig = loadConfig(process.env, readHostJson);
 
 const systemClock: Clock = { now: () => new Date() };
 const uuids: IdGenerator = { newId: () => randomUUID() };
@@ -146,6 +157,7 @@ export const composition = {
     ...jobStorage(),
     gateway: composition.deviceGateway(),
     clock: systemClock,
+    limits: config.jobs.limits,
   })),
   /** The `/jobSchedules` use cases and the schedule timer, over the calling function's durable client. */
   jobSchedules: async (orchestrations: JobOrchestrationClient): Promise<JobSchedulesService> => {
@@ -179,6 +191,7 @@ export const composition = {
       deviceIdLists,
       deviceJobs,
       clock: systemClock,
+      limits: config.jobs.limits,
       orchestrations,
       admin: orchestrations,
       settings: config.jobs.settings,

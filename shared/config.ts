@@ -1,7 +1,14 @@
 import { ACCESS_RIGHTS, type AccessPolicy, type AccessRight } from './http/sas-authorizer';
 import { isPlainObject } from './http/json-body';
 import { parseSimulationProfile, type SimulationProfile } from './devices/simulated/simulation-profile';
-import { DEFAULT_JOB_SETTINGS, type JobSettings } from './jobs/job-settings';
+import { parseFunctionTimeout } from './jobs/activity-time';
+import {
+  DEFAULT_ACTIVITY_LIMITS,
+  DEFAULT_FUNCTION_TIMEOUT_MS,
+  DEFAULT_JOB_SETTINGS,
+  type ActivityLimits,
+  type JobSettings,
+} from './jobs/job-settings';
 
 /** A missing or invalid app setting; the message names the setting. */
 export class ConfigError extends Error {
@@ -46,8 +53,13 @@ export interface AppConfig {
 
 /** Settings of the jobs engine and its maintenance timers. */
 export interface JobsConfig {
-  /** JOB_SHARD_SIZE, JOB_SHARDS_IN_FLIGHT, JOB_DEVICES_IN_FLIGHT_PER_SHARD, JOB_ACTIVITY_MAX_ATTEMPTS. */
+  /** JOB_MAX_DEVICES_IN_FLIGHT, JOB_SHARD_SIZE, JOB_ACTIVITY_MAX_ATTEMPTS. */
   settings: JobSettings;
+  /**
+   * JOB_ACTIVITY_TIME_BUDGET_SECONDS (default 120) and the host's functionTimeout (the app setting
+   * `AzureFunctionsJobHost__functionTimeout`, else host.json's `functionTimeout`, else 5 minutes).
+   */
+  limits: ActivityLimits;
   /** JOBS_TABLE_PREFIX: prefix of the jobs tables (default none: `jobs`, `jobdeviceids`, `devicejobs`). */
   tablePrefix: string;
   /** JOB_RETENTION_DAYS: finished jobs are purged this long after they ended (default 30, as IoT Hub). */
@@ -168,7 +180,27 @@ function readSchedule(env: Env, setting: string, fallback: string): string {
   return schedule;
 }
 
-function readJobsConfig(env: Env): JobsConfig {
+/** The host's functionTimeout as the app sees it: the override setting, then host.json, then Azure's smallest default. */
+function readFunctionTimeout(env: Env, hostJson: HostJsonReader): number | undefined {
+  const setting = 'AzureFunctionsJobHost__functionTimeout';
+  const override = env[setting]?.trim();
+  const [source, text] = override
+    ? [setting, override]
+    : ['host.json functionTimeout', hostJson()?.functionTimeout];
+  if (text === undefined) return DEFAULT_FUNCTION_TIMEOUT_MS;
+  if (typeof text !== 'string')
+    throw new ConfigError(source, 'must be a TimeSpan string (hh:mm:ss) or "-1".');
+  try {
+    return parseFunctionTimeout(text);
+  } catch (error: unknown) {
+    throw new ConfigError(source, (error as Error).message);
+  }
+}
+
+/** Reads the app's host.json (`undefined` when there is none). */
+export type HostJsonReader = () => { functionTimeout?: unknown } | undefined;
+
+function readJobsConfig(env: Env, hostJson: HostJsonReader): JobsConfig {
   const defaults = DEFAULT_JOB_SETTINGS;
   const prefix = env.JOBS_TABLE_PREFIX?.trim() ?? '';
   if (!/^([A-Za-z][A-Za-z0-9]{0,40})?$/.test(prefix)) {
@@ -177,13 +209,12 @@ function readJobsConfig(env: Env): JobsConfig {
   return {
     settings: {
       shardSize: readInteger(env, 'JOB_SHARD_SIZE', defaults.shardSize, 1, 1000),
-      shardsInFlight: readInteger(env, 'JOB_SHARDS_IN_FLIGHT', defaults.shardsInFlight, 1, 100),
-      devicesInFlightPerShard: readInteger(
+      maxDevicesInFlight: readInteger(
         env,
-        'JOB_DEVICES_IN_FLIGHT_PER_SHARD',
-        defaults.devicesInFlightPerShard,
+        'JOB_MAX_DEVICES_IN_FLIGHT',
+        defaults.maxDevicesInFlight,
         1,
-        100,
+        10_000,
       ),
       activityRetry: {
         ...defaults.activityRetry,
@@ -195,6 +226,17 @@ function readJobsConfig(env: Env): JobsConfig {
           20,
         ),
       },
+    },
+    limits: {
+      budgetMs:
+        readInteger(
+          env,
+          'JOB_ACTIVITY_TIME_BUDGET_SECONDS',
+          DEFAULT_ACTIVITY_LIMITS.budgetMs / 1000,
+          5,
+          3_600,
+        ) * 1000,
+      functionTimeoutMs: readFunctionTimeout(env, hostJson),
     },
     tablePrefix: prefix,
     retentionDays: readInteger(env, 'JOB_RETENTION_DAYS', 30, 1, 3650),
@@ -211,7 +253,7 @@ function readJobsConfig(env: Env): JobsConfig {
 }
 
 /** Reads and validates the settings; throws a ConfigError naming the first missing or invalid one. */
-export function loadConfig(env: Env = process.env): AppConfig {
+export function loadConfig(env: Env = process.env, hostJson: HostJsonReader = () => undefined): AppConfig {
   const gatewaySetting = env.DEVICE_GATEWAY?.trim() || 'simulated';
   if (gatewaySetting !== 'simulated' && gatewaySetting !== 'iothub') {
     throw new ConfigError('DEVICE_GATEWAY', 'must be "simulated" or "iothub".');
@@ -242,6 +284,6 @@ export function loadConfig(env: Env = process.env): AppConfig {
       simulationSeed: env.SIMULATION_SEED?.trim() || undefined,
       demoFleetSize: readCount(env, 'DEMO_FLEET_SIZE', 100_000),
     },
-    jobs: readJobsConfig(env),
+    jobs: readJobsConfig(env, hostJson),
   };
 }

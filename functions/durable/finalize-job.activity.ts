@@ -1,29 +1,26 @@
-import type { ActivityHandler } from 'durable-functions';
-import {
-  type FinalizeJobCommand,
-  type JobExecutionDependencies,
-  finalizeJob,
-} from '../../shared/jobs/job-execution';
-import { JOB_FUNCTION_NAMES } from './job-function-names';
-import { requireInteger, requireObject, requireString } from './job-activity-input';
+import type { JobExecutionDependencies } from '../../shared/jobs/job-execution';
+import { type FinalizeJobCommand, type FinalizeJobResult, finalizeJob } from '../../shared/jobs/job-finalize';
+import { requireCursor, requireInteger, requireObject, requireString } from './job-activity-input';
 
+const NAME = 'jobFinalize';
 const OUTCOMES = ['completed', 'failed', 'cancelled'] as const;
 
-/** Settles unfinished devices and moves the job to its final status with its end time. */
-export function createFinalizeJobActivity(deps: JobExecutionDependencies): ActivityHandler {
-  const name = JOB_FUNCTION_NAMES.finalize;
-  return async (raw: unknown): Promise<{ status: string; endTime?: string }> => {
-    const input = requireObject(name, raw);
-    const outcome = OUTCOMES.find((candidate) => candidate === input.outcome);
-    if (!outcome) throw new TypeError(`${name}: outcome must be one of ${OUTCOMES.join(', ')}.`);
-    const command: FinalizeJobCommand = {
-      jobId: requireString(name, input, 'jobId'),
-      outcome,
-      shardCount: requireInteger(name, input, 'shardCount', 0),
-    };
-    if (typeof input.failureReason === 'string') command.failureReason = input.failureReason;
-    if (typeof input.deviceErrorCode === 'string') command.deviceErrorCode = input.deviceErrorCode;
-    const job = await finalizeJob(deps, command);
-    return job.endTime ? { status: job.status, endTime: job.endTime } : { status: job.status };
+export function parseFinalizeInput(raw: unknown): FinalizeJobCommand {
+  const input = requireObject(NAME, raw);
+  const outcome = OUTCOMES.find((candidate) => candidate === input.outcome);
+  if (!outcome) throw new TypeError(`${NAME}: outcome must be one of ${OUTCOMES.join(', ')}.`);
+  const command: FinalizeJobCommand = {
+    jobId: requireString(NAME, input, 'jobId'),
+    outcome,
+    shardSize: requireInteger(NAME, input, 'shardSize', 1),
   };
+  if (input.cursor !== undefined) command.cursor = requireCursor(NAME, input.cursor);
+  if (typeof input.failureReason === 'string') command.failureReason = input.failureReason;
+  if (typeof input.deviceErrorCode === 'string') command.deviceErrorCode = input.deviceErrorCode;
+  return command;
+}
+
+/** Settles unfinished devices (in time-bounded steps) and moves the job to its final status with its end time. */
+export function createFinalizeJobActivity(deps: JobExecutionDependencies) {
+  return (input: FinalizeJobCommand): Promise<FinalizeJobResult> => finalizeJob(deps, input);
 }

@@ -1,18 +1,64 @@
 import * as df from 'durable-functions';
-import type { JobExecutionDependencies } from '../../shared/jobs/job-execution';
-import { createFinalizeJobActivity } from './finalize-job.activity';
-import { JOB_FUNCTION_NAMES } from './job-function-names';
-import { createMarkJobRunningActivity } from './mark-job-running.activity';
-import { createResolveTargetsActivity } from './resolve-job-targets.activity';
-import { createRunShardActivity } from './run-job-shard.activity';
+import type {
+  JobExecutionDependencies,
+  MarkRunningCommand,
+  MarkRunningResult,
+} from '../../shared/jobs/job-execution';
+import type { FinalizeJobCommand, FinalizeJobResult } from '../../shared/jobs/job-finalize';
+import type { RunDevicesCommand, RunDevicesResult } from '../../shared/jobs/job-run';
+import { createFinalizeJobActivity, parseFinalizeInput } from './finalize-job.activity';
+import { createMarkJobRunningActivity, parseMarkRunningInput } from './mark-job-running.activity';
+import { createRunJobDevicesActivity, parseRunDevicesInput } from './run-job-devices.activity';
+
+/**
+ * The job orchestration's activities: name → input and result. The orchestrator calls through this map and the
+ * activities implement it (in the spirit of Temporal's `proxyActivities<typeof activities>`), so a name, an input
+ * or a result that does not match is a compile error on either side.
+ */
+export interface JobActivityContract {
+  jobMarkRunning: { input: MarkRunningCommand; output: MarkRunningResult };
+  jobRunDevices: { input: RunDevicesCommand; output: RunDevicesResult };
+  jobFinalize: { input: FinalizeJobCommand; output: FinalizeJobResult };
+}
+
+export type JobActivityName = keyof JobActivityContract;
+export type JobActivityInput<K extends JobActivityName> = JobActivityContract[K]['input'];
+export type JobActivityOutput<K extends JobActivityName> = JobActivityContract[K]['output'];
+export type JobActivities = {
+  [K in JobActivityName]: (input: JobActivityInput<K>) => Promise<JobActivityOutput<K>>;
+};
+
+export function createJobActivities(deps: JobExecutionDependencies): JobActivities {
+  return {
+    jobMarkRunning: createMarkJobRunningActivity(deps),
+    jobRunDevices: createRunJobDevicesActivity(deps),
+    jobFinalize: createFinalizeJobActivity(deps),
+  };
+}
+
+/** Checks a deserialized input before it reaches the activity (inputs cross a JSON boundary). */
+const PARSERS: { [K in JobActivityName]: (raw: unknown) => JobActivityInput<K> } = {
+  jobMarkRunning: parseMarkRunningInput,
+  jobRunDevices: parseRunDevicesInput,
+  jobFinalize: parseFinalizeInput,
+};
+
+/** One registered handler: the parsed input goes to the activity of the same name. */
+export function activityHandler<K extends JobActivityName>(
+  activities: JobActivities,
+  name: K,
+): (raw: unknown) => Promise<JobActivityOutput<K>> {
+  const activity: (input: JobActivityInput<K>) => Promise<JobActivityOutput<K>> = activities[name];
+  return async (raw) => activity(PARSERS[name](raw));
+}
 
 /**
  * Registers the job orchestration's activities over the given ports. Called once by the app's composition
  * (the orchestrator registers itself in `job.orchestrator.ts`).
  */
 export function registerJobActivities(deps: JobExecutionDependencies): void {
-  df.app.activity(JOB_FUNCTION_NAMES.markRunning, { handler: createMarkJobRunningActivity(deps) });
-  df.app.activity(JOB_FUNCTION_NAMES.resolveTargets, { handler: createResolveTargetsActivity(deps) });
-  df.app.activity(JOB_FUNCTION_NAMES.runShard, { handler: createRunShardActivity(deps) });
-  df.app.activity(JOB_FUNCTION_NAMES.finalize, { handler: createFinalizeJobActivity(deps) });
+  const activities = createJobActivities(deps);
+  for (const name of Object.keys(PARSERS) as JobActivityName[]) {
+    df.app.activity(name, { handler: activityHandler(activities, name) });
+  }
 }

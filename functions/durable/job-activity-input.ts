@@ -1,7 +1,13 @@
+import type { RunCursor } from '../../shared/jobs/job-execution';
+
 /** Activity inputs arrive as deserialized JSON; these checks fail the activity loudly on a malformed one. */
-export function requireObject(activity: string, input: unknown): Record<string, unknown> {
+export function requireObject(
+  activity: string,
+  input: unknown,
+  field = 'the input',
+): Record<string, unknown> {
   if (typeof input !== 'object' || input === null || Array.isArray(input)) {
-    throw new TypeError(`${activity}: the input must be an object.`);
+    throw new TypeError(`${activity}: ${field} must be an object.`);
   }
   return input as Record<string, unknown>;
 }
@@ -11,6 +17,14 @@ export function requireString(activity: string, input: Record<string, unknown>, 
   if (typeof value !== 'string' || value.length === 0)
     throw new TypeError(`${activity}: ${field} must be a string.`);
   return value;
+}
+
+export function optionalString(
+  activity: string,
+  input: Record<string, unknown>,
+  field: string,
+): string | undefined {
+  return input[field] === undefined ? undefined : requireString(activity, input, field);
 }
 
 export function requireInteger(
@@ -24,4 +38,35 @@ export function requireInteger(
     throw new TypeError(`${activity}: ${field} must be an integer ≥ ${min}.`);
   }
   return value;
+}
+
+export function requireCursor(activity: string, value: unknown): RunCursor {
+  const cursor = requireObject(activity, value, 'cursor');
+  const targets = requireObject(activity, cursor.targets, 'cursor.targets');
+  const shardCount = requireInteger(activity, cursor, 'shardCount', 0);
+  const nextShard = requireInteger(activity, cursor, 'nextShard', 0);
+  const continuation = optionalString(activity, targets, 'continuation');
+  const parsed: RunCursor = {
+    shardCount,
+    nextShard,
+    targets:
+      targets.done === true
+        ? { done: true }
+        : continuation === undefined
+          ? { done: false }
+          : { done: false, continuation },
+  };
+  if (cursor.calls !== undefined) {
+    const calls = requireObject(activity, cursor.calls, 'cursor.calls');
+    const seconds = calls.seconds;
+    if (typeof seconds !== 'number' || !(seconds >= 0)) {
+      throw new TypeError(`${activity}: cursor.calls.seconds must be a number ≥ 0.`);
+    }
+    parsed.calls = {
+      count: requireInteger(activity, calls, 'count', 0),
+      seconds,
+      peakInFlight: requireInteger(activity, calls, 'peakInFlight', 0),
+    };
+  }
+  return parsed;
 }

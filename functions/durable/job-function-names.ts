@@ -1,15 +1,8 @@
 /**
- * Names of the job orchestration's durable functions, used by registration and calls alike. The orchestrator
- * name carries a version: changing the order of its yields breaks in-flight instances, so a changed
- * orchestrator gets a new name.
+ * The job orchestrator's name. It carries a version: changing the order of its yields breaks in-flight
+ * instances, so a changed orchestrator gets a new name. (Activity names are the keys of `JobActivities`.)
  */
-export const JOB_FUNCTION_NAMES = {
-  orchestrator: 'jobOrchestrator_v1',
-  markRunning: 'jobMarkRunning',
-  resolveTargets: 'jobResolveTargets',
-  runShard: 'jobRunShard',
-  finalize: 'jobFinalize',
-} as const;
+export const JOB_ORCHESTRATOR_NAME = 'jobOrchestrator_v2';
 
 /** External event that cancels a job's orchestration (raised by the cancel use case). */
 export const JOB_CANCEL_EVENT = 'cancel';

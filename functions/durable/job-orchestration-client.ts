@@ -2,7 +2,7 @@ import * as df from 'durable-functions';
 import type { InvocationContext } from '@azure/functions';
 import type { JobOrchestrationAdmin, OrchestrationRuntimeStatus } from '../../shared/jobs/job-maintenance';
 import type { JobOrchestrationClient, JobOrchestrationInput } from '../../shared/jobs/ports';
-import { JOB_CANCEL_EVENT, JOB_FUNCTION_NAMES } from './job-function-names';
+import { JOB_CANCEL_EVENT, JOB_ORCHESTRATOR_NAME } from './job-function-names';
 
 /** The durable client input every function that starts, signals or inspects job orchestrations declares. */
 export const durableClientInput = df.input.durableClient();
@@ -22,7 +22,7 @@ export function jobOrchestrations(
   const client = df.getClient(context);
   return {
     async start(input: JobOrchestrationInput) {
-      await client.startNew(JOB_FUNCTION_NAMES.orchestrator, { instanceId: input.jobId, input });
+      await client.startNew(JOB_ORCHESTRATOR_NAME, { instanceId: input.jobId, input });
     },
     async raiseCancel(jobId) {
       try {

@@ -1,25 +1,20 @@
 import * as df from 'durable-functions';
 import type { OrchestrationContext, OrchestrationHandler, Task } from 'durable-functions';
 import { DEVICE_ERROR_CODES } from '../../shared/jobs/device-outcome';
-import { chunk, computeDeadline, isPastDeadline } from '../../shared/jobs/execution-plan';
-import type {
-  FinalizeJobCommand,
-  JobOutcome,
-  MarkRunningResult,
-  ResolveTargetsResult,
-  RunShardCommand,
-  ShardRunResult,
-  ShardStopReason,
-} from '../../shared/jobs/job-execution';
+import { computeDeadline, isPastDeadline } from '../../shared/jobs/execution-plan';
+import { type JobOutcome, type RunCursor, START_CURSOR } from '../../shared/jobs/job-execution';
+import type { FinalizeJobCommand } from '../../shared/jobs/job-finalize';
 import type { ActivityRetrySettings } from '../../shared/jobs/job-settings';
 import type { JobOrchestrationInput } from '../../shared/jobs/ports';
-import { JOB_CANCEL_EVENT, JOB_FUNCTION_NAMES } from './job-function-names';
+import type { JobActivityInput, JobActivityName, JobActivityOutput } from './job-activities';
+import { JOB_CANCEL_EVENT, JOB_ORCHESTRATOR_NAME } from './job-function-names';
 
 /** What the orchestration returns when it ends. */
 export interface JobOrchestrationOutput {
   jobId: string;
   outcome: JobOutcome;
-  shardCount: number;
+  /** Activity calls that ran devices (each ends within the activity time budget). */
+  runSteps: number;
   failureReason?: string;
 }
 
@@ -35,28 +30,42 @@ function describeFailure(error: unknown): string {
   return `An activity failed after its retries: ${message.split('\n')[0]?.trim() ?? message}`;
 }
 
+type ActivityCall = <K extends JobActivityName>(
+  name: K,
+  input: JobActivityInput<K>,
+) => Generator<Task, JobActivityOutput<K>, unknown>;
+
+/** Calls an activity of the typed map with the job's retry policy; the one place a yielded result is typed. */
+function activityCaller(context: OrchestrationContext, retry: df.RetryOptions): ActivityCall {
+  return function* call(name, input) {
+    return (yield context.df.callActivityWithRetry(name, retry, input)) as JobActivityOutput<typeof name>;
+  };
+}
+
 /**
- * One job, start to end: wait for the start time (a cancel interrupts the wait at once), mark it running, resolve
- * its targets into shards, run the shards in waves of `shardsInFlight`, then finalize. History holds shard
- * descriptors and counters only, never device ids. Deterministic: time comes from `currentUtcDateTime`.
+ * One job, start to end: wait for the start time (a cancel interrupts the wait at once), mark it running, then
+ * run it in time-bounded steps (`jobRunDevices`: targets resolved a shard ahead, devices through a sliding
+ * window) until every device ended or the job stopped, then finalize (also in steps). History holds one small
+ * cursor per step, never device ids. Deterministic: time comes from `currentUtcDateTime`.
  */
 export function* jobOrchestrator(
   context: OrchestrationContext,
 ): Generator<Task, JobOrchestrationOutput, unknown> {
   const input = context.df.getInput<JobOrchestrationInput>();
   const { jobId, settings } = input;
-  const retry = retryOptions(settings.activityRetry);
-  const call = (name: string, payload: unknown) => context.df.callActivityWithRetry(name, retry, payload);
+  const call = activityCaller(context, retryOptions(settings.activityRetry));
+  let runSteps = 0;
 
   function* finalize(
-    command: Omit<FinalizeJobCommand, 'jobId'>,
+    command: Omit<FinalizeJobCommand, 'jobId' | 'shardSize'>,
   ): Generator<Task, JobOrchestrationOutput, unknown> {
-    yield call(JOB_FUNCTION_NAMES.finalize, { jobId, ...command } satisfies FinalizeJobCommand);
-    const output: JobOrchestrationOutput = {
-      jobId,
-      outcome: command.outcome,
-      shardCount: command.shardCount,
-    };
+    let step: Omit<FinalizeJobCommand, 'jobId' | 'shardSize'> = command;
+    for (;;) {
+      const result = yield* call('jobFinalize', { jobId, shardSize: settings.shardSize, ...step });
+      if (result.done) break;
+      if (result.cursor) step = { ...step, cursor: result.cursor };
+    }
+    const output: JobOrchestrationOutput = { jobId, outcome: command.outcome, runSteps };
     if (command.failureReason !== undefined) output.failureReason = command.failureReason;
     return output;
   }
@@ -68,75 +77,51 @@ export function* jobOrchestrator(
     const winner: unknown = yield context.df.Task.any([timer, cancel]);
     if (winner === cancel) {
       timer.cancel();
-      return yield* finalize({ outcome: 'cancelled', shardCount: 0 });
+      return yield* finalize({ outcome: 'cancelled' });
     }
   }
 
-  let shardCount = 0;
-  let runningWave: Task[] = [];
+  let cursor: RunCursor = START_CURSOR;
   try {
     const runStartedTime = context.df.currentUtcDateTime.toISOString();
-    const running = (yield call(JOB_FUNCTION_NAMES.markRunning, {
-      jobId,
-      runStartedTime,
-    })) as MarkRunningResult;
-    if (!running.proceed) return yield* finalize({ outcome: 'cancelled', shardCount: 0 });
+    const running = yield* call('jobMarkRunning', { jobId, runStartedTime });
+    if (!running.proceed) return yield* finalize({ outcome: 'cancelled' });
 
     const deadline = computeDeadline(runStartedTime, input.maxExecutionTimeInSeconds);
-    const resolved = (yield call(JOB_FUNCTION_NAMES.resolveTargets, {
-      jobId,
-      shardSize: settings.shardSize,
-    })) as ResolveTargetsResult;
-    shardCount = resolved.shards.length;
-
-    let stoppedBy: ShardStopReason | undefined;
-    for (const wave of chunk(resolved.shards, settings.shardsInFlight)) {
-      if (isPastDeadline(context.df.currentUtcDateTime, deadline)) {
-        stoppedBy = 'deadline';
-        break;
-      }
-      const tasks = wave.map(({ shard }) =>
-        call(JOB_FUNCTION_NAMES.runShard, {
-          jobId,
-          shard,
-          deadline,
-          devicesInFlight: settings.devicesInFlightPerShard,
-        } satisfies RunShardCommand),
-      );
-      runningWave = tasks;
-      const results = (yield context.df.Task.all(tasks)) as ShardRunResult[];
-      const reasons = results.map((result) => result.stoppedBy);
-      stoppedBy = reasons.includes('cancelled')
-        ? 'cancelled'
-        : reasons.includes('deadline')
-          ? 'deadline'
-          : undefined;
-      if (stoppedBy) break;
-    }
-
-    if (stoppedBy === 'cancelled') return yield* finalize({ outcome: 'cancelled', shardCount });
-    if (stoppedBy === 'deadline') {
-      return yield* finalize({
-        outcome: 'failed',
-        shardCount,
-        deviceErrorCode: DEVICE_ERROR_CODES.deadlineExceeded,
-        failureReason: `maxExecutionTimeInSeconds (${input.maxExecutionTimeInSeconds} s) elapsed before every device was processed.`,
+    const deadlineStop = {
+      outcome: 'failed' as const,
+      deviceErrorCode: DEVICE_ERROR_CODES.deadlineExceeded,
+      failureReason: `maxExecutionTimeInSeconds (${input.maxExecutionTimeInSeconds} s) elapsed before every device was processed.`,
+    };
+    for (;;) {
+      if (isPastDeadline(context.df.currentUtcDateTime, deadline))
+        return yield* finalize({ ...deadlineStop, cursor });
+      const step = yield* call('jobRunDevices', {
+        jobId,
+        deadline,
+        maxDevicesInFlight: settings.maxDevicesInFlight,
+        shardSize: settings.shardSize,
+        cursor,
       });
-    }
-    return yield* finalize({ outcome: 'completed', shardCount });
-  } catch (error: unknown) {
-    // A wave fails as soon as one shard does; let its other shards finish before settling their devices.
-    for (const task of runningWave) {
-      if (task.isCompleted || task.isFaulted) continue;
-      try {
-        yield task;
-      } catch {
-        // Already failing the job; this shard's unfinished devices are settled by finalize.
+      runSteps += 1;
+      cursor = step.cursor;
+      if (step.stoppedBy === 'cancelled') return yield* finalize({ outcome: 'cancelled', cursor });
+      if (step.stoppedBy === 'deadline') return yield* finalize({ ...deadlineStop, cursor });
+      if (step.stoppedBy === 'aborted') {
+        return yield* finalize({
+          outcome: 'failed',
+          cursor,
+          failureReason: step.abortReason ?? 'The job was aborted.',
+        });
       }
+      if (step.done) return yield* finalize({ outcome: 'completed', cursor });
     }
-    return yield* finalize({ outcome: 'failed', shardCount, failureReason: describeFailure(error) });
+  } catch (error: unknown) {
+    // Targets not yet resolved stay unresolved: the failure may be the resolution itself.
+    const resolved: RunCursor = { ...cursor, targets: { done: true } };
+    return yield* finalize({ outcome: 'failed', cursor: resolved, failureReason: describeFailure(error) });
   }
 }
 
 const handler: OrchestrationHandler = jobOrchestrator;
-df.app.orchestration(JOB_FUNCTION_NAMES.orchestrator, handler);
+df.app.orchestration(JOB_ORCHESTRATOR_NAME, handler);

@@ -1,25 +1,22 @@
-import type { ActivityHandler } from 'durable-functions';
 import {
   type JobExecutionDependencies,
+  type MarkRunningCommand,
   type MarkRunningResult,
   markJobRunning,
 } from '../../shared/jobs/job-execution';
-import { JOB_FUNCTION_NAMES } from './job-function-names';
 import { requireObject, requireString } from './job-activity-input';
 
-/** Input of {@link JOB_FUNCTION_NAMES.markRunning}. */
-export interface MarkJobRunningInput {
-  jobId: string;
-  runStartedTime: string;
+const NAME = 'jobMarkRunning';
+
+export function parseMarkRunningInput(raw: unknown): MarkRunningCommand {
+  const input = requireObject(NAME, raw);
+  return {
+    jobId: requireString(NAME, input, 'jobId'),
+    runStartedTime: requireString(NAME, input, 'runStartedTime'),
+  };
 }
 
-export function createMarkJobRunningActivity(deps: Pick<JobExecutionDependencies, 'jobs'>): ActivityHandler {
-  const name = JOB_FUNCTION_NAMES.markRunning;
-  return async (raw: unknown): Promise<MarkRunningResult> => {
-    const input = requireObject(name, raw);
-    return markJobRunning(deps, {
-      jobId: requireString(name, input, 'jobId'),
-      runStartedTime: requireString(name, input, 'runStartedTime'),
-    } satisfies MarkJobRunningInput);
-  };
+/** Moves the job to `running` (unless it was cancelled first). */
+export function createMarkJobRunningActivity(deps: Pick<JobExecutionDependencies, 'jobs'>) {
+  return (input: MarkRunningCommand): Promise<MarkRunningResult> => markJobRunning(deps, input);
 }

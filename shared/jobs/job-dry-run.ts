@@ -22,7 +22,7 @@ export interface DryRunDependencies {
 
 /** Devices of one job with a call outstanding at once when the job sets no `maxConcurrency`. */
 export function serviceConcurrency(settings: JobSettings): number {
-  return settings.shardsInFlight * settings.devicesInFlightPerShard;
+  return settings.maxDevicesInFlight;
 }
 
 async function resolveTargets(
@@ -34,13 +34,20 @@ async function resolveTargets(
     return { count: ids.length, sample: ids.slice(0, DRY_RUN_SAMPLE_SIZE) };
   }
   if (!deps.targets) throw new Error('A dry run of a query job needs the device gateway.');
-  // The same de-duplicated, sorted order as the job's own target resolution.
-  const ids = new Set<string>();
-  for await (const page of deps.targets.resolveTargets(definition.targets.queryCondition)) {
-    for (const id of page) ids.add(id);
-  }
-  const sorted = [...ids].sort();
-  return { count: sorted.length, sample: sorted.slice(0, DRY_RUN_SAMPLE_SIZE) };
+  // Page by page, in the order the job's own resolution takes them.
+  let count = 0;
+  const sample: string[] = [];
+  let continuation: string | undefined;
+  do {
+    const page = await deps.targets.resolveTargetsPage(
+      definition.targets.queryCondition,
+      continuation === undefined ? { maxItems: 1000 } : { maxItems: 1000, continuation },
+    );
+    count += page.deviceIds.length;
+    sample.push(...page.deviceIds.slice(0, DRY_RUN_SAMPLE_SIZE - sample.length));
+    continuation = page.continuation;
+  } while (continuation !== undefined);
+  return { count, sample };
 }
 
 /** Resolves a validated job's targets and estimates its run time; stores nothing. */

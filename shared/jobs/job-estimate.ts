@@ -64,17 +64,16 @@ export function observeFinishedJob(input: {
   jobId: string;
   observedAt: string;
   runSeconds: number;
-  deviceDurationsSeconds: readonly number[];
+  /** Devices whose call ran, and their mean call duration. */
+  deviceCount: number;
+  meanDeviceSeconds: number;
   concurrency: number;
   rollout?: RolloutConfig;
 }): DurationObservation | undefined {
-  const durations = input.deviceDurationsSeconds.filter(
-    (seconds) => Number.isFinite(seconds) && seconds >= 0,
-  );
-  if (durations.length === 0) return undefined;
-  const meanDeviceSeconds = durations.reduce((sum, seconds) => sum + seconds, 0) / durations.length;
+  const { deviceCount, meanDeviceSeconds } = input;
+  if (deviceCount === 0 || !Number.isFinite(meanDeviceSeconds) || meanDeviceSeconds < 0) return undefined;
   const phase = devicePhaseSeconds({
-    deviceCount: durations.length,
+    deviceCount,
     concurrency: input.concurrency,
     deviceSeconds: meanDeviceSeconds,
     ...(input.rollout ? { rollout: input.rollout } : {}),

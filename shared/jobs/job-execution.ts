@@ -1,17 +1,9 @@
-import {
-  DEVICE_ERROR_CODES,
-  type DeviceResult,
-  errorResult,
-  methodResult,
-  twinResult,
-} from './device-outcome';
+import { DEVICE_ERROR_CODES, type DeviceResult } from './device-outcome';
 import { JobConcurrencyError, JobNotFoundError } from './job-errors';
-import { assertTransition, canTransition, isTerminalJobStatus } from './job-lifecycle';
+import { canTransition } from './job-lifecycle';
 import type { DeviceJobRecord, DeviceJobStatus, JobRecord, JobStatus } from './job-model';
-import { isTerminalDeviceJobStatus } from './job-model';
-import { type DeviceCallSpan, callSpanOf, observationOf } from './job-observation';
-import { type ShardCounters, countDeviceStatuses } from './job-statistics';
-import { type ShardDescriptor, chunk, isPastDeadline, planShards, shardOf } from './execution-plan';
+import type { DeviceCallSummary } from './job-observation';
+import type { ActivityLimits } from './job-settings';
 import type {
   Clock,
   DeviceIdListRepository,
@@ -31,6 +23,13 @@ export interface JobExecutionDependencies {
   deviceJobs: DeviceJobRepository;
   gateway: JobDeviceGateway;
   clock: Clock;
+  /** How long one activity may run on this host. */
+  limits: ActivityLimits;
+}
+
+export interface MarkRunningCommand {
+  jobId: string;
+  runStartedTime: string;
 }
 
 export interface MarkRunningResult {
@@ -39,42 +38,24 @@ export interface MarkRunningResult {
   status: JobStatus;
 }
 
-export interface ResolveTargetsResult {
-  deviceCount: number;
-  shards: ShardDescriptor[];
+/**
+ * How far a job's run has come, carried from one activity call to the next (so history holds one small cursor
+ * per call, never device ids).
+ */
+export interface RunCursor {
+  /** Shards whose device rows exist: shard `n` holds the `n`-th page of resolved targets. */
+  shardCount: number;
+  /** The first shard that may hold a device not yet started; every device of an earlier shard has ended. */
+  nextShard: number;
+  /** Target resolution: done, or where its next page starts (absent: at the beginning). */
+  targets: { done: true } | { done: false; continuation?: string };
+  /** The device calls of the run so far (for the dry-run model, recorded when the job ends). */
+  calls?: DeviceCallSummary;
 }
 
-/** Why a shard stopped before running all of its devices. */
-export type ShardStopReason = 'cancelled' | 'deadline';
-
-export interface ShardRunResult {
-  shard: number;
-  counters: ShardCounters;
-  stoppedBy?: ShardStopReason;
-}
-
-export interface RunShardCommand {
-  jobId: string;
-  shard: number;
-  /** ISO instant after which no device is started. */
-  deadline: string;
-  devicesInFlight: number;
-}
+export const START_CURSOR: RunCursor = { shardCount: 0, nextShard: 0, targets: { done: false } };
 
 export type JobOutcome = 'completed' | 'failed' | 'cancelled';
-
-export interface FinalizeJobCommand {
-  jobId: string;
-  outcome: JobOutcome;
-  failureReason?: string;
-  /** Shards whose unfinished devices must be settled (0..shardCount-1). */
-  shardCount: number;
-  /** Error code given to devices that never finished when the job failed. */
-  deviceErrorCode?: string;
-}
-
-/** Writes in batch-sized groups so a single Table transaction never grows past its limits. */
-const RESULT_BATCH = 100;
 
 export async function loadJob(jobs: JobRepository, jobId: string): Promise<StoredJob> {
   const stored = await jobs.get(jobId);
@@ -83,7 +64,7 @@ export async function loadJob(jobs: JobRepository, jobId: string): Promise<Store
 }
 
 /** Applies `change` to the job row, re-reading and retrying when a concurrent writer got there first. */
-async function updateJob(
+export async function updateJob(
   jobs: JobRepository,
   jobId: string,
   change: (job: JobRecord) => JobRecord | undefined,
@@ -104,7 +85,7 @@ async function updateJob(
 /** Moves a queued or scheduled job to `running`, recording when it actually started. Idempotent. */
 export async function markJobRunning(
   deps: Pick<JobExecutionDependencies, 'jobs'>,
-  command: { jobId: string; runStartedTime: string },
+  command: MarkRunningCommand,
 ): Promise<MarkRunningResult> {
   const job = await updateJob(deps.jobs, command.jobId, (current) => {
     if (!canTransition(current.status, 'running')) return undefined;
@@ -118,149 +99,25 @@ export async function markJobRunning(
   return { proceed: job.status === 'running', status: job.status };
 }
 
-/**
- * Lists the job's devices (the stored id list, or the query through the gateway), writes a `pending` row per
- * device and a counter row per shard, and records the shard count. Safe to re-run: a partial earlier attempt is
- * wiped first, and a finished one is answered from the job row.
- */
-export async function resolveJobTargets(
-  deps: JobExecutionDependencies,
-  command: { jobId: string; shardSize: number },
-): Promise<ResolveTargetsResult> {
-  const { job } = await loadJob(deps.jobs, command.jobId);
-  if (job.shardCount !== undefined) {
-    const shards = await Promise.all(
-      Array.from({ length: job.shardCount }, async (_, shard) => ({
-        shard,
-        deviceCount: (await deps.deviceJobs.listShard(job.jobId, shard)).length,
-      })),
-    );
-    return { deviceCount: shards.reduce((sum, s) => sum + s.deviceCount, 0), shards };
-  }
-  await deps.deviceJobs.deleteJob(job.jobId);
-  await deps.jobs.deleteShardCounters(job.jobId);
-
-  const deviceIds = await listTargets(deps, job);
-  const now = deps.clock.now().toISOString();
-  const shards = planShards(deviceIds.length, command.shardSize);
-  for (const descriptor of shards) {
-    const start = descriptor.shard * command.shardSize;
-    const rows = deviceIds
-      .slice(start, start + descriptor.deviceCount)
-      .map((deviceId, offset): DeviceJobRecord => ({
-        jobId: job.jobId,
-        deviceId,
-        jobType: job.type,
-        shard: shardOf(start + offset, command.shardSize),
-        status: 'pending',
-        createdDateTimeUtc: now,
-        lastUpdatedDateTimeUtc: now,
-      }));
-    await deps.deviceJobs.upsertMany(rows);
-    await deps.jobs.writeShardCounters(
-      job.jobId,
-      descriptor.shard,
-      countDeviceStatuses(rows.map((r) => r.status)),
-    );
-  }
-  await updateJob(deps.jobs, job.jobId, (current) => ({ ...current, shardCount: shards.length }));
-  return { deviceCount: deviceIds.length, shards };
-}
-
-async function listTargets(deps: JobExecutionDependencies, job: JobRecord): Promise<string[]> {
-  if (job.deviceIdList) return deps.deviceIdLists.load(job.deviceIdList.listId);
-  const seen = new Set<string>();
-  for await (const page of deps.gateway.resolveTargets(job.queryCondition ?? '*')) {
-    for (const id of page) seen.add(id);
-  }
-  // Sorted, so that shard membership does not depend on the order the registry happened to answer in.
-  return [...seen].sort();
-}
-
-/**
- * Runs one shard's unfinished devices through the gateway, `devicesInFlight` at a time, writing results and the
- * shard's counters after each wave. Before each wave it re-reads the job: once the job is cancelled or the
- * deadline has passed it starts no more devices and settles the rest. Safe to re-run: finished devices are skipped.
- */
-export async function runShard(
-  deps: JobExecutionDependencies,
-  command: RunShardCommand,
-): Promise<ShardRunResult> {
-  const { job } = await loadJob(deps.jobs, command.jobId);
-  const rows = new Map(
-    (await deps.deviceJobs.listShard(job.jobId, command.shard)).map((row) => [row.deviceId, row]),
-  );
-  const counters = () => countDeviceStatuses([...rows.values()].map((row) => row.status));
-  const save = async (changed: DeviceJobRecord[]) => {
-    for (const row of changed) rows.set(row.deviceId, row);
-    for (const batch of chunk(changed, RESULT_BATCH)) await deps.deviceJobs.upsertMany(batch);
-    await deps.jobs.writeShardCounters(job.jobId, command.shard, counters());
+/** A fresh `pending` row for a resolved target. */
+export function pendingRow(job: JobRecord, deviceId: string, shard: number, now: string): DeviceJobRecord {
+  return {
+    jobId: job.jobId,
+    deviceId,
+    jobType: job.type,
+    shard,
+    status: 'pending',
+    createdDateTimeUtc: now,
+    lastUpdatedDateTimeUtc: now,
   };
-  const unfinished = [...rows.values()].filter((row) => !isTerminalDeviceJobStatus(row.status));
-
-  for (const wave of chunk(unfinished, Math.max(1, command.devicesInFlight))) {
-    const stopReason = await shouldStop(deps, job.jobId, command.deadline);
-    if (stopReason) {
-      const remaining = [...rows.values()].filter((row) => !isTerminalDeviceJobStatus(row.status));
-      await save(
-        settle(
-          remaining,
-          stopReason === 'cancelled' ? 'canceled' : 'failed',
-          deps.clock.now(),
-          deadlineError(job),
-        ),
-      );
-      return { shard: command.shard, counters: counters(), stoppedBy: stopReason };
-    }
-    const startedAt = deps.clock.now().toISOString();
-    await save(
-      wave.map((row) => ({
-        ...row,
-        status: 'running',
-        startTimeUtc: startedAt,
-        lastUpdatedDateTimeUtc: startedAt,
-      })),
-    );
-    const results = await Promise.all(
-      wave.map(async (row) => ({ row, result: await runDevice(deps.gateway, job, row.deviceId) })),
-    );
-    const endedAt = deps.clock.now().toISOString();
-    await save(
-      results.map(({ row, result }) => finish({ ...row, startTimeUtc: startedAt }, result, endedAt)),
-    );
-  }
-  return { shard: command.shard, counters: counters() };
 }
 
-async function shouldStop(
-  deps: JobExecutionDependencies,
-  jobId: string,
-  deadline: string,
-): Promise<ShardStopReason | undefined> {
-  const { job } = await loadJob(deps.jobs, jobId);
-  if (job.status === 'cancelled') return 'cancelled';
-  if (isPastDeadline(deps.clock.now(), deadline)) return 'deadline';
-  return undefined;
-}
-
-async function runDevice(gateway: JobDeviceGateway, job: JobRecord, deviceId: string): Promise<DeviceResult> {
-  try {
-    if (job.cloudToDeviceMethod)
-      return methodResult(await gateway.invokeMethod(deviceId, job.cloudToDeviceMethod));
-    if (job.updateTwin) {
-      await gateway.applyTwinPatch(deviceId, job.updateTwin);
-      return twinResult();
-    }
-    return errorResult(new Error('The job has neither a method nor a twin patch.'));
-  } catch (error: unknown) {
-    return errorResult(error);
-  }
-}
-
-function finish(row: DeviceJobRecord, result: DeviceResult, endedAt: string): DeviceJobRecord {
+/** A device row at the end of its run. */
+export function finish(row: DeviceJobRecord, result: DeviceResult, startedAt: string, endedAt: string) {
   const next: DeviceJobRecord = {
     ...row,
     status: result.status,
+    startTimeUtc: startedAt,
     endTimeUtc: endedAt,
     lastUpdatedDateTimeUtc: endedAt,
   };
@@ -271,15 +128,16 @@ function finish(row: DeviceJobRecord, result: DeviceResult, endedAt: string): De
   return next;
 }
 
-function deadlineError(job: JobRecord) {
+export function deadlineError(job: JobRecord) {
   return {
     code: DEVICE_ERROR_CODES.deadlineExceeded,
     description: `The job's maxExecutionTimeInSeconds (${job.maxExecutionTimeInSeconds} s) elapsed before this device ran.`,
   };
 }
 
-function settle(
-  rows: DeviceJobRecord[],
+/** Rows that never ran, settled as `canceled` or `failed` (with `error`). */
+export function settle(
+  rows: readonly DeviceJobRecord[],
   status: Extract<DeviceJobStatus, 'canceled' | 'failed'>,
   now: Date,
   error: { code: string; description: string },
@@ -290,72 +148,4 @@ function settle(
     if (status === 'failed') next.error = error;
     return next;
   });
-}
-
-/**
- * Ends a job: settles devices that never finished (`canceled` on cancel, `failed` otherwise), then moves the job
- * to its final status with its end time. A job already ended (e.g. cancelled on request) keeps its status and
- * only gains its end time. Idempotent.
- */
-export async function finalizeJob(
-  deps: Omit<JobExecutionDependencies, 'gateway'>,
-  command: FinalizeJobCommand,
-): Promise<JobRecord> {
-  const { job } = await loadJob(deps.jobs, command.jobId);
-  const code = command.deviceErrorCode ?? DEVICE_ERROR_CODES.jobFailed;
-  const error = {
-    code,
-    description:
-      code === DEVICE_ERROR_CODES.deadlineExceeded
-        ? deadlineError(job).description
-        : (command.failureReason ?? 'The job failed.'),
-  };
-  const spans: DeviceCallSpan[] = [];
-  for (let shard = 0; shard < command.shardCount; shard += 1) {
-    const rows = await deps.deviceJobs.listShard(job.jobId, shard);
-    for (const row of rows) {
-      const span = isTerminalDeviceJobStatus(row.status) ? callSpanOf(row) : undefined;
-      if (span) spans.push(span);
-    }
-    const open = rows.filter((row) => !isTerminalDeviceJobStatus(row.status));
-    if (open.length === 0) continue;
-    const settled = settle(
-      open,
-      command.outcome === 'cancelled' ? 'canceled' : 'failed',
-      deps.clock.now(),
-      error,
-    );
-    for (const batch of chunk(settled, RESULT_BATCH)) await deps.deviceJobs.upsertMany(batch);
-    const byId = new Map(rows.map((row) => [row.deviceId, row]));
-    for (const row of settled) byId.set(row.deviceId, row);
-    await deps.jobs.writeShardCounters(
-      job.jobId,
-      shard,
-      countDeviceStatuses([...byId.values()].map((r) => r.status)),
-    );
-  }
-  const endTime = deps.clock.now().toISOString();
-  const ended = await updateJob(deps.jobs, job.jobId, (current) => {
-    if (isTerminalJobStatus(current.status)) {
-      return current.endTime ? undefined : { ...current, endTime };
-    }
-    assertTransition(current.status, command.outcome);
-    const next: JobRecord = {
-      ...current,
-      status: command.outcome,
-      endTime,
-      statusMessage: statusMessageFor(command.outcome),
-    };
-    if (command.failureReason !== undefined) next.failureReason = command.failureReason;
-    return next;
-  });
-  const observation = ended.endTime === endTime ? observationOf(ended, spans, endTime) : undefined;
-  if (observation) await deps.observations?.record(ended.type, observation);
-  return ended;
-}
-
-function statusMessageFor(outcome: JobOutcome): string {
-  if (outcome === 'completed') return 'Completed.';
-  if (outcome === 'cancelled') return 'Cancelled.';
-  return 'Failed.';
 }

@@ -1,4 +1,5 @@
-import { type JobExecutionDependencies, finalizeJob } from './job-execution';
+import type { JobExecutionDependencies } from './job-execution';
+import { finalizeJob } from './job-finalize';
 import type { JobRecord, JobStatus } from './job-model';
 import type { JobSettings } from './job-settings';
 import type { JobOrchestrationClient } from './ports';
@@ -97,12 +98,15 @@ export async function reconcileJobs(
       report.restarted.push(job.jobId);
       return;
     }
-    await finalizeJob(deps, {
+    const command = {
       jobId: job.jobId,
-      outcome: 'failed',
-      shardCount: job.shardCount ?? 0,
+      outcome: 'failed' as const,
+      shardSize: deps.settings.shardSize,
       failureReason: `The job's orchestration ended (${status}) without finishing the job.`,
-    });
+    };
+    while (!(await finalizeJob(deps, command)).done) {
+      // Each call settles what its time budget allows; the next one resumes from the stored shards.
+    }
     report.failed.push(job.jobId);
   });
   return report;

@@ -83,8 +83,6 @@ export interface JobRecord extends JobControls {
   maxExecutionTimeInSeconds: number;
   statusMessage?: string;
   failureReason?: string;
-  /** Number of shards once targets are resolved. */
-  shardCount?: number;
   /** The job this one reruns (set by rerun only). */
   parentJobId?: string;
   /** Events published so far (the last event's `sequence`). */

@@ -9,6 +9,7 @@ import type {
   JobRecord,
   JobStatus,
   JobType,
+  JsonObject,
   TwinPatch,
 } from './job-model';
 import type { DurationObservation } from './job-estimate';
@@ -45,11 +46,23 @@ export interface JobRepository {
   /** Removes the job row and its counters; a missing job is not an error. */
   delete(jobId: string): Promise<void>;
   query(filter: JobFilter, page: PageRequest): Promise<Page<JobRecord>>;
-  /** Replaces the counters of one shard (one write, so each read sees a whole shard). */
+  /** Replaces the counters of one shard (one write, so each read sees a whole shard); keeps its attempt mark. */
   writeShardCounters(jobId: string, shard: number, counters: ShardCounters): Promise<void>;
+  /** Marks shards whose devices a run has started: a later run may be repeating a device (at-least-once). */
+  markShardsAttempted(jobId: string, shards: readonly number[]): Promise<void>;
+  /** Every shard's counters and attempt mark, by shard. */
+  listShardStates(jobId: string): Promise<ShardState[]>;
   deleteShardCounters(jobId: string): Promise<void>;
   /** Statistics summed over the shard counter rows at read time. */
   getStatistics(jobId: string): Promise<DeviceJobStatistics>;
+}
+
+/** A shard's counter row. */
+export interface ShardState {
+  shard: number;
+  counters: ShardCounters;
+  /** A run started devices of this shard before (so a device not yet finished may already have been acted on). */
+  attempted: boolean;
 }
 
 /** The device id list of a `deviceIds` job, stored outside the job row (lists may hold 100,000+ ids). */
@@ -57,6 +70,8 @@ export interface DeviceIdListRepository {
   save(listId: string, deviceIds: readonly string[]): Promise<void>;
   /** The ids in the order they were saved. */
   load(listId: string): Promise<string[]>;
+  /** The ids of one stored chunk (0-based, in save order); `undefined` past the last chunk. */
+  loadChunk(listId: string, chunk: number): Promise<string[] | undefined>;
   delete(listId: string): Promise<void>;
 }
 
@@ -86,10 +101,11 @@ export interface DeviceJobRepository {
  */
 export interface JobDeviceGateway {
   /**
-   * Ids of the devices matching a WHERE condition (`*` = every device), in pages of at most `pageSize` (default
-   * 100). Throws `ArgumentInvalid` for a condition that does not parse.
+   * One page of the ids of the devices matching a WHERE condition (`*` = every device): at most `maxItems` (a page
+   * may hold fewer), resumable from the page's `continuation` (absent on the last page) in a later process, so
+   * target resolution runs in time-bounded steps. Throws `ArgumentInvalid` for a condition that does not parse.
    */
-  resolveTargets(queryCondition: string, options?: { pageSize?: number }): AsyncIterable<string[]>;
+  resolveTargetsPage(queryCondition: string, page: TargetPageRequest): Promise<TargetPage>;
   /** Invokes a direct method and returns the device's answer (any status the device chose, e.g. 500). */
   invokeMethod(deviceId: string, method: CloudToDeviceMethod): Promise<DeviceMethodResponse>;
   /**
@@ -97,6 +113,24 @@ export interface JobDeviceGateway {
    * If-Match of the update (`PreconditionFailed` when the twin moved on); absent, any version is patched.
    */
   applyTwinPatch(deviceId: string, patch: TwinPatch): Promise<AppliedTwinPatch>;
+  /** The twin's tags and desired properties (a repeated twin step checks whether its patch already applied). */
+  readTwin(deviceId: string): Promise<TwinContent>;
+}
+
+export interface TargetPageRequest {
+  maxItems: number;
+  continuation?: string;
+}
+
+export interface TargetPage {
+  deviceIds: string[];
+  continuation?: string;
+}
+
+/** The part of a twin a twin job writes. */
+export interface TwinContent {
+  tags: JsonObject;
+  desired: JsonObject;
 }
 
 /** The twin after a patch: its new etag and version. */
@@ -106,7 +140,7 @@ export interface AppliedTwinPatch {
 }
 
 /** Only the target resolution of {@link JobDeviceGateway}: what a dry run needs. */
-export type JobTargetResolver = Pick<JobDeviceGateway, 'resolveTargets'>;
+export type JobTargetResolver = Pick<JobDeviceGateway, 'resolveTargetsPage'>;
 
 /** The latest {@link DurationObservation} per job type, which dry-run estimates are based on. */
 export interface DurationObservationRepository {
@@ -124,7 +158,7 @@ export interface JobOrchestrationInput {
 
 /** Starts and signals job orchestrations (the durable client); the instance id is the job id. */
 export interface JobOrchestrationClient {
-  /** Starts `JOB_FUNCTION_NAMES.orchestrator` with instance id = `input.jobId` and `input` as its input. */
+  /** Starts the job orchestrator (`JOB_ORCHESTRATOR_NAME`) with instance id = `input.jobId` and `input` as its input. */
   start(input: JobOrchestrationInput): Promise<void>;
   /**
    * Raises `JOB_CANCEL_EVENT` on the job's instance. Must not fail when the instance is missing or already finished

@@ -1,6 +1,15 @@
 import { type TableClient, type TransactionAction, odata } from '@azure/data-tables';
 import type { DeviceIdListRepository } from '../jobs/ports';
-import { PART_CHARS, asciiJson, deleteWhere, encodeKey, submitInBatches } from './table-support';
+import {
+  PART_CHARS,
+  asciiJson,
+  deleteWhere,
+  encodeKey,
+  statusCodeOf,
+  submitInBatches,
+} from './table-support';
+
+const chunkKey = (chunk: number) => String(chunk).padStart(8, '0');
 
 /** Characters of JSON per row: one string property's worth. */
 const MAX_CHUNK_CHARS = PART_CHARS;
@@ -20,7 +29,7 @@ export class TableDeviceIdListRepository implements DeviceIdListRepository {
     const flush = () => {
       actions.push([
         'upsert',
-        { partitionKey, rowKey: String(actions.length).padStart(8, '0'), ids: asciiJson(chunk) },
+        { partitionKey, rowKey: chunkKey(actions.length), ids: asciiJson(chunk) },
         'Replace',
       ]);
       chunk = [];
@@ -43,6 +52,16 @@ export class TableDeviceIdListRepository implements DeviceIdListRepository {
       ids.push(...(JSON.parse(row.ids) as string[]));
     }
     return ids;
+  }
+
+  async loadChunk(listId: string, chunk: number): Promise<string[] | undefined> {
+    try {
+      const row = await this.client.getEntity<{ ids: string }>(encodeKey(listId), chunkKey(chunk));
+      return JSON.parse(row.ids) as string[];
+    } catch (error: unknown) {
+      if (statusCodeOf(error) === 404) return undefined;
+      throw error;
+    }
   }
 
   async delete(listId: string): Promise<void> {

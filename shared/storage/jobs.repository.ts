@@ -10,8 +10,8 @@ import { outboxEntity } from './job-event-outbox.repository';
 import { JobAlreadyExistsError, JobConcurrencyError } from '../jobs/job-errors';
 import type { JobRecord, JobStatus, JobType } from '../jobs/job-model';
 import { type ShardCounters, aggregateStatistics } from '../jobs/job-statistics';
-import type { JobFilter, JobRepository, Page, PageRequest, StoredJob } from '../jobs/ports';
-import { deleteWhere, joinJson, readPage, splitJson, statusCodeOf } from './table-support';
+import type { JobFilter, JobRepository, Page, PageRequest, ShardState, StoredJob } from '../jobs/ports';
+import { deleteWhere, joinJson, readPage, splitJson, statusCodeOf, submitInBatches } from './table-support';
 
 /**
  * Jobs table layout: PartitionKey = jobId. RowKey `job` is the job row; RowKeys `shard-000000`… are the
@@ -56,6 +56,16 @@ function fromEntity(entity: TableEntityResult<Record<string, unknown>>): JobReco
     startTime: entity.startTime as string,
     maxExecutionTimeInSeconds: entity.maxExecutionTimeInSeconds as number,
     ...spec,
+  };
+}
+
+function countersOf(row: Partial<ShardCounters>): ShardCounters {
+  return {
+    pending: row.pending ?? 0,
+    running: row.running ?? 0,
+    succeeded: row.succeeded ?? 0,
+    failed: row.failed ?? 0,
+    canceled: row.canceled ?? 0,
   };
 }
 
@@ -129,10 +139,33 @@ export class TableJobRepository implements JobRepository {
   }
 
   async writeShardCounters(jobId: string, shard: number, counters: ShardCounters): Promise<void> {
-    await this.client.upsertEntity(
-      { partitionKey: jobId, rowKey: shardRowKey(shard), ...counters },
-      'Replace',
+    // Merge keeps the shard's attempt mark.
+    await this.client.upsertEntity({ partitionKey: jobId, rowKey: shardRowKey(shard), ...counters }, 'Merge');
+  }
+
+  async markShardsAttempted(jobId: string, shards: readonly number[]): Promise<void> {
+    await submitInBatches(
+      this.client,
+      shards.map((shard): TransactionAction => [
+        'upsert',
+        { partitionKey: jobId, rowKey: shardRowKey(shard), attempted: true },
+        'Merge',
+      ]),
     );
+  }
+
+  async listShardStates(jobId: string): Promise<ShardState[]> {
+    const states: ShardState[] = [];
+    for await (const row of this.client.listEntities<ShardCounters & { attempted?: boolean }>({
+      queryOptions: { filter: this.shardRowsOf(jobId) },
+    })) {
+      states.push({
+        shard: Number((row.rowKey ?? '').slice(SHARD_PREFIX.length)),
+        counters: countersOf(row),
+        attempted: row.attempted === true,
+      });
+    }
+    return states;
   }
 
   async deleteShardCounters(jobId: string): Promise<void> {
@@ -144,13 +177,7 @@ export class TableJobRepository implements JobRepository {
     for await (const row of this.client.listEntities<ShardCounters>({
       queryOptions: { filter: this.shardRowsOf(jobId) },
     })) {
-      shards.push({
-        pending: row.pending ?? 0,
-        running: row.running ?? 0,
-        succeeded: row.succeeded ?? 0,
-        failed: row.failed ?? 0,
-        canceled: row.canceled ?? 0,
-      });
+      shards.push(countersOf(row));
     }
     return aggregateStatistics(shards);
   }

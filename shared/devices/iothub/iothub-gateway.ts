@@ -1,6 +1,12 @@
 import { Client, Registry } from 'azure-iothub';
-import type { CloudToDeviceMethod, DeviceMethodResponse, TwinPatch } from '../../jobs/job-model';
-import type { AppliedTwinPatch, JobDeviceGateway } from '../../jobs/ports';
+import type { CloudToDeviceMethod, DeviceMethodResponse, JsonObject, TwinPatch } from '../../jobs/job-model';
+import type {
+  AppliedTwinPatch,
+  JobDeviceGateway,
+  TargetPage,
+  TargetPageRequest,
+  TwinContent,
+} from '../../jobs/ports';
 import { readMethodInvocation } from '../method-request';
 import { usePlainHttp, type PlainHttpAgent } from './plain-http-agent';
 import { DEFAULT_RETRY, withRetry, type RetryOptions } from './retry';
@@ -50,21 +56,25 @@ export class IotHubDeviceGateway implements JobDeviceGateway {
     }, this.retry);
   }
 
-  async *resolveTargets(
-    queryCondition: string,
-    options: { pageSize?: number } = {},
-  ): AsyncGenerator<string[]> {
-    const pageSize = Math.min(options.pageSize ?? MAX_HUB_PAGE, MAX_HUB_PAGE);
+  async resolveTargetsPage(queryCondition: string, page: TargetPageRequest): Promise<TargetPage> {
     const condition = queryCondition.trim();
     const text = condition === '*' ? 'SELECT * FROM devices' : `SELECT * FROM devices WHERE ${condition}`;
-    const query = this.registry.createQuery(text, pageSize);
-    while (query.hasMoreResults) {
-      // Without the token the SDK's promise form re-reads page 1.
-      const token = query.continuationToken;
-      const { result } = await this.call('', () => query.nextAsTwin(token));
-      const ids = result.map((twin) => twin.deviceId);
-      if (ids.length > 0) yield ids;
-    }
+    const query = this.registry.createQuery(text, Math.min(page.maxItems, MAX_HUB_PAGE));
+    const token = page.continuation;
+    // Without the token the SDK's promise form reads page 1.
+    const { result } = await this.call('', () =>
+      token === undefined ? query.nextAsTwin() : query.nextAsTwin(token),
+    );
+    const deviceIds = result.map((twin) => twin.deviceId);
+    return query.hasMoreResults && query.continuationToken
+      ? { deviceIds, continuation: query.continuationToken }
+      : { deviceIds };
+  }
+
+  async readTwin(deviceId: string): Promise<TwinContent> {
+    const { responseBody } = await this.call(deviceId, () => this.registry.getTwin(deviceId));
+    const twin = responseBody as { tags?: JsonObject; properties?: { desired?: JsonObject } };
+    return { tags: twin.tags ?? {}, desired: twin.properties?.desired ?? {} };
   }
 
   async invokeMethod(deviceId: string, method: CloudToDeviceMethod): Promise<DeviceMethodResponse> {

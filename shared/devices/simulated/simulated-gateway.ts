@@ -1,14 +1,18 @@
 import { ArgumentInvalidError, isPlainObject } from '../../http';
-import type { AppliedTwinPatch, JobDeviceGateway } from '../../jobs/ports';
+import type {
+  AppliedTwinPatch,
+  JobDeviceGateway,
+  TargetPage,
+  TargetPageRequest,
+  TwinContent,
+} from '../../jobs/ports';
 import type { CloudToDeviceMethod, DeviceMethodResponse, TwinPatch } from '../../jobs/job-model';
-import { parseCondition } from '../../query';
+import { parseQuery } from '../../query';
 import { readMethodInvocation } from '../method-request';
 import type { EmbeddedRegistry } from './embedded-registry';
 import { readTwinBody } from './embedded-registry';
 import { realSleep, simulateMethod, type Sleep } from './method-simulator';
-import { matchingTwins } from './twin-query';
-
-const DEFAULT_PAGE_SIZE = 100;
+import { queryTwins } from './twin-query';
 
 /** The gateway over the embedded registry, in process: simulated devices answer methods and report twins. */
 export class SimulatedDeviceGateway implements JobDeviceGateway {
@@ -17,22 +21,22 @@ export class SimulatedDeviceGateway implements JobDeviceGateway {
     private readonly sleep: Sleep = realSleep,
   ) {}
 
-  async *resolveTargets(
-    queryCondition: string,
-    options: { pageSize?: number } = {},
-  ): AsyncGenerator<string[]> {
-    const pageSize = options.pageSize ?? DEFAULT_PAGE_SIZE;
-    const where = parseCondition(queryCondition);
-    // One continuous scan (or point reads), not a query restarted per page.
-    let page: string[] = [];
-    for await (const { twin } of matchingTwins(this.registry, where)) {
-      page.push(twin.deviceId);
-      if (page.length === pageSize) {
-        yield page;
-        page = [];
-      }
-    }
-    if (page.length > 0) yield page;
+  async resolveTargetsPage(queryCondition: string, page: TargetPageRequest): Promise<TargetPage> {
+    const where = queryCondition.trim() === '*' ? '' : ` WHERE ${queryCondition}`;
+    const result = await queryTwins(
+      this.registry,
+      parseQuery(`SELECT deviceId FROM devices${where}`),
+      page.continuation === undefined
+        ? { maxItems: page.maxItems }
+        : { maxItems: page.maxItems, continuationToken: page.continuation },
+    );
+    const deviceIds = result.items.map((item) => (item as { deviceId: string }).deviceId);
+    return result.continuationToken ? { deviceIds, continuation: result.continuationToken } : { deviceIds };
+  }
+
+  async readTwin(deviceId: string): Promise<TwinContent> {
+    const twin = await this.registry.getTwin(deviceId);
+    return { tags: twin.tags, desired: twin.properties.desired };
   }
 
   async invokeMethod(deviceId: string, method: CloudToDeviceMethod): Promise<DeviceMethodResponse> {

@@ -63,7 +63,8 @@ function fleet(): FleetEntry[] {
 }
 
 beforeAll(async () => {
-  host = await startJobsHost();
+  // A window smaller than the slow fleet, so a cancel lands while devices still wait to start.
+  host = await startJobsHost({ JOB_MAX_DEVICES_IN_FLIGHT: '8' });
   await seedFleet(host, fleet());
 }, 120_000);
 

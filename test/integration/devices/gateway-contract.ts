@@ -34,9 +34,18 @@ function method(methodName: string, extra: Partial<CloudToDeviceMethod> = {}): C
   return { methodName, payload: null, responseTimeoutInSeconds: 30, connectTimeoutInSeconds: 0, ...extra };
 }
 
-async function collect(pages: AsyncIterable<string[]>): Promise<string[][]> {
+/** Every page of a condition's targets, each read from the continuation of the one before. */
+async function collect(gateway: JobDeviceGateway, condition: string, maxItems = 100): Promise<string[][]> {
   const result: string[][] = [];
-  for await (const page of pages) result.push(page);
+  let continuation: string | undefined;
+  do {
+    const page = await gateway.resolveTargetsPage(
+      condition,
+      continuation === undefined ? { maxItems } : { maxItems, continuation },
+    );
+    result.push(page.deviceIds);
+    continuation = page.continuation;
+  } while (continuation !== undefined);
   return result;
 }
 
@@ -46,25 +55,21 @@ export function gatewayContract(subject: () => ContractSubject): void {
     await subject().addDevices(CONTRACT_FLEET);
   });
 
-  describe('resolveTargets', () => {
-    it('pages the devices a condition selects', async () => {
-      const pages = await collect(
-        subject().gateway.resolveTargets("tags.building = '43' AND tags.floor = 3", { pageSize: 2 }),
-      );
+  describe('resolveTargetsPage', () => {
+    it('pages the devices a condition selects, each page resumable from the one before', async () => {
+      const pages = await collect(subject().gateway, "tags.building = '43' AND tags.floor = 3", 2);
       expect(pages.map((page) => page.length)).toEqual([2, 2, 1]);
       expect(pages.flat().sort()).toEqual(['c-b43f3-1', 'c-b43f3-2', 'c-b43f3-3', 'c-b43f3-4', 'c-b43f3-5']);
     });
 
     it('selects every device with *', async () => {
-      const ids = (await collect(subject().gateway.resolveTargets('*', { pageSize: 100 }))).flat();
+      const ids = (await collect(subject().gateway, '*')).flat();
       for (const device of CONTRACT_FLEET) expect(ids).toContain(device.id);
       expect(new Set(ids).size).toBe(ids.length);
     });
 
     it('refuses a condition that does not parse', async () => {
-      expect(await codeOf(collect(subject().gateway.resolveTargets('tags.building = ')))).toBe(
-        'ArgumentInvalid',
-      );
+      expect(await codeOf(collect(subject().gateway, 'tags.building = '))).toBe('ArgumentInvalid');
     });
   });
 
@@ -117,8 +122,11 @@ export function gatewayContract(subject: () => ContractSubject): void {
         etag: '*',
       });
       expect(desired.version).toBeGreaterThan(second.version);
-      const moved = (await collect(gateway.resolveTargets("tags.wing = 'north' AND tags.floor = 4"))).flat();
+      const moved = (await collect(gateway, "tags.wing = 'north' AND tags.floor = 4")).flat();
       expect(moved).toEqual(['c-b43f2']);
+      const twin = await gateway.readTwin('c-b43f2');
+      expect(twin.tags).toMatchObject({ building: '43', floor: 4, wing: 'north' });
+      expect(twin.desired).toMatchObject({ interval: 5 });
     });
 
     it('fails with PreconditionFailed on a stale etag and DeviceNotFound for a missing device', async () => {

@@ -1,6 +1,7 @@
 import { type RunningAzurite, startAzurite } from '../../../local-host/storage/azurite';
-import { resolveJobTargets } from '../../../shared/jobs/job-execution';
-import { DEFAULT_JOB_SETTINGS } from '../../../shared/jobs/job-settings';
+import { START_CURSOR } from '../../../shared/jobs/job-execution';
+import { runJobDevices } from '../../../shared/jobs/job-run';
+import { DEFAULT_ACTIVITY_LIMITS, DEFAULT_JOB_SETTINGS } from '../../../shared/jobs/job-settings';
 import { createJobsService } from '../../../shared/jobs/jobs-service';
 import { createJobStorage, jobTableNames } from '../../../shared/storage/jobs-storage';
 import {
@@ -20,14 +21,14 @@ afterAll(async () => {
   await azurite.stop();
 });
 
-it('creates a deviceIds job of 100,000 ids and resolves it into pending rows and shard counters', async () => {
+it('creates a deviceIds job of 100,000 ids and resolves it page by page within a step time budget', async () => {
   const storage = createJobStorage(azurite.connectionString, jobTableNames('large'));
   await storage.ensureTables();
-  const clock = new ManualClock(new Date('2026-11-26T06:00:00.000Z'));
+  const clock = { now: () => new Date() };
   const service = createJobsService({
     ...storage,
     orchestrations: new RecordingOrchestrations(),
-    clock,
+    clock: new ManualClock(new Date()),
     ids: new SequentialIds(),
     parseCondition: (c) => c,
     settings: DEFAULT_JOB_SETTINGS,
@@ -48,22 +49,33 @@ it('creates a deviceIds job of 100,000 ids and resolves it into pending rows and
   const createMs = Date.now() - createStarted;
   expect(created.status).toBe('queued');
 
-  const resolveStarted = Date.now();
-  const resolved = await resolveJobTargets(
-    { ...storage, gateway: new ScriptedGateway([]), clock },
-    { jobId: 'reboot-43-3', shardSize: 2_000 },
+  // A 2 s budget: a 30 s method call cannot fit, so devices start for half a second and the step ends soon after.
+  const gateway = new ScriptedGateway([]);
+  const stepStarted = Date.now();
+  const step = await runJobDevices(
+    { ...storage, gateway, clock, limits: { ...DEFAULT_ACTIVITY_LIMITS, budgetMs: 2_000 } },
+    {
+      jobId: 'reboot-43-3',
+      deadline: new Date(Date.now() + 3_600_000).toISOString(),
+      maxDevicesInFlight: 200,
+      shardSize: 1_000,
+      cursor: START_CURSOR,
+    },
   );
-  const resolveMs = Date.now() - resolveStarted;
-  expect(resolved.deviceCount).toBe(100_000);
-  expect(resolved.shards).toHaveLength(50);
-  expect((await service.getJob('reboot-43-3')).deviceJobStatistics).toEqual({
-    deviceCount: 100_000,
-    failedCount: 0,
-    succeededCount: 0,
-    runningCount: 0,
-    pendingCount: 100_000,
+  const stepMs = Date.now() - stepStarted;
+  expect(step.done).toBe(false);
+  expect(step.cursor.targets).toEqual({
+    done: false,
+    continuation: expect.stringMatching(/^\d+:\d+$/) as string,
   });
-  const last = await storage.deviceJobs.listShard('reboot-43-3', 49);
-  expect(last.map((row) => row.deviceId).sort()).toEqual(deviceIds.slice(98_000));
-  process.stdout.write(`100,000 device ids: createJob ${createMs} ms, resolveTargets ${resolveMs} ms\n`);
+  // Far from the whole list: the step stopped starting devices after half a second and wrote back what it had.
+  expect(stepMs).toBeLessThan(10_000);
+  expect(step.cursor.shardCount).toBeLessThan(50);
+  const stats = (await service.getJob('reboot-43-3')).deviceJobStatistics;
+  expect(stats.deviceCount).toBe(step.cursor.shardCount * 1_000);
+  expect(stats.succeededCount).toBe(gateway.invoked.length);
+  expect(gateway.invoked).toEqual(deviceIds.slice(0, gateway.invoked.length));
+  process.stdout.write(
+    `100,000 device ids: createJob ${createMs} ms; a 2 s step resolved ${stats.deviceCount} and ran ${gateway.invoked.length} in ${stepMs} ms\n`,
+  );
 }, 180_000);

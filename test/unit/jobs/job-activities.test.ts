@@ -1,9 +1,7 @@
-import { InvocationContext } from '@azure/functions';
-import { createFinalizeJobActivity } from '../../../functions/durable/finalize-job.activity';
-import { createMarkJobRunningActivity } from '../../../functions/durable/mark-job-running.activity';
-import { createResolveTargetsActivity } from '../../../functions/durable/resolve-job-targets.activity';
-import { createRunShardActivity } from '../../../functions/durable/run-job-shard.activity';
+import { activityHandler, createJobActivities } from '../../../functions/durable/job-activities';
+import { START_CURSOR } from '../../../shared/jobs/job-execution';
 import type { JobRecord } from '../../../shared/jobs/job-model';
+import { DEFAULT_ACTIVITY_LIMITS } from '../../../shared/jobs/job-settings';
 import {
   InMemoryDeviceIdLists,
   InMemoryDeviceJobs,
@@ -12,8 +10,6 @@ import {
   ScriptedGateway,
 } from './support/in-memory-ports';
 
-const context = new InvocationContext({ functionName: 'activity' });
-
 function setup() {
   const deps = {
     jobs: new InMemoryJobRepository(),
@@ -21,6 +17,7 @@ function setup() {
     deviceJobs: new InMemoryDeviceJobs(),
     gateway: new ScriptedGateway(['a', 'b', 'c']),
     clock: new ManualClock(new Date('2026-11-26T06:00:00.000Z')),
+    limits: DEFAULT_ACTIVITY_LIMITS,
   };
   const job: JobRecord = {
     jobId: 'j',
@@ -37,99 +34,105 @@ function setup() {
       connectTimeoutInSeconds: 0,
     },
   };
-  return { deps, job };
+  return { deps, job, activities: createJobActivities(deps) };
 }
 
 describe('job activities', () => {
   it('run the execution steps over their ports, in orchestration order', async () => {
-    const { deps, job } = setup();
+    const { deps, job, activities } = setup();
     await deps.jobs.create(job);
-    expect(
-      await createMarkJobRunningActivity(deps)(
-        { jobId: 'j', runStartedTime: '2026-11-26T06:00:00.000Z' },
-        context,
-      ),
-    ).toEqual({
+    const mark = activityHandler(activities, 'jobMarkRunning');
+    expect(await mark({ jobId: 'j', runStartedTime: '2026-11-26T06:00:00.000Z' })).toEqual({
       proceed: true,
       status: 'running',
     });
-    expect(await createResolveTargetsActivity(deps)({ jobId: 'j', shardSize: 2 }, context)).toEqual({
-      deviceCount: 3,
-      shards: [
-        { shard: 0, deviceCount: 2 },
-        { shard: 1, deviceCount: 1 },
-      ],
+    const run = activityHandler(activities, 'jobRunDevices');
+    const step = await run({
+      jobId: 'j',
+      deadline: '2026-11-26T06:01:00.000Z',
+      maxDevicesInFlight: 2,
+      shardSize: 2,
+      cursor: START_CURSOR,
     });
-    const shard = await createRunShardActivity(deps)(
-      { jobId: 'j', shard: 1, deadline: '2026-11-26T06:01:00.000Z', devicesInFlight: 2 },
-      context,
-    );
-    expect(shard).toEqual({
-      shard: 1,
-      counters: { pending: 0, running: 0, succeeded: 1, failed: 0, canceled: 0 },
+    expect(step).toEqual({
+      done: true,
+      cursor: {
+        shardCount: 2,
+        nextShard: 2,
+        targets: { done: true },
+        calls: { count: 3, seconds: 0, peakInFlight: 2 },
+      },
     });
-    expect(
-      await createFinalizeJobActivity(deps)(
-        { jobId: 'j', outcome: 'failed', shardCount: 2, failureReason: 'x' },
-        context,
-      ),
-    ).toEqual({
-      status: 'failed',
+    const finalize = activityHandler(activities, 'jobFinalize');
+    expect(await finalize({ jobId: 'j', outcome: 'completed', shardSize: 2, cursor: step.cursor })).toEqual({
+      done: true,
+      status: 'completed',
       endTime: '2026-11-26T06:00:00.000Z',
     });
     expect(await deps.jobs.getStatistics('j')).toEqual({
       deviceCount: 3,
-      failedCount: 2,
-      succeededCount: 1,
+      failedCount: 0,
+      succeededCount: 3,
       runningCount: 0,
       pendingCount: 0,
     });
   });
 
-  it.each<[string, () => Promise<unknown>, string]>([
+  it.each<[string, (activities: ReturnType<typeof setup>['activities']) => Promise<unknown>, string]>([
     [
       'a non-object input',
-      () => Promise.resolve(createMarkJobRunningActivity(setup().deps)('j', context)),
+      (activities) => activityHandler(activities, 'jobMarkRunning')('j'),
       'jobMarkRunning: the input must be an object.',
     ],
     [
       'a missing jobId',
-      () => Promise.resolve(createResolveTargetsActivity(setup().deps)({ shardSize: 1 }, context)),
-      'jobResolveTargets: jobId must be a string.',
+      (activities) => activityHandler(activities, 'jobRunDevices')({ deadline: 'x' }),
+      'jobRunDevices: jobId must be a string.',
     ],
     [
-      'a zero shard size',
-      () =>
-        Promise.resolve(createResolveTargetsActivity(setup().deps)({ jobId: 'j', shardSize: 0 }, context)),
-      'jobResolveTargets: shardSize must be an integer ≥ 1.',
+      'a zero window',
+      (activities) =>
+        activityHandler(activities, 'jobRunDevices')({ jobId: 'j', deadline: 'x', maxDevicesInFlight: 0 }),
+      'jobRunDevices: maxDevicesInFlight must be an integer ≥ 1.',
     ],
     [
-      'a negative shard',
-      () =>
-        Promise.resolve(
-          createRunShardActivity(setup().deps)(
-            { jobId: 'j', shard: -1, deadline: 'x', devicesInFlight: 1 },
-            context,
-          ),
-        ),
-      'jobRunShard: shard must be an integer ≥ 0.',
+      'a malformed cursor',
+      (activities) =>
+        activityHandler(
+          activities,
+          'jobRunDevices',
+        )({
+          jobId: 'j',
+          deadline: 'x',
+          maxDevicesInFlight: 1,
+          shardSize: 1,
+          cursor: { shardCount: -1, nextShard: 0, targets: { done: true } },
+        }),
+      'jobRunDevices: shardCount must be an integer ≥ 0.',
     ],
     [
       'an unknown outcome',
-      () =>
-        Promise.resolve(
-          createFinalizeJobActivity(setup().deps)({ jobId: 'j', outcome: 'done', shardCount: 0 }, context),
-        ),
+      (activities) =>
+        activityHandler(activities, 'jobFinalize')({ jobId: 'j', outcome: 'done', shardSize: 1 }),
       'jobFinalize: outcome must be one of completed, failed, cancelled.',
     ],
   ])('fail loudly on %s', async (_name, run, message) => {
-    await expect(run()).rejects.toThrow(message);
+    await expect(run(setup().activities)).rejects.toThrow(message);
   });
 
   it('fail with JobNotFound for a job that does not exist (so the orchestration retries, then fails it)', async () => {
-    const { deps } = setup();
+    const { activities } = setup();
     await expect(
-      createRunShardActivity(deps)({ jobId: 'nope', shard: 0, deadline: 'x', devicesInFlight: 1 }, context),
+      activityHandler(
+        activities,
+        'jobRunDevices',
+      )({
+        jobId: 'nope',
+        deadline: 'x',
+        maxDevicesInFlight: 1,
+        shardSize: 1,
+        cursor: START_CURSOR,
+      }),
     ).rejects.toThrow("Job 'nope' was not found.");
   });
 });

@@ -1,5 +1,5 @@
 import { ConfigError, loadConfig } from '../../../shared/config';
-import { DEFAULT_JOB_SETTINGS } from '../../../shared/jobs/job-settings';
+import { DEFAULT_ACTIVITY_LIMITS, DEFAULT_JOB_SETTINGS } from '../../../shared/jobs/job-settings';
 
 const base = {
   AzureWebJobsStorage: 'UseDevelopmentStorage=true',
@@ -23,6 +23,7 @@ describe('jobs settings', () => {
     const { jobs } = loadConfig(base);
     expect(jobs).toEqual({
       settings: DEFAULT_JOB_SETTINGS,
+      limits: DEFAULT_ACTIVITY_LIMITS,
       tablePrefix: '',
       retentionDays: 30,
       retentionSchedule: '0 0 * * * *',
@@ -44,8 +45,9 @@ describe('jobs settings', () => {
     const { jobs } = loadConfig({
       ...base,
       JOB_SHARD_SIZE: '250',
-      JOB_SHARDS_IN_FLIGHT: '4',
-      JOB_DEVICES_IN_FLIGHT_PER_SHARD: '20',
+      JOB_MAX_DEVICES_IN_FLIGHT: '400',
+      JOB_ACTIVITY_TIME_BUDGET_SECONDS: '60',
+      AzureFunctionsJobHost__functionTimeout: '00:10:00',
       JOB_ACTIVITY_MAX_ATTEMPTS: '3',
       JOBS_TABLE_PREFIX: 'tenant1',
       JOB_RETENTION_DAYS: '7',
@@ -56,10 +58,10 @@ describe('jobs settings', () => {
     });
     expect(jobs.settings).toEqual({
       shardSize: 250,
-      shardsInFlight: 4,
-      devicesInFlightPerShard: 20,
+      maxDevicesInFlight: 400,
       activityRetry: { ...DEFAULT_JOB_SETTINGS.activityRetry, maxNumberOfAttempts: 3 },
     });
+    expect(jobs.limits).toEqual({ budgetMs: 60_000, functionTimeoutMs: 600_000 });
     expect(jobs).toMatchObject({
       tablePrefix: 'tenant1',
       retentionDays: 7,
@@ -73,8 +75,10 @@ describe('jobs settings', () => {
   it.each([
     ['JOB_SHARD_SIZE', '0'],
     ['JOB_SHARD_SIZE', '1001'],
-    ['JOB_SHARDS_IN_FLIGHT', 'many'],
-    ['JOB_DEVICES_IN_FLIGHT_PER_SHARD', '2.5'],
+    ['JOB_MAX_DEVICES_IN_FLIGHT', 'many'],
+    ['JOB_MAX_DEVICES_IN_FLIGHT', '0'],
+    ['JOB_ACTIVITY_TIME_BUDGET_SECONDS', '2.5'],
+    ['AzureFunctionsJobHost__functionTimeout', 'five minutes'],
     ['JOB_ACTIVITY_MAX_ATTEMPTS', '0'],
     ['JOBS_TABLE_PREFIX', 'jobs-'],
     ['JOBS_TABLE_PREFIX', '1jobs'],
@@ -88,5 +92,25 @@ describe('jobs settings', () => {
     ['JOB_PROGRESS_EVENT_SECONDS', '0'],
   ])('refuses %s=%s, naming it', (setting, value) => {
     expect(settingRefused({ [setting]: value })).toBe(setting);
+  });
+});
+
+describe('the host functionTimeout the engine plans activities for', () => {
+  it.each<[string, Record<string, string>, { functionTimeout?: unknown } | undefined, number | undefined]>([
+    ['5 minutes (Consumption) when nothing says otherwise', {}, undefined, 300_000],
+    ["host.json's value", {}, { functionTimeout: '00:00:20' }, 20_000],
+    [
+      'the app setting over host.json',
+      { AzureFunctionsJobHost__functionTimeout: '1.00:00:00' },
+      { functionTimeout: '00:00:20' },
+      86_400_000,
+    ],
+    ['no limit for -1', {}, { functionTimeout: '-1' }, undefined],
+  ])('is %s', (_name, env, hostJson, expected) => {
+    expect(loadConfig({ ...base, ...env }, () => hostJson).jobs.limits.functionTimeoutMs).toBe(expected);
+  });
+
+  it('refuses a host.json value that is not a TimeSpan, naming host.json', () => {
+    expect(() => loadConfig(base, () => ({ functionTimeout: '5m' }))).toThrow(/host.json functionTimeout/);
   });
 });

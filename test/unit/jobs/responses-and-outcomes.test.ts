@@ -21,7 +21,6 @@ describe('toJobResponse', () => {
       connectTimeoutInSeconds: 0,
     },
     deviceIdList: { listId: 'x', count: 1 },
-    shardCount: 1,
     statusMessage: 'Running.',
   };
 

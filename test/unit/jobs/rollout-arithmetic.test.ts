@@ -12,6 +12,7 @@ import {
   retriesFor,
   retryDelayMs,
 } from '../../../shared/jobs/rollout-policy';
+import type { AbortConfig } from '../../../shared/jobs/rollout-config';
 import { currentRatePerMinute, startIntervalSeconds } from '../../../shared/jobs/rollout-rate';
 
 const NOW = new Date('2026-11-26T06:00:00.000Z');
@@ -206,7 +207,8 @@ describe('duration estimate model', () => {
       jobId: 'done',
       observedAt: NOW.toISOString(),
       runSeconds: 7,
-      deviceDurationsSeconds: Array.from({ length: 100 }, () => 0.5),
+      deviceCount: 100,
+      meanDeviceSeconds: 0.5,
       concurrency: 10,
     });
     expect(observation).toMatchObject({ meanDeviceSeconds: 0.5, overheadSeconds: 2 });
@@ -216,7 +218,8 @@ describe('duration estimate model', () => {
         jobId: 'x',
         observedAt: '',
         runSeconds: 1,
-        deviceDurationsSeconds: [],
+        deviceCount: 0,
+        meanDeviceSeconds: 0,
         concurrency: 1,
       }),
     ).toBeUndefined();
@@ -262,11 +265,11 @@ describe('retry and abort arithmetic', () => {
       /^Aborted: 12 of 80 executed devices failed \(15% ≥ 10%/,
     );
     expect(abortReason(config, { succeeded: 79, failed: 1, timedOut: 0 })).toBeUndefined();
-    const timedOutOnly = {
+    const timedOutOnly: AbortConfig = {
       criteriaList: [
-        { ...config.criteriaList[0], failureType: 'timedOut' as const, minNumberOfExecutedDevices: 1 },
+        { failureType: 'timedOut', action: 'cancel', thresholdPercentage: 10, minNumberOfExecutedDevices: 1 },
       ],
-    } as typeof config;
+    };
     expect(abortReason(timedOutOnly, { succeeded: 1, failed: 5, timedOut: 0 })).toBeUndefined();
     expect(abortReason(timedOutOnly, { succeeded: 2, failed: 0, timedOut: 1 })).toMatch(
       /1 of 3 .* timed out \(33\.3% ≥ 10%/,

@@ -1,12 +1,16 @@
 import { JobAlreadyExistsError, JobConcurrencyError } from '../../../../shared/jobs/job-errors';
 import type { DeviceJobRecord, JobRecord } from '../../../../shared/jobs/job-model';
-import { type ShardCounters, aggregateStatistics } from '../../../../shared/jobs/job-statistics';
+import {
+  EMPTY_SHARD_COUNTERS,
+  type ShardCounters,
+  aggregateStatistics,
+} from '../../../../shared/jobs/job-statistics';
 import type {
+  AppliedTwinPatch,
   Clock,
   DeviceIdListRepository,
   DeviceJobFilter,
   DeviceJobRepository,
-  AppliedTwinPatch,
   JobDeviceGateway,
   JobFilter,
   JobOrchestrationClient,
@@ -14,7 +18,11 @@ import type {
   JobRepository,
   Page,
   PageRequest,
+  ShardState,
   StoredJob,
+  TargetPage,
+  TargetPageRequest,
+  TwinContent,
 } from '../../../../shared/jobs/ports';
 import type { OrchestrationRuntimeStatus } from '../../../../shared/jobs/job-maintenance';
 import type { CloudToDeviceMethod, DeviceMethodResponse, TwinPatch } from '../../../../shared/jobs/job-model';
@@ -35,6 +43,7 @@ function pageOf<T>(items: T[], page: PageRequest): Page<T> {
 export class InMemoryJobRepository implements JobRepository {
   readonly rows = new Map<string, StoredJob>();
   readonly counters = new Map<string, Map<number, ShardCounters>>();
+  readonly attempted = new Map<string, Set<number>>();
   private version = 0;
 
   create(job: JobRecord): Promise<StoredJob> {
@@ -75,8 +84,28 @@ export class InMemoryJobRepository implements JobRepository {
     this.counters.set(jobId, shards);
     return Promise.resolve();
   }
+  markShardsAttempted(jobId: string, shards: readonly number[]): Promise<void> {
+    const marked = this.attempted.get(jobId) ?? new Set<number>();
+    for (const shard of shards) marked.add(shard);
+    this.attempted.set(jobId, marked);
+    return Promise.resolve();
+  }
+  listShardStates(jobId: string): Promise<ShardState[]> {
+    const shards = new Set([
+      ...(this.counters.get(jobId)?.keys() ?? []),
+      ...(this.attempted.get(jobId) ?? []),
+    ]);
+    return Promise.resolve(
+      [...shards].map((shard) => ({
+        shard,
+        counters: { ...(this.counters.get(jobId)?.get(shard) ?? EMPTY_SHARD_COUNTERS) },
+        attempted: this.attempted.get(jobId)?.has(shard) ?? false,
+      })),
+    );
+  }
   deleteShardCounters(jobId: string): Promise<void> {
     this.counters.delete(jobId);
+    this.attempted.delete(jobId);
     return Promise.resolve();
   }
   getStatistics(jobId: string) {
@@ -92,6 +121,11 @@ export class InMemoryDeviceIdLists implements DeviceIdListRepository {
   }
   load(listId: string): Promise<string[]> {
     return Promise.resolve([...(this.lists.get(listId) ?? [])]);
+  }
+  /** Chunks of 4 ids, so that pages cross chunk boundaries. */
+  loadChunk(listId: string, chunk: number): Promise<string[] | undefined> {
+    const ids = this.lists.get(listId) ?? [];
+    return Promise.resolve(chunk * 4 < ids.length ? ids.slice(chunk * 4, chunk * 4 + 4) : undefined);
   }
   delete(listId: string): Promise<void> {
     this.lists.delete(listId);
@@ -142,18 +176,29 @@ export class ScriptedGateway implements JobDeviceGateway {
   onDevice: (deviceId: string) => void = () => undefined;
   inFlight = 0;
   maxInFlight = 0;
+  /** How long each device takes to answer (0: the next turn of the event loop). */
+  delayMs = 0;
+  /** Twins as the patches left them (tags and desired), with a version bumped by each patch. */
+  readonly twins = new Map<string, TwinContent & { version: number }>();
 
   constructor(
     private readonly fleet: string[],
     private readonly behaviours: Record<string, DeviceBehaviour> = {},
   ) {}
 
-  async *resolveTargets(queryCondition: string): AsyncIterable<string[]> {
+  /** Pages of at most 7 (fewer than asked), resumable by position. */
+  async resolveTargetsPage(queryCondition: string, page: TargetPageRequest): Promise<TargetPage> {
     this.queries.push(queryCondition);
-    for (let start = 0; start < this.fleet.length; start += 7) {
-      await Promise.resolve();
-      yield this.fleet.slice(start, start + 7);
-    }
+    await Promise.resolve();
+    const start = page.continuation === undefined ? 0 : Number(page.continuation);
+    const end = start + Math.min(7, page.maxItems);
+    const deviceIds = this.fleet.slice(start, end);
+    return end < this.fleet.length ? { deviceIds, continuation: String(end) } : { deviceIds };
+  }
+  async readTwin(deviceId: string): Promise<TwinContent> {
+    await Promise.resolve();
+    const twin = this.twins.get(deviceId);
+    return copy({ tags: twin?.tags ?? {}, desired: twin?.desired ?? {} });
   }
   async invokeMethod(deviceId: string, _method: CloudToDeviceMethod): Promise<DeviceMethodResponse> {
     this.invoked.push(deviceId);
@@ -161,8 +206,15 @@ export class ScriptedGateway implements JobDeviceGateway {
   }
   async applyTwinPatch(deviceId: string, patch: TwinPatch): Promise<AppliedTwinPatch> {
     this.patched.push({ deviceId, patch });
-    const version = this.patched.length;
-    return this.perform(deviceId, () => ({ etag: `v${version}`, version }));
+    await this.perform(deviceId, () => undefined);
+    const twin = this.twins.get(deviceId) ?? { tags: {}, desired: {}, version: 1 };
+    const version = twin.version + 1;
+    this.twins.set(deviceId, {
+      tags: { ...twin.tags, ...copy(patch.tags ?? {}) },
+      desired: { ...twin.desired, ...copy(patch.properties?.desired ?? {}) },
+      version,
+    });
+    return { etag: `v${version}`, version };
   }
   private async perform<T>(
     deviceId: string,
@@ -171,7 +223,9 @@ export class ScriptedGateway implements JobDeviceGateway {
     this.onDevice(deviceId);
     this.inFlight += 1;
     this.maxInFlight = Math.max(this.maxInFlight, this.inFlight);
-    await new Promise((resolve) => setImmediate(resolve));
+    await new Promise((resolve) =>
+      this.delayMs > 0 ? setTimeout(resolve, this.delayMs) : setImmediate(resolve),
+    );
     this.inFlight -= 1;
     const behaviour = this.behaviours[deviceId] ?? { kind: 'answer', status: 200 };
     if (behaviour.kind === 'throw')

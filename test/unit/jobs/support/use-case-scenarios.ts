@@ -4,14 +4,19 @@ import {
   JobNotFoundError,
   JobValidationError,
 } from '../../../../shared/jobs/job-errors';
+import { START_CURSOR, markJobRunning } from '../../../../shared/jobs/job-execution';
+import { finalizeJob } from '../../../../shared/jobs/job-finalize';
 import {
-  finalizeJob,
-  markJobRunning,
-  resolveJobTargets,
-  runShard,
-} from '../../../../shared/jobs/job-execution';
+  type RunDevicesCommand,
+  type RunDevicesResult,
+  runJobDevices,
+} from '../../../../shared/jobs/job-run';
 import { purgeExpiredJobs, reconcileJobs } from '../../../../shared/jobs/job-maintenance';
-import { DEFAULT_JOB_SETTINGS } from '../../../../shared/jobs/job-settings';
+import {
+  type ActivityLimits,
+  DEFAULT_ACTIVITY_LIMITS,
+  DEFAULT_JOB_SETTINGS,
+} from '../../../../shared/jobs/job-settings';
 import { type JobsService, createJobsService } from '../../../../shared/jobs/jobs-service';
 import type {
   DeviceIdListRepository,
@@ -64,7 +69,41 @@ export function defineUseCaseScenarios(createStorage: () => Promise<StoragePorts
       parseCondition,
       settings,
     });
-  const execution = (gateway: ScriptedGateway) => ({ ...storage, gateway, clock });
+  const execution = (gateway: ScriptedGateway, limits: Partial<ActivityLimits> = {}) => ({
+    ...storage,
+    gateway,
+    clock,
+    limits: { ...DEFAULT_ACTIVITY_LIMITS, stopCheckIntervalMs: 5, ...limits },
+  });
+  /** One run step from the start (or the given cursor). */
+  const run = (
+    gateway: ScriptedGateway,
+    fields: Partial<RunDevicesCommand> = {},
+    limits: Partial<ActivityLimits> = {},
+  ) =>
+    runJobDevices(execution(gateway, limits), {
+      jobId,
+      deadline: '2026-11-26T07:00:00.000Z',
+      maxDevicesInFlight: 4,
+      shardSize: 10,
+      cursor: START_CURSOR,
+      ...fields,
+    });
+  /** Run steps until the run is done or stopped, each from the cursor of the one before. */
+  const runAll = async (
+    gateway: ScriptedGateway,
+    fields: Partial<RunDevicesCommand> = {},
+    limits: Partial<ActivityLimits> = {},
+  ) => {
+    const steps: RunDevicesResult[] = [];
+    let cursor = START_CURSOR;
+    for (;;) {
+      const step = await run(gateway, { ...fields, cursor }, limits);
+      steps.push(step);
+      if (step.done || step.stoppedBy || steps.length > 100) return steps;
+      cursor = step.cursor;
+    }
+  };
   const methodBody = (extra: Record<string, unknown> = {}) => ({
     jobId,
     type: 'scheduleDeviceMethod',
@@ -182,7 +221,7 @@ export function defineUseCaseScenarios(createStorage: () => Promise<StoragePorts
     it('leaves a finished job as it is', async () => {
       await service.createJob({ jobId, body: methodBody() });
       await markJobRunning(storage, { jobId, runStartedTime: T0.toISOString() });
-      await finalizeJob(execution(new ScriptedGateway([])), { jobId, outcome: 'completed', shardCount: 0 });
+      await finalizeJob(execution(new ScriptedGateway([])), { jobId, outcome: 'completed', shardSize: 10 });
       const response = await service.cancelJob(jobId);
       expect(response.status).toBe('completed');
       expect(orchestrations.cancelled).toEqual([]);
@@ -204,43 +243,27 @@ export function defineUseCaseScenarios(createStorage: () => Promise<StoragePorts
         proceed: true,
         status: 'running',
       });
-      const resolved = await resolveJobTargets(execution(gateway), { jobId, shardSize: 10 });
-      expect(resolved).toEqual({
-        deviceCount: 25,
-        shards: [
-          { shard: 0, deviceCount: 10 },
-          { shard: 1, deviceCount: 10 },
-          { shard: 2, deviceCount: 5 },
-        ],
+      const step = await run(gateway);
+      // The gateway answers pages of at most 7: each page is a shard.
+      expect(step).toEqual({
+        done: true,
+        cursor: {
+          shardCount: 4,
+          nextShard: 4,
+          targets: { done: true },
+          calls: { count: 25, seconds: 0, peakInFlight: 4 },
+        },
       });
-      expect(gateway.queries).toEqual(["tags.building = '43'"]);
-      expect((await service.getJob(jobId)).deviceJobStatistics).toEqual({
-        deviceCount: 25,
-        failedCount: 0,
-        succeededCount: 0,
-        runningCount: 0,
-        pendingCount: 25,
-      });
-
-      const deadline = '2026-11-26T07:00:00.000Z';
-      const first = await runShard(execution(gateway), { jobId, shard: 0, deadline, devicesInFlight: 4 });
-      expect(first).toEqual({
-        shard: 0,
-        counters: { pending: 0, running: 0, succeeded: 9, failed: 1, canceled: 0 },
-      });
+      expect(gateway.queries.every((query) => query === "tags.building = '43'")).toBe(true);
       expect(gateway.maxInFlight).toBe(4);
-      expect((await service.getJob(jobId)).deviceJobStatistics).toEqual({
-        deviceCount: 25,
-        failedCount: 1,
-        succeededCount: 9,
-        runningCount: 0,
-        pendingCount: 15,
-      });
-      await runShard(execution(gateway), { jobId, shard: 1, deadline, devicesInFlight: 4 });
-      await runShard(execution(gateway), { jobId, shard: 2, deadline, devicesInFlight: 4 });
       clock.advance(2000);
-      const final = await finalizeJob(execution(gateway), { jobId, outcome: 'completed', shardCount: 3 });
-      expect(final.status).toBe('completed');
+      const final = await finalizeJob(execution(gateway), {
+        jobId,
+        outcome: 'completed',
+        shardSize: 10,
+        cursor: step.cursor,
+      });
+      expect(final).toEqual({ done: true, status: 'completed', endTime: '2026-11-26T06:00:02.000Z' });
 
       const job = await service.getJob(jobId);
       expect(job).toMatchObject({ status: 'completed', endTime: '2026-11-26T06:00:02.000Z' });
@@ -272,24 +295,69 @@ export function defineUseCaseScenarios(createStorage: () => Promise<StoragePorts
       const ok = await service.queryDeviceJobs({ filter: { jobId, status: 'COMPLETED' }, maxItemCount: 100 });
       expect(ok.items).toHaveLength(23);
       expect(ok.items.every((item) => item.outcome?.deviceMethodResponse.status === 200)).toBe(true);
+      expect(gateway.invoked).toHaveLength(25);
       expect(new Set(gateway.invoked).size).toBe(25);
     });
 
-    it('re-running a finished shard invokes nothing again', async () => {
-      const gateway = new ScriptedGateway(fleet.slice(0, 5));
+    it('re-running from the same cursor invokes nothing again', async () => {
+      const gateway = new ScriptedGateway(fleet.slice(0, 12));
       await service.createJob({ jobId, body: methodBody() });
       await markJobRunning(storage, { jobId, runStartedTime: T0.toISOString() });
-      await resolveJobTargets(execution(gateway), { jobId, shardSize: 10 });
-      const command = { jobId, shard: 0, deadline: '2026-11-26T07:00:00.000Z', devicesInFlight: 10 };
-      await runShard(execution(gateway), command);
-      const again = await runShard(execution(gateway), command);
-      expect(again.counters.succeeded).toBe(5);
-      expect(gateway.invoked).toHaveLength(5);
-      expect(await resolveJobTargets(execution(gateway), { jobId, shardSize: 10 })).toEqual({
-        deviceCount: 5,
-        shards: [{ shard: 0, deviceCount: 5 }],
+      const first = await run(gateway);
+      const again = await run(gateway);
+      expect(again).toEqual({ ...first, cursor: { ...first.cursor, calls: undefined } });
+      expect(gateway.invoked).toHaveLength(12);
+      expect((await service.getJob(jobId)).deviceJobStatistics).toMatchObject({
+        deviceCount: 12,
+        succeededCount: 12,
       });
-      expect(gateway.queries).toHaveLength(1);
+    });
+
+    it('ends each step within its time budget and continues from its cursor, each device once', async () => {
+      const gateway = new ScriptedGateway(fleet);
+      await service.createJob({ jobId, body: methodBody() });
+      await markJobRunning(storage, { jobId, runStartedTime: T0.toISOString() });
+      // A 30 s response timeout does not fit an 8 s budget: devices start for 2 s (a quarter) per step.
+      gateway.onDevice = () => clock.advance(1_000);
+      const steps = await runAll(gateway, { maxDevicesInFlight: 1 }, { budgetMs: 8_000 });
+      expect(steps.length).toBeGreaterThan(5);
+      expect(steps.at(-1)?.done).toBe(true);
+      expect(steps.slice(0, -1).every((step) => !step.done && !step.stoppedBy)).toBe(true);
+      expect([...gateway.invoked].sort()).toEqual(fleet);
+      expect((await service.getJob(jobId)).deviceJobStatistics).toMatchObject({
+        deviceCount: 25,
+        succeededCount: 25,
+        pendingCount: 0,
+      });
+    });
+
+    it('applies a twin patch once per device even when a step is repeated after a crash', async () => {
+      const deviceIds = Array.from({ length: 12 }, (_, i) => `t-${i}`);
+      const gateway = new ScriptedGateway([]);
+      await service.createJob({
+        jobId,
+        body: { type: 'scheduleTwinUpdate', updateTwin: { tags: { floor: 3 } }, deviceIds },
+      });
+      await markJobRunning(storage, { jobId, runStartedTime: T0.toISOString() });
+      const done = await run(gateway);
+      expect(done.done).toBe(true);
+      // A crash after the twins changed but before the results were stored: the rows still say pending.
+      const rows = (await storage.deviceJobs.query({ jobId }, { maxItems: 100 })).items;
+      await storage.deviceJobs.upsertMany(
+        rows.map((row) => {
+          const pending = { ...row, status: 'pending' as const };
+          delete pending.endTimeUtc;
+          return pending;
+        }),
+      );
+      await run(gateway);
+      expect(gateway.patched).toHaveLength(12);
+      expect([...gateway.twins.values()].map((twin) => twin.version)).toEqual(Array(12).fill(2));
+      const results = await service.queryDeviceJobs({
+        filter: { jobId, status: 'completed' },
+        maxItemCount: 100,
+      });
+      expect(results.items).toHaveLength(12);
     });
 
     it('runs a deviceIds twin job over the stored id list', async () => {
@@ -302,17 +370,9 @@ export function defineUseCaseScenarios(createStorage: () => Promise<StoragePorts
         body: { type: 'scheduleTwinUpdate', updateTwin: { tags: { floor: 3 } }, deviceIds },
       });
       await markJobRunning(storage, { jobId, runStartedTime: T0.toISOString() });
-      const resolved = await resolveJobTargets(execution(gateway), { jobId, shardSize: 10 });
-      expect(resolved.deviceCount).toBe(12);
+      const step = await run(gateway, { shardSize: 5, maxDevicesInFlight: 3 });
+      expect(step.cursor.shardCount).toBe(3);
       expect(gateway.queries).toEqual([]);
-      for (const { shard } of resolved.shards) {
-        await runShard(execution(gateway), {
-          jobId,
-          shard,
-          deadline: '2026-11-26T07:00:00Z',
-          devicesInFlight: 3,
-        });
-      }
       expect(gateway.patched.map((p) => p.deviceId).sort()).toEqual([...deviceIds].sort());
       expect(gateway.patched[0]?.patch).toEqual({ tags: { floor: 3 } });
       const results = await service.queryDeviceJobs({ filter: { jobId, jobType: 'scheduleTwinUpdate' } });
@@ -326,79 +386,78 @@ export function defineUseCaseScenarios(createStorage: () => Promise<StoragePorts
 
     it('stops starting devices once the job is cancelled; the rest end canceled', async () => {
       const gateway = new ScriptedGateway(fleet.slice(0, 10));
+      gateway.delayMs = 20;
       await service.createJob({ jobId, body: methodBody() });
       await markJobRunning(storage, { jobId, runStartedTime: T0.toISOString() });
-      await resolveJobTargets(execution(gateway), { jobId, shardSize: 10 });
       let cancelled: Promise<unknown> | undefined;
       gateway.onDevice = (deviceId) => {
         if (deviceId === 'dev-01') cancelled = service.cancelJob(jobId);
       };
-      const result = await runShard(execution(gateway), {
-        jobId,
-        shard: 0,
-        deadline: '2026-11-26T07:00:00Z',
-        devicesInFlight: 2,
-      });
+      const result = await run(gateway, { maxDevicesInFlight: 2 });
       await cancelled;
-      // The cancel lands while the first wave runs; whether the second wave already started depends on timing.
       expect(result.stoppedBy).toBe('cancelled');
-      expect(result.counters.succeeded + result.counters.canceled).toBe(10);
-      expect(result.counters.succeeded).toBeLessThanOrEqual(4);
-      expect(gateway.invoked.length).toBe(result.counters.succeeded);
-      const final = await finalizeJob(execution(gateway), { jobId, outcome: 'cancelled', shardCount: 1 });
-      expect(final.status).toBe('cancelled');
+      expect(gateway.invoked.length).toBeLessThan(10);
+      const final = await finalizeJob(execution(gateway), {
+        jobId,
+        outcome: 'cancelled',
+        shardSize: 10,
+        cursor: result.cursor,
+      });
+      expect(final).toMatchObject({ done: true, status: 'cancelled' });
       expect(final.endTime).toBeDefined();
       const canceled = await service.queryDeviceJobs({ filter: { jobId, status: 'canceled' } });
-      expect(canceled.items).toHaveLength(result.counters.canceled);
+      expect(canceled.items).toHaveLength(10 - gateway.invoked.length);
       const stats = (await service.getJob(jobId)).deviceJobStatistics;
-      expect(stats).toMatchObject({
+      expect(stats).toEqual({
         deviceCount: 10,
         pendingCount: 0,
         runningCount: 0,
-        failedCount: result.counters.canceled,
+        succeededCount: gateway.invoked.length,
+        failedCount: 10 - gateway.invoked.length,
       });
     });
 
     it('fails devices not started by the deadline with a timeout code', async () => {
       const gateway = new ScriptedGateway(fleet.slice(0, 6));
+      gateway.delayMs = 20;
       await service.createJob({ jobId, body: methodBody({ maxExecutionTimeInSeconds: 60 }) });
       await markJobRunning(storage, { jobId, runStartedTime: T0.toISOString() });
-      await resolveJobTargets(execution(gateway), { jobId, shardSize: 10 });
       gateway.onDevice = () => clock.advance(40_000);
-      const result = await runShard(execution(gateway), {
-        jobId,
-        shard: 0,
-        deadline: '2026-11-26T06:01:00.000Z',
-        devicesInFlight: 2,
-      });
-      expect(result).toEqual({
-        shard: 0,
-        stoppedBy: 'deadline',
-        counters: { pending: 0, running: 0, succeeded: 2, failed: 4, canceled: 0 },
-      });
-      const timedOut = await service.queryDeviceJobs({ filter: { jobId, status: 'failed' } });
-      expect(timedOut.items.map((r) => r.error?.code)).toEqual(Array(4).fill('JobMaxExecutionTimeExceeded'));
+      const result = await run(gateway, { deadline: '2026-11-26T06:01:00.000Z', maxDevicesInFlight: 1 });
+      expect(result.stoppedBy).toBe('deadline');
+      const started = gateway.invoked.length;
+      expect(started).toBeLessThan(6);
       const final = await finalizeJob(execution(gateway), {
         jobId,
         outcome: 'failed',
         failureReason: 'maxExecutionTimeInSeconds elapsed',
-        shardCount: 1,
+        shardSize: 10,
+        cursor: result.cursor,
         deviceErrorCode: 'JobMaxExecutionTimeExceeded',
       });
-      expect(final).toMatchObject({ status: 'failed', failureReason: 'maxExecutionTimeInSeconds elapsed' });
+      expect(final).toMatchObject({ done: true, status: 'failed' });
+      expect(await service.getJob(jobId)).toMatchObject({
+        failureReason: 'maxExecutionTimeInSeconds elapsed',
+      });
+      const timedOut = await service.queryDeviceJobs({ filter: { jobId, status: 'failed' } });
+      expect(timedOut.items.map((r) => r.error?.code)).toEqual(
+        Array(6 - started).fill('JobMaxExecutionTimeExceeded'),
+      );
     });
 
-    it('finalizes shards that never ran as failed when the job fails', async () => {
+    it('settles targets never resolved as failed when the job fails, in time-bounded steps', async () => {
       const gateway = new ScriptedGateway(fleet.slice(0, 15));
       await service.createJob({ jobId, body: methodBody() });
       await markJobRunning(storage, { jobId, runStartedTime: T0.toISOString() });
-      await resolveJobTargets(execution(gateway), { jobId, shardSize: 10 });
-      await finalizeJob(execution(gateway), {
+      const command = {
         jobId,
-        outcome: 'failed',
+        outcome: 'failed' as const,
         failureReason: 'gateway down',
-        shardCount: 2,
-      });
+        shardSize: 10,
+        cursor: START_CURSOR,
+      };
+      const final = await finalizeJob(execution(gateway), command);
+      expect(final).toMatchObject({ done: true, status: 'failed' });
       const job = await service.getJob(jobId);
       expect(job).toMatchObject({ status: 'failed', failureReason: 'gateway down' });
       expect(job.deviceJobStatistics).toEqual({
@@ -412,6 +471,7 @@ export function defineUseCaseScenarios(createStorage: () => Promise<StoragePorts
       expect(
         rows.items.every((r) => r.error?.code === 'JobFailed' && r.error.description === 'gateway down'),
       ).toBe(true);
+      expect(gateway.invoked).toEqual([]);
     });
 
     it('does not run a job cancelled before it started', async () => {
@@ -428,6 +488,7 @@ export function defineUseCaseScenarios(createStorage: () => Promise<StoragePorts
     const maintenance = (admin: ScriptedOrchestrationAdmin) => ({
       ...storage,
       clock,
+      limits: DEFAULT_ACTIVITY_LIMITS,
       orchestrations,
       admin,
       settings,
@@ -435,14 +496,19 @@ export function defineUseCaseScenarios(createStorage: () => Promise<StoragePorts
     const finish = async (id: string, body: Record<string, unknown>) => {
       await service.createJob({ jobId: id, body });
       await markJobRunning(storage, { jobId: id, runStartedTime: clock.now().toISOString() });
-      const { shards } = await resolveJobTargets(execution(new ScriptedGateway(fleet.slice(0, 3))), {
+      const gateway = new ScriptedGateway(fleet.slice(0, 3));
+      const step = await runJobDevices(execution(gateway), {
         jobId: id,
+        deadline: '2027-01-01T00:00:00.000Z',
+        maxDevicesInFlight: 2,
         shardSize: 10,
+        cursor: START_CURSOR,
       });
-      await finalizeJob(execution(new ScriptedGateway([])), {
+      await finalizeJob(execution(gateway), {
         jobId: id,
         outcome: 'cancelled',
-        shardCount: shards.length,
+        shardSize: 10,
+        cursor: step.cursor,
       });
     };
 
@@ -580,15 +646,13 @@ export function defineUseCaseScenarios(createStorage: () => Promise<StoragePorts
       for (const id of [first, second]) {
         await service.createJob({ jobId: id, body: { ...methodBody(), jobId: id } });
         await markJobRunning(storage, { jobId: id, runStartedTime: T0.toISOString() });
-        const { shards } = await resolveJobTargets(execution(gateway), { jobId: id, shardSize: 5 });
-        for (const { shard } of shards) {
-          await runShard(execution(gateway), {
-            jobId: id,
-            shard,
-            deadline: '2026-11-26T07:00:00Z',
-            devicesInFlight: 5,
-          });
-        }
+        await runJobDevices(execution(gateway), {
+          jobId: id,
+          deadline: '2026-11-26T07:00:00Z',
+          maxDevicesInFlight: 5,
+          shardSize: 5,
+          cursor: START_CURSOR,
+        });
       }
       const failed = await service.queryDeviceJobs({
         query: `SELECT * FROM devices.jobs WHERE devices.jobs.jobId = '${first}' AND devices.jobs.status = 'failed'`,
@@ -642,7 +706,7 @@ export function defineUseCaseScenarios(createStorage: () => Promise<StoragePorts
       const gateway = new ScriptedGateway(fleet);
       await service.createJob({ jobId, body: methodBody() });
       await markJobRunning(storage, { jobId, runStartedTime: T0.toISOString() });
-      await resolveJobTargets(execution(gateway), { jobId, shardSize: 10 });
+      await run(gateway);
       const seen: string[] = [];
       let token: string | undefined;
       do {
@@ -668,6 +732,8 @@ function bind(jobs: JobRepository): JobRepository {
     delete: (id) => jobs.delete(id),
     query: (filter, page) => jobs.query(filter, page),
     writeShardCounters: (id, shard, counters) => jobs.writeShardCounters(id, shard, counters),
+    markShardsAttempted: (id, shards) => jobs.markShardsAttempted(id, shards),
+    listShardStates: (id) => jobs.listShardStates(id),
     deleteShardCounters: (id) => jobs.deleteShardCounters(id),
     getStatistics: (id) => jobs.getStatistics(id),
   };

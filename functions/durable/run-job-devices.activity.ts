@@ -1,0 +1,21 @@
+import type { JobExecutionDependencies } from '../../shared/jobs/job-execution';
+import { type RunDevicesCommand, type RunDevicesResult, runJobDevices } from '../../shared/jobs/job-run';
+import { requireCursor, requireInteger, requireObject, requireString } from './job-activity-input';
+
+const NAME = 'jobRunDevices';
+
+export function parseRunDevicesInput(raw: unknown): RunDevicesCommand {
+  const input = requireObject(NAME, raw);
+  return {
+    jobId: requireString(NAME, input, 'jobId'),
+    deadline: requireString(NAME, input, 'deadline'),
+    maxDevicesInFlight: requireInteger(NAME, input, 'maxDevicesInFlight', 1),
+    shardSize: requireInteger(NAME, input, 'shardSize', 1),
+    cursor: requireCursor(NAME, input.cursor),
+  };
+}
+
+/** One time-bounded step of the job's run: resolves targets ahead, runs devices, answers the next cursor. */
+export function createRunJobDevicesActivity(deps: JobExecutionDependencies) {
+  return (input: RunDevicesCommand): Promise<RunDevicesResult> => runJobDevices(deps, input);
+}

@@ -1,0 +1,350 @@
+import {
+  TWIN_CALL_BOUND_MS,
+  fitMethodTimeouts,
+  methodCallBoundMs,
+  planActivityTime,
+  type ActivityTimePlan,
+} from './activity-time';
+import { type DeviceResult, errorResult, methodResult, twinResult } from './device-outcome';
+import { DeviceResultWriter, DEFAULT_RESULT_WRITER_OPTIONS } from './device-result-writer';
+import { type WindowStop, runDeviceWindow } from './device-window';
+import { isPastDeadline } from './execution-plan';
+import { type JobExecutionDependencies, type RunCursor, finish, loadJob, pendingRow } from './job-execution';
+import type { DeviceJobRecord, JobRecord } from './job-model';
+import { isTerminalDeviceJobStatus } from './job-model';
+import { type ShardCounters, aggregateStatistics } from './job-statistics';
+import { TargetPages } from './job-targets';
+import type { DeviceJobStatistics } from './job-model';
+import { isPatchApplied } from './twin-patch-applied';
+
+export interface RunDevicesCommand {
+  jobId: string;
+  /** ISO instant after which no device is started. */
+  deadline: string;
+  /** Most devices with a call outstanding at once. */
+  maxDevicesInFlight: number;
+  /** Targets per shard (one resolved page). */
+  shardSize: number;
+  cursor: RunCursor;
+}
+
+/** Why a run stopped starting devices for good (the time budget only ends one call: see `done`). */
+export type RunStopReason = Exclude<WindowStop, 'budget'>;
+
+export interface RunDevicesResult {
+  cursor: RunCursor;
+  /** Every target resolved and ended. */
+  done: boolean;
+  stoppedBy?: RunStopReason;
+  /** Set with `stoppedBy: 'aborted'`: why the job's abort check stopped it. */
+  abortReason?: string;
+}
+
+/**
+ * Extension points of a run, built per job by {@link runPolicyFor}: the window size, a gate awaited before
+ * each start (start rate), the attempts of one device, and an abort check on the job's live statistics.
+ */
+export interface RunPolicy {
+  maxInFlight: number;
+  beforeStart?: () => Promise<void>;
+  attempts: {
+    max: number;
+    retryable: (result: DeviceResult) => boolean;
+    delayMs: (attempt: number) => number;
+  };
+  abortCheck?: (statistics: DeviceJobStatistics) => string | undefined;
+}
+
+export function runPolicyFor(job: JobRecord, command: RunDevicesCommand): RunPolicy {
+  return {
+    // A job's own maxConcurrency replaces the service-wide window.
+    maxInFlight: job.rolloutConfig?.maxConcurrency ?? command.maxDevicesInFlight,
+    attempts: { max: 1, retryable: () => false, delayMs: () => 0 },
+  };
+}
+
+/** At most this many shards are read or resolved ahead of the one running, so the window never waits for storage. */
+const MAX_PREFETCH_SHARDS = 4;
+
+/** How often a run re-reads the job for a cancel and checks the deadline and abort condition, by default. */
+export const STOP_CHECK_INTERVAL_MS = 500;
+
+interface PreparedShard {
+  shard: number;
+  rows: DeviceJobRecord[];
+  repeated: boolean;
+}
+
+interface DeviceItem {
+  row: DeviceJobRecord;
+  /** A run started devices of this shard before: this device may already have been acted on. */
+  repeated: boolean;
+}
+
+/**
+ * One time-bounded step of a job's run: resolves further targets into `pending` rows a shard ahead of the work,
+ * runs devices through a sliding window of `maxDevicesInFlight`, writes results in batches, and returns once
+ * every target has ended, the job stopped (cancel, deadline, abort), or its time budget is spent (with the
+ * cursor the next step resumes from). Safe to repeat from the same cursor: ended devices are skipped, a shard
+ * resolved before is read back instead of written again, and a twin patch already applied is not applied again.
+ */
+export async function runJobDevices(
+  deps: JobExecutionDependencies,
+  command: RunDevicesCommand,
+): Promise<RunDevicesResult> {
+  const now = () => deps.clock.now().getTime();
+  const { job } = await loadJob(deps.jobs, command.jobId);
+  const cursor: RunCursor = { ...command.cursor, targets: { ...command.cursor.targets } };
+  if (job.status === 'cancelled') return { cursor, done: false, stoppedBy: 'cancelled' };
+
+  const plan = planActivityTime(now(), deps.limits, callBoundMs(job));
+  const policy = runPolicyFor(job, command);
+  const writer = new DeviceResultWriter(deps, job.jobId, { ...DEFAULT_RESULT_WRITER_OPTIONS, now });
+  const shards = new ShardFeed(deps, job, cursor, command.shardSize, policy.maxInFlight, writer);
+  let abortReason: string | undefined;
+  const calls = { ...(cursor.calls ?? { count: 0, seconds: 0, peakInFlight: 0 }) };
+  let inFlight = 0;
+
+  let outcome;
+  try {
+    outcome = await runDeviceWindow<DeviceItem>({
+      items: shards.devices(),
+      maxInFlight: policy.maxInFlight,
+      startUntil: plan.startUntil,
+      now,
+      stopCheckIntervalMs: deps.limits.stopCheckIntervalMs ?? STOP_CHECK_INTERVAL_MS,
+      ...(policy.beforeStart ? { beforeStart: policy.beforeStart } : {}),
+      checkStop: async () => {
+        if (isPastDeadline(deps.clock.now(), command.deadline)) return 'deadline';
+        const { job: current } = await loadJob(deps.jobs, job.jobId);
+        if (current.status === 'cancelled') return 'cancelled';
+        abortReason = policy.abortCheck?.(aggregateStatistics(shards.counters()));
+        return abortReason === undefined ? undefined : 'aborted';
+      },
+      run: async ({ row, repeated }) => {
+        const startedAt = now();
+        writer.started(row, startedAt);
+        inFlight += 1;
+        calls.peakInFlight = Math.max(calls.peakInFlight, inFlight);
+        const result = await runWithAttempts(policy, () =>
+          runDevice(deps, job, row.deviceId, repeated, plan),
+        );
+        inFlight -= 1;
+        const endedAt = now();
+        calls.count += 1;
+        calls.seconds += (endedAt - startedAt) / 1000;
+        await writer.finished(finish(row, result, iso(startedAt), iso(endedAt)));
+      },
+    });
+  } finally {
+    await shards.settled();
+    await writer.close();
+  }
+  if (calls.count > 0) cursor.calls = calls;
+  const done = cursor.targets.done && cursor.nextShard >= cursor.shardCount;
+  if (outcome.stoppedBy && outcome.stoppedBy !== 'budget') {
+    const result: RunDevicesResult = { cursor, done: false, stoppedBy: outcome.stoppedBy };
+    if (abortReason !== undefined) result.abortReason = abortReason;
+    return result;
+  }
+  return { cursor, done };
+}
+
+function iso(ms: number): string {
+  return new Date(ms).toISOString();
+}
+
+function callBoundMs(job: JobRecord): number {
+  return job.cloudToDeviceMethod ? methodCallBoundMs(job.cloudToDeviceMethod) : TWIN_CALL_BOUND_MS;
+}
+
+async function runWithAttempts(policy: RunPolicy, once: () => Promise<DeviceResult>): Promise<DeviceResult> {
+  for (let attempt = 1; ; attempt += 1) {
+    const result = await once();
+    if (attempt >= policy.attempts.max || !policy.attempts.retryable(result)) return result;
+    await new Promise((resolve) => setTimeout(resolve, policy.attempts.delayMs(attempt)));
+  }
+}
+
+async function runDevice(
+  deps: JobExecutionDependencies,
+  job: JobRecord,
+  deviceId: string,
+  repeated: boolean,
+  plan: ActivityTimePlan,
+): Promise<DeviceResult> {
+  try {
+    if (job.cloudToDeviceMethod) {
+      const method = fitMethodTimeouts(job.cloudToDeviceMethod, deps.clock.now().getTime(), plan.hardEnd);
+      return methodResult(
+        await withinBound(deps.gateway.invokeMethod(deviceId, method), methodCallBoundMs(method), deviceId),
+      );
+    }
+    if (job.updateTwin) {
+      const patch = job.updateTwin;
+      // Repeated after a crash: a twin that already holds the patch is left alone (one change per job and device).
+      if (repeated && isPatchApplied(patch, await deps.gateway.readTwin(deviceId))) return twinResult();
+      await withinBound(deps.gateway.applyTwinPatch(deviceId, patch), TWIN_CALL_BOUND_MS, deviceId);
+      return twinResult();
+    }
+    return errorResult(new Error('The job has neither a method nor a twin patch.'));
+  } catch (error: unknown) {
+    return errorResult(error);
+  }
+}
+
+/** A call that outlives its own timeouts is reported as timed out, so an activity never waits past its plan. */
+async function withinBound<T>(call: Promise<T>, boundMs: number, deviceId: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const expired = new Promise<never>((_, reject) => {
+    timer = setTimeout(
+      () =>
+        reject(
+          Object.assign(new Error(`Timed out waiting for the response from device ${deviceId}.`), {
+            code: 'GatewayTimeout',
+          }),
+        ),
+      boundMs,
+    );
+  });
+  try {
+    return await Promise.race([call, expired]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/**
+ * The devices of a run, shard by shard from the cursor: a shard already resolved is read back; past the last
+ * one, the next page of targets becomes a new shard of `pending` rows. The next shard is prepared while the
+ * current one runs. Updates the cursor as it goes.
+ */
+class ShardFeed {
+  private readonly targets: TargetPages;
+  private readonly preparing = new Set<Promise<unknown>>();
+  /** Shards are resolved one after another (each page continues the one before). */
+  private resolving: Promise<unknown> = Promise.resolve();
+  private readonly attempted = new Set<number>();
+  private statesLoaded: Promise<void> | undefined;
+  private readonly known = new Set<number>();
+
+  constructor(
+    private readonly deps: JobExecutionDependencies,
+    private readonly job: JobRecord,
+    private readonly cursor: RunCursor,
+    private readonly shardSize: number,
+    private readonly maxInFlight: number,
+    private readonly writer: DeviceResultWriter,
+  ) {
+    this.targets = new TargetPages(deps, job);
+  }
+
+  /** Counters of the shards this run has seen. */
+  counters(): ShardCounters[] {
+    const all: ShardCounters[] = [];
+    for (let shard = 0; shard < this.cursor.shardCount; shard += 1) {
+      const counters = this.writer.countersOf(shard);
+      if (counters) all.push(counters);
+    }
+    return all;
+  }
+
+  /** Resolves once no shard is being prepared (so nothing is written after the run ends). */
+  async settled(): Promise<void> {
+    await Promise.allSettled(this.preparing);
+  }
+
+  async *devices(): AsyncGenerator<DeviceItem> {
+    await this.loadStates();
+    // Shards are prepared a few ahead of the one running (each written before the cursor counts it).
+    const ahead: Promise<PreparedShard | undefined>[] = [];
+    let nextToPrepare = this.cursor.nextShard;
+    // About two windows of devices ahead: enough to keep the window full, little to write back at a stop.
+    const depth = Math.min(
+      MAX_PREFETCH_SHARDS,
+      Math.max(1, Math.ceil((2 * this.maxInFlight) / this.shardSize)),
+    );
+    const refill = () => {
+      while (ahead.length < depth) ahead.push(this.track(this.prepare(nextToPrepare++)));
+    };
+    refill();
+    for (;;) {
+      const current = await ahead.shift();
+      if (!current) return;
+      refill();
+      for (const row of current.rows) {
+        if (!isTerminalDeviceJobStatus(row.status)) yield { row, repeated: current.repeated };
+      }
+      this.cursor.nextShard = current.shard + 1;
+    }
+  }
+
+  private track<T>(promise: Promise<T>): Promise<T> {
+    this.preparing.add(promise);
+    void promise.then(
+      () => this.preparing.delete(promise),
+      () => this.preparing.delete(promise),
+    );
+    return promise;
+  }
+
+  private async loadStates(): Promise<void> {
+    this.statesLoaded ??= (async () => {
+      for (const state of await this.deps.jobs.listShardStates(this.job.jobId)) {
+        this.known.add(state.shard);
+        if (state.attempted) this.attempted.add(state.shard);
+      }
+    })();
+    await this.statesLoaded;
+  }
+
+  /**
+   * The shard's rows, with the shard marked attempted before any of its devices starts: a later run that finds
+   * the mark knows a device not ended may already have been acted on.
+   */
+  private async prepare(shard: number): Promise<PreparedShard | undefined> {
+    const read = this.resolving.then(() => this.rowsOf(shard));
+    this.resolving = read.catch(() => undefined);
+    const rows = await read;
+    if (!rows) return undefined;
+    const repeated = this.attempted.has(shard);
+    if (!repeated && rows.some((row) => !isTerminalDeviceJobStatus(row.status))) {
+      await this.deps.jobs.markShardsAttempted(this.job.jobId, [shard]);
+    }
+    return { shard, rows, repeated };
+  }
+
+  private async rowsOf(shard: number): Promise<DeviceJobRecord[] | undefined> {
+    if (shard < this.cursor.shardCount) {
+      const rows = await this.deps.deviceJobs.listShard(this.job.jobId, shard);
+      this.writer.track(shard, rows);
+      return rows;
+    }
+    for (;;) {
+      const { targets } = this.cursor;
+      if (targets.done) return undefined;
+      const page = await this.targets.read(targets.continuation, this.shardSize);
+      if (page.continuation === undefined) this.cursor.targets = { done: true };
+      else this.cursor.targets = { done: false, continuation: page.continuation };
+      if (page.deviceIds.length > 0) {
+        const rows = await this.writeShard(shard, page.deviceIds);
+        this.cursor.shardCount = shard + 1;
+        return rows;
+      }
+    }
+  }
+
+  /** The shard's pending rows; a shard an interrupted run already wrote is read back and completed. */
+  private async writeShard(shard: number, deviceIds: string[]): Promise<DeviceJobRecord[]> {
+    const stored = this.known.has(shard) ? await this.deps.deviceJobs.listShard(this.job.jobId, shard) : [];
+    const have = new Set(stored.map((row) => row.deviceId));
+    const now = this.deps.clock.now().toISOString();
+    const fresh = deviceIds
+      .filter((deviceId) => !have.has(deviceId))
+      .map((deviceId) => pendingRow(this.job, deviceId, shard, now));
+    const rows = [...stored, ...fresh];
+    this.writer.track(shard, rows);
+    await this.writer.put(fresh);
+    return rows;
+  }
+}

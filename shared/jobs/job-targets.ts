@@ -1,0 +1,57 @@
+import type { JobRecord } from './job-model';
+import type { DeviceIdListRepository, JobDeviceGateway, TargetPage } from './ports';
+
+/**
+ * A job's targets, page by page, resumable from a page's continuation: the query through the gateway, or the
+ * stored id list (`<chunk>:<offset>`). Target resolution thus runs in time-bounded steps, and a step never holds
+ * more than one page (or one stored chunk) of ids.
+ */
+export class TargetPages {
+  private cachedChunk: { index: number; ids: string[] | undefined } | undefined;
+
+  constructor(
+    private readonly deps: { deviceIdLists: DeviceIdListRepository; gateway: JobDeviceGateway },
+    private readonly job: JobRecord,
+  ) {}
+
+  async read(continuation: string | undefined, maxItems: number): Promise<TargetPage> {
+    if (!this.job.deviceIdList) {
+      return this.deps.gateway.resolveTargetsPage(
+        this.job.queryCondition ?? '*',
+        continuation === undefined ? { maxItems } : { maxItems, continuation },
+      );
+    }
+    let [chunk, offset] = parseListPosition(continuation);
+    const deviceIds: string[] = [];
+    for (;;) {
+      const ids = await this.chunk(chunk);
+      if (!ids) return { deviceIds };
+      const taken = ids.slice(offset, offset + maxItems - deviceIds.length);
+      deviceIds.push(...taken);
+      offset += taken.length;
+      if (offset >= ids.length) {
+        chunk += 1;
+        offset = 0;
+      }
+      if (deviceIds.length === maxItems) {
+        // Answers a continuation only when another id may follow (the next chunk is checked when read).
+        return { deviceIds, continuation: `${chunk}:${offset}` };
+      }
+    }
+  }
+
+  private async chunk(index: number): Promise<string[] | undefined> {
+    if (this.cachedChunk?.index !== index) {
+      const listId = this.job.deviceIdList?.listId ?? '';
+      this.cachedChunk = { index, ids: await this.deps.deviceIdLists.loadChunk(listId, index) };
+    }
+    return this.cachedChunk.ids;
+  }
+}
+
+function parseListPosition(continuation: string | undefined): [number, number] {
+  if (continuation === undefined) return [0, 0];
+  const match = /^(\d+):(\d+)$/.exec(continuation);
+  if (!match) throw new RangeError(`'${continuation}' is not a device id list position.`);
+  return [Number(match[1]), Number(match[2])];
+}
