@@ -152,12 +152,16 @@ export async function runJobDevices(
       now,
       stopCheckIntervalMs: deps.limits.stopCheckIntervalMs ?? STOP_CHECK_INTERVAL_MS,
       ...(policy.beforeStart ? { beforeStart: policy.beforeStart } : {}),
+      stopBeforeStart: () => {
+        abortReason ??= policy.abortCheck?.(executed);
+        return abortReason === undefined ? undefined : 'aborted';
+      },
       checkStop: async () => {
         if (isPastDeadline(deps.clock.now(), command.deadline)) return 'deadline';
         const current = await loadJob(deps.jobs, job.jobId);
         if (current.job.status === 'cancelled') return 'cancelled';
         await publishProgress(deps, current);
-        abortReason = policy.abortCheck?.(executed);
+        abortReason ??= policy.abortCheck?.(executed);
         return abortReason === undefined ? undefined : 'aborted';
       },
       run: async ({ row, repeated }) => {
@@ -187,6 +191,11 @@ export async function runJobDevices(
   if (calls.count > 0) cursor.calls = calls;
   if (executed.succeeded + executed.failed + executed.timedOut > 0) cursor.executed = executed;
   const done = cursor.targets.done && cursor.nextShard >= cursor.shardCount;
+  // Criteria met by the last results count too: the job fails although nothing was left to cancel.
+  abortReason ??= policy.abortCheck?.(executed);
+  if (abortReason !== undefined && outcome.stoppedBy !== 'cancelled' && outcome.stoppedBy !== 'deadline') {
+    return { cursor, done: false, stoppedBy: 'aborted', abortReason };
+  }
   if (outcome.stoppedBy && outcome.stoppedBy !== 'budget') {
     const result: RunDevicesResult = { cursor, done: false, stoppedBy: outcome.stoppedBy };
     if (abortReason !== undefined) result.abortReason = abortReason;
