@@ -5,6 +5,8 @@ const project = (name) => ({
   roots: ['<rootDir>/test'],
   testMatch: [`<rootDir>/test/${name}/**/*.test.ts`],
   transform: { '^.+\\.ts$': ['ts-jest', {}] },
+  // The dashboard's browser modules import each other as './x.js' (what the browser loads).
+  moduleNameMapper: { '^(\\.{1,2}/.*)\\.js$': '$1' },
 });
 
 module.exports = {

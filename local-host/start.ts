@@ -60,6 +60,14 @@ export async function startLocalHost(options: LocalHostOptions): Promise<Running
   let azurite: RunningAzurite | undefined;
   let stopping = false;
   const configured = process.env.AzureWebJobsStorage;
+  if (!configured && Object.keys(process.env).some((name) => /^AzureWebJobsStorage__/i.test(name))) {
+    log(
+      'host',
+      'warning',
+      'Identity-based AzureWebJobsStorage__* settings are not supported by the local host: it starts Azurite and ' +
+        'sets AzureWebJobsStorage to it (a connection string wins over identity settings, as on Azure).',
+    );
+  }
   if (!configured || DEVELOPMENT_STORAGE.test(configured)) {
     azurite = await startAzurite({
       inMemory: options.inMemory,

@@ -46,16 +46,14 @@ export const config: AppConfig = loadConfig(process.env, readHostJson);
 const systemClock: Clock = { now: () => new Date() };
 const uuids: IdGenerator = { newId: () => randomUUID() };
 
-const jobStorage = once(() =>
-  createJobStorage(config.storageConnectionString, jobTableNames(config.jobs.tablePrefix)),
-);
+const jobStorage = once(() => createJobStorage(config.storage, jobTableNames(config.jobs.tablePrefix)));
 
 /** Job events: the outbox in the jobs table and the queue of JOB_EVENTS_QUEUE (none when it is empty). */
 const jobEvents = once((): JobEventsDependencies => {
   const { queueName, progressIntervalSeconds } = config.jobs.events;
   return {
     outbox: jobStorage().outbox,
-    ...(queueName ? { queue: storageJobEventQueue(config.storageConnectionString, queueName) } : {}),
+    ...(queueName ? { queue: storageJobEventQueue(config.storage, queueName) } : {}),
     progressIntervalSeconds,
   };
 });
@@ -113,7 +111,7 @@ export const composition = {
   registry: once(() => {
     refuseWhenServedByHub();
     return new EmbeddedRegistry({
-      repository: new DeviceRegistryRepository(lazyTable(config.storageConnectionString, REGISTRY_TABLE)),
+      repository: new DeviceRegistryRepository(lazyTable(config.storage, REGISTRY_TABLE)),
       defaultSimulation: config.devices.defaultSimulation,
       simulationSeed: config.devices.simulationSeed,
     });

@@ -9,6 +9,7 @@ import {
   type ActivityLimits,
   type JobSettings,
 } from './jobs/job-settings';
+import { readStorageSettings, StorageSettingsError, type StorageSettings } from './storage/storage-settings';
 
 /** A missing or invalid app setting; the message names the setting. */
 export class ConfigError extends Error {
@@ -25,8 +26,8 @@ export type DeviceGatewayKind = 'simulated' | 'iothub';
 
 /** The app's settings, typed and validated. */
 export interface AppConfig {
-  /** AzureWebJobsStorage: Table and Queue storage of the app. */
-  storageConnectionString: string;
+  /** AzureWebJobsStorage, or its identity-based settings (AzureWebJobsStorage__accountName, …): the app's tables. */
+  storage: StorageSettings;
   /** JOBS_HOST_NAME: the host name SAS tokens are issued for (default `localhost`). */
   hostName: string;
   /** JOBS_ACCESS_POLICIES: the shared access policies. */
@@ -141,6 +142,16 @@ function readPolicies(env: Env): AccessPolicy[] {
     }
     return { name, key, rights: rights as AccessRight[] };
   });
+}
+
+function readStorage(env: Env): StorageSettings {
+  try {
+    return readStorageSettings(env);
+  } catch (error: unknown) {
+    if (error instanceof StorageSettingsError)
+      throw new ConfigError(error.setting, error.message.replace(/^App setting \S+ /, ''));
+    throw error;
+  }
 }
 
 function readPort(env: Env, setting: string): number | undefined {
@@ -272,7 +283,7 @@ export function loadConfig(env: Env = process.env, hostJson: HostJsonReader = ()
     }
   }
   return {
-    storageConnectionString: required(env, 'AzureWebJobsStorage'),
+    storage: readStorage(env),
     hostName: env.JOBS_HOST_NAME?.trim() || 'localhost',
     accessPolicies: readPolicies(env),
     devices: {

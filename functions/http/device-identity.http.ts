@@ -3,8 +3,8 @@ import { composition } from '../../shared/composition';
 import {
   iothubHandler,
   jsonResponse,
-  parseJsonObject,
   readIfMatch,
+  readJsonObject,
   type WireResponse,
 } from '../../shared/http';
 
@@ -16,7 +16,7 @@ async function deviceIdentity(request: HttpRequest): Promise<WireResponse> {
     await registry.deleteDevice(deviceId, readIfMatch(request.headers));
     return { status: 204, headers: {} };
   }
-  const body = parseJsonObject(await request.text(), 'device identity');
+  const body = await readJsonObject(request, 'device identity');
   return jsonResponse(200, await registry.putDevice(deviceId, body, readIfMatch(request.headers)));
 }
 

@@ -5,7 +5,8 @@ import {
   ArgumentInvalidError,
   iothubHandler,
   jsonResponse,
-  parseJsonBody,
+  MAX_BODY_BYTES,
+  readJsonBody,
   type WireResponse,
 } from '../../shared/http';
 
@@ -23,7 +24,7 @@ async function listDevices(request: HttpRequest): Promise<WireResponse> {
 
 async function bulkRegistryOperation(request: HttpRequest): Promise<WireResponse> {
   if (request.method === 'GET') return listDevices(request);
-  const body = parseJsonBody(await request.text(), 'bulk registry operation');
+  const body = await readJsonBody(request, 'bulk registry operation', MAX_BODY_BYTES.bulk);
   const result = await runBulkOperation(composition.registry(), body);
   return jsonResponse(result.isSuccessful ? 200 : 400, result);
 }

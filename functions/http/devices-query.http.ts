@@ -6,14 +6,14 @@ import {
   iothubHandler,
   jsonResponse,
   pageHeaders,
-  parseJsonObject,
+  readJsonObject,
   readPageRequest,
   type WireResponse,
 } from '../../shared/http';
 import { parseQuery } from '../../shared/query';
 
 async function devicesQuery(request: HttpRequest): Promise<WireResponse> {
-  const body = parseJsonObject(await request.text(), 'query request');
+  const body = await readJsonObject(request, 'query request');
   if (typeof body.query !== 'string')
     throw new ArgumentInvalidError('The body must be {"query": "<query text>"}.');
   const page = readPageRequest(request.headers, request.query);

@@ -1,13 +1,18 @@
 import { app, type HttpRequest, type InvocationContext } from '@azure/functions';
 import { composition } from '../../shared/composition';
-import { iothubHandler, jsonResponse, type WireResponse } from '../../shared/http';
-import { parseJobRequestBody } from '../../shared/jobs/job-request-validation';
+import {
+  iothubHandler,
+  jsonResponse,
+  MAX_BODY_BYTES,
+  readJsonBody,
+  type WireResponse,
+} from '../../shared/http';
 import { durableClientInput } from '../durable/job-orchestration-client';
 import { jobSchedulesServiceFor } from './job-schedules-service-for';
 import { JOB_RIGHTS } from './jobs-service-for';
 
 async function putSchedule(request: HttpRequest, context: InvocationContext): Promise<WireResponse> {
-  const body = parseJobRequestBody(await request.text());
+  const body = await readJsonBody(request, 'schedule', MAX_BODY_BYTES.bulk);
   const service = await jobSchedulesServiceFor(context);
   return jsonResponse(200, await service.putSchedule({ scheduleId: request.params.scheduleId ?? '', body }));
 }

@@ -1,13 +1,18 @@
 import { app, type HttpRequest, type InvocationContext } from '@azure/functions';
 import { composition } from '../../shared/composition';
-import { iothubHandler, jsonResponse, type WireResponse } from '../../shared/http';
+import {
+  iothubHandler,
+  jsonResponse,
+  MAX_BODY_BYTES,
+  readJsonBody,
+  type WireResponse,
+} from '../../shared/http';
 import { JobValidationError } from '../../shared/jobs/job-errors';
-import { parseJobRequestBody } from '../../shared/jobs/job-request-validation';
 import { durableClientInput } from '../durable/job-orchestration-client';
 import { JOB_RIGHTS, jobsServiceFor } from './jobs-service-for';
 
 async function createJob(request: HttpRequest, context: InvocationContext): Promise<WireResponse> {
-  const body = parseJobRequestBody(await request.text());
+  const body = await readJsonBody(request, 'job request', MAX_BODY_BYTES.bulk);
   const service = await jobsServiceFor(context);
   const command = { jobId: request.params.jobId ?? '', body };
   if (isDryRun(request.query.get('dryRun'))) return jsonResponse(200, await service.dryRunJob(command));

@@ -1,12 +1,11 @@
 import { app, type HttpRequest, type InvocationContext } from '@azure/functions';
 import { composition } from '../../shared/composition';
-import { iothubHandler, jsonResponse, type WireResponse } from '../../shared/http';
-import { parseJobRequestBody } from '../../shared/jobs/job-request-validation';
+import { iothubHandler, jsonResponse, readJsonBody, type WireResponse } from '../../shared/http';
 import { durableClientInput } from '../durable/job-orchestration-client';
 import { JOB_RIGHTS, jobsServiceFor } from './jobs-service-for';
 
 async function rerunJob(request: HttpRequest, context: InvocationContext): Promise<WireResponse> {
-  const body = parseJobRequestBody(await request.text());
+  const body = await readJsonBody(request, 'rerun request');
   const service = await jobsServiceFor(context);
   return jsonResponse(200, await service.rerunJob({ jobId: request.params.jobId ?? '', body }));
 }

@@ -1,10 +1,10 @@
 import { app, type HttpRequest } from '@azure/functions';
 import { composition } from '../../shared/composition';
-import { readTwinBody } from '../../shared/devices/simulated/embedded-registry';
+import { readTwinBody } from '../../shared/devices/simulated/registry-bodies';
 import {
   iothubHandler,
   jsonResponse,
-  parseJsonObject,
+  readJsonObject,
   readIfMatch,
   type WireResponse,
 } from '../../shared/http';
@@ -15,7 +15,7 @@ async function twin(request: HttpRequest): Promise<WireResponse> {
   const deviceId = request.params.id ?? '';
   if (request.method === 'GET') return jsonResponse(200, await registry.getTwin(deviceId));
   const mode = request.method === 'PATCH' ? 'patch' : 'replace';
-  const change = readTwinBody(parseJsonObject(await request.text(), 'twin'), mode === 'patch');
+  const change = readTwinBody(await readJsonObject(request, 'twin'), mode === 'patch');
   return jsonResponse(
     200,
     await registry.updateTwin(deviceId, change, mode, requiredEtag(readIfMatch(request.headers))),

@@ -3,7 +3,9 @@ import type { InvocationResponse, RpcTypedData } from '../app/core-api';
 import type { DurableSettings } from './durable-settings';
 import type { ControlMessage, TaskResult, WorkItem, WorkItemMessage } from './messages';
 import { Gate, QueuePoller } from './queue-poller';
-import type { ReceivedMessage, TaskHubStorage } from './task-hub-storage';
+import type { ReceivedMessage } from './queue-transport';
+import type { StorageHealth } from './storage-health';
+import type { TaskHubStorage } from './task-hub-storage';
 
 export interface ActivityWorkerDependencies {
   storage: TaskHubStorage;
@@ -12,6 +14,7 @@ export interface ActivityWorkerDependencies {
   invoke(fn: RegisteredFunction, data: RpcTypedData | null): Promise<InvocationResponse>;
   sendControl(message: ControlMessage): Promise<void>;
   log(level: 'warning' | 'error', message: string): void;
+  health: StorageHealth;
 }
 
 /** JSON text of an activity's return value as the programming model hands it back. */
@@ -26,8 +29,9 @@ export function encodeResult(value: RpcTypedData | null | undefined): string | n
 }
 
 const RESULT_FLUSH_MS = 15;
-const MAX_MESSAGES_IN_FLIGHT = 4;
 const RESULTS_PER_MESSAGE = 64;
+const FIRST_RETRY_MS = 500;
+const MAX_RETRY_MS = 5_000;
 const RESULT_CHARS_PER_MESSAGE = 40_000;
 
 interface PendingResults {
@@ -97,14 +101,18 @@ export class ActivityWorker {
   private readonly poller: QueuePoller;
   private readonly inFlight = new Set<Promise<void>>();
   private readonly results: ResultBatcher;
+  private stopped = false;
 
   constructor(private readonly deps: ActivityWorkerDependencies) {
     this.gate = new Gate(deps.settings.maxConcurrentActivityFunctions);
-    this.results = new ResultBatcher((message) => deps.sendControl(message));
+    this.results = new ResultBatcher((message) => this.report(message));
     this.poller = new QueuePoller(
       () => this.poll(),
       deps.settings.maxQueuePollingIntervalMs,
-      (error) => deps.log('warning', `Reading the work-item queue failed: ${String(error)}`),
+      (error) => {
+        if (!deps.health.failed('reading the work-item queue', error))
+          deps.log('warning', `Reading the work-item queue failed: ${String(error)}`);
+      },
     );
   }
 
@@ -117,13 +125,35 @@ export class ActivityWorker {
   }
 
   async stop(): Promise<void> {
+    this.stopped = true;
     await this.poller.stop();
     await Promise.all([...this.inFlight]);
   }
 
-  /** Whether a work item sent by this process had better run here at once. */
+  /**
+   * Stores a result message, retrying with back-off while storage is unreachable: running the activity again
+   * (what a failed report leads to, once the work item reappears) would invoke its devices twice.
+   */
+  private async report(message: ControlMessage): Promise<void> {
+    for (let delay = FIRST_RETRY_MS; ; delay = Math.min(MAX_RETRY_MS, delay * 2)) {
+      try {
+        await this.deps.sendControl(message);
+        this.deps.health.succeeded();
+        return;
+      } catch (error: unknown) {
+        if (this.stopped || !this.deps.health.failed('reporting activity results', error)) throw error;
+      }
+      await new Promise((resolve) => setTimeout(resolve, delay));
+    }
+  }
+
+  /**
+   * Whether an activity could start here at once: a slot is free and no activity taken earlier waits for one.
+   * Work is taken only then (one message per poll), so a busy host leaves the queue to the others and a small
+   * late work item (a job's finalize) never waits behind whole messages this host took ahead of its slots.
+   */
   hasRoom(): boolean {
-    return this.inFlight.size < MAX_MESSAGES_IN_FLIGHT && this.gate.free > 0;
+    return this.gate.free > 0 && this.gate.waiting === 0;
   }
 
   /** Runs a work-item message this process just sent (invisible in the queue meanwhile). */
@@ -133,34 +163,74 @@ export class ActivityWorker {
   }
 
   private async poll(): Promise<number> {
-    if (this.gate.free <= 0 || this.inFlight.size >= MAX_MESSAGES_IN_FLIGHT) {
+    if (!this.hasRoom()) {
       await this.gate.acquire();
       this.gate.release();
-      if (this.inFlight.size >= MAX_MESSAGES_IN_FLIGHT) await Promise.race([...this.inFlight]);
       return 1;
     }
     const { storage, settings } = this.deps;
     const visibility = Math.max(1, Math.round(settings.workItemQueueVisibilityMs / 1000));
-    const messages = await storage.receive<WorkItemMessage>(
-      storage.workItems,
-      MAX_MESSAGES_IN_FLIGHT - this.inFlight.size,
-      visibility,
-    );
+    const messages = await storage.queues.receive<WorkItemMessage>(storage.queues.workItems, 1, visibility);
+    this.deps.health.succeeded();
     for (const message of messages) this.take(message);
     return messages.length;
   }
 
   private async handle(message: ReceivedMessage<WorkItemMessage>): Promise<void> {
     const { storage } = this.deps;
+    const held = { ...message };
+    const renewal = this.keepInvisible(held);
     try {
       await Promise.all((message.body.items ?? []).map((item) => this.runOne(item)));
-      await storage.delete(storage.workItems, message);
+      await renewal.stop();
+      await storage.queues.delete(storage.queues.workItems, held);
     } catch (error: unknown) {
       this.deps.log(
         'warning',
         `Reporting activity results failed (the work item will be retried): ${String(error)}`,
       );
+    } finally {
+      await renewal.stop();
     }
+  }
+
+  /**
+   * Renews a work item's visibility every third of the timeout while its activities run, so that a short
+   * timeout makes a dead host's work reappear quickly without handing a live host's work to another.
+   * `stop` waits for a renewal in flight: deleting with the receipt it replaces would leave the message behind.
+   */
+  private keepInvisible(held: { messageId: string; popReceipt: string }): { stop(): Promise<void> } {
+    const { storage, settings } = this.deps;
+    const seconds = Math.max(1, Math.round(settings.workItemQueueVisibilityMs / 1000));
+    let inFlight: Promise<void> = Promise.resolve();
+    let renewing = false;
+    const renew = async () => {
+      try {
+        const receipt = await storage.queues.renew(storage.queues.workItems, held, seconds);
+        if (receipt) held.popReceipt = receipt;
+        else clearInterval(timer);
+      } catch (error: unknown) {
+        if (!this.deps.health.failed('renewing a work item', error))
+          this.deps.log('warning', `Renewing work item ${held.messageId} failed: ${String(error)}`);
+      } finally {
+        renewing = false;
+      }
+    };
+    const timer = setInterval(
+      () => {
+        if (renewing) return;
+        renewing = true;
+        inFlight = renew();
+      },
+      Math.max(1_000, Math.floor(settings.workItemQueueVisibilityMs / 3)),
+    );
+    timer.unref();
+    return {
+      stop: async () => {
+        clearInterval(timer);
+        await inFlight;
+      },
+    };
   }
 
   private async runOne(item: WorkItem): Promise<void> {

@@ -9,7 +9,9 @@ import { InstanceService } from './instance-service';
 import { routeManagement, WEBHOOK_PREFIX } from './management-routes';
 import type { ControlMessage, OutgoingMessage, WorkItem, WorkItemMessage } from './messages';
 import { OrchestrationDispatcher } from './orchestration-dispatcher';
-import { runLimited, TaskHubStorage } from './task-hub-storage';
+import { runLimited } from './run-limited';
+import { StorageHealth } from './storage-health';
+import { TaskHubStorage } from './task-hub-storage';
 
 const SOURCE = 'durable';
 
@@ -72,12 +74,26 @@ export class DurableExtension implements HostExtension {
     // An app without durable functions gets no task hub (no tables or queues created in its storage).
     if (!usesDurable) return;
     const settings = readDurableSettings(context.folder.hostJson, context.env, os.cpus().length);
+    const log = (level: 'information' | 'warning' | 'error', message: string) =>
+      context.log(SOURCE, level, message);
     const storage = new TaskHubStorage(
       context.storageConnectionString,
       settings.hubName,
       settings.partitionCount,
+      (message) => log('warning', message),
     );
     await storage.ensure();
+    if (await storage.hasProviderTaskHub()) {
+      log(
+        'warning',
+        `This storage account also holds a task hub "${settings.hubName}" in the Azure Storage provider's layout ` +
+          `(queue ${settings.hubName.toLowerCase()}-control-00; func-local used that layout too before it had its own ` +
+          `names). func-local keeps its own tables and queues (${settings.hubName}LocalState, ` +
+          `${settings.hubName}LocalEvents, ${settings.hubName.toLowerCase()}-local-*): ` +
+          `it neither reads nor changes that hub's instances, and they do not see this host's.`,
+      );
+    }
+    const health = new StorageHealth(log);
     if (context.env.WEBSITE_HOSTNAME === undefined)
       context.env.WEBSITE_HOSTNAME = new URL(context.baseUrl).host;
     const find = (type: string) => (name: string) =>
@@ -86,16 +102,14 @@ export class DurableExtension implements HostExtension {
       );
     const findOrchestrator = find('orchestrationtrigger');
     const findActivity = find('activitytrigger');
-    const log = (level: 'information' | 'warning' | 'error', message: string) =>
-      context.log(SOURCE, level, message);
     const timers = new Set<NodeJS.Timeout>();
 
     const live: { dispatcher?: OrchestrationDispatcher; worker?: ActivityWorker } = {};
     const sendControl = async (message: ControlMessage, fireAt?: string) => {
       const delay = fireAt ? Math.max(0, Date.parse(fireAt) - Date.now()) : 0;
       const capped = Math.min(delay, settings.maxMessageDelayMs);
-      const queue = storage.controlQueueFor(message.instanceId);
-      const sent = await storage.send(queue, message, capped);
+      const queue = storage.queues.controlQueueFor(message.instanceId);
+      const sent = await storage.queues.send(queue, message, capped);
       if (capped === 0) live.dispatcher?.accept(queue, { ...sent, dequeueCount: 0, body: message });
       else if (capped < 60_000) {
         const timer = setTimeout(() => {
@@ -122,9 +136,13 @@ export class DurableExtension implements HostExtension {
           const worker = live.worker;
           if (worker?.hasRoom()) {
             // Run it here at once; other hosts see it only if this one dies (like a received work item).
-            const sent = await storage.send(storage.workItems, message, settings.workItemQueueVisibilityMs);
+            const sent = await storage.queues.send(
+              storage.queues.workItems,
+              message,
+              settings.workItemQueueVisibilityMs,
+            );
             worker.take({ ...sent, dequeueCount: 0, body: message });
-          } else await storage.send(storage.workItems, message);
+          } else await storage.queues.send(storage.queues.workItems, message);
         },
       );
       if (batches.length > 0) live.worker?.wake();
@@ -143,6 +161,7 @@ export class DurableExtension implements HostExtension {
       runner,
       (message, fireAt) => sendControl(message, fireAt),
       log,
+      health,
     );
     const worker = new ActivityWorker({
       storage,
@@ -151,6 +170,7 @@ export class DurableExtension implements HostExtension {
       invoke: (fn, data: RpcTypedData | null) => context.invoke(fn, { data }),
       sendControl: (message) => sendControl(message),
       log,
+      health,
     });
     live.dispatcher = dispatcher;
     live.worker = worker;

@@ -26,6 +26,11 @@ export class DurableSettingsError extends Error {
 
 export const DEFAULT_HUB_NAME = 'TestHubName';
 const DAY = 86_400_000;
+/**
+ * Both queue visibility timeouts default to 30 s here (Azure: 5 minutes). The engine renews a message every third
+ * of the timeout while it holds it, so the timeout only bounds how long a dead host's messages stay hidden.
+ */
+const LOCAL_VISIBILITY_TIMEOUT_MS = 30_000;
 
 /** Parses a .NET TimeSpan (`[d.]hh:mm:ss[.fff]`) or a number of milliseconds. */
 export function parseTimeSpan(value: unknown, what: string): number {
@@ -101,12 +106,12 @@ export function readDurableSettings(
     ),
     controlQueueVisibilityMs: timeSpan(
       storage.controlQueueVisibilityTimeout,
-      300_000,
+      LOCAL_VISIBILITY_TIMEOUT_MS,
       'controlQueueVisibilityTimeout',
     ),
     workItemQueueVisibilityMs: timeSpan(
       storage.workItemQueueVisibilityTimeout,
-      300_000,
+      LOCAL_VISIBILITY_TIMEOUT_MS,
       'workItemQueueVisibilityTimeout',
     ),
     maxQueuePollingIntervalMs: timeSpan(storage.maxQueuePollingInterval, 1_000, 'maxQueuePollingInterval'),

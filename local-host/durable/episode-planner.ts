@@ -11,18 +11,6 @@ import {
   type OrchestratorState,
 } from './orchestrator-actions';
 
-/** The orchestrator's replay no longer matches its history (DTFx: NonDeterministicOrchestrationException). */
-export class NonDeterministicOrchestrationError extends Error {
-  override name = 'NonDeterministicOrchestrationError';
-  readonly code = 'NonDeterministic';
-}
-
-/** The orchestrator used a feature the local host does not run. */
-export class UnsupportedActionError extends Error {
-  override name = 'UnsupportedActionError';
-  readonly code = 'NotSupportedByLocalHost';
-}
-
 export type Completion =
   | { status: 'Completed'; output: string | null }
   | { status: 'Failed'; reason: string; details: string }

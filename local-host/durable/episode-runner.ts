@@ -1,24 +1,18 @@
-import { randomUUID } from 'node:crypto';
 import type { RegisteredFunction } from '../app/capture';
-import type { InvocationResponse, RpcTypedData } from '../app/core-api';
 import type { DurableSettings } from './durable-settings';
-import { formatTimeSpan } from './durable-settings';
-import { childExecutionId, isExpansionEvent, planEpisode, type Completion } from './episode-planner';
-import { completedId, EventType, isScheduledEvent, isTerminal, type HistoryEvent } from './history-event';
+import { finishedInstance, completionEventOf, parentNotice } from './episode-completion';
+import { planEpisode, type Completion } from './episode-planner';
+import { triageMessages, type EpisodeMessage, type Triage } from './episode-triage';
+import { HistoryCache } from './history-cache';
+import { EventType, isTerminal, type HistoryEvent } from './history-event';
 import type { ControlMessage, OutgoingMessage } from './messages';
-import type { OrchestratorState } from './orchestrator-actions';
-import {
-  ConcurrencyConflictError,
-  pendingInstance,
-  type InstanceRecord,
-  type TaskHubStorage,
-} from './task-hub-storage';
+import { invokeOrchestrator, type Invoke } from './orchestrator-invocation';
+import { ConcurrencyConflictError, pendingInstance, type InstanceRecord } from './instance-table';
+import type { TaskHubStorage } from './task-hub-storage';
 
 /** A control message as the dispatcher holds it. */
-export interface HeldMessage {
-  messageId: string;
+export interface HeldMessage extends EpisodeMessage {
   popReceipt: string;
-  body: ControlMessage;
 }
 
 /** What an episode did with the messages it was given. */
@@ -39,22 +33,30 @@ export interface EpisodeDependencies {
   storage: TaskHubStorage;
   settings: DurableSettings;
   findOrchestrator(name: string): RegisteredFunction | undefined;
-  invoke(fn: RegisteredFunction, data: RpcTypedData): Promise<InvocationResponse>;
+  invoke: Invoke;
   send(messages: OutgoingMessage[]): Promise<void>;
   log(level: 'information' | 'warning' | 'error', message: string): void;
 }
 
-interface CachedHistory {
-  row: InstanceRecord;
-  events: HistoryEvent[];
-}
-
-const OUT_OF_PROC_MARKER = '$OutOfProcData$:';
 const CACHE_LIMIT = 2000;
 
-/** Runs orchestration episodes: one call handles a batch of messages for one instance. */
+/** Marks an attempt on a cached row that made a decision only a fresh row can confirm. */
+const NEEDS_FRESH_ROW = Symbol('needs a fresh row');
+
+function emptyOutcome(): EpisodeOutcome {
+  return { done: [], conflict: false, deferred: false, historyLength: 0, openTasks: 0 };
+}
+
+/**
+ * Runs orchestration episodes: one call handles a batch of messages for one instance.
+ *
+ * Rows and histories are cached between episodes. A cached row may be stale when another host committed since:
+ * consuming messages with it is safe (the commit's etag check fails and the episode runs again on a fresh row),
+ * but keeping a message for later or dropping it as obsolete is not — a stale row does not know the tasks the
+ * other host scheduled, so such a decision is only taken on a row read just now.
+ */
 export class EpisodeRunner {
-  private readonly cache = new Map<string, CachedHistory>();
+  private readonly cache = new HistoryCache(CACHE_LIMIT);
 
   constructor(private readonly deps: EpisodeDependencies) {}
 
@@ -63,18 +65,27 @@ export class EpisodeRunner {
   }
 
   async run(instanceId: string, messages: HeldMessage[]): Promise<EpisodeOutcome> {
-    const outcome: EpisodeOutcome = {
-      done: [],
-      conflict: false,
-      deferred: false,
-      historyLength: 0,
-      openTasks: 0,
-    };
-    const { storage } = this.deps;
-    // The cached row is trusted until a write with its etag fails: then the cache is dropped and re-read.
-    let row = this.cache.get(instanceId)?.row ?? (await storage.readInstance(instanceId));
+    const cached = this.cache.get(instanceId)?.row;
+    if (cached) {
+      const outcome = await this.attempt(cached, messages, true);
+      if (outcome !== NEEDS_FRESH_ROW) return outcome;
+    }
+    const row = await this.deps.storage.instances.read(instanceId);
+    if (cached && row?.etag !== cached.etag) this.cache.delete(instanceId);
+    const outcome = await this.attempt(row, messages, false);
+    if (outcome === NEEDS_FRESH_ROW) throw new Error('A fresh instance row was judged stale.');
+    return outcome;
+  }
+
+  private async attempt(
+    row: InstanceRecord | undefined,
+    messages: HeldMessage[],
+    cachedRow: boolean,
+  ): Promise<EpisodeOutcome | typeof NEEDS_FRESH_ROW> {
+    const outcome = emptyOutcome();
     const start = messages.find((m) => m.body.kind === 'ExecutionStarted');
     if (start && start.body.kind === 'ExecutionStarted') {
+      if (cachedRow && row && row.executionId !== start.body.executionId) return NEEDS_FRESH_ROW;
       const prepared = await this.prepareStart(row, start.body);
       if (prepared === 'drop') {
         outcome.done.push(start.messageId);
@@ -86,13 +97,29 @@ export class EpisodeRunner {
       return outcome;
     }
     if (isTerminal(row.status)) {
+      if (cachedRow) return NEEDS_FRESH_ROW;
       outcome.done.push(...messages.map((m) => m.messageId));
-      this.cache.delete(instanceId);
+      this.cache.delete(row.instanceId);
       return outcome;
     }
-    const history = await this.history(row);
-    outcome.historyLength = history.length;
-    return this.episode(row, history, messages, outcome);
+    const committed = await this.history(row);
+    const now = new Date(Math.max(Date.now(), lastTimestamp(committed) + 1));
+    const triage = triageMessages({
+      executionId: row.executionId,
+      status: row.status,
+      name: row.name,
+      input: row.input,
+      committed,
+      messages,
+      stamp: now.toISOString(),
+    });
+    if (cachedRow && (triage.deferred.length > 0 || triage.otherExecution.length > 0)) return NEEDS_FRESH_ROW;
+    outcome.done.push(...triage.done, ...triage.otherExecution);
+    outcome.deferred = triage.deferred.length > 0;
+    outcome.historyLength = committed.length;
+    outcome.openTasks = triage.openTasks;
+    if (triage.events.length === 0) return outcome;
+    return this.commit(row, committed, triage, now, outcome);
   }
 
   private async prepareStart(
@@ -124,157 +151,32 @@ export class EpisodeRunner {
   }
 
   private async history(row: InstanceRecord): Promise<HistoryEvent[]> {
-    const cached = this.cache.get(row.instanceId);
-    if (
-      cached &&
-      cached.row.executionId === row.executionId &&
-      cached.row.lastEpisode === row.lastEpisode &&
-      cached.row.lastToken === row.lastToken
-    ) {
-      return cached.events;
-    }
-    const events = await this.deps.storage.loadHistory(row);
-    this.remember(row, events);
+    const cached = this.cache.historyOf(row);
+    if (cached) return cached;
+    const events = await this.deps.storage.history.load(row);
+    this.cache.remember(row, events);
     return events;
   }
 
-  private remember(row: InstanceRecord, events: HistoryEvent[]): void {
-    this.cache.delete(row.instanceId);
-    if (this.cache.size >= CACHE_LIMIT) {
-      const oldest = this.cache.keys().next().value;
-      if (oldest !== undefined) this.cache.delete(oldest);
-    }
-    this.cache.set(row.instanceId, { row, events });
-  }
-
-  private async episode(
+  /** Runs the orchestrator on the triaged events, stores the episode and commits it with the row's etag. */
+  private async commit(
     row: InstanceRecord,
     committed: HistoryEvent[],
-    messages: HeldMessage[],
+    triage: Triage,
+    now: Date,
     outcome: EpisodeOutcome,
   ): Promise<EpisodeOutcome> {
-    const now = new Date(Math.max(Date.now(), lastTimestamp(committed) + 1));
     const stamp = now.toISOString();
-    const scheduledById = new Map<number, HistoryEvent>();
-    const answered = new Set<number>();
-    const seenMessages = new Set<string>();
-    for (const event of committed) {
-      if (isScheduledEvent(event)) scheduledById.set(event.EventId, event);
-      const id = completedId(event);
-      if (id !== undefined) answered.add(id);
-      if (event.MessageId) seenMessages.add(event.MessageId);
-    }
-    const started = committed.some((e) => e.EventType === EventType.ExecutionStarted);
-    let status = row.status;
-    const newEvents: HistoryEvent[] = [];
-    let expansion: HistoryEvent | undefined;
-    let terminateReason: string | undefined;
-    let work = false;
-    const event = (type: EventType, fields: Partial<HistoryEvent>): HistoryEvent => ({
-      EventType: type,
-      EventId: -1,
-      IsPlayed: false,
-      Timestamp: stamp,
-      ...fields,
-    });
-    const ordered = [...messages].sort((a, b) => rank(a.body) - rank(b.body));
-    for (const message of ordered) {
-      const body = message.body;
-      if (seenMessages.has(message.messageId)) {
-        outcome.done.push(message.messageId);
-        continue;
-      }
-      if ('executionId' in body && body.kind !== 'ExecutionStarted' && body.executionId !== row.executionId) {
-        outcome.done.push(message.messageId);
-        continue;
-      }
-      switch (body.kind) {
-        case 'ExecutionStarted':
-          if (started || body.executionId !== row.executionId) outcome.done.push(message.messageId);
-          else {
-            newEvents.push(event(EventType.ExecutionStarted, { Name: row.name, Input: row.input }));
-            outcome.done.push(message.messageId);
-            work = true;
-          }
-          continue;
-        case 'Terminate':
-          terminateReason = body.reason;
-          newEvents.push(
-            event(EventType.ExecutionTerminated, {
-              Input: JSON.stringify(body.reason),
-              MessageId: message.messageId,
-            }),
-          );
-          outcome.done.push(message.messageId);
-          continue;
-        case 'Suspend':
-        case 'Resume': {
-          if (terminateReason !== undefined) continue;
-          const suspend = body.kind === 'Suspend';
-          if (suspend === (status === 'Suspended')) {
-            outcome.done.push(message.messageId);
-            continue;
-          }
-          status = suspend ? 'Suspended' : 'Running';
-          newEvents.push(
-            event(suspend ? EventType.ExecutionSuspended : EventType.ExecutionResumed, {
-              Reason: body.reason,
-              MessageId: message.messageId,
-            }),
-          );
-          outcome.done.push(message.messageId);
-          continue;
-        }
-        default:
-          break;
-      }
-      if (terminateReason !== undefined) continue;
-      if (status === 'Suspended' || (!started && !work)) {
-        outcome.deferred = true;
-        continue;
-      }
-      if (body.kind === 'EventRaised') {
-        newEvents.push(
-          event(EventType.EventRaised, { Name: body.name, Input: body.input, MessageId: message.messageId }),
-        );
-        outcome.done.push(message.messageId);
-        work = true;
-        continue;
-      }
-      let consumedAll = true;
-      for (const entry of entriesOf(body)) {
-        const id = entry.kind === 'TimerFired' ? entry.timerId : entry.taskScheduledId;
-        if (answered.has(id)) continue;
-        const completion = scheduledById.has(id) ? completionEvent(entry, event) : undefined;
-        if (!completion) {
-          consumedAll = false;
-          continue;
-        }
-        if (isExpansionEvent(completion, scheduledById)) {
-          if (expansion) {
-            consumedAll = false;
-            continue;
-          }
-          expansion = completion;
-        } else newEvents.push(completion);
-        answered.add(id);
-        work = true;
-      }
-      if (consumedAll) outcome.done.push(message.messageId);
-      else outcome.deferred = true;
-    }
-    if (expansion) newEvents.push(expansion);
-    outcome.openTasks = scheduledById.size - answered.size;
-    if (newEvents.length === 0) return outcome;
-
-    const fn = this.deps.findOrchestrator(row.name);
+    const { terminateReason } = triage;
+    let status = triage.status;
     let completion: Completion | undefined;
     let scheduled: HistoryEvent[] = [];
     let outgoing: OutgoingMessage[] = [];
     const next = { ...row, lastUpdatedTime: now };
     if (terminateReason !== undefined) {
       completion = { status: 'Failed', reason: terminateReason, details: 'Terminated' };
-    } else if (work && status !== 'Suspended') {
+    } else if (triage.work && status !== 'Suspended') {
+      const fn = this.deps.findOrchestrator(row.name);
       if (!fn) {
         completion = {
           status: 'Failed',
@@ -282,13 +184,21 @@ export class EpisodeRunner {
           details: 'FunctionNotFound',
         };
       } else {
-        const { state, failed } = await this.invoke(fn, row, committed, newEvents, stamp);
+        const { state, failed } = await invokeOrchestrator(
+          this.deps.invoke,
+          this.deps.settings,
+          fn,
+          row,
+          committed,
+          triage.events,
+          stamp,
+        );
         const plan = planEpisode({
           instanceId: row.instanceId,
           executionId: row.executionId,
           orchestratorName: row.name,
           committed,
-          expansion,
+          expansion: triage.expansion,
           actionCount: row.actionCount,
           nextSequenceId: row.nextSequenceId,
           state,
@@ -307,248 +217,56 @@ export class EpisodeRunner {
       }
     }
 
-    const episodeEvents = [event(EventType.OrchestratorStarted, {}), ...newEvents, ...scheduled];
+    const marker = (type: EventType): HistoryEvent => ({
+      EventType: type,
+      EventId: -1,
+      IsPlayed: false,
+      Timestamp: stamp,
+    });
+    const episodeEvents = [marker(EventType.OrchestratorStarted), ...triage.events, ...scheduled];
     next.status = status;
     if (completion) {
       episodeEvents.push(completionEventOf(completion, terminateReason !== undefined, stamp));
-      Object.assign(next, this.finish(row, completion, terminateReason, outgoing));
+      Object.assign(next, finishedInstance(row, completion, terminateReason, outgoing));
     }
-    episodeEvents.push(event(EventType.OrchestratorCompleted, {}));
+    episodeEvents.push(marker(EventType.OrchestratorCompleted));
 
     const episode = row.lastEpisode + 1;
     const continued = completion?.status === 'ContinuedAsNew';
+    const { storage } = this.deps;
     const [{ token, rows }] = await Promise.all([
-      continued
-        ? { token: '', rows: 0 }
-        : this.deps.storage.appendEpisode(row, episode, row.lastToken, episodeEvents),
+      continued ? { token: '', rows: 0 } : storage.history.append(row, episode, row.lastToken, episodeEvents),
       this.deps.send(outgoing),
     ]);
     const committedRow: InstanceRecord = continued
       ? next
       : { ...next, lastEpisode: episode, lastToken: token };
     try {
-      committedRow.etag = await this.deps.storage.writeInstance(committedRow, row.etag);
+      committedRow.etag = await storage.instances.write(committedRow, row.etag);
     } catch (error: unknown) {
       if (!(error instanceof ConcurrencyConflictError)) throw error;
       this.cache.delete(row.instanceId);
-      if (!continued) await this.deps.storage.discardEpisode(row, episode, token, rows);
+      if (!continued) await storage.history.discard(row, episode, token, rows);
       return { done: [], conflict: true, deferred: true, historyLength: 0, openTasks: 0 };
     }
     if (continued) {
       this.cache.delete(row.instanceId);
-      void this.deps.storage.purgeHistory(row.instanceId, committedRow.executionId).catch(() => undefined);
+      void storage.history
+        .purge(row.instanceId, committedRow.executionId)
+        .catch((error: unknown) =>
+          this.deps.log(
+            'warning',
+            `Removing the history of ${row.instanceId}'s previous execution failed (it stays in the History ` +
+              `table, unread, until the instance is purged): ${String(error)}`,
+          ),
+        );
     } else if (completion) this.cache.delete(row.instanceId);
-    else this.remember(committedRow, [...committed, ...episodeEvents]);
+    else this.cache.remember(committedRow, [...committed, ...episodeEvents]);
     return outcome;
   }
-
-  /** The instance row fields once the execution ends, and the messages that go with it. */
-  private finish(
-    row: InstanceRecord,
-    completion: Completion,
-    terminateReason: string | undefined,
-    outgoing: OutgoingMessage[],
-  ): Partial<InstanceRecord> {
-    const parent =
-      row.parentInstanceId && row.parentExecutionId && row.parentTaskId !== null
-        ? { instanceId: row.parentInstanceId, executionId: row.parentExecutionId, taskId: row.parentTaskId }
-        : undefined;
-    if (completion.status === 'ContinuedAsNew') {
-      const executionId = randomUUID().replace(/-/g, '');
-      outgoing.push({
-        target: 'control',
-        body: {
-          kind: 'ExecutionStarted',
-          instanceId: row.instanceId,
-          executionId,
-          name: row.name,
-          input: completion.input,
-        },
-      });
-      return {
-        status: 'Running',
-        input: completion.input,
-        output: null,
-        executionId,
-        lastEpisode: 0,
-        lastToken: '',
-        actionCount: 0,
-        nextSequenceId: 0,
-      };
-    }
-    if (parent) outgoing.push(parentNotice(parent, completion));
-    if (terminateReason !== undefined) {
-      return { status: 'Terminated', output: JSON.stringify(terminateReason) };
-    }
-    if (completion.status === 'Completed') return { status: 'Completed', output: completion.output };
-    return { status: 'Failed', output: JSON.stringify(completion.reason) };
-  }
-
-  private async invoke(
-    fn: RegisteredFunction,
-    row: InstanceRecord,
-    committed: HistoryEvent[],
-    newEvents: HistoryEvent[],
-    stamp: string,
-  ): Promise<{ state: OrchestratorState; failed: boolean }> {
-    const { settings } = this.deps;
-    const history = [
-      ...committed.map((e) => ({ ...e, IsPlayed: true })),
-      { EventType: EventType.OrchestratorStarted, EventId: -1, IsPlayed: false, Timestamp: stamp },
-      ...newEvents,
-    ];
-    const payload = {
-      history,
-      input: row.input === null ? undefined : (JSON.parse(row.input) as unknown),
-      instanceId: row.instanceId,
-      isReplaying: committed.length > 0,
-      parentInstanceId: row.parentInstanceId ?? undefined,
-      upperSchemaVersion: 1,
-      upperSchemaVersionNew: 2,
-      longRunningTimerIntervalDuration: formatTimeSpan(settings.longRunningTimerIntervalMs),
-      maximumShortTimerDuration: formatTimeSpan(settings.maximumShortTimerMs),
-      defaultHttpAsyncRequestSleepTimeMillseconds: 30_000,
-    };
-    try {
-      const response = await this.deps.invoke(fn, { json: JSON.stringify(payload) });
-      return { state: decodeState(response.returnValue), failed: false };
-    } catch (error: unknown) {
-      const message = error instanceof Error ? error.message : String(error);
-      const at = message.indexOf(OUT_OF_PROC_MARKER);
-      if (at >= 0) {
-        const state = JSON.parse(message.slice(at + OUT_OF_PROC_MARKER.length)) as OrchestratorState;
-        return { state, failed: true };
-      }
-      return { state: { isDone: false, actions: [], error: message }, failed: true };
-    }
-  }
-}
-
-function decodeState(value: RpcTypedData | null | undefined): OrchestratorState {
-  const text = value?.json ?? value?.string;
-  if (typeof text !== 'string') throw new Error('The orchestrator returned no OrchestratorState.');
-  return JSON.parse(text) as OrchestratorState;
 }
 
 function lastTimestamp(events: HistoryEvent[]): number {
   const last = events[events.length - 1];
   return last ? Date.parse(last.Timestamp) : 0;
 }
-
-/** ExecutionStarted first, control operations next, then everything else in arrival order. */
-function rank(body: ControlMessage): number {
-  if (body.kind === 'ExecutionStarted') return 0;
-  if (body.kind === 'Terminate') return 1;
-  return 2;
-}
-
-type CompletionBody = Extract<
-  ControlMessage,
-  {
-    kind:
-      'TaskCompleted' | 'TaskFailed' | 'SubOrchestrationCompleted' | 'SubOrchestrationFailed' | 'TimerFired';
-  }
->;
-
-/** The completions a message carries: one, or a batch of activity results. */
-function entriesOf(body: ControlMessage): CompletionBody[] {
-  switch (body.kind) {
-    case 'TaskResults':
-      return body.results.map((r) =>
-        'reason' in r
-          ? {
-              kind: 'TaskFailed',
-              instanceId: body.instanceId,
-              executionId: body.executionId,
-              taskScheduledId: r.taskScheduledId,
-              reason: r.reason,
-              details: r.details,
-            }
-          : {
-              kind: 'TaskCompleted',
-              instanceId: body.instanceId,
-              executionId: body.executionId,
-              taskScheduledId: r.taskScheduledId,
-              result: r.result,
-            },
-      );
-    case 'TaskCompleted':
-    case 'TaskFailed':
-    case 'SubOrchestrationCompleted':
-    case 'SubOrchestrationFailed':
-    case 'TimerFired':
-      return [body];
-    default:
-      return [];
-  }
-}
-
-function completionEvent(
-  body: ControlMessage,
-  event: (type: EventType, fields: Partial<HistoryEvent>) => HistoryEvent,
-): HistoryEvent | undefined {
-  switch (body.kind) {
-    case 'TaskCompleted':
-      return event(EventType.TaskCompleted, { TaskScheduledId: body.taskScheduledId, Result: body.result });
-    case 'TaskFailed':
-      return event(EventType.TaskFailed, {
-        TaskScheduledId: body.taskScheduledId,
-        Reason: body.reason,
-        Details: body.details,
-      });
-    case 'SubOrchestrationCompleted':
-      return event(EventType.SubOrchestrationInstanceCompleted, {
-        TaskScheduledId: body.taskScheduledId,
-        Result: body.result,
-      });
-    case 'SubOrchestrationFailed':
-      return event(EventType.SubOrchestrationInstanceFailed, {
-        TaskScheduledId: body.taskScheduledId,
-        Reason: body.reason,
-        Details: body.details,
-      });
-    case 'TimerFired':
-      return event(EventType.TimerFired, { TimerId: body.timerId, FireAt: body.fireAt });
-    default:
-      return undefined;
-  }
-}
-
-function completionEventOf(completion: Completion, terminated: boolean, stamp: string): HistoryEvent {
-  const base = { EventType: EventType.ExecutionCompleted, EventId: -1, IsPlayed: false, Timestamp: stamp };
-  if (completion.status === 'Completed')
-    return { ...base, OrchestrationStatus: 'Completed', Result: completion.output };
-  if (completion.status === 'ContinuedAsNew')
-    return { ...base, OrchestrationStatus: 'ContinuedAsNew', Result: completion.input };
-  if (terminated)
-    return { ...base, OrchestrationStatus: 'Terminated', Result: JSON.stringify(completion.reason) };
-  return {
-    ...base,
-    EventType: EventType.ExecutionFailed,
-    OrchestrationStatus: 'Failed',
-    Reason: completion.reason,
-    Details: completion.details,
-  };
-}
-
-function parentNotice(
-  parent: { instanceId: string; executionId: string; taskId: number },
-  completion: Completion,
-): OutgoingMessage {
-  const common = {
-    instanceId: parent.instanceId,
-    executionId: parent.executionId,
-    taskScheduledId: parent.taskId,
-  };
-  if (completion.status === 'Completed') {
-    return {
-      target: 'control',
-      body: { kind: 'SubOrchestrationCompleted', ...common, result: completion.output },
-    };
-  }
-  const reason = completion.status === 'Failed' ? completion.reason : 'continued as new';
-  const details = completion.status === 'Failed' ? completion.details : '';
-  return { target: 'control', body: { kind: 'SubOrchestrationFailed', ...common, reason, details } };
-}
-
-export { childExecutionId };

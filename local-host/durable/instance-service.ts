@@ -1,12 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { eventTypeName, EventType, isTerminal, type HistoryEvent } from './history-event';
 import type { ControlMessage } from './messages';
-import {
-  ConcurrencyConflictError,
-  pendingInstance,
-  type InstanceRecord,
-  type TaskHubStorage,
-} from './task-hub-storage';
+import { ConcurrencyConflictError, pendingInstance, type InstanceRecord } from './instance-table';
+import type { TaskHubStorage } from './task-hub-storage';
 
 /** Errors of the management API, each with the HTTP status it maps to. */
 export class InstanceServiceError extends Error {
@@ -101,7 +97,7 @@ export class InstanceService {
         `Instance id '${id}' is invalid: 1–256 characters, no / \\ # ? or control characters.`,
       );
     }
-    const existing = await this.storage.readInstance(id);
+    const existing = await this.storage.instances.read(id);
     if (existing && !isTerminal(existing.status)) {
       throw new InstanceServiceError(
         'InstanceAlreadyExists',
@@ -116,7 +112,7 @@ export class InstanceService {
       executionId: randomUUID().replace(/-/g, ''),
     });
     try {
-      await this.storage.writeInstance(record, existing?.etag);
+      await this.storage.instances.write(record, existing?.etag);
     } catch (error: unknown) {
       if (error instanceof ConcurrencyConflictError) {
         throw new InstanceServiceError(
@@ -127,7 +123,7 @@ export class InstanceService {
       }
       throw error;
     }
-    if (existing) await this.storage.purgeHistory(id, record.executionId);
+    if (existing) await this.storage.history.purge(id, record.executionId);
     await this.sendControl({
       kind: 'ExecutionStarted',
       instanceId: id,
@@ -142,11 +138,11 @@ export class InstanceService {
     instanceId: string,
     options: { showHistory: boolean; showHistoryOutput: boolean; showInput: boolean },
   ): Promise<InstanceStatus | undefined> {
-    const record = await this.storage.readInstance(instanceId);
+    const record = await this.storage.instances.read(instanceId);
     if (!record) return undefined;
     const status = toStatus(record, options.showInput);
     if (options.showHistory) {
-      const events = await this.storage.loadHistory(record);
+      const events = await this.storage.history.load(record);
       const history = events
         .filter(
           (e) =>
@@ -160,7 +156,7 @@ export class InstanceService {
   }
 
   async list(query: StatusQuery): Promise<{ statuses: InstanceStatus[]; continuationToken?: string }> {
-    const page = await this.storage.listInstances({
+    const page = await this.storage.instances.list({
       statuses: query.statuses,
       createdFrom: query.createdFrom,
       createdTo: query.createdTo,
@@ -175,7 +171,7 @@ export class InstanceService {
 
   /** Sends a control operation to a live instance; 404 when unknown, 410 when it already ended. */
   async signal(instanceId: string, message: ControlMessage): Promise<void> {
-    const record = await this.storage.readInstance(instanceId);
+    const record = await this.storage.instances.read(instanceId);
     if (!record)
       throw new InstanceServiceError('InstanceNotFound', 404, `No instance with ID '${instanceId}' found.`);
     if (isTerminal(record.status)) {
@@ -190,10 +186,10 @@ export class InstanceService {
 
   /** Purges a Completed, Failed or Terminated instance (row and history); returns how many were deleted. */
   async purge(instanceId: string): Promise<number> {
-    const record = await this.storage.readInstance(instanceId);
+    const record = await this.storage.instances.read(instanceId);
     if (!record || !isTerminal(record.status)) return 0;
-    await this.storage.purgeHistory(instanceId);
-    await this.storage.deleteInstance(instanceId);
+    await this.storage.history.purge(instanceId);
+    await this.storage.instances.delete(instanceId);
     return 1;
   }
 
@@ -201,7 +197,7 @@ export class InstanceService {
     let deleted = 0;
     let continuationToken: string | undefined;
     do {
-      const page = await this.storage.listInstances({ ...query, pageSize: 500, continuationToken });
+      const page = await this.storage.instances.list({ ...query, pageSize: 500, continuationToken });
       for (const record of page.records) deleted += await this.purge(record.instanceId);
       continuationToken = page.continuationToken;
     } while (continuationToken);

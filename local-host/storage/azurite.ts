@@ -15,6 +15,8 @@ export interface AzuriteOptions {
   location?: string;
   /** Called with each line Azurite prints, for diagnostics. */
   onOutput?: (line: string) => void;
+  /** Ports to listen on (default: free ones), e.g. those of a previous run to restart it where clients expect it. */
+  ports?: { blob: number; queue: number; table: number };
 }
 
 export interface RunningAzurite {
@@ -51,15 +53,15 @@ export async function startAzurite(options: AzuriteOptions): Promise<RunningAzur
     '--blobHost',
     '127.0.0.1',
     '--blobPort',
-    '0',
+    String(options.ports?.blob ?? 0),
     '--queueHost',
     '127.0.0.1',
     '--queuePort',
-    '0',
+    String(options.ports?.queue ?? 0),
     '--tableHost',
     '127.0.0.1',
     '--tablePort',
-    '0',
+    String(options.ports?.table ?? 0),
     '--disableTelemetry',
     '--skipApiVersionCheck',
     '--silent',

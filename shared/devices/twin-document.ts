@@ -42,8 +42,8 @@ export function mergeInto(
       delete metadata[key];
       continue;
     }
-    const current = values[key];
-    const currentMeta = metadata[key];
+    const current = Object.hasOwn(values, key) ? values[key] : undefined;
+    const currentMeta = Object.hasOwn(metadata, key) ? metadata[key] : undefined;
     if (isObject(change) && isObject(current)) {
       const childMetadata = isObject(currentMeta) ? currentMeta : (metadata[key] = {});
       mergeInto(current, childMetadata, change, at, version);

@@ -114,14 +114,22 @@ export class ServiceUnavailableError extends IotHubError {
   }
 }
 
-/** The code and status an error maps to, when it carries a known IoT Hub code; undefined otherwise. */
-export function wireErrorOf(error: unknown): { code: string; status: number; message: string } | undefined {
+/** The wire error of an error carrying a known IoT Hub code, with the seconds to wait when it says; else undefined. */
+export function wireErrorOf(
+  error: unknown,
+): { code: string; status: number; message: string; retryAfterSeconds?: number } | undefined {
   if (!(error instanceof Error)) return undefined;
-  const { code, status } = error as Error & { code?: unknown; status?: unknown };
+  const { code, status, retryAfterSeconds } = error as Error & {
+    code?: unknown;
+    status?: unknown;
+    retryAfterSeconds?: unknown;
+  };
   if (typeof code !== 'string') return undefined;
-  const known = ERROR_STATUS[code];
-  if (typeof status === 'number' && status >= 400 && status < 600) {
-    return { code, status, message: error.message };
-  }
-  return known === undefined ? undefined : { code, status: known, message: error.message };
+  const known = Object.hasOwn(ERROR_STATUS, code) ? ERROR_STATUS[code] : undefined;
+  const wireStatus = typeof status === 'number' && status >= 400 && status < 600 ? status : known;
+  if (wireStatus === undefined) return undefined;
+  const wire = { code, status: wireStatus, message: error.message };
+  return typeof retryAfterSeconds === 'number' && retryAfterSeconds >= 0
+    ? { ...wire, retryAfterSeconds }
+    : wire;
 }

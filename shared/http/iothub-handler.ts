@@ -12,10 +12,18 @@ export interface IotHubEndpoint {
   handle: (request: HttpRequest, context: InvocationContext) => Promise<WireResponse>;
 }
 
-/** Turns an error into IoT Hub's wire error; unknown errors become a 500 without internals (and are logged). */
+/**
+ * Turns an error into IoT Hub's wire error (with `Retry-After` when the error says how long to wait); unknown errors
+ * become a 500 without internals (and are logged).
+ */
 export function toErrorResponse(error: unknown, context?: InvocationContext): WireResponse {
   const wire = wireErrorOf(error);
-  if (wire) return errorResponse(wire.status, wire.code, wire.message);
+  if (wire) {
+    const response = errorResponse(wire.status, wire.code, wire.message);
+    if (wire.retryAfterSeconds !== undefined)
+      response.headers['Retry-After'] = String(Math.ceil(wire.retryAfterSeconds));
+    return response;
+  }
   context?.error(
     `Unhandled error: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`,
   );

@@ -55,6 +55,9 @@ const hasControl = (key: string) => [...key].some((c) => c.charCodeAt(0) < 0x20 
 /** Why `key` is not a valid twin key under `rule`; undefined when it is. */
 export function twinKeyProblem(key: string, rule: TwinKeyRule): string | undefined {
   if (key.length === 0) return 'a twin key may not be empty';
+  // A JavaScript object cannot hold `__proto__` as a plain key (assigning it replaces the prototype): it would be
+  // lost silently, and a change made of it alone would change nothing.
+  if (key === '__proto__') return `the twin key '${key}' is reserved`;
   if (rule === 'job') {
     const bad = firstOutsidePrintableAscii(key, SEED_FORBIDDEN);
     if (bad !== undefined) return `the twin key '${key}' contains the forbidden character ${describe(bad)}`;

@@ -2,6 +2,7 @@ import {
   type Expression,
   type Query,
   QuerySyntaxError,
+  WorkSlices,
   evaluate,
   parseQuery,
   planQuery,
@@ -87,7 +88,13 @@ export async function runDeviceJobQuery(
     filter,
     storeToken ? { maxItems, continuationToken: storeToken } : { maxItems },
   );
-  const items = result.items.map(toDeviceJobResponse).filter((document) => evaluate(plan.where, document));
+  const items: DeviceJobResponse[] = [];
+  const slices = new WorkSlices();
+  for (const row of result.items) {
+    const document = toDeviceJobResponse(row);
+    if (evaluate(plan.where, document)) items.push(document);
+    await slices.checkpoint();
+  }
   let next: string | undefined;
   if (result.continuationToken) next = `${index}:${result.continuationToken}`;
   else if (index + 1 < keys.length) next = `${index + 1}:`;

@@ -43,18 +43,18 @@ export interface NormalizeOptions {
 /** The query language's condition parser: validates a job's `queryCondition`. */
 export const parseJobQueryCondition: ConditionParser = (condition) => parseQueryCondition(condition);
 
-const TYPE_ALIASES: Record<string, JobType> = {
-  scheduledevicemethod: 'scheduleDeviceMethod',
-  scheduledirectrequest: 'scheduleDeviceMethod',
-  scheduleddevicemethod: 'scheduleDeviceMethod',
-  scheduleupdatetwin: 'scheduleUpdateTwin',
-  scheduletwinupdate: 'scheduleUpdateTwin',
-  scheduledupdatetwin: 'scheduleUpdateTwin',
-};
+const TYPE_ALIASES: ReadonlyMap<string, JobType> = new Map<string, JobType>([
+  ['scheduledevicemethod', 'scheduleDeviceMethod'],
+  ['scheduledirectrequest', 'scheduleDeviceMethod'],
+  ['scheduleddevicemethod', 'scheduleDeviceMethod'],
+  ['scheduleupdatetwin', 'scheduleUpdateTwin'],
+  ['scheduletwinupdate', 'scheduleUpdateTwin'],
+  ['scheduledupdatetwin', 'scheduleUpdateTwin'],
+]);
 
-/** Maps a job type of either vocabulary, in any case, to the GA name; `undefined` if unknown. */
+/** Maps a job type of either vocabulary, in any case, to the GA name; `undefined` if unknown (`__proto__` too). */
 export function jobTypeFromName(name: string): JobType | undefined {
-  return TYPE_ALIASES[name.toLowerCase()];
+  return TYPE_ALIASES.get(name.toLowerCase());
 }
 
 /** Maps a job status filter, in any case, to a status; the preview's `pending` means `queued`. */
@@ -69,16 +69,6 @@ export function jobStatusFromName(name: string): JobStatus | undefined {
 export function deviceJobStatusNamed(name: string): DeviceJobStatus | undefined {
   const lower = name.toLowerCase();
   return DEVICE_JOB_STATUSES.find((status) => status === (lower === 'cancelled' ? 'canceled' : lower));
-}
-
-/** Parses the raw request body; malformed JSON is an `ArgumentInvalid` on `body`. */
-export function parseJobRequestBody(text: string): unknown {
-  try {
-    return JSON.parse(text) as unknown;
-  } catch (error: unknown) {
-    const reason = error instanceof Error ? error.message : 'unparseable';
-    throw new JobValidationError('body', `malformed JSON (${reason})`);
-  }
 }
 
 /**
@@ -215,13 +205,37 @@ function parseTimeout(field: string, value: unknown, kind: MethodTimeout): numbe
   return timeout.seconds;
 }
 
-const ISO_8601 = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:?\d{2})$/i;
+const ISO_8601 =
+  /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2})(?::(\d{2})(?:\.\d{1,9})?)?(?:Z|[+-](\d{2}):?(\d{2}))$/i;
+
+/** Whether every field of a matched ISO-8601 date-time names something that exists (no 30 February, no 24:00). */
+function fieldsExist(fields: RegExpExecArray): boolean {
+  const [year, month, day, hour, minute, second = 0, offsetHours = 0, offsetMinutes = 0] = fields
+    .slice(1)
+    .map((field) => (field === undefined ? undefined : Number(field)));
+  if (year === undefined || month === undefined || day === undefined) return false;
+  const daysInMonth = new Date(Date.UTC(year, month, 0)).getUTCDate();
+  return (
+    month >= 1 &&
+    month <= 12 &&
+    day >= 1 &&
+    day <= daysInMonth &&
+    (hour ?? 0) <= 23 &&
+    (minute ?? 0) <= 59 &&
+    second <= 59 &&
+    offsetHours <= 14 &&
+    offsetMinutes <= 59
+  );
+}
 
 function parseStartTime(value: unknown, now: Date): string {
   if (!present(value)) return now.toISOString();
-  if (typeof value !== 'string' || !ISO_8601.test(value)) {
+  const fields = typeof value === 'string' ? ISO_8601.exec(value) : null;
+  if (typeof value !== 'string' || fields === null) {
     throw new JobValidationError('startTime', 'must be an ISO-8601 date-time with a time zone, or null');
   }
+  if (!fieldsExist(fields))
+    throw new JobValidationError('startTime', `'${value}' is not a date-time that exists`);
   const millis = Date.parse(value.replace(/(\.\d{3})\d+/, '$1'));
   if (Number.isNaN(millis)) throw new JobValidationError('startTime', `'${value}' is not a valid date-time`);
   if (millis - now.getTime() > MAX_START_DELAY_MS)

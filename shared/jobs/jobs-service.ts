@@ -47,7 +47,7 @@ export interface JobsServiceDependencies extends JobCreationDependencies {
 export interface CreateJobCommand {
   /** The `{jobId}` of `PUT /jobs/v2/{jobId}`. */
   jobId: string;
-  /** The parsed JSON body (use `parseJobRequestBody` for the raw text). */
+  /** The parsed JSON body of the request. */
   body: unknown;
 }
 

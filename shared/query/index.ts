@@ -28,13 +28,20 @@ export type {
   UndefinedNode,
 } from './query-ast';
 export { QuerySyntaxError, type QueryPosition } from './query-syntax-error';
-export { parseCondition, parseQuery, MAX_NESTING_DEPTH, type ConditionOptions } from './query-parser';
+export {
+  parseCondition,
+  parseQuery,
+  MAX_NESTING_DEPTH,
+  MAX_QUERY_LENGTH,
+  type ConditionOptions,
+} from './query-parser';
 export {
   evaluate,
   evaluateExpression,
   executeQuery,
   isAggregateQuery,
   projectDocument,
+  QueryAggregation,
 } from './query-evaluator';
 export {
   planQuery,
@@ -46,3 +53,4 @@ export {
 export { formatExpression, formatPath } from './query-formatter';
 export { readPath, type JsonValue, type QueryValue } from './query-values';
 export { tokenize, type Token } from './query-lexer';
+export { WorkSlices, DEFAULT_SLICE_MS } from './work-slices';

@@ -150,9 +150,14 @@ export function projectDocument(projection: Projection, document: unknown): Json
   for (const item of projection.items) {
     if (item.kind === 'count') throw new Error('COUNT() needs the whole result: use executeQuery');
     const value = readPath(document, item.path);
-    if (value !== undefined) row[item.alias] = value;
+    if (value !== undefined) setColumn(row, item.alias, value);
   }
   return row;
+}
+
+/** Sets an own property even for an alias such as `__proto__`, which plain assignment would swallow. */
+function setColumn(row: Record<string, JsonValue>, alias: string, value: JsonValue): void {
+  Object.defineProperty(row, alias, { value, enumerable: true, writable: true, configurable: true });
 }
 
 /** Whether a query aggregates (COUNT() or GROUP BY) and so makes its rows from groups rather than documents. */
@@ -169,29 +174,45 @@ export function isAggregateQuery(query: Query): boolean {
  */
 export function executeQuery(query: Query, documents: Iterable<unknown>): JsonValue[] {
   const limit = query.top ?? Number.POSITIVE_INFINITY;
-  const rows: JsonValue[] = [];
   if (!isAggregateQuery(query)) {
+    const rows: JsonValue[] = [];
     for (const document of documents) {
       if (rows.length >= limit) break;
       if (evaluate(query.where, document)) rows.push(projectDocument(query.projection, document));
     }
     return rows;
   }
-  const groups = new Map<string, { values: QueryValue[]; size: number }>();
-  for (const document of documents) {
-    if (!evaluate(query.where, document)) continue;
-    const values = query.groupBy.map((path) => readPath(document, path));
+  const aggregation = new QueryAggregation(query);
+  for (const document of documents) if (evaluate(query.where, document)) aggregation.add(document);
+  return aggregation.rows();
+}
+
+/**
+ * The groups of an aggregating query (COUNT(), GROUP BY), fed one document at a time so a caller can take turns with
+ * other work between documents. It does not evaluate WHERE: add only documents that satisfy it.
+ */
+export class QueryAggregation {
+  private readonly groups = new Map<string, { values: QueryValue[]; size: number }>();
+
+  constructor(private readonly query: Query) {}
+
+  add(document: unknown): void {
+    const values = this.query.groupBy.map((path) => readPath(document, path));
     const key = values.map((value) => (value === undefined ? '~' : JSON.stringify(value))).join('\u0000');
-    const group = groups.get(key) ?? { values, size: 0 };
+    const group = this.groups.get(key) ?? { values, size: 0 };
     group.size += 1;
-    groups.set(key, group);
+    this.groups.set(key, group);
   }
-  if (groups.size === 0 && query.groupBy.length === 0) groups.set('', { values: [], size: 0 });
-  for (const group of groups.values()) {
-    if (rows.length >= limit) break;
-    rows.push(aggregateRow(query, group.values, group.size));
+
+  /** One row per group (one row for COUNT() without GROUP BY, even over nothing), at most TOP rows. */
+  rows(): JsonValue[] {
+    const limit = this.query.top ?? Number.POSITIVE_INFINITY;
+    const groups = [...this.groups.values()];
+    if (groups.length === 0 && this.query.groupBy.length === 0) groups.push({ values: [], size: 0 });
+    return groups
+      .slice(0, Number.isFinite(limit) ? limit : undefined)
+      .map((group) => aggregateRow(this.query, group.values, group.size));
   }
-  return rows;
 }
 
 function aggregateRow(query: Query, groupValues: readonly QueryValue[], size: number): JsonValue {
@@ -199,12 +220,12 @@ function aggregateRow(query: Query, groupValues: readonly QueryValue[], size: nu
   if (query.projection.kind === 'all') return row;
   for (const item of query.projection.items) {
     if (item.kind === 'count') {
-      row[item.alias] = size;
+      setColumn(row, item.alias, size);
       continue;
     }
     const position = query.groupBy.findIndex((path) => samePath(path, item.path));
     const value = groupValues[position];
-    if (value !== undefined) row[item.alias] = value;
+    if (value !== undefined) setColumn(row, item.alias, value);
   }
   return row;
 }

@@ -34,14 +34,14 @@ export const QUERY_FUNCTIONS: Readonly<Record<FunctionName, QueryFunction>> = {
   CONTAINS: { arity: 2, apply: stringTest((text, part) => text.includes(part)) },
 };
 
-const SPELLING_ALIASES: Readonly<Record<string, FunctionName>> = {
-  STARTS_WITH: 'STARTSWITH',
-  ENDS_WITH: 'ENDSWITH',
-};
+const SPELLING_ALIASES: ReadonlyMap<string, FunctionName> = new Map<string, FunctionName>([
+  ['STARTS_WITH', 'STARTSWITH'],
+  ['ENDS_WITH', 'ENDSWITH'],
+]);
 
 /** Resolves a function name as written (any case, `STARTS_WITH` or `STARTSWITH`) to its canonical name. */
 export function resolveFunctionName(written: string): FunctionName | undefined {
   const upper = written.toUpperCase();
   if (Object.prototype.hasOwnProperty.call(QUERY_FUNCTIONS, upper)) return upper as FunctionName;
-  return SPELLING_ALIASES[upper];
+  return SPELLING_ALIASES.get(upper);
 }

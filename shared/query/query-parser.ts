@@ -22,18 +22,32 @@ export interface ConditionOptions {
 /** Deepest nesting of parentheses, NOT, unary minus, function calls and operator chains a query may have. */
 export const MAX_NESTING_DEPTH = 128;
 
-const CONSTANT_WORDS: Readonly<Record<string, Primitive>> = { TRUE: true, FALSE: false, NULL: null };
-const COMPARISON_OPERATORS: Readonly<Partial<Record<Punctuator, ComparisonOperator>>> = {
-  '=': '=',
-  '!=': '!=',
-  '<>': '!=',
-  '<': '<',
-  '>': '>',
-  '<=': '<=',
-  '>=': '>=',
-};
+/**
+ * The longest query text (a whole query, or a job's condition) in characters: IoT Hub's documented limit for query
+ * expressions. It bounds the work of one query per document, so a scan stays sliceable into short turns.
+ */
+export const MAX_QUERY_LENGTH = 8192;
+
+// Words of the query become lookup keys: Maps, so `__proto__` or `constructor` never reach Object.prototype.
+const CONSTANT_WORDS: ReadonlyMap<string, Primitive> = new Map<string, Primitive>([
+  ['TRUE', true],
+  ['FALSE', false],
+  ['NULL', null],
+]);
+const COMPARISON_OPERATORS: ReadonlyMap<string, ComparisonOperator> = new Map<string, ComparisonOperator>([
+  ['=', '='],
+  ['!=', '!='],
+  ['<>', '!='],
+  ['<', '<'],
+  ['>', '>'],
+  ['<=', '<='],
+  ['>=', '>='],
+]);
 const UNSUPPORTED_AGGREGATES = new Set(['AVG', 'SUM', 'MIN', 'MAX']);
-const SOURCES: Readonly<Record<string, QuerySource>> = { JOBS: 'devices.jobs', MODULES: 'devices.modules' };
+const SOURCES: ReadonlyMap<string, QuerySource> = new Map<string, QuerySource>([
+  ['JOBS', 'devices.jobs'],
+  ['MODULES', 'devices.modules'],
+]);
 
 /**
  * Parses a full query: `SELECT [TOP n] * | path [AS alias], ... | COUNT() [AS alias] FROM devices | devices.modules |
@@ -62,6 +76,12 @@ class Parser {
     private readonly text: string,
     private source: QuerySource,
   ) {
+    if (text.length > MAX_QUERY_LENGTH) {
+      throw new QuerySyntaxError(
+        positionAt(text, MAX_QUERY_LENGTH),
+        `the query is ${text.length} characters long: at most ${MAX_QUERY_LENGTH} are allowed`,
+      );
+    }
     this.tokens = tokenize(text);
   }
 
@@ -166,7 +186,7 @@ class Parser {
     if (token.kind === 'identifier' && token.name.toUpperCase() === QUALIFIER_ROOT) {
       if (!this.acceptPunctuator('.')) return 'devices';
       const member = this.next();
-      const source = member.kind === 'identifier' ? SOURCES[member.name.toUpperCase()] : undefined;
+      const source = member.kind === 'identifier' ? SOURCES.get(member.name.toUpperCase()) : undefined;
       if (source !== undefined) return source;
       throw this.unexpected(member, "'jobs' or 'modules' after 'devices.'");
     }
@@ -223,7 +243,7 @@ class Parser {
   private predicate(): Expression {
     const left = this.additive();
     const token = this.peek();
-    const operator = token.kind === 'punctuator' ? COMPARISON_OPERATORS[token.text] : undefined;
+    const operator = token.kind === 'punctuator' ? COMPARISON_OPERATORS.get(token.text) : undefined;
     if (operator !== undefined) {
       this.index += 1;
       return { kind: 'comparison', operator, left, right: this.additive() };
@@ -301,7 +321,7 @@ class Parser {
 
   private identifierPrimary(token: Token & { kind: 'identifier' }): Expression {
     const upper = token.name.toUpperCase();
-    const constant = CONSTANT_WORDS[upper];
+    const constant = CONSTANT_WORDS.get(upper);
     if (constant !== undefined) {
       this.index += 1;
       return { kind: 'literal', value: constant };
@@ -360,7 +380,7 @@ class Parser {
     const token = this.next();
     if (token.kind === 'string' || token.kind === 'number') return token.value;
     if (token.kind === 'identifier') {
-      const constant = CONSTANT_WORDS[token.name.toUpperCase()];
+      const constant = CONSTANT_WORDS.get(token.name.toUpperCase());
       if (constant !== undefined) return constant;
     }
     if (this.isPunctuator(token, '-')) {

@@ -1,13 +1,13 @@
-import { QueueClient } from '@azure/storage-queue';
 import type { JobCloudEvent } from '../jobs/job-events';
 import type { JobEventQueue } from '../jobs/ports';
+import { queueClientFor, type StorageAccount } from './storage-clients';
 
 /**
  * {@link JobEventQueue} on a Storage queue: each event one message, its CloudEvents JSON Base64-encoded (what a
  * Functions queue trigger decodes by default). The queue is created on first use.
  */
-export function storageJobEventQueue(connectionString: string, queueName: string): JobEventQueue {
-  const client = new QueueClient(connectionString, queueName);
+export function storageJobEventQueue(account: StorageAccount, queueName: string): JobEventQueue {
+  const client = queueClientFor(account, queueName);
   let ready: Promise<unknown> | undefined;
   return {
     async send(event: JobCloudEvent) {

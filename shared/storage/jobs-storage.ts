@@ -4,6 +4,7 @@ import { TableDeviceIdListRepository } from './jobs-device-id-list.repository';
 import { TableJobScheduleRepository } from './job-schedules.repository';
 import { TableJobEventOutbox } from './job-event-outbox.repository';
 import { TableJobRepository } from './jobs.repository';
+import type { StorageAccount } from './storage-clients';
 import { tableClient } from './table-support';
 
 /** Names of the jobs tables; a prefix lets several apps or tests share one storage account. */
@@ -38,10 +39,10 @@ export interface JobStorage {
 }
 
 export function createJobStorage(
-  connectionString: string,
+  account: StorageAccount,
   names: JobTableNames = jobTableNames(),
 ): JobStorage {
-  const client = (table: string) => tableClient(connectionString, table);
+  const client = (table: string) => tableClient(account, table);
   const clients = [
     client(names.jobs),
     client(names.deviceIdLists),

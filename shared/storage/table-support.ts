@@ -1,37 +1,22 @@
-import {
-  TableClient,
-  TableServiceClient,
-  type TableEntityResult,
-  type TransactionAction,
-} from '@azure/data-tables';
+import type { TableClient, TableEntityResult, TransactionAction } from '@azure/data-tables';
+import { tableClientFor, tableServiceClientFor, type StorageAccount } from './storage-clients';
+
+export { isLocalConnection } from './storage-clients';
 
 /**
  * The one support library of every Table Storage repository: client creation, JSON in chunked properties, one
  * escaping of JSON and of keys, batch transactions, paging and error statuses.
  */
 
-/**
- * Azurite and other local emulators speak plain HTTP; the SDK refuses shared-key auth over HTTP unless told. Any
- * connection string naming an http endpoint, the http protocol or development storage is such a local account.
- */
-export function isLocalConnection(connectionString: string): boolean {
-  return /DefaultEndpointsProtocol=http;|UseDevelopmentStorage=true|=\s*http:\/\//i.test(connectionString);
-}
-
 /** A client of one table of the account (the table is not created). */
-export function tableClient(connectionString: string, tableName: string): TableClient {
-  return TableClient.fromConnectionString(connectionString, tableName, {
-    allowInsecureConnection: isLocalConnection(connectionString),
-  });
+export function tableClient(account: StorageAccount, tableName: string): TableClient {
+  return tableClientFor(account, tableName);
 }
 
 /** Creates a table unless it exists. */
-export async function ensureTable(connectionString: string, tableName: string): Promise<void> {
-  const service = TableServiceClient.fromConnectionString(connectionString, {
-    allowInsecureConnection: isLocalConnection(connectionString),
-  });
+export async function ensureTable(account: StorageAccount, tableName: string): Promise<void> {
   try {
-    await service.createTable(tableName);
+    await tableServiceClientFor(account).createTable(tableName);
   } catch (error: unknown) {
     if (statusCodeOf(error) !== 409) throw error;
   }
@@ -40,11 +25,11 @@ export async function ensureTable(connectionString: string, tableName: string): 
 /** A lazily created table client: the table is created (if missing) once, on first use; a failure is retried. */
 export type LazyTable = () => Promise<TableClient>;
 
-export function lazyTable(connectionString: string, tableName: string): LazyTable {
+export function lazyTable(account: StorageAccount, tableName: string): LazyTable {
   let ready: Promise<TableClient> | undefined;
   return () => {
-    ready ??= ensureTable(connectionString, tableName)
-      .then(() => tableClient(connectionString, tableName))
+    ready ??= ensureTable(account, tableName)
+      .then(() => tableClient(account, tableName))
       .catch((error: unknown) => {
         ready = undefined;
         throw error;

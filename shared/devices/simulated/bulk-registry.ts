@@ -2,12 +2,8 @@ import { ArgumentInvalidError, isPlainObject, wireErrorOf } from '../../http';
 import { inParallel } from '../../support/in-parallel';
 import { StorageConflictError } from '../ports';
 import type { DeviceRecord } from '../device-model';
-import {
-  readIdentityInput,
-  readTwinBody,
-  validateDeviceId,
-  type EmbeddedRegistry,
-} from './embedded-registry';
+import type { EmbeddedRegistry } from './embedded-registry';
+import { readIdentityInput, readTwinBody, validateDeviceId } from './registry-bodies';
 import type { IfMatch } from '../../iothub-rules';
 
 /** Bulk registry calls accept this many entries (IoT Hub: 100), so large fleets are created quickly. */
@@ -76,7 +72,8 @@ function readEntries(body: unknown): BulkEntry[] {
 
 function toError(deviceId: string, error: unknown): BulkOperationError {
   const wire = wireErrorOf(error);
-  if (!wire) throw error;
+  // A service failure (storage unreachable…) is no outcome of this device: the whole request answers it.
+  if (!wire || wire.status >= 500) throw error;
   return { deviceId, errorCode: wire.code, errorStatus: wire.message };
 }
 

@@ -45,7 +45,8 @@ export async function simulateMethod(
   if (failureDraw < (profile.failureRate ?? 0)) {
     return { status: 500, payload: { error: `Simulated failure of ${call.methodName} on ${deviceId}.` } };
   }
-  const answer = profile.methods?.[call.methodName];
+  const { methods } = profile;
+  const answer = methods && Object.hasOwn(methods, call.methodName) ? methods[call.methodName] : undefined;
   if (answer) return { status: answer.status, payload: answer.payload ?? null };
   const echo =
     Buffer.byteLength(JSON.stringify(call.payload)) <= ECHO_LIMIT_BYTES ? call.payload : '(payload omitted)';

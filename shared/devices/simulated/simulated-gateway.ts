@@ -10,7 +10,7 @@ import type { CloudToDeviceMethod, DeviceMethodResponse, TwinPatch } from '../..
 import { parseQuery } from '../../query';
 import { readMethodInvocation } from '../method-request';
 import type { EmbeddedRegistry } from './embedded-registry';
-import { readTwinBody } from './embedded-registry';
+import { readTwinBody } from './registry-bodies';
 import { realSleep, simulateMethod, type Sleep } from './method-simulator';
 import { queryTwins } from './twin-query';
 

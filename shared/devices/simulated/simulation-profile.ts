@@ -71,7 +71,13 @@ export function parseSimulationProfile(value: unknown, where = 'simulation'): Si
           `${where}.methods.${name} must be {"status": <integer>, "payload": …}.`,
         );
       }
-      methods[name] = { status: answer.status, payload: answer.payload };
+      // defineProperty: a method may be called `__proto__`, which plain assignment would swallow.
+      Object.defineProperty(methods, name, {
+        value: { status: answer.status, payload: answer.payload },
+        enumerable: true,
+        writable: true,
+        configurable: true,
+      });
     }
     profile.methods = methods;
   }

@@ -8,10 +8,11 @@ import {
 } from '../../iothub-rules';
 import {
   evaluate,
-  executeQuery,
   isAggregateQuery,
   planQuery,
   projectDocument,
+  QueryAggregation,
+  WorkSlices,
   type Expression,
   type Query,
 } from '../../query';
@@ -54,9 +55,9 @@ export async function queryTwins(
   page: PageRequest,
 ): Promise<QueryPage> {
   if (isAggregateQuery(query)) {
-    const twins: TwinWire[] = [];
-    for await (const twin of matchingTwins(registry, query.where)) twins.push(twin.twin);
-    return { items: executeQuery(query, twins), itemType: 'Twin' };
+    const aggregation = new QueryAggregation(query);
+    for await (const { twin } of matchingTwins(registry, query.where)) aggregation.add(twin);
+    return { items: aggregation.rows(), itemType: 'Twin' };
   }
 
   const cursor = readCursor(page.continuationToken);
@@ -79,7 +80,10 @@ export async function queryTwins(
   return result;
 }
 
-/** Matching twins from a cursor on, each with the cursor that resumes at it (in key order). */
+/**
+ * Matching twins from a cursor on, each with the cursor that resumes at it (in key order). The condition is evaluated
+ * in short slices of work, so a long scan never holds the event loop for more than about one slice.
+ */
 export async function* matchingTwins(
   registry: EmbeddedRegistry,
   where: Expression | null,
@@ -87,6 +91,7 @@ export async function* matchingTwins(
 ): AsyncGenerator<{ twin: TwinWire; before: Omit<Cursor, 'returned'> }> {
   const planned = planQuery(where, { keyProperty: 'deviceId' });
   const twinOf = (record: DeviceRecord) => registry.toTwinWire(registry.current(record));
+  const slices = new WorkSlices();
   if (planned.kind === 'keys') {
     const keys = [...new Set(planned.keys)].sort();
     for (let index = from.keyIndex ?? 0; index < keys.length; index += KEY_CHUNK) {
@@ -98,6 +103,7 @@ export async function* matchingTwins(
         if (!record) continue;
         const twin = twinOf(record);
         if (evaluate(planned.residual, twin)) yield { twin, before: { keyIndex: index + offset } };
+        await slices.checkpoint();
       }
     }
     return;
@@ -107,5 +113,6 @@ export async function* matchingTwins(
     const twin = twinOf(device.record);
     if (evaluate(planned.residual, twin)) yield { twin, before: previous ? { after: previous } : {} };
     previous = position;
+    await slices.checkpoint();
   }
 }

@@ -137,7 +137,7 @@ describe('the /jobs/v2 API over HTTP', () => {
   }, 30_000);
 
   it.each([
-    ['body', '{"type": ', 'preview-bad-json'],
+    ['The job request is not valid JSON', '{"type": ', 'preview-bad-json'],
     ['type', methodJob({ type: 'reboot' }), 'bad-type'],
     ['queryCondition', methodJob({ queryCondition: 'tags.fleet = = 1' }), 'bad-query'],
     ['queryCondition', methodJob({ deviceIds: ['http-0'] }), 'both-targets'],

@@ -19,6 +19,8 @@ describe('twin section rules', () => {
     ['a string over 4 KB', { a: 'x'.repeat(4097) }],
     ['a non-finite number', { a: Number.POSITIVE_INFINITY }],
     ['objects nested more than 10 levels below the section', nested(12)],
+    ['a __proto__ key', JSON.parse('{"__proto__":{"x":1}}') as JsonObject],
+    ['a nested __proto__ key', JSON.parse('{"a":{"__proto__":1}}') as JsonObject],
   ])('refuses %s', (_name, value) => {
     expect(() => validateTwinSection(value, 'tags', true)).toThrow(
       expect.objectContaining({ code: 'ArgumentInvalid' }) as Error,
@@ -59,5 +61,22 @@ describe('merge patches', () => {
       keep: { $lastUpdated: 't0', $lastUpdatedVersion: 1 },
     });
     expect(section.metadata.a).not.toHaveProperty('b');
+  });
+});
+
+describe('twin keys named like Object.prototype members', () => {
+  it('are ordinary keys: stored, merged and deleted as own properties', () => {
+    const values: JsonObject = {};
+    const metadata = {};
+    const patch = validateTwinSection({ constructor: 'c', toString: { valueOf: 1 } }, 'tags', true);
+    mergeInto(values, metadata, patch, '2026-01-01T00:00:00.000Z');
+    expect(JSON.parse(JSON.stringify(values))).toEqual({ constructor: 'c', toString: { valueOf: 1 } });
+    mergeInto(values, metadata, { toString: { hasOwnProperty: 2 } }, '2026-01-02T00:00:00.000Z');
+    expect(JSON.parse(JSON.stringify(values))).toEqual({
+      constructor: 'c',
+      toString: { valueOf: 1, hasOwnProperty: 2 },
+    });
+    mergeInto(values, metadata, { constructor: null }, '2026-01-03T00:00:00.000Z');
+    expect(Object.keys(values)).toEqual(['toString']);
   });
 });

@@ -3,7 +3,6 @@ import {
   jobStatusFromName,
   jobTypeFromName,
   normalizeJobRequest,
-  parseJobRequestBody,
 } from '../../../shared/jobs/job-request-validation';
 
 const NOW = new Date('2026-11-26T06:00:00.000Z');
@@ -104,6 +103,10 @@ describe('normalizeJobRequest: preview vocabulary of the seed document', () => {
     ['scheduledUpdateTwin', 'scheduleUpdateTwin'],
   ])('maps type %s to %s', (name, type) => {
     expect(jobTypeFromName(name)).toBe(type);
+  });
+
+  it.each(['__proto__', 'constructor', 'toString', 'hasOwnProperty'])('knows no job type %s', (name) => {
+    expect(jobTypeFromName(name)).toBeUndefined();
   });
 
   it('maps timeoutInSeconds to responseTimeoutInSeconds and deviceIds to targets', () => {
@@ -245,6 +248,33 @@ describe('normalizeJobRequest: each invalid field is named', () => {
     ['a startTime without a time zone', methodJob({ startTime: '2026-11-26T08:00:00' }), 'startTime'],
     ['an impossible startTime', methodJob({ startTime: '2026-13-45T08:00:00Z' }), 'startTime'],
     ['a numeric startTime', methodJob({ startTime: 1764140400000 }), 'startTime'],
+    ['a 30 February', methodJob({ startTime: '2027-02-30T00:00:00Z' }), 'startTime'],
+    ['a 29 February outside a leap year', methodJob({ startTime: '2027-02-29T00:00:00Z' }), 'startTime'],
+    ['a 31 April', methodJob({ startTime: '2027-04-31T12:00:00+02:00' }), 'startTime'],
+    ['an hour 24', methodJob({ startTime: '2027-01-10T24:00:00Z' }), 'startTime'],
+    ['a minute 60', methodJob({ startTime: '2027-01-10T10:60:00Z' }), 'startTime'],
+    ['a second 60', methodJob({ startTime: '2027-01-10T10:00:60Z' }), 'startTime'],
+    ['a zone offset of +25:00', methodJob({ startTime: '2027-01-10T10:00:00+25:00' }), 'startTime'],
+    ['a prototype name as job type', methodJob({ type: '__proto__' }), 'type'],
+    ['constructor as job type', methodJob({ type: 'constructor' }), 'type'],
+    [
+      'a twin patch whose only key is __proto__',
+      methodJob({
+        type: 'scheduleUpdateTwin',
+        cloudToDeviceMethod: undefined,
+        updateTwin: JSON.parse('{"tags":{"__proto__":{"x":1}}}') as unknown,
+      }),
+      'updateTwin.tags',
+    ],
+    [
+      'a __proto__ key deep in desired properties',
+      methodJob({
+        type: 'scheduleUpdateTwin',
+        cloudToDeviceMethod: undefined,
+        updateTwin: JSON.parse('{"properties":{"desired":{"a":{"__proto__":1}}}}') as unknown,
+      }),
+      'updateTwin.properties.desired.a',
+    ],
     ['a startTime more than a year ahead', methodJob({ startTime: '2028-01-01T00:00:00Z' }), 'startTime'],
     [
       'a zero maxExecutionTimeInSeconds',
@@ -278,6 +308,23 @@ describe('normalizeJobRequest: each invalid field is named', () => {
 
   it.each(['', 'a/b', 'a b', 'a?b', 'a#b', 'x'.repeat(129), 'é'])('rejects the URL job id %j', (jobId) => {
     expect(fieldOf(() => normalize(methodJob({ jobId: undefined }), jobId))).toBe('jobId');
+  });
+
+  it('accepts month ends, zone offsets and twin keys named like Object.prototype members', () => {
+    expect(normalize(methodJob({ startTime: '2026-12-31T23:59:59Z' })).startTime).toBe(
+      '2026-12-31T23:59:59.000Z',
+    );
+    expect(normalize(methodJob({ startTime: '2027-02-28T10:00:00-12:00' })).startTime).toBe(
+      '2027-02-28T22:00:00.000Z',
+    );
+    const twinJob = methodJob({
+      type: 'scheduleUpdateTwin',
+      cloudToDeviceMethod: undefined,
+      updateTwin: { tags: { constructor: 'a', toString: { hasOwnProperty: 1 } } },
+    });
+    expect(normalize(twinJob).updateTwin).toEqual({
+      tags: { constructor: 'a', toString: { hasOwnProperty: 1 } },
+    });
   });
 
   it('accepts the documented job id characters and 128 of them', () => {
@@ -340,14 +387,5 @@ describe('normalizeJobRequest with the query language parser', () => {
     "tags.x = 'unterminated",
   ])('names queryCondition for %j', (condition) => {
     expect(fieldOf(() => real(condition))).toBe('queryCondition');
-  });
-});
-
-describe('parseJobRequestBody', () => {
-  it('parses JSON', () => {
-    expect(parseJobRequestBody('{"a":1}')).toEqual({ a: 1 });
-  });
-  it('names the body on malformed JSON', () => {
-    expect(fieldOf(() => parseJobRequestBody('{"a":'))).toBe('body');
   });
 });

@@ -1,4 +1,14 @@
-import { executeQuery, isAggregateQuery, parseQuery, projectDocument } from '../../../shared/query';
+import {
+  executeQuery,
+  isAggregateQuery,
+  MAX_QUERY_LENGTH,
+  parseCondition,
+  parseQuery,
+  projectDocument,
+  QueryAggregation,
+  QuerySyntaxError,
+  WorkSlices,
+} from '../../../shared/query';
 import { bareTwin, deviceJobRow, sensorTwin } from './twin-fixtures';
 
 const fleet = [
@@ -90,5 +100,74 @@ describe('executeQuery', () => {
     expect(isAggregateQuery(parseQuery('SELECT tags.a FROM devices GROUP BY tags.a'))).toBe(true);
     expect(isAggregateQuery(parseQuery('SELECT tags.a FROM devices'))).toBe(false);
     expect(isAggregateQuery(parseQuery('SELECT * FROM devices'))).toBe(false);
+  });
+});
+
+describe('prototype names in queries', () => {
+  it('keeps an alias such as __proto__ as a column instead of swallowing it', () => {
+    const { projection } = parseQuery(
+      'SELECT deviceId AS __proto__, tags.region AS constructor FROM devices',
+    );
+    const row = projectDocument(projection, fleet[0]);
+    expect(JSON.stringify(row)).toBe('{"__proto__":"d1","constructor":"US"}');
+    expect(Object.getPrototypeOf(row)).toBe(Object.prototype);
+  });
+
+  it('reads only own properties of documents', () => {
+    const query = parseQuery(
+      "SELECT * FROM devices WHERE IS_DEFINED(tags.constructor) OR tags.__proto__ != 'x'",
+    );
+    expect(executeQuery(query, fleet)).toEqual([]);
+  });
+});
+
+describe('query length', () => {
+  const longest = (prefix: string) => {
+    let text = prefix;
+    for (let index = 0; text.length + ` OR tags.x = ${index}`.length <= MAX_QUERY_LENGTH; index++)
+      text += `${index === 0 ? '' : ' OR '}tags.x = ${index}`;
+    return text;
+  };
+
+  it(`accepts ${MAX_QUERY_LENGTH} characters and refuses one more, before any parsing`, () => {
+    const query = longest('SELECT * FROM devices WHERE ').padEnd(MAX_QUERY_LENGTH, ' ');
+    expect(query).toHaveLength(MAX_QUERY_LENGTH);
+    expect(parseQuery(query).where).not.toBeNull();
+    expect(() => parseQuery(`${query} `)).toThrow(QuerySyntaxError);
+    expect(() => parseQuery(`${query} `)).toThrow(/8193 characters long: at most 8192 are allowed/);
+    expect(() => parseCondition(`${'('.repeat(9000)}`)).toThrow(/9000 characters long/);
+  });
+});
+
+describe('aggregation fed one document at a time', () => {
+  it('gives the rows executeQuery gives', () => {
+    const query = parseQuery('SELECT tags.region, COUNT() AS n FROM devices GROUP BY tags.region');
+    const aggregation = new QueryAggregation(query);
+    for (const twin of fleet) aggregation.add(twin);
+    expect(aggregation.rows()).toEqual(executeQuery(query, fleet));
+    expect(new QueryAggregation(parseQuery('SELECT COUNT() FROM devices')).rows()).toEqual([{ $1: 0 }]);
+  });
+});
+
+describe('WorkSlices', () => {
+  it('lets a timer run during a long loop that checkpoints, and not without checkpoints', async () => {
+    const busyFor = (ms: number) => {
+      const until = performance.now() + ms;
+      while (performance.now() < until);
+    };
+    let ticks = 0;
+    const timer = setInterval(() => ticks++, 1);
+    const slices = new WorkSlices(5);
+    for (let step = 0; step < 20; step++) {
+      busyFor(3);
+      await slices.checkpoint();
+    }
+    const slicedTicks = ticks;
+    ticks = 0;
+    for (let step = 0; step < 20; step++) busyFor(3);
+    await new Promise<void>((resolve) => setImmediate(resolve));
+    clearInterval(timer);
+    expect(slicedTicks).toBeGreaterThanOrEqual(5);
+    expect(ticks).toBeLessThanOrEqual(1);
   });
 });

@@ -42,7 +42,7 @@ describe('crash safety', () => {
     const hub = 'Crash';
     const first = await host({ TASKHUB_NAME: hub });
     const client = new DurableHostClient(first.baseUrl);
-    const fanOut = await client.start('SlowFanOut', { count: 120, ms: 150 }, 'crash-fan-out');
+    const fanOut = await client.start('SlowFanOut', { count: 120, ms: 400 }, 'crash-fan-out');
     const timer = await client.start('Timer', 5000, 'crash-timer');
     const sequence = await client.start('Sequence', ['k', 'i', 'l', 'l'], 'crash-sequence');
     await first.waitForOutput(/slow activity/);
@@ -66,7 +66,7 @@ describe('crash safety', () => {
 
     const second = await host({ TASKHUB_NAME: hub });
     const after = new DurableHostClient(second.baseUrl);
-    const expectedSum = Array.from({ length: 120 }, (_, i) => 150 + (i % 7)).reduce((a, b) => a + b, 0);
+    const expectedSum = Array.from({ length: 120 }, (_, i) => 400 + (i % 7)).reduce((a, b) => a + b, 0);
     expect(await after.waitFor(fanOut, undefined, 60_000)).toMatchObject({
       runtimeStatus: 'Completed',
       output: expectedSum,

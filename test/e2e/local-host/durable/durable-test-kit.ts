@@ -70,9 +70,9 @@ export async function storedHistory(
   instanceId: string,
 ): Promise<HistoryEvent[]> {
   const storage = new TaskHubStorage(connectionString, hubName, 1);
-  const record = await storage.readInstance(instanceId);
+  const record = await storage.instances.read(instanceId);
   if (!record) throw new Error(`No instance ${instanceId}`);
-  return storage.loadHistory(record);
+  return storage.history.load(record);
 }
 
 export function typesOf(events: HistoryEvent[]): string[] {

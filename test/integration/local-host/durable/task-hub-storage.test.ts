@@ -1,10 +1,11 @@
+import { QueueServiceClient } from '@azure/storage-queue';
 import { EventType, type HistoryEvent } from '../../../../local-host/durable/history-event';
 import {
   ConcurrencyConflictError,
   pendingInstance,
-  TaskHubStorage,
   type InstanceRecord,
-} from '../../../../local-host/durable/task-hub-storage';
+} from '../../../../local-host/durable/instance-table';
+import { TaskHubStorage } from '../../../../local-host/durable/task-hub-storage';
 import { startAzurite, type RunningAzurite } from '../../../../local-host/storage/azurite';
 
 let azurite: RunningAzurite;
@@ -37,43 +38,51 @@ const events = (from: number, count: number): HistoryEvent[] =>
   }));
 
 describe('TaskHubStorage', () => {
-  it('creates the Azure Storage layout: tables and lowercase queues', async () => {
-    expect(storage.instances.tableName).toBe('StorageTestInstances');
-    expect(storage.history.tableName).toBe('StorageTestHistory');
-    expect(storage.workItems.name).toBe('storagetest-workitems');
-    expect(storage.controlQueues.map((q) => q.name)).toEqual([
-      'storagetest-control-00',
-      'storagetest-control-01',
+  it("creates its own layout, whose names the Azure Storage provider's never take", async () => {
+    expect(storage.instances.table.tableName).toBe('StorageTestLocalState');
+    expect(storage.history.table.tableName).toBe('StorageTestLocalEvents');
+    expect(storage.queues.workItems.name).toBe('storagetest-local-workitems');
+    expect(storage.queues.controlQueues.map((q) => q.name)).toEqual([
+      'storagetest-local-control-00',
+      'storagetest-local-control-01',
     ]);
-    expect(await storage.workItems.exists()).toBe(true);
+    expect(await storage.queues.workItems.exists()).toBe(true);
+    expect(await storage.hasProviderTaskHub()).toBe(false);
+    // The control queue the Azure Storage provider creates for a task hub of the same name:
+    const queue = QueueServiceClient.fromConnectionString(azurite.connectionString).getQueueClient(
+      'storagetest-control-00',
+    );
+    await queue.createIfNotExists();
+    expect(await storage.hasProviderTaskHub()).toBe(true);
+    await queue.delete();
   });
 
   it('loads only committed episodes, in order, ignoring rows of an episode that lost its commit', async () => {
     const row = record('chain');
-    let etag = await storage.writeInstance(row, undefined);
-    const first = await storage.appendEpisode(row, 1, '', events(0, 450));
-    etag = await storage.writeInstance({ ...row, lastEpisode: 1, lastToken: first.token }, etag);
+    let etag = await storage.instances.write(row, undefined);
+    const first = await storage.history.append(row, 1, '', events(0, 450));
+    etag = await storage.instances.write({ ...row, lastEpisode: 1, lastToken: first.token }, etag);
     const committed = { ...row, lastEpisode: 1, lastToken: first.token };
-    const loser = await storage.appendEpisode(committed, 2, first.token, events(1000, 3));
-    const winner = await storage.appendEpisode(committed, 2, first.token, events(450, 5));
-    await storage.writeInstance({ ...committed, lastEpisode: 2, lastToken: winner.token }, etag);
+    const loser = await storage.history.append(committed, 2, first.token, events(1000, 3));
+    const winner = await storage.history.append(committed, 2, first.token, events(450, 5));
+    await storage.instances.write({ ...committed, lastEpisode: 2, lastToken: winner.token }, etag);
     await expect(
-      storage.writeInstance({ ...committed, lastEpisode: 2, lastToken: loser.token }, etag),
+      storage.instances.write({ ...committed, lastEpisode: 2, lastToken: loser.token }, etag),
     ).rejects.toBeInstanceOf(ConcurrencyConflictError);
 
-    const current = await storage.readInstance('chain');
-    const history = await storage.loadHistory(current!);
+    const current = await storage.instances.read('chain');
+    const history = await storage.history.load(current!);
     expect(history.map((e) => e.EventId)).toEqual(Array.from({ length: 455 }, (_, i) => i));
     expect(first.rows).toBeGreaterThan(1);
   });
 
   it('purges every history row of an instance but can keep the current execution', async () => {
     const row = record('purge');
-    await storage.writeInstance(row, undefined);
-    await storage.appendEpisode(row, 1, '', events(0, 3));
-    await storage.appendEpisode({ ...row, executionId: 'exec2' }, 1, '', events(0, 2));
-    await storage.purgeHistory('purge', 'exec2');
-    const left = storage.history.listEntities({ queryOptions: { filter: "PartitionKey eq 'purge'" } });
+    await storage.instances.write(row, undefined);
+    await storage.history.append(row, 1, '', events(0, 3));
+    await storage.history.append({ ...row, executionId: 'exec2' }, 1, '', events(0, 2));
+    await storage.history.purge('purge', 'exec2');
+    const left = storage.history.table.listEntities({ queryOptions: { filter: "PartitionKey eq 'purge'" } });
     const keys: string[] = [];
     for await (const entity of left) keys.push(entity.rowKey ?? '');
     expect(keys.length).toBe(1);

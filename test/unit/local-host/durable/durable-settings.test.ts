@@ -11,7 +11,8 @@ import {
   preSerializedInput,
   retryDelayMs,
 } from '../../../../local-host/durable/orchestrator-actions';
-import { packEvents, partitionOf } from '../../../../local-host/durable/task-hub-storage';
+import { packEvents } from '../../../../local-host/durable/history-table';
+import { partitionOf } from '../../../../local-host/durable/queue-transport';
 import { EventType } from '../../../../local-host/durable/history-event';
 
 describe('readDurableSettings', () => {
@@ -35,7 +36,15 @@ describe('readDurableSettings', () => {
       maxConcurrentActivityFunctions: 3,
       maxConcurrentOrchestratorFunctions: 20,
       controlQueueVisibilityMs: 4000,
+      workItemQueueVisibilityMs: 30_000,
       maximumShortTimerMs: 6 * 86_400_000,
+    });
+  });
+
+  it('defaults both visibility timeouts to 30 s (Azure: 5 minutes), as messages are renewed while held', () => {
+    expect(readDurableSettings({}, {}, 1)).toMatchObject({
+      controlQueueVisibilityMs: 30_000,
+      workItemQueueVisibilityMs: 30_000,
     });
   });
 

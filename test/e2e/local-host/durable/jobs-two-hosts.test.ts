@@ -1,0 +1,150 @@
+import { startAzurite, type RunningAzurite } from '../../../../local-host/storage/azurite';
+import { seedFleet, sleep, startJobsHost, type JobsHost } from '../../jobs/jobs-host';
+import { WEBHOOKS } from './durable-test-kit';
+
+/**
+ * Two hosts on one storage account and task hub run jobs created alternately through both. Every job must end
+ * within a few seconds of its last device result: a result parked on the wrong host must never wait out a
+ * visibility timeout or be renewed forever by the host that cannot use it.
+ */
+jest.setTimeout(240_000);
+
+const JOBS = Number(process.env.TWO_HOSTS_JOBS ?? 10);
+const DEVICES = Number(process.env.TWO_HOSTS_DEVICES ?? 200);
+/**
+ * Seconds, not minutes: the stall this guards against lasted 5–15 minutes. On an idle machine a job ends 1–3 s
+ * after its last device; on a 2-core machine shared by a dozen busy processes we measured up to 14 s with two hosts
+ * (8 s with one), hence the margin.
+ */
+const MAX_LAG_MS = 20_000;
+
+let azurite: RunningAzurite;
+const hosts: JobsHost[] = [];
+
+interface Job {
+  status: string;
+  deviceJobStatistics: { deviceCount: number; succeededCount: number; failedCount: number };
+}
+
+interface Progress {
+  devicesDoneAt?: number;
+  jobDoneAt?: number;
+  orchestrationDoneAt?: number;
+  job?: Job;
+}
+
+beforeAll(async () => {
+  azurite = await startAzurite({ inMemory: true });
+  const env = {
+    AzureWebJobsStorage: azurite.connectionString,
+    AzureFunctionsJobHost__extensions__durableTask__hubName: 'TwoHostJobs',
+    JOB_SHARD_SIZE: String(Math.max(1, Math.ceil(DEVICES / 10))),
+  };
+  hosts.push(...(await Promise.all([startJobsHost(env), startJobsHost(env)])));
+}, 120_000);
+
+afterAll(async () => {
+  await Promise.all(hosts.map((host) => host.stop()));
+  await azurite?.stop();
+});
+
+async function orchestrationStatus(host: JobsHost, jobId: string): Promise<string | undefined> {
+  const response = await fetch(`${host.running.host.baseUrl}${WEBHOOKS}/instances/${jobId}`);
+  if (response.status === 404) return undefined;
+  return ((await response.json()) as { runtimeStatus: string }).runtimeStatus;
+}
+
+function summarize(progress: Map<string, Progress>, started: number): string {
+  const at = (t: number | undefined) => (t === undefined ? '-' : `${((t - started) / 1000).toFixed(1)}s`);
+  return [...progress]
+    .map(
+      ([id, p]) =>
+        `${id}: devices ${at(p.devicesDoneAt)} job ${at(p.jobDoneAt)} orchestration ${at(p.orchestrationDoneAt)}`,
+    )
+    .join('; ');
+}
+
+describe('two hosts on one task hub', () => {
+  it('ends every job within seconds of its last device, with each device counted once', async () => {
+    const [a, b] = hosts as [JobsHost, JobsHost];
+    for (const host of hosts)
+      expect(host.running.host.output.join('\n')).toMatch(/Durable task hub "TwoHostJobs" ready/);
+    await seedFleet(
+      a,
+      Array.from({ length: DEVICES }, (_, i) => ({ id: `two-${i}`, tags: { fleet: 'two' } })),
+    );
+    const ids = Array.from({ length: JOBS }, (_, i) => `two-hosts-${i}`);
+    const progress = new Map<string, Progress>(ids.map((id) => [id, {}]));
+    const started = Date.now();
+    await Promise.all(
+      ids.map(async (jobId, i) => {
+        const response = await (i % 2 ? b : a).http('PUT', `/jobs/v2/${jobId}?api-version=2021-04-12`, {
+          body: {
+            type: 'scheduleDeviceMethod',
+            cloudToDeviceMethod: { methodName: 'reboot', payload: { i }, responseTimeoutInSeconds: 10 },
+            queryCondition: "tags.fleet = 'two'",
+          },
+        });
+        expect(response.status).toBe(200);
+      }),
+    );
+
+    while ([...progress.values()].some((p) => p.orchestrationDoneAt === undefined)) {
+      if (Date.now() - started > 150_000) throw new Error(`jobs stalled: ${summarize(progress, started)}`);
+      await Promise.all(
+        ids.map(async (jobId, i) => {
+          const entry = progress.get(jobId) as Progress;
+          if (entry.orchestrationDoneAt !== undefined) return;
+          const host = i % 2 ? a : b;
+          const now = Date.now();
+          if (entry.jobDoneAt === undefined) {
+            const job = (await (await host.http('GET', `/jobs/v2/${jobId}`)).json()) as Job;
+            const stats = job.deviceJobStatistics;
+            if (entry.devicesDoneAt === undefined && stats.succeededCount + stats.failedCount === DEVICES)
+              entry.devicesDoneAt = now;
+            if (['completed', 'failed', 'cancelled'].includes(job.status)) {
+              entry.jobDoneAt = now;
+              entry.job = job;
+            }
+          }
+          if (entry.jobDoneAt !== undefined && (await orchestrationStatus(host, jobId)) === 'Completed')
+            entry.orchestrationDoneAt = now;
+        }),
+      );
+      await sleep(200);
+    }
+
+    const lags = ids.map((jobId) => {
+      const p = progress.get(jobId) as Required<Progress>;
+      return {
+        jobId,
+        devicesDone: p.devicesDoneAt - started,
+        jobEnded: p.jobDoneAt - (p.devicesDoneAt ?? p.jobDoneAt),
+        orchestrationEnded: p.orchestrationDoneAt - p.jobDoneAt,
+      };
+    });
+    process.stdout.write(`two-host job lags (ms): ${JSON.stringify(lags)}\n`);
+    for (const jobId of ids) {
+      const p = progress.get(jobId) as Required<Progress>;
+      expect(p.job).toMatchObject({
+        status: 'completed',
+        deviceJobStatistics: { deviceCount: DEVICES, succeededCount: DEVICES, failedCount: 0 },
+      });
+    }
+    for (const lag of lags) {
+      expect(lag.jobEnded).toBeLessThan(MAX_LAG_MS);
+      expect(lag.orchestrationEnded).toBeLessThan(MAX_LAG_MS);
+    }
+
+    for (const [i, jobId] of ids.entries()) {
+      const rows = await (i % 2 ? a : b).http('POST', '/devices/query?api-version=2021-04-12', {
+        body: { query: `SELECT * FROM devices.jobs WHERE devices.jobs.jobId = '${jobId}'` },
+        headers: { 'x-ms-max-item-count': String(DEVICES * 2) },
+      });
+      const deviceRows = (await rows.json()) as { deviceId: string; status: string }[];
+      expect(deviceRows).toHaveLength(DEVICES);
+      expect(new Set(deviceRows.map((row) => row.deviceId)).size).toBe(DEVICES);
+      expect(deviceRows.every((row) => row.status === 'completed')).toBe(true);
+    }
+  });
+});

@@ -1,0 +1,85 @@
+import type { DeviceJob } from '../../../dashboard/src/model';
+import {
+  etaSeconds,
+  formatDuration,
+  groupFailures,
+  ratePerSecond,
+  samplesFromDeviceRows,
+} from '../../../dashboard/src/progress';
+
+const row = (
+  deviceId: string,
+  status: DeviceJob['status'],
+  end: string | null,
+  code?: string,
+): DeviceJob => ({
+  deviceId,
+  jobId: 'j',
+  status,
+  startTimeUtc: null,
+  endTimeUtc: end,
+  outcome: null,
+  error: code ? { code, description: `${code} on ${deviceId}` } : null,
+});
+
+describe('job progress arithmetic of the dashboard', () => {
+  it('measures the rate over the recent window and the time left at that rate', () => {
+    const samples = [
+      { at: 0, finished: 0, failed: 0 },
+      { at: 10_000, finished: 50, failed: 0 },
+      { at: 25_000, finished: 100, failed: 5 },
+      { at: 35_000, finished: 200, failed: 5 },
+    ];
+    expect(ratePerSecond(samples)).toBe(10); // (200 − 100) / 10 s: only the samples of the last 15 s count
+    expect(ratePerSecond(samples.slice(0, 1))).toBeUndefined();
+    const stats = {
+      deviceCount: 500,
+      succeededCount: 195,
+      failedCount: 5,
+      runningCount: 10,
+      pendingCount: 290,
+    };
+    expect(etaSeconds(stats, 10)).toBe(30);
+    expect(etaSeconds(stats, 0)).toBeUndefined();
+    expect(etaSeconds({ ...stats, succeededCount: 495, runningCount: 0, pendingCount: 0 }, undefined)).toBe(
+      0,
+    );
+  });
+
+  it('builds the finished-over-time history from end times, failures counted apart', () => {
+    const rows = [
+      row('c', 'completed', '2026-01-01T00:00:03Z'),
+      row('a', 'failed', '2026-01-01T00:00:01Z', 'GatewayTimeout'),
+      row('b', 'running', null),
+      row('d', 'canceled', '2026-01-01T00:00:02Z', 'JobCancelled'),
+    ];
+    expect(samplesFromDeviceRows(rows)).toEqual([
+      { at: Date.parse('2026-01-01T00:00:01Z'), finished: 1, failed: 1 },
+      { at: Date.parse('2026-01-01T00:00:02Z'), finished: 2, failed: 2 },
+      { at: Date.parse('2026-01-01T00:00:03Z'), finished: 3, failed: 2 },
+    ]);
+  });
+
+  it('groups failed and canceled devices by error code, largest first, with examples', () => {
+    const rows = [
+      row('d1', 'failed', 'x', 'DeviceNotOnline'),
+      row('d2', 'failed', 'x', 'GatewayTimeout'),
+      row('d3', 'failed', 'x', 'DeviceNotOnline'),
+      row('d4', 'completed', 'x'),
+      row('d5', 'canceled', 'x'),
+    ];
+    expect(groupFailures(rows, 1)).toEqual([
+      { code: 'DeviceNotOnline', count: 2, description: 'DeviceNotOnline on d1', exampleDeviceIds: ['d1'] },
+      { code: 'Canceled', count: 1, description: '', exampleDeviceIds: ['d5'] },
+      { code: 'GatewayTimeout', count: 1, description: 'GatewayTimeout on d2', exampleDeviceIds: ['d2'] },
+    ]);
+  });
+
+  it('writes durations for people', () => {
+    expect([formatDuration(42.4), formatDuration(185), formatDuration(3720)]).toEqual([
+      '42 s',
+      '3 min 05 s',
+      '1 h 02 min',
+    ]);
+  });
+});
