@@ -72,7 +72,10 @@ export class QueuePoller {
   }
 }
 
-/** A counting gate: `acquire` waits until fewer than `limit` holders are inside. */
+/**
+ * A counting gate: `acquire` waits until fewer than `limit` holders are inside. A released place goes straight to
+ * the longest waiter, so `free > 0` means nobody waits.
+ */
 export class Gate {
   private inside = 0;
   private readonly queue: (() => void)[] = [];
@@ -94,11 +97,11 @@ export class Gate {
       return;
     }
     await new Promise<void>((resolve) => this.queue.push(resolve));
-    this.inside++;
   }
 
   release(): void {
-    this.inside--;
-    this.queue.shift()?.();
+    const next = this.queue.shift();
+    if (next) next();
+    else this.inside--;
   }
 }
