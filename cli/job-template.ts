@@ -1,5 +1,5 @@
 import { Option, type Command } from 'commander';
-import type { FailureType, JobTemplate } from './api/wire-types';
+import type { FailureType, JobTemplate, RolloutConfig } from './api/wire-types';
 import { UsageError } from './errors';
 import {
   choice,
@@ -10,9 +10,12 @@ import {
   nonNegativeInteger,
   percentage,
   positiveInteger,
+  positiveNumber,
 } from './option-parsers';
 
 const FAILURE_TYPES: readonly FailureType[] = ['failed', 'timedOut', 'all'];
+const RAMP_COUNTERS = ['succeeded', 'notified'] as const;
+type RampCounter = (typeof RAMP_COUNTERS)[number];
 
 /** The options that describe a job's work, targets and controls (shared by `job create` and `schedule set`). */
 export interface JobTemplateOptions {
@@ -27,6 +30,10 @@ export interface JobTemplateOptions {
   maxExecutionTime?: number;
   maxPerMinute?: number;
   maxConcurrency?: number;
+  rampBaseRate?: number;
+  rampFactor?: number;
+  rampEvery?: number;
+  rampOn: RampCounter;
   abortFailedPercent?: number;
   abortMinExecuted?: number;
   abortOn: FailureType;
@@ -55,6 +62,18 @@ export function addJobTemplateOptions(command: Command): Command {
     .option('--max-execution-time <s>', 'seconds the job may run (default 3600)', positiveInteger)
     .option('--max-per-minute <n>', 'start at most this many devices a minute', positiveInteger)
     .option('--max-concurrency <n>', 'most devices with a call outstanding at once', positiveInteger)
+    .option('--ramp-base-rate <n>', 'exponential rollout: devices a minute to start with', positiveInteger)
+    .option('--ramp-factor <f>', 'exponential rollout: multiply the rate by this (1.1-5)', positiveNumber)
+    .option(
+      '--ramp-every <n>',
+      'exponential rollout: raise the rate each time this many more devices …',
+      positiveInteger,
+    )
+    .addOption(
+      new Option('--ramp-on <counter>', '… succeeded, or were started (notified)')
+        .choices(RAMP_COUNTERS)
+        .default('succeeded'),
+    )
     .option(
       '--abort-failed-percent <p>',
       'stop the job when this share of executed devices failed',
@@ -88,6 +107,7 @@ export function buildJobTemplate(options: JobTemplateOptions): JobTemplate {
   const rollout = {
     ...(options.maxPerMinute !== undefined && { maximumPerMinute: options.maxPerMinute }),
     ...(options.maxConcurrency !== undefined && { maxConcurrency: options.maxConcurrency }),
+    ...exponentialRate(options),
   };
   if (Object.keys(rollout).length > 0) template.rolloutConfig = rollout;
   if ((options.abortFailedPercent === undefined) !== (options.abortMinExecuted === undefined))
@@ -110,6 +130,24 @@ export function buildJobTemplate(options: JobTemplateOptions): JobTemplate {
     };
   }
   return template;
+}
+
+function exponentialRate(options: JobTemplateOptions): Pick<RolloutConfig, 'exponentialRate'> {
+  const { rampBaseRate, rampFactor, rampEvery } = options;
+  const given = [rampBaseRate, rampFactor, rampEvery].filter((value) => value !== undefined).length;
+  if (given === 0) return {};
+  if (rampBaseRate === undefined || rampFactor === undefined || rampEvery === undefined)
+    throw new UsageError('--ramp-base-rate, --ramp-factor and --ramp-every go together.');
+  return {
+    exponentialRate: {
+      baseRatePerMinute: rampBaseRate,
+      incrementFactor: rampFactor,
+      rateIncreaseCriteria:
+        options.rampOn === 'succeeded'
+          ? { numberOfSucceededDevices: rampEvery }
+          : { numberOfNotifiedDevices: rampEvery },
+    },
+  };
 }
 
 function operation(options: JobTemplateOptions): JobTemplate {

@@ -1,4 +1,4 @@
-import type { DryRunResponse, JobResponse, JobTemplate } from '../api/wire-types';
+import type { DryRunResponse, JobResponse, JobTemplate, RolloutConfig } from '../api/wire-types';
 import type { Terminal } from './terminal';
 
 const FINISHED = new Set(['completed', 'failed', 'cancelled']);
@@ -42,6 +42,15 @@ export function formatDuration(seconds: number): string {
   return `${s}s`;
 }
 
+function rampText(ramp: NonNullable<RolloutConfig['exponentialRate']>): string {
+  const criteria = ramp.rateIncreaseCriteria;
+  const every =
+    'numberOfSucceededDevices' in criteria
+      ? `${criteria.numberOfSucceededDevices} more succeeded`
+      : `${criteria.numberOfNotifiedDevices} more started`;
+  return `starting at ${ramp.baseRatePerMinute} a minute, ×${ramp.incrementFactor} each time ${every}`;
+}
+
 export function controls(job: Pick<JobTemplate, 'rolloutConfig' | 'abortConfig' | 'retryConfig'>): string[] {
   const lines: string[] = [];
   const rollout = job.rolloutConfig;
@@ -49,6 +58,7 @@ export function controls(job: Pick<JobTemplate, 'rolloutConfig' | 'abortConfig' 
     const parts = [
       rollout.maximumPerMinute !== undefined && `at most ${rollout.maximumPerMinute} devices a minute`,
       rollout.maxConcurrency !== undefined && `at most ${rollout.maxConcurrency} at once`,
+      rollout.exponentialRate && rampText(rollout.exponentialRate),
     ].filter(Boolean);
     if (parts.length > 0) lines.push(parts.join(', '));
   }

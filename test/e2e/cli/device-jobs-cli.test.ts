@@ -194,6 +194,12 @@ describe('device-jobs against the local host', () => {
       '+1h',
       '--max-per-minute',
       '6000',
+      '--ramp-base-rate',
+      '60',
+      '--ramp-factor',
+      '2',
+      '--ramp-every',
+      '10',
       '--max-concurrency',
       '1',
       '--retries',
@@ -208,7 +214,9 @@ describe('device-jobs against the local host', () => {
       'failed',
     );
     expect(created.code).toBe(0);
-    expect(created.stdout).toMatch(/^Controls +at most 6000 devices a minute, at most 1 at once$/m);
+    expect(created.stdout).toMatch(
+      /^Controls +at most 6000 devices a minute, at most 1 at once, starting at 60 a minute, ×2 each time 10 more succeeded$/m,
+    );
     expect(created.stdout).toMatch(
       /^Controls +abort when 50% of at least 2 executed devices failed \(failed\)$/m,
     );
@@ -219,7 +227,15 @@ describe('device-jobs against the local host', () => {
     >;
     expect(shown).toMatchObject({
       status: 'scheduled',
-      rolloutConfig: { maximumPerMinute: 6000, maxConcurrency: 1 },
+      rolloutConfig: {
+        maximumPerMinute: 6000,
+        maxConcurrency: 1,
+        exponentialRate: {
+          baseRatePerMinute: 60,
+          incrementFactor: 2,
+          rateIncreaseCriteria: { numberOfSucceededDevices: 10 },
+        },
+      },
       retryConfig: { criteriaList: [{ failureType: 'failed', numberOfRetries: 1 }] },
       abortConfig: {
         criteriaList: [

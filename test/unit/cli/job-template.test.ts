@@ -1,7 +1,7 @@
 import { buildJobTemplate, type JobTemplateOptions } from '../../../cli/job-template';
 import { startTime } from '../../../cli/option-parsers';
 
-const base: JobTemplateOptions = { abortOn: 'all', retryOn: 'all' };
+const base: JobTemplateOptions = { abortOn: 'all', retryOn: 'all', rampOn: 'succeeded' };
 
 describe('buildJobTemplate', () => {
   test('a method job by query with every control maps to the job API fields', () => {
@@ -52,8 +52,36 @@ describe('buildJobTemplate', () => {
     });
   });
 
+  test('an exponential rollout: base rate, factor and the counter that raises it', () => {
+    const ramp = {
+      method: 'm',
+      query: '*',
+      maxPerMinute: 1000,
+      rampBaseRate: 10,
+      rampFactor: 2,
+      rampEvery: 50,
+    };
+    expect(buildJobTemplate({ ...base, ...ramp }).rolloutConfig).toEqual({
+      maximumPerMinute: 1000,
+      exponentialRate: {
+        baseRatePerMinute: 10,
+        incrementFactor: 2,
+        rateIncreaseCriteria: { numberOfSucceededDevices: 50 },
+      },
+    });
+    expect(
+      buildJobTemplate({ ...base, ...ramp, rampOn: 'notified' }).rolloutConfig?.exponentialRate,
+    ).toMatchObject({
+      rateIncreaseCriteria: { numberOfNotifiedDevices: 50 },
+    });
+  });
+
   test.each([
     [{ query: '*' }, /--method NAME or --twin-patch/],
+    [
+      { method: 'm', query: '*', rampBaseRate: 10, rampFactor: 2 },
+      /--ramp-base-rate, --ramp-factor and --ramp-every go together/,
+    ],
     [{ method: 'm', twinPatch: {}, query: '*' }, /either --method or --twin-patch/],
     [{ twinPatch: {}, payload: 1, query: '*' }, /--payload apply to --method jobs only/],
     [{ method: 'm' }, /Say which devices/],
