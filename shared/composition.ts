@@ -127,7 +127,7 @@ export const composition = {
     },
     'devices.jobs': async (query, page) => {
       const { maxItems, continuationToken } = page;
-      const result = await queryDeviceJobs({ parsedQuery: query, maxItemCount: maxItems, continuationToken });
+      const result = await queryDeviceJobs({ query, maxItemCount: maxItems, continuationToken });
       return { ...result, itemType: 'DeviceJob' };
     },
   })),

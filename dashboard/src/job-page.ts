@@ -26,9 +26,10 @@ function fact(term: string, value: Node | string, name?: string): HTMLElement {
 }
 
 function deviceResult(row: DeviceJob): string {
-  if (row.error) return `${row.error.code}: ${row.error.description}`;
+  const retried = row.attempts !== undefined && row.attempts > 1 ? ` (after ${row.attempts} attempts)` : '';
+  if (row.error) return `${row.error.code}: ${row.error.description}${retried}`;
   const answer = row.outcome?.deviceMethodResponse;
-  if (answer) return `status ${answer.status} ${JSON.stringify(answer.payload ?? null)}`;
+  if (answer) return `status ${answer.status} ${JSON.stringify(answer.payload ?? null)}${retried}`;
   return '';
 }
 
@@ -288,13 +289,17 @@ export const jobPageView: View = (main, context, [rawId]) => {
   }
 
   async function loadDetails(current: Job): Promise<void> {
+    const firstLoad = lastDetailLoad === 0;
     lastDetailLoad = Date.now();
+    // A job too large to read whole once is not read whole again: its chart grows from the live samples.
     const [all, failed] = await Promise.all([
-      api.queryAll(deviceJobsQuery(jobId), ROW_LIMIT),
+      firstLoad || historyComplete ? api.queryAll(deviceJobsQuery(jobId), ROW_LIMIT) : undefined,
       api.queryAll(deviceJobsQuery(jobId, ['failed', 'canceled']), ROW_LIMIT),
     ]);
-    historyComplete = all.complete;
-    history = samplesFromDeviceRows(all.items);
+    if (all) {
+      historyComplete = all.complete;
+      history = samplesFromDeviceRows(all.items);
+    }
     const groups = groupFailures(failed.items);
     replace(
       failures,

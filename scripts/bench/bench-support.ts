@@ -20,9 +20,13 @@ export interface Host {
 }
 
 /** Starts `func-local start` on a free port for an app folder and resolves once it is ready. */
-async function startHost(appDir: string, env: Record<string, string>): Promise<Host> {
+async function startHost(
+  appDir: string,
+  env: Record<string, string>,
+  nodeArgs: string[] = [],
+): Promise<Host> {
   if (!fs.existsSync(CLI)) throw new Error('Build first: npm run build');
-  const child = spawn(process.execPath, [CLI, 'start', '--app', appDir, '--port', '0'], {
+  const child = spawn(process.execPath, [...nodeArgs, CLI, 'start', '--app', appDir, '--port', '0'], {
     env: { ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
@@ -96,7 +100,8 @@ export async function writeBenchmarkSection(name: string, section: string): Prom
 /** What a benchmark body gets: an in-memory Azurite, and a way to start func-local on an app folder over it. */
 export interface BenchmarkContext {
   azurite: RunningAzurite;
-  startHost: (appDir: string, env: Record<string, string>) => Promise<Host>;
+  /** `nodeArgs` go to the host's node (e.g. `--cpu-prof`, which NODE_OPTIONS does not take). */
+  startHost: (appDir: string, env: Record<string, string>, nodeArgs?: string[]) => Promise<Host>;
 }
 
 /**
@@ -111,8 +116,8 @@ export function runBenchmark(body: (context: BenchmarkContext) => Promise<void>)
       azurite = await startAzurite({ inMemory: true });
       await body({
         azurite,
-        startHost: async (appDir, env) => {
-          const host = await startHost(appDir, env);
+        startHost: async (appDir, env, nodeArgs) => {
+          const host = await startHost(appDir, env, nodeArgs);
           hosts.push(host);
           return host;
         },

@@ -47,7 +47,7 @@ const BURST_CREATES = 200;
 const BURST_READS = 1_000;
 
 /** The development settings of local.settings.sample.json, with the bench's own overrides. */
-function appSettings(storage: string, countsFile: string, profileDir: string): Record<string, string> {
+function appSettings(storage: string, countsFile: string): Record<string, string> {
   const sample = JSON.parse(fs.readFileSync(path.join(ROOT, 'local.settings.sample.json'), 'utf8')) as {
     Values: Record<string, string>;
   };
@@ -59,11 +59,17 @@ function appSettings(storage: string, countsFile: string, profileDir: string): R
     SIMULATION_DEFAULT_PROFILE: JSON.stringify({ latencyMs: 0, failureRate: 0 }),
     JOB_MAX_DEVICES_IN_FLIGHT: String(IN_FLIGHT),
     STORAGE_REQUEST_COUNTS_FILE: countsFile,
-    NODE_OPTIONS: [
-      `--require ${path.join(ROOT, 'dist/scripts/bench/count-storage-requests.js')}`,
-      `--cpu-prof --cpu-prof-dir=${profileDir}`,
-    ].join(' '),
   };
+}
+
+/** The host's node: the storage request counter preloaded, and a CPU profile written at exit. */
+function hostNodeArgs(profileDir: string): string[] {
+  return [
+    '--require',
+    path.join(ROOT, 'dist/scripts/bench/count-storage-requests.js'),
+    '--cpu-prof',
+    `--cpu-prof-dir=${profileDir}`,
+  ];
 }
 
 function ownerConnectionString(settings: Record<string, string>): string {
@@ -367,13 +373,13 @@ runBenchmark(async ({ azurite, startHost }) => {
   const work = fs.mkdtempSync(path.join(os.tmpdir(), 'jobs-bench-'));
   const countsFile = path.join(work, 'storage-requests.json');
   const profileDir = path.join(work, 'profile');
-  const settings = appSettings(azurite.connectionString, countsFile, profileDir);
+  const settings = appSettings(azurite.connectionString, countsFile);
   const connectionString = ownerConnectionString(settings);
 
   const upsertBefore = await measureUpsertRate(azurite.connectionString);
   console.log(`Azurite batched upserts: ${upsertBefore.toFixed(0)} entities/s`);
 
-  const host = await startHost(ROOT, settings);
+  const host = await startHost(ROOT, settings, hostNodeArgs(profileDir));
   const client = new AppClient(host.baseUrl, connectionString);
   const seeded = await seedFleet(host.baseUrl, connectionString, options.devices);
   console.log(seeded);

@@ -61,13 +61,6 @@ export class DeviceNotFoundError extends IotHubError {
   }
 }
 
-export class JobNotFoundError extends IotHubError {
-  override name = 'JobNotFoundError';
-  constructor(jobId: string) {
-    super('JobNotFound', 404, `Job ${jobId} not found.`);
-  }
-}
-
 export class DeviceNotOnlineError extends IotHubError {
   override name = 'DeviceNotOnlineError';
   constructor(deviceId: string) {

@@ -1,14 +1,11 @@
 /** Base of the jobs domain's errors; `code` is the IoT Hub error code the HTTP layer answers with. */
 export abstract class JobDomainError extends Error {
   abstract readonly code: string;
-  /** HTTP status the wire layer maps this error to. */
-  abstract readonly httpStatus: number;
 }
 
 /** A job request (or a query on jobs) is invalid; `field` names the offending field (dotted path). */
 export class JobValidationError extends JobDomainError {
   readonly code = 'ArgumentInvalid';
-  readonly httpStatus = 400;
   constructor(
     readonly field: string,
     reason: string,
@@ -21,7 +18,6 @@ export class JobValidationError extends JobDomainError {
 /** No job with this id exists. */
 export class JobNotFoundError extends JobDomainError {
   readonly code = 'JobNotFound';
-  readonly httpStatus = 404;
   constructor(readonly jobId: string) {
     super(`Job '${jobId}' was not found.`);
     this.name = 'JobNotFoundError';
@@ -31,7 +27,6 @@ export class JobNotFoundError extends JobDomainError {
 /** A job with this id exists already; the existing job is left untouched. */
 export class JobAlreadyExistsError extends JobDomainError {
   readonly code = 'JobAlreadyExists';
-  readonly httpStatus = 409;
   constructor(readonly jobId: string) {
     super(`A job with id '${jobId}' already exists.`);
     this.name = 'JobAlreadyExistsError';
@@ -41,7 +36,6 @@ export class JobAlreadyExistsError extends JobDomainError {
 /** A status change that the job lifecycle does not allow. */
 export class JobStateTransitionError extends JobDomainError {
   readonly code = 'JobStateTransitionInvalid';
-  readonly httpStatus = 409;
   constructor(
     readonly from: string,
     readonly to: string,
@@ -54,7 +48,6 @@ export class JobStateTransitionError extends JobDomainError {
 /** A concurrent writer changed the stored row since it was read (etag mismatch). */
 export class JobConcurrencyError extends JobDomainError {
   readonly code = 'PreconditionFailed';
-  readonly httpStatus = 412;
   constructor(readonly jobId: string) {
     super(`Job '${jobId}' was changed concurrently.`);
     this.name = 'JobConcurrencyError';
@@ -64,7 +57,6 @@ export class JobConcurrencyError extends JobDomainError {
 /** The job has not ended yet, and the request needs an ended job (rerun). */
 export class JobNotFinishedError extends JobDomainError {
   readonly code = 'JobNotFinished';
-  readonly httpStatus = 409;
   constructor(
     readonly jobId: string,
     readonly status: string,
@@ -77,7 +69,6 @@ export class JobNotFinishedError extends JobDomainError {
 /** No recurring job with this id exists. */
 export class JobScheduleNotFoundError extends JobDomainError {
   readonly code = 'JobScheduleNotFound';
-  readonly httpStatus = 404;
   constructor(readonly scheduleId: string) {
     super(`Job schedule '${scheduleId}' was not found.`);
     this.name = 'JobScheduleNotFoundError';
@@ -87,7 +78,6 @@ export class JobScheduleNotFoundError extends JobDomainError {
 /** A schedule row changed (or vanished) since it was read. */
 export class JobScheduleConcurrencyError extends JobDomainError {
   readonly code = 'PreconditionFailed';
-  readonly httpStatus = 412;
   constructor(readonly scheduleId: string) {
     super(`Job schedule '${scheduleId}' was changed concurrently.`);
     this.name = 'JobScheduleConcurrencyError';

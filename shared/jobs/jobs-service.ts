@@ -11,18 +11,16 @@ import type { Query } from '../query';
 import { planDeviceJobQuery, planParsedDeviceJobQuery, runDeviceJobQuery } from './device-jobs-query';
 import { JobAlreadyExistsError, JobNotFoundError, JobValidationError } from './job-errors';
 import { isTerminalJobStatus } from './job-lifecycle';
-import type { DeviceJobStatus, JobRecord } from './job-model';
+import type { JobRecord } from './job-model';
 import {
   type ConditionParser,
-  deviceJobStatusNamed,
   jobStatusFromName,
   jobTypeFromName,
   normalizeJobRequest,
 } from './job-request-validation';
-import { type DeviceJobResponse, type JobResponse, toDeviceJobResponse, toJobResponse } from './job-response';
+import { type DeviceJobResponse, type JobResponse, toJobResponse } from './job-response';
 import type {
   Clock,
-  DeviceJobFilter,
   DeviceJobRepository,
   DurationObservationRepository,
   JobFilter,
@@ -68,21 +66,8 @@ export interface QueryJobsCommand {
   continuationToken?: string;
 }
 
-/** Conditions on `devices.jobs` fields, raw as the query carried them (status and jobType in any case). */
-export interface RawDeviceJobFilter {
-  jobId?: string;
-  deviceId?: string;
-  status?: string;
-  jobType?: string;
-}
-
-/** Either the query text of `POST /devices/query` (`SELECT * FROM devices.jobs …`) or structured filters. */
-export type QueryDeviceJobsCommand = (
-  { query: string } | { parsedQuery: Query } | { filter: RawDeviceJobFilter }
-) & {
-  maxItemCount?: string | number;
-  continuationToken?: string;
-};
+/** A `SELECT * FROM devices.jobs …` query of `POST /devices/query`, parsed once by the dispatcher (or as text). */
+export type QueryDeviceJobsCommand = { query: Query | string } & RawPaging;
 
 /** The use cases behind the `/jobs/v2` API and `SELECT * FROM devices.jobs`. */
 export interface JobsService {
@@ -172,26 +157,12 @@ export function createJobsService(deps: JobsServiceDependencies): JobsService {
 
     async queryDeviceJobs(command) {
       const paging = pageRequest(command, DEVICE_JOBS_LISTING);
-      if ('query' in command || 'parsedQuery' in command) {
-        const plan =
-          'query' in command
-            ? planDeviceJobQuery(command.query)
-            : planParsedDeviceJobQuery(command.parsedQuery);
-        const page = await runDeviceJobQuery(deps.deviceJobs, plan, paging);
-        return sealed(page.items, page.continuationToken, DEVICE_JOBS_LISTING);
-      }
-      const { jobId, deviceId, status, jobType } = command.filter;
-      const filter: DeviceJobFilter = {};
-      if (jobId !== undefined) filter.jobId = jobId;
-      if (deviceId !== undefined) filter.deviceId = deviceId;
-      if (status !== undefined) filter.status = deviceJobStatusFromName(status);
-      if (jobType !== undefined) {
-        const type = jobTypeFromName(jobType);
-        if (!type) throw new JobValidationError('jobType', `'${jobType}' is not a job type`);
-        filter.jobType = type;
-      }
-      const page = await deps.deviceJobs.query(filter, paging);
-      return sealed(page.items.map(toDeviceJobResponse), page.continuationToken, DEVICE_JOBS_LISTING);
+      const plan =
+        typeof command.query === 'string'
+          ? planDeviceJobQuery(command.query)
+          : planParsedDeviceJobQuery(command.query);
+      const page = await runDeviceJobQuery(deps.deviceJobs, plan, paging);
+      return sealed(page.items, page.continuationToken, DEVICE_JOBS_LISTING);
     },
   };
 }
@@ -209,13 +180,6 @@ const DEVICE_JOBS_LISTING = 'devices.jobs';
 /** Seals the store's position into a token only this listing accepts back. */
 export function sealed<T>(items: T[], storeToken: string | undefined, listing: string): Page<T> {
   return storeToken ? { items, continuationToken: sealContinuation(listing, storeToken) } : { items };
-}
-
-/** Maps a device job status filter, in any case, to its spelling (`cancelled` is accepted for `canceled`). */
-export function deviceJobStatusFromName(name: string): DeviceJobStatus {
-  const status = deviceJobStatusNamed(name);
-  if (!status) throw new JobValidationError('status', `'${name}' is not a device job status`);
-  return status;
 }
 
 /** Validates the page size (absent = 100, at most 1000) and opens the continuation token this listing issued. */

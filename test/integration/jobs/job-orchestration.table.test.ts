@@ -177,7 +177,7 @@ it('waits for a start time in the future, then runs on time', async () => {
   if (!input) throw new Error('the orchestration was not started');
   const { output } = await drive(input);
   expect(output).toMatchObject({ outcome: 'completed', runSteps: 1 });
-  const rows = await service.queryDeviceJobs({ filter: { jobId: 'later' } });
+  const rows = await service.queryDeviceJobs({ query: `SELECT * FROM devices.jobs WHERE jobId = 'later'` });
   expect(rows.items.map((r) => r.startTimeUtc)).toEqual([startTime, startTime]);
 });
 

@@ -275,7 +275,9 @@ export function defineUseCaseScenarios(createStorage: () => Promise<StoragePorts
         runningCount: 0,
         pendingCount: 0,
       });
-      const offline = await service.queryDeviceJobs({ filter: { jobId, deviceId: 'dev-03' } });
+      const offline = await service.queryDeviceJobs({
+        query: `SELECT * FROM devices.jobs WHERE jobId = '${jobId}' AND deviceId = 'dev-03'`,
+      });
       expect(offline.items).toEqual([
         expect.objectContaining({
           deviceId: 'dev-03',
@@ -287,13 +289,18 @@ export function defineUseCaseScenarios(createStorage: () => Promise<StoragePorts
           startTimeUtc: T0.toISOString(),
         }),
       ]);
-      const failing = await service.queryDeviceJobs({ filter: { jobId, deviceId: 'dev-17' } });
+      const failing = await service.queryDeviceJobs({
+        query: `SELECT * FROM devices.jobs WHERE jobId = '${jobId}' AND deviceId = 'dev-17'`,
+      });
       expect(failing.items[0]).toMatchObject({
         status: 'failed',
         outcome: { deviceMethodResponse: { status: 500, payload: { reason: 'busy' } } },
         error: { code: 'DeviceMethodFailed' },
       });
-      const ok = await service.queryDeviceJobs({ filter: { jobId, status: 'COMPLETED' }, maxItemCount: 100 });
+      const ok = await service.queryDeviceJobs({
+        query: `SELECT * FROM devices.jobs WHERE jobId = '${jobId}' AND status = 'completed'`,
+        maxItemCount: 100,
+      });
       expect(ok.items).toHaveLength(23);
       expect(ok.items.every((item) => item.outcome?.deviceMethodResponse.status === 200)).toBe(true);
       expect(gateway.invoked).toHaveLength(25);
@@ -355,7 +362,7 @@ export function defineUseCaseScenarios(createStorage: () => Promise<StoragePorts
       expect(gateway.patched).toHaveLength(12);
       expect([...gateway.twins.values()].map((twin) => twin.version)).toEqual(Array(12).fill(2));
       const results = await service.queryDeviceJobs({
-        filter: { jobId, status: 'completed' },
+        query: `SELECT * FROM devices.jobs WHERE jobId = '${jobId}' AND status = 'completed'`,
         maxItemCount: 100,
       });
       expect(results.items).toHaveLength(12);
@@ -376,7 +383,9 @@ export function defineUseCaseScenarios(createStorage: () => Promise<StoragePorts
       expect(gateway.queries).toEqual([]);
       expect(gateway.patched.map((p) => p.deviceId).sort()).toEqual([...deviceIds].sort());
       expect(gateway.patched[0]?.patch).toEqual({ tags: { floor: 3 } });
-      const results = await service.queryDeviceJobs({ filter: { jobId, jobType: 'scheduleTwinUpdate' } });
+      const results = await service.queryDeviceJobs({
+        query: `SELECT * FROM devices.jobs WHERE jobId = '${jobId}' AND jobType = 'scheduleUpdateTwin'`,
+      });
       expect(results.items).toHaveLength(12);
       expect(results.items.find((r) => r.deviceId === 't-4')).toMatchObject({
         status: 'failed',
@@ -406,7 +415,9 @@ export function defineUseCaseScenarios(createStorage: () => Promise<StoragePorts
       });
       expect(final).toMatchObject({ done: true, status: 'cancelled' });
       expect(final.endTime).toBeDefined();
-      const canceled = await service.queryDeviceJobs({ filter: { jobId, status: 'canceled' } });
+      const canceled = await service.queryDeviceJobs({
+        query: `SELECT * FROM devices.jobs WHERE jobId = '${jobId}' AND status = 'canceled'`,
+      });
       expect(canceled.items).toHaveLength(10 - gateway.invoked.length);
       const stats = (await service.getJob(jobId)).deviceJobStatistics;
       expect(stats).toEqual({
@@ -440,7 +451,9 @@ export function defineUseCaseScenarios(createStorage: () => Promise<StoragePorts
       expect(await service.getJob(jobId)).toMatchObject({
         failureReason: 'maxExecutionTimeInSeconds elapsed',
       });
-      const timedOut = await service.queryDeviceJobs({ filter: { jobId, status: 'failed' } });
+      const timedOut = await service.queryDeviceJobs({
+        query: `SELECT * FROM devices.jobs WHERE jobId = '${jobId}' AND status = 'failed'`,
+      });
       expect(timedOut.items.map((r) => r.error?.code)).toEqual(
         Array(6 - started).fill('JobMaxExecutionTimeExceeded'),
       );
@@ -468,7 +481,10 @@ export function defineUseCaseScenarios(createStorage: () => Promise<StoragePorts
         runningCount: 0,
         pendingCount: 0,
       });
-      const rows = await service.queryDeviceJobs({ filter: { jobId }, maxItemCount: 100 });
+      const rows = await service.queryDeviceJobs({
+        query: `SELECT * FROM devices.jobs WHERE jobId = '${jobId}'`,
+        maxItemCount: 100,
+      });
       expect(
         rows.items.every((r) => r.error?.code === 'JobFailed' && r.error.description === 'gateway down'),
       ).toBe(true);
@@ -528,8 +544,13 @@ export function defineUseCaseScenarios(createStorage: () => Promise<StoragePorts
       expect(purged.filter((id) => id.startsWith(jobId))).toEqual([old]);
       expect(admin.purged).toContain(old);
       await expect(service.getJob(old)).rejects.toThrow(JobNotFoundError);
-      expect((await service.queryDeviceJobs({ filter: { jobId: old } })).items).toEqual([]);
-      expect((await service.queryDeviceJobs({ filter: { jobId: recent } })).items).toHaveLength(3);
+      expect(
+        (await service.queryDeviceJobs({ query: `SELECT * FROM devices.jobs WHERE jobId = '${old}'` })).items,
+      ).toEqual([]);
+      expect(
+        (await service.queryDeviceJobs({ query: `SELECT * FROM devices.jobs WHERE jobId = '${recent}'` }))
+          .items,
+      ).toHaveLength(3);
       expect((await service.getJob(active)).status).toBe('queued');
     });
 
@@ -632,9 +653,9 @@ export function defineUseCaseScenarios(createStorage: () => Promise<StoragePorts
       await expect(service.queryJobs({ jobType: 'export' })).rejects.toThrow('jobType');
       await expect(service.queryJobs({ jobStatus: 'sleeping' })).rejects.toThrow('jobStatus');
       await expect(service.queryJobs({ maxItemCount: '0' })).rejects.toThrow(JobValidationError);
-      await expect(service.queryDeviceJobs({ filter: { status: 'done' } })).rejects.toThrow(
-        JobValidationError,
-      );
+      await expect(
+        service.queryDeviceJobs({ query: 'SELECT * FROM devices.jobs', maxItemCount: '-1' }),
+      ).rejects.toThrow(JobValidationError);
     });
 
     it('answers SELECT * FROM devices.jobs queries, filtering on any DeviceJob field', async () => {
@@ -681,7 +702,7 @@ export function defineUseCaseScenarios(createStorage: () => Promise<StoragePorts
       expect(both.sort()).toEqual([`${first}/dev-03/failed`, `${second}/dev-03/failed`].sort());
 
       const parsed = await service.queryDeviceJobs({
-        parsedQuery: parseQuery(`SELECT * FROM devices.jobs WHERE jobId = '${second}' AND status = 'failed'`),
+        query: parseQuery(`SELECT * FROM devices.jobs WHERE jobId = '${second}' AND status = 'failed'`),
       });
       expect(parsed.items.map((r) => r.deviceId).sort()).toEqual(['dev-03', 'dev-07']);
 
@@ -712,7 +733,7 @@ export function defineUseCaseScenarios(createStorage: () => Promise<StoragePorts
       let token: string | undefined;
       do {
         const page = await service.queryDeviceJobs({
-          filter: { jobId },
+          query: `SELECT * FROM devices.jobs WHERE jobId = '${jobId}'`,
           maxItemCount: 7,
           continuationToken: token,
         });
