@@ -8,6 +8,7 @@ export default tseslint.config(
   {
     ignores: [
       'dist/**',
+      '.package/**',
       'node_modules/**',
       'coverage/**',
       'test/fixtures/**/*.js',
