@@ -161,6 +161,7 @@ export const composition = {
     gateway: composition.deviceGateway(),
     clock: systemClock,
     limits: config.jobs.limits,
+    events: jobEvents(),
   })),
   /** The `/jobSchedules` use cases and the schedule timer, over the calling function's durable client. */
   jobSchedules: async (orchestrations: JobOrchestrationClient): Promise<JobSchedulesService> => {

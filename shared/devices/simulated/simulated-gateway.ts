@@ -40,8 +40,12 @@ export class SimulatedDeviceGateway implements JobDeviceGateway {
     return { tags: twin.tags, desired: twin.properties.desired };
   }
 
-  async invokeMethod(deviceId: string, method: CloudToDeviceMethod): Promise<DeviceMethodResponse> {
-    return await simulateMethod(this.registry, deviceId, readMethodInvocation(method), this.sleep);
+  async invokeMethod(
+    deviceId: string,
+    method: CloudToDeviceMethod,
+    attempt = 1,
+  ): Promise<DeviceMethodResponse> {
+    return await simulateMethod(this.registry, deviceId, readMethodInvocation(method), this.sleep, attempt);
   }
 
   async applyTwinPatch(deviceId: string, { etag, ...patch }: TwinPatch): Promise<AppliedTwinPatch> {
