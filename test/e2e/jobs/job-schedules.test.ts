@@ -3,6 +3,7 @@ import { startAzurite, type RunningAzurite } from '../../../local-host/storage/a
 import { startHostProcess, type HostProcess } from '../../support/local-host-process';
 import { repoRoot, samplePolicy, sampleSettings } from '../devices/device-host';
 import { ownerToken, sleep } from './jobs-host';
+import { waitFor } from '../../support/wait-for';
 
 const reader = { name: 'reader', key: randomBytes(32).toString('base64') };
 let azurite: RunningAzurite;
@@ -68,15 +69,13 @@ function occurrenceOf(jobId: string): number {
   return Date.parse(`${y}-${mo}-${d}T${h}:${mi}:${s}Z`);
 }
 
-async function waitForJobs(host: HostProcess, scheduleId: string, count: number, timeoutMs: number) {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const jobs = await jobsOf(host, scheduleId);
-    if (jobs.length >= count) return jobs;
-    if (Date.now() > deadline)
-      throw new Error(`only ${jobs.length} jobs of ${scheduleId}: ${JSON.stringify(jobs)}`);
-    await sleep(200);
-  }
+function waitForJobs(host: HostProcess, scheduleId: string, count: number, timeoutMs: number) {
+  return waitFor(
+    `${count} jobs of schedule ${scheduleId}`,
+    () => jobsOf(host, scheduleId),
+    (jobs) => jobs.length >= count,
+    { timeoutMs, intervalMs: 200 },
+  );
 }
 
 beforeAll(async () => {

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { samplePolicy } from '../devices/device-host';
-import { type JobsHost, seedFleet, sleep, startJobsHost } from './jobs-host';
+import { type JobsHost, seedFleet, startJobsHost } from './jobs-host';
+import { waitFor } from '../../support/wait-for';
 
 const reader = { name: 'reader', key: randomBytes(32).toString('base64') };
 let host: JobsHost;
@@ -42,14 +43,13 @@ async function put(jobId: string, body: unknown): Promise<Response> {
   return host.http('PUT', `/jobs/v2/${jobId}?api-version=2021-04-12`, { body });
 }
 
-async function waitFinished(jobId: string): Promise<Job> {
-  const deadline = Date.now() + 20_000;
-  for (;;) {
-    const job = (await (await host.http('GET', `/jobs/v2/${jobId}`)).json()) as Job;
-    if (['completed', 'failed', 'cancelled'].includes(job.status)) return job;
-    if (Date.now() > deadline) throw new Error(`job ${jobId} did not finish: ${JSON.stringify(job)}`);
-    await sleep(100);
-  }
+function waitFinished(jobId: string): Promise<Job> {
+  return waitFor(
+    `job ${jobId} to finish`,
+    async () => (await (await host.http('GET', `/jobs/v2/${jobId}`)).json()) as Job,
+    (job) => ['completed', 'failed', 'cancelled'].includes(job.status),
+    { timeoutMs: 20_000 },
+  );
 }
 
 describe('the /jobs/v2 API over HTTP', () => {

@@ -1,7 +1,8 @@
 import { type RunningAzurite, startAzurite } from '../../../local-host/storage/azurite';
 import type { JobRecord } from '../../../shared/jobs/job-model';
 import { createJobStorage, type JobStorage } from '../../../shared/storage/jobs-storage';
-import { type JobsHost, seedFleet, sleep, startJobsHost } from './jobs-host';
+import { type JobsHost, seedFleet, startJobsHost } from './jobs-host';
+import { waitFor } from '../../support/wait-for';
 
 let azurite: RunningAzurite;
 let storage: JobStorage;
@@ -48,21 +49,15 @@ const methodJob = (jobId: string, extra: Partial<JobRecord>): JobRecord => ({
   ...extra,
 });
 
-async function eventually<T>(read: () => Promise<T>, done: (value: T) => boolean): Promise<T> {
-  const deadline = Date.now() + 20_000;
-  for (;;) {
-    const value = await read();
-    if (done(value)) return value;
-    if (Date.now() > deadline) throw new Error(`still ${JSON.stringify(value)}`);
-    await sleep(250);
-  }
-}
+const eventually = <T>(what: string, read: () => Promise<T>, done: (value: T) => boolean): Promise<T> =>
+  waitFor(what, read, done, { timeoutMs: 20_000, intervalMs: 250 });
 
 describe('the maintenance timers, run by the local host', () => {
   it('reconciliation starts the orchestration of a job row left without one', async () => {
     // A job row whose orchestration start was lost (written straight to the table, no instance).
     await storage.jobs.create(methodJob('orphaned', {}));
     const job = await eventually(
+      'the orphaned job to complete',
       async () =>
         (await (await host.http('GET', '/jobs/v2/orphaned')).json()) as {
           status: string;
@@ -94,6 +89,7 @@ describe('the maintenance timers, run by the local host', () => {
       }),
     );
     await eventually(
+      'the ancient job to be purged',
       async () => (await host.http('GET', '/jobs/v2/ancient')).status,
       (status) => status === 404,
     );

@@ -1,4 +1,5 @@
-import { type JobsHost, seedFleet, sleep, startJobsHost } from './jobs-host';
+import { type JobsHost, seedFleet, startJobsHost } from './jobs-host';
+import { waitFor } from '../../support/wait-for';
 
 let host: JobsHost;
 
@@ -74,14 +75,13 @@ async function json<T>(response: Response, status = 200): Promise<T> {
   return JSON.parse(text) as T;
 }
 
-async function waitFinished(jobId: string, timeoutMs = 60_000): Promise<Job> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const job = await json<Job>(await host.http('GET', `/jobs/v2/${jobId}`));
-    if (job.endTime) return job;
-    if (Date.now() > deadline) throw new Error(`job ${jobId} did not finish: ${JSON.stringify(job)}`);
-    await sleep(100);
-  }
+function waitFinished(jobId: string, timeoutMs = 60_000): Promise<Job> {
+  return waitFor(
+    `job ${jobId} to finish`,
+    async () => json<Job>(await host.http('GET', `/jobs/v2/${jobId}`)),
+    (job) => Boolean(job.endTime),
+    { timeoutMs },
+  );
 }
 
 async function deviceJobs(jobId: string): Promise<DeviceJob[]> {

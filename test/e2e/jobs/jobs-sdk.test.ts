@@ -1,4 +1,5 @@
 import type { JobClient } from 'azure-iothub';
+import { waitFor } from '../../support/wait-for';
 import { type FleetEntry, type JobsHost, seedFleet, sleep, startJobsHost } from './jobs-host';
 
 interface Statistics {
@@ -11,6 +12,7 @@ interface Statistics {
 
 interface Job {
   jobId: string;
+  type: string;
   status: string;
   startTime: string;
   endTime?: string;
@@ -66,6 +68,12 @@ beforeAll(async () => {
   // A window smaller than the slow fleet, so a cancel lands while devices still wait to start.
   host = await startJobsHost({ JOB_MAX_DEVICES_IN_FLIGHT: '8' });
   await seedFleet(host, fleet());
+  // Shared fixture: runs alongside the tests, checked by its own test (its device needs the 5 s response timeout).
+  await host.jobClient.scheduleDeviceMethod('timeout-job', "tags.fleet = 'unresponsive'", {
+    methodName: 'reboot',
+    payload: null,
+    responseTimeoutInSeconds: 5,
+  });
 }, 120_000);
 
 afterAll(async () => {
@@ -78,15 +86,8 @@ async function getJob(jobId: string): Promise<Job> {
   return job;
 }
 
-async function waitFor(jobId: string, done: (job: Job) => boolean, timeoutMs = 40_000): Promise<Job> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const job = await getJob(jobId);
-    if (done(job)) return job;
-    if (Date.now() > deadline) throw new Error(`job ${jobId} stuck in ${JSON.stringify(job)}`);
-    await sleep(100);
-  }
-}
+const waitForJob = (jobId: string, done: (job: Job) => boolean, timeoutMs = 40_000): Promise<Job> =>
+  waitFor(`job ${jobId}`, () => getJob(jobId), done, { timeoutMs });
 
 const finished = (job: Job) => ['completed', 'failed', 'cancelled'].includes(job.status);
 
@@ -107,12 +108,6 @@ const sum = (s: Statistics) => s.failedCount + s.succeededCount + s.runningCount
 
 describe('jobs through the official azure-iothub JobClient', () => {
   it('runs a method job on 1,000 devices selected by a tag query, with live statistics and per-device results', async () => {
-    // Runs alongside the other tests; checked at the end (its device needs the 5 s response timeout to pass).
-    await host.jobClient.scheduleDeviceMethod('timeout-job', "tags.fleet = 'unresponsive'", {
-      methodName: 'reboot',
-      payload: null,
-      responseTimeoutInSeconds: 5,
-    });
     const started = Date.now();
     const created = (
       await host.jobClient.scheduleDeviceMethod('reboot-main', "tags.fleet = 'main'", {
@@ -125,7 +120,7 @@ describe('jobs through the official azure-iothub JobClient', () => {
     expect(['queued', 'running']).toContain(created.status);
 
     const seen = new Set<string>();
-    const job = await waitFor('reboot-main', (j) => {
+    const job = await waitForJob('reboot-main', (j) => {
       seen.add(j.status);
       return finished(j);
     });
@@ -174,7 +169,7 @@ describe('jobs through the official azure-iothub JobClient', () => {
       tags: { campaign: 'spring' },
       properties: { desired: { telemetryInterval: 30 } },
     });
-    const job = await waitFor('tag-main', finished);
+    const job = await waitForJob('tag-main', finished);
     expect(job.status).toBe('completed');
     expect(job.deviceJobStatistics).toMatchObject({
       deviceCount: FLEET,
@@ -205,7 +200,7 @@ describe('jobs through the official azure-iothub JobClient', () => {
     expect(Date.parse(created.startTime)).toBe(startTime.getTime());
     expect((await getJob('scheduled-floor-1')).status).toBe('scheduled');
 
-    const job = await waitFor('scheduled-floor-1', finished, 30_000);
+    const job = await waitForJob('scheduled-floor-1', finished, 30_000);
     expect(job.status).toBe('completed');
     expect(job.deviceJobStatistics.deviceCount).toBe(FLEET / 8);
     const { rows } = await deviceJobs("devices.jobs.jobId = 'scheduled-floor-1'");
@@ -237,9 +232,12 @@ describe('jobs through the official azure-iothub JobClient', () => {
       payload: null,
       responseTimeoutInSeconds: 10,
     });
-    await waitFor('cancel-running', (j) => j.status === 'running' && j.deviceJobStatistics.runningCount > 0);
+    await waitForJob(
+      'cancel-running',
+      (j) => j.status === 'running' && j.deviceJobStatistics.runningCount > 0,
+    );
     expect(((await host.jobClient.cancelJob('cancel-running')).jobStatus as Job).status).toBe('cancelled');
-    const job = await waitFor(
+    const job = await waitForJob(
       'cancel-running',
       (j) => j.deviceJobStatistics.runningCount === 0 && j.deviceJobStatistics.pendingCount === 0,
     );
@@ -262,7 +260,7 @@ describe('jobs through the official azure-iothub JobClient', () => {
       new Date(),
       1,
     );
-    const job = await waitFor('deadline-slow', finished, 30_000);
+    const job = await waitForJob('deadline-slow', finished, 30_000);
     expect(job.status).toBe('failed');
     expect(job.failureReason).toMatch(/maxExecutionTimeInSeconds|deadline|execution time/i);
     const { rows } = await deviceJobs(
@@ -275,6 +273,33 @@ describe('jobs through the official azure-iothub JobClient', () => {
   }, 40_000);
 
   it('lists jobs by type and status, page by page, through JobClient.createQuery', async () => {
+    const method = { methodName: 'ping', payload: null, responseTimeoutInSeconds: 10 };
+    await host.jobClient.scheduleDeviceMethod(
+      'list-floor-2',
+      "tags.fleet = 'main' AND tags.floor = 2",
+      method,
+    );
+    await host.jobClient.scheduleDeviceMethod(
+      'list-floor-3',
+      "tags.fleet = 'main' AND tags.floor = 3",
+      method,
+    );
+    await host.jobClient.scheduleTwinUpdate('list-twin', "tags.fleet = 'main' AND tags.floor = 2", {
+      etag: '*',
+      tags: { listed: true },
+    });
+    await host.jobClient.scheduleDeviceMethod(
+      'list-cancelled',
+      "tags.fleet = 'main'",
+      method,
+      new Date(Date.now() + 60_000),
+      60,
+    );
+    await host.jobClient.cancelJob('list-cancelled');
+    for (const jobId of ['list-floor-2', 'list-floor-3', 'list-twin']) {
+      expect((await waitForJob(jobId, finished)).status).toBe('completed');
+    }
+
     const query = host.jobClient.createQuery(
       'scheduleDeviceMethod',
       // The SDK's JobStatus type says 'finished'; the service (like IoT Hub) answers and filters 'completed'.
@@ -287,11 +312,18 @@ describe('jobs through the official azure-iothub JobClient', () => {
       expect((result as unknown[]).length).toBeLessThanOrEqual(1);
       ids.push(...(result as Job[]).map((j) => j.jobId));
     }
-    expect(ids.filter((id) => id !== 'timeout-job').sort()).toEqual(['reboot-main', 'scheduled-floor-1']);
-  });
+    // Other tests' jobs may be listed too, so the filter is checked on every listed job and on this test's own.
+    expect(new Set(ids).size).toBe(ids.length);
+    expect(ids).toEqual(expect.arrayContaining(['list-floor-2', 'list-floor-3']));
+    expect(ids).not.toContain('list-twin');
+    expect(ids).not.toContain('list-cancelled');
+    for (const jobId of ids) {
+      expect(await getJob(jobId)).toMatchObject({ jobId, type: 'scheduleDeviceMethod', status: 'completed' });
+    }
+  }, 40_000);
 
   it('fails a device that answers slower than responseTimeoutInSeconds with GatewayTimeout', async () => {
-    const job = await waitFor('timeout-job', finished, 15_000);
+    const job = await waitForJob('timeout-job', finished, 15_000);
     expect(job.status).toBe('completed');
     expect(job.deviceJobStatistics).toMatchObject({ deviceCount: 1, failedCount: 1 });
     const { rows } = await deviceJobs("devices.jobs.jobId = 'timeout-job'");
@@ -300,9 +332,16 @@ describe('jobs through the official azure-iothub JobClient', () => {
     ]);
   }, 20_000);
 
-  it('reported statistics that added up at every read', () => {
+  it('reported statistics that added up at every read', async () => {
+    // Its own job on the slow fleet guarantees reads while devices run, whichever tests ran before.
+    await host.jobClient.scheduleDeviceMethod('statistics-slow', "tags.fleet = 'slow'", {
+      methodName: 'reboot',
+      payload: null,
+      responseTimeoutInSeconds: 10,
+    });
+    await waitForJob('statistics-slow', finished, 30_000);
     expect(snapshots.length).toBeGreaterThan(20);
     for (const s of snapshots) expect(s.deviceCount).toBe(sum(s));
     expect(snapshots.some((s) => s.runningCount > 0 || (s.pendingCount > 0 && s.deviceCount > 0))).toBe(true);
-  });
+  }, 40_000);
 });

@@ -1,4 +1,5 @@
-import { type JobsHost, seedFleet, sleep, startJobsHost } from './jobs-host';
+import { type JobsHost, seedFleet, startJobsHost } from './jobs-host';
+import { waitFor } from '../../support/wait-for';
 
 /**
  * The engine under a short functionTimeout (as a Consumption host enforces it): a job whose devices take longer
@@ -33,15 +34,13 @@ interface Job {
   deviceJobStatistics: { deviceCount: number; succeededCount: number; failedCount: number };
 }
 
-async function waitFinished(jobId: string, timeoutMs: number): Promise<Job> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const response = await host.http('GET', `/jobs/v2/${jobId}`);
-    const job = (await response.json()) as Job;
-    if (['completed', 'failed', 'cancelled'].includes(job.status)) return job;
-    if (Date.now() > deadline) throw new Error(`${jobId} still ${job.status}`);
-    await sleep(500);
-  }
+function waitFinished(jobId: string, timeoutMs: number): Promise<Job> {
+  return waitFor(
+    `job ${jobId} to finish`,
+    async () => (await (await host.http('GET', `/jobs/v2/${jobId}`)).json()) as Job,
+    (job) => ['completed', 'failed', 'cancelled'].includes(job.status),
+    { timeoutMs, intervalMs: 500 },
+  );
 }
 
 it('runs devices that outlast a 20 s functionTimeout in further activity calls, each device once', async () => {

@@ -2,6 +2,7 @@ import path from 'node:path';
 import { QueueServiceClient } from '@azure/storage-queue';
 import { startAzurite, type RunningAzurite } from '../../../local-host/storage/azurite';
 import { startHostProcess, type HostProcess } from '../../support/local-host-process';
+import { isDefined, waitFor } from '../../support/wait-for';
 
 const APP = path.resolve(__dirname, '../../fixtures/queue-app');
 
@@ -21,15 +22,8 @@ describe('func-local: storage queue triggers', () => {
   let queues: QueueServiceClient;
 
   const seen = async () => (await (await fetch(`${host.baseUrl}/api/seen`)).json()) as Seen;
-  const eventually = async <T>(probe: () => Promise<T | undefined>, timeoutMs = 15_000): Promise<T> => {
-    const deadline = Date.now() + timeoutMs;
-    for (;;) {
-      const value = await probe();
-      if (value !== undefined) return value;
-      if (Date.now() > deadline) throw new Error('Condition not met in time.');
-      await new Promise((resolve) => setTimeout(resolve, 100));
-    }
-  };
+  const eventually = <T>(probe: () => Promise<T | undefined>): Promise<T> =>
+    waitFor('the queue-triggered work', probe, isDefined);
 
   beforeAll(async () => {
     azurite = await startAzurite({ inMemory: true });

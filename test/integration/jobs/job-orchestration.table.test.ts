@@ -2,7 +2,7 @@ import { InvocationContext } from '@azure/functions';
 import { registerJobActivities } from '../../../functions/durable/job-activities';
 import '../../../functions/durable/job.orchestrator';
 import { JOB_ORCHESTRATOR_NAME } from '../../../functions/durable/job-function-names';
-import { registeredFunctions } from '../../unit/jobs/support/functions-core-stand-in';
+import { registeredFunctions } from '../../support/functions-core-stand-in';
 import { type RunningAzurite, startAzurite } from '../../../local-host/storage/azurite';
 import { DEFAULT_ACTIVITY_LIMITS, DEFAULT_JOB_SETTINGS } from '../../../shared/jobs/job-settings';
 import { type JobsService, createJobsService } from '../../../shared/jobs/jobs-service';
@@ -13,19 +13,19 @@ import {
   RecordingOrchestrations,
   ScriptedGateway,
   SequentialIds,
-} from '../../unit/jobs/support/in-memory-ports';
+} from '../../support/in-memory-ports';
 import {
   History,
   type OrchestratorCallback,
   flatActions,
   runEpisode,
-} from '../../unit/jobs/support/orchestration-history';
+} from '../../support/orchestration-history';
 
 jest.mock(
   '@azure/functions-core',
   () =>
-    jest.requireActual<typeof import('../../unit/jobs/support/functions-core-stand-in')>(
-      '../../unit/jobs/support/functions-core-stand-in',
+    jest.requireActual<typeof import('../../support/functions-core-stand-in')>(
+      '../../support/functions-core-stand-in',
     ).coreStandIn,
   { virtual: true },
 );

@@ -1,6 +1,6 @@
 import { type RunningAzurite, startAzurite } from '../../../local-host/storage/azurite';
 import { createJobStorage, jobTableNames } from '../../../shared/storage/jobs-storage';
-import { defineUseCaseScenarios } from '../../unit/jobs/support/use-case-scenarios';
+import { defineUseCaseScenarios } from '../../support/use-case-scenarios';
 
 let azurite: RunningAzurite;
 

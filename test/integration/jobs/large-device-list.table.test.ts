@@ -9,7 +9,7 @@ import {
   RecordingOrchestrations,
   ScriptedGateway,
   SequentialIds,
-} from '../../unit/jobs/support/in-memory-ports';
+} from '../../support/in-memory-ports';
 
 let azurite: RunningAzurite;
 

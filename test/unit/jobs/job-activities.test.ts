@@ -8,7 +8,7 @@ import {
   InMemoryJobRepository,
   ManualClock,
   ScriptedGateway,
-} from './support/in-memory-ports';
+} from '../../support/in-memory-ports';
 
 function setup() {
   const deps = {

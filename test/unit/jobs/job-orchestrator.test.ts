@@ -1,6 +1,6 @@
 import '../../../functions/durable/job.orchestrator';
 import { JOB_ORCHESTRATOR_NAME } from '../../../functions/durable/job-function-names';
-import { registeredFunctions } from './support/functions-core-stand-in';
+import { registeredFunctions } from '../../support/functions-core-stand-in';
 import { DEFAULT_JOB_SETTINGS } from '../../../shared/jobs/job-settings';
 import type { JobOrchestrationInput } from '../../../shared/jobs/ports';
 import {
@@ -8,13 +8,13 @@ import {
   type OrchestratorCallback,
   type OrchestratorState,
   runEpisode,
-} from './support/orchestration-history';
+} from '../../support/orchestration-history';
 
 jest.mock(
   '@azure/functions-core',
   () =>
-    jest.requireActual<typeof import('./support/functions-core-stand-in')>(
-      './support/functions-core-stand-in',
+    jest.requireActual<typeof import('../../support/functions-core-stand-in')>(
+      '../../support/functions-core-stand-in',
     ).coreStandIn,
   { virtual: true },
 );

@@ -1,5 +1,9 @@
-import { InMemoryDeviceIdLists, InMemoryDeviceJobs, InMemoryJobRepository } from './support/in-memory-ports';
-import { defineUseCaseScenarios } from './support/use-case-scenarios';
+import {
+  InMemoryDeviceIdLists,
+  InMemoryDeviceJobs,
+  InMemoryJobRepository,
+} from '../../support/in-memory-ports';
+import { defineUseCaseScenarios } from '../../support/use-case-scenarios';
 
 describe('job use cases over in-memory ports', () => {
   defineUseCaseScenarios(() =>

@@ -1,6 +1,7 @@
 import path from 'node:path';
 import { EventType, eventTypeName, type HistoryEvent } from '../../../../local-host/durable/history-event';
 import { TaskHubStorage } from '../../../../local-host/durable/task-hub-storage';
+import { waitFor } from '../../../support/wait-for';
 
 export const DURABLE_APP = path.resolve(__dirname, '../../../fixtures/durable-app');
 export const WEBHOOKS = '/runtime/webhooks/durabletask';
@@ -43,15 +44,11 @@ export class DurableHostClient {
     statuses: string[] = ['Completed', 'Failed', 'Terminated'],
     timeoutMs = 30_000,
   ): Promise<Status> {
-    const deadline = Date.now() + timeoutMs;
-    let last: Status | undefined;
-    while (Date.now() < deadline) {
-      last = await this.status(instanceId).catch(() => undefined);
-      if (last && statuses.includes(last.runtimeStatus)) return last;
-      await sleep(100);
-    }
-    throw new Error(
-      `${instanceId} did not reach ${statuses.join('/')} in ${timeoutMs} ms: ${JSON.stringify(last)}`,
+    return waitFor(
+      `${instanceId} to reach ${statuses.join('/')}`,
+      () => this.status(instanceId).catch(() => undefined),
+      (status): status is Status => status !== undefined && statuses.includes(status.runtimeStatus),
+      { timeoutMs },
     );
   }
 

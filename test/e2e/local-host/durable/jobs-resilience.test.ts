@@ -4,6 +4,7 @@ import path from 'node:path';
 import { odata, TableClient } from '@azure/data-tables';
 import { startAzurite, type RunningAzurite } from '../../../../local-host/storage/azurite';
 import { seedFleet, sleep, startJobsHost, type JobsHost } from '../../jobs/jobs-host';
+import { isDefined, waitFor } from '../../../support/wait-for';
 
 /**
  * The job service on func-local under faults, with the repository's host.json (func-local's default 30 s
@@ -90,15 +91,8 @@ function expectOneFinalRowPerDevice(rows: { deviceId: string; status: string }[]
   expect(rows.filter((row) => !['completed', 'failed', 'canceled'].includes(row.status))).toEqual([]);
 }
 
-async function waitUntil<T>(what: string, limitMs: number, probe: () => Promise<T | undefined>): Promise<T> {
-  const deadline = Date.now() + limitMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`${what} did not happen within ${limitMs} ms`);
-    await sleep(250);
-  }
-}
+const waitUntil = <T>(what: string, limitMs: number, probe: () => Promise<T | undefined>): Promise<T> =>
+  waitFor(what, probe, isDefined, { timeoutMs: limitMs, intervalMs: 250 });
 
 describe('jobs on func-local under faults', () => {
   it('finishes a 5,000-device job after SIGKILL mid-job and a restart, each device once in the results', async () => {

@@ -13,6 +13,7 @@ import { StorageHealth } from '../../../../local-host/durable/storage-health';
 import { TaskHubStorage } from '../../../../local-host/durable/task-hub-storage';
 import { startAzurite, type RunningAzurite } from '../../../../local-host/storage/azurite';
 import { findOrchestrator, invokeOrchestrator, testSettings } from './durable-test-app';
+import { isDefined, waitFor } from '../../../support/wait-for';
 
 let azurite: RunningAzurite;
 
@@ -32,15 +33,8 @@ async function hub(name: string, warnings: string[] = []): Promise<TaskHubStorag
   return storage;
 }
 
-async function until<T>(probe: () => Promise<T | undefined>, limitMs = 15_000): Promise<T> {
-  const deadline = Date.now() + limitMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error('timed out');
-    await sleep(100);
-  }
-}
+const until = <T>(probe: () => Promise<T | undefined>): Promise<T> =>
+  waitFor('the queue workers to reach the expected state', probe, isDefined);
 
 const activity = (name: string) =>
   ({

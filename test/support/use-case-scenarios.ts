@@ -1,28 +1,16 @@
-import { parseQuery } from '../../../../shared/query';
-import {
-  JobAlreadyExistsError,
-  JobNotFoundError,
-  JobValidationError,
-} from '../../../../shared/jobs/job-errors';
-import { START_CURSOR, markJobRunning } from '../../../../shared/jobs/job-execution';
-import { finalizeJob } from '../../../../shared/jobs/job-finalize';
-import {
-  type RunDevicesCommand,
-  type RunDevicesResult,
-  runJobDevices,
-} from '../../../../shared/jobs/job-run';
-import { purgeExpiredJobs, reconcileJobs } from '../../../../shared/jobs/job-maintenance';
+import { parseQuery } from '../../shared/query';
+import { JobAlreadyExistsError, JobNotFoundError, JobValidationError } from '../../shared/jobs/job-errors';
+import { START_CURSOR, markJobRunning } from '../../shared/jobs/job-execution';
+import { finalizeJob } from '../../shared/jobs/job-finalize';
+import { type RunDevicesCommand, type RunDevicesResult, runJobDevices } from '../../shared/jobs/job-run';
+import { purgeExpiredJobs, reconcileJobs } from '../../shared/jobs/job-maintenance';
 import {
   type ActivityLimits,
   DEFAULT_ACTIVITY_LIMITS,
   DEFAULT_JOB_SETTINGS,
-} from '../../../../shared/jobs/job-settings';
-import { type JobsService, createJobsService } from '../../../../shared/jobs/jobs-service';
-import type {
-  DeviceIdListRepository,
-  DeviceJobRepository,
-  JobRepository,
-} from '../../../../shared/jobs/ports';
+} from '../../shared/jobs/job-settings';
+import { type JobsService, createJobsService } from '../../shared/jobs/jobs-service';
+import type { DeviceIdListRepository, DeviceJobRepository, JobRepository } from '../../shared/jobs/ports';
 import {
   type DeviceBehaviour,
   ManualClock,

@@ -1,10 +1,10 @@
-import { JobAlreadyExistsError, JobConcurrencyError } from '../../../../shared/jobs/job-errors';
-import type { DeviceJobRecord, JobRecord } from '../../../../shared/jobs/job-model';
+import { JobAlreadyExistsError, JobConcurrencyError } from '../../shared/jobs/job-errors';
+import type { DeviceJobRecord, JobRecord } from '../../shared/jobs/job-model';
 import {
   EMPTY_SHARD_COUNTERS,
   type ShardCounters,
   aggregateStatistics,
-} from '../../../../shared/jobs/job-statistics';
+} from '../../shared/jobs/job-statistics';
 import type {
   AppliedTwinPatch,
   Clock,
@@ -23,9 +23,9 @@ import type {
   TargetPage,
   TargetPageRequest,
   TwinContent,
-} from '../../../../shared/jobs/ports';
-import type { OrchestrationRuntimeStatus } from '../../../../shared/jobs/job-maintenance';
-import type { CloudToDeviceMethod, DeviceMethodResponse, TwinPatch } from '../../../../shared/jobs/job-model';
+} from '../../shared/jobs/ports';
+import type { OrchestrationRuntimeStatus } from '../../shared/jobs/job-maintenance';
+import type { CloudToDeviceMethod, DeviceMethodResponse, TwinPatch } from '../../shared/jobs/job-model';
 
 /** JSON copy: `structuredClone` under jest yields objects of another realm, which plain-object checks reject. */
 function copy<T>(value: T): T {
