@@ -25,6 +25,8 @@ import { lazyTable } from './storage/table-support';
 
 /** Table of the embedded device registry. */
 export const REGISTRY_TABLE = 'RegistryDevices';
+/** Table of the embedded registry's twin index (docs/devices.md). */
+export const REGISTRY_INDEX_TABLE = 'RegistryIndex';
 
 function once<T>(create: () => T): () => T {
   let value: { created: T } | undefined;
@@ -111,7 +113,10 @@ export const composition = {
   registry: once(() => {
     refuseWhenServedByHub();
     return new EmbeddedRegistry({
-      repository: new DeviceRegistryRepository(lazyTable(config.storage, REGISTRY_TABLE)),
+      repository: new DeviceRegistryRepository(
+        lazyTable(config.storage, REGISTRY_TABLE),
+        lazyTable(config.storage, REGISTRY_INDEX_TABLE),
+      ),
       defaultSimulation: config.devices.defaultSimulation,
       simulationSeed: config.devices.simulationSeed,
     });
@@ -156,6 +161,7 @@ export const composition = {
     gateway: composition.deviceGateway(),
     clock: systemClock,
     limits: config.jobs.limits,
+    events: jobEvents(),
   })),
   /** The `/jobSchedules` use cases and the schedule timer, over the calling function's durable client. */
   jobSchedules: async (orchestrations: JobOrchestrationClient): Promise<JobSchedulesService> => {

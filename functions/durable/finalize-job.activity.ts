@@ -17,6 +17,7 @@ export function parseFinalizeInput(raw: unknown): FinalizeJobCommand {
   if (input.cursor !== undefined) command.cursor = requireCursor(NAME, input.cursor);
   if (typeof input.failureReason === 'string') command.failureReason = input.failureReason;
   if (typeof input.deviceErrorCode === 'string') command.deviceErrorCode = input.deviceErrorCode;
+  if (input.settleAs === 'canceled') command.settleAs = 'canceled';
   return command;
 }
 

@@ -68,5 +68,13 @@ export function requireCursor(activity: string, value: unknown): RunCursor {
       peakInFlight: requireInteger(activity, calls, 'peakInFlight', 0),
     };
   }
+  if (cursor.executed !== undefined) {
+    const executed = requireObject(activity, cursor.executed, 'cursor.executed');
+    parsed.executed = {
+      succeeded: requireInteger(activity, executed, 'succeeded', 0),
+      failed: requireInteger(activity, executed, 'failed', 0),
+      timedOut: requireInteger(activity, executed, 'timedOut', 0),
+    };
+  }
   return parsed;
 }

@@ -112,6 +112,7 @@ export function* jobOrchestrator(
           outcome: 'failed',
           cursor,
           failureReason: step.abortReason ?? 'The job was aborted.',
+          settleAs: 'canceled',
         });
       }
       if (step.done) return yield* finalize({ outcome: 'completed', cursor });

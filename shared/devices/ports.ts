@@ -1,3 +1,4 @@
+import type { IndexEntry } from '../query';
 import type { DeviceRecord } from './device-model';
 
 /** A device record with the storage etag it was read at (for optimistic concurrency). */
@@ -36,10 +37,18 @@ export interface RegistryRepository {
   getMany(deviceIds: readonly string[]): Promise<StoredDevice[]>;
   /** Inserts a new device; `StorageConflictError('exists')` if the id is taken. */
   insert(record: DeviceRecord): Promise<void>;
-  /** Replaces a device read at `storageEtag`; `'changed'` if it changed meanwhile, `'missing'` if it is gone. */
-  replace(record: DeviceRecord, storageEtag: string): Promise<void>;
-  /** Deletes a device read at `storageEtag` (same conflicts as `replace`). */
-  delete(deviceId: string, storageEtag: string): Promise<void>;
+  /**
+   * Replaces a device read at `storageEtag`; `'changed'` if it changed meanwhile, `'missing'` if it is gone.
+   * `previous` (the record as read) lets the twin index drop the entries the change removed.
+   */
+  replace(record: DeviceRecord, storageEtag: string, previous?: DeviceRecord): Promise<void>;
+  /** Deletes a device read at `storageEtag` (same conflicts as `replace`); `previous` as for `replace`. */
+  delete(deviceId: string, storageEtag: string, previous?: DeviceRecord): Promise<void>;
+  /**
+   * The ids (sorted) of the devices that may hold any of `entries` (a superset of those that do: evaluate the
+   * condition on each), or undefined when this store keeps no twin index.
+   */
+  indexedDeviceIds?(entries: readonly IndexEntry[]): Promise<string[] | undefined>;
   /** Inserts many new devices, each with its own outcome (a taken id fails that device only). */
   insertMany(records: readonly DeviceRecord[]): Promise<BatchOutcome[]>;
   /**

@@ -21,6 +21,8 @@ export interface DeviceWindowOptions<T> {
   /** Polled every `stopCheckIntervalMs` while the window runs; a reason stops new starts. */
   checkStop: () => Promise<Exclude<WindowStop, 'budget'> | undefined>;
   stopCheckIntervalMs: number;
+  /** Checked before each start, synchronously (in-memory figures such as abort criteria): a reason stops starts. */
+  stopBeforeStart?: () => Exclude<WindowStop, 'budget'> | undefined;
   /** Extension point: awaited before each start (e.g. a start-rate gate). It may wait; it must not throw. */
   beforeStart?: () => Promise<void>;
   /** One device's whole run. Device failures are results; a throw (storage lost) stops the window and rethrows. */
@@ -57,6 +59,7 @@ export async function runDeviceWindow<T>(options: DeviceWindowOptions<T>): Promi
     await poll();
     for (;;) {
       await slots.take();
+      stoppedBy ??= options.stopBeforeStart?.();
       if (!stoppedBy && options.now() >= options.startUntil) stoppedBy = 'budget';
       if (stoppedBy || failure) {
         slots.give();
@@ -68,6 +71,11 @@ export async function runDeviceWindow<T>(options: DeviceWindowOptions<T>): Promi
         break;
       }
       if (options.beforeStart) await options.beforeStart();
+      stoppedBy ??= options.stopBeforeStart?.();
+      if (stoppedBy) {
+        slots.give();
+        break;
+      }
       started += 1;
       const running = options
         .run(next.value)

@@ -1,5 +1,5 @@
 import { JobAlreadyExistsError } from './job-errors';
-import { type JobEventsDependencies, publishJobEvents } from './job-event-publisher';
+import { type JobEventsDependencies, publishSoon } from './job-event-publisher';
 import { lifecycleEvents } from './job-events';
 import { aggregateStatistics } from './job-statistics';
 import { initialJobStatus } from './job-lifecycle';
@@ -79,16 +79,4 @@ export async function storeAndStartJob(
   }
   if (deps.events) await publishSoon(deps.events, job.jobId);
   return created.job;
-}
-
-/**
- * Publishes a job's stored events right after its change. A failure here loses nothing: the events stay in the
- * outbox and the `jobEventsSweep` timer publishes them.
- */
-export async function publishSoon(events: JobEventsDependencies, jobId: string): Promise<void> {
-  try {
-    await publishJobEvents(events, jobId);
-  } catch {
-    // Left in the outbox for the sweep.
-  }
 }

@@ -1,4 +1,7 @@
-import type { JobEventOutbox, JobEventQueue } from './ports';
+import { JobConcurrencyError } from './job-errors';
+import { progressEvent } from './job-events';
+import { aggregateStatistics } from './job-statistics';
+import type { Clock, JobEventOutbox, JobEventQueue, JobRepository, StoredJob } from './ports';
 
 /** Ports of event publishing; without a queue (`JOB_EVENTS_QUEUE` empty) no event is written at all. */
 export interface JobEventsDependencies {
@@ -33,4 +36,45 @@ export async function sweepJobEvents(deps: Pick<JobEventsDependencies, 'outbox' 
   let sent = 0;
   for (const jobId of await deps.outbox.jobsWithPending()) sent += await publishJobEvents(deps, jobId);
   return sent;
+}
+
+/**
+ * Publishes a job's stored events right after its change. A failure here loses nothing: the events stay in the
+ * outbox and the `jobEventsSweep` timer publishes them.
+ */
+export async function publishSoon(events: JobEventsDependencies, jobId: string): Promise<void> {
+  try {
+    await publishJobEvents(events, jobId);
+  } catch {
+    // Left in the outbox for the sweep.
+  }
+}
+
+/**
+ * Writes a `DeviceJobs.JobProgress` event of a running job when its interval has passed (with the job row's
+ * etag, so two run steps never write one twice) and publishes it. A concurrent change of the row skips this one.
+ */
+export async function publishProgress(
+  deps: { jobs: JobRepository; clock: Clock; events?: JobEventsDependencies },
+  stored: StoredJob,
+): Promise<void> {
+  const { events } = deps;
+  if (!events?.queue) return;
+  const now = deps.clock.now();
+  const due = progressEvent(stored.job, aggregateStatistics([]), now, events.progressIntervalSeconds);
+  if (!due) return;
+  const change = progressEvent(
+    stored.job,
+    await deps.jobs.getStatistics(stored.job.jobId),
+    now,
+    events.progressIntervalSeconds,
+  );
+  if (!change) return;
+  try {
+    await deps.jobs.update(change.job, stored.etag, change.events);
+  } catch (error: unknown) {
+    if (error instanceof JobConcurrencyError) return;
+    throw error;
+  }
+  await publishSoon(events, stored.job.jobId);
 }

@@ -3,6 +3,9 @@ import { JobConcurrencyError, JobNotFoundError } from './job-errors';
 import { canTransition } from './job-lifecycle';
 import type { DeviceJobRecord, DeviceJobStatus, JobRecord, JobStatus } from './job-model';
 import type { DeviceCallSummary } from './job-observation';
+import { type JobEventsDependencies, publishSoon } from './job-event-publisher';
+import { lifecycleEvents } from './job-events';
+import type { ExecutedCounts } from './rollout-policy';
 import type { ActivityLimits } from './job-settings';
 import type {
   Clock,
@@ -17,6 +20,8 @@ import type {
 /** Ports the execution steps (the orchestration's activities) work with. */
 export interface JobExecutionDependencies {
   jobs: JobRepository;
+  /** Job events (absent or without a queue: none are written). */
+  events?: JobEventsDependencies;
   /** Where finished jobs leave their device latency for dry-run estimates (optional). */
   observations?: DurationObservationRepository;
   deviceIdLists: DeviceIdListRepository;
@@ -51,6 +56,8 @@ export interface RunCursor {
   targets: { done: true } | { done: false; continuation?: string };
   /** The device calls of the run so far (for the dry-run model, recorded when the job ends). */
   calls?: DeviceCallSummary;
+  /** Final device results of the run so far, by failure type (what abort criteria read). */
+  executed?: ExecutedCounts;
 }
 
 export const START_CURSOR: RunCursor = { shardCount: 0, nextShard: 0, targets: { done: false } };
@@ -68,34 +75,46 @@ export async function updateJob(
   jobs: JobRepository,
   jobId: string,
   change: (job: JobRecord) => JobRecord | undefined,
+  events?: { deps: JobEventsDependencies | undefined; at: string },
 ): Promise<JobRecord> {
   for (;;) {
     const stored = await loadJob(jobs, jobId);
     const next = change(stored.job);
     if (!next) return stored.job;
+    // The lifecycle events of the change are stored with it, in the same transaction.
+    const withEvents = events?.deps?.queue
+      ? lifecycleEvents(stored.job, next, await jobs.getStatistics(jobId), events.at)
+      : { job: next, events: [] };
     try {
-      await jobs.update(next, stored.etag);
-      return next;
+      await jobs.update(withEvents.job, stored.etag, withEvents.events);
     } catch (error: unknown) {
       if (!(error instanceof JobConcurrencyError)) throw error;
+      continue;
     }
+    if (events?.deps && withEvents.events.length > 0) await publishSoon(events.deps, jobId);
+    return withEvents.job;
   }
 }
 
 /** Moves a queued or scheduled job to `running`, recording when it actually started. Idempotent. */
 export async function markJobRunning(
-  deps: Pick<JobExecutionDependencies, 'jobs'>,
+  deps: Pick<JobExecutionDependencies, 'jobs' | 'events'>,
   command: MarkRunningCommand,
 ): Promise<MarkRunningResult> {
-  const job = await updateJob(deps.jobs, command.jobId, (current) => {
-    if (!canTransition(current.status, 'running')) return undefined;
-    return {
-      ...current,
-      status: 'running',
-      runStartedTime: command.runStartedTime,
-      statusMessage: 'Running.',
-    };
-  });
+  const job = await updateJob(
+    deps.jobs,
+    command.jobId,
+    (current) => {
+      if (!canTransition(current.status, 'running')) return undefined;
+      return {
+        ...current,
+        status: 'running',
+        runStartedTime: command.runStartedTime,
+        statusMessage: 'Running.',
+      };
+    },
+    { deps: deps.events, at: command.runStartedTime },
+  );
   return { proceed: job.status === 'running', status: job.status };
 }
 

@@ -23,6 +23,8 @@ export interface FinalizeJobCommand {
   failureReason?: string;
   /** Error code given to devices that never finished when the job failed. */
   deviceErrorCode?: string;
+  /** Settle devices that never started as `canceled` although the job fails (an abort criterion was met). */
+  settleAs?: 'canceled';
   /** Where the run stopped; absent: every stored shard is settled and no further target is resolved. */
   cursor?: RunCursor;
   /** Targets per shard (the run's page size), for targets still to be settled. */
@@ -56,20 +58,25 @@ export async function finalizeJob(
     if (!finished) return { done: false, cursor };
   }
   const endTime = deps.clock.now().toISOString();
-  const ended = await updateJob(deps.jobs, job.jobId, (current) => {
-    if (isTerminalJobStatus(current.status)) {
-      return current.endTime ? undefined : { ...current, endTime };
-    }
-    assertTransition(current.status, command.outcome);
-    const next: JobRecord = {
-      ...current,
-      status: command.outcome,
-      endTime,
-      statusMessage: statusMessageFor(command.outcome),
-    };
-    if (command.failureReason !== undefined) next.failureReason = command.failureReason;
-    return next;
-  });
+  const ended = await updateJob(
+    deps.jobs,
+    job.jobId,
+    (current) => {
+      if (isTerminalJobStatus(current.status)) {
+        return current.endTime ? undefined : { ...current, endTime };
+      }
+      assertTransition(current.status, command.outcome);
+      const next: JobRecord = {
+        ...current,
+        status: command.outcome,
+        endTime,
+        statusMessage: statusMessageFor(command.outcome),
+      };
+      if (command.failureReason !== undefined) next.failureReason = command.failureReason;
+      return next;
+    },
+    { deps: deps.events, at: endTime },
+  );
   const observation =
     ended.endTime === endTime ? observationOf(ended, command.cursor?.calls, endTime) : undefined;
   if (observation) await deps.observations?.record(ended.type, observation);
@@ -86,7 +93,7 @@ async function settleOpenDevices(
   cursor: RunCursor,
   startUntil: number,
 ): Promise<boolean> {
-  const status = command.outcome === 'cancelled' ? 'canceled' : 'failed';
+  const status = command.outcome === 'cancelled' || command.settleAs === 'canceled' ? 'canceled' : 'failed';
   const code = command.deviceErrorCode ?? DEVICE_ERROR_CODES.jobFailed;
   const error = {
     code,

@@ -128,6 +128,8 @@ export interface DeviceJobRecord {
   endTimeUtc?: string;
   outcome?: { deviceMethodResponse: DeviceMethodResponse };
   error?: DeviceJobError;
+  /** Calls made to the device (more than one when failures were retried). */
+  attempts?: number;
 }
 
 export function isTerminalDeviceJobStatus(status: DeviceJobStatus): boolean {

@@ -45,6 +45,8 @@ export interface DeviceJobResponse {
   lastUpdatedDateTimeUtc: string;
   outcome: { deviceMethodResponse: DeviceMethodResponse } | null;
   error: DeviceJobError | null;
+  /** Calls made to the device (0 until it starts; more than 1 when failures were retried). Always answered. */
+  attempts?: number;
 }
 
 export function toJobResponse(job: JobRecord, deviceJobStatistics: DeviceJobStatistics): JobResponse {
@@ -82,5 +84,6 @@ export function toDeviceJobResponse(record: DeviceJobRecord): DeviceJobResponse 
     lastUpdatedDateTimeUtc: record.lastUpdatedDateTimeUtc,
     outcome: record.outcome ?? null,
     error: record.error ?? null,
+    attempts: record.attempts ?? (record.startTimeUtc ? 1 : 0),
   };
 }

@@ -12,9 +12,18 @@ import { isPastDeadline } from './execution-plan';
 import { type JobExecutionDependencies, type RunCursor, finish, loadJob, pendingRow } from './job-execution';
 import type { DeviceJobRecord, JobRecord } from './job-model';
 import { isTerminalDeviceJobStatus } from './job-model';
-import { type ShardCounters, aggregateStatistics } from './job-statistics';
+import type { ShardCounters } from './job-statistics';
+import { publishProgress } from './job-event-publisher';
+import {
+  type ExecutedCounts,
+  abortReason,
+  createRateGate,
+  failureTypeOf,
+  retriesFor,
+  retryDelayMs,
+} from './rollout-policy';
+import type { RolloutProgress } from './rollout-rate';
 import { TargetPages } from './job-targets';
-import type { DeviceJobStatistics } from './job-model';
 import { isPatchApplied } from './twin-patch-applied';
 
 export interface RunDevicesCommand {
@@ -41,26 +50,42 @@ export interface RunDevicesResult {
 }
 
 /**
- * Extension points of a run, built per job by {@link runPolicyFor}: the window size, a gate awaited before
- * each start (start rate), the attempts of one device, and an abort check on the job's live statistics.
+ * Extension points of a run, built per job by {@link runPolicyFor} from its `rolloutConfig`, `retryConfig` and
+ * `abortConfig`: the window size, a gate awaited before each start (start rate), the retries a failed attempt
+ * still gets, and an abort check on the job's final results so far.
  */
 export interface RunPolicy {
   maxInFlight: number;
   beforeStart?: () => Promise<void>;
-  attempts: {
-    max: number;
-    retryable: (result: DeviceResult) => boolean;
-    delayMs: (attempt: number) => number;
-  };
-  abortCheck?: (statistics: DeviceJobStatistics) => string | undefined;
+  /** Retries a failure still gets after `attempt` attempts (0: the result is final). */
+  retriesLeft: (result: DeviceResult, attempt: number) => number;
+  /** Back-off before retry n (1-based). */
+  delayMs: (retry: number) => number;
+  abortCheck?: (counts: ExecutedCounts) => string | undefined;
 }
 
-export function runPolicyFor(job: JobRecord, command: RunDevicesCommand): RunPolicy {
-  return {
+/** Live figures of a run the policy reads. */
+export interface RunProgress {
+  progress: () => RolloutProgress;
+  /** Devices started by the job's earlier run steps. */
+  startedBefore: number;
+  now: () => number;
+  sleep: (ms: number) => Promise<void>;
+}
+
+export function runPolicyFor(job: JobRecord, maxDevicesInFlight: number, live: RunProgress): RunPolicy {
+  const rollout = job.rolloutConfig ?? {};
+  const gate = createRateGate({ rollout, ...live });
+  const policy: RunPolicy = {
     // A job's own maxConcurrency replaces the service-wide window.
-    maxInFlight: job.rolloutConfig?.maxConcurrency ?? command.maxDevicesInFlight,
-    attempts: { max: 1, retryable: () => false, delayMs: () => 0 },
+    maxInFlight: rollout.maxConcurrency ?? maxDevicesInFlight,
+    retriesLeft: (result, attempt) =>
+      result.status === 'failed' ? Math.max(0, retriesFor(job.retryConfig, result.error) + 1 - attempt) : 0,
+    delayMs: retryDelayMs,
   };
+  if (gate) policy.beforeStart = gate;
+  if (job.abortConfig) policy.abortCheck = (counts) => abortReason(job.abortConfig, counts);
+  return policy;
 }
 
 /** At most this many shards are read or resolved ahead of the one running, so the window never waits for storage. */
@@ -98,7 +123,20 @@ export async function runJobDevices(
   if (job.status === 'cancelled') return { cursor, done: false, stoppedBy: 'cancelled' };
 
   const plan = planActivityTime(now(), deps.limits, callBoundMs(job));
-  const policy = runPolicyFor(job, command);
+  const before = await deps.jobs.getStatistics(job.jobId);
+  const startedBefore = before.deviceCount - before.pendingCount;
+  const executed: ExecutedCounts = { ...(cursor.executed ?? { succeeded: 0, failed: 0, timedOut: 0 }) };
+  let startedHere = 0;
+  const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+  const policy = runPolicyFor(job, command.maxDevicesInFlight, {
+    progress: () => ({
+      started: startedBefore + startedHere,
+      succeeded: before.succeededCount + executed.succeeded - (cursor.executed?.succeeded ?? 0),
+    }),
+    startedBefore,
+    now,
+    sleep,
+  });
   const writer = new DeviceResultWriter(deps, job.jobId, { ...DEFAULT_RESULT_WRITER_OPTIONS, now });
   const shards = new ShardFeed(deps, job, cursor, command.shardSize, policy.maxInFlight, writer);
   let abortReason: string | undefined;
@@ -114,26 +152,36 @@ export async function runJobDevices(
       now,
       stopCheckIntervalMs: deps.limits.stopCheckIntervalMs ?? STOP_CHECK_INTERVAL_MS,
       ...(policy.beforeStart ? { beforeStart: policy.beforeStart } : {}),
+      stopBeforeStart: () => {
+        abortReason ??= policy.abortCheck?.(executed);
+        return abortReason === undefined ? undefined : 'aborted';
+      },
       checkStop: async () => {
         if (isPastDeadline(deps.clock.now(), command.deadline)) return 'deadline';
-        const { job: current } = await loadJob(deps.jobs, job.jobId);
-        if (current.status === 'cancelled') return 'cancelled';
-        abortReason = policy.abortCheck?.(aggregateStatistics(shards.counters()));
+        const current = await loadJob(deps.jobs, job.jobId);
+        if (current.job.status === 'cancelled') return 'cancelled';
+        await publishProgress(deps, current);
+        abortReason ??= policy.abortCheck?.(executed);
         return abortReason === undefined ? undefined : 'aborted';
       },
       run: async ({ row, repeated }) => {
         const startedAt = now();
+        startedHere += 1;
         writer.started(row, startedAt);
         inFlight += 1;
         calls.peakInFlight = Math.max(calls.peakInFlight, inFlight);
-        const result = await runWithAttempts(policy, () =>
-          runDevice(deps, job, row.deviceId, repeated, plan),
+        const { result, attempts } = await runWithAttempts(
+          policy,
+          (attempt) => runDevice(deps, job, row.deviceId, repeated, plan, attempt),
+          () => now() < plan.startUntil,
+          sleep,
         );
         inFlight -= 1;
         const endedAt = now();
         calls.count += 1;
         calls.seconds += (endedAt - startedAt) / 1000;
-        await writer.finished(finish(row, result, iso(startedAt), iso(endedAt)));
+        countExecuted(executed, result);
+        await writer.finished({ ...finish(row, result, iso(startedAt), iso(endedAt)), attempts });
       },
     });
   } finally {
@@ -141,7 +189,13 @@ export async function runJobDevices(
     await writer.close();
   }
   if (calls.count > 0) cursor.calls = calls;
+  if (executed.succeeded + executed.failed + executed.timedOut > 0) cursor.executed = executed;
   const done = cursor.targets.done && cursor.nextShard >= cursor.shardCount;
+  // Criteria met by the last results count too: the job fails although nothing was left to cancel.
+  abortReason ??= policy.abortCheck?.(executed);
+  if (abortReason !== undefined && outcome.stoppedBy !== 'cancelled' && outcome.stoppedBy !== 'deadline') {
+    return { cursor, done: false, stoppedBy: 'aborted', abortReason };
+  }
   if (outcome.stoppedBy && outcome.stoppedBy !== 'budget') {
     const result: RunDevicesResult = { cursor, done: false, stoppedBy: outcome.stoppedBy };
     if (abortReason !== undefined) result.abortReason = abortReason;
@@ -158,12 +212,28 @@ function callBoundMs(job: JobRecord): number {
   return job.cloudToDeviceMethod ? methodCallBoundMs(job.cloudToDeviceMethod) : TWIN_CALL_BOUND_MS;
 }
 
-async function runWithAttempts(policy: RunPolicy, once: () => Promise<DeviceResult>): Promise<DeviceResult> {
+/**
+ * One device's attempts: a failure its retry criteria cover is tried again after a back-off, while the step may
+ * still start work; the last result is final. Answers it with the number of calls made.
+ */
+async function runWithAttempts(
+  policy: RunPolicy,
+  once: (attempt: number) => Promise<DeviceResult>,
+  mayRetry: () => boolean,
+  sleep: (ms: number) => Promise<void>,
+): Promise<{ result: DeviceResult; attempts: number }> {
   for (let attempt = 1; ; attempt += 1) {
-    const result = await once();
-    if (attempt >= policy.attempts.max || !policy.attempts.retryable(result)) return result;
-    await new Promise((resolve) => setTimeout(resolve, policy.attempts.delayMs(attempt)));
+    const result = await once(attempt);
+    if (policy.retriesLeft(result, attempt) === 0 || !mayRetry()) return { result, attempts: attempt };
+    await sleep(policy.delayMs(attempt));
   }
+}
+
+/** Adds a final result to the counts abort criteria read. */
+function countExecuted(counts: ExecutedCounts, result: DeviceResult): void {
+  if (result.status === 'completed') counts.succeeded += 1;
+  else if (failureTypeOf(result.error) === 'timedOut') counts.timedOut += 1;
+  else counts.failed += 1;
 }
 
 async function runDevice(
@@ -172,12 +242,17 @@ async function runDevice(
   deviceId: string,
   repeated: boolean,
   plan: ActivityTimePlan,
+  attempt: number,
 ): Promise<DeviceResult> {
   try {
     if (job.cloudToDeviceMethod) {
       const method = fitMethodTimeouts(job.cloudToDeviceMethod, deps.clock.now().getTime(), plan.hardEnd);
       return methodResult(
-        await withinBound(deps.gateway.invokeMethod(deviceId, method), methodCallBoundMs(method), deviceId),
+        await withinBound(
+          deps.gateway.invokeMethod(deviceId, method, attempt),
+          methodCallBoundMs(method),
+          deviceId,
+        ),
       );
     }
     if (job.updateTwin) {

@@ -107,7 +107,15 @@ export interface JobDeviceGateway {
    */
   resolveTargetsPage(queryCondition: string, page: TargetPageRequest): Promise<TargetPage>;
   /** Invokes a direct method and returns the device's answer (any status the device chose, e.g. 500). */
-  invokeMethod(deviceId: string, method: CloudToDeviceMethod): Promise<DeviceMethodResponse>;
+  /**
+   * Invokes the method; `attempt` (1 for the first call of a device in a job) lets simulated devices draw a fresh,
+   * still deterministic outcome for a retry.
+   */
+  invokeMethod(
+    deviceId: string,
+    method: CloudToDeviceMethod,
+    attempt?: number,
+  ): Promise<DeviceMethodResponse>;
   /**
    * Merges tags and desired properties into one device's twin (null deletes a key). `patch.etag`, when set, is the
    * If-Match of the update (`PreconditionFailed` when the twin moved on); absent, any version is patched.

@@ -54,3 +54,4 @@ export { formatExpression, formatPath } from './query-formatter';
 export { readPath, type JsonValue, type QueryValue } from './query-values';
 export { tokenize, type Token } from './query-lexer';
 export { WorkSlices, DEFAULT_SLICE_MS } from './work-slices';
+export { planIndexLookups, isIndexedPath, indexPathOf, type IndexEntry } from './index-plan';

@@ -54,8 +54,8 @@ const SOURCES: ReadonlyMap<string, QuerySource> = new Map<string, QuerySource>([
  * devices.jobs [WHERE condition] [GROUP BY path, ...]`.
  * @throws QuerySyntaxError (code `ArgumentInvalid`) naming the position and what was expected.
  */
-export function parseQuery(text: string): Query {
-  return new Parser(text, 'devices').query();
+export function parseQuery(text: string, options: { maxLength?: number } = {}): Query {
+  return new Parser(text, 'devices', options.maxLength).query();
 }
 
 /**
@@ -75,11 +75,12 @@ class Parser {
   constructor(
     private readonly text: string,
     private source: QuerySource,
+    maxLength = MAX_QUERY_LENGTH,
   ) {
-    if (text.length > MAX_QUERY_LENGTH) {
+    if (text.length > maxLength) {
       throw new QuerySyntaxError(
         positionAt(text, MAX_QUERY_LENGTH),
-        `the query is ${text.length} characters long: at most ${MAX_QUERY_LENGTH} are allowed`,
+        `the query is ${text.length} characters long: at most ${maxLength} are allowed`,
       );
     }
     this.tokens = tokenize(text);

@@ -51,6 +51,7 @@ function toEntity(row: DeviceJobRecord): TableEntity {
   if (row.endTimeUtc) entity.endTimeUtc = row.endTimeUtc;
   if (row.outcome) Object.assign(entity, splitJson('outcome', row.outcome));
   if (row.error) entity.error = asciiJson(row.error);
+  if (row.attempts !== undefined) entity.attempts = row.attempts;
   return entity;
 }
 
@@ -69,6 +70,7 @@ function fromEntity(entity: TableEntityResult<Record<string, unknown>>): DeviceJ
   const outcome = joinJson('outcome', entity);
   if (outcome) row.outcome = outcome as { deviceMethodResponse: DeviceMethodResponse };
   if (typeof entity.error === 'string') row.error = JSON.parse(entity.error) as DeviceJobError;
+  if (typeof entity.attempts === 'number') row.attempts = entity.attempts;
   return row;
 }
 

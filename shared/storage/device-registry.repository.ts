@@ -1,6 +1,8 @@
 import { createHash } from 'node:crypto';
 import { odata, type TableEntity, type TableEntityResult, type TransactionAction } from '@azure/data-tables';
 import type { DeviceRecord } from '../devices/device-model';
+import { indexEntryKey, twinIndexEntries } from '../devices/twin-index';
+import type { IndexEntry } from '../query';
 import {
   StorageConflictError,
   type BatchOutcome,
@@ -39,6 +41,42 @@ export const registryKeys = {
 
 type Entity = TableEntity<Record<string, unknown>>;
 
+/** Table keys are at most 1 KiB: a long path or value is indexed under a digest (candidates are re-checked). */
+const MAX_INDEX_KEY_CHARS = 512;
+
+/**
+ * Keys of the twin index table: the partition is one (path, type, value) entry, the row one device holding it, so
+ * the devices of an entry are one partition read.
+ */
+export const indexKeys = {
+  partitionKey(entry: IndexEntry): string {
+    const key = encodeKey(indexEntryKey(entry));
+    return key.length <= MAX_INDEX_KEY_CHARS ? key : `~h${createHash('sha256').update(key).digest('hex')}`;
+  },
+};
+
+function indexActions(
+  deviceId: string,
+  entries: Iterable<IndexEntry>,
+  kind: 'upsert' | 'delete',
+): TransactionAction[] {
+  const rowKey = registryKeys.rowKey(deviceId);
+  return [...entries].map((entry): TransactionAction => {
+    const keys = { partitionKey: indexKeys.partitionKey(entry), rowKey };
+    return kind === 'upsert' ? ['upsert', { ...keys, deviceId }, 'Replace'] : ['delete', keys];
+  });
+}
+
+/** Entries of `next` missing from `previous` (to add) and of `previous` missing from `next` (to drop). */
+function indexChange(previous: DeviceRecord | undefined, next: DeviceRecord | undefined) {
+  const before = previous ? twinIndexEntries(previous) : new Map<string, IndexEntry>();
+  const after = next ? twinIndexEntries(next) : new Map<string, IndexEntry>();
+  return {
+    added: [...after].filter(([key]) => !before.has(key)).map(([, entry]) => entry),
+    removed: [...before].filter(([key]) => !after.has(key)).map(([, entry]) => entry),
+  };
+}
+
 // Few properties make writes cheaper (Azurite's cost grows with them): the record is one JSON document, split
 // over `record0`, `record1`… when it outgrows a string property (a full twin can reach ~150 K characters).
 function toEntity(record: DeviceRecord): Entity {
@@ -58,7 +96,49 @@ function fromEntity(entity: TableEntityResult<Record<string, unknown>>): StoredD
 
 /** The embedded registry's table: one entity per device holding its identity and twin. */
 export class DeviceRegistryRepository implements RegistryRepository {
-  constructor(private readonly table: LazyTable) {}
+  /**
+   * `index`: the table of the twin index (see docs/devices.md). Every write adds the device's new entries before
+   * the device is written and drops the entries it no longer has afterwards, so a device is always findable by
+   * what it holds; an entry left by a failed write only costs a point read.
+   */
+  constructor(
+    private readonly table: LazyTable,
+    private readonly index?: LazyTable,
+  ) {}
+
+  private async writeIndex(actions: TransactionAction[], parallelism = 8): Promise<void> {
+    if (!this.index || actions.length === 0) return;
+    const client = await this.index();
+    await inParallel(partitionBatches(actions), parallelism, async (batch) => {
+      await client.submitTransaction(batch);
+    });
+  }
+
+  private async dropIndex(deviceId: string, entries: IndexEntry[]): Promise<void> {
+    if (!this.index || entries.length === 0) return;
+    const client = await this.index();
+    await inParallel(entries, 8, async (entry) => {
+      try {
+        await client.deleteEntity(indexKeys.partitionKey(entry), registryKeys.rowKey(deviceId));
+      } catch (error: unknown) {
+        if (!isNotFound(error)) throw error;
+      }
+    });
+  }
+
+  async indexedDeviceIds(entries: readonly IndexEntry[]): Promise<string[] | undefined> {
+    if (!this.index) return undefined;
+    const client = await this.index();
+    const ids = new Set<string>();
+    const partitions = [...new Set(entries.map((entry) => indexKeys.partitionKey(entry)))];
+    await inParallel(partitions, 8, async (partitionKey) => {
+      const rows = client.listEntities<{ deviceId?: string }>({
+        queryOptions: { filter: odata`PartitionKey eq ${partitionKey}`, select: ['deviceId'] },
+      });
+      for await (const row of rows) if (typeof row.deviceId === 'string') ids.add(row.deviceId);
+    });
+    return [...ids].sort();
+  }
 
   async get(deviceId: string): Promise<StoredDevice | undefined> {
     const client = await this.table();
@@ -89,6 +169,7 @@ export class DeviceRegistryRepository implements RegistryRepository {
 
   /** Inserts a new device; StorageConflictError('exists') if the id is taken. */
   async insert(record: DeviceRecord): Promise<void> {
+    await this.writeIndex(indexActions(record.deviceId, twinIndexEntries(record).values(), 'upsert'));
     const client = await this.table();
     try {
       await client.createEntity(toEntity(record));
@@ -99,7 +180,9 @@ export class DeviceRegistryRepository implements RegistryRepository {
   }
 
   /** Replaces a device read at `storageEtag`; StorageConflictError('changed') if it changed meanwhile. */
-  async replace(record: DeviceRecord, storageEtag: string): Promise<void> {
+  async replace(record: DeviceRecord, storageEtag: string, previous?: DeviceRecord): Promise<void> {
+    const { added, removed } = indexChange(previous, record);
+    await this.writeIndex(indexActions(record.deviceId, added, 'upsert'));
     const client = await this.table();
     try {
       await client.updateEntity(toEntity(record), 'Replace', { etag: storageEtag });
@@ -108,10 +191,11 @@ export class DeviceRegistryRepository implements RegistryRepository {
       if (isNotFound(error)) throw new StorageConflictError(record.deviceId, 'missing');
       throw error;
     }
+    await this.dropIndex(record.deviceId, removed);
   }
 
   /** Deletes a device read at `storageEtag`. */
-  async delete(deviceId: string, storageEtag: string): Promise<void> {
+  async delete(deviceId: string, storageEtag: string, previous?: DeviceRecord): Promise<void> {
     const client = await this.table();
     try {
       await client.deleteEntity(registryKeys.partitionKey(deviceId), registryKeys.rowKey(deviceId), {
@@ -122,6 +206,7 @@ export class DeviceRegistryRepository implements RegistryRepository {
       if (isNotFound(error)) throw new StorageConflictError(deviceId, 'missing');
       throw error;
     }
+    if (previous) await this.dropIndex(deviceId, indexChange(previous, undefined).removed);
   }
 
   /**
@@ -130,6 +215,10 @@ export class DeviceRegistryRepository implements RegistryRepository {
    * its own outcome.
    */
   async insertMany(records: readonly DeviceRecord[], parallelism = 8): Promise<BatchOutcome[]> {
+    await this.writeIndex(
+      records.flatMap((record) => indexActions(record.deviceId, twinIndexEntries(record).values(), 'upsert')),
+      parallelism,
+    );
     const client = await this.table();
     const outcomes: BatchOutcome[] = [];
     const byId = new Map(records.map((record) => [record.deviceId, record]));

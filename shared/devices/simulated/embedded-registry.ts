@@ -79,7 +79,7 @@ export class EmbeddedRegistry {
       () => this.read(deviceId),
       async (stored) => {
         const next = change(stored.record);
-        await this.repository.replace(next, stored.storageEtag);
+        await this.repository.replace(next, stored.storageEtag, stored.record);
         return next;
       },
     );
@@ -147,7 +147,7 @@ export class EmbeddedRegistry {
       async (stored) => {
         if (ifMatch.kind === 'etag' && ifMatch.etag !== deviceEtag(stored.record))
           throw new PreconditionFailedError();
-        await this.repository.delete(deviceId, stored.storageEtag);
+        await this.repository.delete(deviceId, stored.storageEtag, stored.record);
       },
     );
   }

@@ -14,13 +14,14 @@ const ECHO_LIMIT_BYTES = 1024;
  * A simulated device answering a direct method per its profile: offline or disabled → DeviceNotOnline at once;
  * latency beyond the response timeout → GatewayTimeout after the timeout; a failure draw → status 500; a
  * configured answer for the method; otherwise 200 with a small echo. Draws derive from the seed, the device,
- * the method and its payload, so a seeded run answers the same call the same way.
+ * the method, its payload and the attempt, so a seeded run answers the same call the same way and a retry anew.
  */
 export async function simulateMethod(
   registry: EmbeddedRegistry,
   deviceId: string,
   call: Required<MethodInvocation>,
   sleep: Sleep = realSleep,
+  attempt = 1,
 ): Promise<MethodResult> {
   const { record } = await registry.read(deviceId);
   const profile = registry.profileOf(record);
@@ -31,6 +32,8 @@ export async function simulateMethod(
     'method',
     call.methodName,
     JSON.stringify(call.payload),
+    // A retry draws afresh (the first attempt keeps the draws of a single call).
+    ...(attempt > 1 ? [`attempt ${attempt}`] : []),
   );
   const latency = latencyFrom(profile.latencyMs, latencyDraw);
   const timeoutMs = call.responseTimeoutInSeconds * 1000;

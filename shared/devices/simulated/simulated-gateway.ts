@@ -25,7 +25,8 @@ export class SimulatedDeviceGateway implements JobDeviceGateway {
     const where = queryCondition.trim() === '*' ? '' : ` WHERE ${queryCondition}`;
     const result = await queryTwins(
       this.registry,
-      parseQuery(`SELECT deviceId FROM devices${where}`),
+      // The condition was held to the query length limit when the job was created; the wrapper adds to it.
+      parseQuery(`SELECT deviceId FROM devices${where}`, { maxLength: Number.POSITIVE_INFINITY }),
       page.continuation === undefined
         ? { maxItems: page.maxItems }
         : { maxItems: page.maxItems, continuationToken: page.continuation },
@@ -39,8 +40,12 @@ export class SimulatedDeviceGateway implements JobDeviceGateway {
     return { tags: twin.tags, desired: twin.properties.desired };
   }
 
-  async invokeMethod(deviceId: string, method: CloudToDeviceMethod): Promise<DeviceMethodResponse> {
-    return await simulateMethod(this.registry, deviceId, readMethodInvocation(method), this.sleep);
+  async invokeMethod(
+    deviceId: string,
+    method: CloudToDeviceMethod,
+    attempt = 1,
+  ): Promise<DeviceMethodResponse> {
+    return await simulateMethod(this.registry, deviceId, readMethodInvocation(method), this.sleep, attempt);
   }
 
   async applyTwinPatch(deviceId: string, { etag, ...patch }: TwinPatch): Promise<AppliedTwinPatch> {

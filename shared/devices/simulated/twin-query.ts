@@ -9,6 +9,7 @@ import {
 import {
   evaluate,
   isAggregateQuery,
+  planIndexLookups,
   planQuery,
   projectDocument,
   QueryAggregation,
@@ -80,6 +81,16 @@ export async function queryTwins(
   return result;
 }
 
+/** Device ids the twin index gives for a condition (sorted), or undefined when the index cannot narrow it. */
+async function indexedCandidates(
+  registry: EmbeddedRegistry,
+  condition: Expression | null,
+): Promise<string[] | undefined> {
+  const entries = planIndexLookups(condition);
+  if (entries === undefined || !registry.repository.indexedDeviceIds) return undefined;
+  return await registry.repository.indexedDeviceIds(entries);
+}
+
 /**
  * Matching twins from a cursor on, each with the cursor that resumes at it (in key order). The condition is evaluated
  * in short slices of work, so a long scan never holds the event loop for more than about one slice.
@@ -92,8 +103,11 @@ export async function* matchingTwins(
   const planned = planQuery(where, { keyProperty: 'deviceId' });
   const twinOf = (record: DeviceRecord) => registry.toTwinWire(registry.current(record));
   const slices = new WorkSlices();
-  if (planned.kind === 'keys') {
-    const keys = [...new Set(planned.keys)].sort();
+  const keys =
+    planned.kind === 'keys'
+      ? [...new Set(planned.keys)].sort()
+      : await indexedCandidates(registry, planned.residual);
+  if (keys !== undefined) {
     for (let index = from.keyIndex ?? 0; index < keys.length; index += KEY_CHUNK) {
       const chunk = keys.slice(index, index + KEY_CHUNK);
       const found = await registry.repository.getMany(chunk);

@@ -9,13 +9,15 @@ interface Job {
   endTime?: string;
   failureReason?: string;
   parentJobId?: string;
-  deviceJobStatistics: Record<string, number>;
+  deviceJobStatistics: { deviceCount: number; failedCount: number; succeededCount: number };
   [key: string]: unknown;
 }
 
 interface DeviceJob {
   deviceId: string;
   status: string;
+  startTimeUtc: string | null;
+  endTimeUtc: string | null;
   error: { code: string } | null;
   attempts?: number;
 }
@@ -37,6 +39,17 @@ beforeAll(async () => {
       id: `mixed-${i}`,
       tags: { fleet: 'mixed' },
       simulation: { failureRate: i < 2 ? 1 : 0 },
+    })),
+    ...Array.from({ length: 10 }, (_, i) => ({ id: `rate-${i}`, tags: { fleet: 'rate' } })),
+    ...Array.from({ length: 12 }, (_, i) => ({
+      id: `flaky-${String(i).padStart(2, '0')}`,
+      tags: { fleet: 'flaky' },
+      simulation: { failureRate: 0.5 },
+    })),
+    ...Array.from({ length: 30 }, (_, i) => ({
+      id: `doomed-${String(i).padStart(2, '0')}`,
+      tags: { fleet: 'doomed' },
+      simulation: { failureRate: 1, latencyMs: 100 },
     })),
   ]);
 }, 120_000);
@@ -76,6 +89,29 @@ async function deviceJobs(jobId: string): Promise<DeviceJob[]> {
     body: { query: `SELECT * FROM devices.jobs WHERE devices.jobs.jobId = '${jobId}'` },
   });
   return json<DeviceJob[]>(response);
+}
+
+/** Most device calls of a job that were outstanding at the same instant. */
+function peakOverlap(rows: DeviceJob[]): number {
+  const edges = rows
+    .filter((row) => row.startTimeUtc && row.endTimeUtc)
+    .flatMap((row) => [
+      { at: Date.parse(row.startTimeUtc ?? ''), delta: 1 },
+      { at: Date.parse(row.endTimeUtc ?? ''), delta: -1 },
+    ])
+    .sort((a, b) => a.at - b.at || a.delta - b.delta);
+  let current = 0;
+  let peak = 0;
+  for (const edge of edges) peak = Math.max(peak, (current += edge.delta));
+  return peak;
+}
+
+/** Seconds between consecutive device starts of a job. */
+async function startGaps(jobId: string): Promise<number[]> {
+  const starts = (await deviceJobs(jobId))
+    .map((row) => Date.parse(row.startTimeUtc ?? ''))
+    .sort((a, b) => a - b);
+  return starts.slice(1).map((start, i) => (start - (starts[i] ?? 0)) / 1000);
 }
 
 const controls = {
@@ -205,6 +241,9 @@ describe('dry run', () => {
       (Date.parse(finished.endTime ?? '') - Date.parse(created.createdTime as string)) / 1000;
     // 60 devices × 0.3 s / 4 at a time = 4.5 s of device calls, plus the observed overhead.
     expect(actualSeconds).toBeGreaterThan(4);
+    const rows = await deviceJobs('measured');
+    expect(peakOverlap(rows)).toBeLessThanOrEqual(4);
+    expect(peakOverlap(rows)).toBeGreaterThanOrEqual(3);
     console.log(`dry-run estimate ${dry.estimatedDurationInSeconds} s, actual ${actualSeconds} s`);
     expect(Math.abs(dry.estimatedDurationInSeconds - actualSeconds) / actualSeconds).toBeLessThanOrEqual(0.3);
   }, 90_000);
@@ -259,4 +298,99 @@ describe('rerun', () => {
     expect((await rerun('parent', { jobId: 'child', deviceStatuses: ['failed'] })).status).toBe(409);
     for (const id of ['nothing', 'bad']) expect((await host.http('GET', `/jobs/v2/${id}`)).status).toBe(404);
   });
+});
+
+describe('rollout controls in the orchestration', () => {
+  it('spreads starts evenly at maximumPerMinute', async () => {
+    await json<Job>(
+      await put(
+        'rate',
+        methodJob({ queryCondition: "tags.fleet = 'rate'", rolloutConfig: { maximumPerMinute: 240 } }),
+      ),
+    );
+    const job = await waitFinished('rate');
+    expect(job.deviceJobStatistics).toMatchObject({ deviceCount: 10, succeededCount: 10 });
+    const gaps = await startGaps('rate');
+    // 240 per minute = one start every 0.25 s, never a burst.
+    expect(Math.min(...gaps)).toBeGreaterThanOrEqual(0.24);
+    expect(gaps.reduce((sum, gap) => sum + gap, 0)).toBeGreaterThanOrEqual(9 * 0.25 - 0.01);
+  }, 30_000);
+
+  it('ramps the rate up exponentially as devices are notified', async () => {
+    const rolloutConfig = {
+      maximumPerMinute: 480,
+      exponentialRate: {
+        baseRatePerMinute: 60,
+        incrementFactor: 2,
+        rateIncreaseCriteria: { numberOfNotifiedDevices: 2 },
+      },
+    };
+    await json<Job>(await put('ramp', methodJob({ queryCondition: "tags.fleet = 'rate'", rolloutConfig })));
+    await waitFinished('ramp');
+    const gaps = await startGaps('ramp');
+    // 60/min, then 120, 240, then the 480 cap: gaps of 1 s, 0.5 s, 0.5 s, 0.25 s, 0.25 s, 0.125 s …
+    expect(gaps[0]).toBeGreaterThanOrEqual(0.99);
+    expect(gaps[1]).toBeGreaterThanOrEqual(0.49);
+    expect(gaps[1]).toBeLessThan(0.9);
+    expect(gaps[8]).toBeGreaterThanOrEqual(0.124);
+    expect(gaps[8]).toBeLessThan(0.24);
+  }, 30_000);
+
+  it('retries failed devices with fresh simulated draws, recording attempts', async () => {
+    const flaky = methodJob({ queryCondition: "tags.fleet = 'flaky'" });
+    await json<Job>(await put('no-retry', flaky));
+    await json<Job>(
+      await put('retry', {
+        ...flaky,
+        retryConfig: { criteriaList: [{ failureType: 'failed', numberOfRetries: 3 }] },
+      }),
+    );
+    const without = await waitFinished('no-retry');
+    const withRetries = await waitFinished('retry', 60_000);
+    expect(without.deviceJobStatistics.failedCount).toBeGreaterThan(0);
+    expect(withRetries.deviceJobStatistics.failedCount).toBeLessThan(without.deviceJobStatistics.failedCount);
+    const rows = await deviceJobs('retry');
+    expect(rows.every((row) => (row.attempts ?? 0) >= 1 && (row.attempts ?? 0) <= 4)).toBe(true);
+    expect(rows.some((row) => row.status === 'completed' && (row.attempts ?? 0) > 1)).toBe(true);
+    for (const row of rows.filter((r) => r.status === 'failed')) expect(row.attempts).toBe(4);
+    expect((await deviceJobs('no-retry')).every((row) => row.attempts === 1)).toBe(true);
+  }, 60_000);
+
+  it('aborts on its criteria: devices in flight finish, the rest are canceled, the job fails with the figures', async () => {
+    await json<Job>(
+      await put(
+        'doomed',
+        methodJob({
+          queryCondition: "tags.fleet = 'doomed'",
+          rolloutConfig: { maxConcurrency: 2 },
+          abortConfig: {
+            criteriaList: [
+              {
+                failureType: 'failed',
+                action: 'cancel',
+                thresholdPercentage: 50,
+                minNumberOfExecutedDevices: 4,
+              },
+            ],
+          },
+        }),
+      ),
+    );
+    const job = await waitFinished('doomed');
+    expect(job.status).toBe('failed');
+    expect(job.failureReason).toMatch(/^Aborted: (\d+) of \1 executed devices failed \(100% ≥ 50%/);
+    const rows = await deviceJobs('doomed');
+    const canceled = rows.filter((row) => row.status === 'canceled');
+    const failed = rows.filter((row) => row.status === 'failed');
+    expect(failed.length).toBeGreaterThanOrEqual(4);
+    expect(canceled.length).toBeGreaterThan(10);
+    expect(canceled.every((row) => row.startTimeUtc === null && (row.attempts ?? 0) === 0)).toBe(true);
+    expect(failed.every((row) => row.error?.code === 'DeviceMethodFailed')).toBe(true);
+    expect(job.deviceJobStatistics).toMatchObject({
+      deviceCount: 30,
+      failedCount: 30,
+      runningCount: 0,
+      pendingCount: 0,
+    });
+  }, 30_000);
 });

@@ -16,7 +16,10 @@ let registry: EmbeddedRegistry;
 
 beforeAll(async () => {
   azurite = await startAzurite({ inMemory: true });
-  repository = new DeviceRegistryRepository(lazyTable(azurite.connectionString, 'QueryTest'));
+  repository = new DeviceRegistryRepository(
+    lazyTable(azurite.connectionString, 'QueryTest'),
+    lazyTable(azurite.connectionString, 'QueryTestIndex'),
+  );
   registry = new EmbeddedRegistry({ repository, defaultSimulation: {}, simulationSeed: 'q' });
   await runBulkOperation(registry, demoFleet({ devices: 800, offlineRate: 0.1 }));
 }, 60_000);

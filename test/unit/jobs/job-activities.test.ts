@@ -61,6 +61,7 @@ describe('job activities', () => {
         nextShard: 2,
         targets: { done: true },
         calls: { count: 3, seconds: 0, peakInFlight: 2 },
+        executed: { succeeded: 3, failed: 0, timedOut: 0 },
       },
     });
     const finalize = activityHandler(activities, 'jobFinalize');

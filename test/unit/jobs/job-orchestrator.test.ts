@@ -189,7 +189,7 @@ describe('job orchestrator: running', () => {
         failureReason: 'maxExecutionTimeInSeconds (3600 s) elapsed before every device was processed.',
       },
     ],
-    ['aborted', { outcome: 'failed', failureReason: 'too many failures' }],
+    ['aborted', { outcome: 'failed', failureReason: 'too many failures', settleAs: 'canceled' }],
   ])('finalizes from the cursor when a step stops for %s', async (stoppedBy, fields) => {
     const history = begin()
       .scheduled(1, 'jobRunDevices')

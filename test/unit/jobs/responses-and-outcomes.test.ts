@@ -78,6 +78,7 @@ describe('toDeviceJobResponse', () => {
       lastUpdatedDateTimeUtc: '2026-11-26T06:00:00.000Z',
       outcome: null,
       error: null,
+      attempts: 0,
     });
   });
 });

@@ -5,6 +5,14 @@ import {
   observeFinishedJob,
 } from '../../../shared/jobs/job-estimate';
 import { normalizeJobRequest } from '../../../shared/jobs/job-request-validation';
+import {
+  abortReason,
+  createRateGate,
+  failureTypeOf,
+  retriesFor,
+  retryDelayMs,
+} from '../../../shared/jobs/rollout-policy';
+import type { AbortConfig } from '../../../shared/jobs/rollout-config';
 import { currentRatePerMinute, startIntervalSeconds } from '../../../shared/jobs/rollout-rate';
 
 const NOW = new Date('2026-11-26T06:00:00.000Z');
@@ -213,6 +221,83 @@ describe('duration estimate model', () => {
         deviceCount: 0,
         meanDeviceSeconds: 0,
         concurrency: 1,
+      }),
+    ).toBeUndefined();
+  });
+});
+
+describe('retry and abort arithmetic', () => {
+  const timedOut = { code: 'GatewayTimeout', description: '' };
+  const offline = { code: 'DeviceNotOnline', description: '' };
+  const refused = { code: 'DeviceMethodFailed', description: '' };
+
+  it('classifies failures and picks the retries of their own criterion before `all`', () => {
+    expect([failureTypeOf(timedOut), failureTypeOf(offline), failureTypeOf(refused)]).toEqual([
+      'timedOut',
+      'timedOut',
+      'failed',
+    ]);
+    const config = {
+      criteriaList: [
+        { failureType: 'all' as const, numberOfRetries: 1 },
+        { failureType: 'timedOut' as const, numberOfRetries: 4 },
+      ],
+    };
+    expect(retriesFor(config, timedOut)).toBe(4);
+    expect(retriesFor(config, refused)).toBe(1);
+    expect(retriesFor(undefined, refused)).toBe(0);
+    expect([1, 2, 3, 4, 5, 6].map(retryDelayMs)).toEqual([500, 1000, 2000, 4000, 8000, 8000]);
+  });
+
+  it('aborts once enough devices executed and the share reaches the threshold', () => {
+    const config = {
+      criteriaList: [
+        {
+          failureType: 'all' as const,
+          action: 'cancel' as const,
+          thresholdPercentage: 10,
+          minNumberOfExecutedDevices: 80,
+        },
+      ],
+    };
+    expect(abortReason(config, { succeeded: 60, failed: 10, timedOut: 2 })).toBeUndefined();
+    expect(abortReason(config, { succeeded: 68, failed: 10, timedOut: 2 })).toMatch(
+      /^Aborted: 12 of 80 executed devices failed \(15% ≥ 10%/,
+    );
+    expect(abortReason(config, { succeeded: 79, failed: 1, timedOut: 0 })).toBeUndefined();
+    const timedOutOnly: AbortConfig = {
+      criteriaList: [
+        { failureType: 'timedOut', action: 'cancel', thresholdPercentage: 10, minNumberOfExecutedDevices: 1 },
+      ],
+    };
+    expect(abortReason(timedOutOnly, { succeeded: 1, failed: 5, timedOut: 0 })).toBeUndefined();
+    expect(abortReason(timedOutOnly, { succeeded: 2, failed: 0, timedOut: 1 })).toMatch(
+      /1 of 3 .* timed out \(33\.3% ≥ 10%/,
+    );
+  });
+
+  it('spaces starts evenly at the rate, ramping with progress', async () => {
+    let clock = 0;
+    const starts: number[] = [];
+    const gate = createRateGate({
+      rollout: { maximumPerMinute: 120 },
+      progress: () => ({ started: starts.length, succeeded: 0 }),
+      now: () => clock,
+      sleep: (ms) => Promise.resolve(void (clock += ms)),
+      startedBefore: 0,
+    });
+    for (let i = 0; i < 4; i += 1) {
+      await gate?.();
+      starts.push(clock);
+    }
+    expect(starts).toEqual([0, 500, 1000, 1500]);
+    expect(
+      createRateGate({
+        rollout: {},
+        progress: () => ({ started: 0, succeeded: 0 }),
+        now: () => 0,
+        sleep: () => Promise.resolve(),
+        startedBefore: 0,
       }),
     ).toBeUndefined();
   });

@@ -2,6 +2,7 @@ import {
   evaluate,
   formatExpression,
   parseCondition,
+  planIndexLookups,
   parseQuery,
   planQuery,
   topLevelEqualities,
@@ -143,5 +144,40 @@ describe('topLevelEqualities', () => {
     ['*', []],
   ])('%s', (condition, expected) => {
     expect(topLevelEqualities(parseCondition(condition))).toEqual(expected);
+  });
+});
+
+describe('planIndexLookups', () => {
+  const lookups = (text: string) => planIndexLookups(parseCondition(text));
+
+  it('pins tag equality and IN to entries, folding name case and keeping value types', () => {
+    expect(lookups("tags.Building = '43'")).toEqual([{ path: 'tags.building', value: '43' }]);
+    expect(lookups('3 = tags.floor')).toEqual([{ path: 'tags.floor', value: 3 }]);
+    expect(lookups("tags.x IN ['a', 1, null]")).toEqual([
+      { path: 'tags.x', value: 'a' },
+      { path: 'tags.x', value: 1 },
+    ]);
+    expect(lookups('tags.x = null')).toEqual([]);
+  });
+
+  it('takes the narrowest conjunct and needs every branch of an OR', () => {
+    expect(lookups("tags.a IN [1, 2] AND tags.b = 'x' AND tags.c > 1")).toEqual([
+      { path: 'tags.b', value: 'x' },
+    ]);
+    expect(lookups("tags.a = 1 OR tags.b = 'x'")).toHaveLength(2);
+    expect(lookups("tags.a = 1 OR STARTSWITH(deviceId, 'x')")).toBeUndefined();
+  });
+
+  it.each([
+    'tags.a != 1',
+    'NOT tags.a = 1',
+    'tags.a NIN [1]',
+    'tags.a > 1',
+    'properties.desired.a = 1',
+    'properties.reported.a = 1',
+    'tags = 1',
+    "deviceId = 'x'",
+  ])('leaves %s to a scan', (text) => {
+    expect(lookups(text)).toBeUndefined();
   });
 });

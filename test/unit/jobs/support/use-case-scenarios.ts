@@ -252,6 +252,7 @@ export function defineUseCaseScenarios(createStorage: () => Promise<StoragePorts
           nextShard: 4,
           targets: { done: true },
           calls: { count: 25, seconds: 0, peakInFlight: 4 },
+          executed: { succeeded: 23, failed: 1, timedOut: 1 },
         },
       });
       expect(gateway.queries.every((query) => query === "tags.building = '43'")).toBe(true);
@@ -312,7 +313,7 @@ export function defineUseCaseScenarios(createStorage: () => Promise<StoragePorts
       await markJobRunning(storage, { jobId, runStartedTime: T0.toISOString() });
       const first = await run(gateway);
       const again = await run(gateway);
-      expect(again).toEqual({ ...first, cursor: { ...first.cursor, calls: undefined } });
+      expect(again).toEqual({ ...first, cursor: { ...first.cursor, calls: undefined, executed: undefined } });
       expect(gateway.invoked).toHaveLength(12);
       expect((await service.getJob(jobId)).deviceJobStatistics).toMatchObject({
         deviceCount: 12,

@@ -1,0 +1,26 @@
+import { indexPathOf, type IndexEntry } from '../query';
+import type { DeviceRecord, JsonObject } from './device-model';
+
+/** The identity of an index entry: its folded path, the value's type and the value. */
+export function indexEntryKey(entry: IndexEntry): string {
+  return `${entry.path}\u0001${(typeof entry.value).charAt(0)}:${String(entry.value)}`;
+}
+
+function collect(object: JsonObject, path: string[], into: Map<string, IndexEntry>): void {
+  for (const [key, value] of Object.entries(object)) {
+    const childPath = [...path, key];
+    if (typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean') {
+      const entry = { path: indexPathOf(childPath), value };
+      into.set(indexEntryKey(entry), entry);
+    } else if (typeof value === 'object' && value !== null && !Array.isArray(value)) {
+      collect(value, childPath, into);
+    }
+  }
+}
+
+/** The index entries of a device: every scalar below its tags (see `isIndexedPath`), by entry key. */
+export function twinIndexEntries(record: Pick<DeviceRecord, 'tags'>): Map<string, IndexEntry> {
+  const entries = new Map<string, IndexEntry>();
+  collect(record.tags, ['tags'], entries);
+  return entries;
+}

@@ -1,0 +1,74 @@
+import type { Expression, Primitive } from './query-ast';
+
+/** One entry of a twin index: a property path (segments lower-cased, dot-joined) holding a scalar value. */
+export interface IndexEntry {
+  readonly path: string;
+  readonly value: string | number | boolean;
+}
+
+/**
+ * Whether a twin property path is indexed: scalar values anywhere below `tags` (not inside arrays). Tags are what
+ * fleets are selected by; desired properties (changed by every twin job) and reported ones (written by devices) are
+ * left out so their writes stay cheap.
+ */
+export function isIndexedPath(path: readonly string[]): boolean {
+  return path.length >= 2 && path[0]?.toLowerCase() === 'tags';
+}
+
+/** The index path of a property path: names match ignoring case in queries, so the index folds case. */
+export function indexPathOf(path: readonly string[]): string {
+  return path.map((segment) => segment.toLowerCase()).join('.');
+}
+
+function scalar(value: Primitive): value is string | number | boolean {
+  return value !== null;
+}
+
+/**
+ * The index entries whose devices include every document satisfying `condition`, or undefined when the condition
+ * does not pin an indexed path to constants. Equality and `IN` on an indexed path give entries; `AND` takes its
+ * operand with the fewest entries; `OR` needs entries from every branch and takes them all; anything else (ranges,
+ * `NOT`, `!=`, functions, unindexed paths) gives none. The candidates may be more than the matches (names fold case,
+ * other conjuncts are not applied), so the caller must still evaluate the whole condition on each of them.
+ */
+export function planIndexLookups(condition: Expression | null): IndexEntry[] | undefined {
+  if (condition === null) return undefined;
+  switch (condition.kind) {
+    case 'comparison': {
+      if (condition.operator !== '=') return undefined;
+      const [property, literal] =
+        condition.left.kind === 'property'
+          ? [condition.left, condition.right]
+          : [condition.right, condition.left];
+      if (property.kind !== 'property' || literal.kind !== 'literal' || !isIndexedPath(property.path))
+        return undefined;
+      // `x = null` matches nothing in a twin (twins hold no nulls).
+      return scalar(literal.value) ? [{ path: indexPathOf(property.path), value: literal.value }] : [];
+    }
+    case 'in': {
+      const { operand } = condition;
+      if (condition.negated || operand.kind !== 'property' || !isIndexedPath(operand.path)) return undefined;
+      const path = indexPathOf(operand.path);
+      return condition.values.filter(scalar).map((value) => ({ path, value }));
+    }
+    case 'and': {
+      let best: IndexEntry[] | undefined;
+      for (const operand of condition.operands) {
+        const entries = planIndexLookups(operand);
+        if (entries !== undefined && (best === undefined || entries.length < best.length)) best = entries;
+      }
+      return best;
+    }
+    case 'or': {
+      const all: IndexEntry[] = [];
+      for (const operand of condition.operands) {
+        const entries = planIndexLookups(operand);
+        if (entries === undefined) return undefined;
+        all.push(...entries);
+      }
+      return all;
+    }
+    default:
+      return undefined;
+  }
+}

@@ -1,0 +1,150 @@
+import { startAzurite, type RunningAzurite } from '../../../local-host/storage/azurite';
+import type { TwinWire } from '../../../shared/devices/device-model';
+import { runBulkOperation } from '../../../shared/devices/simulated/bulk-registry';
+import { EmbeddedRegistry } from '../../../shared/devices/simulated/embedded-registry';
+import { SimulatedDeviceGateway } from '../../../shared/devices/simulated/simulated-gateway';
+import { matchingTwins } from '../../../shared/devices/simulated/twin-query';
+import { indexEntryKey, twinIndexEntries } from '../../../shared/devices/twin-index';
+import { parseCondition, planIndexLookups } from '../../../shared/query';
+import {
+  DeviceRegistryRepository,
+  indexKeys,
+  registryKeys,
+} from '../../../shared/storage/device-registry.repository';
+import { lazyTable, type LazyTable } from '../../../shared/storage/table-support';
+import { odata } from '@azure/data-tables';
+
+/** The twin index stays exact through every write path: what a device holds is what the index says it holds. */
+
+let azurite: RunningAzurite;
+let indexTable: LazyTable;
+let registry: EmbeddedRegistry;
+
+beforeAll(async () => {
+  azurite = await startAzurite({ inMemory: true });
+  indexTable = lazyTable(azurite.connectionString, 'IndexTestIndex');
+  const repository = new DeviceRegistryRepository(
+    lazyTable(azurite.connectionString, 'IndexTest'),
+    indexTable,
+  );
+  registry = new EmbeddedRegistry({ repository, defaultSimulation: { latencyMs: 0 }, simulationSeed: 'i' });
+  const fleet = Array.from({ length: 60 }, (_, i) => ({
+    id: `ix-${String(i).padStart(2, '0')}`,
+    importMode: 'create',
+    tags: { building: String(i % 6), floor: i % 3, site: { name: i < 30 ? 'north' : 'south' } },
+  }));
+  const result = await runBulkOperation(registry, fleet);
+  expect(result.isSuccessful).toBe(true);
+}, 60_000);
+
+afterAll(async () => {
+  await azurite.stop();
+});
+
+/** The index partitions that hold a row for the device. */
+async function indexedPartitions(deviceId: string): Promise<string[]> {
+  const client = await indexTable();
+  const partitions: string[] = [];
+  const rows = client.listEntities({
+    queryOptions: { filter: odata`RowKey eq ${registryKeys.rowKey(deviceId)}` },
+  });
+  for await (const row of rows) partitions.push(row.partitionKey ?? '');
+  return partitions.sort();
+}
+
+async function expectExact(deviceId: string): Promise<void> {
+  const stored = await registry.repository.get(deviceId);
+  const expected = stored
+    ? [...twinIndexEntries(stored.record).values()].map((entry) => indexKeys.partitionKey(entry)).sort()
+    : [];
+  expect(await indexedPartitions(deviceId)).toEqual(expected);
+}
+
+async function ids(condition: string): Promise<string[]> {
+  const found: string[] = [];
+  for await (const { twin } of matchingTwins(registry, parseCondition(condition))) found.push(twin.deviceId);
+  return found.sort();
+}
+
+/** The same condition, but ORed with a branch the index cannot serve, so it runs as a full scan. */
+async function scannedIds(condition: string): Promise<string[]> {
+  return ids(`(${condition}) OR STARTSWITH(deviceId, 'no-such-device')`);
+}
+
+describe('the twin index', () => {
+  it('is written by bulk imports and answers equality and IN exactly as a scan does', async () => {
+    await expectExact('ix-07');
+    for (const condition of [
+      "tags.building = '3'",
+      "tags.Building = '3' AND tags.floor = 0",
+      "tags.building IN ['1', '2'] OR tags.site.name = 'south'",
+      'tags.floor = 1',
+      "tags.floor = '1'",
+      "tags.building = '3' AND tags.floor > 0",
+    ]) {
+      expect(planIndexLookups(parseCondition(condition))).toBeDefined();
+      const indexed = await ids(condition);
+      expect({ condition, indexed }).toEqual({ condition, indexed: await scannedIds(condition) });
+    }
+    expect(await ids("tags.building = '3'")).toHaveLength(10);
+  });
+
+  it('follows twin patches and replacements, dropping values a device no longer holds', async () => {
+    await registry.updateTwin('ix-03', { tags: { building: '99', extra: true } }, 'patch', undefined);
+    await expectExact('ix-03');
+    expect(await ids("tags.building = '99'")).toEqual(['ix-03']);
+    expect(await ids("tags.building = '3'")).not.toContain('ix-03');
+    expect(await ids('tags.extra = true')).toEqual(['ix-03']);
+
+    await registry.updateTwin('ix-03', { tags: { site: null } }, 'patch', undefined);
+    await expectExact('ix-03');
+    expect(await ids("tags.site.name = 'north'")).not.toContain('ix-03');
+
+    await registry.updateTwin(
+      'ix-04',
+      { tags: { only: 'this' }, desired: { mode: 'eco' } },
+      'replace',
+      undefined,
+    );
+    await expectExact('ix-04');
+    expect(await ids("tags.building = '4'")).not.toContain('ix-04');
+    expect(await ids("tags.only = 'this'")).toEqual(['ix-04']);
+    expect(await ids("properties.desired.mode = 'eco'")).toEqual(['ix-04']);
+  });
+
+  it('follows twin jobs (the gateway path) and deletes', async () => {
+    const gateway = new SimulatedDeviceGateway(registry);
+    await gateway.applyTwinPatch('ix-05', {
+      tags: { building: '77' },
+      properties: { desired: { fw: '2.0' } },
+    });
+    await expectExact('ix-05');
+    const targets = await gateway.resolveTargetsPage("tags.building = '77'", { maxItems: 100 });
+    expect(targets.deviceIds).toEqual(['ix-05']);
+
+    await registry.deleteDevice('ix-05', { kind: 'any' });
+    await expectExact('ix-05');
+    expect(await ids("tags.building = '77'")).toEqual([]);
+  });
+
+  it('keeps one entry per distinct path and value, typed', () => {
+    const entries = twinIndexEntries({ tags: { a: 1, b: '1', C: { d: true }, list: [1, 2] } });
+    expect([...entries.keys()]).toEqual(
+      [
+        { path: 'tags.a', value: 1 },
+        { path: 'tags.b', value: '1' },
+        { path: 'tags.c.d', value: true },
+      ].map(indexEntryKey),
+    );
+    expect(planIndexLookups(parseCondition("properties.desired.x = 'y'"))).toBeUndefined();
+  });
+});
+
+describe('queries answered through the index', () => {
+  it('page the same rows as before', async () => {
+    const twins: TwinWire[] = [];
+    for await (const { twin } of matchingTwins(registry, parseCondition('tags.floor = 2'))) twins.push(twin);
+    expect(twins.every((twin) => twin.tags.floor === 2)).toBe(true);
+    expect(twins.map((twin) => twin.deviceId)).toEqual(await scannedIds('tags.floor = 2'));
+  });
+});
