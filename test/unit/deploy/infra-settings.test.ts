@@ -1,0 +1,142 @@
+import fs from 'node:fs';
+import path from 'node:path';
+
+const root = path.resolve(__dirname, '../../..');
+const appBicep = fs.readFileSync(path.join(root, 'infra/app.bicep'), 'utf8');
+
+function sourceFiles(dir: string): string[] {
+  return fs.readdirSync(dir, { withFileTypes: true }).flatMap((entry) => {
+    const full = path.join(dir, entry.name);
+    if (entry.isDirectory()) return sourceFiles(full);
+    return entry.name.endsWith('.ts') && !entry.name.endsWith('.d.ts') ? [full] : [];
+  });
+}
+
+/**
+ * The app settings the code reads, found the way the settings readers name them: `env.X`, `env['X']`,
+ * `` env[`${PREFIX}__x`] `` (also as a reader's argument), reader calls `read…(env, 'X', …)`, `const setting = 'X'`, and `%X%` binding expressions.
+ */
+function settingsReadByCode(): Set<string> {
+  const names = new Set<string>();
+  for (const file of ['shared', 'functions'].flatMap((dir) => sourceFiles(path.join(root, dir)))) {
+    const text = fs.readFileSync(file, 'utf8');
+    const constants = new Map(
+      [...text.matchAll(/const (\w+) = '([^']+)';/g)].map((m) => [m[1] as string, m[2] as string]),
+    );
+    const patterns = [
+      /\benv\.([A-Za-z_]\w*)/g,
+      /\benv\[\s*'([^']+)'\s*\]/g,
+      /\(\s*env\s*,\s*'([^']+)'/g,
+      /const setting = '([^']+)'/g,
+      /'%([A-Za-z_]\w*)%'/g,
+    ];
+    for (const pattern of patterns) for (const m of text.matchAll(pattern)) names.add(m[1] as string);
+    for (const m of text.matchAll(/(?:\benv\[|\(\s*env\s*,)\s*`\$\{(\w+)\}([^`]*)`/g)) {
+      const prefix = constants.get(m[1] as string);
+      if (prefix !== undefined) names.add(`${prefix}${m[2]}`);
+    }
+    for (const m of text.matchAll(/\benv\[\s*([A-Z_]+)\s*\]/g)) {
+      const value = constants.get(m[1] as string);
+      if (value !== undefined) names.add(value);
+    }
+  }
+  return names;
+}
+
+/** The keys of the Bicep object variables the Function App's `appSettings` is built from. */
+function settingsSetByBicep(): Set<string> {
+  const appSettings = /appSettings: \[for setting in items\(union\(([^)]*)\)\)/.exec(appBicep);
+  if (!appSettings)
+    throw new Error('infra/app.bicep: the Function App no longer builds appSettings from items(union(...))');
+  const names = new Set<string>();
+  for (const variable of (appSettings[1] as string).split(',').map((v) => v.trim())) {
+    const start = appBicep.indexOf(`var ${variable} =`);
+    if (start < 0) throw new Error(`infra/app.bicep: no var ${variable}`);
+    const rest = appBicep.slice(start);
+    const end = rest.search(/\n(?=[a-z/])/);
+    const body = rest.slice(0, end < 0 ? undefined : end);
+    for (const m of body.matchAll(/^\s+'?([A-Za-z_][\w]*)'?:\s/gm)) names.add(m[1] as string);
+  }
+  return names;
+}
+
+/** Read by the code, deliberately not set by the Bicep: the app's default is what a deployment wants. */
+const LEFT_TO_DEFAULT: Record<string, string> = {
+  AzureWebJobsStorage:
+    'a connection string; the deployment uses the identity-based AzureWebJobsStorage__* settings',
+  AzureWebJobsStorage__tableServiceUri:
+    'derived from AzureWebJobsStorage__accountName (public cloud endpoints)',
+  AzureWebJobsStorage__queueServiceUri:
+    'derived from AzureWebJobsStorage__accountName (public cloud endpoints)',
+  AzureFunctionsJobHost__functionTimeout: "host.json's value, else the plan's default",
+  IOTHUB_CONNECTION_STRING:
+    'only with DEVICE_GATEWAY=iothub; set it (as a Key Vault reference) when switching',
+  IOTHUB_PLAIN_HTTP_PORT: 'local runs only (plain-HTTP IoT Hub emulators)',
+  SIMULATION_DEFAULT_PROFILE: 'simulated gateway: built-in default latency and no failures',
+  SIMULATION_SEED: 'simulated gateway: random seed',
+  DEMO_FLEET_SIZE: 'no demo fleet in a deployment',
+  JOBS_TABLE_PREFIX: 'no prefix: one app per storage account',
+  JOB_EVENTS_QUEUE: 'default queue job-events',
+  JOB_SHARD_SIZE: 'engine default',
+  JOB_MAX_DEVICES_IN_FLIGHT: 'engine default',
+  JOB_ACTIVITY_MAX_ATTEMPTS: 'engine default',
+  JOB_ACTIVITY_TIME_BUDGET_SECONDS: 'engine default, well under the smallest functionTimeout',
+  JOB_RETENTION_DAYS: 'default 30 days',
+  JOB_RETENTION_SCHEDULE: 'default hourly',
+  JOB_RECONCILIATION_SCHEDULE: 'default every 5 minutes',
+  JOB_RECONCILIATION_GRACE_SECONDS: 'default 300 s',
+  JOB_SCHEDULES_TICK_SCHEDULE: 'default every second',
+  JOB_PROGRESS_EVENT_SECONDS: 'default 10 s',
+  JOB_EVENTS_SWEEP_SCHEDULE: 'default every 30 s',
+};
+
+/** Set by the Bicep for the Functions host, the platform or an extension, not read by the app's code. */
+const HOST_AND_PLATFORM = [
+  'FUNCTIONS_EXTENSION_VERSION',
+  'FUNCTIONS_WORKER_RUNTIME',
+  'APPLICATIONINSIGHTS_CONNECTION_STRING',
+  'APPLICATIONINSIGHTS_AUTHENTICATION_STRING',
+  /** Read by the durable extension through storageProvider.connectionStringName. */
+  'DURABLE_TASK_SCHEDULER_CONNECTION_STRING',
+];
+const HOST_PREFIXES = ['AzureWebJobsStorage__', 'AzureFunctionsJobHost__'];
+const isHostSetting = (name: string) =>
+  HOST_AND_PLATFORM.includes(name) || HOST_PREFIXES.some((prefix) => name.startsWith(prefix));
+
+describe('infra/app.bicep and the settings the code reads', () => {
+  const read = settingsReadByCode();
+  const set = settingsSetByBicep();
+
+  it('finds the settings of each kind of reader, so a broken scan cannot pass silently', () => {
+    for (const name of [
+      'JOBS_ACCESS_POLICIES',
+      'JOBS_HOST_NAME',
+      'JOB_SHARD_SIZE',
+      'AzureWebJobsStorage__accountName',
+    ])
+      expect(read).toContain(name);
+    for (const name of ['JOBS_ACCESS_POLICIES', 'AzureWebJobsStorage__clientId', 'FUNCTIONS_WORKER_RUNTIME'])
+      expect(set).toContain(name);
+  });
+
+  it('sets, or deliberately leaves to its default, every setting the code reads', () => {
+    const missing = [...read].filter((name) => !set.has(name) && !(name in LEFT_TO_DEFAULT));
+    expect(missing).toEqual([]);
+  });
+
+  it('keeps the left-to-default list honest: each entry is read by the code and not set by the Bicep', () => {
+    const stale = Object.keys(LEFT_TO_DEFAULT).filter((name) => !read.has(name) || set.has(name));
+    expect(stale).toEqual([]);
+  });
+
+  it('sets only settings the code reads or the host, platform and extensions use', () => {
+    const unread = [...set].filter((name) => !read.has(name) && !isHostSetting(name));
+    expect(unread).toEqual([]);
+  });
+
+  it('connects storage by managed identity and takes JOBS_ACCESS_POLICIES from Key Vault', () => {
+    expect(appBicep).toMatch(/AzureWebJobsStorage__credential: 'managedidentity'/);
+    expect(appBicep).toMatch(/JOBS_ACCESS_POLICIES: '@Microsoft\.KeyVault\(SecretUri=\$\{[^}]+\}\)'/);
+    expect(set).not.toContain('AzureWebJobsStorage');
+  });
+});
