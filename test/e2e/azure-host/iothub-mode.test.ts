@@ -1,4 +1,5 @@
-import { seedFleet, sleep, startJobsHost, type JobsHost } from '../jobs/jobs-host';
+import { waitFor } from '../../support/wait-for';
+import { seedFleet, startJobsHost, type JobsHost } from '../jobs/jobs-host';
 
 /**
  * DEVICE_GATEWAY=iothub: a second app plays the IoT Hub (its embedded registry answers the hub's REST API); the
@@ -56,11 +57,12 @@ describe('DEVICE_GATEWAY=iothub: jobs here, devices at the hub', () => {
       payload: {},
       responseTimeoutInSeconds: 10,
     });
-    let status = '';
-    for (let tries = 0; tries < 300 && !['completed', 'failed'].includes(status); tries += 1) {
-      await sleep(100);
-      status = ((await service.jobClient.getJob('hub-reboot')).jobStatus as { status: string }).status;
-    }
+    const status = await waitFor(
+      'job hub-reboot to finish',
+      async () => ((await service.jobClient.getJob('hub-reboot')).jobStatus as { status: string }).status,
+      (value) => ['completed', 'failed'].includes(value),
+      { timeoutMs: 30_000 },
+    );
     expect(status).toBe('completed');
     const results = await service.http('POST', '/devices/query', {
       body: { query: "SELECT * FROM devices.jobs WHERE devices.jobs.jobId = 'hub-reboot'" },
