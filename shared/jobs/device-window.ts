@@ -41,11 +41,15 @@ export async function runDeviceWindow<T>(options: DeviceWindowOptions<T>): Promi
   let stoppedBy: WindowStop | undefined;
   let failure: { error: unknown } | undefined;
   let checking = false;
+  // A start gate may wait a long time (one start a minute); a stop found meanwhile must not wait for it.
+  let wakeOnStop: () => void = () => undefined;
+  const stopFound = new Promise<void>((resolve) => (wakeOnStop = resolve));
   const poll = async () => {
     if (checking || stoppedBy) return;
     checking = true;
     try {
       stoppedBy ??= await options.checkStop();
+      if (stoppedBy) wakeOnStop();
     } catch {
       // A failed check (storage hiccup) is retried at the next tick; it never stops the work by itself.
     } finally {
@@ -70,7 +74,7 @@ export async function runDeviceWindow<T>(options: DeviceWindowOptions<T>): Promi
         slots.give();
         break;
       }
-      if (options.beforeStart) await options.beforeStart();
+      if (options.beforeStart) await Promise.race([options.beforeStart(), stopFound]);
       stoppedBy ??= options.stopBeforeStart?.();
       if (stoppedBy) {
         slots.give();

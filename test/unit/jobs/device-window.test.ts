@@ -94,6 +94,33 @@ describe('runDeviceWindow', () => {
     expect((gateTimes.at(-1) ?? 0) - (gateTimes[0] ?? 0)).toBeGreaterThanOrEqual(55);
   });
 
+  it('a stop found while the start gate waits ends the wait (a slow rate never delays a cancel)', async () => {
+    let stop: 'cancelled' | undefined;
+    let gateCalls = 0;
+    let gateTimer: NodeJS.Timeout | undefined;
+    const began = Date.now();
+    const outcome = await runDeviceWindow({
+      items: numbers(10),
+      maxInFlight: 10,
+      startUntil: Infinity,
+      now: () => Date.now(),
+      checkStop: () => Promise.resolve(stop),
+      stopCheckIntervalMs: 10,
+      // One start a minute: the first at once, the next a minute later.
+      beforeStart: () =>
+        gateCalls++ === 0
+          ? Promise.resolve()
+          : new Promise((resolve) => (gateTimer = setTimeout(resolve, 60_000))),
+      run: () => {
+        stop = 'cancelled';
+        return Promise.resolve();
+      },
+    });
+    clearTimeout(gateTimer);
+    expect(outcome).toEqual({ stoppedBy: 'cancelled', started: 1 });
+    expect(Date.now() - began).toBeLessThan(5_000);
+  });
+
   it('rethrows a failed run after the others ended, starting no more', async () => {
     const ended: number[] = [];
     await expect(
