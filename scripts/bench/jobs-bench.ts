@@ -306,7 +306,7 @@ async function runJob(
     if (TERMINAL.includes(job.status)) {
       const firstSeen = await watchFirst;
       const profile = await profiler.stop();
-      await sleep(400);
+      await sleep(1_200);
       const after = readStorageRequestCounts(countsFile);
       const requests = Object.fromEntries(
         Object.entries(after).map(([kind, count]) => [kind, count - (before[kind as RequestKind] ?? 0)]),
