@@ -50,6 +50,6 @@ export interface WorkItem {
   input: string | null;
 }
 
-/** What an episode asks to send once it has decided (before its history is committed). */
+/** What an episode sends: staged while its history is stored, in effect once the episode commits. */
 export type OutgoingMessage =
   { target: 'workItem'; body: WorkItem } | { target: 'control'; body: ControlMessage; fireAt?: string };
