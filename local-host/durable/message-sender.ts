@@ -1,7 +1,7 @@
 import type { QueueClient } from '@azure/storage-queue';
 import type { ActivityWorker } from './activity-worker';
 import type { DurableSettings } from './durable-settings';
-import type { ControlMessage, OutgoingMessage, WorkItem, WorkItemMessage } from './messages';
+import type { ControlMessage, OutgoingMessage, StagedMessages, WorkItem, WorkItemMessage } from './messages';
 import type { OrchestrationDispatcher } from './orchestration-dispatcher';
 import { runLimited } from './run-limited';
 import type { TaskHubStorage } from './task-hub-storage';
@@ -31,14 +31,6 @@ export function batchWorkItems(items: WorkItem[]): WorkItemMessage[] {
   }
   if (current.length > 0) batches.push({ items: current });
   return batches;
-}
-
-/** Messages an episode sent before committing: invisible to every host until released. */
-export interface StagedMessages {
-  /** The episode committed: the messages take effect (run here, or become visible to all hosts). */
-  release(): Promise<void>;
-  /** The episode lost its commit: the messages never take effect. */
-  discard(): Promise<void>;
 }
 
 interface Sent {
