@@ -7,9 +7,9 @@ import { readDurableSettings, type DurableSettings } from './durable-settings';
 import { EpisodeRunner } from './episode-runner';
 import { InstanceService } from './instance-service';
 import { routeManagement, WEBHOOK_PREFIX } from './management-routes';
-import type { ControlMessage, OutgoingMessage, WorkItem, WorkItemMessage } from './messages';
+import { type LocalConsumers, MessageSender } from './message-sender';
+import type { ControlMessage } from './messages';
 import { OrchestrationDispatcher } from './orchestration-dispatcher';
-import { runLimited } from './run-limited';
 import { StorageHealth } from './storage-health';
 import { TaskHubStorage } from './task-hub-storage';
 
@@ -22,29 +22,7 @@ interface Running {
   dispatcher: OrchestrationDispatcher;
   worker: ActivityWorker;
   service: InstanceService;
-  timers: Set<NodeJS.Timeout>;
-}
-
-const ITEMS_PER_MESSAGE = 32;
-const CHARS_PER_MESSAGE = 40_000;
-
-/** Groups activity calls into work-item messages of at most 32 calls and about 40 KB. */
-export function batchWorkItems(items: WorkItem[]): WorkItemMessage[] {
-  const batches: WorkItemMessage[] = [];
-  let current: WorkItem[] = [];
-  let chars = 0;
-  for (const item of items) {
-    const size = JSON.stringify(item).length;
-    if (current.length > 0 && (current.length >= ITEMS_PER_MESSAGE || chars + size > CHARS_PER_MESSAGE)) {
-      batches.push({ items: current });
-      current = [];
-      chars = 0;
-    }
-    current.push(item);
-    chars += size;
-  }
-  if (current.length > 0) batches.push({ items: current });
-  return batches;
+  sender: MessageSender;
 }
 
 function triggerType(fn: RegisteredFunction): string | undefined {
@@ -102,57 +80,15 @@ export class DurableExtension implements HostExtension {
       );
     const findOrchestrator = find('orchestrationtrigger');
     const findActivity = find('activitytrigger');
-    const timers = new Set<NodeJS.Timeout>();
-
-    const live: { dispatcher?: OrchestrationDispatcher; worker?: ActivityWorker } = {};
-    const sendControl = async (message: ControlMessage, fireAt?: string) => {
-      const delay = fireAt ? Math.max(0, Date.parse(fireAt) - Date.now()) : 0;
-      const capped = Math.min(delay, settings.maxMessageDelayMs);
-      const queue = storage.queues.controlQueueFor(message.instanceId);
-      const sent = await storage.queues.send(queue, message, capped);
-      if (capped === 0) live.dispatcher?.accept(queue, { ...sent, dequeueCount: 0, body: message });
-      else if (capped < 60_000) {
-        const timer = setTimeout(() => {
-          timers.delete(timer);
-          live.dispatcher?.wake(message.instanceId);
-        }, capped + 50);
-        timer.unref();
-        timers.add(timer);
-      }
-    };
-    const send = async (messages: OutgoingMessage[]) => {
-      const items: WorkItem[] = [];
-      const control: Extract<OutgoingMessage, { target: 'control' }>[] = [];
-      for (const message of messages) {
-        if (message.target === 'workItem') items.push(message.body);
-        else control.push(message);
-      }
-      const batches = batchWorkItems(items);
-      await runLimited<WorkItemMessage | (typeof control)[number]>(
-        [...batches, ...control],
-        16,
-        async (message) => {
-          if (!('items' in message)) return sendControl(message.body, message.fireAt);
-          const worker = live.worker;
-          if (worker?.hasRoom()) {
-            // Run it here at once; other hosts see it only if this one dies (like a received work item).
-            const sent = await storage.queues.send(
-              storage.queues.workItems,
-              message,
-              settings.workItemQueueVisibilityMs,
-            );
-            worker.take({ ...sent, dequeueCount: 0, body: message });
-          } else await storage.queues.send(storage.queues.workItems, message);
-        },
-      );
-      if (batches.length > 0) live.worker?.wake();
-    };
+    const live: LocalConsumers = {};
+    const sender = new MessageSender(storage, settings, live, (message) => log('warning', message));
+    const sendControl = (message: ControlMessage, fireAt?: string) => sender.sendControl(message, fireAt);
     const runner = new EpisodeRunner({
       storage,
       settings,
       findOrchestrator,
       invoke: (fn, data) => context.invoke(fn, { data }),
-      send,
+      stage: (messages) => sender.stage(messages),
       log,
     });
     const dispatcher = new OrchestrationDispatcher(
@@ -187,7 +123,7 @@ export class DurableExtension implements HostExtension {
         );
       }
     }
-    this.running = { context, settings, storage, dispatcher, worker, service, timers };
+    this.running = { context, settings, storage, dispatcher, worker, service, sender };
     dispatcher.start();
     worker.start();
     log(
@@ -213,7 +149,7 @@ export class DurableExtension implements HostExtension {
     const running = this.running;
     this.running = undefined;
     if (!running) return;
-    for (const timer of running.timers) clearTimeout(timer);
+    running.sender.stop();
     await Promise.all([running.dispatcher.stop(), running.worker.stop()]);
   }
 

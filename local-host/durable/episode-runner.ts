@@ -5,7 +5,7 @@ import { planEpisode, type Completion } from './episode-planner';
 import { triageMessages, type EpisodeMessage, type Triage } from './episode-triage';
 import { HistoryCache } from './history-cache';
 import { EventType, isTerminal, type HistoryEvent } from './history-event';
-import type { ControlMessage, OutgoingMessage } from './messages';
+import type { ControlMessage, OutgoingMessage, StagedMessages } from './messages';
 import { invokeOrchestrator, type Invoke } from './orchestrator-invocation';
 import { ConcurrencyConflictError, pendingInstance, type InstanceRecord } from './instance-table';
 import type { TaskHubStorage } from './task-hub-storage';
@@ -34,7 +34,8 @@ export interface EpisodeDependencies {
   settings: DurableSettings;
   findOrchestrator(name: string): RegisteredFunction | undefined;
   invoke: Invoke;
-  send(messages: OutgoingMessage[]): Promise<void>;
+  /** Sends messages that take effect only once released (after the episode's commit). */
+  stage(messages: OutgoingMessage[]): Promise<StagedMessages>;
   log(level: 'information' | 'warning' | 'error', message: string): void;
 }
 
@@ -129,13 +130,14 @@ export class EpisodeRunner {
     if (row && row.executionId === body.executionId) return row.lastEpisode === 0 ? row : 'drop';
     if (row && !isTerminal(row.status)) {
       if (body.parent) {
-        await this.deps.send([
+        const notice = await this.deps.stage([
           parentNotice(body.parent, {
             status: 'Failed',
             reason: `An orchestration with instance id '${body.instanceId}' is already running.`,
             details: 'OrchestrationAlreadyExistsException',
           }),
         ]);
+        await notice.release();
       }
       return 'drop';
     }
@@ -234,9 +236,9 @@ export class EpisodeRunner {
     const episode = row.lastEpisode + 1;
     const continued = completion?.status === 'ContinuedAsNew';
     const { storage } = this.deps;
-    const [{ token, rows }] = await Promise.all([
+    const [{ token, rows }, staged] = await Promise.all([
       continued ? { token: '', rows: 0 } : storage.history.append(row, episode, row.lastToken, episodeEvents),
-      this.deps.send(outgoing),
+      this.deps.stage(outgoing),
     ]);
     const committedRow: InstanceRecord = continued
       ? next
@@ -246,9 +248,11 @@ export class EpisodeRunner {
     } catch (error: unknown) {
       if (!(error instanceof ConcurrencyConflictError)) throw error;
       this.cache.delete(row.instanceId);
+      await staged.discard();
       if (!continued) await storage.history.discard(row, episode, token, rows);
       return { done: [], conflict: true, deferred: true, historyLength: 0, openTasks: 0 };
     }
+    await staged.release();
     if (continued) {
       this.cache.delete(row.instanceId);
       void storage.history

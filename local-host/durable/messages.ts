@@ -50,6 +50,14 @@ export interface WorkItem {
   input: string | null;
 }
 
-/** What an episode asks to send once it has decided (before its history is committed). */
+/** What an episode sends: staged while its history is stored, in effect once the episode commits. */
 export type OutgoingMessage =
   { target: 'workItem'; body: WorkItem } | { target: 'control'; body: ControlMessage; fireAt?: string };
+
+/** Messages an episode sent before committing: invisible to every host until released. */
+export interface StagedMessages {
+  /** The episode committed: the messages take effect (run here, or become visible to all hosts). */
+  release(): Promise<void>;
+  /** The episode lost its commit: the messages never take effect. */
+  discard(): Promise<void>;
+}

@@ -141,13 +141,14 @@ export class OrchestrationDispatcher {
   }
 
   /**
-   * Takes a message this process just sent, without waiting to receive it: it stays visible in the queue,
-   * so a crash loses nothing, and receiving it again later only refreshes its receipt.
+   * Takes a message this process just sent (invisible in the queue, so no other host handles it unless this one
+   * dies); false when this host no longer takes messages.
    */
-  accept(queue: QueueClient, message: ReceivedMessage<ControlMessage>): void {
-    if (this.stopped) return;
+  accept(queue: QueueClient, message: ReceivedMessage<ControlMessage>): boolean {
+    if (this.stopped) return false;
     this.hold(queue, message);
     this.pump();
+    return true;
   }
 
   private hold(queue: QueueClient, message: ReceivedMessage<ControlMessage>): void {

@@ -19,22 +19,33 @@ afterAll(async () => {
   await azurite?.stop();
 });
 
+interface TestHost {
+  runner: EpisodeRunner;
+  /** Messages released (their episode committed). */
+  sent: OutgoingMessage[];
+  /** Messages withdrawn (their episode lost its commit). */
+  discarded: OutgoingMessage[];
+  logged: string[];
+}
+
 /** One host's runner; what it sends is collected instead of queued. */
-function host(): { runner: EpisodeRunner; sent: OutgoingMessage[]; logged: string[] } {
+function host(): TestHost {
   const sent: OutgoingMessage[] = [];
+  const discarded: OutgoingMessage[] = [];
   const logged: string[] = [];
   const runner = new EpisodeRunner({
     storage,
     settings: testSettings('RunnerTest'),
     findOrchestrator,
     invoke: invokeOrchestrator,
-    send: (messages) => {
-      sent.push(...messages);
-      return Promise.resolve();
-    },
+    stage: (messages) =>
+      Promise.resolve({
+        release: () => Promise.resolve(void sent.push(...messages)),
+        discard: () => Promise.resolve(void discarded.push(...messages)),
+      }),
     log: (_level, message) => logged.push(message),
   });
-  return { runner, sent, logged };
+  return { runner, sent, discarded, logged };
 }
 
 let sequence = 0;
@@ -95,7 +106,7 @@ describe('EpisodeRunner on a shared task hub', () => {
     expect(outcome).toMatchObject({ done: [obsolete.messageId], deferred: true });
   });
 
-  it('loses a commit race without writing history twice and succeeds on the next run', async () => {
+  it('loses a commit race without writing history twice or releasing its messages, and succeeds on the next run', async () => {
     const a = host();
     const b = host();
     const start = held(await startSequence('race', ['x', 'y']));
@@ -105,10 +116,14 @@ describe('EpisodeRunner on a shared task hub', () => {
     const duplicate = held(answer('race', 0, 'Hello x'));
     const lost = await a.runner.run('race', [duplicate]);
     expect(lost.conflict).toBe(true);
+    // The loser's call of task 1 is withdrawn: only B's runs (two hosts must never run one step twice).
+    expect(a.discarded.map((m) => m.target === 'workItem' && m.body.taskScheduledId)).toEqual([1]);
     expect(await a.runner.run('race', [duplicate])).toMatchObject({
       done: [duplicate.messageId],
       conflict: false,
     });
+    expect(a.sent.map((m) => m.target === 'workItem' && m.body.taskScheduledId)).toEqual([0]);
+    expect(b.sent.map((m) => m.target === 'workItem' && m.body.taskScheduledId)).toEqual([1]);
     expect((await historyTypes('race')).filter((t) => t === 'TaskCompleted')).toHaveLength(1);
   });
 });

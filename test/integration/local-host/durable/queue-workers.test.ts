@@ -118,10 +118,11 @@ describe('OrchestrationDispatcher on Azurite', () => {
       settings,
       findOrchestrator,
       invoke: invokeOrchestrator,
-      send: (messages) => {
-        sent.push(...messages);
-        return Promise.resolve();
-      },
+      stage: (messages) =>
+        Promise.resolve({
+          release: () => Promise.resolve(void sent.push(...messages)),
+          discard: () => Promise.resolve(),
+        }),
       log: (_level, message) => warnings.push(message),
     });
     const dispatcher = new OrchestrationDispatcher(

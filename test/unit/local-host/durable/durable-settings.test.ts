@@ -5,7 +5,7 @@ import {
   parseTimeSpan,
   readDurableSettings,
 } from '../../../../local-host/durable/durable-settings';
-import { batchWorkItems } from '../../../../local-host/durable/durable-extension';
+import { batchWorkItems } from '../../../../local-host/durable/message-sender';
 import {
   flattenActions,
   preSerializedInput,
