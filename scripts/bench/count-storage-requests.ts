@@ -1,6 +1,6 @@
 /**
  * Preloaded into the benchmarked host (`node --require`), never into the app: counts the storage requests the
- * process sends, by kind, and writes the totals as JSON to STORAGE_REQUEST_COUNTS_FILE every 200 ms, so the
+ * process sends, by kind, and writes the totals as JSON to STORAGE_REQUEST_COUNTS_FILE every second, so the
  * benchmark can tell how many table transactions a job cost per device.
  */
 import fs from 'node:fs';
@@ -40,7 +40,7 @@ if (file) {
     return request;
   };
   (http as { request: unknown }).request = counted;
-  setInterval(() => fs.writeFileSync(file, JSON.stringify(counts)), 200).unref();
+  setInterval(() => fs.writeFileSync(file, JSON.stringify(counts)), 1_000).unref();
 }
 
 /** Reads the totals the preloaded counter wrote last. */

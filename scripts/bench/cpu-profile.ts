@@ -1,6 +1,5 @@
 /** Reads the `.cpuprofile` files `node --cpu-prof` wrote and lists where the CPU time went (self time). */
 import fs from 'node:fs';
-import path from 'node:path';
 
 interface ProfileNode {
   id: number;
@@ -22,13 +21,8 @@ function placeOf(url: string): string {
   return url.startsWith('node:') ? url : '(runtime)';
 }
 
-/** Lines for the largest profile in `dir`: share of samples by place and the top functions by self time. */
-export function summarizeProfile(dir: string, top: number): string[] {
-  const files = fs.existsSync(dir) ? fs.readdirSync(dir).filter((f) => f.endsWith('.cpuprofile')) : [];
-  const file = files
-    .map((f) => path.join(dir, f))
-    .sort((a, b) => fs.statSync(b).size - fs.statSync(a).size)[0];
-  if (!file) return ['(no profile was written)'];
+/** CPU time the process spent busy (not idle), and the summary lines of one `.cpuprofile` file. */
+export function summarizeProfileFile(file: string, top: number): { busySeconds: number; lines: string[] } {
   const profile = JSON.parse(fs.readFileSync(file, 'utf8')) as CpuProfile;
   const nodes = new Map(profile.nodes.map((node) => [node.id, node]));
   const byPlace = new Map<string, number>();
@@ -46,10 +40,14 @@ export function summarizeProfile(dir: string, top: number): string[] {
   });
   const share = (value: number) => `${((100 * value) / total).toFixed(1).padStart(5)} %`;
   const largest = (map: Map<string, number>) => [...map.entries()].sort((a, b) => b[1] - a[1]).slice(0, top);
-  return [
-    `${(total / 1e6).toFixed(1)} s of samples; by place:`,
-    ...largest(byPlace).map(([place, value]) => `${share(value)}  ${place}`),
-    'top functions:',
-    ...largest(byFunction).map(([name, value]) => `${share(value)}  ${name}`),
-  ];
+  const idle = byFunction.get('(idle) ((runtime))') ?? 0;
+  return {
+    busySeconds: (total - idle) / 1e6,
+    lines: [
+      `${(total / 1e6).toFixed(1)} s of samples, ${((total - idle) / 1e6).toFixed(1)} s busy; by place:`,
+      ...largest(byPlace).map(([place, value]) => `${share(value)}  ${place}`),
+      'top functions:',
+      ...largest(byFunction).map(([name, value]) => `${share(value)}  ${name}`),
+    ],
+  };
 }

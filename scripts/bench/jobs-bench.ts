@@ -16,6 +16,7 @@ import { TableClient, type TransactionAction } from '@azure/data-tables';
 import { createSasToken } from '../../shared/http/sas-authorizer';
 import { parseConnectionString } from '../local-connection';
 import {
+  type Host,
   ROOT,
   loadAverage,
   machineDescription,
@@ -24,19 +25,30 @@ import {
   writeBenchmarkSection,
 } from './bench-support';
 import { readStorageRequestCounts, type RequestKind } from './count-storage-requests';
-import { summarizeProfile } from './cpu-profile';
+import { summarizeProfileFile } from './cpu-profile';
+
+const PARTS = ['queries', 'method', 'twin', 'slow', 'burst'] as const;
+type Part = (typeof PARTS)[number];
 
 interface Options {
   devices: number;
   slowDevices: number;
+  /** The parts to run; BENCHMARKS.md is written only when all of them ran. */
+  only: Set<Part>;
 }
 
 function parseOptions(argv: string[]): Options {
-  const options: Options = { devices: 100_000, slowDevices: 4_000 };
+  const options: Options = { devices: 100_000, slowDevices: 4_000, only: new Set(PARTS) };
   for (let i = 0; i < argv.length; i++) {
     const value = Number(argv[i + 1]);
     if (argv[i] === '--devices' && Number.isInteger(value) && value > 0) options.devices = value;
     if (argv[i] === '--slow-devices' && Number.isInteger(value) && value > 0) options.slowDevices = value;
+    if (argv[i] === '--only') {
+      const parts = (argv[i + 1] ?? '').split(',');
+      const unknown = parts.filter((part) => !(PARTS as readonly string[]).includes(part));
+      if (unknown.length > 0) throw new Error(`--only takes ${PARTS.join(',')}; got ${unknown.join(',')}`);
+      options.only = new Set(parts as Part[]);
+    }
   }
   return options;
 }
@@ -47,7 +59,7 @@ const BURST_CREATES = 200;
 const BURST_READS = 1_000;
 
 /** The development settings of local.settings.sample.json, with the bench's own overrides. */
-function appSettings(storage: string, countsFile: string): Record<string, string> {
+function appSettings(storage: string, countsFile: string, profileDir: string): Record<string, string> {
   const sample = JSON.parse(fs.readFileSync(path.join(ROOT, 'local.settings.sample.json'), 'utf8')) as {
     Values: Record<string, string>;
   };
@@ -59,16 +71,17 @@ function appSettings(storage: string, countsFile: string): Record<string, string
     SIMULATION_DEFAULT_PROFILE: JSON.stringify({ latencyMs: 0, failureRate: 0 }),
     JOB_MAX_DEVICES_IN_FLIGHT: String(IN_FLIGHT),
     STORAGE_REQUEST_COUNTS_FILE: countsFile,
+    CPU_PROFILE_DIR: profileDir,
   };
 }
 
-/** The host's node: the storage request counter preloaded, and a CPU profile written at exit. */
-function hostNodeArgs(profileDir: string): string[] {
+/** The host's node: the storage request counter and the per-job CPU profiler preloaded. */
+function hostNodeArgs(): string[] {
   return [
     '--require',
     path.join(ROOT, 'dist/scripts/bench/count-storage-requests.js'),
-    '--cpu-prof',
-    `--cpu-prof-dir=${profileDir}`,
+    '--require',
+    path.join(ROOT, 'dist/scripts/bench/profile-on-signal.js'),
   ];
 }
 
@@ -206,6 +219,8 @@ class AppClient {
   }
 }
 
+type QueryRun = Awaited<ReturnType<AppClient['queryAll']>>;
+
 interface JobView {
   jobId: string;
   status: string;
@@ -218,6 +233,41 @@ interface JobView {
 const TERMINAL = ['completed', 'failed', 'cancelled'];
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
+interface WindowProfile {
+  /** CPU seconds the host spent busy in the window. */
+  busySeconds: number;
+  /** Peak resident memory of the host in the window. */
+  peakRssMb: number;
+  lines: string[];
+}
+
+/** Profiles one stretch of the host's work through the preloaded profile-on-signal. */
+class HostProfiler {
+  private windows = 0;
+
+  constructor(
+    private readonly host: Host,
+    private readonly dir: string,
+  ) {}
+
+  start(): void {
+    this.host.child.kill('SIGUSR2');
+  }
+
+  async stop(): Promise<WindowProfile> {
+    this.windows += 1;
+    this.host.child.kill('SIGUSR2');
+    const base = path.join(this.dir, `window-${this.windows}`);
+    // The memory figure is written after the profile: once it exists, both are complete.
+    for (let waited = 0; !fs.existsSync(`${base}.rss`); waited += 100) {
+      if (waited > 60_000) throw new Error(`The host wrote no profile ${base}.`);
+      await sleep(100);
+    }
+    const { busySeconds, lines } = summarizeProfileFile(`${base}.cpuprofile`, 12);
+    return { busySeconds, lines, peakRssMb: Number(fs.readFileSync(`${base}.rss`, 'utf8')) };
+  }
+}
+
 interface JobRun {
   job: JobView;
   /** Server times: creation → end. */
@@ -225,15 +275,18 @@ interface JobRun {
   /** Seconds from the job's start to the first device result readable through devices.jobs. */
   firstResultSeconds: number;
   requests: Record<RequestKind, number>;
+  profile: WindowProfile;
 }
 
 async function runJob(
   client: AppClient,
   countsFile: string,
+  profiler: HostProfiler,
   jobId: string,
   body: Record<string, unknown>,
 ): Promise<JobRun> {
   const before = readStorageRequestCounts(countsFile);
+  profiler.start();
   await client.call('PUT', `/jobs/v2/${jobId}?api-version=2021-04-12`, {
     jobId,
     maxExecutionTimeInSeconds: 3600,
@@ -252,7 +305,8 @@ async function runJob(
     const job = (await client.call('GET', `/jobs/v2/${jobId}?api-version=2021-04-12`)).json as JobView;
     if (TERMINAL.includes(job.status)) {
       const firstSeen = await watchFirst;
-      await sleep(400);
+      const profile = await profiler.stop();
+      await sleep(1_200);
       const after = readStorageRequestCounts(countsFile);
       const requests = Object.fromEntries(
         Object.entries(after).map(([kind, count]) => [kind, count - (before[kind as RequestKind] ?? 0)]),
@@ -263,6 +317,7 @@ async function runJob(
         seconds: (end - Date.parse(job.createdTime)) / 1000,
         firstResultSeconds: (firstSeen - Date.parse(job.startTime)) / 1000,
         requests,
+        profile,
       };
     }
     await sleep(250);
@@ -368,78 +423,133 @@ function commit(): string {
   }
 }
 
+function profileBlock(title: string, run: JobRun, devices: number): string[] {
+  const perDevice = (1000 * run.profile.busySeconds) / devices;
+  return [
+    `${title}: host CPU busy ${run.profile.busySeconds.toFixed(1)} s (${perDevice.toFixed(2)} ms per device), peak resident memory ${run.profile.peakRssMb} MB (\`node:inspector\` profile of the job's run, self time):`,
+    '',
+    '```',
+    ...run.profile.lines,
+    '```',
+  ];
+}
+
 runBenchmark(async ({ azurite, startHost }) => {
   const options = parseOptions(process.argv.slice(2));
+  const runs = (part: Part) => options.only.has(part);
   const work = fs.mkdtempSync(path.join(os.tmpdir(), 'jobs-bench-'));
   const countsFile = path.join(work, 'storage-requests.json');
   const profileDir = path.join(work, 'profile');
-  const settings = appSettings(azurite.connectionString, countsFile);
+  const settings = appSettings(azurite.connectionString, countsFile, profileDir);
   const connectionString = ownerConnectionString(settings);
 
   const upsertBefore = await measureUpsertRate(azurite.connectionString);
   console.log(`Azurite batched upserts: ${upsertBefore.toFixed(0)} entities/s`);
 
-  const host = await startHost(ROOT, settings, hostNodeArgs(profileDir));
+  const host = await startHost(ROOT, settings, hostNodeArgs());
+  const profiler = new HostProfiler(host, profileDir);
   const client = new AppClient(host.baseUrl, connectionString);
   const seeded = await seedFleet(host.baseUrl, connectionString, options.devices);
   console.log(seeded);
-  const byTags = await client.queryAll("SELECT * FROM devices WHERE tags.building = '43' AND tags.floor = 3");
-  console.log(`Query by tags: ${byTags.rows} rows, ${byTags.pages} pages in ${byTags.seconds.toFixed(1)} s`);
-  // The same 1% of the fleet through the twin index, then as a full scan (an OR branch the index cannot serve).
-  const selective = "SELECT * FROM devices WHERE tags.building = '43' AND tags.floor IN [0, 1, 2, 3]";
-  const indexed = await client.queryAll(selective);
-  const scanned = await client.queryAll(`${selective} OR STARTSWITH(deviceId, 'no-such-device')`);
-  const indexRatio = indexed.seconds / scanned.seconds;
-  console.log(
-    `Selective query: ${indexed.rows} rows in ${indexed.seconds.toFixed(2)} s indexed, ` +
-      `${scanned.rows} rows in ${scanned.seconds.toFixed(2)} s scanned (ratio ${indexRatio.toFixed(3)})`,
-  );
+  const devicesLine = (run: JobRun) =>
+    `${run.job.status}, ${run.job.deviceJobStatistics.deviceCount} devices in ${run.seconds.toFixed(1)} s, first result ${run.firstResultSeconds.toFixed(2)} s, ${describeRequests(run, run.job.deviceJobStatistics.deviceCount)}, CPU ${run.profile.busySeconds.toFixed(1)} s, peak ${run.profile.peakRssMb} MB`;
 
-  const method = await runJob(client, countsFile, `bench-method-${Date.now()}`, {
-    type: 'scheduleDeviceMethod',
-    cloudToDeviceMethod: { methodName: 'reboot', payload: {}, responseTimeoutInSeconds: 30 },
-    queryCondition: '*',
-  });
-  console.log(`Method job: ${JSON.stringify(method)}`);
-  const twin = await runJob(client, countsFile, `bench-twin-${Date.now()}`, {
-    type: 'scheduleUpdateTwin',
-    updateTwin: { etag: '*', tags: { campaign: 'bench' }, properties: { desired: { interval: 30 } } },
-    queryCondition: '*',
-  });
-  console.log(`Twin job: ${JSON.stringify(twin)}`);
+  let queries: { byTags: QueryRun; indexed: QueryRun; scanned: QueryRun } | undefined;
+  if (runs('queries')) {
+    const byTags = await client.queryAll(
+      "SELECT * FROM devices WHERE tags.building = '43' AND tags.floor = 3",
+    );
+    console.log(
+      `Query by tags: ${byTags.rows} rows, ${byTags.pages} pages in ${byTags.seconds.toFixed(1)} s`,
+    );
+    // The same 1% of the fleet through the twin index, then as a full scan (an OR branch the index cannot serve).
+    const selective = "SELECT * FROM devices WHERE tags.building = '43' AND tags.floor IN [0, 1, 2, 3]";
+    const indexed = await client.queryAll(selective);
+    const scanned = await client.queryAll(`${selective} OR STARTSWITH(deviceId, 'no-such-device')`);
+    console.log(
+      `Selective query: ${indexed.rows} rows in ${indexed.seconds.toFixed(2)} s indexed, ` +
+        `${scanned.rows} rows in ${scanned.seconds.toFixed(2)} s scanned (ratio ${(indexed.seconds / scanned.seconds).toFixed(3)})`,
+    );
+    queries = { byTags, indexed, scanned };
+  }
 
-  const slowIds = await createSlowDevices(client, options.slowDevices, SLOW_LATENCY_MS);
-  const slow = await runJob(client, countsFile, `bench-slow-${Date.now()}`, {
-    type: 'scheduleDeviceMethod',
-    cloudToDeviceMethod: { methodName: 'reboot', payload: {}, responseTimeoutInSeconds: 30 },
-    deviceIds: slowIds,
-  });
+  let method: JobRun | undefined;
+  if (runs('method')) {
+    method = await runJob(client, countsFile, profiler, `bench-method-${Date.now()}`, {
+      type: 'scheduleDeviceMethod',
+      cloudToDeviceMethod: { methodName: 'reboot', payload: {}, responseTimeoutInSeconds: 30 },
+      queryCondition: '*',
+    });
+    console.log(`Method job: ${devicesLine(method)}`);
+    console.log(method.profile.lines.join('\n'));
+  }
+  let twin: JobRun | undefined;
+  if (runs('twin')) {
+    twin = await runJob(client, countsFile, profiler, `bench-twin-${Date.now()}`, {
+      type: 'scheduleUpdateTwin',
+      updateTwin: { etag: '*', tags: { campaign: 'bench' }, properties: { desired: { interval: 30 } } },
+      queryCondition: '*',
+    });
+    console.log(`Twin job: ${devicesLine(twin)}`);
+    console.log(twin.profile.lines.join('\n'));
+  }
+
   const ideal = (options.slowDevices * SLOW_LATENCY_MS) / 1000 / IN_FLIGHT;
-  console.log(`Latency-bound job: ${slow.seconds.toFixed(1)} s (ideal ${ideal.toFixed(1)} s)`);
+  let slow: JobRun | undefined;
+  if (runs('slow')) {
+    const slowIds = await createSlowDevices(client, options.slowDevices, SLOW_LATENCY_MS);
+    slow = await runJob(client, countsFile, profiler, `bench-slow-${Date.now()}`, {
+      type: 'scheduleDeviceMethod',
+      cloudToDeviceMethod: { methodName: 'reboot', payload: {}, responseTimeoutInSeconds: 30 },
+      deviceIds: slowIds,
+    });
+    console.log(
+      `Latency-bound job: ${slow.seconds.toFixed(1)} s (ideal ${ideal.toFixed(1)} s); ${devicesLine(slow)}`,
+    );
+  }
 
-  const fleetIds = Array.from(
-    { length: BURST_CREATES * 5 },
-    (_, i) => `device-${String(i).padStart(String(options.devices - 1).length, '0')}`,
-  );
-  const load = await burst(client, method.job.jobId, fleetIds);
-  console.log(`Burst: ${JSON.stringify(load)}`);
+  let load: Burst | undefined;
+  if (runs('burst')) {
+    const fleetIds = Array.from(
+      { length: BURST_CREATES * 5 },
+      (_, i) => `device-${String(i).padStart(String(options.devices - 1).length, '0')}`,
+    );
+    const readJob = `bench-read-${Date.now()}`;
+    await client.call('PUT', `/jobs/v2/${readJob}?api-version=2021-04-12`, {
+      jobId: readJob,
+      type: 'scheduleDeviceMethod',
+      cloudToDeviceMethod: { methodName: 'ping', payload: {}, responseTimeoutInSeconds: 30 },
+      deviceIds: fleetIds.slice(0, 5),
+    });
+    load = await burst(client, readJob, fleetIds);
+    console.log(`Burst: ${JSON.stringify(load)}`);
+  }
 
   const upsertAfter = await measureUpsertRate(azurite.connectionString);
   console.log(`Azurite batched upserts (again): ${upsertAfter.toFixed(0)} entities/s`);
   const storageLimit = (upsertBefore + upsertAfter) / 2;
   const peak = peakRssMb(host.child.pid);
   const loadAtEnd = loadAverage();
-
+  console.log(
+    `Storage limit ${storageLimit.toFixed(0)} entities/s; host peak ${peak ?? '?'} MB; load ${loadAtEnd}`,
+  );
   const rate = (run: JobRun) => run.job.deviceJobStatistics.deviceCount / run.seconds;
   const ratio = (run: JobRun) => (rate(run) / storageLimit).toFixed(2);
+  for (const [name, run] of [
+    ['method', method],
+    ['twin', twin],
+    ['slow', slow],
+  ] as const) {
+    if (run) console.log(`${name}: ${rate(run).toFixed(0)} devices/s, ${ratio(run)}x the storage limit`);
+  }
+  if (!method || !twin || !slow || !load || !queries) {
+    console.log('Not every part ran (--only): BENCHMARKS.md left as it is.');
+    return;
+  }
+  const { byTags, indexed, scanned } = queries;
+  const indexRatio = indexed.seconds / scanned.seconds;
   const row = (name: string, run: JobRun) =>
-    `| ${name} | ${run.job.deviceJobStatistics.deviceCount} devices, ${run.job.status} (${run.job.deviceJobStatistics.failedCount} failed) in ${run.seconds.toFixed(1)} s | ${rate(run).toFixed(0)} devices/s | **${ratio(run)}×** | ${run.firstResultSeconds.toFixed(2)} s |`;
-
-  // The host writes its CPU profile when it exits.
-  const exited = new Promise((resolve) => host.child.once('exit', resolve));
-  host.child.kill('SIGTERM');
-  await exited;
-  const profile = summarizeProfile(profileDir, 12);
+    `| ${name} | ${run.job.deviceJobStatistics.deviceCount} devices, ${run.job.status} (${run.job.deviceJobStatistics.failedCount} failed) in ${run.seconds.toFixed(1)} s | ${rate(run).toFixed(0)} devices/s | **${ratio(run)}×** | ${run.firstResultSeconds.toFixed(2)} s | ${run.profile.peakRssMb} MB |`;
 
   await writeBenchmarkSection(
     'jobs-bench',
@@ -452,8 +562,8 @@ runBenchmark(async ({ azurite, startHost }) => {
       '',
       `**Storage limit**: Azurite's batched upserts (device-row-shaped entities, 100 per transaction, 8 in flight) ran at ${upsertBefore.toFixed(0)} entities/s before the jobs and ${upsertAfter.toFixed(0)} after: ${storageLimit.toFixed(0)} entities/s is the limit the ratios below divide by.`,
       '',
-      '| Job (creation → end, server times) | Result | Rate | Ratio to the storage limit | First result stored (after start) |',
-      '| --- | --- | --- | --- | --- |',
+      '| Job (creation → end, server times) | Result | Rate | Ratio to the storage limit | First result stored (after start) | Host peak memory during the job |',
+      '| --- | --- | --- | --- | --- | --- |',
       row(`Method job, \`*\` (${options.devices} devices, 0 ms)`, method),
       row(`Twin job, \`*\` (${options.devices} devices)`, twin),
       row(
@@ -469,18 +579,17 @@ runBenchmark(async ({ azurite, startHost }) => {
       '| AWS IoT Jobs rollout | 1,000 devices/min ≈ 17/s |',
       '| Durable Functions, Azure Storage backend | ~100 activities/s fan-out |',
       `| **This service (method job above)** | **${rate(method).toFixed(0)}/s** |`,
+      `| **This service (twin job above)** | **${rate(twin).toFixed(0)}/s** |`,
       '',
       `**Burst**: ${BURST_CREATES} job creates (5 devices each) sent at once with ${BURST_READS} reads of a job: create p50 ${load.createP50.toFixed(0)} ms, p95 ${load.createP95.toFixed(0)} ms; read p50 ${load.readP50.toFixed(0)} ms, p95 ${load.readP95.toFixed(0)} ms; ${load.serverErrors} answers 5xx; every job terminal after ${load.allTerminalSeconds.toFixed(1)} s.`,
       '',
-      `Other figures: ${seeded.replace(/ at http\S+$/, '')} (\`npm run seed\`, 5,000 per call, 4 calls in flight); twin query \`tags.building = '43' AND tags.floor = 3\`: ${byTags.rows} rows in ${byTags.seconds.toFixed(1)} s; host peak resident memory **${peak ?? '?'} MB**.`,
+      `Other figures: ${seeded.replace(/ at http\S+$/, '')} (\`npm run seed\`, 5,000 per call, 4 calls in flight); twin query \`tags.building = '43' AND tags.floor = 3\`: ${byTags.rows} rows in ${byTags.seconds.toFixed(1)} s; host peak resident memory over the whole run **${peak ?? '?'} MB**.`,
       '',
       `**Twin index**: the selective query \`tags.building = '43' AND tags.floor IN [0, 1, 2, 3]\` (1% of the fleet) took ${indexed.seconds.toFixed(2)} s for ${indexed.rows} rows through the twin index and ${scanned.seconds.toFixed(2)} s for ${scanned.rows} rows as a full scan (the same query ORed with a branch the index cannot serve): **${indexRatio.toFixed(3)}** of a scan (target ≤ 0.10). Each device's creation also wrote one index entity per scalar tag (docs/devices.md).`,
       '',
-      'Host CPU profile over the whole run (`node --cpu-prof`, self time):',
+      ...profileBlock('Method job', method, options.devices),
       '',
-      '```',
-      ...profile,
-      '```',
+      ...profileBlock('Twin job', twin, options.devices),
     ].join('\n'),
   );
 });

@@ -90,6 +90,11 @@ export function runPolicyFor(job: JobRecord, maxDevicesInFlight: number, live: R
 
 /** At most this many shards are read or resolved ahead of the one running, so the window never waits for storage. */
 const MAX_PREFETCH_SHARDS = 4;
+/**
+ * Targets resolved by one page read: a storage page (at most 1,000 rows, one of them read to tell whether more
+ * follow) costs about what a page of 100 costs.
+ */
+const TARGET_PAGE_ROWS = 999;
 
 /** How often a run re-reads the job for a cancel and checks the deadline and abort condition, by default. */
 export const STOP_CHECK_INTERVAL_MS = 500;
@@ -302,6 +307,8 @@ class ShardFeed {
   private readonly attempted = new Set<number>();
   private statesLoaded: Promise<void> | undefined;
   private readonly known = new Set<number>();
+  /** Shards a target page resolved beyond the one asked for, until their turn. */
+  private readonly resolvedAhead = new Map<number, DeviceJobRecord[]>();
 
   constructor(
     private readonly deps: JobExecutionDependencies,
@@ -390,6 +397,11 @@ class ShardFeed {
   }
 
   private async rowsOf(shard: number): Promise<DeviceJobRecord[] | undefined> {
+    const resolved = this.resolvedAhead.get(shard);
+    if (resolved) {
+      this.resolvedAhead.delete(shard);
+      return resolved;
+    }
     if (shard < this.cursor.shardCount) {
       const rows = await this.deps.deviceJobs.listShard(this.job.jobId, shard);
       this.writer.track(shard, rows);
@@ -398,15 +410,26 @@ class ShardFeed {
     for (;;) {
       const { targets } = this.cursor;
       if (targets.done) return undefined;
-      const page = await this.targets.read(targets.continuation, this.shardSize);
+      // One page of targets makes several shards: a storage page of ~1,000 rows costs about what 100 cost.
+      const page = await this.targets.read(targets.continuation, this.shardSize * this.shardsPerPage());
       if (page.continuation === undefined) this.cursor.targets = { done: true };
       else this.cursor.targets = { done: false, continuation: page.continuation };
-      if (page.deviceIds.length > 0) {
-        const rows = await this.writeShard(shard, page.deviceIds);
-        this.cursor.shardCount = shard + 1;
-        return rows;
+      const chunks: string[][] = [];
+      for (let start = 0; start < page.deviceIds.length; start += this.shardSize) {
+        chunks.push(page.deviceIds.slice(start, start + this.shardSize));
+      }
+      if (chunks.length > 0) {
+        const written = await Promise.all(chunks.map((ids, index) => this.writeShard(shard + index, ids)));
+        this.cursor.shardCount = shard + chunks.length;
+        written.slice(1).forEach((rows, index) => this.resolvedAhead.set(shard + 1 + index, rows));
+        return written[0];
       }
     }
+  }
+
+  /** Shards one target page resolves: whole shards within a storage page, at least one. */
+  private shardsPerPage(): number {
+    return Math.max(1, Math.floor(TARGET_PAGE_ROWS / this.shardSize));
   }
 
   /** The shard's pending rows; a shard an interrupted run already wrote is read back and completed. */

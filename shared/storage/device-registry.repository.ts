@@ -11,6 +11,7 @@ import {
   type StoredDevice,
 } from '../devices/ports';
 import { inParallel } from '../support/in-parallel';
+import { CoalescedWrites } from './coalesced-writes';
 import {
   encodeKey,
   isConflict,
@@ -101,10 +102,17 @@ export class DeviceRegistryRepository implements RegistryRepository {
    * the device is written and drops the entries it no longer has afterwards, so a device is always findable by
    * what it holds; an entry left by a failed write only costs a point read.
    */
+  /** Writes of single devices (and their index entries), gathered with concurrent ones into transactions. */
+  private readonly rowWrites: CoalescedWrites;
+  private readonly indexWrites: CoalescedWrites | undefined;
+
   constructor(
     private readonly table: LazyTable,
     private readonly index?: LazyTable,
-  ) {}
+  ) {
+    this.rowWrites = new CoalescedWrites(table);
+    this.indexWrites = index && new CoalescedWrites(index);
+  }
 
   private async writeIndex(actions: TransactionAction[], parallelism = 8): Promise<void> {
     if (!this.index || actions.length === 0) return;
@@ -114,16 +122,25 @@ export class DeviceRegistryRepository implements RegistryRepository {
     });
   }
 
+  /** One device's new index entries, written together with those of concurrent writes. */
+  private async addIndex(deviceId: string, entries: Iterable<IndexEntry>): Promise<void> {
+    const { indexWrites } = this;
+    if (!indexWrites) return;
+    await Promise.all(indexActions(deviceId, entries, 'upsert').map((action) => indexWrites.write(action)));
+  }
+
   private async dropIndex(deviceId: string, entries: IndexEntry[]): Promise<void> {
-    if (!this.index || entries.length === 0) return;
-    const client = await this.index();
-    await inParallel(entries, 8, async (entry) => {
-      try {
-        await client.deleteEntity(indexKeys.partitionKey(entry), registryKeys.rowKey(deviceId));
-      } catch (error: unknown) {
-        if (!isNotFound(error)) throw error;
-      }
-    });
+    const { indexWrites } = this;
+    if (!indexWrites) return;
+    await Promise.all(
+      indexActions(deviceId, entries, 'delete').map(async (action) => {
+        try {
+          await indexWrites.write(action);
+        } catch (error: unknown) {
+          if (!isNotFound(error)) throw error;
+        }
+      }),
+    );
   }
 
   async indexedDeviceIds(entries: readonly IndexEntry[]): Promise<string[] | undefined> {
@@ -169,7 +186,7 @@ export class DeviceRegistryRepository implements RegistryRepository {
 
   /** Inserts a new device; StorageConflictError('exists') if the id is taken. */
   async insert(record: DeviceRecord): Promise<void> {
-    await this.writeIndex(indexActions(record.deviceId, twinIndexEntries(record).values(), 'upsert'));
+    await this.addIndex(record.deviceId, twinIndexEntries(record).values());
     const client = await this.table();
     try {
       await client.createEntity(toEntity(record));
@@ -182,10 +199,9 @@ export class DeviceRegistryRepository implements RegistryRepository {
   /** Replaces a device read at `storageEtag`; StorageConflictError('changed') if it changed meanwhile. */
   async replace(record: DeviceRecord, storageEtag: string, previous?: DeviceRecord): Promise<void> {
     const { added, removed } = indexChange(previous, record);
-    await this.writeIndex(indexActions(record.deviceId, added, 'upsert'));
-    const client = await this.table();
+    await this.addIndex(record.deviceId, added);
     try {
-      await client.updateEntity(toEntity(record), 'Replace', { etag: storageEtag });
+      await this.rowWrites.write(['update', toEntity(record), 'Replace', { etag: storageEtag }]);
     } catch (error: unknown) {
       if (isPreconditionFailed(error)) throw new StorageConflictError(record.deviceId, 'changed');
       if (isNotFound(error)) throw new StorageConflictError(record.deviceId, 'missing');

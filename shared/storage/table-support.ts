@@ -110,8 +110,8 @@ export const isNotFound = (error: unknown): boolean => statusCodeOf(error) === 4
 export const isPreconditionFailed = (error: unknown): boolean => statusCodeOf(error) === 412;
 
 /** A batch transaction holds at most 100 operations and 4 MiB; stay well below the size limit. */
-const MAX_BATCH_OPERATIONS = 100;
-const MAX_BATCH_CHARS = 1_500_000;
+export const MAX_BATCH_OPERATIONS = 100;
+export const MAX_BATCH_CHARS = 1_500_000;
 
 /** Groups actions (any partitions) into batch transactions: one partition each, split at the limits. */
 export function partitionBatches(actions: readonly TransactionAction[]): TransactionAction[][] {

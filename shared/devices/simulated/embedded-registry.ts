@@ -69,14 +69,23 @@ export class EmbeddedRegistry {
     return newDeviceRecord(deviceId, input, twin, this.context());
   }
 
-  /** Replaces the device with what `change` makes of its current record (re-run on a concurrent write). */
+  /**
+   * Replaces the device with what `change` makes of its current record (re-run on a concurrent write). `known`:
+   * the device as the caller just read it, tried first (its etag tells whether it is still current).
+   */
   private async modify(
     deviceId: string,
     change: (record: DeviceRecord) => DeviceRecord,
+    known?: StoredDevice,
   ): Promise<DeviceRecord> {
+    let first = known && { ...known, record: this.current(known.record) };
     return writeOptimistically(
       deviceId,
-      () => this.read(deviceId),
+      async () => {
+        const stored = first ?? (await this.read(deviceId));
+        first = undefined;
+        return stored;
+      },
       async (stored) => {
         const next = change(stored.record);
         await this.repository.replace(next, stored.storageEtag, stored.record);
@@ -156,17 +165,26 @@ export class EmbeddedRegistry {
     return this.toTwinWire((await this.read(deviceId)).record);
   }
 
-  /** Applies tags and desired properties (merged or replaced) at `etag` (undefined: any version). */
+  /**
+   * Applies tags and desired properties (merged or replaced) at `etag` (undefined: any version). `known`: the
+   * device as the caller just read it (see `modify`).
+   */
   async updateTwin(
     deviceId: string,
     change: TwinChange,
     mode: 'patch' | 'replace',
     etag: string | undefined,
+    known?: StoredDevice,
   ): Promise<TwinWire> {
-    const updated = await this.modify(deviceId, (record) => {
-      if (etag !== undefined && etag !== versionEtag(record.twinVersion)) throw new PreconditionFailedError();
-      return withTwinChange(record, change, mode, this.context());
-    });
+    const updated = await this.modify(
+      deviceId,
+      (record) => {
+        if (etag !== undefined && etag !== versionEtag(record.twinVersion))
+          throw new PreconditionFailedError();
+        return withTwinChange(record, change, mode, this.context());
+      },
+      known,
+    );
     return this.toTwinWire(updated);
   }
 }

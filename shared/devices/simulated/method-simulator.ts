@@ -1,5 +1,6 @@
 import { DeviceNotOnlineError, GatewayTimeoutError } from '../../http';
 import type { MethodInvocation, MethodResult } from '../method-request';
+import type { StoredDevice } from '../ports';
 import type { EmbeddedRegistry } from './embedded-registry';
 import { isOnline } from './simulated-device';
 import { drawsFor, latencyFrom } from './simulation-draws';
@@ -15,6 +16,7 @@ const ECHO_LIMIT_BYTES = 1024;
  * latency beyond the response timeout → GatewayTimeout after the timeout; a failure draw → status 500; a
  * configured answer for the method; otherwise 200 with a small echo. Draws derive from the seed, the device,
  * the method, its payload and the attempt, so a seeded run answers the same call the same way and a retry anew.
+ * `known`: the device as just read by the caller (then it is not read again).
  */
 export async function simulateMethod(
   registry: EmbeddedRegistry,
@@ -22,8 +24,9 @@ export async function simulateMethod(
   call: Required<MethodInvocation>,
   sleep: Sleep = realSleep,
   attempt = 1,
+  known?: StoredDevice,
 ): Promise<MethodResult> {
-  const { record } = await registry.read(deviceId);
+  const record = known ? registry.current(known.record) : (await registry.read(deviceId)).record;
   const profile = registry.profileOf(record);
   if (!isOnline(record, profile)) throw new DeviceNotOnlineError(deviceId);
   const [latencyDraw, failureDraw] = drawsFor(

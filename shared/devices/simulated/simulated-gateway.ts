@@ -13,13 +13,21 @@ import type { EmbeddedRegistry } from './embedded-registry';
 import { readTwinBody } from './registry-bodies';
 import { realSleep, simulateMethod, type Sleep } from './method-simulator';
 import { queryTwins } from './twin-query';
+import { DEFAULT_RESOLVED_DEVICES_OPTIONS, ResolvedDevices } from './resolved-devices';
 
-/** The gateway over the embedded registry, in process: simulated devices answer methods and report twins. */
+/**
+ * The gateway over the embedded registry, in process: simulated devices answer methods and report twins. The
+ * rows a target query reads are kept briefly for the calls that follow it (one registry read per device, not two).
+ */
 export class SimulatedDeviceGateway implements JobDeviceGateway {
+  private readonly resolved: ResolvedDevices;
+
   constructor(
     private readonly registry: EmbeddedRegistry,
     private readonly sleep: Sleep = realSleep,
-  ) {}
+  ) {
+    this.resolved = new ResolvedDevices({ ...DEFAULT_RESOLVED_DEVICES_OPTIONS, now: registry.now });
+  }
 
   async resolveTargetsPage(queryCondition: string, page: TargetPageRequest): Promise<TargetPage> {
     const where = queryCondition.trim() === '*' ? '' : ` WHERE ${queryCondition}`;
@@ -30,6 +38,7 @@ export class SimulatedDeviceGateway implements JobDeviceGateway {
       page.continuation === undefined
         ? { maxItems: page.maxItems }
         : { maxItems: page.maxItems, continuationToken: page.continuation },
+      (stored) => this.resolved.keep(stored),
     );
     const deviceIds = result.items.map((item) => (item as { deviceId: string }).deviceId);
     return result.continuationToken ? { deviceIds, continuation: result.continuationToken } : { deviceIds };
@@ -45,13 +54,22 @@ export class SimulatedDeviceGateway implements JobDeviceGateway {
     method: CloudToDeviceMethod,
     attempt = 1,
   ): Promise<DeviceMethodResponse> {
-    return await simulateMethod(this.registry, deviceId, readMethodInvocation(method), this.sleep, attempt);
+    const call = readMethodInvocation(method);
+    const known = this.resolved.take(deviceId);
+    return await simulateMethod(this.registry, deviceId, call, this.sleep, attempt, known);
   }
 
   async applyTwinPatch(deviceId: string, { etag, ...patch }: TwinPatch): Promise<AppliedTwinPatch> {
     if (!isPlainObject(patch)) throw new ArgumentInvalidError('The twin patch must be an object.');
     const change = readTwinBody(patch, true);
-    const twin = await this.registry.updateTwin(deviceId, change, 'patch', etag === '*' ? undefined : etag);
+    const known = this.resolved.take(deviceId);
+    const twin = await this.registry.updateTwin(
+      deviceId,
+      change,
+      'patch',
+      etag === '*' ? undefined : etag,
+      known,
+    );
     return { etag: twin.etag, version: twin.version };
   }
 }

@@ -18,7 +18,7 @@ import {
   type Query,
 } from '../../query';
 import type { DeviceRecord, TwinWire } from '../device-model';
-import type { ScanPosition } from '../ports';
+import type { ScanPosition, StoredDevice } from '../ports';
 import type { QueryPage } from '../query-sources';
 import type { EmbeddedRegistry } from './embedded-registry';
 
@@ -43,6 +43,8 @@ function readCursor(token: string | undefined): Cursor {
 }
 
 const KEY_CHUNK = 100;
+/** Table Storage answers at most 1,000 entities a page. */
+const SCAN_PAGE_ROWS = 1_000;
 
 /**
  * Runs `SELECT … FROM devices [WHERE …]` over the embedded registry, one page at a time. The query planner turns
@@ -54,6 +56,8 @@ export async function queryTwins(
   registry: EmbeddedRegistry,
   query: Query,
   page: PageRequest,
+  /** Given each stored device a row of the page came from (the job engine's gateway keeps them for its calls). */
+  onRow?: (stored: StoredDevice) => void,
 ): Promise<QueryPage> {
   if (isAggregateQuery(query)) {
     const aggregation = new QueryAggregation(query);
@@ -67,13 +71,15 @@ export async function queryTwins(
   const items: unknown[] = [];
   let resumeAt: Cursor | undefined;
   if (limit > 0) {
-    for await (const match of matchingTwins(registry, query.where, cursor)) {
+    // One row beyond the page tells whether a continuation is due.
+    for await (const match of matchingTwins(registry, query.where, cursor, limit + 1)) {
       if (items.length === limit) {
         const returned = cursor.returned + items.length;
         if (query.top === undefined || returned < query.top) resumeAt = { ...match.before, returned };
         break;
       }
       items.push(projectDocument(query.projection, match.twin));
+      onRow?.(match.stored);
     }
   }
   const result: QueryPage = { items, itemType: 'Twin' };
@@ -92,14 +98,17 @@ async function indexedCandidates(
 }
 
 /**
- * Matching twins from a cursor on, each with the cursor that resumes at it (in key order). The condition is evaluated
- * in short slices of work, so a long scan never holds the event loop for more than about one slice.
+ * Matching twins from a cursor on, each with its stored device and the cursor that resumes at it (in key order).
+ * A scan without a condition reads storage pages of `pageSize` rows (as many as the caller takes: every row
+ * matches), with one, pages of 1,000 (Table Storage's most). The condition is
+ * evaluated in short slices of work, so a long scan never holds the event loop for more than about one slice.
  */
 export async function* matchingTwins(
   registry: EmbeddedRegistry,
   where: Expression | null,
   from: { after?: ScanPosition; keyIndex?: number } = {},
-): AsyncGenerator<{ twin: TwinWire; before: Omit<Cursor, 'returned'> }> {
+  pageSize = SCAN_PAGE_ROWS,
+): AsyncGenerator<{ twin: TwinWire; stored: StoredDevice; before: Omit<Cursor, 'returned'> }> {
   const planned = planQuery(where, { keyProperty: 'deviceId' });
   const twinOf = (record: DeviceRecord) => registry.toTwinWire(registry.current(record));
   const slices = new WorkSlices();
@@ -111,21 +120,25 @@ export async function* matchingTwins(
     for (let index = from.keyIndex ?? 0; index < keys.length; index += KEY_CHUNK) {
       const chunk = keys.slice(index, index + KEY_CHUNK);
       const found = await registry.repository.getMany(chunk);
-      const byId = new Map(found.map((stored) => [stored.record.deviceId, stored.record]));
+      const byId = new Map(found.map((stored) => [stored.record.deviceId, stored]));
       for (const [offset, id] of chunk.entries()) {
-        const record = byId.get(id);
-        if (!record) continue;
-        const twin = twinOf(record);
-        if (evaluate(planned.residual, twin)) yield { twin, before: { keyIndex: index + offset } };
+        const stored = byId.get(id);
+        if (!stored) continue;
+        const twin = twinOf(stored.record);
+        if (evaluate(planned.residual, twin)) yield { twin, stored, before: { keyIndex: index + offset } };
         await slices.checkpoint();
       }
     }
     return;
   }
   let previous = from.after;
-  for await (const { device, position } of registry.repository.scan(previous ? { after: previous } : {})) {
+  const size = planned.residual === null ? Math.min(SCAN_PAGE_ROWS, Math.max(1, pageSize)) : SCAN_PAGE_ROWS;
+  for await (const { device, position } of registry.repository.scan(
+    previous ? { after: previous, pageSize: size } : { pageSize: size },
+  )) {
     const twin = twinOf(device.record);
-    if (evaluate(planned.residual, twin)) yield { twin, before: previous ? { after: previous } : {} };
+    if (evaluate(planned.residual, twin))
+      yield { twin, stored: device, before: previous ? { after: previous } : {} };
     previous = position;
     await slices.checkpoint();
   }

@@ -8,11 +8,12 @@ import { gatewayContract, type ContractSubject } from './gateway-contract';
 
 let azurite: RunningAzurite;
 let subject: ContractSubject;
+let registry: EmbeddedRegistry;
 
 beforeAll(async () => {
   azurite = await startAzurite({ inMemory: true });
   const repository = new DeviceRegistryRepository(lazyTable(azurite.connectionString, 'GatewayContract'));
-  const registry = new EmbeddedRegistry({
+  registry = new EmbeddedRegistry({
     repository,
     defaultSimulation: { latencyMs: 10 },
     simulationSeed: 'contract',
@@ -35,4 +36,47 @@ afterAll(async () => {
 
 describe('SimulatedDeviceGateway (in process, embedded registry on Azurite)', () => {
   gatewayContract(() => subject);
+});
+
+describe('SimulatedDeviceGateway: the rows a target query read serve the calls that follow', () => {
+  const reboot = {
+    methodName: 'reboot',
+    payload: null,
+    responseTimeoutInSeconds: 30,
+    connectTimeoutInSeconds: 0,
+  };
+
+  beforeAll(async () => {
+    const result = await runBulkOperation(registry, [
+      { id: 'kept-1', importMode: 'create', tags: { handoff: 'a' }, simulation: { latencyMs: 0 } },
+      { id: 'kept-2', importMode: 'create', tags: { handoff: 'b' }, simulation: { latencyMs: 0 } },
+    ]);
+    expect(result.errors).toEqual([]);
+  });
+
+  it('a twin patch after a target query lands on the current twin even when the device changed in between', async () => {
+    const gateway = new SimulatedDeviceGateway(registry);
+    const page = await gateway.resolveTargetsPage("tags.handoff = 'a'", { maxItems: 10 });
+    expect(page.deviceIds).toEqual(['kept-1']);
+    // Changed after the query read it: the kept row is stale, its storage etag no longer matches.
+    await registry.updateTwin('kept-1', { tags: { changedMeanwhile: true } }, 'patch', undefined);
+    await gateway.applyTwinPatch('kept-1', { etag: '*', tags: { campaign: 'x' } });
+    const twin = await registry.getTwin('kept-1');
+    expect(twin.tags).toEqual({ handoff: 'a', changedMeanwhile: true, campaign: 'x' });
+  });
+
+  it('a method call after a target query uses the row the query read (no second read of the device)', async () => {
+    const gateway = new SimulatedDeviceGateway(registry);
+    await gateway.resolveTargetsPage("tags.handoff = 'b'", { maxItems: 10 });
+    const get = jest.spyOn(registry.repository, 'get');
+    try {
+      expect((await gateway.invokeMethod('kept-2', reboot)).status).toBe(200);
+      expect(get).not.toHaveBeenCalled();
+      // Taken once: the next call reads the device again.
+      expect((await gateway.invokeMethod('kept-2', reboot)).status).toBe(200);
+      expect(get).toHaveBeenCalledWith('kept-2');
+    } finally {
+      get.mockRestore();
+    }
+  });
 });
