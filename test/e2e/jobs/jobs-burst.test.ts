@@ -50,7 +50,7 @@ describe('a burst of 200 job creates with 1,000 concurrent reads', () => {
     });
     expect(created.status).toBe(200);
 
-    const result = await burst(client, readJobId, deviceIds, 150_000);
+    const result = await burst(client, readJobId, deviceIds, { endWithinMs: 150_000 });
 
     expect({
       serverErrors: result.serverErrors,
