@@ -65,7 +65,7 @@ export async function burst(
       return answer;
     } catch (error: unknown) {
       serverErrors += 1;
-      const cause = error instanceof Error && error.cause !== undefined ? ` (${String(error.cause)})` : '';
+      const cause = error instanceof Error && error.cause instanceof Error ? ` (${error.cause.message})` : '';
       return { status: 0, json: `no answer: ${String(error)}${cause}` };
     }
   };
