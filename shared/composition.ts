@@ -149,9 +149,9 @@ export const composition = {
   }),
   /**
    * The job use cases over the durable client of the calling function (`jobOrchestrations(context)`), once the
-   * jobs tables exist.
+   * jobs tables exist. Without one, only the reading use cases work (starting or cancelling a job is refused).
    */
-  jobsService: async (orchestrations: JobOrchestrationClient): Promise<JobsService> => {
+  jobsService: async (orchestrations?: JobOrchestrationClient): Promise<JobsService> => {
     await jobTablesReady();
     return jobsService(orchestrations);
   },

@@ -1,12 +1,11 @@
-import { app, type HttpRequest, type InvocationContext } from '@azure/functions';
+import { app, type HttpRequest } from '@azure/functions';
 import { composition } from '../../shared/composition';
 import { iothubHandler, jsonResponse, pageHeaders, readPaging, type WireResponse } from '../../shared/http';
-import { durableClientInput } from '../durable/job-orchestration-client';
-import { JOB_RIGHTS, jobsServiceFor } from './jobs-service-for';
+import { JOB_RIGHTS, jobsReaderFor } from './jobs-service-for';
 
 /** `GET /jobs/v2/query`: paging by the GA headers or the 2016 preview's query parameters. */
-async function queryJobs(request: HttpRequest, context: InvocationContext): Promise<WireResponse> {
-  const service = await jobsServiceFor(context);
+async function queryJobs(request: HttpRequest): Promise<WireResponse> {
+  const service = await jobsReaderFor();
   const { query, headers } = request;
   const page = await service.queryJobs({
     jobType: query.get('jobType') ?? undefined,
@@ -20,6 +19,5 @@ app.http('jobsQuery', {
   methods: ['GET'],
   route: 'jobs/v2/query',
   authLevel: 'anonymous',
-  extraInputs: [durableClientInput],
   handler: iothubHandler({ rights: JOB_RIGHTS.read, authorizer: composition.authorizer, handle: queryJobs }),
 });

@@ -1,11 +1,10 @@
-import { app, type HttpRequest, type InvocationContext } from '@azure/functions';
+import { app, type HttpRequest } from '@azure/functions';
 import { composition } from '../../shared/composition';
 import { iothubHandler, jsonResponse, type WireResponse } from '../../shared/http';
-import { durableClientInput } from '../durable/job-orchestration-client';
-import { JOB_RIGHTS, jobsServiceFor } from './jobs-service-for';
+import { JOB_RIGHTS, jobsReaderFor } from './jobs-service-for';
 
-async function getJob(request: HttpRequest, context: InvocationContext): Promise<WireResponse> {
-  const service = await jobsServiceFor(context);
+async function getJob(request: HttpRequest): Promise<WireResponse> {
+  const service = await jobsReaderFor();
   return jsonResponse(200, await service.getJob(request.params.jobId ?? ''));
 }
 
@@ -15,6 +14,5 @@ app.http('jobsRead', {
   methods: ['GET'],
   route: 'jobs/v2/{jobId}',
   authLevel: 'anonymous',
-  extraInputs: [durableClientInput],
   handler: iothubHandler({ rights: JOB_RIGHTS.read, authorizer: composition.authorizer, handle: getJob }),
 });

@@ -9,6 +9,14 @@ export function jobsServiceFor(context: InvocationContext): Promise<JobsService>
   return composition.jobsService(jobOrchestrations(context));
 }
 
+/**
+ * The reading job use cases (get, query), without a durable client: a read declares no durable client input, so a
+ * burst of reads does not build one client per request.
+ */
+export function jobsReaderFor(): Promise<JobsService> {
+  return composition.jobsService();
+}
+
 /** Rights of the jobs API: creating and cancelling act on devices; reading is a registry read. */
 export const JOB_RIGHTS = {
   write: { anyOf: ['ServiceConnect'] },

@@ -97,33 +97,31 @@ export class InstanceService {
         `Instance id '${id}' is invalid: 1–256 characters, no / \\ # ? or control characters.`,
       );
     }
-    const existing = await this.storage.instances.read(id);
-    if (existing && !isTerminal(existing.status)) {
-      throw new InstanceServiceError(
-        'InstanceAlreadyExists',
-        409,
-        `An instance with ID '${id}' already exists (${existing.status}).`,
-      );
-    }
     const record = pendingInstance({
       instanceId: id,
       name: registered,
       input,
       executionId: randomUUID().replace(/-/g, ''),
     });
-    try {
-      await this.storage.instances.write(record, existing?.etag);
-    } catch (error: unknown) {
-      if (error instanceof ConcurrencyConflictError) {
+    // Insert first: a new id (the common case) costs one storage round trip, not a read and then a write.
+    if (!(await this.tryWrite(record, undefined))) {
+      const existing = await this.storage.instances.read(id);
+      if (existing && !isTerminal(existing.status)) {
+        throw new InstanceServiceError(
+          'InstanceAlreadyExists',
+          409,
+          `An instance with ID '${id}' already exists (${existing.status}).`,
+        );
+      }
+      if (!(await this.tryWrite(record, existing?.etag))) {
         throw new InstanceServiceError(
           'InstanceAlreadyExists',
           409,
           `An instance with ID '${id}' was just started.`,
         );
       }
-      throw error;
+      if (existing) await this.storage.history.purge(id, record.executionId);
     }
-    if (existing) await this.storage.history.purge(id, record.executionId);
     await this.sendControl({
       kind: 'ExecutionStarted',
       instanceId: id,
@@ -132,6 +130,17 @@ export class InstanceService {
       input,
     });
     return id;
+  }
+
+  /** Writes an instance row (see InstanceTable.write); false when another writer got there first. */
+  private async tryWrite(record: InstanceRecord, etag: string | undefined): Promise<boolean> {
+    try {
+      await this.storage.instances.write(record, etag);
+      return true;
+    } catch (error: unknown) {
+      if (error instanceof ConcurrencyConflictError) return false;
+      throw error;
+    }
   }
 
   async status(

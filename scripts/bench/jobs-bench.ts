@@ -14,8 +14,6 @@ import os from 'node:os';
 import path from 'node:path';
 import readline from 'node:readline';
 import { TableClient, type TransactionAction } from '@azure/data-tables';
-import { createSasToken } from '../../shared/http/sas-authorizer';
-import { parseConnectionString } from '../local-connection';
 import {
   type Host,
   ROOT,
@@ -27,6 +25,8 @@ import {
 } from './bench-support';
 import { readStorageRequestCounts, type RequestKind } from './count-storage-requests';
 import { summarizeProfileFile } from './cpu-profile';
+import { AppClient, type JobView, TERMINAL, sleep } from './app-client';
+import { BURST_CREATES, BURST_DEVICES_PER_JOB, BURST_READS, type Burst, burst } from './job-burst';
 
 const PARTS = ['queries', 'method', 'twin', 'slow', 'burst'] as const;
 type Part = (typeof PARTS)[number];
@@ -59,8 +59,6 @@ function parseOptions(argv: string[]): Options {
 
 const SLOW_LATENCY_MS = 500;
 const IN_FLIGHT = 200;
-const BURST_CREATES = 200;
-const BURST_READS = 1_000;
 
 /** The development settings of local.settings.sample.json, with the bench's own overrides. */
 function appSettings(storage: string, countsFile: string, profileDir: string): Record<string, string> {
@@ -162,81 +160,7 @@ async function seedFleet(baseUrl: string, connectionString: string, devices: num
   return summary;
 }
 
-interface Answer {
-  status: number;
-  json: unknown;
-  continuation: string | null;
-}
-
-class AppClient {
-  private readonly credentials: { host: string; name: string; key: string };
-
-  constructor(
-    private readonly baseUrl: string,
-    connectionString: string,
-  ) {
-    this.credentials = parseConnectionString(connectionString);
-  }
-
-  async send(method: string, route: string, body?: unknown, headers: Record<string, string> = {}) {
-    const { host, name, key } = this.credentials;
-    const response = await fetch(new URL(route, this.baseUrl), {
-      method,
-      headers: {
-        'Content-Type': 'application/json; charset=utf-8',
-        Authorization: createSasToken(host, { name, key }, Math.ceil(Date.now() / 1000) + 3600),
-        ...headers,
-      },
-      body: body === undefined ? undefined : JSON.stringify(body),
-    });
-    const text = await response.text();
-    const answer: Answer = {
-      status: response.status,
-      json: text ? (JSON.parse(text) as unknown) : null,
-      continuation: response.headers.get('x-ms-continuation'),
-    };
-    return answer;
-  }
-
-  async call(method: string, route: string, body?: unknown, headers: Record<string, string> = {}) {
-    const answer = await this.send(method, route, body, headers);
-    if (answer.status >= 300) {
-      throw new Error(`${method} ${route} answered ${answer.status}: ${JSON.stringify(answer.json)}`);
-    }
-    return answer;
-  }
-
-  /** Every row of a twin or device-job query, page by page; resolves with the row count and seconds. */
-  async queryAll(query: string): Promise<{ rows: number; pages: number; seconds: number }> {
-    const started = performance.now();
-    let rows = 0;
-    let pages = 0;
-    let continuation: string | null = null;
-    do {
-      const headers: Record<string, string> = { 'x-ms-max-item-count': '1000' };
-      if (continuation) headers['x-ms-continuation'] = continuation;
-      const page = await this.call('POST', '/devices/query', { query }, headers);
-      rows += (page.json as unknown[]).length;
-      pages += 1;
-      continuation = page.continuation;
-    } while (continuation);
-    return { rows, pages, seconds: (performance.now() - started) / 1000 };
-  }
-}
-
 type QueryRun = Awaited<ReturnType<AppClient['queryAll']>>;
-
-interface JobView {
-  jobId: string;
-  status: string;
-  createdTime: string;
-  startTime: string;
-  endTime?: string;
-  deviceJobStatistics: { deviceCount: number; succeededCount: number; failedCount: number };
-}
-
-const TERMINAL = ['completed', 'failed', 'cancelled'];
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 interface WindowProfile {
   /** CPU seconds the host spent busy in the window. */
@@ -343,70 +267,6 @@ async function createSlowDevices(client: AppClient, count: number, latencyMs: nu
     await client.call('POST', '/devices?api-version=2021-04-12', entries);
   }
   return ids;
-}
-
-function percentile(values: number[], p: number): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? NaN;
-}
-
-interface Burst {
-  createP50: number;
-  createP95: number;
-  readP50: number;
-  readP95: number;
-  serverErrors: number;
-  allTerminalSeconds: number;
-}
-
-/** 200 creates and 1,000 reads sent at once; then waits for every created job to end. */
-async function burst(client: AppClient, readJobId: string, deviceIds: string[]): Promise<Burst> {
-  const createTimes: number[] = [];
-  const readTimes: number[] = [];
-  let serverErrors = 0;
-  const timed = async (list: number[], send: () => Promise<Answer>) => {
-    const started = performance.now();
-    const answer = await send();
-    list.push(performance.now() - started);
-    if (answer.status >= 500) serverErrors += 1;
-  };
-  const stamp = Date.now();
-  const ids = Array.from({ length: BURST_CREATES }, (_, i) => `burst-${stamp}-${i}`);
-  const started = performance.now();
-  await Promise.all([
-    ...ids.map((jobId, i) =>
-      timed(createTimes, () =>
-        client.send('PUT', `/jobs/v2/${jobId}?api-version=2021-04-12`, {
-          jobId,
-          type: 'scheduleDeviceMethod',
-          cloudToDeviceMethod: { methodName: 'ping', payload: {}, responseTimeoutInSeconds: 30 },
-          deviceIds: deviceIds.slice(i * 5, i * 5 + 5),
-        }),
-      ),
-    ),
-    ...Array.from({ length: BURST_READS }, () =>
-      timed(readTimes, () => client.send('GET', `/jobs/v2/${readJobId}?api-version=2021-04-12`)),
-    ),
-  ]);
-  const open = new Set(ids);
-  while (open.size > 0) {
-    for (const jobId of [...open]) {
-      const answer = await client.send('GET', `/jobs/v2/${jobId}?api-version=2021-04-12`);
-      if (answer.status >= 500) serverErrors += 1;
-      if (TERMINAL.includes((answer.json as JobView | null)?.status ?? '')) open.delete(jobId);
-    }
-    if (open.size > 0) await sleep(500);
-    if (performance.now() - started > 600_000)
-      throw new Error(`${open.size} burst jobs did not end in 10 min.`);
-  }
-  return {
-    createP50: percentile(createTimes, 50),
-    createP95: percentile(createTimes, 95),
-    readP50: percentile(readTimes, 50),
-    readP95: percentile(readTimes, 95),
-    serverErrors,
-    allTerminalSeconds: (performance.now() - started) / 1000,
-  };
 }
 
 function describeRequests(run: JobRun, devices: number): string {
@@ -528,7 +388,7 @@ runBenchmark(async ({ azurite, startHost }) => {
   let load: Burst | undefined;
   if (runs('burst')) {
     const fleetIds = Array.from(
-      { length: BURST_CREATES * 5 },
+      { length: BURST_CREATES * BURST_DEVICES_PER_JOB },
       (_, i) => `device-${String(i).padStart(String(options.devices - 1).length, '0')}`,
     );
     const readJob = `bench-read-${Date.now()}`;
@@ -536,7 +396,7 @@ runBenchmark(async ({ azurite, startHost }) => {
       jobId: readJob,
       type: 'scheduleDeviceMethod',
       cloudToDeviceMethod: { methodName: 'ping', payload: {}, responseTimeoutInSeconds: 30 },
-      deviceIds: fleetIds.slice(0, 5),
+      deviceIds: fleetIds.slice(0, BURST_DEVICES_PER_JOB),
     });
     load = await measured('burst', () => burst(client, readJob, fleetIds));
     console.log(`Burst: ${JSON.stringify(load)}`);

@@ -1,4 +1,3 @@
-import { JobAlreadyExistsError } from './job-errors';
 import { type JobEventsDependencies, publishSoon } from './job-event-publisher';
 import { lifecycleEvents } from './job-events';
 import { aggregateStatistics } from './job-statistics';
@@ -41,6 +40,9 @@ export function newJobRecord(definition: JobDefinition, now: Date, parentJobId?:
 /**
  * Stores a new job (its id list first, under a fresh list id) and starts its orchestration. Nothing stays behind
  * when a step fails: a duplicate id leaves the first job untouched, a failed start removes the row again.
+ * Every step is one storage round trip a concurrent burst of creates waits for in turn, so there are as few as
+ * can keep that promise: the job row's insert is the existence check, and the events just stored are published
+ * without reading them back.
  */
 export async function storeAndStartJob(
   deps: JobCreationDependencies,
@@ -48,7 +50,6 @@ export async function storeAndStartJob(
   now: Date,
   parentJobId?: string,
 ): Promise<JobRecord> {
-  if (await deps.jobs.get(definition.jobId)) throw new JobAlreadyExistsError(definition.jobId);
   const job = newJobRecord(definition, now, parentJobId);
   if (definition.targets.kind === 'deviceIds') {
     // A fresh list id per attempt: a concurrent duplicate create can never overwrite the winner's list.
@@ -77,6 +78,6 @@ export async function storeAndStartJob(
     if (job.deviceIdList) await deps.deviceIdLists.delete(job.deviceIdList.listId);
     throw error;
   }
-  if (deps.events) await publishSoon(deps.events, job.jobId);
+  if (deps.events) await publishSoon(deps.events, job.jobId, created.events);
   return created.job;
 }

@@ -1,5 +1,5 @@
 import { JobConcurrencyError } from './job-errors';
-import { progressEvent } from './job-events';
+import { type JobCloudEvent, progressEvent } from './job-events';
 import { aggregateStatistics } from './job-statistics';
 import type { Clock, JobEventOutbox, JobEventQueue, JobRepository, StoredJob } from './ports';
 
@@ -14,17 +14,23 @@ export interface JobEventsDependencies {
 /**
  * Sends a job's stored events to the queue in sequence order, removing each once sent. Two publishers racing on
  * one job may both send an event (delivery is at least once; the event id is stable) but each sends in order.
+ * `stored` are the job's only outbox rows when the caller has just written them (a new job): they are sent
+ * without reading the outbox back.
  */
 export async function publishJobEvents(
   deps: Pick<JobEventsDependencies, 'outbox' | 'queue'>,
   jobId: string,
+  stored?: readonly JobCloudEvent[],
 ): Promise<number> {
   const { queue } = deps;
   if (!queue) return 0;
+  const pending = stored
+    ? stored.map((event) => ({ sequence: Number(event.sequence), event }))
+    : await deps.outbox.pending(jobId);
   let sent = 0;
-  for (const pending of await deps.outbox.pending(jobId)) {
-    await queue.send(pending.event);
-    await deps.outbox.remove(jobId, pending.sequence);
+  for (const { event, sequence } of pending) {
+    await queue.send(event);
+    await deps.outbox.remove(jobId, sequence);
     sent += 1;
   }
   return sent;
@@ -42,9 +48,13 @@ export async function sweepJobEvents(deps: Pick<JobEventsDependencies, 'outbox' 
  * Publishes a job's stored events right after its change. A failure here loses nothing: the events stay in the
  * outbox and the `jobEventsSweep` timer publishes them.
  */
-export async function publishSoon(events: JobEventsDependencies, jobId: string): Promise<void> {
+export async function publishSoon(
+  events: JobEventsDependencies,
+  jobId: string,
+  stored?: readonly JobCloudEvent[],
+): Promise<void> {
   try {
-    await publishJobEvents(events, jobId);
+    await publishJobEvents(events, jobId, stored);
   } catch {
     // Left in the outbox for the sweep.
   }

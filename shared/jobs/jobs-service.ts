@@ -11,6 +11,7 @@ import type { Query } from '../query';
 import { planDeviceJobQuery, planParsedDeviceJobQuery, runDeviceJobQuery } from './device-jobs-query';
 import { JobAlreadyExistsError, JobNotFoundError, JobValidationError } from './job-errors';
 import { isTerminalJobStatus } from './job-lifecycle';
+import { aggregateStatistics } from './job-statistics';
 import type { JobRecord } from './job-model';
 import {
   type ConditionParser,
@@ -84,6 +85,8 @@ export interface JobsService {
 
 export function createJobsService(deps: JobsServiceDependencies): JobsService {
   const respond = async (job: JobRecord) => toJobResponse(job, await deps.jobs.getStatistics(job.jobId));
+  // A job just stored has no device counters yet: its answer needs no second read.
+  const respondCreated = (job: JobRecord) => toJobResponse(job, aggregateStatistics([]));
 
   return {
     async createJob({ jobId, body }) {
@@ -93,7 +96,7 @@ export function createJobsService(deps: JobsServiceDependencies): JobsService {
         now,
         parseCondition: deps.parseCondition,
       });
-      return respond(await storeAndStartJob(deps, definition, now));
+      return respondCreated(await storeAndStartJob(deps, definition, now));
     },
 
     async dryRunJob({ jobId, body }) {
@@ -109,13 +112,13 @@ export function createJobsService(deps: JobsServiceDependencies): JobsService {
     async rerunJob({ jobId, body }) {
       const now = deps.clock.now();
       const definition = await rerunDefinition(deps, jobId, body, now);
-      return respond(await storeAndStartJob(deps, definition, now, jobId));
+      return respondCreated(await storeAndStartJob(deps, definition, now, jobId));
     },
 
     async getJob(jobId) {
-      const stored = await deps.jobs.get(jobId);
+      const stored = await deps.jobs.getWithStatistics(jobId);
       if (!stored) throw new JobNotFoundError(jobId);
-      return respond(stored.job);
+      return toJobResponse(stored.job, stored.statistics);
     },
 
     async cancelJob(jobId) {

@@ -55,6 +55,12 @@ export interface JobRepository {
   deleteShardCounters(jobId: string): Promise<void>;
   /** Statistics summed over the shard counter rows at read time. */
   getStatistics(jobId: string): Promise<DeviceJobStatistics>;
+  /** The job row and its statistics in one read (what `GET /jobs/v2/{id}` answers); `undefined` if no such job. */
+  getWithStatistics(jobId: string): Promise<StoredJobWithStatistics | undefined>;
+}
+
+export interface StoredJobWithStatistics extends StoredJob {
+  statistics: DeviceJobStatistics;
 }
 
 /** A shard's counter row. */

@@ -111,6 +111,10 @@ export class InMemoryJobRepository implements JobRepository {
   getStatistics(jobId: string) {
     return Promise.resolve(aggregateStatistics(this.counters.get(jobId)?.values() ?? []));
   }
+  async getWithStatistics(jobId: string) {
+    const stored = await this.get(jobId);
+    return stored && { ...stored, statistics: await this.getStatistics(jobId) };
+  }
 }
 
 export class InMemoryDeviceIdLists implements DeviceIdListRepository {

@@ -746,6 +746,7 @@ function bind(jobs: JobRepository): JobRepository {
     listShardStates: (id) => jobs.listShardStates(id),
     deleteShardCounters: (id) => jobs.deleteShardCounters(id),
     getStatistics: (id) => jobs.getStatistics(id),
+    getWithStatistics: (id) => jobs.getWithStatistics(id),
   };
 }
 

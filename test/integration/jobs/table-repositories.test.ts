@@ -1,6 +1,8 @@
 import { type RunningAzurite, startAzurite } from '../../../local-host/storage/azurite';
 import { JobAlreadyExistsError, JobConcurrencyError } from '../../../shared/jobs/job-errors';
 import type { DeviceJobRecord, JobRecord } from '../../../shared/jobs/job-model';
+import { lifecycleEvents } from '../../../shared/jobs/job-events';
+import { aggregateStatistics } from '../../../shared/jobs/job-statistics';
 import { type JobStorage, createJobStorage, jobTableNames } from '../../../shared/storage/jobs-storage';
 import { asciiJson, decodeKey, encodeKey, joinJson, splitJson } from '../../../shared/storage/table-support';
 
@@ -136,6 +138,33 @@ describe('TableJobRepository', () => {
     expect(await storage.jobs.get('stats')).toBeUndefined();
     expect((await storage.jobs.getStatistics('stats')).deviceCount).toBe(0);
     expect((await storage.jobs.getStatistics('stats-other')).pendingCount).toBe(99);
+  });
+
+  it('reads a job row and its summed counters in one query, ignoring its outbox and other jobs', async () => {
+    const created = lifecycleEvents(undefined, job('one-read'), aggregateStatistics([]), 'now');
+    const stored = await storage.jobs.create(created.job, created.events);
+    await storage.jobs.writeShardCounters('one-read', 3, {
+      pending: 2,
+      running: 1,
+      succeeded: 4,
+      failed: 1,
+      canceled: 0,
+    });
+    await storage.jobs.writeShardCounters('one-read-other', 0, {
+      pending: 50,
+      running: 0,
+      succeeded: 0,
+      failed: 0,
+      canceled: 0,
+    });
+    const read = await storage.jobs.getWithStatistics('one-read');
+    expect(read?.job).toEqual(created.job);
+    expect(read?.statistics).toEqual(await storage.jobs.getStatistics('one-read'));
+    expect(read?.statistics).toMatchObject({ deviceCount: 8, succeededCount: 4, pendingCount: 2 });
+    // The etag the create transaction answered is the row's: an update with it succeeds.
+    expect(stored.etag).toBe(read?.etag);
+    await storage.jobs.update({ ...created.job, status: 'running' }, stored.etag);
+    expect(await storage.jobs.getWithStatistics('no-such-job')).toBeUndefined();
   });
 
   it('lists jobs by type and status with continuation tokens, ignoring counter rows', async () => {

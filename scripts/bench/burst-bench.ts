@@ -1,0 +1,84 @@
+/**
+ * Job-creation burst benchmark: the app served by the real func-local CLI on an in-memory Azurite gets 200 job
+ * creates (5 devices each) and 1,000 reads of a job at once; prints create and read latency (p50/p95), the 5xx
+ * answers and the time until every job ended, and writes them to BENCHMARKS.md.
+ * Usage: npm run bench:burst
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { AppClient, type JobView, TERMINAL, sleep } from './app-client';
+import { ROOT, loadAverage, machineDescription, runBenchmark, writeBenchmarkSection } from './bench-support';
+import { BURST_CREATES, BURST_DEVICES_PER_JOB, BURST_READS, burst } from './job-burst';
+
+function appSettings(storage: string): { settings: Record<string, string>; connectionString: string } {
+  const { Values } = JSON.parse(fs.readFileSync(path.join(ROOT, 'local.settings.sample.json'), 'utf8')) as {
+    Values: Record<string, string>;
+  };
+  const policies = JSON.parse(Values.JOBS_ACCESS_POLICIES ?? '[]') as { name: string; key: string }[];
+  const owner = policies.find((policy) => policy.name === 'iothubowner');
+  if (!owner) throw new Error('local.settings.sample.json has no iothubowner policy.');
+  return {
+    settings: {
+      ...Values,
+      AzureWebJobsStorage: storage,
+      AzureFunctionsJobHost__extensions__durableTask__hubName: 'BurstBench',
+      DEMO_FLEET_SIZE: '0',
+      SIMULATION_DEFAULT_PROFILE: JSON.stringify({ latencyMs: 0, failureRate: 0 }),
+    },
+    connectionString: `HostName=${Values.JOBS_HOST_NAME ?? 'localhost'};SharedAccessKeyName=${owner.name};SharedAccessKey=${owner.key}`,
+  };
+}
+
+async function waitForEnd(client: AppClient, jobId: string): Promise<void> {
+  for (;;) {
+    const job = (await client.call('GET', `/jobs/v2/${jobId}?api-version=2021-04-12`)).json as JobView;
+    if (TERMINAL.includes(job.status)) return;
+    await sleep(200);
+  }
+}
+
+runBenchmark(async ({ azurite, startHost }) => {
+  const { settings, connectionString } = appSettings(azurite.connectionString);
+  const host = await startHost(ROOT, settings);
+  host.child.stdout?.on('data', (chunk: Buffer) => process.stderr.write(chunk));
+  const client = new AppClient(host.baseUrl, connectionString);
+  const deviceIds = Array.from(
+    { length: BURST_CREATES * BURST_DEVICES_PER_JOB },
+    (_, i) => `burst-device-${String(i).padStart(4, '0')}`,
+  );
+  await client.call(
+    'POST',
+    '/devices?api-version=2021-04-12',
+    deviceIds.map((id) => ({ id, importMode: 'create', status: 'enabled' })),
+  );
+  const readJobId = `burst-read-${Date.now()}`;
+  await client.call('PUT', `/jobs/v2/${readJobId}?api-version=2021-04-12`, {
+    jobId: readJobId,
+    type: 'scheduleDeviceMethod',
+    cloudToDeviceMethod: { methodName: 'ping', payload: {}, responseTimeoutInSeconds: 30 },
+    deviceIds: deviceIds.slice(0, BURST_DEVICES_PER_JOB),
+  });
+  await waitForEnd(client, readJobId);
+
+  const loadBefore = loadAverage();
+  const result = await burst(client, readJobId, deviceIds);
+  const loadAfter = loadAverage();
+  console.log(`Burst: ${JSON.stringify(result)}`);
+  const ms = (value: number) => `${value.toFixed(0)} ms`;
+  await writeBenchmarkSection(
+    'burst-bench',
+    [
+      '## Job-creation burst (the app on the local host)',
+      '',
+      `Measured ${new Date().toISOString()} with \`npm run bench:burst\` on ${machineDescription()} (load average ${loadBefore} before the burst, ${loadAfter} after; the machine is shared, figures vary between runs).`,
+      `The real \`func-local\` CLI serves the app on an in-memory Azurite with the development settings; ${BURST_CREATES} job creates (${BURST_DEVICES_PER_JOB} devices each, devices answering at once) and ${BURST_READS} reads of an ended job are sent at once, each on its own connection.`,
+      '',
+      '| Requests | p50 | p95 |',
+      '| --- | ---: | ---: |',
+      `| ${BURST_CREATES} creates (\`PUT /jobs/v2/{id}\`) | ${ms(result.createP50)} | ${ms(result.createP95)} |`,
+      `| ${BURST_READS} reads (\`GET /jobs/v2/{id}\`) | ${ms(result.readP50)} | ${ms(result.readP95)} |`,
+      '',
+      `All ${BURST_CREATES + BURST_READS} answered in ${result.burstSeconds.toFixed(1)} s; ${result.failedRequests} did not answer 200, ${result.serverErrors} answers were 5xx; every created job ended ${result.allTerminalSeconds.toFixed(1)} s after the burst began (${JSON.stringify(result.finalStatuses)}, ${result.succeededDevices} devices succeeded).`,
+    ].join('\n'),
+  );
+});
