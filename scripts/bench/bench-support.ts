@@ -97,6 +97,34 @@ export async function writeBenchmarkSection(name: string, section: string): Prom
   console.log(`Written to ${path.relative(process.cwd(), BENCHMARKS)}`);
 }
 
+/**
+ * The development settings of local.settings.sample.json for a benchmark's host on `storage` (devices that
+ * answer at once, no demo fleet, its own task hub), and the owner's connection string to call it with.
+ */
+export function developmentApp(
+  storage: string,
+  hubName: string,
+  overrides: Record<string, string> = {},
+): { settings: Record<string, string>; connectionString: string } {
+  const { Values } = JSON.parse(fs.readFileSync(path.join(ROOT, 'local.settings.sample.json'), 'utf8')) as {
+    Values: Record<string, string>;
+  };
+  const policies = JSON.parse(Values.JOBS_ACCESS_POLICIES ?? '[]') as { name: string; key: string }[];
+  const owner = policies.find((policy) => policy.name === 'iothubowner');
+  if (!owner) throw new Error('local.settings.sample.json has no iothubowner policy.');
+  return {
+    settings: {
+      ...Values,
+      AzureWebJobsStorage: storage,
+      AzureFunctionsJobHost__extensions__durableTask__hubName: hubName,
+      DEMO_FLEET_SIZE: '0',
+      SIMULATION_DEFAULT_PROFILE: JSON.stringify({ latencyMs: 0, failureRate: 0 }),
+      ...overrides,
+    },
+    connectionString: `HostName=${Values.JOBS_HOST_NAME ?? 'localhost'};SharedAccessKeyName=${owner.name};SharedAccessKey=${owner.key}`,
+  };
+}
+
 /** What a benchmark body gets: an in-memory Azurite, and a way to start func-local on an app folder over it. */
 export interface BenchmarkContext {
   azurite: RunningAzurite;

@@ -4,30 +4,16 @@
  * answers and the time until every job ended, and writes them to BENCHMARKS.md.
  * Usage: npm run bench:burst
  */
-import fs from 'node:fs';
-import path from 'node:path';
 import { AppClient, type JobView, TERMINAL, sleep } from './app-client';
-import { ROOT, loadAverage, machineDescription, runBenchmark, writeBenchmarkSection } from './bench-support';
+import {
+  ROOT,
+  developmentApp,
+  loadAverage,
+  machineDescription,
+  runBenchmark,
+  writeBenchmarkSection,
+} from './bench-support';
 import { BURST_CREATES, BURST_DEVICES_PER_JOB, BURST_READS, burst } from './job-burst';
-
-function appSettings(storage: string): { settings: Record<string, string>; connectionString: string } {
-  const { Values } = JSON.parse(fs.readFileSync(path.join(ROOT, 'local.settings.sample.json'), 'utf8')) as {
-    Values: Record<string, string>;
-  };
-  const policies = JSON.parse(Values.JOBS_ACCESS_POLICIES ?? '[]') as { name: string; key: string }[];
-  const owner = policies.find((policy) => policy.name === 'iothubowner');
-  if (!owner) throw new Error('local.settings.sample.json has no iothubowner policy.');
-  return {
-    settings: {
-      ...Values,
-      AzureWebJobsStorage: storage,
-      AzureFunctionsJobHost__extensions__durableTask__hubName: 'BurstBench',
-      DEMO_FLEET_SIZE: '0',
-      SIMULATION_DEFAULT_PROFILE: JSON.stringify({ latencyMs: 0, failureRate: 0 }),
-    },
-    connectionString: `HostName=${Values.JOBS_HOST_NAME ?? 'localhost'};SharedAccessKeyName=${owner.name};SharedAccessKey=${owner.key}`,
-  };
-}
 
 async function waitForEnd(client: AppClient, jobId: string): Promise<void> {
   for (;;) {
@@ -38,7 +24,7 @@ async function waitForEnd(client: AppClient, jobId: string): Promise<void> {
 }
 
 runBenchmark(async ({ azurite, startHost }) => {
-  const { settings, connectionString } = appSettings(azurite.connectionString);
+  const { settings, connectionString } = developmentApp(azurite.connectionString, 'BurstBench');
   const host = await startHost(ROOT, settings);
   host.child.stdout?.on('data', (chunk: Buffer) => process.stderr.write(chunk));
   const client = new AppClient(host.baseUrl, connectionString);

@@ -2,6 +2,12 @@ import type { IndexEntry } from '../query';
 import type { DeviceRecord } from './device-model';
 
 /** A device record with the storage etag it was read at (for optimistic concurrency). */
+/** Where a page of index candidates starts: at (or just after) a device id, and how many it holds at most. */
+export interface IndexPageRequest {
+  from?: { deviceId: string; inclusive: boolean };
+  limit: number;
+}
+
 export interface StoredDevice {
   record: DeviceRecord;
   storageEtag: string;
@@ -45,10 +51,11 @@ export interface RegistryRepository {
   /** Deletes a device read at `storageEtag` (same conflicts as `replace`); `previous` as for `replace`. */
   delete(deviceId: string, storageEtag: string, previous?: DeviceRecord): Promise<void>;
   /**
-   * The ids (sorted) of the devices that may hold any of `entries` (a superset of those that do: evaluate the
-   * condition on each), or undefined when this store keeps no twin index.
+   * One page of the ids of the devices that may hold any of `entries` (a superset of those that do: evaluate the
+   * condition on each), in the store's key order from `from` on, or undefined when this store keeps no twin
+   * index. Fewer than `limit` ids: the last page. A page costs about `limit` entries read, wherever it starts.
    */
-  indexedDeviceIds?(entries: readonly IndexEntry[]): Promise<string[] | undefined>;
+  indexedDeviceIds?(entries: readonly IndexEntry[], page: IndexPageRequest): Promise<string[] | undefined>;
   /** Inserts many new devices, each with its own outcome (a taken id fails that device only). */
   insertMany(records: readonly DeviceRecord[]): Promise<BatchOutcome[]>;
   /**

@@ -6,6 +6,7 @@ import type { IndexEntry } from '../query';
 import {
   StorageConflictError,
   type BatchOutcome,
+  type IndexPageRequest,
   type RegistryRepository,
   type ScanPosition,
   type StoredDevice,
@@ -95,6 +96,11 @@ function fromEntity(entity: TableEntityResult<Record<string, unknown>>): StoredD
   return { record: record as DeviceRecord, storageEtag: entity.etag };
 }
 
+/** Table Storage's key order: by UTF-16 code unit, as JavaScript compares strings (not by locale). */
+function compareKeys(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
 /** The embedded registry's table: one entity per device holding its identity and twin. */
 export class DeviceRegistryRepository implements RegistryRepository {
   /**
@@ -143,18 +149,37 @@ export class DeviceRegistryRepository implements RegistryRepository {
     );
   }
 
-  async indexedDeviceIds(entries: readonly IndexEntry[]): Promise<string[] | undefined> {
+  async indexedDeviceIds(
+    entries: readonly IndexEntry[],
+    page: IndexPageRequest,
+  ): Promise<string[] | undefined> {
     if (!this.index) return undefined;
     const client = await this.index();
-    const ids = new Set<string>();
+    const byKey = new Map<string, string>();
     const partitions = [...new Set(entries.map((entry) => indexKeys.partitionKey(entry)))];
+    const start = page.from && registryKeys.rowKey(page.from.deviceId);
+    // The first `limit` keys of the union are among the first `limit` keys of each partition.
     await inParallel(partitions, 8, async (partitionKey) => {
+      const filter =
+        start === undefined
+          ? odata`PartitionKey eq ${partitionKey}`
+          : page.from?.inclusive
+            ? odata`PartitionKey eq ${partitionKey} and RowKey ge ${start}`
+            : odata`PartitionKey eq ${partitionKey} and RowKey gt ${start}`;
       const rows = client.listEntities<{ deviceId?: string }>({
-        queryOptions: { filter: odata`PartitionKey eq ${partitionKey}`, select: ['deviceId'] },
+        queryOptions: { filter, select: ['RowKey', 'deviceId'] },
       });
-      for await (const row of rows) if (typeof row.deviceId === 'string') ids.add(row.deviceId);
+      let taken = 0;
+      for await (const row of rows) {
+        if (typeof row.deviceId !== 'string' || typeof row.rowKey !== 'string') continue;
+        byKey.set(row.rowKey, row.deviceId);
+        if (++taken >= page.limit) break;
+      }
     });
-    return [...ids].sort();
+    return [...byKey.keys()]
+      .sort(compareKeys)
+      .slice(0, page.limit)
+      .map((key) => byKey.get(key) as string);
   }
 
   async get(deviceId: string): Promise<StoredDevice | undefined> {

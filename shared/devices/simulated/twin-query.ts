@@ -18,12 +18,15 @@ import {
   type Query,
 } from '../../query';
 import type { DeviceRecord, TwinWire } from '../device-model';
-import type { ScanPosition, StoredDevice } from '../ports';
+import type { IndexPageRequest, ScanPosition, StoredDevice } from '../ports';
 import type { QueryPage } from '../query-sources';
 import type { EmbeddedRegistry } from './embedded-registry';
 
-/** Where a twin query resumes: a scan position or an index into the planned key list, and rows returned so far. */
-type Cursor = { after?: ScanPosition; keyIndex?: number; returned: number };
+/**
+ * Where a twin query resumes, with the rows returned so far: a scan position, an index into the planned key
+ * list, or the device the twin index's candidates resume at.
+ */
+type Cursor = { after?: ScanPosition; keyIndex?: number; indexFrom?: string; returned: number };
 
 const TWIN_LISTING = 'devices';
 const refused = () => new ArgumentInvalidError(`x-ms-continuation ${CONTINUATION_REFUSED}.`);
@@ -39,10 +42,13 @@ function readCursor(token: string | undefined): Cursor {
     cursor.after = { partitionKey, rowKey };
   }
   if (typeof value.keyIndex === 'number') cursor.keyIndex = value.keyIndex;
+  if (typeof value.indexFrom === 'string') cursor.indexFrom = value.indexFrom;
   return cursor;
 }
 
 const KEY_CHUNK = 100;
+/** Candidates read from the twin index at a time. */
+const INDEX_PAGE = 1_000;
 /** Table Storage answers at most 1,000 entities a page. */
 const SCAN_PAGE_ROWS = 1_000;
 
@@ -87,14 +93,33 @@ export async function queryTwins(
   return result;
 }
 
-/** Device ids the twin index gives for a condition (sorted), or undefined when the index cannot narrow it. */
+/**
+ * The candidates the twin index gives for a condition, page by page from `from` on (in the index's key order),
+ * or undefined when the index cannot narrow it.
+ */
 async function indexedCandidates(
   registry: EmbeddedRegistry,
   condition: Expression | null,
-): Promise<string[] | undefined> {
+  from: string | undefined,
+): Promise<AsyncGenerator<string[]> | undefined> {
   const entries = planIndexLookups(condition);
-  if (entries === undefined || !registry.repository.indexedDeviceIds) return undefined;
-  return await registry.repository.indexedDeviceIds(entries);
+  const { repository } = registry;
+  if (entries === undefined || !repository.indexedDeviceIds) return undefined;
+  const read = (start: IndexPageRequest['from']) =>
+    repository.indexedDeviceIds?.(
+      entries,
+      start ? { from: start, limit: INDEX_PAGE } : { limit: INDEX_PAGE },
+    );
+  const first = await read(from === undefined ? undefined : { deviceId: from, inclusive: true });
+  if (first === undefined) return undefined;
+  return (async function* pages() {
+    for (let ids: string[] | undefined = first; ids !== undefined;) {
+      if (ids.length > 0) yield ids;
+      const last = ids[ids.length - 1];
+      if (ids.length < INDEX_PAGE || last === undefined) return;
+      ids = await read({ deviceId: last, inclusive: false });
+    }
+  })();
 }
 
 /**
@@ -106,27 +131,36 @@ async function indexedCandidates(
 export async function* matchingTwins(
   registry: EmbeddedRegistry,
   where: Expression | null,
-  from: { after?: ScanPosition; keyIndex?: number } = {},
+  from: { after?: ScanPosition; keyIndex?: number; indexFrom?: string } = {},
   pageSize = SCAN_PAGE_ROWS,
 ): AsyncGenerator<{ twin: TwinWire; stored: StoredDevice; before: Omit<Cursor, 'returned'> }> {
   const planned = planQuery(where, { keyProperty: 'deviceId' });
   const twinOf = (record: DeviceRecord) => registry.toTwinWire(registry.current(record));
   const slices = new WorkSlices();
-  const keys =
-    planned.kind === 'keys'
-      ? [...new Set(planned.keys)].sort()
-      : await indexedCandidates(registry, planned.residual);
-  if (keys !== undefined) {
+  const twinsOf = async function* (ids: string[], before: (offset: number) => Omit<Cursor, 'returned'>) {
+    const found = await registry.repository.getMany(ids);
+    const byId = new Map(found.map((stored) => [stored.record.deviceId, stored]));
+    for (const [offset, id] of ids.entries()) {
+      const stored = byId.get(id);
+      if (!stored) continue;
+      const twin = twinOf(stored.record);
+      if (evaluate(planned.residual, twin)) yield { twin, stored, before: before(offset) };
+      await slices.checkpoint();
+    }
+  };
+  if (planned.kind === 'keys') {
+    const keys = [...new Set(planned.keys)].sort();
     for (let index = from.keyIndex ?? 0; index < keys.length; index += KEY_CHUNK) {
-      const chunk = keys.slice(index, index + KEY_CHUNK);
-      const found = await registry.repository.getMany(chunk);
-      const byId = new Map(found.map((stored) => [stored.record.deviceId, stored]));
-      for (const [offset, id] of chunk.entries()) {
-        const stored = byId.get(id);
-        if (!stored) continue;
-        const twin = twinOf(stored.record);
-        if (evaluate(planned.residual, twin)) yield { twin, stored, before: { keyIndex: index + offset } };
-        await slices.checkpoint();
+      yield* twinsOf(keys.slice(index, index + KEY_CHUNK), (offset) => ({ keyIndex: index + offset }));
+    }
+    return;
+  }
+  const candidates = await indexedCandidates(registry, planned.residual, from.indexFrom);
+  if (candidates) {
+    for await (const page of candidates) {
+      for (let index = 0; index < page.length; index += KEY_CHUNK) {
+        const ids = page.slice(index, index + KEY_CHUNK);
+        yield* twinsOf(ids, (offset) => ({ indexFrom: ids[offset] }));
       }
     }
     return;

@@ -3,9 +3,9 @@ import type { TwinWire } from '../../../shared/devices/device-model';
 import { runBulkOperation } from '../../../shared/devices/simulated/bulk-registry';
 import { EmbeddedRegistry } from '../../../shared/devices/simulated/embedded-registry';
 import { SimulatedDeviceGateway } from '../../../shared/devices/simulated/simulated-gateway';
-import { matchingTwins } from '../../../shared/devices/simulated/twin-query';
+import { matchingTwins, queryTwins } from '../../../shared/devices/simulated/twin-query';
 import { indexEntryKey, twinIndexEntries } from '../../../shared/devices/twin-index';
-import { parseCondition, planIndexLookups } from '../../../shared/query';
+import { parseCondition, parseQuery, planIndexLookups } from '../../../shared/query';
 import {
   DeviceRegistryRepository,
   indexKeys,
@@ -147,4 +147,43 @@ describe('queries answered through the index', () => {
     expect(twins.every((twin) => twin.tags.floor === 2)).toBe(true);
     expect(twins.map((twin) => twin.deviceId)).toEqual(await scannedIds('tags.floor = 2'));
   });
+
+  it('resume where a page ended, reading the index a page at a time however far in', async () => {
+    const wave = Array.from({ length: 1_300 }, (_, i) => ({
+      id: `wave-${String(i).padStart(4, '0')}`,
+      importMode: 'create',
+      tags: { wave: 'big', odd: i % 2 },
+    }));
+    expect((await runBulkOperation(registry, wave)).isSuccessful).toBe(true);
+    const { repository } = registry;
+    const read = repository.indexedDeviceIds?.bind(repository);
+    if (!read) throw new Error('the registry keeps no twin index');
+    let candidatesRead = 0;
+    repository.indexedDeviceIds = async (entries, page) => {
+      const found = await read(entries, page);
+      expect(page.limit).toBeLessThanOrEqual(1_000);
+      candidatesRead += found?.length ?? 0;
+      return found;
+    };
+    try {
+      const query = parseQuery("SELECT * FROM devices WHERE tags.wave = 'big' AND tags.odd = 1");
+      const seen: string[] = [];
+      let continuationToken: string | undefined;
+      do {
+        const page = await queryTwins(
+          registry,
+          query,
+          continuationToken ? { maxItems: 250, continuationToken } : { maxItems: 250 },
+        );
+        seen.push(...(page.items as TwinWire[]).map((twin) => twin.deviceId));
+        continuationToken = page.continuationToken;
+      } while (continuationToken);
+      const expected = wave.filter((_, i) => i % 2 === 1).map((device) => device.id);
+      expect(seen).toEqual(expected);
+      // Three pages of 250 over 1,300 candidates: each page reads about the candidates it walks, not all of them.
+      expect(candidatesRead).toBeLessThan(2 * wave.length);
+    } finally {
+      repository.indexedDeviceIds = read;
+    }
+  }, 60_000);
 });

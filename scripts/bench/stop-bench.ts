@@ -1,0 +1,160 @@
+/**
+ * Stop benchmark: how promptly a job at full speed honours a cancel and its maxExecutionTimeInSeconds. The app
+ * runs on the real func-local CLI over an in-memory Azurite with devices that answer at once; a method job over
+ * the whole fleet is cancelled once a tenth of it ran, and another job gets a deadline shorter than its run.
+ * Figures: seconds from the request (or the deadline) to the last device start and to the job's final status,
+ * and how many devices started after it. Prints them and writes them to BENCHMARKS.md.
+ * Usage: npm run bench:stop [-- --devices N]
+ */
+import { AppClient, type JobView, TERMINAL, sleep } from './app-client';
+import {
+  ROOT,
+  developmentApp,
+  loadAverage,
+  machineDescription,
+  runBenchmark,
+  writeBenchmarkSection,
+} from './bench-support';
+
+const API = 'api-version=2021-04-12';
+const DEADLINE_SECONDS = 5;
+
+interface DeviceRow {
+  status: string;
+  startTimeUtc?: string;
+}
+
+interface StopFigures {
+  /** Seconds from the stop (request or deadline) to the last device that started. */
+  lastStartSeconds: number;
+  /** Devices that started after the stop. */
+  startedAfter: number;
+  /** Devices that ran (started) in all. */
+  started: number;
+  /** Seconds from the stop to the job's final status. */
+  endedSeconds: number;
+  status: string;
+}
+
+async function readJob(client: AppClient, jobId: string): Promise<JobView> {
+  return (await client.call('GET', `/jobs/v2/${jobId}?${API}`)).json as JobView;
+}
+
+async function waitForJob(client: AppClient, jobId: string, until: (job: JobView) => boolean) {
+  for (;;) {
+    const job = await readJob(client, jobId);
+    if (until(job)) return { job, at: Date.now() };
+    await sleep(100);
+  }
+}
+
+async function deviceRows(client: AppClient, jobId: string): Promise<DeviceRow[]> {
+  const rows: DeviceRow[] = [];
+  let continuation: string | null = null;
+  do {
+    const headers: Record<string, string> = { 'x-ms-max-item-count': '1000' };
+    if (continuation) headers['x-ms-continuation'] = continuation;
+    const query = `SELECT * FROM devices.jobs WHERE devices.jobs.jobId = '${jobId}'`;
+    const page = await client.call('POST', '/devices/query', { query }, headers);
+    rows.push(...(page.json as DeviceRow[]));
+    continuation = page.continuation;
+  } while (continuation);
+  return rows;
+}
+
+async function figuresAfter(client: AppClient, jobId: string, stopAt: number, endedAt: number) {
+  const { job } = await waitForJob(client, jobId, (view) => TERMINAL.includes(view.status));
+  const starts = (await deviceRows(client, jobId))
+    .map((row) => (row.startTimeUtc ? Date.parse(row.startTimeUtc) : NaN))
+    .filter((start) => Number.isFinite(start));
+  const last = Math.max(...starts);
+  const figures: StopFigures = {
+    lastStartSeconds: (last - stopAt) / 1000,
+    startedAfter: starts.filter((start) => start > stopAt).length,
+    started: starts.length,
+    endedSeconds: (endedAt - stopAt) / 1000,
+    status: job.status,
+  };
+  return figures;
+}
+
+async function cancelAtSpeed(client: AppClient, devices: number): Promise<StopFigures> {
+  const jobId = `stop-cancel-${Date.now()}`;
+  await client.call('PUT', `/jobs/v2/${jobId}?${API}`, {
+    jobId,
+    type: 'scheduleDeviceMethod',
+    cloudToDeviceMethod: { methodName: 'ping', payload: {}, responseTimeoutInSeconds: 30 },
+    queryCondition: "tags.fleet = 'stop'",
+    maxExecutionTimeInSeconds: 3600,
+  });
+  await waitForJob(client, jobId, (job) => {
+    const stats = job.deviceJobStatistics;
+    return stats.succeededCount + stats.failedCount >= devices / 10 || TERMINAL.includes(job.status);
+  });
+  const cancelAt = Date.now();
+  await client.call('POST', `/jobs/v2/${jobId}/cancel?${API}`);
+  const { at } = await waitForJob(client, jobId, (job) => TERMINAL.includes(job.status));
+  return figuresAfter(client, jobId, cancelAt, at);
+}
+
+async function deadlineAtSpeed(client: AppClient): Promise<StopFigures> {
+  const jobId = `stop-deadline-${Date.now()}`;
+  await client.call('PUT', `/jobs/v2/${jobId}?${API}`, {
+    jobId,
+    type: 'scheduleDeviceMethod',
+    cloudToDeviceMethod: { methodName: 'ping', payload: {}, responseTimeoutInSeconds: 30 },
+    queryCondition: "tags.fleet = 'stop'",
+    maxExecutionTimeInSeconds: DEADLINE_SECONDS,
+  });
+  const { job, at } = await waitForJob(client, jobId, (view) => TERMINAL.includes(view.status));
+  // The engine counts the time from when the run started, a little after `startTime`: this deadline is the
+  // earliest it can be, so the figures lean against the engine.
+  const deadline = Date.parse(job.startTime) + DEADLINE_SECONDS * 1000;
+  return figuresAfter(client, jobId, deadline, at);
+}
+
+function parseDevices(argv: string[]): number {
+  const index = argv.indexOf('--devices');
+  const value = index >= 0 ? Number(argv[index + 1]) : 20_000;
+  if (!Number.isInteger(value) || value <= 0) throw new Error('--devices takes a positive integer.');
+  return value;
+}
+
+runBenchmark(async ({ azurite, startHost }) => {
+  const devices = parseDevices(process.argv.slice(2));
+  const { settings, connectionString } = developmentApp(azurite.connectionString, 'StopBench');
+  const host = await startHost(ROOT, settings);
+  const client = new AppClient(host.baseUrl, connectionString);
+  for (let start = 0; start < devices; start += 5_000) {
+    const entries = Array.from({ length: Math.min(5_000, devices - start) }, (_, i) => ({
+      id: `stop-${String(start + i).padStart(6, '0')}`,
+      importMode: 'create',
+      status: 'enabled',
+      tags: { fleet: 'stop' },
+    }));
+    await client.call('POST', `/devices?${API}`, entries);
+  }
+  const loadBefore = loadAverage();
+  const cancel = await cancelAtSpeed(client, devices);
+  console.log(`Cancel: ${JSON.stringify(cancel)}`);
+  const deadline = await deadlineAtSpeed(client);
+  console.log(`Deadline: ${JSON.stringify(deadline)}`);
+  const loadAfter = loadAverage();
+  const s = (value: number) => `${value.toFixed(2)} s`;
+  const row = (what: string, f: StopFigures) =>
+    `| ${what} | ${s(f.lastStartSeconds)} | ${f.startedAfter} of ${f.started} | ${s(f.endedSeconds)} (\`${f.status}\`) |`;
+  await writeBenchmarkSection(
+    'stop-bench',
+    [
+      '## Cancel and deadline at full speed',
+      '',
+      `Measured ${new Date().toISOString()} with \`npm run bench:stop\` on ${machineDescription()} (load average ${loadBefore} before, ${loadAfter} after; the machine is shared, figures vary between runs).`,
+      `The real \`func-local\` CLI serves the app on an in-memory Azurite with the development settings; a method job over ${devices.toLocaleString('en-US')} devices that answer at once is cancelled once a tenth of them ran, and a second one gets \`maxExecutionTimeInSeconds: ${DEADLINE_SECONDS}\` (its deadline taken as \`startTime\` + ${DEADLINE_SECONDS} s, the earliest the engine could count it from). The engine checks for a stop every 500 ms inside the work (\`STOP_CHECK_INTERVAL_MS\`), not per device.`,
+      '',
+      '| Stop | last device start after it | devices started after it | job final after it |',
+      '| --- | ---: | ---: | ---: |',
+      row('Cancel request', cancel),
+      row(`Deadline (${DEADLINE_SECONDS} s)`, deadline),
+    ].join('\n'),
+  );
+});
