@@ -5,7 +5,8 @@
  * answer at once (rate as a ratio to the storage limit, first result, storage requests per device), a
  * latency-bound job (4,000 devices answering in 500 ms, 200 in flight), a burst of 200 creates with 1,000 reads,
  * the host's peak memory and a CPU profile of the host. Prints the figures and writes them to BENCHMARKS.md.
- * Usage: npm run bench:jobs [-- --devices N --slow-devices N]
+ * Usage: npm run bench:jobs [-- --devices N --slow-devices N --host-heap-mb N --only queries,method,twin,slow,burst]
+ * (with --only, the figures are printed and BENCHMARKS.md is left alone)
  */
 import { spawn, execSync } from 'node:child_process';
 import fs from 'node:fs';
@@ -33,16 +34,19 @@ type Part = (typeof PARTS)[number];
 interface Options {
   devices: number;
   slowDevices: number;
+  /** V8's old-space limit of the host (`--max-old-space-size`): without one V8 lets garbage pile up. */
+  hostHeapMb: number;
   /** The parts to run; BENCHMARKS.md is written only when all of them ran. */
   only: Set<Part>;
 }
 
 function parseOptions(argv: string[]): Options {
-  const options: Options = { devices: 100_000, slowDevices: 4_000, only: new Set(PARTS) };
+  const options: Options = { devices: 100_000, slowDevices: 4_000, hostHeapMb: 384, only: new Set(PARTS) };
   for (let i = 0; i < argv.length; i++) {
     const value = Number(argv[i + 1]);
     if (argv[i] === '--devices' && Number.isInteger(value) && value > 0) options.devices = value;
     if (argv[i] === '--slow-devices' && Number.isInteger(value) && value > 0) options.slowDevices = value;
+    if (argv[i] === '--host-heap-mb' && Number.isInteger(value) && value > 0) options.hostHeapMb = value;
     if (argv[i] === '--only') {
       const parts = (argv[i + 1] ?? '').split(',');
       const unknown = parts.filter((part) => !(PARTS as readonly string[]).includes(part));
@@ -73,9 +77,10 @@ function appSettings(storage: string, countsFile: string, profileDir: string): R
   };
 }
 
-/** The host's node: the storage request counter and the per-job CPU profiler preloaded. */
-function hostNodeArgs(): string[] {
+/** The host's node: its heap limit, the storage request counter and the per-job CPU profiler preloaded. */
+function hostNodeArgs(heapMb: number): string[] {
   return [
+    `--max-old-space-size=${heapMb}`,
     '--require',
     path.join(ROOT, 'dist/scripts/bench/count-storage-requests.js'),
     '--require',
@@ -306,16 +311,27 @@ runBenchmark(async ({ azurite, startHost }) => {
   const upsertBefore = await measureUpsertRate(azurite.connectionString);
   console.log(`Azurite batched upserts: ${upsertBefore.toFixed(0)} entities/s`);
 
-  const host = await startHost(ROOT, settings, hostNodeArgs());
+  const host = await startHost(ROOT, settings, hostNodeArgs(options.hostHeapMb));
   const profiler = new HostProfiler(host, profileDir);
   const client = new AppClient(host.baseUrl, connectionString);
-  const seeded = await seedFleet(host.baseUrl, connectionString, options.devices);
+  // Peak memory by phase: the jobs have their own window each (runJob).
+  const phasePeaks: Record<string, number> = {};
+  const measured = async <T>(phase: string, work: () => Promise<T>): Promise<T> => {
+    profiler.start();
+    try {
+      return await work();
+    } finally {
+      phasePeaks[phase] = (await profiler.stop()).peakRssMb;
+    }
+  };
+  const seeded = await measured('seeding', () => seedFleet(host.baseUrl, connectionString, options.devices));
   console.log(seeded);
   const devicesLine = (run: JobRun) =>
     `${run.job.status}, ${run.job.deviceJobStatistics.deviceCount} devices in ${run.seconds.toFixed(1)} s, first result ${run.firstResultSeconds.toFixed(2)} s, ${describeRequests(run, run.job.deviceJobStatistics.deviceCount)}, CPU ${run.profile.busySeconds.toFixed(1)} s, peak ${run.profile.peakRssMb} MB`;
 
   let queries: { byTags: QueryRun; indexed: QueryRun; scanned: QueryRun } | undefined;
   if (runs('queries')) {
+    profiler.start();
     const byTags = await client.queryAll(
       "SELECT * FROM devices WHERE tags.building = '43' AND tags.floor = 3",
     );
@@ -331,6 +347,7 @@ runBenchmark(async ({ azurite, startHost }) => {
         `${scanned.rows} rows in ${scanned.seconds.toFixed(2)} s scanned (ratio ${(indexed.seconds / scanned.seconds).toFixed(3)})`,
     );
     queries = { byTags, indexed, scanned };
+    phasePeaks.queries = (await profiler.stop()).peakRssMb;
   }
 
   let method: JobRun | undefined;
@@ -381,7 +398,7 @@ runBenchmark(async ({ azurite, startHost }) => {
       cloudToDeviceMethod: { methodName: 'ping', payload: {}, responseTimeoutInSeconds: 30 },
       deviceIds: fleetIds.slice(0, BURST_DEVICES_PER_JOB),
     });
-    load = await burst(client, readJob, fleetIds);
+    load = await measured('burst', () => burst(client, readJob, fleetIds));
     console.log(`Burst: ${JSON.stringify(load)}`);
   }
 
@@ -393,6 +410,8 @@ runBenchmark(async ({ azurite, startHost }) => {
   console.log(
     `Storage limit ${storageLimit.toFixed(0)} entities/s; host peak ${peak ?? '?'} MB; load ${loadAtEnd}`,
   );
+  const peaks = Object.entries(phasePeaks).map(([phase, mb]) => `${phase} ${mb} MB`);
+  console.log(`Host peak memory by phase: ${peaks.join(', ')}`);
   const rate = (run: JobRun) => run.job.deviceJobStatistics.deviceCount / run.seconds;
   const ratio = (run: JobRun) => (rate(run) / storageLimit).toFixed(2);
   for (const [name, run] of [
@@ -418,7 +437,7 @@ runBenchmark(async ({ azurite, startHost }) => {
       '',
       `Measured ${new Date().toISOString()} with \`npm run bench\` at commit ${commit()} on ${machineDescription()} (load average ${loadAtEnd} at the end; the machine is shared, figures vary between runs).`,
       'The real `func-local` CLI serves the app on an in-memory Azurite, with the development settings, the',
-      `simulated gateway and devices that answer at once (so the figures are the service, not the devices), \`JOB_MAX_DEVICES_IN_FLIGHT\` ${IN_FLIGHT}.`,
+      `simulated gateway and devices that answer at once (so the figures are the service, not the devices), \`JOB_MAX_DEVICES_IN_FLIGHT\` ${IN_FLIGHT}, the host's node run with \`--max-old-space-size=${options.hostHeapMb}\` (see docs/deploy.md).`,
       '',
       `**Storage limit**: Azurite's batched upserts (device-row-shaped entities, 100 per transaction, 8 in flight) ran at ${upsertBefore.toFixed(0)} entities/s before the jobs and ${upsertAfter.toFixed(0)} after: ${storageLimit.toFixed(0)} entities/s is the limit the ratios below divide by.`,
       '',
@@ -443,7 +462,7 @@ runBenchmark(async ({ azurite, startHost }) => {
       '',
       `**Burst**: ${BURST_CREATES} job creates (5 devices each) sent at once with ${BURST_READS} reads of a job: create p50 ${load.createP50.toFixed(0)} ms, p95 ${load.createP95.toFixed(0)} ms; read p50 ${load.readP50.toFixed(0)} ms, p95 ${load.readP95.toFixed(0)} ms; ${load.serverErrors} answers 5xx; every job terminal after ${load.allTerminalSeconds.toFixed(1)} s.`,
       '',
-      `Other figures: ${seeded.replace(/ at http\S+$/, '')} (\`npm run seed\`, 5,000 per call, 4 calls in flight); twin query \`tags.building = '43' AND tags.floor = 3\`: ${byTags.rows} rows in ${byTags.seconds.toFixed(1)} s; host peak resident memory over the whole run **${peak ?? '?'} MB**.`,
+      `Other figures: ${seeded.replace(/ at http\S+$/, '')} (\`npm run seed\`, 5,000 per call, 4 calls in flight); twin query \`tags.building = '43' AND tags.floor = 3\`: ${byTags.rows} rows in ${byTags.seconds.toFixed(1)} s; host peak resident memory over the whole run **${peak ?? '?'} MB** (by phase: ${peaks.join(', ')}; the jobs' own in the table above).`,
       '',
       `**Twin index**: the selective query \`tags.building = '43' AND tags.floor IN [0, 1, 2, 3]\` (1% of the fleet) took ${indexed.seconds.toFixed(2)} s for ${indexed.rows} rows through the twin index and ${scanned.seconds.toFixed(2)} s for ${scanned.rows} rows as a full scan (the same query ORed with a branch the index cannot serve): **${indexRatio.toFixed(3)}** of a scan (target ≤ 0.10). Each device's creation also wrote one index entity per scalar tag (docs/devices.md).`,
       '',

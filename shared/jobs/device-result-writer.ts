@@ -8,6 +8,12 @@ export interface ResultWriterOptions {
   flushIntervalMs: number;
   /** A device still in flight after this long is written `running`; quicker devices go straight to their end. */
   runningMarkDelayMs: number;
+  /**
+   * A shard's `pending` rows not yet ended after this long are written `pending` (devices resolved ahead show up
+   * as pending); most end first and are written once, as results. Storage may pay more for a rewrite than for a
+   * write (Azurite removes and re-inserts an updated entity: its cost grows with the table).
+   */
+  pendingWriteDelayMs: number;
   /** Rows waiting to be written beyond which finishing devices wait (memory stays bounded when storage lags). */
   maxBacklog: number;
   now: () => number;
@@ -16,6 +22,7 @@ export interface ResultWriterOptions {
 export const DEFAULT_RESULT_WRITER_OPTIONS: Omit<ResultWriterOptions, 'now'> = {
   flushIntervalMs: 250,
   runningMarkDelayMs: 1_000,
+  pendingWriteDelayMs: 1_000,
   maxBacklog: 4_000,
 };
 
@@ -40,6 +47,8 @@ export class DeviceResultWriter {
   private readonly queues = new Map<number, Map<string, DeviceJobRecord>>();
   /** Per shard, the queued rows that are not `pending` (pending rows wait for the timer: most become final first). */
   private readonly ready = new Map<number, number>();
+  /** Per shard, since when its oldest queued `pending` row waits. */
+  private readonly pendingSince = new Map<number, number>();
   private readonly writing = new Set<number>();
   private readonly dirtyCounters = new Set<number>();
   private readonly inFlight = new Map<string, InFlight>();
@@ -98,7 +107,7 @@ export class DeviceResultWriter {
   async close(): Promise<void> {
     clearInterval(this.timer);
     for (;;) {
-      this.flushAll();
+      this.flushAll(true);
       if (this.outstanding.size === 0) break;
       await Promise.all(this.outstanding);
     }
@@ -113,11 +122,16 @@ export class DeviceResultWriter {
       const at = new Date(entry.startedAt).toISOString();
       this.enqueue({ ...entry.row, status: 'running', startTimeUtc: at, lastUpdatedDateTimeUtc: at });
     }
-    this.flushAll();
+    this.flushAll(false);
   }
 
-  private flushAll(): void {
-    for (const shard of new Set([...this.queues.keys(), ...this.dirtyCounters])) this.flush(shard);
+  /** Writes a batch of every shard with something to write; `pending` rows once they are due (all at `close`). */
+  private flushAll(all: boolean): void {
+    const now = this.options.now();
+    for (const shard of new Set([...this.queues.keys(), ...this.dirtyCounters])) {
+      const since = this.pendingSince.get(shard);
+      this.flush(shard, all || (since !== undefined && now - since >= this.options.pendingWriteDelayMs));
+    }
   }
 
   private add(shard: number, status: DeviceJobStatus): void {
@@ -144,6 +158,8 @@ export class DeviceResultWriter {
     }
     const before = queue.get(row.deviceId);
     if (!before) this.backlog += 1;
+    if (row.status === 'pending' && !this.pendingSince.has(row.shard))
+      this.pendingSince.set(row.shard, this.options.now());
     const readyDelta =
       Number(row.status !== 'pending') - Number(before !== undefined && before.status !== 'pending');
     const ready = (this.ready.get(row.shard) ?? 0) + readyDelta;
@@ -201,6 +217,7 @@ export class DeviceResultWriter {
     const taken = batch.filter((row) => row.status !== 'pending').length;
     this.ready.set(shard, (this.ready.get(shard) ?? 0) - taken);
     if (queue.size === 0) this.queues.delete(shard);
+    if (queue.size === (this.ready.get(shard) ?? 0)) this.pendingSince.delete(shard);
     return batch;
   }
 

@@ -336,10 +336,11 @@ class ShardFeed {
     // Shards are prepared a few ahead of the one running (each written before the cursor counts it).
     const ahead: Promise<PreparedShard | undefined>[] = [];
     let nextToPrepare = this.cursor.nextShard;
-    // About two windows of devices ahead: enough to keep the window full, little to write back at a stop.
-    const depth = Math.min(
-      MAX_PREFETCH_SHARDS,
-      Math.max(1, Math.ceil((2 * this.maxInFlight) / this.shardSize)),
+    // About two windows of devices ahead (enough to keep the window full, little to write back at a stop), and at
+    // least a page of targets: the next page is read while the current one runs (a page read can take a while).
+    const depth = Math.max(
+      Math.min(MAX_PREFETCH_SHARDS, Math.max(1, Math.ceil((2 * this.maxInFlight) / this.shardSize))),
+      this.shardsPerPage() + 1,
     );
     const refill = () => {
       while (ahead.length < depth) ahead.push(this.track(this.prepare(nextToPrepare++)));

@@ -10,7 +10,7 @@ export interface ResolvedDevicesOptions {
 
 export const DEFAULT_RESOLVED_DEVICES_OPTIONS: Omit<ResolvedDevicesOptions, 'now'> = {
   maxEntries: 5_000,
-  maxAgeMs: 5_000,
+  maxAgeMs: 15_000,
 };
 
 /**
