@@ -340,7 +340,7 @@ class ShardFeed {
     // least a page of targets: the next page is read while the current one runs (a page read can take a while).
     const depth = Math.max(
       Math.min(MAX_PREFETCH_SHARDS, Math.max(1, Math.ceil((2 * this.maxInFlight) / this.shardSize))),
-      this.shardsPerPage() + 1,
+      targetPageSize(this.shardSize) / this.shardSize + 1,
     );
     const refill = () => {
       while (ahead.length < depth) ahead.push(this.track(this.prepare(nextToPrepare++)));
