@@ -68,6 +68,18 @@ export function peakRssMb(pid: number | undefined): number | undefined {
   }
 }
 
+/** CPU seconds (user + system) a process has used so far, from /proc (Linux; clock ticks of 1/100 s). */
+export function cpuSeconds(pid: number | undefined): number | undefined {
+  if (pid === undefined) return undefined;
+  try {
+    // Fields after the command name, which may itself hold spaces: utime and stime are the 12th and 13th.
+    const fields = fs.readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.split(' ') ?? [];
+    return (Number(fields[11]) + Number(fields[12])) / 100;
+  } catch {
+    return undefined;
+  }
+}
+
 /** Cores, CPU model, Node and OS, for the record. */
 export function machineDescription(): string {
   const cpu = os.cpus()[0]?.model.trim() ?? 'unknown CPU';

@@ -7,6 +7,7 @@
 import { AppClient, type JobView, TERMINAL, sleep } from './app-client';
 import {
   ROOT,
+  cpuSeconds,
   developmentApp,
   loadAverage,
   machineDescription,
@@ -38,6 +39,7 @@ runBenchmark(async ({ azurite, startHost }) => {
     deviceIds.map((id) => ({ id, importMode: 'create', status: 'enabled' })),
   );
   const readJobId = `burst-read-${Date.now()}`;
+  const cpu = { host: NaN, azurite: NaN };
   await client.call('PUT', `/jobs/v2/${readJobId}?api-version=2021-04-12`, {
     jobId: readJobId,
     type: 'scheduleDeviceMethod',
@@ -47,9 +49,16 @@ runBenchmark(async ({ azurite, startHost }) => {
   await waitForEnd(client, readJobId);
 
   const loadBefore = loadAverage();
-  const result = await burst(client, readJobId, deviceIds);
+  const processes = { host: host.child.pid, azurite: azurite.process.pid };
+  const cpuBefore = { host: cpuSeconds(processes.host), azurite: cpuSeconds(processes.azurite) };
+  const result = await burst(client, readJobId, deviceIds, {
+    onAnswered: () => {
+      cpu.host = (cpuSeconds(processes.host) ?? NaN) - (cpuBefore.host ?? NaN);
+      cpu.azurite = (cpuSeconds(processes.azurite) ?? NaN) - (cpuBefore.azurite ?? NaN);
+    },
+  });
   const loadAfter = loadAverage();
-  console.log(`Burst: ${JSON.stringify(result)}`);
+  console.log(`Burst: ${JSON.stringify({ ...result, cpu, loadBefore, loadAfter })}`);
   const ms = (value: number) => `${value.toFixed(0)} ms`;
   await writeBenchmarkSection(
     'burst-bench',
@@ -64,7 +73,7 @@ runBenchmark(async ({ azurite, startHost }) => {
       `| ${BURST_CREATES} creates (\`PUT /jobs/v2/{id}\`) | ${ms(result.createP50)} | ${ms(result.createP95)} |`,
       `| ${BURST_READS} reads (\`GET /jobs/v2/{id}\`) | ${ms(result.readP50)} | ${ms(result.readP95)} |`,
       '',
-      `All ${BURST_CREATES + BURST_READS} answered in ${result.burstSeconds.toFixed(1)} s; ${result.failedRequests} did not answer 200, ${result.serverErrors} answers were 5xx; every created job ended ${result.allTerminalSeconds.toFixed(1)} s after the burst began (${JSON.stringify(result.finalStatuses)}, ${result.succeededDevices} devices succeeded).`,
+      `All ${BURST_CREATES + BURST_READS} answered in ${result.burstSeconds.toFixed(1)} s (the host used ${cpu.host.toFixed(1)} CPU seconds meanwhile, Azurite ${cpu.azurite.toFixed(1)}); ${result.failedRequests} did not answer 200, ${result.serverErrors} answers were 5xx; every created job ended ${result.allTerminalSeconds.toFixed(1)} s after the burst began (${JSON.stringify(result.finalStatuses)}, ${result.succeededDevices} devices succeeded).`,
     ].join('\n'),
   );
 });

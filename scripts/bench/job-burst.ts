@@ -40,15 +40,16 @@ function percentile(values: number[], p: number): number {
 }
 
 /**
- * 200 creates (5 of `deviceIds` each) and 1,000 reads of `readJobId` sent at once; then waits for every created
- * job to end (at most `endWithinMs`).
+ * 200 creates (5 of `deviceIds` each) and 1,000 reads of `readJobId` sent at once (`onAnswered` is called when the
+ * last has answered); then waits for every created job to end (at most `endWithinMs`).
  */
 export async function burst(
   client: BurstClient,
   readJobId: string,
   deviceIds: string[],
-  endWithinMs = 600_000,
+  options: { endWithinMs?: number; onAnswered?: () => void } = {},
 ): Promise<Burst> {
+  const { endWithinMs = 600_000, onAnswered } = options;
   const createTimes: number[] = [];
   const readTimes: number[] = [];
   let serverErrors = 0;
@@ -64,7 +65,8 @@ export async function burst(
       return answer;
     } catch (error: unknown) {
       serverErrors += 1;
-      return { status: 0, json: `no answer: ${String(error)}` };
+      const cause = error instanceof Error && error.cause instanceof Error ? ` (${error.cause.message})` : '';
+      return { status: 0, json: `no answer: ${String(error)}${cause}` };
     }
   };
   const timed = async (times: number[], method: string, route: string, body?: unknown) => {
@@ -92,6 +94,7 @@ export async function burst(
     ...Array.from({ length: BURST_READS }, () => timed(readTimes, 'GET', jobRoute(readJobId))),
   ]);
   const burstSeconds = (performance.now() - started) / 1000;
+  onAnswered?.();
   const open = new Set(ids);
   const finalStatuses: Record<string, number> = {};
   let succeededDevices = 0;

@@ -15,7 +15,7 @@ import { assertTransition, isTerminalJobStatus } from './job-lifecycle';
 import type { JobRecord, JobStatus } from './job-model';
 import { isTerminalDeviceJobStatus } from './job-model';
 import { observationOf } from './job-observation';
-import { TargetPages, shardsPerPage, splitIntoShards } from './job-targets';
+import { TargetPages, shardsOf, targetPageSize } from './job-targets';
 
 export interface FinalizeJobCommand {
   jobId: string;
@@ -125,13 +125,12 @@ async function settleOpenDevices(
       const targets = new TargetPages({ deviceIdLists: deps.deviceIdLists, gateway: deps.gateway }, job);
       while (!cursor.targets.done) {
         if (now() >= startUntil) return false;
-        const pageSize = command.shardSize * shardsPerPage(command.shardSize);
-        const page = await targets.read(cursor.targets.continuation, pageSize);
+        const page = await targets.read(cursor.targets.continuation, targetPageSize(command.shardSize));
         cursor.targets = page.continuation
           ? { done: false, continuation: page.continuation }
           : { done: true };
         const at = deps.clock.now().toISOString();
-        for (const deviceIds of splitIntoShards(page.deviceIds, command.shardSize)) {
+        for (const deviceIds of shardsOf(page.deviceIds, command.shardSize)) {
           const shard = cursor.shardCount;
           const rows = settle(
             deviceIds.map((deviceId) => pendingRow(job, deviceId, shard, at)),

@@ -23,7 +23,7 @@ import {
   retryDelayMs,
 } from './rollout-policy';
 import type { RolloutProgress } from './rollout-rate';
-import { TargetPages, shardsPerPage, splitIntoShards } from './job-targets';
+import { TargetPages, shardsOf, targetPageSize } from './job-targets';
 import { isPatchApplied } from './twin-patch-applied';
 
 export interface RunDevicesCommand {
@@ -340,7 +340,7 @@ class ShardFeed {
     // least a page of targets: the next page is read while the current one runs (a page read can take a while).
     const depth = Math.max(
       Math.min(MAX_PREFETCH_SHARDS, Math.max(1, Math.ceil((2 * this.maxInFlight) / this.shardSize))),
-      shardsPerPage(this.shardSize) + 1,
+      targetPageSize(this.shardSize) / this.shardSize + 1,
     );
     const refill = () => {
       while (ahead.length < depth) ahead.push(this.track(this.prepare(nextToPrepare++)));
@@ -407,13 +407,10 @@ class ShardFeed {
       const { targets } = this.cursor;
       if (targets.done) return undefined;
       // One page of targets makes several shards: a storage page of ~1,000 rows costs about what 100 cost.
-      const page = await this.targets.read(
-        targets.continuation,
-        this.shardSize * shardsPerPage(this.shardSize),
-      );
+      const page = await this.targets.read(targets.continuation, targetPageSize(this.shardSize));
       if (page.continuation === undefined) this.cursor.targets = { done: true };
       else this.cursor.targets = { done: false, continuation: page.continuation };
-      const chunks = splitIntoShards(page.deviceIds, this.shardSize);
+      const chunks = shardsOf(page.deviceIds, this.shardSize);
       if (chunks.length > 0) {
         const written = await Promise.all(chunks.map((ids, index) => this.writeShard(shard + index, ids)));
         this.cursor.shardCount = shard + chunks.length;
