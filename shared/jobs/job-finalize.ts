@@ -15,7 +15,7 @@ import { assertTransition, isTerminalJobStatus } from './job-lifecycle';
 import type { JobRecord, JobStatus } from './job-model';
 import { isTerminalDeviceJobStatus } from './job-model';
 import { observationOf } from './job-observation';
-import { TargetPages } from './job-targets';
+import { TargetPages, shardsOf, targetPageSize } from './job-targets';
 
 export interface FinalizeJobCommand {
   jobId: string;
@@ -125,25 +125,26 @@ async function settleOpenDevices(
       const targets = new TargetPages({ deviceIdLists: deps.deviceIdLists, gateway: deps.gateway }, job);
       while (!cursor.targets.done) {
         if (now() >= startUntil) return false;
-        const page = await targets.read(cursor.targets.continuation, command.shardSize);
+        const page = await targets.read(cursor.targets.continuation, targetPageSize(command.shardSize));
         cursor.targets = page.continuation
           ? { done: false, continuation: page.continuation }
           : { done: true };
-        if (page.deviceIds.length === 0) continue;
         const at = deps.clock.now().toISOString();
-        const shard = cursor.shardCount;
-        const rows = settle(
-          page.deviceIds.map((deviceId) => pendingRow(job, deviceId, shard, at)),
-          status,
-          deps.clock.now(),
-          error,
-        );
-        await writer.put(
-          rows,
-          rows.map(() => null),
-        );
-        cursor.shardCount = shard + 1;
-        cursor.nextShard = cursor.shardCount;
+        for (const deviceIds of shardsOf(page.deviceIds, command.shardSize)) {
+          const shard = cursor.shardCount;
+          const rows = settle(
+            deviceIds.map((deviceId) => pendingRow(job, deviceId, shard, at)),
+            status,
+            deps.clock.now(),
+            error,
+          );
+          await writer.put(
+            rows,
+            rows.map(() => null),
+          );
+          cursor.shardCount = shard + 1;
+          cursor.nextShard = cursor.shardCount;
+        }
       }
     }
     return true;

@@ -23,7 +23,7 @@ import {
   retryDelayMs,
 } from './rollout-policy';
 import type { RolloutProgress } from './rollout-rate';
-import { TargetPages } from './job-targets';
+import { TargetPages, shardsOf, targetPageSize } from './job-targets';
 import { isPatchApplied } from './twin-patch-applied';
 
 export interface RunDevicesCommand {
@@ -90,11 +90,6 @@ export function runPolicyFor(job: JobRecord, maxDevicesInFlight: number, live: R
 
 /** At most this many shards are read or resolved ahead of the one running, so the window never waits for storage. */
 const MAX_PREFETCH_SHARDS = 4;
-/**
- * Targets resolved by one page read: a storage page (at most 1,000 rows, one of them read to tell whether more
- * follow) costs about what a page of 100 costs.
- */
-const TARGET_PAGE_ROWS = 999;
 
 /** How often a run re-reads the job for a cancel and checks the deadline and abort condition, by default. */
 export const STOP_CHECK_INTERVAL_MS = 500;
@@ -345,7 +340,7 @@ class ShardFeed {
     // least a page of targets: the next page is read while the current one runs (a page read can take a while).
     const depth = Math.max(
       Math.min(MAX_PREFETCH_SHARDS, Math.max(1, Math.ceil((2 * this.maxInFlight) / this.shardSize))),
-      this.shardsPerPage() + 1,
+      targetPageSize(this.shardSize) / this.shardSize + 1,
     );
     const refill = () => {
       while (ahead.length < depth) ahead.push(this.track(this.prepare(nextToPrepare++)));
@@ -412,13 +407,10 @@ class ShardFeed {
       const { targets } = this.cursor;
       if (targets.done) return undefined;
       // One page of targets makes several shards: a storage page of ~1,000 rows costs about what 100 cost.
-      const page = await this.targets.read(targets.continuation, this.shardSize * this.shardsPerPage());
+      const page = await this.targets.read(targets.continuation, targetPageSize(this.shardSize));
       if (page.continuation === undefined) this.cursor.targets = { done: true };
       else this.cursor.targets = { done: false, continuation: page.continuation };
-      const chunks: string[][] = [];
-      for (let start = 0; start < page.deviceIds.length; start += this.shardSize) {
-        chunks.push(page.deviceIds.slice(start, start + this.shardSize));
-      }
+      const chunks = shardsOf(page.deviceIds, this.shardSize);
       if (chunks.length > 0) {
         const written = await Promise.all(chunks.map((ids, index) => this.writeShard(shard + index, ids)));
         this.cursor.shardCount = shard + chunks.length;
@@ -426,11 +418,6 @@ class ShardFeed {
         return written[0];
       }
     }
-  }
-
-  /** Shards one target page resolves: whole shards within a storage page, at least one. */
-  private shardsPerPage(): number {
-    return Math.max(1, Math.floor(TARGET_PAGE_ROWS / this.shardSize));
   }
 
   /** The shard's pending rows; a shard an interrupted run already wrote is read back and completed. */

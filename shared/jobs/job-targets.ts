@@ -2,6 +2,26 @@ import type { JobRecord } from './job-model';
 import type { DeviceIdListRepository, JobDeviceGateway, TargetPage } from './ports';
 
 /**
+ * Targets resolved by one page read: a storage page (at most 1,000 rows, one of them read to tell whether more
+ * follow) costs about what a page of 100 costs.
+ */
+const TARGET_PAGE_ROWS = 999;
+
+/** Targets to read at once for shards of `shardSize`: whole shards within a storage page, at least one. */
+export function targetPageSize(shardSize: number): number {
+  return shardSize * Math.max(1, Math.floor(TARGET_PAGE_ROWS / shardSize));
+}
+
+/** A page of targets cut into shards of `shardSize`. */
+export function shardsOf(deviceIds: readonly string[], shardSize: number): string[][] {
+  const shards: string[][] = [];
+  for (let start = 0; start < deviceIds.length; start += shardSize) {
+    shards.push(deviceIds.slice(start, start + shardSize));
+  }
+  return shards;
+}
+
+/**
  * A job's targets, page by page, resumable from a page's continuation: the query through the gateway, or the
  * stored id list (`<chunk>:<offset>`). Target resolution thus runs in time-bounded steps, and a step never holds
  * more than one page (or one stored chunk) of ids.

@@ -47,8 +47,6 @@ function readCursor(token: string | undefined): Cursor {
 }
 
 const KEY_CHUNK = 100;
-/** Candidates read from the twin index at a time. */
-const INDEX_PAGE = 1_000;
 /** Table Storage answers at most 1,000 entities a page. */
 const SCAN_PAGE_ROWS = 1_000;
 
@@ -101,22 +99,22 @@ async function indexedCandidates(
   registry: EmbeddedRegistry,
   condition: Expression | null,
   from: string | undefined,
+  /** Candidates read at a time: as many as the caller takes (further pages follow if the condition drops some). */
+  pageSize: number,
 ): Promise<AsyncGenerator<string[]> | undefined> {
   const entries = planIndexLookups(condition);
   const { repository } = registry;
   if (entries === undefined || !repository.indexedDeviceIds) return undefined;
+  const limit = Math.min(SCAN_PAGE_ROWS, Math.max(1, pageSize));
   const read = (start: IndexPageRequest['from']) =>
-    repository.indexedDeviceIds?.(
-      entries,
-      start ? { from: start, limit: INDEX_PAGE } : { limit: INDEX_PAGE },
-    );
+    repository.indexedDeviceIds?.(entries, start ? { from: start, limit } : { limit });
   const first = await read(from === undefined ? undefined : { deviceId: from, inclusive: true });
   if (first === undefined) return undefined;
   return (async function* pages() {
     for (let ids: string[] | undefined = first; ids !== undefined;) {
       if (ids.length > 0) yield ids;
       const last = ids[ids.length - 1];
-      if (ids.length < INDEX_PAGE || last === undefined) return;
+      if (ids.length < limit || last === undefined) return;
       ids = await read({ deviceId: last, inclusive: false });
     }
   })();
@@ -155,7 +153,7 @@ export async function* matchingTwins(
     }
     return;
   }
-  const candidates = await indexedCandidates(registry, planned.residual, from.indexFrom);
+  const candidates = await indexedCandidates(registry, planned.residual, from.indexFrom, pageSize);
   if (candidates) {
     for await (const page of candidates) {
       for (let index = 0; index < page.length; index += KEY_CHUNK) {
