@@ -1,5 +1,6 @@
 import { planActivityTime } from './activity-time';
 import { DEVICE_ERROR_CODES } from './device-outcome';
+import { withEngineLease } from './engine-lease';
 import { DeviceResultWriter, DEFAULT_RESULT_WRITER_OPTIONS } from './device-result-writer';
 import {
   type JobExecutionDependencies,
@@ -46,10 +47,25 @@ export interface FinalizeJobResult {
  * keeps its status and only gains its end time. Idempotent.
  */
 export async function finalizeJob(
-  deps: Omit<JobExecutionDependencies, 'gateway'> & Partial<Pick<JobExecutionDependencies, 'gateway'>>,
+  deps: FinalizeDependencies,
   command: FinalizeJobCommand,
 ): Promise<FinalizeJobResult> {
   const startedAt = deps.clock.now().getTime();
+  const { startUntil } = planActivityTime(startedAt, deps.limits, 0);
+  const result = await withEngineLease(deps, command.jobId, startUntil, () =>
+    finalizeLeased(deps, command, startedAt),
+  );
+  return result ?? (command.cursor ? { done: false, cursor: command.cursor } : { done: false });
+}
+
+type FinalizeDependencies = Omit<JobExecutionDependencies, 'gateway'> &
+  Partial<Pick<JobExecutionDependencies, 'gateway'>>;
+
+async function finalizeLeased(
+  deps: FinalizeDependencies,
+  command: FinalizeJobCommand,
+  startedAt: number,
+): Promise<FinalizeJobResult> {
   const { job } = await loadJob(deps.jobs, command.jobId);
   if (command.outcome !== 'completed') {
     const cursor = command.cursor ? { ...command.cursor } : await storedShards(deps, job.jobId);

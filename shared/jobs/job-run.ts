@@ -6,6 +6,7 @@ import {
   type ActivityTimePlan,
 } from './activity-time';
 import { type DeviceResult, errorResult, methodResult, twinResult } from './device-outcome';
+import { withEngineLease } from './engine-lease';
 import { DeviceResultWriter, DEFAULT_RESULT_WRITER_OPTIONS } from './device-result-writer';
 import { type WindowStop, runDeviceWindow } from './device-window';
 import { isPastDeadline } from './execution-plan';
@@ -117,12 +118,26 @@ export async function runJobDevices(
   deps: JobExecutionDependencies,
   command: RunDevicesCommand,
 ): Promise<RunDevicesResult> {
+  const startedAt = deps.clock.now().getTime();
+  const { startUntil } = planActivityTime(startedAt, deps.limits, 0);
+  const result = await withEngineLease(deps, command.jobId, startUntil, () =>
+    runLeased(deps, command, startedAt),
+  );
+  // The lease stayed taken (a repeated delivery of a step still running): nothing was done, the next step retries.
+  return result ?? { cursor: command.cursor, done: false };
+}
+
+async function runLeased(
+  deps: JobExecutionDependencies,
+  command: RunDevicesCommand,
+  startedAt: number,
+): Promise<RunDevicesResult> {
   const now = () => deps.clock.now().getTime();
   const { job } = await loadJob(deps.jobs, command.jobId);
   const cursor: RunCursor = { ...command.cursor, targets: { ...command.cursor.targets } };
   if (job.status === 'cancelled') return { cursor, done: false, stoppedBy: 'cancelled' };
 
-  const plan = planActivityTime(now(), deps.limits, callBoundMs(job));
+  const plan = planActivityTime(startedAt, deps.limits, callBoundMs(job));
   const before = await deps.jobs.getStatistics(job.jobId);
   const startedBefore = before.deviceCount - before.pendingCount;
   const executed: ExecutedCounts = { ...(cursor.executed ?? { succeeded: 0, failed: 0, timedOut: 0 }) };

@@ -53,6 +53,13 @@ export interface JobRepository {
   /** Every shard's counters and attempt mark, by shard. */
   listShardStates(jobId: string): Promise<ShardState[]>;
   deleteShardCounters(jobId: string): Promise<void>;
+  /**
+   * Takes or renews the job's engine lease for `holder` until `expiresAt`; false while another holder's lease has
+   * not expired. The engine runs one step of a job at a time, even when a step is delivered twice.
+   */
+  leaseEngine(jobId: string, holder: string, expiresAt: Date): Promise<boolean>;
+  /** Gives the engine lease up, if `holder` still has it. */
+  releaseEngine(jobId: string, holder: string): Promise<void>;
   /** Statistics summed over the shard counter rows at read time. */
   getStatistics(jobId: string): Promise<DeviceJobStatistics>;
   /** The job row and its statistics in one read (what `GET /jobs/v2/{id}` answers); `undefined` if no such job. */

@@ -26,6 +26,8 @@ import { deleteWhere, joinJson, readPage, splitJson, statusCodeOf, submitInBatch
  * per-shard counter rows, so a job and its live statistics are read from one partition.
  */
 const JOB_ROW = 'job';
+/** The engine lease row: who runs the job's current engine step, until when. */
+const LEASE_ROW = 'engine-lease';
 const SHARD_PREFIX = 'shard-';
 const shardRowKey = (shard: number) => `${SHARD_PREFIX}${String(shard).padStart(6, '0')}`;
 
@@ -173,6 +175,40 @@ export class TableJobRepository implements JobRepository {
       });
     }
     return states;
+  }
+
+  async leaseEngine(jobId: string, holder: string, expiresAt: Date): Promise<boolean> {
+    const lease = { partitionKey: jobId, rowKey: LEASE_ROW, holder, expiresAt: expiresAt.toISOString() };
+    let current: TableEntityResult<{ holder?: string; expiresAt?: string }>;
+    try {
+      current = await this.client.getEntity(jobId, LEASE_ROW);
+    } catch (error: unknown) {
+      if (statusCodeOf(error) !== 404) throw error;
+      return this.claimed(this.client.createEntity(lease));
+    }
+    const taken = current.holder !== holder && Date.parse(current.expiresAt ?? '') > Date.now();
+    if (taken) return false;
+    return this.claimed(this.client.updateEntity(lease, 'Replace', { etag: current.etag }));
+  }
+
+  async releaseEngine(jobId: string, holder: string): Promise<void> {
+    try {
+      const current = await this.client.getEntity<{ holder?: string }>(jobId, LEASE_ROW);
+      if (current.holder === holder) await this.client.deleteEntity(jobId, LEASE_ROW, { etag: current.etag });
+    } catch (error: unknown) {
+      if (![404, 412].includes(statusCodeOf(error) ?? 0)) throw error;
+    }
+  }
+
+  /** A lease write that lost to another writer (409 on create, 412 on replace) took nothing. */
+  private async claimed(write: Promise<unknown>): Promise<boolean> {
+    try {
+      await write;
+      return true;
+    } catch (error: unknown) {
+      if ([409, 412].includes(statusCodeOf(error) ?? 0)) return false;
+      throw error;
+    }
   }
 
   async deleteShardCounters(jobId: string): Promise<void> {

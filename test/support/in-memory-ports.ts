@@ -44,7 +44,19 @@ export class InMemoryJobRepository implements JobRepository {
   readonly rows = new Map<string, StoredJob>();
   readonly counters = new Map<string, Map<number, ShardCounters>>();
   readonly attempted = new Map<string, Set<number>>();
+  readonly leases = new Map<string, { holder: string; expiresAt: number }>();
   private version = 0;
+
+  leaseEngine(jobId: string, holder: string, expiresAt: Date): Promise<boolean> {
+    const lease = this.leases.get(jobId);
+    if (lease && lease.holder !== holder && lease.expiresAt > Date.now()) return Promise.resolve(false);
+    this.leases.set(jobId, { holder, expiresAt: expiresAt.getTime() });
+    return Promise.resolve(true);
+  }
+  releaseEngine(jobId: string, holder: string): Promise<void> {
+    if (this.leases.get(jobId)?.holder === holder) this.leases.delete(jobId);
+    return Promise.resolve();
+  }
 
   create(job: JobRecord): Promise<StoredJob> {
     if (this.rows.has(job.jobId)) return Promise.reject(new JobAlreadyExistsError(job.jobId));

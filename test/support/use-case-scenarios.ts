@@ -747,6 +747,8 @@ function bind(jobs: JobRepository): JobRepository {
     deleteShardCounters: (id) => jobs.deleteShardCounters(id),
     getStatistics: (id) => jobs.getStatistics(id),
     getWithStatistics: (id) => jobs.getWithStatistics(id),
+    leaseEngine: (id, holder, expiresAt) => jobs.leaseEngine(id, holder, expiresAt),
+    releaseEngine: (id, holder) => jobs.releaseEngine(id, holder),
   };
 }
 

@@ -1,6 +1,7 @@
 import { type RunningAzurite, startAzurite } from '../../../local-host/storage/azurite';
 import { JobAlreadyExistsError, JobConcurrencyError } from '../../../shared/jobs/job-errors';
 import type { DeviceJobRecord, JobRecord } from '../../../shared/jobs/job-model';
+import { withEngineLease } from '../../../shared/jobs/engine-lease';
 import { lifecycleEvents } from '../../../shared/jobs/job-events';
 import { aggregateStatistics } from '../../../shared/jobs/job-statistics';
 import { type JobStorage, createJobStorage, jobTableNames } from '../../../shared/storage/jobs-storage';
@@ -202,6 +203,47 @@ describe('TableJobRepository', () => {
     expect(
       (await own.jobs.query({ type: 'scheduleUpdateTwin' }, { maxItems: 100 })).items.map((j) => j.jobId),
     ).toEqual(['t0']);
+  });
+});
+
+describe('the engine lease of a job', () => {
+  const soon = () => new Date(Date.now() + 30_000);
+
+  it('is held by one holder until released or expired, and renewed by its holder', async () => {
+    await storage.jobs.create(job('leased'));
+    expect(await storage.jobs.leaseEngine('leased', 'a', soon())).toBe(true);
+    expect(await storage.jobs.leaseEngine('leased', 'b', soon())).toBe(false);
+    expect(await storage.jobs.leaseEngine('leased', 'a', soon())).toBe(true);
+    await storage.jobs.releaseEngine('leased', 'b');
+    expect(await storage.jobs.leaseEngine('leased', 'b', soon())).toBe(false);
+    await storage.jobs.releaseEngine('leased', 'a');
+    expect(await storage.jobs.leaseEngine('leased', 'b', new Date(Date.now() - 1))).toBe(true);
+    // b's lease has expired (a holder that died): a takes it over.
+    expect(await storage.jobs.leaseEngine('leased', 'a', soon())).toBe(true);
+    expect((await storage.jobs.getWithStatistics('leased'))?.statistics.deviceCount).toBe(0);
+  });
+
+  it('serializes engine steps delivered twice: the second starts once the first ended', async () => {
+    await storage.jobs.create(job('twice'));
+    const deps = { jobs: storage.jobs, clock: { now: () => new Date() } };
+    const spans: [number, number][] = [];
+    const step = async () => {
+      const start = Date.now();
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      spans.push([start, Date.now()]);
+      return 'ran';
+    };
+    const results = await Promise.all([
+      withEngineLease(deps, 'twice', Date.now() + 10_000, step),
+      withEngineLease(deps, 'twice', Date.now() + 10_000, step),
+    ]);
+    expect(results).toEqual(['ran', 'ran']);
+    const [first, second] = [...spans].sort((x, y) => x[0] - y[0]) as [[number, number], [number, number]];
+    expect(second[0]).toBeGreaterThanOrEqual(first[1]);
+    // A step that cannot get the lease by its deadline does nothing.
+    expect(await storage.jobs.leaseEngine('twice', 'other', soon())).toBe(true);
+    expect(await withEngineLease(deps, 'twice', Date.now(), step)).toBeUndefined();
+    expect(spans).toHaveLength(2);
   });
 });
 

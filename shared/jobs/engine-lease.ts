@@ -1,0 +1,44 @@
+import { randomUUID } from 'node:crypto';
+import type { Clock, JobRepository } from './ports';
+
+/** How long a lease lasts unless renewed: a step whose host died blocks the next one at most this long. */
+export const ENGINE_LEASE_MS = 30_000;
+const RENEW_EVERY_MS = ENGINE_LEASE_MS / 3;
+const RETRY_MS = 1_000;
+
+export interface EngineLeaseDependencies {
+  jobs: Pick<JobRepository, 'leaseEngine' | 'releaseEngine'>;
+  clock: Clock;
+}
+
+/**
+ * Runs one engine step of a job while holding the job's engine lease (renewed as it runs), so a step delivered
+ * twice (activities run at least once: a redelivered work item, a host that died mid-step) never runs beside
+ * itself — two runs would each write the shards' counters from their own view. A second delivery waits for the
+ * first to end and then finds its devices done. Answers undefined when the lease was not free by `waitUntil`.
+ */
+export async function withEngineLease<T>(
+  deps: EngineLeaseDependencies,
+  jobId: string,
+  waitUntil: number,
+  step: () => Promise<T>,
+): Promise<T | undefined> {
+  const holder = randomUUID();
+  const expiry = () => new Date(deps.clock.now().getTime() + ENGINE_LEASE_MS);
+  while (!(await deps.jobs.leaseEngine(jobId, holder, expiry()))) {
+    if (deps.clock.now().getTime() >= waitUntil) return undefined;
+    await new Promise((resolve) => setTimeout(resolve, RETRY_MS));
+  }
+  let renewing: Promise<unknown> = Promise.resolve();
+  const timer = setInterval(() => {
+    // A failed renewal is not fatal: the step goes on, and the next renewal tries again.
+    renewing = deps.jobs.leaseEngine(jobId, holder, expiry()).catch(() => false);
+  }, RENEW_EVERY_MS);
+  try {
+    return await step();
+  } finally {
+    clearInterval(timer);
+    await renewing;
+    await deps.jobs.releaseEngine(jobId, holder).catch(() => undefined);
+  }
+}
