@@ -67,9 +67,14 @@ export class DeviceResultWriter {
     this.timer = setInterval(() => this.tick(), options.flushIntervalMs);
   }
 
-  /** Starts counting a shard from its stored rows (before any of them runs). */
+  /**
+   * Starts counting a shard from its stored rows (before any of them runs). The counters are written even if
+   * nothing in the shard changes: a run that died between writing a batch of rows and their counters left
+   * counters behind its rows, and only a count from the rows repairs them.
+   */
   track(shard: number, rows: readonly DeviceJobRecord[]): void {
     this.counters.set(shard, countDeviceStatuses(rows.map((row) => row.status)));
+    this.dirtyCounters.add(shard);
   }
 
   countersOf(shard: number): ShardCounters | undefined {

@@ -20,13 +20,15 @@ describe('DeviceResultWriter', () => {
   let now = 0;
   let deviceJobs: InMemoryDeviceJobs;
   let writer: DeviceResultWriter;
+  let jobs: InMemoryJobRepository;
   const stored = () => [...deviceJobs.rows.values()].map((row) => `${row.deviceId}:${row.status}`).sort();
 
   beforeEach(() => {
     jest.useFakeTimers();
     now = 0;
     deviceJobs = new InMemoryDeviceJobs();
-    writer = new DeviceResultWriter({ deviceJobs, jobs: new InMemoryJobRepository() }, 'job', {
+    jobs = new InMemoryJobRepository();
+    writer = new DeviceResultWriter({ deviceJobs, jobs }, 'job', {
       flushIntervalMs: 250,
       runningMarkDelayMs: 1_000,
       pendingWriteDelayMs: 1_000,
@@ -67,5 +69,12 @@ describe('DeviceResultWriter', () => {
     await writer.put([pending('a')], [null]);
     await writer.close();
     expect(stored()).toEqual(['a:pending']);
+  });
+
+  it('writes the counters of a shard it read back, though nothing in it changes (a run that died between rows and counters)', async () => {
+    const done = ['a', 'b'].map((id) => ({ ...pending(id), status: 'completed' as const }));
+    writer.track(0, done);
+    await writer.close();
+    expect(jobs.counters.get('job')?.get(0)).toMatchObject({ pending: 0, succeeded: 2 });
   });
 });
