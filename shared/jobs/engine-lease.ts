@@ -1,4 +1,3 @@
-import { randomUUID } from 'node:crypto';
 import type { Clock, JobRepository } from './ports';
 
 /** How long a lease lasts unless renewed: a step whose host died blocks the next one at most this long. */
@@ -23,7 +22,8 @@ export async function withEngineLease<T>(
   waitUntil: number,
   step: () => Promise<T>,
 ): Promise<T | undefined> {
-  const holder = randomUUID();
+  // Unique enough to tell concurrent deliveries apart (the domain takes no crypto dependency).
+  const holder = `${Date.now().toString(36)}-${Math.random().toString(36).slice(2)}`;
   const expiry = () => new Date(deps.clock.now().getTime() + ENGINE_LEASE_MS);
   while (!(await deps.jobs.leaseEngine(jobId, holder, expiry()))) {
     if (deps.clock.now().getTime() >= waitUntil) return undefined;
