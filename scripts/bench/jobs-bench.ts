@@ -17,6 +17,7 @@ import { TableClient, type TransactionAction } from '@azure/data-tables';
 import {
   type Host,
   ROOT,
+  developmentApp,
   loadAverage,
   machineDescription,
   peakRssMb,
@@ -60,23 +61,6 @@ function parseOptions(argv: string[]): Options {
 const SLOW_LATENCY_MS = 500;
 const IN_FLIGHT = 200;
 
-/** The development settings of local.settings.sample.json, with the bench's own overrides. */
-function appSettings(storage: string, countsFile: string, profileDir: string): Record<string, string> {
-  const sample = JSON.parse(fs.readFileSync(path.join(ROOT, 'local.settings.sample.json'), 'utf8')) as {
-    Values: Record<string, string>;
-  };
-  return {
-    ...sample.Values,
-    AzureWebJobsStorage: storage,
-    AzureFunctionsJobHost__extensions__durableTask__hubName: 'JobsBench',
-    DEMO_FLEET_SIZE: '0',
-    SIMULATION_DEFAULT_PROFILE: JSON.stringify({ latencyMs: 0, failureRate: 0 }),
-    JOB_MAX_DEVICES_IN_FLIGHT: String(IN_FLIGHT),
-    STORAGE_REQUEST_COUNTS_FILE: countsFile,
-    CPU_PROFILE_DIR: profileDir,
-  };
-}
-
 /** The host's node: its heap limit, the storage request counter and the per-job CPU profiler preloaded. */
 function hostNodeArgs(heapMb: number): string[] {
   return [
@@ -86,14 +70,6 @@ function hostNodeArgs(heapMb: number): string[] {
     '--require',
     path.join(ROOT, 'dist/scripts/bench/profile-on-signal.js'),
   ];
-}
-
-function ownerConnectionString(settings: Record<string, string>): string {
-  const policies = JSON.parse(settings.JOBS_ACCESS_POLICIES ?? '[]') as { name: string; key: string }[];
-  const owner = policies.find((policy) => policy.name === 'iothubowner');
-  if (!owner) throw new Error('local.settings.sample.json has no iothubowner policy.');
-  const host = settings.JOBS_HOST_NAME ?? 'localhost';
-  return `HostName=${host};SharedAccessKeyName=${owner.name};SharedAccessKey=${owner.key}`;
 }
 
 /**
@@ -305,8 +281,11 @@ runBenchmark(async ({ azurite, startHost }) => {
   const work = fs.mkdtempSync(path.join(os.tmpdir(), 'jobs-bench-'));
   const countsFile = path.join(work, 'storage-requests.json');
   const profileDir = path.join(work, 'profile');
-  const settings = appSettings(azurite.connectionString, countsFile, profileDir);
-  const connectionString = ownerConnectionString(settings);
+  const { settings, connectionString } = developmentApp(azurite.connectionString, 'JobsBench', {
+    JOB_MAX_DEVICES_IN_FLIGHT: String(IN_FLIGHT),
+    STORAGE_REQUEST_COUNTS_FILE: countsFile,
+    CPU_PROFILE_DIR: profileDir,
+  });
 
   const upsertBefore = await measureUpsertRate(azurite.connectionString);
   console.log(`Azurite batched upserts: ${upsertBefore.toFixed(0)} entities/s`);
