@@ -96,11 +96,6 @@ function fromEntity(entity: TableEntityResult<Record<string, unknown>>): StoredD
   return { record: record as DeviceRecord, storageEtag: entity.etag };
 }
 
-/** Table Storage's key order: by UTF-16 code unit, as JavaScript compares strings (not by locale). */
-function compareKeys(a: string, b: string): number {
-  return a < b ? -1 : a > b ? 1 : 0;
-}
-
 /** The embedded registry's table: one entity per device holding its identity and twin. */
 export class DeviceRegistryRepository implements RegistryRepository {
   /**
@@ -176,8 +171,9 @@ export class DeviceRegistryRepository implements RegistryRepository {
         if (++taken >= page.limit) break;
       }
     });
+    // The default sort compares UTF-16 code units: Table Storage's key order for these keys.
     return [...byKey.keys()]
-      .sort(compareKeys)
+      .sort()
       .slice(0, page.limit)
       .map((key) => byKey.get(key) as string);
   }
