@@ -55,20 +55,27 @@ export class AppClient {
     return answer;
   }
 
-  /** Every row of a twin or device-job query, page by page; resolves with the row count and seconds. */
-  async queryAll(query: string): Promise<{ rows: number; pages: number; seconds: number }> {
-    const started = performance.now();
-    let rows = 0;
-    let pages = 0;
+  /** The pages of a twin or device-job query, 1,000 rows each, following continuations. */
+  async *queryPages<T>(query: string): AsyncGenerator<T[]> {
     let continuation: string | null = null;
     do {
       const headers: Record<string, string> = { 'x-ms-max-item-count': '1000' };
       if (continuation) headers['x-ms-continuation'] = continuation;
       const page = await this.call('POST', '/devices/query', { query }, headers);
-      rows += (page.json as unknown[]).length;
-      pages += 1;
+      yield page.json as T[];
       continuation = page.continuation;
     } while (continuation);
+  }
+
+  /** Every row of a twin or device-job query, page by page; resolves with the row count and seconds. */
+  async queryAll(query: string): Promise<{ rows: number; pages: number; seconds: number }> {
+    const started = performance.now();
+    let rows = 0;
+    let pages = 0;
+    for await (const page of this.queryPages(query)) {
+      rows += page.length;
+      pages += 1;
+    }
     return { rows, pages, seconds: (performance.now() - started) / 1000 };
   }
 }

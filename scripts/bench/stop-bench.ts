@@ -54,15 +54,8 @@ async function waitForJob(client: AppClient, jobId: string, until: (job: JobView
 
 async function deviceRows(client: AppClient, jobId: string): Promise<DeviceRow[]> {
   const rows: DeviceRow[] = [];
-  let continuation: string | null = null;
-  do {
-    const headers: Record<string, string> = { 'x-ms-max-item-count': '1000' };
-    if (continuation) headers['x-ms-continuation'] = continuation;
-    const query = `SELECT * FROM devices.jobs WHERE devices.jobs.jobId = '${jobId}'`;
-    const page = await client.call('POST', '/devices/query', { query }, headers);
-    rows.push(...(page.json as DeviceRow[]));
-    continuation = page.continuation;
-  } while (continuation);
+  const query = `SELECT * FROM devices.jobs WHERE devices.jobs.jobId = '${jobId}'`;
+  for await (const page of client.queryPages<DeviceRow>(query)) rows.push(...page);
   return rows;
 }
 
