@@ -54,6 +54,8 @@ export interface DryRunResponse {
   deviceCount: number;
   sampleDeviceIds: string[];
   estimatedDurationInSeconds: number;
+  /** No device matches; a tag compared with a constant of a type no device holds there (absent from older services). */
+  warnings?: { code: string; message: string }[];
 }
 
 /** The body of `POST /jobs/v2/{jobId}/rerun`. */
