@@ -272,7 +272,7 @@ export function defineUseCaseScenarios(createStorage: () => Promise<StoragePorts
           jobId,
           jobType: 'scheduleDeviceMethod',
           status: 'failed',
-          outcome: null,
+          outcome: { deviceMethodResponse: null },
           error: { code: 'DeviceNotOnline', description: 'dev-03 is offline' },
           startTimeUtc: T0.toISOString(),
         }),
@@ -290,7 +290,7 @@ export function defineUseCaseScenarios(createStorage: () => Promise<StoragePorts
         maxItemCount: 100,
       });
       expect(ok.items).toHaveLength(23);
-      expect(ok.items.every((item) => item.outcome?.deviceMethodResponse.status === 200)).toBe(true);
+      expect(ok.items.every((item) => item.outcome.deviceMethodResponse?.status === 200)).toBe(true);
       expect(gateway.invoked).toHaveLength(25);
       expect(new Set(gateway.invoked).size).toBe(25);
     });
