@@ -91,6 +91,7 @@ function refuseWhenServedByHub(): void {
 const noOrchestrations: JobOrchestrationClient = {
   start: () => Promise.reject(new Error('This function has no durable client: it cannot start jobs.')),
   raiseCancel: () => Promise.reject(new Error('This function has no durable client: it cannot cancel jobs.')),
+  raiseResume: () => Promise.reject(new Error('This function has no durable client: it cannot resume jobs.')),
 };
 
 function jobsService(orchestrations: JobOrchestrationClient = noOrchestrations): JobsService {

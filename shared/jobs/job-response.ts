@@ -1,6 +1,7 @@
 import type {
   CloudToDeviceMethod,
   DeviceJobError,
+  JobControlAction,
   DeviceJobRecord,
   DeviceJobStatistics,
   DeviceJobStatus,
@@ -31,6 +32,8 @@ export interface JobResponse {
   rolloutConfig?: RolloutConfig;
   abortConfig?: AbortConfig;
   retryConfig?: RetryConfig;
+  /** The last pause or resume: who, why, when (extension; absent until the job was first paused). */
+  lastControlAction?: JobControlAction;
 }
 
 /** One device's result as `SELECT * FROM devices.jobs` answers it. */
@@ -70,6 +73,7 @@ export function toJobResponse(job: JobRecord, deviceJobStatistics: DeviceJobStat
   if (job.rolloutConfig) response.rolloutConfig = job.rolloutConfig;
   if (job.abortConfig) response.abortConfig = job.abortConfig;
   if (job.retryConfig) response.retryConfig = job.retryConfig;
+  if (job.lastControlAction) response.lastControlAction = job.lastControlAction;
   return response;
 }
 

@@ -72,6 +72,8 @@ export interface DryRunResult {
   deviceCount: number;
   sampleDeviceIds: string[];
   estimatedDurationInSeconds: number;
+  /** The service's findings: no device matches, a tag compared with a constant of another type (extension field). */
+  warnings?: { code: string; message: string }[];
 }
 
 export const ACTIVE_STATUSES: readonly JobStatus[] = ['queued', 'scheduled', 'running'];

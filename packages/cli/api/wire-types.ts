@@ -5,10 +5,15 @@
 import type {
   DeviceJobResponse as ServiceDeviceJobResponse,
   JobResponse as ServiceJobResponse,
-} from '../../shared/jobs/job-response';
-import type { JobStatus, JobType } from '../../shared/jobs/job-model';
-import type { JobScheduleResponse } from '../../shared/jobs/job-schedule-model';
-import type { AbortConfig, FailureType, RetryConfig, RolloutConfig } from '../../shared/jobs/rollout-config';
+} from '../../../shared/jobs/job-response';
+import type { JobStatus, JobType } from '../../../shared/jobs/job-model';
+import type { JobScheduleResponse } from '../../../shared/jobs/job-schedule-model';
+import type {
+  AbortConfig,
+  FailureType,
+  RetryConfig,
+  RolloutConfig,
+} from '../../../shared/jobs/rollout-config';
 
 export type { AbortConfig, FailureType, JobStatus, JobType, RetryConfig, RolloutConfig };
 
@@ -49,6 +54,8 @@ export interface DryRunResponse {
   deviceCount: number;
   sampleDeviceIds: string[];
   estimatedDurationInSeconds: number;
+  /** No device matches; a tag compared with a constant of a type no device holds there (absent from older services). */
+  warnings?: { code: string; message: string }[];
 }
 
 /** The body of `POST /jobs/v2/{jobId}/rerun`. */
