@@ -1,5 +1,6 @@
 import type { ContainerClient } from '@azure/storage-blob';
 import { waitFor } from '../../support/wait-for';
+import { runCli } from '../cli/cli-runner';
 import { seedFleet, sleep, type JobsHost } from '../jobs/jobs-host';
 import {
   blobText,
@@ -295,6 +296,45 @@ describe('wire details of JobClient', () => {
       (result) => result[0]?.status === 'completed',
     );
     expect(rows[0]?.outcome).toEqual({ deviceMethodResponse: null });
+  });
+});
+
+describe('the device-jobs CLI', () => {
+  it('exports with --watch (the job progress display), lists, shows and cancels import and export jobs', async () => {
+    const env = {
+      DEVICE_JOBS_CONNECTION_STRING: host().running.connectionString,
+      DEVICE_JOBS_URL: host().running.host.baseUrl,
+    };
+    const cli = (...args: string[]) => runCli(args, env);
+    const { container, uri } = await sasContainer(world, 'export-cli');
+    const exported = await cli(
+      'registry',
+      'export',
+      '--container-url',
+      uri,
+      '--exclude-keys',
+      '--watch',
+      '--interval',
+      '0.2',
+    );
+    expect(exported.stderr).toBe('');
+    expect(exported.code).toBe(0);
+    expect(exported.stdout).toMatch(/^Created export job [0-9a-f-]{36}\.$/m);
+    expect(exported.stdout).toMatch(/^completed 100% succeeded \d+ failed 0 running 0 pending 0 of \d+, /m);
+    expect(exported.stdout).toMatch(/^Status +completed$/m);
+    expect(exported.stdout).not.toContain('sig=');
+    expect(linesOf(await blobText(container, 'devices.txt')).length).toBeGreaterThan(300);
+
+    const listed = JSON.parse((await cli('registry', 'jobs', 'list', '--json')).stdout) as RegistryJob[];
+    const newest = listed[0];
+    expect(newest).toMatchObject({ type: 'export', status: 'completed', progress: 100 });
+    const shown = await cli('registry', 'jobs', 'show', newest?.jobId ?? '');
+    expect(shown.stdout).toMatch(/^Type +export$/m);
+    const cancelled = await cli('registry', 'jobs', 'cancel', newest?.jobId ?? '', '--json');
+    expect(JSON.parse(cancelled.stdout)).toMatchObject({ status: 'completed' });
+    const missing = await cli('registry', 'jobs', 'show', 'no-such-job');
+    expect(missing.code).toBe(3);
+    expect(missing.stderr).toMatch(/JobNotFound/);
   });
 });
 
