@@ -300,7 +300,7 @@ describe('wire details of JobClient', () => {
 });
 
 describe('the device-jobs CLI', () => {
-  it('exports with --watch (the job progress display), lists, shows and cancels import and export jobs', async () => {
+  it('exports with --watch (the job progress display), lists and cancels import and export jobs, and reports an unknown job', async () => {
     const env = {
       DEVICE_JOBS_CONNECTION_STRING: host().running.connectionString,
       DEVICE_JOBS_URL: host().running.host.baseUrl,
