@@ -118,9 +118,24 @@ function required(env: Env, setting: string): string {
   return value;
 }
 
+/**
+ * App Service leaves a Key Vault reference it cannot resolve as its own text (`@Microsoft.KeyVault(...)`), so the
+ * app sees the reference instead of the secret: say so rather than report a JSON error.
+ */
+function refuseUnresolvedReference(setting: string, value: string): void {
+  if (/^@Microsoft\.KeyVault\(/i.test(value)) {
+    throw new ConfigError(
+      setting,
+      'is an unresolved Key Vault reference (@Microsoft.KeyVault(...)): the platform could not read the secret. ' +
+        "Check that the app's identity (keyVaultReferenceIdentity) has Key Vault Secrets User on the vault and " +
+        "that the secret exists; the reference status is shown under the app's Environment variables.",
+    );
+  }
+}
+
 function readPolicies(env: Env): AccessPolicy[] {
   const setting = 'JOBS_ACCESS_POLICIES';
-  required(env, setting);
+  refuseUnresolvedReference(setting, required(env, setting));
   const value = parseJson(env, setting);
   if (!Array.isArray(value) || value.length === 0) {
     throw new ConfigError(setting, 'must be a non-empty JSON list of {"name","key","rights"}.');
