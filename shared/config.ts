@@ -50,6 +50,11 @@ export interface AppConfig {
     demoFleetSize: number;
   };
   jobs: JobsConfig;
+  /**
+   * Whether the app runs in Azure, by the settings the platform sets there (the Functions host's own test):
+   * WEBSITE_INSTANCE_ID (App Service plans), WEBSITE_SKU=FlexConsumption, CONTAINER_NAME (Linux Consumption).
+   */
+  runsInAzure: boolean;
 }
 
 /** Settings of the jobs engine and its maintenance timers. */
@@ -71,7 +76,10 @@ export interface JobsConfig {
   reconciliationSchedule: string;
   /** JOB_RECONCILIATION_GRACE_SECONDS: jobs younger than this are left alone by reconciliation (default 300). */
   reconciliationGraceSeconds: number;
-  /** JOB_SCHEDULES_TICK_SCHEDULE: NCRONTAB of the timer that fires due job schedules (default every second). */
+  /**
+   * JOB_SCHEDULES_TICK_SCHEDULE: NCRONTAB of the backstop timer firing occurrences their schedule's own durable
+   * timer missed (default every minute).
+   */
   schedulesTickSchedule: string;
   events: JobEventsConfig;
 }
@@ -82,7 +90,7 @@ export interface JobEventsConfig {
   queueName: string | undefined;
   /** JOB_PROGRESS_EVENT_SECONDS: least seconds between two progress events of a job (default 10). */
   progressIntervalSeconds: number;
-  /** JOB_EVENTS_SWEEP_SCHEDULE: NCRONTAB of the timer publishing events left behind (default every 30 s). */
+  /** JOB_EVENTS_SWEEP_SCHEDULE: NCRONTAB of the timer publishing events left behind (default every minute). */
   sweepSchedule: string;
 }
 
@@ -269,11 +277,11 @@ function readJobsConfig(env: Env, hostJson: HostJsonReader): JobsConfig {
     retentionSchedule: readSchedule(env, 'JOB_RETENTION_SCHEDULE', '0 0 * * * *'),
     reconciliationSchedule: readSchedule(env, 'JOB_RECONCILIATION_SCHEDULE', '0 */5 * * * *'),
     reconciliationGraceSeconds: readInteger(env, 'JOB_RECONCILIATION_GRACE_SECONDS', 300, 0, 86_400),
-    schedulesTickSchedule: readSchedule(env, 'JOB_SCHEDULES_TICK_SCHEDULE', '* * * * * *'),
+    schedulesTickSchedule: readSchedule(env, 'JOB_SCHEDULES_TICK_SCHEDULE', '0 * * * * *'),
     events: {
       queueName: readEventsQueue(env),
       progressIntervalSeconds: readInteger(env, 'JOB_PROGRESS_EVENT_SECONDS', 10, 1, 3600),
-      sweepSchedule: readSchedule(env, 'JOB_EVENTS_SWEEP_SCHEDULE', '*/30 * * * * *'),
+      sweepSchedule: readSchedule(env, 'JOB_EVENTS_SWEEP_SCHEDULE', '30 * * * * *'),
     },
   };
 }
@@ -311,5 +319,8 @@ export function loadConfig(env: Env = process.env, hostJson: HostJsonReader = ()
       demoFleetSize: readCount(env, 'DEMO_FLEET_SIZE', 100_000),
     },
     jobs: readJobsConfig(env, hostJson),
+    runsInAzure: Boolean(
+      env.WEBSITE_INSTANCE_ID || env.CONTAINER_NAME || env.WEBSITE_SKU?.toLowerCase() === 'flexconsumption',
+    ),
   };
 }

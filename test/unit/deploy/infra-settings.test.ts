@@ -76,6 +76,9 @@ const LEFT_TO_DEFAULT: Record<string, string> = {
   SIMULATION_DEFAULT_PROFILE: 'simulated gateway: built-in default latency and no failures',
   SIMULATION_SEED: 'simulated gateway: random seed',
   DEMO_FLEET_SIZE: 'no demo fleet in a deployment',
+  WEBSITE_INSTANCE_ID: 'set by the platform (App Service plans); tells the app it runs in Azure',
+  WEBSITE_SKU: 'set by the platform (FlexConsumption); tells the app it runs in Azure',
+  CONTAINER_NAME: 'set by the platform (Linux Consumption); tells the app it runs in Azure',
   JOBS_TABLE_PREFIX: 'no prefix: one app per storage account',
   JOB_EVENTS_QUEUE: 'default queue job-events',
   JOB_SHARD_SIZE: 'engine default',
@@ -86,9 +89,9 @@ const LEFT_TO_DEFAULT: Record<string, string> = {
   JOB_RETENTION_SCHEDULE: 'default hourly',
   JOB_RECONCILIATION_SCHEDULE: 'default every 5 minutes',
   JOB_RECONCILIATION_GRACE_SECONDS: 'default 300 s',
-  JOB_SCHEDULES_TICK_SCHEDULE: 'default every second',
+  JOB_SCHEDULES_TICK_SCHEDULE: "default every minute (backstop of the schedules' durable timers)",
   JOB_PROGRESS_EVENT_SECONDS: 'default 10 s',
-  JOB_EVENTS_SWEEP_SCHEDULE: 'default every 30 s',
+  JOB_EVENTS_SWEEP_SCHEDULE: 'default every minute',
 };
 
 /** Set by the Bicep for the Functions host, the platform or an extension, not read by the app's code. */

@@ -61,4 +61,14 @@ describe('loadConfig', () => {
     expect(error.message).toMatch(/Key Vault Secrets User/);
     expect(error.message).not.toMatch(/JSON/);
   });
+
+  it('knows it runs in Azure by the settings the platform sets (as the Functions host does)', () => {
+    expect(loadConfig(base).runsInAzure).toBe(false);
+    for (const platform of [
+      { WEBSITE_INSTANCE_ID: 'a1b2' },
+      { WEBSITE_SKU: 'FlexConsumption' },
+      { CONTAINER_NAME: 'c1' },
+    ])
+      expect(loadConfig({ ...base, ...platform }).runsInAzure).toBe(true);
+  });
 });
