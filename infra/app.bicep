@@ -180,6 +180,14 @@ var appSettings = {
   AzureFunctionsJobHost__extensions__durableTask__storageProvider__type: useScheduler ? 'azureManaged' : 'AzureStorage'
 }
 
+// The Azure Storage provider polls its queues at most every 30 s when idle; a schedule's durable timer must fire
+// within seconds of its occurrence (docs/jobs.md), so it polls at most every 2 s while an instance runs.
+var azureStorageSettings = useScheduler
+  ? {}
+  : {
+      AzureFunctionsJobHost__extensions__durableTask__storageProvider__maxQueuePollingInterval: '00:00:02'
+    }
+
 var schedulerSettings = useScheduler
   ? {
       AzureFunctionsJobHost__extensions__durableTask__storageProvider__connectionStringName: 'DURABLE_TASK_SCHEDULER_CONNECTION_STRING'
@@ -202,7 +210,7 @@ resource functionApp 'Microsoft.Web/sites@2024-04-01' = {
     keyVaultReferenceIdentity: identity.id
     siteConfig: {
       minTlsVersion: '1.2'
-      appSettings: [for setting in items(union(appSettings, schedulerSettings)): {
+      appSettings: [for setting in items(union(appSettings, azureStorageSettings, schedulerSettings)): {
         name: setting.key
         value: setting.value
       }]
