@@ -27,6 +27,10 @@ const LOCAL_ONLY_MODULES = [
   'commander',
   'tinyglobby',
   'ignore',
+  'cli-progress',
+  'cli-table3',
+  'csv-stringify',
+  '@device-jobs',
 ];
 
 function refuseLocalOnly(folder: string): void {
@@ -42,6 +46,13 @@ function refuseLocalOnly(folder: string): void {
       `The package would ship local-only content: ${[...shipped, ...stray.slice(0, 10)].join(', ')}`,
     );
   }
+}
+
+/** The zip holds no packages/ folder: its package.json must not name workspaces that are not there. */
+function withoutWorkspaces(packageJson: string): void {
+  const manifest = JSON.parse(fs.readFileSync(packageJson, 'utf8')) as Record<string, unknown>;
+  delete manifest.workspaces;
+  fs.writeFileSync(packageJson, `${JSON.stringify(manifest, null, 2)}\n`);
 }
 
 function run(command: string, args: string[], cwd: string): void {
@@ -70,8 +81,22 @@ function main(): void {
   fs.mkdirSync(stage, { recursive: true });
   stageAppFiles(root, stage);
   fs.copyFileSync(path.join(root, 'package-lock.json'), path.join(stage, 'package-lock.json'));
-  run('npm', ['ci', '--omit=dev', '--ignore-scripts', '--prefer-offline', '--no-audit', '--no-fund'], stage);
+  // --workspaces=false: the root app's production dependencies only, not those of the tool packages under packages/.
+  run(
+    'npm',
+    [
+      'ci',
+      '--omit=dev',
+      '--workspaces=false',
+      '--ignore-scripts',
+      '--prefer-offline',
+      '--no-audit',
+      '--no-fund',
+    ],
+    stage,
+  );
   fs.rmSync(path.join(stage, 'package-lock.json'));
+  withoutWorkspaces(path.join(stage, 'package.json'));
   refuseLocalOnly(stage);
   console.log(
     `Package: ${path.relative(root, stage)} (${fs.readdirSync(path.join(stage, 'node_modules')).length} top-level modules)`,

@@ -6,6 +6,7 @@ import type { JobOrchestrationClient, JobOrchestrationInput } from '../../shared
 import {
   JOB_CANCEL_EVENT,
   JOB_ORCHESTRATOR_NAME,
+  JOB_RESUME_EVENT,
   SCHEDULE_CHANGED_EVENT,
   SCHEDULE_TIMER_ORCHESTRATOR_NAME,
   scheduleTimerInstanceId,
@@ -17,6 +18,14 @@ export const durableClientInput = df.input.durableClient();
 /** The durable client's 404s carry no code, only this wording (getStatus, raiseEvent). */
 function isMissingInstance(error: unknown): boolean {
   return error instanceof Error && /HTTP 404|No instance with ID/.test(error.message);
+}
+
+async function raiseIfPresent(client: df.DurableClient, jobId: string, event: string): Promise<void> {
+  try {
+    await client.raiseEvent(jobId, event, null);
+  } catch (error: unknown) {
+    if (!isMissingInstance(error)) throw error;
+  }
 }
 
 /** Instances that take an event: raising one on an ended instance is silently dropped (HTTP 410). */
@@ -61,13 +70,8 @@ export function jobOrchestrations(
     async start(input: JobOrchestrationInput) {
       await client.startNew(JOB_ORCHESTRATOR_NAME, { instanceId: input.jobId, input });
     },
-    async raiseCancel(jobId) {
-      try {
-        await client.raiseEvent(jobId, JOB_CANCEL_EVENT, null);
-      } catch (error: unknown) {
-        if (!isMissingInstance(error)) throw error;
-      }
-    },
+    raiseCancel: (jobId) => raiseIfPresent(client, jobId, JOB_CANCEL_EVENT),
+    raiseResume: (jobId) => raiseIfPresent(client, jobId, JOB_RESUME_EVENT),
     async getStatus(jobId) {
       try {
         const status = await client.getStatus(jobId);

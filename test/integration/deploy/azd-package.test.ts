@@ -10,6 +10,45 @@ const read = (file: string) => fs.readFileSync(path.join(root, file), 'utf8');
 interface LockedPackage {
   dev?: boolean;
   devOptional?: boolean;
+  dependencies?: Record<string, string>;
+  optionalDependencies?: Record<string, string>;
+  peerDependencies?: Record<string, string>;
+  peerDependenciesMeta?: Record<string, { optional?: boolean }>;
+}
+
+/**
+ * What `npm ci --omit=dev --workspaces=false` installs: the root's dependencies and theirs, each found where Node
+ * finds it (the nearest `node_modules` up the tree), as lock-file locations.
+ */
+function productionTree(packages: Record<string, LockedPackage>): string[] {
+  const installed = new Set<string>();
+  const resolve = (from: string, name: string): string | undefined => {
+    for (let at = from; ; at = at.slice(0, Math.max(0, at.lastIndexOf('/node_modules/')))) {
+      const candidate = at ? `${at}/node_modules/${name}` : `node_modules/${name}`;
+      if (packages[candidate]) return candidate;
+      if (!at) return undefined;
+    }
+  };
+  const visit = (location: string) => {
+    const entry = packages[location] ?? {};
+    const optionalPeers = Object.entries(entry.peerDependenciesMeta ?? {})
+      .filter(([, meta]) => meta.optional)
+      .map(([name]) => name);
+    const names = [
+      ...Object.keys(entry.dependencies ?? {}),
+      ...Object.keys(entry.optionalDependencies ?? {}),
+      ...Object.keys(entry.peerDependencies ?? {}).filter((name) => !optionalPeers.includes(name)),
+    ];
+    for (const name of names) {
+      const found = resolve(location, name);
+      if (found && !installed.has(found)) {
+        installed.add(found);
+        visit(found);
+      }
+    }
+  };
+  visit('');
+  return [...installed].sort();
 }
 
 /**
@@ -74,10 +113,7 @@ describe('the package azd deploys (azure.yaml, .funcignore, npm run package)', (
   let stage: string;
   let zipped: Set<string>;
   const lock = JSON.parse(read('package-lock.json')) as { packages: Record<string, LockedPackage> };
-  /** What `npm ci --omit=dev` installs into the tree: the lock's entries not marked dev. */
-  const production = Object.entries(lock.packages)
-    .filter(([name, entry]) => name.startsWith('node_modules/') && !entry.dev && !entry.devOptional)
-    .map(([name]) => name);
+  const production = productionTree(lock.packages);
 
   beforeAll(() => {
     stage = fs.mkdtempSync(path.join(os.tmpdir(), 'azd-package-'));

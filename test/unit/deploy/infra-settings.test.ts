@@ -79,6 +79,7 @@ const LEFT_TO_DEFAULT: Record<string, string> = {
   WEBSITE_INSTANCE_ID: 'set by the platform (App Service plans); tells the app it runs in Azure',
   WEBSITE_SKU: 'set by the platform (FlexConsumption); tells the app it runs in Azure',
   CONTAINER_NAME: 'set by the platform (Linux Consumption); tells the app it runs in Azure',
+  REGISTRY_JOB_CHUNK_SIZE: 'import/export default',
   JOBS_TABLE_PREFIX: 'no prefix: one app per storage account',
   JOB_EVENTS_QUEUE: 'default queue job-events',
   JOB_SHARD_SIZE: 'engine default',
