@@ -193,6 +193,8 @@ export interface JobOrchestrationClient {
    * (the job row is already `cancelled` by then; reconciliation handles orphans).
    */
   raiseCancel(jobId: string): Promise<void>;
+  /** Raises `JOB_RESUME_EVENT` (a resumed job's orchestration stops waiting); same tolerance as `raiseCancel`. */
+  raiseResume(jobId: string): Promise<void>;
 }
 
 export interface Clock {

@@ -5,10 +5,15 @@
 import type {
   DeviceJobResponse as ServiceDeviceJobResponse,
   JobResponse as ServiceJobResponse,
-} from '../../shared/jobs/job-response';
-import type { JobStatus, JobType } from '../../shared/jobs/job-model';
-import type { JobScheduleResponse } from '../../shared/jobs/job-schedule-model';
-import type { AbortConfig, FailureType, RetryConfig, RolloutConfig } from '../../shared/jobs/rollout-config';
+} from '../../../shared/jobs/job-response';
+import type { JobStatus, JobType } from '../../../shared/jobs/job-model';
+import type { JobScheduleResponse } from '../../../shared/jobs/job-schedule-model';
+import type {
+  AbortConfig,
+  FailureType,
+  RetryConfig,
+  RolloutConfig,
+} from '../../../shared/jobs/rollout-config';
 
 export type { AbortConfig, FailureType, JobStatus, JobType, RetryConfig, RolloutConfig };
 
