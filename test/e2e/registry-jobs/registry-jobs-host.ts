@@ -1,6 +1,6 @@
 import { BlobServiceClient, ContainerSASPermissions, type ContainerClient } from '@azure/storage-blob';
 import type { Registry } from 'azure-iothub';
-import { startAzurite, type RunningAzurite } from '../../../local-host/storage/azurite';
+import { startAzurite, type RunningAzurite } from '../../../packages/func-local/storage/azurite';
 import { waitFor } from '../../support/wait-for';
 import { startJobsHost, type JobsHost } from '../jobs/jobs-host';
 

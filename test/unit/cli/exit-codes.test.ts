@@ -1,7 +1,7 @@
-import type { JobResponse } from '../../../cli/api/wire-types';
-import { newestFirst } from '../../../cli/commands/job';
-import { EXIT } from '../../../cli/errors';
-import { exitCodeOf } from '../../../cli/watch';
+import type { JobResponse } from '../../../packages/cli/api/wire-types';
+import { newestFirst } from '../../../packages/cli/commands/job';
+import { EXIT } from '../../../packages/cli/errors';
+import { exitCodeOf } from '../../../packages/cli/watch';
 
 function job(
   jobId: string,
