@@ -48,6 +48,8 @@ export interface AppConfig {
     simulationSeed: string | undefined;
     /** DEMO_FLEET_SIZE: devices created at start when the embedded registry is empty (default 0: none). */
     demoFleetSize: number;
+    /** DEVICE_QUERY_PLAN_LOG: `true` logs (debug) the access path each twin query takes, index or scan, and why. */
+    queryPlanLog: boolean;
   };
   jobs: JobsConfig;
 }
@@ -294,6 +296,7 @@ export function loadConfig(env: Env = process.env, hostJson: HostJsonReader = ()
       defaultSimulation,
       simulationSeed: env.SIMULATION_SEED?.trim() || undefined,
       demoFleetSize: readCount(env, 'DEMO_FLEET_SIZE', 100_000),
+      queryPlanLog: env.DEVICE_QUERY_PLAN_LOG?.trim().toLowerCase() === 'true',
     },
     jobs: readJobsConfig(env, hostJson),
   };
