@@ -6,6 +6,7 @@
 export const ERROR_STATUS: Readonly<Record<string, number>> = {
   ArgumentInvalid: 400,
   ArgumentNull: 400,
+  BlobContainerValidationError: 400,
   IotHubUnauthorizedAccess: 401,
   JobQuotaExceeded: 403,
   DeviceNotFound: 404,

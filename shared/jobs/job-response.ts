@@ -49,7 +49,8 @@ export interface DeviceJobResponse {
   endTimeUtc: string | null;
   createdDateTimeUtc: string;
   lastUpdatedDateTimeUtc: string;
-  outcome: { deviceMethodResponse: DeviceMethodResponse } | null;
+  /** Always an object, as IoT Hub's query-language page shows (`deviceMethodResponse: null` for twin jobs). */
+  outcome: { deviceMethodResponse: DeviceMethodResponse | null };
   error: DeviceJobError | null;
   /** Calls made to the device (0 until it starts; more than 1 when failures were retried). Always answered. */
   attempts?: number;
@@ -94,7 +95,7 @@ export function toDeviceJobResponse(record: DeviceJobRecord): DeviceJobResponse 
     endTimeUtc: record.endTimeUtc ?? null,
     createdDateTimeUtc: record.createdDateTimeUtc,
     lastUpdatedDateTimeUtc: record.lastUpdatedDateTimeUtc,
-    outcome: record.outcome ?? null,
+    outcome: { deviceMethodResponse: record.outcome?.deviceMethodResponse ?? null },
     error: record.error ?? null,
     attempts: record.attempts ?? (record.startTimeUtc ? 1 : 0),
   };

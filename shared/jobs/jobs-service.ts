@@ -90,8 +90,12 @@ export interface JobsService {
 
 export function createJobsService(deps: JobsServiceDependencies): JobsService {
   const respond = async (job: JobRecord) => toJobResponse(job, await deps.jobs.getStatistics(job.jobId));
-  // A job just stored has no device counters yet: its answer needs no second read.
-  const respondCreated = (job: JobRecord) => toJobResponse(job, aggregateStatistics([]));
+  // A job just stored has no device counters yet: its answer needs no second read. IoT Hub answers every create
+  // with `queued` (clients assert it); a job starting later reads as `scheduled` from then on.
+  const respondCreated = (job: JobRecord) => ({
+    ...toJobResponse(job, aggregateStatistics([])),
+    ...(job.status === 'scheduled' ? { status: 'queued' as const } : {}),
+  });
 
   return {
     async createJob({ jobId, body }) {

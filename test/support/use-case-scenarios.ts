@@ -140,13 +140,14 @@ export function defineUseCaseScenarios(createStorage: () => Promise<StoragePorts
       expect(await service.getJob(jobId)).toEqual(response);
     });
 
-    it('stores a job starting later as scheduled', async () => {
+    it('answers a job starting later as queued, as IoT Hub does, and stores it as scheduled', async () => {
       const response = await service.createJob({
         jobId,
         body: methodBody({ startTime: '2026-11-26T06:00:05Z' }),
       });
-      expect(response.status).toBe('scheduled');
+      expect(response.status).toBe('queued');
       expect(response.startTime).toBe('2026-11-26T06:00:05.000Z');
+      expect((await service.getJob(jobId)).status).toBe('scheduled');
     });
 
     it('stores nothing when the request is invalid', async () => {
@@ -272,7 +273,7 @@ export function defineUseCaseScenarios(createStorage: () => Promise<StoragePorts
           jobId,
           jobType: 'scheduleDeviceMethod',
           status: 'failed',
-          outcome: null,
+          outcome: { deviceMethodResponse: null },
           error: { code: 'DeviceNotOnline', description: 'dev-03 is offline' },
           startTimeUtc: T0.toISOString(),
         }),
@@ -290,7 +291,7 @@ export function defineUseCaseScenarios(createStorage: () => Promise<StoragePorts
         maxItemCount: 100,
       });
       expect(ok.items).toHaveLength(23);
-      expect(ok.items.every((item) => item.outcome?.deviceMethodResponse.status === 200)).toBe(true);
+      expect(ok.items.every((item) => item.outcome.deviceMethodResponse?.status === 200)).toBe(true);
       expect(gateway.invoked).toHaveLength(25);
       expect(new Set(gateway.invoked).size).toBe(25);
     });
