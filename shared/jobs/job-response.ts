@@ -1,53 +1,8 @@
-import type {
-  CloudToDeviceMethod,
-  DeviceJobError,
-  DeviceJobRecord,
-  DeviceJobStatistics,
-  DeviceJobStatus,
-  DeviceMethodResponse,
-  JobRecord,
-  JobStatus,
-  JobType,
-  JsonObject,
-} from './job-model';
-import type { AbortConfig, RetryConfig, RolloutConfig } from './rollout-config';
+import type { DeviceJobResponse, JobResponse } from '@device-jobs/client';
+import type { DeviceJobRecord, DeviceJobStatistics, JobRecord } from './job-model';
 
-/** A job as the IoT Hub jobs API answers it (GA vocabulary, exact field names). */
-export interface JobResponse {
-  jobId: string;
-  type: JobType;
-  status: JobStatus;
-  queryCondition?: string;
-  createdTime: string;
-  startTime: string;
-  endTime?: string;
-  maxExecutionTimeInSeconds: number;
-  cloudToDeviceMethod?: CloudToDeviceMethod;
-  updateTwin?: { tags?: JsonObject; properties?: { desired: JsonObject }; etag?: string };
-  failureReason?: string;
-  statusMessage?: string;
-  deviceJobStatistics: DeviceJobStatistics;
-  parentJobId?: string;
-  rolloutConfig?: RolloutConfig;
-  abortConfig?: AbortConfig;
-  retryConfig?: RetryConfig;
-}
-
-/** One device's result as `SELECT * FROM devices.jobs` answers it. */
-export interface DeviceJobResponse {
-  deviceId: string;
-  jobId: string;
-  jobType: JobType;
-  status: DeviceJobStatus;
-  startTimeUtc: string | null;
-  endTimeUtc: string | null;
-  createdDateTimeUtc: string;
-  lastUpdatedDateTimeUtc: string;
-  outcome: { deviceMethodResponse: DeviceMethodResponse } | null;
-  error: DeviceJobError | null;
-  /** Calls made to the device (0 until it starts; more than 1 when failures were retried). Always answered. */
-  attempts?: number;
-}
+/** The answers' shapes are the contract's (@device-jobs/client); this module maps stored records onto them. */
+export type { DeviceJobResponse, JobResponse };
 
 export function toJobResponse(job: JobRecord, deviceJobStatistics: DeviceJobStatistics): JobResponse {
   const response: JobResponse = {

@@ -1,6 +1,5 @@
-import { deviceJobsQuery } from './api.js';
 import { h, replace, timeCell, uid } from './dom.js';
-import type { DeviceJob, Job } from './model.js';
+import { deviceJobsQuery, type DeviceJobResponse, type JobResponse } from '@device-jobs/client';
 import { finishedCount, isActive, percentDone, TYPE_LABELS } from './model.js';
 import {
   etaSeconds,
@@ -25,7 +24,7 @@ function fact(term: string, value: Node | string, name?: string): HTMLElement {
   return h('div', {}, h('dt', {}, term), h('dd', name ? { 'data-fact': name } : {}, value));
 }
 
-function deviceResult(row: DeviceJob): string {
+function deviceResult(row: DeviceJobResponse): string {
   const retried = row.attempts !== undefined && row.attempts > 1 ? ` (after ${row.attempts} attempts)` : '';
   if (row.error) return `${row.error.code}: ${row.error.description}${retried}`;
   const answer = row.outcome?.deviceMethodResponse;
@@ -62,12 +61,16 @@ function deviceTable(jobId: string, { api }: ViewContext) {
     const statuses = statusSelect.value ? [statusSelect.value] : [];
     try {
       // The service may answer a filtered query in short pages: read on until the table's page is full.
-      const page = await api.queryDevices(deviceJobsQuery(jobId, statuses), PAGE_SIZE, stack.at(-1));
+      const page = await api.queryPage<DeviceJobResponse>(
+        deviceJobsQuery(jobId, statuses),
+        stack.at(-1),
+        PAGE_SIZE,
+      );
       while (page.continuation && page.items.length < PAGE_SIZE) {
-        const more = await api.queryDevices(
+        const more = await api.queryPage<DeviceJobResponse>(
           deviceJobsQuery(jobId, statuses),
-          PAGE_SIZE - page.items.length,
           page.continuation,
+          PAGE_SIZE - page.items.length,
         );
         page.items.push(...more.items);
         page.continuation = more.continuation;
@@ -137,7 +140,7 @@ function deviceTable(jobId: string, { api }: ViewContext) {
 export const jobPageView: View = (main, context, [rawId]) => {
   const jobId = decodeURIComponent(rawId ?? '');
   const { api, announce } = context;
-  let job: Job | undefined;
+  let job: JobResponse | undefined;
   const liveSamples: ProgressSample[] = [];
   let history: ProgressSample[] = [];
   let historyComplete = false;
@@ -166,7 +169,7 @@ export const jobPageView: View = (main, context, [rawId]) => {
     if (!window.confirm(`Cancel job ${jobId}? Devices not started yet will not be started.`)) return;
     try {
       await api.cancelJob(jobId);
-      announce(`Job ${jobId} cancelled.`);
+      announce(`JobResponse ${jobId} cancelled.`);
       await jobPoller.refresh();
     } catch (error) {
       replace(errors, errorBox(error));
@@ -182,7 +185,7 @@ export const jobPageView: View = (main, context, [rawId]) => {
     ];
   }
 
-  function renderSummary(current: Job): void {
+  function renderSummary(current: JobResponse): void {
     const stats = current.deviceJobStatistics;
     const samples = chartSamples();
     const rate = isActive(current) ? ratePerSecond(samples) : averageRate(current, samples);
@@ -251,7 +254,7 @@ export const jobPageView: View = (main, context, [rawId]) => {
     rerunButton.hidden = isActive(current) || current.endTime === undefined;
   }
 
-  function runDuration(current: Job): string {
+  function runDuration(current: JobResponse): string {
     const from = Date.parse(current.startTime ?? current.createdTime ?? '');
     const to = Date.parse(current.endTime ?? '');
     return Number.isFinite(from) && Number.isFinite(to) && to >= from
@@ -259,7 +262,7 @@ export const jobPageView: View = (main, context, [rawId]) => {
       : '—';
   }
 
-  function averageRate(current: Job, samples: ProgressSample[]): number | undefined {
+  function averageRate(current: JobResponse, samples: ProgressSample[]): number | undefined {
     const finished = finishedCount(current.deviceJobStatistics);
     const from = Date.parse(current.startTime ?? current.createdTime ?? '');
     const to = samples.at(-1)?.at ?? Date.parse(current.endTime ?? '');
@@ -267,7 +270,7 @@ export const jobPageView: View = (main, context, [rawId]) => {
     return (finished * 1000) / (to - from);
   }
 
-  function renderDefinition(current: Job): void {
+  function renderDefinition(current: JobResponse): void {
     const {
       deviceJobStatistics: _s,
       status: _st,
@@ -288,13 +291,15 @@ export const jobPageView: View = (main, context, [rawId]) => {
     );
   }
 
-  async function loadDetails(current: Job): Promise<void> {
+  async function loadDetails(current: JobResponse): Promise<void> {
     const firstLoad = lastDetailLoad === 0;
     lastDetailLoad = Date.now();
     // A job too large to read whole once is not read whole again: its chart grows from the live samples.
     const [all, failed] = await Promise.all([
-      firstLoad || historyComplete ? api.queryAll(deviceJobsQuery(jobId), ROW_LIMIT) : undefined,
-      api.queryAll(deviceJobsQuery(jobId, ['failed', 'canceled']), ROW_LIMIT),
+      firstLoad || historyComplete
+        ? api.queryAll<DeviceJobResponse>(deviceJobsQuery(jobId), ROW_LIMIT)
+        : undefined,
+      api.queryAll<DeviceJobResponse>(deviceJobsQuery(jobId, ['failed', 'canceled']), ROW_LIMIT),
     ]);
     if (all) {
       historyComplete = all.complete;
@@ -359,7 +364,7 @@ export const jobPageView: View = (main, context, [rawId]) => {
       const ended = wasActive && !isActive(job);
       if (lastDetailLoad === 0 || ended || Date.now() - lastDetailLoad >= DETAIL_REFRESH_MS)
         await loadDetails(job);
-      if (ended) announce(`Job ${jobId} ${job.status}.`);
+      if (ended) announce(`JobResponse ${jobId} ${job.status}.`);
     } catch (error) {
       replace(errors, errorBox(error));
       document.title = `${jobId}: ${describeError(error)}`;

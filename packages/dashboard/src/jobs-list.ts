@@ -1,5 +1,5 @@
 import { h, replace, timeCell, uid } from './dom.js';
-import type { Job } from './model.js';
+import type { JobResponse } from '@device-jobs/client';
 import { isActive, percentDone, TYPE_LABELS } from './model.js';
 import { Poller, type View } from './view.js';
 import { errorBox, progressBar, statusBadge } from './widgets.js';
@@ -24,7 +24,7 @@ function select(
   return [h('div', { class: 'field' }, h('label', { for: id }, label), control), control];
 }
 
-function jobRow(job: Job): HTMLElement {
+function jobRow(job: JobResponse): HTMLElement {
   const stats = job.deviceJobStatistics;
   const link = h('a', { href: `#/jobs/${encodeURIComponent(job.jobId)}` }, job.jobId);
   return h(
@@ -62,7 +62,7 @@ function jobRow(job: Job): HTMLElement {
 
 /** `#/jobs`: every job with its status and progress, filtered, refreshed while any of them is active. */
 export const jobsListView: View = (main, { api }) => {
-  let jobs: Job[] = [];
+  let jobs: JobResponse[] = [];
   let truncated = false;
   const [statusField, statusSelect] = select(
     'Status',
@@ -108,10 +108,10 @@ export const jobsListView: View = (main, { api }) => {
   async function load(): Promise<void> {
     try {
       const filter = { jobStatus: statusSelect.value || undefined, jobType: typeSelect.value || undefined };
-      const loaded: Job[] = [];
+      const loaded: JobResponse[] = [];
       let continuation: string | undefined;
       do {
-        const page = await api.listJobs(filter, continuation);
+        const page = await api.listJobsPage(filter, continuation);
         loaded.push(...page.items);
         continuation = page.continuation;
       } while (continuation && loaded.length < MAX_JOBS);
@@ -147,7 +147,7 @@ export const jobsListView: View = (main, { api }) => {
       },
       statusField,
       typeField,
-      h('div', { class: 'field' }, h('label', { for: searchId }, 'Job id'), search),
+      h('div', { class: 'field' }, h('label', { for: searchId }, 'JobResponse id'), search),
       refreshButton,
     ),
     errors,
@@ -165,7 +165,7 @@ export const jobsListView: View = (main, { api }) => {
           h(
             'tr',
             {},
-            ...['Job', 'Status', 'Type', 'Progress', 'Devices', 'Created', 'Start', 'End'].map((t) =>
+            ...['JobResponse', 'Status', 'Type', 'Progress', 'Devices', 'Created', 'Start', 'End'].map((t) =>
               h('th', { scope: 'col' }, t),
             ),
           ),
