@@ -50,7 +50,7 @@ async function demo(options: DemoOptions): Promise<void> {
       // Pass the token: the SDK's next() without one re-reads the first page.
       const page = await query.next(query.continuationToken);
       for (const row of page.result as DeviceJobResponse[]) {
-        const answer = row.outcome
+        const answer = row.outcome?.deviceMethodResponse
           ? `method status ${row.outcome.deviceMethodResponse.status}`
           : `error ${row.error?.code ?? '-'}`;
         console.log(`${row.deviceId}  ${row.status.padEnd(9)} ${answer}`);

@@ -1,11 +1,13 @@
 import { ApiError } from '@device-jobs/client';
 
-/** Exit codes of `device-jobs`: a watched job's end, or an error. */
+/** Exit codes of `device-jobs`: a watched job's end, or an error (docs/cli.md). */
 export const EXIT = {
   ok: 0,
   jobFailed: 1,
   jobCancelled: 2,
   error: 3,
+  /** The job completed, but some of its devices failed or were canceled. */
+  devicesFailed: 4,
 } as const;
 
 /** Wrong or missing input found before anything was sent. */

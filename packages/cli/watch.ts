@@ -31,9 +31,13 @@ export async function watchJob(
   }
 }
 
-/** 0 completed, 1 failed, 2 cancelled: how a watched job ended. */
+/**
+ * How a watched job ended: 0 completed with every device succeeded, 4 completed with failed or canceled devices,
+ * 1 failed, 2 cancelled. A script tests `$? -eq 0` for "everything worked".
+ */
 export function exitCodeOf(job: JobResponse): number {
   if (job.status === 'failed') return EXIT.jobFailed;
   if (job.status === 'cancelled') return EXIT.jobCancelled;
+  if (job.deviceJobStatistics.failedCount > 0) return EXIT.devicesFailed;
   return EXIT.ok;
 }

@@ -1,6 +1,6 @@
 import type * as Wire from '@device-jobs/client';
 import type { JobControls } from './rollout-config';
-
+import type { EndedWave } from './rollout-wave-model';
 // The wire vocabulary is the contract's (@device-jobs/client): defined once, taken here as types only.
 export type {
   CloudToDeviceMethod,
@@ -8,6 +8,7 @@ export type {
   DeviceJobStatistics,
   DeviceJobStatus,
   DeviceMethodResponse,
+  JobControlAction,
   JobStatus,
   JobType,
   JsonObject,
@@ -20,6 +21,7 @@ export const JOB_STATUSES: readonly Wire.JobStatus[] = [
   'queued',
   'scheduled',
   'running',
+  'paused',
   'completed',
   'failed',
   'cancelled',
@@ -64,6 +66,10 @@ export interface JobRecord extends JobControls {
   failureReason?: string;
   /** The job this one reruns (set by rerun only). */
   parentJobId?: string;
+  /** The last pause or resume (absent until the job was first paused). */
+  lastControlAction?: Wire.JobControlAction;
+  /** Gated waves that ended, in order (`rolloutConfig.waves`). */
+  endedWaves?: EndedWave[];
   /** Events published so far (the last event's `sequence`). */
   eventSequence?: number;
   /** When the last `DeviceJobs.JobProgress` event was written. */

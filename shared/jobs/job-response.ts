@@ -1,11 +1,12 @@
-import type { DeviceJobResponse, JobResponse } from '@device-jobs/client';
+import type * as Wire from '@device-jobs/client';
 import type { DeviceJobRecord, DeviceJobStatistics, JobRecord } from './job-model';
+import { waveStatistics } from './rollout-waves';
 
 /** The answers' shapes are the contract's (@device-jobs/client); this module maps stored records onto them. */
-export type { DeviceJobResponse, JobResponse };
+export type { DeviceJobResponse, JobResponse } from '@device-jobs/client';
 
-export function toJobResponse(job: JobRecord, deviceJobStatistics: DeviceJobStatistics): JobResponse {
-  const response: JobResponse = {
+export function toJobResponse(job: JobRecord, deviceJobStatistics: DeviceJobStatistics): Wire.JobResponse {
+  const response: Wire.JobResponse = {
     jobId: job.jobId,
     type: job.type,
     status: job.status,
@@ -24,10 +25,16 @@ export function toJobResponse(job: JobRecord, deviceJobStatistics: DeviceJobStat
   if (job.rolloutConfig) response.rolloutConfig = job.rolloutConfig;
   if (job.abortConfig) response.abortConfig = job.abortConfig;
   if (job.retryConfig) response.retryConfig = job.retryConfig;
+  if (job.lastControlAction) response.lastControlAction = job.lastControlAction;
+  const waves = job.rolloutConfig?.waves;
+  if (waves) {
+    const end = job.endTime === undefined ? undefined : job.status === 'completed' ? 'completed' : 'stopped';
+    response.waveStatistics = waveStatistics(waves, job.endedWaves ?? [], deviceJobStatistics, end);
+  }
   return response;
 }
 
-export function toDeviceJobResponse(record: DeviceJobRecord): DeviceJobResponse {
+export function toDeviceJobResponse(record: DeviceJobRecord): Wire.DeviceJobResponse {
   return {
     deviceId: record.deviceId,
     jobId: record.jobId,
@@ -37,7 +44,7 @@ export function toDeviceJobResponse(record: DeviceJobRecord): DeviceJobResponse 
     endTimeUtc: record.endTimeUtc ?? null,
     createdDateTimeUtc: record.createdDateTimeUtc,
     lastUpdatedDateTimeUtc: record.lastUpdatedDateTimeUtc,
-    outcome: record.outcome ?? null,
+    outcome: { deviceMethodResponse: record.outcome?.deviceMethodResponse ?? null },
     error: record.error ?? null,
     attempts: record.attempts ?? (record.startTimeUtc ? 1 : 0),
   };

@@ -57,7 +57,7 @@ function createCommand(context: CliContext): Command {
     .option('--dry-run', 'validate and resolve the targets, estimate the duration; create nothing')
     .option(
       '--watch',
-      'follow the job with a live progress bar until it ends (exit 0/1/2: completed/failed/cancelled)',
+      'follow the job with a live progress bar until it ends (exit 0 all devices succeeded, 4 some failed, 1 job failed, 2 cancelled)',
     )
     .option('--json', 'print JSON')
     .addOption(intervalOption())
@@ -89,7 +89,10 @@ function showCommand(context: CliContext): Command {
   const command = new Command('show')
     .description('status and statistics of a job')
     .argument('<jobId>')
-    .option('--watch', 'live progress bar until the job ends (exit 0/1/2: completed/failed/cancelled)')
+    .option(
+      '--watch',
+      'live progress bar until the job ends (exit 0 all devices succeeded, 4 some failed, 1 job failed, 2 cancelled)',
+    )
     .option('--json', 'print JSON (with --watch: one JSON line per change)')
     .addOption(intervalOption())
     .action(async (jobId: string, options: WatchOptions) => {
@@ -99,15 +102,21 @@ function showCommand(context: CliContext): Command {
   return command;
 }
 
+/** Jobs by creation time, newest first (the service lists them by id); ties by id. */
+export function newestFirst(jobs: readonly JobResponse[]): JobResponse[] {
+  const created = (job: JobResponse) => Date.parse(job.createdTime) || 0;
+  return [...jobs].sort((a, b) => created(b) - created(a) || a.jobId.localeCompare(b.jobId));
+}
+
 function listCommand(context: CliContext): Command {
   const command = new Command('list')
-    .description('list jobs (every page)')
+    .description('list jobs, newest first (every page)')
     .addOption(new Option('--status <status>', 'only jobs in this status').choices(JOB_STATUSES))
     .addOption(new Option('--type <type>', 'only jobs of this type').choices(JOB_TYPES))
     .option('--json', 'print JSON')
     .action(async (options: { status?: string; type?: string; json?: boolean }) => {
-      const jobs = await allPages(
-        clientFor(command).listJobs({ jobStatus: options.status, jobType: options.type }),
+      const jobs = newestFirst(
+        await allPages(clientFor(command).listJobs({ jobStatus: options.status, jobType: options.type })),
       );
       if (options.json) context.terminal.json(jobs);
       else if (jobs.length === 0) context.terminal.line('No jobs.');
@@ -141,7 +150,7 @@ function rerunCommand(context: CliContext): Command {
       ['failed', 'canceled'],
     )
     .option('--start <time>', 'start time: ISO-8601 with zone, or +10m from now', (value) => startTime(value))
-    .option('--watch', 'follow the new job until it ends')
+    .option('--watch', 'follow the new job until it ends (exit codes as job show --watch)')
     .option('--json', 'print JSON')
     .addOption(intervalOption())
     .action(

@@ -99,9 +99,12 @@ export function printDryRun(terminal: Terminal, dryRun: DryRunResponse): void {
   terminal.line(`Dry run of ${dryRun.jobId}: nothing was created.`);
   terminal.line(`Devices    ${dryRun.deviceCount}`);
   terminal.line(`Estimate   ${formatDuration(dryRun.estimatedDurationInSeconds)}`);
-  terminal.line(
-    `Sample     ${dryRun.sampleDeviceIds.join(', ')}${dryRun.deviceCount > dryRun.sampleDeviceIds.length ? ', …' : ''}`,
-  );
+  if (dryRun.sampleDeviceIds.length > 0)
+    terminal.line(
+      `Sample     ${dryRun.sampleDeviceIds.join(', ')}${dryRun.deviceCount > dryRun.sampleDeviceIds.length ? ', …' : ''}`,
+    );
+  for (const warning of dryRun.warnings ?? [])
+    terminal.line(`Warning    ${terminal.paint('yellow', warning.message)}`);
 }
 
 /** A ten-cell bar on a terminal, the percentage alone elsewhere. */

@@ -5,6 +5,7 @@
 export const IOTHUB_ERROR_STATUS = {
   ArgumentInvalid: 400,
   ArgumentNull: 400,
+  BlobContainerValidationError: 400,
   IotHubUnauthorizedAccess: 401,
   JobQuotaExceeded: 403,
   DeviceNotFound: 404,
@@ -16,6 +17,8 @@ export const IOTHUB_ERROR_STATUS = {
   JobAlreadyExists: 409,
   JobStateTransitionInvalid: 409,
   JobNotFinished: 409,
+  JobNotRunning: 409,
+  JobNotPaused: 409,
   PreconditionFailed: 412,
   RequestEntityTooLarge: 413,
   ThrottlingException: 429,

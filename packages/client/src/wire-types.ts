@@ -8,13 +8,17 @@ export type JobType = 'scheduleDeviceMethod' | 'scheduleUpdateTwin';
 
 export const JOB_TYPES: readonly JobType[] = ['scheduleDeviceMethod', 'scheduleUpdateTwin'];
 
-/** Job lifecycle states, spelled as IoT Hub answers them (`cancelled` with double l). */
-export type JobStatus = 'queued' | 'scheduled' | 'running' | 'completed' | 'failed' | 'cancelled';
+/**
+ * Job lifecycle states, spelled as IoT Hub answers them (`cancelled` with double l). `paused` is this service's
+ * own (pause and resume, gated waves): IoT Hub has no such state.
+ */
+export type JobStatus = 'queued' | 'scheduled' | 'running' | 'paused' | 'completed' | 'failed' | 'cancelled';
 
 export const JOB_STATUSES: readonly JobStatus[] = [
   'queued',
   'scheduled',
   'running',
+  'paused',
   'completed',
   'failed',
   'cancelled',
@@ -75,11 +79,31 @@ export interface ExponentialRate {
   rateIncreaseCriteria: RateIncreaseCriteria;
 }
 
+/** One gated wave of `rolloutConfig.waves`: its size (a count or a share of the targets), its bar, what follows. */
+export interface WaveConfig {
+  name: string;
+  deviceCount?: number;
+  devicePercentage?: number;
+  successThresholdPercentage: number;
+  then: 'continue' | 'pause';
+}
+
+/** A wave as job responses show it (`waveStatistics`). */
+export interface WaveStatistics {
+  name: string;
+  deviceCount: number;
+  succeededCount: number;
+  failedCount: number;
+  state: 'pending' | 'running' | 'passed' | 'failed';
+}
+
 /** How fast a job starts its devices (all optional; absent = as fast as the service's concurrency allows). */
 export interface RolloutConfig {
   maximumPerMinute?: number;
   exponentialRate?: ExponentialRate;
   maxConcurrency?: number;
+  /** Gated waves, in target order (the devices after them form a last wave). */
+  waves?: WaveConfig[];
 }
 
 export interface AbortCriterion {
@@ -109,6 +133,14 @@ export interface JobControls {
   retryConfig?: RetryConfig;
 }
 
+/** The last pause or resume of a job: who asked (a policy name, or `wave:<name>`), why and when. */
+export interface JobControlAction {
+  action: 'pause' | 'resume';
+  by: string;
+  reason?: string;
+  time: string;
+}
+
 /** A job as the API answers it (GA vocabulary, exact field names), with the controls it echoes. */
 export interface JobResponse extends JobControls {
   jobId: string;
@@ -125,6 +157,10 @@ export interface JobResponse extends JobControls {
   statusMessage?: string;
   deviceJobStatistics: DeviceJobStatistics;
   parentJobId?: string;
+  /** The last pause or resume: who, why, when (extension; absent until the job was first paused). */
+  lastControlAction?: JobControlAction;
+  /** Each gated wave, the last (unlisted) one included, with its live counts (extension; jobs with waves). */
+  waveStatistics?: WaveStatistics[];
 }
 
 /** What a device answered to a direct method. */
@@ -149,7 +185,8 @@ export interface DeviceJobResponse {
   endTimeUtc: string | null;
   createdDateTimeUtc: string;
   lastUpdatedDateTimeUtc: string;
-  outcome: { deviceMethodResponse: DeviceMethodResponse } | null;
+  /** Always an object, as IoT Hub's query-language page shows (`deviceMethodResponse: null` for twin jobs). */
+  outcome: { deviceMethodResponse: DeviceMethodResponse | null };
   error: DeviceJobError | null;
   /** Calls made to the device (0 until it starts; more than 1 when failures were retried). Always answered. */
   attempts?: number;
@@ -182,6 +219,8 @@ export interface DryRunResponse {
   deviceCount: number;
   sampleDeviceIds: string[];
   estimatedDurationInSeconds: number;
+  /** No device matches; a tag compared with a constant of a type no device holds there (absent from older services). */
+  warnings?: { code: string; message: string }[];
 }
 
 /** The body of `POST /jobs/v2/{jobId}/rerun`. */
@@ -228,4 +267,46 @@ export interface BulkRegistryResult {
   isSuccessful: boolean;
   errors: { deviceId: string; errorCode: string; errorStatus: string }[];
   warnings: unknown[];
+}
+
+/** The kinds of bulk registry job (IoT Hub's `JobProperties.type` for `POST /jobs/create`). */
+export type RegistryJobType = 'export' | 'import';
+
+/** IoT Hub's import/export job statuses (`queued` is IoT Hub's synonym of `enqueued`, never answered here). */
+export type RegistryJobStatus = 'enqueued' | 'running' | 'completed' | 'failed' | 'cancelled';
+
+/** How the job reaches the blob containers: a SAS in the URIs, or the app's own storage identity. */
+export type StorageAuthenticationType = 'keyBased' | 'identityBased';
+
+/** The body of `POST /jobs/create` (IoT Hub's JobProperties of an import or export job). */
+export interface RegistryJobRequest {
+  type: RegistryJobType;
+  outputBlobContainerUri: string;
+  inputBlobContainerUri?: string;
+  inputBlobName?: string;
+  outputBlobName?: string;
+  excludeKeysInExport?: boolean;
+  storageAuthenticationType?: StorageAuthenticationType;
+}
+
+/** IoT Hub's `JobProperties` as answered by `/jobs/create`, `/jobs` and `/jobs/{id}`. */
+export interface RegistryJobResponse {
+  jobId: string;
+  type: RegistryJobType;
+  status: RegistryJobStatus;
+  progress: number;
+  startTimeUtc?: string;
+  endTimeUtc?: string;
+  inputBlobContainerUri?: string;
+  inputBlobName?: string;
+  outputBlobContainerUri: string;
+  outputBlobName?: string;
+  excludeKeysInExport?: boolean;
+  storageAuthenticationType: StorageAuthenticationType;
+  identity?: { userAssignedIdentity: string };
+  failureReason?: string;
+  statusMessage?: string;
+  /** Extension: devices written (export) or lines applied (import) so far, and lines that failed. */
+  deviceCount: number;
+  failedCount?: number;
 }

@@ -153,6 +153,8 @@ export const newJobView: View = (main, { api, announce }) => {
   );
   createButton.setAttribute('aria-describedby', 'create-hint');
   let previewedBody: string | undefined;
+  /** Devices the last successful preview found (a job on none asks for confirmation). */
+  let previewedCount = 0;
 
   const form = h(
     'form',
@@ -337,6 +339,8 @@ export const newJobView: View = (main, { api, announce }) => {
     try {
       const result = await api.dryRun(body);
       previewedBody = JSON.stringify(body);
+      previewedCount = result.deviceCount;
+      const warnings = result.warnings ?? [];
       replace(
         preview,
         h('h2', { id: 'preview-title' }, 'Preview'),
@@ -356,16 +360,27 @@ export const newJobView: View = (main, { api, announce }) => {
             h('dd', { 'data-fact': 'previewEstimate' }, formatDuration(result.estimatedDurationInSeconds)),
           ),
         ),
-        h(
-          'p',
-          {},
-          result.sampleDeviceIds.length === 0
-            ? 'No device matches.'
-            : `Sample devices: ${result.sampleDeviceIds.join(', ')}`,
-        ),
+        result.sampleDeviceIds.length === 0
+          ? null
+          : h('p', {}, `Sample devices: ${result.sampleDeviceIds.join(', ')}`),
+        warnings.length === 0
+          ? null
+          : h(
+              'ul',
+              { class: 'warnings' },
+              warnings.map((warning) => h('li', { 'data-code': warning.code }, warning.message)),
+            ),
+        result.deviceCount === 0
+          ? h('p', { class: 'hint' }, 'Create job will ask you to confirm a job on no device.')
+          : null,
       );
+      // The result appears below the form's buttons: bring it into view (a long form pushes it off screen).
+      preview.scrollIntoView({ block: 'nearest' });
       announce(
-        `Preview: ${result.deviceCount} devices, about ${formatDuration(result.estimatedDurationInSeconds)}.`,
+        [
+          `Preview: ${result.deviceCount} devices, about ${formatDuration(result.estimatedDurationInSeconds)}.`,
+          ...warnings.map((warning) => warning.message),
+        ].join(' '),
       );
     } catch (error) {
       previewedBody = undefined;
@@ -380,6 +395,11 @@ export const newJobView: View = (main, { api, announce }) => {
   async function create(): Promise<void> {
     const body = checkedBody();
     if (!body || JSON.stringify(body) !== previewedBody) return;
+    if (
+      previewedCount === 0 &&
+      !window.confirm(`The preview found no device. Create job ${String(body.jobId)} anyway?`)
+    )
+      return;
     createButton.disabled = true;
     try {
       const job = await api.createJob(body);

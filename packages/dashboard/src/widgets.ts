@@ -43,11 +43,13 @@ function niceCeiling(value: number): number {
   return 10 * magnitude;
 }
 
-function clockLabel(at: number): string {
+/** A clock time; with tenths of a second when the chart spans under a minute, so its two ends never read alike. */
+function clockLabel(at: number, tenths: boolean): string {
   return new Date(at).toLocaleTimeString(undefined, {
     hour: '2-digit',
     minute: '2-digit',
     second: '2-digit',
+    ...(tenths ? { fractionalSecondDigits: 1 } : {}),
   });
 }
 
@@ -62,10 +64,13 @@ export function finishedChart(samples: readonly ProgressSample[], deviceCount: n
   const first = samples[0];
   const last = samples.at(-1);
   if (!first || !last) {
-    return h('p', { class: 'muted' }, 'No device has finished yet.');
+    return h('p', { class: 'muted', 'data-state': 'empty' }, 'No device has finished yet.');
   }
   const maxY = niceCeiling(Math.max(deviceCount, last.finished, 1));
   const span = Math.max(last.at - first.at, 1000);
+  const tenths = last.at - first.at < 60_000;
+  const from = clockLabel(first.at, tenths);
+  const to = clockLabel(last.at, tenths);
   const x = (at: number) => left + ((at - first.at) / span) * (width - left - right);
   const y = (count: number) => top + (1 - count / maxY) * (height - top - bottom);
   const line = (pick: (sample: ProgressSample) => number) =>
@@ -85,11 +90,11 @@ export function finishedChart(samples: readonly ProgressSample[], deviceCount: n
     );
   }
   grid.push(
-    svg('text', { x: left, y: height - 8, class: 'axis' }, document.createTextNode(clockLabel(first.at))),
+    svg('text', { x: left, y: height - 8, class: 'axis' }, document.createTextNode(from)),
     svg(
       'text',
       { x: width - right, y: height - 8, 'text-anchor': 'end', class: 'axis' },
-      document.createTextNode(clockLabel(last.at)),
+      document.createTextNode(to),
     ),
   );
   const title = svg(
@@ -103,7 +108,7 @@ export function finishedChart(samples: readonly ProgressSample[], deviceCount: n
       viewBox: `0 0 ${width} ${height}`,
       class: 'chart',
       role: 'img',
-      'aria-label': `Devices finished over time: ${last.finished} finished, ${last.failed} failed, between ${clockLabel(first.at)} and ${clockLabel(last.at)}`,
+      'aria-label': `Devices finished over time: ${last.finished} finished, ${last.failed} failed, between ${from} and ${to}`,
     },
     title,
     ...grid,

@@ -54,6 +54,7 @@ describe('job events outbox (Azurite tables and queues)', () => {
         orchestrations: {
           start: (input) => Promise.resolve(void started.push(input.jobId)),
           raiseCancel: () => Promise.resolve(),
+          raiseResume: () => Promise.resolve(),
         },
         ids: { newId: () => 'list' },
         settings: DEFAULT_JOB_SETTINGS,

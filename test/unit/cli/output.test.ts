@@ -51,7 +51,7 @@ function device(deviceId: string, status: DeviceJobResponse['status'], code?: st
     endTimeUtc: null,
     createdDateTimeUtc: '2026-12-01T00:00:00.000Z',
     lastUpdatedDateTimeUtc: '2026-12-01T00:00:00.000Z',
-    outcome: code ? null : { deviceMethodResponse: { status: 200, payload: { said: 'a, "b"' } } },
+    outcome: { deviceMethodResponse: code ? null : { status: 200, payload: { said: 'a, "b"' } } },
     error: code ? { code, description: `${code} happened` } : null,
   };
 }
