@@ -141,6 +141,7 @@ export const composition = {
       ),
       defaultSimulation: config.devices.defaultSimulation,
       simulationSeed: config.devices.simulationSeed,
+      ...(config.devices.queryPlanLog ? { debug: (message: string) => console.debug(message) } : {}),
     });
   }),
   /**

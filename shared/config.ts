@@ -48,6 +48,8 @@ export interface AppConfig {
     simulationSeed: string | undefined;
     /** DEMO_FLEET_SIZE: devices created at start when the embedded registry is empty (default 0: none). */
     demoFleetSize: number;
+    /** DEVICE_QUERY_PLAN_LOG: `true` logs (debug) the access path each twin query takes, index or scan, and why. */
+    queryPlanLog: boolean;
     /** REGISTRY_JOB_CHUNK_SIZE: devices per export block and lines per import chunk (default 1,000). */
     registryJobChunkSize: number;
   };
@@ -319,6 +321,7 @@ export function loadConfig(env: Env = process.env, hostJson: HostJsonReader = ()
       defaultSimulation,
       simulationSeed: env.SIMULATION_SEED?.trim() || undefined,
       demoFleetSize: readCount(env, 'DEMO_FLEET_SIZE', 100_000),
+      queryPlanLog: env.DEVICE_QUERY_PLAN_LOG?.trim().toLowerCase() === 'true',
       registryJobChunkSize: readInteger(env, 'REGISTRY_JOB_CHUNK_SIZE', 1000, 10, 10_000),
     },
     jobs: readJobsConfig(env, hostJson),
