@@ -328,7 +328,7 @@ describe('the device-jobs CLI', () => {
     expect(exported.stdout).toMatch(/^completed 100% succeeded \d+ failed 0 running 0 pending 0 of \d+, /m);
     expect(exported.stdout).toMatch(/^Status +completed$/m);
     expect(exported.stdout).not.toContain('sig=');
-    expect(linesOf(await blobText(container, 'devices.txt')).length).toBeGreaterThan(300);
+    expect(linesOf(await blobText(container, 'devices.txt')).length).toBeGreaterThanOrEqual(300);
 
     const listed = JSON.parse((await cli('registry', 'jobs', 'list', '--json')).stdout) as RegistryJob[];
     const newest = listed[0];
