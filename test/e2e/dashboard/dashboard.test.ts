@@ -161,7 +161,7 @@ describe('the dashboard in a headless browser', () => {
 
     await connection.fill(ownerConnectionString());
     await page.getByRole('button', { name: 'Sign in' }).click();
-    await page.getByRole('heading', { name: 'Jobs' }).waitFor();
+    await page.getByRole('heading', { name: 'Jobs', exact: true }).waitFor();
     // Expressions as strings: this test compiles without the DOM library.
     const storage = await page.evaluate(
       '({ session: Object.keys(sessionStorage), local: Object.keys(localStorage), cookies: document.cookie })',
@@ -377,6 +377,8 @@ describe('the dashboard in a headless browser', () => {
     await page.getByRole('link', { name: 'Jobs', exact: true }).click();
     await page.getByLabel('Status').selectOption('cancelled');
     await page.getByText(/^1 job\. Updated/).waitFor();
-    await expect(page.locator('table.jobs tbody tr').getAttribute('data-job-id')).resolves.toBe('dash-form');
+    await expect(page.locator('table.jobs tbody tr[data-job-id]').getAttribute('data-job-id')).resolves.toBe(
+      'dash-form',
+    );
   });
 });
