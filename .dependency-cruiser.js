@@ -46,34 +46,41 @@ module.exports = {
       to: { path: '^functions/' },
     },
     {
-      name: 'cli-is-an-api-client',
+      name: 'tools-are-api-clients',
       comment:
-        'packages/cli talks to the service over its public HTTP API only: from the server side it may import wire types ' +
-        '(type-only, erased at compile time), nothing that runs',
+        'packages/cli and packages/dashboard talk to the service over its public HTTP API: from the project they ' +
+        'import the contract and client (packages/client) only',
       severity: 'error',
-      from: { path: '^packages/cli/' },
-      to: {
-        path: '^(functions|shared|packages/func-local|scripts|test)/',
-        dependencyTypesNot: ['type-only'],
-      },
+      from: { path: '^packages/(cli|dashboard)/' },
+      to: { path: '^(functions|shared|scripts|test|packages/func-local)/' },
     },
     {
-      name: 'cli-imports-wire-types-only',
-      comment:
-        'the server-side modules packages/cli may take types from: the answers of the jobs and schedules API and their model',
+      name: 'contract-stands-alone',
+      comment: 'packages/client (the contract and the API client) imports nothing else of the project',
       severity: 'error',
-      from: { path: '^packages/cli/' },
-      to: {
-        path: '^(functions|shared|packages/func-local|scripts|test)/',
-        pathNot:
-          '^shared/(jobs/(job-response|job-model|job-schedule-model|rollout-config)|registry-jobs/registry-job-model)\\.ts$',
-      },
+      from: { path: '^packages/client/' },
+      to: { path: '^(functions|shared|scripts|test|packages/(cli|dashboard|func-local))/' },
     },
     {
-      name: 'server-does-not-import-cli',
+      name: 'server-takes-contract-types-only',
+      comment:
+        'the app takes wire types from the contract as types only (erased at compile time): the deployed app ' +
+        'does not ship packages/client',
+      severity: 'error',
+      from: { path: '^(functions|shared)/' },
+      to: { path: '^packages/client/', dependencyTypesNot: ['type-only'] },
+    },
+    {
+      name: 'server-does-not-import-tools',
       severity: 'error',
       from: { path: '^(functions|shared|packages/func-local|scripts)/' },
-      to: { path: '^packages/cli/' },
+      to: { path: '^packages/(cli|dashboard)/' },
+    },
+    {
+      name: 'server-does-not-import-the-local-host',
+      severity: 'error',
+      from: { path: '^(functions|shared)/' },
+      to: { path: '^packages/func-local/' },
     },
     {
       name: 'no-circular',

@@ -26,7 +26,8 @@ import {
 } from './bench-support';
 import { readStorageRequestCounts, type RequestKind } from './count-storage-requests';
 import { summarizeProfileFile } from './cpu-profile';
-import { AppClient, type JobView, TERMINAL, sleep } from './app-client';
+import type { JobResponse } from '@device-jobs/client';
+import { AppClient, TERMINAL, sleep } from './app-client';
 import { BURST_CREATES, BURST_DEVICES_PER_JOB, BURST_READS, type Burst, burst } from './job-burst';
 
 const PARTS = ['queries', 'method', 'twin', 'slow', 'burst'] as const;
@@ -174,7 +175,7 @@ class HostProfiler {
 }
 
 interface JobRun {
-  job: JobView;
+  job: JobResponse;
   /** Server times: creation → end. */
   seconds: number;
   /** Seconds from the job's start to the first device result readable through devices.jobs. */
@@ -207,7 +208,7 @@ async function runJob(
     }
   })();
   for (;;) {
-    const job = (await client.call('GET', `/jobs/v2/${jobId}?api-version=2021-04-12`)).json as JobView;
+    const job = (await client.call('GET', `/jobs/v2/${jobId}?api-version=2021-04-12`)).json as JobResponse;
     if (TERMINAL.includes(job.status)) {
       const firstSeen = await watchFirst;
       const profile = await profiler.stop();
