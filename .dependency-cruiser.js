@@ -83,6 +83,45 @@ module.exports = {
       to: { path: '^packages/func-local/' },
     },
     {
+      name: 'not-to-dev-dep',
+      comment:
+        'production code (the app and every tool package) never imports a devDependency of its package.json: ' +
+        'installed with production dependencies only, it would not start',
+      severity: 'error',
+      from: { path: '^(functions|shared|packages/[^/]+)/' },
+      to: { dependencyTypes: ['npm-dev'], dependencyTypesNot: ['type-only'] },
+    },
+    {
+      name: 'no-unlisted-package',
+      comment:
+        'every package a module imports is in the package.json of its own package (a module hoisted from another ' +
+        'workspace is not)',
+      severity: 'error',
+      from: { path: '^(functions|shared|packages/[^/]+)/' },
+      to: { dependencyTypes: ['npm-no-pkg', 'npm-unknown'] },
+    },
+    {
+      name: 'no-orphans',
+      comment:
+        'every module is imported by another, except the entry points: trigger files (loaded by the host through ' +
+        "the app's main glob), bins and scripts, tests and type declarations",
+      severity: 'error',
+      from: {
+        orphan: true,
+        pathNot: [
+          '\\.d\\.ts$',
+          '^functions/',
+          '^scripts/',
+          '^test/',
+          '^packages/cli/device-jobs\\.ts$',
+          '^packages/func-local/cli\\.ts$',
+          '^packages/dashboard/src/app\\.ts$',
+          '^packages/client/src/(index|node)\\.ts$',
+        ],
+      },
+      to: {},
+    },
+    {
       name: 'no-circular',
       severity: 'error',
       from: {},
@@ -91,8 +130,10 @@ module.exports = {
   ],
   options: {
     doNotFollow: { path: 'node_modules' },
-    exclude: { path: '^(dist|node_modules|test/fixtures|packages/[^/]+/(dist|node_modules))' },
+    exclude: { path: '^(dist|test/fixtures|packages/[^/]+/dist)' },
     tsConfig: { fileName: 'tsconfig.json' },
+    // Packages' `exports` (e.g. csv-stringify/sync), resolved as Node resolves a require.
+    enhancedResolveOptions: { exportsFields: ['exports'], conditionNames: ['require', 'node', 'default'] },
     tsPreCompilationDeps: true,
   },
 };
