@@ -27,6 +27,11 @@ export interface AppFolder {
   hostJson: HostJson;
   /** `Values` of local.settings.json, before real environment variables are applied over them. */
   localSettings: Record<string, string>;
+  /**
+   * Route shadowings the app intends, as `[winner, shadowed]` function names, from package.json
+   * `funcLocal.expectedRouteShadowings`: reported at start as information instead of a warning.
+   */
+  expectedShadowings: [string, string][];
 }
 
 export class AppFolderError extends Error {
@@ -48,7 +53,7 @@ export function readAppFolder(root: string): AppFolder {
   const absoluteRoot = path.resolve(root);
   const packageFile = path.join(absoluteRoot, 'package.json');
   if (!fs.existsSync(packageFile)) throw new AppFolderError(`No package.json in ${absoluteRoot}.`);
-  const { main } = readJson(packageFile) as { main?: unknown };
+  const { main, funcLocal } = readJson(packageFile) as { main?: unknown; funcLocal?: unknown };
   if (typeof main !== 'string' || main.length === 0) {
     throw new AppFolderError(`package.json in ${absoluteRoot} has no "main" naming the app's entry files.`);
   }
@@ -70,7 +75,31 @@ export function readAppFolder(root: string): AppFolder {
     const { Values } = readJson(settingsFile) as { Values?: Record<string, unknown> };
     for (const [key, value] of Object.entries(Values ?? {})) localSettings[key] = String(value);
   }
-  return { root: absoluteRoot, entryFiles, hostJson, localSettings };
+  return {
+    root: absoluteRoot,
+    entryFiles,
+    hostJson,
+    localSettings,
+    expectedShadowings: shadowingsOf(funcLocal),
+  };
+}
+
+function shadowingsOf(funcLocal: unknown): [string, string][] {
+  const declared =
+    typeof funcLocal === 'object' && funcLocal !== null
+      ? (funcLocal as { expectedRouteShadowings?: unknown }).expectedRouteShadowings
+      : undefined;
+  if (declared === undefined) return [];
+  const pairs = Array.isArray(declared) ? declared : [];
+  const valid = pairs.filter(
+    (pair): pair is [string, string] =>
+      Array.isArray(pair) && pair.length === 2 && pair.every((name) => typeof name === 'string'),
+  );
+  if (valid.length !== pairs.length || !Array.isArray(declared))
+    throw new AppFolderError(
+      'package.json "funcLocal.expectedRouteShadowings" must be a list of [winner, shadowed] function names.',
+    );
+  return valid;
 }
 
 /** Applies local settings as environment variables; variables already set in the real environment win. */

@@ -1,7 +1,9 @@
 import {
   commonPath,
   compareFunctionNames,
+  describeExpectedShadowing,
   describeShadowing,
+  isExpectedShadowing,
   findConflict,
   findShadowings,
   inHostOrder,
@@ -84,6 +86,18 @@ describe("Azure's route order", () => {
       'Route "api/{*all}" of function "a" shadows route "api/x/{v}" of function "b" (e.g. POST /api/x/x): ' +
         '"a" wins (Azure tries routes in function-name order and takes the first match; to change the winner, ' +
         'rename a function or add a route constraint).',
+    );
+  });
+
+  it('says a shadowing the app declared is expected, and only that one', () => {
+    const [shadowing] = findShadowings(
+      inHostOrder([route('b', 'api/x/{v}', ['POST']), route('a', 'api/{*all}')]),
+    );
+    expect(shadowing && isExpectedShadowing(shadowing, [['a', 'b']])).toBe(true);
+    expect(shadowing && isExpectedShadowing(shadowing, [['b', 'a']])).toBe(false);
+    expect(shadowing && isExpectedShadowing(shadowing, [])).toBe(false);
+    expect(shadowing && describeExpectedShadowing(shadowing)).toMatch(
+      /^Expected, as the app declares: Route "api\/\{\*all\}" of function "a" shadows route /,
     );
   });
 

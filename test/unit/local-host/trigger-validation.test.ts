@@ -15,7 +15,13 @@ function fnWith(name: string, binding: BindingInfo): RegisteredFunction {
 }
 
 function contextWith(env: NodeJS.ProcessEnv): ExtensionContext {
-  const folder: AppFolder = { root: '/app', entryFiles: [], hostJson: {}, localSettings: {} };
+  const folder: AppFolder = {
+    root: '/app',
+    entryFiles: [],
+    hostJson: {},
+    localSettings: {},
+    expectedShadowings: [],
+  };
   return {
     folder,
     app: { functions: [], programmingModel: undefined, hooks: new Map() },

@@ -10,7 +10,14 @@ import type {
   HostHttpResponse,
 } from '../../host/extension';
 import { fromRpcHttpResponse, toRpcHttpRequest } from './http-conversion';
-import { describeShadowing, findConflict, findShadowings, inHostOrder } from './route-order';
+import {
+  describeExpectedShadowing,
+  describeShadowing,
+  findConflict,
+  findShadowings,
+  inHostOrder,
+  isExpectedShadowing,
+} from './route-order';
 import { RouteTable } from './route-table';
 import { joinRoute, parseRouteTemplate, type RouteTemplate } from './route-template';
 
@@ -99,8 +106,11 @@ export class HttpTriggerExtension implements HostExtension {
           `"${first.template.text}" for the same method; the Functions host refuses to start with this.`,
       );
     }
-    for (const shadowing of findShadowings(routes))
-      context.log('host', 'warning', describeShadowing(shadowing));
+    for (const shadowing of findShadowings(routes)) {
+      if (isExpectedShadowing(shadowing, context.folder.expectedShadowings))
+        context.log('host', 'information', describeExpectedShadowing(shadowing));
+      else context.log('host', 'warning', describeShadowing(shadowing));
+    }
     for (const route of routes) this.routes.add(route.template, route.methods, route.fn);
     this.context = context;
     return Promise.resolve();

@@ -150,6 +150,24 @@ export function describeShadowing({ winner, shadowed, example }: RouteShadowing)
   );
 }
 
+/**
+ * A shadowing the app declared intended (package.json `funcLocal.expectedRouteShadowings`): the same facts, said to
+ * be expected, so that a newcomer does not read the app's own design as a failure.
+ */
+export function describeExpectedShadowing(shadowing: RouteShadowing): string {
+  return `Expected, as the app declares: ${describeShadowing(shadowing)}`;
+}
+
+/** Whether the app declared this shadowing (winner and shadowed function names) intended. */
+export function isExpectedShadowing(
+  { winner, shadowed }: RouteShadowing,
+  expected: readonly (readonly [string, string])[],
+): boolean {
+  return expected.some(
+    ([first, second]) => first === winner.functionName && second === shadowed.functionName,
+  );
+}
+
 /** Two functions with the same route and a common method: the Functions host refuses to start (HttpRoutesConflict). */
 export function findConflict(ordered: readonly OrderedRoute[]): [OrderedRoute, OrderedRoute] | undefined {
   for (const [index, first] of ordered.entries()) {
