@@ -55,8 +55,8 @@ export interface AppConfig {
   };
   jobs: JobsConfig;
   /**
-   * Whether the app runs in Azure, by the settings the platform sets there (the Functions host's own test):
-   * WEBSITE_INSTANCE_ID (App Service plans), WEBSITE_SKU=FlexConsumption, CONTAINER_NAME (Linux Consumption).
+   * Whether the app runs in Azure, by settings the platform sets on every plan: WEBSITE_INSTANCE_ID or WEBSITE_SKU
+   * (`FlexConsumption`, `Dynamic`, …). Not CONTAINER_NAME alone: container runtimes set it on developers' machines.
    */
   runsInAzure: boolean;
 }
@@ -325,8 +325,6 @@ export function loadConfig(env: Env = process.env, hostJson: HostJsonReader = ()
       registryJobChunkSize: readInteger(env, 'REGISTRY_JOB_CHUNK_SIZE', 1000, 10, 10_000),
     },
     jobs: readJobsConfig(env, hostJson),
-    runsInAzure: Boolean(
-      env.WEBSITE_INSTANCE_ID || env.CONTAINER_NAME || env.WEBSITE_SKU?.toLowerCase() === 'flexconsumption',
-    ),
+    runsInAzure: Boolean(env.WEBSITE_INSTANCE_ID?.trim() || env.WEBSITE_SKU?.trim()),
   };
 }
