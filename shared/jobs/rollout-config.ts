@@ -1,6 +1,8 @@
 import { JobValidationError } from './job-errors';
 import { integerIn, numberIn, objectAt, present, refuseUnknown } from './field-rules';
 import type { WaveConfig } from './rollout-wave-model';
+
+export type { WaveConfig };
 import { parseWaves } from './rollout-wave-validation';
 
 /** Which device failures a criterion counts: `timedOut` = no answer in time or not connected, `failed` = the rest. */

@@ -82,6 +82,12 @@ export class DeviceJobsClient {
     return this.json('POST', `/jobs/v2/${encodeURIComponent(jobId)}/cancel`);
   }
 
+  /** `POST /jobs/v2/{jobId}/pause|resume`, with an optional reason. */
+  controlJob(jobId: string, action: 'pause' | 'resume', reason?: string): Promise<JobResponse> {
+    const options = reason === undefined ? {} : { body: { reason } };
+    return this.json('POST', `/jobs/v2/${encodeURIComponent(jobId)}/${action}`, options);
+  }
+
   rerunJob(jobId: string, request: RerunRequest): Promise<JobResponse> {
     return this.json('POST', `/jobs/v2/${encodeURIComponent(jobId)}/rerun`, { body: request });
   }

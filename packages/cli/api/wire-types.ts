@@ -13,11 +13,21 @@ import type {
   FailureType,
   RetryConfig,
   RolloutConfig,
+  WaveConfig,
 } from '../../../shared/jobs/rollout-config';
 
 import type { RegistryJobResponse } from '../../../shared/registry-jobs/registry-job-model';
 
-export type { AbortConfig, FailureType, JobStatus, JobType, RegistryJobResponse, RetryConfig, RolloutConfig };
+export type {
+  AbortConfig,
+  FailureType,
+  JobStatus,
+  JobType,
+  RegistryJobResponse,
+  RetryConfig,
+  RolloutConfig,
+  WaveConfig,
+};
 
 /** The body of `POST /jobs/create` (IoT Hub's JobProperties of an import or export job). */
 export interface RegistryJobRequest {
