@@ -154,7 +154,7 @@ afterAll(async () => {
 
 describe('pause and resume', () => {
   it('pauses a rate-limited job: nothing new starts, calls in flight finish; resume finishes it', async () => {
-    const paced = fleetJob('paced', { rolloutConfig: { maximumPerMinute: 120 } });
+    const paced = fleetJob('paced', { rolloutConfig: { maximumPerMinute: 240 } });
     await json<Job>(await call('PUT', '/jobs/v2/paced', paced));
     await waitJob('paced', (job) => job.deviceJobStatistics.succeededCount >= 2, 'to run 2 devices');
     const paused = await json<Job>(await control('paced', 'pause', { reason: 'checking the canary' }));
