@@ -1,5 +1,11 @@
-import { Option, type Command } from 'commander';
-import { FAILURE_TYPES, type FailureType, type JobTemplate, type RolloutConfig } from '@device-jobs/client';
+import { InvalidArgumentError, Option, type Command } from 'commander';
+import {
+  FAILURE_TYPES,
+  type FailureType,
+  type JobTemplate,
+  type RolloutConfig,
+  type WaveConfig,
+} from '@device-jobs/client';
 import { UsageError } from './errors';
 import {
   choice,
@@ -38,6 +44,7 @@ export interface JobTemplateOptions {
   abortOn: FailureType;
   retries?: number;
   retryOn: FailureType;
+  wave?: WaveConfig[];
 }
 
 export function addJobTemplateOptions(command: Command): Command {
@@ -61,6 +68,11 @@ export function addJobTemplateOptions(command: Command): Command {
     .option('--max-execution-time <s>', 'seconds the job may run (default 3600)', positiveInteger)
     .option('--max-per-minute <n>', 'start at most this many devices a minute', positiveInteger)
     .option('--max-concurrency <n>', 'most devices with a call outstanding at once', positiveInteger)
+    .option(
+      '--wave <name:size:threshold:then>',
+      'a gated wave, in order (repeat): size a count or a share (10 or 5%), threshold 0-100, then continue|pause',
+      (value: string, previous: WaveConfig[] = []) => [...previous, waveSpec(value)],
+    )
     .option('--ramp-base-rate <n>', 'exponential rollout: devices a minute to start with', positiveInteger)
     .option('--ramp-factor <f>', 'exponential rollout: multiply the rate by this (1.1-5)', positiveNumber)
     .option(
@@ -107,6 +119,7 @@ export function buildJobTemplate(options: JobTemplateOptions): JobTemplate {
     ...(options.maxPerMinute !== undefined && { maximumPerMinute: options.maxPerMinute }),
     ...(options.maxConcurrency !== undefined && { maxConcurrency: options.maxConcurrency }),
     ...exponentialRate(options),
+    ...(options.wave !== undefined && { waves: options.wave }),
   };
   if (Object.keys(rollout).length > 0) template.rolloutConfig = rollout;
   if ((options.abortFailedPercent === undefined) !== (options.abortMinExecuted === undefined))
@@ -129,6 +142,22 @@ export function buildJobTemplate(options: JobTemplateOptions): JobTemplate {
     };
   }
   return template;
+}
+
+/** `canary:10:90:pause` or `half:50%:95:continue`; the service checks names and ranges. */
+export function waveSpec(value: string): WaveConfig {
+  const match = /^([^:]+):(\d+(?:\.\d+)?)(%?):(\d+(?:\.\d+)?):(continue|pause)$/.exec(value);
+  if (!match)
+    throw new InvalidArgumentError(
+      'Expected name:size:threshold:then, e.g. canary:10:90:pause or half:50%:95:continue.',
+    );
+  const [, name = '', size = '', percent, threshold = '', then = 'continue'] = match;
+  return {
+    name,
+    ...(percent ? { devicePercentage: Number(size) } : { deviceCount: Number(size) }),
+    successThresholdPercentage: Number(threshold),
+    then: then === 'pause' ? 'pause' : 'continue',
+  };
 }
 
 function exponentialRate(options: JobTemplateOptions): Pick<RolloutConfig, 'exponentialRate'> {

@@ -138,6 +138,25 @@ function cancelCommand(context: CliContext): Command {
   return command;
 }
 
+const CONTROLS = {
+  pause: 'pause a running job: no new device starts, devices in flight finish, the deadline keeps counting',
+  resume: 'resume a paused job (also the approval of a gated wave)',
+} as const;
+
+function controlCommand(context: CliContext, action: keyof typeof CONTROLS): Command {
+  const command = new Command(action)
+    .description(CONTROLS[action])
+    .argument('<jobId>')
+    .option('--reason <text>', 'why (kept with the job and its event)')
+    .option('--json', 'print JSON')
+    .action(async (jobId: string, options: { reason?: string; json?: boolean }) => {
+      const job = await clientFor(command).controlJob(jobId, action, options.reason);
+      if (options.json) context.terminal.json(job);
+      else printJob(context.terminal, job);
+    });
+  return command;
+}
+
 function rerunCommand(context: CliContext): Command {
   const command = new Command('rerun')
     .description("a new job with the same work on the ended job's devices of the given statuses")
@@ -190,10 +209,12 @@ function devicesCommand(context: CliContext): Command {
 
 export function jobCommand(context: CliContext): Command {
   return new Command('job')
-    .description('create, watch, list, cancel and rerun jobs')
+    .description('create, watch, list, pause, resume, cancel and rerun jobs')
     .addCommand(createCommand(context))
     .addCommand(showCommand(context))
     .addCommand(listCommand(context))
+    .addCommand(controlCommand(context, 'pause'))
+    .addCommand(controlCommand(context, 'resume'))
     .addCommand(cancelCommand(context))
     .addCommand(rerunCommand(context))
     .addCommand(devicesCommand(context));

@@ -90,6 +90,18 @@ export function printJob(terminal: Terminal, job: JobResponse): void {
     ['Max time', formatDuration(job.maxExecutionTimeInSeconds)],
   ];
   for (const control of controls(job)) rows.push(['Controls', control]);
+  for (const wave of job.waveStatistics ?? [])
+    rows.push([
+      'Wave',
+      `${wave.name}: ${wave.state}, ${wave.succeededCount} of ${wave.deviceCount} succeeded, ${wave.failedCount} failed`,
+    ]);
+  if (job.lastControlAction) {
+    const { action, by, reason, time } = job.lastControlAction;
+    rows.push([
+      action === 'pause' ? 'Paused by' : 'Resumed by',
+      `${by} at ${time}${reason ? `: ${reason}` : ''}`,
+    ]);
+  }
   if (job.parentJobId) rows.push(['Rerun of', job.parentJobId]);
   if (job.failureReason) rows.push(['Reason', terminal.paint('red', job.failureReason)]);
   for (const [key, value] of rows) terminal.line(`${key.padEnd(10)} ${value}`);

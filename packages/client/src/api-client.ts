@@ -214,6 +214,11 @@ export class DeviceJobsClient {
     return this.json('POST', `${jobPath(jobId)}/cancel`);
   }
 
+  /** `POST /jobs/v2/{jobId}/pause|resume`, with an optional reason. */
+  controlJob(jobId: string, action: 'pause' | 'resume', reason?: string): Promise<JobResponse> {
+    return this.json('POST', `${jobPath(jobId)}/${action}`, reason === undefined ? {} : { body: { reason } });
+  }
+
   rerunJob(jobId: string, request: RerunRequest): Promise<JobResponse> {
     return this.json('POST', `${jobPath(jobId)}/rerun`, { body: request });
   }

@@ -1,4 +1,4 @@
-import { buildJobTemplate, type JobTemplateOptions } from '../../../packages/cli/job-template';
+import { buildJobTemplate, type JobTemplateOptions, waveSpec } from '../../../packages/cli/job-template';
 import { startTime } from '../../../packages/cli/option-parsers';
 
 const base: JobTemplateOptions = { abortOn: 'all', retryOn: 'all', rampOn: 'succeeded' };
@@ -108,4 +108,23 @@ describe('startTime', () => {
   test.each(['10m', '+10y', 'tomorrow', '2026-13-45T00:00:00Z'])('refuses %s', (value) => {
     expect(() => startTime(value, now)).toThrow(/ISO-8601/);
   });
+});
+
+describe('--wave', () => {
+  test('reads name:size:threshold:then, a count or a share, into rolloutConfig.waves in order', () => {
+    const waves = [waveSpec('canary:10:90:pause'), waveSpec('half:50%:95.5:continue')];
+    expect(buildJobTemplate({ ...base, method: 'm', query: '*', wave: waves }).rolloutConfig).toEqual({
+      waves: [
+        { name: 'canary', deviceCount: 10, successThresholdPercentage: 90, then: 'pause' },
+        { name: 'half', devicePercentage: 50, successThresholdPercentage: 95.5, then: 'continue' },
+      ],
+    });
+  });
+
+  test.each(['canary', 'canary:10:90', 'canary:ten:90:pause', 'canary:10:90:wait', ':10:90:pause'])(
+    'refuses %s',
+    (value) => {
+      expect(() => waveSpec(value)).toThrow(/name:size:threshold:then/);
+    },
+  );
 });
