@@ -133,7 +133,11 @@ export function deviceTokenValid(password: string | undefined, check: DeviceToke
 }
 
 /** Whether an MQTT user name `<host>[:port]/<deviceId>/?api-version=…` names this hub and device. */
-export function deviceUserNameValid(userName: string | undefined, hostName: string, deviceId: string): boolean {
+export function deviceUserNameValid(
+  userName: string | undefined,
+  hostName: string,
+  deviceId: string,
+): boolean {
   if (userName === undefined) return false;
   const prefix = userName.split('/?')[0] ?? '';
   const separator = prefix.indexOf('/');

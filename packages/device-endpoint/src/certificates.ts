@@ -95,12 +95,18 @@ export function loadOrCreateCertificates(dir: string): EndpointCertificates {
   if (!usable(dir)) {
     const ca = createCa();
     const server = createServer(ca);
-    const write = (file: string, text: string) => fs.writeFileSync(path.join(dir, file), text, { mode: 0o600 });
+    const write = (file: string, text: string) =>
+      fs.writeFileSync(path.join(dir, file), text, { mode: 0o600 });
     write(FILES.caKey, forge.pki.privateKeyToPem(ca.key));
     write(FILES.cert, server.cert);
     write(FILES.key, server.key);
     fs.writeFileSync(path.join(dir, FILES.ca), forge.pki.certificateToPem(ca.cert));
   }
   const read = (file: string) => fs.readFileSync(path.join(dir, file), 'utf8');
-  return { caPath: path.join(dir, FILES.ca), ca: read(FILES.ca), cert: read(FILES.cert), key: read(FILES.key) };
+  return {
+    caPath: path.join(dir, FILES.ca),
+    ca: read(FILES.ca),
+    cert: read(FILES.cert),
+    key: read(FILES.key),
+  };
 }

@@ -65,7 +65,8 @@ export async function startDeviceEndpoint(options: DeviceEndpointOptions): Promi
     });
   });
   const { port } = server.address() as AddressInfo;
-  endpointId = `${os.hostname()}-${port}`;
+  // A new id per start: records of devices connected before a restart then point at no running endpoint.
+  endpointId = `${os.hostname()}-${port}-${randomBytes(4).toString('hex')}`;
   const secret = randomBytes(24).toString('base64url');
   const control = await startControlServer({ host: '127.0.0.1', secret, connections });
   await endpoints.announce({

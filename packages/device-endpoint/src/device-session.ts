@@ -152,17 +152,26 @@ export class DeviceSession {
     let record: DeviceRecord | undefined;
     try {
       record = await this.authenticate(packet);
-      if (record) record = await this.context.registry.recordConnected(deviceId, this.context.endpointId, this.connectionId);
+      if (record)
+        record = await this.context.registry.recordConnected(
+          deviceId,
+          this.context.endpointId,
+          this.connectionId,
+        );
     } catch (error: unknown) {
-      this.context.log(`CONNECT of ${deviceId} failed: ${error instanceof Error ? error.message : String(error)}`);
+      this.context.log(
+        `CONNECT of ${deviceId} failed: ${error instanceof Error ? error.message : String(error)}`,
+      );
       this.send({ cmd: 'connack', returnCode: CONNACK.serverUnavailable, sessionPresent: false });
       return this.close('registry unavailable');
     }
     if (!record) {
+      this.context.log(`refused ${JSON.stringify(deviceId)}: not authorized`);
       this.send({ cmd: 'connack', returnCode: CONNACK.notAuthorized, sessionPresent: false });
       return this.close('not authorized');
     }
     if (this.state === 'closed') {
+      this.context.log(`${deviceId} left while being authenticated`);
       // The client went away while it was being authenticated.
       await this.recordDisconnected(deviceId);
       return;
@@ -232,7 +241,9 @@ export class DeviceSession {
 
   private twin(work: () => Promise<void>): void {
     this.twinWork = this.twinWork.then(work).catch((error: unknown) => {
-      this.context.log(`twin request of ${this.deviceId} failed: ${error instanceof Error ? error.message : String(error)}`);
+      this.context.log(
+        `twin request of ${this.deviceId} failed: ${error instanceof Error ? error.message : String(error)}`,
+      );
     });
   }
 
@@ -255,7 +266,8 @@ export class DeviceSession {
       try {
         patch = readReportedPatch(JSON.parse(payload.toString('utf8')) as unknown);
       } catch (error: unknown) {
-        if (error instanceof SyntaxError) throw new IotHubError('ArgumentInvalid', 400, 'The patch is not JSON.');
+        if (error instanceof SyntaxError)
+          throw new IotHubError('ArgumentInvalid', 400, 'The patch is not JSON.');
         throw error;
       }
       const record = await this.context.registry.reportProperties(this.deviceId, patch);
@@ -330,7 +342,9 @@ export class DeviceSession {
     try {
       await this.context.registry.recordDisconnected(deviceId, this.connectionId);
     } catch (error: unknown) {
-      this.context.log(`could not record ${deviceId} disconnected: ${error instanceof Error ? error.message : String(error)}`);
+      this.context.log(
+        `could not record ${deviceId} disconnected: ${error instanceof Error ? error.message : String(error)}`,
+      );
     }
   }
 

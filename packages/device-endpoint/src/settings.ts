@@ -1,6 +1,9 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { parseSimulationProfile, type SimulationProfile } from '../../../shared/devices/simulated/simulation-profile';
+import {
+  parseSimulationProfile,
+  type SimulationProfile,
+} from '../../../shared/devices/simulated/simulation-profile';
 import { readStorageSettings, type StorageSettings } from '../../../shared/storage/storage-settings';
 
 /** The app settings the endpoint reads, like the local host: the environment first, then local.settings.json. */
@@ -15,7 +18,10 @@ export class EndpointSettingsError extends Error {
 }
 
 /** `Values` of `<appDir>/local.settings.json` under the environment's own variables. */
-export function appEnvironment(appDir: string, env: NodeJS.ProcessEnv = process.env): Record<string, string | undefined> {
+export function appEnvironment(
+  appDir: string,
+  env: NodeJS.ProcessEnv = process.env,
+): Record<string, string | undefined> {
   const file = path.join(appDir, 'local.settings.json');
   const values: Record<string, string | undefined> = {};
   if (fs.existsSync(file)) {

@@ -56,7 +56,10 @@ export function subscriptionKind(filter: string, deviceId: string): Subscription
 
 /** What a device's PUBLISH topic is; undefined for a topic that is not the device's own. */
 export function devicePublishOf(topic: string, deviceId: string): DevicePublish | undefined {
-  if (topic.startsWith(`${devicePrefix(deviceId)}messages/events/`) || topic === `${devicePrefix(deviceId)}messages/events`) {
+  if (
+    topic.startsWith(`${devicePrefix(deviceId)}messages/events/`) ||
+    topic === `${devicePrefix(deviceId)}messages/events`
+  ) {
     return { kind: 'telemetry' };
   }
   const { path, query } = splitQuery(topic);
