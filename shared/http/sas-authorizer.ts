@@ -139,11 +139,8 @@ export function deviceUserNameValid(
   deviceId: string,
 ): boolean {
   if (userName === undefined) return false;
-  const prefix = userName.split('/?')[0] ?? '';
-  const separator = prefix.indexOf('/');
-  if (separator <= 0) return false;
-  const host = prefix.slice(0, separator);
-  const device = prefix.slice(separator + 1).replace(/\/$/, '');
+  // Device ids hold no '/': the first two segments are the host and the device, api-version and more follow.
+  const [host = '', device] = userName.split('/');
   return hostWithoutPort(host) === hostWithoutPort(hostName) && device === deviceId;
 }
 

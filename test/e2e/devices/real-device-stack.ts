@@ -72,7 +72,7 @@ export async function startRealDeviceStack(hostCount: number): Promise<RealDevic
   const stack: RealDeviceStack = {
     azurite,
     hosts,
-    endpoint: endpoint as DeviceEndpoint,
+    endpoint: endpoint,
     certDir,
     endpointLog,
     jobClient,
@@ -131,7 +131,7 @@ export function connectionString(deviceId: string, port: number, key = deviceKey
 /** An official device client over MQTT/TLS trusting the endpoint's CA, not yet open. */
 export async function deviceClient(stack: RealDeviceStack, deviceId: string, key?: string): Promise<Client> {
   const client = Client.fromConnectionString(connectionString(deviceId, stack.endpoint.port, key), Mqtt);
-  await client.setOptions({ ca: stack.endpoint.ca } as never);
+  await client.setOptions({ ca: stack.endpoint.ca });
   return client;
 }
 
@@ -167,7 +167,10 @@ export async function connectDeviceApp(
   app.twin.on('properties.desired', (patch: Record<string, unknown>) => {
     desiredPatches.push(patch);
     if (typeof patch.firmware === 'string') {
-      app.twin.properties.reported.update({ firmware: patch.firmware }, () => undefined);
+      const reported = app.twin.properties.reported as {
+        update(patch: Record<string, unknown>, done: () => void): void;
+      };
+      reported.update({ firmware: patch.firmware }, () => undefined);
     }
   });
   return app;
