@@ -1,7 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import { startAzurite, type RunningAzurite } from '../local-host/storage/azurite';
+import { startAzurite, type RunningAzurite } from '../packages/func-local/storage/azurite';
 
 /**
  * `npm start`: the app on func-local and, beside it, the device endpoint (offline components: Azurite and the
@@ -52,9 +52,9 @@ async function main(): Promise<void> {
     children.push(child);
     return child;
   };
-  run('dist/local-host/cli.js', ['start', ...args]);
+  run('dist/packages/func-local/cli.js', ['start', ...args]);
   if (port !== 0)
-    run('dist/packages/device-endpoint/src/cli.js', ['start', '--port', String(port), '--app', root]);
+    run('dist/packages/device-endpoint/cli.js', ['start', '--port', String(port), '--app', root]);
   else console.log('Device endpoint off (DEVICE_ENDPOINT_PORT=0).');
 
   let stopping = false;

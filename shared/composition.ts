@@ -11,7 +11,11 @@ import type { JobExecutionDependencies } from './jobs/job-execution';
 import type { JobMaintenanceDependencies, JobOrchestrationAdmin } from './jobs/job-maintenance';
 import type { DeviceJobResponse } from './jobs/job-response';
 import { createJobsService, type JobsService } from './jobs/jobs-service';
-import { createJobSchedulesService, type JobSchedulesService } from './jobs/job-schedules';
+import {
+  createJobSchedulesService,
+  type JobSchedulesService,
+  type ScheduleTimers,
+} from './jobs/job-schedules';
 import { parseNcrontab } from './cron/ncrontab';
 import type { JobEventsDependencies } from './jobs/job-event-publisher';
 import { storageJobEventQueue } from './storage/job-event-queue';
@@ -21,7 +25,18 @@ import { SimulatedDeviceGateway } from './devices/simulated/simulated-gateway';
 import { IotHubDeviceGateway } from './devices/iothub/iothub-gateway';
 import { hubHostName, ServedByIotHubError } from './devices/iothub/served-by-hub';
 import { deviceRegistryStorage } from './storage/device-registry-storage';
+import { lazyTable } from './storage/table-support';
 import { EndpointDeviceLink } from './devices/endpoint-link';
+import { planActivityTime } from './jobs/activity-time';
+import { RegistryJobsTableRepository } from './storage/registry-jobs.repository';
+import { storageBlobContainers } from './storage/registry-job-blobs';
+import {
+  createRegistryJobsService,
+  type RegistryJobRunner,
+  type RegistryJobsService,
+} from './registry-jobs/registry-jobs-service';
+import type { RegistryJobStepDependencies } from './registry-jobs/registry-job-steps';
+import { registryExportSource, registryImportTarget } from './devices/simulated/registry-job-adapters';
 
 export { REGISTRY_TABLE, REGISTRY_INDEX_TABLE } from './storage/device-registry-storage';
 
@@ -78,6 +93,7 @@ function refuseWhenServedByHub(): void {
 const noOrchestrations: JobOrchestrationClient = {
   start: () => Promise.reject(new Error('This function has no durable client: it cannot start jobs.')),
   raiseCancel: () => Promise.reject(new Error('This function has no durable client: it cannot cancel jobs.')),
+  raiseResume: () => Promise.reject(new Error('This function has no durable client: it cannot resume jobs.')),
 };
 
 function jobsService(orchestrations: JobOrchestrationClient = noOrchestrations): JobsService {
@@ -103,6 +119,13 @@ async function queryDeviceJobs(
   return jobsService().queryDeviceJobs(...command);
 }
 
+/** Longest one chunk of an import or export may take: a step starts no chunk later than this before its budget. */
+const REGISTRY_CHUNK_BOUND_MS = 20_000;
+
+const registryJobsRepository = once(
+  () => new RegistryJobsTableRepository(lazyTable(config.storage, `${config.jobs.tablePrefix}registryjobs`)),
+);
+
 /** The adapters, each built on first use (tables are created, if missing, on their first request). */
 export const composition = {
   authorizer: once(() => new SasAuthorizer(config.accessPolicies, config.hostName)),
@@ -115,6 +138,7 @@ export const composition = {
       link: new EndpointDeviceLink(endpoints),
       defaultSimulation: config.devices.defaultSimulation,
       simulationSeed: config.devices.simulationSeed,
+      ...(config.devices.queryPlanLog ? { debug: (message: string) => console.debug(message) } : {}),
     });
   }),
   /**
@@ -159,8 +183,10 @@ export const composition = {
     limits: config.jobs.limits,
     events: jobEvents(),
   })),
-  /** The `/jobSchedules` use cases and the schedule timer, over the calling function's durable client. */
-  jobSchedules: async (orchestrations: JobOrchestrationClient): Promise<JobSchedulesService> => {
+  /** The `/jobSchedules` use cases and the schedules' timers, over the calling function's durable client. */
+  jobSchedules: async (
+    orchestrations: JobOrchestrationClient & ScheduleTimers,
+  ): Promise<JobSchedulesService> => {
     await jobTablesReady();
     const { jobs, deviceIdLists, schedules } = jobStorage();
     return createJobSchedulesService({
@@ -168,6 +194,7 @@ export const composition = {
       deviceIdLists,
       schedules,
       orchestrations,
+      timers: orchestrations,
       clock: systemClock,
       ids: uuids,
       settings: config.jobs.settings,
@@ -175,6 +202,37 @@ export const composition = {
       parseCron: parseNcrontab,
     });
   },
+  /**
+   * The import/export job use cases; `runner` starts a job's orchestration (the calling function's durable
+   * client). With DEVICE_GATEWAY=iothub they answer where to go instead, like the registry's other endpoints.
+   */
+  registryJobs: (runner?: RegistryJobRunner): Promise<RegistryJobsService> => {
+    refuseWhenServedByHub();
+    return Promise.resolve(
+      createRegistryJobsService({
+        jobs: registryJobsRepository(),
+        ...(runner ? { runner } : {}),
+        now: () => new Date(),
+        newId: () => randomUUID(),
+      }),
+    );
+  },
+  /** Ports of the import/export step activity, and when a step that starts now must stop. */
+  registryJobSteps: once(() => {
+    const registry = composition.registry();
+    const dependencies: RegistryJobStepDependencies = {
+      jobs: registryJobsRepository(),
+      containers: storageBlobContainers(config.storage),
+      exportSource: registryExportSource(registry),
+      importTarget: registryImportTarget(registry),
+      now: Date.now,
+      chunkSize: config.devices.registryJobChunkSize,
+    };
+    return Promise.resolve({
+      dependencies,
+      until: () => planActivityTime(Date.now(), config.jobs.limits, REGISTRY_CHUNK_BOUND_MS).startUntil,
+    });
+  }),
   /** Job events, for the sweep timer. */
   jobEvents: async (): Promise<JobEventsDependencies> => {
     await jobTablesReady();

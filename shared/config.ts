@@ -48,8 +48,17 @@ export interface AppConfig {
     simulationSeed: string | undefined;
     /** DEMO_FLEET_SIZE: devices created at start when the embedded registry is empty (default 0: none). */
     demoFleetSize: number;
+    /** DEVICE_QUERY_PLAN_LOG: `true` logs (debug) the access path each twin query takes, index or scan, and why. */
+    queryPlanLog: boolean;
+    /** REGISTRY_JOB_CHUNK_SIZE: devices per export block and lines per import chunk (default 1,000). */
+    registryJobChunkSize: number;
   };
   jobs: JobsConfig;
+  /**
+   * Whether the app runs in Azure, by the settings the platform sets there (the Functions host's own test):
+   * WEBSITE_INSTANCE_ID (App Service plans), WEBSITE_SKU=FlexConsumption, CONTAINER_NAME (Linux Consumption).
+   */
+  runsInAzure: boolean;
 }
 
 /** Settings of the jobs engine and its maintenance timers. */
@@ -71,7 +80,10 @@ export interface JobsConfig {
   reconciliationSchedule: string;
   /** JOB_RECONCILIATION_GRACE_SECONDS: jobs younger than this are left alone by reconciliation (default 300). */
   reconciliationGraceSeconds: number;
-  /** JOB_SCHEDULES_TICK_SCHEDULE: NCRONTAB of the timer that fires due job schedules (default every second). */
+  /**
+   * JOB_SCHEDULES_TICK_SCHEDULE: NCRONTAB of the backstop timer firing occurrences their schedule's own durable
+   * timer missed (default every minute).
+   */
   schedulesTickSchedule: string;
   events: JobEventsConfig;
 }
@@ -82,7 +94,7 @@ export interface JobEventsConfig {
   queueName: string | undefined;
   /** JOB_PROGRESS_EVENT_SECONDS: least seconds between two progress events of a job (default 10). */
   progressIntervalSeconds: number;
-  /** JOB_EVENTS_SWEEP_SCHEDULE: NCRONTAB of the timer publishing events left behind (default every 30 s). */
+  /** JOB_EVENTS_SWEEP_SCHEDULE: NCRONTAB of the timer publishing events left behind (default every minute). */
   sweepSchedule: string;
 }
 
@@ -118,9 +130,24 @@ function required(env: Env, setting: string): string {
   return value;
 }
 
+/**
+ * App Service leaves a Key Vault reference it cannot resolve as its own text (`@Microsoft.KeyVault(...)`), so the
+ * app sees the reference instead of the secret: say so rather than report a JSON error.
+ */
+function refuseUnresolvedReference(setting: string, value: string): void {
+  if (/^@Microsoft\.KeyVault\(/i.test(value)) {
+    throw new ConfigError(
+      setting,
+      'is an unresolved Key Vault reference (@Microsoft.KeyVault(...)): the platform could not read the secret. ' +
+        "Check that the app's identity (keyVaultReferenceIdentity) has Key Vault Secrets User on the vault and " +
+        "that the secret exists; the reference status is shown under the app's Environment variables.",
+    );
+  }
+}
+
 function readPolicies(env: Env): AccessPolicy[] {
   const setting = 'JOBS_ACCESS_POLICIES';
-  required(env, setting);
+  refuseUnresolvedReference(setting, required(env, setting));
   const value = parseJson(env, setting);
   if (!Array.isArray(value) || value.length === 0) {
     throw new ConfigError(setting, 'must be a non-empty JSON list of {"name","key","rights"}.');
@@ -254,11 +281,11 @@ function readJobsConfig(env: Env, hostJson: HostJsonReader): JobsConfig {
     retentionSchedule: readSchedule(env, 'JOB_RETENTION_SCHEDULE', '0 0 * * * *'),
     reconciliationSchedule: readSchedule(env, 'JOB_RECONCILIATION_SCHEDULE', '0 */5 * * * *'),
     reconciliationGraceSeconds: readInteger(env, 'JOB_RECONCILIATION_GRACE_SECONDS', 300, 0, 86_400),
-    schedulesTickSchedule: readSchedule(env, 'JOB_SCHEDULES_TICK_SCHEDULE', '* * * * * *'),
+    schedulesTickSchedule: readSchedule(env, 'JOB_SCHEDULES_TICK_SCHEDULE', '0 * * * * *'),
     events: {
       queueName: readEventsQueue(env),
       progressIntervalSeconds: readInteger(env, 'JOB_PROGRESS_EVENT_SECONDS', 10, 1, 3600),
-      sweepSchedule: readSchedule(env, 'JOB_EVENTS_SWEEP_SCHEDULE', '*/30 * * * * *'),
+      sweepSchedule: readSchedule(env, 'JOB_EVENTS_SWEEP_SCHEDULE', '30 * * * * *'),
     },
   };
 }
@@ -294,7 +321,12 @@ export function loadConfig(env: Env = process.env, hostJson: HostJsonReader = ()
       defaultSimulation,
       simulationSeed: env.SIMULATION_SEED?.trim() || undefined,
       demoFleetSize: readCount(env, 'DEMO_FLEET_SIZE', 100_000),
+      queryPlanLog: env.DEVICE_QUERY_PLAN_LOG?.trim().toLowerCase() === 'true',
+      registryJobChunkSize: readInteger(env, 'REGISTRY_JOB_CHUNK_SIZE', 1000, 10, 10_000),
     },
     jobs: readJobsConfig(env, hostJson),
+    runsInAzure: Boolean(
+      env.WEBSITE_INSTANCE_ID || env.CONTAINER_NAME || env.WEBSITE_SKU?.toLowerCase() === 'flexconsumption',
+    ),
   };
 }

@@ -10,7 +10,14 @@ import { withEngineLease } from './engine-lease';
 import { DeviceResultWriter, DEFAULT_RESULT_WRITER_OPTIONS } from './device-result-writer';
 import { type WindowStop, runDeviceWindow } from './device-window';
 import { isPastDeadline } from './execution-plan';
-import { type JobExecutionDependencies, type RunCursor, finish, loadJob, pendingRow } from './job-execution';
+import {
+  type JobExecutionDependencies,
+  type RunCursor,
+  finish,
+  loadJob,
+  pendingRow,
+  updateJob,
+} from './job-execution';
 import type { DeviceJobRecord, JobRecord } from './job-model';
 import { isTerminalDeviceJobStatus } from './job-model';
 import type { ShardCounters } from './job-statistics';
@@ -25,6 +32,7 @@ import {
 } from './rollout-policy';
 import type { RolloutProgress } from './rollout-rate';
 import { TargetPages, shardsOf, targetPageSize } from './job-targets';
+import { type OpenWave, openWave, withEndedWave } from './rollout-waves';
 import { isPatchApplied } from './twin-patch-applied';
 
 export interface RunDevicesCommand {
@@ -36,10 +44,19 @@ export interface RunDevicesCommand {
   /** Targets per shard (one resolved page). */
   shardSize: number;
   cursor: RunCursor;
+  /**
+   * The orchestration waits out a pause itself (`jobOrchestrator_v3`): a paused job's step returns at once with
+   * `stoppedBy: 'paused'`. Absent (v2 instances started before pause existed): the step holds the paused job until
+   * it is resumed or its time budget ends, since a v2 orchestration would call the next step at once.
+   */
+  pausable?: boolean;
 }
 
-/** Why a run stopped starting devices for good (the time budget only ends one call: see `done`). */
-export type RunStopReason = Exclude<WindowStop, 'budget'>;
+/**
+ * Why a run stopped starting devices for good (the time budget only ends one call: see `done`; so does the end of
+ * a gated wave that lets the next one go on).
+ */
+export type RunStopReason = Exclude<WindowStop, 'budget' | 'wave'>;
 
 export interface RunDevicesResult {
   cursor: RunCursor;
@@ -133,11 +150,22 @@ async function runLeased(
   startedAt: number,
 ): Promise<RunDevicesResult> {
   const now = () => deps.clock.now().getTime();
-  const { job } = await loadJob(deps.jobs, command.jobId);
   const cursor: RunCursor = { ...command.cursor, targets: { ...command.cursor.targets } };
+  let { job } = await loadJob(deps.jobs, command.jobId);
+  if (job.status === 'paused') {
+    if (command.pausable) return { cursor, done: false, stoppedBy: 'paused' };
+    job = await heldWhilePaused(deps, job, startedAt);
+    if (job.status === 'paused') return { cursor, done: false };
+  }
   if (job.status === 'cancelled') return { cursor, done: false, stoppedBy: 'cancelled' };
 
   const plan = planActivityTime(startedAt, deps.limits, callBoundMs(job));
+  const waves = job.rolloutConfig?.waves;
+  // Wave sizes are shares of every target: a job with waves resolves them all before its first device starts.
+  if (waves && !cursor.targets.done) {
+    await resolveAllTargets(deps, job, cursor, command.shardSize, plan.startUntil);
+    if (!cursor.targets.done) return { cursor, done: false };
+  }
   const before = await deps.jobs.getStatistics(job.jobId);
   const startedBefore = before.deviceCount - before.pendingCount;
   const executed: ExecutedCounts = { ...(cursor.executed ?? { succeeded: 0, failed: 0, timedOut: 0 }) };
@@ -155,6 +183,9 @@ async function runLeased(
   const writer = new DeviceResultWriter(deps, job.jobId, { ...DEFAULT_RESULT_WRITER_OPTIONS, now });
   const shards = new ShardFeed(deps, job, cursor, command.shardSize, policy.maxInFlight, writer);
   let abortReason: string | undefined;
+  const open = waves ? openWave(waves, job.endedWaves ?? [], before.deviceCount) : undefined;
+  // The next wave starts only once every device of this one is final and the wave was judged.
+  const waveEnd = open && open.end < before.deviceCount ? open.end : undefined;
   const calls = { ...(cursor.calls ?? { count: 0, seconds: 0, peakInFlight: 0 }) };
   let inFlight = 0;
 
@@ -169,12 +200,14 @@ async function runLeased(
       ...(policy.beforeStart ? { beforeStart: policy.beforeStart } : {}),
       stopBeforeStart: () => {
         abortReason ??= policy.abortCheck?.(executed);
-        return abortReason === undefined ? undefined : 'aborted';
+        if (abortReason !== undefined) return 'aborted';
+        return waveEnd !== undefined && startedBefore + startedHere >= waveEnd ? 'wave' : undefined;
       },
       checkStop: async () => {
         if (isPastDeadline(deps.clock.now(), command.deadline)) return 'deadline';
         const current = await loadJob(deps.jobs, job.jobId);
         if (current.job.status === 'cancelled') return 'cancelled';
+        if (current.job.status === 'paused') return 'paused';
         await publishProgress(deps, current);
         abortReason ??= policy.abortCheck?.(executed);
         return abortReason === undefined ? undefined : 'aborted';
@@ -211,12 +244,64 @@ async function runLeased(
   if (abortReason !== undefined && outcome.stoppedBy !== 'cancelled' && outcome.stoppedBy !== 'deadline') {
     return { cursor, done: false, stoppedBy: 'aborted', abortReason };
   }
+  if (outcome.stoppedBy === 'wave') {
+    const paused = open !== undefined && (await endWave(deps, job.jobId, open)) && command.pausable;
+    return paused ? { cursor, done: false, stoppedBy: 'paused' } : { cursor, done: false };
+  }
+  // Paused after its last device: nothing is left to hold. A v2 orchestration knows no pause: its step ends as if
+  // its budget were spent, and the next one holds the job.
+  if (outcome.stoppedBy === 'paused' && (done || !command.pausable)) return { cursor, done };
   if (outcome.stoppedBy && outcome.stoppedBy !== 'budget') {
     const result: RunDevicesResult = { cursor, done: false, stoppedBy: outcome.stoppedBy };
     if (abortReason !== undefined) result.abortReason = abortReason;
     return result;
   }
   return { cursor, done };
+}
+
+/** The job as it is once no longer paused, or still paused when the step's start budget ran out (v2 only). */
+async function heldWhilePaused(
+  deps: JobExecutionDependencies,
+  job: JobRecord,
+  startedAt: number,
+): Promise<JobRecord> {
+  const { startUntil } = planActivityTime(startedAt, deps.limits, 0);
+  const interval = deps.limits.stopCheckIntervalMs ?? STOP_CHECK_INTERVAL_MS;
+  let current = job;
+  while (current.status === 'paused' && deps.clock.now().getTime() < startUntil) {
+    await new Promise((resolve) => setTimeout(resolve, interval));
+    current = (await loadJob(deps.jobs, job.jobId)).job;
+  }
+  return current;
+}
+
+/** Records the end of a wave whose devices are all final; true when the job is paused after it. */
+async function endWave(deps: JobExecutionDependencies, jobId: string, open: OpenWave): Promise<boolean> {
+  const stats = await deps.jobs.getStatistics(jobId);
+  const judged = await updateJob(
+    deps.jobs,
+    jobId,
+    (current) => withEndedWave(current, open, stats, deps.clock.now()),
+    { deps: deps.events, at: deps.clock.now().toISOString() },
+  );
+  return judged.status === 'paused';
+}
+
+/** Resolves targets into stored shards until none is left or `until` (the next step goes on from the cursor). */
+async function resolveAllTargets(
+  deps: JobExecutionDependencies,
+  job: JobRecord,
+  cursor: RunCursor,
+  shardSize: number,
+  until: number,
+): Promise<void> {
+  const now = () => deps.clock.now().getTime();
+  const writer = new DeviceResultWriter(deps, job.jobId, { ...DEFAULT_RESULT_WRITER_OPTIONS, now });
+  try {
+    await new ShardFeed(deps, job, cursor, shardSize, 1, writer).resolveAll(until);
+  } finally {
+    await writer.close();
+  }
 }
 
 function iso(ms: number): string {
@@ -344,6 +429,15 @@ class ShardFeed {
   /** Resolves once no shard is being prepared (so nothing is written after the run ends). */
   async settled(): Promise<void> {
     await Promise.allSettled(this.preparing);
+  }
+
+  /** Resolves every target into stored shards (none kept in memory), within `until`. */
+  async resolveAll(until: number): Promise<void> {
+    await this.loadStates();
+    while (!this.cursor.targets.done && this.deps.clock.now().getTime() < until) {
+      await this.rowsOf(this.cursor.shardCount);
+      this.resolvedAhead.clear();
+    }
   }
 
   async *devices(): AsyncGenerator<DeviceItem> {

@@ -32,6 +32,7 @@ import { readIdentityInput, validateDeviceId, type IdentityInput } from './regis
 import { identityWire, twinWire } from './registry-wire';
 import { effectiveProfile, materializeReport } from './simulated-device';
 import type { SimulationProfile } from './simulation-profile';
+import { checkScopeOwners, edgeIdOfScope, parentScopesOf } from './edge-scopes';
 
 export interface EmbeddedRegistryOptions {
   repository: RegistryRepository;
@@ -40,6 +41,8 @@ export interface EmbeddedRegistryOptions {
   now?: () => number;
   /** How real devices are reached (the device endpoint); without it real devices are never online. */
   link?: RealDeviceLink;
+  /** Debug log: each twin query's access path (index or scan) and why (`DEVICE_QUERY_PLAN_LOG`). */
+  debug?: (message: string) => void;
 }
 
 /**
@@ -53,8 +56,10 @@ export class EmbeddedRegistry {
   readonly seed: string | undefined;
   readonly now: () => number;
   readonly link: RealDeviceLink | undefined;
+  readonly debug: ((message: string) => void) | undefined;
 
   constructor(options: EmbeddedRegistryOptions) {
+    this.debug = options.debug;
     this.repository = options.repository;
     this.link = options.link;
     this.defaultSimulation = options.defaultSimulation;
@@ -66,7 +71,8 @@ export class EmbeddedRegistry {
     return effectiveProfile(record, this.defaultSimulation);
   }
 
-  private context(): RecordContext {
+  /** What building a record needs now (time, seed, profiles). */
+  context(): RecordContext {
     return { now: this.now(), seed: this.seed, profileOf: (record) => this.profileOf(record) };
   }
 
@@ -150,6 +156,7 @@ export class EmbeddedRegistry {
     const input = readIdentityInput(body);
     if (ifMatch.kind === 'none') {
       const record = this.newRecord(deviceId, input);
+      await this.checkScopes(record);
       try {
         await this.repository.insert(record);
       } catch (error: unknown) {
@@ -158,11 +165,31 @@ export class EmbeddedRegistry {
       }
       return this.toIdentityWire(record);
     }
-    const updated = await this.modify(deviceId, (record) => {
-      if (ifMatch.kind === 'etag' && ifMatch.etag !== deviceEtag(record)) throw new PreconditionFailedError();
-      return withIdentity(record, input, this.now());
-    });
+    const current = await this.read(deviceId);
+    await this.checkScopes(withIdentity(current.record, input, this.now()), current.record);
+    const updated = await this.modify(
+      deviceId,
+      (record) => {
+        if (ifMatch.kind === 'etag' && ifMatch.etag !== deviceEtag(record))
+          throw new PreconditionFailedError();
+        return withIdentity(record, input, this.now());
+      },
+      current,
+    );
     return this.toIdentityWire(updated);
+  }
+
+  /**
+   * Refuses a record whose parent scopes (new ones, not those of `previous`) no IoT Edge device of the registry
+   * owns, as IoT Hub refuses moving a device under a scope nobody owns.
+   */
+  async checkScopes(record: DeviceRecord, previous?: DeviceRecord): Promise<void> {
+    const before = new Set(previous ? parentScopesOf(previous) : []);
+    const scopes = parentScopesOf(record).filter((scope) => !before.has(scope));
+    if (scopes.length === 0) return;
+    const ids = scopes.map(edgeIdOfScope).filter((id): id is string => id !== undefined);
+    const owners = new Map((await this.repository.getMany(ids)).map((s) => [s.record.deviceId, s.record]));
+    checkScopeOwners(record.deviceId, scopes, owners);
   }
 
   /** `DELETE /devices/{id}` honouring If-Match (`*` or absent deletes whatever version). */

@@ -4,11 +4,8 @@ import fs from 'node:fs';
 import { Client, type Twin } from 'azure-iot-device';
 import { Mqtt } from 'azure-iot-device-mqtt';
 import { JobClient, Registry } from 'azure-iothub';
-import { startAzurite, type RunningAzurite } from '../../../local-host/storage/azurite';
-import {
-  startDeviceEndpoint,
-  type DeviceEndpoint,
-} from '../../../packages/device-endpoint/src/device-endpoint';
+import { startAzurite, type RunningAzurite } from '../../../packages/func-local/storage/azurite';
+import { startDeviceEndpoint, type DeviceEndpoint } from '../../../packages/device-endpoint/device-endpoint';
 import { usePlainHttp, type PlainHttpAgent } from '../../../shared/devices/iothub/plain-http-agent';
 import { startHostProcess, type HostProcess } from '../../support/local-host-process';
 import { ownerToken } from '../jobs/jobs-host';

@@ -1,4 +1,4 @@
-import { createSasToken, parseConnectionString } from '../../../dashboard/src/connection';
+import { createSasToken, parseConnectionString } from '../../../packages/dashboard/src/connection';
 import { SasAuthorizer } from '../../../shared/http/sas-authorizer';
 
 const key = Buffer.from('a development key of 32 bytes!!!').toString('base64');

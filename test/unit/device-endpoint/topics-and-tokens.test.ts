@@ -2,7 +2,7 @@ import {
   devicePublishOf,
   subscriptionKind,
   twinResponseTopic,
-} from '../../../packages/device-endpoint/src/topics';
+} from '../../../packages/device-endpoint/topics';
 import { deviceTokenValid, deviceUserNameValid, signSas } from '../../../shared/http/sas-authorizer';
 import { desiredNotification, withConnected, withDisconnected } from '../../../shared/devices/real-device';
 import type { DeviceRecord } from '../../../shared/devices/device-model';
