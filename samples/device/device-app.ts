@@ -17,7 +17,7 @@ export interface DeviceAppOptions {
 export async function runDeviceApp(options: DeviceAppOptions): Promise<Client> {
   const log = options.log ?? (() => undefined);
   const client = Client.fromConnectionString(options.connectionString, Mqtt);
-  if (options.ca) await client.setOptions({ ca: options.ca } as never);
+  if (options.ca) await client.setOptions({ ca: options.ca });
   await client.open();
   client.onDeviceMethod('reboot', (request, response) => {
     log(`reboot requested (${JSON.stringify(request.payload)})`);
