@@ -1,5 +1,9 @@
-import { JobsApi } from './api.js';
-import { parseConnectionString } from './connection.js';
+import {
+  DeviceJobsClient,
+  parseConnectionString,
+  SasAuthorizer,
+  type ServiceConnection,
+} from '@device-jobs/client';
 import { h, replace, uid } from './dom.js';
 import { jobPageView } from './job-page.js';
 import { jobsListView } from './jobs-list.js';
@@ -21,11 +25,16 @@ function announce(message: string): void {
   setTimeout(() => (live.textContent = message), 50);
 }
 
-function signedInApi(): JobsApi | undefined {
+/** The API of this origin, signed with the connection's policy (Web Crypto). */
+function clientOf(connection: ServiceConnection): DeviceJobsClient {
+  return new DeviceJobsClient({ baseUrl: location.origin, authorizer: new SasAuthorizer(connection) });
+}
+
+function signedInApi(): DeviceJobsClient | undefined {
   const stored = sessionStorage.getItem(SESSION_KEY);
   if (!stored) return undefined;
   try {
-    return new JobsApi(parseConnectionString(stored));
+    return clientOf(parseConnectionString(stored));
   } catch {
     sessionStorage.removeItem(SESSION_KEY);
     return undefined;
@@ -74,7 +83,7 @@ const signInView: View = (container) => {
     void (async () => {
       button.disabled = true;
       try {
-        const api = new JobsApi(parseConnectionString(connection.value));
+        const api = clientOf(parseConnectionString(connection.value));
         await api.verify();
         sessionStorage.setItem(SESSION_KEY, connection.value.trim());
         location.hash = '#/jobs';

@@ -74,10 +74,10 @@ export async function startRealDeviceStack(hostCount: number): Promise<RealDevic
     endpointLog,
     jobClient,
     registry,
-    http: (method, requestPath, body, hostIndex = 0, headers = {}) =>
+    http: async (method, requestPath, body, hostIndex = 0, headers = {}) =>
       fetch(`${hosts[hostIndex]?.baseUrl ?? ''}${requestPath}`, {
         method,
-        headers: { Authorization: ownerToken(), 'Content-Type': 'application/json', ...headers },
+        headers: { Authorization: await ownerToken(), 'Content-Type': 'application/json', ...headers },
         body: body === undefined ? undefined : JSON.stringify(body),
       }),
     async restartEndpoint() {
