@@ -122,6 +122,25 @@ module.exports = {
       to: {},
     },
     {
+      name: 'device-endpoint-composes-shared-ports',
+      comment:
+        'packages/device-endpoint is composed from the same shared/devices ports and rules as the app, never from ' +
+        'its triggers or composition root',
+      severity: 'error',
+      from: { path: '^packages/device-endpoint/' },
+      to: {
+        path: '^(functions|packages/(func-local|cli|dashboard)|scripts|test)/|^shared/composition\\.ts$',
+      },
+    },
+    {
+      name: 'nothing-imports-the-device-endpoint',
+      comment:
+        'the endpoint is an offline component beside the app: the app and the local host never load it',
+      severity: 'error',
+      from: { path: '^(functions|shared|packages/(func-local|cli|dashboard))/' },
+      to: { path: '^packages/device-endpoint/' },
+    },
+    {
       name: 'no-circular',
       severity: 'error',
       from: {},

@@ -24,8 +24,9 @@ import { createJobStorage, jobTableNames } from './storage/jobs-storage';
 import { SimulatedDeviceGateway } from './devices/simulated/simulated-gateway';
 import { IotHubDeviceGateway } from './devices/iothub/iothub-gateway';
 import { hubHostName, ServedByIotHubError } from './devices/iothub/served-by-hub';
-import { DeviceRegistryRepository } from './storage/device-registry.repository';
+import { deviceRegistryStorage } from './storage/device-registry-storage';
 import { lazyTable } from './storage/table-support';
+import { EndpointDeviceLink } from './devices/endpoint-link';
 import { planActivityTime } from './jobs/activity-time';
 import { RegistryJobsTableRepository } from './storage/registry-jobs.repository';
 import { storageBlobContainers } from './storage/registry-job-blobs';
@@ -37,10 +38,7 @@ import {
 import type { RegistryJobStepDependencies } from './registry-jobs/registry-job-steps';
 import { registryExportSource, registryImportTarget } from './devices/simulated/registry-job-adapters';
 
-/** Table of the embedded device registry. */
-export const REGISTRY_TABLE = 'RegistryDevices';
-/** Table of the embedded registry's twin index (docs/devices.md). */
-export const REGISTRY_INDEX_TABLE = 'RegistryIndex';
+export { REGISTRY_TABLE, REGISTRY_INDEX_TABLE } from './storage/device-registry-storage';
 
 function once<T>(create: () => T): () => T {
   let value: { created: T } | undefined;
@@ -134,11 +132,10 @@ export const composition = {
   /** The embedded registry; with DEVICE_GATEWAY=iothub its endpoints answer where to go instead. */
   registry: once(() => {
     refuseWhenServedByHub();
+    const { repository, endpoints } = deviceRegistryStorage(config.storage);
     return new EmbeddedRegistry({
-      repository: new DeviceRegistryRepository(
-        lazyTable(config.storage, REGISTRY_TABLE),
-        lazyTable(config.storage, REGISTRY_INDEX_TABLE),
-      ),
+      repository,
+      link: new EndpointDeviceLink(endpoints),
       defaultSimulation: config.devices.defaultSimulation,
       simulationSeed: config.devices.simulationSeed,
       ...(config.devices.queryPlanLog ? { debug: (message: string) => console.debug(message) } : {}),

@@ -1,12 +1,12 @@
 import { app, type HttpRequest } from '@azure/functions';
 import { composition } from '../../shared/composition';
 import { readMethodInvocation } from '../../shared/devices/method-request';
-import { simulateMethod } from '../../shared/devices/simulated/method-simulator';
+import { invokeDeviceMethod } from '../../shared/devices/device-methods';
 import { iothubHandler, jsonResponse, readJsonBody, type WireResponse } from '../../shared/http';
 
 async function invokeMethod(request: HttpRequest): Promise<WireResponse> {
   const call = readMethodInvocation(await readJsonBody(request, 'method call'));
-  const result = await simulateMethod(composition.registry(), request.params.id ?? '', call);
+  const result = await invokeDeviceMethod(composition.registry(), request.params.id ?? '', call);
   return jsonResponse(200, result);
 }
 

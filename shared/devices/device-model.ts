@@ -51,6 +51,22 @@ export interface DeviceRecord {
   reported: TwinSection;
   /** When the simulated device will report its desired properties back (epoch ms), if a report is pending. */
   reportDueAt?: number;
+  /**
+   * Present once a real client has connected with this identity (the device is real from then on, until a
+   * `simulation` profile is set): its connection as the device endpoint last recorded it.
+   */
+  connection?: DeviceConnection;
+}
+
+/** A real device's connection, as the device endpoint records it in the registry. */
+export interface DeviceConnection {
+  state: 'Connected' | 'Disconnected';
+  stateUpdatedTime: string;
+  lastActivityTime: string;
+  /** The endpoint instance holding (or last holding) the connection. */
+  endpointId: string;
+  /** This connection; a newer connection of the device replaces it, and only it may record its own end. */
+  connectionId: string;
 }
 
 /** The device identity on the wire (`PUT/GET /devices/{id}`), plus the `simulation` extension. */
@@ -70,6 +86,8 @@ export interface DeviceIdentityWire {
   deviceScope?: string;
   parentScopes: string[];
   simulation?: SimulationProfile;
+  /** Extension: `real` once a client has connected with the identity (absent while the device is simulated). */
+  deviceKind?: 'real';
 }
 
 /** A twin on the wire (`GET /twins/{id}`, query results). */

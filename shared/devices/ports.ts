@@ -1,5 +1,6 @@
 import type { IndexEntry, ScalarType } from '../query';
-import type { DeviceRecord } from './device-model';
+import type { DeviceRecord, JsonObject } from './device-model';
+import type { MethodInvocation, MethodResult } from './method-request';
 
 /** A device record with the storage etag it was read at (for optimistic concurrency). */
 /** Where a page of index candidates starts: at (or just after) a device id, and how many it holds at most. */
@@ -70,4 +71,41 @@ export interface RegistryRepository {
     after?: ScanPosition;
     pageSize?: number;
   }): AsyncIterable<{ device: StoredDevice; position: ScanPosition }>;
+}
+
+/**
+ * How the app reaches real devices: through the device endpoint that holds their MQTT connections
+ * (`packages/device-endpoint`, docs/devices.md "Real devices").
+ */
+export interface RealDeviceLink {
+  /**
+   * Calls a direct method on a real device and returns its answer; `DeviceNotOnline` when it is not connected
+   * (after waiting up to `connectTimeoutInSeconds`) or drops the connection before answering, `GatewayTimeout`
+   * when it does not answer within `responseTimeoutInSeconds`.
+   */
+  invokeMethod(record: DeviceRecord, call: Required<MethodInvocation>): Promise<MethodResult>;
+  /**
+   * Sends a connected device its desired-properties change (`$version` included). Best effort: a device that is
+   * away reads its desired properties with its twin GET when it reconnects, as on IoT Hub.
+   */
+  notifyDesired(record: DeviceRecord, patch: JsonObject): Promise<void>;
+}
+
+/** A running device endpoint as it announces itself in storage to the app hosts. */
+export interface EndpointAnnouncement {
+  endpointId: string;
+  /** Base URL of its control API (method calls and desired notifications from the app hosts). */
+  controlUrl: string;
+  /** Shared secret the control API demands (whoever reads the storage account may call it). */
+  secret: string;
+  startedAt: string;
+}
+
+/** Where the device endpoints on a storage account announce themselves; implemented on Table Storage. */
+export interface EndpointDirectory {
+  announce(endpoint: EndpointAnnouncement): Promise<void>;
+  withdraw(endpointId: string): Promise<void>;
+  get(endpointId: string): Promise<EndpointAnnouncement | undefined>;
+  /** The endpoint started last (where a disconnected device will reconnect), if any. */
+  latest(): Promise<EndpointAnnouncement | undefined>;
 }

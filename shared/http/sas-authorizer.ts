@@ -38,8 +38,8 @@ function safeDecode(value: string): string | undefined {
   }
 }
 
-/** Parses an Authorization header value; undefined when it is not a well-formed SAS token. */
-export function parseSasToken(header: string | null | undefined): SasToken | undefined {
+/** The fields of a SAS token (`skn` absent in a token signed with a device's own key); undefined when malformed. */
+function parseSasFields(header: string | null | undefined): Map<string, string> | undefined {
   if (!header || !header.toLowerCase().startsWith(PREFIX)) return undefined;
   const fields = new Map<string, string>();
   for (const part of header.slice(PREFIX.length).trim().split('&')) {
@@ -49,10 +49,16 @@ export function parseSasToken(header: string | null | undefined): SasToken | und
     if (fields.has(name)) return undefined;
     fields.set(name, part.slice(separator + 1));
   }
-  const sr = fields.get('sr');
-  const sig = fields.get('sig');
-  const se = fields.get('se');
-  const skn = fields.get('skn');
+  return fields;
+}
+
+/** Parses an Authorization header value; undefined when it is not a well-formed SAS token. */
+export function parseSasToken(header: string | null | undefined): SasToken | undefined {
+  const fields = parseSasFields(header);
+  const sr = fields?.get('sr');
+  const sig = fields?.get('sig');
+  const se = fields?.get('se');
+  const skn = fields?.get('skn');
   if (!sr || !sig || !se || !skn) return undefined;
   return { sr, sig, se, skn };
 }
@@ -71,6 +77,71 @@ export function createSasToken(
   const se = String(expiry);
   const sig = encodeURIComponent(signSas(policy.key, hostName, se));
   return `SharedAccessSignature sr=${hostName}&sig=${sig}&se=${se}&skn=${encodeURIComponent(policy.name)}`;
+}
+
+/** Whether `token.sig` is the signature of `sr` and `se` with `key` (compared in constant time). */
+function signatureMatches(key: string, token: { sr: string; sig: string; se: string }): boolean {
+  const presented = safeDecode(token.sig);
+  if (presented === undefined) return false;
+  const expected = Buffer.from(signSas(key, token.sr, token.se), 'utf8');
+  const actual = Buffer.from(presented, 'utf8');
+  // timingSafeEqual needs equal lengths; compare against the expected value anyway so timing does not vary.
+  const comparable = actual.length === expected.length ? actual : Buffer.alloc(expected.length);
+  return timingSafeEqual(comparable, expected) && actual.length === expected.length;
+}
+
+function notExpired(se: string, now: number): boolean {
+  if (!/^\d{1,15}$/.test(se)) return false;
+  return Number(se) * 1000 > now;
+}
+
+/** The host part of a resource or user name, lower-cased, without a port (`Localhost:8883` -> `localhost`). */
+function hostWithoutPort(host: string): string {
+  return host.toLowerCase().replace(/:\d{1,5}$/, '');
+}
+
+/** What a device's token is checked against: the hub's host name, the device and its symmetric keys. */
+export interface DeviceTokenCheck {
+  hostName: string;
+  deviceId: string;
+  /** The device's primary and secondary keys (base64). */
+  keys: readonly string[];
+  now: number;
+}
+
+/**
+ * Checks a device SAS token (the password of a device's MQTT CONNECT) as IoT Hub does: resource
+ * `<host>[:port]/devices/<deviceId>` (URL-decoded, case-insensitive), signed with one of the device's keys, not
+ * expired. Fields in any order; `skn` must be absent (a device's own key signs it).
+ */
+export function deviceTokenValid(password: string | undefined, check: DeviceTokenCheck): boolean {
+  const fields = parseSasFields(password);
+  const sr = fields?.get('sr');
+  const sig = fields?.get('sig');
+  const se = fields?.get('se');
+  if (!fields || !sr || !sig || !se || fields.has('skn')) return false;
+  const resource = safeDecode(sr)?.toLowerCase();
+  const separator = resource?.indexOf('/') ?? -1;
+  if (resource === undefined || separator <= 0) return false;
+  const host = hostWithoutPort(resource.slice(0, separator));
+  if (host !== hostWithoutPort(check.hostName)) return false;
+  if (resource.slice(separator) !== `/devices/${check.deviceId.toLowerCase()}`) return false;
+  if (!notExpired(se, check.now)) return false;
+  // Every key is tried, so the time taken does not tell which one matched.
+  const matches = check.keys.map((key) => key.length > 0 && signatureMatches(key, { sr, sig, se }));
+  return matches.includes(true);
+}
+
+/** Whether an MQTT user name `<host>[:port]/<deviceId>/?api-version=…` names this hub and device. */
+export function deviceUserNameValid(
+  userName: string | undefined,
+  hostName: string,
+  deviceId: string,
+): boolean {
+  if (userName === undefined) return false;
+  // Device ids hold no '/': the first two segments are the host and the device, api-version and more follow.
+  const [host = '', device] = userName.split('/');
+  return hostWithoutPort(host) === hostWithoutPort(hostName) && device === deviceId;
 }
 
 /**
@@ -109,18 +180,11 @@ export class SasAuthorizer {
   }
 
   private signatureMatches(key: string, token: SasToken): boolean {
-    const presented = safeDecode(token.sig);
-    if (presented === undefined) return false;
-    const expected = Buffer.from(signSas(key, token.sr, token.se), 'utf8');
-    const actual = Buffer.from(presented, 'utf8');
-    // timingSafeEqual needs equal lengths; compare against the expected value anyway so timing does not vary.
-    const comparable = actual.length === expected.length ? actual : Buffer.alloc(expected.length);
-    return timingSafeEqual(comparable, expected) && actual.length === expected.length;
+    return signatureMatches(key, token);
   }
 
   private notExpired(se: string): boolean {
-    if (!/^\d{1,15}$/.test(se)) return false;
-    return Number(se) * 1000 > this.now();
+    return notExpired(se, this.now());
   }
 
   private coversResource(sr: string, requestPath: string): boolean {

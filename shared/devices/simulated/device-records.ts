@@ -75,8 +75,11 @@ export function withIdentity(record: DeviceRecord, input: IdentityInput, now: nu
     capabilities: input.capabilities,
   };
   // The SDK's Device class drops unknown fields, so a get-then-update must not lose the profile.
-  if (input.simulation) next.simulation = input.simulation;
-  else if (input.simulation === null) delete next.simulation;
+  // Setting a profile makes a real device simulated again (until its client connects anew).
+  if (input.simulation) {
+    next.simulation = input.simulation;
+    delete next.connection;
+  } else if (input.simulation === null) delete next.simulation;
   setScopes(next, resolveScopes({ ...next, iotEdge: next.capabilities.iotEdge }, input.scopes, record));
   return next;
 }
@@ -116,7 +119,8 @@ export function withTwinChange(
     }
   }
   checkSizes(next);
-  if (mode === 'replace' || change.desired) {
+  // A real device reports for itself; only a simulated one has its report scheduled.
+  if ((mode === 'replace' || change.desired) && !next.connection) {
     next.reportDueAt = reportDueAfterDesired(next, context.profileOf(next), context.seed, context.now);
   }
   return next;

@@ -5,8 +5,21 @@ import {
   PreconditionFailedError,
 } from '../../http';
 import { deviceEtag, versionEtag, type IfMatch } from '../../iothub-rules';
-import type { DeviceIdentityWire, DeviceRecord, TwinWire } from '../device-model';
-import { StorageConflictError, type RegistryRepository, type StoredDevice } from '../ports';
+import type { DeviceIdentityWire, DeviceRecord, JsonObject, TwinWire } from '../device-model';
+import {
+  StorageConflictError,
+  type RealDeviceLink,
+  type RegistryRepository,
+  type StoredDevice,
+} from '../ports';
+import {
+  desiredNotification,
+  isConnected,
+  isReal,
+  withConnected,
+  withDisconnected,
+  withReportedPatch,
+} from '../real-device';
 import {
   newDeviceRecord,
   withIdentity,
@@ -26,6 +39,8 @@ export interface EmbeddedRegistryOptions {
   defaultSimulation: SimulationProfile;
   simulationSeed: string | undefined;
   now?: () => number;
+  /** How real devices are reached (the device endpoint); without it real devices are never online. */
+  link?: RealDeviceLink;
   /** Debug log: each twin query's access path (index or scan) and why (`DEVICE_QUERY_PLAN_LOG`). */
   debug?: (message: string) => void;
 }
@@ -40,11 +55,13 @@ export class EmbeddedRegistry {
   readonly defaultSimulation: SimulationProfile;
   readonly seed: string | undefined;
   readonly now: () => number;
+  readonly link: RealDeviceLink | undefined;
   readonly debug: ((message: string) => void) | undefined;
 
   constructor(options: EmbeddedRegistryOptions) {
     this.debug = options.debug;
     this.repository = options.repository;
+    this.link = options.link;
     this.defaultSimulation = options.defaultSimulation;
     this.seed = options.simulationSeed;
     this.now = options.now ?? Date.now;
@@ -203,15 +220,43 @@ export class EmbeddedRegistry {
     etag: string | undefined,
     known?: StoredDevice,
   ): Promise<TwinWire> {
+    let before: DeviceRecord | undefined;
     const updated = await this.modify(
       deviceId,
       (record) => {
         if (etag !== undefined && etag !== versionEtag(record.twinVersion))
           throw new PreconditionFailedError();
+        before = record;
         return withTwinChange(record, change, mode, this.context());
       },
       known,
     );
+    if (before && this.link && isReal(updated) && isConnected(updated)) {
+      const patch = desiredNotification(before, updated, change, mode);
+      if (patch) await this.link.notifyDesired(updated, patch);
+    }
     return this.toTwinWire(updated);
+  }
+
+  /** The device endpoint accepted a client of the device: it is real and connected from now on. */
+  async recordConnected(deviceId: string, endpointId: string, connectionId: string): Promise<DeviceRecord> {
+    return this.modify(deviceId, (record) => withConnected(record, endpointId, connectionId, this.now()));
+  }
+
+  /** Connection `connectionId` of the device ended (nothing changes if a newer one replaced it). */
+  async recordDisconnected(deviceId: string, connectionId: string): Promise<void> {
+    await writeOptimistically(
+      deviceId,
+      () => this.read(deviceId),
+      async (stored) => {
+        const next = withDisconnected(stored.record, connectionId, this.now());
+        if (next) await this.repository.replace(next, stored.storageEtag, stored.record);
+      },
+    );
+  }
+
+  /** A connected device's reported-properties patch; returns the twin as it is now. */
+  async reportProperties(deviceId: string, patch: JsonObject): Promise<DeviceRecord> {
+    return this.modify(deviceId, (record) => withReportedPatch(record, patch, this.now()));
   }
 }

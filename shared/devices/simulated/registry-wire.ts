@@ -16,9 +16,9 @@ export function identityWire(record: DeviceRecord, profile: SimulationProfile): 
     connectionState: connectionState(record, profile),
     status: record.status,
     statusReason: record.statusReason,
-    connectionStateUpdatedTime: record.createdTime,
+    connectionStateUpdatedTime: record.connection?.stateUpdatedTime ?? record.createdTime,
     statusUpdatedTime: record.statusUpdatedTime,
-    lastActivityTime: NEVER,
+    lastActivityTime: record.connection?.lastActivityTime ?? NEVER,
     cloudToDeviceMessageCount: 0,
     authentication: record.authentication,
     capabilities: record.capabilities,
@@ -26,6 +26,7 @@ export function identityWire(record: DeviceRecord, profile: SimulationProfile): 
   };
   if (record.deviceScope) wire.deviceScope = record.deviceScope;
   if (record.simulation) wire.simulation = record.simulation;
+  if (record.connection) wire.deviceKind = 'real';
   return wire;
 }
 
@@ -38,7 +39,7 @@ export function twinWire(record: DeviceRecord, profile: SimulationProfile): Twin
     status: record.status,
     statusUpdateTime: record.statusUpdatedTime,
     connectionState: connectionState(record, profile),
-    lastActivityTime: NEVER,
+    lastActivityTime: record.connection?.lastActivityTime ?? NEVER,
     cloudToDeviceMessageCount: 0,
     authenticationType: record.authentication.type,
     x509Thumbprint: record.authentication.x509Thumbprint ?? {

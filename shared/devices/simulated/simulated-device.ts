@@ -1,4 +1,5 @@
 import type { DeviceRecord, JsonObject } from '../device-model';
+import { isConnected, isReal } from '../real-device';
 import { cloneJson, mergeInto } from '../twin-document';
 import { drawsFor, latencyFrom } from './simulation-draws';
 import type { SimulationProfile } from './simulation-profile';
@@ -8,7 +9,9 @@ export function effectiveProfile(record: DeviceRecord, defaults: SimulationProfi
   return { ...defaults, ...record.simulation };
 }
 
+/** A real device is online while its client is connected; a simulated one unless its profile says offline. */
 export function isOnline(record: DeviceRecord, profile: SimulationProfile): boolean {
+  if (isReal(record)) return isConnected(record);
   return record.status === 'enabled' && profile.offline !== true;
 }
 
@@ -39,7 +42,12 @@ export function materializeReport(
   profile: SimulationProfile,
   now: number,
 ): DeviceRecord {
-  if (record.reportDueAt === undefined || record.reportDueAt > now || !isOnline(record, profile))
+  if (
+    record.reportDueAt === undefined ||
+    record.reportDueAt > now ||
+    isReal(record) ||
+    !isOnline(record, profile)
+  )
     return record;
   const next = cloneJson(record);
   delete next.reportDueAt;

@@ -11,7 +11,8 @@ import { parseQuery, type ScalarType } from '../../query';
 import { readMethodInvocation } from '../method-request';
 import type { EmbeddedRegistry } from './embedded-registry';
 import { readTwinBody } from './registry-bodies';
-import { realSleep, simulateMethod, type Sleep } from './method-simulator';
+import { realSleep, type Sleep } from './method-simulator';
+import { invokeDeviceMethod } from '../device-methods';
 import { queryTwins } from './twin-query';
 import { DEFAULT_RESOLVED_DEVICES_OPTIONS, ResolvedDevices } from './resolved-devices';
 
@@ -60,7 +61,11 @@ export class SimulatedDeviceGateway implements JobDeviceGateway {
   ): Promise<DeviceMethodResponse> {
     const call = readMethodInvocation(method);
     const known = this.resolved.take(deviceId);
-    return await simulateMethod(this.registry, deviceId, call, this.sleep, attempt, known);
+    return await invokeDeviceMethod(this.registry, deviceId, call, {
+      sleep: this.sleep,
+      attempt,
+      ...(known ? { known } : {}),
+    });
   }
 
   async applyTwinPatch(deviceId: string, { etag, ...patch }: TwinPatch): Promise<AppliedTwinPatch> {

@@ -1,0 +1,106 @@
+import { DeviceNotOnlineError, GatewayTimeoutError, IotHubError } from '../http';
+import type { DeviceRecord, JsonObject } from './device-model';
+import {
+  CONTROL_PATHS,
+  CONTROL_SECRET_HEADER,
+  type ControlDesiredRequest,
+  type ControlError,
+  type ControlMethodRequest,
+} from './endpoint-control';
+import type { MethodInvocation, MethodResult } from './method-request';
+import type { EndpointAnnouncement, EndpointDirectory, RealDeviceLink } from './ports';
+
+/** The endpoint started last is looked up at most this often (announcements are immutable; latest() is not). */
+const LATEST_TTL_MS = 2_000;
+/** Beyond the device's own timeouts, the time a control call may take on the wire. */
+const CONTROL_SLACK_MS = 5_000;
+const DESIRED_TIMEOUT_MS = 5_000;
+
+/**
+ * The app's link to real devices over the device endpoints' control API: a device's calls go to the endpoint
+ * holding its connection, or to the endpoint started last when it is away (where it would reconnect).
+ */
+export class EndpointDeviceLink implements RealDeviceLink {
+  private readonly known = new Map<string, Promise<EndpointAnnouncement | undefined>>();
+  private latestLookup: { at: number; endpoint: Promise<EndpointAnnouncement | undefined> } | undefined;
+
+  constructor(
+    private readonly directory: EndpointDirectory,
+    private readonly now: () => number = Date.now,
+  ) {}
+
+  async invokeMethod(record: DeviceRecord, call: Required<MethodInvocation>): Promise<MethodResult> {
+    const connected = record.connection?.state === 'Connected' && record.status === 'enabled';
+    if (!connected && (call.connectTimeoutInSeconds === 0 || record.status !== 'enabled')) {
+      throw new DeviceNotOnlineError(record.deviceId);
+    }
+    const endpoint = await this.endpointFor(record, connected);
+    if (!endpoint) throw new DeviceNotOnlineError(record.deviceId);
+    const request: ControlMethodRequest = { deviceId: record.deviceId, ...call };
+    const timeoutMs =
+      (call.connectTimeoutInSeconds + call.responseTimeoutInSeconds) * 1000 + CONTROL_SLACK_MS;
+    let response: Response;
+    try {
+      response = await this.post(endpoint, CONTROL_PATHS.methods, request, timeoutMs);
+    } catch {
+      // The endpoint is gone (stopped, restarting): its devices are not connected anywhere.
+      throw new DeviceNotOnlineError(record.deviceId);
+    }
+    const body = (await response.json()) as MethodResult | ControlError;
+    if (response.ok) return body as MethodResult;
+    const error = body as ControlError;
+    if (error.errorCode === 'DeviceNotOnline') throw new DeviceNotOnlineError(record.deviceId);
+    if (error.errorCode === 'GatewayTimeout') throw new GatewayTimeoutError(error.message);
+    throw new IotHubError(error.errorCode, response.status, error.message);
+  }
+
+  async notifyDesired(record: DeviceRecord, patch: JsonObject): Promise<void> {
+    if (record.connection?.state !== 'Connected') return;
+    const endpoint = await this.endpointFor(record, true);
+    if (!endpoint) return;
+    const request: ControlDesiredRequest = { deviceId: record.deviceId, patch };
+    try {
+      const response = await this.post(endpoint, CONTROL_PATHS.desired, request, DESIRED_TIMEOUT_MS);
+      await response.body?.cancel();
+    } catch {
+      // Best effort: the device reads its desired properties with its twin GET when it reconnects.
+    }
+  }
+
+  private async endpointFor(
+    record: DeviceRecord,
+    connected: boolean,
+  ): Promise<EndpointAnnouncement | undefined> {
+    const endpointId = record.connection?.endpointId;
+    if (connected && endpointId !== undefined) {
+      let lookup = this.known.get(endpointId);
+      if (!lookup) {
+        lookup = this.directory.get(endpointId);
+        this.known.set(endpointId, lookup);
+        lookup.catch(() => this.known.delete(endpointId));
+      }
+      const endpoint = await lookup;
+      if (endpoint) return endpoint;
+      this.known.delete(endpointId);
+    }
+    const now = this.now();
+    if (!this.latestLookup || now - this.latestLookup.at > LATEST_TTL_MS) {
+      this.latestLookup = { at: now, endpoint: this.directory.latest() };
+    }
+    return this.latestLookup.endpoint;
+  }
+
+  private post(
+    endpoint: EndpointAnnouncement,
+    path: string,
+    body: unknown,
+    timeoutMs: number,
+  ): Promise<Response> {
+    return fetch(`${endpoint.controlUrl}${path}`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', [CONTROL_SECRET_HEADER]: endpoint.secret },
+      body: JSON.stringify(body),
+      signal: AbortSignal.timeout(timeoutMs),
+    });
+  }
+}
