@@ -96,6 +96,7 @@ function jobsService(orchestrations: JobOrchestrationClient = noOrchestrations):
     ids: uuids,
     settings: config.jobs.settings,
     events: jobEvents(),
+    maxActiveJobs: config.jobs.maxActiveJobs,
   });
 }
 
@@ -176,6 +177,7 @@ export const composition = {
       ids: uuids,
       settings: config.jobs.settings,
       events: jobEvents(),
+      maxActiveJobs: config.jobs.maxActiveJobs,
       parseCron: parseNcrontab,
     });
   },

@@ -1,4 +1,4 @@
-import { createHmac, timingSafeEqual } from 'node:crypto';
+import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import { UnauthorizedAccessError } from './iothub-errors';
 
 /** The permissions of an IoT Hub shared access policy. */
@@ -13,10 +13,16 @@ function satisfies(granted: readonly AccessRight[], requirement: RightsRequireme
   return requirement.anyOf.some((right) => granted.includes(right));
 }
 
-/** A shared access policy: its name (`skn`), its base64 key and what it may do. */
+/**
+ * A shared access policy: its name (`skn`), its base64 keys and what it may do. As on IoT Hub, a policy has a
+ * primary and an optional secondary key and a token signed with either is valid, so keys rotate without downtime.
+ */
 export interface AccessPolicy {
   name: string;
+  /** The primary key (base64). */
   key: string;
+  /** The secondary key (base64), when the policy has one. */
+  secondaryKey?: string;
   rights: readonly AccessRight[];
 }
 
@@ -73,15 +79,36 @@ export function createSasToken(
   return `SharedAccessSignature sr=${hostName}&sig=${sig}&se=${se}&skn=${encodeURIComponent(policy.name)}`;
 }
 
+/** The path's segments, each percent-decoded once; undefined when one cannot be decoded. */
+function decodedSegments(path: string): string[] | undefined {
+  const segments: string[] = [];
+  for (const segment of path.split('/')) {
+    if (segment === '') continue;
+    const decoded = safeDecode(segment);
+    if (decoded === undefined) return undefined;
+    segments.push(decoded);
+  }
+  return segments;
+}
+
 /**
- * Checks SharedAccessSignature tokens as IoT Hub does: known policy, signature (constant-time), expiry, resource
- * and rights. The resource `sr` is the host name, optionally followed by a path that scopes the token to the
- * request paths below it (`host/devices` allows `/devices/...` only). Every failure throws the same
- * `UnauthorizedAccessError`, which says nothing about which check failed.
+ * Checks SharedAccessSignature tokens as IoT Hub does: known policy, signature (constant-time, primary or
+ * secondary key), expiry, resource and rights. The resource `sr` is the host name, optionally followed by a path
+ * that scopes the token to the request paths below it (`host/devices/dev1` allows `/devices/dev1/...` only). The
+ * host compares case-insensitively; the path compares segment by segment, decoded and case-sensitively (device
+ * ids are case-sensitive). Every failure throws the same `UnauthorizedAccessError`, which says nothing about
+ * which check failed, and an unknown policy name costs the same work as a wrong signature.
  */
 export class SasAuthorizer {
   private readonly policies: ReadonlyMap<string, AccessPolicy>;
   private readonly hostName: string;
+  /** Signs tokens of unknown policies, so that they cost what a known policy's wrong signature costs. */
+  private readonly decoy: AccessPolicy = {
+    name: '',
+    key: randomBytes(32).toString('base64'),
+    secondaryKey: randomBytes(32).toString('base64'),
+    rights: [],
+  };
 
   constructor(
     policies: readonly AccessPolicy[],
@@ -96,26 +123,29 @@ export class SasAuthorizer {
   authorize(header: string | null | undefined, requestPath: string, required: RightsRequirement): string {
     const token = parseSasToken(header);
     const skn = token ? safeDecode(token.skn) : undefined;
-    const policy = skn === undefined ? undefined : this.policies.get(skn);
+    const known = skn === undefined ? undefined : this.policies.get(skn);
+    const policy = known ?? this.decoy;
+    const signed = token !== undefined && this.signatureMatches(policy, token);
     const valid =
       token !== undefined &&
-      policy !== undefined &&
-      this.signatureMatches(policy.key, token) &&
+      known !== undefined &&
+      signed &&
       this.notExpired(token.se) &&
       this.coversResource(token.sr, requestPath) &&
-      satisfies(policy.rights, required);
-    if (!valid) throw new UnauthorizedAccessError();
-    return policy.name;
+      satisfies(known.rights, required);
+    if (!valid || !known) throw new UnauthorizedAccessError();
+    return known.name;
   }
 
-  private signatureMatches(key: string, token: SasToken): boolean {
-    const presented = safeDecode(token.sig);
-    if (presented === undefined) return false;
-    const expected = Buffer.from(signSas(key, token.sr, token.se), 'utf8');
-    const actual = Buffer.from(presented, 'utf8');
-    // timingSafeEqual needs equal lengths; compare against the expected value anyway so timing does not vary.
-    const comparable = actual.length === expected.length ? actual : Buffer.alloc(expected.length);
-    return timingSafeEqual(comparable, expected) && actual.length === expected.length;
+  /** Compares with both keys every time (a secondary-less policy compares its primary twice): no key is faster. */
+  private signatureMatches(policy: AccessPolicy, token: SasToken): boolean {
+    const presented = safeDecode(token.sig) ?? '';
+    const primary = sameSignature(presented, signSas(policy.key, token.sr, token.se));
+    const secondary = sameSignature(
+      presented,
+      signSas(policy.secondaryKey ?? policy.key, token.sr, token.se),
+    );
+    return primary || secondary;
   }
 
   private notExpired(se: string): boolean {
@@ -124,15 +154,30 @@ export class SasAuthorizer {
   }
 
   private coversResource(sr: string, requestPath: string): boolean {
-    const decoded = safeDecode(sr)?.toLowerCase();
+    const decoded = safeDecode(sr);
     if (decoded === undefined) return false;
-    const resource = decoded.replace(/^https?:\/\//, '').replace(/\/+$/, '');
+    const resource = decoded.replace(/^https?:\/\//i, '').replace(/\/+$/, '');
     const slash = resource.indexOf('/');
     const host = slash < 0 ? resource : resource.slice(0, slash);
-    if (host !== this.hostName) return false;
+    if (host.toLowerCase() !== this.hostName) return false;
     if (slash < 0) return true;
-    const scope = resource.slice(slash);
-    const path = requestPath.toLowerCase();
-    return path === scope || path.startsWith(`${scope}/`);
+    // The SDKs encode the whole resource once (`encodeURIComponent(host + "/devices/" + id)`), so after that one
+    // decoding the scope's segments are the ids themselves; the request path's segments are decoded once too.
+    const scope = resource
+      .slice(slash + 1)
+      .split('/')
+      .filter((segment) => segment !== '');
+    const path = decodedSegments(requestPath);
+    if (path === undefined || path.length < scope.length) return false;
+    return scope.every((segment, index) => segment === path[index]);
   }
+}
+
+/** Constant-time comparison of two signatures of any lengths. */
+function sameSignature(presented: string, expected: string): boolean {
+  const expectedBytes = Buffer.from(expected, 'utf8');
+  const actual = Buffer.from(presented, 'utf8');
+  // timingSafeEqual needs equal lengths; compare against the expected value anyway so timing does not vary.
+  const comparable = actual.length === expectedBytes.length ? actual : Buffer.alloc(expectedBytes.length);
+  return timingSafeEqual(comparable, expectedBytes) && actual.length === expectedBytes.length;
 }

@@ -83,3 +83,15 @@ export class JobScheduleConcurrencyError extends JobDomainError {
     this.name = 'JobScheduleConcurrencyError';
   }
 }
+
+/** 429: as many jobs as JOBS_MAX_ACTIVE_JOBS allows have not ended yet (IoT Hub's 429004). */
+export class MaxActiveJobsError extends JobDomainError {
+  readonly code = 'ThrottlingMaxActiveJobCountExceeded';
+  constructor(readonly limit: number) {
+    super(
+      `Maximum active job count exceeded: ${limit} jobs are queued, scheduled or running ` +
+        '(JOBS_MAX_ACTIVE_JOBS). Wait for one to end or cancel one.',
+    );
+    this.name = 'MaxActiveJobsError';
+  }
+}

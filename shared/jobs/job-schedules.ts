@@ -300,6 +300,7 @@ export function createJobSchedulesService(deps: JobSchedulesDependencies): JobSc
     },
 
     async getSchedule(scheduleId) {
+      assertScheduleId(scheduleId);
       return toJobScheduleResponse((await load(scheduleId)).schedule);
     },
 
@@ -309,6 +310,7 @@ export function createJobSchedulesService(deps: JobSchedulesDependencies): JobSc
     },
 
     async deleteSchedule(scheduleId) {
+      assertScheduleId(scheduleId);
       for (;;) {
         const stored = await settled(scheduleId);
         try {

@@ -741,6 +741,7 @@ function bind(jobs: JobRepository): JobRepository {
     update: (job, etag) => jobs.update(job, etag),
     delete: (id) => jobs.delete(id),
     query: (filter, page) => jobs.query(filter, page),
+    countActive: (limit) => jobs.countActive(limit),
     writeShardCounters: (id, shard, counters) => jobs.writeShardCounters(id, shard, counters),
     markShardsAttempted: (id, shards) => jobs.markShardsAttempted(id, shards),
     listShardStates: (id) => jobs.listShardStates(id),

@@ -88,6 +88,9 @@ const LEFT_TO_DEFAULT: Record<string, string> = {
   JOB_SCHEDULES_TICK_SCHEDULE: 'default every second',
   JOB_PROGRESS_EVENT_SECONDS: 'default 10 s',
   JOB_EVENTS_SWEEP_SCHEDULE: 'default every 30 s',
+  WEBSITE_SITE_NAME: 'set by App Service on every instance (tells the app it runs in Azure)',
+  WEBSITE_INSTANCE_ID: 'set by App Service on every instance (tells the app it runs in Azure)',
+  FUNC_LOCAL_LISTEN_ADDRESS: 'set by func-local only (where its HTTP listener binds)',
 };
 
 /** Set by the Bicep for the Functions host, the platform or an extension, not read by the app's code. */
