@@ -1,4 +1,4 @@
-import { createSasToken, type ServiceConnection } from './connection.js';
+import { createSasToken, type SigningIdentity } from './connection.js';
 import type { DeviceJob, DryRunResult, Job } from './model.js';
 
 const API_VERSION = 'api-version=2021-04-12';
@@ -58,7 +58,7 @@ export class JobsApi {
   private token: { value: string; expiresAt: number } | undefined;
 
   constructor(
-    private readonly connection: ServiceConnection,
+    private readonly identity: SigningIdentity,
     private readonly baseUrl: string = '',
   ) {}
 
@@ -66,7 +66,7 @@ export class JobsApi {
     const now = Math.floor(Date.now() / 1000);
     if (!this.token || this.token.expiresAt - now < TOKEN_RENEW_MARGIN_SECONDS) {
       const expiresAt = now + TOKEN_LIFETIME_SECONDS;
-      this.token = { value: await createSasToken(this.connection, expiresAt), expiresAt };
+      this.token = { value: await createSasToken(this.identity, expiresAt), expiresAt };
     }
     return this.token.value;
   }

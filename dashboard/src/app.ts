@@ -1,19 +1,19 @@
 import { JobsApi } from './api.js';
-import { parseConnectionString } from './connection.js';
+import { parseConnectionString, signingIdentity } from './connection.js';
 import { h, replace, uid } from './dom.js';
 import { jobPageView } from './job-page.js';
 import { jobsListView } from './jobs-list.js';
 import { newJobView } from './new-job.js';
 import type { View, ViewContext } from './view.js';
+import { clearSession, loadSession, saveSession } from './session.js';
 import { errorBox } from './widgets.js';
-
-/** sessionStorage only: the key leaves with the tab, never lands on disk in localStorage or a cookie. */
-const SESSION_KEY = 'deviceJobs.connectionString';
 
 const main = document.getElementById('main') as HTMLElement;
 const nav = document.getElementById('nav') as HTMLElement;
 const live = document.getElementById('live') as HTMLElement;
 let leave: () => void = () => undefined;
+/** The signed-in API client; its key is a non-extractable CryptoKey, the raw connection string is never kept. */
+let api: JobsApi | undefined;
 
 function announce(message: string): void {
   live.textContent = '';
@@ -21,21 +21,12 @@ function announce(message: string): void {
   setTimeout(() => (live.textContent = message), 50);
 }
 
-function signedInApi(): JobsApi | undefined {
-  const stored = sessionStorage.getItem(SESSION_KEY);
-  if (!stored) return undefined;
-  try {
-    return new JobsApi(parseConnectionString(stored));
-  } catch {
-    sessionStorage.removeItem(SESSION_KEY);
-    return undefined;
-  }
-}
-
 function signOut(): void {
-  sessionStorage.removeItem(SESSION_KEY);
-  location.hash = '#/signin';
-  route();
+  api = undefined;
+  void clearSession().finally(() => {
+    location.hash = '#/signin';
+    route();
+  });
 }
 
 const signInView: View = (container) => {
@@ -62,7 +53,7 @@ const signInView: View = (container) => {
       h(
         'p',
         { class: 'hint', id: hintId },
-        'HostName=…;SharedAccessKeyName=…;SharedAccessKey=… of a policy with ServiceConnect (and RegistryRead). It stays in this browser tab (session storage); requests carry SAS tokens computed here.',
+        'HostName=…;SharedAccessKeyName=…;SharedAccessKey=… of a policy with ServiceConnect (and RegistryRead). This tab keeps only a signing key no script can read back; requests carry SAS tokens computed here.',
       ),
       connection,
     ),
@@ -74,10 +65,14 @@ const signInView: View = (container) => {
     void (async () => {
       button.disabled = true;
       try {
-        const api = new JobsApi(parseConnectionString(connection.value));
-        await api.verify();
-        sessionStorage.setItem(SESSION_KEY, connection.value.trim());
-        location.hash = '#/jobs';
+        const identity = await signingIdentity(parseConnectionString(connection.value));
+        const candidate = new JobsApi(identity);
+        await candidate.verify();
+        await saveSession(identity);
+        connection.value = '';
+        api = candidate;
+        if (location.hash === '#/jobs') route();
+        else location.hash = '#/jobs';
       } catch (error) {
         replace(errors, errorBox(error));
         connection.setAttribute('aria-invalid', 'true');
@@ -92,9 +87,27 @@ const signInView: View = (container) => {
   return () => undefined;
 };
 
+/** A link's path segment, decoded; undefined when it is not valid percent-encoding. */
+function decodeSegment(segment: string): string | undefined {
+  try {
+    return decodeURIComponent(segment);
+  } catch {
+    return undefined;
+  }
+}
+
+const malformedLinkView: View = (container) => {
+  replace(
+    container,
+    h('h1', {}, 'Malformed link'),
+    errorBox(new Error(`This link does not name a job: ${location.hash}`)),
+    h('p', {}, h('a', { href: '#/jobs' }, 'Back to the jobs')),
+  );
+  return () => undefined;
+};
+
 function route(): void {
   leave();
-  const api = signedInApi();
   const path = location.hash
     .replace(/^#\/?/, '')
     .split('/')
@@ -117,8 +130,14 @@ function route(): void {
     document.title = 'New job · Device jobs';
     leave = newJobView(main, context, []);
   } else if (section === 'jobs' && id) {
-    document.title = `${decodeURIComponent(id)} · Device jobs`;
-    leave = jobPageView(main, context, [id]);
+    const jobId = decodeSegment(id);
+    if (jobId === undefined) {
+      document.title = 'Malformed link · Device jobs';
+      leave = malformedLinkView(main, context, []);
+    } else {
+      document.title = `${jobId} · Device jobs`;
+      leave = jobPageView(main, context, [jobId]);
+    }
   } else {
     document.title = 'Jobs · Device jobs';
     leave = jobsListView(main, context, []);
@@ -132,4 +151,9 @@ document.querySelector('.skip')?.addEventListener('click', (event) => {
   main.focus();
 });
 window.addEventListener('hashchange', route);
-route();
+void loadSession()
+  .catch(() => undefined)
+  .then((identity) => {
+    api = identity ? new JobsApi(identity) : undefined;
+    route();
+  });

@@ -44,17 +44,25 @@ function bytesToBase64(bytes: ArrayBuffer): string {
   return btoa(binary);
 }
 
+type Subtle = typeof crypto.subtle;
+/** Web Crypto's CryptoKey (named through `crypto.subtle` so that Node's types and the DOM's both fit). */
+export type SigningKey = Awaited<ReturnType<Subtle['importKey']>>;
+
 /**
- * A `SharedAccessSignature` Authorization value for the connection's policy, as the IoT Hub SDKs build it:
- * base64(HMAC-SHA256(key, sr + "\n" + se)) with `sr` the URL-encoded host name, computed with Web Crypto.
+ * What the dashboard keeps of a sign-in: the host and policy names, and the policy key as a non-extractable Web
+ * Crypto HMAC key (it can sign, but no script can read it back).
  */
-export async function createSasToken(
+export interface SigningIdentity {
+  hostName: string;
+  keyName: string;
+  key: SigningKey;
+}
+
+/** Imports the connection's key as a non-extractable HMAC-SHA256 signing key; the raw key goes no further. */
+export async function signingIdentity(
   connection: ServiceConnection,
-  expiresAtSeconds: number,
-  subtle: typeof crypto.subtle = crypto.subtle,
-): Promise<string> {
-  const sr = encodeURIComponent(connection.hostName);
-  const se = String(expiresAtSeconds);
+  subtle: Subtle = crypto.subtle,
+): Promise<SigningIdentity> {
   const key = await subtle.importKey(
     'raw',
     base64ToBytes(connection.key),
@@ -62,7 +70,21 @@ export async function createSasToken(
     false,
     ['sign'],
   );
-  const signature = await subtle.sign('HMAC', key, new TextEncoder().encode(`${sr}\n${se}`));
+  return { hostName: connection.hostName, keyName: connection.keyName, key };
+}
+
+/**
+ * A `SharedAccessSignature` Authorization value for the signed-in policy, as the IoT Hub SDKs build it:
+ * base64(HMAC-SHA256(key, sr + "\n" + se)) with `sr` the URL-encoded host name, computed with Web Crypto.
+ */
+export async function createSasToken(
+  identity: SigningIdentity,
+  expiresAtSeconds: number,
+  subtle: Subtle = crypto.subtle,
+): Promise<string> {
+  const sr = encodeURIComponent(identity.hostName);
+  const se = String(expiresAtSeconds);
+  const signature = await subtle.sign('HMAC', identity.key, new TextEncoder().encode(`${sr}\n${se}`));
   const sig = encodeURIComponent(bytesToBase64(signature));
-  return `SharedAccessSignature sr=${sr}&sig=${sig}&se=${se}&skn=${encodeURIComponent(connection.keyName)}`;
+  return `SharedAccessSignature sr=${sr}&sig=${sig}&se=${se}&skn=${encodeURIComponent(identity.keyName)}`;
 }

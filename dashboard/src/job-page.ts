@@ -134,8 +134,9 @@ function deviceTable(jobId: string, { api }: ViewContext) {
 }
 
 /** `#/jobs/{id}`: live statistics, rate and ETA, the history chart, failures by error code, the devices, actions. */
-export const jobPageView: View = (main, context, [rawId]) => {
-  const jobId = decodeURIComponent(rawId ?? '');
+/** `id` is the job id, already decoded from the link. */
+export const jobPageView: View = (main, context, [id]) => {
+  const jobId = id ?? '';
   const { api, announce } = context;
   let job: Job | undefined;
   const liveSamples: ProgressSample[] = [];
