@@ -15,7 +15,7 @@ module.exports = {
         'shared/iothub-rules is the one place of IoT Hub rules: it depends on nothing else in the project',
       severity: 'error',
       from: { path: '^shared/iothub-rules/' },
-      to: { path: '^(functions|shared|local-host|scripts)/', pathNot: '^shared/iothub-rules/' },
+      to: { path: '^(functions|shared|packages/func-local|scripts)/', pathNot: '^shared/iothub-rules/' },
     },
     {
       name: 'devices-independent-of-storage',
@@ -27,9 +27,9 @@ module.exports = {
     },
     {
       name: 'local-host-is-generic',
-      comment: 'local-host runs any v4 app: it imports nothing from functions/ or shared/',
+      comment: 'packages/func-local runs any v4 app: it imports nothing from functions/ or shared/',
       severity: 'error',
-      from: { path: '^local-host/' },
+      from: { path: '^packages/func-local/' },
       to: { path: '^(functions|shared)/' },
     },
     {
@@ -48,28 +48,31 @@ module.exports = {
     {
       name: 'cli-is-an-api-client',
       comment:
-        'cli/ talks to the service over its public HTTP API only: from the server side it may import wire types ' +
+        'packages/cli talks to the service over its public HTTP API only: from the server side it may import wire types ' +
         '(type-only, erased at compile time), nothing that runs',
       severity: 'error',
-      from: { path: '^cli/' },
-      to: { path: '^(functions|shared|local-host|scripts|test)/', dependencyTypesNot: ['type-only'] },
+      from: { path: '^packages/cli/' },
+      to: {
+        path: '^(functions|shared|packages/func-local|scripts|test)/',
+        dependencyTypesNot: ['type-only'],
+      },
     },
     {
       name: 'cli-imports-wire-types-only',
       comment:
-        'the server-side modules cli/ may take types from: the answers of the jobs and schedules API and their model',
+        'the server-side modules packages/cli may take types from: the answers of the jobs and schedules API and their model',
       severity: 'error',
-      from: { path: '^cli/' },
+      from: { path: '^packages/cli/' },
       to: {
-        path: '^(functions|shared|local-host|scripts|test)/',
+        path: '^(functions|shared|packages/func-local|scripts|test)/',
         pathNot: '^shared/jobs/(job-response|job-model|job-schedule-model|rollout-config)\\.ts$',
       },
     },
     {
       name: 'server-does-not-import-cli',
       severity: 'error',
-      from: { path: '^(functions|shared|local-host|scripts)/' },
-      to: { path: '^cli/' },
+      from: { path: '^(functions|shared|packages/func-local|scripts)/' },
+      to: { path: '^packages/cli/' },
     },
     {
       name: 'no-circular',
@@ -80,7 +83,7 @@ module.exports = {
   ],
   options: {
     doNotFollow: { path: 'node_modules' },
-    exclude: { path: '^(dist|node_modules|test/fixtures)' },
+    exclude: { path: '^(dist|node_modules|test/fixtures|packages/[^/]+/(dist|node_modules))' },
     tsConfig: { fileName: 'tsconfig.json' },
     tsPreCompilationDeps: true,
   },

@@ -24,6 +24,10 @@ const LOCAL_ONLY_MODULES = [
   'prettier',
   'commander',
   'tinyglobby',
+  'cli-progress',
+  'cli-table3',
+  'csv-stringify',
+  '@device-jobs',
 ];
 
 function refuseLocalOnly(folder: string): void {
@@ -41,6 +45,13 @@ function refuseLocalOnly(folder: string): void {
   }
 }
 
+/** The zip holds no packages/ folder: its package.json must not name workspaces that are not there. */
+function withoutWorkspaces(packageJson: string): void {
+  const manifest = JSON.parse(fs.readFileSync(packageJson, 'utf8')) as Record<string, unknown>;
+  delete manifest.workspaces;
+  fs.writeFileSync(packageJson, `${JSON.stringify(manifest, null, 2)}\n`);
+}
+
 function run(command: string, args: string[], cwd: string): void {
   execFileSync(command, args, { cwd, stdio: ['ignore', 'ignore', 'inherit'] });
 }
@@ -55,8 +66,22 @@ for (const folder of SHIPPED_DIST) {
 for (const file of ['host.json', 'package.json', 'package-lock.json']) {
   fs.copyFileSync(path.join(root, file), path.join(stage, file));
 }
-run('npm', ['ci', '--omit=dev', '--ignore-scripts', '--prefer-offline', '--no-audit', '--no-fund'], stage);
+// --workspaces=false: the root app's production dependencies only, not those of the tool packages under packages/.
+run(
+  'npm',
+  [
+    'ci',
+    '--omit=dev',
+    '--workspaces=false',
+    '--ignore-scripts',
+    '--prefer-offline',
+    '--no-audit',
+    '--no-fund',
+  ],
+  stage,
+);
 fs.rmSync(path.join(stage, 'package-lock.json'));
+withoutWorkspaces(path.join(stage, 'package.json'));
 refuseLocalOnly(stage);
 try {
   run('zip', ['-q', '-r', '-X', zipFile, '.'], stage);

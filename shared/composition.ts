@@ -22,6 +22,16 @@ import { IotHubDeviceGateway } from './devices/iothub/iothub-gateway';
 import { hubHostName, ServedByIotHubError } from './devices/iothub/served-by-hub';
 import { DeviceRegistryRepository } from './storage/device-registry.repository';
 import { lazyTable } from './storage/table-support';
+import { planActivityTime } from './jobs/activity-time';
+import { RegistryJobsTableRepository } from './storage/registry-jobs.repository';
+import { storageBlobContainers } from './storage/registry-job-blobs';
+import {
+  createRegistryJobsService,
+  type RegistryJobRunner,
+  type RegistryJobsService,
+} from './registry-jobs/registry-jobs-service';
+import type { RegistryJobStepDependencies } from './registry-jobs/registry-job-steps';
+import { registryExportSource, registryImportTarget } from './devices/simulated/registry-job-adapters';
 
 /** Table of the embedded device registry. */
 export const REGISTRY_TABLE = 'RegistryDevices';
@@ -81,6 +91,7 @@ function refuseWhenServedByHub(): void {
 const noOrchestrations: JobOrchestrationClient = {
   start: () => Promise.reject(new Error('This function has no durable client: it cannot start jobs.')),
   raiseCancel: () => Promise.reject(new Error('This function has no durable client: it cannot cancel jobs.')),
+  raiseResume: () => Promise.reject(new Error('This function has no durable client: it cannot resume jobs.')),
 };
 
 function jobsService(orchestrations: JobOrchestrationClient = noOrchestrations): JobsService {
@@ -106,6 +117,13 @@ async function queryDeviceJobs(
   await jobTablesReady();
   return jobsService().queryDeviceJobs(...command);
 }
+
+/** Longest one chunk of an import or export may take: a step starts no chunk later than this before its budget. */
+const REGISTRY_CHUNK_BOUND_MS = 20_000;
+
+const registryJobsRepository = once(
+  () => new RegistryJobsTableRepository(lazyTable(config.storage, `${config.jobs.tablePrefix}registryjobs`)),
+);
 
 /** The adapters, each built on first use (tables are created, if missing, on their first request). */
 export const composition = {
@@ -181,6 +199,37 @@ export const composition = {
       parseCron: parseNcrontab,
     });
   },
+  /**
+   * The import/export job use cases; `runner` starts a job's orchestration (the calling function's durable
+   * client). With DEVICE_GATEWAY=iothub they answer where to go instead, like the registry's other endpoints.
+   */
+  registryJobs: (runner?: RegistryJobRunner): Promise<RegistryJobsService> => {
+    refuseWhenServedByHub();
+    return Promise.resolve(
+      createRegistryJobsService({
+        jobs: registryJobsRepository(),
+        ...(runner ? { runner } : {}),
+        now: () => new Date(),
+        newId: () => randomUUID(),
+      }),
+    );
+  },
+  /** Ports of the import/export step activity, and when a step that starts now must stop. */
+  registryJobSteps: once(() => {
+    const registry = composition.registry();
+    const dependencies: RegistryJobStepDependencies = {
+      jobs: registryJobsRepository(),
+      containers: storageBlobContainers(config.storage),
+      exportSource: registryExportSource(registry),
+      importTarget: registryImportTarget(registry),
+      now: Date.now,
+      chunkSize: config.devices.registryJobChunkSize,
+    };
+    return Promise.resolve({
+      dependencies,
+      until: () => planActivityTime(Date.now(), config.jobs.limits, REGISTRY_CHUNK_BOUND_MS).startUntil,
+    });
+  }),
   /** Job events, for the sweep timer. */
   jobEvents: async (): Promise<JobEventsDependencies> => {
     await jobTablesReady();

@@ -49,6 +49,8 @@ export interface AppConfig {
     simulationSeed: string | undefined;
     /** DEMO_FLEET_SIZE: devices created at start when the embedded registry is empty (default 0: none). */
     demoFleetSize: number;
+    /** REGISTRY_JOB_CHUNK_SIZE: devices per export block and lines per import chunk (default 1,000). */
+    registryJobChunkSize: number;
   };
   jobs: JobsConfig;
 }
@@ -339,6 +341,7 @@ export function loadConfig(env: Env = process.env, hostJson: HostJsonReader = ()
       defaultSimulation,
       simulationSeed: env.SIMULATION_SEED?.trim() || undefined,
       demoFleetSize: readCount(env, 'DEMO_FLEET_SIZE', 100_000),
+      registryJobChunkSize: readInteger(env, 'REGISTRY_JOB_CHUNK_SIZE', 1000, 10, 10_000),
     },
     jobs: readJobsConfig(env, hostJson),
   };

@@ -7,7 +7,12 @@ import type { FinalizeJobCommand } from '../../shared/jobs/job-finalize';
 import type { ActivityRetrySettings } from '../../shared/jobs/job-settings';
 import type { JobOrchestrationInput } from '../../shared/jobs/ports';
 import type { JobActivityInput, JobActivityName, JobActivityOutput } from './job-activities';
-import { JOB_CANCEL_EVENT, JOB_ORCHESTRATOR_NAME } from './job-function-names';
+import {
+  JOB_CANCEL_EVENT,
+  JOB_ORCHESTRATOR_NAME,
+  JOB_ORCHESTRATOR_V2_NAME,
+  JOB_RESUME_EVENT,
+} from './job-function-names';
 
 /** What the orchestration returns when it ends. */
 export interface JobOrchestrationOutput {
@@ -42,87 +47,128 @@ function activityCaller(context: OrchestrationContext, retry: df.RetryOptions): 
   };
 }
 
+/** How a wait of the orchestration ended. */
+type WaitEnd = 'resumed' | 'cancelled' | 'deadline';
+
+/**
+ * Waits for `resume`, raced against `cancel` and a durable timer at the deadline: no activity runs meanwhile. The
+ * timer is cancelled when an event wins. (An abandoned event wait never takes a later event: the SDK hands an
+ * event to the newest open wait of its name.)
+ */
+function* waitWhilePaused(
+  context: OrchestrationContext,
+  deadline: string,
+): Generator<Task, WaitEnd, unknown> {
+  const resume = context.df.waitForExternalEvent(JOB_RESUME_EVENT);
+  const cancel = context.df.waitForExternalEvent(JOB_CANCEL_EVENT);
+  const timer = context.df.createTimer(new Date(deadline));
+  const winner: unknown = yield context.df.Task.any([resume, cancel, timer]);
+  if (winner === timer) return 'deadline';
+  timer.cancel();
+  return winner === cancel ? 'cancelled' : 'resumed';
+}
+
+/** What distinguishes the registered versions of the orchestrator. */
+interface OrchestratorVersion {
+  /**
+   * v3: a paused job's step returns at once and the orchestration waits for `resume` (no activity while paused).
+   * v2 never yields that wait: its steps are not told to return on a pause, so its history is unchanged.
+   */
+  waitsOutPauses: boolean;
+}
+
 /**
  * One job, start to end: wait for the start time (a cancel interrupts the wait at once), mark it running, then
  * run it in time-bounded steps (`jobRunDevices`: targets resolved a shard ahead, devices through a sliding
- * window) until every device ended or the job stopped, then finalize (also in steps). History holds one small
- * cursor per step, never device ids. Deterministic: time comes from `currentUtcDateTime`.
+ * window) until every device ended or the job stopped, then finalize (also in steps). A paused job waits between
+ * steps for `resume`, `cancel` or its deadline, whichever comes first. History holds one small cursor per step,
+ * never device ids. Deterministic: time comes from `currentUtcDateTime`.
  */
-export function* jobOrchestrator(
-  context: OrchestrationContext,
-): Generator<Task, JobOrchestrationOutput, unknown> {
-  const input = context.df.getInput<JobOrchestrationInput>();
-  const { jobId, settings } = input;
-  const call = activityCaller(context, retryOptions(settings.activityRetry));
-  let runSteps = 0;
+export function jobOrchestrator(version: OrchestratorVersion) {
+  return function* runJob(context: OrchestrationContext): Generator<Task, JobOrchestrationOutput, unknown> {
+    const input = context.df.getInput<JobOrchestrationInput>();
+    const { jobId, settings } = input;
+    const call = activityCaller(context, retryOptions(settings.activityRetry));
+    let runSteps = 0;
 
-  function* finalize(
-    command: Omit<FinalizeJobCommand, 'jobId' | 'shardSize'>,
-  ): Generator<Task, JobOrchestrationOutput, unknown> {
-    let step: Omit<FinalizeJobCommand, 'jobId' | 'shardSize'> = command;
-    for (;;) {
-      const result = yield* call('jobFinalize', { jobId, shardSize: settings.shardSize, ...step });
-      if (result.done) break;
-      if (result.cursor) step = { ...step, cursor: result.cursor };
-    }
-    const output: JobOrchestrationOutput = { jobId, outcome: command.outcome, runSteps };
-    if (command.failureReason !== undefined) output.failureReason = command.failureReason;
-    return output;
-  }
-
-  const startAt = new Date(input.startTime);
-  if (startAt.getTime() > context.df.currentUtcDateTime.getTime()) {
-    const timer = context.df.createTimer(startAt);
-    const cancel = context.df.waitForExternalEvent(JOB_CANCEL_EVENT);
-    const winner: unknown = yield context.df.Task.any([timer, cancel]);
-    if (winner === cancel) {
-      timer.cancel();
-      return yield* finalize({ outcome: 'cancelled' });
-    }
-  }
-
-  let cursor: RunCursor = START_CURSOR;
-  try {
-    const runStartedTime = context.df.currentUtcDateTime.toISOString();
-    const running = yield* call('jobMarkRunning', { jobId, runStartedTime });
-    if (!running.proceed) return yield* finalize({ outcome: 'cancelled' });
-
-    const deadline = computeDeadline(runStartedTime, input.maxExecutionTimeInSeconds);
-    const deadlineStop = {
-      outcome: 'failed' as const,
-      deviceErrorCode: DEVICE_ERROR_CODES.deadlineExceeded,
-      failureReason: `maxExecutionTimeInSeconds (${input.maxExecutionTimeInSeconds} s) elapsed before every device was processed.`,
-    };
-    for (;;) {
-      if (isPastDeadline(context.df.currentUtcDateTime, deadline))
-        return yield* finalize({ ...deadlineStop, cursor });
-      const step = yield* call('jobRunDevices', {
-        jobId,
-        deadline,
-        maxDevicesInFlight: settings.maxDevicesInFlight,
-        shardSize: settings.shardSize,
-        cursor,
-      });
-      runSteps += 1;
-      cursor = step.cursor;
-      if (step.stoppedBy === 'cancelled') return yield* finalize({ outcome: 'cancelled', cursor });
-      if (step.stoppedBy === 'deadline') return yield* finalize({ ...deadlineStop, cursor });
-      if (step.stoppedBy === 'aborted') {
-        return yield* finalize({
-          outcome: 'failed',
-          cursor,
-          failureReason: step.abortReason ?? 'The job was aborted.',
-          settleAs: 'canceled',
-        });
+    function* finalize(
+      command: Omit<FinalizeJobCommand, 'jobId' | 'shardSize'>,
+    ): Generator<Task, JobOrchestrationOutput, unknown> {
+      let step: Omit<FinalizeJobCommand, 'jobId' | 'shardSize'> = command;
+      for (;;) {
+        const result = yield* call('jobFinalize', { jobId, shardSize: settings.shardSize, ...step });
+        if (result.done) break;
+        if (result.cursor) step = { ...step, cursor: result.cursor };
       }
-      if (step.done) return yield* finalize({ outcome: 'completed', cursor });
+      const output: JobOrchestrationOutput = { jobId, outcome: command.outcome, runSteps };
+      if (command.failureReason !== undefined) output.failureReason = command.failureReason;
+      return output;
     }
-  } catch (error: unknown) {
-    // Targets not yet resolved stay unresolved: the failure may be the resolution itself.
-    const resolved: RunCursor = { ...cursor, targets: { done: true } };
-    return yield* finalize({ outcome: 'failed', cursor: resolved, failureReason: describeFailure(error) });
-  }
+
+    const startAt = new Date(input.startTime);
+    if (startAt.getTime() > context.df.currentUtcDateTime.getTime()) {
+      const timer = context.df.createTimer(startAt);
+      const cancel = context.df.waitForExternalEvent(JOB_CANCEL_EVENT);
+      const winner: unknown = yield context.df.Task.any([timer, cancel]);
+      if (winner === cancel) {
+        timer.cancel();
+        return yield* finalize({ outcome: 'cancelled' });
+      }
+    }
+
+    let cursor: RunCursor = START_CURSOR;
+    try {
+      const runStartedTime = context.df.currentUtcDateTime.toISOString();
+      const running = yield* call('jobMarkRunning', { jobId, runStartedTime });
+      if (!running.proceed) return yield* finalize({ outcome: 'cancelled' });
+
+      const deadline = computeDeadline(runStartedTime, input.maxExecutionTimeInSeconds);
+      const deadlineStop = {
+        outcome: 'failed' as const,
+        deviceErrorCode: DEVICE_ERROR_CODES.deadlineExceeded,
+        failureReason: `maxExecutionTimeInSeconds (${input.maxExecutionTimeInSeconds} s) elapsed before every device was processed.`,
+      };
+      for (;;) {
+        if (isPastDeadline(context.df.currentUtcDateTime, deadline))
+          return yield* finalize({ ...deadlineStop, cursor });
+        const step = yield* call('jobRunDevices', {
+          jobId,
+          deadline,
+          maxDevicesInFlight: settings.maxDevicesInFlight,
+          shardSize: settings.shardSize,
+          cursor,
+          ...(version.waitsOutPauses ? { pausable: true } : {}),
+        });
+        runSteps += 1;
+        cursor = step.cursor;
+        if (step.stoppedBy === 'paused') {
+          const end = yield* waitWhilePaused(context, deadline);
+          if (end === 'cancelled') return yield* finalize({ outcome: 'cancelled', cursor });
+          if (end === 'deadline') return yield* finalize({ ...deadlineStop, cursor });
+          continue;
+        }
+        if (step.stoppedBy === 'cancelled') return yield* finalize({ outcome: 'cancelled', cursor });
+        if (step.stoppedBy === 'deadline') return yield* finalize({ ...deadlineStop, cursor });
+        if (step.stoppedBy === 'aborted') {
+          return yield* finalize({
+            outcome: 'failed',
+            cursor,
+            failureReason: step.abortReason ?? 'The job was aborted.',
+            settleAs: 'canceled',
+          });
+        }
+        if (step.done) return yield* finalize({ outcome: 'completed', cursor });
+      }
+    } catch (error: unknown) {
+      // Targets not yet resolved stay unresolved: the failure may be the resolution itself.
+      const resolved: RunCursor = { ...cursor, targets: { done: true } };
+      return yield* finalize({ outcome: 'failed', cursor: resolved, failureReason: describeFailure(error) });
+    }
+  };
 }
 
-const handler: OrchestrationHandler = jobOrchestrator;
-df.app.orchestration(JOB_ORCHESTRATOR_NAME, handler);
+const current: OrchestrationHandler = jobOrchestrator({ waitsOutPauses: true });
+df.app.orchestration(JOB_ORCHESTRATOR_NAME, current);
+// Instances started before the upgrade replay under their own name, with exactly the yields they were started with.
+const v2: OrchestrationHandler = jobOrchestrator({ waitsOutPauses: false });
+df.app.orchestration(JOB_ORCHESTRATOR_V2_NAME, v2);

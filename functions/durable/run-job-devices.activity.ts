@@ -6,13 +6,18 @@ const NAME = 'jobRunDevices';
 
 export function parseRunDevicesInput(raw: unknown): RunDevicesCommand {
   const input = requireObject(NAME, raw);
-  return {
+  const command: RunDevicesCommand = {
     jobId: requireString(NAME, input, 'jobId'),
     deadline: requireString(NAME, input, 'deadline'),
     maxDevicesInFlight: requireInteger(NAME, input, 'maxDevicesInFlight', 1),
     shardSize: requireInteger(NAME, input, 'shardSize', 1),
     cursor: requireCursor(NAME, input.cursor),
   };
+  if (input.pausable !== undefined) {
+    if (typeof input.pausable !== 'boolean') throw new TypeError(`${NAME}: pausable must be a boolean.`);
+    command.pausable = input.pausable;
+  }
+  return command;
 }
 
 /** One time-bounded step of the job's run: resolves targets ahead, runs devices, answers the next cursor. */

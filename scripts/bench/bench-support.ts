@@ -4,14 +4,14 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import readline from 'node:readline';
-import { startAzurite, type RunningAzurite } from '../../local-host/storage/azurite';
+import { startAzurite, type RunningAzurite } from '../../packages/func-local/storage/azurite';
 
 // Runs compiled from dist/scripts/bench; the repository root is three levels up there.
 export const ROOT = path.resolve(
   __dirname,
   __dirname.split(path.sep).includes('dist') ? '../../..' : '../..',
 );
-const CLI = path.join(ROOT, 'dist/local-host/cli.js');
+const CLI = path.join(ROOT, 'dist/packages/func-local/cli.js');
 const BENCHMARKS = path.join(ROOT, 'BENCHMARKS.md');
 
 export interface Host {

@@ -35,6 +35,12 @@ export interface DeviceRecord {
   createdTime: string;
   authentication: DeviceAuthentication;
   capabilities: { iotEdge: boolean };
+  /** IoT Edge scope: an edge device's own, or a leaf device's parent edge's. */
+  deviceScope?: string;
+  /** The scope of the parent edge (at most one). */
+  parentScopes?: string[];
+  /** The import line that last wrote the device (`<jobId>:<line>`): a re-run import step skips it. */
+  importedBy?: string;
   /** The device's own simulation profile (extension field); absent means the default profile. */
   simulation?: SimulationProfile;
   /** Bumped on every twin change (tags, desired, reported); the twin etag is derived from it. */
@@ -61,6 +67,8 @@ export interface DeviceIdentityWire {
   cloudToDeviceMessageCount: number;
   authentication: DeviceAuthentication;
   capabilities: { iotEdge: boolean };
+  deviceScope?: string;
+  parentScopes: string[];
   simulation?: SimulationProfile;
 }
 
@@ -82,6 +90,8 @@ export interface TwinWire {
   tags: JsonObject;
   properties: { desired: JsonObject; reported: JsonObject };
   capabilities: { iotEdge: boolean };
+  deviceScope?: string;
+  parentScopes: string[];
 }
 
 /** The never-seen timestamp IoT Hub reports for devices that never connected. */

@@ -1,4 +1,4 @@
-import type { IndexEntry } from '../query';
+import type { IndexEntry, ScalarType } from '../query';
 import type { DeviceRecord } from './device-model';
 
 /** A device record with the storage etag it was read at (for optimistic concurrency). */
@@ -56,6 +56,11 @@ export interface RegistryRepository {
    * index. Fewer than `limit` ids: the last page. A page costs about `limit` entries read, wherever it starts.
    */
   indexedDeviceIds?(entries: readonly IndexEntry[], page: IndexPageRequest): Promise<string[] | undefined>;
+  /**
+   * The scalar types some device holds at an index path (one one-row read of the twin index per type), or
+   * undefined when this store keeps no twin index.
+   */
+  valueTypesAt?(indexPath: string): Promise<ScalarType[] | undefined>;
   /** Inserts many new devices, each with its own outcome (a taken id fails that device only). */
   insertMany(records: readonly DeviceRecord[]): Promise<BatchOutcome[]>;
   /**

@@ -1,9 +1,14 @@
-import { indexPathOf, type IndexEntry } from '../query';
+import { indexPathOf, type IndexEntry, type ScalarType } from '../query';
 import type { DeviceRecord, JsonObject } from './device-model';
+
+/** What every entry key of a path and value type starts with: the keys of one path sort by type, then value. */
+export function indexEntryPrefix(path: string, type: ScalarType): string {
+  return `${path}\u0001${type.charAt(0)}:`;
+}
 
 /** The identity of an index entry: its folded path, the value's type and the value. */
 export function indexEntryKey(entry: IndexEntry): string {
-  return `${entry.path}\u0001${(typeof entry.value).charAt(0)}:${String(entry.value)}`;
+  return `${indexEntryPrefix(entry.path, typeof entry.value as ScalarType)}${String(entry.value)}`;
 }
 
 function collect(object: JsonObject, path: string[], into: Map<string, IndexEntry>): void {

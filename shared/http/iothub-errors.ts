@@ -6,6 +6,7 @@
 export const ERROR_STATUS: Readonly<Record<string, number>> = {
   ArgumentInvalid: 400,
   ArgumentNull: 400,
+  BlobContainerValidationError: 400,
   IotHubUnauthorizedAccess: 401,
   JobQuotaExceeded: 403,
   DeviceNotFound: 404,
@@ -17,6 +18,8 @@ export const ERROR_STATUS: Readonly<Record<string, number>> = {
   JobAlreadyExists: 409,
   JobStateTransitionInvalid: 409,
   JobNotFinished: 409,
+  JobNotRunning: 409,
+  JobNotPaused: 409,
   PreconditionFailed: 412,
   RequestEntityTooLarge: 413,
   ThrottlingException: 429,

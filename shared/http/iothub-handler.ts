@@ -9,7 +9,13 @@ export interface IotHubEndpoint {
   rights: RightsRequirement | ((method: string) => RightsRequirement);
   /** The authorizer, resolved on the first request (the composition root builds it lazily). */
   authorizer: () => SasAuthorizer;
-  handle: (request: HttpRequest, context: InvocationContext) => Promise<WireResponse>;
+  /** `caller.policyName`: the shared access policy the request was signed with (for audit fields). */
+  handle: (request: HttpRequest, context: InvocationContext, caller: Caller) => Promise<WireResponse>;
+}
+
+/** Who sent an authorized request. */
+export interface Caller {
+  policyName: string;
 }
 
 /**
@@ -53,8 +59,8 @@ export function iothubHandler(endpoint: IotHubEndpoint): HttpHandler {
       const path = new URL(request.url).pathname;
       const rights =
         typeof endpoint.rights === 'function' ? endpoint.rights(request.method) : endpoint.rights;
-      endpoint.authorizer().authorize(request.headers.get('authorization'), path, rights);
-      return withApiHeaders(await endpoint.handle(request, context));
+      const policyName = endpoint.authorizer().authorize(request.headers.get('authorization'), path, rights);
+      return withApiHeaders(await endpoint.handle(request, context, { policyName }));
     } catch (error: unknown) {
       return withApiHeaders(toErrorResponse(error, context));
     }

@@ -94,9 +94,23 @@ export async function readJsonBody(
   what = 'request body',
   maxBytes: number = MAX_BODY_BYTES.standard,
 ): Promise<unknown> {
+  return parseJsonBody(await readBodyText(request, what, maxBytes), what);
+}
+
+async function readBodyText(request: BodySource, what: string, maxBytes: number): Promise<string> {
   const bytes = new Uint8Array(await request.arrayBuffer());
   if (bytes.byteLength > maxBytes) throw new RequestEntityTooLargeError(what, bytes.byteLength, maxBytes);
-  return parseJsonBody(decodeUtf8Body(bytes, what), what);
+  return decodeUtf8Body(bytes, what);
+}
+
+/** Like {@link readJsonBody}, for endpoints whose body is optional: an empty body is `undefined`. */
+export async function readOptionalJsonBody(
+  request: BodySource,
+  what = 'request body',
+  maxBytes: number = MAX_BODY_BYTES.standard,
+): Promise<unknown> {
+  const text = await readBodyText(request, what, maxBytes);
+  return text.trim() === '' ? undefined : parseJsonBody(text, what);
 }
 
 /** Reads a request body that must be a JSON object (see {@link readJsonBody}). */

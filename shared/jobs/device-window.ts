@@ -3,12 +3,12 @@ import { Semaphore } from './semaphore';
 /**
  * A sliding window over a job's devices: a new device starts as soon as any outstanding one ends, so a job runs
  * at `maxInFlight ÷ latency` devices per second instead of in waves that wait for their slowest device. Stop
- * conditions (cancel, deadline, abort) are checked on a timer, not per device; the time budget is checked before
+ * conditions (cancel, pause, deadline, abort) are checked on a timer, not per device; the time budget is checked before
  * each start. The caller decides what a device's run does (its attempts, its result) in `run`.
  */
 
 /** Why a window stopped starting devices before its items ran out. */
-export type WindowStop = 'cancelled' | 'deadline' | 'aborted' | 'budget';
+export type WindowStop = 'cancelled' | 'paused' | 'deadline' | 'aborted' | 'budget';
 
 export interface DeviceWindowOptions<T> {
   /** The devices, in order; read lazily (the window never holds more than it runs). */

@@ -1,3 +1,4 @@
+import { dryRunWarnings, type DryRunWarning } from './dry-run-warnings';
 import { DEFAULT_OBSERVATION, estimateRunSeconds } from './job-estimate';
 import type { JobDefinition } from './job-model';
 import type { JobSettings } from './job-settings';
@@ -10,6 +11,11 @@ export interface DryRunResponse {
   /** The first (at most 10) target ids, in the order the job would run them. */
   sampleDeviceIds: string[];
   estimatedDurationInSeconds: number;
+  /**
+   * An extension field: what would make the job do nothing or less than meant (no device matches; a tag compared
+   * with a constant of a type no device holds there). Empty when nothing was found.
+   */
+  warnings: DryRunWarning[];
 }
 
 export const DRY_RUN_SAMPLE_SIZE = 10;
@@ -56,6 +62,8 @@ export async function dryRunJob(
   definition: JobDefinition,
 ): Promise<DryRunResponse> {
   const { count, sample } = await resolveTargets(deps, definition);
+  const queryCondition = definition.targets.kind === 'query' ? definition.targets.queryCondition : undefined;
+  const warnings = await dryRunWarnings(deps.targets, queryCondition, count);
   const observation = (await deps.observations?.latest(definition.type)) ?? DEFAULT_OBSERVATION;
   const concurrency = definition.rolloutConfig?.maxConcurrency ?? serviceConcurrency(deps.settings);
   return {
@@ -73,5 +81,6 @@ export async function dryRunJob(
             },
             observation,
           ),
+    warnings,
   };
 }

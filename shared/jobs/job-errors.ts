@@ -84,6 +84,36 @@ export class JobScheduleConcurrencyError extends JobDomainError {
   }
 }
 
+/** A pause or resume of a job that is not in the status it needs (409). */
+export abstract class JobControlConflictError extends JobDomainError {
+  constructor(
+    readonly jobId: string,
+    readonly status: string,
+    needed: string,
+    verb: string,
+  ) {
+    super(`Job '${jobId}' is ${status}; only a ${needed} job can be ${verb}.`);
+  }
+}
+
+/** Pause needs a running job. */
+export class JobNotRunningError extends JobControlConflictError {
+  readonly code = 'JobNotRunning';
+  override name = 'JobNotRunningError';
+  constructor(jobId: string, status: string) {
+    super(jobId, status, 'running', 'paused');
+  }
+}
+
+/** Resume needs a paused job. */
+export class JobNotPausedError extends JobControlConflictError {
+  readonly code = 'JobNotPaused';
+  override name = 'JobNotPausedError';
+  constructor(jobId: string, status: string) {
+    super(jobId, status, 'paused', 'resumed');
+  }
+}
+
 /** 429: as many jobs as JOBS_MAX_ACTIVE_JOBS allows have not ended yet (IoT Hub's 429004). */
 export class MaxActiveJobsError extends JobDomainError {
   readonly code = 'ThrottlingMaxActiveJobCountExceeded';

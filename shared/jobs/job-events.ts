@@ -1,4 +1,5 @@
 import type { DeviceJobStatistics, JobRecord } from './job-model';
+import { isWaitingToStart } from './job-lifecycle';
 import { type JobResponse, toJobResponse } from './job-response';
 
 /** The CloudEvents `type`s of a job's life. */
@@ -6,6 +7,8 @@ export const JOB_EVENT_TYPES = {
   created: 'DeviceJobs.JobCreated',
   started: 'DeviceJobs.JobStarted',
   progress: 'DeviceJobs.JobProgress',
+  paused: 'DeviceJobs.JobPaused',
+  resumed: 'DeviceJobs.JobResumed',
   completed: 'DeviceJobs.JobCompleted',
   failed: 'DeviceJobs.JobFailed',
   cancelled: 'DeviceJobs.JobCancelled',
@@ -65,7 +68,8 @@ function endEventType(job: JobRecord): JobEventType | undefined {
 }
 
 /**
- * The lifecycle events a change of the job row means: created (no row before), started (now `running`), and
+ * The lifecycle events a change of the job row means: created (no row before), started (now `running`), paused and
+ * resumed (their `data.lastControlAction` says who and why), and
  * ended (the `endTime` is set: completed, failed or cancelled; a cancel request alone is not the end, the job
  * ends when its running devices have finished). Advances the row's event counter accordingly.
  */
@@ -77,8 +81,10 @@ export function lifecycleEvents(
 ): JobChangeWithEvents {
   const types: JobEventType[] = [];
   if (!before) types.push(JOB_EVENT_TYPES.created);
-  if (before && before.status !== 'running' && after.status === 'running')
+  if (before && isWaitingToStart(before.status) && after.status === 'running')
     types.push(JOB_EVENT_TYPES.started);
+  if (before && before.status !== 'paused' && after.status === 'paused') types.push(JOB_EVENT_TYPES.paused);
+  if (before?.status === 'paused' && after.status === 'running') types.push(JOB_EVENT_TYPES.resumed);
   const ended = endEventType(after);
   if (ended && after.endTime !== undefined && before?.endTime === undefined) types.push(ended);
   return withEvents(after, types, statistics, at);

@@ -1,6 +1,6 @@
 import { DEVICE_ERROR_CODES, type DeviceResult } from './device-outcome';
 import { JobConcurrencyError, JobNotFoundError } from './job-errors';
-import { canTransition } from './job-lifecycle';
+import { isWaitingToStart } from './job-lifecycle';
 import type { DeviceJobRecord, DeviceJobStatus, JobRecord, JobStatus } from './job-model';
 import type { DeviceCallSummary } from './job-observation';
 import { type JobEventsDependencies, publishSoon } from './job-event-publisher';
@@ -105,7 +105,8 @@ export async function markJobRunning(
     deps.jobs,
     command.jobId,
     (current) => {
-      if (!canTransition(current.status, 'running')) return undefined;
+      // Only a job waiting to start: a repeated delivery must not resume a paused job.
+      if (!isWaitingToStart(current.status)) return undefined;
       return {
         ...current,
         status: 'running',
@@ -115,7 +116,7 @@ export async function markJobRunning(
     },
     { deps: deps.events, at: command.runStartedTime },
   );
-  return { proceed: job.status === 'running', status: job.status };
+  return { proceed: job.status === 'running' || job.status === 'paused', status: job.status };
 }
 
 /** A fresh `pending` row for a resolved target. */

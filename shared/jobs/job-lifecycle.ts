@@ -4,7 +4,10 @@ import type { JobStatus } from './job-model';
 const TRANSITIONS: Record<JobStatus, readonly JobStatus[]> = {
   queued: ['scheduled', 'running', 'failed', 'cancelled'],
   scheduled: ['running', 'failed', 'cancelled'],
-  running: ['completed', 'failed', 'cancelled'],
+  running: ['paused', 'completed', 'failed', 'cancelled'],
+  // A paused job resumes, or ends: cancelled, failed at its deadline, or completed when its last devices (in flight
+  // at the pause) were the last ones.
+  paused: ['running', 'completed', 'failed', 'cancelled'],
   completed: [],
   failed: [],
   cancelled: [],
@@ -21,6 +24,11 @@ export function canTransition(from: JobStatus, to: JobStatus): boolean {
 /** Throws {@link JobStateTransitionError} unless the lifecycle allows `from` → `to`. */
 export function assertTransition(from: JobStatus, to: JobStatus): void {
   if (!canTransition(from, to)) throw new JobStateTransitionError(from, to);
+}
+
+/** A job that has not started running yet (its orchestration waits for the start time). */
+export function isWaitingToStart(status: JobStatus): boolean {
+  return status === 'queued' || status === 'scheduled';
 }
 
 /** The status of a job when it is created: `scheduled` if it starts in the future, else `queued`. */

@@ -73,7 +73,7 @@ export interface ReconcileReport {
 }
 
 /**
- * Finds jobs left `queued`, `scheduled` or `running` without a live orchestration. A job whose instance is missing
+ * Finds jobs left `queued`, `scheduled`, `running` or `paused` without a live orchestration. A job whose instance is missing
  * (e.g. a storage hiccup after the job row was written) gets its orchestration started again — every step is
  * idempotent, so a `running` job resumes where it stopped. A job whose instance ended without finishing it is
  * finalized `failed` with a reason. Jobs younger than `graceSeconds` are left alone (their start may be in flight).
@@ -84,7 +84,7 @@ export async function reconcileJobs(
 ): Promise<ReconcileReport> {
   const report: ReconcileReport = { restarted: [], failed: [] };
   const youngest = deps.clock.now().getTime() - graceSeconds * 1000;
-  await forEachJob(deps, ['queued', 'scheduled', 'running'], async (job) => {
+  await forEachJob(deps, ['queued', 'scheduled', 'running', 'paused'], async (job) => {
     if (Date.parse(job.createdTime) > youngest) return;
     const status = await deps.admin.getStatus(job.jobId);
     if (status && LIVE.includes(status)) return;

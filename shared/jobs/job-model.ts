@@ -5,13 +5,17 @@ export type JobType = 'scheduleDeviceMethod' | 'scheduleUpdateTwin';
 
 export const JOB_TYPES: readonly JobType[] = ['scheduleDeviceMethod', 'scheduleUpdateTwin'];
 
-/** Job lifecycle states, spelled as IoT Hub answers them (`cancelled` with double l). */
-export type JobStatus = 'queued' | 'scheduled' | 'running' | 'completed' | 'failed' | 'cancelled';
+/**
+ * Job lifecycle states, spelled as IoT Hub answers them (`cancelled` with double l). `paused` is this service's
+ * own (pause and resume, gated waves): IoT Hub has no such state.
+ */
+export type JobStatus = 'queued' | 'scheduled' | 'running' | 'paused' | 'completed' | 'failed' | 'cancelled';
 
 export const JOB_STATUSES: readonly JobStatus[] = [
   'queued',
   'scheduled',
   'running',
+  'paused',
   'completed',
   'failed',
   'cancelled',
@@ -64,6 +68,14 @@ export interface DeviceJobStatistics {
   pendingCount: number;
 }
 
+/** The last pause or resume of a job: who asked (a policy name, or `wave:<name>`), why and when. */
+export interface JobControlAction {
+  action: 'pause' | 'resume';
+  by: string;
+  reason?: string;
+  time: string;
+}
+
 /** A stored job: its definition (targets by reference) and its lifecycle. */
 export interface JobRecord extends JobControls {
   jobId: string;
@@ -85,6 +97,8 @@ export interface JobRecord extends JobControls {
   failureReason?: string;
   /** The job this one reruns (set by rerun only). */
   parentJobId?: string;
+  /** The last pause or resume (absent until the job was first paused). */
+  lastControlAction?: JobControlAction;
   /** Events published so far (the last event's `sequence`). */
   eventSequence?: number;
   /** When the last `DeviceJobs.JobProgress` event was written. */

@@ -78,7 +78,9 @@ export function deviceJobStatusNamed(name: string): DeviceJobStatus | undefined 
 export function normalizeJobRequest(body: unknown, options: NormalizeOptions): JobDefinition {
   assertJobId('jobId', options.urlJobId);
   if (!isPlainObject(body)) throw new JobValidationError('body', 'must be a JSON object (a JobRequest)');
-  if (present(body.jobId) && body.jobId !== options.urlJobId) {
+  // JobClient takes numeric ids too (`scheduleDeviceMethod(42, …)` sends `"jobId": 42`): compare as text.
+  const bodyJobId = typeof body.jobId === 'number' ? String(body.jobId) : body.jobId;
+  if (present(bodyJobId) && bodyJobId !== options.urlJobId) {
     throw new JobValidationError(
       'jobId',
       `'${String(body.jobId)}' differs from the job id of the URL '${options.urlJobId}'`,

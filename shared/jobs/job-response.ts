@@ -1,6 +1,7 @@
 import type {
   CloudToDeviceMethod,
   DeviceJobError,
+  JobControlAction,
   DeviceJobRecord,
   DeviceJobStatistics,
   DeviceJobStatus,
@@ -31,6 +32,8 @@ export interface JobResponse {
   rolloutConfig?: RolloutConfig;
   abortConfig?: AbortConfig;
   retryConfig?: RetryConfig;
+  /** The last pause or resume: who, why, when (extension; absent until the job was first paused). */
+  lastControlAction?: JobControlAction;
 }
 
 /** One device's result as `SELECT * FROM devices.jobs` answers it. */
@@ -43,7 +46,8 @@ export interface DeviceJobResponse {
   endTimeUtc: string | null;
   createdDateTimeUtc: string;
   lastUpdatedDateTimeUtc: string;
-  outcome: { deviceMethodResponse: DeviceMethodResponse } | null;
+  /** Always an object, as IoT Hub's query-language page shows (`deviceMethodResponse: null` for twin jobs). */
+  outcome: { deviceMethodResponse: DeviceMethodResponse | null };
   error: DeviceJobError | null;
   /** Calls made to the device (0 until it starts; more than 1 when failures were retried). Always answered. */
   attempts?: number;
@@ -69,6 +73,7 @@ export function toJobResponse(job: JobRecord, deviceJobStatistics: DeviceJobStat
   if (job.rolloutConfig) response.rolloutConfig = job.rolloutConfig;
   if (job.abortConfig) response.abortConfig = job.abortConfig;
   if (job.retryConfig) response.retryConfig = job.retryConfig;
+  if (job.lastControlAction) response.lastControlAction = job.lastControlAction;
   return response;
 }
 
@@ -82,7 +87,7 @@ export function toDeviceJobResponse(record: DeviceJobRecord): DeviceJobResponse 
     endTimeUtc: record.endTimeUtc ?? null,
     createdDateTimeUtc: record.createdDateTimeUtc,
     lastUpdatedDateTimeUtc: record.lastUpdatedDateTimeUtc,
-    outcome: record.outcome ?? null,
+    outcome: { deviceMethodResponse: record.outcome?.deviceMethodResponse ?? null },
     error: record.error ?? null,
     attempts: record.attempts ?? (record.startTimeUtc ? 1 : 0),
   };

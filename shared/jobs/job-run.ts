@@ -36,6 +36,12 @@ export interface RunDevicesCommand {
   /** Targets per shard (one resolved page). */
   shardSize: number;
   cursor: RunCursor;
+  /**
+   * The orchestration waits out a pause itself (`jobOrchestrator_v3`): a paused job's step returns at once with
+   * `stoppedBy: 'paused'`. Absent (v2 instances started before pause existed): the step holds the paused job until
+   * it is resumed or its time budget ends, since a v2 orchestration would call the next step at once.
+   */
+  pausable?: boolean;
 }
 
 /** Why a run stopped starting devices for good (the time budget only ends one call: see `done`). */
@@ -133,8 +139,13 @@ async function runLeased(
   startedAt: number,
 ): Promise<RunDevicesResult> {
   const now = () => deps.clock.now().getTime();
-  const { job } = await loadJob(deps.jobs, command.jobId);
   const cursor: RunCursor = { ...command.cursor, targets: { ...command.cursor.targets } };
+  let { job } = await loadJob(deps.jobs, command.jobId);
+  if (job.status === 'paused') {
+    if (command.pausable) return { cursor, done: false, stoppedBy: 'paused' };
+    job = await heldWhilePaused(deps, job, startedAt);
+    if (job.status === 'paused') return { cursor, done: false };
+  }
   if (job.status === 'cancelled') return { cursor, done: false, stoppedBy: 'cancelled' };
 
   const plan = planActivityTime(startedAt, deps.limits, callBoundMs(job));
@@ -175,6 +186,7 @@ async function runLeased(
         if (isPastDeadline(deps.clock.now(), command.deadline)) return 'deadline';
         const current = await loadJob(deps.jobs, job.jobId);
         if (current.job.status === 'cancelled') return 'cancelled';
+        if (current.job.status === 'paused') return 'paused';
         await publishProgress(deps, current);
         abortReason ??= policy.abortCheck?.(executed);
         return abortReason === undefined ? undefined : 'aborted';
@@ -211,12 +223,31 @@ async function runLeased(
   if (abortReason !== undefined && outcome.stoppedBy !== 'cancelled' && outcome.stoppedBy !== 'deadline') {
     return { cursor, done: false, stoppedBy: 'aborted', abortReason };
   }
+  // Paused after its last device: nothing is left to hold. A v2 orchestration knows no pause: its step ends as if
+  // its budget were spent, and the next one holds the job.
+  if (outcome.stoppedBy === 'paused' && (done || !command.pausable)) return { cursor, done };
   if (outcome.stoppedBy && outcome.stoppedBy !== 'budget') {
     const result: RunDevicesResult = { cursor, done: false, stoppedBy: outcome.stoppedBy };
     if (abortReason !== undefined) result.abortReason = abortReason;
     return result;
   }
   return { cursor, done };
+}
+
+/** The job as it is once no longer paused, or still paused when the step's start budget ran out (v2 only). */
+async function heldWhilePaused(
+  deps: JobExecutionDependencies,
+  job: JobRecord,
+  startedAt: number,
+): Promise<JobRecord> {
+  const { startUntil } = planActivityTime(startedAt, deps.limits, 0);
+  const interval = deps.limits.stopCheckIntervalMs ?? STOP_CHECK_INTERVAL_MS;
+  let current = job;
+  while (current.status === 'paused' && deps.clock.now().getTime() < startUntil) {
+    await new Promise((resolve) => setTimeout(resolve, interval));
+    current = (await loadJob(deps.jobs, job.jobId)).job;
+  }
+  return current;
 }
 
 function iso(ms: number): string {

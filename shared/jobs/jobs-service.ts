@@ -31,6 +31,7 @@ import type {
 import { type DryRunResponse, dryRunJob } from './job-dry-run';
 import { rerunDefinition } from './job-rerun';
 import { type JobCreationDependencies, storeAndStartJob } from './job-creation';
+import { type JobControlCommand, parseControlBody, pauseJob, resumeJob } from './job-pause';
 
 /** Ports and settings the job use cases work with. */
 export interface JobsServiceDependencies extends JobCreationDependencies {
@@ -82,12 +83,20 @@ export interface JobsService {
   dryRunJob(command: CreateJobCommand): Promise<DryRunResponse>;
   /** `POST /jobs/v2/{jobId}/rerun`: a new job over the ended parent's devices in the given statuses. */
   rerunJob(command: RerunJobCommand): Promise<JobResponse>;
+  /** `POST /jobs/v2/{jobId}/pause`: a running job starts no more devices until resumed (409 unless running). */
+  pauseJob(command: JobControlCommand): Promise<JobResponse>;
+  /** `POST /jobs/v2/{jobId}/resume`: a paused job goes on (409 unless paused). */
+  resumeJob(command: JobControlCommand): Promise<JobResponse>;
 }
 
 export function createJobsService(deps: JobsServiceDependencies): JobsService {
   const respond = async (job: JobRecord) => toJobResponse(job, await deps.jobs.getStatistics(job.jobId));
-  // A job just stored has no device counters yet: its answer needs no second read.
-  const respondCreated = (job: JobRecord) => toJobResponse(job, aggregateStatistics([]));
+  // A job just stored has no device counters yet: its answer needs no second read. IoT Hub answers every create
+  // with `queued` (clients assert it); a job starting later reads as `scheduled` from then on.
+  const respondCreated = (job: JobRecord) => ({
+    ...toJobResponse(job, aggregateStatistics([])),
+    ...(job.status === 'scheduled' ? { status: 'queued' as const } : {}),
+  });
 
   return {
     async createJob({ jobId, body }) {
@@ -114,6 +123,18 @@ export function createJobsService(deps: JobsServiceDependencies): JobsService {
       const now = deps.clock.now();
       const definition = await rerunDefinition(deps, jobId, body, now);
       return respondCreated(await storeAndStartJob(deps, definition, now, jobId));
+    },
+
+    async pauseJob(command) {
+      assertJobId('jobId', command.jobId);
+      const { reason } = parseControlBody(command.body);
+      return respond(await pauseJob(deps, { ...command, ...(reason ? { reason } : {}) }, deps.clock.now()));
+    },
+
+    async resumeJob(command) {
+      assertJobId('jobId', command.jobId);
+      const { reason } = parseControlBody(command.body);
+      return respond(await resumeJob(deps, { ...command, ...(reason ? { reason } : {}) }, deps.clock.now()));
     },
 
     async getJob(jobId) {

@@ -1,4 +1,5 @@
 import type { Page, PageRequest } from '../iothub-rules';
+import type { ScalarType } from '../query';
 import type { ShardCounters } from './job-statistics';
 import type {
   CloudToDeviceMethod,
@@ -138,6 +139,12 @@ export interface JobDeviceGateway {
   applyTwinPatch(deviceId: string, patch: TwinPatch): Promise<AppliedTwinPatch>;
   /** The twin's tags and desired properties (a repeated twin step checks whether its patch already applied). */
   readTwin(deviceId: string): Promise<TwinContent>;
+  /**
+   * The scalar types the fleet's devices hold at a tag path (an index path: `tags.building`, segments lower-cased),
+   * read from an index in a few point-sized reads, never by scanning the fleet; undefined when the gateway cannot
+   * tell cheaply. Dry runs use it to hint at a constant of the wrong type.
+   */
+  tagValueTypes?(indexPath: string): Promise<ScalarType[] | undefined>;
 }
 
 export interface TargetPageRequest {
@@ -162,8 +169,8 @@ export interface AppliedTwinPatch {
   version: number;
 }
 
-/** Only the target resolution of {@link JobDeviceGateway}: what a dry run needs. */
-export type JobTargetResolver = Pick<JobDeviceGateway, 'resolveTargetsPage'>;
+/** Only the target resolution of {@link JobDeviceGateway} (and its type hints): what a dry run needs. */
+export type JobTargetResolver = Pick<JobDeviceGateway, 'resolveTargetsPage' | 'tagValueTypes'>;
 
 /** The latest {@link DurationObservation} per job type, which dry-run estimates are based on. */
 export interface DurationObservationRepository {
@@ -188,6 +195,8 @@ export interface JobOrchestrationClient {
    * (the job row is already `cancelled` by then; reconciliation handles orphans).
    */
   raiseCancel(jobId: string): Promise<void>;
+  /** Raises `JOB_RESUME_EVENT` (a resumed job's orchestration stops waiting); same tolerance as `raiseCancel`. */
+  raiseResume(jobId: string): Promise<void>;
 }
 
 export interface Clock {

@@ -55,3 +55,4 @@ export { readPath, type JsonValue, type QueryValue } from './query-values';
 export { tokenize, type Token } from './query-lexer';
 export { WorkSlices, DEFAULT_SLICE_MS } from './work-slices';
 export { planIndexLookups, isIndexedPath, indexPathOf, type IndexEntry } from './index-plan';
+export { typedComparisons, type ScalarType, type TypedComparison } from './typed-comparisons';

@@ -1,8 +1,8 @@
 import { createHash } from 'node:crypto';
 import { odata, type TableEntity, type TableEntityResult, type TransactionAction } from '@azure/data-tables';
 import type { DeviceRecord } from '../devices/device-model';
-import { indexEntryKey, twinIndexEntries } from '../devices/twin-index';
-import type { IndexEntry } from '../query';
+import { indexEntryKey, indexEntryPrefix, twinIndexEntries } from '../devices/twin-index';
+import type { IndexEntry, ScalarType } from '../query';
 import {
   StorageConflictError,
   type BatchOutcome,
@@ -176,6 +176,31 @@ export class DeviceRegistryRepository implements RegistryRepository {
       .sort()
       .slice(0, page.limit)
       .map((key) => byKey.get(key) as string);
+  }
+
+  async valueTypesAt(indexPath: string): Promise<ScalarType[] | undefined> {
+    if (!this.index) return undefined;
+    const client = await this.index();
+    const types: ScalarType[] = ['string', 'number', 'boolean'];
+    const held = await Promise.all(
+      types.map(async (type) => {
+        // The entry keys of a path and type share a prefix ending in ':'; ';' is the next character.
+        const from = encodeKey(indexEntryPrefix(indexPath, type));
+        const to = `${from.slice(0, -1)};`;
+        const pages = client
+          .listEntities({
+            queryOptions: {
+              filter: odata`PartitionKey ge ${from} and PartitionKey lt ${to}`,
+              select: ['RowKey'],
+            },
+          })
+          .byPage({ maxPageSize: 1 });
+        // A range query may answer an empty page with a continuation: read on to the first row.
+        for await (const page of pages) if (page.length > 0) return true;
+        return false;
+      }),
+    );
+    return types.filter((_, index) => held[index]);
   }
 
   async get(deviceId: string): Promise<StoredDevice | undefined> {

@@ -268,6 +268,11 @@ export class RecordingOrchestrations implements JobOrchestrationClient {
     this.cancelled.push(jobId);
     return Promise.resolve();
   }
+  readonly resumed: string[] = [];
+  raiseResume(jobId: string): Promise<void> {
+    this.resumed.push(jobId);
+    return Promise.resolve();
+  }
 }
 
 export class ManualClock implements Clock {

@@ -2,7 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
 import readline from 'node:readline';
 
-const CLI = path.resolve(__dirname, '../../dist/local-host/cli.js');
+const CLI = path.resolve(__dirname, '../../dist/packages/func-local/cli.js');
 const READY = /Host ready: listening on (http:\/\/\S+)/;
 
 export interface HostProcess {

@@ -329,7 +329,7 @@ export function defineUseCaseScenarios(createStorage: () => Promise<StoragePorts
           jobId,
           jobType: 'scheduleDeviceMethod',
           status: 'failed',
-          outcome: null,
+          outcome: { deviceMethodResponse: null },
           error: { code: 'DeviceNotOnline', description: 'dev-03 is offline' },
           startTimeUtc: T0.toISOString(),
         }),
@@ -347,7 +347,7 @@ export function defineUseCaseScenarios(createStorage: () => Promise<StoragePorts
         maxItemCount: 100,
       });
       expect(ok.items).toHaveLength(23);
-      expect(ok.items.every((item) => item.outcome?.deviceMethodResponse.status === 200)).toBe(true);
+      expect(ok.items.every((item) => item.outcome.deviceMethodResponse?.status === 200)).toBe(true);
       expect(gateway.invoked).toHaveLength(25);
       expect(new Set(gateway.invoked).size).toBe(25);
     });
@@ -472,6 +472,34 @@ export function defineUseCaseScenarios(createStorage: () => Promise<StoragePorts
         succeededCount: gateway.invoked.length,
         failedCount: 10 - gateway.invoked.length,
       });
+    });
+
+    it('stops starting devices once the job is paused; a paused step of v3 returns at once, of v2 holds it', async () => {
+      const gateway = new ScriptedGateway(fleet.slice(0, 10));
+      gateway.delayMs = 20;
+      await service.createJob({ jobId, body: methodBody() });
+      await markJobRunning(storage, { jobId, runStartedTime: T0.toISOString() });
+      let paused: Promise<unknown> | undefined;
+      gateway.onDevice = (deviceId) => {
+        if (deviceId === 'dev-01') paused = service.pauseJob({ jobId, by: 'operator' });
+      };
+      const first = await run(gateway, { maxDevicesInFlight: 2, pausable: true });
+      await paused;
+      expect(first).toMatchObject({ done: false, stoppedBy: 'paused' });
+      const started = gateway.invoked.length;
+      expect(started).toBeLessThan(10);
+      expect((await service.getJob(jobId)).deviceJobStatistics.runningCount).toBe(0);
+
+      const again = await run(gateway, { cursor: first.cursor, pausable: true });
+      expect(again).toEqual({ cursor: first.cursor, done: false, stoppedBy: 'paused' });
+      // A v2 step holds the paused job (no stop reason v2 does not know) until resumed, then runs on.
+      const held = run(gateway, { cursor: first.cursor });
+      await new Promise((resolve) => setTimeout(resolve, 30));
+      expect(gateway.invoked).toHaveLength(started);
+      await service.resumeJob({ jobId, by: 'operator' });
+      const finished = await held;
+      expect(finished.done).toBe(true);
+      expect(new Set(gateway.invoked).size).toBe(10);
     });
 
     it('fails devices not started by the deadline with a timeout code', async () => {

@@ -93,9 +93,18 @@ export async function runBulkOperation(
   const others: BulkEntry[] = [];
   for (const entry of entries) {
     if (entry.mode === 'create') {
-      creates.push(
-        registry.newRecord(entry.deviceId, readIdentityInput(entry.body), readTwinBody(entry.body, false)),
+      const record = registry.newRecord(
+        entry.deviceId,
+        readIdentityInput(entry.body),
+        readTwinBody(entry.body, false),
       );
+      try {
+        await registry.checkScopes(record);
+      } catch (error: unknown) {
+        errors.push(toError(entry.deviceId, error));
+        continue;
+      }
+      creates.push(record);
     } else {
       if (!entry.mode.startsWith('delete')) readIdentityInput(entry.body);
       others.push(entry);

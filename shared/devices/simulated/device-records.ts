@@ -6,6 +6,7 @@ import { cloneJson, mergeInto, sectionOf } from '../twin-document';
 import type { IdentityInput } from './registry-bodies';
 import { reportDueAfterDesired } from './simulated-device';
 import type { SimulationProfile } from './simulation-profile';
+import { resolveScopes } from './edge-scopes';
 
 /** Tags and desired properties a service writes into a twin. */
 export interface TwinChange {
@@ -53,6 +54,7 @@ export function newDeviceRecord(
     reported: sectionOf({}, 1, at, false),
   };
   if (input.simulation) record.simulation = input.simulation;
+  setScopes(record, resolveScopes({ ...record, iotEdge: record.capabilities.iotEdge }, input.scopes));
   checkSizes(record);
   if (twin.desired && Object.keys(twin.desired).length > 0) {
     record.reportDueAt = reportDueAfterDesired(record, context.profileOf(record), context.seed, context.now);
@@ -75,7 +77,14 @@ export function withIdentity(record: DeviceRecord, input: IdentityInput, now: nu
   // The SDK's Device class drops unknown fields, so a get-then-update must not lose the profile.
   if (input.simulation) next.simulation = input.simulation;
   else if (input.simulation === null) delete next.simulation;
+  setScopes(next, resolveScopes({ ...next, iotEdge: next.capabilities.iotEdge }, input.scopes, record));
   return next;
+}
+
+function setScopes(record: DeviceRecord, scopes: { deviceScope?: string; parentScopes?: string[] }): void {
+  delete record.deviceScope;
+  if (scopes.deviceScope) record.deviceScope = scopes.deviceScope;
+  record.parentScopes = scopes.parentScopes ?? [];
 }
 
 /**

@@ -19,6 +19,7 @@ import { readIdentityInput, validateDeviceId, type IdentityInput } from './regis
 import { identityWire, twinWire } from './registry-wire';
 import { effectiveProfile, materializeReport } from './simulated-device';
 import type { SimulationProfile } from './simulation-profile';
+import { checkScopeOwners, edgeIdOfScope, parentScopesOf } from './edge-scopes';
 
 export interface EmbeddedRegistryOptions {
   repository: RegistryRepository;
@@ -49,7 +50,8 @@ export class EmbeddedRegistry {
     return effectiveProfile(record, this.defaultSimulation);
   }
 
-  private context(): RecordContext {
+  /** What building a record needs now (time, seed, profiles). */
+  context(): RecordContext {
     return { now: this.now(), seed: this.seed, profileOf: (record) => this.profileOf(record) };
   }
 
@@ -133,6 +135,7 @@ export class EmbeddedRegistry {
     const input = readIdentityInput(body);
     if (ifMatch.kind === 'none') {
       const record = this.newRecord(deviceId, input);
+      await this.checkScopes(record);
       try {
         await this.repository.insert(record);
       } catch (error: unknown) {
@@ -141,11 +144,31 @@ export class EmbeddedRegistry {
       }
       return this.toIdentityWire(record);
     }
-    const updated = await this.modify(deviceId, (record) => {
-      if (ifMatch.kind === 'etag' && ifMatch.etag !== deviceEtag(record)) throw new PreconditionFailedError();
-      return withIdentity(record, input, this.now());
-    });
+    const current = await this.read(deviceId);
+    await this.checkScopes(withIdentity(current.record, input, this.now()), current.record);
+    const updated = await this.modify(
+      deviceId,
+      (record) => {
+        if (ifMatch.kind === 'etag' && ifMatch.etag !== deviceEtag(record))
+          throw new PreconditionFailedError();
+        return withIdentity(record, input, this.now());
+      },
+      current,
+    );
     return this.toIdentityWire(updated);
+  }
+
+  /**
+   * Refuses a record whose parent scopes (new ones, not those of `previous`) no IoT Edge device of the registry
+   * owns, as IoT Hub refuses moving a device under a scope nobody owns.
+   */
+  async checkScopes(record: DeviceRecord, previous?: DeviceRecord): Promise<void> {
+    const before = new Set(previous ? parentScopesOf(previous) : []);
+    const scopes = parentScopesOf(record).filter((scope) => !before.has(scope));
+    if (scopes.length === 0) return;
+    const ids = scopes.map(edgeIdOfScope).filter((id): id is string => id !== undefined);
+    const owners = new Map((await this.repository.getMany(ids)).map((s) => [s.record.deviceId, s.record]));
+    checkScopeOwners(record.deviceId, scopes, owners);
   }
 
   /** `DELETE /devices/{id}` honouring If-Match (`*` or absent deletes whatever version). */

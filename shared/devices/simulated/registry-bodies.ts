@@ -4,6 +4,7 @@ import { DEVICE_ID_RULE, isDeviceId } from '../../iothub-rules';
 import type { DeviceAuthentication, JsonObject } from '../device-model';
 import { validateTwinSection } from '../twin-limits';
 import { parseSimulationProfile, type SimulationProfile } from './simulation-profile';
+import { readScopeInput, type ScopeInput } from './edge-scopes';
 
 export function newSymmetricKey(): string {
   return randomBytes(32).toString('base64');
@@ -59,6 +60,7 @@ export interface IdentityInput {
   capabilities: { iotEdge: boolean };
   /** The device's own profile; `null` removes it, `undefined` (field absent) keeps what the device has. */
   simulation: SimulationProfile | null | undefined;
+  scopes: ScopeInput;
 }
 
 export function readIdentityInput(body: Record<string, unknown>): IdentityInput {
@@ -84,6 +86,7 @@ export function readIdentityInput(body: Record<string, unknown>): IdentityInput 
       body.simulation === undefined || body.simulation === null
         ? body.simulation
         : parseSimulationProfile(body.simulation),
+    scopes: readScopeInput(body),
   };
 }
 

@@ -22,7 +22,9 @@ export function identityWire(record: DeviceRecord, profile: SimulationProfile): 
     cloudToDeviceMessageCount: 0,
     authentication: record.authentication,
     capabilities: record.capabilities,
+    parentScopes: record.parentScopes ?? [],
   };
+  if (record.deviceScope) wire.deviceScope = record.deviceScope;
   if (record.simulation) wire.simulation = record.simulation;
   return wire;
 }
@@ -48,7 +50,9 @@ export function twinWire(record: DeviceRecord, profile: SimulationProfile): Twin
     tags: cloneJson(record.tags),
     properties: { desired: sectionToWire(record.desired), reported: sectionToWire(record.reported) },
     capabilities: record.capabilities,
+    parentScopes: record.parentScopes ?? [],
   };
+  if (record.deviceScope) twin.deviceScope = record.deviceScope;
   if (record.statusReason !== null) twin.statusReason = record.statusReason;
   return twin;
 }

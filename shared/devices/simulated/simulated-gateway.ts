@@ -7,7 +7,7 @@ import type {
   TwinContent,
 } from '../../jobs/ports';
 import type { CloudToDeviceMethod, DeviceMethodResponse, TwinPatch } from '../../jobs/job-model';
-import { parseQuery } from '../../query';
+import { parseQuery, type ScalarType } from '../../query';
 import { readMethodInvocation } from '../method-request';
 import type { EmbeddedRegistry } from './embedded-registry';
 import { readTwinBody } from './registry-bodies';
@@ -42,6 +42,10 @@ export class SimulatedDeviceGateway implements JobDeviceGateway {
     );
     const deviceIds = result.items.map((item) => (item as { deviceId: string }).deviceId);
     return result.continuationToken ? { deviceIds, continuation: result.continuationToken } : { deviceIds };
+  }
+
+  tagValueTypes(indexPath: string): Promise<ScalarType[] | undefined> {
+    return this.registry.repository.valueTypesAt?.(indexPath) ?? Promise.resolve(undefined);
   }
 
   async readTwin(deviceId: string): Promise<TwinContent> {

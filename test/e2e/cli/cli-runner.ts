@@ -2,7 +2,7 @@ import { execFile } from 'node:child_process';
 import path from 'node:path';
 import { startDeviceHost, type DeviceHost } from '../devices/device-host';
 
-const CLI = path.resolve(__dirname, '../../../dist/cli/device-jobs.js');
+const CLI = path.resolve(__dirname, '../../../dist/packages/cli/device-jobs.js');
 
 export interface CliResult {
   code: number;

@@ -131,7 +131,8 @@ describe('device-jobs against the local host', () => {
       '0.2',
     );
     expect(created.stderr).toBe('');
-    expect(created.code).toBe(0);
+    // Completed, but 5 devices failed: 4, so that a script's `$? -eq 0` means every device succeeded.
+    expect(created.code).toBe(4);
     expect(created.stdout).toMatch(/^Created cli-reboot \((queued|running)\)\.$/m);
     expect(created.stdout).toMatch(
       /^completed 100% succeeded 20 failed 5 running 0 pending 0 of 25, [\d.-]+ devices\/s, done$/m,
@@ -171,11 +172,34 @@ describe('device-jobs against the local host', () => {
     expect(human.stdout).toMatch(/^Dry run of cli-dry: nothing was created\.$/m);
     expect(human.stdout).toMatch(/^Devices +25$/m);
     expect(human.stdout).toMatch(/^Estimate +\d+s$/m);
+    expect(human.stdout).not.toMatch(/^Warning/m);
     const json = await run(...args, '--dry-run', '--json');
     const dryRun = JSON.parse(json.stdout) as { deviceCount: number; sampleDeviceIds: string[] };
     expect(dryRun).toMatchObject({ jobId: 'cli-dry', deviceCount: 25 });
     expect(dryRun.sampleDeviceIds).toHaveLength(10);
     expect(await run('job', 'show', 'cli-dry')).toMatchObject({ code: 3 });
+
+    // `ring` holds strings: a number finds nothing, and the dry run says so and what to try.
+    const typoArgs = [
+      'job',
+      'create',
+      'cli-dry',
+      '--method',
+      'reboot',
+      '--query',
+      'tags.ring = 5',
+      '--dry-run',
+    ];
+    const typo = await run(...typoArgs);
+    expect(typo.code).toBe(0);
+    expect(typo.stdout).toMatch(/^Devices +0$/m);
+    expect(typo.stdout).not.toMatch(/^Sample/m);
+    expect(typo.stdout).toMatch(/^Warning +No device matches: the job would run on no device\.$/m);
+    expect(typo.stdout).toMatch(/^Warning +tags\.ring holds strings, not numbers: try '5'\.$/m);
+    const typoJson = await run(...typoArgs, '--json');
+    expect(
+      (JSON.parse(typoJson.stdout) as { warnings: { code: string }[] }).warnings.map((w) => w.code),
+    ).toEqual(['NoDeviceMatches', 'TagTypeMismatch']);
   });
 
   test('rerun the failed devices of an ended job (the parent is echoed); nothing to rerun is a 400', async () => {
@@ -192,7 +216,8 @@ describe('device-jobs against the local host', () => {
       '0.2',
     );
     expect(rerun.stderr).toBe('');
-    expect(rerun.code).toBe(0);
+    // Every rerun device failed again: the job completed, the exit code says not every device succeeded.
+    expect(rerun.code).toBe(4);
     expect(rerun.stdout).toMatch(/^completed 100% succeeded 0 failed 5 running 0 pending 0 of 5, /m);
     expect(rerun.stdout).toMatch(/^Rerun of +cli-reboot$/m);
     const nothing = await run('job', 'rerun', 'cli-reboot', '--new-id', 'cli-none', '--statuses', 'canceled');
@@ -311,6 +336,16 @@ describe('device-jobs against the local host', () => {
 
     const list = await run('--page-size', '1', 'job', 'list', '--type', 'scheduleUpdateTwin', '--json');
     expect((JSON.parse(list.stdout) as { jobId: string }[]).map((job) => job.jobId)).toEqual(['cli-twin']);
+    // Newest first: the twin job was created after the reboot and its rerun.
+    const all = JSON.parse((await run('job', 'list', '--json')).stdout) as {
+      jobId: string;
+      createdTime: string;
+    }[];
+    const createdTimes = all.map((job) => Date.parse(job.createdTime));
+    expect(createdTimes).toEqual([...createdTimes].sort((a, b) => b - a));
+    expect(all.map((job) => job.jobId).indexOf('cli-twin')).toBeLessThan(
+      all.map((job) => job.jobId).indexOf('cli-reboot'),
+    );
     const table = await run('job', 'list', '--status', 'completed');
     expect(table.stdout).toMatch(/^JOB +OPERATION +STATUS +PROGRESS/);
     expect(table.stdout).toMatch(/^cli-reboot +method reboot +completed +100% +25 +20 +5 /m);

@@ -96,10 +96,15 @@ describe('the dashboard in a headless browser', () => {
     await page.getByRole('button', { name: 'Sign in' }).click();
     await page.getByRole('heading', { name: 'Jobs' }).waitFor();
     // Expressions as strings: this test compiles without the DOM library.
-    const storage = (await page.evaluate(
+    const storage = await page.evaluate<{
+      session: string[];
+      local: string[];
+      cookies: string;
+      text: string;
+    }>(
       '({ session: Object.keys(sessionStorage), local: Object.keys(localStorage), cookies: document.cookie, ' +
         'text: JSON.stringify(Object.entries(sessionStorage)) })',
-    )) as { session: string[]; local: string[]; cookies: string; text: string };
+    );
     expect(storage).toMatchObject({ session: ['deviceJobs.session'], local: [], cookies: '' });
     expect(storage.text).not.toContain(samplePolicy().key);
     // The key lives on as a non-extractable CryptoKey in IndexedDB: it signs, but cannot be exported.

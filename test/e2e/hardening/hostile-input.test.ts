@@ -390,6 +390,8 @@ describe('ids that no job or schedule can have, on every entry point', () => {
     ['GET', '/jobs/v2/a%23b'],
     ['POST', '/jobs/v2/a%23b/cancel'],
     ['POST', '/jobs/v2/a%23b/rerun'],
+    ['POST', '/jobs/v2/a%23b/pause'],
+    ['POST', '/jobs/v2/a%23b/resume'],
     ['GET', `/jobs/v2/${'x'.repeat(129)}`],
     ['GET', '/jobSchedules/a%23b'],
     ['DELETE', '/jobSchedules/a%23b'],
@@ -398,6 +400,16 @@ describe('ids that no job or schedule can have, on every entry point', () => {
     const body = method === 'POST' && path.endsWith('rerun') ? JSON.stringify({ jobId: 'child' }) : undefined;
     expectIotHubError(await send(method, path, body), 400, 'ArgumentInvalid');
   });
+
+  it.each([
+    ['GET', '/jobs/a%23b'],
+    ['DELETE', '/jobs/a%23b'],
+  ])(
+    '%s %s (an import/export job) answers 404 JobNotFound, never a 500 from storage',
+    async (method, path) => {
+      expectIotHubError(await send(method, path), 404, 'JobNotFound');
+    },
+  );
 
   it('answers every API response with no-store and nosniff, errors included', async () => {
     for (const answer of [await send('GET', '/jobs/v2/query'), await send('GET', '/jobs/v2/a%23b')]) {

@@ -1,4 +1,4 @@
-import { startAzurite, type RunningAzurite } from '../../../local-host/storage/azurite';
+import { startAzurite, type RunningAzurite } from '../../../packages/func-local/storage/azurite';
 import { startDeviceHost, type DeviceHost } from '../devices/device-host';
 import { ownerToken } from '../jobs/jobs-host';
 

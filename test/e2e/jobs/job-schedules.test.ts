@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { startAzurite, type RunningAzurite } from '../../../local-host/storage/azurite';
+import { startAzurite, type RunningAzurite } from '../../../packages/func-local/storage/azurite';
 import { startHostProcess, type HostProcess } from '../../support/local-host-process';
 import { repoRoot, samplePolicy, sampleSettings } from '../devices/device-host';
 import { ownerToken, sleep } from './jobs-host';

@@ -1,4 +1,4 @@
-import { type RunningAzurite, startAzurite } from '../../../local-host/storage/azurite';
+import { type RunningAzurite, startAzurite } from '../../../packages/func-local/storage/azurite';
 import type { JobRecord } from '../../../shared/jobs/job-model';
 import { createJobStorage, type JobStorage } from '../../../shared/storage/jobs-storage';
 import { type JobsHost, seedFleet, startJobsHost } from './jobs-host';

@@ -200,6 +200,7 @@ interface DryRun {
   deviceCount: number;
   sampleDeviceIds: string[];
   estimatedDurationInSeconds: number;
+  warnings: { code: string; message: string }[];
 }
 
 describe('dry run', () => {
@@ -212,6 +213,7 @@ describe('dry run', () => {
     expect(new Set(dry.sampleDeviceIds).size).toBe(10);
     expect(dry.sampleDeviceIds.every((id) => /^slow-\d\d$/.test(id))).toBe(true);
     expect(dry.estimatedDurationInSeconds).toBeGreaterThan(0);
+    expect(dry.warnings).toEqual([]);
     expect((await host.http('GET', '/jobs/v2/dry')).status).toBe(404);
     const listed = await json<Job[]>(await host.http('GET', '/jobs/v2/query'));
     expect(listed.map((job) => job.jobId)).not.toContain('dry');
@@ -219,7 +221,22 @@ describe('dry run', () => {
     const ids = await json<DryRun>(
       await put('dry-ids', methodJob({ queryCondition: null, deviceIds: ['x', 'y', 'x'] }), '&dryRun=true'),
     );
-    expect(ids).toMatchObject({ deviceCount: 2, sampleDeviceIds: ['x', 'y'] });
+    expect(ids).toMatchObject({ deviceCount: 2, sampleDeviceIds: ['x', 'y'], warnings: [] });
+
+    // A number where the fleet's tag holds strings: nothing matches, and the answer says why (from the twin index).
+    const typo = await json<DryRun>(
+      await put(
+        'dry-typo',
+        methodJob({ queryCondition: 'tags.fleet = 7 OR tags.fleet = true' }),
+        '&dryRun=true',
+      ),
+    );
+    expect(typo).toMatchObject({ deviceCount: 0, sampleDeviceIds: [] });
+    expect(typo.warnings).toEqual([
+      { code: 'NoDeviceMatches', message: 'No device matches: the job would run on no device.' },
+      { code: 'TagTypeMismatch', message: "tags.fleet holds strings, not numbers: try '7'." },
+      { code: 'TagTypeMismatch', message: "tags.fleet holds strings, not booleans: try 'true'." },
+    ]);
 
     expect((await put('dry', { type: 'scheduleDeviceMethod' }, '&dryRun=true')).status).toBe(400);
     expect((await put('dry', methodJob(), '&dryRun=maybe')).status).toBe(400);

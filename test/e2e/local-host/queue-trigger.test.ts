@@ -1,6 +1,6 @@
 import path from 'node:path';
 import { QueueServiceClient } from '@azure/storage-queue';
-import { startAzurite, type RunningAzurite } from '../../../local-host/storage/azurite';
+import { startAzurite, type RunningAzurite } from '../../../packages/func-local/storage/azurite';
 import { startHostProcess, type HostProcess } from '../../support/local-host-process';
 import { isDefined, waitFor } from '../../support/wait-for';
 

@@ -1,5 +1,5 @@
 import type { TableClient } from '@azure/data-tables';
-import { startAzurite, type RunningAzurite } from '../../../local-host/storage/azurite';
+import { startAzurite, type RunningAzurite } from '../../../packages/func-local/storage/azurite';
 import { CoalescedWrites } from '../../../shared/storage/coalesced-writes';
 import { lazyTable, statusCodeOf, type LazyTable } from '../../../shared/storage/table-support';
 

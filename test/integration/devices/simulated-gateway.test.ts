@@ -1,4 +1,4 @@
-import { startAzurite, type RunningAzurite } from '../../../local-host/storage/azurite';
+import { startAzurite, type RunningAzurite } from '../../../packages/func-local/storage/azurite';
 import { runBulkOperation } from '../../../shared/devices/simulated/bulk-registry';
 import { EmbeddedRegistry } from '../../../shared/devices/simulated/embedded-registry';
 import { SimulatedDeviceGateway } from '../../../shared/devices/simulated/simulated-gateway';

@@ -1,10 +1,11 @@
-import { startAzurite, type RunningAzurite } from '../../../local-host/storage/azurite';
+import { startAzurite, type RunningAzurite } from '../../../packages/func-local/storage/azurite';
 import type { TwinWire } from '../../../shared/devices/device-model';
 import { runBulkOperation } from '../../../shared/devices/simulated/bulk-registry';
 import { EmbeddedRegistry } from '../../../shared/devices/simulated/embedded-registry';
 import { SimulatedDeviceGateway } from '../../../shared/devices/simulated/simulated-gateway';
 import { matchingTwins, queryTwins } from '../../../shared/devices/simulated/twin-query';
 import { indexEntryKey, twinIndexEntries } from '../../../shared/devices/twin-index';
+import { dryRunWarnings } from '../../../shared/jobs/dry-run-warnings';
 import { parseCondition, parseQuery, planIndexLookups } from '../../../shared/query';
 import {
   DeviceRegistryRepository,
@@ -137,6 +138,33 @@ describe('the twin index', () => {
       ].map(indexEntryKey),
     );
     expect(planIndexLookups(parseCondition("properties.desired.x = 'y'"))).toBeUndefined();
+  });
+});
+
+describe('the types held at a tag path, for dry-run hints', () => {
+  it('reads the types of values under a path from the index, and hints at a constant of another type', async () => {
+    const gateway = new SimulatedDeviceGateway(registry);
+    expect(await gateway.tagValueTypes('tags.building')).toEqual(['string']);
+    expect(await gateway.tagValueTypes('tags.floor')).toEqual(['number']);
+    expect(await gateway.tagValueTypes('tags.site.name')).toEqual(['string']);
+    // `tags.site` holds an object: no scalar entry is under that exact path.
+    expect(await gateway.tagValueTypes('tags.site')).toEqual([]);
+    expect(await gateway.tagValueTypes('tags.nothing')).toEqual([]);
+    // A path that is a prefix of another (`tags.b` of `tags.building`) holds nothing of its own.
+    expect(await gateway.tagValueTypes('tags.b')).toEqual([]);
+
+    await registry.updateTwin('ix-10', { tags: { mixed: 5 } }, 'patch', undefined);
+    await registry.updateTwin('ix-11', { tags: { mixed: 'five' } }, 'patch', undefined);
+    expect(await gateway.tagValueTypes('tags.mixed')).toEqual(['string', 'number']);
+
+    expect(await dryRunWarnings(gateway, 'tags.Building = 3 AND tags.floor = 1', 10)).toEqual([
+      { code: 'TagTypeMismatch', message: "tags.Building holds strings, not numbers: try '3'." },
+    ]);
+    expect(await dryRunWarnings(gateway, "tags.floor = '1'", 0)).toEqual([
+      { code: 'NoDeviceMatches', message: 'No device matches: the job would run on no device.' },
+      { code: 'TagTypeMismatch', message: 'tags.floor holds numbers, not strings: try 1.' },
+    ]);
+    expect(await dryRunWarnings(gateway, 'tags.mixed = 5', 1)).toEqual([]);
   });
 });
 

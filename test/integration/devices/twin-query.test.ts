@@ -1,4 +1,4 @@
-import { startAzurite, type RunningAzurite } from '../../../local-host/storage/azurite';
+import { startAzurite, type RunningAzurite } from '../../../packages/func-local/storage/azurite';
 import type { TwinWire } from '../../../shared/devices/device-model';
 import { dispatchQuery, type QueryPage } from '../../../shared/devices/query-sources';
 import { runBulkOperation } from '../../../shared/devices/simulated/bulk-registry';

@@ -1,5 +1,5 @@
 import { QueueClient } from '@azure/storage-queue';
-import { type RunningAzurite, startAzurite } from '../../../local-host/storage/azurite';
+import { type RunningAzurite, startAzurite } from '../../../packages/func-local/storage/azurite';
 import { storeAndStartJob } from '../../../shared/jobs/job-creation';
 import { publishJobEvents, sweepJobEvents } from '../../../shared/jobs/job-event-publisher';
 import type { JobCloudEvent } from '../../../shared/jobs/job-events';
@@ -54,6 +54,7 @@ describe('job events outbox (Azurite tables and queues)', () => {
         orchestrations: {
           start: (input) => Promise.resolve(void started.push(input.jobId)),
           raiseCancel: () => Promise.resolve(),
+          raiseResume: () => Promise.resolve(),
         },
         ids: { newId: () => 'list' },
         settings: DEFAULT_JOB_SETTINGS,

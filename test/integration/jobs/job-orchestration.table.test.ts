@@ -3,7 +3,7 @@ import { registerJobActivities } from '../../../functions/durable/job-activities
 import '../../../functions/durable/job.orchestrator';
 import { JOB_ORCHESTRATOR_NAME } from '../../../functions/durable/job-function-names';
 import { registeredFunctions } from '../../support/functions-core-stand-in';
-import { type RunningAzurite, startAzurite } from '../../../local-host/storage/azurite';
+import { type RunningAzurite, startAzurite } from '../../../packages/func-local/storage/azurite';
 import { DEFAULT_ACTIVITY_LIMITS, DEFAULT_JOB_SETTINGS } from '../../../shared/jobs/job-settings';
 import { type JobsService, createJobsService } from '../../../shared/jobs/jobs-service';
 import type { JobOrchestrationInput } from '../../../shared/jobs/ports';

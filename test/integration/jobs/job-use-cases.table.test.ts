@@ -1,4 +1,4 @@
-import { type RunningAzurite, startAzurite } from '../../../local-host/storage/azurite';
+import { type RunningAzurite, startAzurite } from '../../../packages/func-local/storage/azurite';
 import { createJobStorage, jobTableNames } from '../../../shared/storage/jobs-storage';
 import { defineUseCaseScenarios } from '../../support/use-case-scenarios';
 

@@ -1,4 +1,4 @@
-import { type RunningAzurite, startAzurite } from '../../../local-host/storage/azurite';
+import { type RunningAzurite, startAzurite } from '../../../packages/func-local/storage/azurite';
 import { START_CURSOR } from '../../../shared/jobs/job-execution';
 import { runJobDevices } from '../../../shared/jobs/job-run';
 import { DEFAULT_ACTIVITY_LIMITS, DEFAULT_JOB_SETTINGS } from '../../../shared/jobs/job-settings';

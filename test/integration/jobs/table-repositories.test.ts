@@ -1,4 +1,4 @@
-import { type RunningAzurite, startAzurite } from '../../../local-host/storage/azurite';
+import { type RunningAzurite, startAzurite } from '../../../packages/func-local/storage/azurite';
 import { JobAlreadyExistsError, JobConcurrencyError } from '../../../shared/jobs/job-errors';
 import type { DeviceJobRecord, JobRecord } from '../../../shared/jobs/job-model';
 import { withEngineLease } from '../../../shared/jobs/engine-lease';

@@ -1,9 +1,9 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import type { HostJson } from '../../../local-host/app/app-folder';
-import { readDurableSettings } from '../../../local-host/durable/durable-settings';
-import { readFunctionTimeout } from '../../../local-host/host/function-timeout';
-import { withHostJsonOverrides } from '../../../local-host/host/host-json-overrides';
+import type { HostJson } from '../../../packages/func-local/app/app-folder';
+import { readDurableSettings } from '../../../packages/func-local/durable/durable-settings';
+import { readFunctionTimeout } from '../../../packages/func-local/host/function-timeout';
+import { withHostJsonOverrides } from '../../../packages/func-local/host/host-json-overrides';
 
 const root = path.resolve(__dirname, '../../..');
 const appHostJson = JSON.parse(fs.readFileSync(path.join(root, 'host.json'), 'utf8')) as HostJson;

@@ -1,5 +1,5 @@
-import { buildJobTemplate, type JobTemplateOptions } from '../../../cli/job-template';
-import { startTime } from '../../../cli/option-parsers';
+import { buildJobTemplate, type JobTemplateOptions } from '../../../packages/cli/job-template';
+import { startTime } from '../../../packages/cli/option-parsers';
 
 const base: JobTemplateOptions = { abortOn: 'all', retryOn: 'all', rampOn: 'succeeded' };
 

@@ -1,10 +1,14 @@
 import { PassThrough } from 'node:stream';
-import type { DeviceJobResponse, JobResponse } from '../../../cli/api/wire-types';
-import { describeError, ServiceError } from '../../../cli/errors';
-import { deviceResultsCsv, groupFailures, printDeviceResults } from '../../../cli/output/device-results';
-import { createJobProgressView } from '../../../cli/output/job-progress';
-import { Terminal, type OutputStream } from '../../../cli/output/terminal';
-import { ThroughputMeter } from '../../../cli/output/throughput';
+import type { DeviceJobResponse, JobResponse } from '../../../packages/cli/api/wire-types';
+import { describeError, ServiceError } from '../../../packages/cli/errors';
+import {
+  deviceResultsCsv,
+  groupFailures,
+  printDeviceResults,
+} from '../../../packages/cli/output/device-results';
+import { createJobProgressView } from '../../../packages/cli/output/job-progress';
+import { Terminal, type OutputStream } from '../../../packages/cli/output/terminal';
+import { ThroughputMeter } from '../../../packages/cli/output/throughput';
 
 // eslint-disable-next-line no-control-regex
 const ESCAPE = /\u001b/;
@@ -46,7 +50,7 @@ function device(deviceId: string, status: DeviceJobResponse['status'], code?: st
     endTimeUtc: null,
     createdDateTimeUtc: '2026-12-01T00:00:00.000Z',
     lastUpdatedDateTimeUtc: '2026-12-01T00:00:00.000Z',
-    outcome: code ? null : { deviceMethodResponse: { status: 200, payload: { said: 'a, "b"' } } },
+    outcome: { deviceMethodResponse: code ? null : { status: 200, payload: { said: 'a, "b"' } } },
     error: code ? { code, description: `${code} happened` } : null,
   };
 }

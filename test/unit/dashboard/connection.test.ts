@@ -1,4 +1,8 @@
-import { createSasToken, parseConnectionString, signingIdentity } from '../../../dashboard/src/connection';
+import {
+  createSasToken,
+  parseConnectionString,
+  signingIdentity,
+} from '../../../packages/dashboard/src/connection';
 import { SasAuthorizer } from '../../../shared/http/sas-authorizer';
 
 const key = Buffer.from('a development key of 32 bytes!!!').toString('base64');

@@ -1,4 +1,4 @@
-import { buildJobBody, parseDeviceIds, type JobFormValues } from '../../../dashboard/src/job-body';
+import { buildJobBody, parseDeviceIds, type JobFormValues } from '../../../packages/dashboard/src/job-body';
 
 const empty: JobFormValues = {
   jobId: 'reboot-1',

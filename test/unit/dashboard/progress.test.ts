@@ -1,11 +1,11 @@
-import type { DeviceJob } from '../../../dashboard/src/model';
+import type { DeviceJob } from '../../../packages/dashboard/src/model';
 import {
   etaSeconds,
   formatDuration,
   groupFailures,
   ratePerSecond,
   samplesFromDeviceRows,
-} from '../../../dashboard/src/progress';
+} from '../../../packages/dashboard/src/progress';
 
 const row = (
   deviceId: string,

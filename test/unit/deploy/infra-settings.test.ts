@@ -75,6 +75,7 @@ const LEFT_TO_DEFAULT: Record<string, string> = {
   SIMULATION_DEFAULT_PROFILE: 'simulated gateway: built-in default latency and no failures',
   SIMULATION_SEED: 'simulated gateway: random seed',
   DEMO_FLEET_SIZE: 'no demo fleet in a deployment',
+  REGISTRY_JOB_CHUNK_SIZE: 'import/export default',
   JOBS_TABLE_PREFIX: 'no prefix: one app per storage account',
   JOB_EVENTS_QUEUE: 'default queue job-events',
   JOB_SHARD_SIZE: 'engine default',

@@ -68,4 +68,20 @@ describe('job lifecycle events', () => {
     ]);
     expect(lifecycleEvents(cancelled, { ...cancelled }, stats, 'y').events).toEqual([]);
   });
+
+  it('publishes a pause and a resume (with who and why), and no second start', () => {
+    const running = { ...queued, status: 'running' as const, eventSequence: 2 };
+    const pause = { action: 'pause' as const, by: 'service', reason: 'canary', time: 't1' };
+    const paused = { ...running, status: 'paused' as const, lastControlAction: pause };
+    const pausedEvents = lifecycleEvents(running, paused, stats, 't1');
+    expect(pausedEvents.events.map((e) => [e.type, e.sequence, e.data.lastControlAction])).toEqual([
+      [JOB_EVENT_TYPES.paused, '3', pause],
+    ]);
+    const resume = { action: 'resume' as const, by: 'wave:canary', time: 't2' };
+    const resumed = { ...pausedEvents.job, status: 'running' as const, lastControlAction: resume };
+    expect(lifecycleEvents(pausedEvents.job, resumed, stats, 't2').events.map((e) => e.type)).toEqual([
+      JOB_EVENT_TYPES.resumed,
+    ]);
+    expect(progressEvent(paused, stats, new Date('2026-12-01T00:00:00.000Z'), 1)).toBeUndefined();
+  });
 });

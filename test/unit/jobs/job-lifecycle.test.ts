@@ -18,6 +18,11 @@ const allowed: [JobStatus, JobStatus][] = [
   ['running', 'completed'],
   ['running', 'failed'],
   ['running', 'cancelled'],
+  ['running', 'paused'],
+  ['paused', 'running'],
+  ['paused', 'completed'],
+  ['paused', 'failed'],
+  ['paused', 'cancelled'],
 ];
 
 describe('job lifecycle', () => {

@@ -1,5 +1,8 @@
 import '../../../functions/durable/job.orchestrator';
-import { JOB_ORCHESTRATOR_NAME } from '../../../functions/durable/job-function-names';
+import {
+  JOB_ORCHESTRATOR_NAME,
+  JOB_ORCHESTRATOR_V2_NAME,
+} from '../../../functions/durable/job-function-names';
 import { registeredFunctions } from '../../support/functions-core-stand-in';
 import { DEFAULT_JOB_SETTINGS } from '../../../shared/jobs/job-settings';
 import type { JobOrchestrationInput } from '../../../shared/jobs/ports';
@@ -25,8 +28,8 @@ const T0 = '2026-11-26T06:00:00.000Z';
 const at = (seconds: number) => new Date(Date.parse(T0) + seconds * 1000).toISOString();
 const JOB = 'reboot-43-3';
 
-function handler(): OrchestratorCallback {
-  const registered = registeredFunctions.get(ORCHESTRATOR);
+function handler(name = ORCHESTRATOR): OrchestratorCallback {
+  const registered = registeredFunctions.get(name);
   if (!registered) throw new Error('the orchestrator did not register');
   return registered.callback as OrchestratorCallback;
 }
@@ -56,6 +59,16 @@ async function episode(history: History, orchestrationInput = input()): Promise<
   return runEpisode(handler(), JOB, orchestrationInput, history.events);
 }
 
+/** A history in which the job was marked running at 1 s (the orchestration's first activity). */
+const markedRunning = (name = ORCHESTRATOR, orchestrationInput = input()) =>
+  new History(T0)
+    .episode(T0)
+    .started(name, orchestrationInput)
+    .scheduled(0, 'jobMarkRunning')
+    .endEpisode()
+    .episode(at(1))
+    .completed(0, { proceed: true, status: 'running' });
+
 /** Actions added by the last episode: the cumulative list minus those of the previous one. */
 function newActions(state: OrchestratorState, previousCount: number) {
   return (state.actions[0] ?? []).slice(previousCount);
@@ -72,14 +85,28 @@ const runInput = (cursor: unknown, deadline = at(3600)) => ({
   maxDevicesInFlight: 50,
   shardSize: 100,
   cursor,
+  pausable: true,
 });
 const finalizeInput = (fields: Record<string, unknown>) => ({ jobId: JOB, shardSize: 100, ...fields });
 
 describe('job orchestrator registration', () => {
-  it('registers under the versioned name with an orchestration trigger', () => {
-    const registered = registeredFunctions.get(ORCHESTRATOR);
-    expect(ORCHESTRATOR).toBe('jobOrchestrator_v2');
-    expect(Object.values(registered?.bindings ?? {}).map((b) => b.type)).toEqual(['orchestrationTrigger']);
+  it('registers under the versioned name with an orchestration trigger, and keeps v2 for older instances', () => {
+    expect(ORCHESTRATOR).toBe('jobOrchestrator_v3');
+    for (const name of [ORCHESTRATOR, JOB_ORCHESTRATOR_V2_NAME]) {
+      const registered = registeredFunctions.get(name);
+      expect(Object.values(registered?.bindings ?? {}).map((b) => b.type)).toEqual(['orchestrationTrigger']);
+    }
+  });
+
+  it('replays a v2 history with the same actions as before (its steps are not asked to return on a pause)', async () => {
+    const history = markedRunning(JOB_ORCHESTRATOR_V2_NAME)
+      .scheduled(1, 'jobRunDevices')
+      .endEpisode()
+      .episode(at(120))
+      .completed(1, { done: false, cursor: cursorAt(40) });
+    const state = await runEpisode(handler(JOB_ORCHESTRATOR_V2_NAME), JOB, input(), history.events);
+    const { pausable: _ignored, ...v2Input } = runInput(cursorAt(40));
+    expect(newActions(state, 2)).toEqual([activity('jobRunDevices', v2Input)]);
   });
 });
 
@@ -133,14 +160,7 @@ describe('job orchestrator: waiting for the start time', () => {
 });
 
 describe('job orchestrator: running', () => {
-  const begin = (orchestrationInput = input()) =>
-    new History(T0)
-      .episode(T0)
-      .started(ORCHESTRATOR, orchestrationInput)
-      .scheduled(0, 'jobMarkRunning')
-      .endEpisode()
-      .episode(at(1))
-      .completed(0, { proceed: true, status: 'running' });
+  const begin = (orchestrationInput = input()) => markedRunning(ORCHESTRATOR, orchestrationInput);
 
   it('starts at once when the start time has passed: mark running, then the first run step', async () => {
     const first = await episode(new History(T0).episode(T0).started(ORCHESTRATOR, input()));
@@ -301,5 +321,90 @@ describe('job orchestrator: running', () => {
     const done = await episode(history, twice);
     expect(done.isDone).toBe(true);
     expect(done.output).toMatchObject({ outcome: 'failed' });
+  });
+});
+
+describe('job orchestrator: pause and resume', () => {
+  const DEADLINE = at(3600);
+  /** A run whose first step stopped because the job was paused. */
+  const pausedAt = (seconds: number) =>
+    markedRunning()
+      .scheduled(1, 'jobRunDevices')
+      .endEpisode()
+      .episode(at(seconds))
+      .completed(1, { done: false, cursor: cursorAt(2), stoppedBy: 'paused' });
+  const waitAction = (canceled = false) => ({
+    actionType: 11,
+    compoundActions: [
+      { actionType: 6, externalEventName: 'resume', reason: 'ExternalEvent' },
+      { actionType: 6, externalEventName: 'cancel', reason: 'ExternalEvent' },
+      { actionType: 5, fireAt: DEADLINE, isCanceled: canceled },
+    ],
+  });
+
+  it('waits for resume, cancel or the deadline, with no activity scheduled', async () => {
+    const state = await episode(pausedAt(10));
+    expect(state.isDone).toBe(false);
+    expect(newActions(state, 2)).toEqual([waitAction()]);
+  });
+
+  it('on resume cancels the deadline timer and runs the next step from the cursor', async () => {
+    const history = pausedAt(10)
+      .timerCreated(2, DEADLINE)
+      .endEpisode()
+      .episode(at(300))
+      .raised('resume', null);
+    const state = await episode(history);
+    expect(newActions(state, 2)).toEqual([
+      waitAction(true),
+      activity('jobRunDevices', runInput(cursorAt(2))),
+    ]);
+  });
+
+  it('waits again when the next step finds the job paused again (a resume older than the pause)', async () => {
+    const history = pausedAt(10)
+      .timerCreated(2, DEADLINE)
+      .endEpisode()
+      .episode(at(11))
+      .raised('resume', null)
+      .scheduled(3, 'jobRunDevices')
+      .endEpisode()
+      .episode(at(12))
+      .completed(3, { done: false, cursor: cursorAt(2), stoppedBy: 'paused' });
+    const state = await episode(history);
+    expect(newActions(state, 4)).toEqual([waitAction()]);
+  });
+
+  it('finalizes as cancelled on cancel', async () => {
+    const history = pausedAt(10)
+      .timerCreated(2, DEADLINE)
+      .endEpisode()
+      .episode(at(60))
+      .raised('cancel', null);
+    const state = await episode(history);
+    expect(newActions(state, 2)).toEqual([
+      waitAction(true),
+      activity('jobFinalize', finalizeInput({ outcome: 'cancelled', cursor: cursorAt(2) })),
+    ]);
+  });
+
+  it('fails the job at its deadline: maxExecutionTimeInSeconds keeps counting while paused', async () => {
+    const history = pausedAt(10)
+      .timerCreated(2, DEADLINE)
+      .endEpisode()
+      .episode(DEADLINE)
+      .timerFired(2, DEADLINE);
+    const state = await episode(history);
+    expect(newActions(state, 3)).toEqual([
+      activity(
+        'jobFinalize',
+        finalizeInput({
+          outcome: 'failed',
+          deviceErrorCode: 'JobMaxExecutionTimeExceeded',
+          failureReason: 'maxExecutionTimeInSeconds (3600 s) elapsed before every device was processed.',
+          cursor: cursorAt(2),
+        }),
+      ),
+    ]);
   });
 });

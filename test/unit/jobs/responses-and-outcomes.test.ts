@@ -76,7 +76,7 @@ describe('toDeviceJobResponse', () => {
       endTimeUtc: null,
       createdDateTimeUtc: '2026-11-26T06:00:00.000Z',
       lastUpdatedDateTimeUtc: '2026-11-26T06:00:00.000Z',
-      outcome: null,
+      outcome: { deviceMethodResponse: null },
       error: null,
       attempts: 0,
     });

@@ -3,8 +3,8 @@ import {
   formatTimeSpan,
   readFunctionTimeout,
   withFunctionTimeout,
-} from '../../../local-host/host/function-timeout';
-import { withHostJsonOverrides } from '../../../local-host/host/host-json-overrides';
+} from '../../../packages/func-local/host/function-timeout';
+import { withHostJsonOverrides } from '../../../packages/func-local/host/host-json-overrides';
 
 describe('host.json overrides from AzureFunctionsJobHost__ app settings', () => {
   const hostJson = {

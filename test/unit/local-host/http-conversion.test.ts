@@ -2,7 +2,7 @@ import {
   fromRpcHttpResponse,
   toRpcHttpRequest,
   toSetCookie,
-} from '../../../local-host/triggers/http/http-conversion';
+} from '../../../packages/func-local/triggers/http/http-conversion';
 
 describe('HTTP conversion', () => {
   it('renders every cookie attribute the worker carries', () => {

@@ -1,9 +1,12 @@
-import { decodeMessage, MessageEncodingError } from '../../../local-host/triggers/queue/queue-listener';
+import {
+  decodeMessage,
+  MessageEncodingError,
+} from '../../../packages/func-local/triggers/queue/queue-listener';
 import {
   LOCAL_DEFAULT_MAX_POLLING_INTERVAL_MS,
   nextPollDelay,
   readQueueOptions,
-} from '../../../local-host/triggers/queue/queue-options';
+} from '../../../packages/func-local/triggers/queue/queue-options';
 
 describe('queue options from host.json', () => {
   it('uses the Functions defaults, with a short local polling interval', () => {

@@ -6,8 +6,8 @@ import {
   findShadowings,
   inHostOrder,
   type OrderedRoute,
-} from '../../../local-host/triggers/http/route-order';
-import { parseRouteTemplate } from '../../../local-host/triggers/http/route-template';
+} from '../../../packages/func-local/triggers/http/route-order';
+import { parseRouteTemplate } from '../../../packages/func-local/triggers/http/route-template';
 
 const route = (functionName: string, template: string, methods?: string[]): OrderedRoute => ({
   functionName,

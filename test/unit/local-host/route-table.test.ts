@@ -1,13 +1,13 @@
 import {
   createRouteConstraint,
   RouteConstraintError,
-} from '../../../local-host/triggers/http/route-constraints';
-import { RouteTable, pathSegments } from '../../../local-host/triggers/http/route-table';
+} from '../../../packages/func-local/triggers/http/route-constraints';
+import { RouteTable, pathSegments } from '../../../packages/func-local/triggers/http/route-table';
 import {
   joinRoute,
   parseRouteTemplate,
   RouteTemplateError,
-} from '../../../local-host/triggers/http/route-template';
+} from '../../../packages/func-local/triggers/http/route-template';
 
 function tableOf(routes: [string, string[] | undefined][]): RouteTable<string> {
   const table = new RouteTable<string>();

@@ -1,5 +1,8 @@
-import { parseTimeSpan, readDurationSetting } from '../../../local-host/host/time-span';
-import { parseTimerSchedule, TimerScheduleError } from '../../../local-host/triggers/timer/timer-schedule';
+import { parseTimeSpan, readDurationSetting } from '../../../packages/func-local/host/time-span';
+import {
+  parseTimerSchedule,
+  TimerScheduleError,
+} from '../../../packages/func-local/triggers/timer/timer-schedule';
 
 const at = (iso: string) => new Date(iso);
 

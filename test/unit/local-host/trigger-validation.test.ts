@@ -1,14 +1,14 @@
-import type { AppFolder } from '../../../local-host/app/app-folder';
-import type { RegisteredFunction } from '../../../local-host/app/capture';
-import type { BindingInfo } from '../../../local-host/app/core-api';
-import type { ExtensionContext } from '../../../local-host/host/extension';
-import { httpRouteOf } from '../../../local-host/triggers/http/http-trigger.extension';
+import type { AppFolder } from '../../../packages/func-local/app/app-folder';
+import type { RegisteredFunction } from '../../../packages/func-local/app/capture';
+import type { BindingInfo } from '../../../packages/func-local/app/core-api';
+import type { ExtensionContext } from '../../../packages/func-local/host/extension';
+import { httpRouteOf } from '../../../packages/func-local/triggers/http/http-trigger.extension';
 import {
   queueConnectionOf,
   queueNameOf,
   queueTriggerMetadata,
-} from '../../../local-host/triggers/queue/queue-trigger.extension';
-import { timerScheduleOf } from '../../../local-host/triggers/timer/timer-trigger.extension';
+} from '../../../packages/func-local/triggers/queue/queue-trigger.extension';
+import { timerScheduleOf } from '../../../packages/func-local/triggers/timer/timer-trigger.extension';
 
 function fnWith(name: string, binding: BindingInfo): RegisteredFunction {
   return { metadata: { name, bindings: { trigger: binding } }, callback: () => undefined };

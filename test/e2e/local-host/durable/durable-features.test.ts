@@ -1,5 +1,5 @@
 import http from 'node:http';
-import { startAzurite, type RunningAzurite } from '../../../../local-host/storage/azurite';
+import { startAzurite, type RunningAzurite } from '../../../../packages/func-local/storage/azurite';
 import { startHostProcess, type HostProcess } from '../../../support/local-host-process';
 import {
   DURABLE_APP,

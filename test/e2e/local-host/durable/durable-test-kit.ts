@@ -1,6 +1,10 @@
 import path from 'node:path';
-import { EventType, eventTypeName, type HistoryEvent } from '../../../../local-host/durable/history-event';
-import { TaskHubStorage } from '../../../../local-host/durable/task-hub-storage';
+import {
+  EventType,
+  eventTypeName,
+  type HistoryEvent,
+} from '../../../../packages/func-local/durable/history-event';
+import { TaskHubStorage } from '../../../../packages/func-local/durable/task-hub-storage';
 import { waitFor } from '../../../support/wait-for';
 
 export const DURABLE_APP = path.resolve(__dirname, '../../../fixtures/durable-app');

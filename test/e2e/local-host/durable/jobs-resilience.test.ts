@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { odata, TableClient } from '@azure/data-tables';
-import { startAzurite, type RunningAzurite } from '../../../../local-host/storage/azurite';
+import { startAzurite, type RunningAzurite } from '../../../../packages/func-local/storage/azurite';
 import { seedFleet, sleep, startJobsHost, type JobsHost } from '../../jobs/jobs-host';
 import { isDefined, waitFor } from '../../../support/wait-for';
 

@@ -1,4 +1,4 @@
-import { startAzurite, type RunningAzurite } from '../../../../local-host/storage/azurite';
+import { startAzurite, type RunningAzurite } from '../../../../packages/func-local/storage/azurite';
 import { seedFleet, sleep, startJobsHost, type JobsHost } from '../../jobs/jobs-host';
 import { managementUrl, WEBHOOKS } from './durable-test-kit';
 

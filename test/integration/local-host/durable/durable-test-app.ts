@@ -1,8 +1,11 @@
 import { InvocationContext } from '@azure/functions';
 import type { OrchestrationContext, OrchestrationHandler } from 'durable-functions';
-import type { RegisteredFunction } from '../../../../local-host/app/capture';
-import type { InvocationResponse, RpcTypedData } from '../../../../local-host/app/core-api';
-import { readDurableSettings, type DurableSettings } from '../../../../local-host/durable/durable-settings';
+import type { RegisteredFunction } from '../../../../packages/func-local/app/capture';
+import type { InvocationResponse, RpcTypedData } from '../../../../packages/func-local/app/core-api';
+import {
+  readDurableSettings,
+  type DurableSettings,
+} from '../../../../packages/func-local/durable/durable-settings';
 
 type Listener = (trigger: unknown, context: InvocationContext) => Promise<unknown>;
 

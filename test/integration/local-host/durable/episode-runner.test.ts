@@ -1,9 +1,9 @@
-import { EpisodeRunner, type HeldMessage } from '../../../../local-host/durable/episode-runner';
-import { eventTypeName } from '../../../../local-host/durable/history-event';
-import type { ControlMessage, OutgoingMessage } from '../../../../local-host/durable/messages';
-import { pendingInstance } from '../../../../local-host/durable/instance-table';
-import { TaskHubStorage } from '../../../../local-host/durable/task-hub-storage';
-import { startAzurite, type RunningAzurite } from '../../../../local-host/storage/azurite';
+import { EpisodeRunner, type HeldMessage } from '../../../../packages/func-local/durable/episode-runner';
+import { eventTypeName } from '../../../../packages/func-local/durable/history-event';
+import type { ControlMessage, OutgoingMessage } from '../../../../packages/func-local/durable/messages';
+import { pendingInstance } from '../../../../packages/func-local/durable/instance-table';
+import { TaskHubStorage } from '../../../../packages/func-local/durable/task-hub-storage';
+import { startAzurite, type RunningAzurite } from '../../../../packages/func-local/storage/azurite';
 import { findOrchestrator, invokeOrchestrator, testSettings } from './durable-test-app';
 
 let azurite: RunningAzurite;

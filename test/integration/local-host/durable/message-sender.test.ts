@@ -1,7 +1,7 @@
-import { MessageSender } from '../../../../local-host/durable/message-sender';
-import type { OutgoingMessage } from '../../../../local-host/durable/messages';
-import { TaskHubStorage } from '../../../../local-host/durable/task-hub-storage';
-import { startAzurite, type RunningAzurite } from '../../../../local-host/storage/azurite';
+import { MessageSender } from '../../../../packages/func-local/durable/message-sender';
+import type { OutgoingMessage } from '../../../../packages/func-local/durable/messages';
+import { TaskHubStorage } from '../../../../packages/func-local/durable/task-hub-storage';
+import { startAzurite, type RunningAzurite } from '../../../../packages/func-local/storage/azurite';
 import { testSettings } from './durable-test-app';
 
 let azurite: RunningAzurite;

@@ -1,17 +1,17 @@
-import type { RegisteredFunction } from '../../../../local-host/app/capture';
-import { ActivityWorker } from '../../../../local-host/durable/activity-worker';
-import { EpisodeRunner } from '../../../../local-host/durable/episode-runner';
-import { eventTypeName } from '../../../../local-host/durable/history-event';
-import { pendingInstance } from '../../../../local-host/durable/instance-table';
+import type { RegisteredFunction } from '../../../../packages/func-local/app/capture';
+import { ActivityWorker } from '../../../../packages/func-local/durable/activity-worker';
+import { EpisodeRunner } from '../../../../packages/func-local/durable/episode-runner';
+import { eventTypeName } from '../../../../packages/func-local/durable/history-event';
+import { pendingInstance } from '../../../../packages/func-local/durable/instance-table';
 import type {
   ControlMessage,
   OutgoingMessage,
   WorkItemMessage,
-} from '../../../../local-host/durable/messages';
-import { OrchestrationDispatcher } from '../../../../local-host/durable/orchestration-dispatcher';
-import { StorageHealth } from '../../../../local-host/durable/storage-health';
-import { TaskHubStorage } from '../../../../local-host/durable/task-hub-storage';
-import { startAzurite, type RunningAzurite } from '../../../../local-host/storage/azurite';
+} from '../../../../packages/func-local/durable/messages';
+import { OrchestrationDispatcher } from '../../../../packages/func-local/durable/orchestration-dispatcher';
+import { StorageHealth } from '../../../../packages/func-local/durable/storage-health';
+import { TaskHubStorage } from '../../../../packages/func-local/durable/task-hub-storage';
+import { startAzurite, type RunningAzurite } from '../../../../packages/func-local/storage/azurite';
 import { findOrchestrator, invokeOrchestrator, testSettings } from './durable-test-app';
 import { isDefined, waitFor } from '../../../support/wait-for';
 

@@ -1,12 +1,12 @@
 import { QueueServiceClient } from '@azure/storage-queue';
-import { EventType, type HistoryEvent } from '../../../../local-host/durable/history-event';
+import { EventType, type HistoryEvent } from '../../../../packages/func-local/durable/history-event';
 import {
   ConcurrencyConflictError,
   pendingInstance,
   type InstanceRecord,
-} from '../../../../local-host/durable/instance-table';
-import { TaskHubStorage } from '../../../../local-host/durable/task-hub-storage';
-import { startAzurite, type RunningAzurite } from '../../../../local-host/storage/azurite';
+} from '../../../../packages/func-local/durable/instance-table';
+import { TaskHubStorage } from '../../../../packages/func-local/durable/task-hub-storage';
+import { startAzurite, type RunningAzurite } from '../../../../packages/func-local/storage/azurite';
 
 let azurite: RunningAzurite;
 let storage: TaskHubStorage;

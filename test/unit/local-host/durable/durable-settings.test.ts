@@ -4,16 +4,16 @@ import {
   formatTimeSpan,
   parseTimeSpan,
   readDurableSettings,
-} from '../../../../local-host/durable/durable-settings';
-import { batchWorkItems } from '../../../../local-host/durable/message-sender';
+} from '../../../../packages/func-local/durable/durable-settings';
+import { batchWorkItems } from '../../../../packages/func-local/durable/message-sender';
 import {
   flattenActions,
   preSerializedInput,
   retryDelayMs,
-} from '../../../../local-host/durable/orchestrator-actions';
-import { packEvents } from '../../../../local-host/durable/history-table';
-import { partitionOf } from '../../../../local-host/durable/queue-transport';
-import { EventType } from '../../../../local-host/durable/history-event';
+} from '../../../../packages/func-local/durable/orchestrator-actions';
+import { packEvents } from '../../../../packages/func-local/durable/history-table';
+import { partitionOf } from '../../../../packages/func-local/durable/queue-transport';
+import { EventType } from '../../../../packages/func-local/durable/history-event';
 
 describe('readDurableSettings', () => {
   it('expands %SETTING% in hubName and reads limits and TimeSpans', () => {

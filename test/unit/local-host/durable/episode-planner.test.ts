@@ -1,6 +1,9 @@
-import { planEpisode, type EpisodePlanInput } from '../../../../local-host/durable/episode-planner';
-import { EventType, type HistoryEvent } from '../../../../local-host/durable/history-event';
-import { ActionType, type OrchestratorAction } from '../../../../local-host/durable/orchestrator-actions';
+import { planEpisode, type EpisodePlanInput } from '../../../../packages/func-local/durable/episode-planner';
+import { EventType, type HistoryEvent } from '../../../../packages/func-local/durable/history-event';
+import {
+  ActionType,
+  type OrchestratorAction,
+} from '../../../../packages/func-local/durable/orchestrator-actions';
 
 const NOW = new Date('2026-01-01T00:00:00.000Z');
 const DAY = 86_400_000;

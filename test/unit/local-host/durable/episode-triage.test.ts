@@ -2,9 +2,9 @@ import {
   triageMessages,
   type EpisodeMessage,
   type TriageInput,
-} from '../../../../local-host/durable/episode-triage';
-import { EventType, type HistoryEvent } from '../../../../local-host/durable/history-event';
-import type { ControlMessage } from '../../../../local-host/durable/messages';
+} from '../../../../packages/func-local/durable/episode-triage';
+import { EventType, type HistoryEvent } from '../../../../packages/func-local/durable/history-event';
+import type { ControlMessage } from '../../../../packages/func-local/durable/messages';
 
 const STAMP = '2026-01-01T00:00:00.000Z';
 

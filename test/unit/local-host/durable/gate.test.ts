@@ -1,4 +1,4 @@
-import { Gate } from '../../../../local-host/durable/queue-poller';
+import { Gate } from '../../../../packages/func-local/durable/queue-poller';
 
 describe('Gate', () => {
   it('never lets more than its limit in, hands a released place to the longest waiter, and reports waiters', async () => {

@@ -1,0 +1,194 @@
+import { Command, Option } from 'commander';
+import type { DeviceJobsClient } from '../api/service-client';
+import type { JobRequest, JobResponse } from '../api/wire-types';
+import { pointingInto } from '../errors';
+import { addJobTemplateOptions, buildJobTemplate, type JobTemplateOptions } from '../job-template';
+import { choice, idList, positiveNumber, startTime } from '../option-parsers';
+import { deviceResultsCsv, FORMATS, printDeviceResults, type Format } from '../output/device-results';
+import { printDryRun, printJob, printJobTable } from '../output/job-format';
+import { createJobProgressView } from '../output/job-progress';
+import { exitCodeOf, watchJob } from '../watch';
+import { allPages, clientFor, type CliContext } from './context';
+
+const JOB_STATUSES = ['queued', 'scheduled', 'running', 'completed', 'failed', 'cancelled'];
+const JOB_TYPES = ['scheduleDeviceMethod', 'scheduleUpdateTwin'];
+const DEVICE_STATUSES = ['pending', 'scheduled', 'running', 'completed', 'failed', 'canceled'];
+
+interface WatchOptions {
+  watch?: boolean;
+  json?: boolean;
+  interval: number;
+}
+
+const intervalOption = () =>
+  new Option('--interval <s>', 'seconds between polls while watching').default(1).argParser(positiveNumber);
+
+/** Prints the job, or watches it to its end and sets the exit code from how it ended. */
+async function showOrWatch(
+  context: CliContext,
+  client: DeviceJobsClient,
+  job: JobResponse,
+  options: WatchOptions,
+): Promise<void> {
+  if (!options.watch) {
+    if (options.json) context.terminal.json(job);
+    else printJob(context.terminal, job);
+    return;
+  }
+  const view = createJobProgressView(context.terminal, options.json === true);
+  const final = await watchJob(client, job.jobId, view, options.interval * 1000);
+  if (!options.json) {
+    context.terminal.line();
+    printJob(context.terminal, final);
+  }
+  context.exit(exitCodeOf(final));
+}
+
+function createCommand(context: CliContext): Command {
+  const command = new Command('create')
+    .description('create a job: a direct method or a twin patch on the devices a query or a list selects')
+    .argument('<jobId>', 'id of the new job (1-128 of A-Z a-z 0-9 - . _ ~)');
+  addJobTemplateOptions(command)
+    .option('--start <time>', 'start time: ISO-8601 with zone, or +10m / +2h / +30s from now', (value) =>
+      startTime(value),
+    )
+    .option('--dry-run', 'validate and resolve the targets, estimate the duration; create nothing')
+    .option(
+      '--watch',
+      'follow the job with a live progress bar until it ends (exit 0 all devices succeeded, 4 some failed, 1 job failed, 2 cancelled)',
+    )
+    .option('--json', 'print JSON')
+    .addOption(intervalOption())
+    .action(
+      async (
+        jobId: string,
+        options: JobTemplateOptions & WatchOptions & { start?: string; dryRun?: boolean },
+      ) => {
+        const request: JobRequest = { jobId, ...buildJobTemplate(options) };
+        if (options.start !== undefined) request.startTime = options.start;
+        const client = clientFor(command);
+        const send = <T>(call: Promise<T>) =>
+          options.query === undefined ? call : pointingInto(options.query, call);
+        if (options.dryRun) {
+          const dryRun = await send(client.dryRun(request));
+          if (options.json) context.terminal.json(dryRun);
+          else printDryRun(context.terminal, dryRun);
+          return;
+        }
+        const job = await send(client.createJob(request));
+        if (options.watch && !options.json) context.terminal.line(`Created ${job.jobId} (${job.status}).`);
+        await showOrWatch(context, client, job, options);
+      },
+    );
+  return command;
+}
+
+function showCommand(context: CliContext): Command {
+  const command = new Command('show')
+    .description('status and statistics of a job')
+    .argument('<jobId>')
+    .option(
+      '--watch',
+      'live progress bar until the job ends (exit 0 all devices succeeded, 4 some failed, 1 job failed, 2 cancelled)',
+    )
+    .option('--json', 'print JSON (with --watch: one JSON line per change)')
+    .addOption(intervalOption())
+    .action(async (jobId: string, options: WatchOptions) => {
+      const client = clientFor(command);
+      await showOrWatch(context, client, await client.getJob(jobId), options);
+    });
+  return command;
+}
+
+/** Jobs by creation time, newest first (the service lists them by id); ties by id. */
+export function newestFirst(jobs: readonly JobResponse[]): JobResponse[] {
+  const created = (job: JobResponse) => Date.parse(job.createdTime) || 0;
+  return [...jobs].sort((a, b) => created(b) - created(a) || a.jobId.localeCompare(b.jobId));
+}
+
+function listCommand(context: CliContext): Command {
+  const command = new Command('list')
+    .description('list jobs, newest first (every page)')
+    .addOption(new Option('--status <status>', 'only jobs in this status').choices(JOB_STATUSES))
+    .addOption(new Option('--type <type>', 'only jobs of this type').choices(JOB_TYPES))
+    .option('--json', 'print JSON')
+    .action(async (options: { status?: string; type?: string; json?: boolean }) => {
+      const jobs = newestFirst(await allPages(clientFor(command).listJobs(options)));
+      if (options.json) context.terminal.json(jobs);
+      else if (jobs.length === 0) context.terminal.line('No jobs.');
+      else printJobTable(context.terminal, jobs);
+    });
+  return command;
+}
+
+function cancelCommand(context: CliContext): Command {
+  const command = new Command('cancel')
+    .description('cancel a job: devices not started yet end canceled, devices in flight finish')
+    .argument('<jobId>')
+    .option('--json', 'print JSON')
+    .action(async (jobId: string, options: { json?: boolean }) => {
+      const job = await clientFor(command).cancelJob(jobId);
+      if (options.json) context.terminal.json(job);
+      else printJob(context.terminal, job);
+    });
+  return command;
+}
+
+function rerunCommand(context: CliContext): Command {
+  const command = new Command('rerun')
+    .description("a new job with the same work on the ended job's devices of the given statuses")
+    .argument('<jobId>', 'the ended job')
+    .requiredOption('--new-id <jobId>', 'id of the new job')
+    .option(
+      '--statuses <list>',
+      'device statuses to rerun, comma separated',
+      (value) => idList(value).map(choice(DEVICE_STATUSES)),
+      ['failed', 'canceled'],
+    )
+    .option('--start <time>', 'start time: ISO-8601 with zone, or +10m from now', (value) => startTime(value))
+    .option('--watch', 'follow the new job until it ends (exit codes as job show --watch)')
+    .option('--json', 'print JSON')
+    .addOption(intervalOption())
+    .action(
+      async (
+        jobId: string,
+        options: WatchOptions & { newId: string; statuses: string[]; start?: string },
+      ) => {
+        const client = clientFor(command);
+        const job = await client.rerunJob(jobId, {
+          jobId: options.newId,
+          deviceStatuses: options.statuses,
+          ...(options.start !== undefined && { startTime: options.start }),
+        });
+        if (options.watch && !options.json) context.terminal.line(`Created ${job.jobId} (${job.status}).`);
+        await showOrWatch(context, client, job, options);
+      },
+    );
+  return command;
+}
+
+function devicesCommand(context: CliContext): Command {
+  const command = new Command('devices')
+    .description("every device's result in a job (every page); the table groups failures by error code")
+    .argument('<jobId>')
+    .addOption(new Option('--status <status>', 'only devices in this status').choices(DEVICE_STATUSES))
+    .addOption(new Option('--format <format>', 'output format').choices(FORMATS).default('table'))
+    .action(async (jobId: string, options: { status?: string; format: Format }) => {
+      const devices = await allPages(clientFor(command).deviceJobs(jobId, options.status));
+      if (options.format === 'json') context.terminal.json(devices);
+      else if (options.format === 'csv') context.terminal.out.write(deviceResultsCsv(devices));
+      else printDeviceResults(context.terminal, devices);
+    });
+  return command;
+}
+
+export function jobCommand(context: CliContext): Command {
+  return new Command('job')
+    .description('create, watch, list, cancel and rerun jobs')
+    .addCommand(createCommand(context))
+    .addCommand(showCommand(context))
+    .addCommand(listCommand(context))
+    .addCommand(cancelCommand(context))
+    .addCommand(rerunCommand(context))
+    .addCommand(devicesCommand(context));
+}

@@ -1,0 +1,511 @@
+import { deviceJobsQuery } from './api.js';
+import { h, replace, timeCell, uid } from './dom.js';
+import type { DeviceJob, DeviceJobStatistics, Job } from './model.js';
+import { finishedCount, isActive, percentDone, TYPE_LABELS } from './model.js';
+import {
+  etaSeconds,
+  formatDuration,
+  groupFailures,
+  ratePerSecond,
+  samplesFromDeviceRows,
+  statisticsFromRows,
+  type ProgressSample,
+} from './progress.js';
+import { rerunDialog } from './rerun-dialog.js';
+import { Poller, type View, type ViewContext } from './view.js';
+import { chartLegend, describeError, errorBox, finishedChart, progressBar, statusBadge } from './widgets.js';
+
+const JOB_REFRESH_MS = 1500;
+/** How often a job with more than ROW_LIMIT rows reads its failed devices again while its counts move. */
+const SLOW_REFRESH_MS = 5000;
+/** Device rows read to draw the history and group failures; beyond it the page says it shows a part. */
+const ROW_LIMIT = 5000;
+const PAGE_SIZE = 25;
+const DEVICE_STATUSES = ['pending', 'scheduled', 'running', 'completed', 'failed', 'canceled'];
+
+function fact(term: string, value: Node | string, name?: string): HTMLElement {
+  return h('div', {}, h('dt', {}, term), h('dd', name ? { 'data-fact': name } : {}, value));
+}
+
+function deviceResult(row: DeviceJob): string {
+  const retried = row.attempts !== undefined && row.attempts > 1 ? ` (after ${row.attempts} attempts)` : '';
+  if (row.error) return `${row.error.code}: ${row.error.description}${retried}`;
+  const answer = row.outcome?.deviceMethodResponse;
+  if (answer) return `status ${answer.status} ${JSON.stringify(answer.payload ?? null)}${retried}`;
+  return '';
+}
+
+/** Which device rows the table shows: those of the page's last read of every row, or pages read from the service. */
+type TableSource = { kind: 'rows'; rows: readonly DeviceJob[] } | { kind: 'service' };
+
+function deviceRow(row: DeviceJob): HTMLElement {
+  return h(
+    'tr',
+    { 'data-status': row.status },
+    h('th', { scope: 'row' }, row.deviceId),
+    h('td', {}, h('span', { class: `badge badge-${row.status}` }, row.status)),
+    h('td', {}, timeCell(row.startTimeUtc)),
+    h('td', {}, timeCell(row.endTimeUtc)),
+    h('td', { class: 'result' }, deviceResult(row)),
+  );
+}
+
+/**
+ * The per-device table: a status filter and pages of 25 rows. While the job's rows are read whole (up to
+ * ROW_LIMIT), it pages through that one read, so it shows the moment the counts and failures show; beyond, it pages
+ * through `devices.jobs` queries, following continuation tokens.
+ */
+function deviceTable(jobId: string, { api }: ViewContext) {
+  const filterId = uid('device-status');
+  const statusSelect = h(
+    'select',
+    { id: filterId, onchange: () => void show([]) },
+    h('option', { value: '' }, 'All'),
+    ...DEVICE_STATUSES.map((status) => h('option', { value: status }, status)),
+  );
+  const body = h('tbody', {}, loadingRow());
+  const pageInfo = h('span', { class: 'muted', 'aria-live': 'polite' });
+  const errors = h('div');
+  let source: TableSource | undefined;
+  let tokens: (string | undefined)[] = [];
+  let next: string | undefined;
+  const previous = h(
+    'button',
+    { type: 'button', class: 'secondary', onclick: () => void show(tokens.slice(0, -1)) },
+    '← Previous',
+  );
+  const nextButton = h(
+    'button',
+    { type: 'button', class: 'secondary', onclick: () => void show([...tokens, next]) },
+    'Next →',
+  );
+
+  function loadingRow(): HTMLElement {
+    return h('tr', {}, h('td', { colspan: 5, class: 'muted', 'data-state': 'loading' }, 'Loading devices…'));
+  }
+
+  function render(items: readonly DeviceJob[], pageText: string, emptyText: string): void {
+    replace(errors);
+    replace(
+      body,
+      items.length === 0
+        ? h('tr', {}, h('td', { colspan: 5, class: 'muted', 'data-state': 'empty' }, emptyText))
+        : items.map(deviceRow),
+    );
+    pageInfo.textContent = pageText;
+    previous.disabled = tokens.length === 0;
+    nextButton.disabled = next === undefined;
+  }
+
+  function emptyText(status: string): string {
+    return status ? `No device is ${status}.` : 'No device has a row yet.';
+  }
+
+  /** Option labels with the count of rows in each status (rows mode), so the filter agrees with the counts. */
+  function labelOptions(rows: readonly DeviceJob[] | undefined): void {
+    const counts = new Map<string, number>();
+    for (const row of rows ?? []) counts.set(row.status, (counts.get(row.status) ?? 0) + 1);
+    for (const option of statusSelect.options) {
+      const status = option.value;
+      const count = status ? (counts.get(status) ?? 0) : (rows?.length ?? 0);
+      option.textContent = `${status || 'All'}${rows ? ` (${count})` : ''}`;
+      option.dataset.count = rows ? String(count) : '';
+    }
+  }
+
+  function showRows(rows: readonly DeviceJob[], stack: (string | undefined)[]): void {
+    const status = statusSelect.value;
+    const matching = status ? rows.filter((row) => row.status === status) : rows;
+    const pages = Math.max(1, Math.ceil(matching.length / PAGE_SIZE));
+    const index = Math.min(stack.length, pages - 1);
+    tokens = Array.from({ length: index }, (_, i) => String(i));
+    next = index + 1 < pages ? String(index + 1) : undefined;
+    const items = matching.slice(index * PAGE_SIZE, (index + 1) * PAGE_SIZE);
+    const noun = matching.length === 1 ? 'device' : 'devices';
+    render(items, `Page ${index + 1} of ${pages}, ${matching.length} ${noun}`, emptyText(status));
+  }
+
+  async function showServicePage(stack: (string | undefined)[]): Promise<void> {
+    const statuses = statusSelect.value ? [statusSelect.value] : [];
+    try {
+      // The service may answer a filtered query in short pages: read on until the table's page is full.
+      const page = await api.queryDevices(deviceJobsQuery(jobId, statuses), PAGE_SIZE, stack.at(-1));
+      while (page.continuation && page.items.length < PAGE_SIZE) {
+        const more = await api.queryDevices(
+          deviceJobsQuery(jobId, statuses),
+          PAGE_SIZE - page.items.length,
+          page.continuation,
+        );
+        page.items.push(...more.items);
+        page.continuation = more.continuation;
+      }
+      tokens = stack;
+      next = page.continuation;
+      const noun = page.items.length === 1 ? 'device' : 'devices';
+      render(
+        page.items,
+        `Page ${tokens.length + 1}, ${page.items.length} ${noun}`,
+        emptyText(statusSelect.value),
+      );
+    } catch (error) {
+      replace(errors, errorBox(error));
+    }
+  }
+
+  async function show(stack: (string | undefined)[]): Promise<void> {
+    if (source === undefined) return;
+    if (source.kind === 'rows') showRows(source.rows, stack);
+    else await showServicePage(stack);
+  }
+
+  const section = h(
+    'section',
+    { 'aria-labelledby': 'devices-title' },
+    h('h2', { id: 'devices-title' }, 'Devices'),
+    h(
+      'div',
+      { class: 'filters' },
+      h('div', { class: 'field' }, h('label', { for: filterId }, 'Device status'), statusSelect),
+    ),
+    errors,
+    h(
+      'div',
+      { class: 'table-wrap' },
+      h(
+        'table',
+        { class: 'devices' },
+        h('caption', { class: 'visually-hidden' }, 'Devices of the job'),
+        h(
+          'thead',
+          {},
+          h(
+            'tr',
+            {},
+            ...['Device', 'Status', 'Start', 'End', 'Result'].map((t) => h('th', { scope: 'col' }, t)),
+          ),
+        ),
+        body,
+      ),
+    ),
+    h('div', { class: 'pager' }, previous, pageInfo, nextButton),
+  );
+  return {
+    section,
+    /** Shows the rows of one read (rows mode), or the service's pages (undefined rows); stays on its page. */
+    update(rows: readonly DeviceJob[] | undefined): Promise<void> {
+      const kind = rows ? 'rows' : 'service';
+      if (source?.kind !== kind) tokens = [];
+      source = rows ? { kind: 'rows', rows } : { kind: 'service' };
+      labelOptions(rows);
+      return show(tokens);
+    },
+  };
+}
+
+/** The counts that change while a job runs: when they have not moved, nothing needs reading again. */
+function countsKey(job: Job): string {
+  const stats = job.deviceJobStatistics;
+  return [
+    job.status,
+    stats.deviceCount,
+    stats.succeededCount,
+    stats.failedCount,
+    stats.runningCount,
+    stats.pendingCount,
+  ].join('/');
+}
+
+/**
+ * `#/jobs/{id}`: live statistics, rate and ETA, the history chart, failures by error code, the devices, actions.
+ * Every part describes one moment: while the job has at most ROW_LIMIT device rows, each refresh whose counts moved
+ * reads every row once, and the counts, the chart, the failure groups and the device table are all drawn from that
+ * read (device rows are written before the job's counters, so they are never behind them). Larger jobs show the
+ * service's counters and group the first ROW_LIMIT failed devices, read again whenever the counts move.
+ */
+export const jobPageView: View = (main, context, [id]) => {
+  // The router hands over the id already decoded (a malformed link never gets here).
+  const jobId = id ?? '';
+  const { api, announce } = context;
+  let job: Job | undefined;
+  /** Every device row of the last read while they fit in ROW_LIMIT; undefined once they do not. */
+  let rows: DeviceJob[] | undefined;
+  let rowsFit = true;
+  let detailsKey: string | undefined;
+  let lastSlowRead = 0;
+  const liveSamples: ProgressSample[] = [];
+
+  const title = h('h1', {}, jobId);
+  const badge = h('span');
+  const actions = h('div', { class: 'actions' });
+  const errors = h('div');
+  const summary = h(
+    'section',
+    { 'aria-labelledby': 'summary-title' },
+    h('h2', { id: 'summary-title' }, 'Progress'),
+    h('p', { class: 'muted', 'data-state': 'loading' }, 'Loading…'),
+  );
+  const chart = h('section', { 'aria-labelledby': 'chart-title' });
+  const failures = h(
+    'section',
+    { 'aria-labelledby': 'failures-title' },
+    h('h2', { id: 'failures-title' }, 'Failures by error code'),
+    h('p', { class: 'muted', 'data-state': 'loading' }, 'Loading the failed devices…'),
+  );
+  const definition = h('section', { 'aria-labelledby': 'definition-title' });
+  const devices = deviceTable(jobId, context);
+
+  const cancelButton = h(
+    'button',
+    { type: 'button', class: 'danger', onclick: () => void cancel() },
+    'Cancel job',
+  );
+  const rerun = rerunDialog(jobId, context);
+  const rerunButton = h('button', { type: 'button', onclick: () => rerun.open() }, 'Rerun…');
+  actions.append(cancelButton, rerunButton, rerun.dialog);
+
+  async function cancel(): Promise<void> {
+    if (!window.confirm(`Cancel job ${jobId}? Devices not started yet will not be started.`)) return;
+    try {
+      await api.cancelJob(jobId);
+      announce(`Job ${jobId} cancelled.`);
+      await jobPoller.refresh();
+    } catch (error) {
+      replace(errors, errorBox(error));
+    }
+  }
+
+  /** The statistics the page shows: those of its rows when it holds them all, else the service's counters. */
+  function shownStatistics(current: Job): DeviceJobStatistics {
+    return rows
+      ? statisticsFromRows(current.deviceJobStatistics.deviceCount, rows)
+      : current.deviceJobStatistics;
+  }
+
+  function chartSamples(stats: DeviceJobStatistics): ProgressSample[] {
+    if (rows) return samplesFromDeviceRows(rows);
+    // Too many rows to read whole: the chart grows from what the page saw finish while it was open.
+    return liveSamples.filter((sample) => sample.finished > 0 && sample.finished <= finishedCount(stats));
+  }
+
+  function renderSummary(current: Job): void {
+    const stats = shownStatistics(current);
+    const samples = chartSamples(stats);
+    const active = isActive(current);
+    // While it runs, the rate is measured up to now: a stalled job's rate falls.
+    const rate = active
+      ? ratePerSecond([
+          ...samples,
+          { at: Date.now(), finished: finishedCount(stats), failed: stats.failedCount },
+        ])
+      : averageRate(current, stats);
+    const eta = active && current.status === 'running' ? etaSeconds(stats, rate) : undefined;
+    replace(badge, statusBadge(current.status));
+    replace(
+      summary,
+      h('h2', { id: 'summary-title' }, 'Progress'),
+      h(
+        'div',
+        { class: 'progress-row' },
+        progressBar(stats, `Progress of ${current.jobId}`),
+        h('strong', { class: 'percent' }, `${percentDone(stats)}%`),
+      ),
+      h(
+        'dl',
+        { class: 'stats' },
+        fact('Devices', String(stats.deviceCount), 'deviceCount'),
+        fact('Succeeded', String(stats.succeededCount), 'succeededCount'),
+        fact('Failed or canceled', String(stats.failedCount), 'failedCount'),
+        fact('Running', String(stats.runningCount), 'runningCount'),
+        fact('Pending', String(stats.pendingCount), 'pendingCount'),
+        fact(
+          active ? 'Rate' : 'Average rate',
+          rate === undefined ? '—' : `${rate.toFixed(1)} devices/s`,
+          'rate',
+        ),
+        active
+          ? fact('Time left (estimate)', eta === undefined ? '—' : formatDuration(eta), 'eta')
+          : fact(
+              'Duration',
+              runSeconds(current) === undefined ? '—' : formatDuration(runSeconds(current) ?? 0),
+              'duration',
+            ),
+      ),
+      h(
+        'dl',
+        { class: 'stats times' },
+        fact('Type', TYPE_LABELS[current.type] ?? current.type),
+        fact('Created', timeCell(current.createdTime)),
+        fact('Start', timeCell(current.startTime)),
+        fact('End', timeCell(current.endTime)),
+        ...(current.parentJobId
+          ? [
+              fact(
+                'Rerun of',
+                h('a', { href: `#/jobs/${encodeURIComponent(current.parentJobId)}` }, current.parentJobId),
+              ),
+            ]
+          : []),
+      ),
+      current.statusMessage ? h('p', {}, current.statusMessage) : null,
+      current.failureReason ? h('p', { class: 'error' }, `Failure reason: ${current.failureReason}`) : null,
+    );
+    replace(
+      chart,
+      h('h2', { id: 'chart-title' }, 'Devices finished over time'),
+      finishedChart(samples, stats.deviceCount),
+      chartLegend(),
+      rows
+        ? null
+        : h(
+            'p',
+            { class: 'muted' },
+            `More than ${ROW_LIMIT} devices: the chart shows what finished while this page was open.`,
+          ),
+    );
+    cancelButton.hidden = !active;
+    // A cancelled job is not over until its running devices finish (its endTime): rerun needs an ended job.
+    rerunButton.hidden = active || current.endTime === undefined;
+  }
+
+  /** Seconds from the job's start to its end (undefined before it ended). */
+  function runSeconds(current: Job): number | undefined {
+    const from = Date.parse(current.startTime ?? current.createdTime ?? '');
+    const to = Date.parse(current.endTime ?? '');
+    return Number.isFinite(from) && Number.isFinite(to) && to >= from ? (to - from) / 1000 : undefined;
+  }
+
+  /** Devices finished per second over the run: the same span as the duration shown beside it. */
+  function averageRate(current: Job, stats: DeviceJobStatistics): number | undefined {
+    const seconds = runSeconds(current);
+    const finished = finishedCount(stats);
+    return seconds === undefined || seconds <= 0 || finished === 0 ? undefined : finished / seconds;
+  }
+
+  function renderFailures(failedRows: readonly DeviceJob[], complete: boolean): void {
+    const groups = groupFailures(failedRows);
+    replace(
+      failures,
+      h('h2', { id: 'failures-title' }, 'Failures by error code'),
+      groups.length === 0
+        ? h('p', { class: 'muted', 'data-state': 'empty' }, 'No device failed.')
+        : h(
+            'div',
+            { class: 'table-wrap' },
+            h(
+              'table',
+              { class: 'failures' },
+              h(
+                'thead',
+                {},
+                h(
+                  'tr',
+                  {},
+                  ...['Error code', 'Devices', 'Example devices', 'Description'].map((t) =>
+                    h('th', { scope: 'col' }, t),
+                  ),
+                ),
+              ),
+              h(
+                'tbody',
+                {},
+                groups.map((group) =>
+                  h(
+                    'tr',
+                    { 'data-code': group.code },
+                    h('th', { scope: 'row' }, group.code),
+                    h('td', {}, String(group.count)),
+                    h('td', {}, group.exampleDeviceIds.join(', ')),
+                    h('td', {}, group.description),
+                  ),
+                ),
+              ),
+            ),
+          ),
+      complete ? null : h('p', { class: 'muted' }, `Grouped from the first ${ROW_LIMIT} failed devices.`),
+    );
+  }
+
+  function renderDefinition(current: Job): void {
+    const {
+      deviceJobStatistics: _s,
+      status: _st,
+      statusMessage: _m,
+      endTime: _e,
+      failureReason: _f,
+      ...rest
+    } = current;
+    replace(
+      definition,
+      h('h2', { id: 'definition-title' }, 'Definition'),
+      h(
+        'details',
+        {},
+        h('summary', {}, 'Show the job as the service returns it'),
+        h('pre', {}, JSON.stringify(rest, null, 2)),
+      ),
+    );
+  }
+
+  /** Reads what the counts describe: every row (while they fit), else the failed rows and the table's page. */
+  async function loadDetails(): Promise<void> {
+    if (rowsFit) {
+      const all = await api.queryAll(deviceJobsQuery(jobId), ROW_LIMIT);
+      if (all.complete) {
+        rows = all.items;
+        renderFailures(
+          rows.filter((row) => row.status === 'failed' || row.status === 'canceled'),
+          true,
+        );
+        await devices.update(rows);
+        return;
+      }
+      rowsFit = false;
+      rows = undefined;
+    }
+    const failed = await api.queryAll(deviceJobsQuery(jobId, ['failed', 'canceled']), ROW_LIMIT);
+    renderFailures(failed.items, failed.complete);
+    await devices.update(undefined);
+  }
+
+  async function load(): Promise<void> {
+    try {
+      const wasActive = job ? isActive(job) : true;
+      job = await api.getJob(jobId);
+      const stats = job.deviceJobStatistics;
+      liveSamples.push({ at: Date.now(), finished: finishedCount(stats), failed: stats.failedCount });
+      replace(errors);
+      const key = countsKey(job);
+      const ended = wasActive && !isActive(job);
+      // Beyond ROW_LIMIT rows a read costs several pages: not more often than every few seconds.
+      const slowDue = rowsFit || Date.now() - lastSlowRead >= SLOW_REFRESH_MS;
+      if (key !== detailsKey && (slowDue || ended)) {
+        await loadDetails();
+        detailsKey = key;
+        if (!rowsFit) lastSlowRead = Date.now();
+      }
+      renderSummary(job);
+      renderDefinition(job);
+      if (ended) announce(`Job ${jobId} ${job.status}.`);
+    } catch (error) {
+      replace(errors, errorBox(error));
+      document.title = `${jobId}: ${describeError(error)}`;
+    }
+  }
+
+  const jobPoller = new Poller(load, () => (job === undefined || isActive(job) ? JOB_REFRESH_MS : undefined));
+  replace(
+    main,
+    h('p', { class: 'crumbs' }, h('a', { href: '#/jobs' }, '← All jobs')),
+    h('div', { class: 'page-head' }, h('div', { class: 'title' }, title, badge), actions),
+    errors,
+    summary,
+    chart,
+    failures,
+    devices.section,
+    definition,
+  );
+  cancelButton.hidden = true;
+  rerunButton.hidden = true;
+  void jobPoller.refresh();
+  return () => jobPoller.stop();
+};

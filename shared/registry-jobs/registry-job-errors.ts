@@ -1,0 +1,34 @@
+/** No import/export job with this id (IoT Hub: 404 JobNotFound). */
+export class RegistryJobNotFoundError extends Error {
+  override name = 'RegistryJobNotFoundError';
+  readonly code = 'JobNotFound';
+  constructor(readonly jobId: string) {
+    super(`Job '${jobId}' was not found.`);
+  }
+}
+
+/** A `POST /jobs/create` body IoT Hub would refuse (400 ArgumentInvalid), naming the field. */
+export class RegistryJobRequestError extends Error {
+  override name = 'RegistryJobRequestError';
+  readonly code = 'ArgumentInvalid';
+  constructor(field: string, reason: string) {
+    super(`${field}: ${reason}`);
+  }
+}
+
+/** A container the job cannot use (IoT Hub: 400 BlobContainerValidationError). */
+export class BlobContainerValidationError extends Error {
+  override name = 'BlobContainerValidationError';
+  readonly code = 'BlobContainerValidationError';
+  constructor(message: string) {
+    super(message);
+  }
+}
+
+/** The stored job changed since it was read (a cancel, another step): read it again. */
+export class RegistryJobChangedError extends Error {
+  override name = 'RegistryJobChangedError';
+  constructor(readonly jobId: string) {
+    super(`Job '${jobId}' was changed concurrently.`);
+  }
+}

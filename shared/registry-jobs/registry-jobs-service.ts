@@ -1,0 +1,87 @@
+import type { RegistryJobRepository } from './ports';
+import { RegistryJobChangedError, RegistryJobNotFoundError } from './registry-job-errors';
+import {
+  isTerminalRegistryJob,
+  toRegistryJobResponse,
+  type RegistryJobRecord,
+  type RegistryJobResponse,
+} from './registry-job-model';
+import { parseRegistryJobRequest } from './registry-job-request';
+
+/** Starts the durable run of a job (its orchestration). */
+export interface RegistryJobRunner {
+  start(jobId: string): Promise<void>;
+}
+
+export interface RegistryJobsDependencies {
+  jobs: RegistryJobRepository;
+  runner?: RegistryJobRunner;
+  now: () => Date;
+  newId: () => string;
+}
+
+/** The import/export job use cases behind `POST /jobs/create`, `GET /jobs`, `GET|DELETE /jobs/{jobId}`. */
+export interface RegistryJobsService {
+  create(body: unknown): Promise<RegistryJobResponse>;
+  get(jobId: string): Promise<RegistryJobResponse>;
+  list(): Promise<RegistryJobResponse[]>;
+  cancel(jobId: string): Promise<RegistryJobResponse>;
+}
+
+/** The ids this service issues (UUIDs) are table-safe; any other names no job and never reaches storage. */
+const ISSUED_ID = /^[A-Za-z0-9-]{1,128}$/;
+
+export function createRegistryJobsService(deps: RegistryJobsDependencies): RegistryJobsService {
+  return {
+    async create(body) {
+      const request = parseRegistryJobRequest(body);
+      if (!deps.runner) throw new Error('This function has no durable client: it cannot start jobs.');
+      const job: RegistryJobRecord = {
+        ...request,
+        jobId: deps.newId(),
+        status: 'enqueued',
+        progress: 0,
+        createdTime: deps.now().toISOString(),
+      };
+      await deps.jobs.insert(job);
+      await deps.runner.start(job.jobId);
+      return toRegistryJobResponse(job);
+    },
+
+    async get(jobId) {
+      if (!ISSUED_ID.test(jobId)) throw new RegistryJobNotFoundError(jobId);
+      const stored = await deps.jobs.get(jobId);
+      if (!stored) throw new RegistryJobNotFoundError(jobId);
+      return toRegistryJobResponse(stored.job);
+    },
+
+    async list() {
+      return (await deps.jobs.list()).map(toRegistryJobResponse);
+    },
+
+    /**
+     * Cancels a job that has not ended (a running step stops after its current chunk: every line it applied
+     * stays applied, the export blob is not committed); an ended job is answered as it is.
+     */
+    async cancel(jobId) {
+      if (!ISSUED_ID.test(jobId)) throw new RegistryJobNotFoundError(jobId);
+      for (;;) {
+        const stored = await deps.jobs.get(jobId);
+        if (!stored) throw new RegistryJobNotFoundError(jobId);
+        if (isTerminalRegistryJob(stored.job.status)) return toRegistryJobResponse(stored.job);
+        const cancelled: RegistryJobRecord = {
+          ...stored.job,
+          status: 'cancelled',
+          endTimeUtc: deps.now().toISOString(),
+          statusMessage: 'Cancelled.',
+        };
+        try {
+          await deps.jobs.replace(cancelled, stored.etag);
+          return toRegistryJobResponse(cancelled);
+        } catch (error: unknown) {
+          if (!(error instanceof RegistryJobChangedError)) throw error;
+        }
+      }
+    },
+  };
+}

@@ -1,0 +1,251 @@
+import { QueueClient } from '@azure/storage-queue';
+import { startAzurite, type RunningAzurite } from '../../../packages/func-local/storage/azurite';
+import { startHostProcess, type HostProcess } from '../../support/local-host-process';
+import { waitFor } from '../../support/wait-for';
+import { repoRoot, samplePolicy, sampleSettings } from '../devices/device-host';
+import { ownerToken, sleep } from './jobs-host';
+
+/** Pause and resume (issue 18) through the local host: one host and one Azurite for every case of this file. */
+
+let azurite: RunningAzurite;
+let host: HostProcess;
+const EVENTS_QUEUE = 'gate-events';
+
+interface Job {
+  jobId: string;
+  status: string;
+  statusMessage?: string;
+  endTime?: string;
+  failureReason?: string;
+  lastControlAction?: { action: string; by: string; reason?: string; time: string };
+  deviceJobStatistics: Record<'deviceCount' | 'failedCount' | 'succeededCount' | 'runningCount', number>;
+}
+
+interface DeviceJob {
+  deviceId: string;
+  status: string;
+  startTimeUtc: string | null;
+  error: { code: string } | null;
+}
+
+interface HistoryEvent {
+  EventType: string;
+  Name?: string;
+  Timestamp: string;
+}
+
+const call = (method: string, path: string, body?: unknown) =>
+  fetch(`${host.baseUrl}${path}`, {
+    method,
+    headers: { Authorization: ownerToken(), 'Content-Type': 'application/json' },
+    ...(body === undefined ? {} : { body: typeof body === 'string' ? body : JSON.stringify(body) }),
+  });
+
+async function json<T>(response: Response, status = 200): Promise<T> {
+  const text = await response.text();
+  if (response.status !== status) throw new Error(`expected ${status}, got ${response.status}: ${text}`);
+  return JSON.parse(text) as T;
+}
+
+const getJob = async (jobId: string) => json<Job>(await call('GET', `/jobs/v2/${jobId}`));
+const control = (jobId: string, action: string, body?: unknown) =>
+  call('POST', `/jobs/v2/${jobId}/${action}`, body);
+
+function waitJob(jobId: string, until: (job: Job) => boolean, what: string): Promise<Job> {
+  return waitFor(`job ${jobId} ${what}`, () => getJob(jobId), until, { timeoutMs: 30_000, intervalMs: 50 });
+}
+
+async function deviceJobs(jobId: string): Promise<DeviceJob[]> {
+  const response = await call('POST', '/devices/query', {
+    query: `SELECT * FROM devices.jobs WHERE devices.jobs.jobId = '${jobId}'`,
+  });
+  return json<DeviceJob[]>(response);
+}
+
+/** The history of a job's orchestration once it completed (the job's `endTime` is written a moment before). */
+async function historyOf(jobId: string): Promise<HistoryEvent[]> {
+  const status = await waitFor(
+    `the orchestration of ${jobId} to complete`,
+    async () => {
+      const url = `${host.baseUrl}/runtime/webhooks/durabletask/instances/${jobId}?showHistory=true`;
+      return (await (await fetch(url)).json()) as { runtimeStatus: string; historyEvents: HistoryEvent[] };
+    },
+    (instance) => instance.runtimeStatus === 'Completed',
+  );
+  return status.historyEvents;
+}
+
+/** Compact golden form of a history: event types, with the activity or event name. */
+const golden = (events: HistoryEvent[]) =>
+  events.map((event) => (event.Name ? `${event.EventType} ${event.Name}` : event.EventType));
+
+const received: { type: string; subject: string; data: Job }[] = [];
+async function eventsOf(jobId: string, types: string[]): Promise<typeof received> {
+  const queue = new QueueClient(azurite.connectionString, EVENTS_QUEUE);
+  return waitFor(
+    `events ${types.join(', ')} of ${jobId}`,
+    async () => {
+      const { receivedMessageItems } = await queue.receiveMessages({ numberOfMessages: 32 });
+      for (const message of receivedMessageItems) {
+        const text = Buffer.from(message.messageText, 'base64').toString('utf8');
+        received.push(JSON.parse(text) as (typeof received)[number]);
+        await queue.deleteMessage(message.messageId, message.popReceipt);
+      }
+      return received.filter((event) => event.subject === jobId);
+    },
+    (mine) => types.every((type) => mine.some((event) => event.type === type)),
+    { timeoutMs: 20_000, intervalMs: 100 },
+  );
+}
+
+const method = { methodName: 'update', payload: null, responseTimeoutInSeconds: 10 };
+const fleetJob = (fleet: string, extra: Record<string, unknown> = {}) => ({
+  type: 'scheduleDeviceMethod',
+  cloudToDeviceMethod: method,
+  queryCondition: `tags.fleet = '${fleet}'`,
+  ...extra,
+});
+
+beforeAll(async () => {
+  azurite = await startAzurite({ inMemory: true });
+  host = await startHostProcess({
+    appDir: repoRoot,
+    storageConnectionString: azurite.connectionString,
+    env: {
+      ...sampleSettings(),
+      DEMO_FLEET_SIZE: '0',
+      SIMULATION_DEFAULT_PROFILE: '{"latencyMs":[20,40],"failureRate":0}',
+      SIMULATION_SEED: 'gates-e2e',
+      JOB_EVENTS_QUEUE: EVENTS_QUEUE,
+      JOB_SHARD_SIZE: '10',
+    },
+  });
+  const fleet = (name: string, count: number, latencyMs?: number) =>
+    Array.from({ length: count }, (_, i) => ({
+      id: `${name}-${String(i).padStart(2, '0')}`,
+      tags: { fleet: name },
+      importMode: 'create',
+      status: 'enabled',
+      ...(latencyMs ? { simulation: { latencyMs } } : {}),
+    }));
+  const devices = [...fleet('paced', 16), ...fleet('held', 8, 300)];
+  expect((await call('POST', '/devices', devices)).status).toBe(200);
+}, 60_000);
+
+afterAll(async () => {
+  await host?.stop();
+  await azurite?.stop();
+});
+
+describe('pause and resume', () => {
+  it('pauses a rate-limited job: nothing new starts, calls in flight finish; resume finishes it', async () => {
+    const paced = fleetJob('paced', { rolloutConfig: { maximumPerMinute: 600 } });
+    await json<Job>(await call('PUT', '/jobs/v2/paced', paced));
+    await waitJob('paced', (job) => job.deviceJobStatistics.succeededCount >= 3, 'to run 3 devices');
+
+    // Refused bodies change nothing.
+    for (const [body, field] of [
+      [{ reason: 5 }, 'reason'],
+      [{ reason: '' }, 'reason'],
+      [{ why: 'x' }, 'why'],
+      ['[1]', 'body'],
+    ] as const) {
+      const refused = await control('paced', 'pause', body);
+      expect(refused.status).toBe(400);
+      expect(refused.headers.get('iothub-errorcode')).toBe('ArgumentInvalid');
+      expect((await refused.json()) as { Message: string }).toMatchObject({
+        Message: expect.stringContaining(`${field}:`),
+      });
+    }
+    expect((await getJob('paced')).status).toBe('running');
+    expect((await control('no-such-job', 'pause')).status).toBe(404);
+    const notPaused = await control('paced', 'resume');
+    expect([notPaused.status, notPaused.headers.get('iothub-errorcode')]).toEqual([409, 'JobNotPaused']);
+
+    const paused = await json<Job>(await control('paced', 'pause', { reason: 'checking the canary' }));
+    const pausedAt = Date.now();
+    expect(paused).toMatchObject({
+      status: 'paused',
+      statusMessage: 'Paused: checking the canary',
+      lastControlAction: { action: 'pause', by: samplePolicy().name, reason: 'checking the canary' },
+    });
+    const again = await control('paced', 'pause');
+    expect([again.status, again.headers.get('iothub-errorcode')]).toEqual([409, 'JobNotRunning']);
+    const listed = await json<Job[]>(await call('GET', '/jobs/v2/query?jobStatus=paused'));
+    expect(listed.map((job) => job.jobId)).toContain('paced');
+
+    // The step sees the pause within its stop-check interval (0.5 s), as it sees a cancel.
+    await sleep(700);
+    const startedWhilePaused = (await deviceJobs('paced')).filter((row) => row.startTimeUtc).length;
+    await sleep(800);
+    const held = await getJob('paced');
+    expect(held.status).toBe('paused');
+    expect(held.deviceJobStatistics.runningCount).toBe(0);
+    expect((await deviceJobs('paced')).filter((row) => row.startTimeUtc)).toHaveLength(startedWhilePaused);
+    expect(startedWhilePaused).toBeLessThan(16);
+
+    const resumedAt = Date.now();
+    const resumed = await json<Job>(await control('paced', 'resume', { reason: 'canary is fine' }));
+    expect(resumed).toMatchObject({
+      status: 'running',
+      statusMessage: 'Running.',
+      lastControlAction: { action: 'resume', by: samplePolicy().name, reason: 'canary is fine' },
+    });
+    const done = await waitJob('paced', (job) => Boolean(job.endTime), 'to finish');
+    expect(done).toMatchObject({ status: 'completed' });
+    expect(done.deviceJobStatistics).toMatchObject({ deviceCount: 16, succeededCount: 16 });
+    const starts = (await deviceJobs('paced')).map((row) => Date.parse(row.startTimeUtc ?? ''));
+    expect(starts.filter((start) => start > pausedAt + 600 && start < resumedAt)).toEqual([]);
+
+    // Golden history: after the step that stopped for the pause, the orchestration ran nothing until `resume`.
+    expect(golden(await historyOf('paced'))).toEqual([
+      'ExecutionStarted jobOrchestrator_v3',
+      'TaskScheduled jobMarkRunning',
+      'TaskCompleted',
+      'TaskScheduled jobRunDevices',
+      'TaskCompleted',
+      'TimerCreated',
+      'EventRaised resume',
+      'TaskScheduled jobRunDevices',
+      'TaskCompleted',
+      'TaskScheduled jobFinalize',
+      'TaskCompleted',
+      'ExecutionCompleted',
+    ]);
+
+    const events = await eventsOf('paced', ['DeviceJobs.JobPaused', 'DeviceJobs.JobResumed']);
+    const pausedEvent = events.find((event) => event.type === 'DeviceJobs.JobPaused');
+    const resumedEvent = events.find((event) => event.type === 'DeviceJobs.JobResumed');
+    expect(pausedEvent?.data).toMatchObject({
+      status: 'paused',
+      lastControlAction: { action: 'pause', by: samplePolicy().name, reason: 'checking the canary' },
+    });
+    expect(resumedEvent?.data.lastControlAction).toMatchObject({
+      action: 'resume',
+      reason: 'canary is fine',
+    });
+    expect(events.filter((event) => event.type === 'DeviceJobs.JobStarted')).toHaveLength(1);
+  }, 40_000);
+
+  it('cancels a paused job, and fails one whose deadline passes while it is paused', async () => {
+    const slow = fleetJob('held', { rolloutConfig: { maxConcurrency: 1 } });
+    await json<Job>(await call('PUT', '/jobs/v2/held-cancel', slow));
+    await json<Job>(await call('PUT', '/jobs/v2/held-deadline', { ...slow, maxExecutionTimeInSeconds: 3 }));
+    for (const jobId of ['held-cancel', 'held-deadline']) {
+      await waitJob(jobId, (job) => job.deviceJobStatistics.succeededCount >= 1, 'to run a device');
+      await json<Job>(await control(jobId, 'pause'));
+    }
+    expect((await json<Job>(await call('POST', '/jobs/v2/held-cancel/cancel'))).status).toBe('cancelled');
+    const cancelled = await waitJob('held-cancel', (job) => Boolean(job.endTime), 'to end');
+    expect(cancelled.status).toBe('cancelled');
+    expect(
+      (await deviceJobs('held-cancel')).filter((row) => row.status === 'canceled').length,
+    ).toBeGreaterThan(0);
+
+    const expired = await waitJob('held-deadline', (job) => Boolean(job.endTime), 'to end');
+    expect(expired).toMatchObject({ status: 'failed', statusMessage: 'Failed.' });
+    expect(expired.failureReason).toMatch(/maxExecutionTimeInSeconds \(3 s\)/);
+    const codes = (await deviceJobs('held-deadline')).map((row) => row.error?.code);
+    expect(codes).toContain('JobMaxExecutionTimeExceeded');
+  }, 30_000);
+});
