@@ -65,7 +65,8 @@ module.exports = {
       from: { path: '^packages/cli/' },
       to: {
         path: '^(functions|shared|packages/func-local|scripts|test)/',
-        pathNot: '^shared/jobs/(job-response|job-model|job-schedule-model|rollout-config)\\.ts$',
+        pathNot:
+          '^shared/(jobs/(job-response|job-model|job-schedule-model|rollout-config)|registry-jobs/registry-job-model)\\.ts$',
       },
     },
     {

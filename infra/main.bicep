@@ -10,10 +10,6 @@ param environmentName string
 @description('Azure region of every resource.')
 param location string
 
-@description('Flex Consumption (FC1, default) or Elastic Premium (EP1).')
-@allowed(['FlexConsumption', 'Premium'])
-param hostingPlan string = 'FlexConsumption'
-
 @description('Durable Functions backend: the Azure Storage provider (default) or the Durable Task Scheduler where the region offers it.')
 @allowed(['AzureStorage', 'DurableTaskScheduler'])
 param durableBackend string = 'AzureStorage'
@@ -44,7 +40,6 @@ module app 'app.bicep' = {
     environmentName: environmentName
     location: location
     tags: tags
-    hostingPlan: hostingPlan
     durableBackend: durableBackend
     jobsAccessPolicies: jobsAccessPolicies
     principalId: principalId

@@ -1,18 +1,20 @@
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
+import { FUNCIGNORE, filesKeptBy, readFuncignore } from './deploy/funcignore';
 
 /**
- * Builds the zip for zip deploy (`az functionapp deployment source config-zip`, `azd deploy`): the compiled
- * functions and what they load (dist/functions, dist/shared, dist/dashboard), host.json, package.json and the
- * production dependencies installed from the lock file. Nothing local-only ships: no local host, CLI, scripts,
- * tests, TypeScript sources, azurite or local.settings.json. Prints the zip's path as its last line.
+ * Builds the deployable production tree in `.package/app` and its zip: the project's files that `.funcignore`
+ * keeps (host.json, package.json, the compiled functions and what they load), `.funcignore` itself (azd applies it
+ * again to the tree), and the production dependencies installed from the lock file. azd deploys the tree
+ * (azure.yaml `dist`, run through the `prepackage` hook with `--no-zip`); zip deploy takes the zip. Nothing
+ * local-only ships: no local host, CLI, scripts, tests, TypeScript sources, development tools or
+ * local.settings.json. Prints the zip's path (or the tree's, with `--no-zip`) as its last line.
  */
 const root = path.resolve(__dirname, '../..');
 const outDir = path.join(root, '.package');
 const stage = path.join(outDir, 'app');
 const zipFile = path.join(outDir, 'device-jobs-app.zip');
-const SHIPPED_DIST = ['functions', 'shared', 'dashboard'];
 
 /** Packages and files that must never ship: the local host's storage, build and test tools, local settings. */
 const LOCAL_ONLY_MODULES = [
@@ -24,6 +26,7 @@ const LOCAL_ONLY_MODULES = [
   'prettier',
   'commander',
   'tinyglobby',
+  'ignore',
   'cli-progress',
   'cli-table3',
   'csv-stringify',
@@ -56,39 +59,58 @@ function run(command: string, args: string[], cwd: string): void {
   execFileSync(command, args, { cwd, stdio: ['ignore', 'ignore', 'inherit'] });
 }
 
-fs.rmSync(outDir, { recursive: true, force: true });
-fs.mkdirSync(stage, { recursive: true });
-for (const folder of SHIPPED_DIST) {
-  const from = path.join(root, 'dist', folder);
-  if (!fs.existsSync(from)) throw new Error(`dist/${folder} is missing: run npm run build first.`);
-  fs.cpSync(from, path.join(stage, 'dist', folder), { recursive: true });
+/**
+ * Copies the files `.funcignore` keeps (and `.funcignore`) from `from` to `to`; the project's node_modules, which
+ * holds the development tools, is left out (the production dependencies are installed in `to` afterwards).
+ */
+export function stageAppFiles(from: string, to: string): string[] {
+  const files = filesKeptBy(from, readFuncignore(from), ['node_modules', '.git', '.package']);
+  if (!files.some((file) => file.startsWith('dist/functions/'))) {
+    throw new Error('dist/functions is missing: run npm run build first.');
+  }
+  for (const file of [...files, FUNCIGNORE]) {
+    fs.mkdirSync(path.dirname(path.join(to, file)), { recursive: true });
+    fs.copyFileSync(path.join(from, file), path.join(to, file));
+  }
+  return files;
 }
-for (const file of ['host.json', 'package.json', 'package-lock.json']) {
-  fs.copyFileSync(path.join(root, file), path.join(stage, file));
+
+function main(): void {
+  const zip = !process.argv.includes('--no-zip');
+  fs.rmSync(outDir, { recursive: true, force: true });
+  fs.mkdirSync(stage, { recursive: true });
+  stageAppFiles(root, stage);
+  fs.copyFileSync(path.join(root, 'package-lock.json'), path.join(stage, 'package-lock.json'));
+  // --workspaces=false: the root app's production dependencies only, not those of the tool packages under packages/.
+  run(
+    'npm',
+    [
+      'ci',
+      '--omit=dev',
+      '--workspaces=false',
+      '--ignore-scripts',
+      '--prefer-offline',
+      '--no-audit',
+      '--no-fund',
+    ],
+    stage,
+  );
+  fs.rmSync(path.join(stage, 'package-lock.json'));
+  withoutWorkspaces(path.join(stage, 'package.json'));
+  refuseLocalOnly(stage);
+  console.log(
+    `Package: ${path.relative(root, stage)} (${fs.readdirSync(path.join(stage, 'node_modules')).length} top-level modules)`,
+  );
+  if (!zip) {
+    console.log(stage);
+    return;
+  }
+  try {
+    run('zip', ['-q', '-r', '-X', zipFile, '.', '-x', FUNCIGNORE], stage);
+  } catch (error: unknown) {
+    throw new Error(`Zipping failed (the zip command is needed): ${String(error)}`);
+  }
+  console.log(zipFile);
 }
-// --workspaces=false: the root app's production dependencies only, not those of the tool packages under packages/.
-run(
-  'npm',
-  [
-    'ci',
-    '--omit=dev',
-    '--workspaces=false',
-    '--ignore-scripts',
-    '--prefer-offline',
-    '--no-audit',
-    '--no-fund',
-  ],
-  stage,
-);
-fs.rmSync(path.join(stage, 'package-lock.json'));
-withoutWorkspaces(path.join(stage, 'package.json'));
-refuseLocalOnly(stage);
-try {
-  run('zip', ['-q', '-r', '-X', zipFile, '.'], stage);
-} catch (error: unknown) {
-  throw new Error(`Zipping failed (the zip command is needed): ${String(error)}`);
-}
-console.log(
-  `Package: ${path.relative(root, stage)} (${fs.readdirSync(path.join(stage, 'node_modules')).length} top-level modules)`,
-);
-console.log(zipFile);
+
+if (require.main === module) main();

@@ -11,7 +11,11 @@ import type { JobExecutionDependencies } from './jobs/job-execution';
 import type { JobMaintenanceDependencies, JobOrchestrationAdmin } from './jobs/job-maintenance';
 import type { DeviceJobResponse } from './jobs/job-response';
 import { createJobsService, type JobsService } from './jobs/jobs-service';
-import { createJobSchedulesService, type JobSchedulesService } from './jobs/job-schedules';
+import {
+  createJobSchedulesService,
+  type JobSchedulesService,
+  type ScheduleTimers,
+} from './jobs/job-schedules';
 import { parseNcrontab } from './cron/ncrontab';
 import type { JobEventsDependencies } from './jobs/job-event-publisher';
 import { storageJobEventQueue } from './storage/job-event-queue';
@@ -138,6 +142,7 @@ export const composition = {
       ),
       defaultSimulation: config.devices.defaultSimulation,
       simulationSeed: config.devices.simulationSeed,
+      ...(config.devices.queryPlanLog ? { debug: (message: string) => console.debug(message) } : {}),
     });
   }),
   /**
@@ -182,8 +187,10 @@ export const composition = {
     limits: config.jobs.limits,
     events: jobEvents(),
   })),
-  /** The `/jobSchedules` use cases and the schedule timer, over the calling function's durable client. */
-  jobSchedules: async (orchestrations: JobOrchestrationClient): Promise<JobSchedulesService> => {
+  /** The `/jobSchedules` use cases and the schedules' timers, over the calling function's durable client. */
+  jobSchedules: async (
+    orchestrations: JobOrchestrationClient & ScheduleTimers,
+  ): Promise<JobSchedulesService> => {
     await jobTablesReady();
     const { jobs, deviceIdLists, schedules } = jobStorage();
     return createJobSchedulesService({
@@ -191,6 +198,7 @@ export const composition = {
       deviceIdLists,
       schedules,
       orchestrations,
+      timers: orchestrations,
       clock: systemClock,
       ids: uuids,
       settings: config.jobs.settings,

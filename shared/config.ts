@@ -9,7 +9,7 @@ import {
   type ActivityLimits,
   type JobSettings,
 } from './jobs/job-settings';
-import { PUBLISHED_DEVELOPMENT_KEY, reachabilityOf } from './reachability';
+import { PUBLISHED_DEVELOPMENT_KEY, reachabilityOf, runsInAzure } from './reachability';
 import { readStorageSettings, StorageSettingsError, type StorageSettings } from './storage/storage-settings';
 
 /** A missing or invalid app setting; the message names the setting. */
@@ -49,10 +49,18 @@ export interface AppConfig {
     simulationSeed: string | undefined;
     /** DEMO_FLEET_SIZE: devices created at start when the embedded registry is empty (default 0: none). */
     demoFleetSize: number;
+    /** DEVICE_QUERY_PLAN_LOG: `true` logs (debug) the access path each twin query takes, index or scan, and why. */
+    queryPlanLog: boolean;
     /** REGISTRY_JOB_CHUNK_SIZE: devices per export block and lines per import chunk (default 1,000). */
     registryJobChunkSize: number;
   };
   jobs: JobsConfig;
+  /**
+   * Whether the app runs in Azure, by the settings the platform sets there (the Functions host's own test):
+   * WEBSITE_INSTANCE_ID (App Service plans), WEBSITE_SKU=FlexConsumption, CONTAINER_NAME (Linux Consumption),
+   * WEBSITE_SITE_NAME.
+   */
+  runsInAzure: boolean;
 }
 
 /** Settings of the jobs engine and its maintenance timers. */
@@ -76,7 +84,10 @@ export interface JobsConfig {
   reconciliationSchedule: string;
   /** JOB_RECONCILIATION_GRACE_SECONDS: jobs younger than this are left alone by reconciliation (default 300). */
   reconciliationGraceSeconds: number;
-  /** JOB_SCHEDULES_TICK_SCHEDULE: NCRONTAB of the timer that fires due job schedules (default every second). */
+  /**
+   * JOB_SCHEDULES_TICK_SCHEDULE: NCRONTAB of the backstop timer firing occurrences their schedule's own durable
+   * timer missed (default every minute).
+   */
   schedulesTickSchedule: string;
   events: JobEventsConfig;
 }
@@ -87,7 +98,7 @@ export interface JobEventsConfig {
   queueName: string | undefined;
   /** JOB_PROGRESS_EVENT_SECONDS: least seconds between two progress events of a job (default 10). */
   progressIntervalSeconds: number;
-  /** JOB_EVENTS_SWEEP_SCHEDULE: NCRONTAB of the timer publishing events left behind (default every 30 s). */
+  /** JOB_EVENTS_SWEEP_SCHEDULE: NCRONTAB of the timer publishing events left behind (default every minute). */
   sweepSchedule: string;
 }
 
@@ -123,6 +134,21 @@ function required(env: Env, setting: string): string {
   return value;
 }
 
+/**
+ * App Service leaves a Key Vault reference it cannot resolve as its own text (`@Microsoft.KeyVault(...)`), so the
+ * app sees the reference instead of the secret: say so rather than report a JSON error.
+ */
+function refuseUnresolvedReference(setting: string, value: string): void {
+  if (/^@Microsoft\.KeyVault\(/i.test(value)) {
+    throw new ConfigError(
+      setting,
+      'is an unresolved Key Vault reference (@Microsoft.KeyVault(...)): the platform could not read the secret. ' +
+        "Check that the app's identity (keyVaultReferenceIdentity) has Key Vault Secrets User on the vault and " +
+        "that the secret exists; the reference status is shown under the app's Environment variables.",
+    );
+  }
+}
+
 const BASE64_KEY = /^[A-Za-z0-9+/]+={0,2}$/;
 
 function isPolicyKey(value: unknown): value is string {
@@ -131,7 +157,7 @@ function isPolicyKey(value: unknown): value is string {
 
 function readPolicies(env: Env): AccessPolicy[] {
   const setting = 'JOBS_ACCESS_POLICIES';
-  required(env, setting);
+  refuseUnresolvedReference(setting, required(env, setting));
   const value = parseJson(env, setting);
   if (!Array.isArray(value) || value.length === 0) {
     throw new ConfigError(
@@ -299,11 +325,11 @@ function readJobsConfig(env: Env, hostJson: HostJsonReader): JobsConfig {
     retentionSchedule: readSchedule(env, 'JOB_RETENTION_SCHEDULE', '0 0 * * * *'),
     reconciliationSchedule: readSchedule(env, 'JOB_RECONCILIATION_SCHEDULE', '0 */5 * * * *'),
     reconciliationGraceSeconds: readInteger(env, 'JOB_RECONCILIATION_GRACE_SECONDS', 300, 0, 86_400),
-    schedulesTickSchedule: readSchedule(env, 'JOB_SCHEDULES_TICK_SCHEDULE', '* * * * * *'),
+    schedulesTickSchedule: readSchedule(env, 'JOB_SCHEDULES_TICK_SCHEDULE', '0 * * * * *'),
     events: {
       queueName: readEventsQueue(env),
       progressIntervalSeconds: readInteger(env, 'JOB_PROGRESS_EVENT_SECONDS', 10, 1, 3600),
-      sweepSchedule: readSchedule(env, 'JOB_EVENTS_SWEEP_SCHEDULE', '*/30 * * * * *'),
+      sweepSchedule: readSchedule(env, 'JOB_EVENTS_SWEEP_SCHEDULE', '30 * * * * *'),
     },
   };
 }
@@ -341,8 +367,10 @@ export function loadConfig(env: Env = process.env, hostJson: HostJsonReader = ()
       defaultSimulation,
       simulationSeed: env.SIMULATION_SEED?.trim() || undefined,
       demoFleetSize: readCount(env, 'DEMO_FLEET_SIZE', 100_000),
+      queryPlanLog: env.DEVICE_QUERY_PLAN_LOG?.trim().toLowerCase() === 'true',
       registryJobChunkSize: readInteger(env, 'REGISTRY_JOB_CHUNK_SIZE', 1000, 10, 10_000),
     },
     jobs: readJobsConfig(env, hostJson),
+    runsInAzure: runsInAzure(env),
   };
 }

@@ -18,14 +18,29 @@ function isLoopback(address: string): boolean {
 }
 
 /**
- * Tells whether the app is reachable from this machine only. App Service sets `WEBSITE_INSTANCE_ID` and
- * `WEBSITE_SITE_NAME` on every instance; func-local sets {@link LISTEN_ADDRESS_SETTING}. Without either, the host is
- * unknown (Core Tools listens on every interface, azure-functions-core-tools #174 and #2499), so the answer is
- * "beyond".
+ * Whether the app runs in Azure, by the settings the platform sets there (the Functions host's own test):
+ * WEBSITE_INSTANCE_ID (App Service plans), WEBSITE_SKU=FlexConsumption, CONTAINER_NAME (Linux Consumption); and
+ * WEBSITE_SITE_NAME, which App Service sets on every site.
+ */
+export function runsInAzure(env: Env): boolean {
+  return Boolean(
+    env.WEBSITE_INSTANCE_ID?.trim() ||
+    env.CONTAINER_NAME?.trim() ||
+    env.WEBSITE_SKU?.trim().toLowerCase() === 'flexconsumption' ||
+    env.WEBSITE_SITE_NAME?.trim(),
+  );
+}
+
+/**
+ * Tells whether the app is reachable from this machine only. In Azure it never is; func-local sets
+ * {@link LISTEN_ADDRESS_SETTING}. Without either, the host is unknown (Core Tools listens on every interface,
+ * azure-functions-core-tools #174 and #2499), so the answer is "beyond".
  */
 export function reachabilityOf(env: Env): Reachability {
-  const site = env.WEBSITE_SITE_NAME?.trim() || env.WEBSITE_INSTANCE_ID?.trim();
-  if (site) return { kind: 'beyond', why: `it runs in Azure App Service (site ${site})` };
+  if (runsInAzure(env)) {
+    const site = env.WEBSITE_SITE_NAME?.trim();
+    return { kind: 'beyond', why: `it runs in Azure${site ? ` (site ${site})` : ''}` };
+  }
   const address = env[LISTEN_ADDRESS_SETTING]?.trim();
   if (!address) {
     return {

@@ -12,3 +12,23 @@ export const JOB_CANCEL_EVENT = 'cancel';
 
 /** External event that wakes a paused job's orchestration (raised by the resume use case). */
 export const JOB_RESUME_EVENT = 'resume';
+
+/**
+ * The orchestrator that is the durable timer of one job schedule: it fires the schedule's occurrence when due,
+ * sleeps until the next one (or until woken by a change) and continues as new. Versioned like the job's.
+ */
+export const SCHEDULE_TIMER_ORCHESTRATOR_NAME = 'jobScheduleTimer_v1';
+
+/** The activity one step of a schedule's timer runs (fires when due, answers when to look again). */
+export const SCHEDULE_TIMER_ACTIVITY_NAME = 'jobScheduleTimerStep_v1';
+
+/** External event that makes a schedule's timer read the schedule again (raised after a PUT or DELETE). */
+export const SCHEDULE_CHANGED_EVENT = 'scheduleChanged';
+
+/**
+ * The instance id of a schedule's timer. `@` is in no job id (A-Z a-z 0-9 - . _ ~), so it cannot meet a job's
+ * orchestration, whose instance id is the job id.
+ */
+export function scheduleTimerInstanceId(scheduleId: string): string {
+  return `jobschedule@${scheduleId}`;
+}

@@ -1,6 +1,7 @@
 import { Command, Option } from 'commander';
 import { devicesCommand } from './commands/devices';
 import { jobCommand } from './commands/job';
+import { registryCommand } from './commands/registry';
 import { scheduleCommand } from './commands/schedule';
 import type { CliContext } from './commands/context';
 import { positiveInteger } from './option-parsers';
@@ -30,7 +31,8 @@ export function createProgram(context: CliContext): Command {
     .showHelpAfterError('(add --help for usage)')
     .addCommand(jobCommand(context))
     .addCommand(scheduleCommand(context))
-    .addCommand(devicesCommand(context));
+    .addCommand(devicesCommand(context))
+    .addCommand(registryCommand(context));
   const everyCommand = (command: Command): Command[] => [command, ...command.commands.flatMap(everyCommand)];
   // Commander exits the process on usage errors by default; throwing lets the caller choose the exit code.
   for (const command of everyCommand(program)) command.exitOverride();

@@ -4,6 +4,8 @@ import type { Clock, JobRepository } from './ports';
 export const ENGINE_LEASE_MS = 30_000;
 const RENEW_EVERY_MS = ENGINE_LEASE_MS / 3;
 const RETRY_MS = 1_000;
+const FIRST_RELEASE_RETRY_MS = 500;
+const MAX_RELEASE_RETRY_MS = 5_000;
 
 export interface EngineLeaseDependencies {
   jobs: Pick<JobRepository, 'leaseEngine' | 'releaseEngine'>;
@@ -29,16 +31,44 @@ export async function withEngineLease<T>(
     if (deps.clock.now().getTime() >= waitUntil) return undefined;
     await new Promise((resolve) => setTimeout(resolve, RETRY_MS));
   }
+  let heldUntil = expiry().getTime();
   let renewing: Promise<unknown> = Promise.resolve();
   const timer = setInterval(() => {
+    const until = expiry();
     // A failed renewal is not fatal: the step goes on, and the next renewal tries again.
-    renewing = deps.jobs.leaseEngine(jobId, holder, expiry()).catch(() => false);
+    renewing = deps.jobs.leaseEngine(jobId, holder, until).then(
+      (renewed) => {
+        if (renewed) heldUntil = until.getTime();
+      },
+      () => undefined,
+    );
   }, RENEW_EVERY_MS);
   try {
     return await step();
   } finally {
     clearInterval(timer);
     await renewing;
-    await deps.jobs.releaseEngine(jobId, holder).catch(() => undefined);
+    await release(deps, jobId, holder, heldUntil);
+  }
+}
+
+/**
+ * Releases the lease, retrying with back-off while storage fails (an outage): a lease left behind would hold the
+ * job's next step until it expires, up to 30 s after storage is back. Gives up once the lease has expired anyway.
+ */
+async function release(
+  deps: EngineLeaseDependencies,
+  jobId: string,
+  holder: string,
+  heldUntil: number,
+): Promise<void> {
+  for (let delay = FIRST_RELEASE_RETRY_MS; ; delay = Math.min(MAX_RELEASE_RETRY_MS, delay * 2)) {
+    try {
+      await deps.jobs.releaseEngine(jobId, holder);
+      return;
+    } catch {
+      if (deps.clock.now().getTime() + delay >= heldUntil) return;
+    }
+    await new Promise((resolve) => setTimeout(resolve, delay));
   }
 }

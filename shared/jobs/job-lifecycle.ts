@@ -35,3 +35,8 @@ export function isWaitingToStart(status: JobStatus): boolean {
 export function initialJobStatus(startTime: string, now: Date): JobStatus {
   return Date.parse(startTime) > now.getTime() ? 'scheduled' : 'queued';
 }
+
+/** `Paused: <reason>` (a wave's reason reads `wave canary: 8 of 10 succeeded (80% < 90%).`). */
+export function pausedStatusMessage(reason: string | undefined): string {
+  return reason === undefined ? 'Paused on request.' : `Paused: ${reason}`;
+}

@@ -1,4 +1,5 @@
 import type { JobControls } from './rollout-config';
+import type { EndedWave } from './rollout-wave-model';
 
 /** The two kinds of job, in the GA vocabulary of the IoT Hub jobs API. */
 export type JobType = 'scheduleDeviceMethod' | 'scheduleUpdateTwin';
@@ -99,6 +100,8 @@ export interface JobRecord extends JobControls {
   parentJobId?: string;
   /** The last pause or resume (absent until the job was first paused). */
   lastControlAction?: JobControlAction;
+  /** Gated waves that ended, in order (`rolloutConfig.waves`). */
+  endedWaves?: EndedWave[];
   /** Events published so far (the last event's `sequence`). */
   eventSequence?: number;
   /** When the last `DeviceJobs.JobProgress` event was written. */

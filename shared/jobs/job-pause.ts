@@ -2,6 +2,7 @@ import { isPlainObject } from '../iothub-rules';
 import { type JobEventsDependencies } from './job-event-publisher';
 import { JobNotPausedError, JobNotRunningError, JobValidationError } from './job-errors';
 import { updateJob } from './job-execution';
+import { pausedStatusMessage } from './job-lifecycle';
 import type { JobControlAction, JobRecord, JobStatus } from './job-model';
 import type { JobOrchestrationClient, JobRepository } from './ports';
 
@@ -38,11 +39,6 @@ export function parseControlBody(body: unknown): { reason?: string } {
     );
   }
   return { reason };
-}
-
-/** `Paused: <reason>` (a wave's reason reads `wave canary: 8 of 10 succeeded (80% < 90%).`). */
-export function pausedStatusMessage(reason: string | undefined): string {
-  return reason === undefined ? 'Paused on request.' : `Paused: ${reason}`;
 }
 
 function controlAction(action: JobControlAction['action'], by: string, reason: string | undefined, at: Date) {

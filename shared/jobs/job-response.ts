@@ -12,6 +12,7 @@ import type {
   JsonObject,
 } from './job-model';
 import type { AbortConfig, RetryConfig, RolloutConfig } from './rollout-config';
+import { type WaveStatistics, waveStatistics } from './rollout-waves';
 
 /** A job as the IoT Hub jobs API answers it (GA vocabulary, exact field names). */
 export interface JobResponse {
@@ -34,6 +35,8 @@ export interface JobResponse {
   retryConfig?: RetryConfig;
   /** The last pause or resume: who, why, when (extension; absent until the job was first paused). */
   lastControlAction?: JobControlAction;
+  /** Each gated wave, the last (unlisted) one included, with its live counts (extension; jobs with waves). */
+  waveStatistics?: WaveStatistics[];
 }
 
 /** One device's result as `SELECT * FROM devices.jobs` answers it. */
@@ -74,6 +77,11 @@ export function toJobResponse(job: JobRecord, deviceJobStatistics: DeviceJobStat
   if (job.abortConfig) response.abortConfig = job.abortConfig;
   if (job.retryConfig) response.retryConfig = job.retryConfig;
   if (job.lastControlAction) response.lastControlAction = job.lastControlAction;
+  const waves = job.rolloutConfig?.waves;
+  if (waves) {
+    const end = job.endTime === undefined ? undefined : job.status === 'completed' ? 'completed' : 'stopped';
+    response.waveStatistics = waveStatistics(waves, job.endedWaves ?? [], deviceJobStatistics, end);
+  }
   return response;
 }
 

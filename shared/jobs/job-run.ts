@@ -10,7 +10,14 @@ import { withEngineLease } from './engine-lease';
 import { DeviceResultWriter, DEFAULT_RESULT_WRITER_OPTIONS } from './device-result-writer';
 import { type WindowStop, runDeviceWindow } from './device-window';
 import { isPastDeadline } from './execution-plan';
-import { type JobExecutionDependencies, type RunCursor, finish, loadJob, pendingRow } from './job-execution';
+import {
+  type JobExecutionDependencies,
+  type RunCursor,
+  finish,
+  loadJob,
+  pendingRow,
+  updateJob,
+} from './job-execution';
 import type { DeviceJobRecord, JobRecord } from './job-model';
 import { isTerminalDeviceJobStatus } from './job-model';
 import type { ShardCounters } from './job-statistics';
@@ -25,6 +32,7 @@ import {
 } from './rollout-policy';
 import type { RolloutProgress } from './rollout-rate';
 import { TargetPages, shardsOf, targetPageSize } from './job-targets';
+import { type OpenWave, openWave, withEndedWave } from './rollout-waves';
 import { isPatchApplied } from './twin-patch-applied';
 
 export interface RunDevicesCommand {
@@ -44,8 +52,11 @@ export interface RunDevicesCommand {
   pausable?: boolean;
 }
 
-/** Why a run stopped starting devices for good (the time budget only ends one call: see `done`). */
-export type RunStopReason = Exclude<WindowStop, 'budget'>;
+/**
+ * Why a run stopped starting devices for good (the time budget only ends one call: see `done`; so does the end of
+ * a gated wave that lets the next one go on).
+ */
+export type RunStopReason = Exclude<WindowStop, 'budget' | 'wave'>;
 
 export interface RunDevicesResult {
   cursor: RunCursor;
@@ -149,6 +160,12 @@ async function runLeased(
   if (job.status === 'cancelled') return { cursor, done: false, stoppedBy: 'cancelled' };
 
   const plan = planActivityTime(startedAt, deps.limits, callBoundMs(job));
+  const waves = job.rolloutConfig?.waves;
+  // Wave sizes are shares of every target: a job with waves resolves them all before its first device starts.
+  if (waves && !cursor.targets.done) {
+    await resolveAllTargets(deps, job, cursor, command.shardSize, plan.startUntil);
+    if (!cursor.targets.done) return { cursor, done: false };
+  }
   const before = await deps.jobs.getStatistics(job.jobId);
   const startedBefore = before.deviceCount - before.pendingCount;
   const executed: ExecutedCounts = { ...(cursor.executed ?? { succeeded: 0, failed: 0, timedOut: 0 }) };
@@ -166,6 +183,9 @@ async function runLeased(
   const writer = new DeviceResultWriter(deps, job.jobId, { ...DEFAULT_RESULT_WRITER_OPTIONS, now });
   const shards = new ShardFeed(deps, job, cursor, command.shardSize, policy.maxInFlight, writer);
   let abortReason: string | undefined;
+  const open = waves ? openWave(waves, job.endedWaves ?? [], before.deviceCount) : undefined;
+  // The next wave starts only once every device of this one is final and the wave was judged.
+  const waveEnd = open && open.end < before.deviceCount ? open.end : undefined;
   const calls = { ...(cursor.calls ?? { count: 0, seconds: 0, peakInFlight: 0 }) };
   let inFlight = 0;
 
@@ -180,7 +200,8 @@ async function runLeased(
       ...(policy.beforeStart ? { beforeStart: policy.beforeStart } : {}),
       stopBeforeStart: () => {
         abortReason ??= policy.abortCheck?.(executed);
-        return abortReason === undefined ? undefined : 'aborted';
+        if (abortReason !== undefined) return 'aborted';
+        return waveEnd !== undefined && startedBefore + startedHere >= waveEnd ? 'wave' : undefined;
       },
       checkStop: async () => {
         if (isPastDeadline(deps.clock.now(), command.deadline)) return 'deadline';
@@ -223,6 +244,10 @@ async function runLeased(
   if (abortReason !== undefined && outcome.stoppedBy !== 'cancelled' && outcome.stoppedBy !== 'deadline') {
     return { cursor, done: false, stoppedBy: 'aborted', abortReason };
   }
+  if (outcome.stoppedBy === 'wave') {
+    const paused = open !== undefined && (await endWave(deps, job.jobId, open)) && command.pausable;
+    return paused ? { cursor, done: false, stoppedBy: 'paused' } : { cursor, done: false };
+  }
   // Paused after its last device: nothing is left to hold. A v2 orchestration knows no pause: its step ends as if
   // its budget were spent, and the next one holds the job.
   if (outcome.stoppedBy === 'paused' && (done || !command.pausable)) return { cursor, done };
@@ -248,6 +273,35 @@ async function heldWhilePaused(
     current = (await loadJob(deps.jobs, job.jobId)).job;
   }
   return current;
+}
+
+/** Records the end of a wave whose devices are all final; true when the job is paused after it. */
+async function endWave(deps: JobExecutionDependencies, jobId: string, open: OpenWave): Promise<boolean> {
+  const stats = await deps.jobs.getStatistics(jobId);
+  const judged = await updateJob(
+    deps.jobs,
+    jobId,
+    (current) => withEndedWave(current, open, stats, deps.clock.now()),
+    { deps: deps.events, at: deps.clock.now().toISOString() },
+  );
+  return judged.status === 'paused';
+}
+
+/** Resolves targets into stored shards until none is left or `until` (the next step goes on from the cursor). */
+async function resolveAllTargets(
+  deps: JobExecutionDependencies,
+  job: JobRecord,
+  cursor: RunCursor,
+  shardSize: number,
+  until: number,
+): Promise<void> {
+  const now = () => deps.clock.now().getTime();
+  const writer = new DeviceResultWriter(deps, job.jobId, { ...DEFAULT_RESULT_WRITER_OPTIONS, now });
+  try {
+    await new ShardFeed(deps, job, cursor, shardSize, 1, writer).resolveAll(until);
+  } finally {
+    await writer.close();
+  }
 }
 
 function iso(ms: number): string {
@@ -375,6 +429,15 @@ class ShardFeed {
   /** Resolves once no shard is being prepared (so nothing is written after the run ends). */
   async settled(): Promise<void> {
     await Promise.allSettled(this.preparing);
+  }
+
+  /** Resolves every target into stored shards (none kept in memory), within `until`. */
+  async resolveAll(until: number): Promise<void> {
+    await this.loadStates();
+    while (!this.cursor.targets.done && this.deps.clock.now().getTime() < until) {
+      await this.rowsOf(this.cursor.shardCount);
+      this.resolvedAhead.clear();
+    }
   }
 
   async *devices(): AsyncGenerator<DeviceItem> {

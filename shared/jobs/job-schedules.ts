@@ -21,8 +21,17 @@ import { JOB_ID_PATTERN } from './name-rules';
 import type { Clock, JobScheduleRepository, Page } from './ports';
 import { pageRequest, sealed } from './jobs-service';
 
+/**
+ * The durable timer of each schedule (one orchestration per schedule, sleeping until its next occurrence). `wake`
+ * makes it read the schedule again, starting it when it is not running.
+ */
+export interface ScheduleTimers {
+  wake(scheduleId: string): Promise<void>;
+}
+
 export interface JobSchedulesDependencies extends JobCreationDependencies {
   schedules: JobScheduleRepository;
+  timers: ScheduleTimers;
   clock: Clock;
   parseCron: CronParser;
   parseCondition?: ConditionParser;
@@ -44,20 +53,38 @@ export interface FireResult {
   failed: { scheduleId: string; error: string }[];
 }
 
-/** The use cases behind `/jobSchedules` and the timer that fires them. */
+/** What the timer of one schedule did, and when it should look again. */
+export interface ScheduleTimerStep {
+  result: FireResult;
+  /**
+   * When the schedule next needs its timer (its `nextRunTime`, the end of another host's firing lease, or a retry
+   * after a failure); `undefined` when it needs none: deleted, disabled, or never firing again.
+   */
+  wakeAt?: string;
+}
+
+/** The use cases behind `/jobSchedules` and the timers that fire them. */
 export interface JobSchedulesService {
   putSchedule(command: PutJobScheduleCommand): Promise<JobScheduleResponse>;
   getSchedule(scheduleId: string): Promise<JobScheduleResponse>;
   listSchedules(paging: RawPaging): Promise<Page<JobScheduleResponse>>;
   /** Once this answers, no job of the schedule is created any more. */
   deleteSchedule(scheduleId: string): Promise<void>;
+  /**
+   * The backstop pass of the periodic timer: fires occurrences their own timer missed by more than
+   * {@link TIMER_GRACE_MS} (no timer yet, or a lost one) and wakes those schedules' timers.
+   */
   fireDueSchedules(): Promise<FireResult>;
+  /** One step of a schedule's own timer: fires its occurrence when due, says when to look again. */
+  fireSchedule(scheduleId: string): Promise<ScheduleTimerStep>;
 }
 
 /** The longest job id is 128 characters; a schedule's job ids add `-yyyyMMddTHHmmssZ` (17). */
 export const MAX_SCHEDULE_ID_LENGTH = 128 - 17;
 /** How long a host may take to create an occurrence's job before another host may try. */
 export const FIRING_LEASE_MS = 15_000;
+/** How late an occurrence may be before the periodic backstop fires it instead of the schedule's own timer. */
+export const TIMER_GRACE_MS = 10_000;
 const SCHEDULE_FIELDS = ['scheduleId', 'schedule', 'timeZone', 'enabled', 'jobTemplate'];
 /** Fields of a schedule answer a client may send back unchanged; they are ignored. */
 const READ_ONLY_FIELDS = ['createdTime', 'lastUpdatedTime', 'nextRunTime', 'lastJobId', 'lastRunTime'];
@@ -267,6 +294,26 @@ export function createJobSchedulesService(deps: JobSchedulesDependencies): JobSc
     await release(schedule.scheduleId, due.run, jobId, due.next);
   }
 
+  async function fireCatching(stored: { schedule: JobScheduleRecord; etag: string }, result: FireResult) {
+    try {
+      await fire(stored, result);
+    } catch (error: unknown) {
+      const message = error instanceof Error ? error.message : String(error);
+      result.failed.push({ scheduleId: stored.schedule.scheduleId, error: message });
+    }
+  }
+
+  /** When the schedule's timer should look again after a step (see {@link ScheduleTimerStep.wakeAt}). */
+  async function nextWake(scheduleId: string, result: FireResult): Promise<string | undefined> {
+    const now = deps.clock.now().getTime();
+    if (result.failed.length > 0) return new Date(now + FIRING_LEASE_MS).toISOString();
+    const stored = await deps.schedules.get(scheduleId);
+    if (!stored?.schedule.enabled || !stored.schedule.nextRunTime) return undefined;
+    const { firingUntil, nextRunTime } = stored.schedule;
+    if (firingUntil && Date.parse(firingUntil) > now && Date.parse(nextRunTime) <= now) return firingUntil;
+    return nextRunTime;
+  }
+
   return {
     async putSchedule({ scheduleId, body }) {
       for (;;) {
@@ -292,10 +339,12 @@ export function createJobSchedulesService(deps: JobSchedulesDependencies): JobSc
         );
         try {
           await deps.schedules.save(record, existing?.etag);
-          return toJobScheduleResponse(record);
         } catch (error: unknown) {
           if (!isConcurrency(error)) throw error;
+          continue;
         }
+        await deps.timers.wake(scheduleId);
+        return toJobScheduleResponse(record);
       }
     },
 
@@ -315,24 +364,34 @@ export function createJobSchedulesService(deps: JobSchedulesDependencies): JobSc
         const stored = await settled(scheduleId);
         try {
           await deps.schedules.delete(scheduleId, stored.etag);
-          return;
         } catch (error: unknown) {
           if (!isConcurrency(error)) throw error;
+          continue;
         }
+        await deps.timers.wake(scheduleId);
+        return;
       }
     },
 
     async fireDueSchedules() {
       const result: FireResult = { created: [], skipped: [], failed: [] };
-      for (const stored of await deps.schedules.due(deps.clock.now())) {
-        try {
-          await fire(stored, result);
-        } catch (error: unknown) {
-          const message = error instanceof Error ? error.message : String(error);
-          result.failed.push({ scheduleId: stored.schedule.scheduleId, error: message });
-        }
+      const overdue = new Date(deps.clock.now().getTime() - TIMER_GRACE_MS);
+      for (const stored of await deps.schedules.due(overdue)) {
+        await fireCatching(stored, result);
+        await deps.timers.wake(stored.schedule.scheduleId);
       }
       return result;
+    },
+
+    async fireSchedule(scheduleId) {
+      const result: FireResult = { created: [], skipped: [], failed: [] };
+      const stored = await deps.schedules.get(scheduleId);
+      if (
+        stored?.schedule.nextRunTime &&
+        Date.parse(stored.schedule.nextRunTime) <= deps.clock.now().getTime()
+      )
+        await fireCatching(stored, result);
+      return { result, wakeAt: await nextWake(scheduleId, result) };
     },
   };
 }

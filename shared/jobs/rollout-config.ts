@@ -1,5 +1,7 @@
 import { JobValidationError } from './job-errors';
-import { isPlainObject } from '../iothub-rules';
+import { integerIn, numberIn, objectAt, present, refuseUnknown } from './field-rules';
+import type { WaveConfig } from './rollout-wave-model';
+import { parseWaves } from './rollout-wave-validation';
 
 /** Which device failures a criterion counts: `timedOut` = no answer in time or not connected, `failed` = the rest. */
 export type FailureType = 'failed' | 'timedOut' | 'all';
@@ -20,6 +22,8 @@ export interface RolloutConfig {
   maximumPerMinute?: number;
   exponentialRate?: ExponentialRate;
   maxConcurrency?: number;
+  /** Gated waves, in target order (the devices after them form a last wave). */
+  waves?: WaveConfig[];
 }
 
 export interface AbortCriterion {
@@ -55,36 +59,6 @@ export const MIN_INCREMENT_FACTOR = 1.1;
 export const MAX_INCREMENT_FACTOR = 5;
 export const MAX_RETRIES = 10;
 const MAX_CRITERIA = FAILURE_TYPES.length;
-
-function present(value: unknown): boolean {
-  return value !== undefined && value !== null;
-}
-
-function integerIn(field: string, value: unknown, min: number, max: number): number {
-  if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) {
-    throw new JobValidationError(field, `must be an integer from ${min} to ${max}`);
-  }
-  return value;
-}
-
-function numberIn(field: string, value: unknown, min: number, max: number): number {
-  if (typeof value !== 'number' || !Number.isFinite(value) || value < min || value > max) {
-    throw new JobValidationError(field, `must be a number from ${min} to ${max}`);
-  }
-  return value;
-}
-
-function objectAt(field: string, value: unknown): Record<string, unknown> {
-  if (!isPlainObject(value)) throw new JobValidationError(field, 'must be an object');
-  return value;
-}
-
-function refuseUnknown(field: string, value: Record<string, unknown>, known: readonly string[]): void {
-  const unknown = Object.keys(value).find((key) => !known.includes(key));
-  if (unknown !== undefined) {
-    throw new JobValidationError(`${field}.${unknown}`, `is not a field of ${field} (${known.join(', ')})`);
-  }
-}
 
 function failureTypeAt(field: string, value: unknown): FailureType {
   const type = FAILURE_TYPES.find((candidate) => candidate === value);
@@ -178,7 +152,7 @@ function parseExponentialRate(field: string, value: unknown, maximumPerMinute: n
 /** Validates `rolloutConfig`; throws {@link JobValidationError} naming the first invalid field. */
 export function parseRolloutConfig(value: unknown, field = 'rolloutConfig'): RolloutConfig {
   const config = objectAt(field, value);
-  refuseUnknown(field, config, ['maximumPerMinute', 'exponentialRate', 'maxConcurrency']);
+  refuseUnknown(field, config, ['maximumPerMinute', 'exponentialRate', 'maxConcurrency', 'waves']);
   const rollout: RolloutConfig = {};
   if (present(config.maximumPerMinute)) {
     rollout.maximumPerMinute = integerIn(
@@ -201,6 +175,7 @@ export function parseRolloutConfig(value: unknown, field = 'rolloutConfig'): Rol
   if (present(config.maxConcurrency)) {
     rollout.maxConcurrency = integerIn(`${field}.maxConcurrency`, config.maxConcurrency, 1, MAX_CONCURRENCY);
   }
+  if (present(config.waves)) rollout.waves = parseWaves(`${field}.waves`, config.waves);
   return rollout;
 }
 

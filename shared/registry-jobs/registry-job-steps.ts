@@ -53,8 +53,10 @@ export interface RegistryJobStepResult {
 }
 
 const DEFAULT_CHUNK = 1000;
-/** Bytes read from the input blob at a time; a longer line fails the job. */
-export const IMPORT_WINDOW_BYTES = 4 * 1024 * 1024;
+/** Bytes read from the input blob at a time. */
+const IMPORT_READ_BYTES = 1024 * 1024;
+/** A chunk holds the lines that end within this many bytes of its start (so memory stays bounded); a longer line fails the job. */
+export const IMPORT_WINDOW_BYTES = 8 * 1024 * 1024;
 
 /** Block ids of one export: the job id (a GUID, so every id has the same length) and the block's index. */
 export function exportBlockId(jobId: string, index: number): string {
@@ -209,6 +211,47 @@ async function exportStep(
   return false;
 }
 
+/**
+ * Reads the input blob forward, keeping what it read: the window at an offset is the bytes from there up to the
+ * end of its `lines`-th line (or the blob's end, or {@link IMPORT_WINDOW_BYTES}), whatever was read before, so a
+ * chunk depends on its offset alone and a re-run step cuts the same chunk.
+ */
+class InputReader {
+  private start = 0;
+  private buffer = Buffer.alloc(0);
+
+  constructor(
+    private readonly container: BlobContainer,
+    private readonly blob: string,
+    private readonly size: number,
+  ) {}
+
+  async window(offset: number, lines: number): Promise<{ bytes: Buffer; atEnd: boolean }> {
+    if (offset < this.start || offset > this.start + this.buffer.length) {
+      this.start = offset;
+      this.buffer = Buffer.alloc(0);
+    }
+    this.buffer = this.buffer.subarray(offset - this.start);
+    this.start = offset;
+    const limit = Math.min(this.size - offset, IMPORT_WINDOW_BYTES);
+    while (this.buffer.length < limit && countLines(this.buffer, lines) < lines) {
+      const from = this.start + this.buffer.length;
+      const more = await this.container.read(this.blob, from, Math.min(IMPORT_READ_BYTES, this.size - from));
+      if (more.length === 0) break;
+      this.buffer = Buffer.concat([this.buffer, more]);
+    }
+    const bytes = this.buffer.subarray(0, limit);
+    return { bytes, atEnd: offset + bytes.length >= this.size };
+  }
+}
+
+function countLines(buffer: Buffer, atMost: number): number {
+  let found = 0;
+  for (let at = buffer.indexOf(0x0a); at >= 0 && found < atMost; at = buffer.indexOf(0x0a, at + 1))
+    found += 1;
+  return found;
+}
+
 /** The lines of a window that form the next chunk: at most `max` whole lines (the last one may end the blob). */
 function chunkOf(
   window: Buffer,
@@ -260,15 +303,15 @@ async function importStep(
     if (!(await handle.save({ cursor, progress: 0 }))) return true;
   }
   const chunk = deps.chunkSize ?? DEFAULT_CHUNK;
+  const reader = new InputReader(input, job.inputBlobName, cursor.inputSize);
   while (deps.now() < until) {
     if (cursor.offset >= cursor.inputSize) {
       const message = `Imported ${cursor.succeeded} of ${cursor.succeeded + cursor.failed} devices; ${cursor.failed} failed (${IMPORT_ERRORS_BLOB}).`;
       return complete(deps, handle, message, cursor);
     }
-    const count = Math.min(IMPORT_WINDOW_BYTES, cursor.inputSize - cursor.offset);
-    const window = await input.read(job.inputBlobName, cursor.offset, count);
-    const next = chunkOf(window, cursor.offset + count >= cursor.inputSize, chunk);
-    if (!next) return fail(deps, handle, `Line ${cursor.line} of ${job.inputBlobName} is longer than 4 MB.`);
+    const window = await reader.window(cursor.offset, chunk);
+    const next = chunkOf(window.bytes, window.atEnd, chunk);
+    if (!next) return fail(deps, handle, `Line ${cursor.line} of ${job.inputBlobName} is longer than 8 MB.`);
     const numbered = next.texts
       .map((text, index) => ({ number: cursor.line + index, text: text.replace(/\r$/, '') }))
       .filter((line) => line.text.trim() !== '');

@@ -146,13 +146,14 @@ export function defineUseCaseScenarios(createStorage: () => Promise<StoragePorts
       expect(await service.getJob(jobId)).toEqual(response);
     });
 
-    it('stores a job starting later as scheduled', async () => {
+    it('answers a job starting later as queued, as IoT Hub does, and stores it as scheduled', async () => {
       const response = await service.createJob({
         jobId,
         body: methodBody({ startTime: '2026-11-26T06:00:05Z' }),
       });
-      expect(response.status).toBe('scheduled');
+      expect(response.status).toBe('queued');
       expect(response.startTime).toBe('2026-11-26T06:00:05.000Z');
+      expect((await service.getJob(jobId)).status).toBe('scheduled');
     });
 
     it('stores nothing when the request is invalid', async () => {

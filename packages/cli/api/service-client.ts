@@ -7,6 +7,8 @@ import type {
   DryRunResponse,
   JobRequest,
   JobResponse,
+  RegistryJobRequest,
+  RegistryJobResponse,
   RerunRequest,
   ScheduleRequest,
   ScheduleResponse,
@@ -53,6 +55,23 @@ export class DeviceJobsClient {
       );
     }
     return answer as DryRunResponse;
+  }
+
+  createRegistryJob(request: RegistryJobRequest): Promise<RegistryJobResponse> {
+    return this.json('POST', '/jobs/create', { body: request });
+  }
+
+  getRegistryJob(jobId: string): Promise<RegistryJobResponse> {
+    return this.json('GET', `/jobs/${encodeURIComponent(jobId)}`);
+  }
+
+  /** Every import/export job, newest first (`GET /jobs` answers them in one array). */
+  listRegistryJobs(): Promise<RegistryJobResponse[]> {
+    return this.json('GET', '/jobs');
+  }
+
+  cancelRegistryJob(jobId: string): Promise<RegistryJobResponse> {
+    return this.json('DELETE', `/jobs/${encodeURIComponent(jobId)}`);
   }
 
   getJob(jobId: string): Promise<JobResponse> {

@@ -15,7 +15,18 @@ import type {
   RolloutConfig,
 } from '../../../shared/jobs/rollout-config';
 
-export type { AbortConfig, FailureType, JobStatus, JobType, RetryConfig, RolloutConfig };
+import type { RegistryJobResponse } from '../../../shared/registry-jobs/registry-job-model';
+
+export type { AbortConfig, FailureType, JobStatus, JobType, RegistryJobResponse, RetryConfig, RolloutConfig };
+
+/** The body of `POST /jobs/create` (IoT Hub's JobProperties of an import or export job). */
+export interface RegistryJobRequest {
+  type: 'export' | 'import';
+  outputBlobContainerUri: string;
+  inputBlobContainerUri?: string;
+  excludeKeysInExport?: boolean;
+  storageAuthenticationType?: 'keyBased' | 'identityBased';
+}
 
 /** What a job does to every device, whom it targets and its controls: the body of a job without id and start. */
 export interface JobTemplate {

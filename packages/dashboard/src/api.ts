@@ -1,5 +1,5 @@
 import { createSasToken, type SigningIdentity } from './connection.js';
-import type { DeviceJob, DryRunResult, Job } from './model.js';
+import type { DeviceJob, DryRunResult, Job, RegistryJob } from './model.js';
 
 const API_VERSION = 'api-version=2021-04-12';
 const TOKEN_LIFETIME_SECONDS = 3600;
@@ -95,6 +95,11 @@ export class JobsApi {
   /** Checks the credentials with a cheap read (a wrong key answers 401). */
   async verify(): Promise<void> {
     await this.send('GET', '/jobs/v2/query', { headers: { 'x-ms-max-item-count': '1' } });
+  }
+
+  /** Every import and export job, newest first. */
+  listRegistryJobs(): Promise<RegistryJob[]> {
+    return this.json('GET', '/jobs');
   }
 
   async listJobs(filter: JobFilter, continuation?: string, pageSize = 100): Promise<Page<Job>> {

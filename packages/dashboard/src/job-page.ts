@@ -276,9 +276,8 @@ export const jobPageView: View = (main, context, [id]) => {
 
   /** The statistics the page shows: those of its rows when it holds them all, else the service's counters. */
   function shownStatistics(current: Job): DeviceJobStatistics {
-    return rows
-      ? statisticsFromRows(current.deviceJobStatistics.deviceCount, rows)
-      : current.deviceJobStatistics;
+    const { deviceCount, runningCount } = current.deviceJobStatistics;
+    return rows ? statisticsFromRows(deviceCount, rows, runningCount) : current.deviceJobStatistics;
   }
 
   function chartSamples(stats: DeviceJobStatistics): ProgressSample[] {

@@ -1,5 +1,5 @@
 import { h, replace, timeCell, uid } from './dom.js';
-import type { Job } from './model.js';
+import type { Job, RegistryJob } from './model.js';
 import { isActive, percentDone, TYPE_LABELS } from './model.js';
 import { Poller, type View } from './view.js';
 import { errorBox, progressBar, statusBadge } from './widgets.js';
@@ -58,6 +58,48 @@ function jobRow(job: Job): HTMLElement {
     h('td', {}, timeCell(job.startTime)),
     h('td', {}, timeCell(job.endTime)),
   );
+}
+
+function registryJobRow(job: RegistryJob): HTMLElement {
+  const bar = h('progress', {
+    max: '100',
+    value: String(job.progress),
+    'aria-label': `Progress of ${job.jobId}`,
+  });
+  const failed = job.failedCount ? ` (${job.failedCount} failed)` : '';
+  return h(
+    'tr',
+    { 'data-registry-job-id': job.jobId, title: job.failureReason ?? job.statusMessage ?? '' },
+    h('th', { scope: 'row' }, job.jobId),
+    h('td', {}, statusBadge(job.status)),
+    h('td', {}, job.type === 'import' ? 'Import' : 'Export'),
+    h('td', { class: 'progress-cell' }, bar, h('span', { class: 'percent' }, `${job.progress}%`)),
+    h('td', { class: 'counts' }, `${job.deviceCount}${failed}`),
+    h('td', {}, timeCell(job.startTimeUtc)),
+    h('td', {}, timeCell(job.endTimeUtc)),
+  );
+}
+
+/** The import and export jobs (`GET /jobs`); a policy without RegistryRead sees why they are missing. */
+async function loadRegistryJobs(
+  api: { listRegistryJobs(): Promise<RegistryJob[]> },
+  body: HTMLElement,
+  errors: HTMLElement,
+): Promise<RegistryJob[]> {
+  try {
+    const jobs = await api.listRegistryJobs();
+    replace(errors);
+    replace(
+      body,
+      jobs.length === 0
+        ? h('tr', {}, h('td', { colspan: 7, class: 'muted' }, 'No import or export jobs.'))
+        : jobs.map(registryJobRow),
+    );
+    return jobs;
+  } catch (error) {
+    replace(errors, errorBox(error));
+    return [];
+  }
 }
 
 /** `#/jobs`: every job with its status and progress, filtered, refreshed while any of them is active. */
@@ -128,7 +170,17 @@ export const jobsListView: View = (main, { api }) => {
     }
   }
 
-  const poller = new Poller(load, () => (jobs.some(isActive) ? REFRESH_MS : IDLE_REFRESH_MS));
+  const registryBody = h('tbody');
+  const registryErrors = h('div');
+  let registryActive = false;
+  const loadAll = async () => {
+    await load();
+    const registryJobs = await loadRegistryJobs(api, registryBody, registryErrors);
+    registryActive = registryJobs.some((job) => job.status === 'enqueued' || job.status === 'running');
+  };
+  const poller = new Poller(loadAll, () =>
+    jobs.some(isActive) || registryActive ? REFRESH_MS : IDLE_REFRESH_MS,
+  );
   replace(
     main,
     h(
@@ -171,6 +223,29 @@ export const jobsListView: View = (main, { api }) => {
           ),
         ),
         body,
+      ),
+    ),
+    h('h2', {}, 'Import and export jobs'),
+    registryErrors,
+    h(
+      'div',
+      { class: 'table-wrap' },
+      h(
+        'table',
+        { class: 'jobs registry-jobs' },
+        h('caption', { class: 'visually-hidden' }, 'Import and export jobs, newest first'),
+        h(
+          'thead',
+          {},
+          h(
+            'tr',
+            {},
+            ...['Job', 'Status', 'Type', 'Progress', 'Devices', 'Started', 'Ended'].map((t) =>
+              h('th', { scope: 'col' }, t),
+            ),
+          ),
+        ),
+        registryBody,
       ),
     ),
   );

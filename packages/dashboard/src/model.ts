@@ -96,3 +96,17 @@ export const TYPE_LABELS: Readonly<Record<string, string>> = {
   scheduleDeviceMethod: 'Direct method',
   scheduleUpdateTwin: 'Twin update',
 };
+
+/** An import or export job (`GET /jobs`, IoT Hub's JobProperties). */
+export interface RegistryJob {
+  jobId: string;
+  type: 'import' | 'export';
+  status: 'enqueued' | 'running' | 'completed' | 'failed' | 'cancelled';
+  progress: number;
+  deviceCount: number;
+  failedCount?: number;
+  startTimeUtc?: string;
+  endTimeUtc?: string;
+  statusMessage?: string;
+  failureReason?: string;
+}

@@ -31,26 +31,27 @@ export function etaSeconds(stats: DeviceJobStatistics, rate: number | undefined)
 
 /**
  * The statistics a set of device rows shows (the rows of one read, so that the counts, the failures and the device
- * table describe the same moment). Devices without a row yet are pending; `deviceCount` is the job's, or the rows'
- * when more rows than that were read.
+ * table describe the same moment). Finished counts are the rows'; `running` is the larger of the rows marked running
+ * and the service's `inFlight` (a device's row says `running` only after a second in flight), within the devices not
+ * finished; the rest are pending. `deviceCount` is the job's, or the rows' when more rows than that were read.
  */
-export function statisticsFromRows(deviceCount: number, rows: readonly DeviceJob[]): DeviceJobStatistics {
+export function statisticsFromRows(
+  deviceCount: number,
+  rows: readonly DeviceJob[],
+  inFlight = 0,
+): DeviceJobStatistics {
   let succeededCount = 0;
   let failedCount = 0;
-  let runningCount = 0;
+  let markedRunning = 0;
   for (const row of rows) {
     if (row.status === 'completed') succeededCount += 1;
     else if (row.status === 'failed' || row.status === 'canceled') failedCount += 1;
-    else if (row.status === 'running') runningCount += 1;
+    else if (row.status === 'running') markedRunning += 1;
   }
   const total = Math.max(deviceCount, rows.length);
-  return {
-    deviceCount: total,
-    succeededCount,
-    failedCount,
-    runningCount,
-    pendingCount: total - succeededCount - failedCount - runningCount,
-  };
+  const open = total - succeededCount - failedCount;
+  const runningCount = Math.min(open, Math.max(markedRunning, inFlight));
+  return { deviceCount: total, succeededCount, failedCount, runningCount, pendingCount: open - runningCount };
 }
 
 /** The cumulative count of finished (and failed) devices at each device's end time, for the chart. */

@@ -18,3 +18,25 @@ export async function seedDemoFleetIfEmpty(registry: EmbeddedRegistry, size: num
   }
   return created;
 }
+
+/** When the demo fleet is seeded: a timer function's schedule and whether it also runs when the host starts. */
+export interface DemoFleetTimer {
+  schedule: string;
+  runOnStartup: boolean;
+}
+
+/**
+ * The timer that seeds the demo fleet, or none when no fleet is asked for (`DEMO_FLEET_SIZE` 0, or a real hub).
+ * Locally it runs when the host starts. In Azure it does not: `runOnStartup` fires on every instance the app
+ * scales out to (and would wake a Flex Consumption app for nothing); a timer every 15 minutes seeds the empty
+ * registry there instead, each later run costing one read.
+ */
+export function demoFleetTimer(
+  devices: { gateway: string; demoFleetSize: number },
+  runsInAzure: boolean,
+): DemoFleetTimer | undefined {
+  if (devices.gateway !== 'simulated' || devices.demoFleetSize === 0) return undefined;
+  return runsInAzure
+    ? { schedule: '0 */15 * * * *', runOnStartup: false }
+    : { schedule: '0 0 0 1 1 *', runOnStartup: true };
+}

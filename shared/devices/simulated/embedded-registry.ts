@@ -26,6 +26,8 @@ export interface EmbeddedRegistryOptions {
   defaultSimulation: SimulationProfile;
   simulationSeed: string | undefined;
   now?: () => number;
+  /** Debug log: each twin query's access path (index or scan) and why (`DEVICE_QUERY_PLAN_LOG`). */
+  debug?: (message: string) => void;
 }
 
 /**
@@ -38,8 +40,10 @@ export class EmbeddedRegistry {
   readonly defaultSimulation: SimulationProfile;
   readonly seed: string | undefined;
   readonly now: () => number;
+  readonly debug: ((message: string) => void) | undefined;
 
   constructor(options: EmbeddedRegistryOptions) {
+    this.debug = options.debug;
     this.repository = options.repository;
     this.defaultSimulation = options.defaultSimulation;
     this.seed = options.simulationSeed;

@@ -364,7 +364,8 @@ describe('device-jobs against the local host', () => {
       '--start',
       '+1h',
     );
-    expect(created.stdout).toMatch(/^Status +scheduled/m);
+    expect(created.stdout).toMatch(/^Status +queued/m);
+    expect((await run('job', 'show', 'cli-later')).stdout).toMatch(/^Status +scheduled/m);
     const cancelled = await run('job', 'cancel', 'cli-later');
     expect(cancelled.code).toBe(0);
     expect(cancelled.stdout).toMatch(/^Status +cancelled \(Cancelled on request\.\)$/m);

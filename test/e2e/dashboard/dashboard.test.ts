@@ -62,6 +62,77 @@ async function percentOf(jobId: string): Promise<number> {
   return Number(await progressOf(jobId).getAttribute('aria-valuenow'));
 }
 
+/** Everything the job page shows at one instant. */
+interface PageMoment {
+  status: string;
+  loading: boolean;
+  saysNoFailure: boolean;
+  deviceCount: number;
+  succeeded: number;
+  failed: number;
+  running: number;
+  pending: number;
+  finished: number;
+  eta: string;
+  groups: number[];
+  /** Rows per status in the device table's filter, as its options count them. */
+  options: Record<string, number>;
+  tableStatuses: string[];
+  chart: string;
+}
+
+// A string: this test compiles without the DOM library.
+const READ_JOB_PAGE = `(() => {
+  const fact = (name) => document.querySelector('[data-fact="' + name + '"]')?.textContent ?? '';
+  const count = (name) => Number(fact(name));
+  const options = {};
+  for (const option of document.querySelector('table.devices')?.closest('section')?.querySelectorAll('option') ?? [])
+    options[option.value || 'all'] = Number(option.dataset.count);
+  return {
+    status: document.querySelector('.page-head .badge')?.textContent ?? '',
+    loading: document.querySelector('[data-state="loading"]') !== null,
+    saysNoFailure: document.querySelector('[aria-labelledby="failures-title"] [data-state="empty"]') !== null,
+    deviceCount: count('deviceCount'),
+    succeeded: count('succeededCount'),
+    failed: count('failedCount'),
+    running: count('runningCount'),
+    pending: count('pendingCount'),
+    finished: count('succeededCount') + count('failedCount'),
+    eta: fact('eta'),
+    groups: [...document.querySelectorAll('table.failures tbody tr')].map((row) => Number(row.querySelector('td')?.textContent)),
+    options,
+    tableStatuses: [...document.querySelectorAll('table.devices tbody tr[data-status]')].map((row) => row.dataset.status),
+    chart: document.querySelector('svg.chart')?.getAttribute('aria-label')
+      ?? document.querySelector('[aria-labelledby="chart-title"] p')?.textContent ?? '',
+  };
+})()`;
+
+function expectAgreement(moment: PageMoment): void {
+  const context = JSON.stringify(moment);
+  const { deviceCount, succeeded, failed, running, pending, finished, options } = moment;
+  expect([context, succeeded + failed + running + pending]).toEqual([context, deviceCount]);
+  // The failure groups add up to the failed count; "No device failed" only when none did.
+  const grouped = moment.groups.reduce((sum, n) => sum + n, 0);
+  expect([context, grouped, moment.saysNoFailure]).toEqual([context, failed, failed === 0]);
+  // The device table's filter counts the same rows the statistics count (a row says running after a second).
+  expect([context, options.completed, (options.failed ?? 0) + (options.canceled ?? 0)]).toEqual([
+    context,
+    succeeded,
+    failed,
+  ]);
+  expect([context, (options.running ?? 0) <= running]).toEqual([context, true]);
+  expect([context, moment.tableStatuses.length]).toEqual([context, Math.min(25, options.all ?? 0)]);
+  // The chart ends where the counts are.
+  if (finished > 0)
+    expect([context, moment.chart]).toEqual([
+      context,
+      expect.stringContaining(`${finished} finished, ${failed} failed`),
+    ]);
+  else expect([context, moment.chart]).toEqual([context, 'No device has finished yet.']);
+  // No estimate before devices finish: a dash, never "0 s".
+  if (moment.status === 'running' && finished === 0) expect([context, moment.eta]).toEqual([context, '—']);
+}
+
 describe('the dashboard in a headless browser', () => {
   it('is served anonymously with a strict content security policy, refuses unknown files and shadows no route', async () => {
     const response = await fetch(`${host.running.host.baseUrl}/dashboard/`);
@@ -139,34 +210,59 @@ describe('the dashboard in a headless browser', () => {
     await page.getByRole('button', { name: 'Refresh' }).click();
     await progressOf('dash-reboot').waitFor();
     const seen = new Set<number>();
+    const intermediate = () => [...seen].filter((percent) => percent > 0 && percent < 100);
+    let shotTaken = false;
     const deadline = Date.now() + 30_000;
-    while (
-      Date.now() < deadline &&
-      !(await page.locator('tr[data-job-id="dash-reboot"] .badge-completed').count())
-    ) {
+    // Until the list has refreshed itself twice mid-run; the job runs on while the next test opens its page.
+    while (Date.now() < deadline && !(shotTaken && intermediate().length >= 2)) {
       const percent = await percentOf('dash-reboot');
-      if (percent >= 40 && percent <= 80 && ![...seen].some((earlier) => earlier >= 40 && earlier <= 80)) {
+      if (percent >= 10 && percent <= 80 && !shotTaken) {
         await shot('jobs');
+        shotTaken = true;
       }
       seen.add(percent);
-      await page.waitForTimeout(250);
+      if (percent === 100) break;
+      await page.waitForTimeout(200);
     }
-    await page.locator('tr[data-job-id="dash-reboot"] .badge-completed').waitFor({ timeout: 10_000 });
-    seen.add(await percentOf('dash-reboot'));
     // At least two intermediate readings between 0 and 100: the list refreshed itself while the job ran.
-    expect([...seen].filter((percent) => percent > 0 && percent < 100).length).toBeGreaterThanOrEqual(2);
-    expect(await percentOf('dash-reboot')).toBe(100);
+    expect(intermediate().length).toBeGreaterThanOrEqual(2);
   });
 
-  it('opens the job: statistics, failures grouped by error code, and the failed devices by filter', async () => {
+  it('keeps statistics, failure groups, chart and device table in agreement at every moment while the job runs', async () => {
     await page.getByRole('link', { name: 'dash-reboot' }).click();
     await page.getByRole('heading', { name: 'dash-reboot' }).waitFor();
+    const moments: PageMoment[] = [];
+    const deadline = Date.now() + 40_000;
+    for (;;) {
+      // One synchronous read of the whole page: what a person sees at one instant.
+      const moment = await page.evaluate<PageMoment>(READ_JOB_PAGE);
+      moments.push(moment);
+      if (moment.status === 'completed' || Date.now() > deadline) break;
+      await page.waitForTimeout(150);
+    }
+    const drawn = moments.filter((moment) => !moment.loading);
+    for (const moment of drawn) expectAgreement(moment);
+    const running = drawn.filter(
+      (moment) => moment.status === 'running' && moment.finished > 0 && moment.finished < FLEET,
+    );
+    // Several distinct moments mid-run, each checked above; failures among them once some device failed.
+    expect(new Set(running.map((moment) => moment.finished)).size).toBeGreaterThanOrEqual(3);
+    expect(running.some((moment) => moment.groups.length > 0)).toBe(true);
+    // Before the first read the page says it is loading, never that nothing failed.
+    expect(moments.filter((moment) => moment.loading).every((moment) => !moment.saysNoFailure)).toBe(true);
+    expect(drawn.at(-1)).toMatchObject({ status: 'completed', finished: FLEET, failed: 5 });
+  });
+
+  it('shows the ended job: statistics, failures grouped by error code, and the failed devices by filter', async () => {
     const fact = (name: string) => page.locator(`[data-fact="${name}"]`).textContent();
     await page.locator('table.failures').waitFor();
     expect(await fact('deviceCount')).toBe(String(FLEET));
     expect(await fact('succeededCount')).toBe(String(FLEET - FAILING.length - OFFLINE.length));
     expect(await fact('failedCount')).toBe(String(FAILING.length + OFFLINE.length));
     expect(await fact('rate')).toMatch(/devices\/s$/);
+    // A run of about ten seconds: its duration with tenths or whole seconds, never 0 s.
+    expect(await fact('duration')).toMatch(/^(\d\.\d|\d\d) s$/);
+    expect(await fact('duration')).not.toBe('0.0 s');
     const groups = await Promise.all(
       (await page.locator('table.failures tbody tr').all()).map(async (row) =>
         (await row.locator('th, td').allTextContents()).slice(0, 3),
@@ -181,7 +277,7 @@ describe('the dashboard in a headless browser', () => {
     ).resolves.toBe(1);
 
     await page.getByLabel('Device status').selectOption('failed');
-    await page.getByText('Page 1, 5 devices').waitFor();
+    await page.getByText('Page 1 of 1, 5 devices').waitFor();
     expect(await page.locator('table.devices tbody th').allTextContents()).toEqual(
       [...FAILING, ...OFFLINE].sort(),
     );
@@ -189,7 +285,7 @@ describe('the dashboard in a headless browser', () => {
       Array(5).fill('failed'),
     );
     await page.getByLabel('Device status').selectOption('');
-    await page.getByText('Page 1, 25 devices').waitFor();
+    await page.getByText('Page 1 of 2, 40 devices').waitFor();
     await shot('job');
   });
 
@@ -246,6 +342,33 @@ describe('the dashboard in a headless browser', () => {
       /^ArgumentInvalid: .*queryCondition/,
     );
 
+    // `n` holds numbers: a string finds nothing. The preview warns, hints at the type, and stays in view; creating
+    // a job on no device asks first.
+    await page.getByLabel('Query condition').fill("tags.fleet = 'dash' AND tags.n = '5'");
+    // Scrolled just far enough to reach the button, as a person does: the result appears below the fold.
+    await page.evaluate("document.querySelector('.job-form .actions').scrollIntoView({ block: 'end' })");
+    await preview.click();
+    await page.locator('[data-fact="previewCount"]', { hasText: '0' }).waitFor();
+    await expect(page.locator('.preview .warnings li').allTextContents()).resolves.toEqual([
+      'No device matches: the job would run on no device.',
+      'tags.n holds numbers, not strings: try 5.',
+    ]);
+    const inView = await page.evaluate(
+      "(() => { const box = document.querySelector('.preview').getBoundingClientRect(); return box.top >= 0 && box.bottom <= window.innerHeight; })()",
+    );
+    expect(inView).toBe(true);
+    expect(await create.isEnabled()).toBe(true);
+    const asked: string[] = [];
+    page.once('dialog', (question) => {
+      asked.push(question.message());
+      void question.dismiss();
+    });
+    await create.click();
+    // The click returns once the dialog was answered.
+    expect(asked).toEqual(['The preview found no device. Create job dash-form anyway?']);
+    expect((await host.http('GET', '/jobs/v2/dash-form')).status).toBe(404);
+    await expect(page.getByRole('heading', { name: 'New job' }).count()).resolves.toBe(1);
+
     await page.getByText('Rollout, abort and retry').click();
     await page.getByLabel('Maximum concurrency').fill('4');
     await page.getByLabel('Query condition').fill("tags.fleet = 'dash' AND tags.n < 10");
@@ -257,6 +380,7 @@ describe('the dashboard in a headless browser', () => {
     );
     await expect(page.locator('[data-fact="previewEstimate"]').textContent()).resolves.toMatch(/\d+ s$/);
     expect(await create.isEnabled()).toBe(true);
+    await expect(page.locator('.preview .warnings').count()).resolves.toBe(0);
     await shot('new-job');
 
     await page.getByLabel('Maximum concurrency').fill('5');

@@ -242,7 +242,7 @@ describe('the /jobs/v2 API over HTTP', () => {
       startTime: later,
     });
     expect(response.status).toBe(200);
-    expect(((await response.json()) as Job).status).toBe('scheduled');
+    expect(((await response.json()) as Job).status).toBe('queued');
     expect((await host.http('POST', '/jobs/v2/hundred-k/cancel')).status).toBe(200);
   }, 30_000);
 

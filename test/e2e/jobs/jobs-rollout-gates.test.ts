@@ -19,7 +19,17 @@ interface Job {
   endTime?: string;
   failureReason?: string;
   lastControlAction?: { action: string; by: string; reason?: string; time: string };
+  waveStatistics?: WaveStatistics[];
+  rolloutConfig?: Record<string, unknown>;
   deviceJobStatistics: Record<'deviceCount' | 'failedCount' | 'succeededCount' | 'runningCount', number>;
+}
+
+interface WaveStatistics {
+  name: string;
+  deviceCount: number;
+  succeededCount: number;
+  failedCount: number;
+  state: string;
 }
 
 interface DeviceJob {
@@ -121,15 +131,20 @@ beforeAll(async () => {
       JOB_SHARD_SIZE: '10',
     },
   });
-  const fleet = (name: string, count: number, latencyMs?: number) =>
+  const fleet = (name: string, count: number, simulation?: (i: number) => Record<string, unknown>) =>
     Array.from({ length: count }, (_, i) => ({
       id: `${name}-${String(i).padStart(2, '0')}`,
       tags: { fleet: name },
       importMode: 'create',
       status: 'enabled',
-      ...(latencyMs ? { simulation: { latencyMs } } : {}),
+      ...(simulation ? { simulation: simulation(i) } : {}),
     }));
-  const devices = [...fleet('paced', 16), ...fleet('held', 8, 300)];
+  const devices = [
+    ...fleet('paced', 16),
+    ...fleet('held', 8, () => ({ latencyMs: 300 })),
+    ...fleet('waved', 12),
+    ...fleet('flawed', 8, (i) => ({ failureRate: i === 1 || i === 3 ? 1 : 0 })),
+  ];
   expect((await call('POST', '/devices', devices)).status).toBe(200);
 }, 60_000);
 
@@ -248,5 +263,93 @@ describe('pause and resume', () => {
     expect(expired.failureReason).toMatch(/maxExecutionTimeInSeconds \(3 s\)/);
     const codes = (await deviceJobs('held-deadline')).map((row) => row.error?.code);
     expect(codes).toContain('JobMaxExecutionTimeExceeded');
+  }, 30_000);
+});
+
+describe('gated waves', () => {
+  const waves = [
+    { name: 'canary', deviceCount: 3, successThresholdPercentage: 100, then: 'pause' },
+    { name: 'half', devicePercentage: 50, successThresholdPercentage: 90, then: 'continue' },
+  ];
+
+  it.each([
+    ['rolloutConfig.waves', { waves: [] }],
+    ['rolloutConfig.waves[1].name', { waves: [waves[0], { ...waves[1], name: 'canary' }] }],
+    ['rolloutConfig.waves[0]', { waves: [{ ...waves[0], devicePercentage: 5 }] }],
+    ['rolloutConfig.waves[0].then', { waves: [{ ...waves[0], then: 'wait' }] }],
+    ['rolloutConfig.waves[0].colour', { waves: [{ ...waves[0], colour: 'red' }] }],
+    ['rolloutConfig.waves[1].devicePercentage', { waves: [waves[0], { ...waves[1], devicePercentage: 0 }] }],
+    [
+      'rolloutConfig.waves[0].successThresholdPercentage',
+      { waves: [{ ...waves[0], successThresholdPercentage: 101 }] },
+    ],
+  ])('refuses %s and stores nothing', async (field, rolloutConfig) => {
+    const response = await call('PUT', '/jobs/v2/bad-waves', fleetJob('waved', { rolloutConfig }));
+    const body = (await response.json()) as { Message: string };
+    expect([response.status, response.headers.get('iothub-errorcode')]).toEqual([400, 'ArgumentInvalid']);
+    expect(body.Message).toContain(`${field}:`);
+    expect((await call('GET', '/jobs/v2/bad-waves')).status).toBe(404);
+  });
+
+  it('runs a canary that passes, waits for approval with only its devices final, and finishes after resume', async () => {
+    const created = await json<Job>(
+      await call('PUT', '/jobs/v2/waved', fleetJob('waved', { rolloutConfig: { waves } })),
+    );
+    expect(created.rolloutConfig).toEqual({ waves });
+    expect(created.waveStatistics?.map((wave) => [wave.name, wave.state])).toEqual([
+      ['canary', 'pending'],
+      ['half', 'pending'],
+      ['remaining', 'pending'],
+    ]);
+    const paused = await waitJob('waved', (job) => job.status === 'paused', 'to pause after its canary');
+    expect(paused.statusMessage).toBe(
+      'Paused: wave canary: 3 of 3 succeeded (100% ≥ 100%); resume to approve the next wave.',
+    );
+    expect(paused.lastControlAction).toMatchObject({ action: 'pause', by: 'wave:canary' });
+    expect(paused.waveStatistics).toEqual([
+      { name: 'canary', deviceCount: 3, succeededCount: 3, failedCount: 0, state: 'passed' },
+      { name: 'half', deviceCount: 6, succeededCount: 0, failedCount: 0, state: 'pending' },
+      { name: 'remaining', deviceCount: 3, succeededCount: 0, failedCount: 0, state: 'pending' },
+    ]);
+    const started = async () => (await deviceJobs('waved')).filter((row) => row.startTimeUtc);
+    expect((await started()).map((row) => [row.deviceId, row.status])).toEqual([
+      ['waved-00', 'completed'],
+      ['waved-01', 'completed'],
+      ['waved-02', 'completed'],
+    ]);
+    await sleep(700);
+    expect(await started()).toHaveLength(3);
+
+    await json<Job>(await control('waved', 'resume', { reason: 'canary approved' }));
+    const done = await waitJob('waved', (job) => Boolean(job.endTime), 'to finish');
+    expect(done.status).toBe('completed');
+    expect(done.waveStatistics).toEqual([
+      { name: 'canary', deviceCount: 3, succeededCount: 3, failedCount: 0, state: 'passed' },
+      { name: 'half', deviceCount: 6, succeededCount: 6, failedCount: 0, state: 'passed' },
+      { name: 'remaining', deviceCount: 3, succeededCount: 3, failedCount: 0, state: 'passed' },
+    ]);
+    const listed = await json<Job[]>(await call('GET', '/jobs/v2/query?jobStatus=completed'));
+    expect(listed.find((job) => job.jobId === 'waved')?.waveStatistics).toEqual(done.waveStatistics);
+  }, 30_000);
+
+  it('pauses a job whose canary fails its threshold, naming the figures', async () => {
+    const gated = {
+      waves: [{ name: 'canary', deviceCount: 5, successThresholdPercentage: 90, then: 'continue' }],
+    };
+    await json<Job>(await call('PUT', '/jobs/v2/flawed', fleetJob('flawed', { rolloutConfig: gated })));
+    const paused = await waitJob('flawed', (job) => job.status === 'paused', 'to pause after its canary');
+    expect(paused.statusMessage).toBe('Paused: wave canary: 3 of 5 succeeded (60% < 90%).');
+    expect(paused.waveStatistics?.[0]).toEqual({
+      name: 'canary',
+      deviceCount: 5,
+      succeededCount: 3,
+      failedCount: 2,
+      state: 'failed',
+    });
+    expect((await deviceJobs('flawed')).filter((row) => row.startTimeUtc)).toHaveLength(5);
+    await json<Job>(await call('POST', '/jobs/v2/flawed/cancel'));
+    const ended = await waitJob('flawed', (job) => Boolean(job.endTime), 'to end');
+    expect(ended.status).toBe('cancelled');
+    expect(ended.waveStatistics?.[1]).toMatchObject({ name: 'remaining', deviceCount: 3, state: 'failed' });
   }, 30_000);
 });

@@ -196,7 +196,7 @@ describe('jobs through the official azure-iothub JobClient', () => {
         60,
       )
     ).jobStatus as Job;
-    expect(created.status).toBe('scheduled');
+    expect(created.status).toBe('queued');
     expect(Date.parse(created.startTime)).toBe(startTime.getTime());
     expect((await getJob('scheduled-floor-1')).status).toBe('scheduled');
 

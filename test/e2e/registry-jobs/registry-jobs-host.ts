@@ -30,9 +30,9 @@ export interface RegistryJobsWorld {
 
 const HOST_ENV = {
   AzureFunctionsJobHost__extensions__durableTask__hubName: 'RegistryJobs',
-  // A killed host's step is handed to the next host after 5 s instead of func-local's 30 s.
-  AzureFunctionsJobHost__extensions__durableTask__storageProvider__workItemQueueVisibilityTimeout: '00:00:05',
-  AzureFunctionsJobHost__extensions__durableTask__storageProvider__controlQueueVisibilityTimeout: '00:00:05',
+  // A killed host's step is handed to the next host after 4 s instead of func-local's 30 s.
+  AzureFunctionsJobHost__extensions__durableTask__storageProvider__workItemQueueVisibilityTimeout: '00:00:04',
+  AzureFunctionsJobHost__extensions__durableTask__storageProvider__controlQueueVisibilityTimeout: '00:00:04',
   REGISTRY_JOB_CHUNK_SIZE: '250',
 };
 

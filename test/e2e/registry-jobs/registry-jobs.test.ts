@@ -1,6 +1,7 @@
 import type { ContainerClient } from '@azure/storage-blob';
 import { waitFor } from '../../support/wait-for';
-import { seedFleet, type JobsHost } from '../jobs/jobs-host';
+import { runCli } from '../cli/cli-runner';
+import { seedFleet, sleep, type JobsHost } from '../jobs/jobs-host';
 import {
   blobText,
   jobWhen,
@@ -205,7 +206,7 @@ describe('import jobs', () => {
   it('stops a running 100,000-line import on cancelJob; what it imported is whole and counted', async () => {
     const text = Array.from(
       { length: 100_000 },
-      (_, i) => `{"id":"big-${i}","importMode":"create","tags":{"batch":"big","n":${i}}}`,
+      (_, i) => `{"id":"big-${i}","importMode":"create","tags":{"batch":"big","group":${i % 10}}}`,
     ).join('\n');
     await input.getBlockBlobClient('devices.txt').upload(text, Buffer.byteLength(text));
     const { uri: outputUri } = await sasContainer(world, 'import-big-out');
@@ -217,19 +218,135 @@ describe('import jobs', () => {
     const cancelled = (await host().registry.cancelJob(created.jobId)) as unknown as RegistryJob;
     expect(cancelled.status).toBe('cancelled');
 
-    // The step applying a chunk when the cancel came finishes that chunk, records it and stops.
+    // The step applying a chunk when the cancel came finishes that chunk, records it in the job and stops.
     const settled = await waitFor(
-      'the cancelled import to settle',
-      async () => [await count("tags.batch = 'big'"), await count("tags.batch = 'big'")] as const,
-      ([a, b]) => a === b,
-      { intervalMs: 1_500 },
+      'the cancelled import to record its last chunk',
+      async () => ({
+        devices: await count("tags.batch = 'big'"),
+        job: await jobWhen(host().registry, created.jobId),
+      }),
+      ({ devices, job }) => devices === job.deviceCount,
+      { intervalMs: 300 },
     );
-    const job = await jobWhen(host().registry, created.jobId);
-    expect(job.status).toBe('cancelled');
-    expect(settled[0]).toBeLessThan(100_000);
-    expect(job.deviceCount).toBe(settled[0]);
-    // Whole devices: the indexed count equals a full scan's count.
-    expect(await count("tags.batch = 'big' AND tags.n >= 0")).toBe(settled[0]);
-    expect(await count('tags.n >= 0 AND is_defined(tags.batch)')).toBe(settled[0]);
+    expect(settled.job.status).toBe('cancelled');
+    expect(settled.devices).toBeLessThan(100_000);
+    expect(settled.devices % 250).toBe(0);
+    await sleep(1_000);
+    expect(await count("tags.batch = 'big'")).toBe(settled.devices);
+    // Whole devices: the twin index (the count above) agrees with a full scan.
+    expect(await count('tags.group >= 0 AND is_defined(tags.batch)')).toBe(settled.devices);
+  });
+});
+
+describe('IoT Edge scopes', () => {
+  it('gives an edge device its scope, keeps a child edge and a leaf under it, refuses an unowned scope', async () => {
+    const { registry } = host();
+    const { responseBody: edge } = await registry.create({
+      deviceId: 'edge-1',
+      capabilities: { iotEdge: true },
+    });
+    const scope = `ms-azure-iot-edge://edge-1-${edge.generationId}`;
+    expect(edge).toMatchObject({ deviceScope: scope, parentScopes: [] });
+
+    const { responseBody: child } = await registry.create({
+      deviceId: 'edge-1-child',
+      capabilities: { iotEdge: true },
+      parentScopes: [scope],
+    });
+    expect(child).toMatchObject({
+      deviceScope: `ms-azure-iot-edge://edge-1-child-${child.generationId}`,
+      parentScopes: [scope],
+    });
+    const { responseBody: leaf } = await registry.create({ deviceId: 'leaf-1', deviceScope: scope });
+    expect(leaf).toMatchObject({ deviceScope: scope, parentScopes: [scope] });
+
+    // The SDK's get-then-update keeps the scopes.
+    const { responseBody: read } = await registry.get('leaf-1');
+    const { responseBody: updated } = await registry.update({ ...read, status: 'disabled' });
+    expect(updated).toMatchObject({ status: 'disabled', deviceScope: scope, parentScopes: [scope] });
+    const refused = registry.update({ ...updated, deviceScope: 'ms-azure-iot-edge://nobody-123' });
+    await expect(refused).rejects.toMatchObject({ response: { statusCode: 400 } });
+    expect(((await registry.get('leaf-1')).responseBody as { deviceScope?: string }).deviceScope).toBe(scope);
+  });
+});
+
+describe('wire details of JobClient', () => {
+  it('takes a numeric job id on every endpoint; a create with a future start answers queued', async () => {
+    const { jobClient } = host();
+    const later = new Date(Date.now() + 3_600_000);
+    const method = { methodName: 'reboot', payload: null, responseTimeoutInSeconds: 10 };
+    const created = (await jobClient.scheduleDeviceMethod(42, "deviceId = 'exp-010'", method, later, 600))
+      .jobStatus as { jobId: string; status: string };
+    expect(created).toMatchObject({ jobId: '42', status: 'queued' });
+    expect(((await jobClient.getJob(42)).jobStatus as { status: string }).status).toBe('scheduled');
+    expect(((await jobClient.cancelJob(42)).jobStatus as { status: string }).status).toBe('cancelled');
+  });
+
+  it('answers outcome.deviceMethodResponse null for the devices of a twin job, as IoT Hub documents', async () => {
+    const { jobClient, registry } = host();
+    await jobClient.scheduleTwinUpdate('twin-outcome', "deviceId = 'exp-011'", { etag: '*', tags: { x: 1 } });
+    const rows = await waitFor(
+      'the twin job to finish',
+      async () =>
+        (
+          await registry
+            .createQuery("SELECT * FROM devices.jobs WHERE devices.jobs.jobId = 'twin-outcome'")
+            .next()
+        ).result as { status: string; outcome: unknown }[],
+      (result) => result[0]?.status === 'completed',
+    );
+    expect(rows[0]?.outcome).toEqual({ deviceMethodResponse: null });
+  });
+});
+
+describe('the device-jobs CLI', () => {
+  it('exports with --watch (the job progress display), lists and cancels import and export jobs, and reports an unknown job', async () => {
+    const env = {
+      DEVICE_JOBS_CONNECTION_STRING: host().running.connectionString,
+      DEVICE_JOBS_URL: host().running.host.baseUrl,
+    };
+    const cli = (...args: string[]) => runCli(args, env);
+    const { container, uri } = await sasContainer(world, 'export-cli');
+    const exported = await cli(
+      'registry',
+      'export',
+      '--container-url',
+      uri,
+      '--exclude-keys',
+      '--watch',
+      '--interval',
+      '0.2',
+    );
+    expect(exported.stderr).toBe('');
+    expect(exported.code).toBe(0);
+    expect(exported.stdout).toMatch(/^Created export job [0-9a-f-]{36}\.$/m);
+    expect(exported.stdout).toMatch(/^completed 100% succeeded \d+ failed 0 running 0 pending 0 of \d+, /m);
+    expect(exported.stdout).toMatch(/^Status +completed$/m);
+    expect(exported.stdout).not.toContain('sig=');
+    expect(linesOf(await blobText(container, 'devices.txt')).length).toBeGreaterThan(300);
+
+    const listed = JSON.parse((await cli('registry', 'jobs', 'list', '--json')).stdout) as RegistryJob[];
+    const newest = listed[0];
+    expect(newest).toMatchObject({ type: 'export', status: 'completed', progress: 100 });
+    const cancelled = await cli('registry', 'jobs', 'cancel', newest?.jobId ?? '', '--json');
+    expect(JSON.parse(cancelled.stdout)).toMatchObject({ status: 'completed' });
+    const missing = await cli('registry', 'jobs', 'show', 'no-such-job');
+    expect(missing.code).toBe(3);
+    expect(missing.stderr).toMatch(/JobNotFound/);
+  });
+});
+
+describe('an export on a host killed mid-way', () => {
+  it('resumes on the next host: devices.txt is complete and holds each device once', async () => {
+    const { container, uri } = await sasContainer(world, 'export-crash');
+    const created = (await host().registry.exportDevicesToBlob(uri, false)) as unknown as RegistryJob;
+    await jobWhen(host().registry, created.jobId, (job) => job.deviceCount > 0 && job.status === 'running');
+    const restarted = await world.restartHost(true);
+    const done = await jobWhen(restarted.registry, created.jobId, undefined, 40_000);
+    const ids = linesOf(await blobText(container, 'devices.txt')).map((line) => line.id);
+    const registryIds = await deviceIds();
+    expect(done).toMatchObject({ status: 'completed', deviceCount: registryIds.length });
+    expect(new Set(ids).size).toBe(ids.length);
+    expect(ids.sort()).toEqual(registryIds.sort());
   });
 });

@@ -5,6 +5,7 @@ import {
   groupFailures,
   ratePerSecond,
   samplesFromDeviceRows,
+  statisticsFromRows,
 } from '../../../packages/dashboard/src/progress';
 
 const row = (
@@ -75,11 +76,44 @@ describe('job progress arithmetic of the dashboard', () => {
     ]);
   });
 
-  it('writes durations for people', () => {
+  it('writes durations for people, with tenths for short measured spans (never "0 s" for a 2-s run)', () => {
     expect([formatDuration(42.4), formatDuration(185), formatDuration(3720)]).toEqual([
       '42 s',
       '3 min 05 s',
       '1 h 02 min',
     ]);
+    expect([formatDuration(0.43), formatDuration(2.04), formatDuration(9.96), formatDuration(3)]).toEqual([
+      '0.4 s',
+      '2.0 s',
+      '10 s',
+      '3 s',
+    ]);
+  });
+
+  it('has no estimate before the targets are known, and counts statistics from one read of the rows', () => {
+    const none = { deviceCount: 0, succeededCount: 0, failedCount: 0, runningCount: 0, pendingCount: 0 };
+    expect(etaSeconds(none, 5)).toBeUndefined();
+    const rows = [
+      row('a', 'completed', '2026-01-01T00:00:01Z'),
+      row('b', 'failed', '2026-01-01T00:00:02Z', 'DeviceNotOnline'),
+      row('c', 'canceled', '2026-01-01T00:00:02Z', 'JobCancelled'),
+      row('d', 'running', null),
+      row('e', 'pending', null),
+    ];
+    // 10 devices, 5 rows so far: finished from the rows; in flight the larger of the rows and the service's figure.
+    expect(statisticsFromRows(10, rows, 3)).toEqual({
+      deviceCount: 10,
+      succeededCount: 1,
+      failedCount: 2,
+      runningCount: 3,
+      pendingCount: 4,
+    });
+    expect(statisticsFromRows(3, rows, 0)).toMatchObject({
+      deviceCount: 5,
+      runningCount: 1,
+      pendingCount: 1,
+    });
+    // The service's in-flight figure may count devices the rows already show finished: never beyond what is open.
+    expect(statisticsFromRows(4, rows.slice(0, 3), 2)).toMatchObject({ runningCount: 1, pendingCount: 0 });
   });
 });

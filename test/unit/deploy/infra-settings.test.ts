@@ -1,5 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
+import semver from 'semver';
 
 const root = path.resolve(__dirname, '../../..');
 const appBicep = fs.readFileSync(path.join(root, 'infra/app.bicep'), 'utf8');
@@ -75,6 +76,9 @@ const LEFT_TO_DEFAULT: Record<string, string> = {
   SIMULATION_DEFAULT_PROFILE: 'simulated gateway: built-in default latency and no failures',
   SIMULATION_SEED: 'simulated gateway: random seed',
   DEMO_FLEET_SIZE: 'no demo fleet in a deployment',
+  WEBSITE_INSTANCE_ID: 'set by the platform (App Service plans); tells the app it runs in Azure',
+  WEBSITE_SKU: 'set by the platform (FlexConsumption); tells the app it runs in Azure',
+  CONTAINER_NAME: 'set by the platform (Linux Consumption); tells the app it runs in Azure',
   REGISTRY_JOB_CHUNK_SIZE: 'import/export default',
   JOBS_TABLE_PREFIX: 'no prefix: one app per storage account',
   JOB_EVENTS_QUEUE: 'default queue job-events',
@@ -86,11 +90,11 @@ const LEFT_TO_DEFAULT: Record<string, string> = {
   JOB_RETENTION_SCHEDULE: 'default hourly',
   JOB_RECONCILIATION_SCHEDULE: 'default every 5 minutes',
   JOB_RECONCILIATION_GRACE_SECONDS: 'default 300 s',
-  JOB_SCHEDULES_TICK_SCHEDULE: 'default every second',
+  JOB_SCHEDULES_TICK_SCHEDULE: "default every minute (backstop of the schedules' durable timers)",
   JOB_PROGRESS_EVENT_SECONDS: 'default 10 s',
-  JOB_EVENTS_SWEEP_SCHEDULE: 'default every 30 s',
+  JOB_EVENTS_SWEEP_SCHEDULE: 'default every minute',
   WEBSITE_SITE_NAME: 'set by App Service on every instance (tells the app it runs in Azure)',
-  WEBSITE_INSTANCE_ID: 'set by App Service on every instance (tells the app it runs in Azure)',
+  DEVICE_QUERY_PLAN_LOG: 'diagnostics only: query plans are not logged',
   FUNC_LOCAL_LISTEN_ADDRESS: 'set by func-local only (where its HTTP listener binds)',
 };
 
@@ -119,7 +123,12 @@ describe('infra/app.bicep and the settings the code reads', () => {
       'AzureWebJobsStorage__accountName',
     ])
       expect(read).toContain(name);
-    for (const name of ['JOBS_ACCESS_POLICIES', 'AzureWebJobsStorage__clientId', 'FUNCTIONS_WORKER_RUNTIME'])
+    for (const name of [
+      'JOBS_ACCESS_POLICIES',
+      'AzureWebJobsStorage__clientId',
+      'AzureFunctionsJobHost__extensions__durableTask__hubName',
+      'DURABLE_TASK_SCHEDULER_CONNECTION_STRING',
+    ])
       expect(set).toContain(name);
   });
 
@@ -142,5 +151,68 @@ describe('infra/app.bicep and the settings the code reads', () => {
     expect(appBicep).toMatch(/AzureWebJobsStorage__credential: 'managedidentity'/);
     expect(appBicep).toMatch(/JOBS_ACCESS_POLICIES: '@Microsoft\.KeyVault\(SecretUri=\$\{[^}]+\}\)'/);
     expect(set).not.toContain('AzureWebJobsStorage');
+  });
+});
+
+/** The body of `resource <name> '<type>' = ... {` up to the next top-level declaration. */
+function resourceBlock(name: string): string {
+  const start = appBicep.search(new RegExp(`^resource ${name} '`, 'm'));
+  if (start < 0) throw new Error(`infra/app.bicep: no resource ${name}`);
+  const rest = appBicep.slice(start);
+  const end = rest.slice(1).search(/\n(?=resource |var |output |param |\/\/)/);
+  return end < 0 ? rest : rest.slice(0, end + 1);
+}
+
+describe('infra/app.bicep can start the app', () => {
+  it('gives every plan it can create a code package reachable without storage keys', () => {
+    // The storage account disables shared keys, so no Azure Files content share: Flex Consumption deploys to a
+    // blob container by identity; an Elastic Premium plan would need run-from-package by identity.
+    expect(appBicep).toMatch(/allowSharedKeyAccess: false/);
+    expect(appBicep).not.toMatch(/WEBSITE_CONTENTAZUREFILECONNECTIONSTRING|WEBSITE_CONTENTSHARE/);
+    expect(appBicep).toMatch(
+      /authentication: \{ type: 'UserAssignedIdentity', userAssignedIdentityResourceId: identity\.id \}/,
+    );
+    if (/ElasticPremium|'EP\d'/.test(appBicep)) {
+      expect(appBicep).toMatch(/WEBSITE_RUN_FROM_PACKAGE: 'https:\/\/[^']*'/);
+      expect(appBicep).toMatch(/WEBSITE_RUN_FROM_PACKAGE_BLOB_MI_RESOURCE_ID: identity\.id/);
+    }
+    expect(settingsSetByBicep()).not.toContain('FUNCTIONS_WORKER_RUNTIME'); // Flex Consumption rejects it
+  });
+
+  it("runs the project's Node major (package.json engines)", () => {
+    const pkg = JSON.parse(fs.readFileSync(path.join(root, 'package.json'), 'utf8')) as {
+      engines: { node: string };
+    };
+    const major = String(semver.minVersion(pkg.engines.node)?.major);
+    expect(major).toBe('22');
+    expect(appBicep).toMatch(new RegExp(`runtime: \\{ name: 'node', version: '${major}' \\}`));
+    expect(appBicep).not.toMatch(/NODE\|(?!22)\d+/);
+  });
+
+  it('creates the site after every role its identity needs at first start', () => {
+    const site = resourceBlock('functionApp');
+    const dependsOn =
+      /dependsOn: \[([^\]]*)\]/
+        .exec(site)?.[1]
+        ?.split(',')
+        .map((name) => name.trim()) ?? [];
+    const identityRoles = [
+      ...appBicep.matchAll(/^resource (\w+) 'Microsoft\.Authorization\/roleAssignments@/gm),
+    ]
+      .map((m) => m[1] as string)
+      .filter((name) => resourceBlock(name).includes('principalId: identity.properties.principalId'));
+    expect(identityRoles).toEqual(
+      expect.arrayContaining(['storageRoles', 'vaultReader', 'schedulerRole', 'insightsRole']),
+    );
+    expect(identityRoles.filter((role) => !dependsOn.includes(role))).toEqual([]);
+  });
+
+  it('derives JOBS_HOST_NAME and the host name output from one value', () => {
+    const setting = /^\s+JOBS_HOST_NAME: (.+)$/m.exec(appBicep)?.[1];
+    const output = /^output hostName string = (.+)$/m.exec(appBicep)?.[1];
+    const url = /^output serviceUrl string = (.+)$/m.exec(appBicep)?.[1];
+    expect(setting).toBeDefined();
+    expect(output).toBe(setting);
+    expect(url).toBe(`'https://\${${setting}}'`);
   });
 });

@@ -54,6 +54,26 @@ describe('loadConfig', () => {
     expect(error.setting).toBe(setting);
     expect(error.message).toContain(setting);
   });
+
+  it('says a JOBS_ACCESS_POLICIES still holding its Key Vault reference is unresolved, not bad JSON', () => {
+    const reference =
+      '@Microsoft.KeyVault(SecretUri=https://kv-x.vault.azure.net/secrets/jobs-access-policies/)';
+    const error = errorOf({ ...base, JOBS_ACCESS_POLICIES: reference });
+    expect(error.setting).toBe('JOBS_ACCESS_POLICIES');
+    expect(error.message).toMatch(/unresolved Key Vault reference/);
+    expect(error.message).toMatch(/Key Vault Secrets User/);
+    expect(error.message).not.toMatch(/JSON/);
+  });
+
+  it('knows it runs in Azure by the settings the platform sets (as the Functions host does)', () => {
+    expect(loadConfig(base).runsInAzure).toBe(false);
+    for (const platform of [
+      { WEBSITE_INSTANCE_ID: 'a1b2' },
+      { WEBSITE_SKU: 'FlexConsumption' },
+      { CONTAINER_NAME: 'c1' },
+    ])
+      expect(loadConfig({ ...base, ...platform }).runsInAzure).toBe(true);
+  });
 });
 
 describe('JOBS_ACCESS_POLICIES keys', () => {

@@ -1,4 +1,5 @@
 import { demoFleet } from '../../../shared/devices/simulated/demo-fleet';
+import { demoFleetTimer } from '../../../shared/devices/simulated/demo-fleet-seeder';
 import { drawsFor, latencyFrom } from '../../../shared/devices/simulated/simulation-draws';
 
 describe('demoFleet', () => {
@@ -43,5 +44,19 @@ describe('simulation draws', () => {
     );
     expect(failing.length).toBeGreaterThan(150);
     expect(failing.length).toBeLessThan(250);
+  });
+});
+
+describe('demoFleetTimer', () => {
+  const simulated = { gateway: 'simulated', demoFleetSize: 1000 };
+
+  it('seeds nothing when no fleet is asked for', () => {
+    expect(demoFleetTimer({ ...simulated, demoFleetSize: 0 }, false)).toBeUndefined();
+    expect(demoFleetTimer({ ...simulated, gateway: 'iothub' }, true)).toBeUndefined();
+  });
+
+  it('runs at host start locally, on a schedule only in Azure (runOnStartup fires on every scale-out)', () => {
+    expect(demoFleetTimer(simulated, false)).toMatchObject({ runOnStartup: true });
+    expect(demoFleetTimer(simulated, true)).toEqual({ schedule: '0 */15 * * * *', runOnStartup: false });
   });
 });

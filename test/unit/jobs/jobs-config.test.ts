@@ -30,8 +30,8 @@ describe('jobs settings', () => {
       retentionSchedule: '0 0 * * * *',
       reconciliationSchedule: '0 */5 * * * *',
       reconciliationGraceSeconds: 300,
-      schedulesTickSchedule: '* * * * * *',
-      events: { queueName: 'job-events', progressIntervalSeconds: 10, sweepSchedule: '*/30 * * * * *' },
+      schedulesTickSchedule: '0 * * * * *',
+      events: { queueName: 'job-events', progressIntervalSeconds: 10, sweepSchedule: '30 * * * * *' },
     });
   });
 

@@ -1,0 +1,67 @@
+import * as df from 'durable-functions';
+import type { InvocationContext } from '@azure/functions';
+import type { OrchestrationContext, OrchestrationHandler, Task } from 'durable-functions';
+import { composition } from '../../shared/composition';
+import type { ScheduleTimerStep } from '../../shared/jobs/job-schedules';
+import { durableClientInput, jobOrchestrations } from './job-orchestration-client';
+import {
+  SCHEDULE_CHANGED_EVENT,
+  SCHEDULE_TIMER_ACTIVITY_NAME,
+  SCHEDULE_TIMER_ORCHESTRATOR_NAME,
+} from './job-function-names';
+
+/** The least sleep between two steps, so a clock skew between hosts cannot make the timer spin. */
+const MIN_SLEEP_MS = 200;
+/** Occurrences one execution handles before it continues as new (bounds its history and replay). */
+const STEPS_PER_EXECUTION = 25;
+
+function stepRetry(): df.RetryOptions {
+  const retry = new df.RetryOptions(2000, 5);
+  retry.backoffCoefficient = 2;
+  return retry;
+}
+
+/**
+ * The durable timer of one schedule (instance id from `scheduleTimerInstanceId`, input the schedule id): fires the
+ * occurrence when due, sleeps until the next one, and again. A change (PUT, DELETE) wakes it and it continues as
+ * new, reading the schedule afresh. It never ends on its own: with nothing to wait for (deleted, disabled) it
+ * waits for a change only, so a later PUT always finds it running.
+ */
+function* scheduleTimer(context: OrchestrationContext): Generator<Task, void, unknown> {
+  const scheduleId = context.df.getInput<string>();
+  for (let step = 0; step < STEPS_PER_EXECUTION; step += 1) {
+    const { wakeAt } = (yield context.df.callActivityWithRetry(
+      SCHEDULE_TIMER_ACTIVITY_NAME,
+      stepRetry(),
+      scheduleId,
+    )) as { wakeAt?: string };
+    // A fresh waiter each step: the engine hands an event to the newest waiter of its name.
+    const changed = context.df.waitForExternalEvent(SCHEDULE_CHANGED_EVENT);
+    if (wakeAt === undefined) {
+      yield changed;
+      break;
+    }
+    const earliest = context.df.currentUtcDateTime.getTime() + MIN_SLEEP_MS;
+    const timer = context.df.createTimer(new Date(Math.max(Date.parse(wakeAt), earliest)));
+    const first = yield context.df.Task.any([timer, changed]);
+    if (first !== timer) {
+      timer.cancel();
+      break;
+    }
+  }
+  context.df.continueAsNew(scheduleId);
+}
+
+async function runStep(scheduleId: unknown, context: InvocationContext): Promise<{ wakeAt?: string }> {
+  if (typeof scheduleId !== 'string') throw new Error('A schedule timer step needs the schedule id.');
+  const service = await composition.jobSchedules(jobOrchestrations(context));
+  const { result, wakeAt }: ScheduleTimerStep = await service.fireSchedule(scheduleId);
+  if (result.created.length > 0) context.log(`Job schedules: created ${result.created.join(', ')}.`);
+  if (result.skipped.length > 0) context.warn(`Job schedules: skipped ${result.skipped.join(', ')}.`);
+  for (const { error } of result.failed) context.error(`Job schedule ${scheduleId} failed: ${error}`);
+  return wakeAt === undefined ? {} : { wakeAt };
+}
+
+const handler: OrchestrationHandler = scheduleTimer;
+df.app.orchestration(SCHEDULE_TIMER_ORCHESTRATOR_NAME, handler);
+df.app.activity(SCHEDULE_TIMER_ACTIVITY_NAME, { extraInputs: [durableClientInput], handler: runStep });

@@ -1,0 +1,156 @@
+import { TableClient } from '@azure/data-tables';
+import { startAzurite, type RunningAzurite } from '../../../packages/func-local/storage/azurite';
+import type { TwinWire } from '../../../shared/devices/device-model';
+import { runBulkOperation } from '../../../shared/devices/simulated/bulk-registry';
+import { EmbeddedRegistry } from '../../../shared/devices/simulated/embedded-registry';
+import { queryTwins } from '../../../shared/devices/simulated/twin-query';
+import { parseQuery } from '../../../shared/query';
+import { DeviceRegistryRepository } from '../../../shared/storage/device-registry.repository';
+import { ensureTable } from '../../../shared/storage/table-support';
+
+/**
+ * The twin query planner (issue 22): a condition most of the fleet matches scans, a selective one uses the twin
+ * index, and either way a query costs about what its rows cost — storage requests per returned row do not grow
+ * with the fleet.
+ */
+
+jest.setTimeout(60_000);
+
+interface Fleet {
+  registry: EmbeddedRegistry;
+  plans: string[];
+  requests: { pointReads: number; queries: number };
+  size: number;
+}
+
+let azurite: RunningAzurite;
+const fleets: Fleet[] = [];
+
+/** A table client that counts the requests it sends: point reads, and everything else (queries here). */
+function countingClient(table: string, requests: Fleet['requests']): TableClient {
+  return TableClient.fromConnectionString(azurite.connectionString, table, {
+    allowInsecureConnection: true,
+    additionalPolicies: [
+      {
+        position: 'perCall',
+        policy: {
+          name: 'countRequests',
+          sendRequest(request, next) {
+            if (/\(PartitionKey='[^']*',RowKey='[^']*'\)/.test(decodeURIComponent(request.url)))
+              requests.pointReads += 1;
+            else if (request.method === 'GET') requests.queries += 1;
+            return next(request);
+          },
+        },
+      },
+    ],
+  });
+}
+
+/** Devices: every one holds `tags.all`; one in 20 `tags.group = 'g'`; one in 100 `tags.rare = 'r'` (few index rows). */
+async function fleetOf(size: number, name: string): Promise<Fleet> {
+  const requests = { pointReads: 0, queries: 0 };
+  const plans: string[] = [];
+  await Promise.all([
+    ensureTable(azurite.connectionString, name),
+    ensureTable(azurite.connectionString, `${name}Ix`),
+  ]);
+  const table = countingClient(name, requests);
+  const index = countingClient(`${name}Ix`, requests);
+  const repository = new DeviceRegistryRepository(
+    () => Promise.resolve(table),
+    () => Promise.resolve(index),
+  );
+  const registry = new EmbeddedRegistry({
+    repository,
+    defaultSimulation: {},
+    simulationSeed: 'plan',
+    debug: (message) => plans.push(message),
+  });
+  const devices = Array.from({ length: size }, (_, i) => ({
+    id: `p-${i}`,
+    importMode: 'create',
+    tags: { all: 'yes', ...(i % 20 === 0 ? { group: 'g' } : {}), ...(i % 100 === 0 ? { rare: 'r' } : {}) },
+  }));
+  for (let start = 0; start < size; start += 5_000) {
+    expect((await runBulkOperation(registry, devices.slice(start, start + 5_000))).isSuccessful).toBe(true);
+  }
+  requests.pointReads = 0;
+  requests.queries = 0;
+  return { registry, plans, requests, size };
+}
+
+beforeAll(async () => {
+  azurite = await startAzurite({ inMemory: true });
+  fleets.push(await fleetOf(1_100, 'PlanSmall'), await fleetOf(2_200, 'PlanLarge'));
+}, 120_000);
+
+afterAll(async () => {
+  await azurite.stop();
+});
+
+/** Every row of a query, page by page; with the requests it cost and the plans it logged. */
+async function readAll(fleet: Fleet, condition: string, pageSize = 1_000) {
+  fleet.requests.pointReads = 0;
+  fleet.requests.queries = 0;
+  fleet.plans.length = 0;
+  const rows: TwinWire[] = [];
+  let continuationToken: string | undefined;
+  do {
+    const page = await queryTwins(fleet.registry, parseQuery(`SELECT * FROM devices WHERE ${condition}`), {
+      maxItems: pageSize,
+      ...(continuationToken ? { continuationToken } : {}),
+    });
+    rows.push(...(page.items as TwinWire[]));
+    continuationToken = page.continuationToken;
+  } while (continuationToken !== undefined);
+  const requests = fleet.requests.pointReads + fleet.requests.queries;
+  return { rows, plans: [...fleet.plans], requests, perRow: requests / Math.max(1, rows.length) };
+}
+
+describe('the twin query planner', () => {
+  it('scans a condition most of the fleet matches, and says so in the debug log', async () => {
+    const [small] = fleets as [Fleet];
+    const result = await readAll(small, "tags.all = 'yes'", 100);
+    expect(result.rows).toHaveLength(small.size);
+    expect(new Set(result.rows.map((twin) => twin.deviceId)).size).toBe(small.size);
+    expect(result.plans).toEqual([expect.stringMatching(/^Twin query plan: scan \(1000 of 1000 sampled/)]);
+    // A scan reads pages: no device is read one by one.
+    expect(small.requests.pointReads).toBe(0);
+  });
+
+  it('uses the index for a selective condition, by count or by the sample', async () => {
+    const [small] = fleets as [Fleet];
+    const rare = await readAll(small, "tags.rare = 'r'");
+    expect(rare.rows).toHaveLength(small.size / 100);
+    expect(rare.plans).toEqual(['Twin query plan: index (fewer candidates than a page).']);
+    expect(small.requests.pointReads).toBe(small.size / 100);
+
+    // Pages of 10: the index's first page is full, so a sample decides (one device in 20 matches).
+    const group = await readAll(small, "tags.group = 'g'", 10);
+    expect(group.rows).toHaveLength(small.size / 20);
+    expect(group.rows.every((twin) => twin.tags.group === 'g')).toBe(true);
+    expect(group.plans).toEqual([
+      expect.stringMatching(/^Twin query plan: index \(\d+ of 1000 sampled devices match: [3-7]\.\d %/),
+    ]);
+  });
+
+  it('costs the same storage requests per returned row at twice the fleet', async () => {
+    const started = Date.now();
+    const [small, large] = fleets as [Fleet, Fleet];
+    for (const condition of [
+      "tags.all = 'yes'",
+      "tags.rare = 'r'",
+      "tags.group = 'g' AND tags.all = 'yes'",
+    ]) {
+      const [few, many] = [await readAll(small, condition), await readAll(large, condition)];
+      expect(many.rows.length).toBe(few.rows.length * 2);
+      // Requests per returned row stay flat (a little slack for a partly filled last page).
+      expect(many.perRow).toBeLessThanOrEqual(few.perRow * 1.1 + 0.002);
+    }
+    // Every device selected: pages of 1,000 rows, about one request per 1,000 rows (plus the planner's index page).
+    const everything = await readAll(large, "tags.all = 'yes'");
+    expect(everything.perRow).toBeLessThan(0.005);
+    process.stdout.write(`cost per row checked in ${Date.now() - started} ms\n`);
+  });
+});
