@@ -353,10 +353,12 @@ export function loadConfig(env: Env = process.env, hostJson: HostJsonReader = ()
       throw new ConfigError('SIMULATION_DEFAULT_PROFILE', `is invalid: ${(error as Error).message}`);
     }
   }
+  // Storage first: its errors are reported before the policies', as they always were.
+  const storage = readStorage(env);
   const accessPolicies = readPolicies(env);
   refusePublishedKeyWhenReachable(env, accessPolicies);
   return {
-    storage: readStorage(env),
+    storage,
     hostName: env.JOBS_HOST_NAME?.trim() || 'localhost',
     accessPolicies,
     devices: {
