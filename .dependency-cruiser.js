@@ -46,34 +46,80 @@ module.exports = {
       to: { path: '^functions/' },
     },
     {
-      name: 'cli-is-an-api-client',
+      name: 'tools-are-api-clients',
       comment:
-        'packages/cli talks to the service over its public HTTP API only: from the server side it may import wire types ' +
-        '(type-only, erased at compile time), nothing that runs',
+        'packages/cli and packages/dashboard talk to the service over its public HTTP API: from the project they ' +
+        'import the contract and client (packages/client) only',
       severity: 'error',
-      from: { path: '^packages/cli/' },
-      to: {
-        path: '^(functions|shared|packages/func-local|scripts|test)/',
-        dependencyTypesNot: ['type-only'],
-      },
+      from: { path: '^packages/(cli|dashboard)/' },
+      to: { path: '^(functions|shared|scripts|test|packages/func-local)/' },
     },
     {
-      name: 'cli-imports-wire-types-only',
-      comment:
-        'the server-side modules packages/cli may take types from: the answers of the jobs and schedules API and their model',
+      name: 'contract-stands-alone',
+      comment: 'packages/client (the contract and the API client) imports nothing else of the project',
       severity: 'error',
-      from: { path: '^packages/cli/' },
-      to: {
-        path: '^(functions|shared|packages/func-local|scripts|test)/',
-        pathNot:
-          '^shared/(jobs/(job-response|job-model|job-schedule-model|rollout-config)|registry-jobs/registry-job-model)\\.ts$',
-      },
+      from: { path: '^packages/client/' },
+      to: { path: '^(functions|shared|scripts|test|packages/(cli|dashboard|func-local))/' },
     },
     {
-      name: 'server-does-not-import-cli',
+      name: 'server-takes-contract-types-only',
+      comment:
+        'the app takes wire types from the contract as types only (erased at compile time): the deployed app ' +
+        'does not ship packages/client',
+      severity: 'error',
+      from: { path: '^(functions|shared)/' },
+      to: { path: '^packages/client/', dependencyTypesNot: ['type-only'] },
+    },
+    {
+      name: 'server-does-not-import-tools',
       severity: 'error',
       from: { path: '^(functions|shared|packages/func-local|scripts)/' },
-      to: { path: '^packages/cli/' },
+      to: { path: '^packages/(cli|dashboard)/' },
+    },
+    {
+      name: 'server-does-not-import-the-local-host',
+      severity: 'error',
+      from: { path: '^(functions|shared)/' },
+      to: { path: '^packages/func-local/' },
+    },
+    {
+      name: 'not-to-dev-dep',
+      comment:
+        'production code (the app and every tool package) never imports a devDependency of its package.json: ' +
+        'installed with production dependencies only, it would not start',
+      severity: 'error',
+      from: { path: '^(functions|shared|packages/[^/]+)/' },
+      to: { dependencyTypes: ['npm-dev'], dependencyTypesNot: ['type-only'] },
+    },
+    {
+      name: 'no-unlisted-package',
+      comment:
+        'every package a module imports is in the package.json of its own package (a module hoisted from another ' +
+        'workspace is not)',
+      severity: 'error',
+      from: { path: '^(functions|shared|packages/[^/]+)/' },
+      to: { dependencyTypes: ['npm-no-pkg', 'npm-unknown'] },
+    },
+    {
+      name: 'no-orphans',
+      comment:
+        'every module is imported by another, except the entry points: trigger files (loaded by the host through ' +
+        "the app's main glob), bins and scripts, tests and type declarations",
+      severity: 'error',
+      from: {
+        orphan: true,
+        pathNot: [
+          '\\.d\\.ts$',
+          '^functions/',
+          '^scripts/',
+          '^test/',
+          '^packages/cli/device-jobs\\.ts$',
+          '^packages/func-local/cli\\.ts$',
+          '^packages/dashboard/src/app\\.ts$',
+          '^packages/client/src/(index|node)\\.ts$',
+        ],
+      },
+      to: {},
     },
     {
       name: 'no-circular',
@@ -84,8 +130,10 @@ module.exports = {
   ],
   options: {
     doNotFollow: { path: 'node_modules' },
-    exclude: { path: '^(dist|node_modules|test/fixtures|packages/[^/]+/(dist|node_modules))' },
+    exclude: { path: '^(dist|test/fixtures|packages/[^/]+/dist)' },
     tsConfig: { fileName: 'tsconfig.json' },
+    // Packages' `exports` (e.g. csv-stringify/sync), resolved as Node resolves a require.
+    enhancedResolveOptions: { exportsFields: ['exports'], conditionNames: ['require', 'node', 'default'] },
     tsPreCompilationDeps: true,
   },
 };

@@ -6,7 +6,12 @@ const project = (name) => ({
   testMatch: [`<rootDir>/test/${name}/**/*.test.ts`],
   transform: { '^.+\\.ts$': ['ts-jest', {}] },
   // The dashboard's browser modules import each other as './x.js' (what the browser loads).
-  moduleNameMapper: { '^(\\.{1,2}/.*)\\.js$': '$1' },
+  moduleNameMapper: {
+    '^(\\.{1,2}/.*)\\.js$': '$1',
+    // The contract and client from source, so that tests need no build of packages/client.
+    '^@device-jobs/client$': '<rootDir>/packages/client/src/index.ts',
+    '^@device-jobs/client/node$': '<rootDir>/packages/client/src/node.ts',
+  },
 });
 
 module.exports = {

@@ -1,5 +1,6 @@
 #!/usr/bin/env node
 import { Command } from 'commander';
+import type { DeviceJobResponse, JobResponse } from '@device-jobs/client';
 import { JobClient, Registry } from 'azure-iothub';
 import { usePlainHttp } from '../shared/devices/iothub/plain-http-agent';
 import { defaultConnectionString } from './local-connection';
@@ -10,19 +11,6 @@ interface DemoOptions {
   condition: string;
   method: string;
   startIn: number;
-}
-
-interface JobView {
-  status: string;
-  failureReason?: string;
-  deviceJobStatistics: Record<string, number>;
-}
-
-interface DeviceJobView {
-  deviceId: string;
-  status: string;
-  outcome: { deviceMethodResponse: { status: number; payload: unknown } } | null;
-  error: { code: string } | null;
 }
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -44,12 +32,12 @@ async function demo(options: DemoOptions): Promise<void> {
       600,
     );
     console.log(
-      `created ${options.jobId}: ${(created.jobStatus as JobView).status}, starts ${startTime.toISOString()}`,
+      `created ${options.jobId}: ${(created.jobStatus as JobResponse).status}, starts ${startTime.toISOString()}`,
     );
-    let job: JobView;
+    let job: JobResponse;
     do {
       await sleep(500);
-      job = (await jobClient.getJob(options.jobId)).jobStatus as JobView;
+      job = (await jobClient.getJob(options.jobId)).jobStatus as JobResponse;
       console.log(`${job.status.padEnd(9)} ${JSON.stringify(job.deviceJobStatistics)}`);
     } while (!['completed', 'failed', 'cancelled'].includes(job.status));
     if (job.failureReason) console.log(`failure reason: ${job.failureReason}`);
@@ -61,8 +49,8 @@ async function demo(options: DemoOptions): Promise<void> {
     while (query.hasMoreResults) {
       // Pass the token: the SDK's next() without one re-reads the first page.
       const page = await query.next(query.continuationToken);
-      for (const row of page.result as DeviceJobView[]) {
-        const answer = row.outcome
+      for (const row of page.result as DeviceJobResponse[]) {
+        const answer = row.outcome?.deviceMethodResponse
           ? `method status ${row.outcome.deviceMethodResponse.status}`
           : `error ${row.error?.code ?? '-'}`;
         console.log(`${row.deviceId}  ${row.status.padEnd(9)} ${answer}`);

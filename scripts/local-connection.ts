@@ -14,21 +14,3 @@ export function defaultConnectionString(): string | undefined {
   }
   return undefined;
 }
-
-export function parseConnectionString(value: string): { host: string; name: string; key: string } {
-  const fields = new Map(
-    value
-      .split(';')
-      .filter(Boolean)
-      .map((part) => {
-        const at = part.indexOf('=');
-        return [part.slice(0, at), part.slice(at + 1)] as const;
-      }),
-  );
-  const host = fields.get('HostName');
-  const name = fields.get('SharedAccessKeyName');
-  const key = fields.get('SharedAccessKey');
-  if (!host || !name || !key)
-    throw new Error('The connection string needs HostName, SharedAccessKeyName and SharedAccessKey.');
-  return { host, name, key };
-}

@@ -1,6 +1,7 @@
 #!/usr/bin/env node
-import { createSasToken } from '../shared/http/sas-authorizer';
-import { defaultConnectionString, parseConnectionString } from './local-connection';
+import { createSasToken, parseConnectionString } from '@device-jobs/client';
+import { nodeCryptoHmac } from '@device-jobs/client/node';
+import { defaultConnectionString } from './local-connection';
 
 /**
  * Prints an `Authorization` header value for the local app: a SharedAccessSignature of the iothubowner policy of
@@ -14,5 +15,8 @@ if (!connectionString || !Number.isInteger(seconds) || seconds < 1) {
   );
   process.exit(1);
 }
-const { host, name, key } = parseConnectionString(connectionString);
-console.log(createSasToken(host, { name, key }, Math.ceil(Date.now() / 1000) + seconds));
+void createSasToken(
+  parseConnectionString(connectionString),
+  Math.ceil(Date.now() / 1000) + seconds,
+  nodeCryptoHmac,
+).then((token) => console.log(token));

@@ -1,9 +1,10 @@
 #!/usr/bin/env node
 import { Command, InvalidArgumentError } from 'commander';
 import { demoFleet } from '../shared/devices/simulated/demo-fleet';
-import { MAX_BULK_DEVICES, type BulkOperationResult } from '../shared/devices/simulated/bulk-registry';
-import { createSasToken } from '../shared/http/sas-authorizer';
-import { defaultConnectionString, parseConnectionString } from './local-connection';
+import { DeviceJobsClient, parseConnectionString, SasAuthorizer } from '@device-jobs/client';
+import { nodeCryptoHmac } from '@device-jobs/client/node';
+import { MAX_BULK_DEVICES } from '../shared/devices/simulated/bulk-registry';
+import { defaultConnectionString } from './local-connection';
 
 function positiveInt(value: string): number {
   const n = Number(value);
@@ -32,7 +33,10 @@ async function seed(options: SeedOptions): Promise<void> {
   const connectionString = options.connectionString ?? defaultConnectionString();
   if (!connectionString)
     throw new Error('No connection string: pass --connection-string or create local.settings.json.');
-  const { host, name, key } = parseConnectionString(connectionString);
+  const client = new DeviceJobsClient({
+    baseUrl: options.url,
+    authorizer: new SasAuthorizer(parseConnectionString(connectionString), nodeCryptoHmac),
+  });
   const fleet = demoFleet({
     devices: options.devices,
     prefix: options.prefix,
@@ -49,17 +53,7 @@ async function seed(options: SeedOptions): Promise<void> {
   const worker = async () => {
     while (next < batches.length) {
       const batch = batches[next++] ?? [];
-      const response = await fetch(new URL('/devices?api-version=2021-04-12', options.url), {
-        method: 'POST',
-        headers: {
-          'Content-Type': 'application/json; charset=utf-8',
-          Authorization: createSasToken(host, { name, key }, Math.ceil(Date.now() / 1000) + 3600),
-        },
-        body: JSON.stringify(batch),
-      });
-      const result = (await response.json()) as BulkOperationResult | { Message?: string };
-      if (!('errors' in result))
-        throw new Error(`Seeding failed with HTTP ${response.status}: ${result.Message ?? ''}`);
+      const result = await client.bulkDevices(batch);
       const duplicates = result.errors.filter((e) => e.errorCode === 'DeviceAlreadyExists').length;
       const other = result.errors.find((e) => e.errorCode !== 'DeviceAlreadyExists');
       if (other) throw new Error(`Seeding ${other.deviceId} failed: ${other.errorCode} ${other.errorStatus}`);

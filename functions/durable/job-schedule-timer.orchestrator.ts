@@ -2,7 +2,7 @@ import * as df from 'durable-functions';
 import type { InvocationContext } from '@azure/functions';
 import type { OrchestrationContext, OrchestrationHandler, Task } from 'durable-functions';
 import { composition } from '../../shared/composition';
-import type { ScheduleTimerStep } from '../../shared/jobs/job-schedules';
+import { type ScheduleTimerStep, TIMER_LEAD_MS } from '../../shared/jobs/job-schedules';
 import { durableClientInput, jobOrchestrations } from './job-orchestration-client';
 import {
   SCHEDULE_CHANGED_EVENT,
@@ -23,7 +23,8 @@ function stepRetry(): df.RetryOptions {
 
 /**
  * The durable timer of one schedule (instance id from `scheduleTimerInstanceId`, input the schedule id): fires the
- * occurrence when due, sleeps until the next one, and again. A change (PUT, DELETE) wakes it and it continues as
+ * occurrence when due, sleeps until shortly before the next one (`TIMER_LEAD_MS`: the step waits out the rest), and
+ * again. A change (PUT, DELETE) wakes it and it continues as
  * new, reading the schedule afresh. It never ends on its own: with nothing to wait for (deleted, disabled) it
  * waits for a change only, so a later PUT always finds it running.
  */
@@ -42,7 +43,7 @@ function* scheduleTimer(context: OrchestrationContext): Generator<Task, void, un
       break;
     }
     const earliest = context.df.currentUtcDateTime.getTime() + MIN_SLEEP_MS;
-    const timer = context.df.createTimer(new Date(Math.max(Date.parse(wakeAt), earliest)));
+    const timer = context.df.createTimer(new Date(Math.max(Date.parse(wakeAt) - TIMER_LEAD_MS, earliest)));
     const first = yield context.df.Task.any([timer, changed]);
     if (first !== timer) {
       timer.cancel();

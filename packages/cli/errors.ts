@@ -1,3 +1,5 @@
+import { ApiError } from '@device-jobs/client';
+
 /** Exit codes of `device-jobs`: a watched job's end, or an error (docs/cli.md). */
 export const EXIT = {
   ok: 0,
@@ -13,39 +15,19 @@ export class UsageError extends Error {
   override readonly name = 'UsageError';
 }
 
-/** An error answer of the service: its IoT Hub error code, message and HTTP status. */
-export class ServiceError extends Error {
-  override readonly name = 'ServiceError';
-  /** The query text the request carried, when the user wrote it (to point at an error's position). */
-  queryText: string | undefined;
-
-  constructor(
-    readonly status: number,
-    readonly code: string,
-    message: string,
-  ) {
-    super(message);
-  }
-}
-
-/** The service could not be reached or did not answer as the API says. */
-export class ConnectionError extends Error {
-  override readonly name = 'ConnectionError';
-}
-
 /** Runs a request whose error may point into a query text the user wrote, so the error can show where. */
 export async function pointingInto<T>(queryText: string, request: Promise<T>): Promise<T> {
   try {
     return await request;
   } catch (error: unknown) {
-    if (error instanceof ServiceError) error.queryText = queryText;
+    if (error instanceof ApiError) error.queryText = queryText;
     throw error;
   }
 }
 
 /** The lines that report an error: the service's code and message, and a caret under a query's bad position. */
 export function describeError(error: unknown): string[] {
-  if (error instanceof ServiceError) {
+  if (error instanceof ApiError) {
     const lines = [`${error.code} (HTTP ${error.status}): ${error.message}`];
     const position = Number(/position (\d+)/.exec(error.message)?.[1]);
     const text = error.queryText;

@@ -1,5 +1,5 @@
 import { Option, type Command } from 'commander';
-import type { FailureType, JobTemplate, RolloutConfig } from './api/wire-types';
+import { FAILURE_TYPES, type FailureType, type JobTemplate, type RolloutConfig } from '@device-jobs/client';
 import { UsageError } from './errors';
 import {
   choice,
@@ -13,7 +13,6 @@ import {
   positiveNumber,
 } from './option-parsers';
 
-const FAILURE_TYPES: readonly FailureType[] = ['failed', 'timedOut', 'all'];
 const RAMP_COUNTERS = ['succeeded', 'notified'] as const;
 type RampCounter = (typeof RAMP_COUNTERS)[number];
 

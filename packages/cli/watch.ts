@@ -1,5 +1,5 @@
-import type { DeviceJobsClient } from './api/service-client';
-import type { JobResponse } from './api/wire-types';
+import type { DeviceJobsClient } from '@device-jobs/client';
+import type { JobResponse } from '@device-jobs/client';
 import { EXIT } from './errors';
 import { isFinished } from './output/job-format';
 import type { JobProgressView } from './output/job-progress';

@@ -1,6 +1,6 @@
-/** The app's HTTP API as the benchmark scripts call it: SAS-signed requests, paged queries, job views. */
-import { createSasToken } from '../../shared/http/sas-authorizer';
-import { parseConnectionString } from '../local-connection';
+/** The app's HTTP API as the benchmark scripts call it: the project's client, answers kept raw for timing. */
+import { DeviceJobsClient, parseConnectionString, SasAuthorizer } from '@device-jobs/client';
+import { nodeCryptoHmac } from '@device-jobs/client/node';
 
 export interface Answer {
   status: number;
@@ -18,26 +18,19 @@ function parseBody(text: string): unknown {
 }
 
 export class AppClient {
-  private readonly credentials: { host: string; name: string; key: string };
+  readonly client: DeviceJobsClient;
 
-  constructor(
-    private readonly baseUrl: string,
-    connectionString: string,
-  ) {
-    this.credentials = parseConnectionString(connectionString);
+  constructor(baseUrl: string, connectionString: string) {
+    this.client = new DeviceJobsClient({
+      baseUrl,
+      authorizer: new SasAuthorizer(parseConnectionString(connectionString), nodeCryptoHmac),
+      pageSize: 1000,
+    });
   }
 
+  /** A signed request; any status is an answer. */
   async send(method: string, route: string, body?: unknown, headers: Record<string, string> = {}) {
-    const { host, name, key } = this.credentials;
-    const response = await fetch(new URL(route, this.baseUrl), {
-      method,
-      headers: {
-        'Content-Type': 'application/json; charset=utf-8',
-        Authorization: createSasToken(host, { name, key }, Math.ceil(Date.now() / 1000) + 3600),
-        ...headers,
-      },
-      body: body === undefined ? undefined : JSON.stringify(body),
-    });
+    const response = await this.client.send(method, route, { body, headers });
     const text = await response.text();
     const answer: Answer = {
       status: response.status,
@@ -47,6 +40,7 @@ export class AppClient {
     return answer;
   }
 
+  /** A signed request that must succeed. */
   async call(method: string, route: string, body?: unknown, headers: Record<string, string> = {}) {
     const answer = await this.send(method, route, body, headers);
     if (answer.status >= 300) {
@@ -56,15 +50,8 @@ export class AppClient {
   }
 
   /** The pages of a twin or device-job query, 1,000 rows each, following continuations. */
-  async *queryPages<T>(query: string): AsyncGenerator<T[]> {
-    let continuation: string | null = null;
-    do {
-      const headers: Record<string, string> = { 'x-ms-max-item-count': '1000' };
-      if (continuation) headers['x-ms-continuation'] = continuation;
-      const page = await this.call('POST', '/devices/query', { query }, headers);
-      yield page.json as T[];
-      continuation = page.continuation;
-    } while (continuation);
+  queryPages<T>(query: string): AsyncGenerator<T[]> {
+    return this.client.query<T>(query);
   }
 
   /** Every row of a twin or device-job query, page by page; resolves with the row count and seconds. */
@@ -78,15 +65,6 @@ export class AppClient {
     }
     return { rows, pages, seconds: (performance.now() - started) / 1000 };
   }
-}
-
-export interface JobView {
-  jobId: string;
-  status: string;
-  createdTime: string;
-  startTime: string;
-  endTime?: string;
-  deviceJobStatistics: { deviceCount: number; succeededCount: number; failedCount: number };
 }
 
 export const TERMINAL = ['completed', 'failed', 'cancelled'];

@@ -4,7 +4,8 @@
  * answers and the time until every job ended, and writes them to BENCHMARKS.md.
  * Usage: npm run bench:burst
  */
-import { AppClient, type JobView, TERMINAL, sleep } from './app-client';
+import type { JobResponse } from '@device-jobs/client';
+import { AppClient, TERMINAL, sleep } from './app-client';
 import {
   ROOT,
   cpuSeconds,
@@ -18,7 +19,7 @@ import { BURST_CREATES, BURST_DEVICES_PER_JOB, BURST_READS, BURST_SETTINGS, burs
 
 async function waitForEnd(client: AppClient, jobId: string): Promise<void> {
   for (;;) {
-    const job = (await client.call('GET', `/jobs/v2/${jobId}?api-version=2021-04-12`)).json as JobView;
+    const job = (await client.call('GET', `/jobs/v2/${jobId}?api-version=2021-04-12`)).json as JobResponse;
     if (TERMINAL.includes(job.status)) return;
     await sleep(200);
   }

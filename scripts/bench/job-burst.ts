@@ -2,7 +2,8 @@
  * A burst of concurrent job creates and reads against the app, with latency percentiles of each: the figure of
  * `npm run bench:burst` and the resilience test of the same name.
  */
-import type { Answer, JobView } from './app-client';
+import type { JobResponse } from '@device-jobs/client';
+import type { Answer } from './app-client';
 import { TERMINAL, sleep } from './app-client';
 
 export const BURST_CREATES = 200;
@@ -105,7 +106,7 @@ export async function burst(
   while (open.size > 0) {
     for (const jobId of [...open]) {
       const answer = await send('GET', jobRoute(jobId));
-      const job = answer.status === 200 ? (answer.json as JobView) : undefined;
+      const job = answer.status === 200 ? (answer.json as JobResponse) : undefined;
       if (answer.status === 404) open.delete(jobId);
       if (!job || !TERMINAL.includes(job.status)) continue;
       open.delete(jobId);

@@ -6,7 +6,8 @@
  * and how many devices started after it. Prints them and writes them to BENCHMARKS.md.
  * Usage: npm run bench:stop [-- --devices N]
  */
-import { AppClient, type JobView, TERMINAL, sleep } from './app-client';
+import type { JobResponse } from '@device-jobs/client';
+import { AppClient, TERMINAL, sleep } from './app-client';
 import {
   ROOT,
   developmentApp,
@@ -40,11 +41,11 @@ interface StopFigures {
   status: string;
 }
 
-async function readJob(client: AppClient, jobId: string): Promise<JobView> {
-  return (await client.call('GET', `/jobs/v2/${jobId}?${API}`)).json as JobView;
+async function readJob(client: AppClient, jobId: string): Promise<JobResponse> {
+  return (await client.call('GET', `/jobs/v2/${jobId}?${API}`)).json as JobResponse;
 }
 
-async function waitForJob(client: AppClient, jobId: string, until: (job: JobView) => boolean) {
+async function waitForJob(client: AppClient, jobId: string, until: (job: JobResponse) => boolean) {
   for (;;) {
     const job = await readJob(client, jobId);
     if (until(job)) return { job, at: Date.now() };

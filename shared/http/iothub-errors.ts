@@ -1,7 +1,10 @@
+import type { IOTHUB_ERROR_STATUS } from '@device-jobs/client';
+
 /**
  * IoT Hub error codes with the HTTP status IoT Hub answers them with. Any error carrying one of these codes (as a
  * `code` string property) is answered with that status by the HTTP wrapper, so pure domains can define their own
- * error classes without importing this module.
+ * error classes without importing this module. The table is exactly the contract's (`IOTHUB_ERROR_STATUS`, checked at compile time): the
+ * deployed app does not load the client package.
  */
 export const ERROR_STATUS: Readonly<Record<string, number>> = {
   ArgumentInvalid: 400,
@@ -27,7 +30,7 @@ export const ERROR_STATUS: Readonly<Record<string, number>> = {
   ServerError: 500,
   ServiceUnavailable: 503,
   GatewayTimeout: 504,
-};
+} satisfies typeof IOTHUB_ERROR_STATUS;
 
 /** An error IoT Hub would answer with `code` and `status`; the message is what the wire body's text says. */
 export class IotHubError extends Error {

@@ -1,18 +1,23 @@
+import type * as Wire from '@device-jobs/client';
 import type { JobControls } from './rollout-config';
 import type { EndedWave } from './rollout-wave-model';
+// The wire vocabulary is the contract's (@device-jobs/client): defined once, taken here as types only.
+export type {
+  CloudToDeviceMethod,
+  DeviceJobError,
+  DeviceJobStatistics,
+  DeviceJobStatus,
+  DeviceMethodResponse,
+  JobControlAction,
+  JobStatus,
+  JobType,
+  JsonObject,
+  TwinPatch,
+} from '@device-jobs/client';
 
-/** The two kinds of job, in the GA vocabulary of the IoT Hub jobs API. */
-export type JobType = 'scheduleDeviceMethod' | 'scheduleUpdateTwin';
+export const JOB_TYPES: readonly Wire.JobType[] = ['scheduleDeviceMethod', 'scheduleUpdateTwin'];
 
-export const JOB_TYPES: readonly JobType[] = ['scheduleDeviceMethod', 'scheduleUpdateTwin'];
-
-/**
- * Job lifecycle states, spelled as IoT Hub answers them (`cancelled` with double l). `paused` is this service's
- * own (pause and resume, gated waves): IoT Hub has no such state.
- */
-export type JobStatus = 'queued' | 'scheduled' | 'running' | 'paused' | 'completed' | 'failed' | 'cancelled';
-
-export const JOB_STATUSES: readonly JobStatus[] = [
+export const JOB_STATUSES: readonly Wire.JobStatus[] = [
   'queued',
   'scheduled',
   'running',
@@ -22,26 +27,6 @@ export const JOB_STATUSES: readonly JobStatus[] = [
   'cancelled',
 ];
 
-/** The direct method a method job invokes on every device. */
-export interface CloudToDeviceMethod {
-  methodName: string;
-  /** Any JSON value; `null` when the request carried none. */
-  payload: unknown;
-  responseTimeoutInSeconds: number;
-  connectTimeoutInSeconds: number;
-}
-
-/** JSON object as twins hold it. */
-export type JsonObject = { [key: string]: unknown };
-
-/** The writable part of a twin, as a twin job applies it to every device. */
-export interface TwinPatch {
-  tags?: JsonObject;
-  properties?: { desired: JsonObject };
-  /** A specific etag (never `*`) becomes the If-Match of every device's update. */
-  etag?: string;
-}
-
 /** How a job selects its devices. */
 export type JobTargets =
   { kind: 'query'; queryCondition: string } | { kind: 'deviceIds'; deviceIds: string[] };
@@ -49,41 +34,24 @@ export type JobTargets =
 /** A validated, normalized job request: one internal model for the GA and the preview vocabularies. */
 export interface JobDefinition extends JobControls {
   jobId: string;
-  type: JobType;
+  type: Wire.JobType;
   /** Present exactly when `type` is `scheduleDeviceMethod`. */
-  cloudToDeviceMethod?: CloudToDeviceMethod;
+  cloudToDeviceMethod?: Wire.CloudToDeviceMethod;
   /** Present exactly when `type` is `scheduleUpdateTwin`. */
-  updateTwin?: TwinPatch;
+  updateTwin?: Wire.TwinPatch;
   targets: JobTargets;
   /** ISO-8601 UTC; the request's start time, or the creation time when it had none. */
   startTime: string;
   maxExecutionTimeInSeconds: number;
 }
 
-/** Live device counters of a job; `deviceCount` is always the sum of the four others. */
-export interface DeviceJobStatistics {
-  deviceCount: number;
-  failedCount: number;
-  succeededCount: number;
-  runningCount: number;
-  pendingCount: number;
-}
-
-/** The last pause or resume of a job: who asked (a policy name, or `wave:<name>`), why and when. */
-export interface JobControlAction {
-  action: 'pause' | 'resume';
-  by: string;
-  reason?: string;
-  time: string;
-}
-
 /** A stored job: its definition (targets by reference) and its lifecycle. */
 export interface JobRecord extends JobControls {
   jobId: string;
-  type: JobType;
-  status: JobStatus;
-  cloudToDeviceMethod?: CloudToDeviceMethod;
-  updateTwin?: TwinPatch;
+  type: Wire.JobType;
+  status: Wire.JobStatus;
+  cloudToDeviceMethod?: Wire.CloudToDeviceMethod;
+  updateTwin?: Wire.TwinPatch;
   /** Set for query jobs. */
   queryCondition?: string;
   /** Set for `deviceIds` jobs: where the id list is stored and how many ids it holds. */
@@ -99,7 +67,7 @@ export interface JobRecord extends JobControls {
   /** The job this one reruns (set by rerun only). */
   parentJobId?: string;
   /** The last pause or resume (absent until the job was first paused). */
-  lastControlAction?: JobControlAction;
+  lastControlAction?: Wire.JobControlAction;
   /** Gated waves that ended, in order (`rolloutConfig.waves`). */
   endedWaves?: EndedWave[];
   /** Events published so far (the last event's `sequence`). */
@@ -108,10 +76,7 @@ export interface JobRecord extends JobControls {
   lastProgressEventTime?: string;
 }
 
-/** Per-device result states (`canceled` with one l, as IoT Hub spells DeviceJob statuses). */
-export type DeviceJobStatus = 'pending' | 'scheduled' | 'running' | 'completed' | 'failed' | 'canceled';
-
-export const DEVICE_JOB_STATUSES: readonly DeviceJobStatus[] = [
+export const DEVICE_JOB_STATUSES: readonly Wire.DeviceJobStatus[] = [
   'pending',
   'scheduled',
   'running',
@@ -120,35 +85,23 @@ export const DEVICE_JOB_STATUSES: readonly DeviceJobStatus[] = [
   'canceled',
 ];
 
-/** What a device answered to a direct method. */
-export interface DeviceMethodResponse {
-  status: number;
-  payload: unknown;
-}
-
-/** Why a device's part of the job failed. */
-export interface DeviceJobError {
-  code: string;
-  description: string;
-}
-
 /** One device's part of a job, as stored. */
 export interface DeviceJobRecord {
   jobId: string;
   deviceId: string;
-  jobType: JobType;
+  jobType: Wire.JobType;
   shard: number;
-  status: DeviceJobStatus;
+  status: Wire.DeviceJobStatus;
   createdDateTimeUtc: string;
   lastUpdatedDateTimeUtc: string;
   startTimeUtc?: string;
   endTimeUtc?: string;
-  outcome?: { deviceMethodResponse: DeviceMethodResponse };
-  error?: DeviceJobError;
+  outcome?: { deviceMethodResponse: Wire.DeviceMethodResponse };
+  error?: Wire.DeviceJobError;
   /** Calls made to the device (more than one when failures were retried). */
   attempts?: number;
 }
 
-export function isTerminalDeviceJobStatus(status: DeviceJobStatus): boolean {
+export function isTerminalDeviceJobStatus(status: Wire.DeviceJobStatus): boolean {
   return status === 'completed' || status === 'failed' || status === 'canceled';
 }

@@ -1,63 +1,12 @@
-import type {
-  CloudToDeviceMethod,
-  DeviceJobError,
-  JobControlAction,
-  DeviceJobRecord,
-  DeviceJobStatistics,
-  DeviceJobStatus,
-  DeviceMethodResponse,
-  JobRecord,
-  JobStatus,
-  JobType,
-  JsonObject,
-} from './job-model';
-import type { AbortConfig, RetryConfig, RolloutConfig } from './rollout-config';
-import { type WaveStatistics, waveStatistics } from './rollout-waves';
+import type * as Wire from '@device-jobs/client';
+import type { DeviceJobRecord, DeviceJobStatistics, JobRecord } from './job-model';
+import { waveStatistics } from './rollout-waves';
 
-/** A job as the IoT Hub jobs API answers it (GA vocabulary, exact field names). */
-export interface JobResponse {
-  jobId: string;
-  type: JobType;
-  status: JobStatus;
-  queryCondition?: string;
-  createdTime: string;
-  startTime: string;
-  endTime?: string;
-  maxExecutionTimeInSeconds: number;
-  cloudToDeviceMethod?: CloudToDeviceMethod;
-  updateTwin?: { tags?: JsonObject; properties?: { desired: JsonObject }; etag?: string };
-  failureReason?: string;
-  statusMessage?: string;
-  deviceJobStatistics: DeviceJobStatistics;
-  parentJobId?: string;
-  rolloutConfig?: RolloutConfig;
-  abortConfig?: AbortConfig;
-  retryConfig?: RetryConfig;
-  /** The last pause or resume: who, why, when (extension; absent until the job was first paused). */
-  lastControlAction?: JobControlAction;
-  /** Each gated wave, the last (unlisted) one included, with its live counts (extension; jobs with waves). */
-  waveStatistics?: WaveStatistics[];
-}
+/** The answers' shapes are the contract's (@device-jobs/client); this module maps stored records onto them. */
+export type { DeviceJobResponse, JobResponse } from '@device-jobs/client';
 
-/** One device's result as `SELECT * FROM devices.jobs` answers it. */
-export interface DeviceJobResponse {
-  deviceId: string;
-  jobId: string;
-  jobType: JobType;
-  status: DeviceJobStatus;
-  startTimeUtc: string | null;
-  endTimeUtc: string | null;
-  createdDateTimeUtc: string;
-  lastUpdatedDateTimeUtc: string;
-  /** Always an object, as IoT Hub's query-language page shows (`deviceMethodResponse: null` for twin jobs). */
-  outcome: { deviceMethodResponse: DeviceMethodResponse | null };
-  error: DeviceJobError | null;
-  /** Calls made to the device (0 until it starts; more than 1 when failures were retried). Always answered. */
-  attempts?: number;
-}
-
-export function toJobResponse(job: JobRecord, deviceJobStatistics: DeviceJobStatistics): JobResponse {
-  const response: JobResponse = {
+export function toJobResponse(job: JobRecord, deviceJobStatistics: DeviceJobStatistics): Wire.JobResponse {
+  const response: Wire.JobResponse = {
     jobId: job.jobId,
     type: job.type,
     status: job.status,
@@ -85,7 +34,7 @@ export function toJobResponse(job: JobRecord, deviceJobStatistics: DeviceJobStat
   return response;
 }
 
-export function toDeviceJobResponse(record: DeviceJobRecord): DeviceJobResponse {
+export function toDeviceJobResponse(record: DeviceJobRecord): Wire.DeviceJobResponse {
   return {
     deviceId: record.deviceId,
     jobId: record.jobId,

@@ -1,3 +1,8 @@
+import type { JobScheduleResponse, JobTemplate } from '@device-jobs/client';
+
+/** The answer's shape is the contract's (@device-jobs/client). */
+export type { JobScheduleResponse };
+
 /** A parsed NCRONTAB schedule in a time zone: its occurrences. */
 export interface CronSchedule {
   /** The first occurrence strictly after `after`; `undefined` when there is none. */
@@ -27,27 +32,14 @@ export interface JobScheduleRecord {
   firingUntil?: string;
 }
 
-/** A schedule as the API answers it. */
-export interface JobScheduleResponse {
-  scheduleId: string;
-  schedule: string;
-  timeZone: string;
-  enabled: boolean;
-  jobTemplate: Record<string, unknown>;
-  createdTime: string;
-  lastUpdatedTime: string;
-  nextRunTime: string | null;
-  lastJobId?: string;
-  lastRunTime?: string;
-}
-
 export function toJobScheduleResponse(record: JobScheduleRecord): JobScheduleResponse {
   const response: JobScheduleResponse = {
     scheduleId: record.scheduleId,
     schedule: record.schedule,
     timeZone: record.timeZone,
     enabled: record.enabled,
-    jobTemplate: record.jobTemplate,
+    // Stored only after the same validation as a job body: it is a job template.
+    jobTemplate: record.jobTemplate as unknown as JobTemplate,
     createdTime: record.createdTime,
     lastUpdatedTime: record.lastUpdatedTime,
     nextRunTime: record.enabled ? (record.nextRunTime ?? null) : null,

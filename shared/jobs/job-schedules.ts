@@ -10,6 +10,7 @@ import { type ConditionParser, normalizeJobRequest } from './job-request-validat
 import {
   type CronParser,
   type CronSchedule,
+  type DueOccurrence,
   type JobScheduleRecord,
   type JobScheduleResponse,
   dueOccurrence,
@@ -85,6 +86,12 @@ export const MAX_SCHEDULE_ID_LENGTH = 128 - 17;
 export const FIRING_LEASE_MS = 15_000;
 /** How late an occurrence may be before the periodic backstop fires it instead of the schedule's own timer. */
 export const TIMER_GRACE_MS = 10_000;
+/**
+ * A schedule's durable timer wakes this long before the occurrence and its step waits out the rest, so the hops
+ * of the durable machinery (queue polls, an orchestrator episode, the activity's dispatch) happen before the
+ * occurrence rather than after it.
+ */
+export const TIMER_LEAD_MS = 2_000;
 const SCHEDULE_FIELDS = ['scheduleId', 'schedule', 'timeZone', 'enabled', 'jobTemplate'];
 /** Fields of a schedule answer a client may send back unchanged; they are ignored. */
 const READ_ONLY_FIELDS = ['createdTime', 'lastUpdatedTime', 'nextRunTime', 'lastJobId', 'lastRunTime'];
@@ -199,6 +206,16 @@ function withNext(record: JobScheduleRecord, next: Date | undefined): JobSchedul
   return updated;
 }
 
+/**
+ * The occurrence a firing runs: the pending one while it is at most {@link TIMER_GRACE_MS} late (a busy host
+ * catches up one occurrence after another), else the latest that has come, older ones skipped (an outage).
+ */
+function occurrenceToRun(cron: CronSchedule, pending: Date, now: Date): DueOccurrence {
+  if (now.getTime() - pending.getTime() > TIMER_GRACE_MS) return dueOccurrence(cron, pending, now);
+  const next = cron.next(pending);
+  return next ? { run: pending, next } : { run: pending };
+}
+
 function isConcurrency(error: unknown): boolean {
   return error instanceof JobScheduleConcurrencyError;
 }
@@ -271,7 +288,7 @@ export function createJobSchedulesService(deps: JobSchedulesDependencies): JobSc
     const now = deps.clock.now();
     if (!schedule.nextRunTime) return;
     if (schedule.firingUntil && Date.parse(schedule.firingUntil) > now.getTime()) return;
-    const due = dueOccurrence(cronOf(deps, schedule), new Date(schedule.nextRunTime), now);
+    const due = occurrenceToRun(cronOf(deps, schedule), new Date(schedule.nextRunTime), now);
     if (due.run.toISOString() !== schedule.nextRunTime) {
       result.skipped.push(
         `${schedule.scheduleId} occurrences from ${schedule.nextRunTime} before the latest`,
@@ -310,7 +327,9 @@ export function createJobSchedulesService(deps: JobSchedulesDependencies): JobSc
     const stored = await deps.schedules.get(scheduleId);
     if (!stored?.schedule.enabled || !stored.schedule.nextRunTime) return undefined;
     const { firingUntil, nextRunTime } = stored.schedule;
-    if (firingUntil && Date.parse(firingUntil) > now && Date.parse(nextRunTime) <= now) return firingUntil;
+    // Another host fires it: look again once its lease has ended (the timer subtracts its lead).
+    if (firingUntil && Date.parse(firingUntil) > now && Date.parse(nextRunTime) <= now)
+      return new Date(Date.parse(firingUntil) + TIMER_LEAD_MS).toISOString();
     return nextRunTime;
   }
 
@@ -385,12 +404,15 @@ export function createJobSchedulesService(deps: JobSchedulesDependencies): JobSc
 
     async fireSchedule(scheduleId) {
       const result: FireResult = { created: [], skipped: [], failed: [] };
-      const stored = await deps.schedules.get(scheduleId);
-      if (
-        stored?.schedule.nextRunTime &&
-        Date.parse(stored.schedule.nextRunTime) <= deps.clock.now().getTime()
-      )
-        await fireCatching(stored, result);
+      const untilNext = (record?: JobScheduleRecord) =>
+        record?.nextRunTime ? Date.parse(record.nextRunTime) - deps.clock.now().getTime() : Infinity;
+      let stored = await deps.schedules.get(scheduleId);
+      const early = untilNext(stored?.schedule);
+      if (early > 0 && early <= TIMER_LEAD_MS + 1000) {
+        await sleep(early);
+        stored = await deps.schedules.get(scheduleId); // replaced or deleted meanwhile?
+      }
+      if (stored && untilNext(stored.schedule) <= 0) await fireCatching(stored, result);
       return { result, wakeAt: await nextWake(scheduleId, result) };
     },
   };

@@ -1,57 +1,21 @@
+import type * as Wire from '@device-jobs/client';
 import { JobValidationError } from './job-errors';
 import { integerIn, numberIn, objectAt, present, refuseUnknown } from './field-rules';
-import type { WaveConfig } from './rollout-wave-model';
 import { parseWaves } from './rollout-wave-validation';
+// The wire shapes are the contract's (@device-jobs/client), taken as types only; the parsers are the server's.
+export type {
+  AbortConfig,
+  AbortCriterion,
+  ExponentialRate,
+  FailureType,
+  JobControls,
+  RateIncreaseCriteria,
+  RetryConfig,
+  RetryCriterion,
+  RolloutConfig,
+} from '@device-jobs/client';
 
-/** Which device failures a criterion counts: `timedOut` = no answer in time or not connected, `failed` = the rest. */
-export type FailureType = 'failed' | 'timedOut' | 'all';
-
-export const FAILURE_TYPES: readonly FailureType[] = ['failed', 'timedOut', 'all'];
-
-/** What raises the rate of an exponential rollout: every N more succeeded, or N more started devices. */
-export type RateIncreaseCriteria = { numberOfSucceededDevices: number } | { numberOfNotifiedDevices: number };
-
-export interface ExponentialRate {
-  baseRatePerMinute: number;
-  incrementFactor: number;
-  rateIncreaseCriteria: RateIncreaseCriteria;
-}
-
-/** How fast a job starts its devices (all optional; absent = as fast as the service's concurrency allows). */
-export interface RolloutConfig {
-  maximumPerMinute?: number;
-  exponentialRate?: ExponentialRate;
-  maxConcurrency?: number;
-  /** Gated waves, in target order (the devices after them form a last wave). */
-  waves?: WaveConfig[];
-}
-
-export interface AbortCriterion {
-  failureType: FailureType;
-  action: 'cancel';
-  thresholdPercentage: number;
-  minNumberOfExecutedDevices: number;
-}
-
-export interface AbortConfig {
-  criteriaList: AbortCriterion[];
-}
-
-export interface RetryCriterion {
-  failureType: FailureType;
-  numberOfRetries: number;
-}
-
-export interface RetryConfig {
-  criteriaList: RetryCriterion[];
-}
-
-/** The rollout, abort and retry controls of a job (each absent when the request had none). */
-export interface JobControls {
-  rolloutConfig?: RolloutConfig;
-  abortConfig?: AbortConfig;
-  retryConfig?: RetryConfig;
-}
+export const FAILURE_TYPES: readonly Wire.FailureType[] = ['failed', 'timedOut', 'all'];
 
 export const MAX_PER_MINUTE = 1_000_000;
 export const MAX_CONCURRENCY = 10_000;
@@ -60,7 +24,7 @@ export const MAX_INCREMENT_FACTOR = 5;
 export const MAX_RETRIES = 10;
 const MAX_CRITERIA = FAILURE_TYPES.length;
 
-function failureTypeAt(field: string, value: unknown): FailureType {
+function failureTypeAt(field: string, value: unknown): Wire.FailureType {
   const type = FAILURE_TYPES.find((candidate) => candidate === value);
   if (!type) throw new JobValidationError(field, `must be one of ${FAILURE_TYPES.join(', ')}`);
   return type;
@@ -79,7 +43,10 @@ function criteriaListAt(field: string, value: unknown): unknown[] {
   return list;
 }
 
-function assertDistinctFailureTypes(field: string, criteria: readonly { failureType: FailureType }[]): void {
+function assertDistinctFailureTypes(
+  field: string,
+  criteria: readonly { failureType: Wire.FailureType }[],
+): void {
   criteria.forEach((criterion, index) => {
     if (criteria.findIndex((other) => other.failureType === criterion.failureType) !== index) {
       throw new JobValidationError(
@@ -90,7 +57,7 @@ function assertDistinctFailureTypes(field: string, criteria: readonly { failureT
   });
 }
 
-function parseRateIncreaseCriteria(field: string, value: unknown): RateIncreaseCriteria {
+function parseRateIncreaseCriteria(field: string, value: unknown): Wire.RateIncreaseCriteria {
   const criteria = objectAt(field, value);
   const keys = Object.keys(criteria).filter((key) => present(criteria[key]));
   if (keys.length !== 1 || !['numberOfSucceededDevices', 'numberOfNotifiedDevices'].includes(keys[0] ?? '')) {
@@ -119,7 +86,7 @@ function parseRateIncreaseCriteria(field: string, value: unknown): RateIncreaseC
   };
 }
 
-function parseExponentialRate(field: string, value: unknown, maximumPerMinute: number): ExponentialRate {
+function parseExponentialRate(field: string, value: unknown, maximumPerMinute: number): Wire.ExponentialRate {
   const rate = objectAt(field, value);
   refuseUnknown(field, rate, ['baseRatePerMinute', 'incrementFactor', 'rateIncreaseCriteria']);
   const baseRatePerMinute = integerIn(
@@ -150,10 +117,10 @@ function parseExponentialRate(field: string, value: unknown, maximumPerMinute: n
 }
 
 /** Validates `rolloutConfig`; throws {@link JobValidationError} naming the first invalid field. */
-export function parseRolloutConfig(value: unknown, field = 'rolloutConfig'): RolloutConfig {
+export function parseRolloutConfig(value: unknown, field = 'rolloutConfig'): Wire.RolloutConfig {
   const config = objectAt(field, value);
   refuseUnknown(field, config, ['maximumPerMinute', 'exponentialRate', 'maxConcurrency', 'waves']);
-  const rollout: RolloutConfig = {};
+  const rollout: Wire.RolloutConfig = {};
   if (present(config.maximumPerMinute)) {
     rollout.maximumPerMinute = integerIn(
       `${field}.maximumPerMinute`,
@@ -180,8 +147,8 @@ export function parseRolloutConfig(value: unknown, field = 'rolloutConfig'): Rol
 }
 
 /** Validates `abortConfig`; throws {@link JobValidationError} naming the first invalid field. */
-export function parseAbortConfig(value: unknown, field = 'abortConfig'): AbortConfig {
-  const criteriaList = criteriaListAt(field, value).map((raw, index): AbortCriterion => {
+export function parseAbortConfig(value: unknown, field = 'abortConfig'): Wire.AbortConfig {
+  const criteriaList = criteriaListAt(field, value).map((raw, index): Wire.AbortCriterion => {
     const at = `${field}.criteriaList[${index}]`;
     const criterion = objectAt(at, raw);
     refuseUnknown(at, criterion, [
@@ -209,8 +176,8 @@ export function parseAbortConfig(value: unknown, field = 'abortConfig'): AbortCo
 }
 
 /** Validates `retryConfig`; throws {@link JobValidationError} naming the first invalid field. */
-export function parseRetryConfig(value: unknown, field = 'retryConfig'): RetryConfig {
-  const criteriaList = criteriaListAt(field, value).map((raw, index): RetryCriterion => {
+export function parseRetryConfig(value: unknown, field = 'retryConfig'): Wire.RetryConfig {
+  const criteriaList = criteriaListAt(field, value).map((raw, index): Wire.RetryCriterion => {
     const at = `${field}.criteriaList[${index}]`;
     const criterion = objectAt(at, raw);
     refuseUnknown(at, criterion, ['failureType', 'numberOfRetries']);
@@ -224,8 +191,8 @@ export function parseRetryConfig(value: unknown, field = 'retryConfig'): RetryCo
 }
 
 /** Reads the optional controls of a JobRequest body (`null` counts as absent). */
-export function parseJobControls(body: Record<string, unknown>): JobControls {
-  const controls: JobControls = {};
+export function parseJobControls(body: Record<string, unknown>): Wire.JobControls {
+  const controls: Wire.JobControls = {};
   if (present(body.rolloutConfig)) controls.rolloutConfig = parseRolloutConfig(body.rolloutConfig);
   if (present(body.abortConfig)) controls.abortConfig = parseAbortConfig(body.abortConfig);
   if (present(body.retryConfig)) controls.retryConfig = parseRetryConfig(body.retryConfig);

@@ -1,21 +1,22 @@
-/** The kinds of bulk registry job (IoT Hub's `JobProperties.type` for `POST /jobs/create`). */
-export type RegistryJobType = 'export' | 'import';
+import type * as Wire from '@device-jobs/client';
 
-/** IoT Hub's import/export job statuses (`queued` is IoT Hub's synonym of `enqueued`, never answered here). */
-export type RegistryJobStatus = 'enqueued' | 'running' | 'completed' | 'failed' | 'cancelled';
+// The wire shapes are the contract's (@device-jobs/client), taken as types only.
+export type {
+  RegistryJobResponse,
+  RegistryJobStatus,
+  RegistryJobType,
+  StorageAuthenticationType,
+} from '@device-jobs/client';
 
-export const TERMINAL_REGISTRY_JOB_STATUSES: readonly RegistryJobStatus[] = [
+export const TERMINAL_REGISTRY_JOB_STATUSES: readonly Wire.RegistryJobStatus[] = [
   'completed',
   'failed',
   'cancelled',
 ];
 
-/** How the job reaches the blob containers: a SAS in the URIs, or the app's own storage identity. */
-export type StorageAuthenticationType = 'keyBased' | 'identityBased';
-
 /** A validated `POST /jobs/create` body. */
 export interface RegistryJobRequest {
-  type: RegistryJobType;
+  type: Wire.RegistryJobType;
   /** Import: the container holding `inputBlobName`. */
   inputBlobContainerUri?: string;
   inputBlobName: string;
@@ -23,7 +24,7 @@ export interface RegistryJobRequest {
   outputBlobContainerUri: string;
   outputBlobName: string;
   excludeKeysInExport: boolean;
-  storageAuthenticationType: StorageAuthenticationType;
+  storageAuthenticationType: Wire.StorageAuthenticationType;
   /** A user-assigned identity's resource id (identityBased in Azure); absent: the app's system identity. */
   userAssignedIdentity?: string;
 }
@@ -61,7 +62,7 @@ export type RegistryJobCursor = ExportCursor | ImportCursor;
 /** An import or export job as stored. */
 export interface RegistryJobRecord extends RegistryJobRequest {
   jobId: string;
-  status: RegistryJobStatus;
+  status: Wire.RegistryJobStatus;
   /** Percent complete (0–100). */
   progress: number;
   createdTime: string;
@@ -72,36 +73,14 @@ export interface RegistryJobRecord extends RegistryJobRequest {
   cursor?: RegistryJobCursor;
 }
 
-/** IoT Hub's `JobProperties` as answered by `/jobs/create`, `/jobs` and `/jobs/{id}`. */
-export interface RegistryJobResponse {
-  jobId: string;
-  type: RegistryJobType;
-  status: RegistryJobStatus;
-  progress: number;
-  startTimeUtc?: string;
-  endTimeUtc?: string;
-  inputBlobContainerUri?: string;
-  inputBlobName?: string;
-  outputBlobContainerUri: string;
-  outputBlobName?: string;
-  excludeKeysInExport?: boolean;
-  storageAuthenticationType: StorageAuthenticationType;
-  identity?: { userAssignedIdentity: string };
-  failureReason?: string;
-  statusMessage?: string;
-  /** Extension: devices written (export) or lines applied (import) so far, and lines that failed. */
-  deviceCount: number;
-  failedCount?: number;
-}
-
 /** A container URI without its query (the SAS): answers never hand a SAS to a mere reader. */
 export function withoutSas(uri: string): string {
   const at = uri.indexOf('?');
   return at < 0 ? uri : uri.slice(0, at);
 }
 
-export function toRegistryJobResponse(job: RegistryJobRecord): RegistryJobResponse {
-  const response: RegistryJobResponse = {
+export function toRegistryJobResponse(job: RegistryJobRecord): Wire.RegistryJobResponse {
+  const response: Wire.RegistryJobResponse = {
     jobId: job.jobId,
     type: job.type,
     status: job.status,
@@ -131,6 +110,6 @@ export function toRegistryJobResponse(job: RegistryJobRecord): RegistryJobRespon
   return response;
 }
 
-export function isTerminalRegistryJob(status: RegistryJobStatus): boolean {
+export function isTerminalRegistryJob(status: Wire.RegistryJobStatus): boolean {
   return TERMINAL_REGISTRY_JOB_STATUSES.includes(status);
 }

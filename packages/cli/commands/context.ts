@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
-import { createConnection } from '../api/connection';
-import { DeviceJobsClient } from '../api/service-client';
+import type { DeviceJobsClient } from '@device-jobs/client';
+import { createClient } from '../api/connection';
 import type { Terminal } from '../output/terminal';
 
 /** What every command needs: where to print, and a client built from the global options on first use. */
@@ -18,7 +18,7 @@ interface GlobalOptions {
 
 export function clientFor(command: Command): DeviceJobsClient {
   const options = command.optsWithGlobals<GlobalOptions>();
-  return new DeviceJobsClient(createConnection(options.connectionString, options.url), options.pageSize);
+  return createClient(options.connectionString, options.url, options.pageSize);
 }
 
 /** Every item of every page. */

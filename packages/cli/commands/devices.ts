@@ -1,8 +1,9 @@
 import { SingleBar } from 'cli-progress';
 import { Command, InvalidArgumentError, Option } from 'commander';
-import type { DeviceJobsClient } from '../api/service-client';
-import type { BulkDeviceEntry } from '../api/wire-types';
-import { pointingInto, ServiceError } from '../errors';
+import type { DeviceJobsClient } from '@device-jobs/client';
+import type { BulkDeviceEntry } from '@device-jobs/client';
+import { ApiError } from '@device-jobs/client';
+import { pointingInto } from '../errors';
 import { jsonObject, positiveInteger } from '../option-parsers';
 import { FORMATS, rowsAsColumns, type Format } from '../output/device-results';
 import type { Terminal } from '../output/terminal';
@@ -88,8 +89,7 @@ async function seed(
       const batch = batches[next++] ?? [];
       const result = await client.bulkDevices(batch);
       const failure = result.errors.find((error) => error.errorCode !== 'DeviceAlreadyExists');
-      if (failure)
-        throw new ServiceError(400, failure.errorCode, `${failure.deviceId}: ${failure.errorStatus}`);
+      if (failure) throw new ApiError(400, failure.errorCode, `${failure.deviceId}: ${failure.errorStatus}`);
       existing += result.errors.length;
       created += batch.length - result.errors.length;
       bar?.update(created + existing);

@@ -1,6 +1,12 @@
 import { Command, Option } from 'commander';
-import type { DeviceJobsClient } from '../api/service-client';
-import type { JobRequest, JobResponse } from '../api/wire-types';
+import {
+  DEVICE_JOB_STATUSES,
+  JOB_STATUSES,
+  JOB_TYPES,
+  type DeviceJobsClient,
+  type JobRequest,
+  type JobResponse,
+} from '@device-jobs/client';
 import { pointingInto } from '../errors';
 import { addJobTemplateOptions, buildJobTemplate, type JobTemplateOptions } from '../job-template';
 import { choice, idList, positiveNumber, startTime } from '../option-parsers';
@@ -9,10 +15,6 @@ import { printDryRun, printJob, printJobTable } from '../output/job-format';
 import { createJobProgressView } from '../output/job-progress';
 import { exitCodeOf, watchJob } from '../watch';
 import { allPages, clientFor, type CliContext } from './context';
-
-const JOB_STATUSES = ['queued', 'scheduled', 'running', 'completed', 'failed', 'cancelled'];
-const JOB_TYPES = ['scheduleDeviceMethod', 'scheduleUpdateTwin'];
-const DEVICE_STATUSES = ['pending', 'scheduled', 'running', 'completed', 'failed', 'canceled'];
 
 interface WatchOptions {
   watch?: boolean;
@@ -113,7 +115,9 @@ function listCommand(context: CliContext): Command {
     .addOption(new Option('--type <type>', 'only jobs of this type').choices(JOB_TYPES))
     .option('--json', 'print JSON')
     .action(async (options: { status?: string; type?: string; json?: boolean }) => {
-      const jobs = newestFirst(await allPages(clientFor(command).listJobs(options)));
+      const jobs = newestFirst(
+        await allPages(clientFor(command).listJobs({ jobStatus: options.status, jobType: options.type })),
+      );
       if (options.json) context.terminal.json(jobs);
       else if (jobs.length === 0) context.terminal.line('No jobs.');
       else printJobTable(context.terminal, jobs);
@@ -142,7 +146,7 @@ function rerunCommand(context: CliContext): Command {
     .option(
       '--statuses <list>',
       'device statuses to rerun, comma separated',
-      (value) => idList(value).map(choice(DEVICE_STATUSES)),
+      (value) => idList(value).map(choice(DEVICE_JOB_STATUSES)),
       ['failed', 'canceled'],
     )
     .option('--start <time>', 'start time: ISO-8601 with zone, or +10m from now', (value) => startTime(value))
@@ -171,10 +175,12 @@ function devicesCommand(context: CliContext): Command {
   const command = new Command('devices')
     .description("every device's result in a job (every page); the table groups failures by error code")
     .argument('<jobId>')
-    .addOption(new Option('--status <status>', 'only devices in this status').choices(DEVICE_STATUSES))
+    .addOption(new Option('--status <status>', 'only devices in this status').choices(DEVICE_JOB_STATUSES))
     .addOption(new Option('--format <format>', 'output format').choices(FORMATS).default('table'))
     .action(async (jobId: string, options: { status?: string; format: Format }) => {
-      const devices = await allPages(clientFor(command).deviceJobs(jobId, options.status));
+      const devices = await allPages(
+        clientFor(command).deviceJobs(jobId, options.status ? [options.status] : []),
+      );
       if (options.format === 'json') context.terminal.json(devices);
       else if (options.format === 'csv') context.terminal.out.write(deviceResultsCsv(devices));
       else printDeviceResults(context.terminal, devices);

@@ -1,6 +1,6 @@
 import { Command, Option } from 'commander';
-import type { DeviceJobsClient } from '../api/service-client';
-import type { RegistryJobRequest, RegistryJobResponse } from '../api/wire-types';
+import type { DeviceJobsClient } from '@device-jobs/client';
+import type { RegistryJobRequest, RegistryJobResponse } from '@device-jobs/client';
 import { EXIT } from '../errors';
 import { positiveNumber } from '../option-parsers';
 import { createJobProgressView } from '../output/job-progress';

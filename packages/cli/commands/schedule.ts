@@ -1,12 +1,12 @@
 import { Command } from 'commander';
-import type { ScheduleRequest, ScheduleResponse } from '../api/wire-types';
+import type { ScheduleRequest, JobScheduleResponse } from '@device-jobs/client';
 import { pointingInto } from '../errors';
 import { addJobTemplateOptions, buildJobTemplate, type JobTemplateOptions } from '../job-template';
 import { controls, operationOf } from '../output/job-format';
 import type { Terminal } from '../output/terminal';
 import { allPages, clientFor, type CliContext } from './context';
 
-function printSchedule(terminal: Terminal, schedule: ScheduleResponse): void {
+function printSchedule(terminal: Terminal, schedule: JobScheduleResponse): void {
   const template = schedule.jobTemplate;
   const rows: [string, string][] = [
     ['Schedule', schedule.scheduleId],

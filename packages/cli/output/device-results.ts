@@ -1,5 +1,5 @@
 import { stringify } from 'csv-stringify/sync';
-import type { DeviceJobResponse } from '../api/wire-types';
+import type { DeviceJobResponse } from '@device-jobs/client';
 import { paintStatus } from './job-format';
 import type { Terminal } from './terminal';
 

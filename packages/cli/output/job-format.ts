@@ -1,4 +1,4 @@
-import type { DryRunResponse, JobResponse, JobTemplate, RolloutConfig } from '../api/wire-types';
+import type { DryRunResponse, JobResponse, JobTemplate, RolloutConfig } from '@device-jobs/client';
 import type { Terminal } from './terminal';
 
 const FINISHED = new Set(['completed', 'failed', 'cancelled']);

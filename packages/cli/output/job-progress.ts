@@ -1,5 +1,5 @@
 import { SingleBar } from 'cli-progress';
-import type { JobResponse } from '../api/wire-types';
+import type { JobResponse } from '@device-jobs/client';
 import { finishedCount, formatDuration, isFinished, paintStatus, percentDone } from './job-format';
 import type { Terminal } from './terminal';
 import { ThroughputMeter } from './throughput';

@@ -1,4 +1,4 @@
-import type { JobResponse, JobType, RegistryJobResponse } from '../api/wire-types';
+import type { JobResponse, JobType, RegistryJobResponse } from '@device-jobs/client';
 
 const STATUS: Record<RegistryJobResponse['status'], JobResponse['status']> = {
   enqueued: 'queued',

@@ -1,24 +1,32 @@
-import { JobsApi } from './api.js';
-import { parseConnectionString, signingIdentity } from './connection.js';
+import { DeviceJobsClient, parseConnectionString, SasAuthorizer } from '@device-jobs/client';
 import { h, replace, uid } from './dom.js';
 import { jobPageView } from './job-page.js';
 import { jobsListView } from './jobs-list.js';
 import { newJobView } from './new-job.js';
 import type { View, ViewContext } from './view.js';
-import { clearSession, loadSession, saveSession } from './session.js';
+import { clearSession, loadSession, saveSession, signingIdentity, type SigningIdentity } from './session.js';
 import { errorBox } from './widgets.js';
 
 const main = document.getElementById('main') as HTMLElement;
 const nav = document.getElementById('nav') as HTMLElement;
 const live = document.getElementById('live') as HTMLElement;
 let leave: () => void = () => undefined;
-/** The signed-in API client; its key is a non-extractable CryptoKey, the raw connection string is never kept. */
-let api: JobsApi | undefined;
+/** The signed-in client; its key is a non-extractable CryptoKey, the raw connection string is never kept. */
+let api: DeviceJobsClient | undefined;
 
 function announce(message: string): void {
   live.textContent = '';
   // A fresh text node after a tick, so that screen readers repeat an identical message.
   setTimeout(() => (live.textContent = message), 50);
+}
+
+/** The API of this origin, signed with the identity's non-extractable key (Web Crypto). */
+function clientOf(identity: SigningIdentity): DeviceJobsClient {
+  const connection = { hostName: identity.hostName, keyName: identity.keyName, key: '' };
+  return new DeviceJobsClient({
+    baseUrl: location.origin,
+    authorizer: new SasAuthorizer(connection, identity.hmac),
+  });
 }
 
 function signOut(): void {
@@ -53,7 +61,7 @@ const signInView: View = (container) => {
       h(
         'p',
         { class: 'hint', id: hintId },
-        'HostName=…;SharedAccessKeyName=…;SharedAccessKey=… of a policy with ServiceConnect (and RegistryRead). This tab keeps only a signing key no script can read back; requests carry SAS tokens computed here.',
+        'HostName=…;SharedAccessKeyName=…;SharedAccessKey=… of a policy with ServiceConnect (and RegistryRead). It stays in this browser tab (session storage); requests carry SAS tokens computed here.',
       ),
       connection,
     ),
@@ -66,7 +74,7 @@ const signInView: View = (container) => {
       button.disabled = true;
       try {
         const identity = await signingIdentity(parseConnectionString(connection.value));
-        const candidate = new JobsApi(identity);
+        const candidate = clientOf(identity);
         await candidate.verify();
         await saveSession(identity);
         connection.value = '';
@@ -154,6 +162,6 @@ window.addEventListener('hashchange', route);
 void loadSession()
   .catch(() => undefined)
   .then((identity) => {
-    api = identity ? new JobsApi(identity) : undefined;
+    api = identity ? clientOf(identity) : undefined;
     route();
   });

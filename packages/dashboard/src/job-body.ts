@@ -1,3 +1,4 @@
+import { isJobId, type JobRequest } from '@device-jobs/client';
 /** The new-job form's values, as the inputs hold them (strings), and their translation to a job request body. */
 
 export type FailureTypeValue = 'failed' | 'timedOut' | 'all';
@@ -34,8 +35,6 @@ export interface FieldError {
   field: keyof JobFormValues;
   message: string;
 }
-
-const JOB_ID = /^[A-Za-z0-9\-._~]{1,128}$/;
 
 /** A `datetime-local` value (the browser's time zone) as ISO-8601 UTC; undefined when empty or invalid. */
 export function localInputToIso(value: string): string | undefined {
@@ -120,10 +119,10 @@ function rolloutOf(values: JobFormValues, check: Collector): Record<string, unkn
  * The `PUT /jobs/v2/{jobId}` body of the form, with the problems the page can see by itself (missing values,
  * JSON syntax, whole numbers). Everything else is the service's to judge: its error is shown as it answers.
  */
-export function buildJobBody(values: JobFormValues): { body: Record<string, unknown>; errors: FieldError[] } {
+export function buildJobBody(values: JobFormValues): { body: JobRequest; errors: FieldError[] } {
   const check = new Collector();
   const body: Record<string, unknown> = {};
-  if (!JOB_ID.test(values.jobId.trim())) {
+  if (!isJobId(values.jobId.trim())) {
     check.fail('jobId', 'Job id: 1–128 characters among letters, digits and - . _ ~');
   }
   body.jobId = values.jobId.trim();
@@ -205,5 +204,6 @@ export function buildJobBody(values: JobFormValues): { body: Record<string, unkn
       ],
     };
   }
-  return { body, errors: check.errors };
+  // What the page cannot check (types of values it passes through) is the service's to judge.
+  return { body: body as unknown as JobRequest, errors: check.errors };
 }

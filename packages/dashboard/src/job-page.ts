@@ -1,6 +1,10 @@
-import { deviceJobsQuery } from './api.js';
 import { h, replace, timeCell, uid } from './dom.js';
-import type { DeviceJob, DeviceJobStatistics, Job } from './model.js';
+import {
+  deviceJobsQuery,
+  type DeviceJobResponse,
+  type DeviceJobStatistics,
+  type JobResponse,
+} from '@device-jobs/client';
 import { finishedCount, isActive, percentDone, TYPE_LABELS } from './model.js';
 import {
   etaSeconds,
@@ -27,7 +31,7 @@ function fact(term: string, value: Node | string, name?: string): HTMLElement {
   return h('div', {}, h('dt', {}, term), h('dd', name ? { 'data-fact': name } : {}, value));
 }
 
-function deviceResult(row: DeviceJob): string {
+function deviceResult(row: DeviceJobResponse): string {
   const retried = row.attempts !== undefined && row.attempts > 1 ? ` (after ${row.attempts} attempts)` : '';
   if (row.error) return `${row.error.code}: ${row.error.description}${retried}`;
   const answer = row.outcome?.deviceMethodResponse;
@@ -36,9 +40,9 @@ function deviceResult(row: DeviceJob): string {
 }
 
 /** Which device rows the table shows: those of the page's last read of every row, or pages read from the service. */
-type TableSource = { kind: 'rows'; rows: readonly DeviceJob[] } | { kind: 'service' };
+type TableSource = { kind: 'rows'; rows: readonly DeviceJobResponse[] } | { kind: 'service' };
 
-function deviceRow(row: DeviceJob): HTMLElement {
+function deviceRow(row: DeviceJobResponse): HTMLElement {
   return h(
     'tr',
     { 'data-status': row.status },
@@ -84,7 +88,7 @@ function deviceTable(jobId: string, { api }: ViewContext) {
     return h('tr', {}, h('td', { colspan: 5, class: 'muted', 'data-state': 'loading' }, 'Loading devices…'));
   }
 
-  function render(items: readonly DeviceJob[], pageText: string, emptyText: string): void {
+  function render(items: readonly DeviceJobResponse[], pageText: string, emptyText: string): void {
     replace(errors);
     replace(
       body,
@@ -102,7 +106,7 @@ function deviceTable(jobId: string, { api }: ViewContext) {
   }
 
   /** Option labels with the count of rows in each status (rows mode), so the filter agrees with the counts. */
-  function labelOptions(rows: readonly DeviceJob[] | undefined): void {
+  function labelOptions(rows: readonly DeviceJobResponse[] | undefined): void {
     const counts = new Map<string, number>();
     for (const row of rows ?? []) counts.set(row.status, (counts.get(row.status) ?? 0) + 1);
     for (const option of statusSelect.options) {
@@ -113,7 +117,7 @@ function deviceTable(jobId: string, { api }: ViewContext) {
     }
   }
 
-  function showRows(rows: readonly DeviceJob[], stack: (string | undefined)[]): void {
+  function showRows(rows: readonly DeviceJobResponse[], stack: (string | undefined)[]): void {
     const status = statusSelect.value;
     const matching = status ? rows.filter((row) => row.status === status) : rows;
     const pages = Math.max(1, Math.ceil(matching.length / PAGE_SIZE));
@@ -129,12 +133,16 @@ function deviceTable(jobId: string, { api }: ViewContext) {
     const statuses = statusSelect.value ? [statusSelect.value] : [];
     try {
       // The service may answer a filtered query in short pages: read on until the table's page is full.
-      const page = await api.queryDevices(deviceJobsQuery(jobId, statuses), PAGE_SIZE, stack.at(-1));
+      const page = await api.queryPage<DeviceJobResponse>(
+        deviceJobsQuery(jobId, statuses),
+        stack.at(-1),
+        PAGE_SIZE,
+      );
       while (page.continuation && page.items.length < PAGE_SIZE) {
-        const more = await api.queryDevices(
+        const more = await api.queryPage<DeviceJobResponse>(
           deviceJobsQuery(jobId, statuses),
-          PAGE_SIZE - page.items.length,
           page.continuation,
+          PAGE_SIZE - page.items.length,
         );
         page.items.push(...more.items);
         page.continuation = more.continuation;
@@ -192,7 +200,7 @@ function deviceTable(jobId: string, { api }: ViewContext) {
   return {
     section,
     /** Shows the rows of one read (rows mode), or the service's pages (undefined rows); stays on its page. */
-    update(rows: readonly DeviceJob[] | undefined): Promise<void> {
+    update(rows: readonly DeviceJobResponse[] | undefined): Promise<void> {
       const kind = rows ? 'rows' : 'service';
       if (source?.kind !== kind) tokens = [];
       source = rows ? { kind: 'rows', rows } : { kind: 'service' };
@@ -203,7 +211,7 @@ function deviceTable(jobId: string, { api }: ViewContext) {
 }
 
 /** The counts that change while a job runs: when they have not moved, nothing needs reading again. */
-function countsKey(job: Job): string {
+function countsKey(job: JobResponse): string {
   const stats = job.deviceJobStatistics;
   return [
     job.status,
@@ -226,9 +234,9 @@ export const jobPageView: View = (main, context, [id]) => {
   // The router hands over the id already decoded (a malformed link never gets here).
   const jobId = id ?? '';
   const { api, announce } = context;
-  let job: Job | undefined;
+  let job: JobResponse | undefined;
   /** Every device row of the last read while they fit in ROW_LIMIT; undefined once they do not. */
-  let rows: DeviceJob[] | undefined;
+  let rows: DeviceJobResponse[] | undefined;
   let rowsFit = true;
   let detailsKey: string | undefined;
   let lastSlowRead = 0;
@@ -275,7 +283,7 @@ export const jobPageView: View = (main, context, [id]) => {
   }
 
   /** The statistics the page shows: those of its rows when it holds them all, else the service's counters. */
-  function shownStatistics(current: Job): DeviceJobStatistics {
+  function shownStatistics(current: JobResponse): DeviceJobStatistics {
     const { deviceCount, runningCount } = current.deviceJobStatistics;
     return rows ? statisticsFromRows(deviceCount, rows, runningCount) : current.deviceJobStatistics;
   }
@@ -286,7 +294,7 @@ export const jobPageView: View = (main, context, [id]) => {
     return liveSamples.filter((sample) => sample.finished > 0 && sample.finished <= finishedCount(stats));
   }
 
-  function renderSummary(current: Job): void {
+  function renderSummary(current: JobResponse): void {
     const stats = shownStatistics(current);
     const samples = chartSamples(stats);
     const active = isActive(current);
@@ -367,20 +375,20 @@ export const jobPageView: View = (main, context, [id]) => {
   }
 
   /** Seconds from the job's start to its end (undefined before it ended). */
-  function runSeconds(current: Job): number | undefined {
+  function runSeconds(current: JobResponse): number | undefined {
     const from = Date.parse(current.startTime ?? current.createdTime ?? '');
     const to = Date.parse(current.endTime ?? '');
     return Number.isFinite(from) && Number.isFinite(to) && to >= from ? (to - from) / 1000 : undefined;
   }
 
   /** Devices finished per second over the run: the same span as the duration shown beside it. */
-  function averageRate(current: Job, stats: DeviceJobStatistics): number | undefined {
+  function averageRate(current: JobResponse, stats: DeviceJobStatistics): number | undefined {
     const seconds = runSeconds(current);
     const finished = finishedCount(stats);
     return seconds === undefined || seconds <= 0 || finished === 0 ? undefined : finished / seconds;
   }
 
-  function renderFailures(failedRows: readonly DeviceJob[], complete: boolean): void {
+  function renderFailures(failedRows: readonly DeviceJobResponse[], complete: boolean): void {
     const groups = groupFailures(failedRows);
     replace(
       failures,
@@ -424,7 +432,7 @@ export const jobPageView: View = (main, context, [id]) => {
     );
   }
 
-  function renderDefinition(current: Job): void {
+  function renderDefinition(current: JobResponse): void {
     const {
       deviceJobStatistics: _s,
       status: _st,
@@ -448,7 +456,7 @@ export const jobPageView: View = (main, context, [id]) => {
   /** Reads what the counts describe: every row (while they fit), else the failed rows and the table's page. */
   async function loadDetails(): Promise<void> {
     if (rowsFit) {
-      const all = await api.queryAll(deviceJobsQuery(jobId), ROW_LIMIT);
+      const all = await api.queryAll<DeviceJobResponse>(deviceJobsQuery(jobId), ROW_LIMIT);
       if (all.complete) {
         rows = all.items;
         renderFailures(
@@ -461,7 +469,10 @@ export const jobPageView: View = (main, context, [id]) => {
       rowsFit = false;
       rows = undefined;
     }
-    const failed = await api.queryAll(deviceJobsQuery(jobId, ['failed', 'canceled']), ROW_LIMIT);
+    const failed = await api.queryAll<DeviceJobResponse>(
+      deviceJobsQuery(jobId, ['failed', 'canceled']),
+      ROW_LIMIT,
+    );
     renderFailures(failed.items, failed.complete);
     await devices.update(undefined);
   }

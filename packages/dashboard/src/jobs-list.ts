@@ -1,5 +1,5 @@
 import { h, replace, timeCell, uid } from './dom.js';
-import type { Job, RegistryJob } from './model.js';
+import type { JobResponse, RegistryJobResponse } from '@device-jobs/client';
 import { isActive, percentDone, TYPE_LABELS } from './model.js';
 import { Poller, type View } from './view.js';
 import { errorBox, progressBar, statusBadge } from './widgets.js';
@@ -24,7 +24,7 @@ function select(
   return [h('div', { class: 'field' }, h('label', { for: id }, label), control), control];
 }
 
-function jobRow(job: Job): HTMLElement {
+function jobRow(job: JobResponse): HTMLElement {
   const stats = job.deviceJobStatistics;
   const link = h('a', { href: `#/jobs/${encodeURIComponent(job.jobId)}` }, job.jobId);
   return h(
@@ -60,7 +60,7 @@ function jobRow(job: Job): HTMLElement {
   );
 }
 
-function registryJobRow(job: RegistryJob): HTMLElement {
+function registryJobRow(job: RegistryJobResponse): HTMLElement {
   const bar = h('progress', {
     max: '100',
     value: String(job.progress),
@@ -82,10 +82,10 @@ function registryJobRow(job: RegistryJob): HTMLElement {
 
 /** The import and export jobs (`GET /jobs`); a policy without RegistryRead sees why they are missing. */
 async function loadRegistryJobs(
-  api: { listRegistryJobs(): Promise<RegistryJob[]> },
+  api: { listRegistryJobs(): Promise<RegistryJobResponse[]> },
   body: HTMLElement,
   errors: HTMLElement,
-): Promise<RegistryJob[]> {
+): Promise<RegistryJobResponse[]> {
   try {
     const jobs = await api.listRegistryJobs();
     replace(errors);
@@ -104,7 +104,7 @@ async function loadRegistryJobs(
 
 /** `#/jobs`: every job with its status and progress, filtered, refreshed while any of them is active. */
 export const jobsListView: View = (main, { api }) => {
-  let jobs: Job[] = [];
+  let jobs: JobResponse[] = [];
   let truncated = false;
   const [statusField, statusSelect] = select(
     'Status',
@@ -150,10 +150,10 @@ export const jobsListView: View = (main, { api }) => {
   async function load(): Promise<void> {
     try {
       const filter = { jobStatus: statusSelect.value || undefined, jobType: typeSelect.value || undefined };
-      const loaded: Job[] = [];
+      const loaded: JobResponse[] = [];
       let continuation: string | undefined;
       do {
-        const page = await api.listJobs(filter, continuation);
+        const page = await api.listJobsPage(filter, continuation);
         loaded.push(...page.items);
         continuation = page.continuation;
       } while (continuation && loaded.length < MAX_JOBS);

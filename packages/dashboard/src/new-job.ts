@@ -1,3 +1,4 @@
+import type { JobRequest } from '@device-jobs/client';
 import { h, replace, uid } from './dom.js';
 import { buildJobBody, type FieldError, type JobFormValues } from './job-body.js';
 import { formatDuration } from './progress.js';
@@ -317,7 +318,7 @@ export const newJobView: View = (main, { api, announce }) => {
   }
 
   /** The body when the page finds nothing wrong with the form; shows the problems otherwise. */
-  function checkedBody(): Record<string, unknown> | undefined {
+  function checkedBody(): JobRequest | undefined {
     const { body, errors } = buildJobBody(values());
     showErrors(errors);
     return errors.length === 0 ? body : undefined;
@@ -334,10 +335,9 @@ export const newJobView: View = (main, { api, announce }) => {
   async function runPreview(): Promise<void> {
     const body = checkedBody();
     if (!body) return;
-    const jobId = String(body.jobId);
     previewButton.disabled = true;
     try {
-      const result = await api.dryRun(jobId, body);
+      const result = await api.dryRun(body);
       previewedBody = JSON.stringify(body);
       previewedCount = result.deviceCount;
       const warnings = result.warnings ?? [];
@@ -402,7 +402,7 @@ export const newJobView: View = (main, { api, announce }) => {
       return;
     createButton.disabled = true;
     try {
-      const job = await api.createJob(String(body.jobId), body);
+      const job = await api.createJob(body);
       announce(`Job ${job.jobId} created.`);
       location.hash = `#/jobs/${encodeURIComponent(job.jobId)}`;
     } catch (error) {

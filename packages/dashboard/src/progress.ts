@@ -1,4 +1,4 @@
-import type { DeviceJob, DeviceJobStatistics } from './model.js';
+import type { DeviceJobResponse, DeviceJobStatistics } from '@device-jobs/client';
 import { finishedCount } from './model.js';
 
 /** Finished devices at a moment. */
@@ -37,7 +37,7 @@ export function etaSeconds(stats: DeviceJobStatistics, rate: number | undefined)
  */
 export function statisticsFromRows(
   deviceCount: number,
-  rows: readonly DeviceJob[],
+  rows: readonly DeviceJobResponse[],
   inFlight = 0,
 ): DeviceJobStatistics {
   let succeededCount = 0;
@@ -55,7 +55,7 @@ export function statisticsFromRows(
 }
 
 /** The cumulative count of finished (and failed) devices at each device's end time, for the chart. */
-export function samplesFromDeviceRows(rows: readonly DeviceJob[]): ProgressSample[] {
+export function samplesFromDeviceRows(rows: readonly DeviceJobResponse[]): ProgressSample[] {
   const ends = rows
     .filter(
       (row) =>
@@ -85,7 +85,7 @@ export interface FailureGroup {
 }
 
 /** Failed and canceled devices grouped by error code, largest group first, with up to `examples` device ids. */
-export function groupFailures(rows: readonly DeviceJob[], examples = 3): FailureGroup[] {
+export function groupFailures(rows: readonly DeviceJobResponse[], examples = 3): FailureGroup[] {
   const groups = new Map<string, FailureGroup>();
   for (const row of rows) {
     if (row.status !== 'failed' && row.status !== 'canceled') continue;

@@ -1,3 +1,4 @@
+import { JOB_ID_PATTERN } from '@device-jobs/client';
 import { h, replace, uid } from './dom.js';
 import { localInputToIso } from './job-body.js';
 import type { ViewContext } from './view.js';
@@ -14,7 +15,7 @@ export function rerunDialog(jobId: string, { api, announce }: ViewContext) {
     name: 'jobId',
     required: true,
     maxlength: 128,
-    pattern: '[A-Za-z0-9\\-._~]+',
+    pattern: JOB_ID_PATTERN.source.slice(1, -1),
   });
   const start = h('input', { id: startField, name: 'startTime', type: 'datetime-local', step: 1 });
   const boxes = RERUN_STATUSES.map((status) => {

@@ -1,4 +1,49 @@
-import type { SigningIdentity, SigningKey } from './connection.js';
+import type { HmacSha256, ServiceConnection } from '@device-jobs/client';
+
+type Subtle = typeof crypto.subtle;
+/** Web Crypto's CryptoKey (named through `crypto.subtle` so that Node's types and the DOM's both fit). */
+export type SigningKey = Awaited<ReturnType<Subtle['importKey']>>;
+
+/**
+ * What the dashboard keeps of a sign-in: the host and policy names, and the policy key as a non-extractable Web
+ * Crypto HMAC key (it can sign, but no script can read it back).
+ */
+export interface SigningIdentity {
+  hostName: string;
+  keyName: string;
+  key: SigningKey;
+  /** The client's HMAC primitive over this key (the base64 key it is handed is ignored: there is none). */
+  hmac: HmacSha256;
+}
+
+function base64ToBytes(base64: string): Uint8Array<ArrayBuffer> {
+  const binary = atob(base64);
+  const bytes = new Uint8Array(binary.length);
+  for (let i = 0; i < binary.length; i += 1) bytes[i] = binary.charCodeAt(i);
+  return bytes;
+}
+
+function identityOf(hostName: string, keyName: string, key: SigningKey): SigningIdentity {
+  const hmac: HmacSha256 = async (_unused, text) => {
+    const signature = new Uint8Array(await crypto.subtle.sign('HMAC', key, new TextEncoder().encode(text)));
+    let binary = '';
+    for (const byte of signature) binary += String.fromCharCode(byte);
+    return btoa(binary);
+  };
+  return { hostName, keyName, key, hmac };
+}
+
+/** Imports the connection's key as a non-extractable HMAC-SHA256 signing key; the raw key goes no further. */
+export async function signingIdentity(connection: ServiceConnection): Promise<SigningIdentity> {
+  const key = await crypto.subtle.importKey(
+    'raw',
+    base64ToBytes(connection.key),
+    { name: 'HMAC', hash: 'SHA-256' },
+    false,
+    ['sign'],
+  );
+  return identityOf(connection.hostName, connection.keyName, key);
+}
 
 /** sessionStorage: which signing key this tab uses, and for which host and policy (no secret). */
 const SESSION_KEY = 'deviceJobs.session';
@@ -86,7 +131,7 @@ export async function loadSession(): Promise<SigningIdentity | undefined> {
     sessionStorage.removeItem(SESSION_KEY);
     return undefined;
   }
-  return { hostName: pointer.hostName, keyName: pointer.keyName, key: record.key };
+  return identityOf(pointer.hostName, pointer.keyName, record.key);
 }
 
 /** Forgets this tab's identity: its key and the pointer. */

@@ -1,8 +1,8 @@
-import type { JobsApi } from './api.js';
+import type { DeviceJobsClient } from '@device-jobs/client';
 
 /** What a page gets: the signed-in API and a way to announce things to screen readers and sighted users. */
 export interface ViewContext {
-  api: JobsApi;
+  api: DeviceJobsClient;
   announce: (message: string) => void;
 }
 

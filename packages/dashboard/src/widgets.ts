@@ -1,5 +1,5 @@
 import { h, svg } from './dom.js';
-import type { DeviceJobStatistics } from './model.js';
+import type { DeviceJobStatistics } from '@device-jobs/client';
 import { percentDone } from './model.js';
 import type { ProgressSample } from './progress.js';
 

@@ -43,7 +43,7 @@ async function send(
   const separator = path.includes('?') ? '&' : '?';
   const response = await fetch(`${host.running.host.baseUrl}${path}${separator}api-version=2021-04-12`, {
     method,
-    headers: { Authorization: ownerToken(), 'Content-Type': 'application/json', ...headers },
+    headers: { Authorization: await ownerToken(), 'Content-Type': 'application/json', ...headers },
     body,
   });
   const text = await response.text();

@@ -22,7 +22,7 @@ async function send(method: string, path: string, body?: string) {
   const started = performance.now();
   const response = await fetch(`${running.host.baseUrl}${path}?api-version=2021-04-12`, {
     method,
-    headers: { Authorization: ownerToken(), 'Content-Type': 'application/json' },
+    headers: { Authorization: await ownerToken(), 'Content-Type': 'application/json' },
     body,
   });
   const text = await response.text();

@@ -28,10 +28,16 @@ async function startHost(env: Record<string, string> = {}): Promise<HostProcess>
   return host;
 }
 
-function call(host: HostProcess, method: string, path: string, body?: unknown, policy = samplePolicy()) {
+async function call(
+  host: HostProcess,
+  method: string,
+  path: string,
+  body?: unknown,
+  policy = samplePolicy(),
+) {
   return fetch(`${host.baseUrl}${path}`, {
     method,
-    headers: { Authorization: ownerToken(policy), 'Content-Type': 'application/json' },
+    headers: { Authorization: await ownerToken(policy), 'Content-Type': 'application/json' },
     ...(body === undefined ? {} : { body: JSON.stringify(body) }),
   });
 }

@@ -1,6 +1,7 @@
+import { createSasToken, DeviceJobsClient, SasAuthorizer } from '@device-jobs/client';
+import { nodeCryptoHmac } from '@device-jobs/client/node';
 import { JobClient, Registry } from 'azure-iothub';
 import { usePlainHttp, type PlainHttpAgent } from '../../../shared/devices/iothub/plain-http-agent';
-import { createSasToken } from '../../../shared/http/sas-authorizer';
 import { samplePolicy, startDeviceHost, type DeviceHost } from '../devices/device-host';
 
 /** A bulk registry entry (`POST /devices`) with the embedded registry's `simulation` extension. */
@@ -10,12 +11,14 @@ export interface FleetEntry {
   simulation?: Record<string, unknown>;
 }
 
-/** The app served by the local host, with the official SDK's clients on plain HTTP and a raw HTTP helper. */
+/** The app served by the local host, with the official SDK's clients on plain HTTP, the project's client and a raw HTTP helper. */
 export interface JobsHost {
   running: DeviceHost;
   jobClient: JobClient;
   registry: Registry;
-  /** A request with a fresh SAS token of `policy` (default: the sample's iothubowner). */
+  /** The project's typed client, signed with the sample's iothubowner policy. */
+  client: DeviceJobsClient;
+  /** A request signed with `policy` (default: the sample's iothubowner), whatever it answers. */
   http(
     method: string,
     path: string,
@@ -24,8 +27,15 @@ export interface JobsHost {
   stop(): Promise<void>;
 }
 
-export function ownerToken(policy: { name: string; key: string } = samplePolicy()): string {
-  return createSasToken('localhost', policy, Math.ceil(Date.now() / 1000) + 3600);
+/** A SAS token of `policy` (default: the sample's iothubowner) for the local host, valid an hour. */
+export function ownerToken(policy: { name: string; key: string } = samplePolicy()): Promise<string> {
+  const connection = { hostName: 'localhost', keyName: policy.name, key: policy.key };
+  return createSasToken(connection, Math.ceil(Date.now() / 1000) + 3600, nodeCryptoHmac);
+}
+
+function clientFor(baseUrl: string, policy: { name: string; key: string }): DeviceJobsClient {
+  const connection = { hostName: 'localhost', keyName: policy.name, key: policy.key };
+  return new DeviceJobsClient({ baseUrl, authorizer: new SasAuthorizer(connection, nodeCryptoHmac) });
 }
 
 /**
@@ -45,24 +55,16 @@ export async function startJobsHost(env: Record<string, string> = {}): Promise<J
     usePlainHttp(registry, running.port),
   ];
   const base = running.host.baseUrl;
+  const client = clientFor(base, samplePolicy());
   return {
     running,
     jobClient,
     registry,
+    client,
     http: (method, path, options = {}) =>
-      fetch(`${base}${path}`, {
-        method,
-        headers: {
-          Authorization: ownerToken(options.policy),
-          'Content-Type': 'application/json',
-          ...options.headers,
-        },
-        body:
-          options.body === undefined
-            ? undefined
-            : typeof options.body === 'string'
-              ? options.body
-              : JSON.stringify(options.body),
+      (options.policy ? clientFor(base, options.policy) : client).send(method, path, {
+        body: options.body,
+        headers: options.headers,
       }),
     async stop() {
       for (const agent of agents) agent.destroy();

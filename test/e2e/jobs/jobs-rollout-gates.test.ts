@@ -45,10 +45,10 @@ interface HistoryEvent {
   Timestamp: string;
 }
 
-const call = (method: string, path: string, body?: unknown) =>
+const call = async (method: string, path: string, body?: unknown) =>
   fetch(`${host.baseUrl}${path}`, {
     method,
-    headers: { Authorization: ownerToken(), 'Content-Type': 'application/json' },
+    headers: { Authorization: await ownerToken(), 'Content-Type': 'application/json' },
     ...(body === undefined ? {} : { body: typeof body === 'string' ? body : JSON.stringify(body) }),
   });
 

@@ -33,7 +33,7 @@ const HOST_ENV = {
   // A killed host's step is handed to the next host after 4 s instead of func-local's 30 s.
   AzureFunctionsJobHost__extensions__durableTask__storageProvider__workItemQueueVisibilityTimeout: '00:00:04',
   AzureFunctionsJobHost__extensions__durableTask__storageProvider__controlQueueVisibilityTimeout: '00:00:04',
-  REGISTRY_JOB_CHUNK_SIZE: '250',
+  REGISTRY_JOB_CHUNK_SIZE: '100',
 };
 
 export async function startRegistryJobsWorld(): Promise<RegistryJobsWorld> {

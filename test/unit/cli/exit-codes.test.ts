@@ -1,4 +1,4 @@
-import type { JobResponse } from '../../../packages/cli/api/wire-types';
+import type { JobResponse } from '@device-jobs/client';
 import { newestFirst } from '../../../packages/cli/commands/job';
 import { EXIT } from '../../../packages/cli/errors';
 import { exitCodeOf } from '../../../packages/cli/watch';

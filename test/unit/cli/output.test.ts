@@ -1,6 +1,7 @@
 import { PassThrough } from 'node:stream';
-import type { DeviceJobResponse, JobResponse } from '../../../packages/cli/api/wire-types';
-import { describeError, ServiceError } from '../../../packages/cli/errors';
+import type { DeviceJobResponse, JobResponse } from '@device-jobs/client';
+import { ApiError } from '@device-jobs/client';
+import { describeError } from '../../../packages/cli/errors';
 import {
   deviceResultsCsv,
   groupFailures,
@@ -151,7 +152,7 @@ describe('device results', () => {
 });
 
 test('describeError points at the position of a bad query', () => {
-  const error = new ServiceError(
+  const error = new ApiError(
     400,
     'ArgumentInvalid',
     "Syntax error at position 5: expected a value but found '='",

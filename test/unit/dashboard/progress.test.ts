@@ -1,4 +1,4 @@
-import type { DeviceJob } from '../../../packages/dashboard/src/model';
+import type { DeviceJobResponse } from '@device-jobs/client';
 import {
   etaSeconds,
   formatDuration,
@@ -10,16 +10,19 @@ import {
 
 const row = (
   deviceId: string,
-  status: DeviceJob['status'],
+  status: DeviceJobResponse['status'],
   end: string | null,
   code?: string,
-): DeviceJob => ({
+): DeviceJobResponse => ({
   deviceId,
   jobId: 'j',
+  jobType: 'scheduleDeviceMethod',
   status,
+  createdDateTimeUtc: '2026-11-29T12:00:00.000Z',
+  lastUpdatedDateTimeUtc: end ?? '2026-11-29T12:00:00.000Z',
   startTimeUtc: null,
   endTimeUtc: end,
-  outcome: null,
+  outcome: { deviceMethodResponse: null },
   error: code ? { code, description: `${code} on ${deviceId}` } : null,
 });
 

@@ -76,6 +76,7 @@ const LEFT_TO_DEFAULT: Record<string, string> = {
   SIMULATION_DEFAULT_PROFILE: 'simulated gateway: built-in default latency and no failures',
   SIMULATION_SEED: 'simulated gateway: random seed',
   DEMO_FLEET_SIZE: 'no demo fleet in a deployment',
+  DEVICE_QUERY_PLAN_LOG: 'debug logging of twin query plans, off',
   WEBSITE_INSTANCE_ID: 'set by the platform (App Service plans); tells the app it runs in Azure',
   WEBSITE_SKU: 'set by the platform (FlexConsumption); tells the app it runs in Azure',
   CONTAINER_NAME: 'set by the platform (Linux Consumption); tells the app it runs in Azure',
@@ -94,7 +95,6 @@ const LEFT_TO_DEFAULT: Record<string, string> = {
   JOB_PROGRESS_EVENT_SECONDS: 'default 10 s',
   JOB_EVENTS_SWEEP_SCHEDULE: 'default every minute',
   WEBSITE_SITE_NAME: 'set by App Service on every instance (tells the app it runs in Azure)',
-  DEVICE_QUERY_PLAN_LOG: 'diagnostics only: query plans are not logged',
   FUNC_LOCAL_LISTEN_ADDRESS: 'set by func-local only (where its HTTP listener binds)',
 };
 

@@ -64,28 +64,28 @@ describe('the durable timer of a schedule (jobScheduleTimer_v1)', () => {
     expect(state.actions).toEqual([[step]]);
   });
 
-  it('sleeps until the occurrence the step answers, waking early on a change', async () => {
+  it('sleeps until just before the occurrence the step answers, waking early on a change', async () => {
     const state = await episode(firstStep({ wakeAt: at(30) }));
     expect(state.isDone).toBe(false);
     expect(state.actions[0]?.[1]).toEqual({
       actionType: 11,
-      compoundActions: [{ actionType: 5, fireAt: at(30), isCanceled: false }, changed],
+      compoundActions: [{ actionType: 5, fireAt: at(28), isCanceled: false }, changed], // 2 s of lead
     });
   });
 
   it('runs the next step when the timer fires, in the same execution', async () => {
     const history = firstStep({ wakeAt: at(30) })
-      .timerCreated(1, at(30))
+      .timerCreated(1, at(28))
       .endEpisode()
-      .episode(at(30.05))
-      .timerFired(1, at(30));
+      .episode(at(28.05))
+      .timerFired(1, at(28));
     const state = await episode(history);
     expect(state.actions[0]?.slice(2)).toEqual([step]);
   });
 
   it('continues as new, reading the schedule afresh, when woken by a change', async () => {
     const history = firstStep({ wakeAt: at(3600) })
-      .timerCreated(1, at(3600))
+      .timerCreated(1, at(3598))
       .endEpisode()
       .episode(at(5))
       .raised('scheduleChanged', null);

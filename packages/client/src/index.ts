@@ -1,0 +1,7 @@
+export * from './api-client';
+export * from './connection-string';
+export * from './error-codes';
+export * from './errors';
+export * from './id-rules';
+export * from './sas';
+export * from './wire-types';

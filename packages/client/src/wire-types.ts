@@ -1,0 +1,312 @@
+/**
+ * The wire shapes of the device jobs API (IoT Hub's jobs v2 vocabulary, exact field names, plus the rollout, abort
+ * and retry extensions): what clients send and what the service answers. The service types its answers with them.
+ */
+
+/** The two kinds of job, in the GA vocabulary of the IoT Hub jobs API. */
+export type JobType = 'scheduleDeviceMethod' | 'scheduleUpdateTwin';
+
+export const JOB_TYPES: readonly JobType[] = ['scheduleDeviceMethod', 'scheduleUpdateTwin'];
+
+/**
+ * Job lifecycle states, spelled as IoT Hub answers them (`cancelled` with double l). `paused` is this service's
+ * own (pause and resume, gated waves): IoT Hub has no such state.
+ */
+export type JobStatus = 'queued' | 'scheduled' | 'running' | 'paused' | 'completed' | 'failed' | 'cancelled';
+
+export const JOB_STATUSES: readonly JobStatus[] = [
+  'queued',
+  'scheduled',
+  'running',
+  'paused',
+  'completed',
+  'failed',
+  'cancelled',
+];
+
+/** Per-device result states (`canceled` with one l, as IoT Hub spells DeviceJob statuses). */
+export type DeviceJobStatus = 'pending' | 'scheduled' | 'running' | 'completed' | 'failed' | 'canceled';
+
+export const DEVICE_JOB_STATUSES: readonly DeviceJobStatus[] = [
+  'pending',
+  'scheduled',
+  'running',
+  'completed',
+  'failed',
+  'canceled',
+];
+
+/** JSON object as twins hold it. */
+export type JsonObject = { [key: string]: unknown };
+
+/** The direct method a method job invokes on every device. */
+export interface CloudToDeviceMethod {
+  methodName: string;
+  /** Any JSON value; `null` when the request carried none. */
+  payload: unknown;
+  responseTimeoutInSeconds: number;
+  connectTimeoutInSeconds: number;
+}
+
+/** The writable part of a twin, as a twin job applies it to every device. */
+export interface TwinPatch {
+  tags?: JsonObject;
+  properties?: { desired: JsonObject };
+  /** A specific etag (never `*`) becomes the If-Match of every device's update. */
+  etag?: string;
+}
+
+/** Live device counters of a job; `deviceCount` is always the sum of the four others. */
+export interface DeviceJobStatistics {
+  deviceCount: number;
+  failedCount: number;
+  succeededCount: number;
+  runningCount: number;
+  pendingCount: number;
+}
+
+/** Which device failures a criterion counts: `timedOut` = no answer in time or not connected, `failed` = the rest. */
+export type FailureType = 'failed' | 'timedOut' | 'all';
+
+export const FAILURE_TYPES: readonly FailureType[] = ['failed', 'timedOut', 'all'];
+
+/** What raises the rate of an exponential rollout: every N more succeeded, or N more started devices. */
+export type RateIncreaseCriteria = { numberOfSucceededDevices: number } | { numberOfNotifiedDevices: number };
+
+export interface ExponentialRate {
+  baseRatePerMinute: number;
+  incrementFactor: number;
+  rateIncreaseCriteria: RateIncreaseCriteria;
+}
+
+/** One gated wave of `rolloutConfig.waves`: its size (a count or a share of the targets), its bar, what follows. */
+export interface WaveConfig {
+  name: string;
+  deviceCount?: number;
+  devicePercentage?: number;
+  successThresholdPercentage: number;
+  then: 'continue' | 'pause';
+}
+
+/** A wave as job responses show it (`waveStatistics`). */
+export interface WaveStatistics {
+  name: string;
+  deviceCount: number;
+  succeededCount: number;
+  failedCount: number;
+  state: 'pending' | 'running' | 'passed' | 'failed';
+}
+
+/** How fast a job starts its devices (all optional; absent = as fast as the service's concurrency allows). */
+export interface RolloutConfig {
+  maximumPerMinute?: number;
+  exponentialRate?: ExponentialRate;
+  maxConcurrency?: number;
+  /** Gated waves, in target order (the devices after them form a last wave). */
+  waves?: WaveConfig[];
+}
+
+export interface AbortCriterion {
+  failureType: FailureType;
+  action: 'cancel';
+  thresholdPercentage: number;
+  minNumberOfExecutedDevices: number;
+}
+
+export interface AbortConfig {
+  criteriaList: AbortCriterion[];
+}
+
+export interface RetryCriterion {
+  failureType: FailureType;
+  numberOfRetries: number;
+}
+
+export interface RetryConfig {
+  criteriaList: RetryCriterion[];
+}
+
+/** The rollout, abort and retry controls of a job (each absent when the request had none). */
+export interface JobControls {
+  rolloutConfig?: RolloutConfig;
+  abortConfig?: AbortConfig;
+  retryConfig?: RetryConfig;
+}
+
+/** The last pause or resume of a job: who asked (a policy name, or `wave:<name>`), why and when. */
+export interface JobControlAction {
+  action: 'pause' | 'resume';
+  by: string;
+  reason?: string;
+  time: string;
+}
+
+/** A job as the API answers it (GA vocabulary, exact field names), with the controls it echoes. */
+export interface JobResponse extends JobControls {
+  jobId: string;
+  type: JobType;
+  status: JobStatus;
+  queryCondition?: string;
+  createdTime: string;
+  startTime: string;
+  endTime?: string;
+  maxExecutionTimeInSeconds: number;
+  cloudToDeviceMethod?: CloudToDeviceMethod;
+  updateTwin?: TwinPatch;
+  failureReason?: string;
+  statusMessage?: string;
+  deviceJobStatistics: DeviceJobStatistics;
+  parentJobId?: string;
+  /** The last pause or resume: who, why, when (extension; absent until the job was first paused). */
+  lastControlAction?: JobControlAction;
+  /** Each gated wave, the last (unlisted) one included, with its live counts (extension; jobs with waves). */
+  waveStatistics?: WaveStatistics[];
+}
+
+/** What a device answered to a direct method. */
+export interface DeviceMethodResponse {
+  status: number;
+  payload: unknown;
+}
+
+/** Why a device's part of the job failed. */
+export interface DeviceJobError {
+  code: string;
+  description: string;
+}
+
+/** One device's result as `SELECT * FROM devices.jobs` answers it. */
+export interface DeviceJobResponse {
+  deviceId: string;
+  jobId: string;
+  jobType: JobType;
+  status: DeviceJobStatus;
+  startTimeUtc: string | null;
+  endTimeUtc: string | null;
+  createdDateTimeUtc: string;
+  lastUpdatedDateTimeUtc: string;
+  /** Always an object, as IoT Hub's query-language page shows (`deviceMethodResponse: null` for twin jobs). */
+  outcome: { deviceMethodResponse: DeviceMethodResponse | null };
+  error: DeviceJobError | null;
+  /** Calls made to the device (0 until it starts; more than 1 when failures were retried). Always answered. */
+  attempts?: number;
+}
+
+/** What a job does to every device, whom it targets and its controls: the body of a job without id and start. */
+export interface JobTemplate extends JobControls {
+  type: JobType;
+  cloudToDeviceMethod?: {
+    methodName: string;
+    payload: unknown;
+    responseTimeoutInSeconds?: number;
+    connectTimeoutInSeconds?: number;
+  };
+  updateTwin?: Record<string, unknown>;
+  queryCondition?: string;
+  deviceIds?: string[];
+  maxExecutionTimeInSeconds?: number;
+}
+
+/** The body of `PUT /jobs/v2/{jobId}`. */
+export interface JobRequest extends JobTemplate {
+  jobId: string;
+  startTime?: string;
+}
+
+/** The answer of `PUT /jobs/v2/{jobId}?dryRun=true`. */
+export interface DryRunResponse {
+  jobId: string;
+  deviceCount: number;
+  sampleDeviceIds: string[];
+  estimatedDurationInSeconds: number;
+  /** No device matches; a tag compared with a constant of a type no device holds there (absent from older services). */
+  warnings?: { code: string; message: string }[];
+}
+
+/** The body of `POST /jobs/v2/{jobId}/rerun`. */
+export interface RerunRequest {
+  jobId: string;
+  deviceStatuses: string[];
+  startTime?: string;
+}
+
+/** The body of `PUT /jobSchedules/{scheduleId}`. */
+export interface ScheduleRequest {
+  schedule: string;
+  timeZone?: string;
+  enabled?: boolean;
+  jobTemplate: JobTemplate;
+}
+
+/** A recurring job as `/jobSchedules` answers it. */
+export interface JobScheduleResponse {
+  scheduleId: string;
+  schedule: string;
+  timeZone: string;
+  enabled: boolean;
+  jobTemplate: JobTemplate;
+  createdTime: string;
+  lastUpdatedTime: string;
+  nextRunTime: string | null;
+  lastJobId?: string;
+  lastRunTime?: string;
+}
+
+/** One entry of the bulk registry call `POST /devices`, with the embedded registry's extension fields. */
+export interface BulkDeviceEntry {
+  id: string;
+  importMode: 'create';
+  status: 'enabled';
+  tags?: Record<string, unknown>;
+  /** The embedded registry's simulation profile of the device (its shape is the simulator's). */
+  simulation?: object;
+}
+
+/** The answer of `POST /devices`. */
+export interface BulkRegistryResult {
+  isSuccessful: boolean;
+  errors: { deviceId: string; errorCode: string; errorStatus: string }[];
+  warnings: unknown[];
+}
+
+/** The kinds of bulk registry job (IoT Hub's `JobProperties.type` for `POST /jobs/create`). */
+export type RegistryJobType = 'export' | 'import';
+
+/** IoT Hub's import/export job statuses (`queued` is IoT Hub's synonym of `enqueued`, never answered here). */
+export type RegistryJobStatus = 'enqueued' | 'running' | 'completed' | 'failed' | 'cancelled';
+
+/** How the job reaches the blob containers: a SAS in the URIs, or the app's own storage identity. */
+export type StorageAuthenticationType = 'keyBased' | 'identityBased';
+
+/** The body of `POST /jobs/create` (IoT Hub's JobProperties of an import or export job). */
+export interface RegistryJobRequest {
+  type: RegistryJobType;
+  outputBlobContainerUri: string;
+  inputBlobContainerUri?: string;
+  inputBlobName?: string;
+  outputBlobName?: string;
+  excludeKeysInExport?: boolean;
+  storageAuthenticationType?: StorageAuthenticationType;
+}
+
+/** IoT Hub's `JobProperties` as answered by `/jobs/create`, `/jobs` and `/jobs/{id}`. */
+export interface RegistryJobResponse {
+  jobId: string;
+  type: RegistryJobType;
+  status: RegistryJobStatus;
+  progress: number;
+  startTimeUtc?: string;
+  endTimeUtc?: string;
+  inputBlobContainerUri?: string;
+  inputBlobName?: string;
+  outputBlobContainerUri: string;
+  outputBlobName?: string;
+  excludeKeysInExport?: boolean;
+  storageAuthenticationType: StorageAuthenticationType;
+  identity?: { userAssignedIdentity: string };
+  failureReason?: string;
+  statusMessage?: string;
+  /** Extension: devices written (export) or lines applied (import) so far, and lines that failed. */
+  deviceCount: number;
+  failedCount?: number;
+}
