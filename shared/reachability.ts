@@ -37,7 +37,12 @@ export function runsInAzure(env: Env): boolean {
  * azure-functions-core-tools #174 and #2499), so the answer is "beyond".
  */
 export function reachabilityOf(env: Env): Reachability {
-  if (runsInAzure(env)) {
+  // Not CONTAINER_NAME: container runtimes elsewhere set it too, and a local run must not pass for Azure here.
+  const onAppService =
+    env.WEBSITE_INSTANCE_ID?.trim() ||
+    env.WEBSITE_SITE_NAME?.trim() ||
+    env.WEBSITE_SKU?.trim().toLowerCase() === 'flexconsumption';
+  if (onAppService) {
     const site = env.WEBSITE_SITE_NAME?.trim();
     return { kind: 'beyond', why: `it runs in Azure${site ? ` (site ${site})` : ''}` };
   }
