@@ -8,6 +8,8 @@ param durableBackend string
 @secure()
 param jobsAccessPolicies string
 param principalId string
+@minValue(1)
+param maxActiveJobs int
 
 var token = toLower(uniqueString(subscription().id, environmentName, location))
 var appName = 'func-${token}'
@@ -176,6 +178,7 @@ var appSettings = {
   JOBS_ACCESS_POLICIES: '@Microsoft.KeyVault(SecretUri=${vault::policies.properties.secretUri})'
   JOBS_HOST_NAME: hostName
   DEVICE_GATEWAY: 'simulated'
+  JOBS_MAX_ACTIVE_JOBS: string(maxActiveJobs)
   AzureFunctionsJobHost__extensions__durableTask__hubName: taskHubName
   AzureFunctionsJobHost__extensions__durableTask__storageProvider__type: useScheduler ? 'azureManaged' : 'AzureStorage'
 }

@@ -21,6 +21,10 @@ param jobsAccessPolicies string
 @description('Object id of the user running azd; granted Key Vault Secrets Officer to manage the policies secret.')
 param principalId string = ''
 
+@minValue(1)
+@description('JOBS_MAX_ACTIVE_JOBS: most jobs queued, scheduled or running at once; more creates answer 429.')
+param maxActiveJobs int = 100
+
 var tags = { 'azd-env-name': environmentName }
 
 resource rg 'Microsoft.Resources/resourceGroups@2024-03-01' = {
@@ -39,6 +43,7 @@ module app 'app.bicep' = {
     durableBackend: durableBackend
     jobsAccessPolicies: jobsAccessPolicies
     principalId: principalId
+    maxActiveJobs: maxActiveJobs
   }
 }
 

@@ -109,6 +109,7 @@ function jobsService(orchestrations: JobOrchestrationClient = noOrchestrations):
     ids: uuids,
     settings: config.jobs.settings,
     events: jobEvents(),
+    maxActiveJobs: config.jobs.maxActiveJobs,
   });
 }
 
@@ -199,6 +200,7 @@ export const composition = {
       ids: uuids,
       settings: config.jobs.settings,
       events: jobEvents(),
+      maxActiveJobs: config.jobs.maxActiveJobs,
       parseCron: parseNcrontab,
     });
   },

@@ -9,6 +9,7 @@ import {
   type ActivityLimits,
   type JobSettings,
 } from './jobs/job-settings';
+import { PUBLISHED_DEVELOPMENT_KEY, reachabilityOf, runsInAzure } from './reachability';
 import { readStorageSettings, StorageSettingsError, type StorageSettings } from './storage/storage-settings';
 
 /** A missing or invalid app setting; the message names the setting. */
@@ -70,6 +71,8 @@ export interface JobsConfig {
    * `AzureFunctionsJobHost__functionTimeout`, else host.json's `functionTimeout`, else 5 minutes).
    */
   limits: ActivityLimits;
+  /** JOBS_MAX_ACTIVE_JOBS: most jobs queued, scheduled or running at once (default 100); more answer 429. */
+  maxActiveJobs: number;
   /** JOBS_TABLE_PREFIX: prefix of the jobs tables (default none: `jobs`, `jobdeviceids`, `devicejobs`). */
   tablePrefix: string;
   /** JOB_RETENTION_DAYS: finished jobs are purged this long after they ended (default 30, as IoT Hub). */
@@ -145,30 +148,69 @@ function refuseUnresolvedReference(setting: string, value: string): void {
   }
 }
 
+const BASE64_KEY = /^[A-Za-z0-9+/]+={0,2}$/;
+
+function isPolicyKey(value: unknown): value is string {
+  return typeof value === 'string' && BASE64_KEY.test(value) && Buffer.from(value, 'base64').length >= 16;
+}
+
 function readPolicies(env: Env): AccessPolicy[] {
   const setting = 'JOBS_ACCESS_POLICIES';
   refuseUnresolvedReference(setting, required(env, setting));
   const value = parseJson(env, setting);
   if (!Array.isArray(value) || value.length === 0) {
-    throw new ConfigError(setting, 'must be a non-empty JSON list of {"name","key","rights"}.');
+    throw new ConfigError(
+      setting,
+      'must be a non-empty JSON list of {"name","primaryKey","secondaryKey","rights"} ("key" = "primaryKey").',
+    );
   }
   return value.map((entry: unknown, index) => {
     const where = `entry ${index}`;
     if (!isPlainObject(entry)) throw new ConfigError(setting, `${where} is not an object.`);
-    const { name, key, rights } = entry;
+    const { name, key, primaryKey, secondaryKey, rights } = entry;
     if (typeof name !== 'string' || name === '') throw new ConfigError(setting, `${where} has no name.`);
-    if (
-      typeof key !== 'string' ||
-      !/^[A-Za-z0-9+/]+={0,2}$/.test(key) ||
-      Buffer.from(key, 'base64').length < 16
-    ) {
-      throw new ConfigError(setting, `policy ${name} needs a base64 key of at least 16 bytes.`);
+    if (key !== undefined && primaryKey !== undefined && key !== primaryKey) {
+      throw new ConfigError(setting, `policy ${name} has both "key" and "primaryKey": give one of them.`);
+    }
+    const primary = primaryKey ?? key;
+    if (!isPolicyKey(primary)) {
+      throw new ConfigError(
+        setting,
+        `policy ${name} needs a base64 primaryKey (or key) of at least 16 bytes.`,
+      );
+    }
+    if (secondaryKey !== undefined && !isPolicyKey(secondaryKey)) {
+      throw new ConfigError(setting, `policy ${name}: secondaryKey must be base64 of at least 16 bytes.`);
     }
     if (!Array.isArray(rights) || rights.some((r) => !ACCESS_RIGHTS.includes(r as AccessRight))) {
       throw new ConfigError(setting, `policy ${name} has rights outside ${ACCESS_RIGHTS.join(', ')}.`);
     }
-    return { name, key, rights: rights as AccessRight[] };
+    return {
+      name,
+      key: primary,
+      ...(secondaryKey !== undefined ? { secondaryKey } : {}),
+      rights: rights as AccessRight[],
+    };
   });
+}
+
+/**
+ * Refuses the published development key unless nothing beyond this machine can reach the app: anyone who read the
+ * README could sign requests with it.
+ */
+function refusePublishedKeyWhenReachable(env: Env, policies: readonly AccessPolicy[]): void {
+  const published = policies.find(
+    (policy) => policy.key === PUBLISHED_DEVELOPMENT_KEY || policy.secondaryKey === PUBLISHED_DEVELOPMENT_KEY,
+  );
+  if (!published) return;
+  const reachability = reachabilityOf(env);
+  if (reachability.kind === 'loopback') return;
+  throw new ConfigError(
+    'JOBS_ACCESS_POLICIES',
+    `gives policy ${published.name} the published development key of local.settings.sample.json, and ` +
+      `${reachability.why}. Give every policy a key of its own (e.g. openssl rand -base64 32), ` +
+      'or run the app with func-local on 127.0.0.1.',
+  );
 }
 
 function readStorage(env: Env): StorageSettings {
@@ -276,6 +318,7 @@ function readJobsConfig(env: Env, hostJson: HostJsonReader): JobsConfig {
         ) * 1000,
       functionTimeoutMs: readFunctionTimeout(env, hostJson),
     },
+    maxActiveJobs: readInteger(env, 'JOBS_MAX_ACTIVE_JOBS', 100, 1, 1_000_000),
     tablePrefix: prefix,
     retentionDays: readInteger(env, 'JOB_RETENTION_DAYS', 30, 1, 3650),
     retentionSchedule: readSchedule(env, 'JOB_RETENTION_SCHEDULE', '0 0 * * * *'),
@@ -309,10 +352,14 @@ export function loadConfig(env: Env = process.env, hostJson: HostJsonReader = ()
       throw new ConfigError('SIMULATION_DEFAULT_PROFILE', `is invalid: ${(error as Error).message}`);
     }
   }
+  // Storage first: its errors are reported before the policies', as they always were.
+  const storage = readStorage(env);
+  const accessPolicies = readPolicies(env);
+  refusePublishedKeyWhenReachable(env, accessPolicies);
   return {
-    storage: readStorage(env),
+    storage,
     hostName: env.JOBS_HOST_NAME?.trim() || 'localhost',
-    accessPolicies: readPolicies(env),
+    accessPolicies,
     devices: {
       gateway,
       iothubConnectionString:

@@ -4,17 +4,19 @@ import { DASHBOARD_SECURITY_HEADERS, loadDashboardAssets, type DashboardAsset } 
 
 let assets: ReadonlyMap<string, DashboardAsset> | undefined;
 
+/** Where `/dashboard` redirects: a constant, never built from the request (host.json's routePrefix is ""). */
+const DASHBOARD_HOME = '/dashboard/';
+
 /**
  * `GET /dashboard/...`: the operator dashboard's static files. Anonymous on purpose: the page holds no secret and
  * calls the public API with SAS tokens it computes from the connection string the operator signs in with.
  */
 function serveDashboard(request: HttpRequest): HttpResponseInit {
   assets ??= loadDashboardAssets(path.resolve(__dirname, '../../dashboard'));
-  const pathname = new URL(request.url).pathname;
   const file = request.params.path ?? '';
   // The page's relative asset URLs need the trailing slash.
-  if (file === '' && !pathname.endsWith('/')) {
-    return { status: 308, headers: { Location: `${pathname}/` } };
+  if (file === '' && !new URL(request.url).pathname.endsWith('/')) {
+    return { status: 308, headers: { Location: DASHBOARD_HOME } };
   }
   const asset = assets.get(file === '' ? 'index.html' : file);
   if (!asset) {

@@ -35,6 +35,12 @@ export interface RunningLocalHost {
 
 export const DEFAULT_HOSTNAME = '127.0.0.1';
 
+/**
+ * The environment variable naming the address the HTTP listener binds, set before the app loads so that the app
+ * can tell whether anything beyond this machine reaches it. Core Tools sets no such variable.
+ */
+export const LISTEN_ADDRESS_VARIABLE = 'FUNC_LOCAL_LISTEN_ADDRESS';
+
 const DEVELOPMENT_STORAGE = /^\s*UseDevelopmentStorage=true\s*;?\s*$/i;
 
 export function consoleLogger(source: string, level: LogLevel, message: string): void {
@@ -53,6 +59,8 @@ export async function startLocalHost(options: LocalHostOptions): Promise<Running
   const print = options.print ?? ((line: string) => console.log(line));
   const read = readAppFolder(options.appDir);
   applySettings(read.localSettings);
+  // The host's fact, not a setting: it wins over local.settings.json and the environment.
+  process.env[LISTEN_ADDRESS_VARIABLE] = options.hostname ?? DEFAULT_HOSTNAME;
   const folder: AppFolder = { ...read, hostJson: withHostJsonOverrides(read.hostJson, process.env) };
   const plan = options.plan ?? 'consumption';
   const functionTimeoutMs = readFunctionTimeout(folder.hostJson.functionTimeout, plan);

@@ -17,6 +17,8 @@ const BENCHMARKS = path.join(ROOT, 'BENCHMARKS.md');
 export interface Host {
   baseUrl: string;
   child: ChildProcess;
+  /** The durable management API's key of this start (`code=`), when the app uses durable functions. */
+  managementKey: string | undefined;
 }
 
 /** Starts `func-local start` on a free port for an app folder and resolves once it is ready. */
@@ -30,9 +32,11 @@ async function startHost(
     env: { ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
+  let managementKey: string | undefined;
   const baseUrl = await new Promise<string>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error('The host did not start within 60 s.')), 60_000);
     const onLine = (line: string) => {
+      managementKey ??= /Management API key of this start: ([A-Za-z0-9_-]+)/.exec(line)?.[1];
       const match = /Host ready: listening on (\S+)/.exec(line);
       if (match?.[1]) {
         clearTimeout(timer);
@@ -46,7 +50,7 @@ async function startHost(
     });
     child.once('exit', (code) => reject(new Error(`The host exited with code ${String(code)}.`)));
   });
-  return { baseUrl, child };
+  return { baseUrl, child, managementKey };
 }
 
 async function stopHost(host: Host | undefined): Promise<void> {

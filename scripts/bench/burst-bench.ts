@@ -15,7 +15,7 @@ import {
   runBenchmark,
   writeBenchmarkSection,
 } from './bench-support';
-import { BURST_CREATES, BURST_DEVICES_PER_JOB, BURST_READS, burst } from './job-burst';
+import { BURST_CREATES, BURST_DEVICES_PER_JOB, BURST_READS, BURST_SETTINGS, burst } from './job-burst';
 
 async function waitForEnd(client: AppClient, jobId: string): Promise<void> {
   for (;;) {
@@ -26,7 +26,9 @@ async function waitForEnd(client: AppClient, jobId: string): Promise<void> {
 }
 
 runBenchmark(async ({ azurite, startHost }) => {
-  const { settings, connectionString } = developmentApp(azurite.connectionString, 'BurstBench');
+  const { settings, connectionString } = developmentApp(azurite.connectionString, 'BurstBench', {
+    ...BURST_SETTINGS,
+  });
   const host = await startHost(ROOT, settings);
   host.child.stdout?.on('data', (chunk: Buffer) => process.stderr.write(chunk));
   const client = new AppClient(host.baseUrl, connectionString);

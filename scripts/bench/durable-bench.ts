@@ -46,14 +46,15 @@ async function runOrchestration(
   input: number,
   activities: number,
 ): Promise<Run> {
-  const started = await fetch(`${host.baseUrl}${WEBHOOKS}/orchestrators/${name}/${id}`, {
+  const code = `code=${host.managementKey ?? ''}`;
+  const started = await fetch(`${host.baseUrl}${WEBHOOKS}/orchestrators/${name}/${id}?${code}`, {
     method: 'POST',
     body: JSON.stringify(input),
   });
   if (started.status !== 202) throw new Error(`Starting ${name} failed: HTTP ${started.status}`);
   for (;;) {
     await new Promise((resolve) => setTimeout(resolve, 250));
-    const response = await fetch(`${host.baseUrl}${WEBHOOKS}/instances/${id}`);
+    const response = await fetch(`${host.baseUrl}${WEBHOOKS}/instances/${id}?${code}`);
     const status = (await response.json()) as {
       runtimeStatus: string;
       createdTime: string;

@@ -9,6 +9,10 @@ import { TERMINAL, sleep } from './app-client';
 export const BURST_CREATES = 200;
 export const BURST_READS = 1_000;
 export const BURST_DEVICES_PER_JOB = 5;
+/** Every create of the burst may be active at once: above the default JOBS_MAX_ACTIVE_JOBS (100). */
+export const BURST_SETTINGS: Readonly<Record<string, string>> = {
+  JOBS_MAX_ACTIVE_JOBS: String(BURST_CREATES),
+};
 
 /** What the burst sends through (the benchmarks' AppClient, or a test's host). */
 export interface BurstClient {

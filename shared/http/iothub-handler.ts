@@ -37,6 +37,19 @@ export function toErrorResponse(error: unknown, context?: InvocationContext): Wi
 }
 
 /**
+ * Headers of every API answer: device and twin reads carry keys, so no cache (browser or proxy) may keep one, and
+ * a JSON body is never sniffed into something a browser would run.
+ */
+export const API_RESPONSE_HEADERS: Readonly<Record<string, string>> = {
+  'Cache-Control': 'no-store',
+  'X-Content-Type-Options': 'nosniff',
+};
+
+function withApiHeaders(response: WireResponse): WireResponse {
+  return { ...response, headers: { ...response.headers, ...API_RESPONSE_HEADERS } };
+}
+
+/**
  * Wraps a use case as an `@azure/functions` HTTP handler: authorizes the SharedAccessSignature for the
  * endpoint's rights, runs it, and maps domain errors (anything carrying an IoT Hub `code`) to the wire format.
  */
@@ -47,9 +60,9 @@ export function iothubHandler(endpoint: IotHubEndpoint): HttpHandler {
       const rights =
         typeof endpoint.rights === 'function' ? endpoint.rights(request.method) : endpoint.rights;
       const policyName = endpoint.authorizer().authorize(request.headers.get('authorization'), path, rights);
-      return await endpoint.handle(request, context, { policyName });
+      return withApiHeaders(await endpoint.handle(request, context, { policyName }));
     } catch (error: unknown) {
-      return toErrorResponse(error, context);
+      return withApiHeaders(toErrorResponse(error, context));
     }
   };
 }

@@ -1,4 +1,4 @@
-import { createHmac, timingSafeEqual } from 'node:crypto';
+import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import { UnauthorizedAccessError } from './iothub-errors';
 
 /** The permissions of an IoT Hub shared access policy. */
@@ -13,10 +13,16 @@ function satisfies(granted: readonly AccessRight[], requirement: RightsRequireme
   return requirement.anyOf.some((right) => granted.includes(right));
 }
 
-/** A shared access policy: its name (`skn`), its base64 key and what it may do. */
+/**
+ * A shared access policy: its name (`skn`), its base64 keys and what it may do. As on IoT Hub, a policy has a
+ * primary and an optional secondary key and a token signed with either is valid, so keys rotate without downtime.
+ */
 export interface AccessPolicy {
   name: string;
+  /** The primary key (base64). */
   key: string;
+  /** The secondary key (base64), when the policy has one. */
+  secondaryKey?: string;
   rights: readonly AccessRight[];
 }
 
@@ -81,13 +87,7 @@ export function createSasToken(
 
 /** Whether `token.sig` is the signature of `sr` and `se` with `key` (compared in constant time). */
 function signatureMatches(key: string, token: { sr: string; sig: string; se: string }): boolean {
-  const presented = safeDecode(token.sig);
-  if (presented === undefined) return false;
-  const expected = Buffer.from(signSas(key, token.sr, token.se), 'utf8');
-  const actual = Buffer.from(presented, 'utf8');
-  // timingSafeEqual needs equal lengths; compare against the expected value anyway so timing does not vary.
-  const comparable = actual.length === expected.length ? actual : Buffer.alloc(expected.length);
-  return timingSafeEqual(comparable, expected) && actual.length === expected.length;
+  return sameSignature(safeDecode(token.sig) ?? '', signSas(key, token.sr, token.se));
 }
 
 function notExpired(se: string, now: number): boolean {
@@ -111,7 +111,7 @@ export interface DeviceTokenCheck {
 
 /**
  * Checks a device SAS token (the password of a device's MQTT CONNECT) as IoT Hub does: resource
- * `<host>[:port]/devices/<deviceId>` (URL-decoded, case-insensitive), signed with one of the device's keys, not
+ * `<host>[:port]/devices/<deviceId>` (URL-decoded; the host case-insensitive, the device id exact), signed with one of the device's keys, not
  * expired. Fields in any order; `skn` must be absent (a device's own key signs it).
  */
 export function deviceTokenValid(password: string | undefined, check: DeviceTokenCheck): boolean {
@@ -120,12 +120,13 @@ export function deviceTokenValid(password: string | undefined, check: DeviceToke
   const sig = fields?.get('sig');
   const se = fields?.get('se');
   if (!fields || !sr || !sig || !se || fields.has('skn')) return false;
-  const resource = safeDecode(sr)?.toLowerCase();
+  const resource = safeDecode(sr);
   const separator = resource?.indexOf('/') ?? -1;
   if (resource === undefined || separator <= 0) return false;
   const host = hostWithoutPort(resource.slice(0, separator));
   if (host !== hostWithoutPort(check.hostName)) return false;
-  if (resource.slice(separator) !== `/devices/${check.deviceId.toLowerCase()}`) return false;
+  // The host is case-insensitive, device ids are not (IoT Hub's ids are case-sensitive).
+  if (resource.slice(separator) !== `/devices/${check.deviceId}`) return false;
   if (!notExpired(se, check.now)) return false;
   // Every key is tried, so the time taken does not tell which one matched.
   const matches = check.keys.map((key) => key.length > 0 && signatureMatches(key, { sr, sig, se }));
@@ -144,15 +145,36 @@ export function deviceUserNameValid(
   return hostWithoutPort(host) === hostWithoutPort(hostName) && device === deviceId;
 }
 
+/** The path's segments, each percent-decoded once; undefined when one cannot be decoded. */
+function decodedSegments(path: string): string[] | undefined {
+  const segments: string[] = [];
+  for (const segment of path.split('/')) {
+    if (segment === '') continue;
+    const decoded = safeDecode(segment);
+    if (decoded === undefined) return undefined;
+    segments.push(decoded);
+  }
+  return segments;
+}
+
 /**
- * Checks SharedAccessSignature tokens as IoT Hub does: known policy, signature (constant-time), expiry, resource
- * and rights. The resource `sr` is the host name, optionally followed by a path that scopes the token to the
- * request paths below it (`host/devices` allows `/devices/...` only). Every failure throws the same
- * `UnauthorizedAccessError`, which says nothing about which check failed.
+ * Checks SharedAccessSignature tokens as IoT Hub does: known policy, signature (constant-time, primary or
+ * secondary key), expiry, resource and rights. The resource `sr` is the host name, optionally followed by a path
+ * that scopes the token to the request paths below it (`host/devices/dev1` allows `/devices/dev1/...` only). The
+ * host compares case-insensitively; the path compares segment by segment, decoded and case-sensitively (device
+ * ids are case-sensitive). Every failure throws the same `UnauthorizedAccessError`, which says nothing about
+ * which check failed, and an unknown policy name costs the same work as a wrong signature.
  */
 export class SasAuthorizer {
   private readonly policies: ReadonlyMap<string, AccessPolicy>;
   private readonly hostName: string;
+  /** Signs tokens of unknown policies, so that they cost what a known policy's wrong signature costs. */
+  private readonly decoy: AccessPolicy = {
+    name: '',
+    key: randomBytes(32).toString('base64'),
+    secondaryKey: randomBytes(32).toString('base64'),
+    rights: [],
+  };
 
   constructor(
     policies: readonly AccessPolicy[],
@@ -167,20 +189,29 @@ export class SasAuthorizer {
   authorize(header: string | null | undefined, requestPath: string, required: RightsRequirement): string {
     const token = parseSasToken(header);
     const skn = token ? safeDecode(token.skn) : undefined;
-    const policy = skn === undefined ? undefined : this.policies.get(skn);
+    const known = skn === undefined ? undefined : this.policies.get(skn);
+    const policy = known ?? this.decoy;
+    const signed = token !== undefined && this.signatureMatches(policy, token);
     const valid =
       token !== undefined &&
-      policy !== undefined &&
-      this.signatureMatches(policy.key, token) &&
+      known !== undefined &&
+      signed &&
       this.notExpired(token.se) &&
       this.coversResource(token.sr, requestPath) &&
-      satisfies(policy.rights, required);
-    if (!valid) throw new UnauthorizedAccessError();
-    return policy.name;
+      satisfies(known.rights, required);
+    if (!valid || !known) throw new UnauthorizedAccessError();
+    return known.name;
   }
 
-  private signatureMatches(key: string, token: SasToken): boolean {
-    return signatureMatches(key, token);
+  /** Compares with both keys every time (a secondary-less policy compares its primary twice): no key is faster. */
+  private signatureMatches(policy: AccessPolicy, token: SasToken): boolean {
+    const presented = safeDecode(token.sig) ?? '';
+    const primary = sameSignature(presented, signSas(policy.key, token.sr, token.se));
+    const secondary = sameSignature(
+      presented,
+      signSas(policy.secondaryKey ?? policy.key, token.sr, token.se),
+    );
+    return primary || secondary;
   }
 
   private notExpired(se: string): boolean {
@@ -188,15 +219,30 @@ export class SasAuthorizer {
   }
 
   private coversResource(sr: string, requestPath: string): boolean {
-    const decoded = safeDecode(sr)?.toLowerCase();
+    const decoded = safeDecode(sr);
     if (decoded === undefined) return false;
-    const resource = decoded.replace(/^https?:\/\//, '').replace(/\/+$/, '');
+    const resource = decoded.replace(/^https?:\/\//i, '').replace(/\/+$/, '');
     const slash = resource.indexOf('/');
     const host = slash < 0 ? resource : resource.slice(0, slash);
-    if (host !== this.hostName) return false;
+    if (host.toLowerCase() !== this.hostName) return false;
     if (slash < 0) return true;
-    const scope = resource.slice(slash);
-    const path = requestPath.toLowerCase();
-    return path === scope || path.startsWith(`${scope}/`);
+    // The SDKs encode the whole resource once (`encodeURIComponent(host + "/devices/" + id)`), so after that one
+    // decoding the scope's segments are the ids themselves; the request path's segments are decoded once too.
+    const scope = resource
+      .slice(slash + 1)
+      .split('/')
+      .filter((segment) => segment !== '');
+    const path = decodedSegments(requestPath);
+    if (path === undefined || path.length < scope.length) return false;
+    return scope.every((segment, index) => segment === path[index]);
   }
+}
+
+/** Constant-time comparison of two signatures of any lengths. */
+function sameSignature(presented: string, expected: string): boolean {
+  const expectedBytes = Buffer.from(expected, 'utf8');
+  const actual = Buffer.from(presented, 'utf8');
+  // timingSafeEqual needs equal lengths; compare against the expected value anyway so timing does not vary.
+  const comparable = actual.length === expectedBytes.length ? actual : Buffer.alloc(expectedBytes.length);
+  return timingSafeEqual(comparable, expectedBytes) && actual.length === expectedBytes.length;
 }

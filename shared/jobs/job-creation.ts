@@ -1,5 +1,6 @@
 import { type JobEventsDependencies, publishSoon } from './job-event-publisher';
 import { lifecycleEvents } from './job-events';
+import { MaxActiveJobsError } from './job-errors';
 import { aggregateStatistics } from './job-statistics';
 import { initialJobStatus } from './job-lifecycle';
 import type { JobDefinition, JobRecord } from './job-model';
@@ -15,6 +16,8 @@ export interface JobCreationDependencies {
   settings: JobSettings;
   /** Job events (absent or without a queue: none are written). */
   events?: JobEventsDependencies;
+  /** Most jobs not yet ended at once (`JOBS_MAX_ACTIVE_JOBS`); absent means no limit. */
+  maxActiveJobs?: number;
 }
 
 /** The job row of a validated definition, before it is stored (targets by reference come later). */
@@ -38,6 +41,16 @@ export function newJobRecord(definition: JobDefinition, now: Date, parentJobId?:
 }
 
 /**
+ * Throws {@link MaxActiveJobsError} when as many jobs as allowed have not ended. The count is read before the
+ * insert, so creates racing at the limit may pass it by the number in flight (as a check-then-act on a table can).
+ */
+async function refuseBeyondActiveLimit(deps: JobCreationDependencies): Promise<void> {
+  const limit = deps.maxActiveJobs;
+  if (limit === undefined) return;
+  if ((await deps.jobs.countActive(limit)) >= limit) throw new MaxActiveJobsError(limit);
+}
+
+/**
  * Stores a new job (its id list first, under a fresh list id) and starts its orchestration. Nothing stays behind
  * when a step fails: a duplicate id leaves the first job untouched, a failed start removes the row again.
  * Every step is one storage round trip a concurrent burst of creates waits for in turn, so there are as few as
@@ -51,6 +64,7 @@ export async function storeAndStartJob(
   parentJobId?: string,
 ): Promise<JobRecord> {
   const job = newJobRecord(definition, now, parentJobId);
+  await refuseBeyondActiveLimit(deps);
   if (definition.targets.kind === 'deviceIds') {
     // A fresh list id per attempt: a concurrent duplicate create can never overwrite the winner's list.
     const listId = `${definition.jobId}|${deps.ids.newId()}`;

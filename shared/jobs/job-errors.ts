@@ -113,3 +113,15 @@ export class JobNotPausedError extends JobControlConflictError {
     super(jobId, status, 'paused', 'resumed');
   }
 }
+
+/** 429: as many jobs as JOBS_MAX_ACTIVE_JOBS allows have not ended yet (IoT Hub's 429004). */
+export class MaxActiveJobsError extends JobDomainError {
+  readonly code = 'ThrottlingMaxActiveJobCountExceeded';
+  constructor(readonly limit: number) {
+    super(
+      `Maximum active job count exceeded: ${limit} jobs are queued, scheduled or running ` +
+        '(JOBS_MAX_ACTIVE_JOBS). Wait for one to end or cancel one.',
+    );
+    this.name = 'MaxActiveJobsError';
+  }
+}

@@ -81,6 +81,7 @@ export async function rerunDefinition(
   body: unknown,
   now: Date,
 ): Promise<JobDefinition> {
+  assertJobId('jobId of the URL', parentJobId);
   if (!isPlainObject(body)) throw new JobValidationError('body', 'must be a JSON object');
   const unknown = Object.keys(body).find((key) => !RERUN_FIELDS.includes(key));
   if (unknown !== undefined) {

@@ -368,6 +368,7 @@ export function createJobSchedulesService(deps: JobSchedulesDependencies): JobSc
     },
 
     async getSchedule(scheduleId) {
+      assertScheduleId(scheduleId);
       return toJobScheduleResponse((await load(scheduleId)).schedule);
     },
 
@@ -377,6 +378,7 @@ export function createJobSchedulesService(deps: JobSchedulesDependencies): JobSc
     },
 
     async deleteSchedule(scheduleId) {
+      assertScheduleId(scheduleId);
       for (;;) {
         const stored = await settled(scheduleId);
         try {

@@ -9,6 +9,7 @@ import {
 } from '../iothub-rules';
 import type { Query } from '../query';
 import { planDeviceJobQuery, planParsedDeviceJobQuery, runDeviceJobQuery } from './device-jobs-query';
+import { assertJobId } from './name-rules';
 import { JobAlreadyExistsError, JobNotFoundError, JobValidationError } from './job-errors';
 import { isTerminalJobStatus } from './job-lifecycle';
 import { aggregateStatistics } from './job-statistics';
@@ -125,22 +126,26 @@ export function createJobsService(deps: JobsServiceDependencies): JobsService {
     },
 
     async pauseJob(command) {
+      assertJobId('jobId', command.jobId);
       const { reason } = parseControlBody(command.body);
       return respond(await pauseJob(deps, { ...command, ...(reason ? { reason } : {}) }, deps.clock.now()));
     },
 
     async resumeJob(command) {
+      assertJobId('jobId', command.jobId);
       const { reason } = parseControlBody(command.body);
       return respond(await resumeJob(deps, { ...command, ...(reason ? { reason } : {}) }, deps.clock.now()));
     },
 
     async getJob(jobId) {
+      assertJobId('jobId', jobId);
       const stored = await deps.jobs.getWithStatistics(jobId);
       if (!stored) throw new JobNotFoundError(jobId);
       return toJobResponse(stored.job, stored.statistics);
     },
 
     async cancelJob(jobId) {
+      assertJobId('jobId', jobId);
       for (;;) {
         const stored = await deps.jobs.get(jobId);
         if (!stored) throw new JobNotFoundError(jobId);

@@ -47,6 +47,8 @@ export interface JobRepository {
   /** Removes the job row and its counters; a missing job is not an error. */
   delete(jobId: string): Promise<void>;
   query(filter: JobFilter, page: PageRequest): Promise<Page<JobRecord>>;
+  /** How many jobs have not ended (queued, scheduled or running), counting no further than `limit`. */
+  countActive(limit: number): Promise<number>;
   /** Replaces the counters of one shard (one write, so each read sees a whole shard); keeps its attempt mark. */
   writeShardCounters(jobId: string, shard: number, counters: ShardCounters): Promise<void>;
   /** Marks shards whose devices a run has started: a later run may be repeating a device (at-least-once). */

@@ -28,6 +28,9 @@ export interface RegistryJobsService {
   cancel(jobId: string): Promise<RegistryJobResponse>;
 }
 
+/** The ids this service issues (UUIDs) are table-safe; any other names no job and never reaches storage. */
+const ISSUED_ID = /^[A-Za-z0-9-]{1,128}$/;
+
 export function createRegistryJobsService(deps: RegistryJobsDependencies): RegistryJobsService {
   return {
     async create(body) {
@@ -46,6 +49,7 @@ export function createRegistryJobsService(deps: RegistryJobsDependencies): Regis
     },
 
     async get(jobId) {
+      if (!ISSUED_ID.test(jobId)) throw new RegistryJobNotFoundError(jobId);
       const stored = await deps.jobs.get(jobId);
       if (!stored) throw new RegistryJobNotFoundError(jobId);
       return toRegistryJobResponse(stored.job);
@@ -60,6 +64,7 @@ export function createRegistryJobsService(deps: RegistryJobsDependencies): Regis
      * stays applied, the export blob is not committed); an ended job is answered as it is.
      */
     async cancel(jobId) {
+      if (!ISSUED_ID.test(jobId)) throw new RegistryJobNotFoundError(jobId);
       for (;;) {
         const stored = await deps.jobs.get(jobId);
         if (!stored) throw new RegistryJobNotFoundError(jobId);

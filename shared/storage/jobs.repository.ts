@@ -8,7 +8,8 @@ import {
 import type { JobCloudEvent } from '../jobs/job-events';
 import { outboxEntity } from './job-event-outbox.repository';
 import { JobAlreadyExistsError, JobConcurrencyError } from '../jobs/job-errors';
-import type { JobRecord, JobStatus, JobType } from '../jobs/job-model';
+import { JOB_STATUSES, type JobRecord, type JobStatus, type JobType } from '../jobs/job-model';
+import { isTerminalJobStatus } from '../jobs/job-lifecycle';
 import { type ShardCounters, aggregateStatistics } from '../jobs/job-statistics';
 import type {
   JobFilter,
@@ -145,6 +146,25 @@ export class TableJobRepository implements JobRepository {
     );
     const items = result.entities.map(fromEntity);
     return result.continuationToken ? { items, continuationToken: result.continuationToken } : { items };
+  }
+
+  async countActive(limit: number): Promise<number> {
+    const active = JOB_STATUSES.filter((status) => !isTerminalJobStatus(status));
+    const statuses = active.map((status) => odata`status eq ${status}`).join(' or ');
+    let count = 0;
+    const pages = this.client
+      .listEntities({
+        queryOptions: {
+          filter: `${odata`RowKey eq ${JOB_ROW}`} and (${statuses})`,
+          select: ['PartitionKey'],
+        },
+      })
+      .byPage({ maxPageSize: 1000 });
+    for await (const page of pages) {
+      count += page.length;
+      if (count >= limit) return limit;
+    }
+    return count;
   }
 
   async writeShardCounters(jobId: string, shard: number, counters: ShardCounters): Promise<void> {

@@ -1,4 +1,5 @@
 import { JobAlreadyExistsError, JobConcurrencyError } from '../../shared/jobs/job-errors';
+import { isTerminalJobStatus } from '../../shared/jobs/job-lifecycle';
 import type { DeviceJobRecord, JobRecord } from '../../shared/jobs/job-model';
 import {
   EMPTY_SHARD_COUNTERS,
@@ -63,6 +64,10 @@ export class InMemoryJobRepository implements JobRepository {
     const stored = { job: copy(job), etag: `v${++this.version}` };
     this.rows.set(job.jobId, stored);
     return Promise.resolve(copy(stored));
+  }
+  countActive(limit: number): Promise<number> {
+    const active = [...this.rows.values()].filter((stored) => !isTerminalJobStatus(stored.job.status));
+    return Promise.resolve(Math.min(active.length, limit));
   }
   get(jobId: string): Promise<StoredJob | undefined> {
     const stored = this.rows.get(jobId);

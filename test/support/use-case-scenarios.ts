@@ -1,5 +1,11 @@
 import { parseQuery } from '../../shared/query';
-import { JobAlreadyExistsError, JobNotFoundError, JobValidationError } from '../../shared/jobs/job-errors';
+import {
+  JobAlreadyExistsError,
+  JobNotFoundError,
+  JobValidationError,
+  MaxActiveJobsError,
+} from '../../shared/jobs/job-errors';
+import { wireErrorOf } from '../../shared/http/iothub-errors';
 import { START_CURSOR, markJobRunning } from '../../shared/jobs/job-execution';
 import { finalizeJob } from '../../shared/jobs/job-finalize';
 import { type RunDevicesCommand, type RunDevicesResult, runJobDevices } from '../../shared/jobs/job-run';
@@ -196,6 +202,57 @@ export function defineUseCaseScenarios(createStorage: () => Promise<StoragePorts
       await expect(service.createJob({ jobId, body: methodBody() })).rejects.toThrow('task hub unavailable');
       await expect(service.getJob(jobId)).rejects.toThrow(JobNotFoundError);
     });
+  });
+
+  describe('JOBS_MAX_ACTIVE_JOBS', () => {
+    it('refuses a create past the limit with 429 ThrottlingMaxActiveJobCountExceeded, storing nothing', async () => {
+      const limited = createJobsService({
+        ...storage,
+        orchestrations,
+        clock,
+        ids: new SequentialIds(),
+        parseCondition,
+        settings,
+        maxActiveJobs: 2,
+      });
+      const later = new Date(T0.getTime() + 3_600_000).toISOString();
+      await limited.createJob({ jobId: `${jobId}-a`, body: methodBody({ jobId: `${jobId}-a` }) });
+      await limited.createJob({
+        jobId: `${jobId}-b`,
+        body: methodBody({ jobId: `${jobId}-b`, startTime: later }),
+      });
+      const refused = await limited
+        .createJob({ jobId: `${jobId}-c`, body: methodBody({ jobId: `${jobId}-c` }) })
+        .catch((error: unknown) => error);
+      expect(refused).toBeInstanceOf(MaxActiveJobsError);
+      expect(wireErrorOf(refused)).toMatchObject({
+        status: 429,
+        code: 'ThrottlingMaxActiveJobCountExceeded',
+      });
+      expect(await storage.jobs.get(`${jobId}-c`)).toBeUndefined();
+      expect(orchestrations.started).toHaveLength(2);
+      // An ended job frees its place.
+      await limited.cancelJob(`${jobId}-a`);
+      await limited.createJob({ jobId: `${jobId}-c`, body: methodBody({ jobId: `${jobId}-c` }) });
+      expect(await storage.jobs.countActive(10)).toBe(2);
+    });
+  });
+
+  describe('ids on every entry point', () => {
+    it.each(['a#b', 'a/b', 'a?b', '', 'x'.repeat(129), "a'b"])(
+      'answers 400 ArgumentInvalid for the job id %j on get, cancel and rerun',
+      async (badId) => {
+        for (const attempt of [
+          () => service.getJob(badId),
+          () => service.cancelJob(badId),
+          () => service.rerunJob({ jobId: badId, body: { jobId: `${jobId}-r`, deviceStatuses: ['failed'] } }),
+        ]) {
+          const error = await attempt().catch((caught: unknown) => caught);
+          expect(error).toBeInstanceOf(JobValidationError);
+          expect(wireErrorOf(error)).toMatchObject({ status: 400, code: 'ArgumentInvalid' });
+        }
+      },
+    );
   });
 
   describe('cancelJob', () => {
@@ -770,6 +827,7 @@ function bind(jobs: JobRepository): JobRepository {
     update: (job, etag) => jobs.update(job, etag),
     delete: (id) => jobs.delete(id),
     query: (filter, page) => jobs.query(filter, page),
+    countActive: (limit) => jobs.countActive(limit),
     writeShardCounters: (id, shard, counters) => jobs.writeShardCounters(id, shard, counters),
     markShardsAttempted: (id, shards) => jobs.markShardsAttempted(id, shards),
     listShardStates: (id) => jobs.listShardStates(id),

@@ -1,23 +1,18 @@
-import {
-  DeviceJobsClient,
-  parseConnectionString,
-  SasAuthorizer,
-  type ServiceConnection,
-} from '@device-jobs/client';
+import { DeviceJobsClient, parseConnectionString, SasAuthorizer } from '@device-jobs/client';
 import { h, replace, uid } from './dom.js';
 import { jobPageView } from './job-page.js';
 import { jobsListView } from './jobs-list.js';
 import { newJobView } from './new-job.js';
 import type { View, ViewContext } from './view.js';
+import { clearSession, loadSession, saveSession, signingIdentity, type SigningIdentity } from './session.js';
 import { errorBox } from './widgets.js';
-
-/** sessionStorage only: the key leaves with the tab, never lands on disk in localStorage or a cookie. */
-const SESSION_KEY = 'deviceJobs.connectionString';
 
 const main = document.getElementById('main') as HTMLElement;
 const nav = document.getElementById('nav') as HTMLElement;
 const live = document.getElementById('live') as HTMLElement;
 let leave: () => void = () => undefined;
+/** The signed-in client; its key is a non-extractable CryptoKey, the raw connection string is never kept. */
+let api: DeviceJobsClient | undefined;
 
 function announce(message: string): void {
   live.textContent = '';
@@ -25,26 +20,21 @@ function announce(message: string): void {
   setTimeout(() => (live.textContent = message), 50);
 }
 
-/** The API of this origin, signed with the connection's policy (Web Crypto). */
-function clientOf(connection: ServiceConnection): DeviceJobsClient {
-  return new DeviceJobsClient({ baseUrl: location.origin, authorizer: new SasAuthorizer(connection) });
-}
-
-function signedInApi(): DeviceJobsClient | undefined {
-  const stored = sessionStorage.getItem(SESSION_KEY);
-  if (!stored) return undefined;
-  try {
-    return clientOf(parseConnectionString(stored));
-  } catch {
-    sessionStorage.removeItem(SESSION_KEY);
-    return undefined;
-  }
+/** The API of this origin, signed with the identity's non-extractable key (Web Crypto). */
+function clientOf(identity: SigningIdentity): DeviceJobsClient {
+  const connection = { hostName: identity.hostName, keyName: identity.keyName, key: '' };
+  return new DeviceJobsClient({
+    baseUrl: location.origin,
+    authorizer: new SasAuthorizer(connection, identity.hmac),
+  });
 }
 
 function signOut(): void {
-  sessionStorage.removeItem(SESSION_KEY);
-  location.hash = '#/signin';
-  route();
+  api = undefined;
+  void clearSession().finally(() => {
+    location.hash = '#/signin';
+    route();
+  });
 }
 
 const signInView: View = (container) => {
@@ -83,10 +73,14 @@ const signInView: View = (container) => {
     void (async () => {
       button.disabled = true;
       try {
-        const api = clientOf(parseConnectionString(connection.value));
-        await api.verify();
-        sessionStorage.setItem(SESSION_KEY, connection.value.trim());
-        location.hash = '#/jobs';
+        const identity = await signingIdentity(parseConnectionString(connection.value));
+        const candidate = clientOf(identity);
+        await candidate.verify();
+        await saveSession(identity);
+        connection.value = '';
+        api = candidate;
+        if (location.hash === '#/jobs') route();
+        else location.hash = '#/jobs';
       } catch (error) {
         replace(errors, errorBox(error));
         connection.setAttribute('aria-invalid', 'true');
@@ -101,9 +95,27 @@ const signInView: View = (container) => {
   return () => undefined;
 };
 
+/** A link's path segment, decoded; undefined when it is not valid percent-encoding. */
+function decodeSegment(segment: string): string | undefined {
+  try {
+    return decodeURIComponent(segment);
+  } catch {
+    return undefined;
+  }
+}
+
+const malformedLinkView: View = (container) => {
+  replace(
+    container,
+    h('h1', {}, 'Malformed link'),
+    errorBox(new Error(`This link does not name a job: ${location.hash}`)),
+    h('p', {}, h('a', { href: '#/jobs' }, 'Back to the jobs')),
+  );
+  return () => undefined;
+};
+
 function route(): void {
   leave();
-  const api = signedInApi();
   const path = location.hash
     .replace(/^#\/?/, '')
     .split('/')
@@ -126,8 +138,14 @@ function route(): void {
     document.title = 'New job · Device jobs';
     leave = newJobView(main, context, []);
   } else if (section === 'jobs' && id) {
-    document.title = `${decodeURIComponent(id)} · Device jobs`;
-    leave = jobPageView(main, context, [id]);
+    const jobId = decodeSegment(id);
+    if (jobId === undefined) {
+      document.title = 'Malformed link · Device jobs';
+      leave = malformedLinkView(main, context, []);
+    } else {
+      document.title = `${jobId} · Device jobs`;
+      leave = jobPageView(main, context, [jobId]);
+    }
   } else {
     document.title = 'Jobs · Device jobs';
     leave = jobsListView(main, context, []);
@@ -141,4 +159,9 @@ document.querySelector('.skip')?.addEventListener('click', (event) => {
   main.focus();
 });
 window.addEventListener('hashchange', route);
-route();
+void loadSession()
+  .catch(() => undefined)
+  .then((identity) => {
+    api = identity ? clientOf(identity) : undefined;
+    route();
+  });

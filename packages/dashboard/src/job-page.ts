@@ -230,8 +230,9 @@ function countsKey(job: JobResponse): string {
  * read (device rows are written before the job's counters, so they are never behind them). Larger jobs show the
  * service's counters and group the first ROW_LIMIT failed devices, read again whenever the counts move.
  */
-export const jobPageView: View = (main, context, [rawId]) => {
-  const jobId = decodeURIComponent(rawId ?? '');
+export const jobPageView: View = (main, context, [id]) => {
+  // The router hands over the id already decoded (a malformed link never gets here).
+  const jobId = id ?? '';
   const { api, announce } = context;
   let job: JobResponse | undefined;
   /** Every device row of the last read while they fit in ROW_LIMIT; undefined once they do not. */

@@ -6,6 +6,7 @@ import { ActivityWorker } from './activity-worker';
 import { readDurableSettings, type DurableSettings } from './durable-settings';
 import { EpisodeRunner } from './episode-runner';
 import { InstanceService } from './instance-service';
+import { ManagementGuard } from './management-guard';
 import { routeManagement, WEBHOOK_PREFIX } from './management-routes';
 import { type LocalConsumers, MessageSender } from './message-sender';
 import type { ControlMessage } from './messages';
@@ -23,6 +24,7 @@ interface Running {
   worker: ActivityWorker;
   service: InstanceService;
   sender: MessageSender;
+  guard: ManagementGuard;
 }
 
 function triggerType(fn: RegisteredFunction): string | undefined {
@@ -123,12 +125,14 @@ export class DurableExtension implements HostExtension {
         );
       }
     }
-    this.running = { context, settings, storage, dispatcher, worker, service, sender };
+    const guard = new ManagementGuard(context.listenAddress, Number(new URL(context.baseUrl).port));
+    this.running = { context, settings, storage, dispatcher, worker, service, sender, guard };
     dispatcher.start();
     worker.start();
     log(
       'information',
-      `Durable task hub "${settings.hubName}" ready (${settings.partitionCount} control queues).`,
+      `Durable task hub "${settings.hubName}" ready (${settings.partitionCount} control queues). ` +
+        `Management API key of this start: ${guard.key} (code=…, as Azure's durabletask_extension system key).`,
     );
   }
 
@@ -140,7 +144,9 @@ export class DurableExtension implements HostExtension {
   async handleHttp(request: HostHttpRequest): Promise<HostHttpResponse | undefined> {
     if (!request.url.pathname.startsWith(WEBHOOK_PREFIX) || !this.running) return undefined;
     const running = this.running;
-    return routeManagement(request, running.service, (id, origin) =>
+    const checked = running.guard.check(request, WEBHOOK_PREFIX);
+    if ('refusal' in checked) return checked.refusal;
+    return routeManagement(checked.request, running.service, (id, origin) =>
       this.managementUrls(running, id, origin),
     );
   }
@@ -163,7 +169,7 @@ export class DurableExtension implements HostExtension {
   }
 
   private query(running: Running): string {
-    return `taskHub=${running.settings.hubName}&connection=Storage`;
+    return `taskHub=${running.settings.hubName}&connection=Storage&code=${running.guard.key}`;
   }
 
   private managementUrls(running: Running, id: string, origin?: string): Record<string, string> {
@@ -194,7 +200,9 @@ export class DurableExtension implements HostExtension {
       managementUrls: this.managementUrls(running, 'INSTANCEID'),
       baseUrl: base,
       requiredQueryStringParameters: q,
-      rpcBaseUrl: `${base}/`,
+      // Azure serves the client's RPC on a listener only the worker reaches (LocalHttpListener, 127.0.0.1:17071);
+      // the SDK adds no key to these calls, so here the key travels in the path.
+      rpcBaseUrl: `${base}/${running.guard.rpcSegment}`,
     };
   }
 }

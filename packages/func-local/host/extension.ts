@@ -29,6 +29,8 @@ export interface ExtensionContext {
   storageConnectionString: string;
   /** Base URL of the host's HTTP port, e.g. http://localhost:7071 */
   baseUrl: string;
+  /** The interface the HTTP port listens on, e.g. 127.0.0.1 or 0.0.0.0. */
+  listenAddress: string;
   log: HostLogger;
   /**
    * Invokes a function: the trigger's input is given; the host adds the data of every other input binding

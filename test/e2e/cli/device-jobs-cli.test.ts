@@ -1,10 +1,13 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import type { DeviceHost } from '../devices/device-host';
+import { samplePolicy, type DeviceHost } from '../devices/device-host';
 import { ESCAPE, runCli, startCliHost, type CliResult } from './cli-runner';
 
 jest.setTimeout(30_000);
+
+/** The development policy mid-rotation: its published key is the primary, a second key signs too. */
+const SECONDARY_KEY = Buffer.alloc(32, 0x5e).toString('base64');
 
 let running: DeviceHost;
 let cli: (...args: string[]) => Promise<CliResult>;
@@ -23,6 +26,14 @@ beforeAll(async () => {
     JOB_SHARDS_IN_FLIGHT: '1',
     JOB_DEVICES_IN_FLIGHT_PER_SHARD: '2',
     JOB_MAX_DEVICES_IN_FLIGHT: '2',
+    JOBS_ACCESS_POLICIES: JSON.stringify([
+      {
+        name: 'iothubowner',
+        primaryKey: samplePolicy().key,
+        secondaryKey: SECONDARY_KEY,
+        rights: ['RegistryRead', 'RegistryWrite', 'ServiceConnect'],
+      },
+    ]),
   }));
 }, 120_000);
 
@@ -31,6 +42,14 @@ afterAll(async () => {
 });
 
 describe('device-jobs against the local host', () => {
+  test('signs with the secondary key of a policy being rotated (the other tests sign with the primary)', async () => {
+    const listed = await runCli(['job', 'list', '--json'], {
+      DEVICE_JOBS_CONNECTION_STRING: `HostName=localhost;SharedAccessKeyName=iothubowner;SharedAccessKey=${SECONDARY_KEY}`,
+      DEVICE_JOBS_URL: running.host.baseUrl,
+    });
+    expect({ code: listed.code, stderr: listed.stderr }).toEqual({ code: 0, stderr: '' });
+  });
+
   test('devices seed creates a fleet through the bulk API and counts ids that exist', async () => {
     const healthy = await run(
       'devices',

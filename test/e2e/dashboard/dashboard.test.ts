@@ -3,7 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { launchChromium } from '../../support/chromium';
-import { ownerConnectionString } from '../devices/device-host';
+import { samplePolicy, ownerConnectionString } from '../devices/device-host';
 import { type JobsHost, seedFleet, startJobsHost } from '../jobs/jobs-host';
 
 /**
@@ -141,6 +141,14 @@ describe('the dashboard in a headless browser', () => {
     expect(response.headers.get('content-security-policy')).toContain("connect-src 'self'");
     const missing = await fetch(`${host.running.host.baseUrl}/dashboard/..%2Fpackage.json`);
     expect(missing.status).toBe(404);
+    // The redirect to the trailing slash is a constant, whatever the request's path looked like.
+    for (const path of ['/dashboard', '/DashBoard']) {
+      const redirect = await fetch(`${host.running.host.baseUrl}${path}`, { redirect: 'manual' });
+      expect({ status: redirect.status, location: redirect.headers.get('location') }).toEqual({
+        status: 308,
+        location: '/dashboard/',
+      });
+    }
     // Under Azure's route order (function names, first match wins) its route neither shadows nor is shadowed.
     const shadowings = host.running.host.output.filter((line) => / shadows route /.test(line));
     expect(shadowings.filter((line) => line.includes('"dashboard"'))).toEqual([]);
@@ -150,7 +158,7 @@ describe('the dashboard in a headless browser', () => {
     ]);
   });
 
-  it('signs in with a connection string (a wrong key shows the service error) and keeps it in sessionStorage only', async () => {
+  it('signs in with a connection string (a wrong key shows the service error) and keeps no raw key anywhere', async () => {
     await page.goto(`${host.running.host.baseUrl}/dashboard`);
     const connection = page.getByLabel('Service connection string');
     await connection.fill(
@@ -163,10 +171,35 @@ describe('the dashboard in a headless browser', () => {
     await page.getByRole('button', { name: 'Sign in' }).click();
     await page.getByRole('heading', { name: 'Jobs', exact: true }).waitFor();
     // Expressions as strings: this test compiles without the DOM library.
-    const storage = await page.evaluate(
-      '({ session: Object.keys(sessionStorage), local: Object.keys(localStorage), cookies: document.cookie })',
+    const storage = await page.evaluate<{
+      session: string[];
+      local: string[];
+      cookies: string;
+      text: string;
+    }>(
+      '({ session: Object.keys(sessionStorage), local: Object.keys(localStorage), cookies: document.cookie, ' +
+        'text: JSON.stringify(Object.entries(sessionStorage)) })',
     );
-    expect(storage).toEqual({ session: ['deviceJobs.connectionString'], local: [], cookies: '' });
+    expect(storage).toMatchObject({ session: ['deviceJobs.session'], local: [], cookies: '' });
+    expect(storage.text).not.toContain(samplePolicy().key);
+    // The key lives on as a non-extractable CryptoKey in IndexedDB: it signs, but cannot be exported.
+    const stored = await page.evaluate(`new Promise((resolve, reject) => {
+      const open = indexedDB.open('device-jobs');
+      open.onerror = () => reject(open.error);
+      open.onsuccess = () => {
+        const all = open.result.transaction('signing-keys').objectStore('signing-keys').getAll();
+        all.onsuccess = () => resolve(all.result.map((record) => ({
+          type: record.key.constructor.name, extractable: record.key.extractable, usages: record.key.usages })));
+      };
+    })`);
+    expect(stored).toEqual([{ type: 'CryptoKey', extractable: false, usages: ['sign'] }]);
+  });
+
+  it('shows an error, not a blank page, for a malformed link', async () => {
+    await page.goto(`${host.running.host.baseUrl}/dashboard/#/jobs/%E0%A4%A`);
+    await expect(page.getByRole('alert').textContent()).resolves.toContain('This link does not name a job');
+    await page.getByRole('link', { name: 'Back to the jobs' }).click();
+    await page.getByRole('heading', { name: 'Jobs' }).waitFor();
   });
 
   it("shows a running job's progress bar moving in the jobs list", async () => {

@@ -385,6 +385,40 @@ describe('hostile sizes and headers', () => {
   });
 });
 
+describe('ids that no job or schedule can have, on every entry point', () => {
+  it.each([
+    ['GET', '/jobs/v2/a%23b'],
+    ['POST', '/jobs/v2/a%23b/cancel'],
+    ['POST', '/jobs/v2/a%23b/rerun'],
+    ['POST', '/jobs/v2/a%23b/pause'],
+    ['POST', '/jobs/v2/a%23b/resume'],
+    ['GET', `/jobs/v2/${'x'.repeat(129)}`],
+    ['GET', '/jobSchedules/a%23b'],
+    ['DELETE', '/jobSchedules/a%23b'],
+    ['GET', "/jobSchedules/a'b"],
+  ])('%s %s answers 400 ArgumentInvalid, never a 500 from storage', async (method, path) => {
+    const body = method === 'POST' && path.endsWith('rerun') ? JSON.stringify({ jobId: 'child' }) : undefined;
+    expectIotHubError(await send(method, path, body), 400, 'ArgumentInvalid');
+  });
+
+  it.each([
+    ['GET', '/jobs/a%23b'],
+    ['DELETE', '/jobs/a%23b'],
+  ])(
+    '%s %s (an import/export job) answers 404 JobNotFound, never a 500 from storage',
+    async (method, path) => {
+      expectIotHubError(await send(method, path), 404, 'JobNotFound');
+    },
+  );
+
+  it('answers every API response with no-store and nosniff, errors included', async () => {
+    for (const answer of [await send('GET', '/jobs/v2/query'), await send('GET', '/jobs/v2/a%23b')]) {
+      expect(answer.headers.get('cache-control')).toBe('no-store');
+      expect(answer.headers.get('x-content-type-options')).toBe('nosniff');
+    }
+  });
+});
+
 describe('a big query does not hold up other requests', () => {
   const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)] ?? 0;
 

@@ -1,6 +1,7 @@
 import {
   BURST_CREATES,
   BURST_DEVICES_PER_JOB,
+  BURST_SETTINGS,
   burst,
   type BurstClient,
 } from '../../../scripts/bench/job-burst';
@@ -11,7 +12,7 @@ describe('a burst of 200 job creates with 1,000 concurrent reads', () => {
   let host: JobsHost;
 
   beforeAll(async () => {
-    host = await startJobsHost();
+    host = await startJobsHost({ ...BURST_SETTINGS });
   }, 60_000);
 
   afterAll(async () => {

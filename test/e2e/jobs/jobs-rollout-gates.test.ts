@@ -3,6 +3,7 @@ import { startAzurite, type RunningAzurite } from '../../../packages/func-local/
 import { startHostProcess, type HostProcess } from '../../support/local-host-process';
 import { waitFor } from '../../support/wait-for';
 import { repoRoot, samplePolicy, sampleSettings } from '../devices/device-host';
+import { managementUrl, WEBHOOKS } from '../local-host/durable/durable-test-kit';
 import { ownerToken, sleep } from './jobs-host';
 
 /** Pause and resume (issue 18) through the local host: one host and one Azurite for every case of this file. */
@@ -77,7 +78,7 @@ async function historyOf(jobId: string): Promise<HistoryEvent[]> {
   const status = await waitFor(
     `the orchestration of ${jobId} to complete`,
     async () => {
-      const url = `${host.baseUrl}/runtime/webhooks/durabletask/instances/${jobId}?showHistory=true`;
+      const url = managementUrl(host, `${WEBHOOKS}/instances/${jobId}?showHistory=true`);
       return (await (await fetch(url)).json()) as { runtimeStatus: string; historyEvents: HistoryEvent[] };
     },
     (instance) => instance.runtimeStatus === 'Completed',

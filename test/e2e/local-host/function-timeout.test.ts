@@ -32,7 +32,7 @@ describe('func-local: functionTimeout and host.json overrides from app settings'
         AZUREFUNCTIONSJOBHOST__Extensions__HTTP__routePrefix: 'v2',
       },
     });
-    client = new DurableHostClient(host.baseUrl);
+    client = new DurableHostClient(host);
   }, 60_000);
 
   afterAll(async () => {

@@ -1,3 +1,4 @@
+import http from 'node:http';
 import path from 'node:path';
 import { startHostProcess, type HostProcess } from '../../support/local-host-process';
 
@@ -131,5 +132,47 @@ describe('func-local: HTTP triggers', () => {
     const rescued = await fetch(url('/v1/rescued'));
     expect(rescued.status).toBe(202);
     expect(await rescued.text()).toBe('rescued from: handler failed');
+  });
+
+  describe("Azure's 100 MB request limit", () => {
+    const LIMIT = 104_857_600;
+    /** Sends a POST with the given headers, then body chunks while the server keeps reading; resolves with the status. */
+    const post = (headers: Record<string, string | number>, chunks: number, chunk: Buffer) =>
+      new Promise<{ status: number; body: string; sent: number }>((resolve, reject) => {
+        const target = new URL(url('/v1/echo/raw'));
+        let sent = 0;
+        const request = http.request(
+          { host: target.hostname, port: target.port, path: target.pathname, method: 'POST', headers },
+          (response) => {
+            let body = '';
+            response.setEncoding('utf8');
+            response.on('data', (text: string) => (body += text));
+            response.on('end', () => resolve({ status: response.statusCode ?? 0, body, sent }));
+          },
+        );
+        request.on('error', reject);
+        const pump = () => {
+          while (sent < chunks) {
+            sent += 1;
+            if (!request.write(chunk)) return void request.once('drain', pump);
+          }
+          request.end();
+        };
+        pump();
+      });
+
+    it('answers 413 to a declared length past 100 MB without reading the body or running the function', async () => {
+      const answer = await post({ 'content-length': LIMIT + 1 }, 1, Buffer.alloc(1024));
+      expect(answer.status).toBe(413);
+      expect(answer.body).toContain('100 MB');
+    });
+
+    it('answers 413 to a chunked body once it passes 100 MB, and serves the next request', async () => {
+      const answer = await post({ 'transfer-encoding': 'chunked' }, 102, Buffer.alloc(1024 * 1024));
+      expect(answer.status).toBe(413);
+      expect(host.output.join('\n')).not.toMatch(/echoRaw.*Failed/);
+      const small = await fetch(url('/v1/echo/raw'), { method: 'POST', body: 'ok' });
+      expect(small.status).toBe(200);
+    }, 30_000);
   });
 });

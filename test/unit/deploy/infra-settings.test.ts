@@ -93,6 +93,8 @@ const LEFT_TO_DEFAULT: Record<string, string> = {
   JOB_SCHEDULES_TICK_SCHEDULE: "default every minute (backstop of the schedules' durable timers)",
   JOB_PROGRESS_EVENT_SECONDS: 'default 10 s',
   JOB_EVENTS_SWEEP_SCHEDULE: 'default every minute',
+  WEBSITE_SITE_NAME: 'set by App Service on every instance (tells the app it runs in Azure)',
+  FUNC_LOCAL_LISTEN_ADDRESS: 'set by func-local only (where its HTTP listener binds)',
 };
 
 /** Set by the Bicep for the Functions host, the platform or an extension, not read by the app's code. */

@@ -25,8 +25,9 @@ describe('device SAS tokens', () => {
     expect(deviceTokenValid(token('LOCALHOST:8883/devices/dev-1', other), check)).toBe(true);
   });
 
-  it('refuses another device, another hub, a foreign key, an expired token or a policy token', () => {
+  it('refuses another device (ids are case-sensitive), another hub, a foreign key, an expired token or a policy token', () => {
     expect(deviceTokenValid(token('localhost/devices/dev-2'), check)).toBe(false);
+    expect(deviceTokenValid(token('localhost/devices/DEV-1'), check)).toBe(false);
     expect(deviceTokenValid(token('otherhub/devices/dev-1'), check)).toBe(false);
     expect(
       deviceTokenValid(token('localhost/devices/dev-1', Buffer.alloc(32, 5).toString('base64')), check),

@@ -1,4 +1,7 @@
+import fs from 'node:fs';
+import path from 'node:path';
 import { ConfigError, loadConfig } from '../../../shared/config';
+import { PUBLISHED_DEVELOPMENT_KEY } from '../../../shared/reachability';
 
 const policies = JSON.stringify([
   {
@@ -69,4 +72,79 @@ describe('loadConfig', () => {
     for (const platform of [{ WEBSITE_INSTANCE_ID: 'a1b2' }, { WEBSITE_SKU: 'FlexConsumption' }])
       expect(loadConfig({ ...base, ...platform }).runsInAzure).toBe(true);
   });
+});
+
+describe('JOBS_ACCESS_POLICIES keys', () => {
+  const primaryKey = Buffer.alloc(32, 4).toString('base64');
+  const secondaryKey = Buffer.alloc(32, 5).toString('base64');
+  const policy = (fields: Record<string, unknown>) =>
+    JSON.stringify([{ name: 'service', rights: ['ServiceConnect'], ...fields }]);
+
+  it('reads IoT Hub\'s primaryKey and secondaryKey, and "key" as the primary', () => {
+    const rotated = loadConfig({ ...base, JOBS_ACCESS_POLICIES: policy({ primaryKey, secondaryKey }) });
+    expect(rotated.accessPolicies[0]).toEqual({
+      name: 'service',
+      key: primaryKey,
+      secondaryKey,
+      rights: ['ServiceConnect'],
+    });
+    const legacy = loadConfig({ ...base, JOBS_ACCESS_POLICIES: policy({ key: primaryKey }) });
+    expect(legacy.accessPolicies[0]).toEqual({
+      name: 'service',
+      key: primaryKey,
+      rights: ['ServiceConnect'],
+    });
+  });
+
+  it.each([
+    ['a short secondary key', { primaryKey, secondaryKey: 'c2hvcnQ=' }],
+    ['"key" and "primaryKey" that differ', { key: secondaryKey, primaryKey }],
+    ['no key at all', { secondaryKey }],
+  ])('refuses %s', (_, fields) => {
+    expect(errorOf({ ...base, JOBS_ACCESS_POLICIES: policy(fields) }).setting).toBe('JOBS_ACCESS_POLICIES');
+  });
+});
+
+describe('the published development key', () => {
+  const sample = JSON.parse(
+    fs.readFileSync(path.resolve(__dirname, '../../../local.settings.sample.json'), 'utf8'),
+  ) as { Values: Record<string, string> };
+  const published = { ...base, JOBS_ACCESS_POLICIES: sample.Values.JOBS_ACCESS_POLICIES ?? '' };
+
+  it('is the key of local.settings.sample.json', () => {
+    expect(sample.Values.JOBS_ACCESS_POLICIES).toContain(PUBLISHED_DEVELOPMENT_KEY);
+  });
+
+  it('is accepted while func-local listens on loopback only', () => {
+    for (const address of ['127.0.0.1', '::1', 'localhost', '127.0.0.2']) {
+      expect(loadConfig({ ...published, FUNC_LOCAL_LISTEN_ADDRESS: address }).accessPolicies).toHaveLength(1);
+    }
+  });
+
+  it.each([
+    ['func-local listens on every interface', { FUNC_LOCAL_LISTEN_ADDRESS: '0.0.0.0' }, '0.0.0.0'],
+    ['func-local listens on a LAN address', { FUNC_LOCAL_LISTEN_ADDRESS: '192.168.1.20' }, '192.168.1.20'],
+    ['in Azure', { WEBSITE_SITE_NAME: 'func-abc', FUNC_LOCAL_LISTEN_ADDRESS: '127.0.0.1' }, 'Azure'],
+    ['in Azure (instance id only)', { WEBSITE_INSTANCE_ID: 'a1b2' }, 'Azure'],
+    ['under a host that does not say where it listens (Core Tools)', {}, 'Core Tools'],
+  ])('stops the app %s, naming JOBS_ACCESS_POLICIES', (_, env, why) => {
+    const error = errorOf({ ...published, ...env });
+    expect(error.setting).toBe('JOBS_ACCESS_POLICIES');
+    expect(error.message).toContain('published development key');
+    expect(error.message).toContain(why);
+  });
+
+  it('is refused as a secondary key too', () => {
+    const policies = policyWith({ secondaryKey: PUBLISHED_DEVELOPMENT_KEY });
+    expect(errorOf({ ...base, JOBS_ACCESS_POLICIES: policies }).setting).toBe('JOBS_ACCESS_POLICIES');
+  });
+
+  it('does not concern a key of your own, wherever the app runs', () => {
+    expect(loadConfig({ ...base, WEBSITE_SITE_NAME: 'func-abc' }).accessPolicies).toHaveLength(1);
+  });
+
+  function policyWith(fields: Record<string, unknown>): string {
+    const primaryKey = Buffer.alloc(32, 8).toString('base64');
+    return JSON.stringify([{ name: 'service', rights: ['ServiceConnect'], primaryKey, ...fields }]);
+  }
 });

@@ -1,3 +1,4 @@
+import crypto from 'node:crypto';
 import { createSasToken, parseSasToken, SasAuthorizer, signSas } from '../../../shared/http/sas-authorizer';
 import { UnauthorizedAccessError } from '../../../shared/http/iothub-errors';
 
@@ -113,5 +114,74 @@ describe('rights requirements', () => {
     expectUnauthorized(() =>
       authorizer.authorize(token, '/twins/a', { allOf: ['ServiceConnect', 'RegistryRead'] }),
     );
+  });
+});
+
+describe('SAS scope (decoded path segments, case-sensitive after the host)', () => {
+  /** A token scoped to `host/<path>` as the device SDK builds it: the whole resource URL-encoded once. */
+  function scoped(path: string, host = 'localhost'): string {
+    const sr = encodeURIComponent(`${host}/${path}`);
+    const sig = encodeURIComponent(signSas(owner.key, sr, String(inAnHour)));
+    return `SharedAccessSignature sr=${sr}&sig=${sig}&se=${inAnHour}&skn=iothubowner`;
+  }
+  const read = { allOf: ['RegistryRead'] } as const;
+
+  it('refuses a token for dev1 on DEV1: device ids are case-sensitive', () => {
+    const token = scoped('devices/dev1');
+    expect(authorizer.authorize(token, '/devices/dev1', read)).toBe('iothubowner');
+    expect(authorizer.authorize(token, '/devices/dev1/twin', read)).toBe('iothubowner');
+    expectUnauthorized(() => authorizer.authorize(token, '/devices/DEV1', read));
+    expectUnauthorized(() => authorizer.authorize(token, '/DEVICES/dev1', read));
+    expectUnauthorized(() => authorizer.authorize(token, '/devices/dev10', read));
+  });
+
+  it.each(['dev?1', 'dev$1', 'dev@1', "a%b'(c)", 'x:y=z!'])(
+    'matches a scope naming %s against the percent-encoded request path',
+    (id) => {
+      const token = scoped(`devices/${id}`);
+      expect(authorizer.authorize(token, `/devices/${encodeURIComponent(id)}`, read)).toBe('iothubowner');
+      expectUnauthorized(() => authorizer.authorize(token, `/twins/${encodeURIComponent(id)}`, read));
+    },
+  );
+
+  it('still takes the host name in any case', () => {
+    expect(authorizer.authorize(scoped('devices/dev1', 'LocalHost'), '/devices/dev1', read)).toBe(
+      'iothubowner',
+    );
+  });
+});
+
+describe('key rotation: primary and secondary keys', () => {
+  const primary = Buffer.alloc(32, 1).toString('base64');
+  const secondary = Buffer.alloc(32, 2).toString('base64');
+  const rotating = new SasAuthorizer(
+    [{ name: 'service', key: primary, secondaryKey: secondary, rights: ['ServiceConnect'] }],
+    'localhost',
+    () => NOW,
+  );
+  const connect = { allOf: ['ServiceConnect'] } as const;
+
+  it('accepts tokens signed with either key and refuses any other key', () => {
+    for (const key of [primary, secondary]) {
+      const token = createSasToken('localhost', { name: 'service', key }, inAnHour);
+      expect(rotating.authorize(token, '/twins/a/methods', connect)).toBe('service');
+    }
+    const other = createSasToken('localhost', { name: 'service', key: owner.key }, inAnHour);
+    expectUnauthorized(() => rotating.authorize(other, '/twins/a/methods', connect));
+  });
+});
+
+describe('an unknown policy name costs what a wrong signature costs', () => {
+  it('computes as many signatures for an unknown skn as for a known one', () => {
+    const wrongSignature = createSasToken('localhost', { name: 'iothubowner', key: reader.key }, inAnHour);
+    const unknownName = createSasToken('localhost', { name: 'nobody', key: reader.key }, inAnHour);
+    const hmacs = jest.spyOn(crypto, 'createHmac');
+    expectUnauthorized(() => authorizer.authorize(wrongSignature, '/devices/a', { allOf: ['RegistryRead'] }));
+    const forKnown = hmacs.mock.calls.length;
+    hmacs.mockClear();
+    expectUnauthorized(() => authorizer.authorize(unknownName, '/devices/a', { allOf: ['RegistryRead'] }));
+    expect(hmacs.mock.calls.length).toBe(forKnown);
+    expect(forKnown).toBeGreaterThan(0);
+    hmacs.mockRestore();
   });
 });

@@ -122,6 +122,10 @@ describe('iothubHandler', () => {
     const response = await handler(request(token), context);
     expect(response.status).toBe(200);
     expect(response.body).toBe('{"ok":true}');
+    expect(response.headers).toMatchObject({
+      'Cache-Control': 'no-store',
+      'X-Content-Type-Options': 'nosniff',
+    });
   });
 
   it('answers 401 IotHubUnauthorizedAccess without running the use case', async () => {
@@ -133,7 +137,11 @@ describe('iothubHandler', () => {
     });
     const response = await handler(request(token), context);
     expect(response.status).toBe(401);
-    expect(response.headers).toMatchObject({ 'iothub-errorcode': 'IotHubUnauthorizedAccess' });
+    expect(response.headers).toMatchObject({
+      'iothub-errorcode': 'IotHubUnauthorizedAccess',
+      'Cache-Control': 'no-store',
+      'X-Content-Type-Options': 'nosniff',
+    });
     expect(handle).not.toHaveBeenCalled();
   });
 

@@ -1,7 +1,11 @@
 import { parseNcrontab } from '../../../shared/cron/ncrontab';
 import { JobValidationError } from '../../../shared/jobs/job-errors';
 import { dueOccurrence, scheduledJobId } from '../../../shared/jobs/job-schedule-model';
-import { type JobSchedulesDependencies, parseScheduleRequest } from '../../../shared/jobs/job-schedules';
+import {
+  createJobSchedulesService,
+  type JobSchedulesDependencies,
+  parseScheduleRequest,
+} from '../../../shared/jobs/job-schedules';
 import { DEFAULT_JOB_SETTINGS } from '../../../shared/jobs/job-settings';
 
 const at = (iso: string) => new Date(iso);
@@ -105,4 +109,30 @@ describe('schedule validation', () => {
   ])('refuses %s %j naming %s', (scheduleId, body, field) => {
     expect(fieldOf(scheduleId, body)).toBe(field);
   });
+});
+
+describe('schedule ids on every entry point', () => {
+  const untouchable = new Proxy(
+    {},
+    {
+      get: (_, name) => () => Promise.reject(new Error(`storage reached with ${String(name)}`)),
+    },
+  );
+  const service = createJobSchedulesService({
+    schedules: untouchable,
+    jobs: untouchable,
+    deviceIdLists: untouchable,
+    parseCron: parseNcrontab,
+    settings: DEFAULT_JOB_SETTINGS,
+    clock: { now: () => at('2026-11-30T10:00:00Z') },
+  } as unknown as JobSchedulesDependencies);
+
+  it.each(['a#b', 'a/b', 'a?b', '', 'x'.repeat(112)])(
+    'refuses %j on read and delete before storage sees it',
+    async (badId) => {
+      for (const attempt of [() => service.getSchedule(badId), () => service.deleteSchedule(badId)]) {
+        await expect(attempt()).rejects.toBeInstanceOf(JobValidationError);
+      }
+    },
+  );
 });

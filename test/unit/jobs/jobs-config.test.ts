@@ -24,6 +24,7 @@ describe('jobs settings', () => {
     expect(jobs).toEqual({
       settings: DEFAULT_JOB_SETTINGS,
       limits: DEFAULT_ACTIVITY_LIMITS,
+      maxActiveJobs: 100,
       tablePrefix: '',
       retentionDays: 30,
       retentionSchedule: '0 0 * * * *',
@@ -55,7 +56,9 @@ describe('jobs settings', () => {
       JOB_RECONCILIATION_SCHEDULE: '*/10 * * * * *',
       JOB_RECONCILIATION_GRACE_SECONDS: '60',
       JOB_SCHEDULES_TICK_SCHEDULE: '*/5 * * * * *',
+      JOBS_MAX_ACTIVE_JOBS: '250',
     });
+    expect(jobs.maxActiveJobs).toBe(250);
     expect(jobs.settings).toEqual({
       shardSize: 250,
       maxDevicesInFlight: 400,
@@ -74,6 +77,7 @@ describe('jobs settings', () => {
 
   it.each([
     ['JOB_SHARD_SIZE', '0'],
+    ['JOBS_MAX_ACTIVE_JOBS', '0'],
     ['JOB_SHARD_SIZE', '1001'],
     ['JOB_MAX_DEVICES_IN_FLIGHT', 'many'],
     ['JOB_MAX_DEVICES_IN_FLIGHT', '0'],

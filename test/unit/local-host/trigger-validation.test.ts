@@ -28,6 +28,7 @@ function contextWith(env: NodeJS.ProcessEnv): ExtensionContext {
     env,
     storageConnectionString: 'azurite-connection',
     baseUrl: 'http://localhost:7071',
+    listenAddress: '127.0.0.1',
     log: () => undefined,
     invoke: () => Promise.reject(new Error('not used')),
   };

@@ -41,7 +41,7 @@ describe('crash safety', () => {
   it('completes every instance after SIGKILL mid fan-out and during a pending timer, without duplicated events', async () => {
     const hub = 'Crash';
     const first = await host({ TASKHUB_NAME: hub });
-    const client = new DurableHostClient(first.baseUrl);
+    const client = new DurableHostClient(first);
     const fanOut = await client.start('SlowFanOut', { count: 120, ms: 400 }, 'crash-fan-out');
     const timer = await client.start('Timer', 5000, 'crash-timer');
     const sequence = await client.start('Sequence', ['k', 'i', 'l', 'l'], 'crash-sequence');
@@ -65,7 +65,7 @@ describe('crash safety', () => {
     expect(typesOf(timerBefore)).not.toContain('ExecutionCompleted');
 
     const second = await host({ TASKHUB_NAME: hub });
-    const after = new DurableHostClient(second.baseUrl);
+    const after = new DurableHostClient(second);
     const expectedSum = Array.from({ length: 120 }, (_, i) => 400 + (i % 7)).reduce((a, b) => a + b, 0);
     expect(await after.waitFor(fanOut, undefined, 60_000)).toMatchObject({
       runtimeStatus: 'Completed',
@@ -88,8 +88,8 @@ describe('crash safety', () => {
   it('shares one task hub between two host processes without corrupting an instance', async () => {
     const hub = 'TwoHosts';
     const [a, b] = await Promise.all([host({ TASKHUB_NAME: hub }), host({ TASKHUB_NAME: hub })]);
-    const clientA = new DurableHostClient(a.baseUrl);
-    const clientB = new DurableHostClient(b.baseUrl);
+    const clientA = new DurableHostClient(a);
+    const clientB = new DurableHostClient(b);
     const ids = await Promise.all([
       clientA.start('SlowFanOut', { count: 150, ms: 20 }, 'shared-fan-out-1'),
       clientB.start('SlowFanOut', { count: 150, ms: 20 }, 'shared-fan-out-2'),
@@ -116,7 +116,7 @@ describe('crash safety', () => {
     const hub = 'Versions';
     const app = path.resolve(__dirname, '../../../fixtures/durable-nondeterminism-app');
     const original = await host({ TASKHUB_NAME: hub, ORCHESTRATOR_VERSION: 'original' }, app);
-    const client = new DurableHostClient(original.baseUrl);
+    const client = new DurableHostClient(original);
     const start = await client.post(`${WEBHOOKS}/orchestrators/Workflow/in-flight`);
     expect(start.status).toBe(202);
     const unchanged = await client.post(`${WEBHOOKS}/orchestrators/Workflow/unchanged`);
@@ -133,7 +133,7 @@ describe('crash safety', () => {
     await original.stop();
 
     const changed = await host({ TASKHUB_NAME: hub, ORCHESTRATOR_VERSION: 'changed' }, app);
-    const after = new DurableHostClient(changed.baseUrl);
+    const after = new DurableHostClient(changed);
     await after.post(`${WEBHOOKS}/instances/in-flight/raiseEvent/Approve`, 'yes');
     const failed = await after.waitFor('in-flight');
     expect(failed.runtimeStatus).toBe('Failed');

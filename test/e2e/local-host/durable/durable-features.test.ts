@@ -1,9 +1,11 @@
+import http from 'node:http';
 import { startAzurite, type RunningAzurite } from '../../../../packages/func-local/storage/azurite';
 import { startHostProcess, type HostProcess } from '../../../support/local-host-process';
 import {
   DURABLE_APP,
   DurableHostClient,
   duplicatedEvents,
+  managementUrl,
   sleep,
   storedHistory,
   typesOf,
@@ -25,7 +27,7 @@ beforeAll(async () => {
     storageConnectionString: azurite.connectionString,
     env: { TASKHUB_NAME: HUB },
   });
-  client = new DurableHostClient(host.baseUrl);
+  client = new DurableHostClient(host);
 }, 60_000);
 
 afterAll(async () => {
@@ -361,7 +363,10 @@ describe('the management API', () => {
     await Promise.all(ids.map((id) => client.waitFor(id)));
     const withHistory = (await (
       await fetch(
-        `${host.baseUrl}${WEBHOOKS}/instances/page-0?showHistory=true&showHistoryOutput=true&showInput=false`,
+        managementUrl(
+          host,
+          `${WEBHOOKS}/instances/page-0?showHistory=true&showHistoryOutput=true&showInput=false`,
+        ),
       )
     ).json()) as { input: unknown; historyEvents: { EventType: string; Result?: unknown }[] };
     expect(withHistory.input).toBeNull();
@@ -378,7 +383,10 @@ describe('the management API', () => {
     let pages = 0;
     do {
       const response: Response = await fetch(
-        `${host.baseUrl}${WEBHOOKS}/instances?runtimeStatus=Completed&createdTimeFrom=${from.toISOString()}&top=2`,
+        managementUrl(
+          host,
+          `${WEBHOOKS}/instances?runtimeStatus=Completed&createdTimeFrom=${from.toISOString()}&top=2`,
+        ),
         { headers: token ? { 'x-ms-continuation-token': token } : {} },
       );
       const page = (await response.json()) as { instanceId: string; input: unknown; output: unknown }[];
@@ -434,5 +442,57 @@ describe('the management API', () => {
     expect(many.instancesDeleted).toBe(2);
     expect(await client.status('purge-1')).toBeUndefined();
     await expect(storedHistory(azurite.connectionString, HUB, 'purge-2')).rejects.toThrow('No instance');
+  });
+});
+
+describe('the management API takes no one on their word', () => {
+  /** A raw request (fetch would not let a test choose Host or Sec-Fetch-Site). */
+  const send = (method: string, route: string, headers: Record<string, string> = {}) =>
+    new Promise<number>((resolve, reject) => {
+      const base = new URL(host.baseUrl);
+      const request = http.request(
+        { host: '127.0.0.1', port: base.port, path: route, method, headers: { host: base.host, ...headers } },
+        (response) => {
+          response.resume();
+          response.on('end', () => resolve(response.statusCode ?? 0));
+        },
+      );
+      request.on('error', reject);
+      request.end();
+    });
+  const withCode = (route: string) =>
+    new URL(managementUrl(host, route)).pathname + new URL(managementUrl(host, route)).search;
+
+  it('answers 401 without the per-start key, or with another one', async () => {
+    const id = await client.start('Sequence', ['key'], 'guarded');
+    await client.waitFor(id);
+    expect(await send('GET', `${WEBHOOKS}/instances/${id}`)).toBe(401);
+    expect(await send('GET', `${WEBHOOKS}/instances/${id}?code=${'A'.repeat(43)}`)).toBe(401);
+    expect(await send('POST', `${WEBHOOKS}/instances/${id}/terminate?reason=x`)).toBe(401);
+    expect(await send('GET', `${WEBHOOKS}/rpc/${'A'.repeat(43)}/instances/${id}`)).toBe(401);
+    expect(await send('GET', withCode(`${WEBHOOKS}/instances/${id}`))).toBe(200);
+  });
+
+  it('refuses a Host that is not the listening address (DNS rebinding)', async () => {
+    const port = new URL(host.baseUrl).port;
+    expect(
+      await send('GET', withCode(`${WEBHOOKS}/instances/guarded`), { host: `evil.example:${port}` }),
+    ).toBe(400);
+    expect(await send('GET', withCode(`${WEBHOOKS}/instances/guarded`), { host: `127.0.0.1:${port}` })).toBe(
+      200,
+    );
+  });
+
+  it('refuses cross-site state changes, even with the key', async () => {
+    const forever = await client.start('Forever', undefined, 'cross-site');
+    const terminate = withCode(`${WEBHOOKS}/instances/${forever}/terminate?reason=csrf`);
+    expect(await send('POST', terminate, { origin: 'http://evil.example' })).toBe(403);
+    expect(await send('POST', terminate, { 'sec-fetch-site': 'cross-site' })).toBe(403);
+    expect(await send('POST', terminate, { 'sec-fetch-site': 'same-site' })).toBe(403);
+    expect((await client.status(forever))?.runtimeStatus).not.toBe('Terminated');
+    expect(await send('POST', terminate, { origin: host.baseUrl, 'sec-fetch-site': 'same-origin' })).toBe(
+      202,
+    );
+    await client.waitFor(forever, ['Terminated']);
   });
 });

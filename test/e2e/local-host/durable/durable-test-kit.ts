@@ -23,9 +23,29 @@ export interface Status {
 
 export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
+/** The management API key a host printed at start (a fresh one per start, required as `code=`). */
+export function managementKey(host: { output: string[] }): string {
+  for (const line of host.output) {
+    const key = /Management API key of this start: ([A-Za-z0-9_-]+)/.exec(line)?.[1];
+    if (key) return key;
+  }
+  throw new Error(`The host printed no management API key. Output:\n${host.output.join('\n')}`);
+}
+
+/** A management API URL of the host with its key as `code=`. */
+export function managementUrl(host: { baseUrl: string; output: string[] }, route: string): string {
+  const url = new URL(`${host.baseUrl}${route}`);
+  url.searchParams.set('code', managementKey(host));
+  return url.toString();
+}
+
 /** Talks to one running host: starts instances through the app's HTTP starter and reads status over HTTP. */
 export class DurableHostClient {
-  constructor(public baseUrl: string) {}
+  readonly baseUrl: string;
+
+  constructor(private readonly host: { baseUrl: string; output: string[] }) {
+    this.baseUrl = host.baseUrl;
+  }
 
   async start(name: string, input?: unknown, instanceId?: string): Promise<string> {
     const response = await fetch(`${this.baseUrl}/api/start/${name}${instanceId ? `/${instanceId}` : ''}`, {
@@ -38,7 +58,7 @@ export class DurableHostClient {
   }
 
   async status(instanceId: string, query = ''): Promise<Status | undefined> {
-    const response = await fetch(`${this.baseUrl}${WEBHOOKS}/instances/${instanceId}${query}`);
+    const response = await fetch(managementUrl(this.host, `${WEBHOOKS}/instances/${instanceId}${query}`));
     if (response.status === 404) return undefined;
     return (await response.json()) as Status;
   }
@@ -57,7 +77,8 @@ export class DurableHostClient {
   }
 
   async post(route: string, body?: unknown): Promise<Response> {
-    return fetch(`${this.baseUrl}${route}`, {
+    const url = route.startsWith(WEBHOOKS) ? managementUrl(this.host, route) : `${this.baseUrl}${route}`;
+    return fetch(url, {
       method: 'POST',
       body: body === undefined ? '' : JSON.stringify(body),
     });

@@ -1,6 +1,6 @@
 import { startAzurite, type RunningAzurite } from '../../../../packages/func-local/storage/azurite';
 import { seedFleet, sleep, startJobsHost, type JobsHost } from '../../jobs/jobs-host';
-import { WEBHOOKS } from './durable-test-kit';
+import { managementUrl, WEBHOOKS } from './durable-test-kit';
 
 /**
  * Two hosts on one storage account and task hub run jobs created alternately through both. Every job must end
@@ -49,7 +49,7 @@ afterAll(async () => {
 });
 
 async function orchestrationStatus(host: JobsHost, jobId: string): Promise<string | undefined> {
-  const response = await fetch(`${host.running.host.baseUrl}${WEBHOOKS}/instances/${jobId}`);
+  const response = await fetch(managementUrl(host.running.host, `${WEBHOOKS}/instances/${jobId}`));
   if (response.status === 404) return undefined;
   return ((await response.json()) as { runtimeStatus: string }).runtimeStatus;
 }
