@@ -56,8 +56,8 @@ export interface AppConfig {
   };
   jobs: JobsConfig;
   /**
-   * Whether the app runs in Azure, by settings the platform sets on every plan: WEBSITE_INSTANCE_ID or WEBSITE_SKU
-   * (`FlexConsumption`, `Dynamic`, …). Not CONTAINER_NAME alone: container runtimes set it on developers' machines.
+   * Whether the app runs in Azure ({@link runsInAzure}: WEBSITE_INSTANCE_ID, WEBSITE_SKU or WEBSITE_SITE_NAME;
+   * never CONTAINER_NAME, which container runtimes set on developers' machines too).
    */
   runsInAzure: boolean;
 }
@@ -372,6 +372,6 @@ export function loadConfig(env: Env = process.env, hostJson: HostJsonReader = ()
       registryJobChunkSize: readInteger(env, 'REGISTRY_JOB_CHUNK_SIZE', 1000, 10, 10_000),
     },
     jobs: readJobsConfig(env, hostJson),
-    runsInAzure: Boolean(env.WEBSITE_INSTANCE_ID?.trim() || env.WEBSITE_SKU?.trim()),
+    runsInAzure: runsInAzure(env),
   };
 }

@@ -18,17 +18,12 @@ function isLoopback(address: string): boolean {
 }
 
 /**
- * Whether the app runs in Azure, by the settings the platform sets there (the Functions host's own test):
- * WEBSITE_INSTANCE_ID (App Service plans), WEBSITE_SKU=FlexConsumption, CONTAINER_NAME (Linux Consumption); and
- * WEBSITE_SITE_NAME, which App Service sets on every site.
+ * Whether the app runs in Azure, by settings the platform sets on every plan: WEBSITE_INSTANCE_ID (App Service
+ * plans), WEBSITE_SKU (`FlexConsumption`, `Dynamic`, …) and WEBSITE_SITE_NAME. Not CONTAINER_NAME: container
+ * runtimes set it on developers' machines too, and a local run must not pass for Azure.
  */
 export function runsInAzure(env: Env): boolean {
-  return Boolean(
-    env.WEBSITE_INSTANCE_ID?.trim() ||
-    env.CONTAINER_NAME?.trim() ||
-    env.WEBSITE_SKU?.trim().toLowerCase() === 'flexconsumption' ||
-    env.WEBSITE_SITE_NAME?.trim(),
-  );
+  return Boolean(env.WEBSITE_INSTANCE_ID?.trim() || env.WEBSITE_SKU?.trim() || env.WEBSITE_SITE_NAME?.trim());
 }
 
 /**
@@ -37,11 +32,7 @@ export function runsInAzure(env: Env): boolean {
  * azure-functions-core-tools #174 and #2499), so the answer is "beyond".
  */
 export function reachabilityOf(env: Env): Reachability {
-  // Not CONTAINER_NAME: container runtimes elsewhere set it too, and a local run must not pass for Azure here.
-  const onAppService =
-    env.WEBSITE_INSTANCE_ID?.trim() ||
-    env.WEBSITE_SITE_NAME?.trim() ||
-    env.WEBSITE_SKU?.trim().toLowerCase() === 'flexconsumption';
+  const onAppService = runsInAzure(env);
   if (onAppService) {
     const site = env.WEBSITE_SITE_NAME?.trim();
     return { kind: 'beyond', why: `it runs in Azure${site ? ` (site ${site})` : ''}` };
