@@ -199,7 +199,7 @@ describe('the dashboard in a headless browser', () => {
     await page.goto(`${host.running.host.baseUrl}/dashboard/#/jobs/%E0%A4%A`);
     await expect(page.getByRole('alert').textContent()).resolves.toContain('This link does not name a job');
     await page.getByRole('link', { name: 'Back to the jobs' }).click();
-    await page.getByRole('heading', { name: 'Jobs' }).waitFor();
+    await page.getByRole('heading', { name: 'Jobs', exact: true }).waitFor();
   });
 
   it("shows a running job's progress bar moving in the jobs list", async () => {

@@ -81,11 +81,12 @@ export async function jobWhen(
   jobId: string,
   until: (job: RegistryJob) => boolean = (job) => ['completed', 'failed', 'cancelled'].includes(job.status),
   timeoutMs = 20_000,
+  intervalMs = 100,
 ): Promise<RegistryJob> {
   return waitFor(
     `job ${jobId}`,
     async () => (await registry.getJob(jobId)) as unknown as RegistryJob,
     until,
-    { timeoutMs, intervalMs: 100 },
+    { timeoutMs, intervalMs },
   );
 }
