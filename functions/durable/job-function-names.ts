@@ -2,9 +2,14 @@
  * The job orchestrator's name. It carries a version: changing the order of its yields breaks in-flight
  * instances, so a changed orchestrator gets a new name. (Activity names are the keys of `JobActivities`.)
  */
-export const JOB_ORCHESTRATOR_NAME = 'jobOrchestrator_v3';
+export const JOB_ORCHESTRATOR_NAME = 'jobOrchestrator_v4';
 
-/** The previous version, still registered so that instances started before the upgrade finish under it. */
+/**
+ * Earlier versions, still registered so that instances started before an upgrade finish under them. v4 is the
+ * version this round's rollout and completion features extend (each behind a flag of `OrchestratorVersion` that
+ * only v4 sets), so that v3 histories replay with exactly their old yields.
+ */
+export const JOB_ORCHESTRATOR_V3_NAME = 'jobOrchestrator_v3';
 export const JOB_ORCHESTRATOR_V2_NAME = 'jobOrchestrator_v2';
 
 /** External event that cancels a job's orchestration (raised by the cancel use case). */

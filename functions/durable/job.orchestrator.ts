@@ -11,6 +11,7 @@ import {
   JOB_CANCEL_EVENT,
   JOB_ORCHESTRATOR_NAME,
   JOB_ORCHESTRATOR_V2_NAME,
+  JOB_ORCHESTRATOR_V3_NAME,
   JOB_RESUME_EVENT,
 } from './job-function-names';
 
@@ -169,6 +170,8 @@ export function jobOrchestrator(version: OrchestratorVersion) {
 
 const current: OrchestrationHandler = jobOrchestrator({ waitsOutPauses: true });
 df.app.orchestration(JOB_ORCHESTRATOR_NAME, current);
-// Instances started before the upgrade replay under their own name, with exactly the yields they were started with.
+// Instances started before an upgrade replay under their own name, with exactly the yields they were started with.
+const v3: OrchestrationHandler = jobOrchestrator({ waitsOutPauses: true });
+df.app.orchestration(JOB_ORCHESTRATOR_V3_NAME, v3);
 const v2: OrchestrationHandler = jobOrchestrator({ waitsOutPauses: false });
 df.app.orchestration(JOB_ORCHESTRATOR_V2_NAME, v2);

@@ -213,7 +213,7 @@ describe('pause and resume', () => {
 
     // Golden history: after the step that stopped for the pause, the orchestration ran nothing until `resume`.
     expect(golden(await historyOf('paced'))).toEqual([
-      'ExecutionStarted jobOrchestrator_v3',
+      'ExecutionStarted jobOrchestrator_v4',
       'TaskScheduled jobMarkRunning',
       'TaskCompleted',
       'TaskScheduled jobRunDevices',

@@ -2,6 +2,7 @@ import '../../../functions/durable/job.orchestrator';
 import {
   JOB_ORCHESTRATOR_NAME,
   JOB_ORCHESTRATOR_V2_NAME,
+  JOB_ORCHESTRATOR_V3_NAME,
 } from '../../../functions/durable/job-function-names';
 import { registeredFunctions } from '../../support/functions-core-stand-in';
 import { DEFAULT_JOB_SETTINGS } from '../../../shared/jobs/job-settings';
@@ -90,9 +91,9 @@ const runInput = (cursor: unknown, deadline = at(3600)) => ({
 const finalizeInput = (fields: Record<string, unknown>) => ({ jobId: JOB, shardSize: 100, ...fields });
 
 describe('job orchestrator registration', () => {
-  it('registers under the versioned name with an orchestration trigger, and keeps v2 for older instances', () => {
-    expect(ORCHESTRATOR).toBe('jobOrchestrator_v3');
-    for (const name of [ORCHESTRATOR, JOB_ORCHESTRATOR_V2_NAME]) {
+  it('registers under the versioned name with an orchestration trigger, and keeps v3 and v2 for older instances', () => {
+    expect(ORCHESTRATOR).toBe('jobOrchestrator_v4');
+    for (const name of [ORCHESTRATOR, JOB_ORCHESTRATOR_V3_NAME, JOB_ORCHESTRATOR_V2_NAME]) {
       const registered = registeredFunctions.get(name);
       expect(Object.values(registered?.bindings ?? {}).map((b) => b.type)).toEqual(['orchestrationTrigger']);
     }
