@@ -17,6 +17,10 @@ import {
   type ScheduleTimers,
 } from './jobs/job-schedules';
 import { parseNcrontab } from './cron/ncrontab';
+import { CONTINUOUS_JOBS_CACHE_MS, ContinuousJoiner } from './jobs/continuous-joiner';
+import { storageJobJoinSignals } from './storage/job-join-signals';
+import { type RegistryWrite, watchRegistryWrites } from './devices/registry-write-watch';
+import type { DeviceRecord } from './devices/device-model';
 import type { JobEventsDependencies } from './jobs/job-event-publisher';
 import { storageJobEventQueue } from './storage/job-event-queue';
 import type { Clock, IdGenerator, JobDeviceGateway, JobOrchestrationClient, Page } from './jobs/ports';
@@ -84,6 +88,40 @@ function jobTablesReady(): Promise<void> {
   return jobTables;
 }
 
+/** Matches registry writes against the open continuous jobs of this host's cached list. */
+const continuousJoiner = once(
+  () =>
+    new ContinuousJoiner({
+      joins: jobStorage().joins,
+      signals: storageJobJoinSignals(config.storage),
+      clock: systemClock,
+      cacheMs: CONTINUOUS_JOBS_CACHE_MS,
+    }),
+);
+
+/**
+ * The registry's write path: devices that come to match an open continuous job join it. The write is stored
+ * already, so a failure here is logged, not answered (the device misses that job).
+ */
+async function joinContinuousJobs(
+  registry: EmbeddedRegistry,
+  writes: readonly RegistryWrite[],
+): Promise<void> {
+  const twin = (record: DeviceRecord) => () => registry.toTwinWire(registry.current(record));
+  try {
+    await jobTablesReady();
+    await continuousJoiner().written(
+      writes.map(({ before, after }) => ({
+        deviceId: after.deviceId,
+        after: twin(after),
+        ...(before ? { before: twin(before) } : {}),
+      })),
+    );
+  } catch (error: unknown) {
+    console.warn(`Continuous jobs: registry writes not matched: ${String(error)}`);
+  }
+}
+
 function refuseWhenServedByHub(): void {
   const { gateway, iothubConnectionString } = config.devices;
   if (gateway === 'iothub') throw new ServedByIotHubError(hubHostName(iothubConnectionString ?? ''));
@@ -110,6 +148,8 @@ function jobsService(orchestrations: JobOrchestrationClient = noOrchestrations):
     settings: config.jobs.settings,
     events: jobEvents(),
     maxActiveJobs: config.jobs.maxActiveJobs,
+    parseCron: parseNcrontab,
+    joins: jobStorage().joins,
   });
 }
 
@@ -134,13 +174,14 @@ export const composition = {
   registry: once(() => {
     refuseWhenServedByHub();
     const { repository, endpoints } = deviceRegistryStorage(config.storage);
-    return new EmbeddedRegistry({
-      repository,
+    const registry: EmbeddedRegistry = new EmbeddedRegistry({
+      repository: watchRegistryWrites(repository, (writes) => joinContinuousJobs(registry, writes)),
       link: new EndpointDeviceLink(endpoints),
       defaultSimulation: config.devices.defaultSimulation,
       simulationSeed: config.devices.simulationSeed,
       ...(config.devices.queryPlanLog ? { debug: (message: string) => console.debug(message) } : {}),
     });
+    return registry;
   }),
   /**
    * The sources `POST /devices/query` serves, by FROM clause. The jobs domain adds `devices.jobs` here.
@@ -183,6 +224,8 @@ export const composition = {
     clock: systemClock,
     limits: config.jobs.limits,
     events: jobEvents(),
+    parseCron: parseNcrontab,
+    joins: jobStorage().joins,
   })),
   /** The `/jobSchedules` use cases and the schedules' timers, over the calling function's durable client. */
   jobSchedules: async (
@@ -202,6 +245,7 @@ export const composition = {
       events: jobEvents(),
       maxActiveJobs: config.jobs.maxActiveJobs,
       parseCron: parseNcrontab,
+      joins: jobStorage().joins,
     });
   },
   /**

@@ -18,6 +18,9 @@ export const JOB_CANCEL_EVENT = 'cancel';
 /** External event that wakes a paused job's orchestration (raised by the resume use case). */
 export const JOB_RESUME_EVENT = 'resume';
 
+/** External event that wakes a continuous job's orchestration when devices joined it (raised from the join queue). */
+export const JOB_JOIN_EVENT = 'join';
+
 /**
  * The orchestrator that is the durable timer of one job schedule: it fires the schedule's occurrence when due,
  * sleeps until the next one (or until woken by a change) and continues as new. Versioned like the job's.

@@ -7,6 +7,7 @@ import {
   type WaveConfig,
 } from '@device-jobs/client';
 import { UsageError } from './errors';
+import { addWindowOptions, schedulingConfigOf, type WindowOptions } from './window-options';
 import {
   choice,
   idFile,
@@ -23,7 +24,7 @@ const RAMP_COUNTERS = ['succeeded', 'notified'] as const;
 type RampCounter = (typeof RAMP_COUNTERS)[number];
 
 /** The options that describe a job's work, targets and controls (shared by `job create` and `schedule set`). */
-export interface JobTemplateOptions {
+export interface JobTemplateOptions extends WindowOptions {
   method?: string;
   payload?: unknown;
   responseTimeout?: number;
@@ -48,7 +49,7 @@ export interface JobTemplateOptions {
 }
 
 export function addJobTemplateOptions(command: Command): Command {
-  return command
+  return addWindowOptions(command)
     .option('--method <name>', 'invoke this direct method on every device')
     .option('--payload <json>', 'method payload (JSON, or @file)', jsonValue)
     .option('--response-timeout <s>', 'seconds to wait for each device to answer (5-300)', positiveInteger)
@@ -141,7 +142,7 @@ export function buildJobTemplate(options: JobTemplateOptions): JobTemplate {
       criteriaList: [{ failureType: options.retryOn, numberOfRetries: options.retries }],
     };
   }
-  return template;
+  return { ...template, ...schedulingConfigOf(options) };
 }
 
 /** `canary:10:90:pause` or `half:50%:95:continue`; the service checks names and ranges. */

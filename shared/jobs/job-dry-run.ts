@@ -2,6 +2,8 @@ import { dryRunWarnings, type DryRunWarning } from './dry-run-warnings';
 import { DEFAULT_OBSERVATION, estimateRunSeconds } from './job-estimate';
 import type { JobDefinition } from './job-model';
 import type { JobSettings } from './job-settings';
+import type { CronParser } from './job-schedule-model';
+import { withWindowWaits } from './job-estimate-windows';
 import type { DurationObservationRepository, JobTargetResolver } from './ports';
 
 /** The answer of `PUT /jobs/v2/{jobId}?dryRun=true`. */
@@ -24,6 +26,8 @@ export interface DryRunDependencies {
   settings: JobSettings;
   targets?: JobTargetResolver;
   observations?: DurationObservationRepository;
+  /** NCRONTAB in a time zone: the waits between a job's maintenance windows. */
+  parseCron?: CronParser;
 }
 
 /** Devices of one job with a call outstanding at once when the job sets no `maxConcurrency`. */
@@ -70,7 +74,8 @@ export async function dryRunJob(
     jobId: definition.jobId,
     deviceCount: count,
     sampleDeviceIds: sample,
-    estimatedDurationInSeconds:
+    estimatedDurationInSeconds: withWindowWaits(
+      definition,
       count === 0
         ? Math.round(observation.overheadSeconds)
         : estimateRunSeconds(
@@ -81,6 +86,8 @@ export async function dryRunJob(
             },
             observation,
           ),
+      deps.parseCron,
+    ),
     warnings,
   };
 }

@@ -7,12 +7,14 @@ import { type JobEventsDependencies, publishSoon } from './job-event-publisher';
 import { lifecycleEvents } from './job-events';
 import type { ExecutedCounts } from './rollout-policy';
 import type { ActivityLimits } from './job-settings';
+import type { CronParser } from './job-schedule-model';
 import type {
   Clock,
   DeviceIdListRepository,
   DeviceJobRepository,
   DurationObservationRepository,
   JobDeviceGateway,
+  JobJoinRepository,
   JobRepository,
   StoredJob,
 } from './ports';
@@ -30,6 +32,10 @@ export interface JobExecutionDependencies {
   clock: Clock;
   /** How long one activity may run on this host. */
   limits: ActivityLimits;
+  /** NCRONTAB in a time zone: a job's maintenance windows (`schedulingConfig`). */
+  parseCron?: CronParser;
+  /** Members of continuous jobs and the devices that joined them (absent: jobs run their snapshot only). */
+  joins?: JobJoinRepository;
 }
 
 export interface MarkRunningCommand {

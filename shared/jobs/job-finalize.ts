@@ -30,6 +30,8 @@ export interface FinalizeJobCommand {
   cursor?: RunCursor;
   /** Targets per shard (the run's page size), for targets still to be settled. */
   shardSize: number;
+  /** Why the job ended, when more than its outcome says (e.g. cancelled at a maintenance window's end). */
+  statusMessage?: string;
 }
 
 export interface FinalizeJobResult {
@@ -86,13 +88,16 @@ async function finalizeLeased(
         ...current,
         status: command.outcome,
         endTime,
-        statusMessage: statusMessageFor(command.outcome),
+        statusMessage: command.statusMessage ?? statusMessageFor(command.outcome),
       };
+      delete next.nextWindowStart;
       if (command.failureReason !== undefined) next.failureReason = command.failureReason;
       return next;
     },
     { deps: deps.events, at: endTime },
   );
+  // An ended continuous job takes no more devices: off the open list, its members and queue removed.
+  if (ended.targetSelection === 'continuous') await deps.joins?.close(ended.jobId);
   const observation =
     ended.endTime === endTime ? observationOf(ended, command.cursor?.calls, endTime) : undefined;
   if (observation) await deps.observations?.record(ended.type, observation);

@@ -21,6 +21,9 @@ import type {
 import { DEVICE_JOB_STATUSES, JOB_STATUSES } from './job-model';
 import { assertJobId, assertSeedName, assertSeedNamesDeep } from './name-rules';
 import { parseJobControls } from './rollout-config';
+import type { CronParser } from './job-schedule-model';
+import { parseSchedulingConfig } from './maintenance-window-validation';
+import { parseTargetSelection } from './target-selection-validation';
 import { validateTwinPatch } from './twin-patch-validation';
 
 export const DEFAULT_MAX_EXECUTION_SECONDS = 3600;
@@ -38,6 +41,8 @@ export interface NormalizeOptions {
   now: Date;
   /** Defaults to the IoT Hub query language's `parseCondition` (shared/query). */
   parseCondition?: ConditionParser;
+  /** NCRONTAB in a time zone (`shared/cron`): needed for `schedulingConfig`, which is refused without it. */
+  parseCron?: CronParser;
 }
 
 /** The query language's condition parser: validates a job's `queryCondition`. */
@@ -107,7 +112,15 @@ export function normalizeJobRequest(body: unknown, options: NormalizeOptions): J
       throw new JobValidationError('updateTwin', 'is required for a scheduleUpdateTwin job');
     definition.updateTwin = validateTwinPatch('updateTwin', body.updateTwin) satisfies TwinPatch;
   }
-  return { ...definition, ...parseJobControls(body) };
+  const controls = parseJobControls(body);
+  if (present(body.schedulingConfig)) {
+    if (!options.parseCron) throw new Error('No NCRONTAB parser was composed to read schedulingConfig.');
+    controls.schedulingConfig = parseSchedulingConfig(body.schedulingConfig, options.parseCron);
+  }
+  if (present(body.targetSelection)) {
+    controls.targetSelection = parseTargetSelection(body.targetSelection, targets, controls);
+  }
+  return { ...definition, ...controls };
 }
 
 function present(value: unknown): boolean {

@@ -14,6 +14,7 @@ import { JobAlreadyExistsError, JobNotFoundError, JobValidationError } from './j
 import { isTerminalJobStatus } from './job-lifecycle';
 import { aggregateStatistics } from './job-statistics';
 import type { JobRecord } from './job-model';
+import type { CronParser } from './job-schedule-model';
 import {
   type ConditionParser,
   jobStatusFromName,
@@ -39,6 +40,8 @@ export interface JobsServiceDependencies extends JobCreationDependencies {
   clock: Clock;
   /** Defaults to the query language's parser. */
   parseCondition?: ConditionParser;
+  /** NCRONTAB in a time zone: reads `schedulingConfig` (maintenance windows). */
+  parseCron?: CronParser;
   /** Resolves a dry run's query targets (the device gateway). */
   targets?: JobTargetResolver;
   /** Recent device latency and overhead, for dry-run estimates. */
@@ -105,6 +108,7 @@ export function createJobsService(deps: JobsServiceDependencies): JobsService {
         urlJobId: jobId,
         now,
         parseCondition: deps.parseCondition,
+        parseCron: deps.parseCron,
       });
       return respondCreated(await storeAndStartJob(deps, definition, now));
     },
@@ -114,6 +118,7 @@ export function createJobsService(deps: JobsServiceDependencies): JobsService {
         urlJobId: jobId,
         now: deps.clock.now(),
         parseCondition: deps.parseCondition,
+        parseCron: deps.parseCron,
       });
       if (await deps.jobs.get(definition.jobId)) throw new JobAlreadyExistsError(definition.jobId);
       return dryRunJob(deps, definition);

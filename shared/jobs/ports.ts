@@ -181,6 +181,8 @@ export interface DurationObservationRepository {
 /** Input of the job orchestration; everything it needs, so the orchestrator reads no settings itself. */
 export interface JobOrchestrationInput {
   jobId: string;
+  /** `targetSelection: continuous`: the job waits for devices to join once its snapshot ran (v4). */
+  continuous?: boolean;
   startTime: string;
   maxExecutionTimeInSeconds: number;
   settings: JobSettings;
@@ -240,4 +242,42 @@ export interface JobEventOutbox {
 /** Where job events are published (the Storage queue `JOB_EVENTS_QUEUE`). */
 export interface JobEventQueue {
   send(event: JobCloudEvent): Promise<void>;
+}
+
+/** An open continuous job as the registry's write path matches it. */
+export interface OpenContinuousJob {
+  jobId: string;
+  queryCondition: string;
+}
+
+/**
+ * Members of continuous jobs (`targetSelection: continuous`) and the devices that joined them after their start.
+ * A device is a member of a job at most once: found by the job's snapshot, or joined later by a registry write.
+ */
+export interface JobJoinRepository {
+  /** Lists the job among the open continuous jobs (idempotent). */
+  open(job: OpenContinuousJob): Promise<void>;
+  /** Takes the job off the open list and removes its members and queue (idempotent). */
+  close(jobId: string): Promise<void>;
+  /** Every open continuous job (a short list: one point-sized partition read). */
+  listOpen(): Promise<OpenContinuousJob[]>;
+  /** Records devices the job's snapshot found, so they never join it again. */
+  addSnapshotMembers(jobId: string, deviceIds: readonly string[]): Promise<void>;
+  /**
+   * Makes the device a member that joined, queued for the job's next step, in one transaction; false when it was
+   * a member already (nothing written).
+   */
+  join(jobId: string, deviceId: string, at: string): Promise<boolean>;
+  /**
+   * Up to `limit` queued devices that joined (queued devices the snapshot found after all are dropped), oldest
+   * member first is not promised.
+   */
+  queued(jobId: string, limit: number): Promise<string[]>;
+  /** Removes devices from the queue once a step stored them as the job's device rows. */
+  dequeue(jobId: string, deviceIds: readonly string[]): Promise<void>;
+}
+
+/** Wakes a continuous job's orchestration when devices joined it (a queue message per job and write). */
+export interface JobJoinSignals {
+  send(jobId: string): Promise<void>;
 }

@@ -126,11 +126,39 @@ export interface RetryConfig {
   criteriaList: RetryCriterion[];
 }
 
+/** A recurring maintenance window: it opens at each occurrence of `schedule` and stays open `durationInMinutes`. */
+export interface MaintenanceWindow {
+  /** NCRONTAB, six fields: `{second} {minute} {hour} {day} {month} {day-of-week}`, read in `timeZone`. */
+  schedule: string;
+  /** 1–1440. */
+  durationInMinutes: number;
+}
+
+/**
+ * When a job may start devices: only inside one of its maintenance windows. At a window's end, `stopRollout` lets
+ * calls in flight finish and waits for the next window; `cancel` cancels the job.
+ */
+export interface SchedulingConfig {
+  /** IANA time zone the schedules are read in (`UTC` when the request had none). */
+  timeZone: string;
+  /** 1–10 windows. */
+  maintenanceWindows: MaintenanceWindow[];
+  /** `stopRollout` when the request had none. */
+  endBehavior: 'stopRollout' | 'cancel';
+}
+
+/** How a query job selects devices: once at its start (`snapshot`), or also those that come to match later. */
+export type TargetSelection = 'snapshot' | 'continuous';
+
 /** The rollout, abort and retry controls of a job (each absent when the request had none). */
 export interface JobControls {
   rolloutConfig?: RolloutConfig;
   abortConfig?: AbortConfig;
   retryConfig?: RetryConfig;
+  /** Maintenance windows (extension). */
+  schedulingConfig?: SchedulingConfig;
+  /** `continuous`: devices that come to match the query later join the running job (extension; query jobs). */
+  targetSelection?: TargetSelection;
 }
 
 /** The last pause or resume of a job: who asked (a policy name, or `wave:<name>`), why and when. */
@@ -161,6 +189,8 @@ export interface JobResponse extends JobControls {
   lastControlAction?: JobControlAction;
   /** Each gated wave, the last (unlisted) one included, with its live counts (extension; jobs with waves). */
   waveStatistics?: WaveStatistics[];
+  /** While the job waits outside its maintenance windows: when the next one opens (extension). */
+  nextWindowStart?: string;
 }
 
 /** What a device answered to a direct method. */
