@@ -390,6 +390,7 @@ runBenchmark(async ({ azurite, startHost }) => {
       return await work();
     } finally {
       phasePeaks[phase] = (await profiler.stop()).peakRssMb;
+      console.log(`Host peak memory while ${phase}: ${phasePeaks[phase]} MB`);
     }
   };
   timeline.begin(`Seeding ${options.devices} devices`);
@@ -427,6 +428,7 @@ runBenchmark(async ({ azurite, startHost }) => {
     );
     queries = { byTags, indexed, scanned, wholeTag, plain };
     phasePeaks.queries = (await profiler.stop()).peakRssMb;
+    console.log(`Host peak memory during the queries: ${phasePeaks.queries} MB`);
   }
 
   let method: JobRun | undefined;
