@@ -17,6 +17,8 @@ export interface TwinWrite {
  */
 export const CONTINUOUS_JOBS_CACHE_MS = 2000;
 
+const JOINS_IN_FLIGHT = 16;
+
 export interface ContinuousJoinerDependencies {
   joins: JobJoinRepository;
   signals: JobJoinSignals;
@@ -72,19 +74,29 @@ export class ContinuousJoiner {
     const jobs = await this.openJobs();
     if (jobs.length === 0) return 0;
     const at = this.deps.clock.now().toISOString();
-    const signalled = new Set<string>();
-    let joined = 0;
+    const candidates: { jobId: string; deviceId: string }[] = [];
     for (const write of writes) {
       const after = write.after();
       const before = write.before?.();
       for (const job of jobs) {
         if (!evaluate(job.condition, after)) continue;
         if (before !== undefined && evaluate(job.condition, before)) continue;
-        if (await this.deps.joins.join(job.jobId, write.deviceId, at)) {
-          joined += 1;
-          signalled.add(job.jobId);
-        }
+        candidates.push({ jobId: job.jobId, deviceId: write.deviceId });
       }
+    }
+    const signalled = new Set<string>();
+    let joined = 0;
+    // A bulk write may join many devices: their transactions go a few at a time (each its own partition row pair).
+    for (let from = 0; from < candidates.length; from += JOINS_IN_FLIGHT) {
+      const slice = candidates.slice(from, from + JOINS_IN_FLIGHT);
+      const results = await Promise.all(
+        slice.map(({ jobId, deviceId }) => this.deps.joins.join(jobId, deviceId, at)),
+      );
+      slice.forEach(({ jobId }, index) => {
+        if (!results[index]) return;
+        joined += 1;
+        signalled.add(jobId);
+      });
     }
     await Promise.all([...signalled].map((jobId) => this.deps.signals.send(jobId)));
     return joined;

@@ -1,8 +1,8 @@
 import type { JobControls, TargetSelection } from '@device-jobs/client';
 import { JobValidationError } from './job-errors';
 import type { JobTargets } from './job-model';
-
-const SELECTIONS: readonly TargetSelection[] = ['snapshot', 'continuous'];
+import { TargetSelectionSchema } from '../schemas/scheduling.schema';
+import { parseJobField } from './rollout-config';
 
 /**
  * Validates `targetSelection`: `continuous` needs a `queryCondition` (devices come to match a condition, not a list)
@@ -13,8 +13,7 @@ export function parseTargetSelection(
   targets: JobTargets,
   controls: JobControls,
 ): TargetSelection {
-  const selection = SELECTIONS.find((candidate) => candidate === value);
-  if (!selection) throw new JobValidationError('targetSelection', `must be one of ${SELECTIONS.join(', ')}`);
+  const selection = parseJobField(TargetSelectionSchema, value, 'targetSelection');
   if (selection === 'continuous' && targets.kind !== 'query') {
     throw new JobValidationError('targetSelection', "'continuous' needs a queryCondition (not deviceIds)");
   }

@@ -150,11 +150,17 @@ export interface SchedulingConfig {
 /** How a query job selects devices: once at its start (`snapshot`), or also those that come to match later. */
 export type TargetSelection = 'snapshot' | 'continuous';
 
-/** The rollout, abort and retry controls of a job (each absent when the request had none). */
+/** The rollout, abort, retry and counting controls of a job (each absent when the request had none). */
 export interface JobControls {
   rolloutConfig?: RolloutConfig;
   abortConfig?: AbortConfig;
   retryConfig?: RetryConfig;
+  /**
+   * Extension of method jobs: a device that answered the method with a status ≥ 400 counts as `failed`
+   * (`DeviceMethodFailed`, its answer kept in `outcome`), so abort criteria, retries and wave thresholds see it.
+   * Absent or false: IoT Hub's counting, where every call the device answered is `completed`.
+   */
+  countMethodErrorsAsFailures?: boolean;
   /** Maintenance windows (extension). */
   schedulingConfig?: SchedulingConfig;
   /** `continuous`: devices that come to match the query later join the running job (extension; query jobs). */

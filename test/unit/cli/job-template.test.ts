@@ -1,7 +1,12 @@
 import { buildJobTemplate, type JobTemplateOptions, waveSpec } from '../../../packages/cli/job-template';
 import { startTime } from '../../../packages/cli/option-parsers';
 
-const base: JobTemplateOptions = { abortOn: 'all', retryOn: 'all', rampOn: 'succeeded' };
+const base: JobTemplateOptions = {
+  abortOn: 'all',
+  retryOn: 'all',
+  rampOn: 'succeeded',
+  countMethodErrors: true,
+};
 
 describe('buildJobTemplate', () => {
   test('a method job by query with every control maps to the job API fields', () => {
@@ -37,7 +42,13 @@ describe('buildJobTemplate', () => {
         ],
       },
       retryConfig: { criteriaList: [{ failureType: 'all', numberOfRetries: 2 }] },
+      countMethodErrorsAsFailures: true,
     });
+  });
+
+  test("--no-count-method-errors keeps IoT Hub's counting (the field is not sent)", () => {
+    const template = buildJobTemplate({ ...base, method: 'reboot', query: '*', countMethodErrors: false });
+    expect(template).not.toHaveProperty('countMethodErrorsAsFailures');
   });
 
   test('a twin job by ids sends only what was given', () => {
@@ -127,4 +138,45 @@ describe('--wave', () => {
       expect(() => waveSpec(value)).toThrow(/name:size:threshold:then/);
     },
   );
+});
+
+describe('maintenance windows and continuous targeting', () => {
+  test('--window/--window-minutes/--time-zone/--window-end and --continuous map to the extension fields', () => {
+    expect(
+      buildJobTemplate({
+        ...base,
+        method: 'reboot',
+        query: "tags.site = 'b'",
+        continuous: true,
+        window: ['0 0 2 * * *', '0 0 14 * * 6'],
+        windowMinutes: 90,
+        timeZone: 'Europe/Berlin',
+        windowEnd: 'cancel',
+      }),
+    ).toMatchObject({
+      targetSelection: 'continuous',
+      schedulingConfig: {
+        timeZone: 'Europe/Berlin',
+        maintenanceWindows: [
+          { schedule: '0 0 2 * * *', durationInMinutes: 90 },
+          { schedule: '0 0 14 * * 6', durationInMinutes: 90 },
+        ],
+        endBehavior: 'cancel',
+      },
+    });
+  });
+
+  test('defaults UTC and stopRollout; refuses a window without minutes and window flags without a window', () => {
+    expect(
+      buildJobTemplate({ ...base, method: 'reboot', query: '*', window: ['0 0 2 * * *'], windowMinutes: 60 }),
+    ).toMatchObject({
+      schedulingConfig: { timeZone: 'UTC', endBehavior: 'stopRollout' },
+    });
+    expect(() =>
+      buildJobTemplate({ ...base, method: 'reboot', query: '*', window: ['0 0 2 * * *'] }),
+    ).toThrow('--window needs --window-minutes.');
+    expect(() => buildJobTemplate({ ...base, method: 'reboot', query: '*', timeZone: 'UTC' })).toThrow(
+      '--window-minutes, --time-zone and --window-end need --window.',
+    );
+  });
 });
