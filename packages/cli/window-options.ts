@@ -15,7 +15,11 @@ export interface WindowOptions {
 }
 
 export function addWindowOptions(command: Command): Command {
-  return command
+  // `schedule set` has a --time-zone of its own: there it is the zone of the schedule and of its windows alike.
+  const withZone = command.options.some((option) => option.long === '--time-zone')
+    ? command
+    : command.option('--time-zone <zone>', 'IANA time zone the windows are read in (default UTC)');
+  return withZone
     .option('--continuous', 'devices that come to match --query later join the running job (until it ends)')
     .option(
       '--window <cron>',
@@ -23,7 +27,6 @@ export function addWindowOptions(command: Command): Command {
       (value: string, previous: string[] = []) => [...previous, value],
     )
     .option('--window-minutes <n>', 'how long each window stays open (1-1440)', positiveInteger)
-    .option('--time-zone <zone>', 'IANA time zone the windows are read in (default UTC)')
     .addOption(
       new Option(
         '--window-end <behavior>',
@@ -44,8 +47,9 @@ export function schedulingConfigOf(options: WindowOptions): {
 function windowsOf(options: WindowOptions): { schedulingConfig?: SchedulingConfig } {
   const { window = [], windowMinutes, timeZone, windowEnd } = options;
   if (window.length === 0) {
-    if (windowMinutes !== undefined || timeZone !== undefined || windowEnd !== undefined)
-      throw new UsageError('--window-minutes, --time-zone and --window-end need --window.');
+    // --time-zone alone is no mistake: `schedule set` reads it as the schedule's zone.
+    if (windowMinutes !== undefined || windowEnd !== undefined)
+      throw new UsageError('--window-minutes and --window-end need --window.');
     return {};
   }
   if (windowMinutes === undefined) throw new UsageError('--window needs --window-minutes.');

@@ -175,8 +175,11 @@ describe('maintenance windows and continuous targeting', () => {
     expect(() =>
       buildJobTemplate({ ...base, method: 'reboot', query: '*', window: ['0 0 2 * * *'] }),
     ).toThrow('--window needs --window-minutes.');
-    expect(() => buildJobTemplate({ ...base, method: 'reboot', query: '*', timeZone: 'UTC' })).toThrow(
-      '--window-minutes, --time-zone and --window-end need --window.',
+    expect(() => buildJobTemplate({ ...base, method: 'reboot', query: '*', windowEnd: 'cancel' })).toThrow(
+      '--window-minutes and --window-end need --window.',
+    );
+    expect(buildJobTemplate({ ...base, method: 'reboot', query: '*', timeZone: 'UTC' })).not.toHaveProperty(
+      'schedulingConfig',
     );
   });
 });
