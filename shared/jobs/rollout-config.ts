@@ -54,5 +54,10 @@ export function parseJobControls(body: Record<string, unknown>): Wire.JobControl
   if (present(body.rolloutConfig)) controls.rolloutConfig = parseRolloutConfig(body.rolloutConfig);
   if (present(body.abortConfig)) controls.abortConfig = parseAbortConfig(body.abortConfig);
   if (present(body.retryConfig)) controls.retryConfig = parseRetryConfig(body.retryConfig);
+  if (present(body.countMethodErrorsAsFailures)) {
+    if (typeof body.countMethodErrorsAsFailures !== 'boolean')
+      throw new JobValidationError('countMethodErrorsAsFailures', 'must be true or false');
+    controls.countMethodErrorsAsFailures = body.countMethodErrorsAsFailures;
+  }
   return controls;
 }
