@@ -2,6 +2,7 @@ import type * as Wire from '@device-jobs/client';
 import { JobValidationError } from './job-errors';
 import { integerIn, numberIn, objectAt, present, refuseUnknown } from './field-rules';
 import { parseWaves } from './rollout-wave-validation';
+import { parseCompletionCondition } from './completion-condition';
 // The wire shapes are the contract's (@device-jobs/client), taken as types only; the parsers are the server's.
 export type {
   AbortConfig,
@@ -196,5 +197,14 @@ export function parseJobControls(body: Record<string, unknown>): Wire.JobControl
   if (present(body.rolloutConfig)) controls.rolloutConfig = parseRolloutConfig(body.rolloutConfig);
   if (present(body.abortConfig)) controls.abortConfig = parseAbortConfig(body.abortConfig);
   if (present(body.retryConfig)) controls.retryConfig = parseRetryConfig(body.retryConfig);
+  if (present(body.completionCondition)) {
+    if (controls.rolloutConfig?.waves) {
+      throw new JobValidationError(
+        'completionCondition',
+        'cannot be combined with rolloutConfig.waves (a wave is judged on final results)',
+      );
+    }
+    controls.completionCondition = parseCompletionCondition(body.completionCondition);
+  }
   return controls;
 }
