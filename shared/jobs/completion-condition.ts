@@ -1,7 +1,7 @@
 import type * as Wire from '@device-jobs/client';
 import { parseCondition } from '../query';
 import { JobValidationError } from './job-errors';
-import { integerIn, objectAt, refuseUnknown } from './field-rules';
+import { isPlainObject } from '../iothub-rules';
 
 export type { CompletionCondition } from '@device-jobs/client';
 
@@ -19,9 +19,14 @@ export function parseCompletionCondition(
   value: unknown,
   field = 'completionCondition',
 ): Wire.CompletionCondition {
-  const config = objectAt(field, value);
-  refuseUnknown(field, config, ['condition', 'timeoutInSeconds']);
-  const condition = config.condition;
+  if (!isPlainObject(value)) throw new JobValidationError(field, 'must be an object');
+  const unknown = Object.keys(value).find((key) => key !== 'condition' && key !== 'timeoutInSeconds');
+  if (unknown !== undefined)
+    throw new JobValidationError(
+      `${field}.${unknown}`,
+      `is not a field of ${field} (condition, timeoutInSeconds)`,
+    );
+  const { condition, timeoutInSeconds } = value;
   if (typeof condition !== 'string' || condition.trim() === '' || condition.trim() === '*') {
     throw new JobValidationError(
       `${field}.condition`,
@@ -38,11 +43,17 @@ export function parseCompletionCondition(
   }
   return {
     condition: condition.trim(),
-    timeoutInSeconds: integerIn(
-      `${field}.timeoutInSeconds`,
-      config.timeoutInSeconds,
-      1,
-      MAX_COMPLETION_TIMEOUT_SECONDS,
-    ),
+    timeoutInSeconds: timeoutOf(`${field}.timeoutInSeconds`, timeoutInSeconds),
   };
+}
+
+function timeoutOf(field: string, value: unknown): number {
+  if (
+    typeof value !== 'number' ||
+    !Number.isInteger(value) ||
+    value < 1 ||
+    value > MAX_COMPLETION_TIMEOUT_SECONDS
+  )
+    throw new JobValidationError(field, `must be an integer from 1 to ${MAX_COMPLETION_TIMEOUT_SECONDS}`);
+  return value;
 }
