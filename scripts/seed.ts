@@ -35,6 +35,9 @@ interface SeedOptions {
   parallel: number;
 }
 
+/** A progress line on stderr every this many devices (a million take a while). */
+const PROGRESS_EVERY = 50_000;
+
 /** Attempts at one bulk request while the service fails on its side (5xx, or the connection broke). */
 const BULK_ATTEMPTS = 8;
 
@@ -92,6 +95,11 @@ async function seed(options: SeedOptions): Promise<void> {
       if (other) throw new Error(`Seeding ${other.deviceId} failed: ${other.errorCode} ${other.errorStatus}`);
       existing += duplicates;
       created += batch.length - duplicates;
+      const done = created + existing;
+      if (Math.floor(done / PROGRESS_EVERY) > Math.floor((done - batch.length) / PROGRESS_EVERY))
+        console.error(
+          `seed: ${done} of ${fleet.length} devices after ${((Date.now() - started) / 1000).toFixed(0)} s`,
+        );
     }
   };
   await Promise.all(Array.from({ length: options.parallel }, worker));
