@@ -546,7 +546,9 @@ runBenchmark(async ({ azurite, startHost }) => {
   await writeBenchmarkSection(
     options.devices === DEFAULT_DEVICES ? 'jobs-bench' : `jobs-bench-${options.devices}`,
     [
-      '## Registry and jobs (the app on the local host)',
+      options.devices === DEFAULT_DEVICES
+        ? '## Registry and jobs (the app on the local host)'
+        : `## Registry and jobs, ${options.devices.toLocaleString('en')} devices (the app on the local host)`,
       '',
       `Measured ${new Date().toISOString()} with \`npm run bench\` at commit ${commit()} on ${machineDescription()} (load average ${loadAtEnd} at the end; the machine is shared, figures vary between runs).`,
       'The real `func-local` CLI serves the app on an in-memory Azurite, with the development settings, the',
