@@ -42,7 +42,11 @@ import {
 import type { RegistryJobStepDependencies } from './registry-jobs/registry-job-steps';
 import { registryExportSource, registryImportTarget } from './devices/simulated/registry-job-adapters';
 
-export { REGISTRY_TABLE, REGISTRY_INDEX_TABLE } from './storage/device-registry-storage';
+export {
+  COMPLETION_SIGNALS_QUEUE,
+  REGISTRY_TABLE,
+  REGISTRY_INDEX_TABLE,
+} from './storage/device-registry-storage';
 
 function once<T>(create: () => T): () => T {
   let value: { created: T } | undefined;
@@ -173,10 +177,11 @@ export const composition = {
   /** The embedded registry; with DEVICE_GATEWAY=iothub its endpoints answer where to go instead. */
   registry: once(() => {
     refuseWhenServedByHub();
-    const { repository, endpoints } = deviceRegistryStorage(config.storage);
+    const { repository, endpoints, waits, waker } = deviceRegistryStorage(config.storage);
     const registry: EmbeddedRegistry = new EmbeddedRegistry({
       repository: watchRegistryWrites(repository, (writes) => joinContinuousJobs(registry, writes)),
       link: new EndpointDeviceLink(endpoints),
+      watches: { store: waits, waker },
       defaultSimulation: config.devices.defaultSimulation,
       simulationSeed: config.devices.simulationSeed,
       ...(config.devices.queryPlanLog ? { debug: (message: string) => console.debug(message) } : {}),
@@ -220,6 +225,7 @@ export const composition = {
   /** Ports of the job orchestration's activities (registered once when the app loads). */
   jobExecution: once((): JobExecutionDependencies => ({
     ...jobStorage(),
+    completionWaits: deviceRegistryStorage(config.storage).waits,
     gateway: composition.deviceGateway(),
     clock: systemClock,
     limits: config.jobs.limits,

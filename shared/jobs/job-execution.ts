@@ -10,6 +10,7 @@ import type { ActivityLimits } from './job-settings';
 import type { CronParser } from './job-schedule-model';
 import type {
   Clock,
+  CompletionWaitRepository,
   DeviceIdListRepository,
   DeviceJobRepository,
   DurationObservationRepository,
@@ -29,6 +30,8 @@ export interface JobExecutionDependencies {
   deviceIdLists: DeviceIdListRepository;
   deviceJobs: DeviceJobRepository;
   gateway: JobDeviceGateway;
+  /** Devices waiting for their job's `completionCondition` (required by jobs that have one). */
+  completionWaits?: CompletionWaitRepository;
   clock: Clock;
   /** How long one activity may run on this host. */
   limits: ActivityLimits;
@@ -64,6 +67,8 @@ export interface RunCursor {
   calls?: DeviceCallSummary;
   /** Final device results of the run so far, by failure type (what abort criteria read). */
   executed?: ExecutedCounts;
+  /** The job has a `completionCondition`: devices may wait for it after the run (`jobSettleCompletions`). */
+  completionWaits?: boolean;
 }
 
 export const START_CURSOR: RunCursor = { shardCount: 0, nextShard: 0, targets: { done: false } };
@@ -171,6 +176,7 @@ export function settle(
   const at = now.toISOString();
   return rows.map((row) => {
     const next: DeviceJobRecord = { ...row, status, endTimeUtc: at, lastUpdatedDateTimeUtc: at };
+    delete next.waitingUntil;
     if (status === 'failed') next.error = error;
     return next;
   });

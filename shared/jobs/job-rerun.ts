@@ -70,6 +70,7 @@ function childRequest(parent: JobRecord, deviceIds: string[], startTime: unknown
   if (parent.abortConfig) body.abortConfig = parent.abortConfig;
   if (parent.retryConfig) body.retryConfig = parent.retryConfig;
   if (parent.schedulingConfig) body.schedulingConfig = parent.schedulingConfig;
+  if (parent.completionCondition) body.completionCondition = parent.completionCondition;
   if (parent.countMethodErrorsAsFailures !== undefined)
     body.countMethodErrorsAsFailures = parent.countMethodErrorsAsFailures;
   return body;
