@@ -25,7 +25,9 @@ import { SimulatedDeviceGateway } from './devices/simulated/simulated-gateway';
 import { IotHubDeviceGateway } from './devices/iothub/iothub-gateway';
 import { hubHostName, ServedByIotHubError } from './devices/iothub/served-by-hub';
 import { deviceRegistryStorage } from './storage/device-registry-storage';
-import { lazyTable } from './storage/table-support';
+import { lazyTable, tableClient } from './storage/table-support';
+import { TableDeviceOperationBudget } from './storage/device-budget-table';
+import type { DeviceOperationBudget } from './jobs/device-budget';
 import { EndpointDeviceLink } from './devices/endpoint-link';
 import { planActivityTime } from './jobs/activity-time';
 import { RegistryJobsTableRepository } from './storage/registry-jobs.repository';
@@ -61,6 +63,14 @@ const systemClock: Clock = { now: () => new Date() };
 const uuids: IdGenerator = { newId: () => randomUUID() };
 
 const jobStorage = once(() => createJobStorage(config.storage, jobTableNames(config.jobs.tablePrefix)));
+
+/** The device-operation budget all running jobs share (JOBS_DEVICE_OPERATIONS_PER_SECOND), if one is set. */
+const deviceBudget = once((): { budget?: DeviceOperationBudget } => {
+  const perSecond = config.jobs.deviceOperationsPerSecond;
+  if (perSecond === undefined) return {};
+  const table = tableClient(config.storage, jobTableNames(config.jobs.tablePrefix).jobs);
+  return { budget: new TableDeviceOperationBudget(table, perSecond) };
+});
 
 /** Job events: the outbox in the jobs table and the queue of JOB_EVENTS_QUEUE (none when it is empty). */
 const jobEvents = once((): JobEventsDependencies => {
@@ -110,6 +120,7 @@ function jobsService(orchestrations: JobOrchestrationClient = noOrchestrations):
     settings: config.jobs.settings,
     events: jobEvents(),
     maxActiveJobs: config.jobs.maxActiveJobs,
+    ...deviceBudget(),
   });
 }
 
@@ -183,6 +194,7 @@ export const composition = {
     clock: systemClock,
     limits: config.jobs.limits,
     events: jobEvents(),
+    ...deviceBudget(),
   })),
   /** The `/jobSchedules` use cases and the schedules' timers, over the calling function's durable client. */
   jobSchedules: async (

@@ -11,6 +11,7 @@ import {
   choice,
   idFile,
   idList,
+  jobPriority,
   jsonObject,
   jsonValue,
   nonNegativeInteger,
@@ -45,6 +46,7 @@ export interface JobTemplateOptions {
   retries?: number;
   retryOn: FailureType;
   wave?: WaveConfig[];
+  priority?: number;
 }
 
 export function addJobTemplateOptions(command: Command): Command {
@@ -68,6 +70,11 @@ export function addJobTemplateOptions(command: Command): Command {
     .option('--max-execution-time <s>', 'seconds the job may run (default 3600)', positiveInteger)
     .option('--max-per-minute <n>', 'start at most this many devices a minute', positiveInteger)
     .option('--max-concurrency <n>', 'most devices with a call outstanding at once', positiveInteger)
+    .option(
+      '--priority <n>',
+      "the job's weight (1-10, default 5) in the service-wide device-operation budget",
+      jobPriority,
+    )
     .option(
       '--wave <name:size:threshold:then>',
       'a gated wave, in order (repeat): size a count or a share (10 or 5%), threshold 0-100, then continue|pause',
@@ -122,6 +129,7 @@ export function buildJobTemplate(options: JobTemplateOptions): JobTemplate {
     ...(options.wave !== undefined && { waves: options.wave }),
   };
   if (Object.keys(rollout).length > 0) template.rolloutConfig = rollout;
+  if (options.priority !== undefined) template.priority = options.priority;
   if ((options.abortFailedPercent === undefined) !== (options.abortMinExecuted === undefined))
     throw new UsageError('--abort-failed-percent and --abort-min-executed go together.');
   if (options.abortFailedPercent !== undefined && options.abortMinExecuted !== undefined) {

@@ -7,6 +7,7 @@ import { type JobEventsDependencies, publishSoon } from './job-event-publisher';
 import { lifecycleEvents } from './job-events';
 import type { ExecutedCounts } from './rollout-policy';
 import type { ActivityLimits } from './job-settings';
+import type { DeviceOperationBudget } from './device-budget';
 import type {
   Clock,
   DeviceIdListRepository,
@@ -30,6 +31,8 @@ export interface JobExecutionDependencies {
   clock: Clock;
   /** How long one activity may run on this host. */
   limits: ActivityLimits;
+  /** The device-operation budget every running job shares (`JOBS_DEVICE_OPERATIONS_PER_SECOND`); absent: none. */
+  budget?: DeviceOperationBudget;
 }
 
 export interface MarkRunningCommand {

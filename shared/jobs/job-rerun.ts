@@ -67,6 +67,7 @@ function childRequest(parent: JobRecord, deviceIds: string[], startTime: unknown
   if (parent.rolloutConfig) body.rolloutConfig = parent.rolloutConfig;
   if (parent.abortConfig) body.abortConfig = parent.abortConfig;
   if (parent.retryConfig) body.retryConfig = parent.retryConfig;
+  if (parent.priority !== undefined) body.priority = parent.priority;
   return body;
 }
 

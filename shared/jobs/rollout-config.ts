@@ -22,6 +22,10 @@ export const MAX_CONCURRENCY = 10_000;
 export const MIN_INCREMENT_FACTOR = 1.1;
 export const MAX_INCREMENT_FACTOR = 5;
 export const MAX_RETRIES = 10;
+/** A job's share of the device-operation budget is in proportion to its `priority` (absent: the default). */
+export const MIN_PRIORITY = 1;
+export const MAX_PRIORITY = 10;
+export const DEFAULT_PRIORITY = 5;
 const MAX_CRITERIA = FAILURE_TYPES.length;
 
 function failureTypeAt(field: string, value: unknown): Wire.FailureType {
@@ -194,6 +198,8 @@ export function parseRetryConfig(value: unknown, field = 'retryConfig'): Wire.Re
 export function parseJobControls(body: Record<string, unknown>): Wire.JobControls {
   const controls: Wire.JobControls = {};
   if (present(body.rolloutConfig)) controls.rolloutConfig = parseRolloutConfig(body.rolloutConfig);
+  if (present(body.priority))
+    controls.priority = integerIn('priority', body.priority, MIN_PRIORITY, MAX_PRIORITY);
   if (present(body.abortConfig)) controls.abortConfig = parseAbortConfig(body.abortConfig);
   if (present(body.retryConfig)) controls.retryConfig = parseRetryConfig(body.retryConfig);
   return controls;

@@ -51,8 +51,11 @@ function rampText(ramp: NonNullable<RolloutConfig['exponentialRate']>): string {
   return `starting at ${ramp.baseRatePerMinute} a minute, ×${ramp.incrementFactor} each time ${every}`;
 }
 
-export function controls(job: Pick<JobTemplate, 'rolloutConfig' | 'abortConfig' | 'retryConfig'>): string[] {
+export function controls(
+  job: Pick<JobTemplate, 'rolloutConfig' | 'abortConfig' | 'retryConfig' | 'priority'>,
+): string[] {
   const lines: string[] = [];
+  if (job.priority !== undefined) lines.push(`priority ${job.priority} in the device-operation budget`);
   const rollout = job.rolloutConfig;
   if (rollout) {
     const parts = [

@@ -1,5 +1,6 @@
 import { h, replace, timeCell, uid } from './dom.js';
 import {
+  DEFAULT_JOB_PRIORITY,
   deviceJobsQuery,
   type DeviceJobResponse,
   type DeviceJobStatistics,
@@ -344,6 +345,11 @@ export const jobPageView: View = (main, context, [id]) => {
         fact('Created', timeCell(current.createdTime)),
         fact('Start', timeCell(current.startTime)),
         fact('End', timeCell(current.endTime)),
+        fact(
+          'Priority',
+          current.priority === undefined ? `${DEFAULT_JOB_PRIORITY} (default)` : String(current.priority),
+          'priority',
+        ),
         ...(current.parentJobId
           ? [
               fact(
