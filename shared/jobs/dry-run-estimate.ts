@@ -24,7 +24,7 @@ const HISTORY_ROWS = 10;
 export const WAVE_GAP_SECONDS = 0.5;
 
 /** The observed fixed overhead of a type counts up to this much (a wave or window job can leave a long one). */
-export const MAX_OVERHEAD_SECONDS = 5;
+export const MAX_OVERHEAD_SECONDS = 10;
 
 /**
  * An even sample of a job's targets, in target order, bounded in size whatever the count: every `stride`-th id,
@@ -131,7 +131,7 @@ async function sampledCosts(
   deps: EstimateDependencies,
   definition: JobDefinition,
   sample: readonly string[],
-  observation: Pick<DurationObservation, 'meanDeviceSeconds'>,
+  observation: Pick<DurationObservation, 'meanDeviceSeconds' | 'slowdown'>,
 ): Promise<DeviceCost[]> {
   const method = definition.cloudToDeviceMethod;
   const profiled =
@@ -142,7 +142,13 @@ async function sampledCosts(
   const observed = await historyTimings(deps, definition, unprofiled);
   const observedTimings = [...observed.values()];
   return sample.map((deviceId) => {
-    const timing = profiled.get(deviceId) ?? observed.get(deviceId);
+    const profile = profiled.get(deviceId);
+    if (profile) {
+      // A profile is the device's own pace; the service's pace under its load now comes from its last job.
+      const cost = expectedDeviceCost(profile, definition.retryConfig);
+      return { ...cost, seconds: cost.seconds * (observation.slowdown ?? 1) };
+    }
+    const timing = observed.get(deviceId);
     if (timing) return expectedDeviceCost(timing, definition.retryConfig);
     // Beyond the history sample, devices without a profile take the mean of the sampled histories.
     if (observedTimings.length > 0 && !unprofiled.slice(0, HISTORY_SAMPLE_SIZE).includes(deviceId)) {

@@ -10,6 +10,11 @@ export interface DurationObservation {
   meanDeviceSeconds: number;
   /** The job's run time not explained by the device phase model (start-up, target resolution, settling). */
   overheadSeconds: number;
+  /**
+   * How much longer its devices took than their profiles say (observed ÷ expected, ≥ 1): the service's own pace
+   * under its load then (absent: not measured, e.g. no simulated devices).
+   */
+  slowdown?: number;
 }
 
 /** Assumed when the service has not yet finished a job of the type. */
@@ -42,6 +47,19 @@ export interface DeviceCost {
 /** Time the service adds to every call (storage writes, scheduling), beyond the device's own latency. */
 export const CALL_OVERHEAD_SECONDS = 0.004;
 
+/** Seconds a call of a device with this timing takes on average (timeouts included). */
+export function callSeconds(timing: DeviceTiming): number {
+  const timeout = Math.min(1, Math.max(0, timing.timeoutRate));
+  return timeout * timing.timeoutSeconds + (1 - timeout) * timing.latencySeconds + CALL_OVERHEAD_SECONDS;
+}
+
+/** Seconds a device with this timing is expected to take for `attempts` calls, back-offs between them included. */
+export function secondsForAttempts(timing: DeviceTiming, attempts: number): number {
+  let seconds = attempts * callSeconds(timing);
+  for (let retry = 1; retry < attempts; retry += 1) seconds += retryDelayMs(retry) / 1000;
+  return seconds;
+}
+
 /**
  * The expected cost of a device under the job's retry rules: attempt n+1 follows a failure of attempt n whose
  * type still has retries, after the back-off of retry n; every attempt costs the device's call time.
@@ -51,14 +69,13 @@ export function expectedDeviceCost(timing: DeviceTiming, retryConfig?: RetryConf
   const retriesOfTimedOut = retriesFor(retryConfig, { code: 'GatewayTimeout', description: '' });
   const timeout = Math.min(1, Math.max(0, timing.timeoutRate));
   const failure = Math.min(1 - timeout, Math.max(0, timing.failureRate));
-  const callSeconds =
-    timeout * timing.timeoutSeconds + (1 - timeout) * timing.latencySeconds + CALL_OVERHEAD_SECONDS;
+  const perCall = callSeconds(timing);
   let reach = 1;
   let seconds = 0;
   let calls = 0;
   for (let attempt = 1; reach > 1e-9; attempt += 1) {
     calls += reach;
-    seconds += reach * callSeconds;
+    seconds += reach * perCall;
     const retried = (attempt <= retriesOfTimedOut ? timeout : 0) + (attempt <= retriesOfFailed ? failure : 0);
     reach *= retried;
     if (reach > 0) seconds += reach * (retryDelayMs(attempt) / 1000);
@@ -179,7 +196,7 @@ export function estimateRunSeconds(
 
 /**
  * Calibrates the model on a finished job: its mean device time as measured, and its overhead = the actual run
- * time minus what the model says the device phase took.
+ * time minus its device phase (as measured when the run recorded it, else as the model says it took).
  */
 export function observeFinishedJob(input: {
   jobId: string;
@@ -190,15 +207,19 @@ export function observeFinishedJob(input: {
   meanDeviceSeconds: number;
   concurrency: number;
   rollout?: RolloutConfig;
+  /** The device phase as it happened (first start to last result), when known: then it is not modelled. */
+  phaseSeconds?: number;
 }): DurationObservation | undefined {
   const { deviceCount, meanDeviceSeconds } = input;
   if (deviceCount === 0 || !Number.isFinite(meanDeviceSeconds) || meanDeviceSeconds < 0) return undefined;
-  const phase = devicePhaseSeconds({
-    deviceCount,
-    concurrency: input.concurrency,
-    deviceSeconds: meanDeviceSeconds,
-    ...(input.rollout ? { rollout: input.rollout } : {}),
-  });
+  const phase =
+    input.phaseSeconds ??
+    devicePhaseSeconds({
+      deviceCount,
+      concurrency: input.concurrency,
+      deviceSeconds: meanDeviceSeconds,
+      ...(input.rollout ? { rollout: input.rollout } : {}),
+    });
   return {
     jobId: input.jobId,
     observedAt: input.observedAt,

@@ -15,7 +15,7 @@ import {
 import { assertTransition, isTerminalJobStatus } from './job-lifecycle';
 import type { JobRecord, JobStatus } from './job-model';
 import { isTerminalDeviceJobStatus } from './job-model';
-import { observationOf } from './job-observation';
+import { observationOf, slowdownOf } from './job-observation';
 import { TargetPages, shardsOf, targetPageSize } from './job-targets';
 
 export interface FinalizeJobCommand {
@@ -95,7 +95,15 @@ async function finalizeLeased(
   );
   const observation =
     ended.endTime === endTime ? observationOf(ended, command.cursor?.calls, endTime) : undefined;
-  if (observation) await deps.observations?.record(ended.type, observation);
+  if (observation && deps.observations) {
+    const slowdown = deps.gateway
+      ? await slowdownOf(deps.gateway, ended, await deps.deviceJobs.listShard(ended.jobId, 0))
+      : undefined;
+    await deps.observations.record(
+      ended.type,
+      slowdown === undefined ? observation : { ...observation, slowdown },
+    );
+  }
   return ended.endTime
     ? { done: true, status: ended.status, endTime: ended.endTime }
     : { done: true, status: ended.status };

@@ -235,6 +235,8 @@ async function runLeased(
         const endedAt = now();
         calls.count += 1;
         calls.seconds += (endedAt - startedAt) / 1000;
+        calls.firstStartMs = Math.min(calls.firstStartMs ?? startedAt, startedAt);
+        calls.lastEndMs = Math.max(calls.lastEndMs ?? endedAt, endedAt);
         countExecuted(executed, result);
         await writer.finished({ ...finish(row, result, iso(startedAt), iso(endedAt)), attempts });
       },
