@@ -20,7 +20,10 @@ export const HISTORY_SAMPLE_SIZE = 10;
 /** Recent results of a device the estimate reads. */
 const HISTORY_ROWS = 10;
 
-/** Time between two gated waves: the step of a wave ends, the wave is judged, the next step starts. */
+/**
+ * Least time between two gated waves: the step of a wave ends, the wave is judged, the next step starts. That is
+ * an orchestration round trip like a job's start, so under load it is taken as half the observed fixed overhead.
+ */
 export const WAVE_GAP_SECONDS = 0.5;
 
 /** The observed fixed overhead of a type counts up to this much (a wave or window job can leave a long one). */
@@ -225,6 +228,6 @@ export async function estimateJob(
   return {
     overheadSeconds,
     devicePhaseSeconds: phase,
-    waveGapSeconds: (waves.length - 1) * WAVE_GAP_SECONDS,
+    waveGapSeconds: (waves.length - 1) * Math.max(WAVE_GAP_SECONDS, overheadSeconds / 2),
   };
 }

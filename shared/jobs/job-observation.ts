@@ -69,3 +69,23 @@ export async function slowdownOf(
   if (expected <= 0 || observed <= 0) return undefined;
   return Math.min(10, Math.max(1, observed / expected));
 }
+
+/**
+ * The observation a dry run reads next: the service's pace figures (fixed overhead, slowdown) averaged with the
+ * previous job's, so one job run at an odd moment moves them half way, not all the way; the mean device time is the
+ * last job's (it stands for that job's kind of devices).
+ */
+export function blendedObservation(
+  previous: DurationObservation | undefined,
+  next: DurationObservation,
+): DurationObservation {
+  if (!previous) return next;
+  const blended: DurationObservation = {
+    ...next,
+    overheadSeconds: (previous.overheadSeconds + next.overheadSeconds) / 2,
+  };
+  const slowdowns = [previous.slowdown, next.slowdown].filter((value) => value !== undefined);
+  if (slowdowns.length > 0)
+    blended.slowdown = slowdowns.reduce((sum, value) => sum + value, 0) / slowdowns.length;
+  return blended;
+}

@@ -11,7 +11,8 @@ import {
   totalSeconds,
   type EstimateDependencies,
 } from '../../../shared/jobs/dry-run-estimate';
-import type { DeviceJobRecord, JobDefinition } from '../../../shared/jobs/job-model';
+import type { DeviceJobRecord, JobDefinition, JobRecord } from '../../../shared/jobs/job-model';
+import { blendedObservation, slowdownOf } from '../../../shared/jobs/job-observation';
 
 const quick = (latencySeconds: number): DeviceTiming => ({
   latencySeconds,
@@ -161,7 +162,8 @@ describe('estimating a job from its targets', () => {
     const deps = { timings: profiles(() => quick(1)) };
     const waved = await estimateJob(deps, waves, 20, ids(20), 10);
     expect(waved.devicePhaseSeconds).toBeCloseTo(2 * (1 + CALL_OVERHEAD_SECONDS));
-    expect(waved.waveGapSeconds).toBe(WAVE_GAP_SECONDS);
+    // One gap between the two waves: half the (default, 2 s) observed overhead, at least WAVE_GAP_SECONDS.
+    expect(waved.waveGapSeconds).toBe(Math.max(WAVE_GAP_SECONDS, 1));
 
     const budget = {
       operationsPerSecond: 20,
@@ -190,5 +192,52 @@ describe('the target sample', () => {
     const positions = sample.ids.map((id) => Number(id.slice(2)));
     const gaps = new Set(positions.slice(1).map((position, index) => position - (positions[index] ?? 0)));
     expect(gaps.size).toBe(1);
+  });
+});
+
+describe('learning the service’s pace from a finished job', () => {
+  const job: JobRecord = {
+    jobId: 'done',
+    type: 'scheduleDeviceMethod',
+    status: 'completed',
+    cloudToDeviceMethod: {
+      methodName: 'update',
+      payload: null,
+      responseTimeoutInSeconds: 10,
+      connectTimeoutInSeconds: 0,
+    },
+    createdTime: '2026-01-01T00:00:00Z',
+    startTime: '2026-01-01T00:00:00Z',
+    maxExecutionTimeInSeconds: 3600,
+  };
+  const ran = (deviceId: string, seconds: number, attempts = 1): DeviceJobRecord => ({
+    jobId: 'done',
+    deviceId,
+    jobType: 'scheduleDeviceMethod',
+    shard: 0,
+    status: 'completed',
+    createdDateTimeUtc: '2026-01-01T00:00:00Z',
+    lastUpdatedDateTimeUtc: '2026-01-01T00:00:00Z',
+    startTimeUtc: '2026-01-01T00:00:01.000Z',
+    endTimeUtc: new Date(Date.parse('2026-01-01T00:00:01Z') + seconds * 1000).toISOString(),
+    attempts,
+  });
+
+  it('compares each device with its profile for the attempts it made', async () => {
+    const gateway = {
+      deviceTimings: (ids: readonly string[]) =>
+        Promise.resolve(new Map(ids.map((id) => [id, quick(0.2 - CALL_OVERHEAD_SECONDS)] as const))),
+    };
+    // Twice the profile's time, one of them after a retry (two calls and a 0.5 s back-off).
+    const slowdown = await slowdownOf(gateway, job, [ran('a', 0.4), ran('b', 0.4 + 0.4 + 1, 2)]);
+    expect(slowdown).toBeCloseTo(2);
+    expect(await slowdownOf({}, job, [ran('a', 0.4)])).toBeUndefined();
+  });
+
+  it('moves the pace figures half way to the last job’s', () => {
+    const previous = { jobId: 'p', observedAt: '', meanDeviceSeconds: 1, overheadSeconds: 4, slowdown: 3 };
+    const next = { jobId: 'n', observedAt: '', meanDeviceSeconds: 0.2, overheadSeconds: 2, slowdown: 1 };
+    expect(blendedObservation(previous, next)).toEqual({ ...next, overheadSeconds: 3, slowdown: 2 });
+    expect(blendedObservation(undefined, next)).toBe(next);
   });
 });
