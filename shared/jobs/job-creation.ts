@@ -36,6 +36,8 @@ export function newJobRecord(definition: JobDefinition, now: Date, parentJobId?:
   if (definition.abortConfig) job.abortConfig = definition.abortConfig;
   if (definition.retryConfig) job.retryConfig = definition.retryConfig;
   if (definition.priority !== undefined) job.priority = definition.priority;
+  if (definition.countMethodErrorsAsFailures !== undefined)
+    job.countMethodErrorsAsFailures = definition.countMethodErrorsAsFailures;
   if (definition.targets.kind === 'query') job.queryCondition = definition.targets.queryCondition;
   if (parentJobId !== undefined) job.parentJobId = parentJobId;
   return job;

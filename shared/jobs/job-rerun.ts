@@ -68,6 +68,8 @@ function childRequest(parent: JobRecord, deviceIds: string[], startTime: unknown
   if (parent.abortConfig) body.abortConfig = parent.abortConfig;
   if (parent.retryConfig) body.retryConfig = parent.retryConfig;
   if (parent.priority !== undefined) body.priority = parent.priority;
+  if (parent.countMethodErrorsAsFailures !== undefined)
+    body.countMethodErrorsAsFailures = parent.countMethodErrorsAsFailures;
   return body;
 }
 

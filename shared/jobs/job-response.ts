@@ -26,6 +26,8 @@ export function toJobResponse(job: JobRecord, deviceJobStatistics: DeviceJobStat
   if (job.abortConfig) response.abortConfig = job.abortConfig;
   if (job.retryConfig) response.retryConfig = job.retryConfig;
   if (job.priority !== undefined) response.priority = job.priority;
+  if (job.countMethodErrorsAsFailures !== undefined)
+    response.countMethodErrorsAsFailures = job.countMethodErrorsAsFailures;
   if (job.lastControlAction) response.lastControlAction = job.lastControlAction;
   const waves = job.rolloutConfig?.waves;
   if (waves) {

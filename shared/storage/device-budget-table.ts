@@ -103,7 +103,8 @@ export class TableDeviceOperationBudget implements DeviceOperationBudget {
     const heartbeatAt = this.now();
     const rows: TransactionAction[] = [...this.local].map(([jobId, job]) => [
       'upsert',
-      { partitionKey: PARTITION, rowKey: jobId, priority: job.priority, heartbeatAt },
+      // Epoch ms exceed Int32: an unannotated number would come back as an Int64 (a bigint); text does not.
+      { partitionKey: PARTITION, rowKey: jobId, priority: job.priority, heartbeatAt: String(heartbeatAt) },
       'Replace',
     ]);
     for (let start = 0; start < rows.length; start += MAX_BATCH) {
@@ -120,8 +121,9 @@ export class TableDeviceOperationBudget implements DeviceOperationBudget {
       queryOptions: { filter: `PartitionKey eq '${PARTITION}'` },
     });
     for await (const row of rows) {
-      const { priority, heartbeatAt, rowKey } = row;
-      if (typeof priority === 'number' && typeof heartbeatAt === 'number' && rowKey) {
+      const { priority, rowKey } = row;
+      const heartbeatAt = Number(row.heartbeatAt);
+      if (typeof priority === 'number' && Number.isFinite(heartbeatAt) && rowKey) {
         members.push({ jobId: rowKey, priority, heartbeatAt });
       }
     }

@@ -52,7 +52,10 @@ function rampText(ramp: NonNullable<RolloutConfig['exponentialRate']>): string {
 }
 
 export function controls(
-  job: Pick<JobTemplate, 'rolloutConfig' | 'abortConfig' | 'retryConfig' | 'priority'>,
+  job: Pick<
+    JobTemplate,
+    'rolloutConfig' | 'abortConfig' | 'retryConfig' | 'countMethodErrorsAsFailures' | 'priority'
+  >,
 ): string[] {
   const lines: string[] = [];
   if (job.priority !== undefined) lines.push(`priority ${job.priority} in the device-operation budget`);
@@ -71,6 +74,7 @@ export function controls(
     );
   for (const rule of job.retryConfig?.criteriaList ?? [])
     lines.push(`retry ${rule.numberOfRetries} time(s) on ${rule.failureType} failures`);
+  if (job.countMethodErrorsAsFailures) lines.push('a device answering with status 400 or more fails');
   return lines;
 }
 
