@@ -29,7 +29,9 @@ import { SimulatedDeviceGateway } from './devices/simulated/simulated-gateway';
 import { IotHubDeviceGateway } from './devices/iothub/iothub-gateway';
 import { hubHostName, ServedByIotHubError } from './devices/iothub/served-by-hub';
 import { deviceRegistryStorage } from './storage/device-registry-storage';
-import { lazyTable } from './storage/table-support';
+import { lazyTable, tableClient } from './storage/table-support';
+import { TableDeviceOperationBudget } from './storage/device-budget-table';
+import type { DeviceOperationBudget } from './jobs/device-budget';
 import { EndpointDeviceLink } from './devices/endpoint-link';
 import { planActivityTime } from './jobs/activity-time';
 import { RegistryJobsTableRepository } from './storage/registry-jobs.repository';
@@ -69,6 +71,14 @@ const systemClock: Clock = { now: () => new Date() };
 const uuids: IdGenerator = { newId: () => randomUUID() };
 
 const jobStorage = once(() => createJobStorage(config.storage, jobTableNames(config.jobs.tablePrefix)));
+
+/** The device-operation budget all running jobs share (JOBS_DEVICE_OPERATIONS_PER_SECOND), if one is set. */
+const deviceBudget = once((): { budget?: DeviceOperationBudget } => {
+  const perSecond = config.jobs.deviceOperationsPerSecond;
+  if (perSecond === undefined) return {};
+  const table = tableClient(config.storage, jobTableNames(config.jobs.tablePrefix).jobs);
+  return { budget: new TableDeviceOperationBudget(table, perSecond) };
+});
 
 /** Job events: the outbox in the jobs table and the queue of JOB_EVENTS_QUEUE (none when it is empty). */
 const jobEvents = once((): JobEventsDependencies => {
@@ -154,6 +164,7 @@ function jobsService(orchestrations: JobOrchestrationClient = noOrchestrations):
     maxActiveJobs: config.jobs.maxActiveJobs,
     parseCron: parseNcrontab,
     joins: jobStorage().joins,
+    ...deviceBudget(),
   });
 }
 
@@ -232,6 +243,7 @@ export const composition = {
     events: jobEvents(),
     parseCron: parseNcrontab,
     joins: jobStorage().joins,
+    ...deviceBudget(),
   })),
   /** The `/jobSchedules` use cases and the schedules' timers, over the calling function's durable client. */
   jobSchedules: async (

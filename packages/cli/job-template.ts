@@ -12,6 +12,7 @@ import {
   choice,
   idFile,
   idList,
+  jobPriority,
   jsonObject,
   jsonValue,
   nonNegativeInteger,
@@ -48,6 +49,7 @@ export interface JobTemplateOptions extends WindowOptions {
   wave?: WaveConfig[];
   until?: string;
   untilTimeout?: number;
+  priority?: number;
   /** False with `--no-count-method-errors`: IoT Hub's counting, where every answered call succeeds. */
   countMethodErrors: boolean;
 }
@@ -77,6 +79,11 @@ export function addJobTemplateOptions(command: Command): Command {
     .option('--max-execution-time <s>', 'seconds the job may run (default 3600)', positiveInteger)
     .option('--max-per-minute <n>', 'start at most this many devices a minute', positiveInteger)
     .option('--max-concurrency <n>', 'most devices with a call outstanding at once', positiveInteger)
+    .option(
+      '--priority <n>',
+      "the job's weight (1-10, default 5) in the service-wide device-operation budget",
+      jobPriority,
+    )
     .option(
       '--wave <name:size:threshold:then>',
       'a gated wave, in order (repeat): size a count or a share (10 or 5%), threshold 0-100, then continue|pause',
@@ -139,6 +146,7 @@ export function buildJobTemplate(options: JobTemplateOptions): JobTemplate {
     ...(options.wave !== undefined && { waves: options.wave }),
   };
   if (Object.keys(rollout).length > 0) template.rolloutConfig = rollout;
+  if (options.priority !== undefined) template.priority = options.priority;
   if ((options.abortFailedPercent === undefined) !== (options.abortMinExecuted === undefined))
     throw new UsageError('--abort-failed-percent and --abort-min-executed go together.');
   if (options.abortFailedPercent !== undefined && options.abortMinExecuted !== undefined) {

@@ -46,6 +46,7 @@ export function newJobRecord(definition: JobDefinition, now: Date, parentJobId?:
   if (definition.schedulingConfig) job.schedulingConfig = definition.schedulingConfig;
   if (definition.targetSelection) job.targetSelection = definition.targetSelection;
   if (definition.completionCondition) job.completionCondition = definition.completionCondition;
+  if (definition.priority !== undefined) job.priority = definition.priority;
   if (definition.countMethodErrorsAsFailures !== undefined)
     job.countMethodErrorsAsFailures = definition.countMethodErrorsAsFailures;
   if (definition.targets.kind === 'query') job.queryCondition = definition.targets.queryCondition;

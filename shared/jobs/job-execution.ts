@@ -8,6 +8,7 @@ import { lifecycleEvents } from './job-events';
 import type { ExecutedCounts } from './rollout-policy';
 import type { ActivityLimits } from './job-settings';
 import type { CronParser } from './job-schedule-model';
+import type { DeviceOperationBudget } from './device-budget';
 import type {
   Clock,
   CompletionWaitRepository,
@@ -39,6 +40,8 @@ export interface JobExecutionDependencies {
   parseCron?: CronParser;
   /** Members of continuous jobs and the devices that joined them (absent: jobs run their snapshot only). */
   joins?: JobJoinRepository;
+  /** The device-operation budget every running job shares (`JOBS_DEVICE_OPERATIONS_PER_SECOND`); absent: none. */
+  budget?: DeviceOperationBudget;
 }
 
 export interface MarkRunningCommand {

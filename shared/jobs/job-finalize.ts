@@ -15,7 +15,7 @@ import {
 import { assertTransition, isTerminalJobStatus } from './job-lifecycle';
 import type { JobRecord, JobStatus } from './job-model';
 import { isTerminalDeviceJobStatus } from './job-model';
-import { observationOf } from './job-observation';
+import { blendedObservation, observationOf, slowdownOf } from './job-observation';
 import { TargetPages, shardsOf, targetPageSize } from './job-targets';
 
 export interface FinalizeJobCommand {
@@ -101,7 +101,14 @@ async function finalizeLeased(
   if (ended.targetSelection === 'continuous') await deps.joins?.close(ended.jobId);
   const observation =
     ended.endTime === endTime ? observationOf(ended, command.cursor?.calls, endTime) : undefined;
-  if (observation) await deps.observations?.record(ended.type, observation);
+  if (observation && deps.observations) {
+    const slowdown = deps.gateway
+      ? await slowdownOf(deps.gateway, ended, await deps.deviceJobs.listShard(ended.jobId, 0))
+      : undefined;
+    const measured = slowdown === undefined ? observation : { ...observation, slowdown };
+    const previous = await deps.observations.latest(ended.type);
+    await deps.observations.record(ended.type, blendedObservation(previous, measured));
+  }
   return ended.endTime
     ? { done: true, status: ended.status, endTime: ended.endTime }
     : { done: true, status: ended.status };

@@ -71,6 +71,7 @@ function childRequest(parent: JobRecord, deviceIds: string[], startTime: unknown
   if (parent.retryConfig) body.retryConfig = parent.retryConfig;
   if (parent.schedulingConfig) body.schedulingConfig = parent.schedulingConfig;
   if (parent.completionCondition) body.completionCondition = parent.completionCondition;
+  if (parent.priority !== undefined) body.priority = parent.priority;
   if (parent.countMethodErrorsAsFailures !== undefined)
     body.countMethodErrorsAsFailures = parent.countMethodErrorsAsFailures;
   return body;

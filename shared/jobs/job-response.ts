@@ -26,6 +26,7 @@ export function toJobResponse(job: JobRecord, deviceJobStatistics: DeviceJobStat
   if (job.abortConfig) response.abortConfig = job.abortConfig;
   if (job.retryConfig) response.retryConfig = job.retryConfig;
   if (job.completionCondition) response.completionCondition = job.completionCondition;
+  if (job.priority !== undefined) response.priority = job.priority;
   if (job.countMethodErrorsAsFailures !== undefined)
     response.countMethodErrorsAsFailures = job.countMethodErrorsAsFailures;
   if (job.lastControlAction) response.lastControlAction = job.lastControlAction;

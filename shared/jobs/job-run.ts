@@ -42,6 +42,8 @@ import {
   settleCompletions,
   startCompletionWait,
 } from './completion-waits';
+import { type BudgetShare, createBudgetPacer } from './device-budget';
+import { DEFAULT_PRIORITY } from './rollout-config';
 
 export interface RunDevicesCommand {
   jobId: string;
@@ -216,6 +218,7 @@ async function runLeased(
   const waveEnd = open && open.end < before.deviceCount ? open.end : undefined;
   const calls = { ...(cursor.calls ?? { count: 0, seconds: 0, peakInFlight: 0 }) };
   let inFlight = 0;
+  const budget = await joinBudget(deps, job, now, sleep);
 
   let outcome;
   try {
@@ -225,7 +228,7 @@ async function runLeased(
       startUntil: plan.startUntil,
       now,
       stopCheckIntervalMs: deps.limits.stopCheckIntervalMs ?? STOP_CHECK_INTERVAL_MS,
-      ...(policy.beforeStart ? { beforeStart: policy.beforeStart } : {}),
+      ...startGate(policy.beforeStart, budget?.takeOperation),
       stopBeforeStart: () => {
         abortReason ??= policy.abortCheck?.(executed);
         if (abortReason !== undefined) return 'aborted';
@@ -250,7 +253,11 @@ async function runLeased(
         calls.peakInFlight = Math.max(calls.peakInFlight, inFlight);
         const { result, attempts } = await runWithAttempts(
           policy,
-          (attempt) => runDevice(deps, job, row.deviceId, repeated, plan, attempt),
+          async (attempt) => {
+            // The first call's share of the budget was taken before the device started (see startGate).
+            if (attempt > 1) await budget?.takeOperation();
+            return runDevice(deps, job, row.deviceId, repeated, plan, attempt);
+          },
           () => now() < plan.startUntil,
           sleep,
         );
@@ -258,6 +265,8 @@ async function runLeased(
         const endedAt = now();
         calls.count += 1;
         calls.seconds += (endedAt - startedAt) / 1000;
+        calls.firstStartMs = Math.min(calls.firstStartMs ?? startedAt, startedAt);
+        calls.lastEndMs = Math.max(calls.lastEndMs ?? endedAt, endedAt);
         const ended = { ...finish(row, result, iso(startedAt), iso(endedAt)), attempts };
         const waiting = await startCompletionWait(deps, job, ended, endedAt);
         if (waiting) return await writer.finished(waiting);
@@ -268,6 +277,7 @@ async function runLeased(
   } finally {
     await shards.settled();
     await writer.close();
+    await budget?.share.leave();
   }
   if (calls.count > 0) cursor.calls = calls;
   if (job.completionCondition) cursor.completionWaits = true;
@@ -325,6 +335,44 @@ export function settleJobCompletions(
     const result = await runDevice(deps, job, row.deviceId, true, plan, attempt);
     return { ...finish(row, result, iso(startedAt), iso(now())), attempts: attempt };
   });
+}
+
+/**
+ * The run step's place in the service-wide device-operation budget (none when no budget is set): every call to a
+ * device, retries included, waits for the job's share to allow it.
+ */
+async function joinBudget(
+  deps: JobExecutionDependencies,
+  job: JobRecord,
+  now: () => number,
+  sleep: (ms: number) => Promise<void>,
+): Promise<{ share: BudgetShare; takeOperation: () => Promise<void> } | undefined> {
+  if (!deps.budget) return undefined;
+  const share = await deps.budget.join(job.jobId, job.priority ?? DEFAULT_PRIORITY);
+  return {
+    share,
+    takeOperation: createBudgetPacer({ operationsPerSecond: () => share.operationsPerSecond(), now, sleep }),
+  };
+}
+
+/**
+ * What a device waits for before it starts: the job's start rate, then its share of the budget for its first
+ * call (so a device's start time is when its call went out, and a stop found while waiting starts nothing).
+ */
+function startGate(
+  rateGate: (() => Promise<void>) | undefined,
+  takeOperation: (() => Promise<void>) | undefined,
+): { beforeStart?: () => Promise<void> } {
+  if (!rateGate || !takeOperation) {
+    const only = rateGate ?? takeOperation;
+    return only ? { beforeStart: only } : {};
+  }
+  return {
+    beforeStart: async () => {
+      await rateGate();
+      await takeOperation();
+    },
+  };
 }
 
 /** The job as it is once no longer paused, or still paused when the step's start budget ran out (v2 only). */

@@ -30,6 +30,7 @@ import type {
   JobTargetResolver,
 } from './ports';
 import { type DryRunResponse, dryRunJob } from './job-dry-run';
+import type { DeviceOperationBudget } from './device-budget';
 import { rerunDefinition } from './job-rerun';
 import { type JobCreationDependencies, storeAndStartJob } from './job-creation';
 import { type JobControlCommand, parseControlBody, pauseJob, resumeJob } from './job-pause';
@@ -46,6 +47,8 @@ export interface JobsServiceDependencies extends JobCreationDependencies {
   targets?: JobTargetResolver;
   /** Recent device latency and overhead, for dry-run estimates. */
   observations?: DurationObservationRepository;
+  /** The shared device-operation budget (dry-run estimates count the job's share). */
+  budget?: DeviceOperationBudget;
 }
 
 export interface CreateJobCommand {

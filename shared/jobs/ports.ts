@@ -13,7 +13,7 @@ import type {
   JsonObject,
   TwinPatch,
 } from './job-model';
-import type { DurationObservation } from './job-estimate';
+import type { DeviceTiming, DurationObservation } from './job-estimate';
 import type { JobCloudEvent } from './job-events';
 import type { JobScheduleRecord } from './job-schedule-model';
 import type { JobSettings } from './job-settings';
@@ -148,6 +148,14 @@ export interface JobDeviceGateway {
    */
   tagValueTypes?(indexPath: string): Promise<ScalarType[] | undefined>;
   /**
+   * What is known in advance of how these devices answer a method (a simulated device's profile), for dry-run
+   * estimates; devices the gateway knows nothing of in advance (real ones) are left out. Absent: nothing is known.
+   */
+  deviceTimings?(
+    deviceIds: readonly string[],
+    method: { methodName: string; responseTimeoutInSeconds: number } | undefined,
+  ): Promise<Map<string, DeviceTiming>>;
+  /**
    * Whether a query condition (the body of a WHERE clause) holds on the device's whole twin now, and when a
    * change already due (a simulated device's report of its desired properties) may make it hold: what a job's
    * `completionCondition` reads.
@@ -226,7 +234,10 @@ export interface AppliedTwinPatch {
 }
 
 /** Only the target resolution of {@link JobDeviceGateway} (and its type hints): what a dry run needs. */
-export type JobTargetResolver = Pick<JobDeviceGateway, 'resolveTargetsPage' | 'tagValueTypes'>;
+export type JobTargetResolver = Pick<
+  JobDeviceGateway,
+  'resolveTargetsPage' | 'tagValueTypes' | 'deviceTimings'
+>;
 
 /** The latest {@link DurationObservation} per job type, which dry-run estimates are based on. */
 export interface DurationObservationRepository {

@@ -1,6 +1,11 @@
 import type * as Wire from '@device-jobs/client';
 import type * as v from 'valibot';
-import { AbortConfigSchema, RetryConfigSchema, RolloutConfigSchema } from '../schemas/rollout.schema';
+import {
+  AbortConfigSchema,
+  PrioritySchema,
+  RetryConfigSchema,
+  RolloutConfigSchema,
+} from '../schemas/rollout.schema';
 import { present } from '../schemas/schema-rules';
 import { parseOrThrow } from '../schemas/schema-problems';
 import { JobValidationError } from './job-errors';
@@ -17,6 +22,7 @@ export type {
   RolloutConfig,
 } from '@device-jobs/client';
 export {
+  DEFAULT_PRIORITY,
   FAILURE_TYPES,
   MAX_CONCURRENCY,
   MAX_INCREMENT_FACTOR,
@@ -64,6 +70,7 @@ export function parseJobControls(body: Record<string, unknown>): Wire.JobControl
     }
     controls.completionCondition = parseCompletionCondition(body.completionCondition);
   }
+  if (present(body.priority)) controls.priority = parseJobField(PrioritySchema, body.priority, 'priority');
   if (present(body.countMethodErrorsAsFailures)) {
     if (typeof body.countMethodErrorsAsFailures !== 'boolean')
       throw new JobValidationError('countMethodErrorsAsFailures', 'must be true or false');

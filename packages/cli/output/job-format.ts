@@ -54,10 +54,16 @@ function rampText(ramp: NonNullable<RolloutConfig['exponentialRate']>): string {
 export function controls(
   job: Pick<
     JobTemplate,
-    'rolloutConfig' | 'abortConfig' | 'retryConfig' | 'completionCondition' | 'countMethodErrorsAsFailures'
+    | 'rolloutConfig'
+    | 'abortConfig'
+    | 'retryConfig'
+    | 'completionCondition'
+    | 'countMethodErrorsAsFailures'
+    | 'priority'
   >,
 ): string[] {
   const lines: string[] = [];
+  if (job.priority !== undefined) lines.push(`priority ${job.priority} in the device-operation budget`);
   const rollout = job.rolloutConfig;
   if (rollout) {
     const parts = [

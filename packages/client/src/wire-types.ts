@@ -160,9 +160,19 @@ export interface CompletionCondition {
   timeoutInSeconds: number;
 }
 
-/** The rollout, abort, retry and counting controls of a job (each absent when the request had none). */
+/** Least and greatest `priority` of a job; absent means {@link DEFAULT_JOB_PRIORITY}. */
+export const MIN_JOB_PRIORITY = 1;
+export const MAX_JOB_PRIORITY = 10;
+export const DEFAULT_JOB_PRIORITY = 5;
+
+/** The rollout, abort, retry, counting and budget controls of a job (each absent when the request had none). */
 export interface JobControls {
   rolloutConfig?: RolloutConfig;
+  /**
+   * The job's weight in the service-wide device-operation budget (`JOBS_DEVICE_OPERATIONS_PER_SECOND`): running
+   * jobs share it in proportion to their priorities. 1–10, absent = 5.
+   */
+  priority?: number;
   abortConfig?: AbortConfig;
   retryConfig?: RetryConfig;
   completionCondition?: CompletionCondition;

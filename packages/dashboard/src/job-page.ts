@@ -1,5 +1,6 @@
 import { h, replace, timeCell, uid } from './dom.js';
 import {
+  DEFAULT_JOB_PRIORITY,
   deviceJobsQuery,
   type DeviceJobResponse,
   type DeviceJobStatistics,
@@ -361,6 +362,11 @@ export const jobPageView: View = (main, context, [id]) => {
         ...(current.nextWindowStart
           ? [fact('Next window', timeCell(current.nextWindowStart), 'nextWindowStart')]
           : []),
+        fact(
+          'Priority',
+          current.priority === undefined ? `${DEFAULT_JOB_PRIORITY} (default)` : String(current.priority),
+          'priority',
+        ),
         ...(current.parentJobId
           ? [
               fact(
