@@ -1,5 +1,6 @@
 import { InvalidArgumentError, Option, type Command } from 'commander';
 import {
+  type AbortCriterion,
   FAILURE_TYPES,
   type FailureType,
   type JobTemplate,
@@ -20,6 +21,8 @@ import {
 } from './option-parsers';
 
 const RAMP_COUNTERS = ['succeeded', 'notified'] as const;
+const ABORT_ACTIONS: readonly AbortAction[] = ['cancel', 'rollback'];
+type AbortAction = AbortCriterion['action'];
 type RampCounter = (typeof RAMP_COUNTERS)[number];
 
 /** The options that describe a job's work, targets and controls (shared by `job create` and `schedule set`). */
@@ -42,6 +45,7 @@ export interface JobTemplateOptions {
   abortFailedPercent?: number;
   abortMinExecuted?: number;
   abortOn: FailureType;
+  abortAction: AbortAction;
   retries?: number;
   retryOn: FailureType;
   wave?: WaveConfig[];
@@ -101,6 +105,15 @@ export function addJobTemplateOptions(command: Command): Command {
         .default('all')
         .argParser(choice(FAILURE_TYPES)),
     )
+    .addOption(
+      new Option(
+        '--abort-action <action>',
+        'what the abort does: cancel, or rollback (twin jobs: also start <jobId>-rollback)',
+      )
+        .choices(ABORT_ACTIONS)
+        .default('cancel')
+        .argParser(choice(ABORT_ACTIONS)),
+    )
     .option('--retries <n>', 'retry a failed device up to this many times (0-10)', nonNegativeInteger)
     .addOption(
       new Option('--retry-on <type>', 'which failures are retried')
@@ -129,7 +142,7 @@ export function buildJobTemplate(options: JobTemplateOptions): JobTemplate {
       criteriaList: [
         {
           failureType: options.abortOn,
-          action: 'cancel',
+          action: options.abortAction,
           thresholdPercentage: options.abortFailedPercent,
           minNumberOfExecutedDevices: options.abortMinExecuted,
         },

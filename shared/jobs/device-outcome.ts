@@ -6,10 +6,12 @@ export const DEVICE_ERROR_CODES = {
   deadlineExceeded: 'JobMaxExecutionTimeExceeded',
   jobFailed: 'JobFailed',
   unexpected: 'InternalServerError',
+  rollbackConflict: 'RollbackConflict',
+  rollbackUnavailable: 'RollbackUnavailable',
 } as const;
 
 /** The final fields of a device row, to merge into the record. */
-export type DeviceResult = Pick<DeviceJobRecord, 'status' | 'outcome' | 'error'>;
+export type DeviceResult = Pick<DeviceJobRecord, 'status' | 'outcome' | 'error' | 'overwritten'>;
 
 /**
  * A method invocation that reached the device. A status ≥ 400 counts as `failed` (the device refused or broke),
@@ -30,8 +32,9 @@ export function methodResult(response: DeviceMethodResponse): DeviceResult {
   return { status: 'completed', outcome };
 }
 
-export function twinResult(): DeviceResult {
-  return { status: 'completed' };
+/** A twin patch applied; `overwritten`: what it replaced (absent when not known, e.g. a step repeated after a crash). */
+export function twinResult(overwritten?: DeviceJobRecord['overwritten']): DeviceResult {
+  return overwritten ? { status: 'completed', overwritten } : { status: 'completed' };
 }
 
 /** A gateway failure (device offline, timeout, precondition, unknown device, …) as a device result. */

@@ -107,7 +107,7 @@ export function normalizeJobRequest(body: unknown, options: NormalizeOptions): J
       throw new JobValidationError('updateTwin', 'is required for a scheduleUpdateTwin job');
     definition.updateTwin = validateTwinPatch('updateTwin', body.updateTwin) satisfies TwinPatch;
   }
-  return { ...definition, ...parseJobControls(body) };
+  return { ...definition, ...parseJobControls(body, type) };
 }
 
 function present(value: unknown): boolean {

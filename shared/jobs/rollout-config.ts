@@ -146,8 +146,17 @@ export function parseRolloutConfig(value: unknown, field = 'rolloutConfig'): Wir
   return rollout;
 }
 
-/** Validates `abortConfig`; throws {@link JobValidationError} naming the first invalid field. */
-export function parseAbortConfig(value: unknown, field = 'abortConfig'): Wire.AbortConfig {
+const ABORT_ACTIONS: readonly Wire.AbortCriterion['action'][] = ['cancel', 'rollback'];
+
+/**
+ * Validates `abortConfig`; throws {@link JobValidationError} naming the first invalid field. `action: rollback`
+ * (restore what the job overwrote) needs a twin job: a method call cannot be undone.
+ */
+export function parseAbortConfig(
+  value: unknown,
+  field = 'abortConfig',
+  jobType?: Wire.JobType,
+): Wire.AbortConfig {
   const criteriaList = criteriaListAt(field, value).map((raw, index): Wire.AbortCriterion => {
     const at = `${field}.criteriaList[${index}]`;
     const criterion = objectAt(at, raw);
@@ -158,10 +167,17 @@ export function parseAbortConfig(value: unknown, field = 'abortConfig'): Wire.Ab
       'minNumberOfExecutedDevices',
     ]);
     const failureType = failureTypeAt(`${at}.failureType`, criterion.failureType);
-    if (criterion.action !== 'cancel') throw new JobValidationError(`${at}.action`, "must be 'cancel'");
+    const action = ABORT_ACTIONS.find((candidate) => candidate === criterion.action);
+    if (!action) throw new JobValidationError(`${at}.action`, `must be one of ${ABORT_ACTIONS.join(', ')}`);
+    if (action === 'rollback' && jobType === 'scheduleDeviceMethod') {
+      throw new JobValidationError(
+        `${at}.action`,
+        "'rollback' needs a scheduleUpdateTwin job (a direct method cannot be undone)",
+      );
+    }
     return {
       failureType,
-      action: 'cancel',
+      action,
       thresholdPercentage: numberIn(`${at}.thresholdPercentage`, criterion.thresholdPercentage, 0, 100),
       minNumberOfExecutedDevices: integerIn(
         `${at}.minNumberOfExecutedDevices`,
@@ -191,10 +207,12 @@ export function parseRetryConfig(value: unknown, field = 'retryConfig'): Wire.Re
 }
 
 /** Reads the optional controls of a JobRequest body (`null` counts as absent). */
-export function parseJobControls(body: Record<string, unknown>): Wire.JobControls {
+export function parseJobControls(body: Record<string, unknown>, jobType?: Wire.JobType): Wire.JobControls {
   const controls: Wire.JobControls = {};
   if (present(body.rolloutConfig)) controls.rolloutConfig = parseRolloutConfig(body.rolloutConfig);
-  if (present(body.abortConfig)) controls.abortConfig = parseAbortConfig(body.abortConfig);
+  if (present(body.abortConfig)) {
+    controls.abortConfig = parseAbortConfig(body.abortConfig, 'abortConfig', jobType);
+  }
   if (present(body.retryConfig)) controls.retryConfig = parseRetryConfig(body.retryConfig);
   return controls;
 }

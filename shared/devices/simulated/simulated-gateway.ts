@@ -3,8 +3,8 @@ import type {
   AppliedTwinPatch,
   JobDeviceGateway,
   TargetPage,
+  ReadTwin,
   TargetPageRequest,
-  TwinContent,
 } from '../../jobs/ports';
 import type { CloudToDeviceMethod, DeviceMethodResponse, TwinPatch } from '../../jobs/job-model';
 import { parseQuery, type ScalarType } from '../../query';
@@ -49,9 +49,9 @@ export class SimulatedDeviceGateway implements JobDeviceGateway {
     return this.registry.repository.valueTypesAt?.(indexPath) ?? Promise.resolve(undefined);
   }
 
-  async readTwin(deviceId: string): Promise<TwinContent> {
+  async readTwin(deviceId: string): Promise<ReadTwin> {
     const twin = await this.registry.getTwin(deviceId);
-    return { tags: twin.tags, desired: twin.properties.desired };
+    return { tags: twin.tags, desired: twin.properties.desired, etag: twin.etag };
   }
 
   async invokeMethod(
@@ -72,13 +72,15 @@ export class SimulatedDeviceGateway implements JobDeviceGateway {
     if (!isPlainObject(patch)) throw new ArgumentInvalidError('The twin patch must be an object.');
     const change = readTwinBody(patch, true);
     const known = this.resolved.take(deviceId);
-    const twin = await this.registry.updateTwin(
+    const { twin, before } = await this.registry.changeTwin(
       deviceId,
       change,
       'patch',
       etag === '*' ? undefined : etag,
       known,
     );
-    return { etag: twin.etag, version: twin.version };
+    // The twin the write replaced: what the patch overwrote comes with the write, at no extra read.
+    const previous = { tags: before.tags, desired: before.desired.values };
+    return { etag: twin.etag, version: twin.version, previous };
   }
 }

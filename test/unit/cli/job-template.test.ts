@@ -1,7 +1,12 @@
 import { buildJobTemplate, type JobTemplateOptions, waveSpec } from '../../../packages/cli/job-template';
 import { startTime } from '../../../packages/cli/option-parsers';
 
-const base: JobTemplateOptions = { abortOn: 'all', retryOn: 'all', rampOn: 'succeeded' };
+const base: JobTemplateOptions = {
+  abortOn: 'all',
+  abortAction: 'cancel',
+  retryOn: 'all',
+  rampOn: 'succeeded',
+};
 
 describe('buildJobTemplate', () => {
   test('a method job by query with every control maps to the job API fields', () => {
