@@ -392,6 +392,7 @@ async function runDevice(
           methodCallBoundMs(method),
           deviceId,
         ),
+        job.countMethodErrorsAsFailures === true,
       );
     }
     if (job.updateTwin) {

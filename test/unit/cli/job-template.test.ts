@@ -6,6 +6,7 @@ const base: JobTemplateOptions = {
   abortAction: 'cancel',
   retryOn: 'all',
   rampOn: 'succeeded',
+  countMethodErrors: true,
 };
 
 describe('buildJobTemplate', () => {
@@ -42,7 +43,13 @@ describe('buildJobTemplate', () => {
         ],
       },
       retryConfig: { criteriaList: [{ failureType: 'all', numberOfRetries: 2 }] },
+      countMethodErrorsAsFailures: true,
     });
+  });
+
+  test("--no-count-method-errors keeps IoT Hub's counting (the field is not sent)", () => {
+    const template = buildJobTemplate({ ...base, method: 'reboot', query: '*', countMethodErrors: false });
+    expect(template).not.toHaveProperty('countMethodErrorsAsFailures');
   });
 
   test('a twin job by ids sends only what was given', () => {
