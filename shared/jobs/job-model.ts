@@ -112,6 +112,11 @@ export interface DeviceJobRecord {
   overwritten?: OverwrittenValue[];
   /** Rollback jobs: the values to restore (the parent's `overwritten` of this device), copied at resolution. */
   restore?: OverwrittenValue[];
+  /**
+   * Set while the device's operation succeeded and it waits for the job's `completionCondition` (status
+   * `running`): the instant its wait times out.
+   */
+  waitingUntil?: string;
 }
 
 export function isTerminalDeviceJobStatus(status: Wire.DeviceJobStatus): boolean {

@@ -19,6 +19,7 @@ import {
   decodeKey,
   deleteWhere,
   encodeKey,
+  isNotFound,
   joinJson,
   readPage,
   splitJson,
@@ -55,6 +56,7 @@ function toEntity(row: DeviceJobRecord): TableEntity {
   if (row.attempts !== undefined) entity.attempts = row.attempts;
   if (row.overwritten) Object.assign(entity, splitJson('overwritten', row.overwritten));
   if (row.restore) Object.assign(entity, splitJson('restore', row.restore));
+  if (row.waitingUntil !== undefined) entity.waitingUntil = row.waitingUntil;
   return entity;
 }
 
@@ -78,6 +80,7 @@ function fromEntity(entity: TableEntityResult<Record<string, unknown>>): DeviceJ
   if (overwritten) row.overwritten = overwritten as OverwrittenValue[];
   const restore = joinJson('restore', entity);
   if (restore) row.restore = restore as OverwrittenValue[];
+  if (typeof entity.waitingUntil === 'string') row.waitingUntil = entity.waitingUntil;
   return row;
 }
 
@@ -100,6 +103,17 @@ export class TableDeviceJobRepository implements DeviceJobRepository {
       rows.push(fromEntity(entity));
     }
     return rows;
+  }
+
+  async get(jobId: string, shard: number, deviceId: string): Promise<DeviceJobRecord | undefined> {
+    try {
+      return fromEntity(
+        await this.client.getEntity<Record<string, unknown>>(partitionOf(jobId, shard), encodeKey(deviceId)),
+      );
+    } catch (error: unknown) {
+      if (isNotFound(error)) return undefined;
+      throw error;
+    }
   }
 
   async query(filter: DeviceJobFilter, page: PageRequest): Promise<Page<DeviceJobRecord>> {
