@@ -246,6 +246,8 @@ export function jobOrchestrator(version: OrchestratorVersion) {
             cursor,
             failureReason: step.abortReason ?? 'The job was aborted.',
             settleAs: 'canceled',
+            // An input of the same call, not a new yield: every version passes it on.
+            ...(step.abortAction === 'rollback' ? { rollBack: true as const } : {}),
           });
         }
         if (step.done && version.settlesCompletionWaits && cursor.completionWaits) {

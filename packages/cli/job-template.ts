@@ -1,5 +1,6 @@
 import { InvalidArgumentError, Option, type Command } from 'commander';
 import {
+  type AbortCriterion,
   FAILURE_TYPES,
   type FailureType,
   type JobTemplate,
@@ -22,6 +23,8 @@ import {
 } from './option-parsers';
 
 const RAMP_COUNTERS = ['succeeded', 'notified'] as const;
+const ABORT_ACTIONS: readonly AbortAction[] = ['cancel', 'rollback'];
+type AbortAction = AbortCriterion['action'];
 type RampCounter = (typeof RAMP_COUNTERS)[number];
 
 /** The options that describe a job's work, targets and controls (shared by `job create` and `schedule set`). */
@@ -44,6 +47,7 @@ export interface JobTemplateOptions extends WindowOptions {
   abortFailedPercent?: number;
   abortMinExecuted?: number;
   abortOn: FailureType;
+  abortAction: AbortAction;
   retries?: number;
   retryOn: FailureType;
   wave?: WaveConfig[];
@@ -117,6 +121,15 @@ export function addJobTemplateOptions(command: Command): Command {
         .default('all')
         .argParser(choice(FAILURE_TYPES)),
     )
+    .addOption(
+      new Option(
+        '--abort-action <action>',
+        'what the abort does: cancel, or rollback (twin jobs: also start <jobId>-rollback)',
+      )
+        .choices(ABORT_ACTIONS)
+        .default('cancel')
+        .argParser(choice(ABORT_ACTIONS)),
+    )
     .option(
       '--until <condition>',
       'a device is done once this condition holds on its twin (e.g. "properties.reported.firmware = \'2.1.0\'")',
@@ -154,7 +167,7 @@ export function buildJobTemplate(options: JobTemplateOptions): JobTemplate {
       criteriaList: [
         {
           failureType: options.abortOn,
-          action: 'cancel',
+          action: options.abortAction,
           thresholdPercentage: options.abortFailedPercent,
           minNumberOfExecutedDevices: options.abortMinExecuted,
         },

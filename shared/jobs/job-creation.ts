@@ -77,13 +77,22 @@ export async function storeAndStartJob(
   now: Date,
   parentJobId?: string,
 ): Promise<JobRecord> {
-  const job = newJobRecord(definition, now, parentJobId);
+  const deviceIds = definition.targets.kind === 'deviceIds' ? definition.targets.deviceIds : undefined;
+  return storeAndStartRecord(deps, newJobRecord(definition, now, parentJobId), deviceIds);
+}
+
+/** {@link storeAndStartJob} for a job row built otherwise (a rollback), with its id list if it has one. */
+export async function storeAndStartRecord(
+  deps: JobCreationDependencies,
+  job: JobRecord,
+  deviceIds?: readonly string[],
+): Promise<JobRecord> {
   await refuseBeyondActiveLimit(deps);
-  if (definition.targets.kind === 'deviceIds') {
+  if (deviceIds) {
     // A fresh list id per attempt: a concurrent duplicate create can never overwrite the winner's list.
-    const listId = `${definition.jobId}|${deps.ids.newId()}`;
-    await deps.deviceIdLists.save(listId, definition.targets.deviceIds);
-    job.deviceIdList = { listId, count: definition.targets.deviceIds.length };
+    const listId = `${job.jobId}|${deps.ids.newId()}`;
+    await deps.deviceIdLists.save(listId, deviceIds);
+    job.deviceIdList = { listId, count: deviceIds.length };
   }
   const created = deps.events?.queue
     ? lifecycleEvents(undefined, job, aggregateStatistics([]), job.createdTime)

@@ -157,8 +157,10 @@ export function finish(row: DeviceJobRecord, result: DeviceResult, startedAt: st
   };
   delete next.outcome;
   delete next.error;
+  delete next.overwritten;
   if (result.outcome) next.outcome = result.outcome;
   if (result.error) next.error = result.error;
+  if (result.overwritten) next.overwritten = result.overwritten;
   return next;
 }
 

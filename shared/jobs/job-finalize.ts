@@ -32,6 +32,8 @@ export interface FinalizeJobCommand {
   shardSize: number;
   /** Why the job ended, when more than its outcome says (e.g. cancelled at a maintenance window's end). */
   statusMessage?: string;
+  /** An abort criterion with `action: rollback` was met: once the job ended, `<jobId>-rollback` starts. */
+  rollBack?: true;
 }
 
 export interface FinalizeJobResult {
@@ -60,8 +62,16 @@ export async function finalizeJob(
   return result ?? (command.cursor ? { done: false, cursor: command.cursor } : { done: false });
 }
 
-type FinalizeDependencies = Omit<JobExecutionDependencies, 'gateway'> &
-  Partial<Pick<JobExecutionDependencies, 'gateway'>>;
+export type FinalizeDependencies = Omit<JobExecutionDependencies, 'gateway'> &
+  Partial<Pick<JobExecutionDependencies, 'gateway'>> & {
+    /** Starts the rollback an abort criterion asks for (absent: such an abort only fails the job). */
+    rollbacks?: AbortRollbackStarter;
+  };
+
+/** Starts `<jobId>-rollback` for a job an abort criterion with `action: rollback` stopped; idempotent. */
+export interface AbortRollbackStarter {
+  startAbortRollback(jobId: string): Promise<void>;
+}
 
 async function finalizeLeased(
   deps: FinalizeDependencies,
@@ -109,6 +119,8 @@ async function finalizeLeased(
     const previous = await deps.observations.latest(ended.type);
     await deps.observations.record(ended.type, blendedObservation(previous, measured));
   }
+  // Also when a repeated delivery finds the job ended: the rollback's id makes a second start a no-op.
+  if (command.rollBack && deps.rollbacks) await deps.rollbacks.startAbortRollback(job.jobId);
   return ended.endTime
     ? { done: true, status: ended.status, endTime: ended.endTime }
     : { done: true, status: ended.status };
@@ -151,7 +163,10 @@ async function settleOpenDevices(
       );
     }
     if (!cursor.targets.done && deps.gateway) {
-      const targets = new TargetPages({ deviceIdLists: deps.deviceIdLists, gateway: deps.gateway }, job);
+      const targets = new TargetPages(
+        { deviceIdLists: deps.deviceIdLists, deviceJobs: deps.deviceJobs, gateway: deps.gateway },
+        job,
+      );
       while (!cursor.targets.done) {
         if (now() >= startUntil) return false;
         const page = await targets.read(cursor.targets.continuation, targetPageSize(command.shardSize));

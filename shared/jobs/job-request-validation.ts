@@ -109,7 +109,7 @@ export function normalizeJobRequest(body: unknown, options: NormalizeOptions): J
       throw new JobValidationError('countMethodErrorsAsFailures', 'is only for scheduleDeviceMethod jobs');
     }
   }
-  const controls = parseJobControls(body);
+  const controls = parseJobControls(body, type);
   if (present(body.schedulingConfig)) {
     if (!options.parseCron) throw new Error('No NCRONTAB parser was composed to read schedulingConfig.');
     controls.schedulingConfig = parseSchedulingConfig(body.schedulingConfig, options.parseCron);

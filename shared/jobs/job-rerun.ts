@@ -100,6 +100,14 @@ export async function rerunDefinition(
   const stored = await deps.jobs.get(parentJobId);
   if (!stored) throw new JobNotFoundError(parentJobId);
   const parent = stored.job;
+  if (parent.rollbackOf !== undefined) {
+    // Its devices' patches are the values another job overwrote, read when it resolves them: no body to repeat.
+    throw new JobValidationError(
+      'jobId of the URL',
+      `'${parentJobId}' is a rollback job and cannot be rerun: roll back '${parent.rollbackOf}' again ` +
+        '(devices already restored then fail with RollbackConflict)',
+    );
+  }
   if (!isTerminalJobStatus(parent.status) || parent.endTime === undefined) {
     throw new JobNotFinishedError(parentJobId, parent.status);
   }

@@ -22,6 +22,8 @@ export function toJobResponse(job: JobRecord, deviceJobStatistics: DeviceJobStat
   if (job.failureReason !== undefined) response.failureReason = job.failureReason;
   if (job.statusMessage !== undefined) response.statusMessage = job.statusMessage;
   if (job.parentJobId !== undefined) response.parentJobId = job.parentJobId;
+  if (job.rollbackOf !== undefined) response.rollbackOf = job.rollbackOf;
+  if (job.rollbackJobId !== undefined) response.rollbackJobId = job.rollbackJobId;
   if (job.rolloutConfig) response.rolloutConfig = job.rolloutConfig;
   if (job.abortConfig) response.abortConfig = job.abortConfig;
   if (job.retryConfig) response.retryConfig = job.retryConfig;

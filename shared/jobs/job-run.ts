@@ -18,24 +18,27 @@ import {
   pendingRow,
   updateJob,
 } from './job-execution';
-import type { DeviceJobRecord, JobRecord } from './job-model';
+import type { DeviceJobRecord, JobRecord, TwinPatch } from './job-model';
 import { isTerminalDeviceJobStatus } from './job-model';
 import type { ShardCounters } from './job-statistics';
 import { publishProgress } from './job-event-publisher';
 import {
   type ExecutedCounts,
-  abortReason,
+  type AbortDecision,
+  abortDecision,
   createRateGate,
   failureTypeOf,
   retriesFor,
   retryDelayMs,
 } from './rollout-policy';
 import type { RolloutProgress } from './rollout-rate';
-import { TargetPages, shardsOf, targetPageSize } from './job-targets';
+import { type ResolvedTargetPage, TargetPages, shardsOf, targetPageSize } from './job-targets';
 import { type OpenWave, openWave, withEndedWave } from './rollout-waves';
 import { isPatchApplied } from './twin-patch-applied';
 import { cancelsAtWindowEnd, enterMaintenanceWindow } from './job-run-windows';
 import { CONTINUOUS_JOBS_CACHE_MS } from './continuous-joiner';
+import { overwrittenBy } from './twin-rollback';
+import { restoreDevice } from './twin-restore';
 import {
   type SettleCompletionsCommand,
   type SettleCompletionsResult,
@@ -82,6 +85,8 @@ export interface RunDevicesResult {
   abortReason?: string;
   /** Set with `stoppedBy: 'maintenanceWindow'`: when the next window opens (absent: none opens again). */
   nextWindowStart?: string;
+  /** Set with `stoppedBy: 'aborted'` when the criterion met asks for a rollback of what the job did. */
+  abortAction?: 'rollback';
 }
 
 /**
@@ -96,7 +101,7 @@ export interface RunPolicy {
   retriesLeft: (result: DeviceResult, attempt: number) => number;
   /** Back-off before retry n (1-based). */
   delayMs: (retry: number) => number;
-  abortCheck?: (counts: ExecutedCounts) => string | undefined;
+  abortCheck?: (counts: ExecutedCounts) => AbortDecision | undefined;
 }
 
 /** Live figures of a run the policy reads. */
@@ -119,7 +124,7 @@ export function runPolicyFor(job: JobRecord, maxDevicesInFlight: number, live: R
     delayMs: retryDelayMs,
   };
   if (gate) policy.beforeStart = gate;
-  if (job.abortConfig) policy.abortCheck = (counts) => abortReason(job.abortConfig, counts);
+  if (job.abortConfig) policy.abortCheck = (counts) => abortDecision(job.abortConfig, counts);
   return policy;
 }
 
@@ -190,6 +195,13 @@ async function runLeased(
 
   await untilListedEverywhere(deps, job, cursor);
   const plan = planActivityTime(startedAt, deps.limits, callBoundMs(job));
+  let parentPatch: TwinPatch | undefined;
+  if (job.rollbackOf !== undefined) {
+    // The parent's devices in flight finish before its end time is set: only then are its results final.
+    const parent = await endedParent(deps, job.rollbackOf, plan.startUntil);
+    if (!parent) return { cursor, done: false };
+    parentPatch = parent.updateTwin ?? {};
+  }
   const waves = job.rolloutConfig?.waves;
   // Wave sizes are shares of every target: a job with waves resolves them all before its first device starts.
   if (waves && !cursor.targets.done) {
@@ -212,7 +224,7 @@ async function runLeased(
   });
   const writer = new DeviceResultWriter(deps, job.jobId, { ...DEFAULT_RESULT_WRITER_OPTIONS, now });
   const shards = new ShardFeed(deps, job, cursor, command.shardSize, policy.maxInFlight, writer);
-  let abortReason: string | undefined;
+  let abort: AbortDecision | undefined;
   const open = waves ? openWave(waves, job.endedWaves ?? [], before.deviceCount) : undefined;
   // The next wave starts only once every device of this one is final and the wave was judged.
   const waveEnd = open && open.end < before.deviceCount ? open.end : undefined;
@@ -230,8 +242,8 @@ async function runLeased(
       stopCheckIntervalMs: deps.limits.stopCheckIntervalMs ?? STOP_CHECK_INTERVAL_MS,
       ...startGate(policy.beforeStart, budget?.takeOperation),
       stopBeforeStart: () => {
-        abortReason ??= policy.abortCheck?.(executed);
-        if (abortReason !== undefined) return 'aborted';
+        abort ??= policy.abortCheck?.(executed);
+        if (abort !== undefined) return 'aborted';
         if (now() >= window.end) return 'maintenanceWindow';
         return waveEnd !== undefined && startedBefore + startedHere >= waveEnd ? 'wave' : undefined;
       },
@@ -242,8 +254,8 @@ async function runLeased(
         if (current.job.status === 'cancelled') return 'cancelled';
         if (current.job.status === 'paused') return 'paused';
         await publishProgress(deps, current);
-        abortReason ??= policy.abortCheck?.(executed);
-        return abortReason === undefined ? undefined : 'aborted';
+        abort ??= policy.abortCheck?.(executed);
+        return abort === undefined ? undefined : 'aborted';
       },
       run: async ({ row, repeated }) => {
         const startedAt = now();
@@ -256,7 +268,11 @@ async function runLeased(
           async (attempt) => {
             // The first call's share of the budget was taken before the device started (see startGate).
             if (attempt > 1) await budget?.takeOperation();
-            return runDevice(deps, job, row.deviceId, repeated, plan, attempt);
+            return parentPatch
+              ? restoreDevice(deps.gateway, { parentPatch, row, repeated }, (call) =>
+                  withinBound(call, TWIN_CALL_BOUND_MS, row.deviceId),
+                )
+              : runDevice(deps, job, row.deviceId, repeated, plan, attempt);
           },
           () => now() < plan.startUntil,
           sleep,
@@ -284,9 +300,16 @@ async function runLeased(
   if (executed.succeeded + executed.failed + executed.timedOut > 0) cursor.executed = executed;
   const done = cursor.targets.done && cursor.nextShard >= cursor.shardCount;
   // Criteria met by the last results count too: the job fails although nothing was left to cancel.
-  abortReason ??= policy.abortCheck?.(executed);
-  if (abortReason !== undefined && outcome.stoppedBy !== 'cancelled' && outcome.stoppedBy !== 'deadline') {
-    return { cursor, done: false, stoppedBy: 'aborted', abortReason };
+  abort ??= policy.abortCheck?.(executed);
+  if (abort !== undefined && outcome.stoppedBy !== 'cancelled' && outcome.stoppedBy !== 'deadline') {
+    const aborted: RunDevicesResult = {
+      cursor,
+      done: false,
+      stoppedBy: 'aborted',
+      abortReason: abort.reason,
+    };
+    if (abort.action === 'rollback') aborted.abortAction = 'rollback';
+    return aborted;
   }
   // At a window's end the calls in flight have finished: the next step waits for the next window, or the job ends.
   if (outcome.stoppedBy === 'maintenanceWindow') {
@@ -304,7 +327,7 @@ async function runLeased(
   if (outcome.stoppedBy === 'paused' && (done || !command.pausable)) return { cursor, done };
   if (outcome.stoppedBy && outcome.stoppedBy !== 'budget') {
     const result: RunDevicesResult = { cursor, done: false, stoppedBy: outcome.stoppedBy };
-    if (abortReason !== undefined) result.abortReason = abortReason;
+    if (abort !== undefined) result.abortReason = abort.reason;
     return result;
   }
   return { cursor, done };
@@ -389,6 +412,21 @@ async function heldWhilePaused(
     current = (await loadJob(deps.jobs, job.jobId)).job;
   }
   return current;
+}
+
+/** The parent of a rollback job once it has ended, or undefined if it still runs at `until`. */
+async function endedParent(
+  deps: JobExecutionDependencies,
+  parentJobId: string,
+  until: number,
+): Promise<JobRecord | undefined> {
+  const interval = deps.limits.stopCheckIntervalMs ?? STOP_CHECK_INTERVAL_MS;
+  for (;;) {
+    const { job: parent } = await loadJob(deps.jobs, parentJobId);
+    if (parent.endTime !== undefined) return parent;
+    if (deps.clock.now().getTime() + interval >= until) return undefined;
+    await new Promise((resolve) => setTimeout(resolve, interval));
+  }
 }
 
 /** Records the end of a wave whose devices are all final; true when the job is paused after it. */
@@ -476,8 +514,12 @@ async function runDevice(
       const patch = job.updateTwin;
       // Repeated after a crash: a twin that already holds the patch is left alone (one change per job and device).
       if (repeated && isPatchApplied(patch, await deps.gateway.readTwin(deviceId))) return twinResult();
-      await withinBound(deps.gateway.applyTwinPatch(deviceId, patch), TWIN_CALL_BOUND_MS, deviceId);
-      return twinResult();
+      const applied = await withinBound(
+        deps.gateway.applyTwinPatch(deviceId, patch),
+        TWIN_CALL_BOUND_MS,
+        deviceId,
+      );
+      return twinResult(overwrittenBy(patch, applied.previous));
     }
     return errorResult(new Error('The job has neither a method nor a twin patch.'));
   } catch (error: unknown) {
@@ -645,7 +687,9 @@ class ShardFeed {
         await this.deps.joins?.addSnapshotMembers(this.job.jobId, page.deviceIds);
       }
       if (chunks.length > 0) {
-        const written = await Promise.all(chunks.map((ids, index) => this.writeShard(shard + index, ids)));
+        const written = await Promise.all(
+          chunks.map((ids, index) => this.writeShard(shard + index, ids, page.restore)),
+        );
         this.cursor.shardCount = shard + chunks.length;
         written.slice(1).forEach((rows, index) => this.resolvedAhead.set(shard + 1 + index, rows));
         return written[0];
@@ -673,7 +717,7 @@ class ShardFeed {
       this.joinQueueEmpty = true;
       return undefined;
     }
-    const rows = await this.writeShard(shard, deviceIds);
+    const rows = await this.writeShard(shard, deviceIds, undefined);
     this.cursor.shardCount = shard + 1;
     await joins.dequeue(this.job.jobId, deviceIds);
     return rows;
@@ -684,13 +728,21 @@ class ShardFeed {
   }
 
   /** The shard's pending rows; a shard an interrupted run already wrote is read back and completed. */
-  private async writeShard(shard: number, deviceIds: string[]): Promise<DeviceJobRecord[]> {
+  private async writeShard(
+    shard: number,
+    deviceIds: string[],
+    restore: ResolvedTargetPage['restore'],
+  ): Promise<DeviceJobRecord[]> {
     const stored = this.known.has(shard) ? await this.deps.deviceJobs.listShard(this.job.jobId, shard) : [];
     const have = new Set(stored.map((row) => row.deviceId));
     const now = this.deps.clock.now().toISOString();
     const fresh = deviceIds
       .filter((deviceId) => !have.has(deviceId))
-      .map((deviceId) => pendingRow(this.job, deviceId, shard, now));
+      .map((deviceId) => {
+        const row = pendingRow(this.job, deviceId, shard, now);
+        const values = restore?.get(deviceId);
+        return values ? { ...row, restore: values } : row;
+      });
     const rows = [...stored, ...fresh];
     this.writer.track(shard, rows);
     await this.writer.put(fresh);

@@ -34,6 +34,7 @@ import type { DeviceOperationBudget } from './device-budget';
 import { rerunDefinition } from './job-rerun';
 import { type JobCreationDependencies, storeAndStartJob } from './job-creation';
 import { type JobControlCommand, parseControlBody, pauseJob, resumeJob } from './job-pause';
+import { type RollbackJobCommand, rollbackJob, startAbortRollback } from './job-rollback';
 
 /** Ports and settings the job use cases work with. */
 export interface JobsServiceDependencies extends JobCreationDependencies {
@@ -93,6 +94,10 @@ export interface JobsService {
   pauseJob(command: JobControlCommand): Promise<JobResponse>;
   /** `POST /jobs/v2/{jobId}/resume`: a paused job goes on (409 unless paused). */
   resumeJob(command: JobControlCommand): Promise<JobResponse>;
+  /** `POST /jobs/v2/{jobId}/rollback`: a twin job restoring what the job's patch overwrote (cancels it first). */
+  rollbackJob(command: RollbackJobCommand): Promise<JobResponse>;
+  /** Starts `<jobId>-rollback` after an abort criterion with `action: rollback` failed the job; idempotent. */
+  startAbortRollback(jobId: string): Promise<void>;
 }
 
 export function createJobsService(deps: JobsServiceDependencies): JobsService {
@@ -132,6 +137,12 @@ export function createJobsService(deps: JobsServiceDependencies): JobsService {
       const definition = await rerunDefinition(deps, jobId, body, now);
       return respondCreated(await storeAndStartJob(deps, definition, now, jobId));
     },
+
+    async rollbackJob(command) {
+      return respondCreated(await rollbackJob(deps, command, deps.clock.now()));
+    },
+
+    startAbortRollback: (jobId) => startAbortRollback(deps, jobId, deps.clock.now()),
 
     async pauseJob(command) {
       assertJobId('jobId', command.jobId);

@@ -139,8 +139,11 @@ export interface JobDeviceGateway {
    * If-Match of the update (`PreconditionFailed` when the twin moved on); absent, any version is patched.
    */
   applyTwinPatch(deviceId: string, patch: TwinPatch): Promise<AppliedTwinPatch>;
-  /** The twin's tags and desired properties (a repeated twin step checks whether its patch already applied). */
-  readTwin(deviceId: string): Promise<TwinContent>;
+  /**
+   * The twin's tags and desired properties with its etag (a repeated twin step checks whether its patch already
+   * applied; a rollback checks that nobody changed what its job wrote, then writes at that etag).
+   */
+  readTwin(deviceId: string): Promise<ReadTwin>;
   /**
    * The scalar types the fleet's devices hold at a tag path (an index path: `tags.building`, segments lower-cased),
    * read from an index in a few point-sized reads, never by scanning the fleet; undefined when the gateway cannot
@@ -227,10 +230,17 @@ export interface TwinContent {
   desired: JsonObject;
 }
 
-/** The twin after a patch: its new etag and version. */
+/** A twin as read: its content and the etag a conditional write names. */
+export interface ReadTwin extends TwinContent {
+  etag: string;
+}
+
+/** The twin after a patch: its new etag and version, and its content right before the patch (for rollback). */
 export interface AppliedTwinPatch {
   etag: string;
   version: number;
+  /** Tags and desired properties as the write found them (the twin the patch was merged into). */
+  previous: TwinContent;
 }
 
 /** Only the target resolution of {@link JobDeviceGateway} (and its type hints): what a dry run needs. */

@@ -45,9 +45,24 @@ export function parseRolloutConfig(value: unknown, field = 'rolloutConfig'): Wir
   return parseJobField(RolloutConfigSchema, value, field);
 }
 
-/** Validates `abortConfig`; throws {@link JobValidationError} naming the first invalid field. */
-export function parseAbortConfig(value: unknown, field = 'abortConfig'): Wire.AbortConfig {
-  return parseJobField(AbortConfigSchema, value, field);
+/**
+ * Validates `abortConfig`; throws {@link JobValidationError} naming the first invalid field. `action: rollback`
+ * (restore what the job overwrote) needs a twin job: a method call cannot be undone.
+ */
+export function parseAbortConfig(
+  value: unknown,
+  field = 'abortConfig',
+  jobType?: Wire.JobType,
+): Wire.AbortConfig {
+  const config = parseJobField(AbortConfigSchema, value, field);
+  const index = config.criteriaList.findIndex((criterion) => criterion.action === 'rollback');
+  if (index >= 0 && jobType === 'scheduleDeviceMethod') {
+    throw new JobValidationError(
+      `${field}.criteriaList[${index}].action`,
+      "'rollback' needs a scheduleUpdateTwin job (a direct method cannot be undone)",
+    );
+  }
+  return config;
 }
 
 /** Validates `retryConfig`; throws {@link JobValidationError} naming the first invalid field. */
@@ -56,10 +71,12 @@ export function parseRetryConfig(value: unknown, field = 'retryConfig'): Wire.Re
 }
 
 /** Reads the optional controls of a JobRequest body (`null` counts as absent). */
-export function parseJobControls(body: Record<string, unknown>): Wire.JobControls {
+export function parseJobControls(body: Record<string, unknown>, jobType?: Wire.JobType): Wire.JobControls {
   const controls: Wire.JobControls = {};
   if (present(body.rolloutConfig)) controls.rolloutConfig = parseRolloutConfig(body.rolloutConfig);
-  if (present(body.abortConfig)) controls.abortConfig = parseAbortConfig(body.abortConfig);
+  if (present(body.abortConfig)) {
+    controls.abortConfig = parseAbortConfig(body.abortConfig, 'abortConfig', jobType);
+  }
   if (present(body.retryConfig)) controls.retryConfig = parseRetryConfig(body.retryConfig);
   if (present(body.completionCondition)) {
     if (controls.rolloutConfig?.waves) {

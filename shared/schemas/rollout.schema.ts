@@ -142,11 +142,17 @@ function criteriaList<TCriterion extends v.GenericSchema<unknown, { failureType:
   });
 }
 
-/** `abortConfig`: cancel the job when a failure type passes its threshold. */
+/** What an abort does besides cancelling: `rollback` also starts `<jobId>-rollback` (twin jobs only). */
+export const ABORT_ACTIONS = [
+  'cancel',
+  'rollback',
+] as const satisfies readonly Wire.AbortCriterion['action'][];
+
+/** `abortConfig`: cancel the job (and maybe roll it back) when a failure type passes its threshold. */
 export const AbortConfigSchema = criteriaList(
   closedObject({
     failureType: oneOf(FAILURE_TYPES),
-    action: v.literal('cancel', "must be 'cancel'"),
+    action: oneOf(ABORT_ACTIONS),
     thresholdPercentage: numberIn(0, 100),
     minNumberOfExecutedDevices: integerIn(1, Number.MAX_SAFE_INTEGER),
   }),

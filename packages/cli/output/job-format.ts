@@ -25,10 +25,13 @@ export function paintStatus(terminal: Terminal, status: string): string {
   return status;
 }
 
-export function operationOf(job: { type: string; cloudToDeviceMethod?: { methodName: string } }): string {
-  return job.type === 'scheduleDeviceMethod'
-    ? `method ${job.cloudToDeviceMethod?.methodName ?? ''}`
-    : 'twin update';
+export function operationOf(job: {
+  type: string;
+  cloudToDeviceMethod?: { methodName: string };
+  rollbackOf?: string;
+}): string {
+  if (job.type === 'scheduleDeviceMethod') return `method ${job.cloudToDeviceMethod?.methodName ?? ''}`;
+  return job.rollbackOf === undefined ? 'twin update' : `twin rollback of ${job.rollbackOf}`;
 }
 
 /** `1h 02m 05s`, `4m 10s`, `12s`. */
@@ -75,7 +78,7 @@ export function controls(
   }
   for (const rule of job.abortConfig?.criteriaList ?? [])
     lines.push(
-      `abort when ${rule.thresholdPercentage}% of at least ${rule.minNumberOfExecutedDevices} executed devices failed (${rule.failureType})`,
+      `abort${rule.action === 'rollback' ? ' and roll back' : ''} when ${rule.thresholdPercentage}% of at least ${rule.minNumberOfExecutedDevices} executed devices failed (${rule.failureType})`,
     );
   for (const rule of job.retryConfig?.criteriaList ?? [])
     lines.push(`retry ${rule.numberOfRetries} time(s) on ${rule.failureType} failures`);
@@ -104,7 +107,9 @@ export function printJob(terminal: Terminal, job: JobResponse): void {
     ['Operation', operationOf(job)],
     [
       'Targets',
-      `${job.queryCondition ?? 'a list of device ids'}${job.targetSelection === 'continuous' ? ' (continuous: devices that come to match join)' : ''}`,
+      job.rollbackOf === undefined
+        ? `${job.queryCondition ?? 'a list of device ids'}${job.targetSelection === 'continuous' ? ' (continuous: devices that come to match join)' : ''}`
+        : `the devices ${job.rollbackOf} completed`,
     ],
     ['Status', `${paintStatus(terminal, job.status)}${job.statusMessage ? ` (${job.statusMessage})` : ''}`],
     [
@@ -132,7 +137,8 @@ export function printJob(terminal: Terminal, job: JobResponse): void {
       `${by} at ${time}${reason ? `: ${reason}` : ''}`,
     ]);
   }
-  if (job.parentJobId) rows.push(['Rerun of', job.parentJobId]);
+  if (job.parentJobId && job.rollbackOf === undefined) rows.push(['Rerun of', job.parentJobId]);
+  if (job.rollbackJobId) rows.push(['Rollback', job.rollbackJobId]);
   if (job.failureReason) rows.push(['Reason', terminal.paint('red', job.failureReason)]);
   for (const [key, value] of rows) terminal.line(`${key.padEnd(10)} ${value}`);
 }

@@ -108,7 +108,8 @@ export interface RolloutConfig {
 
 export interface AbortCriterion {
   failureType: FailureType;
-  action: 'cancel';
+  /** `rollback` (twin jobs): the abort also starts `<jobId>-rollback`, restoring what the job overwrote. */
+  action: 'cancel' | 'rollback';
   thresholdPercentage: number;
   minNumberOfExecutedDevices: number;
 }
@@ -212,6 +213,13 @@ export interface JobResponse extends JobControls {
   statusMessage?: string;
   deviceJobStatistics: DeviceJobStatistics;
   parentJobId?: string;
+  /**
+   * A rollback job: the twin job whose overwritten values it restores (extension; equals `parentJobId`). It has
+   * no `updateTwin`: each device gets back what that job overwrote on it.
+   */
+  rollbackOf?: string;
+  /** The latest rollback job started for this twin job (extension; absent until one was). */
+  rollbackJobId?: string;
   /** The last pause or resume: who, why, when (extension; absent until the job was first paused). */
   lastControlAction?: JobControlAction;
   /** Each gated wave, the last (unlisted) one included, with its live counts (extension; jobs with waves). */
@@ -290,6 +298,11 @@ export interface RerunRequest {
   jobId: string;
   deviceStatuses: string[];
   startTime?: string;
+}
+
+/** The body of `POST /jobs/v2/{jobId}/rollback` (absent `jobId`: `<jobId>-rollback`). */
+export interface RollbackRequest {
+  jobId?: string;
 }
 
 /** The body of `PUT /jobSchedules/{scheduleId}`. */

@@ -3,9 +3,9 @@ import type {
   AppliedTwinPatch,
   JobDeviceGateway,
   TargetPage,
+  ReadTwin,
   TargetPageRequest,
   TwinConditionCheck,
-  TwinContent,
 } from '../../jobs/ports';
 import { twinConditionHolds } from '../twin-condition';
 import type { CloudToDeviceMethod, DeviceMethodResponse, TwinPatch } from '../../jobs/job-model';
@@ -82,9 +82,9 @@ export class SimulatedDeviceGateway implements JobDeviceGateway {
     return timings;
   }
 
-  async readTwin(deviceId: string): Promise<TwinContent> {
+  async readTwin(deviceId: string): Promise<ReadTwin> {
     const twin = await this.registry.getTwin(deviceId);
-    return { tags: twin.tags, desired: twin.properties.desired };
+    return { tags: twin.tags, desired: twin.properties.desired, etag: twin.etag };
   }
 
   async invokeMethod(
@@ -105,13 +105,15 @@ export class SimulatedDeviceGateway implements JobDeviceGateway {
     if (!isPlainObject(patch)) throw new ArgumentInvalidError('The twin patch must be an object.');
     const change = readTwinBody(patch, true);
     const known = this.resolved.take(deviceId);
-    const twin = await this.registry.updateTwin(
+    const { twin, before } = await this.registry.changeTwin(
       deviceId,
       change,
       'patch',
       etag === '*' ? undefined : etag,
       known,
     );
-    return { etag: twin.etag, version: twin.version };
+    // The twin the write replaced: what the patch overwrote comes with the write, at no extra read.
+    const previous = { tags: before.tags, desired: before.desired.values };
+    return { etag: twin.etag, version: twin.version, previous };
   }
 }

@@ -1,4 +1,6 @@
 import { QueueClient } from '@azure/storage-queue';
+import { Registry } from 'azure-iothub';
+import { usePlainHttp } from '../../../shared/devices/iothub/plain-http-agent';
 import { startAzurite, type RunningAzurite } from '../../../packages/func-local/storage/azurite';
 import { startHostProcess, type HostProcess } from '../../support/local-host-process';
 import { waitFor } from '../../support/wait-for';
@@ -6,7 +8,10 @@ import { repoRoot, samplePolicy, sampleSettings } from '../devices/device-host';
 import { managementUrl, WEBHOOKS } from '../local-host/durable/durable-test-kit';
 import { ownerToken, sleep } from './jobs-host';
 
-/** Pause and resume (issue 18) through the local host: one host and one Azurite for every case of this file. */
+/**
+ * Pause and resume, gated waves and twin rollback (issue 18) through the local host: one host and one Azurite for
+ * every case of this file.
+ */
 
 let azurite: RunningAzurite;
 let host: HostProcess;
@@ -605,4 +610,187 @@ describe('continuous jobs', () => {
     });
     expect(short.failureReason).toBeUndefined();
   }, 30_000);
+});
+
+describe('twin rollback', () => {
+  interface Twin {
+    tags?: Record<string, unknown>;
+    properties: { desired: Record<string, unknown> };
+  }
+  let registry: Registry;
+  const twinOf = async (deviceId: string) =>
+    (await registry.getTwin(deviceId)).responseBody as unknown as Twin;
+  const desiredOf = (twin: Twin) => {
+    const { $metadata: _metadata, $version: _version, ...values } = twin.properties.desired;
+    return values;
+  };
+  const before = {
+    tags: { fleet: 'rolled', site: 'old' },
+    desired: { fw: { version: '1.0', channel: 'stable' }, legacy: true },
+  };
+  const patch = {
+    tags: { site: 'new', ring: { name: 'canary', wave: 1 } },
+    properties: { desired: { fw: { version: '2.0' }, legacy: null, telemetry: 'fast' } },
+  };
+
+  beforeAll(async () => {
+    const port = Number(new URL(host.baseUrl).port);
+    const { name, key } = samplePolicy();
+    registry = Registry.fromConnectionString(
+      `HostName=localhost;SharedAccessKeyName=${name};SharedAccessKey=${key}`,
+    );
+    usePlainHttp(registry, port);
+    const devices = (prefix: string, fleetName: string, count: number) =>
+      Array.from({ length: count }, (_, i) => ({
+        id: `${prefix}-${i}`,
+        tags: { ...before.tags, fleet: fleetName },
+        properties: { desired: before.desired },
+        importMode: 'create',
+        status: 'enabled',
+      }));
+    const response = await call('POST', '/devices', [
+      ...devices('rb', 'rolled', 5),
+      ...devices('ab', 'aborted', 4),
+    ]);
+    expect(response.status).toBe(200);
+  });
+
+  it('restores what a twin job overwrote, absent keys included, and leaves a device changed since alone', async () => {
+    const job = { type: 'scheduleUpdateTwin', queryCondition: "tags.fleet = 'rolled'", updateTwin: patch };
+    await json<Job>(await call('PUT', '/jobs/v2/tw-rb', job));
+    expect((await waitJob('tw-rb', (current) => Boolean(current.endTime), 'to end')).status).toBe(
+      'completed',
+    );
+    expect((await twinOf('rb-0')).tags).toEqual({
+      ...before.tags,
+      site: 'new',
+      ring: { name: 'canary', wave: 1 },
+    });
+
+    // Someone else changes a key the job wrote on rb-3, and a key it never touched on rb-4.
+    await registry.updateTwin('rb-3', { tags: { ring: { name: 'manual' } } }, '*');
+    await registry.updateTwin('rb-4', { properties: { desired: { other: 1 } } }, '*');
+
+    for (const [body, field] of [
+      [{ jobId: 5 }, 'jobId'],
+      [{ jobId: 'a/b' }, 'jobId'],
+      [{ newId: 'x' }, 'newId'],
+      ['[1]', 'body'],
+    ] as const) {
+      const refused = await call('POST', '/jobs/v2/tw-rb/rollback', body);
+      expect([refused.status, refused.headers.get('iothub-errorcode')]).toEqual([400, 'ArgumentInvalid']);
+      expect(((await refused.json()) as { Message: string }).Message).toContain(`${field}:`);
+    }
+    expect((await call('POST', '/jobs/v2/no-such-job/rollback')).status).toBe(404);
+    expect((await call('GET', '/jobs/v2/tw-rb-rollback')).status).toBe(404);
+
+    const started = await json<Job & { parentJobId: string; rollbackOf: string }>(
+      await call('POST', '/jobs/v2/tw-rb/rollback'),
+    );
+    expect(started).toMatchObject({
+      jobId: 'tw-rb-rollback',
+      type: 'scheduleUpdateTwin',
+      status: 'queued',
+      parentJobId: 'tw-rb',
+      rollbackOf: 'tw-rb',
+    });
+    const again = await call('POST', '/jobs/v2/tw-rb/rollback', { jobId: 'tw-rb-rollback' });
+    expect([again.status, again.headers.get('iothub-errorcode')]).toEqual([409, 'JobAlreadyExists']);
+    const rerun = await call('POST', '/jobs/v2/tw-rb-rollback/rerun', {
+      jobId: 'rerun-of-rollback',
+      deviceStatuses: ['failed'],
+    });
+    expect([rerun.status, rerun.headers.get('iothub-errorcode')]).toEqual([400, 'ArgumentInvalid']);
+    const ofRollback = await call('POST', '/jobs/v2/tw-rb-rollback/rollback', { jobId: 'undo-undo' });
+    expect([ofRollback.status, ofRollback.headers.get('iothub-errorcode')]).toEqual([
+      409,
+      'JobNotRollbackable',
+    ]);
+
+    const done = await waitJob('tw-rb-rollback', (current) => Boolean(current.endTime), 'to end');
+    expect(done).toMatchObject({ status: 'completed' });
+    expect(done.deviceJobStatistics).toMatchObject({ deviceCount: 5, succeededCount: 4, failedCount: 1 });
+    const rows = await deviceJobs('tw-rb-rollback');
+    const failed = rows.filter((row) => row.status === 'failed');
+    expect(failed.map((row) => [row.deviceId, row.error?.code])).toEqual([['rb-3', 'RollbackConflict']]);
+    for (const deviceId of ['rb-0', 'rb-1', 'rb-2', 'rb-4']) {
+      const twin = await twinOf(deviceId);
+      expect(twin.tags).toEqual(before.tags);
+      expect(desiredOf(twin)).toEqual(deviceId === 'rb-4' ? { ...before.desired, other: 1 } : before.desired);
+    }
+    const conflicted = await twinOf('rb-3');
+    expect(conflicted.tags).toEqual({ ...before.tags, site: 'new', ring: { name: 'manual', wave: 1 } });
+    expect(desiredOf(conflicted)).toEqual({ fw: { version: '2.0', channel: 'stable' }, telemetry: 'fast' });
+
+    expect(await getJob('tw-rb')).toMatchObject({ rollbackJobId: 'tw-rb-rollback' });
+    const events = await eventsOf('tw-rb', ['DeviceJobs.JobRollbackStarted']);
+    expect(events.find((event) => event.type === 'DeviceJobs.JobRollbackStarted')?.data).toMatchObject({
+      rollbackJobId: 'tw-rb-rollback',
+    });
+  }, 40_000);
+
+  it('refuses a rollback of a method job, and a rollback abort action on one', async () => {
+    const methodJob = fleetJob('rolled-none');
+    await json<Job>(await call('PUT', '/jobs/v2/rb-method', methodJob));
+    const refused = await call('POST', '/jobs/v2/rb-method/rollback');
+    expect([refused.status, refused.headers.get('iothub-errorcode')]).toEqual([409, 'JobNotRollbackable']);
+    const abortConfig = {
+      criteriaList: [
+        { failureType: 'all', action: 'rollback', thresholdPercentage: 50, minNumberOfExecutedDevices: 1 },
+      ],
+    };
+    const response = await call('PUT', '/jobs/v2/rb-method-abort', { ...methodJob, abortConfig });
+    expect([response.status, response.headers.get('iothub-errorcode')]).toEqual([400, 'ArgumentInvalid']);
+    expect(((await response.json()) as { Message: string }).Message).toContain(
+      'abortConfig.criteriaList[0].action:',
+    );
+    expect((await call('GET', '/jobs/v2/rb-method-abort')).status).toBe(404);
+  });
+
+  it('starts <jobId>-rollback itself, once, when an abort criterion with action rollback is met', async () => {
+    // Two devices that exist, then two that do not (DeviceNotFound), one at a time: the abort fires at 2 of 4.
+    const job = {
+      type: 'scheduleUpdateTwin',
+      deviceIds: ['ab-0', 'ab-1', 'ghost-0', 'ghost-1', 'ab-2', 'ab-3'],
+      updateTwin: patch,
+      rolloutConfig: { maxConcurrency: 1 },
+      abortConfig: {
+        criteriaList: [
+          {
+            failureType: 'failed',
+            action: 'rollback',
+            thresholdPercentage: 50,
+            minNumberOfExecutedDevices: 4,
+          },
+        ],
+      },
+    };
+    await json<Job>(await call('PUT', '/jobs/v2/ab-rb', job));
+    const aborted = await waitJob('ab-rb', (current) => Boolean(current.endTime), 'to end');
+    expect(aborted.status).toBe('failed');
+    expect(aborted.failureReason).toMatch(/^Aborted: 2 of 4 executed devices failed/);
+    // The finalizing step starts the rollback right after it ended the job.
+    const rollback = await waitFor(
+      'ab-rb-rollback to end',
+      async () => {
+        const response = await call('GET', '/jobs/v2/ab-rb-rollback');
+        return response.status === 404 ? undefined : json<Job & { parentJobId?: string }>(response);
+      },
+      (current): current is Job & { parentJobId?: string } => Boolean(current?.endTime),
+      { timeoutMs: 20_000, intervalMs: 100 },
+    );
+    expect(rollback).toMatchObject({ status: 'completed', parentJobId: 'ab-rb' });
+    expect(rollback.deviceJobStatistics).toMatchObject({ deviceCount: 2, succeededCount: 2 });
+    for (const deviceId of ['ab-0', 'ab-1', 'ab-2', 'ab-3']) {
+      const twin = await twinOf(deviceId);
+      expect([deviceId, twin.tags]).toEqual([deviceId, { ...before.tags, fleet: 'aborted' }]);
+      expect(desiredOf(twin)).toEqual(before.desired);
+    }
+    const jobs = await json<(Job & { rollbackOf?: string })[]>(
+      await call('GET', '/jobs/v2/query?pageSize=1000'),
+    );
+    expect(jobs.filter((listed) => listed.rollbackOf === 'ab-rb').map((listed) => listed.jobId)).toEqual([
+      'ab-rb-rollback',
+    ]);
+  }, 40_000);
 });

@@ -3,6 +3,7 @@ import { startTime } from '../../../packages/cli/option-parsers';
 
 const base: JobTemplateOptions = {
   abortOn: 'all',
+  abortAction: 'cancel',
   retryOn: 'all',
   rampOn: 'succeeded',
   countMethodErrors: true,
