@@ -1,6 +1,11 @@
 import type * as Wire from '@device-jobs/client';
 import type * as v from 'valibot';
-import { AbortConfigSchema, RetryConfigSchema, RolloutConfigSchema } from '../schemas/rollout.schema';
+import {
+  AbortConfigSchema,
+  CountMethodErrorsSchema,
+  RetryConfigSchema,
+  RolloutConfigSchema,
+} from '../schemas/rollout.schema';
 import { present } from '../schemas/schema-rules';
 import { parseOrThrow } from '../schemas/schema-problems';
 import { JobValidationError } from './job-errors';
@@ -55,9 +60,11 @@ export function parseJobControls(body: Record<string, unknown>): Wire.JobControl
   if (present(body.abortConfig)) controls.abortConfig = parseAbortConfig(body.abortConfig);
   if (present(body.retryConfig)) controls.retryConfig = parseRetryConfig(body.retryConfig);
   if (present(body.countMethodErrorsAsFailures)) {
-    if (typeof body.countMethodErrorsAsFailures !== 'boolean')
-      throw new JobValidationError('countMethodErrorsAsFailures', 'must be true or false');
-    controls.countMethodErrorsAsFailures = body.countMethodErrorsAsFailures;
+    controls.countMethodErrorsAsFailures = parseJobField(
+      CountMethodErrorsSchema,
+      body.countMethodErrorsAsFailures,
+      'countMethodErrorsAsFailures',
+    );
   }
   return controls;
 }

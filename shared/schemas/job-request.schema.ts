@@ -8,7 +8,12 @@ import {
   methodPayloadProblem,
 } from '../iothub-rules';
 import { objectMessage } from './schema-rules';
-import { AbortConfigSchema, RetryConfigSchema, RolloutConfigSchema } from './rollout.schema';
+import {
+  AbortConfigSchema,
+  CountMethodErrorsSchema,
+  RetryConfigSchema,
+  RolloutConfigSchema,
+} from './rollout.schema';
 
 /** The fields of a JobRequest (`PUT /jobs/v2/{jobId}`, GA and preview vocabulary), as valibot schemas. */
 
@@ -171,4 +176,5 @@ export const JobRequestSchema = v.looseObject({
   rolloutConfig: v.optional(RolloutConfigSchema),
   abortConfig: v.optional(AbortConfigSchema),
   retryConfig: v.optional(RetryConfigSchema),
+  countMethodErrorsAsFailures: v.nullish(CountMethodErrorsSchema),
 });

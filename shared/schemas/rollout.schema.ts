@@ -155,3 +155,6 @@ export const RetryConfigSchema = criteriaList(
     numberOfRetries: integerIn(0, MAX_RETRIES),
   }),
 ) satisfies v.GenericSchema<unknown, Wire.RetryConfig>;
+
+/** `countMethodErrorsAsFailures`: whether a method's error status (≥ 400) counts as a failed device. */
+export const CountMethodErrorsSchema = v.boolean('must be true or false');
