@@ -72,8 +72,7 @@ export function createRegistryJobsService(deps: RegistryJobsDependencies): Regis
       if (!deps.runner) throw new Error('This function has no durable client: it cannot purge jobs.');
       const cutoff = deps.now().getTime() - retentionDays * DAY_MS;
       const expired = (await deps.jobs.list()).filter(
-        (job) =>
-          isTerminalRegistryJob(job.status) && Date.parse(job.endTimeUtc ?? job.createdTime) < cutoff,
+        (job) => isTerminalRegistryJob(job.status) && Date.parse(job.endTimeUtc ?? job.createdTime) < cutoff,
       );
       for (const job of expired) {
         await deps.runner.purge(job.jobId);

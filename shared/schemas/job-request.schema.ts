@@ -7,6 +7,7 @@ import {
   methodNameProblem,
   methodPayloadProblem,
 } from '../iothub-rules';
+import { CompletionConditionSchema } from '../jobs/completion-condition';
 import { objectMessage } from './schema-rules';
 import {
   AbortConfigSchema,
@@ -177,4 +178,5 @@ export const JobRequestSchema = v.looseObject({
   abortConfig: v.optional(AbortConfigSchema),
   retryConfig: v.optional(RetryConfigSchema),
   countMethodErrorsAsFailures: v.nullish(CountMethodErrorsSchema),
+  completionCondition: v.nullish(CompletionConditionSchema),
 });
