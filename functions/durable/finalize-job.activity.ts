@@ -18,6 +18,7 @@ export function parseFinalizeInput(raw: unknown): FinalizeJobCommand {
   if (typeof input.failureReason === 'string') command.failureReason = input.failureReason;
   if (typeof input.deviceErrorCode === 'string') command.deviceErrorCode = input.deviceErrorCode;
   if (input.settleAs === 'canceled') command.settleAs = 'canceled';
+  if (typeof input.statusMessage === 'string') command.statusMessage = input.statusMessage;
   return command;
 }
 

@@ -7,10 +7,12 @@ import {
   type WaveConfig,
 } from '@device-jobs/client';
 import { UsageError } from './errors';
+import { addWindowOptions, schedulingConfigOf, type WindowOptions } from './window-options';
 import {
   choice,
   idFile,
   idList,
+  jobPriority,
   jsonObject,
   jsonValue,
   nonNegativeInteger,
@@ -23,7 +25,7 @@ const RAMP_COUNTERS = ['succeeded', 'notified'] as const;
 type RampCounter = (typeof RAMP_COUNTERS)[number];
 
 /** The options that describe a job's work, targets and controls (shared by `job create` and `schedule set`). */
-export interface JobTemplateOptions {
+export interface JobTemplateOptions extends WindowOptions {
   method?: string;
   payload?: unknown;
   responseTimeout?: number;
@@ -47,12 +49,13 @@ export interface JobTemplateOptions {
   wave?: WaveConfig[];
   until?: string;
   untilTimeout?: number;
+  priority?: number;
   /** False with `--no-count-method-errors`: IoT Hub's counting, where every answered call succeeds. */
   countMethodErrors: boolean;
 }
 
 export function addJobTemplateOptions(command: Command): Command {
-  return command
+  return addWindowOptions(command)
     .option('--method <name>', 'invoke this direct method on every device')
     .option('--payload <json>', 'method payload (JSON, or @file)', jsonValue)
     .option(
@@ -76,6 +79,11 @@ export function addJobTemplateOptions(command: Command): Command {
     .option('--max-execution-time <s>', 'seconds the job may run (default 3600)', positiveInteger)
     .option('--max-per-minute <n>', 'start at most this many devices a minute', positiveInteger)
     .option('--max-concurrency <n>', 'most devices with a call outstanding at once', positiveInteger)
+    .option(
+      '--priority <n>',
+      "the job's weight (1-10, default 5) in the service-wide device-operation budget",
+      jobPriority,
+    )
     .option(
       '--wave <name:size:threshold:then>',
       'a gated wave, in order (repeat): size a count or a share (10 or 5%), threshold 0-100, then continue|pause',
@@ -138,6 +146,7 @@ export function buildJobTemplate(options: JobTemplateOptions): JobTemplate {
     ...(options.wave !== undefined && { waves: options.wave }),
   };
   if (Object.keys(rollout).length > 0) template.rolloutConfig = rollout;
+  if (options.priority !== undefined) template.priority = options.priority;
   if ((options.abortFailedPercent === undefined) !== (options.abortMinExecuted === undefined))
     throw new UsageError('--abort-failed-percent and --abort-min-executed go together.');
   if (options.abortFailedPercent !== undefined && options.abortMinExecuted !== undefined) {
@@ -161,7 +170,7 @@ export function buildJobTemplate(options: JobTemplateOptions): JobTemplate {
       criteriaList: [{ failureType: options.retryOn, numberOfRetries: options.retries }],
     };
   }
-  return template;
+  return { ...template, ...schedulingConfigOf(options) };
 }
 
 /** `canary:10:90:pause` or `half:50%:95:continue`; the service checks names and ranges. */

@@ -15,7 +15,7 @@ import {
 import { assertTransition, isTerminalJobStatus } from './job-lifecycle';
 import type { JobRecord, JobStatus } from './job-model';
 import { isTerminalDeviceJobStatus } from './job-model';
-import { observationOf } from './job-observation';
+import { blendedObservation, observationOf, slowdownOf } from './job-observation';
 import { TargetPages, shardsOf, targetPageSize } from './job-targets';
 
 export interface FinalizeJobCommand {
@@ -30,6 +30,8 @@ export interface FinalizeJobCommand {
   cursor?: RunCursor;
   /** Targets per shard (the run's page size), for targets still to be settled. */
   shardSize: number;
+  /** Why the job ended, when more than its outcome says (e.g. cancelled at a maintenance window's end). */
+  statusMessage?: string;
 }
 
 export interface FinalizeJobResult {
@@ -87,16 +89,26 @@ async function finalizeLeased(
         ...current,
         status: command.outcome,
         endTime,
-        statusMessage: statusMessageFor(command.outcome),
+        statusMessage: command.statusMessage ?? statusMessageFor(command.outcome),
       };
+      delete next.nextWindowStart;
       if (command.failureReason !== undefined) next.failureReason = command.failureReason;
       return next;
     },
     { deps: deps.events, at: endTime },
   );
+  // An ended continuous job takes no more devices: off the open list, its members and queue removed.
+  if (ended.targetSelection === 'continuous') await deps.joins?.close(ended.jobId);
   const observation =
     ended.endTime === endTime ? observationOf(ended, command.cursor?.calls, endTime) : undefined;
-  if (observation) await deps.observations?.record(ended.type, observation);
+  if (observation && deps.observations) {
+    const slowdown = deps.gateway
+      ? await slowdownOf(deps.gateway, ended, await deps.deviceJobs.listShard(ended.jobId, 0))
+      : undefined;
+    const measured = slowdown === undefined ? observation : { ...observation, slowdown };
+    const previous = await deps.observations.latest(ended.type);
+    await deps.observations.record(ended.type, blendedObservation(previous, measured));
+  }
   return ended.endTime
     ? { done: true, status: ended.status, endTime: ended.endTime }
     : { done: true, status: ended.status };

@@ -68,6 +68,8 @@ export interface JobRecord extends JobControls {
   parentJobId?: string;
   /** The last pause or resume (absent until the job was first paused). */
   lastControlAction?: Wire.JobControlAction;
+  /** While the job waits outside its maintenance windows: when the next one opens. */
+  nextWindowStart?: string;
   /** Gated waves that ended, in order (`rolloutConfig.waves`). */
   endedWaves?: EndedWave[];
   /** Events published so far (the last event's `sequence`). */

@@ -34,12 +34,16 @@ import type { RolloutProgress } from './rollout-rate';
 import { TargetPages, shardsOf, targetPageSize } from './job-targets';
 import { type OpenWave, openWave, withEndedWave } from './rollout-waves';
 import { isPatchApplied } from './twin-patch-applied';
+import { cancelsAtWindowEnd, enterMaintenanceWindow } from './job-run-windows';
+import { CONTINUOUS_JOBS_CACHE_MS } from './continuous-joiner';
 import {
   type SettleCompletionsCommand,
   type SettleCompletionsResult,
   settleCompletions,
   startCompletionWait,
 } from './completion-waits';
+import { type BudgetShare, createBudgetPacer } from './device-budget';
+import { DEFAULT_PRIORITY } from './rollout-config';
 
 export interface RunDevicesCommand {
   jobId: string;
@@ -56,13 +60,18 @@ export interface RunDevicesCommand {
    * it is resumed or its time budget ends, since a v2 orchestration would call the next step at once.
    */
   pausable?: boolean;
+  /**
+   * The orchestration waits for maintenance windows itself (`jobOrchestrator_v4`): outside its windows a step
+   * returns at once with `stoppedBy: 'maintenanceWindow'`. Absent (older versions): windows are not applied.
+   */
+  windowAware?: boolean;
 }
 
 /**
  * Why a run stopped starting devices for good (the time budget only ends one call: see `done`; so does the end of
  * a gated wave that lets the next one go on).
  */
-export type RunStopReason = Exclude<WindowStop, 'budget' | 'wave'>;
+export type RunStopReason = Exclude<WindowStop, 'budget' | 'wave'> | 'maintenanceWindowEnded';
 
 export interface RunDevicesResult {
   cursor: RunCursor;
@@ -71,6 +80,8 @@ export interface RunDevicesResult {
   stoppedBy?: RunStopReason;
   /** Set with `stoppedBy: 'aborted'`: why the job's abort check stopped it. */
   abortReason?: string;
+  /** Set with `stoppedBy: 'maintenanceWindow'`: when the next window opens (absent: none opens again). */
+  nextWindowStart?: string;
 }
 
 /**
@@ -164,7 +175,20 @@ async function runLeased(
     if (job.status === 'paused') return { cursor, done: false };
   }
   if (job.status === 'cancelled') return { cursor, done: false, stoppedBy: 'cancelled' };
+  const window = command.windowAware
+    ? await enterMaintenanceWindow(deps, job)
+    : { open: true as const, end: Number.POSITIVE_INFINITY };
+  if (!window.open) {
+    const { nextWindowStart } = window;
+    return {
+      cursor,
+      done: false,
+      stoppedBy: 'maintenanceWindow',
+      ...(nextWindowStart ? { nextWindowStart } : {}),
+    };
+  }
 
+  await untilListedEverywhere(deps, job, cursor);
   const plan = planActivityTime(startedAt, deps.limits, callBoundMs(job));
   const waves = job.rolloutConfig?.waves;
   // Wave sizes are shares of every target: a job with waves resolves them all before its first device starts.
@@ -194,6 +218,7 @@ async function runLeased(
   const waveEnd = open && open.end < before.deviceCount ? open.end : undefined;
   const calls = { ...(cursor.calls ?? { count: 0, seconds: 0, peakInFlight: 0 }) };
   let inFlight = 0;
+  const budget = await joinBudget(deps, job, now, sleep);
 
   let outcome;
   try {
@@ -203,14 +228,16 @@ async function runLeased(
       startUntil: plan.startUntil,
       now,
       stopCheckIntervalMs: deps.limits.stopCheckIntervalMs ?? STOP_CHECK_INTERVAL_MS,
-      ...(policy.beforeStart ? { beforeStart: policy.beforeStart } : {}),
+      ...startGate(policy.beforeStart, budget?.takeOperation),
       stopBeforeStart: () => {
         abortReason ??= policy.abortCheck?.(executed);
         if (abortReason !== undefined) return 'aborted';
+        if (now() >= window.end) return 'maintenanceWindow';
         return waveEnd !== undefined && startedBefore + startedHere >= waveEnd ? 'wave' : undefined;
       },
       checkStop: async () => {
         if (isPastDeadline(deps.clock.now(), command.deadline)) return 'deadline';
+        if (now() >= window.end) return 'maintenanceWindow';
         const current = await loadJob(deps.jobs, job.jobId);
         if (current.job.status === 'cancelled') return 'cancelled';
         if (current.job.status === 'paused') return 'paused';
@@ -226,7 +253,11 @@ async function runLeased(
         calls.peakInFlight = Math.max(calls.peakInFlight, inFlight);
         const { result, attempts } = await runWithAttempts(
           policy,
-          (attempt) => runDevice(deps, job, row.deviceId, repeated, plan, attempt),
+          async (attempt) => {
+            // The first call's share of the budget was taken before the device started (see startGate).
+            if (attempt > 1) await budget?.takeOperation();
+            return runDevice(deps, job, row.deviceId, repeated, plan, attempt);
+          },
           () => now() < plan.startUntil,
           sleep,
         );
@@ -234,6 +265,8 @@ async function runLeased(
         const endedAt = now();
         calls.count += 1;
         calls.seconds += (endedAt - startedAt) / 1000;
+        calls.firstStartMs = Math.min(calls.firstStartMs ?? startedAt, startedAt);
+        calls.lastEndMs = Math.max(calls.lastEndMs ?? endedAt, endedAt);
         const ended = { ...finish(row, result, iso(startedAt), iso(endedAt)), attempts };
         const waiting = await startCompletionWait(deps, job, ended, endedAt);
         if (waiting) return await writer.finished(waiting);
@@ -244,6 +277,7 @@ async function runLeased(
   } finally {
     await shards.settled();
     await writer.close();
+    await budget?.share.leave();
   }
   if (calls.count > 0) cursor.calls = calls;
   if (job.completionCondition) cursor.completionWaits = true;
@@ -253,6 +287,13 @@ async function runLeased(
   abortReason ??= policy.abortCheck?.(executed);
   if (abortReason !== undefined && outcome.stoppedBy !== 'cancelled' && outcome.stoppedBy !== 'deadline') {
     return { cursor, done: false, stoppedBy: 'aborted', abortReason };
+  }
+  // At a window's end the calls in flight have finished: the next step waits for the next window, or the job ends.
+  if (outcome.stoppedBy === 'maintenanceWindow') {
+    if (done) return { cursor, done };
+    return cancelsAtWindowEnd(deps, job)
+      ? { cursor, done: false, stoppedBy: 'maintenanceWindowEnded' }
+      : { cursor, done: false };
   }
   if (outcome.stoppedBy === 'wave') {
     const paused = open !== undefined && (await endWave(deps, job.jobId, open)) && command.pausable;
@@ -270,6 +311,17 @@ async function runLeased(
 }
 
 /**
+ * A continuous job's snapshot starts once every host's cached list of open continuous jobs holds it (it was
+ * listed before it began running): a device written earlier is read by the snapshot, one written later joins.
+ */
+async function untilListedEverywhere(deps: JobExecutionDependencies, job: JobRecord, cursor: RunCursor) {
+  if (job.targetSelection !== 'continuous' || cursor.shardCount > 0 || job.runStartedTime === undefined)
+    return;
+  const wait = Date.parse(job.runStartedTime) + CONTINUOUS_JOBS_CACHE_MS - deps.clock.now().getTime();
+  if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
+}
+
+/**
  * One step over the job's devices waiting for its completion condition (see `settleCompletions`); a timeout its
  * `retryConfig` covers runs the device's operation again.
  */
@@ -283,6 +335,44 @@ export function settleJobCompletions(
     const result = await runDevice(deps, job, row.deviceId, true, plan, attempt);
     return { ...finish(row, result, iso(startedAt), iso(now())), attempts: attempt };
   });
+}
+
+/**
+ * The run step's place in the service-wide device-operation budget (none when no budget is set): every call to a
+ * device, retries included, waits for the job's share to allow it.
+ */
+async function joinBudget(
+  deps: JobExecutionDependencies,
+  job: JobRecord,
+  now: () => number,
+  sleep: (ms: number) => Promise<void>,
+): Promise<{ share: BudgetShare; takeOperation: () => Promise<void> } | undefined> {
+  if (!deps.budget) return undefined;
+  const share = await deps.budget.join(job.jobId, job.priority ?? DEFAULT_PRIORITY);
+  return {
+    share,
+    takeOperation: createBudgetPacer({ operationsPerSecond: () => share.operationsPerSecond(), now, sleep }),
+  };
+}
+
+/**
+ * What a device waits for before it starts: the job's start rate, then its share of the budget for its first
+ * call (so a device's start time is when its call went out, and a stop found while waiting starts nothing).
+ */
+function startGate(
+  rateGate: (() => Promise<void>) | undefined,
+  takeOperation: (() => Promise<void>) | undefined,
+): { beforeStart?: () => Promise<void> } {
+  if (!rateGate || !takeOperation) {
+    const only = rateGate ?? takeOperation;
+    return only ? { beforeStart: only } : {};
+  }
+  return {
+    beforeStart: async () => {
+      await rateGate();
+      await takeOperation();
+    },
+  };
 }
 
 /** The job as it is once no longer paused, or still paused when the step's start budget ran out (v2 only). */
@@ -429,6 +519,7 @@ class ShardFeed {
   private readonly attempted = new Set<number>();
   private statesLoaded: Promise<void> | undefined;
   private readonly known = new Set<number>();
+  private joinQueueEmpty = false;
   /** Shards a target page resolved beyond the one asked for, until their turn. */
   private readonly resolvedAhead = new Map<number, DeviceJobRecord[]>();
 
@@ -543,12 +634,16 @@ class ShardFeed {
     }
     for (;;) {
       const { targets } = this.cursor;
-      if (targets.done) return undefined;
+      if (targets.done) return this.joinedShard(shard);
       // One page of targets makes several shards: a storage page of ~1,000 rows costs about what 100 cost.
       const page = await this.targets.read(targets.continuation, targetPageSize(this.shardSize));
       if (page.continuation === undefined) this.cursor.targets = { done: true };
       else this.cursor.targets = { done: false, continuation: page.continuation };
       const chunks = shardsOf(page.deviceIds, this.shardSize);
+      // A device the snapshot found never joins the job again later.
+      if (this.continuous && page.deviceIds.length > 0) {
+        await this.deps.joins?.addSnapshotMembers(this.job.jobId, page.deviceIds);
+      }
       if (chunks.length > 0) {
         const written = await Promise.all(chunks.map((ids, index) => this.writeShard(shard + index, ids)));
         this.cursor.shardCount = shard + chunks.length;
@@ -556,6 +651,36 @@ class ShardFeed {
         return written[0];
       }
     }
+  }
+
+  /**
+   * Past the snapshot of a continuous job: the devices that joined it since, as the next shard (one written by an
+   * interrupted run is read back), taken off the join queue once stored.
+   */
+  private async joinedShard(shard: number): Promise<DeviceJobRecord[] | undefined> {
+    const joins = this.deps.joins;
+    if (!this.continuous || !joins) return undefined;
+    if (this.known.has(shard)) {
+      const rows = await this.deps.deviceJobs.listShard(this.job.jobId, shard);
+      this.writer.track(shard, rows);
+      this.cursor.shardCount = shard + 1;
+      return rows;
+    }
+    // Shards are prepared far ahead: once the queue was found empty, this step asks no more (the next one will).
+    if (this.joinQueueEmpty) return undefined;
+    const deviceIds = await joins.queued(this.job.jobId, this.shardSize);
+    if (deviceIds.length === 0) {
+      this.joinQueueEmpty = true;
+      return undefined;
+    }
+    const rows = await this.writeShard(shard, deviceIds);
+    this.cursor.shardCount = shard + 1;
+    await joins.dequeue(this.job.jobId, deviceIds);
+    return rows;
+  }
+
+  private get continuous(): boolean {
+    return this.job.targetSelection === 'continuous';
   }
 
   /** The shard's pending rows; a shard an interrupted run already wrote is read back and completed. */

@@ -14,6 +14,7 @@ import { JobAlreadyExistsError, JobNotFoundError, JobValidationError } from './j
 import { isTerminalJobStatus } from './job-lifecycle';
 import { aggregateStatistics } from './job-statistics';
 import type { JobRecord } from './job-model';
+import type { CronParser } from './job-schedule-model';
 import {
   type ConditionParser,
   jobStatusFromName,
@@ -29,6 +30,7 @@ import type {
   JobTargetResolver,
 } from './ports';
 import { type DryRunResponse, dryRunJob } from './job-dry-run';
+import type { DeviceOperationBudget } from './device-budget';
 import { rerunDefinition } from './job-rerun';
 import { type JobCreationDependencies, storeAndStartJob } from './job-creation';
 import { type JobControlCommand, parseControlBody, pauseJob, resumeJob } from './job-pause';
@@ -39,10 +41,14 @@ export interface JobsServiceDependencies extends JobCreationDependencies {
   clock: Clock;
   /** Defaults to the query language's parser. */
   parseCondition?: ConditionParser;
+  /** NCRONTAB in a time zone: reads `schedulingConfig` (maintenance windows). */
+  parseCron?: CronParser;
   /** Resolves a dry run's query targets (the device gateway). */
   targets?: JobTargetResolver;
   /** Recent device latency and overhead, for dry-run estimates. */
   observations?: DurationObservationRepository;
+  /** The shared device-operation budget (dry-run estimates count the job's share). */
+  budget?: DeviceOperationBudget;
 }
 
 export interface CreateJobCommand {
@@ -105,6 +111,7 @@ export function createJobsService(deps: JobsServiceDependencies): JobsService {
         urlJobId: jobId,
         now,
         parseCondition: deps.parseCondition,
+        parseCron: deps.parseCron,
       });
       return respondCreated(await storeAndStartJob(deps, definition, now));
     },
@@ -114,6 +121,7 @@ export function createJobsService(deps: JobsServiceDependencies): JobsService {
         urlJobId: jobId,
         now: deps.clock.now(),
         parseCondition: deps.parseCondition,
+        parseCron: deps.parseCron,
       });
       if (await deps.jobs.get(definition.jobId)) throw new JobAlreadyExistsError(definition.jobId);
       return dryRunJob(deps, definition);

@@ -3,6 +3,7 @@ import type * as v from 'valibot';
 import {
   AbortConfigSchema,
   CountMethodErrorsSchema,
+  PrioritySchema,
   RetryConfigSchema,
   RolloutConfigSchema,
 } from '../schemas/rollout.schema';
@@ -22,6 +23,7 @@ export type {
   RolloutConfig,
 } from '@device-jobs/client';
 export {
+  DEFAULT_PRIORITY,
   FAILURE_TYPES,
   MAX_CONCURRENCY,
   MAX_INCREMENT_FACTOR,
@@ -69,6 +71,7 @@ export function parseJobControls(body: Record<string, unknown>): Wire.JobControl
     }
     controls.completionCondition = parseCompletionCondition(body.completionCondition);
   }
+  if (present(body.priority)) controls.priority = parseJobField(PrioritySchema, body.priority, 'priority');
   if (present(body.countMethodErrorsAsFailures)) {
     controls.countMethodErrorsAsFailures = parseJobField(
       CountMethodErrorsSchema,

@@ -11,6 +11,10 @@ export const MIN_INCREMENT_FACTOR = 1.1;
 export const MAX_INCREMENT_FACTOR = 5;
 export const MAX_RETRIES = 10;
 export const MAX_WAVES = 20;
+/** A job's share of the device-operation budget is in proportion to its `priority` (absent: the default). */
+export const MIN_PRIORITY = 1;
+export const MAX_PRIORITY = 10;
+export const DEFAULT_PRIORITY = 5;
 /** The name of the wave the devices after the listed ones form. */
 export const LAST_WAVE_NAME = 'remaining';
 const WAVE_NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/;
@@ -158,3 +162,6 @@ export const RetryConfigSchema = criteriaList(
 
 /** `countMethodErrorsAsFailures`: whether a method's error status (≥ 400) counts as a failed device. */
 export const CountMethodErrorsSchema = v.boolean('must be true or false');
+
+/** A job's `priority`: its weight in the shared device-operation budget. */
+export const PrioritySchema = integerIn(MIN_PRIORITY, MAX_PRIORITY);

@@ -54,10 +54,16 @@ function rampText(ramp: NonNullable<RolloutConfig['exponentialRate']>): string {
 export function controls(
   job: Pick<
     JobTemplate,
-    'rolloutConfig' | 'abortConfig' | 'retryConfig' | 'completionCondition' | 'countMethodErrorsAsFailures'
+    | 'rolloutConfig'
+    | 'abortConfig'
+    | 'retryConfig'
+    | 'completionCondition'
+    | 'countMethodErrorsAsFailures'
+    | 'priority'
   >,
 ): string[] {
   const lines: string[] = [];
+  if (job.priority !== undefined) lines.push(`priority ${job.priority} in the device-operation budget`);
   const rollout = job.rolloutConfig;
   if (rollout) {
     const parts = [
@@ -79,13 +85,27 @@ export function controls(
   return lines;
 }
 
+/** A job's maintenance windows, one line each, and what happens at their end. */
+export function windowLines(job: Pick<JobTemplate, 'schedulingConfig'>): string[] {
+  const config = job.schedulingConfig;
+  if (!config) return [];
+  const end = config.endBehavior === 'cancel' ? 'cancel the job' : 'wait for the next';
+  return config.maintenanceWindows.map(
+    (window) =>
+      `'${window.schedule}' (${config.timeZone}) for ${formatDuration(window.durationInMinutes * 60)}; at its end ${end}`,
+  );
+}
+
 /** The human view of one job: what, whom, when, how far, and why it ended as it did. */
 export function printJob(terminal: Terminal, job: JobResponse): void {
   const stats = job.deviceJobStatistics;
   const rows: [string, string][] = [
     ['Job', job.jobId],
     ['Operation', operationOf(job)],
-    ['Targets', job.queryCondition ?? 'a list of device ids'],
+    [
+      'Targets',
+      `${job.queryCondition ?? 'a list of device ids'}${job.targetSelection === 'continuous' ? ' (continuous: devices that come to match join)' : ''}`,
+    ],
     ['Status', `${paintStatus(terminal, job.status)}${job.statusMessage ? ` (${job.statusMessage})` : ''}`],
     [
       'Devices',
@@ -98,6 +118,8 @@ export function printJob(terminal: Terminal, job: JobResponse): void {
     ['Max time', formatDuration(job.maxExecutionTimeInSeconds)],
   ];
   for (const control of controls(job)) rows.push(['Controls', control]);
+  for (const line of windowLines(job)) rows.push(['Windows', line]);
+  if (job.nextWindowStart) rows.push(['Opens at', job.nextWindowStart]);
   for (const wave of job.waveStatistics ?? [])
     rows.push([
       'Wave',

@@ -1,5 +1,6 @@
 import { h, replace, timeCell, uid } from './dom.js';
 import {
+  DEFAULT_JOB_PRIORITY,
   deviceJobsQuery,
   type DeviceJobResponse,
   type DeviceJobStatistics,
@@ -17,7 +18,15 @@ import {
 } from './progress.js';
 import { rerunDialog } from './rerun-dialog.js';
 import { Poller, type View, type ViewContext } from './view.js';
-import { chartLegend, describeError, errorBox, finishedChart, progressBar, statusBadge } from './widgets.js';
+import {
+  chartLegend,
+  describeError,
+  errorBox,
+  featureBadges,
+  finishedChart,
+  progressBar,
+  statusBadge,
+} from './widgets.js';
 
 const JOB_REFRESH_MS = 1500;
 /** How often a job with more than ROW_LIMIT rows reads its failed devices again while its counts move. */
@@ -312,7 +321,7 @@ export const jobPageView: View = (main, context, [id]) => {
         ])
       : averageRate(current, stats);
     const eta = active && current.status === 'running' ? etaSeconds(stats, rate) : undefined;
-    replace(badge, statusBadge(current.status));
+    replace(badge, statusBadge(current.status), ...featureBadges(current));
     replace(
       summary,
       h('h2', { id: 'summary-title' }, 'Progress'),
@@ -350,6 +359,14 @@ export const jobPageView: View = (main, context, [id]) => {
         fact('Created', timeCell(current.createdTime)),
         fact('Start', timeCell(current.startTime)),
         fact('End', timeCell(current.endTime)),
+        ...(current.nextWindowStart
+          ? [fact('Next window', timeCell(current.nextWindowStart), 'nextWindowStart')]
+          : []),
+        fact(
+          'Priority',
+          current.priority === undefined ? `${DEFAULT_JOB_PRIORITY} (default)` : String(current.priority),
+          'priority',
+        ),
         ...(current.parentJobId
           ? [
               fact(

@@ -2,7 +2,7 @@ import { h, replace, timeCell, uid } from './dom.js';
 import type { JobResponse, RegistryJobResponse } from '@device-jobs/client';
 import { isActive, percentDone, TYPE_LABELS } from './model.js';
 import { Poller, type View } from './view.js';
-import { errorBox, progressBar, statusBadge } from './widgets.js';
+import { errorBox, featureBadges, progressBar, statusBadge } from './widgets.js';
 
 const REFRESH_MS = 2000;
 /** New jobs appear without a click, only less often while nothing runs. */
@@ -31,7 +31,7 @@ function jobRow(job: JobResponse): HTMLElement {
     'tr',
     { 'data-job-id': job.jobId },
     h('th', { scope: 'row' }, link),
-    h('td', {}, statusBadge(job.status)),
+    h('td', {}, statusBadge(job.status), ...featureBadges(job)),
     h('td', {}, TYPE_LABELS[job.type] ?? job.type),
     h(
       'td',

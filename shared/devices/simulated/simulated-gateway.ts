@@ -17,6 +17,9 @@ import { realSleep, type Sleep } from './method-simulator';
 import { invokeDeviceMethod } from '../device-methods';
 import { queryTwins } from './twin-query';
 import { DEFAULT_RESOLVED_DEVICES_OPTIONS, ResolvedDevices } from './resolved-devices';
+import type { DeviceTiming } from '../../jobs/job-estimate';
+import { isReal } from '../real-device';
+import { profileTiming } from './simulation-timing';
 
 /**
  * The gateway over the embedded registry, in process: simulated devices answer methods and report twins. The
@@ -56,6 +59,27 @@ export class SimulatedDeviceGateway implements JobDeviceGateway {
     const holds = twinConditionHolds(condition, this.registry.toTwinWire(record));
     const due = record.reportDueAt;
     return due !== undefined && !holds && due > this.registry.now() ? { holds, recheckAt: due } : { holds };
+  }
+
+  async deviceTimings(
+    deviceIds: readonly string[],
+    method: { methodName: string; responseTimeoutInSeconds: number } | undefined,
+  ): Promise<Map<string, DeviceTiming>> {
+    const stored = new Map(
+      (await this.registry.repository.getMany(deviceIds)).map((device) => [device.record.deviceId, device]),
+    );
+    const timings = new Map<string, DeviceTiming>();
+    for (const deviceId of deviceIds) {
+      const device = stored.get(deviceId);
+      // A device not in the registry fails at once (DeviceNotFound); a real one is known only by its history.
+      if (!device)
+        timings.set(deviceId, { latencySeconds: 0, failureRate: 1, timeoutRate: 0, timeoutSeconds: 0 });
+      else if (!isReal(device.record)) {
+        const record = this.registry.current(device.record);
+        timings.set(deviceId, profileTiming(record, this.registry.profileOf(record), method));
+      }
+    }
+    return timings;
   }
 
   async readTwin(deviceId: string): Promise<TwinContent> {

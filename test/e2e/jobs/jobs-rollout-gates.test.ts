@@ -21,6 +21,9 @@ interface Job {
   lastControlAction?: { action: string; by: string; reason?: string; time: string };
   waveStatistics?: WaveStatistics[];
   rolloutConfig?: Record<string, unknown>;
+  schedulingConfig?: Record<string, unknown>;
+  nextWindowStart?: string;
+  targetSelection?: string;
   deviceJobStatistics: Record<'deviceCount' | 'failedCount' | 'succeededCount' | 'runningCount', number>;
 }
 
@@ -355,5 +358,251 @@ describe('gated waves', () => {
     const ended = await waitJob('flawed', (job) => Boolean(job.endTime), 'to end');
     expect(ended.status).toBe('cancelled');
     expect(ended.waveStatistics?.[1]).toMatchObject({ name: 'remaining', deviceCount: 3, state: 'failed' });
+  }, 30_000);
+});
+
+/** NCRONTAB firing daily at `instant`'s second, minute and hour (UTC). */
+const dailyAt = (instant: Date) =>
+  `${instant.getUTCSeconds()} ${instant.getUTCMinutes()} ${instant.getUTCHours()} * * *`;
+const window = (schedule: string, durationInMinutes: number, extra: Record<string, unknown> = {}) => ({
+  schedulingConfig: { timeZone: 'UTC', maintenanceWindows: [{ schedule, durationInMinutes }], ...extra },
+});
+const createFleet = async (entries: { id: string; fleet: string; latencyMs?: number }[]) =>
+  expect(
+    (
+      await call(
+        'POST',
+        '/devices',
+        entries.map(({ id, fleet, latencyMs }) => ({
+          id,
+          tags: { fleet },
+          importMode: 'create',
+          status: 'enabled',
+          ...(latencyMs ? { simulation: { latencyMs } } : {}),
+        })),
+      )
+    ).status,
+  ).toBe(200);
+/** A create refused with 400 ArgumentInvalid naming `field`, leaving no job behind. */
+async function expectRefused(jobId: string, body: unknown, field: string): Promise<void> {
+  const refused = await call('PUT', `/jobs/v2/${jobId}`, body);
+  expect([refused.status, refused.headers.get('iothub-errorcode')]).toEqual([400, 'ArgumentInvalid']);
+  expect(((await refused.json()) as { Message: string }).Message).toContain(`${field}:`);
+  expect((await call('GET', `/jobs/v2/${jobId}`)).status).toBe(404);
+}
+
+const retag = async (deviceId: string, fleet: string) => {
+  const response = await fetch(`${host.baseUrl}/twins/${deviceId}`, {
+    method: 'PATCH',
+    headers: { Authorization: await ownerToken(), 'Content-Type': 'application/json', 'If-Match': '*' },
+    body: JSON.stringify({ tags: { fleet } }),
+  });
+  expect(response.status).toBe(200);
+};
+
+describe('maintenance windows', () => {
+  it('refuses invalid windows naming the field, storing nothing', async () => {
+    for (const [config, field] of [
+      [
+        { maintenanceWindows: [{ schedule: '0 0 2 * *', durationInMinutes: 60 }] },
+        'schedulingConfig.maintenanceWindows[0].schedule',
+      ],
+      [
+        { maintenanceWindows: [{ schedule: '0 0 2 * * *', durationInMinutes: 0 }] },
+        'schedulingConfig.maintenanceWindows[0].durationInMinutes',
+      ],
+      [
+        {
+          timeZone: 'Nowhere/Else',
+          maintenanceWindows: [{ schedule: '0 0 2 * * *', durationInMinutes: 60 }],
+        },
+        'schedulingConfig.timeZone',
+      ],
+      [
+        { maintenanceWindows: [{ schedule: '0 0 2 * * *', durationInMinutes: 60 }], endBehavior: 'halt' },
+        'schedulingConfig.endBehavior',
+      ],
+    ] as const) {
+      await expectRefused('bad-window', fleetJob('paced', { schedulingConfig: config }), field);
+    }
+  });
+
+  it('starts no device before a window hours away, runs one inside its window, cancels at a window end, waits for one on a durable timer', async () => {
+    await createFleet([
+      ...Array.from({ length: 4 }, (_, i) => ({ id: `soon-${i}`, fleet: 'soon' })),
+      ...Array.from({ length: 3 }, (_, i) => ({ id: `night-${i}`, fleet: 'night' })),
+      ...Array.from({ length: 3 }, (_, i) => ({ id: `open-${i}`, fleet: 'open' })),
+      ...Array.from({ length: 12 }, (_, i) => ({ id: `closing-${i}`, fleet: 'closing', latencyMs: 600 })),
+    ]);
+    const now = new Date();
+    const later = new Date(now.getTime() + 3 * 3600_000);
+    const laterCron = dailyAt(later);
+    // Opened 2 hours ago in Berlin's zone, open 3 hours: the job runs at once.
+    const berlinHour = Number(
+      new Intl.DateTimeFormat('en-GB', {
+        hour: 'numeric',
+        hourCycle: 'h23',
+        timeZone: 'Europe/Berlin',
+      }).format(now),
+    );
+    const opened = {
+      timeZone: 'Europe/Berlin',
+      maintenanceWindows: [{ schedule: `0 0 ${(berlinHour + 22) % 24} * * *`, durationInMinutes: 180 }],
+    };
+    // Opened 54 s ago for 1 minute: it closes in about 6 s, long before 12 devices one at a time are done.
+    const closingCron = dailyAt(new Date(now.getTime() - 54_000));
+    // Opens in 3 s: the job waits for it on a durable timer.
+    const opens = new Date(Math.ceil((now.getTime() + 3000) / 1000) * 1000);
+    await Promise.all([
+      json<Job>(await call('PUT', '/jobs/v2/soon', fleetJob('soon', window(dailyAt(opens), 1)))),
+      json<Job>(await call('PUT', '/jobs/v2/night', fleetJob('night', window(laterCron, 60)))),
+      json<Job>(await call('PUT', '/jobs/v2/open', fleetJob('open', { schedulingConfig: opened }))),
+      json<Job>(
+        await call(
+          'PUT',
+          '/jobs/v2/closing',
+          fleetJob('closing', {
+            rolloutConfig: { maxConcurrency: 1 },
+            ...window(closingCron, 1, { endBehavior: 'cancel' }),
+          }),
+        ),
+      ),
+    ]);
+    expect((await getJob('night')).schedulingConfig).toEqual({
+      timeZone: 'UTC',
+      maintenanceWindows: [{ schedule: laterCron, durationInMinutes: 60 }],
+      endBehavior: 'stopRollout',
+    });
+
+    const opensAt = new Date(Math.floor(later.getTime() / 1000) * 1000).toISOString();
+    const waiting = await waitJob(
+      'night',
+      (job) => job.nextWindowStart !== undefined,
+      'to wait for its window',
+    );
+    expect(waiting).toMatchObject({
+      status: 'running',
+      statusMessage: `Waiting for the maintenance window at ${opensAt}`,
+      nextWindowStart: opensAt,
+    });
+    expect(await deviceJobs('night')).toEqual([]);
+
+    const ran = await waitJob('open', (job) => Boolean(job.endTime), 'to run inside its window');
+    expect(ran).toMatchObject({ status: 'completed', schedulingConfig: opened });
+    expect(ran.deviceJobStatistics).toMatchObject({ deviceCount: 3, succeededCount: 3 });
+    expect(ran.nextWindowStart).toBeUndefined();
+
+    const cut = await waitJob('closing', (job) => Boolean(job.endTime), 'to be cancelled at its window end');
+    expect(cut).toMatchObject({
+      status: 'cancelled',
+      statusMessage: 'Cancelled: the maintenance window ended before every device ran (endBehavior: cancel).',
+    });
+    const closesAt = now.getTime() + 6_000;
+    const rows = await deviceJobs('closing');
+    const started = rows.filter((row) => row.startTimeUtc);
+    expect(started.length).toBeGreaterThan(0);
+    expect(started.length).toBeLessThan(12);
+    // Nothing started after the window closed (calls in flight then finished).
+    expect(started.every((row) => Date.parse(row.startTimeUtc ?? '') < closesAt + 1000)).toBe(true);
+    expect(rows.filter((row) => row.status === 'canceled').length).toBe(12 - started.length);
+
+    expect((await json<Job>(await call('POST', '/jobs/v2/night/cancel'))).status).toBe('cancelled');
+
+    const soon = await waitJob('soon', (job) => Boolean(job.endTime), 'to run in its window');
+    expect(soon).toMatchObject({ status: 'completed', statusMessage: 'Completed.' });
+    const starts = (await deviceJobs('soon')).map((row) => Date.parse(row.startTimeUtc ?? ''));
+    expect(starts).toHaveLength(4);
+    expect(starts.every((start) => start >= opens.getTime())).toBe(true);
+    // Golden history: the step that found the window closed, then nothing but the durable timer until it opened.
+    const step = ['TaskScheduled jobRunDevices', 'TaskCompleted'];
+    expect(golden(await historyOf('soon'))).toEqual([
+      'ExecutionStarted jobOrchestrator_v4',
+      ...['TaskScheduled jobMarkRunning', 'TaskCompleted'],
+      ...step,
+      ...['TimerCreated', 'TimerFired'],
+      ...step,
+      ...['TaskScheduled jobFinalize', 'TaskCompleted', 'ExecutionCompleted'],
+    ]);
+  }, 30_000);
+});
+
+describe('continuous jobs', () => {
+  it('refuses continuous selection without a query, or with waves', async () => {
+    for (const [body, field] of [
+      [
+        {
+          ...fleetJob('paced'),
+          queryCondition: undefined,
+          deviceIds: ['paced-00'],
+          targetSelection: 'continuous',
+        },
+        'targetSelection',
+      ],
+      [fleetJob('paced', { targetSelection: 'always' }), 'targetSelection'],
+      [
+        fleetJob('paced', {
+          targetSelection: 'continuous',
+          rolloutConfig: {
+            waves: [{ name: 'canary', deviceCount: 1, successThresholdPercentage: 100, then: 'pause' }],
+          },
+        }),
+        'rolloutConfig.waves',
+      ],
+    ] as const) {
+      await expectRefused('bad-continuous', body, field);
+    }
+  });
+
+  it('picks up devices created and re-tagged after its start, each once, until cancelled or its end time', async () => {
+    await createFleet([
+      ...Array.from({ length: 2 }, (_, i) => ({ id: `cont-${i}`, fleet: 'cont' })),
+      { id: 'stray-0', fleet: 'elsewhere' },
+    ]);
+    const created = await json<Job>(
+      await call('PUT', '/jobs/v2/cont', fleetJob('cont', { targetSelection: 'continuous' })),
+    );
+    expect(created.targetSelection).toBe('continuous');
+    // A short continuous job ends at its maxExecutionTimeInSeconds as completed.
+    await json<Job>(
+      await call(
+        'PUT',
+        '/jobs/v2/cont-short',
+        fleetJob('cont', { targetSelection: 'continuous', maxExecutionTimeInSeconds: 3 }),
+      ),
+    );
+    const first = await waitJob(
+      'cont',
+      (job) => job.deviceJobStatistics.succeededCount === 2,
+      'to run its snapshot',
+    );
+    expect(first.status).toBe('running');
+
+    const joinedFrom = Date.now();
+    await createFleet([{ id: 'cont-new', fleet: 'cont' }]);
+    await retag('stray-0', 'cont');
+    // Leaving and matching again does not run a device twice, nor does a write that keeps it matching.
+    await retag('cont-0', 'elsewhere');
+    await retag('cont-0', 'cont');
+    await retag('stray-0', 'cont');
+    const joined = await waitJob(
+      'cont',
+      (job) => job.deviceJobStatistics.succeededCount === 4,
+      'to run the devices that joined',
+    );
+    expect(Date.now() - joinedFrom).toBeLessThan(10_000);
+    expect(joined).toMatchObject({ status: 'running', deviceJobStatistics: { deviceCount: 4 } });
+    await sleep(500);
+    const rows = await deviceJobs('cont');
+    expect(rows.map((row) => row.deviceId).sort()).toEqual(['cont-0', 'cont-1', 'cont-new', 'stray-0']);
+    expect(rows.every((row) => row.status === 'completed')).toBe(true);
+
+    const cancelled = await json<Job>(await call('POST', '/jobs/v2/cont/cancel'));
+    expect(cancelled).toMatchObject({ status: 'cancelled', deviceJobStatistics: { deviceCount: 4 } });
+    const short = await waitJob('cont-short', (job) => Boolean(job.endTime), 'to reach its end time');
+    expect(short).toMatchObject({
+      status: 'completed',
+      statusMessage: 'Completed: a continuous job ends at its maxExecutionTimeInSeconds (3 s).',
+    });
+    expect(short.failureReason).toBeUndefined();
   }, 30_000);
 });

@@ -60,7 +60,14 @@ describe('job activities', () => {
         shardCount: 2,
         nextShard: 2,
         targets: { done: true },
-        calls: { count: 3, seconds: 0, peakInFlight: 2 },
+        calls: {
+          count: 3,
+          seconds: 0,
+          peakInFlight: 2,
+          // The device phase as it happened (the manual clock stands still).
+          firstStartMs: Date.parse('2026-11-26T06:00:00.000Z'),
+          lastEndMs: Date.parse('2026-11-26T06:00:00.000Z'),
+        },
         executed: { succeeded: 3, failed: 0, timedOut: 0 },
       },
     });
