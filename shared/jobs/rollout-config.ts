@@ -2,6 +2,7 @@ import type * as Wire from '@device-jobs/client';
 import type * as v from 'valibot';
 import {
   AbortConfigSchema,
+  CountMethodErrorsSchema,
   PrioritySchema,
   RetryConfigSchema,
   RolloutConfigSchema,
@@ -89,9 +90,11 @@ export function parseJobControls(body: Record<string, unknown>, jobType?: Wire.J
   }
   if (present(body.priority)) controls.priority = parseJobField(PrioritySchema, body.priority, 'priority');
   if (present(body.countMethodErrorsAsFailures)) {
-    if (typeof body.countMethodErrorsAsFailures !== 'boolean')
-      throw new JobValidationError('countMethodErrorsAsFailures', 'must be true or false');
-    controls.countMethodErrorsAsFailures = body.countMethodErrorsAsFailures;
+    controls.countMethodErrorsAsFailures = parseJobField(
+      CountMethodErrorsSchema,
+      body.countMethodErrorsAsFailures,
+      'countMethodErrorsAsFailures',
+    );
   }
   return controls;
 }

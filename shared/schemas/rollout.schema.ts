@@ -166,5 +166,8 @@ export const RetryConfigSchema = criteriaList(
   }),
 ) satisfies v.GenericSchema<unknown, Wire.RetryConfig>;
 
+/** `countMethodErrorsAsFailures`: whether a method's error status (≥ 400) counts as a failed device. */
+export const CountMethodErrorsSchema = v.boolean('must be true or false');
+
 /** A job's `priority`: its weight in the shared device-operation budget. */
 export const PrioritySchema = integerIn(MIN_PRIORITY, MAX_PRIORITY);

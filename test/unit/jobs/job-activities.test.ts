@@ -116,7 +116,7 @@ describe('job activities', () => {
           shardSize: 1,
           cursor: { shardCount: -1, nextShard: 0, targets: { done: true } },
         }),
-      'jobRunDevices: shardCount must be an integer ≥ 0.',
+      'jobRunDevices: cursor.shardCount must be an integer ≥ 0.',
     ],
     [
       'an unknown outcome',
