@@ -114,6 +114,14 @@ export const API_OPERATIONS: readonly Operation[] = [
     responses: { 200: JobResponseSchema },
   },
   {
+    route: 'jobs/v2/{jobId}/rollback',
+    methods: ['post'],
+    operationId: 'rollbackJob',
+    summary: 'Start a twin job restoring the values a twin job overwrote, on the devices where it completed',
+    body: AnyJsonSchema,
+    responses: { 200: JobResponseSchema },
+  },
+  {
     route: 'jobSchedules/{scheduleId}',
     methods: ['get'],
     operationId: 'getJobSchedule',
