@@ -111,7 +111,7 @@ describe('device-jobs against the local host', () => {
     expect(lines).toHaveLength(26);
     expect(lines[0]).toMatch(/^deviceId,/);
     const table = await run('devices', 'query', query);
-    expect(table.stdout).toMatch(/^deviceId\s+status\s+connectionState\s+lastActivityTime\s+tags$/m);
+    expect(table.stdout).toMatch(/^deviceId\s+status\s+connectionState\s+kind\s+lastActivityTime\s+tags$/m);
     expect(table.stdout).toMatch(/^25 rows$/m);
   });
 
