@@ -131,6 +131,9 @@ export function runPolicyFor(job: JobRecord, maxDevicesInFlight: number, live: R
 /** At most this many shards are read or resolved ahead of the one running, so the window never waits for storage. */
 const MAX_PREFETCH_SHARDS = 4;
 
+/** The run step's one wait; what the engine's clock port does not cover yet (see issue 17.4). */
+const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
 /** How often a run re-reads the job for a cancel and checks the deadline and abort condition, by default. */
 export const STOP_CHECK_INTERVAL_MS = 500;
 
@@ -212,7 +215,6 @@ async function runLeased(
   const startedBefore = before.deviceCount - before.pendingCount;
   const executed: ExecutedCounts = { ...(cursor.executed ?? { succeeded: 0, failed: 0, timedOut: 0 }) };
   let startedHere = 0;
-  const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
   const policy = runPolicyFor(job, command.maxDevicesInFlight, {
     progress: () => ({
       started: startedBefore + startedHere,
@@ -341,7 +343,7 @@ async function untilListedEverywhere(deps: JobExecutionDependencies, job: JobRec
   if (job.targetSelection !== 'continuous' || cursor.shardCount > 0 || job.runStartedTime === undefined)
     return;
   const wait = Date.parse(job.runStartedTime) + CONTINUOUS_JOBS_CACHE_MS - deps.clock.now().getTime();
-  if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
+  if (wait > 0) await sleep(wait);
 }
 
 /**
@@ -408,7 +410,7 @@ async function heldWhilePaused(
   const interval = deps.limits.stopCheckIntervalMs ?? STOP_CHECK_INTERVAL_MS;
   let current = job;
   while (current.status === 'paused' && deps.clock.now().getTime() < startUntil) {
-    await new Promise((resolve) => setTimeout(resolve, interval));
+    await sleep(interval);
     current = (await loadJob(deps.jobs, job.jobId)).job;
   }
   return current;
@@ -425,7 +427,7 @@ async function endedParent(
     const { job: parent } = await loadJob(deps.jobs, parentJobId);
     if (parent.endTime !== undefined) return parent;
     if (deps.clock.now().getTime() + interval >= until) return undefined;
-    await new Promise((resolve) => setTimeout(resolve, interval));
+    await sleep(interval);
   }
 }
 
