@@ -109,15 +109,25 @@ export class EmbeddedRegistry {
     known?: StoredDevice,
   ): Promise<DeviceRecord> {
     let first = known && { ...known, record: this.current(known.record) };
+    let fromKnown = false;
     return writeOptimistically(
       deviceId,
       async () => {
+        fromKnown = first !== undefined;
         const stored = first ?? (await this.read(deviceId));
         first = undefined;
         return stored;
       },
       async (stored) => {
-        const next = change(stored.record);
+        let next: DeviceRecord;
+        try {
+          next = change(stored.record);
+        } catch (error: unknown) {
+          // The caller's copy may be older than the device: a check it fails is made again on a fresh read.
+          if (fromKnown && error instanceof PreconditionFailedError)
+            throw new StorageConflictError(deviceId, 'changed');
+          throw error;
+        }
         await this.repository.replace(next, stored.storageEtag, stored.record);
         return next;
       },
