@@ -36,6 +36,8 @@ import { identityWire, twinWire } from './registry-wire';
 import { effectiveProfile, materializeReport } from './simulated-device';
 import type { SimulationProfile } from './simulation-profile';
 import { checkScopeOwners, edgeIdOfScope, parentScopesOf } from './edge-scopes';
+import { WatchPresence } from '../watch-presence';
+import { WATCH_PRESENCE_MAX_AGE_MS } from '../../jobs/completion-condition';
 
 export interface EmbeddedRegistryOptions {
   repository: RegistryRepository;
@@ -63,6 +65,7 @@ export class EmbeddedRegistry {
   readonly link: RealDeviceLink | undefined;
   readonly debug: ((message: string) => void) | undefined;
   private readonly watches: EmbeddedRegistryOptions['watches'];
+  private readonly watchPresence: WatchPresence | undefined;
 
   constructor(options: EmbeddedRegistryOptions) {
     this.debug = options.debug;
@@ -72,6 +75,8 @@ export class EmbeddedRegistry {
     this.defaultSimulation = options.defaultSimulation;
     this.seed = options.simulationSeed;
     this.now = options.now ?? Date.now;
+    this.watchPresence =
+      options.watches && new WatchPresence(options.watches.store, this.now, WATCH_PRESENCE_MAX_AGE_MS);
   }
 
   profileOf(record: DeviceRecord): SimulationProfile {
@@ -276,6 +281,7 @@ export class EmbeddedRegistry {
     if (!this.watches) return;
     const { store, waker } = this.watches;
     try {
+      if (!(await this.watchPresence?.anyWatches())) return;
       const watches = await store.watchesOf(record.deviceId);
       if (watches.length === 0) return;
       const now = new Date(this.now()).toISOString();
