@@ -7,19 +7,19 @@ import { queryTwins } from './devices/simulated/twin-query';
 import { randomUUID } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
-import type { JobExecutionDependencies } from './jobs/job-execution';
-import type { JobMaintenanceDependencies, JobOrchestrationAdmin } from './jobs/job-maintenance';
-import type { DeviceJobResponse } from './jobs/job-response';
-import { createJobsService, type JobsService } from './jobs/jobs-service';
+import type { JobExecutionDependencies } from './jobs/engine/job-execution';
+import type { JobMaintenanceDependencies, JobOrchestrationAdmin } from './jobs/engine/job-maintenance';
+import type { DeviceJobResponse } from './jobs/core/job-response';
+import { createJobsService, type JobsService } from './jobs/service/jobs-service';
 import {
   createJobSchedulesService,
   type JobSchedulesService,
   type ScheduleTimers,
-} from './jobs/job-schedules';
+} from './jobs/service/job-schedules';
 import { parseNcrontab } from './cron/ncrontab';
-import type { JobEventsDependencies } from './jobs/job-event-publisher';
+import type { JobEventsDependencies } from './jobs/engine/job-event-publisher';
 import { storageJobEventQueue } from './storage/job-event-queue';
-import type { Clock, IdGenerator, JobDeviceGateway, JobOrchestrationClient, Page } from './jobs/ports';
+import type { Clock, IdGenerator, JobDeviceGateway, JobOrchestrationClient, Page } from './jobs/core/ports';
 import { createJobStorage, jobTableNames } from './storage/jobs-storage';
 import { SimulatedDeviceGateway } from './devices/simulated/simulated-gateway';
 import { IotHubDeviceGateway } from './devices/iothub/iothub-gateway';
@@ -27,7 +27,7 @@ import { hubHostName, ServedByIotHubError } from './devices/iothub/served-by-hub
 import { deviceRegistryStorage } from './storage/device-registry-storage';
 import { lazyTable } from './storage/table-support';
 import { EndpointDeviceLink } from './devices/endpoint-link';
-import { planActivityTime } from './jobs/activity-time';
+import { planActivityTime } from './jobs/core/activity-time';
 import { RegistryJobsTableRepository } from './storage/registry-jobs.repository';
 import { storageBlobContainers } from './storage/registry-job-blobs';
 import {

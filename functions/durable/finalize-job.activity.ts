@@ -1,5 +1,9 @@
-import type { JobExecutionDependencies } from '../../shared/jobs/job-execution';
-import { type FinalizeJobCommand, type FinalizeJobResult, finalizeJob } from '../../shared/jobs/job-finalize';
+import type { JobExecutionDependencies } from '../../shared/jobs/engine/job-execution';
+import {
+  type FinalizeJobCommand,
+  type FinalizeJobResult,
+  finalizeJob,
+} from '../../shared/jobs/engine/job-finalize';
 import { requireCursor, requireInteger, requireObject, requireString } from './job-activity-input';
 
 const NAME = 'jobFinalize';

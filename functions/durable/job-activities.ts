@@ -3,9 +3,9 @@ import type {
   JobExecutionDependencies,
   MarkRunningCommand,
   MarkRunningResult,
-} from '../../shared/jobs/job-execution';
-import type { FinalizeJobCommand, FinalizeJobResult } from '../../shared/jobs/job-finalize';
-import type { RunDevicesCommand, RunDevicesResult } from '../../shared/jobs/job-run';
+} from '../../shared/jobs/engine/job-execution';
+import type { FinalizeJobCommand, FinalizeJobResult } from '../../shared/jobs/engine/job-finalize';
+import type { RunDevicesCommand, RunDevicesResult } from '../../shared/jobs/engine/job-run';
 import { createFinalizeJobActivity, parseFinalizeInput } from './finalize-job.activity';
 import { createMarkJobRunningActivity, parseMarkRunningInput } from './mark-job-running.activity';
 import { createRunJobDevicesActivity, parseRunDevicesInput } from './run-job-devices.activity';

@@ -2,7 +2,7 @@ import * as df from 'durable-functions';
 import type { InvocationContext } from '@azure/functions';
 import type { OrchestrationContext, OrchestrationHandler, Task } from 'durable-functions';
 import { composition } from '../../shared/composition';
-import { type ScheduleTimerStep, TIMER_LEAD_MS } from '../../shared/jobs/job-schedules';
+import { type ScheduleTimerStep, TIMER_LEAD_MS } from '../../shared/jobs/service/job-schedules';
 import { durableClientInput, jobOrchestrations } from './job-orchestration-client';
 import {
   SCHEDULE_CHANGED_EVENT,

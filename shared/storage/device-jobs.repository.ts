@@ -11,8 +11,8 @@ import type {
   DeviceJobStatus,
   DeviceMethodResponse,
   JobType,
-} from '../jobs/job-model';
-import type { DeviceJobFilter, DeviceJobRepository, Page, PageRequest } from '../jobs/ports';
+} from '../jobs/core/job-model';
+import type { DeviceJobFilter, DeviceJobRepository, Page, PageRequest } from '../jobs/core/ports';
 import {
   asciiJson,
   decodeKey,

@@ -1,5 +1,5 @@
-import type { JobCloudEvent } from '../jobs/job-events';
-import type { JobEventQueue } from '../jobs/ports';
+import type { JobCloudEvent } from '../jobs/core/job-events';
+import type { JobEventQueue } from '../jobs/core/ports';
 import { queueClientFor, type StorageAccount } from './storage-clients';
 
 /**

@@ -1,7 +1,7 @@
 import { type TableClient, type TableEntityResult, odata } from '@azure/data-tables';
-import { JobScheduleConcurrencyError } from '../jobs/job-errors';
-import type { JobScheduleRecord } from '../jobs/job-schedule-model';
-import type { JobScheduleRepository, Page, PageRequest } from '../jobs/ports';
+import { JobScheduleConcurrencyError } from '../jobs/core/job-errors';
+import type { JobScheduleRecord } from '../jobs/core/job-schedule-model';
+import type { JobScheduleRepository, Page, PageRequest } from '../jobs/core/ports';
 import { joinJson, readPage, splitJson, statusCodeOf } from './table-support';
 
 /** PartitionKey = schedule id, RowKey `schedule`; `enabled` and `nextRunTime` are columns so ticks can filter. */

@@ -5,12 +5,12 @@ import {
   type TransactionAction,
   odata,
 } from '@azure/data-tables';
-import type { JobCloudEvent } from '../jobs/job-events';
+import type { JobCloudEvent } from '../jobs/core/job-events';
 import { outboxEntity } from './job-event-outbox.repository';
-import { JobAlreadyExistsError, JobConcurrencyError } from '../jobs/job-errors';
-import { JOB_STATUSES, type JobRecord, type JobStatus, type JobType } from '../jobs/job-model';
-import { isTerminalJobStatus } from '../jobs/job-lifecycle';
-import { type ShardCounters, aggregateStatistics } from '../jobs/job-statistics';
+import { JobAlreadyExistsError, JobConcurrencyError } from '../jobs/core/job-errors';
+import { JOB_STATUSES, type JobRecord, type JobStatus, type JobType } from '../jobs/core/job-model';
+import { isTerminalJobStatus } from '../jobs/core/job-lifecycle';
+import { type ShardCounters, aggregateStatistics } from '../jobs/core/job-statistics';
 import type {
   JobFilter,
   JobRepository,
@@ -19,7 +19,7 @@ import type {
   ShardState,
   StoredJob,
   StoredJobWithStatistics,
-} from '../jobs/ports';
+} from '../jobs/core/ports';
 import { deleteWhere, joinJson, readPage, splitJson, statusCodeOf, submitInBatches } from './table-support';
 
 /**

@@ -1,11 +1,11 @@
-import { JobAlreadyExistsError, JobConcurrencyError } from '../../shared/jobs/job-errors';
-import { isTerminalJobStatus } from '../../shared/jobs/job-lifecycle';
-import type { DeviceJobRecord, JobRecord } from '../../shared/jobs/job-model';
+import { JobAlreadyExistsError, JobConcurrencyError } from '../../shared/jobs/core/job-errors';
+import { isTerminalJobStatus } from '../../shared/jobs/core/job-lifecycle';
+import type { DeviceJobRecord, JobRecord } from '../../shared/jobs/core/job-model';
 import {
   EMPTY_SHARD_COUNTERS,
   type ShardCounters,
   aggregateStatistics,
-} from '../../shared/jobs/job-statistics';
+} from '../../shared/jobs/core/job-statistics';
 import type {
   AppliedTwinPatch,
   Clock,
@@ -24,9 +24,9 @@ import type {
   TargetPage,
   TargetPageRequest,
   TwinContent,
-} from '../../shared/jobs/ports';
-import type { OrchestrationRuntimeStatus } from '../../shared/jobs/job-maintenance';
-import type { CloudToDeviceMethod, DeviceMethodResponse, TwinPatch } from '../../shared/jobs/job-model';
+} from '../../shared/jobs/core/ports';
+import type { OrchestrationRuntimeStatus } from '../../shared/jobs/engine/job-maintenance';
+import type { CloudToDeviceMethod, DeviceMethodResponse, TwinPatch } from '../../shared/jobs/core/job-model';
 
 /** JSON copy: `structuredClone` under jest yields objects of another realm, which plain-object checks reject. */
 function copy<T>(value: T): T {

@@ -4,19 +4,27 @@ import {
   JobNotFoundError,
   JobValidationError,
   MaxActiveJobsError,
-} from '../../shared/jobs/job-errors';
+} from '../../shared/jobs/core/job-errors';
 import { wireErrorOf } from '../../shared/http/iothub-errors';
-import { START_CURSOR, markJobRunning } from '../../shared/jobs/job-execution';
-import { finalizeJob } from '../../shared/jobs/job-finalize';
-import { type RunDevicesCommand, type RunDevicesResult, runJobDevices } from '../../shared/jobs/job-run';
-import { purgeExpiredJobs, reconcileJobs } from '../../shared/jobs/job-maintenance';
+import { START_CURSOR, markJobRunning } from '../../shared/jobs/engine/job-execution';
+import { finalizeJob } from '../../shared/jobs/engine/job-finalize';
+import {
+  type RunDevicesCommand,
+  type RunDevicesResult,
+  runJobDevices,
+} from '../../shared/jobs/engine/job-run';
+import { purgeExpiredJobs, reconcileJobs } from '../../shared/jobs/engine/job-maintenance';
 import {
   type ActivityLimits,
   DEFAULT_ACTIVITY_LIMITS,
   DEFAULT_JOB_SETTINGS,
-} from '../../shared/jobs/job-settings';
-import { type JobsService, createJobsService } from '../../shared/jobs/jobs-service';
-import type { DeviceIdListRepository, DeviceJobRepository, JobRepository } from '../../shared/jobs/ports';
+} from '../../shared/jobs/core/job-settings';
+import { type JobsService, createJobsService } from '../../shared/jobs/service/jobs-service';
+import type {
+  DeviceIdListRepository,
+  DeviceJobRepository,
+  JobRepository,
+} from '../../shared/jobs/core/ports';
 import {
   type DeviceBehaviour,
   ManualClock,

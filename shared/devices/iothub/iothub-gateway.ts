@@ -1,12 +1,17 @@
 import { Client, Registry } from 'azure-iothub';
-import type { CloudToDeviceMethod, DeviceMethodResponse, JsonObject, TwinPatch } from '../../jobs/job-model';
+import type {
+  CloudToDeviceMethod,
+  DeviceMethodResponse,
+  JsonObject,
+  TwinPatch,
+} from '../../jobs/core/job-model';
 import type {
   AppliedTwinPatch,
   JobDeviceGateway,
   TargetPage,
   TargetPageRequest,
   TwinContent,
-} from '../../jobs/ports';
+} from '../../jobs/core/ports';
 import { readMethodInvocation } from '../method-request';
 import { usePlainHttp, type PlainHttpAgent } from './plain-http-agent';
 import { DEFAULT_RETRY, withRetry, type RetryOptions } from './retry';

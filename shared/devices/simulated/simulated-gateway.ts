@@ -5,8 +5,8 @@ import type {
   TargetPage,
   TargetPageRequest,
   TwinContent,
-} from '../../jobs/ports';
-import type { CloudToDeviceMethod, DeviceMethodResponse, TwinPatch } from '../../jobs/job-model';
+} from '../../jobs/core/ports';
+import type { CloudToDeviceMethod, DeviceMethodResponse, TwinPatch } from '../../jobs/core/job-model';
 import { parseQuery, type ScalarType } from '../../query';
 import { readMethodInvocation } from '../method-request';
 import type { EmbeddedRegistry } from './embedded-registry';

@@ -1,11 +1,11 @@
 import { QueueClient } from '@azure/storage-queue';
 import { type RunningAzurite, startAzurite } from '../../../packages/func-local/storage/azurite';
-import { storeAndStartJob } from '../../../shared/jobs/job-creation';
-import { publishJobEvents, sweepJobEvents } from '../../../shared/jobs/job-event-publisher';
-import type { JobCloudEvent } from '../../../shared/jobs/job-events';
-import { lifecycleEvents } from '../../../shared/jobs/job-events';
-import { DEFAULT_JOB_SETTINGS } from '../../../shared/jobs/job-settings';
-import type { JobEventQueue } from '../../../shared/jobs/ports';
+import { storeAndStartJob } from '../../../shared/jobs/service/job-creation';
+import { publishJobEvents, sweepJobEvents } from '../../../shared/jobs/engine/job-event-publisher';
+import type { JobCloudEvent } from '../../../shared/jobs/core/job-events';
+import { lifecycleEvents } from '../../../shared/jobs/core/job-events';
+import { DEFAULT_JOB_SETTINGS } from '../../../shared/jobs/core/job-settings';
+import type { JobEventQueue } from '../../../shared/jobs/core/ports';
 import { storageJobEventQueue } from '../../../shared/storage/job-event-queue';
 import { type JobStorage, createJobStorage, jobTableNames } from '../../../shared/storage/jobs-storage';
 

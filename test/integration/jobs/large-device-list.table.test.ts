@@ -1,8 +1,8 @@
 import { type RunningAzurite, startAzurite } from '../../../packages/func-local/storage/azurite';
-import { START_CURSOR } from '../../../shared/jobs/job-execution';
-import { runJobDevices } from '../../../shared/jobs/job-run';
-import { DEFAULT_ACTIVITY_LIMITS, DEFAULT_JOB_SETTINGS } from '../../../shared/jobs/job-settings';
-import { createJobsService } from '../../../shared/jobs/jobs-service';
+import { START_CURSOR } from '../../../shared/jobs/engine/job-execution';
+import { runJobDevices } from '../../../shared/jobs/engine/job-run';
+import { DEFAULT_ACTIVITY_LIMITS, DEFAULT_JOB_SETTINGS } from '../../../shared/jobs/core/job-settings';
+import { createJobsService } from '../../../shared/jobs/service/jobs-service';
 import { createJobStorage, jobTableNames } from '../../../shared/storage/jobs-storage';
 import {
   ManualClock,

@@ -1,9 +1,9 @@
 import { type RunningAzurite, startAzurite } from '../../../packages/func-local/storage/azurite';
-import { JobAlreadyExistsError, JobConcurrencyError } from '../../../shared/jobs/job-errors';
-import type { DeviceJobRecord, JobRecord } from '../../../shared/jobs/job-model';
-import { withEngineLease } from '../../../shared/jobs/engine-lease';
-import { lifecycleEvents } from '../../../shared/jobs/job-events';
-import { aggregateStatistics } from '../../../shared/jobs/job-statistics';
+import { JobAlreadyExistsError, JobConcurrencyError } from '../../../shared/jobs/core/job-errors';
+import type { DeviceJobRecord, JobRecord } from '../../../shared/jobs/core/job-model';
+import { withEngineLease } from '../../../shared/jobs/engine/engine-lease';
+import { lifecycleEvents } from '../../../shared/jobs/core/job-events';
+import { aggregateStatistics } from '../../../shared/jobs/core/job-statistics';
 import { type JobStorage, createJobStorage, jobTableNames } from '../../../shared/storage/jobs-storage';
 import { asciiJson, decodeKey, encodeKey, joinJson, splitJson } from '../../../shared/storage/table-support';
 

@@ -1,5 +1,5 @@
-import { DeviceResultWriter } from '../../../shared/jobs/device-result-writer';
-import type { DeviceJobRecord } from '../../../shared/jobs/job-model';
+import { DeviceResultWriter } from '../../../shared/jobs/engine/device-result-writer';
+import type { DeviceJobRecord } from '../../../shared/jobs/core/job-model';
 import { InMemoryDeviceJobs, InMemoryJobRepository } from '../../support/in-memory-ports';
 
 const T0 = '2026-11-30T00:00:00.000Z';

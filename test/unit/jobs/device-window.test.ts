@@ -1,4 +1,4 @@
-import { runDeviceWindow } from '../../../shared/jobs/device-window';
+import { runDeviceWindow } from '../../../shared/jobs/engine/device-window';
 
 async function* numbers(count: number): AsyncGenerator<number> {
   for (let i = 0; i < count; i += 1) {

@@ -1,4 +1,4 @@
-import { withEngineLease } from '../../../shared/jobs/engine-lease';
+import { withEngineLease } from '../../../shared/jobs/engine/engine-lease';
 import { InMemoryJobRepository } from '../../support/in-memory-ports';
 
 const clock = { now: () => new Date() };

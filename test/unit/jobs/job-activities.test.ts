@@ -1,7 +1,7 @@
 import { activityHandler, createJobActivities } from '../../../functions/durable/job-activities';
-import { START_CURSOR } from '../../../shared/jobs/job-execution';
-import type { JobRecord } from '../../../shared/jobs/job-model';
-import { DEFAULT_ACTIVITY_LIMITS } from '../../../shared/jobs/job-settings';
+import { START_CURSOR } from '../../../shared/jobs/engine/job-execution';
+import type { JobRecord } from '../../../shared/jobs/core/job-model';
+import { DEFAULT_ACTIVITY_LIMITS } from '../../../shared/jobs/core/job-settings';
 import {
   InMemoryDeviceIdLists,
   InMemoryDeviceJobs,

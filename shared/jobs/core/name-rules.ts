@@ -1,4 +1,4 @@
-import { isPlainObject, seedNameProblem } from '../iothub-rules';
+import { isPlainObject, seedNameProblem } from '../../iothub-rules';
 import { JobValidationError } from './job-errors';
 
 /** The contract's job id rule (@device-jobs/client), repeated because the deployed app does not load the client. */

@@ -1,12 +1,12 @@
-import { DEVICE_ERROR_CODES, type DeviceResult } from './device-outcome';
-import { JobConcurrencyError, JobNotFoundError } from './job-errors';
-import { isWaitingToStart } from './job-lifecycle';
-import type { DeviceJobRecord, DeviceJobStatus, JobRecord, JobStatus } from './job-model';
-import type { DeviceCallSummary } from './job-observation';
+import { DEVICE_ERROR_CODES, type DeviceResult } from '../core/device-outcome';
+import { JobConcurrencyError, JobNotFoundError } from '../core/job-errors';
+import { isWaitingToStart } from '../core/job-lifecycle';
+import type { DeviceJobRecord, DeviceJobStatus, JobRecord, JobStatus } from '../core/job-model';
+import type { DeviceCallSummary } from '../core/job-observation';
 import { type JobEventsDependencies, publishSoon } from './job-event-publisher';
-import { lifecycleEvents } from './job-events';
-import type { ExecutedCounts } from './rollout-policy';
-import type { ActivityLimits } from './job-settings';
+import { lifecycleEvents } from '../core/job-events';
+import type { ExecutedCounts } from '../core/rollout-policy';
+import type { ActivityLimits } from '../core/job-settings';
 import type {
   Clock,
   DeviceIdListRepository,
@@ -15,7 +15,7 @@ import type {
   JobDeviceGateway,
   JobRepository,
   StoredJob,
-} from './ports';
+} from '../core/ports';
 
 /** Ports the execution steps (the orchestration's activities) work with. */
 export interface JobExecutionDependencies {

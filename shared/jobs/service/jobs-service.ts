@@ -6,28 +6,28 @@ import {
   type Page,
   type PageRequest,
   type RawPaging,
-} from '../iothub-rules';
-import type { Query } from '../query';
+} from '../../iothub-rules';
+import type { Query } from '../../query';
 import { planDeviceJobQuery, planParsedDeviceJobQuery, runDeviceJobQuery } from './device-jobs-query';
-import { assertJobId } from './name-rules';
-import { JobAlreadyExistsError, JobNotFoundError, JobValidationError } from './job-errors';
-import { isTerminalJobStatus } from './job-lifecycle';
-import { aggregateStatistics } from './job-statistics';
-import type { JobRecord } from './job-model';
+import { assertJobId } from '../core/name-rules';
+import { JobAlreadyExistsError, JobNotFoundError, JobValidationError } from '../core/job-errors';
+import { isTerminalJobStatus } from '../core/job-lifecycle';
+import { aggregateStatistics } from '../core/job-statistics';
+import type { JobRecord } from '../core/job-model';
 import {
   type ConditionParser,
   jobStatusFromName,
   jobTypeFromName,
   normalizeJobRequest,
-} from './job-request-validation';
-import { type DeviceJobResponse, type JobResponse, toJobResponse } from './job-response';
+} from '../core/job-request-validation';
+import { type DeviceJobResponse, type JobResponse, toJobResponse } from '../core/job-response';
 import type {
   Clock,
   DeviceJobRepository,
   DurationObservationRepository,
   JobFilter,
   JobTargetResolver,
-} from './ports';
+} from '../core/ports';
 import { type DryRunResponse, dryRunJob } from './job-dry-run';
 import { rerunDefinition } from './job-rerun';
 import { type JobCreationDependencies, storeAndStartJob } from './job-creation';

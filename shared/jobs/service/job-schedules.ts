@@ -5,8 +5,8 @@ import {
   JobScheduleConcurrencyError,
   JobScheduleNotFoundError,
   JobValidationError,
-} from './job-errors';
-import { type ConditionParser, normalizeJobRequest } from './job-request-validation';
+} from '../core/job-errors';
+import { type ConditionParser, normalizeJobRequest } from '../core/job-request-validation';
 import {
   type CronParser,
   type CronSchedule,
@@ -16,10 +16,10 @@ import {
   dueOccurrence,
   scheduledJobId,
   toJobScheduleResponse,
-} from './job-schedule-model';
-import { type RawPaging, isPlainObject } from '../iothub-rules';
-import { JOB_ID_PATTERN } from './name-rules';
-import type { Clock, JobScheduleRepository, Page } from './ports';
+} from '../core/job-schedule-model';
+import { type RawPaging, isPlainObject } from '../../iothub-rules';
+import { JOB_ID_PATTERN } from '../core/name-rules';
+import type { Clock, JobScheduleRepository, Page } from '../core/ports';
 import { pageRequest, sealed } from './jobs-service';
 
 /**

@@ -4,12 +4,12 @@ import {
   methodCallBoundMs,
   planActivityTime,
   type ActivityTimePlan,
-} from './activity-time';
-import { type DeviceResult, errorResult, methodResult, twinResult } from './device-outcome';
+} from '../core/activity-time';
+import { type DeviceResult, errorResult, methodResult, twinResult } from '../core/device-outcome';
 import { withEngineLease } from './engine-lease';
 import { DeviceResultWriter, DEFAULT_RESULT_WRITER_OPTIONS } from './device-result-writer';
 import { type WindowStop, runDeviceWindow } from './device-window';
-import { isPastDeadline } from './execution-plan';
+import { isPastDeadline } from '../core/execution-plan';
 import {
   type JobExecutionDependencies,
   type RunCursor,
@@ -18,9 +18,9 @@ import {
   pendingRow,
   updateJob,
 } from './job-execution';
-import type { DeviceJobRecord, JobRecord } from './job-model';
-import { isTerminalDeviceJobStatus } from './job-model';
-import type { ShardCounters } from './job-statistics';
+import type { DeviceJobRecord, JobRecord } from '../core/job-model';
+import { isTerminalDeviceJobStatus } from '../core/job-model';
+import type { ShardCounters } from '../core/job-statistics';
 import { publishProgress } from './job-event-publisher';
 import {
   type ExecutedCounts,
@@ -29,11 +29,11 @@ import {
   failureTypeOf,
   retriesFor,
   retryDelayMs,
-} from './rollout-policy';
-import type { RolloutProgress } from './rollout-rate';
+} from '../core/rollout-policy';
+import type { RolloutProgress } from '../core/rollout-rate';
 import { TargetPages, shardsOf, targetPageSize } from './job-targets';
-import { type OpenWave, openWave, withEndedWave } from './rollout-waves';
-import { isPatchApplied } from './twin-patch-applied';
+import { type OpenWave, openWave, withEndedWave } from '../core/rollout-waves';
+import { isPatchApplied } from '../core/twin-patch-applied';
 
 export interface RunDevicesCommand {
   jobId: string;

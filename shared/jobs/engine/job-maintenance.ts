@@ -1,8 +1,8 @@
 import type { JobExecutionDependencies } from './job-execution';
 import { finalizeJob } from './job-finalize';
-import type { JobRecord, JobStatus } from './job-model';
-import type { JobSettings } from './job-settings';
-import type { JobOrchestrationClient } from './ports';
+import type { JobRecord, JobStatus } from '../core/job-model';
+import type { JobSettings } from '../core/job-settings';
+import type { JobOrchestrationClient } from '../core/ports';
 
 /** Runtime status of a durable orchestration instance, as the durable client reports it. */
 export type OrchestrationRuntimeStatus =

@@ -5,8 +5,8 @@ import {
   typedComparisons,
   type ScalarType,
   type TypedComparison,
-} from '../query';
-import type { JobTargetResolver } from './ports';
+} from '../../query';
+import type { JobTargetResolver } from '../core/ports';
 
 /** Something a dry run found that would make the job do nothing, or less than the caller meant. */
 export interface DryRunWarning {

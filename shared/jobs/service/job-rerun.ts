@@ -1,11 +1,15 @@
-import { JobNotFinishedError, JobNotFoundError, JobValidationError } from './job-errors';
-import { isTerminalJobStatus } from './job-lifecycle';
-import type { DeviceJobStatus, JobDefinition, JobRecord } from './job-model';
-import { DEVICE_JOB_STATUSES } from './job-model';
-import { type ConditionParser, deviceJobStatusNamed, normalizeJobRequest } from './job-request-validation';
-import { isPlainObject } from '../iothub-rules';
-import { assertJobId } from './name-rules';
-import type { DeviceIdListRepository, DeviceJobRepository, JobRepository } from './ports';
+import { JobNotFinishedError, JobNotFoundError, JobValidationError } from '../core/job-errors';
+import { isTerminalJobStatus } from '../core/job-lifecycle';
+import type { DeviceJobStatus, JobDefinition, JobRecord } from '../core/job-model';
+import { DEVICE_JOB_STATUSES } from '../core/job-model';
+import {
+  type ConditionParser,
+  deviceJobStatusNamed,
+  normalizeJobRequest,
+} from '../core/job-request-validation';
+import { isPlainObject } from '../../iothub-rules';
+import { assertJobId } from '../core/name-rules';
+import type { DeviceIdListRepository, DeviceJobRepository, JobRepository } from '../core/ports';
 
 export interface RerunDependencies {
   jobs: JobRepository;

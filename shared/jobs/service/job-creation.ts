@@ -1,11 +1,16 @@
-import { type JobEventsDependencies, publishSoon } from './job-event-publisher';
-import { lifecycleEvents } from './job-events';
-import { MaxActiveJobsError } from './job-errors';
-import { aggregateStatistics } from './job-statistics';
-import { initialJobStatus } from './job-lifecycle';
-import type { JobDefinition, JobRecord } from './job-model';
-import type { JobSettings } from './job-settings';
-import type { DeviceIdListRepository, IdGenerator, JobOrchestrationClient, JobRepository } from './ports';
+import { type JobEventsDependencies, publishSoon } from '../engine/job-event-publisher';
+import { lifecycleEvents } from '../core/job-events';
+import { MaxActiveJobsError } from '../core/job-errors';
+import { aggregateStatistics } from '../core/job-statistics';
+import { initialJobStatus } from '../core/job-lifecycle';
+import type { JobDefinition, JobRecord } from '../core/job-model';
+import type { JobSettings } from '../core/job-settings';
+import type {
+  DeviceIdListRepository,
+  IdGenerator,
+  JobOrchestrationClient,
+  JobRepository,
+} from '../core/ports';
 
 /** What storing and starting a job needs. */
 export interface JobCreationDependencies {

@@ -1,7 +1,7 @@
-import { JobConcurrencyError } from './job-errors';
-import { type JobCloudEvent, progressEvent } from './job-events';
-import { aggregateStatistics } from './job-statistics';
-import type { Clock, JobEventOutbox, JobEventQueue, JobRepository, StoredJob } from './ports';
+import { JobConcurrencyError } from '../core/job-errors';
+import { type JobCloudEvent, progressEvent } from '../core/job-events';
+import { aggregateStatistics } from '../core/job-statistics';
+import type { Clock, JobEventOutbox, JobEventQueue, JobRepository, StoredJob } from '../core/ports';
 
 /** Ports of event publishing; without a queue (`JOB_EVENTS_QUEUE` empty) no event is written at all. */
 export interface JobEventsDependencies {

@@ -1,8 +1,8 @@
 import { dryRunWarnings, type DryRunWarning } from './dry-run-warnings';
-import { DEFAULT_OBSERVATION, estimateRunSeconds } from './job-estimate';
-import type { JobDefinition } from './job-model';
-import type { JobSettings } from './job-settings';
-import type { DurationObservationRepository, JobTargetResolver } from './ports';
+import { DEFAULT_OBSERVATION, estimateRunSeconds } from '../core/job-estimate';
+import type { JobDefinition } from '../core/job-model';
+import type { JobSettings } from '../core/job-settings';
+import type { DurationObservationRepository, JobTargetResolver } from '../core/ports';
 
 /** The answer of `PUT /jobs/v2/{jobId}?dryRun=true`. */
 export interface DryRunResponse {

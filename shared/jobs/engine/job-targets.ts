@@ -1,5 +1,5 @@
-import type { JobRecord } from './job-model';
-import type { DeviceIdListRepository, JobDeviceGateway, TargetPage } from './ports';
+import type { JobRecord } from '../core/job-model';
+import type { DeviceIdListRepository, JobDeviceGateway, TargetPage } from '../core/ports';
 
 /**
  * Targets resolved by one page read: a storage page (at most 1,000 rows, one of them read to tell whether more

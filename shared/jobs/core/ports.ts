@@ -1,5 +1,5 @@
-import type { Page, PageRequest } from '../iothub-rules';
-import type { ScalarType } from '../query';
+import type { Page, PageRequest } from '../../iothub-rules';
+import type { ScalarType } from '../../query';
 import type { ShardCounters } from './job-statistics';
 import type {
   CloudToDeviceMethod,
@@ -18,7 +18,7 @@ import type { JobCloudEvent } from './job-events';
 import type { JobScheduleRecord } from './job-schedule-model';
 import type { JobSettings } from './job-settings';
 
-export type { Page, PageRequest } from '../iothub-rules';
+export type { Page, PageRequest } from '../../iothub-rules';
 
 /** A stored job with the etag that guards its next update. */
 export interface StoredJob {

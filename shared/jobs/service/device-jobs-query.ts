@@ -7,11 +7,11 @@ import {
   parseQuery,
   planQuery,
   topLevelEqualities,
-} from '../query';
-import { JobValidationError } from './job-errors';
-import { DEVICE_JOB_STATUSES, JOB_TYPES } from './job-model';
-import { type DeviceJobResponse, toDeviceJobResponse } from './job-response';
-import type { DeviceJobFilter, DeviceJobRepository, Page, PageRequest } from './ports';
+} from '../../query';
+import { JobValidationError } from '../core/job-errors';
+import { DEVICE_JOB_STATUSES, JOB_TYPES } from '../core/job-model';
+import { type DeviceJobResponse, toDeviceJobResponse } from '../core/job-response';
+import type { DeviceJobFilter, DeviceJobRepository, Page, PageRequest } from '../core/ports';
 
 /** A `SELECT * FROM devices.jobs [WHERE …]` query, planned for the device job store. */
 export interface DeviceJobQueryPlan {

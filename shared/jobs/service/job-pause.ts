@@ -1,10 +1,10 @@
-import { isPlainObject } from '../iothub-rules';
-import { type JobEventsDependencies } from './job-event-publisher';
-import { JobNotPausedError, JobNotRunningError, JobValidationError } from './job-errors';
-import { updateJob } from './job-execution';
-import { pausedStatusMessage } from './job-lifecycle';
-import type { JobControlAction, JobRecord, JobStatus } from './job-model';
-import type { JobOrchestrationClient, JobRepository } from './ports';
+import { isPlainObject } from '../../iothub-rules';
+import { type JobEventsDependencies } from '../engine/job-event-publisher';
+import { JobNotPausedError, JobNotRunningError, JobValidationError } from '../core/job-errors';
+import { updateJob } from '../engine/job-execution';
+import { pausedStatusMessage } from '../core/job-lifecycle';
+import type { JobControlAction, JobRecord, JobStatus } from '../core/job-model';
+import type { JobOrchestrationClient, JobRepository } from '../core/ports';
 
 /** What pausing and resuming need. */
 export interface JobPauseDependencies {

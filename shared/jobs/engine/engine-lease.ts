@@ -1,4 +1,4 @@
-import type { Clock, JobRepository } from './ports';
+import type { Clock, JobRepository } from '../core/ports';
 
 /** How long a lease lasts unless renewed: a step whose host died blocks the next one at most this long. */
 export const ENGINE_LEASE_MS = 30_000;

@@ -1,5 +1,5 @@
-import { planActivityTime } from './activity-time';
-import { DEVICE_ERROR_CODES } from './device-outcome';
+import { planActivityTime } from '../core/activity-time';
+import { DEVICE_ERROR_CODES } from '../core/device-outcome';
 import { withEngineLease } from './engine-lease';
 import { DeviceResultWriter, DEFAULT_RESULT_WRITER_OPTIONS } from './device-result-writer';
 import {
@@ -12,10 +12,10 @@ import {
   settle,
   updateJob,
 } from './job-execution';
-import { assertTransition, isTerminalJobStatus } from './job-lifecycle';
-import type { JobRecord, JobStatus } from './job-model';
-import { isTerminalDeviceJobStatus } from './job-model';
-import { observationOf } from './job-observation';
+import { assertTransition, isTerminalJobStatus } from '../core/job-lifecycle';
+import type { JobRecord, JobStatus } from '../core/job-model';
+import { isTerminalDeviceJobStatus } from '../core/job-model';
+import { observationOf } from '../core/job-observation';
 import { TargetPages, shardsOf, targetPageSize } from './job-targets';
 
 export interface FinalizeJobCommand {

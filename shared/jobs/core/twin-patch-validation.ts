@@ -1,4 +1,4 @@
-import { isPlainObject, sectionSizeProblem, TWIN_LIMITS, twinSectionProblem } from '../iothub-rules';
+import { isPlainObject, sectionSizeProblem, TWIN_LIMITS, twinSectionProblem } from '../../iothub-rules';
 import { JobValidationError } from './job-errors';
 import type { JsonObject, TwinPatch } from './job-model';
 

@@ -6,8 +6,8 @@ import {
   methodPayloadProblem,
   methodTimeout,
   type MethodTimeout,
-} from '../iothub-rules';
-import { parseCondition as parseQueryCondition } from '../query';
+} from '../../iothub-rules';
+import { parseCondition as parseQueryCondition } from '../../query';
 import { JobValidationError } from './job-errors';
 import type {
   CloudToDeviceMethod,

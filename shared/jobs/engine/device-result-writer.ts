@@ -1,6 +1,6 @@
-import type { DeviceJobRecord, DeviceJobStatus } from './job-model';
-import { type ShardCounters, countDeviceStatuses } from './job-statistics';
-import type { DeviceJobRepository, JobRepository } from './ports';
+import type { DeviceJobRecord, DeviceJobStatus } from '../core/job-model';
+import { type ShardCounters, countDeviceStatuses } from '../core/job-statistics';
+import type { DeviceJobRepository, JobRepository } from '../core/ports';
 import { Semaphore } from './semaphore';
 
 export interface ResultWriterOptions {

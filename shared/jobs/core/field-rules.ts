@@ -1,4 +1,4 @@
-import { isPlainObject } from '../iothub-rules';
+import { isPlainObject } from '../../iothub-rules';
 import { JobValidationError } from './job-errors';
 
 /** Checks shared by the extension fields of a job request; each failure names the dotted field. */
