@@ -5,6 +5,7 @@ import type { QuerySourceHandler } from './devices/query-sources';
 import { EmbeddedRegistry } from './devices/simulated/embedded-registry';
 import { queryTwins } from './devices/simulated/twin-query';
 import { randomUUID } from 'node:crypto';
+import { systemClock, systemDelays, uuids } from './support/system-time';
 import fs from 'node:fs';
 import path from 'node:path';
 import type { JobExecutionDependencies } from './jobs/engine/job-execution';
@@ -19,7 +20,7 @@ import {
 import { parseNcrontab } from './cron/ncrontab';
 import type { JobEventsDependencies } from './jobs/engine/job-event-publisher';
 import { storageJobEventQueue } from './storage/job-event-queue';
-import type { Clock, IdGenerator, JobDeviceGateway, JobOrchestrationClient, Page } from './jobs/core/ports';
+import type { JobDeviceGateway, JobOrchestrationClient, Page } from './jobs/core/ports';
 import { createJobStorage, jobTableNames } from './storage/jobs-storage';
 import { SimulatedDeviceGateway } from './devices/simulated/simulated-gateway';
 import { IotHubDeviceGateway } from './devices/iothub/iothub-gateway';
@@ -56,9 +57,6 @@ function readHostJson(): { functionTimeout?: unknown } | undefined {
 
 /** The settings, read when the app loads so a missing or invalid one stops it at once, naming it. */
 export const config: AppConfig = loadConfig(process.env, readHostJson);
-
-const systemClock: Clock = { now: () => new Date() };
-const uuids: IdGenerator = { newId: () => randomUUID() };
 
 const jobStorage = once(() => createJobStorage(config.storage, jobTableNames(config.jobs.tablePrefix)));
 
@@ -181,6 +179,8 @@ export const composition = {
     ...jobStorage(),
     gateway: composition.deviceGateway(),
     clock: systemClock,
+    delays: systemDelays,
+    ids: uuids,
     limits: config.jobs.limits,
     events: jobEvents(),
   })),
@@ -202,6 +202,7 @@ export const composition = {
       events: jobEvents(),
       maxActiveJobs: config.jobs.maxActiveJobs,
       parseCron: parseNcrontab,
+      sleep: systemDelays.sleep,
     });
   },
   /**
@@ -251,6 +252,8 @@ export const composition = {
       deviceIdLists,
       deviceJobs,
       clock: systemClock,
+      delays: systemDelays,
+      ids: uuids,
       limits: config.jobs.limits,
       orchestrations,
       admin: orchestrations,

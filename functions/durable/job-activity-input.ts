@@ -1,4 +1,4 @@
-import type { RunCursor } from '../../shared/jobs/engine/job-execution';
+import type { RunCursor } from '../../shared/jobs/core/run-cursor';
 
 /** Activity inputs arrive as deserialized JSON; these checks fail the activity loudly on a malformed one. */
 export function requireObject(

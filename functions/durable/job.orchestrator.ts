@@ -2,7 +2,7 @@ import * as df from 'durable-functions';
 import type { OrchestrationContext, OrchestrationHandler, Task } from 'durable-functions';
 import { DEVICE_ERROR_CODES } from '../../shared/jobs/core/device-outcome';
 import { computeDeadline, isPastDeadline } from '../../shared/jobs/core/execution-plan';
-import { type JobOutcome, type RunCursor, START_CURSOR } from '../../shared/jobs/engine/job-execution';
+import { type JobOutcome, type RunCursor, START_CURSOR } from '../../shared/jobs/core/run-cursor';
 import type { FinalizeJobCommand } from '../../shared/jobs/engine/job-finalize';
 import type { ActivityRetrySettings } from '../../shared/jobs/core/job-settings';
 import type { JobOrchestrationInput } from '../../shared/jobs/core/ports';

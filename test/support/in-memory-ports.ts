@@ -9,6 +9,7 @@ import {
 import type {
   AppliedTwinPatch,
   Clock,
+  Delays,
   DeviceIdListRepository,
   DeviceJobFilter,
   DeviceJobRepository,
@@ -25,6 +26,7 @@ import type {
   TargetPageRequest,
   TwinContent,
 } from '../../shared/jobs/core/ports';
+import { systemDelays } from '../../shared/support/system-time';
 import type { OrchestrationRuntimeStatus } from '../../shared/jobs/engine/job-maintenance';
 import type { CloudToDeviceMethod, DeviceMethodResponse, TwinPatch } from '../../shared/jobs/core/job-model';
 
@@ -291,6 +293,29 @@ export class SequentialIds {
     this.next += 1;
     return `id${this.next}`;
   }
+}
+
+/** Waits that take no time: each `sleep` is recorded and resolves at once; timers never fire. */
+export class InstantDelays implements Delays {
+  readonly slept: number[] = [];
+  readonly timers: number[] = [];
+  readonly sleep = (ms: number): Promise<void> => {
+    this.slept.push(ms);
+    return Promise.resolve();
+  };
+  readonly after = (ms: number): (() => void) => {
+    this.timers.push(ms);
+    return () => undefined;
+  };
+  readonly every = (ms: number): (() => void) => {
+    this.timers.push(ms);
+    return () => undefined;
+  };
+}
+
+/** The engine's waits on real timers (the clock stays the test's) and sequential lease holders. */
+export function realEngineTime(): { delays: typeof systemDelays; ids: SequentialIds } {
+  return { delays: systemDelays, ids: new SequentialIds() };
 }
 
 /** Durable client admin operations, scripted per job id. */

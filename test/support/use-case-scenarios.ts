@@ -32,6 +32,7 @@ import {
   ScriptedGateway,
   ScriptedOrchestrationAdmin,
   SequentialIds,
+  realEngineTime,
 } from './in-memory-ports';
 
 /** The storage ports under test: in-memory fakes in unit tests, Table repositories in integration tests. */
@@ -75,6 +76,7 @@ export function defineUseCaseScenarios(createStorage: () => Promise<StoragePorts
     ...storage,
     gateway,
     clock,
+    ...realEngineTime(),
     limits: { ...DEFAULT_ACTIVITY_LIMITS, stopCheckIntervalMs: 5, ...limits },
   });
   /** One run step from the start (or the given cursor). */
@@ -587,6 +589,7 @@ export function defineUseCaseScenarios(createStorage: () => Promise<StoragePorts
     const maintenance = (admin: ScriptedOrchestrationAdmin) => ({
       ...storage,
       clock,
+      ...realEngineTime(),
       limits: DEFAULT_ACTIVITY_LIMITS,
       orchestrations,
       admin,

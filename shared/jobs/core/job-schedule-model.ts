@@ -93,3 +93,10 @@ export function dueOccurrence(cron: CronSchedule, pending: Date, now: Date): Due
   const next = cron.next(run);
   return next ? { run, next } : { run };
 }
+
+/**
+ * A schedule's durable timer wakes this long before the occurrence and its step waits out the rest, so the hops
+ * of the durable machinery (queue polls, an orchestrator episode, the activity's dispatch) happen before the
+ * occurrence rather than after it.
+ */
+export const TIMER_LEAD_MS = 2_000;

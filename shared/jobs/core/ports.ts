@@ -199,10 +199,28 @@ export interface JobOrchestrationClient {
   raiseResume(jobId: string): Promise<void>;
 }
 
+/** The time now: the system clock in the app, a manual one in tests. */
 export interface Clock {
   now(): Date;
 }
 
+/** Stops a timer started by {@link Delays}; calling it again does nothing. */
+export type CancelTimer = () => void;
+
+/**
+ * How the engine lets time pass: system timers in the app, fakes in unit tests. Code under `shared/jobs` takes
+ * every wait from this port (lint bans timers there), so a test decides what a wait costs.
+ */
+export interface Delays {
+  /** Resolves after `ms`. */
+  sleep: (ms: number) => Promise<void>;
+  /** Calls `fire` once after `ms`, unless cancelled first. */
+  after: (ms: number, fire: () => void) => CancelTimer;
+  /** Calls `tick` every `ms` until cancelled. */
+  every: (ms: number, tick: () => void) => CancelTimer;
+}
+
+/** Unique ids (the app's are random UUIDs); code under `shared/jobs` takes every random value from here. */
 export interface IdGenerator {
   newId(): string;
 }

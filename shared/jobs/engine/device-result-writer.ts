@@ -1,6 +1,6 @@
 import type { DeviceJobRecord, DeviceJobStatus } from '../core/job-model';
 import { type ShardCounters, countDeviceStatuses } from '../core/job-statistics';
-import type { DeviceJobRepository, JobRepository } from '../core/ports';
+import type { CancelTimer, Delays, DeviceJobRepository, JobRepository } from '../core/ports';
 import { Semaphore } from './semaphore';
 
 export interface ResultWriterOptions {
@@ -57,14 +57,14 @@ export class DeviceResultWriter {
   private readonly backlogWaiters: (() => void)[] = [];
   private backlog = 0;
   private failure: { error: unknown } | undefined;
-  private readonly timer: NodeJS.Timeout;
+  private readonly stopTimer: CancelTimer;
 
   constructor(
-    private readonly deps: { deviceJobs: DeviceJobRepository; jobs: JobRepository },
+    private readonly deps: { deviceJobs: DeviceJobRepository; jobs: JobRepository; delays: Delays },
     private readonly jobId: string,
     private readonly options: ResultWriterOptions,
   ) {
-    this.timer = setInterval(() => this.tick(), options.flushIntervalMs);
+    this.stopTimer = deps.delays.every(options.flushIntervalMs, () => this.tick());
   }
 
   /**
@@ -110,7 +110,7 @@ export class DeviceResultWriter {
 
   /** Writes everything buffered; throws the first write failure. */
   async close(): Promise<void> {
-    clearInterval(this.timer);
+    this.stopTimer();
     for (;;) {
       this.flushAll(true);
       if (this.outstanding.size === 0) break;

@@ -1,3 +1,4 @@
+import type { Delays } from '../core/ports';
 import { Semaphore } from './semaphore';
 
 /**
@@ -18,6 +19,8 @@ export interface DeviceWindowOptions<T> {
   /** Epoch ms after which no run starts (the activity's time budget); outstanding runs finish. */
   startUntil: number;
   now: () => number;
+  /** Runs the stop checks' timer. */
+  every: Delays['every'];
   /** Polled every `stopCheckIntervalMs` while the window runs; a reason stops new starts. */
   checkStop: () => Promise<Exclude<WindowStop, 'budget'> | undefined>;
   stopCheckIntervalMs: number;
@@ -56,7 +59,7 @@ export async function runDeviceWindow<T>(options: DeviceWindowOptions<T>): Promi
       checking = false;
     }
   };
-  const timer = setInterval(() => void poll(), options.stopCheckIntervalMs);
+  const stopPolling = options.every(options.stopCheckIntervalMs, () => void poll());
   const iterator = options.items[Symbol.asyncIterator]();
   let started = 0;
   try {
@@ -95,7 +98,7 @@ export async function runDeviceWindow<T>(options: DeviceWindowOptions<T>): Promi
   } finally {
     // Every started run ends before the window does, whatever stopped it.
     await Promise.allSettled(outstanding);
-    clearInterval(timer);
+    stopPolling();
     await iterator.return?.();
   }
   if (failure) throw failure.error;

@@ -1,4 +1,4 @@
-import type { Clock, JobRepository } from '../core/ports';
+import type { Clock, Delays, IdGenerator, JobRepository } from '../core/ports';
 
 /** How long a lease lasts unless renewed: a step whose host died blocks the next one at most this long. */
 export const ENGINE_LEASE_MS = 30_000;
@@ -10,6 +10,9 @@ const MAX_RELEASE_RETRY_MS = 5_000;
 export interface EngineLeaseDependencies {
   jobs: Pick<JobRepository, 'leaseEngine' | 'releaseEngine'>;
   clock: Clock;
+  delays: Delays;
+  /** Names each delivery's hold on the lease. */
+  ids: IdGenerator;
 }
 
 /**
@@ -24,16 +27,15 @@ export async function withEngineLease<T>(
   waitUntil: number,
   step: () => Promise<T>,
 ): Promise<T | undefined> {
-  // Unique enough to tell concurrent deliveries apart (the domain takes no crypto dependency).
-  const holder = `${Date.now().toString(36)}-${Math.random().toString(36).slice(2)}`;
+  const holder = deps.ids.newId();
   const expiry = () => new Date(deps.clock.now().getTime() + ENGINE_LEASE_MS);
   while (!(await deps.jobs.leaseEngine(jobId, holder, expiry()))) {
     if (deps.clock.now().getTime() >= waitUntil) return undefined;
-    await new Promise((resolve) => setTimeout(resolve, RETRY_MS));
+    await deps.delays.sleep(RETRY_MS);
   }
   let heldUntil = expiry().getTime();
   let renewing: Promise<unknown> = Promise.resolve();
-  const timer = setInterval(() => {
+  const stopRenewing = deps.delays.every(RENEW_EVERY_MS, () => {
     const until = expiry();
     // A failed renewal is not fatal: the step goes on, and the next renewal tries again.
     renewing = deps.jobs.leaseEngine(jobId, holder, until).then(
@@ -42,11 +44,11 @@ export async function withEngineLease<T>(
       },
       () => undefined,
     );
-  }, RENEW_EVERY_MS);
+  });
   try {
     return await step();
   } finally {
-    clearInterval(timer);
+    stopRenewing();
     await renewing;
     await release(deps, jobId, holder, heldUntil);
   }
@@ -69,6 +71,6 @@ async function release(
     } catch {
       if (deps.clock.now().getTime() + delay >= heldUntil) return;
     }
-    await new Promise((resolve) => setTimeout(resolve, delay));
+    await deps.delays.sleep(delay);
   }
 }

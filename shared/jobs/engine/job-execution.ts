@@ -2,16 +2,16 @@ import { DEVICE_ERROR_CODES, type DeviceResult } from '../core/device-outcome';
 import { JobConcurrencyError, JobNotFoundError } from '../core/job-errors';
 import { isWaitingToStart } from '../core/job-lifecycle';
 import type { DeviceJobRecord, DeviceJobStatus, JobRecord, JobStatus } from '../core/job-model';
-import type { DeviceCallSummary } from '../core/job-observation';
 import { type JobEventsDependencies, publishSoon } from './job-event-publisher';
 import { lifecycleEvents } from '../core/job-events';
-import type { ExecutedCounts } from '../core/rollout-policy';
 import type { ActivityLimits } from '../core/job-settings';
 import type {
   Clock,
+  Delays,
   DeviceIdListRepository,
   DeviceJobRepository,
   DurationObservationRepository,
+  IdGenerator,
   JobDeviceGateway,
   JobRepository,
   StoredJob,
@@ -28,6 +28,10 @@ export interface JobExecutionDependencies {
   deviceJobs: DeviceJobRepository;
   gateway: JobDeviceGateway;
   clock: Clock;
+  /** Every wait of a step (retries, stop checks, flushes, the lease's renewals). */
+  delays: Delays;
+  /** Names each delivery's hold on a job's engine lease. */
+  ids: IdGenerator;
   /** How long one activity may run on this host. */
   limits: ActivityLimits;
 }
@@ -43,26 +47,7 @@ export interface MarkRunningResult {
   status: JobStatus;
 }
 
-/**
- * How far a job's run has come, carried from one activity call to the next (so history holds one small cursor
- * per call, never device ids).
- */
-export interface RunCursor {
-  /** Shards whose device rows exist: shard `n` holds the `n`-th page of resolved targets. */
-  shardCount: number;
-  /** The first shard that may hold a device not yet started; every device of an earlier shard has ended. */
-  nextShard: number;
-  /** Target resolution: done, or where its next page starts (absent: at the beginning). */
-  targets: { done: true } | { done: false; continuation?: string };
-  /** The device calls of the run so far (for the dry-run model, recorded when the job ends). */
-  calls?: DeviceCallSummary;
-  /** Final device results of the run so far, by failure type (what abort criteria read). */
-  executed?: ExecutedCounts;
-}
-
-export const START_CURSOR: RunCursor = { shardCount: 0, nextShard: 0, targets: { done: false } };
-
-export type JobOutcome = 'completed' | 'failed' | 'cancelled';
+export { type JobOutcome, type RunCursor, START_CURSOR } from '../core/run-cursor';
 
 export async function loadJob(jobs: JobRepository, jobId: string): Promise<StoredJob> {
   const stored = await jobs.get(jobId);

@@ -20,6 +20,7 @@ import {
 } from './job-execution';
 import type { DeviceJobRecord, JobRecord } from '../core/job-model';
 import { isTerminalDeviceJobStatus } from '../core/job-model';
+import type { CancelTimer, Delays } from '../core/ports';
 import type { ShardCounters } from '../core/job-statistics';
 import { publishProgress } from './job-event-publisher';
 import {
@@ -170,7 +171,7 @@ async function runLeased(
   const startedBefore = before.deviceCount - before.pendingCount;
   const executed: ExecutedCounts = { ...(cursor.executed ?? { succeeded: 0, failed: 0, timedOut: 0 }) };
   let startedHere = 0;
-  const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+  const sleep = deps.delays.sleep;
   const policy = runPolicyFor(job, command.maxDevicesInFlight, {
     progress: () => ({
       started: startedBefore + startedHere,
@@ -197,6 +198,7 @@ async function runLeased(
       startUntil: plan.startUntil,
       now,
       stopCheckIntervalMs: deps.limits.stopCheckIntervalMs ?? STOP_CHECK_INTERVAL_MS,
+      every: deps.delays.every,
       ...(policy.beforeStart ? { beforeStart: policy.beforeStart } : {}),
       stopBeforeStart: () => {
         abortReason ??= policy.abortCheck?.(executed);
@@ -269,7 +271,7 @@ async function heldWhilePaused(
   const interval = deps.limits.stopCheckIntervalMs ?? STOP_CHECK_INTERVAL_MS;
   let current = job;
   while (current.status === 'paused' && deps.clock.now().getTime() < startUntil) {
-    await new Promise((resolve) => setTimeout(resolve, interval));
+    await deps.delays.sleep(interval);
     current = (await loadJob(deps.jobs, job.jobId)).job;
   }
   return current;
@@ -349,6 +351,7 @@ async function runDevice(
       const method = fitMethodTimeouts(job.cloudToDeviceMethod, deps.clock.now().getTime(), plan.hardEnd);
       return methodResult(
         await withinBound(
+          deps.delays,
           deps.gateway.invokeMethod(deviceId, method, attempt),
           methodCallBoundMs(method),
           deviceId,
@@ -359,7 +362,12 @@ async function runDevice(
       const patch = job.updateTwin;
       // Repeated after a crash: a twin that already holds the patch is left alone (one change per job and device).
       if (repeated && isPatchApplied(patch, await deps.gateway.readTwin(deviceId))) return twinResult();
-      await withinBound(deps.gateway.applyTwinPatch(deviceId, patch), TWIN_CALL_BOUND_MS, deviceId);
+      await withinBound(
+        deps.delays,
+        deps.gateway.applyTwinPatch(deviceId, patch),
+        TWIN_CALL_BOUND_MS,
+        deviceId,
+      );
       return twinResult();
     }
     return errorResult(new Error('The job has neither a method nor a twin patch.'));
@@ -369,23 +377,26 @@ async function runDevice(
 }
 
 /** A call that outlives its own timeouts is reported as timed out, so an activity never waits past its plan. */
-async function withinBound<T>(call: Promise<T>, boundMs: number, deviceId: string): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
+async function withinBound<T>(
+  delays: Delays,
+  call: Promise<T>,
+  boundMs: number,
+  deviceId: string,
+): Promise<T> {
+  let cancel: CancelTimer | undefined;
   const expired = new Promise<never>((_, reject) => {
-    timer = setTimeout(
-      () =>
-        reject(
-          Object.assign(new Error(`Timed out waiting for the response from device ${deviceId}.`), {
-            code: 'GatewayTimeout',
-          }),
-        ),
-      boundMs,
+    cancel = delays.after(boundMs, () =>
+      reject(
+        Object.assign(new Error(`Timed out waiting for the response from device ${deviceId}.`), {
+          code: 'GatewayTimeout',
+        }),
+      ),
     );
   });
   try {
     return await Promise.race([call, expired]);
   } finally {
-    clearTimeout(timer);
+    cancel?.();
   }
 }
 

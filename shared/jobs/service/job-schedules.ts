@@ -13,13 +13,14 @@ import {
   type DueOccurrence,
   type JobScheduleRecord,
   type JobScheduleResponse,
+  TIMER_LEAD_MS,
   dueOccurrence,
   scheduledJobId,
   toJobScheduleResponse,
 } from '../core/job-schedule-model';
 import { type RawPaging, isPlainObject } from '../../iothub-rules';
 import { JOB_ID_PATTERN } from '../core/name-rules';
-import type { Clock, JobScheduleRepository, Page } from '../core/ports';
+import type { Clock, Delays, JobScheduleRepository, Page } from '../core/ports';
 import { pageRequest, sealed } from './jobs-service';
 
 /**
@@ -36,8 +37,8 @@ export interface JobSchedulesDependencies extends JobCreationDependencies {
   clock: Clock;
   parseCron: CronParser;
   parseCondition?: ConditionParser;
-  /** Waits while another host creates a schedule's job (defaults to a timer). */
-  sleep?: (ms: number) => Promise<void>;
+  /** Waits while another host creates a schedule's job. */
+  sleep: Delays['sleep'];
 }
 
 export interface PutJobScheduleCommand {
@@ -86,12 +87,6 @@ export const MAX_SCHEDULE_ID_LENGTH = 128 - 17;
 export const FIRING_LEASE_MS = 15_000;
 /** How late an occurrence may be before the periodic backstop fires it instead of the schedule's own timer. */
 export const TIMER_GRACE_MS = 10_000;
-/**
- * A schedule's durable timer wakes this long before the occurrence and its step waits out the rest, so the hops
- * of the durable machinery (queue polls, an orchestrator episode, the activity's dispatch) happen before the
- * occurrence rather than after it.
- */
-export const TIMER_LEAD_MS = 2_000;
 const SCHEDULE_FIELDS = ['scheduleId', 'schedule', 'timeZone', 'enabled', 'jobTemplate'];
 /** Fields of a schedule answer a client may send back unchanged; they are ignored. */
 const READ_ONLY_FIELDS = ['createdTime', 'lastUpdatedTime', 'nextRunTime', 'lastJobId', 'lastRunTime'];
@@ -221,7 +216,7 @@ function isConcurrency(error: unknown): boolean {
 }
 
 export function createJobSchedulesService(deps: JobSchedulesDependencies): JobSchedulesService {
-  const sleep = deps.sleep ?? ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)));
+  const { sleep } = deps;
 
   async function load(scheduleId: string) {
     const stored = await deps.schedules.get(scheduleId);

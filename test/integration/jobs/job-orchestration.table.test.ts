@@ -13,6 +13,7 @@ import {
   RecordingOrchestrations,
   ScriptedGateway,
   SequentialIds,
+  realEngineTime,
 } from '../../support/in-memory-ports';
 import {
   History,
@@ -57,6 +58,7 @@ beforeAll(async () => {
   registerJobActivities({
     ...storage,
     clock,
+    ...realEngineTime(),
     gateway: {
       resolveTargetsPage: (condition, page) => gateway.resolveTargetsPage(condition, page),
       invokeMethod: (deviceId, method) => gateway.invokeMethod(deviceId, method),

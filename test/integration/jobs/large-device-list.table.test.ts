@@ -9,6 +9,7 @@ import {
   RecordingOrchestrations,
   ScriptedGateway,
   SequentialIds,
+  realEngineTime,
 } from '../../support/in-memory-ports';
 
 let azurite: RunningAzurite;
@@ -53,7 +54,13 @@ it('creates a deviceIds job of 100,000 ids and resolves it page by page within a
   const gateway = new ScriptedGateway([]);
   const stepStarted = Date.now();
   const step = await runJobDevices(
-    { ...storage, gateway, clock, limits: { ...DEFAULT_ACTIVITY_LIMITS, budgetMs: 2_000 } },
+    {
+      ...storage,
+      gateway,
+      clock,
+      ...realEngineTime(),
+      limits: { ...DEFAULT_ACTIVITY_LIMITS, budgetMs: 2_000 },
+    },
     {
       jobId: 'reboot-43-3',
       deadline: new Date(Date.now() + 3_600_000).toISOString(),

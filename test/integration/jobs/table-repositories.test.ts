@@ -1,3 +1,4 @@
+import { realEngineTime } from '../../support/in-memory-ports';
 import { type RunningAzurite, startAzurite } from '../../../packages/func-local/storage/azurite';
 import { JobAlreadyExistsError, JobConcurrencyError } from '../../../shared/jobs/core/job-errors';
 import type { DeviceJobRecord, JobRecord } from '../../../shared/jobs/core/job-model';
@@ -225,7 +226,7 @@ describe('the engine lease of a job', () => {
 
   it('serializes engine steps delivered twice: the second starts once the first ended', async () => {
     await storage.jobs.create(job('twice'));
-    const deps = { jobs: storage.jobs, clock: { now: () => new Date() } };
+    const deps = { jobs: storage.jobs, clock: { now: () => new Date() }, ...realEngineTime() };
     const spans: [number, number][] = [];
     const step = async () => {
       const start = Date.now();

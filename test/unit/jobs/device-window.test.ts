@@ -1,3 +1,4 @@
+import { systemDelays } from '../../../shared/support/system-time';
 import { runDeviceWindow } from '../../../shared/jobs/engine/device-window';
 
 async function* numbers(count: number): AsyncGenerator<number> {
@@ -23,6 +24,7 @@ describe('runDeviceWindow', () => {
       now: () => Date.now(),
       checkStop: never,
       stopCheckIntervalMs: 1000,
+      every: systemDelays.every,
       run: async (i) => {
         inFlight += 1;
         most = Math.max(most, inFlight);
@@ -47,6 +49,7 @@ describe('runDeviceWindow', () => {
       now: () => Date.now(),
       checkStop: () => Promise.resolve(stop),
       stopCheckIntervalMs: 5,
+      every: systemDelays.every,
       run: async (i) => {
         if (i === 10) stop = 'cancelled';
         await sleep(2);
@@ -67,6 +70,7 @@ describe('runDeviceWindow', () => {
       now: () => clock,
       checkStop: never,
       stopCheckIntervalMs: 1000,
+      every: systemDelays.every,
       run: () => {
         clock += 1;
         return Promise.resolve();
@@ -84,6 +88,7 @@ describe('runDeviceWindow', () => {
       now: () => Date.now(),
       checkStop: never,
       stopCheckIntervalMs: 1000,
+      every: systemDelays.every,
       beforeStart: async () => {
         gateTimes.push(Date.now());
         await sleep(20);
@@ -106,6 +111,7 @@ describe('runDeviceWindow', () => {
       now: () => Date.now(),
       checkStop: () => Promise.resolve(stop),
       stopCheckIntervalMs: 10,
+      every: systemDelays.every,
       // One start a minute: the first at once, the next a minute later.
       beforeStart: () =>
         gateCalls++ === 0
@@ -131,6 +137,7 @@ describe('runDeviceWindow', () => {
         now: () => Date.now(),
         checkStop: never,
         stopCheckIntervalMs: 1000,
+        every: systemDelays.every,
         run: async (i) => {
           await sleep(1);
           if (i === 3) throw new Error('storage unreachable');

@@ -8,6 +8,7 @@ import {
   InMemoryJobRepository,
   ManualClock,
   ScriptedGateway,
+  realEngineTime,
 } from '../../support/in-memory-ports';
 
 function setup() {
@@ -17,6 +18,7 @@ function setup() {
     deviceJobs: new InMemoryDeviceJobs(),
     gateway: new ScriptedGateway(['a', 'b', 'c']),
     clock: new ManualClock(new Date('2026-11-26T06:00:00.000Z')),
+    ...realEngineTime(),
     limits: DEFAULT_ACTIVITY_LIMITS,
   };
   const job: JobRecord = {
