@@ -356,6 +356,7 @@ async function runDevice(
           methodCallBoundMs(method),
           deviceId,
         ),
+        job.countMethodErrorsAsFailures === true,
       );
     }
     if (job.updateTwin) {
