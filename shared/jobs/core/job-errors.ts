@@ -1,7 +1,7 @@
+import { WireError } from '../../iothub-rules';
+
 /** Base of the jobs domain's errors; `code` is the IoT Hub error code the HTTP layer answers with. */
-export abstract class JobDomainError extends Error {
-  abstract readonly code: string;
-}
+export abstract class JobDomainError extends WireError {}
 
 /** A job request (or a query on jobs) is invalid; `field` names the offending field (dotted path). */
 export class JobValidationError extends JobDomainError {
