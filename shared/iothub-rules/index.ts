@@ -5,3 +5,4 @@ export * from './method-rules';
 export * from './paging';
 export * from './twin-rules';
 export * from './wire-error';
+export * from './concurrency-conflict';

@@ -26,11 +26,3 @@ export class BlobContainerValidationError extends WireError {
     super(message);
   }
 }
-
-/** The stored job changed since it was read (a cancel, another step): read it again. */
-export class RegistryJobChangedError extends Error {
-  override name = 'RegistryJobChangedError';
-  constructor(readonly jobId: string) {
-    super(`Job '${jobId}' was changed concurrently.`);
-  }
-}

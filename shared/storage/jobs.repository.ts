@@ -7,7 +7,8 @@ import {
 } from '@azure/data-tables';
 import type { JobCloudEvent } from '../jobs/core/job-events';
 import { outboxEntity } from './job-event-outbox.repository';
-import { JobAlreadyExistsError, JobConcurrencyError } from '../jobs/core/job-errors';
+import { JobAlreadyExistsError } from '../jobs/core/job-errors';
+import { ConcurrencyConflictError } from '../iothub-rules';
 import { JOB_STATUSES, type JobRecord, type JobStatus, type JobType } from '../jobs/core/job-model';
 import { isTerminalJobStatus } from '../jobs/core/job-lifecycle';
 import { type ShardCounters, aggregateStatistics } from '../jobs/core/job-statistics';
@@ -125,7 +126,7 @@ export class TableJobRepository implements JobRepository {
       return response.subResponses[0]?.etag ?? '';
     } catch (error: unknown) {
       const status = statusCodeOf(error);
-      if (status === 412 || status === 404) throw new JobConcurrencyError(job.jobId);
+      if (status === 412 || status === 404) throw new ConcurrencyConflictError(`Job '${job.jobId}'`);
       throw error;
     }
   }

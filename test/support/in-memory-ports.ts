@@ -1,4 +1,5 @@
-import { JobAlreadyExistsError, JobConcurrencyError } from '../../shared/jobs/core/job-errors';
+import { JobAlreadyExistsError } from '../../shared/jobs/core/job-errors';
+import { ConcurrencyConflictError } from '../../shared/iothub-rules';
 import { isTerminalJobStatus } from '../../shared/jobs/core/job-lifecycle';
 import type { DeviceJobRecord, JobRecord } from '../../shared/jobs/core/job-model';
 import {
@@ -77,7 +78,8 @@ export class InMemoryJobRepository implements JobRepository {
   }
   update(job: JobRecord, etag: string): Promise<string> {
     const stored = this.rows.get(job.jobId);
-    if (!stored || stored.etag !== etag) return Promise.reject(new JobConcurrencyError(job.jobId));
+    if (!stored || stored.etag !== etag)
+      return Promise.reject(new ConcurrencyConflictError(`Job '${job.jobId}'`));
     const next = { job: copy(job), etag: `v${++this.version}` };
     this.rows.set(job.jobId, next);
     return Promise.resolve(next.etag);

@@ -1,3 +1,4 @@
+import { ConcurrencyConflictError } from '../../iothub-rules';
 import {
   ArgumentInvalidError,
   DeviceAlreadyExistsError,
@@ -6,12 +7,7 @@ import {
 } from '../../http';
 import { deviceEtag, versionEtag, type IfMatch } from '../../iothub-rules';
 import type { DeviceIdentityWire, DeviceRecord, JsonObject, TwinWire } from '../device-model';
-import {
-  StorageConflictError,
-  type RealDeviceLink,
-  type RegistryRepository,
-  type StoredDevice,
-} from '../ports';
+import { type RealDeviceLink, type RegistryRepository, type StoredDevice } from '../ports';
 import {
   desiredNotification,
   isConnected,
@@ -160,7 +156,7 @@ export class EmbeddedRegistry {
       try {
         await this.repository.insert(record);
       } catch (error: unknown) {
-        if (error instanceof StorageConflictError) throw new DeviceAlreadyExistsError(deviceId);
+        if (error instanceof ConcurrencyConflictError) throw new DeviceAlreadyExistsError(deviceId);
         throw error;
       }
       return this.toIdentityWire(record);

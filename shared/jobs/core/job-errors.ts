@@ -45,15 +45,6 @@ export class JobStateTransitionError extends JobDomainError {
   }
 }
 
-/** A concurrent writer changed the stored row since it was read (etag mismatch). */
-export class JobConcurrencyError extends JobDomainError {
-  readonly code = 'PreconditionFailed';
-  constructor(readonly jobId: string) {
-    super(`Job '${jobId}' was changed concurrently.`);
-    this.name = 'JobConcurrencyError';
-  }
-}
-
 /** The job has not ended yet, and the request needs an ended job (rerun). */
 export class JobNotFinishedError extends JobDomainError {
   readonly code = 'JobNotFinished';
@@ -72,15 +63,6 @@ export class JobScheduleNotFoundError extends JobDomainError {
   constructor(readonly scheduleId: string) {
     super(`Job schedule '${scheduleId}' was not found.`);
     this.name = 'JobScheduleNotFoundError';
-  }
-}
-
-/** A schedule row changed (or vanished) since it was read. */
-export class JobScheduleConcurrencyError extends JobDomainError {
-  readonly code = 'PreconditionFailed';
-  constructor(readonly scheduleId: string) {
-    super(`Job schedule '${scheduleId}' was changed concurrently.`);
-    this.name = 'JobScheduleConcurrencyError';
   }
 }
 

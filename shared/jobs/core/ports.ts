@@ -41,7 +41,7 @@ export interface JobRepository {
   get(jobId: string): Promise<StoredJob | undefined>;
   /**
    * Replaces the job row if it still has `etag`, storing `events` in its outbox in the same transaction; throws
-   * `JobConcurrencyError` otherwise. Returns the new etag.
+   * `ConcurrencyConflictError` otherwise. Returns the new etag.
    */
   update(job: JobRecord, etag: string, events?: readonly JobCloudEvent[]): Promise<string>;
   /** Removes the job row and its counters; a missing job is not an error. */
@@ -228,9 +228,9 @@ export interface IdGenerator {
 /** Recurring jobs (`/jobSchedules`). */
 export interface JobScheduleRepository {
   get(scheduleId: string): Promise<{ schedule: JobScheduleRecord; etag: string } | undefined>;
-  /** Inserts when `etag` is undefined (`JobScheduleConcurrencyError` if it exists), else replaces if unchanged. */
+  /** Inserts when `etag` is undefined (`ConcurrencyConflictError` if it exists), else replaces if unchanged. */
   save(schedule: JobScheduleRecord, etag: string | undefined): Promise<string>;
-  /** Deletes if unchanged since `etag`; throws `JobScheduleConcurrencyError` otherwise (404 included). */
+  /** Deletes if unchanged since `etag`; throws `ConcurrencyConflictError` otherwise (404 included). */
   delete(scheduleId: string, etag: string): Promise<void>;
   list(page: PageRequest): Promise<Page<JobScheduleRecord>>;
   /** Enabled schedules whose `nextRunTime` is at or before `now`. */

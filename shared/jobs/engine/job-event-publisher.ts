@@ -1,4 +1,4 @@
-import { JobConcurrencyError } from '../core/job-errors';
+import { ConcurrencyConflictError } from '../../iothub-rules';
 import { type JobCloudEvent, progressEvent } from '../core/job-events';
 import { aggregateStatistics } from '../core/job-statistics';
 import type { Clock, JobEventOutbox, JobEventQueue, JobRepository, StoredJob } from '../core/ports';
@@ -83,7 +83,7 @@ export async function publishProgress(
   try {
     await deps.jobs.update(change.job, stored.etag, change.events);
   } catch (error: unknown) {
-    if (error instanceof JobConcurrencyError) return;
+    if (error instanceof ConcurrencyConflictError) return;
     throw error;
   }
   await publishSoon(events, stored.job.jobId);

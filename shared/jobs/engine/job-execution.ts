@@ -1,5 +1,6 @@
 import { DEVICE_ERROR_CODES, type DeviceResult } from '../core/device-outcome';
-import { JobConcurrencyError, JobNotFoundError } from '../core/job-errors';
+import { JobNotFoundError } from '../core/job-errors';
+import { retryOnConflict } from '../../iothub-rules';
 import { isWaitingToStart } from '../core/job-lifecycle';
 import type { DeviceJobRecord, DeviceJobStatus, JobRecord, JobStatus } from '../core/job-model';
 import { type JobEventsDependencies, publishSoon } from './job-event-publisher';
@@ -62,7 +63,7 @@ export async function updateJob(
   change: (job: JobRecord) => JobRecord | undefined,
   events?: { deps: JobEventsDependencies | undefined; at: string },
 ): Promise<JobRecord> {
-  for (;;) {
+  return retryOnConflict(async () => {
     const stored = await loadJob(jobs, jobId);
     const next = change(stored.job);
     if (!next) return stored.job;
@@ -70,15 +71,10 @@ export async function updateJob(
     const withEvents = events?.deps?.queue
       ? lifecycleEvents(stored.job, next, await jobs.getStatistics(jobId), events.at)
       : { job: next, events: [] };
-    try {
-      await jobs.update(withEvents.job, stored.etag, withEvents.events);
-    } catch (error: unknown) {
-      if (!(error instanceof JobConcurrencyError)) throw error;
-      continue;
-    }
+    await jobs.update(withEvents.job, stored.etag, withEvents.events);
     if (events?.deps && withEvents.events.length > 0) await publishSoon(events.deps, jobId);
     return withEvents.job;
-  }
+  });
 }
 
 /** Moves a queued or scheduled job to `running`, recording when it actually started. Idempotent. */

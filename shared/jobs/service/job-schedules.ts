@@ -2,7 +2,6 @@ import { type JobCreationDependencies, storeAndStartJob } from './job-creation';
 import {
   JobAlreadyExistsError,
   JobDomainError,
-  JobScheduleConcurrencyError,
   JobScheduleNotFoundError,
   JobValidationError,
 } from '../core/job-errors';
@@ -18,7 +17,7 @@ import {
   scheduledJobId,
   toJobScheduleResponse,
 } from '../core/job-schedule-model';
-import { type RawPaging, isPlainObject } from '../../iothub-rules';
+import { ConcurrencyConflictError, type RawPaging, isPlainObject, retryOnConflict } from '../../iothub-rules';
 import { JOB_ID_PATTERN } from '../core/name-rules';
 import type { Clock, Delays, JobScheduleRepository, Page } from '../core/ports';
 import { pageRequest, sealed } from './jobs-service';
@@ -211,10 +210,6 @@ function occurrenceToRun(cron: CronSchedule, pending: Date, now: Date): DueOccur
   return next ? { run: pending, next } : { run: pending };
 }
 
-function isConcurrency(error: unknown): boolean {
-  return error instanceof JobScheduleConcurrencyError;
-}
-
 export function createJobSchedulesService(deps: JobSchedulesDependencies): JobSchedulesService {
   const { sleep } = deps;
 
@@ -236,7 +231,7 @@ export function createJobSchedulesService(deps: JobSchedulesDependencies): JobSc
 
   /** Records the occurrence's job and moves on to the next occurrence; tolerates a concurrent replace. */
   async function release(scheduleId: string, occurrence: Date, jobId: string | undefined, next?: Date) {
-    for (;;) {
+    await retryOnConflict(async () => {
       const stored = await deps.schedules.get(scheduleId);
       if (!stored) return;
       const record: JobScheduleRecord = { ...stored.schedule };
@@ -248,13 +243,8 @@ export function createJobSchedulesService(deps: JobSchedulesDependencies): JobSc
       }
       // A replace meanwhile computed its own next run; only move ours along.
       const updated = record.nextRunTime === runTime ? withNext(record, next) : record;
-      try {
-        await deps.schedules.save(updated, stored.etag);
-        return;
-      } catch (error: unknown) {
-        if (!isConcurrency(error)) throw error;
-      }
-    }
+      await deps.schedules.save(updated, stored.etag);
+    });
   }
 
   async function createOccurrenceJob(
@@ -297,7 +287,7 @@ export function createJobSchedulesService(deps: JobSchedulesDependencies): JobSc
     try {
       await deps.schedules.save(claimed, stored.etag);
     } catch (error: unknown) {
-      if (isConcurrency(error)) return; // Another host claimed it, or it was replaced or deleted.
+      if (error instanceof ConcurrencyConflictError) return; // Another host claimed it, or it was replaced or deleted.
       throw error;
     }
     const jobId = await createOccurrenceJob(schedule, due.run);
@@ -330,7 +320,7 @@ export function createJobSchedulesService(deps: JobSchedulesDependencies): JobSc
 
   return {
     async putSchedule({ scheduleId, body }) {
-      for (;;) {
+      return retryOnConflict(async () => {
         const now = deps.clock.now();
         const valid = parseScheduleRequest(deps, scheduleId, body, now);
         const existing = await deps.schedules.get(scheduleId);
@@ -351,15 +341,10 @@ export function createJobSchedulesService(deps: JobSchedulesDependencies): JobSc
           },
           valid.cron.next(now),
         );
-        try {
-          await deps.schedules.save(record, existing?.etag);
-        } catch (error: unknown) {
-          if (!isConcurrency(error)) throw error;
-          continue;
-        }
+        await deps.schedules.save(record, existing?.etag);
         await deps.timers.wake(scheduleId);
         return toJobScheduleResponse(record);
-      }
+      });
     },
 
     async getSchedule(scheduleId) {
@@ -374,17 +359,11 @@ export function createJobSchedulesService(deps: JobSchedulesDependencies): JobSc
 
     async deleteSchedule(scheduleId) {
       assertScheduleId(scheduleId);
-      for (;;) {
+      await retryOnConflict(async () => {
         const stored = await settled(scheduleId);
-        try {
-          await deps.schedules.delete(scheduleId, stored.etag);
-        } catch (error: unknown) {
-          if (!isConcurrency(error)) throw error;
-          continue;
-        }
-        await deps.timers.wake(scheduleId);
-        return;
-      }
+        await deps.schedules.delete(scheduleId, stored.etag);
+      });
+      await deps.timers.wake(scheduleId);
     },
 
     async fireDueSchedules() {

@@ -6,6 +6,7 @@ import {
   type Page,
   type PageRequest,
   type RawPaging,
+  retryOnConflict,
 } from '../../iothub-rules';
 import type { Query } from '../../query';
 import { planDeviceJobQuery, planParsedDeviceJobQuery, runDeviceJobQuery } from './device-jobs-query';
@@ -146,7 +147,7 @@ export function createJobsService(deps: JobsServiceDependencies): JobsService {
 
     async cancelJob(jobId) {
       assertJobId('jobId', jobId);
-      for (;;) {
+      return retryOnConflict(async () => {
         const stored = await deps.jobs.get(jobId);
         if (!stored) throw new JobNotFoundError(jobId);
         if (isTerminalJobStatus(stored.job.status)) return respond(stored.job);
@@ -155,15 +156,10 @@ export function createJobsService(deps: JobsServiceDependencies): JobsService {
           status: 'cancelled',
           statusMessage: 'Cancelled on request.',
         };
-        try {
-          await deps.jobs.update(cancelled, stored.etag);
-        } catch (error: unknown) {
-          if (isConcurrencyError(error)) continue;
-          throw error;
-        }
+        await deps.jobs.update(cancelled, stored.etag);
         await deps.orchestrations.raiseCancel(jobId);
         return respond(cancelled);
-      }
+      });
     },
 
     async queryJobs(command) {
@@ -192,12 +188,6 @@ export function createJobsService(deps: JobsServiceDependencies): JobsService {
       return sealed(page.items, page.continuationToken, DEVICE_JOBS_LISTING);
     },
   };
-}
-
-function isConcurrencyError(error: unknown): boolean {
-  return (
-    typeof error === 'object' && error !== null && (error as { code?: unknown }).code === 'PreconditionFailed'
-  );
 }
 
 /** The listings whose continuation tokens the use cases issue (a token of one is refused by the other). */

@@ -1,6 +1,7 @@
 import { realEngineTime } from '../../support/in-memory-ports';
 import { type RunningAzurite, startAzurite } from '../../../packages/func-local/storage/azurite';
-import { JobAlreadyExistsError, JobConcurrencyError } from '../../../shared/jobs/core/job-errors';
+import { JobAlreadyExistsError } from '../../../shared/jobs/core/job-errors';
+import { ConcurrencyConflictError } from '../../../shared/iothub-rules';
 import type { DeviceJobRecord, JobRecord } from '../../../shared/jobs/core/job-model';
 import { withEngineLease } from '../../../shared/jobs/engine/engine-lease';
 import { lifecycleEvents } from '../../../shared/jobs/core/job-events';
@@ -84,10 +85,10 @@ describe('TableJobRepository', () => {
     const newEtag = await storage.jobs.update(job('etag', { status: 'running' }), etag);
     expect(newEtag).not.toBe(etag);
     await expect(storage.jobs.update(job('etag', { status: 'cancelled' }), etag)).rejects.toThrow(
-      JobConcurrencyError,
+      ConcurrencyConflictError,
     );
     expect((await storage.jobs.get('etag'))?.job.status).toBe('running');
-    await expect(storage.jobs.update(job('missing'), etag)).rejects.toThrow(JobConcurrencyError);
+    await expect(storage.jobs.update(job('missing'), etag)).rejects.toThrow(ConcurrencyConflictError);
   });
 
   it('sums shard counters at read time and deletes a job with its counters', async () => {
