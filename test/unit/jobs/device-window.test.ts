@@ -13,10 +13,13 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 describe('runDeviceWindow', () => {
   it('starts a new device as soon as any outstanding one ends (a sliding window, not waves)', async () => {
-    // Device 0 is slow; with waves of 2, devices 2.. would wait for it. With a window they flow past it.
+    // Device 0 ends only once device 5 has: with waves of 2, device 2 would wait for device 0 and the run would hang.
+    // With a window the others flow past it. (No wall-clock race: a loaded machine cannot reorder it.)
     const events: string[] = [];
     let inFlight = 0;
     let most = 0;
+    let lastEnded: () => void = () => undefined;
+    const afterLast = new Promise<void>((resolve) => (lastEnded = resolve));
     const outcome = await runDeviceWindow({
       items: numbers(6),
       maxInFlight: 2,
@@ -29,9 +32,10 @@ describe('runDeviceWindow', () => {
         inFlight += 1;
         most = Math.max(most, inFlight);
         events.push(`start ${i}`);
-        await sleep(i === 0 ? 150 : 10);
+        await (i === 0 ? afterLast : sleep(10));
         events.push(`end ${i}`);
         inFlight -= 1;
+        if (i === 5) lastEnded();
       },
     });
     expect(outcome).toEqual({ started: 6 });
