@@ -39,7 +39,11 @@ import {
 import type { RegistryJobStepDependencies } from './registry-jobs/registry-job-steps';
 import { registryExportSource, registryImportTarget } from './devices/simulated/registry-job-adapters';
 
-export { REGISTRY_TABLE, REGISTRY_INDEX_TABLE } from './storage/device-registry-storage';
+export {
+  COMPLETION_SIGNALS_QUEUE,
+  REGISTRY_TABLE,
+  REGISTRY_INDEX_TABLE,
+} from './storage/device-registry-storage';
 
 function once<T>(create: () => T): () => T {
   let value: { created: T } | undefined;
@@ -131,10 +135,11 @@ export const composition = {
   /** The embedded registry; with DEVICE_GATEWAY=iothub its endpoints answer where to go instead. */
   registry: once(() => {
     refuseWhenServedByHub();
-    const { repository, endpoints } = deviceRegistryStorage(config.storage);
+    const { repository, endpoints, waits, waker } = deviceRegistryStorage(config.storage);
     return new EmbeddedRegistry({
       repository,
       link: new EndpointDeviceLink(endpoints),
+      watches: { store: waits, waker },
       defaultSimulation: config.devices.defaultSimulation,
       simulationSeed: config.devices.simulationSeed,
       ...(config.devices.queryPlanLog ? { debug: (message: string) => console.debug(message) } : {}),
@@ -177,6 +182,7 @@ export const composition = {
   /** Ports of the job orchestration's activities (registered once when the app loads). */
   jobExecution: once((): JobExecutionDependencies => ({
     ...jobStorage(),
+    completionWaits: deviceRegistryStorage(config.storage).waits,
     gateway: composition.deviceGateway(),
     clock: systemClock,
     delays: systemDelays,

@@ -25,5 +25,8 @@ export function registryJobsFor(context?: InvocationContext): Promise<RegistryJo
         input: { jobId },
       });
     },
+    async purge(jobId) {
+      await client.purgeInstanceHistory(registryJobInstanceId(jobId));
+    },
   });
 }

@@ -16,6 +16,8 @@ export interface RunCursor {
   calls?: DeviceCallSummary;
   /** Final device results of the run so far, by failure type (what abort criteria read). */
   executed?: ExecutedCounts;
+  /** The job has a `completionCondition`: devices may wait for it after the run (`jobSettleCompletions`). */
+  completionWaits?: boolean;
 }
 
 export const START_CURSOR: RunCursor = { shardCount: 0, nextShard: 0, targets: { done: false } };

@@ -8,6 +8,7 @@ import { lifecycleEvents } from '../core/job-events';
 import type { ActivityLimits } from '../core/job-settings';
 import type {
   Clock,
+  CompletionWaitRepository,
   Delays,
   DeviceIdListRepository,
   DeviceJobRepository,
@@ -28,6 +29,8 @@ export interface JobExecutionDependencies {
   deviceIdLists: DeviceIdListRepository;
   deviceJobs: DeviceJobRepository;
   gateway: JobDeviceGateway;
+  /** Devices waiting for their job's `completionCondition` (required by jobs that have one). */
+  completionWaits?: CompletionWaitRepository;
   clock: Clock;
   /** Every wait of a step (retries, stop checks, flushes, the lease's renewals). */
   delays: Delays;
@@ -146,6 +149,7 @@ export function settle(
   const at = now.toISOString();
   return rows.map((row) => {
     const next: DeviceJobRecord = { ...row, status, endTimeUtc: at, lastUpdatedDateTimeUtc: at };
+    delete next.waitingUntil;
     if (status === 'failed') next.error = error;
     return next;
   });
