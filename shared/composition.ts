@@ -18,6 +18,10 @@ import {
   type ScheduleTimers,
 } from './jobs/service/job-schedules';
 import { parseNcrontab } from './cron/ncrontab';
+import { CONTINUOUS_JOBS_CACHE_MS, ContinuousJoiner } from './jobs/engine/continuous-joiner';
+import { storageJobJoinSignals } from './storage/job-join-signals';
+import { type RegistryWrite, watchRegistryWrites } from './devices/registry-write-watch';
+import type { DeviceRecord } from './devices/device-model';
 import type { JobEventsDependencies } from './jobs/engine/job-event-publisher';
 import { storageJobEventQueue } from './storage/job-event-queue';
 import type { JobDeviceGateway, JobOrchestrationClient, Page } from './jobs/core/ports';
@@ -26,7 +30,9 @@ import { SimulatedDeviceGateway } from './devices/simulated/simulated-gateway';
 import { IotHubDeviceGateway } from './devices/iothub/iothub-gateway';
 import { hubHostName, ServedByIotHubError } from './devices/iothub/served-by-hub';
 import { deviceRegistryStorage } from './storage/device-registry-storage';
-import { lazyTable } from './storage/table-support';
+import { lazyTable, tableClient } from './storage/table-support';
+import { TableDeviceOperationBudget } from './storage/device-budget-table';
+import type { DeviceOperationBudget } from './jobs/core/device-budget';
 import { EndpointDeviceLink } from './devices/endpoint-link';
 import { planActivityTime } from './jobs/core/activity-time';
 import { RegistryJobsTableRepository } from './storage/registry-jobs.repository';
@@ -64,6 +70,14 @@ export const config: AppConfig = loadConfig(process.env, readHostJson);
 
 const jobStorage = once(() => createJobStorage(config.storage, jobTableNames(config.jobs.tablePrefix)));
 
+/** The device-operation budget all running jobs share (JOBS_DEVICE_OPERATIONS_PER_SECOND), if one is set. */
+const deviceBudget = once((): { budget?: DeviceOperationBudget } => {
+  const perSecond = config.jobs.deviceOperationsPerSecond;
+  if (perSecond === undefined) return {};
+  const table = tableClient(config.storage, jobTableNames(config.jobs.tablePrefix).jobs);
+  return { budget: new TableDeviceOperationBudget(table, perSecond) };
+});
+
 /** Job events: the outbox in the jobs table and the queue of JOB_EVENTS_QUEUE (none when it is empty). */
 const jobEvents = once((): JobEventsDependencies => {
   const { queueName, progressIntervalSeconds } = config.jobs.events;
@@ -84,6 +98,40 @@ function jobTablesReady(): Promise<void> {
       throw error;
     });
   return jobTables;
+}
+
+/** Matches registry writes against the open continuous jobs of this host's cached list. */
+const continuousJoiner = once(
+  () =>
+    new ContinuousJoiner({
+      joins: jobStorage().joins,
+      signals: storageJobJoinSignals(config.storage),
+      clock: systemClock,
+      cacheMs: CONTINUOUS_JOBS_CACHE_MS,
+    }),
+);
+
+/**
+ * The registry's write path: devices that come to match an open continuous job join it. The write is stored
+ * already, so a failure here is logged, not answered (the device misses that job).
+ */
+async function joinContinuousJobs(
+  registry: EmbeddedRegistry,
+  writes: readonly RegistryWrite[],
+): Promise<void> {
+  const twin = (record: DeviceRecord) => () => registry.toTwinWire(registry.current(record));
+  try {
+    await jobTablesReady();
+    await continuousJoiner().written(
+      writes.map(({ before, after }) => ({
+        deviceId: after.deviceId,
+        after: twin(after),
+        ...(before ? { before: twin(before) } : {}),
+      })),
+    );
+  } catch (error: unknown) {
+    console.warn(`Continuous jobs: registry writes not matched: ${String(error)}`);
+  }
 }
 
 function refuseWhenServedByHub(): void {
@@ -112,6 +160,9 @@ function jobsService(orchestrations: JobOrchestrationClient = noOrchestrations):
     settings: config.jobs.settings,
     events: jobEvents(),
     maxActiveJobs: config.jobs.maxActiveJobs,
+    parseCron: parseNcrontab,
+    joins: jobStorage().joins,
+    ...deviceBudget(),
   });
 }
 
@@ -136,14 +187,15 @@ export const composition = {
   registry: once(() => {
     refuseWhenServedByHub();
     const { repository, endpoints, waits, waker } = deviceRegistryStorage(config.storage);
-    return new EmbeddedRegistry({
-      repository,
+    const registry: EmbeddedRegistry = new EmbeddedRegistry({
+      repository: watchRegistryWrites(repository, (writes) => joinContinuousJobs(registry, writes)),
       link: new EndpointDeviceLink(endpoints),
       watches: { store: waits, waker },
       defaultSimulation: config.devices.defaultSimulation,
       simulationSeed: config.devices.simulationSeed,
       ...(config.devices.queryPlanLog ? { debug: (message: string) => console.debug(message) } : {}),
     });
+    return registry;
   }),
   /**
    * The sources `POST /devices/query` serves, by FROM clause. The jobs domain adds `devices.jobs` here.
@@ -189,6 +241,9 @@ export const composition = {
     ids: uuids,
     limits: config.jobs.limits,
     events: jobEvents(),
+    parseCron: parseNcrontab,
+    joins: jobStorage().joins,
+    ...deviceBudget(),
   })),
   /** The `/jobSchedules` use cases and the schedules' timers, over the calling function's durable client. */
   jobSchedules: async (
@@ -209,6 +264,7 @@ export const composition = {
       maxActiveJobs: config.jobs.maxActiveJobs,
       parseCron: parseNcrontab,
       sleep: systemDelays.sleep,
+      joins: jobStorage().joins,
     });
   },
   /**

@@ -1,10 +1,15 @@
 import * as df from 'durable-functions';
+import type { InvocationContext } from '@azure/functions';
 import type {
   JobExecutionDependencies,
   MarkRunningCommand,
   MarkRunningResult,
 } from '../../shared/jobs/engine/job-execution';
-import type { FinalizeJobCommand, FinalizeJobResult } from '../../shared/jobs/engine/job-finalize';
+import type {
+  AbortRollbackStarter,
+  FinalizeJobCommand,
+  FinalizeJobResult,
+} from '../../shared/jobs/engine/job-finalize';
 import type { RunDevicesCommand, RunDevicesResult } from '../../shared/jobs/engine/job-run';
 import type {
   SettleCompletionsCommand,
@@ -14,6 +19,7 @@ import { createSettleCompletionsActivity, parseSettleCompletionsInput } from './
 import { createFinalizeJobActivity, parseFinalizeInput } from './finalize-job.activity';
 import { createMarkJobRunningActivity, parseMarkRunningInput } from './mark-job-running.activity';
 import { createRunJobDevicesActivity, parseRunDevicesInput } from './run-job-devices.activity';
+import { durableClientInput } from './job-orchestration-client';
 
 /**
  * The job orchestration's activities: name → input and result. The orchestrator calls through this map and the
@@ -64,9 +70,20 @@ export function activityHandler<K extends JobActivityName>(
  * Registers the job orchestration's activities over the given ports. Called once by the app's composition
  * (the orchestrator registers itself in `job.orchestrator.ts`).
  */
-export function registerJobActivities(deps: JobExecutionDependencies): void {
+export function registerJobActivities(
+  deps: JobExecutionDependencies,
+  rollbacksFor?: (context: InvocationContext) => AbortRollbackStarter,
+): void {
   const activities = createJobActivities(deps);
   for (const name of Object.keys(PARSERS) as JobActivityName[]) {
+    if (name === 'jobFinalize' && rollbacksFor) continue;
     df.app.activity(name, { handler: activityHandler(activities, name) });
   }
+  if (!rollbacksFor) return;
+  // Finalizing starts the rollback an abort asks for: it needs this invocation's durable client.
+  df.app.activity('jobFinalize', {
+    extraInputs: [durableClientInput],
+    handler: (raw: unknown, context: InvocationContext) =>
+      createFinalizeJobActivity({ ...deps, rollbacks: rollbacksFor(context) })(parseFinalizeInput(raw)),
+  });
 }

@@ -6,6 +6,8 @@ import type { DeviceJobRecord, DeviceJobStatus, JobRecord, JobStatus } from '../
 import { type JobEventsDependencies, publishSoon } from './job-event-publisher';
 import { lifecycleEvents } from '../core/job-events';
 import type { ActivityLimits } from '../core/job-settings';
+import type { CronParser } from '../core/job-schedule-model';
+import type { DeviceOperationBudget } from '../core/device-budget';
 import type {
   Clock,
   CompletionWaitRepository,
@@ -15,6 +17,7 @@ import type {
   DurationObservationRepository,
   IdGenerator,
   JobDeviceGateway,
+  JobJoinRepository,
   JobRepository,
   StoredJob,
 } from '../core/ports';
@@ -38,6 +41,12 @@ export interface JobExecutionDependencies {
   ids: IdGenerator;
   /** How long one activity may run on this host. */
   limits: ActivityLimits;
+  /** NCRONTAB in a time zone: a job's maintenance windows (`schedulingConfig`). */
+  parseCron?: CronParser;
+  /** Members of continuous jobs and the devices that joined them (absent: jobs run their snapshot only). */
+  joins?: JobJoinRepository;
+  /** The device-operation budget every running job shares (`JOBS_DEVICE_OPERATIONS_PER_SECOND`); absent: none. */
+  budget?: DeviceOperationBudget;
 }
 
 export interface MarkRunningCommand {
@@ -127,8 +136,10 @@ export function finish(row: DeviceJobRecord, result: DeviceResult, startedAt: st
   };
   delete next.outcome;
   delete next.error;
+  delete next.overwritten;
   if (result.outcome) next.outcome = result.outcome;
   if (result.error) next.error = result.error;
+  if (result.overwritten) next.overwritten = result.overwritten;
   return next;
 }
 
