@@ -1,3 +1,4 @@
+import { ConcurrencyConflictError } from '../../iothub-rules';
 import {
   ArgumentInvalidError,
   DeviceAlreadyExistsError,
@@ -8,7 +9,6 @@ import { deviceEtag, versionEtag, type IfMatch } from '../../iothub-rules';
 import type { DeviceIdentityWire, DeviceRecord, JsonObject, TwinWire } from '../device-model';
 import { twinConditionHolds } from '../twin-condition';
 import {
-  StorageConflictError,
   type JobWaker,
   type RealDeviceLink,
   type TwinWatchStore,
@@ -37,7 +37,7 @@ import { effectiveProfile, materializeReport } from './simulated-device';
 import type { SimulationProfile } from './simulation-profile';
 import { checkScopeOwners, edgeIdOfScope, parentScopesOf } from './edge-scopes';
 import { WatchPresence } from '../watch-presence';
-import { WATCH_PRESENCE_MAX_AGE_MS } from '../../jobs/completion-condition';
+import { WATCH_PRESENCE_MAX_AGE_MS } from '../../jobs/core/completion-condition';
 
 export interface EmbeddedRegistryOptions {
   repository: RegistryRepository;
@@ -130,7 +130,7 @@ export class EmbeddedRegistry {
         } catch (error: unknown) {
           // The caller's copy may be older than the device: a check it fails is made again on a fresh read.
           if (fromKnown && error instanceof PreconditionFailedError)
-            throw new StorageConflictError(deviceId, 'changed');
+            throw new ConcurrencyConflictError(`Device ${deviceId}`, 'changed');
           throw error;
         }
         await this.repository.replace(next, stored.storageEtag, stored.record);
@@ -182,7 +182,7 @@ export class EmbeddedRegistry {
       try {
         await this.repository.insert(record);
       } catch (error: unknown) {
-        if (error instanceof StorageConflictError) throw new DeviceAlreadyExistsError(deviceId);
+        if (error instanceof ConcurrencyConflictError) throw new DeviceAlreadyExistsError(deviceId);
         throw error;
       }
       return this.toIdentityWire(record);

@@ -7,7 +7,7 @@ import { readMethodInvocation } from '../../../shared/devices/method-request';
 import { DeviceRegistryRepository } from '../../../shared/storage/device-registry.repository';
 import { lazyTable } from '../../../shared/storage/table-support';
 import { TableCompletionWaits } from '../../../shared/storage/completion-waits.repository';
-import { WATCH_PRESENCE_MAX_AGE_MS } from '../../../shared/jobs/completion-condition';
+import { WATCH_PRESENCE_MAX_AGE_MS } from '../../../shared/jobs/core/completion-condition';
 import { codeOf } from './code-of';
 
 let azurite: RunningAzurite;
