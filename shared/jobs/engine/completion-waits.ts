@@ -6,7 +6,7 @@ import {
 } from '../core/activity-time';
 import { COMPLETION_TIMEOUT_CODE, WATCH_PRESENCE_MAX_AGE_MS } from '../core/completion-condition';
 import { DEFAULT_RESULT_WRITER_OPTIONS, DeviceResultWriter } from './device-result-writer';
-import { withEngineLease } from './engine-lease';
+import { withEngineLease } from './lease';
 import { type JobExecutionDependencies, loadJob } from './job-execution';
 import {
   type DeviceJobError,
