@@ -67,7 +67,12 @@ export class EndpointDeviceLink implements RealDeviceLink {
     const error = answer.body as ControlError;
     if (error.errorCode === 'DeviceNotOnline') throw new DeviceNotOnlineError(record.deviceId);
     if (error.errorCode === 'GatewayTimeout') throw new GatewayTimeoutError(error.message);
-    throw new IotHubError(error.errorCode, answer.status, error.message);
+    if (error.errorCode === 'ArgumentInvalid')
+      throw new IotHubError('ArgumentInvalid', answer.status, error.message);
+    // The endpoint refused this service's own credentials: a deployment fault, answered as a 500 with a tracking id.
+    throw new Error(
+      `The device endpoint refused a control call (${answer.status} ${error.errorCode}): ${error.message}`,
+    );
   }
 
   async notifyDesired(record: DeviceRecord, patch: JsonObject): Promise<void> {
