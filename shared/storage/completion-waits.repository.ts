@@ -1,6 +1,6 @@
 import { type TableEntityResult, type TransactionAction, odata } from '@azure/data-tables';
 import type { TwinWatch, TwinWatchStore } from '../devices/ports';
-import type { CompletionWait, CompletionWaitRepository } from '../jobs/ports';
+import type { CompletionWait, CompletionWaitRepository } from '../jobs/core/ports';
 import {
   type LazyTable,
   deleteWhere,

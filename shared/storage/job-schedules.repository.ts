@@ -1,7 +1,7 @@
 import { type TableClient, type TableEntityResult, odata } from '@azure/data-tables';
-import { JobScheduleConcurrencyError } from '../jobs/job-errors';
-import type { JobScheduleRecord } from '../jobs/job-schedule-model';
-import type { JobScheduleRepository, Page, PageRequest } from '../jobs/ports';
+import { ConcurrencyConflictError } from '../iothub-rules';
+import type { JobScheduleRecord } from '../jobs/core/job-schedule-model';
+import type { JobScheduleRepository, Page, PageRequest } from '../jobs/core/ports';
 import { joinJson, readPage, splitJson, statusCodeOf } from './table-support';
 
 /** PartitionKey = schedule id, RowKey `schedule`; `enabled` and `nextRunTime` are columns so ticks can filter. */
@@ -55,7 +55,7 @@ export class TableJobScheduleRepository implements JobScheduleRepository {
     } catch (error: unknown) {
       const status = statusCodeOf(error);
       if (status === 409 || status === 412 || status === 404) {
-        throw new JobScheduleConcurrencyError(schedule.scheduleId);
+        throw new ConcurrencyConflictError(`Job schedule '${schedule.scheduleId}'`);
       }
       throw error;
     }
@@ -66,7 +66,8 @@ export class TableJobScheduleRepository implements JobScheduleRepository {
       await this.client.deleteEntity(scheduleId, ROW, { etag });
     } catch (error: unknown) {
       const status = statusCodeOf(error);
-      if (status === 412 || status === 404) throw new JobScheduleConcurrencyError(scheduleId);
+      if (status === 412 || status === 404)
+        throw new ConcurrencyConflictError(`Job schedule '${scheduleId}'`);
       throw error;
     }
   }

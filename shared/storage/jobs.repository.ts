@@ -5,12 +5,13 @@ import {
   type TransactionAction,
   odata,
 } from '@azure/data-tables';
-import type { JobCloudEvent } from '../jobs/job-events';
+import type { JobCloudEvent } from '../jobs/core/job-events';
 import { outboxEntity } from './job-event-outbox.repository';
-import { JobAlreadyExistsError, JobConcurrencyError } from '../jobs/job-errors';
-import { JOB_STATUSES, type JobRecord, type JobStatus, type JobType } from '../jobs/job-model';
-import { isTerminalJobStatus } from '../jobs/job-lifecycle';
-import { type ShardCounters, aggregateStatistics } from '../jobs/job-statistics';
+import { JobAlreadyExistsError } from '../jobs/core/job-errors';
+import { ConcurrencyConflictError } from '../iothub-rules';
+import { JOB_STATUSES, type JobRecord, type JobStatus, type JobType } from '../jobs/core/job-model';
+import { isTerminalJobStatus } from '../jobs/core/job-lifecycle';
+import { type ShardCounters, aggregateStatistics } from '../jobs/core/job-statistics';
 import type {
   JobFilter,
   JobRepository,
@@ -19,7 +20,7 @@ import type {
   ShardState,
   StoredJob,
   StoredJobWithStatistics,
-} from '../jobs/ports';
+} from '../jobs/core/ports';
 import { deleteWhere, joinJson, readPage, splitJson, statusCodeOf, submitInBatches } from './table-support';
 
 /**
@@ -125,7 +126,7 @@ export class TableJobRepository implements JobRepository {
       return response.subResponses[0]?.etag ?? '';
     } catch (error: unknown) {
       const status = statusCodeOf(error);
-      if (status === 412 || status === 404) throw new JobConcurrencyError(job.jobId);
+      if (status === 412 || status === 404) throw new ConcurrencyConflictError(`Job '${job.jobId}'`);
       throw error;
     }
   }

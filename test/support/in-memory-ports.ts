@@ -1,14 +1,16 @@
-import { JobAlreadyExistsError, JobConcurrencyError } from '../../shared/jobs/job-errors';
-import { isTerminalJobStatus } from '../../shared/jobs/job-lifecycle';
-import type { DeviceJobRecord, JobRecord } from '../../shared/jobs/job-model';
+import { JobAlreadyExistsError } from '../../shared/jobs/core/job-errors';
+import { ConcurrencyConflictError } from '../../shared/iothub-rules';
+import { isTerminalJobStatus } from '../../shared/jobs/core/job-lifecycle';
+import type { DeviceJobRecord, JobRecord } from '../../shared/jobs/core/job-model';
 import {
   EMPTY_SHARD_COUNTERS,
   type ShardCounters,
   aggregateStatistics,
-} from '../../shared/jobs/job-statistics';
+} from '../../shared/jobs/core/job-statistics';
 import type {
   AppliedTwinPatch,
   Clock,
+  Delays,
   DeviceIdListRepository,
   DeviceJobFilter,
   DeviceJobRepository,
@@ -26,15 +28,16 @@ import type {
   ReadTwin,
   TwinConditionCheck,
   TwinContent,
-} from '../../shared/jobs/ports';
+} from '../../shared/jobs/core/ports';
 import { twinConditionHolds } from '../../shared/devices/twin-condition';
-import type { OrchestrationRuntimeStatus } from '../../shared/jobs/job-maintenance';
+import { systemDelays } from '../../shared/support/system-time';
+import type { OrchestrationRuntimeStatus } from '../../shared/jobs/engine/job-maintenance';
 import type {
   CloudToDeviceMethod,
   DeviceMethodResponse,
   JsonObject,
   TwinPatch,
-} from '../../shared/jobs/job-model';
+} from '../../shared/jobs/core/job-model';
 
 /** JSON copy: `structuredClone` under jest yields objects of another realm, which plain-object checks reject. */
 function copy<T>(value: T): T {
@@ -83,7 +86,8 @@ export class InMemoryJobRepository implements JobRepository {
   }
   update(job: JobRecord, etag: string): Promise<string> {
     const stored = this.rows.get(job.jobId);
-    if (!stored || stored.etag !== etag) return Promise.reject(new JobConcurrencyError(job.jobId));
+    if (!stored || stored.etag !== etag)
+      return Promise.reject(new ConcurrencyConflictError(`Job '${job.jobId}'`));
     const next = { job: copy(job), etag: `v${++this.version}` };
     this.rows.set(job.jobId, next);
     return Promise.resolve(next.etag);
@@ -321,6 +325,29 @@ export class SequentialIds {
     this.next += 1;
     return `id${this.next}`;
   }
+}
+
+/** Waits that take no time: each `sleep` is recorded and resolves at once; timers never fire. */
+export class InstantDelays implements Delays {
+  readonly slept: number[] = [];
+  readonly timers: number[] = [];
+  readonly sleep = (ms: number): Promise<void> => {
+    this.slept.push(ms);
+    return Promise.resolve();
+  };
+  readonly after = (ms: number): (() => void) => {
+    this.timers.push(ms);
+    return () => undefined;
+  };
+  readonly every = (ms: number): (() => void) => {
+    this.timers.push(ms);
+    return () => undefined;
+  };
+}
+
+/** The engine's waits on real timers (the clock stays the test's) and sequential lease holders. */
+export function realEngineTime(): { delays: typeof systemDelays; ids: SequentialIds } {
+  return { delays: systemDelays, ids: new SequentialIds() };
 }
 
 /** Durable client admin operations, scripted per job id. */

@@ -1,3 +1,4 @@
+import { ConcurrencyConflictError } from '../../iothub-rules';
 import {
   ArgumentInvalidError,
   DeviceAlreadyExistsError,
@@ -8,7 +9,6 @@ import { deviceEtag, versionEtag, type IfMatch } from '../../iothub-rules';
 import type { DeviceIdentityWire, DeviceRecord, JsonObject, TwinWire } from '../device-model';
 import { twinConditionHolds } from '../twin-condition';
 import {
-  StorageConflictError,
   type JobWaker,
   type RealDeviceLink,
   type TwinWatchStore,
@@ -167,7 +167,7 @@ export class EmbeddedRegistry {
       try {
         await this.repository.insert(record);
       } catch (error: unknown) {
-        if (error instanceof StorageConflictError) throw new DeviceAlreadyExistsError(deviceId);
+        if (error instanceof ConcurrencyConflictError) throw new DeviceAlreadyExistsError(deviceId);
         throw error;
       }
       return this.toIdentityWire(record);

@@ -1,5 +1,5 @@
-import { withEngineLease } from '../../../shared/jobs/engine-lease';
-import { InMemoryJobRepository } from '../../support/in-memory-ports';
+import { withEngineLease } from '../../../shared/jobs/engine/engine-lease';
+import { InMemoryJobRepository, InstantDelays, SequentialIds } from '../../support/in-memory-ports';
 
 const clock = { now: () => new Date() };
 
@@ -22,29 +22,31 @@ describe('the engine lease', () => {
   it('is released once storage answers again, so the next step does not wait out its expiry', async () => {
     const jobs = new FlakyReleases();
     jobs.failuresLeft = 2;
-    const first = await withEngineLease({ jobs, clock }, 'job-1', Date.now(), () => Promise.resolve('first'));
+    const delays = new InstantDelays();
+    const deps = { jobs, clock, delays, ids: new SequentialIds() };
+    const first = await withEngineLease(deps, 'job-1', Date.now(), () => Promise.resolve('first'));
     expect(first).toBe('first');
     expect(jobs.releaseCalls).toBe(3);
+    // Backing off between tries, through the injected delays; the renewal runs every third of the lease.
+    expect(delays.slept).toEqual([500, 1_000]);
+    expect(delays.timers).toEqual([10_000]);
     // The next step takes the lease at once (before, the lease stayed held for 30 s after a failed release).
-    const second = await withEngineLease({ jobs, clock }, 'job-1', Date.now(), () =>
-      Promise.resolve('second'),
-    );
+    const second = await withEngineLease(deps, 'job-1', Date.now(), () => Promise.resolve('second'));
     expect(second).toBe('second');
   });
 
   it('makes a second delivery wait while the first holds it', async () => {
     const jobs = new FlakyReleases();
+    const deps = { jobs, clock, delays: new InstantDelays(), ids: new SequentialIds() };
     let release: () => void = () => undefined;
     const first = withEngineLease(
-      { jobs, clock },
+      deps,
       'job-2',
       Date.now(),
       () => new Promise<string>((resolve) => (release = () => resolve('first'))),
     );
     await new Promise((resolve) => setImmediate(resolve));
-    expect(
-      await withEngineLease({ jobs, clock }, 'job-2', Date.now(), () => Promise.resolve('x')),
-    ).toBeUndefined();
+    expect(await withEngineLease(deps, 'job-2', Date.now(), () => Promise.resolve('x'))).toBeUndefined();
     release();
     expect(await first).toBe('first');
   });

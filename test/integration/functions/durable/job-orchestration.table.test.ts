@@ -2,9 +2,9 @@ import { registerJobActivities } from '../../../../functions/durable/job-activit
 import '../../../../functions/durable/job.orchestrator';
 import { JOB_ORCHESTRATOR_NAME } from '../../../../functions/durable/job-function-names';
 import { type RunningAzurite, startAzurite } from '../../../../packages/func-local/storage/azurite';
-import { DEFAULT_ACTIVITY_LIMITS, DEFAULT_JOB_SETTINGS } from '../../../../shared/jobs/job-settings';
-import { type JobsService, createJobsService } from '../../../../shared/jobs/jobs-service';
-import type { JobOrchestrationInput } from '../../../../shared/jobs/ports';
+import { DEFAULT_ACTIVITY_LIMITS, DEFAULT_JOB_SETTINGS } from '../../../../shared/jobs/core/job-settings';
+import { type JobsService, createJobsService } from '../../../../shared/jobs/service/jobs-service';
+import type { JobOrchestrationInput } from '../../../../shared/jobs/core/ports';
 import { type JobStorage, createJobStorage, jobTableNames } from '../../../../shared/storage/jobs-storage';
 import { DurableHarness } from '../../../support/durable-harness/durable-harness';
 import {
@@ -12,6 +12,7 @@ import {
   RecordingOrchestrations,
   ScriptedGateway,
   SequentialIds,
+  realEngineTime,
 } from '../../../support/in-memory-ports';
 
 let azurite: RunningAzurite;
@@ -37,6 +38,7 @@ beforeAll(async () => {
   registerJobActivities({
     ...storage,
     clock,
+    ...realEngineTime(),
     gateway: {
       resolveTargetsPage: (condition, page) => gateway.resolveTargetsPage(condition, page),
       invokeMethod: (deviceId, method) => gateway.invokeMethod(deviceId, method),

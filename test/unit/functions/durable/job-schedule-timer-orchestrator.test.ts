@@ -9,9 +9,6 @@ import { EventType } from '../../../../packages/func-local/durable/history-event
 import type { ActivityScript, OrchestrationRun } from '../../../support/durable-harness/durable-harness';
 import { DurableHarness, replies, took } from '../../../support/durable-harness/durable-harness';
 
-// The orchestrator's module also registers the step activity, which composes the app (settings) when it runs.
-jest.mock('../../../../shared/composition', () => ({ composition: {}, config: {} }));
-
 const T0 = '2026-12-06T10:00:00.000Z';
 const at = (seconds: number) => new Date(Date.parse(T0) + seconds * 1000).toISOString();
 const SCHEDULE = 'nightly';
