@@ -263,7 +263,7 @@ export const composition = {
       events: jobEvents(),
       maxActiveJobs: config.jobs.maxActiveJobs,
       parseCron: parseNcrontab,
-      sleep: systemDelays.sleep,
+      delays: systemDelays,
       joins: jobStorage().joins,
     });
   },

@@ -22,6 +22,7 @@ import type {
   StoredJobWithStatistics,
 } from '../jobs/core/ports';
 import { deleteWhere, joinJson, readPage, splitJson, statusCodeOf, submitInBatches } from './table-support';
+import { releaseTableLease, takeTableLease } from './table-lease';
 
 /**
  * Jobs table layout: PartitionKey = jobId. RowKey `job` is the job row; RowKeys `shard-000000`… are the
@@ -198,38 +199,12 @@ export class TableJobRepository implements JobRepository {
     return states;
   }
 
-  async leaseEngine(jobId: string, holder: string, expiresAt: Date): Promise<boolean> {
-    const lease = { partitionKey: jobId, rowKey: LEASE_ROW, holder, expiresAt: expiresAt.toISOString() };
-    let current: TableEntityResult<{ holder?: string; expiresAt?: string }>;
-    try {
-      current = await this.client.getEntity(jobId, LEASE_ROW);
-    } catch (error: unknown) {
-      if (statusCodeOf(error) !== 404) throw error;
-      return this.claimed(this.client.createEntity(lease));
-    }
-    const taken = current.holder !== holder && Date.parse(current.expiresAt ?? '') > Date.now();
-    if (taken) return false;
-    return this.claimed(this.client.updateEntity(lease, 'Replace', { etag: current.etag }));
+  leaseEngine(jobId: string, holder: string, expiresAt: Date): Promise<boolean> {
+    return takeTableLease(this.client, jobId, LEASE_ROW, holder, expiresAt);
   }
 
-  async releaseEngine(jobId: string, holder: string): Promise<void> {
-    try {
-      const current = await this.client.getEntity<{ holder?: string }>(jobId, LEASE_ROW);
-      if (current.holder === holder) await this.client.deleteEntity(jobId, LEASE_ROW, { etag: current.etag });
-    } catch (error: unknown) {
-      if (![404, 412].includes(statusCodeOf(error) ?? 0)) throw error;
-    }
-  }
-
-  /** A lease write that lost to another writer (409 on create, 412 on replace) took nothing. */
-  private async claimed(write: Promise<unknown>): Promise<boolean> {
-    try {
-      await write;
-      return true;
-    } catch (error: unknown) {
-      if ([409, 412].includes(statusCodeOf(error) ?? 0)) return false;
-      throw error;
-    }
+  releaseEngine(jobId: string, holder: string): Promise<void> {
+    return releaseTableLease(this.client, jobId, LEASE_ROW, holder);
   }
 
   async deleteShardCounters(jobId: string): Promise<void> {

@@ -19,6 +19,7 @@ import type {
   JobOrchestrationClient,
   JobOrchestrationInput,
   JobRepository,
+  JobScheduleRepository,
   Page,
   PageRequest,
   ShardState,
@@ -29,6 +30,7 @@ import type {
   TwinConditionCheck,
   TwinContent,
 } from '../../shared/jobs/core/ports';
+import type { JobScheduleRecord } from '../../shared/jobs/core/job-schedule-model';
 import { twinConditionHolds } from '../../shared/devices/twin-condition';
 import { systemDelays } from '../../shared/support/system-time';
 import type { OrchestrationRuntimeStatus } from '../../shared/jobs/engine/job-maintenance';
@@ -51,23 +53,36 @@ function pageOf<T>(items: T[], page: PageRequest): Page<T> {
   return next < items.length ? { items: slice, continuationToken: String(next) } : { items: slice };
 }
 
+/** Leases by resource id, as the table lease rows behave (expiry read on the host's clock). */
+export class InMemoryLeases {
+  readonly held = new Map<string, { holder: string; expiresAt: number }>();
+
+  take(id: string, holder: string, expiresAt: Date): Promise<boolean> {
+    const lease = this.held.get(id);
+    if (lease && lease.holder !== holder && lease.expiresAt > Date.now()) return Promise.resolve(false);
+    this.held.set(id, { holder, expiresAt: expiresAt.getTime() });
+    return Promise.resolve(true);
+  }
+
+  release(id: string, holder: string): Promise<void> {
+    if (this.held.get(id)?.holder === holder) this.held.delete(id);
+    return Promise.resolve();
+  }
+}
+
 /** In-memory job store with etags, for unit tests of the use cases. */
 export class InMemoryJobRepository implements JobRepository {
   readonly rows = new Map<string, StoredJob>();
   readonly counters = new Map<string, Map<number, ShardCounters>>();
   readonly attempted = new Map<string, Set<number>>();
-  readonly leases = new Map<string, { holder: string; expiresAt: number }>();
+  readonly leases = new InMemoryLeases();
   private version = 0;
 
   leaseEngine(jobId: string, holder: string, expiresAt: Date): Promise<boolean> {
-    const lease = this.leases.get(jobId);
-    if (lease && lease.holder !== holder && lease.expiresAt > Date.now()) return Promise.resolve(false);
-    this.leases.set(jobId, { holder, expiresAt: expiresAt.getTime() });
-    return Promise.resolve(true);
+    return this.leases.take(jobId, holder, expiresAt);
   }
   releaseEngine(jobId: string, holder: string): Promise<void> {
-    if (this.leases.get(jobId)?.holder === holder) this.leases.delete(jobId);
-    return Promise.resolve();
+    return this.leases.release(jobId, holder);
   }
 
   create(job: JobRecord): Promise<StoredJob> {
@@ -306,6 +321,57 @@ export class RecordingOrchestrations implements JobOrchestrationClient {
   raiseResume(jobId: string): Promise<void> {
     this.resumed.push(jobId);
     return Promise.resolve();
+  }
+}
+
+/** In-memory schedule store with etags and firing leases. */
+export class InMemoryJobScheduleRepository implements JobScheduleRepository {
+  readonly rows = new Map<string, { schedule: JobScheduleRecord; etag: string }>();
+  readonly leases = new InMemoryLeases();
+  private version = 0;
+
+  get(scheduleId: string) {
+    const stored = this.rows.get(scheduleId);
+    return Promise.resolve(stored && { schedule: copy(stored.schedule), etag: stored.etag });
+  }
+  save(schedule: JobScheduleRecord, etag: string | undefined): Promise<string> {
+    const current = this.rows.get(schedule.scheduleId);
+    if (current?.etag !== etag) {
+      return Promise.reject(new ConcurrencyConflictError(`Job schedule '${schedule.scheduleId}'`));
+    }
+    const stored = { schedule: copy(schedule), etag: `s${++this.version}` };
+    this.rows.set(schedule.scheduleId, stored);
+    return Promise.resolve(stored.etag);
+  }
+  delete(scheduleId: string, etag: string): Promise<void> {
+    if (this.rows.get(scheduleId)?.etag !== etag) {
+      return Promise.reject(new ConcurrencyConflictError(`Job schedule '${scheduleId}'`));
+    }
+    this.rows.delete(scheduleId);
+    return Promise.resolve();
+  }
+  list(page: PageRequest): Promise<Page<JobScheduleRecord>> {
+    return Promise.resolve(
+      pageOf(
+        [...this.rows.values()].map((stored) => stored.schedule),
+        page,
+      ),
+    );
+  }
+  due(now: Date) {
+    const due = [...this.rows.values()].filter(
+      ({ schedule }) =>
+        schedule.enabled &&
+        schedule.nextRunTime !== undefined &&
+        Date.parse(schedule.nextRunTime) <= now.getTime(),
+    );
+    return Promise.resolve(due.map((stored) => ({ schedule: copy(stored.schedule), etag: stored.etag })));
+  }
+  leaseFiring(scheduleId: string, holder: string, expiresAt: Date): Promise<boolean> {
+    return this.leases.take(scheduleId, holder, expiresAt);
+  }
+  releaseFiring(scheduleId: string, holder: string): Promise<void> {
+    return this.leases.release(scheduleId, holder);
   }
 }
 

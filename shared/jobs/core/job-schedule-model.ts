@@ -28,8 +28,6 @@ export interface JobScheduleRecord {
   nextRunTime?: string;
   lastJobId?: string;
   lastRunTime?: string;
-  /** A host creating the job of `nextRunTime` holds this lease until then (ISO instant). */
-  firingUntil?: string;
 }
 
 export function toJobScheduleResponse(record: JobScheduleRecord): JobScheduleResponse {

@@ -314,6 +314,24 @@ export interface JobScheduleRepository {
   list(page: PageRequest): Promise<Page<JobScheduleRecord>>;
   /** Enabled schedules whose `nextRunTime` is at or before `now`. */
   due(now: Date): Promise<{ schedule: JobScheduleRecord; etag: string }[]>;
+  /**
+   * Takes or renews the schedule's firing lease for `holder` until `expiresAt`; false while another holder's lease
+   * has not expired. One host at a time creates an occurrence's job and moves the schedule on (or deletes it).
+   */
+  leaseFiring(scheduleId: string, holder: string, expiresAt: Date): Promise<boolean>;
+  /** Gives the firing lease up, if `holder` still has it. */
+  releaseFiring(scheduleId: string, holder: string): Promise<void>;
+}
+
+/**
+ * One lease on one resource (a job's engine steps, a schedule's firing): held by one holder until it expires
+ * unless renewed, and seen alike by every host (storage keeps it). The engine's `withLease` holds it.
+ */
+export interface LeaseStore {
+  /** Takes or renews the lease for `holder` until `expiresAt`; false while another holder's lease has not expired. */
+  take(holder: string, expiresAt: Date): Promise<boolean>;
+  /** Gives the lease up, if `holder` still has it. */
+  release(holder: string): Promise<void>;
 }
 
 /** A job event stored with the change that caused it, until it is published. */

@@ -1,6 +1,6 @@
 import { planActivityTime } from '../core/activity-time';
 import { DEVICE_ERROR_CODES } from '../core/device-outcome';
-import { withEngineLease } from './engine-lease';
+import { withEngineLease } from './lease';
 import { DeviceResultWriter, DEFAULT_RESULT_WRITER_OPTIONS } from './device-result-writer';
 import {
   type JobExecutionDependencies,

@@ -6,7 +6,7 @@ import {
   type ActivityTimePlan,
 } from '../core/activity-time';
 import { type DeviceResult, errorResult, methodResult, twinResult } from '../core/device-outcome';
-import { withEngineLease } from './engine-lease';
+import { withEngineLease } from './lease';
 import { DeviceResultWriter, DEFAULT_RESULT_WRITER_OPTIONS } from './device-result-writer';
 import { type WindowStop, runDeviceWindow } from './device-window';
 import { isPastDeadline } from '../core/execution-plan';

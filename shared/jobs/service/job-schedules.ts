@@ -17,9 +17,10 @@ import {
   scheduledJobId,
   toJobScheduleResponse,
 } from '../core/job-schedule-model';
-import { ConcurrencyConflictError, type RawPaging, isPlainObject, retryOnConflict } from '../../iothub-rules';
+import { type RawPaging, isPlainObject, retryOnConflict } from '../../iothub-rules';
 import { JOB_ID_PATTERN } from '../core/name-rules';
-import type { Clock, Delays, JobScheduleRepository, Page } from '../core/ports';
+import type { Clock, Delays, JobScheduleRepository, LeaseStore, Page } from '../core/ports';
+import { withLease } from '../engine/lease';
 import { pageRequest, sealed } from './jobs-service';
 
 /**
@@ -36,8 +37,8 @@ export interface JobSchedulesDependencies extends JobCreationDependencies {
   clock: Clock;
   parseCron: CronParser;
   parseCondition?: ConditionParser;
-  /** Waits while another host creates a schedule's job. */
-  sleep: Delays['sleep'];
+  /** Waits: for an occurrence just ahead, for another host's firing lease. */
+  delays: Delays;
 }
 
 export interface PutJobScheduleCommand {
@@ -50,7 +51,7 @@ export interface FireResult {
   created: string[];
   /** Occurrences passed over: older missed ones, or ones whose job template is no longer valid. */
   skipped: string[];
-  /** Schedules whose firing failed (retried by a later pass once their lease expires). */
+  /** Schedules whose firing failed (retried by a later pass, {@link FIRING_RETRY_MS} later). */
   failed: { scheduleId: string; error: string }[];
 }
 
@@ -58,8 +59,8 @@ export interface FireResult {
 export interface ScheduleTimerStep {
   result: FireResult;
   /**
-   * When the schedule next needs its timer (its `nextRunTime`, the end of another host's firing lease, or a retry
-   * after a failure); `undefined` when it needs none: deleted, disabled, or never firing again.
+   * When the schedule next needs its timer (its `nextRunTime`, soon while another host holds its firing lease, or
+   * a retry after a failure); `undefined` when it needs none: deleted, disabled, or never firing again.
    */
   wakeAt?: string;
 }
@@ -82,8 +83,10 @@ export interface JobSchedulesService {
 
 /** The longest job id is 128 characters; a schedule's job ids add `-yyyyMMddTHHmmssZ` (17). */
 export const MAX_SCHEDULE_ID_LENGTH = 128 - 17;
-/** How long a host may take to create an occurrence's job before another host may try. */
-export const FIRING_LEASE_MS = 15_000;
+/** How long after a failed firing the schedule's timer tries again. */
+export const FIRING_RETRY_MS = 15_000;
+/** How soon a schedule's timer looks again while another host fires its occurrence. */
+const BUSY_RETRY_MS = 1_000;
 /** How late an occurrence may be before the periodic backstop fires it instead of the schedule's own timer. */
 export const TIMER_GRACE_MS = 10_000;
 const SCHEDULE_FIELDS = ['scheduleId', 'schedule', 'timeZone', 'enabled', 'jobTemplate'];
@@ -212,31 +215,29 @@ function occurrenceToRun(cron: CronSchedule, pending: Date, now: Date): DueOccur
 }
 
 export function createJobSchedulesService(deps: JobSchedulesDependencies): JobSchedulesService {
-  const { sleep } = deps;
-
   async function load(scheduleId: string) {
     const stored = await deps.schedules.get(scheduleId);
     if (!stored) throw new JobScheduleNotFoundError(scheduleId);
     return stored;
   }
 
-  /** Waits until no host holds the schedule's firing lease (so its job exists before we go on). */
-  async function settled(scheduleId: string) {
-    for (;;) {
-      const stored = await load(scheduleId);
-      const until = stored.schedule.firingUntil ? Date.parse(stored.schedule.firingUntil) : 0;
-      if (until <= deps.clock.now().getTime()) return stored;
-      await sleep(100);
-    }
+  /**
+   * The schedule's firing lease (the engine's lease, on a row beside the schedule): one host at a time creates an
+   * occurrence's job and moves the schedule on, and a delete waits for a firing in progress.
+   */
+  function firingLease(scheduleId: string): LeaseStore {
+    return {
+      take: (holder, expiresAt) => deps.schedules.leaseFiring(scheduleId, holder, expiresAt),
+      release: (holder) => deps.schedules.releaseFiring(scheduleId, holder),
+    };
   }
 
   /** Records the occurrence's job and moves on to the next occurrence; tolerates a concurrent replace. */
-  async function release(scheduleId: string, occurrence: Date, jobId: string | undefined, next?: Date) {
+  async function moveOn(scheduleId: string, occurrence: Date, jobId: string | undefined, next?: Date) {
     await retryOnConflict(async () => {
       const stored = await deps.schedules.get(scheduleId);
       if (!stored) return;
       const record: JobScheduleRecord = { ...stored.schedule };
-      delete record.firingUntil;
       const runTime = occurrence.toISOString();
       if (jobId && (record.lastRunTime === undefined || record.lastRunTime < runTime)) {
         record.lastJobId = jobId;
@@ -270,53 +271,57 @@ export function createJobSchedulesService(deps: JobSchedulesDependencies): JobSc
     }
   }
 
-  async function fire(stored: { schedule: JobScheduleRecord; etag: string }, result: FireResult) {
-    const { schedule } = stored;
+  /**
+   * Fires the schedule's due occurrence under its firing lease, without waiting for it: a host that finds it held
+   * leaves the occurrence to the holder (false). The schedule is read again under the lease, so an occurrence
+   * another host has just fired is not fired twice.
+   */
+  async function fire(scheduleId: string, result: FireResult): Promise<boolean> {
     const now = deps.clock.now();
-    if (!schedule.nextRunTime) return;
-    if (schedule.firingUntil && Date.parse(schedule.firingUntil) > now.getTime()) return;
-    const due = occurrenceToRun(cronOf(deps, schedule), new Date(schedule.nextRunTime), now);
-    if (due.run.toISOString() !== schedule.nextRunTime) {
-      result.skipped.push(
-        `${schedule.scheduleId} occurrences from ${schedule.nextRunTime} before the latest`,
-      );
-    }
-    const claimed: JobScheduleRecord = {
-      ...schedule,
-      nextRunTime: due.run.toISOString(),
-      firingUntil: new Date(now.getTime() + FIRING_LEASE_MS).toISOString(),
-    };
-    try {
-      await deps.schedules.save(claimed, stored.etag);
-    } catch (error: unknown) {
-      if (error instanceof ConcurrencyConflictError) return; // Another host claimed it, or it was replaced or deleted.
-      throw error;
-    }
-    const jobId = await createOccurrenceJob(schedule, due.run);
-    if (jobId) result.created.push(jobId);
-    else result.skipped.push(scheduledJobId(schedule.scheduleId, due.run));
-    await release(schedule.scheduleId, due.run, jobId, due.next);
+    const fired = await withLease(deps, firingLease(scheduleId), now.getTime(), async () => {
+      const stored = await deps.schedules.get(scheduleId);
+      const schedule = stored?.schedule;
+      if (!schedule?.enabled || !schedule.nextRunTime) return;
+      const at = deps.clock.now();
+      if (Date.parse(schedule.nextRunTime) > at.getTime()) return;
+      const due = occurrenceToRun(cronOf(deps, schedule), new Date(schedule.nextRunTime), at);
+      if (due.run.toISOString() !== schedule.nextRunTime) {
+        result.skipped.push(
+          `${schedule.scheduleId} occurrences from ${schedule.nextRunTime} before the latest`,
+        );
+      }
+      const jobId = await createOccurrenceJob(schedule, due.run);
+      if (jobId) result.created.push(jobId);
+      else result.skipped.push(scheduledJobId(schedule.scheduleId, due.run));
+      await moveOn(schedule.scheduleId, due.run, jobId, due.next);
+    });
+    return fired !== undefined;
   }
 
-  async function fireCatching(stored: { schedule: JobScheduleRecord; etag: string }, result: FireResult) {
+  async function fireCatching(scheduleId: string, result: FireResult): Promise<boolean> {
     try {
-      await fire(stored, result);
+      return await fire(scheduleId, result);
     } catch (error: unknown) {
       const message = error instanceof Error ? error.message : String(error);
-      result.failed.push({ scheduleId: stored.schedule.scheduleId, error: message });
+      result.failed.push({ scheduleId, error: message });
+      return true;
     }
   }
 
   /** When the schedule's timer should look again after a step (see {@link ScheduleTimerStep.wakeAt}). */
-  async function nextWake(scheduleId: string, result: FireResult): Promise<string | undefined> {
+  async function nextWake(
+    scheduleId: string,
+    result: FireResult,
+    busy: boolean,
+  ): Promise<string | undefined> {
     const now = deps.clock.now().getTime();
-    if (result.failed.length > 0) return new Date(now + FIRING_LEASE_MS).toISOString();
+    if (result.failed.length > 0) return new Date(now + FIRING_RETRY_MS).toISOString();
     const stored = await deps.schedules.get(scheduleId);
     if (!stored?.schedule.enabled || !stored.schedule.nextRunTime) return undefined;
-    const { firingUntil, nextRunTime } = stored.schedule;
-    // Another host fires it: look again once its lease has ended (the timer subtracts its lead).
-    if (firingUntil && Date.parse(firingUntil) > now && Date.parse(nextRunTime) <= now)
-      return new Date(Date.parse(firingUntil) + TIMER_LEAD_MS).toISOString();
+    const { nextRunTime } = stored.schedule;
+    // Another host fires it: look again soon, after it has moved the schedule on (the timer subtracts its lead).
+    if (busy && Date.parse(nextRunTime) <= now)
+      return new Date(now + BUSY_RETRY_MS + TIMER_LEAD_MS).toISOString();
     return nextRunTime;
   }
 
@@ -361,10 +366,13 @@ export function createJobSchedulesService(deps: JobSchedulesDependencies): JobSc
 
     async deleteSchedule(scheduleId) {
       assertScheduleId(scheduleId);
-      await retryOnConflict(async () => {
-        const stored = await settled(scheduleId);
-        await deps.schedules.delete(scheduleId, stored.etag);
-      });
+      // Under the firing lease (waiting for a firing in progress): once deleted, no occurrence's job is created.
+      await withLease(deps, firingLease(scheduleId), Number.POSITIVE_INFINITY, () =>
+        retryOnConflict(async () => {
+          const stored = await load(scheduleId);
+          await deps.schedules.delete(scheduleId, stored.etag);
+        }),
+      );
       await deps.timers.wake(scheduleId);
     },
 
@@ -372,7 +380,7 @@ export function createJobSchedulesService(deps: JobSchedulesDependencies): JobSc
       const result: FireResult = { created: [], skipped: [], failed: [] };
       const overdue = new Date(deps.clock.now().getTime() - TIMER_GRACE_MS);
       for (const stored of await deps.schedules.due(overdue)) {
-        await fireCatching(stored, result);
+        await fireCatching(stored.schedule.scheduleId, result);
         await deps.timers.wake(stored.schedule.scheduleId);
       }
       return result;
@@ -385,11 +393,12 @@ export function createJobSchedulesService(deps: JobSchedulesDependencies): JobSc
       let stored = await deps.schedules.get(scheduleId);
       const early = untilNext(stored?.schedule);
       if (early > 0 && early <= TIMER_LEAD_MS + 1000) {
-        await sleep(early);
+        await deps.delays.sleep(early);
         stored = await deps.schedules.get(scheduleId); // replaced or deleted meanwhile?
       }
-      if (stored && untilNext(stored.schedule) <= 0) await fireCatching(stored, result);
-      return { result, wakeAt: await nextWake(scheduleId, result) };
+      const busy =
+        stored !== undefined && untilNext(stored.schedule) <= 0 && !(await fireCatching(scheduleId, result));
+      return { result, wakeAt: await nextWake(scheduleId, result, busy) };
     },
   };
 }

@@ -3,7 +3,7 @@ import { type RunningAzurite, startAzurite } from '../../../packages/func-local/
 import { JobAlreadyExistsError } from '../../../shared/jobs/core/job-errors';
 import { ConcurrencyConflictError } from '../../../shared/iothub-rules';
 import type { DeviceJobRecord, JobRecord } from '../../../shared/jobs/core/job-model';
-import { withEngineLease } from '../../../shared/jobs/engine/engine-lease';
+import { withEngineLease } from '../../../shared/jobs/engine/lease';
 import { lifecycleEvents } from '../../../shared/jobs/core/job-events';
 import { aggregateStatistics } from '../../../shared/jobs/core/job-statistics';
 import { type JobStorage, createJobStorage, jobTableNames } from '../../../shared/storage/jobs-storage';
@@ -208,7 +208,7 @@ describe('TableJobRepository', () => {
   });
 });
 
-describe('the engine lease of a job', () => {
+describe("the lease (of a job's engine steps, of a schedule's firing)", () => {
   const soon = () => new Date(Date.now() + 30_000);
 
   it('is held by one holder until released or expired, and renewed by its holder', async () => {
@@ -246,6 +246,15 @@ describe('the engine lease of a job', () => {
     expect(await storage.jobs.leaseEngine('twice', 'other', soon())).toBe(true);
     expect(await withEngineLease(deps, 'twice', Date.now(), step)).toBeUndefined();
     expect(spans).toHaveLength(2);
+  });
+
+  it("is one mechanism: a schedule's firing lease is the same kind of row, beside the schedule, unseen by listings", async () => {
+    expect(await storage.schedules.leaseFiring('nightly', 'a', soon())).toBe(true);
+    expect(await storage.schedules.leaseFiring('nightly', 'b', soon())).toBe(false);
+    await storage.schedules.releaseFiring('nightly', 'a');
+    expect(await storage.schedules.leaseFiring('nightly', 'b', soon())).toBe(true);
+    expect((await storage.schedules.list({ maxItems: 10 })).items).toEqual([]);
+    expect(await storage.schedules.get('nightly')).toBeUndefined();
   });
 });
 

@@ -1,4 +1,4 @@
-import { withEngineLease } from '../../../shared/jobs/engine/engine-lease';
+import { withEngineLease } from '../../../shared/jobs/engine/lease';
 import { InMemoryJobRepository, InstantDelays, SequentialIds } from '../../support/in-memory-ports';
 
 const clock = { now: () => new Date() };
