@@ -171,7 +171,14 @@ async function settleLeased(
   let reason: string | undefined;
   try {
     for (const state of await deps.jobs.listShardStates(jobId)) writer.adopt(state.shard, state.counters);
+    // The waits this step settled: the stored row of a device just settled may still read `running` (the writer
+    // batches), so a second listing of its wait (a late met mark) must not move it again.
+    const settled = new Set<string>();
     const settleOne = async (wait: CompletionWait, met: boolean) => {
+      if (settled.has(settledKey(wait))) {
+        await waits.remove([wait]);
+        return;
+      }
       const row = await deps.deviceJobs.get(jobId, wait.shard, wait.deviceId);
       if (!row || isTerminalDeviceJobStatus(row.status) || row.waitingUntil === undefined) {
         await waits.remove([wait]);
@@ -191,6 +198,7 @@ async function settleLeased(
         description: `The completion condition did not hold on the device's twin within ${job.completionCondition?.timeoutInSeconds ?? 0} s: ${wait.condition}`,
       };
       if (retriesFor(job.retryConfig, error) + 1 > wait.attempts && at < plan.startUntil) {
+        settled.add(settledKey(wait));
         await waits.remove([wait]);
         const again = await runOperation(job, row, wait.attempts + 1, plan);
         const waiting = await startCompletionWait(deps, job, again, now());
@@ -211,6 +219,7 @@ async function settleLeased(
       const next: DeviceJobRecord = { ...row, status, endTimeUtc: iso(at), lastUpdatedDateTimeUtc: iso(at) };
       delete next.waitingUntil;
       if (error) next.error = error;
+      settled.add(settledKey(wait));
       count(executed, next);
       await writer.put([next], [row.status]);
       await waits.remove([wait]);
@@ -223,7 +232,12 @@ async function settleLeased(
         ...met.map((wait) => ({ wait, met: true })),
         ...due.map((wait) => ({ wait, met: false })),
       ];
-      await eachInParallel(items, SETTLE_CONCURRENCY, ({ wait, met: isMet }) => settleOne(wait, isMet));
+      // A wait both met and due is listed twice (its met row, its due row): it settles once, as met.
+      const once = new Map<string, (typeof items)[number]>();
+      for (const item of items) if (!once.has(settledKey(item.wait))) once.set(settledKey(item.wait), item);
+      await eachInParallel([...once.values()], SETTLE_CONCURRENCY, ({ wait, met: isMet }) =>
+        settleOne(wait, isMet),
+      );
       reason = abortReason(job.abortConfig, executed);
       if (reason !== undefined) break;
     }
@@ -237,6 +251,9 @@ async function settleLeased(
   if (paused && result.remaining) result.paused = true;
   return result;
 }
+
+/** A device's wait for one attempt of its operation (a retry files a new one). */
+const settledKey = (wait: CompletionWait) => `${wait.deviceId}|${wait.attempts}`;
 
 function count(counts: ExecutedCounts, row: DeviceJobRecord): void {
   if (row.status === 'completed') counts.succeeded += 1;
