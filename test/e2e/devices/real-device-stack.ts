@@ -148,6 +148,8 @@ export async function connectDeviceApp(
     onReboot?: (app: DeviceApp) => Promise<{ status: number; payload: unknown } | undefined>;
     /** false: the app takes desired changes but never reports `firmware` back. */
     reportsFirmware?: boolean;
+    /** How long the app takes to apply a desired firmware before it reports it (default: at once). */
+    reportDelayMs?: number;
   } = {},
 ): Promise<DeviceApp> {
   const client = await deviceClient(stack, deviceId);
@@ -171,7 +173,9 @@ export async function connectDeviceApp(
       const reported = app.twin.properties.reported as {
         update(patch: Record<string, unknown>, done: () => void): void;
       };
-      reported.update({ firmware: patch.firmware }, () => undefined);
+      const report = () => reported.update({ firmware: patch.firmware }, () => undefined);
+      if (options.reportDelayMs) setTimeout(report, options.reportDelayMs);
+      else report();
     }
   });
   return app;

@@ -30,6 +30,7 @@ interface Job {
     succeededCount: number;
     failedCount: number;
     runningCount: number;
+    pendingCount: number;
   };
 }
 interface DeviceJobRow {
@@ -50,6 +51,7 @@ beforeAll(async () => {
     { id: 'silent', tags: {} },
     { id: 'switch', tags: {} },
     { id: 'stubborn', tags: {} },
+    { id: 'slow', tags: {} },
     { id: 'echo', tags: {} },
     { id: 'mute', tags: {} },
     { id: 'late-reporter', tags: {} },
@@ -66,6 +68,13 @@ afterAll(async () => {
   await Promise.allSettled([...apps.values()].map((app) => app.client.close()));
   await stack?.stop();
 });
+
+/** Every device counted once: no count below 0 or above the total, and together the total. */
+function countsAddUp(statistics: NonNullable<Job['deviceJobStatistics']>): boolean {
+  const { deviceCount, succeededCount, failedCount, runningCount, pendingCount } = statistics;
+  const counts = [succeededCount, failedCount, runningCount, pendingCount];
+  return counts.every((n) => n >= 0 && n <= deviceCount) && counts.reduce((a, b) => a + b) === deviceCount;
+}
 
 async function job(jobId: string): Promise<Job> {
   const response = await stack.http('GET', `/jobs/v2/${jobId}?api-version=2021-04-12`);
@@ -175,6 +184,9 @@ describe('real devices over MQTT/TLS', () => {
   it('keeps a device of a twin job with a completionCondition running until its twin meets it, or fails it at the timeout', async () => {
     const stubborn = await connectDeviceApp(stack, 'stubborn', { reportsFirmware: false });
     apps.set('stubborn', stubborn);
+    // Reports about when its wait is first looked at again (2 s after filing): its wait is then both met and due
+    // (it was settled twice, counted succeeded twice and running -1).
+    apps.set('slow', await connectDeviceApp(stack, 'slow', { reportDelayMs: 2_000 }));
     const mute = await stack.http(
       'PUT',
       '/devices/mute?api-version=2021-04-12',
@@ -186,7 +198,7 @@ describe('real devices over MQTT/TLS', () => {
       { 'If-Match': '*' },
     );
     expect(mute.status).toBe(200);
-    const converging = ['real-20', 'real-21', 'real-22', 'real-23', 'echo'];
+    const converging = ['real-20', 'real-21', 'real-22', 'real-23', 'echo', 'slow'];
     const created = await stack.http('PUT', '/jobs/v2/real-until?api-version=2021-04-12', {
       jobId: 'real-until',
       type: 'scheduleUpdateTwin',
@@ -203,21 +215,35 @@ describe('real devices over MQTT/TLS', () => {
     const waiting = await waitFor(
       'devices waiting',
       () => deviceJobs('real-until'),
-      (rows) => rows.filter((row) => row.waitingUntil !== undefined).length === 2,
+      (rows) => rows.filter((row) => row.waitingUntil !== undefined && row.deviceId !== 'slow').length === 2,
       { timeoutMs: 10_000, intervalMs: 100 },
     );
     expect(
       waiting
-        .filter((row) => row.waitingUntil)
+        .filter((row) => row.waitingUntil && row.deviceId !== 'slow')
         .map((row) => row.deviceId)
         .sort(),
     ).toEqual(['mute', 'stubborn']);
     expect((await job('real-until')).deviceJobStatistics?.runningCount).toBeGreaterThanOrEqual(2);
-    const done = await waitFor('real-until', () => job('real-until'), finished, { timeoutMs: 20_000 });
+    // Each device moves running -> completed/failed once: at every poll no count is negative or over the total
+    // (a device moved twice still adds up, with running below 0), and the counts add up.
+    const polls: string[] = [];
+    const done = await waitFor(
+      'real-until',
+      async () => {
+        const current = await job('real-until');
+        const statistics = current.deviceJobStatistics;
+        if (statistics && !countsAddUp(statistics)) polls.push(JSON.stringify(statistics));
+        return current;
+      },
+      finished,
+      { timeoutMs: 20_000 },
+    );
+    expect(polls).toEqual([]);
     expect(done.status).toBe('completed');
     expect(done.deviceJobStatistics).toMatchObject({
-      deviceCount: 7,
-      succeededCount: 5,
+      deviceCount: 8,
+      succeededCount: 6,
       failedCount: 2,
       runningCount: 0,
     });
@@ -253,7 +279,7 @@ describe('real devices over MQTT/TLS', () => {
     await waitFor(
       'devices waiting',
       () => deviceJobs('paused-until'),
-      (rows) => rows.filter((row) => row.waitingUntil !== undefined).length === 2,
+      (rows) => rows.filter((row) => row.waitingUntil !== undefined && row.deviceId !== 'slow').length === 2,
       { timeoutMs: 10_000, intervalMs: 100 },
     );
     const paused = await stack.http('POST', '/jobs/v2/paused-until/pause?api-version=2021-04-12');
