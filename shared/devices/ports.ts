@@ -115,6 +115,8 @@ export interface TwinWatch {
 export interface TwinWatchStore {
   /** The watches on one device's twin (a one-partition read; usually none). */
   watchesOf(deviceId: string): Promise<TwinWatch[]>;
+  /** Whether any device has a watch (one small read: while none has, writers need not read each device's). */
+  anyWatches(): Promise<boolean>;
   /** The condition holds: records it for the job and ends the watch; true when the job is to be woken. */
   markMet(watch: TwinWatch, at: string): Promise<boolean>;
   /** Ends a watch past its deadline (the job no longer waits for it). */

@@ -114,6 +114,22 @@ export class TableCompletionWaits implements CompletionWaitRepository, TwinWatch
     return watches;
   }
 
+  async anyWatches(): Promise<boolean> {
+    const client = await this.table();
+    // Device partitions are `d|…`; `}` follows `|`.
+    const pages = client
+      .listEntities({
+        queryOptions: {
+          filter: odata`PartitionKey ge ${'d|'} and PartitionKey lt ${'d}'}`,
+          select: ['RowKey'],
+        },
+      })
+      .byPage({ maxPageSize: 1 });
+    // A range query may answer an empty page with a continuation: read on to the first row.
+    for await (const page of pages) if (page.length > 0) return true;
+    return false;
+  }
+
   async markMet(watch: TwinWatch, at: string): Promise<boolean> {
     const client = await this.table();
     let wait: CompletionWait;

@@ -104,7 +104,7 @@ export class SimulatedDeviceGateway implements JobDeviceGateway {
   async applyTwinPatch(deviceId: string, { etag, ...patch }: TwinPatch): Promise<AppliedTwinPatch> {
     if (!isPlainObject(patch)) throw new ArgumentInvalidError('The twin patch must be an object.');
     const change = readTwinBody(patch, true);
-    const known = this.resolved.take(deviceId);
+    const known = this.resolved.takeForWrite(deviceId);
     const { twin, before } = await this.registry.changeTwin(
       deviceId,
       change,

@@ -10,6 +10,12 @@ export type { CompletionCondition } from '@device-jobs/client';
 /** The longest a device may wait for its completion condition (one day). */
 export const MAX_COMPLETION_TIMEOUT_SECONDS = 86_400;
 
+/**
+ * How old a twin writer's knowledge that no device has a watch may be (it then skips the per-device watch read). A
+ * wait filed within that time may go unseen by a writer: it is looked at again once this has passed twice.
+ */
+export const WATCH_PRESENCE_MAX_AGE_MS = 1_000;
+
 /** The error code of a device whose completion condition did not hold within its timeout. */
 export const COMPLETION_TIMEOUT_CODE = 'CompletionConditionTimeout';
 

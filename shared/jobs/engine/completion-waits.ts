@@ -4,7 +4,7 @@ import {
   TWIN_CALL_BOUND_MS,
   type ActivityTimePlan,
 } from '../core/activity-time';
-import { COMPLETION_TIMEOUT_CODE } from '../core/completion-condition';
+import { COMPLETION_TIMEOUT_CODE, WATCH_PRESENCE_MAX_AGE_MS } from '../core/completion-condition';
 import { DEFAULT_RESULT_WRITER_OPTIONS, DeviceResultWriter } from './device-result-writer';
 import { withEngineLease } from './lease';
 import { type JobExecutionDependencies, loadJob } from './job-execution';
@@ -78,14 +78,18 @@ export async function startCompletionWait(
   const first = await conditionCheck(deps, row.deviceId, condition);
   if (first.holds) return undefined;
   const deadline = iso(endedAt + completion.timeoutInSeconds * 1000);
+  // A twin writer that last found no watch anywhere may miss this one until its knowledge is renewed: by then the
+  // device is looked at again (once; then at its simulated report or deadline).
+  const unseenUntil = iso(deps.clock.now().getTime() + 2 * WATCH_PRESENCE_MAX_AGE_MS);
   const due = first.recheckAt !== undefined ? iso(first.recheckAt) : deadline;
+  const earliest = [due, unseenUntil].sort()[0] ?? due;
   const wait: CompletionWait = {
     jobId: job.jobId,
     deviceId: row.deviceId,
     shard: row.shard,
     condition,
     deadline,
-    dueAt: due < deadline ? due : deadline,
+    dueAt: earliest < deadline ? earliest : deadline,
     attempts: row.attempts ?? 1,
   };
   const waits = waitsOf(deps);
