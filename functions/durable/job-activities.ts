@@ -53,12 +53,13 @@ export function activityHandler<K extends JobActivityName>(
 }
 
 /**
- * Registers the job orchestration's activities over the given ports. Called once by the app's composition
- * (the orchestrator registers itself in `job.orchestrator.ts`).
+ * Registers the job orchestration's activities over the ports `deps` answers, resolved on the first call. Called
+ * once by the app's registration code (the orchestrator registers itself in `job.orchestrator.ts`).
  */
-export function registerJobActivities(deps: JobExecutionDependencies): void {
-  const activities = createJobActivities(deps);
+export function registerJobActivities(deps: () => JobExecutionDependencies): void {
+  let activities: JobActivities | undefined;
+  const resolved = () => (activities ??= createJobActivities(deps()));
   for (const name of Object.keys(PARSERS) as JobActivityName[]) {
-    df.app.activity(name, { handler: activityHandler(activities, name) });
+    df.app.activity(name, { handler: (raw: unknown) => activityHandler(resolved(), name)(raw) });
   }
 }

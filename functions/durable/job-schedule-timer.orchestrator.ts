@@ -1,8 +1,8 @@
 import * as df from 'durable-functions';
 import type { InvocationContext } from '@azure/functions';
 import type { OrchestrationContext, OrchestrationHandler, Task } from 'durable-functions';
-import { composition } from '../../shared/composition';
 import { type ScheduleTimerStep, TIMER_LEAD_MS } from '../../shared/jobs/job-schedules';
+import { appComposition } from '../app-composition';
 import { durableClientInput, jobOrchestrations } from './job-orchestration-client';
 import {
   SCHEDULE_CHANGED_EVENT,
@@ -55,7 +55,7 @@ function* scheduleTimer(context: OrchestrationContext): Generator<Task, void, un
 
 async function runStep(scheduleId: unknown, context: InvocationContext): Promise<{ wakeAt?: string }> {
   if (typeof scheduleId !== 'string') throw new Error('A schedule timer step needs the schedule id.');
-  const service = await composition.jobSchedules(jobOrchestrations(context));
+  const service = await appComposition().jobSchedules(jobOrchestrations(context));
   const { result, wakeAt }: ScheduleTimerStep = await service.fireSchedule(scheduleId);
   if (result.created.length > 0) context.log(`Job schedules: created ${result.created.join(', ')}.`);
   if (result.skipped.length > 0) context.warn(`Job schedules: skipped ${result.skipped.join(', ')}.`);

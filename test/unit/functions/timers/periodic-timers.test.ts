@@ -12,14 +12,7 @@ jest.mock(
   { virtual: true },
 );
 
-// The timers read the settings at load; the rest of the composition (storage clients, SDKs) is not needed here.
-jest.mock('../../../../shared/composition', () => ({
-  config: jest
-    .requireActual<typeof import('../../../../shared/config')>('../../../../shared/config')
-    .loadConfig(),
-  composition: {},
-}));
-
+// The timers read the settings when they load (their schedules are settings); nothing else is built then.
 const timersDir = path.resolve(__dirname, '../../../../functions/timers');
 const baseSettings = {
   AzureWebJobsStorage: 'UseDevelopmentStorage=true',
