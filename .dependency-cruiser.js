@@ -4,10 +4,15 @@ module.exports = {
     {
       name: 'pure-domain',
       comment:
-        'shared/jobs, shared/query and shared/iothub-rules import no SDK, no Node I/O and nothing from adapters',
+        'shared/jobs, shared/query, shared/iothub-rules and shared/schemas import no SDK, no Node I/O and nothing ' +
+        'from adapters (the schema library valibot is pure)',
       severity: 'error',
-      from: { path: '^shared/(jobs|query|iothub-rules)/' },
-      to: { pathNot: '^shared/(jobs|query|iothub-rules)/', dependencyTypesNot: ['type-only'] },
+      from: { path: '^shared/(jobs|query|iothub-rules|schemas)/' },
+      to: {
+        // valibot: the schema library (pure: no I/O, no clock), see docs/architecture.md.
+        pathNot: ['^shared/(jobs|query|iothub-rules|schemas)/', '^node_modules/valibot/'],
+        dependencyTypesNot: ['type-only'],
+      },
     },
     {
       name: 'rules-stand-alone',

@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 import { Command, InvalidArgumentError } from 'commander';
 import { demoFleet } from '../shared/devices/simulated/demo-fleet';
-import { DeviceJobsClient, parseConnectionString, SasAuthorizer } from '@device-jobs/client';
+import { ApiError, DeviceJobsClient, parseConnectionString, SasAuthorizer } from '@device-jobs/client';
 import { nodeCryptoHmac } from '@device-jobs/client/node';
 import { MAX_BULK_DEVICES } from '../shared/devices/simulated/bulk-registry';
 import { defaultConnectionString } from './local-connection';
@@ -29,6 +29,26 @@ interface SeedOptions {
   parallel: number;
 }
 
+/** Attempts at one bulk request while the service answers 503 (storage busy or unreachable for a moment). */
+const BULK_ATTEMPTS = 8;
+
+/**
+ * A bulk request, tried again after the answer's `Retry-After` while the service is unavailable: a large seed on
+ * a loaded machine meets a storage hiccup now and then. Devices a failed attempt created come back as
+ * `DeviceAlreadyExists` and are counted as existing.
+ */
+async function withRetries<T>(request: () => Promise<T>): Promise<T> {
+  for (let attempt = 1; ; attempt += 1) {
+    try {
+      return await request();
+    } catch (error: unknown) {
+      if (!(error instanceof ApiError && error.status === 503) || attempt >= BULK_ATTEMPTS) throw error;
+      console.error(`seed: ${error.message} (attempt ${attempt} of ${BULK_ATTEMPTS}; retrying in 5 s)`);
+      await new Promise((resolve) => setTimeout(resolve, 5_000));
+    }
+  }
+}
+
 async function seed(options: SeedOptions): Promise<void> {
   const connectionString = options.connectionString ?? defaultConnectionString();
   if (!connectionString)
@@ -53,7 +73,7 @@ async function seed(options: SeedOptions): Promise<void> {
   const worker = async () => {
     while (next < batches.length) {
       const batch = batches[next++] ?? [];
-      const result = await client.bulkDevices(batch);
+      const result = await withRetries(() => client.bulkDevices(batch));
       const duplicates = result.errors.filter((e) => e.errorCode === 'DeviceAlreadyExists').length;
       const other = result.errors.find((e) => e.errorCode !== 'DeviceAlreadyExists');
       if (other) throw new Error(`Seeding ${other.deviceId} failed: ${other.errorCode} ${other.errorStatus}`);

@@ -45,12 +45,18 @@ export interface JobTemplateOptions {
   retries?: number;
   retryOn: FailureType;
   wave?: WaveConfig[];
+  /** False with `--no-count-method-errors`: IoT Hub's counting, where every answered call succeeds. */
+  countMethodErrors: boolean;
 }
 
 export function addJobTemplateOptions(command: Command): Command {
   return command
     .option('--method <name>', 'invoke this direct method on every device')
     .option('--payload <json>', 'method payload (JSON, or @file)', jsonValue)
+    .option(
+      '--no-count-method-errors',
+      "count a device that answered the method with status >= 400 as succeeded (IoT Hub's counting)",
+    )
     .option('--response-timeout <s>', 'seconds to wait for each device to answer (5-300)', positiveInteger)
     .option(
       '--connect-timeout <s>',
@@ -115,6 +121,9 @@ export function buildJobTemplate(options: JobTemplateOptions): JobTemplate {
   const template = operation(options);
   Object.assign(template, targets(options));
   if (options.maxExecutionTime !== undefined) template.maxExecutionTimeInSeconds = options.maxExecutionTime;
+  // An operator's tool counts a device's refusal as a failure, so abort, retries and waves see it.
+  if (template.type === 'scheduleDeviceMethod' && options.countMethodErrors)
+    template.countMethodErrorsAsFailures = true;
   const rollout = {
     ...(options.maxPerMinute !== undefined && { maximumPerMinute: options.maxPerMinute }),
     ...(options.maxConcurrency !== undefined && { maxConcurrency: options.maxConcurrency }),

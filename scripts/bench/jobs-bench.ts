@@ -30,6 +30,7 @@ import { readStorageRequestCounts, type RequestKind } from './count-storage-requ
 import { summarizeProfileFile } from './cpu-profile';
 import type { JobResponse } from '@device-jobs/client';
 import { AppClient, TERMINAL, sleep } from './app-client';
+import { REGISTRY_TABLE } from '../../shared/storage/device-registry-storage';
 import { BURST_CREATES, BURST_DEVICES_PER_JOB, BURST_READS, type Burst, burst } from './job-burst';
 
 /** The demo fleet's regions (`shared/devices/simulated/demo-fleet.ts`): every device holds one of them. */
@@ -46,6 +47,8 @@ function buildingsHolding(devices: number, fleet: number): { condition: string; 
   return { condition: `tags.building IN [${list}]`, devices: Math.round((fleet * buildings) / BUILDINGS) };
 }
 
+const DEFAULT_DEVICES = 100_000;
+
 const PARTS = ['queries', 'method', 'twin', 'slow', 'burst'] as const;
 type Part = (typeof PARTS)[number];
 
@@ -59,7 +62,12 @@ interface Options {
 }
 
 function parseOptions(argv: string[]): Options {
-  const options: Options = { devices: 100_000, slowDevices: 4_000, hostHeapMb: 384, only: new Set(PARTS) };
+  const options: Options = {
+    devices: DEFAULT_DEVICES,
+    slowDevices: 4_000,
+    hostHeapMb: 384,
+    only: new Set(PARTS),
+  };
   for (let i = 0; i < argv.length; i++) {
     const value = Number(argv[i + 1]);
     if (argv[i] === '--devices' && Number.isInteger(value) && value > 0) options.devices = value;
@@ -132,6 +140,39 @@ async function measureUpsertRate(connectionString: string, entities = 20_000): P
   const seconds = (performance.now() - started) / 1000;
   await table.deleteTable();
   return entities / seconds;
+}
+
+/** Registry rows the replace microbenchmark rewrites (a sample: Azurite's cost per replace depends on the table). */
+const REPLACE_SAMPLE = 10_000;
+
+/**
+ * Azurite's own entity replace on the registry table as the fleet made it (the twin job's bound): `REPLACE_SAMPLE`
+ * registry rows read and written back unchanged as the twin job writes them (`update`, Replace, etag-checked,
+ * 100 per transaction of one partition, 8 in flight). Entities per second.
+ */
+async function measureReplaceRate(connectionString: string): Promise<{ rate: number; rows: number }> {
+  const table = TableClient.fromConnectionString(connectionString, REGISTRY_TABLE, {
+    allowInsecureConnection: true,
+  });
+  const byPartition = new Map<string, TransactionAction[]>();
+  let rows = 0;
+  for await (const entity of table.listEntities<Record<string, unknown>>()) {
+    const { etag, timestamp: _timestamp, partitionKey = '', rowKey = '', ...fields } = entity;
+    const actions = byPartition.get(partitionKey) ?? [];
+    actions.push(['update', { ...fields, partitionKey, rowKey }, 'Replace', { etag }]);
+    byPartition.set(partitionKey, actions);
+    if (++rows >= REPLACE_SAMPLE) break;
+  }
+  const batches = [...byPartition.values()].flatMap((actions) =>
+    Array.from({ length: Math.ceil(actions.length / 100) }, (_, i) => actions.slice(i * 100, i * 100 + 100)),
+  );
+  const started = performance.now();
+  let next = 0;
+  const worker = async () => {
+    while (next < batches.length) await table.submitTransaction(batches[next++] ?? []);
+  };
+  await Promise.all(Array.from({ length: 8 }, worker));
+  return { rate: rows / ((performance.now() - started) / 1000), rows };
 }
 
 /** Runs the seed script against the app and returns its own measurement. */
@@ -292,6 +333,35 @@ function profileBlock(title: string, run: JobRun, devices: number): string[] {
   ];
 }
 
+/** The run's steps: when each started (UTC), how long it took, the load average when it ended. */
+class Timeline {
+  private readonly steps: { name: string; startedAt: Date; seconds?: number; load?: string }[] = [];
+
+  begin(name: string): void {
+    this.end();
+    this.steps.push({ name, startedAt: new Date() });
+  }
+
+  end(): void {
+    const current = this.steps.at(-1);
+    if (!current || current.seconds !== undefined) return;
+    current.seconds = (Date.now() - current.startedAt.getTime()) / 1000;
+    current.load = loadAverage();
+    console.log(`Step "${current.name}": ${current.seconds.toFixed(1)} s, load ${current.load}`);
+  }
+
+  table(): string[] {
+    return [
+      '| Step | Started (UTC) | Seconds | Load average (1 min) at its end |',
+      '| --- | --- | --- | --- |',
+      ...this.steps.map(
+        (step) =>
+          `| ${step.name} | ${step.startedAt.toISOString().slice(11, 19)} | ${step.seconds?.toFixed(1) ?? '?'} | ${step.load ?? '?'} |`,
+      ),
+    ];
+  }
+}
+
 runBenchmark(async ({ azurite, startHost }) => {
   const options = parseOptions(process.argv.slice(2));
   const runs = (part: Part) => options.only.has(part);
@@ -304,6 +374,8 @@ runBenchmark(async ({ azurite, startHost }) => {
     CPU_PROFILE_DIR: profileDir,
   });
 
+  const timeline = new Timeline();
+  timeline.begin('Azurite batched upserts (fresh)');
   const upsertBefore = await measureUpsertRate(azurite.connectionString);
   console.log(`Azurite batched upserts: ${upsertBefore.toFixed(0)} entities/s`);
 
@@ -318,8 +390,10 @@ runBenchmark(async ({ azurite, startHost }) => {
       return await work();
     } finally {
       phasePeaks[phase] = (await profiler.stop()).peakRssMb;
+      console.log(`Host peak memory while ${phase}: ${phasePeaks[phase]} MB`);
     }
   };
+  timeline.begin(`Seeding ${options.devices} devices`);
   const seeded = await measured('seeding', () => seedFleet(host.baseUrl, connectionString, options.devices));
   console.log(seeded);
   const devicesLine = (run: JobRun) =>
@@ -329,6 +403,7 @@ runBenchmark(async ({ azurite, startHost }) => {
     | { byTags: QueryRun; indexed: QueryRun; scanned: QueryRun; wholeTag: QueryRun; plain: QueryRun }
     | undefined;
   if (runs('queries')) {
+    timeline.begin('Queries');
     profiler.start();
     // A tag every device holds, against a plain scan of the same rows (pages of 1,000): the planner scans both.
     const plain = await client.queryAll('SELECT * FROM devices');
@@ -353,10 +428,12 @@ runBenchmark(async ({ azurite, startHost }) => {
     );
     queries = { byTags, indexed, scanned, wholeTag, plain };
     phasePeaks.queries = (await profiler.stop()).peakRssMb;
+    console.log(`Host peak memory during the queries: ${phasePeaks.queries} MB`);
   }
 
   let method: JobRun | undefined;
   if (runs('method')) {
+    timeline.begin('Method job by tag');
     method = await runJob(client, countsFile, profiler, `bench-method-${Date.now()}`, {
       type: 'scheduleDeviceMethod',
       cloudToDeviceMethod: { methodName: 'reboot', payload: {}, responseTimeoutInSeconds: 30 },
@@ -367,7 +444,14 @@ runBenchmark(async ({ azurite, startHost }) => {
   }
   let twin: JobRun | undefined;
   const twinTarget = buildingsHolding(Math.min(TWIN_DEVICES, options.devices), options.devices);
+  let replace: { rate: number; rows: number } | undefined;
   if (runs('twin')) {
+    timeline.begin('Azurite replace on the registry');
+    replace = await measureReplaceRate(azurite.connectionString);
+    console.log(
+      `Azurite entity replace on the ${options.devices}-row registry table: ${replace.rate.toFixed(0)} entities/s (${replace.rows} rows)`,
+    );
+    timeline.begin('Twin job');
     twin = await runJob(client, countsFile, profiler, `bench-twin-${Date.now()}`, {
       type: 'scheduleUpdateTwin',
       updateTwin: { etag: '*', tags: { campaign: 'bench' }, properties: { desired: { interval: 30 } } },
@@ -380,6 +464,7 @@ runBenchmark(async ({ azurite, startHost }) => {
   const ideal = (options.slowDevices * SLOW_LATENCY_MS) / 1000 / IN_FLIGHT;
   let slow: JobRun | undefined;
   if (runs('slow')) {
+    timeline.begin('Latency-bound job (with its devices)');
     const slowIds = await createSlowDevices(client, options.slowDevices, SLOW_LATENCY_MS);
     slow = await runJob(client, countsFile, profiler, `bench-slow-${Date.now()}`, {
       type: 'scheduleDeviceMethod',
@@ -393,6 +478,7 @@ runBenchmark(async ({ azurite, startHost }) => {
 
   let load: Burst | undefined;
   if (runs('burst')) {
+    timeline.begin('Burst');
     const fleetIds = Array.from(
       { length: BURST_CREATES * BURST_DEVICES_PER_JOB },
       (_, i) => `device-${String(i).padStart(String(options.devices - 1).length, '0')}`,
@@ -408,7 +494,9 @@ runBenchmark(async ({ azurite, startHost }) => {
     console.log(`Burst: ${JSON.stringify(load)}`);
   }
 
+  timeline.begin('Azurite batched upserts (after)');
   const upsertAfter = await measureUpsertRate(azurite.connectionString);
+  timeline.end();
   console.log(`Azurite batched upserts (again): ${upsertAfter.toFixed(0)} entities/s`);
   // The limit is what storage does fresh, measured first in this run; the mean with the rate after the jobs (a
   // fuller Azurite is slower) is reported beside it.
@@ -435,7 +523,10 @@ runBenchmark(async ({ azurite, startHost }) => {
           `(${meanRatio(run)}x the mean of before and after)`,
       );
   }
-  if (!method || !twin || !slow || !load || !queries) {
+  const replaceRatio = (run: JobRun, measured: { rate: number }) => (rate(run) / measured.rate).toFixed(2);
+  if (twin && replace)
+    console.log(`twin: ${replaceRatio(twin, replace)}x Azurite's replace rate on the registry`);
+  if (!method || !twin || !slow || !load || !queries || !replace) {
     console.log('Not every part ran (--only): BENCHMARKS.md left as it is.');
     return;
   }
@@ -444,8 +535,9 @@ runBenchmark(async ({ azurite, startHost }) => {
   const row = (name: string, run: JobRun) =>
     `| ${name} | ${run.job.deviceJobStatistics.deviceCount} devices, ${run.job.status} (${run.job.deviceJobStatistics.failedCount} failed) in ${run.seconds.toFixed(1)} s | ${rate(run).toFixed(0)} devices/s | **${ratio(run)}×** (${meanRatio(run)}× the mean) | ${run.firstResultSeconds.toFixed(2)} s | ${run.profile.peakRssMb} MB |`;
 
+  // The default fleet's figures have their own section; other sizes (e.g. a million devices) get one each.
   await writeBenchmarkSection(
-    'jobs-bench',
+    options.devices === DEFAULT_DEVICES ? 'jobs-bench' : `jobs-bench-${options.devices}`,
     [
       '## Registry and jobs (the app on the local host)',
       '',
@@ -466,6 +558,10 @@ runBenchmark(async ({ azurite, startHost }) => {
         `Method job, ${options.slowDevices} devices answering in ${SLOW_LATENCY_MS} ms, ${IN_FLIGHT} in flight (ideal ${ideal.toFixed(1)} s, target ≤ ${(1.2 * ideal).toFixed(1)} s)`,
         slow,
       ),
+      '',
+      `**Twin job against Azurite's own replace**: replacing ${replace.rows} rows of the ${options.devices}-row registry table unchanged (as the twin job writes a device: \`update\` Replace with its etag, 100 per transaction of one partition, 8 in flight), just before the twin job, ran at ${replace.rate.toFixed(0)} entities/s (${(replace.rate / storageLimit).toFixed(2)}× the batched-upsert limit); the twin job's ${rate(twin).toFixed(0)} devices/s is **${replaceRatio(twin, replace)}×** that rate (target ≥ 0.5× where the replace is the bound).`,
+      '',
+      ...timeline.table(),
       '',
       `Storage requests of the method job ${describeRequests(method, options.devices)}; of the twin job ${describeRequests(twin, options.devices)}.`,
       '',

@@ -12,12 +12,13 @@ export const DEVICE_ERROR_CODES = {
 export type DeviceResult = Pick<DeviceJobRecord, 'status' | 'outcome' | 'error'>;
 
 /**
- * A method invocation that reached the device. A status ≥ 400 counts as `failed` (the device refused or broke),
- * keeping the device's answer in `outcome` so operators see what it said.
+ * A method invocation that reached the device: `completed`, the device's answer in `outcome`, as IoT Hub counts it.
+ * With `countErrorsAsFailures` (the job's extension field) a status ≥ 400 counts as `failed` instead (the device
+ * refused or broke), the answer still kept so operators see what it said.
  */
-export function methodResult(response: DeviceMethodResponse): DeviceResult {
+export function methodResult(response: DeviceMethodResponse, countErrorsAsFailures = false): DeviceResult {
   const outcome = { deviceMethodResponse: response };
-  if (response.status >= 400) {
+  if (countErrorsAsFailures && response.status >= 400) {
     return {
       status: 'failed',
       outcome,

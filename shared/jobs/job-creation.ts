@@ -35,6 +35,8 @@ export function newJobRecord(definition: JobDefinition, now: Date, parentJobId?:
   if (definition.rolloutConfig) job.rolloutConfig = definition.rolloutConfig;
   if (definition.abortConfig) job.abortConfig = definition.abortConfig;
   if (definition.retryConfig) job.retryConfig = definition.retryConfig;
+  if (definition.countMethodErrorsAsFailures !== undefined)
+    job.countMethodErrorsAsFailures = definition.countMethodErrorsAsFailures;
   if (definition.targets.kind === 'query') job.queryCondition = definition.targets.queryCondition;
   if (parentJobId !== undefined) job.parentJobId = parentJobId;
   return job;

@@ -106,6 +106,9 @@ export function normalizeJobRequest(body: unknown, options: NormalizeOptions): J
     if (!present(body.updateTwin))
       throw new JobValidationError('updateTwin', 'is required for a scheduleUpdateTwin job');
     definition.updateTwin = validateTwinPatch('updateTwin', body.updateTwin) satisfies TwinPatch;
+    if (present(body.countMethodErrorsAsFailures)) {
+      throw new JobValidationError('countMethodErrorsAsFailures', 'is only for scheduleDeviceMethod jobs');
+    }
   }
   return { ...definition, ...parseJobControls(body) };
 }

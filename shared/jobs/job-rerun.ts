@@ -67,6 +67,8 @@ function childRequest(parent: JobRecord, deviceIds: string[], startTime: unknown
   if (parent.rolloutConfig) body.rolloutConfig = parent.rolloutConfig;
   if (parent.abortConfig) body.abortConfig = parent.abortConfig;
   if (parent.retryConfig) body.retryConfig = parent.retryConfig;
+  if (parent.countMethodErrorsAsFailures !== undefined)
+    body.countMethodErrorsAsFailures = parent.countMethodErrorsAsFailures;
   return body;
 }
 

@@ -25,6 +25,8 @@ export function toJobResponse(job: JobRecord, deviceJobStatistics: DeviceJobStat
   if (job.rolloutConfig) response.rolloutConfig = job.rolloutConfig;
   if (job.abortConfig) response.abortConfig = job.abortConfig;
   if (job.retryConfig) response.retryConfig = job.retryConfig;
+  if (job.countMethodErrorsAsFailures !== undefined)
+    response.countMethodErrorsAsFailures = job.countMethodErrorsAsFailures;
   if (job.lastControlAction) response.lastControlAction = job.lastControlAction;
   const waves = job.rolloutConfig?.waves;
   if (waves) {

@@ -353,6 +353,7 @@ async function runDevice(
           methodCallBoundMs(method),
           deviceId,
         ),
+        job.countMethodErrorsAsFailures === true,
       );
     }
     if (job.updateTwin) {

@@ -284,7 +284,7 @@ export function defineUseCaseScenarios(createStorage: () => Promise<StoragePorts
         'dev-03': { kind: 'throw', code: 'DeviceNotOnline', message: 'dev-03 is offline' },
         'dev-17': { kind: 'answer', status: 500, payload: { reason: 'busy' } },
       });
-      await service.createJob({ jobId, body: methodBody() });
+      await service.createJob({ jobId, body: methodBody({ countMethodErrorsAsFailures: true }) });
       expect(await markJobRunning(storage, { jobId, runStartedTime: T0.toISOString() })).toEqual({
         proceed: true,
         status: 'running',

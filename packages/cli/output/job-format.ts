@@ -51,7 +51,9 @@ function rampText(ramp: NonNullable<RolloutConfig['exponentialRate']>): string {
   return `starting at ${ramp.baseRatePerMinute} a minute, ×${ramp.incrementFactor} each time ${every}`;
 }
 
-export function controls(job: Pick<JobTemplate, 'rolloutConfig' | 'abortConfig' | 'retryConfig'>): string[] {
+export function controls(
+  job: Pick<JobTemplate, 'rolloutConfig' | 'abortConfig' | 'retryConfig' | 'countMethodErrorsAsFailures'>,
+): string[] {
   const lines: string[] = [];
   const rollout = job.rolloutConfig;
   if (rollout) {
@@ -68,6 +70,7 @@ export function controls(job: Pick<JobTemplate, 'rolloutConfig' | 'abortConfig' 
     );
   for (const rule of job.retryConfig?.criteriaList ?? [])
     lines.push(`retry ${rule.numberOfRetries} time(s) on ${rule.failureType} failures`);
+  if (job.countMethodErrorsAsFailures) lines.push('a device answering with status 400 or more fails');
   return lines;
 }
 

@@ -126,11 +126,17 @@ export interface RetryConfig {
   criteriaList: RetryCriterion[];
 }
 
-/** The rollout, abort and retry controls of a job (each absent when the request had none). */
+/** The rollout, abort, retry and counting controls of a job (each absent when the request had none). */
 export interface JobControls {
   rolloutConfig?: RolloutConfig;
   abortConfig?: AbortConfig;
   retryConfig?: RetryConfig;
+  /**
+   * Extension of method jobs: a device that answered the method with a status ≥ 400 counts as `failed`
+   * (`DeviceMethodFailed`, its answer kept in `outcome`), so abort criteria, retries and wave thresholds see it.
+   * Absent or false: IoT Hub's counting, where every call the device answered is `completed`.
+   */
+  countMethodErrorsAsFailures?: boolean;
 }
 
 /** The last pause or resume of a job: who asked (a policy name, or `wave:<name>`), why and when. */

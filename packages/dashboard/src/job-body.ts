@@ -9,6 +9,8 @@ export interface JobFormValues {
   methodName: string;
   payload: string;
   responseTimeout: string;
+  /** A device that answers the method with status ≥ 400 counts as failed (IoT Hub counts it as completed). */
+  countMethodErrors: boolean;
   twinPatch: string;
   target: 'query' | 'devices';
   queryCondition: string;
@@ -143,6 +145,7 @@ export function buildJobBody(values: JobFormValues): { body: JobRequest; errors:
             ),
           }),
     };
+    if (values.countMethodErrors) body.countMethodErrorsAsFailures = true;
   } else {
     body.type = 'scheduleUpdateTwin';
     const patch = check.json('twinPatch', values.twinPatch, 'Twin patch');

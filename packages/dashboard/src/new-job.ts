@@ -61,9 +61,13 @@ export const newJobView: View = (main, { api, announce }) => {
     );
   }
 
-  function checkbox(name: 'exponential' | 'abort' | 'retry', label: string): HTMLElement {
+  function checkbox(
+    name: 'exponential' | 'abort' | 'retry' | 'countMethodErrors',
+    label: string,
+    checked = false,
+  ): HTMLElement {
     const id = uid(name);
-    const box = h('input', { type: 'checkbox', id, name, onchange: toggle });
+    const box = h('input', { type: 'checkbox', id, name, checked, onchange: toggle });
     controls.set(name, box);
     return h('div', { class: 'check' }, box, h('label', { for: id }, label));
   }
@@ -78,6 +82,7 @@ export const newJobView: View = (main, { api, announce }) => {
       'Response timeout (seconds)',
       input({ type: 'number', min: 5, max: 300, placeholder: '30' }),
     ),
+    checkbox('countMethodErrors', 'Count a device that answers with status 400 or more as failed', true),
   );
   const twinFields = h(
     'div',
@@ -255,6 +260,7 @@ export const newJobView: View = (main, { api, announce }) => {
       abortThreshold: text('abortThreshold'),
       abortMinExecuted: text('abortMinExecuted'),
       retry: checked('retry'),
+      countMethodErrors: checked('countMethodErrors'),
       retryFailureType: text('retryFailureType') as JobFormValues['retryFailureType'],
       retries: text('retries'),
     };

@@ -28,7 +28,8 @@ export interface RunningAzurite {
 
 const LISTENING =
   /Azurite (Blob|Queue|Table) service is successfully listening at http:\/\/127\.0\.0\.1:(\d+)/;
-const START_TIMEOUT_MS = 30_000;
+// Generous: on a 2-core machine shared by many busy processes a persistent Azurite has taken over 30 s to start.
+const START_TIMEOUT_MS = 90_000;
 
 export function connectionStringFor(ports: { blob: number; queue: number; table: number }): string {
   const endpoint = (port: number) => `http://127.0.0.1:${port}/${DEV_ACCOUNT}`;
@@ -77,7 +78,10 @@ export async function startAzurite(options: AzuriteOptions): Promise<RunningAzur
   const ports: Partial<Record<'blob' | 'queue' | 'table', number>> = {};
 
   await new Promise<void>((resolve, reject) => {
-    const timer = setTimeout(() => fail(new Error('Azurite did not start within 30 s.')), START_TIMEOUT_MS);
+    const timer = setTimeout(
+      () => fail(new Error(`Azurite did not start within ${START_TIMEOUT_MS / 1000} s.`)),
+      START_TIMEOUT_MS,
+    );
     const fail = (error: Error) => {
       clearTimeout(timer);
       child.kill('SIGKILL');

@@ -208,6 +208,7 @@ describe('the dashboard in a headless browser', () => {
         type: 'scheduleDeviceMethod',
         cloudToDeviceMethod: { methodName: 'reboot', payload: {} },
         queryCondition: "tags.fleet = 'dash'",
+        countMethodErrorsAsFailures: true,
       },
     });
     expect(created.status).toBe(200);

@@ -334,7 +334,13 @@ describe('gated waves', () => {
     const gated = {
       waves: [{ name: 'canary', deviceCount: 5, successThresholdPercentage: 90, then: 'continue' }],
     };
-    await json<Job>(await call('PUT', '/jobs/v2/flawed', fleetJob('flawed', { rolloutConfig: gated })));
+    await json<Job>(
+      await call(
+        'PUT',
+        '/jobs/v2/flawed',
+        fleetJob('flawed', { rolloutConfig: gated, countMethodErrorsAsFailures: true }),
+      ),
+    );
     const paused = await waitJob('flawed', (job) => job.status === 'paused', 'to pause after its canary');
     expect(paused.statusMessage).toBe('Paused: wave canary: 3 of 5 succeeded (60% < 90%).');
     expect(paused.waveStatistics?.[0]).toEqual({

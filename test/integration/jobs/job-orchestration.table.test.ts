@@ -133,6 +133,7 @@ it('runs a method job end to end: real orchestrator, real activities, Table stor
       type: 'scheduleDeviceMethod',
       cloudToDeviceMethod: { methodName: 'reboot' },
       queryCondition: "tags.building = '43'",
+      countMethodErrorsAsFailures: true,
     },
   });
   const input = orchestrations.started.at(-1);

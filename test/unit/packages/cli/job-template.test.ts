@@ -1,7 +1,12 @@
 import { buildJobTemplate, type JobTemplateOptions, waveSpec } from '../../../../packages/cli/job-template';
 import { startTime } from '../../../../packages/cli/option-parsers';
 
-const base: JobTemplateOptions = { abortOn: 'all', retryOn: 'all', rampOn: 'succeeded' };
+const base: JobTemplateOptions = {
+  abortOn: 'all',
+  retryOn: 'all',
+  rampOn: 'succeeded',
+  countMethodErrors: true,
+};
 
 describe('buildJobTemplate', () => {
   test('a method job by query with every control maps to the job API fields', () => {
@@ -37,7 +42,13 @@ describe('buildJobTemplate', () => {
         ],
       },
       retryConfig: { criteriaList: [{ failureType: 'all', numberOfRetries: 2 }] },
+      countMethodErrorsAsFailures: true,
     });
+  });
+
+  test("--no-count-method-errors keeps IoT Hub's counting (the field is not sent)", () => {
+    const template = buildJobTemplate({ ...base, method: 'reboot', query: '*', countMethodErrors: false });
+    expect(template).not.toHaveProperty('countMethodErrorsAsFailures');
   });
 
   test('a twin job by ids sends only what was given', () => {

@@ -10,6 +10,7 @@ const empty: JobFormValues = {
   methodName: 'reboot',
   payload: '',
   responseTimeout: '',
+  countMethodErrors: false,
   twinPatch: '',
   target: 'query',
   queryCondition: "tags.building = '43'",
@@ -43,6 +44,14 @@ describe('the new-job form as a job request body', () => {
       },
       errors: [],
     });
+  });
+
+  it('sends countMethodErrorsAsFailures on a method job when its box is ticked (the form ticks it)', () => {
+    expect(buildJobBody({ ...empty, countMethodErrors: true }).body).toMatchObject({
+      countMethodErrorsAsFailures: true,
+    });
+    const twin = buildJobBody({ ...empty, kind: 'twin', twinPatch: '{}', countMethodErrors: true });
+    expect(twin.body).not.toHaveProperty('countMethodErrorsAsFailures');
   });
 
   it('maps a twin job over a device list with every rollout, abort and retry control', () => {

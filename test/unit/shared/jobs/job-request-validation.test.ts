@@ -300,6 +300,21 @@ describe('normalizeJobRequest: each invalid field is named', () => {
       methodJob({ maxExecutionTimeInSeconds: 604_801 }),
       'maxExecutionTimeInSeconds',
     ],
+    [
+      'a countMethodErrorsAsFailures that is not a boolean',
+      methodJob({ countMethodErrorsAsFailures: 'yes' }),
+      'countMethodErrorsAsFailures',
+    ],
+    [
+      'countMethodErrorsAsFailures on a twin job',
+      methodJob({
+        type: 'scheduleUpdateTwin',
+        cloudToDeviceMethod: undefined,
+        updateTwin: { tags: { a: 1 } },
+        countMethodErrorsAsFailures: true,
+      }),
+      'countMethodErrorsAsFailures',
+    ],
   ];
   it.each(cases)('rejects %s', (_name, body, field) => {
     expect(fieldOf(() => normalize(body))).toBe(field);

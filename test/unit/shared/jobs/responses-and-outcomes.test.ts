@@ -96,12 +96,19 @@ describe('device outcomes', () => {
     });
   });
 
-  it('counts a method answered with 400 or more as failed, keeping the response', () => {
-    const result = methodResult({ status: 500, payload: 'boom' });
+  it("counts any answer as completed by default, as IoT Hub does, keeping the device's status", () => {
+    expect(methodResult({ status: 500, payload: 'boom' })).toEqual({
+      status: 'completed',
+      outcome: { deviceMethodResponse: { status: 500, payload: 'boom' } },
+    });
+  });
+
+  it('with countMethodErrorsAsFailures counts an answer of 400 or more as failed, keeping the response', () => {
+    const result = methodResult({ status: 500, payload: 'boom' }, true);
     expect(result.status).toBe('failed');
     expect(result.outcome?.deviceMethodResponse.status).toBe(500);
     expect(result.error?.code).toBe('DeviceMethodFailed');
-    expect(methodResult({ status: 399, payload: null }).status).toBe('completed');
+    expect(methodResult({ status: 399, payload: null }, true).status).toBe('completed');
   });
 
   it('completes a twin update', () => {

@@ -7,7 +7,8 @@ import {
   waveStatistics,
   withEndedWave,
 } from '../../../../shared/jobs/rollout-waves';
-import { parseWaves } from '../../../../shared/jobs/rollout-wave-validation';
+import { parseJobField } from '../../../../shared/jobs/rollout-config';
+import { WavesSchema } from '../../../../shared/schemas/rollout.schema';
 
 const canary: WaveConfig = { name: 'canary', deviceCount: 10, successThresholdPercentage: 90, then: 'pause' };
 const half: WaveConfig = {
@@ -108,7 +109,7 @@ describe('gated waves arithmetic', () => {
   it('refuses bad waves naming the dotted field', () => {
     const field = (value: unknown) => {
       try {
-        parseWaves('rolloutConfig.waves', value);
+        parseJobField(WavesSchema, value, 'rolloutConfig.waves');
       } catch (error: unknown) {
         return (error as { field: string }).field;
       }

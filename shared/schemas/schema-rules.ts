@@ -1,0 +1,61 @@
+import * as v from 'valibot';
+
+/**
+ * Building blocks of the request schemas, each carrying the reason the API has always answered for it. A schema's
+ * message is the `ArgumentInvalid` reason; the field is the issue's path (see `schema-problems.ts`).
+ */
+
+/** Stands for the dotted name of the object holding the field, filled in when the issue is mapped. */
+export const PARENT_FIELD = '\u0000parent\u0000';
+
+export const integerIn = (min: number, max: number) => {
+  const message = `must be an integer from ${min} to ${max}`;
+  return v.pipe(v.number(message), v.integer(message), v.minValue(min, message), v.maxValue(max, message));
+};
+
+export const numberIn = (min: number, max: number) => {
+  const message = `must be a number from ${min} to ${max}`;
+  return v.pipe(v.number(message), v.finite(message), v.minValue(min, message), v.maxValue(max, message));
+};
+
+/**
+ * An object of known fields: anything else is refused naming the unknown field. `null` values of optional
+ * fields count as absent and are left out of the output.
+ */
+export function closedObject<TEntries extends v.ObjectEntries>(entries: TEntries) {
+  const known = Object.keys(entries).join(', ');
+  return v.pipe(
+    v.strictObject(entries, (issue) =>
+      issue.expected === 'never' ? `is not a field of ${PARENT_FIELD} (${known})` : 'must be an object',
+    ),
+    v.transform(withoutAbsent),
+  );
+}
+
+/** The object without its `null` and `undefined` fields (`null` counts as absent on the wire). */
+export function withoutAbsent<T extends object>(value: T): { [K in keyof T]: Exclude<T[K], null> } {
+  return Object.fromEntries(
+    Object.entries(value).filter(([, item]) => item !== undefined && item !== null),
+  ) as { [K in keyof T]: Exclude<T[K], null> };
+}
+
+/** One of `values`, answering "must be one of a, b, c". */
+export const oneOf = <const TValues extends readonly string[]>(values: TValues) =>
+  v.picklist(values, `must be one of ${values.join(', ')}`);
+
+/** Whether a field is present (`null` counts as absent). */
+export function present(value: unknown): boolean {
+  return value !== undefined && value !== null;
+}
+
+/** A path item naming `key` under the value being checked, for issues a check raises on a nested field. */
+export function keyPath(...keys: (string | number)[]): [v.IssuePathItem, ...v.IssuePathItem[]] {
+  const items = keys.map((key) => ({
+    type: 'unknown',
+    origin: 'value',
+    input: undefined,
+    key,
+    value: undefined,
+  }));
+  return items as [v.IssuePathItem, ...v.IssuePathItem[]];
+}
