@@ -86,7 +86,7 @@ export class InMemoryRegistryRepository implements RegistryRepository {
     try {
       this.check(record.deviceId, storageEtag);
     } catch (error: unknown) {
-      return Promise.reject(error as Error);
+      return Promise.reject(error);
     }
     this.store(record);
     return Promise.resolve();
@@ -95,7 +95,7 @@ export class InMemoryRegistryRepository implements RegistryRepository {
     try {
       this.check(deviceId, storageEtag);
     } catch (error: unknown) {
-      return Promise.reject(error as Error);
+      return Promise.reject(error);
     }
     this.devices.delete(deviceId);
     return Promise.resolve();
