@@ -82,23 +82,15 @@ export class InMemoryRegistryRepository implements RegistryRepository {
     if (!stored) throw new StorageConflictError(deviceId, 'missing');
     if (stored.storageEtag !== storageEtag) throw new StorageConflictError(deviceId, 'changed');
   }
-  replace(record: DeviceRecord, storageEtag: string): Promise<void> {
-    try {
-      this.check(record.deviceId, storageEtag);
-    } catch (error: unknown) {
-      return Promise.reject(error);
-    }
+  async replace(record: DeviceRecord, storageEtag: string): Promise<void> {
+    await Promise.resolve();
+    this.check(record.deviceId, storageEtag);
     this.store(record);
-    return Promise.resolve();
   }
-  delete(deviceId: string, storageEtag: string): Promise<void> {
-    try {
-      this.check(deviceId, storageEtag);
-    } catch (error: unknown) {
-      return Promise.reject(error);
-    }
+  async delete(deviceId: string, storageEtag: string): Promise<void> {
+    await Promise.resolve();
+    this.check(deviceId, storageEtag);
     this.devices.delete(deviceId);
-    return Promise.resolve();
   }
   async insertMany(records: readonly DeviceRecord[]): Promise<BatchOutcome[]> {
     const outcomes: BatchOutcome[] = [];
