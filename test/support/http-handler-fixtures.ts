@@ -46,3 +46,10 @@ export function setJobStatus(ports: InMemoryPorts, jobId: string, status: JobRec
     ...(ended ? { endTime: ports.clock.now().toISOString() } : {}),
   };
 }
+
+/** An export job of the whole registry (`POST /jobs/create`). */
+export const exportJobBody = {
+  type: 'export',
+  outputBlobContainerUri: 'https://account.blob.core.windows.net/exports?sv=2024&sig=x',
+  excludeKeysInExport: true,
+};
