@@ -1,7 +1,13 @@
 #!/usr/bin/env node
 import { Command, InvalidArgumentError } from 'commander';
 import { demoFleet } from '../shared/devices/simulated/demo-fleet';
-import { ApiError, DeviceJobsClient, parseConnectionString, SasAuthorizer } from '@device-jobs/client';
+import {
+  ApiError,
+  DeviceJobsClient,
+  parseConnectionString,
+  SasAuthorizer,
+  TransportError,
+} from '@device-jobs/client';
 import { nodeCryptoHmac } from '@device-jobs/client/node';
 import { MAX_BULK_DEVICES } from '../shared/devices/simulated/bulk-registry';
 import { defaultConnectionString } from './local-connection';
@@ -29,21 +35,31 @@ interface SeedOptions {
   parallel: number;
 }
 
-/** Attempts at one bulk request while the service answers 503 (storage busy or unreachable for a moment). */
+/** A progress line on stderr every this many devices (a million take a while). */
+const PROGRESS_EVERY = 50_000;
+
+/** Attempts at one bulk request while the service fails on its side (5xx, or the connection broke). */
 const BULK_ATTEMPTS = 8;
 
+/** A failure on the service's side, worth another attempt: storage hiccups on a loaded machine. */
+function isTransient(error: unknown): boolean {
+  return error instanceof TransportError || (error instanceof ApiError && error.status >= 500);
+}
+
 /**
- * A bulk request, tried again after the answer's `Retry-After` while the service is unavailable: a large seed on
- * a loaded machine meets a storage hiccup now and then. Devices a failed attempt created come back as
- * `DeviceAlreadyExists` and are counted as existing.
+ * A bulk request, tried again 5 s (the service's `Retry-After`) after a failure on the service's side: a large
+ * seed on a loaded machine meets a storage hiccup now and then (Azurite resetting connections). A bulk create is
+ * safe to repeat: devices a failed attempt created come back as `DeviceAlreadyExists` and count as existing.
  */
 async function withRetries<T>(request: () => Promise<T>): Promise<T> {
   for (let attempt = 1; ; attempt += 1) {
     try {
       return await request();
     } catch (error: unknown) {
-      if (!(error instanceof ApiError && error.status === 503) || attempt >= BULK_ATTEMPTS) throw error;
-      console.error(`seed: ${error.message} (attempt ${attempt} of ${BULK_ATTEMPTS}; retrying in 5 s)`);
+      if (!isTransient(error) || attempt >= BULK_ATTEMPTS) throw error;
+      console.error(
+        `seed: ${(error as Error).message} (attempt ${attempt} of ${BULK_ATTEMPTS}; retrying in 5 s)`,
+      );
       await new Promise((resolve) => setTimeout(resolve, 5_000));
     }
   }
@@ -79,6 +95,11 @@ async function seed(options: SeedOptions): Promise<void> {
       if (other) throw new Error(`Seeding ${other.deviceId} failed: ${other.errorCode} ${other.errorStatus}`);
       existing += duplicates;
       created += batch.length - duplicates;
+      const done = created + existing;
+      if (Math.floor(done / PROGRESS_EVERY) > Math.floor((done - batch.length) / PROGRESS_EVERY))
+        console.error(
+          `seed: ${done} of ${fleet.length} devices after ${((Date.now() - started) / 1000).toFixed(0)} s`,
+        );
     }
   };
   await Promise.all(Array.from({ length: options.parallel }, worker));

@@ -4,7 +4,7 @@ import type { AppConfig } from './config';
 import { SasAuthorizer } from './http/sas-authorizer';
 import type { QuerySource } from './query';
 import type { QuerySourceHandler } from './devices/query-sources';
-import type { EndpointDirectory, RegistryRepository } from './devices/ports';
+import type { EndpointDirectory, JobWaker, RegistryRepository, TwinWatchStore } from './devices/ports';
 import { EmbeddedRegistry } from './devices/simulated/embedded-registry';
 import { queryTwins } from './devices/simulated/twin-query';
 import type { JobExecutionDependencies } from './jobs/job-execution';
@@ -21,6 +21,7 @@ import type { JobEventsDependencies } from './jobs/job-event-publisher';
 import { storageJobEventQueue } from './storage/job-event-queue';
 import type {
   Clock,
+  CompletionWaitRepository,
   DeviceIdListRepository,
   DeviceJobRepository,
   DurationObservationRepository,
@@ -52,7 +53,11 @@ import {
 import type { RegistryJobStepDependencies } from './registry-jobs/registry-job-steps';
 import { registryExportSource, registryImportTarget } from './devices/simulated/registry-job-adapters';
 
-export { REGISTRY_TABLE, REGISTRY_INDEX_TABLE } from './storage/device-registry-storage';
+export {
+  COMPLETION_SIGNALS_QUEUE,
+  REGISTRY_TABLE,
+  REGISTRY_INDEX_TABLE,
+} from './storage/device-registry-storage';
 
 /** The jobs tables as ports (Table Storage in the app, in-memory stores in unit tests). */
 export interface JobStoragePorts {
@@ -82,7 +87,13 @@ export interface DurableClientPorts {
 export interface CompositionOverrides {
   jobStorage?: JobStoragePorts;
   /** The embedded registry's store and the directory of device endpoints. */
-  deviceRegistry?: { repository: RegistryRepository; endpoints: EndpointDirectory };
+  deviceRegistry?: {
+    repository: RegistryRepository;
+    endpoints: EndpointDirectory;
+    /** The jobs' watches on twins (completion conditions) and how a met one wakes its job; none: no watches. */
+    waits?: TwinWatchStore & CompletionWaitRepository;
+    waker?: JobWaker;
+  };
   /** The job engine's access to devices (default: the embedded registry, or IoT Hub with DEVICE_GATEWAY=iothub). */
   deviceGateway?: JobDeviceGateway;
   registryJobs?: RegistryJobRepository;
@@ -185,6 +196,8 @@ export function createComposition(config: AppConfig, overrides: CompositionOverr
     return jobsService().queryDeviceJobs(...command);
   }
 
+  const registryStorage = once(() => overrides.deviceRegistry ?? deviceRegistryStorage(config.storage));
+
   const registryJobsRepository = once(
     () =>
       overrides.registryJobs ??
@@ -200,10 +213,11 @@ export function createComposition(config: AppConfig, overrides: CompositionOverr
     /** The embedded registry; with DEVICE_GATEWAY=iothub its endpoints answer where to go instead. */
     registry: once(() => {
       refuseWhenServedByHub();
-      const { repository, endpoints } = overrides.deviceRegistry ?? deviceRegistryStorage(config.storage);
+      const { repository, endpoints, waits, waker } = registryStorage();
       return new EmbeddedRegistry({
         repository,
         link: new EndpointDeviceLink(endpoints),
+        ...(waits && waker ? { watches: { store: waits, waker } } : {}),
         defaultSimulation: config.devices.defaultSimulation,
         simulationSeed: config.devices.simulationSeed,
         ...(overrides.clock ? { now: () => clock.now().getTime() } : {}),

@@ -6,6 +6,8 @@ import type {
 } from '../../shared/jobs/job-execution';
 import type { FinalizeJobCommand, FinalizeJobResult } from '../../shared/jobs/job-finalize';
 import type { RunDevicesCommand, RunDevicesResult } from '../../shared/jobs/job-run';
+import type { SettleCompletionsCommand, SettleCompletionsResult } from '../../shared/jobs/completion-waits';
+import { createSettleCompletionsActivity, parseSettleCompletionsInput } from './settle-completions.activity';
 import { createFinalizeJobActivity, parseFinalizeInput } from './finalize-job.activity';
 import { createMarkJobRunningActivity, parseMarkRunningInput } from './mark-job-running.activity';
 import { createRunJobDevicesActivity, parseRunDevicesInput } from './run-job-devices.activity';
@@ -19,6 +21,7 @@ export interface JobActivityContract {
   jobMarkRunning: { input: MarkRunningCommand; output: MarkRunningResult };
   jobRunDevices: { input: RunDevicesCommand; output: RunDevicesResult };
   jobFinalize: { input: FinalizeJobCommand; output: FinalizeJobResult };
+  jobSettleCompletions: { input: SettleCompletionsCommand; output: SettleCompletionsResult };
 }
 
 export type JobActivityName = keyof JobActivityContract;
@@ -33,6 +36,7 @@ export function createJobActivities(deps: JobExecutionDependencies): JobActiviti
     jobMarkRunning: createMarkJobRunningActivity(deps),
     jobRunDevices: createRunJobDevicesActivity(deps),
     jobFinalize: createFinalizeJobActivity(deps),
+    jobSettleCompletions: createSettleCompletionsActivity(deps),
   };
 }
 
@@ -41,6 +45,7 @@ const PARSERS: { [K in JobActivityName]: (raw: unknown) => JobActivityInput<K> }
   jobMarkRunning: parseMarkRunningInput,
   jobRunDevices: parseRunDevicesInput,
   jobFinalize: parseFinalizeInput,
+  jobSettleCompletions: parseSettleCompletionsInput,
 };
 
 /** One registered handler: the parsed input goes to the activity of the same name. */

@@ -1,4 +1,5 @@
 import type { RunCursor } from '../../shared/jobs/job-execution';
+import type { ExecutedCounts } from '../../shared/jobs/rollout-policy';
 
 /** Activity inputs arrive as deserialized JSON; these checks fail the activity loudly on a malformed one. */
 export function requireObject(
@@ -68,13 +69,18 @@ export function requireCursor(activity: string, value: unknown): RunCursor {
       peakInFlight: requireInteger(activity, calls, 'peakInFlight', 0),
     };
   }
-  if (cursor.executed !== undefined) {
-    const executed = requireObject(activity, cursor.executed, 'cursor.executed');
-    parsed.executed = {
-      succeeded: requireInteger(activity, executed, 'succeeded', 0),
-      failed: requireInteger(activity, executed, 'failed', 0),
-      timedOut: requireInteger(activity, executed, 'timedOut', 0),
-    };
-  }
+  if (cursor.executed !== undefined)
+    parsed.executed = requireExecuted(activity, cursor.executed, 'cursor.executed');
+  if (cursor.completionWaits === true) parsed.completionWaits = true;
   return parsed;
+}
+
+/** Final device results by failure type (a cursor's or a settle step's `executed`). */
+export function requireExecuted(activity: string, value: unknown, field: string): ExecutedCounts {
+  const executed = requireObject(activity, value, field);
+  return {
+    succeeded: requireInteger(activity, executed, 'succeeded', 0),
+    failed: requireInteger(activity, executed, 'failed', 0),
+    timedOut: requireInteger(activity, executed, 'timedOut', 0),
+  };
 }

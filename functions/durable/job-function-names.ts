@@ -19,6 +19,12 @@ export const JOB_CANCEL_EVENT = 'cancel';
 export const JOB_RESUME_EVENT = 'resume';
 
 /**
+ * External event that wakes a job whose devices wait for its completion condition (raised by the
+ * `completionSignal` queue function when a twin writer marked a waiting device met).
+ */
+export const JOB_COMPLETION_EVENT = 'completionSignal';
+
+/**
  * The orchestrator that is the durable timer of one job schedule: it fires the schedule's occurrence when due,
  * sleeps until the next one (or until woken by a change) and continues as new. Versioned like the job's.
  */

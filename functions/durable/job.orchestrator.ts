@@ -9,6 +9,7 @@ import type { JobOrchestrationInput } from '../../shared/jobs/ports';
 import type { JobActivityInput, JobActivityName, JobActivityOutput } from './job-activities';
 import {
   JOB_CANCEL_EVENT,
+  JOB_COMPLETION_EVENT,
   JOB_ORCHESTRATOR_NAME,
   JOB_ORCHESTRATOR_V2_NAME,
   JOB_ORCHESTRATOR_V3_NAME,
@@ -69,6 +70,39 @@ function* waitWhilePaused(
   return winner === cancel ? 'cancelled' : 'resumed';
 }
 
+/** How the wait for the devices' completion conditions ended. */
+type SettleEnd = { kind: 'settled' | 'cancelled' | 'deadline' } | { kind: 'aborted'; reason: string };
+
+/**
+ * Settles the devices waiting for the job's completion condition: a settle step, then a wait for a wake event
+ * (a device met its condition), the next due wait, `cancel` or the deadline, until none is left. History grows
+ * by one step per wake, not per device (one wake is raised per settle step however many devices met).
+ */
+function* settleWaits(
+  context: OrchestrationContext,
+  call: ActivityCall,
+  jobId: string,
+  deadline: string,
+  cursor: RunCursor,
+): Generator<Task, SettleEnd, unknown> {
+  let executed = cursor.executed;
+  for (;;) {
+    const settled = yield* call('jobSettleCompletions', { jobId, ...(executed ? { executed } : {}) });
+    executed = settled.executed;
+    cursor.executed = executed;
+    if (settled.abortReason !== undefined) return { kind: 'aborted', reason: settled.abortReason };
+    if (!settled.remaining) return { kind: 'settled' };
+    if (isPastDeadline(context.df.currentUtcDateTime, deadline)) return { kind: 'deadline' };
+    const wakeAt = settled.wakeAt !== undefined && settled.wakeAt < deadline ? settled.wakeAt : deadline;
+    const wake = context.df.waitForExternalEvent(JOB_COMPLETION_EVENT);
+    const cancel = context.df.waitForExternalEvent(JOB_CANCEL_EVENT);
+    const timer = context.df.createTimer(new Date(wakeAt));
+    const winner: unknown = yield context.df.Task.any([wake, cancel, timer]);
+    if (winner !== timer) timer.cancel();
+    if (winner === cancel) return { kind: 'cancelled' };
+  }
+}
+
 /** What distinguishes the registered versions of the orchestrator. */
 interface OrchestratorVersion {
   /**
@@ -76,6 +110,11 @@ interface OrchestratorVersion {
    * v2 never yields that wait: its steps are not told to return on a pause, so its history is unchanged.
    */
   waitsOutPauses: boolean;
+  /**
+   * v4: after the run of a job with a `completionCondition`, settles its waiting devices in steps
+   * (`jobSettleCompletions`), waiting between steps for a wake event, the next due wait, cancel or the deadline.
+   */
+  settlesCompletionWaits?: boolean;
 }
 
 /**
@@ -158,6 +197,19 @@ export function jobOrchestrator(version: OrchestratorVersion) {
             settleAs: 'canceled',
           });
         }
+        if (step.done && version.settlesCompletionWaits && cursor.completionWaits) {
+          const end = yield* settleWaits(context, call, jobId, deadline, cursor);
+          if (end.kind === 'cancelled') return yield* finalize({ outcome: 'cancelled', cursor });
+          if (end.kind === 'deadline') return yield* finalize({ ...deadlineStop, cursor });
+          if (end.kind === 'aborted') {
+            return yield* finalize({
+              outcome: 'failed',
+              cursor,
+              failureReason: end.reason,
+              settleAs: 'canceled',
+            });
+          }
+        }
         if (step.done) return yield* finalize({ outcome: 'completed', cursor });
       }
     } catch (error: unknown) {
@@ -168,7 +220,7 @@ export function jobOrchestrator(version: OrchestratorVersion) {
   };
 }
 
-const current: OrchestrationHandler = jobOrchestrator({ waitsOutPauses: true });
+const current: OrchestrationHandler = jobOrchestrator({ waitsOutPauses: true, settlesCompletionWaits: true });
 df.app.orchestration(JOB_ORCHESTRATOR_NAME, current);
 // Instances started before an upgrade replay under their own name, with exactly the yields they were started with.
 const v3: OrchestrationHandler = jobOrchestrator({ waitsOutPauses: true });

@@ -13,5 +13,8 @@ export function registryJobRunner(context: InvocationContext): RegistryJobRunner
         input: { jobId },
       });
     },
+    async purge(jobId) {
+      await client.purgeInstanceHistory(registryJobInstanceId(jobId));
+    },
   };
 }

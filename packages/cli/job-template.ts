@@ -45,6 +45,8 @@ export interface JobTemplateOptions {
   retries?: number;
   retryOn: FailureType;
   wave?: WaveConfig[];
+  until?: string;
+  untilTimeout?: number;
   /** False with `--no-count-method-errors`: IoT Hub's counting, where every answered call succeeds. */
   countMethodErrors: boolean;
 }
@@ -107,6 +109,11 @@ export function addJobTemplateOptions(command: Command): Command {
         .default('all')
         .argParser(choice(FAILURE_TYPES)),
     )
+    .option(
+      '--until <condition>',
+      'a device is done once this condition holds on its twin (e.g. "properties.reported.firmware = \'2.1.0\'")',
+    )
+    .option('--until-timeout <s>', 'seconds a device may take to meet --until (1-86400)', positiveInteger)
     .option('--retries <n>', 'retry a failed device up to this many times (0-10)', nonNegativeInteger)
     .addOption(
       new Option('--retry-on <type>', 'which failures are retried')
@@ -145,6 +152,10 @@ export function buildJobTemplate(options: JobTemplateOptions): JobTemplate {
       ],
     };
   }
+  if ((options.until === undefined) !== (options.untilTimeout === undefined))
+    throw new UsageError('--until and --until-timeout go together.');
+  if (options.until !== undefined && options.untilTimeout !== undefined)
+    template.completionCondition = { condition: options.until, timeoutInSeconds: options.untilTimeout };
   if (options.retries !== undefined) {
     template.retryConfig = {
       criteriaList: [{ failureType: options.retryOn, numberOfRetries: options.retries }],

@@ -39,9 +39,10 @@ export interface DeviceEndpoint {
 export async function startDeviceEndpoint(options: DeviceEndpointOptions): Promise<DeviceEndpoint> {
   const log = options.log ?? ((line: string) => console.log(line));
   const certificates = loadOrCreateCertificates(options.certDir);
-  const { repository, endpoints } = deviceRegistryStorage(options.storage);
+  const { repository, endpoints, waits, waker } = deviceRegistryStorage(options.storage);
   const registry = new EmbeddedRegistry({
     repository,
+    watches: { store: waits, waker },
     defaultSimulation: options.defaultSimulation,
     simulationSeed: undefined,
   });

@@ -110,6 +110,8 @@ export interface TwinWire {
   capabilities: { iotEdge: boolean };
   deviceScope?: string;
   parentScopes: string[];
+  /** Extension, as on the identity: `real` once a client has connected with the identity (queryable). */
+  deviceKind?: 'real';
 }
 
 /** The never-seen timestamp IoT Hub reports for devices that never connected. */

@@ -109,3 +109,30 @@ export interface EndpointDirectory {
   /** The endpoint started last (where a disconnected device will reconnect), if any. */
   latest(): Promise<EndpointAnnouncement | undefined>;
 }
+
+/** A job waiting for a condition on one device's twin (a job's `completionCondition`), as twin writers see it. */
+export interface TwinWatch {
+  jobId: string;
+  deviceId: string;
+  condition: string;
+  /** ISO instant after which the watch is void (the job settles the device as timed out). */
+  deadline: string;
+}
+
+/**
+ * Where the watches on device twins are kept (storage rows beside the registry): every writer of a twin (the app
+ * hosts, the device endpoint) reads the device's watches after a change and marks those whose condition holds.
+ */
+export interface TwinWatchStore {
+  /** The watches on one device's twin (a one-partition read; usually none). */
+  watchesOf(deviceId: string): Promise<TwinWatch[]>;
+  /** The condition holds: records it for the job and ends the watch; true when the job is to be woken. */
+  markMet(watch: TwinWatch, at: string): Promise<boolean>;
+  /** Ends a watch past its deadline (the job no longer waits for it). */
+  drop(watch: TwinWatch): Promise<void>;
+}
+
+/** Wakes a job whose waiting devices met their condition (a queue message the app turns into an event). */
+export interface JobWaker {
+  wake(jobId: string): Promise<void>;
+}

@@ -77,6 +77,11 @@ export class DeviceResultWriter {
     this.dirtyCounters.add(shard);
   }
 
+  /** Starts counting a shard from its stored counters (rows that move are then `put` with their old status). */
+  adopt(shard: number, counters: ShardCounters): void {
+    if (!this.counters.has(shard)) this.counters.set(shard, { ...counters });
+  }
+
   countersOf(shard: number): ShardCounters | undefined {
     return this.counters.get(shard);
   }

@@ -35,6 +35,7 @@ export function newJobRecord(definition: JobDefinition, now: Date, parentJobId?:
   if (definition.rolloutConfig) job.rolloutConfig = definition.rolloutConfig;
   if (definition.abortConfig) job.abortConfig = definition.abortConfig;
   if (definition.retryConfig) job.retryConfig = definition.retryConfig;
+  if (definition.completionCondition) job.completionCondition = definition.completionCondition;
   if (definition.countMethodErrorsAsFailures !== undefined)
     job.countMethodErrorsAsFailures = definition.countMethodErrorsAsFailures;
   if (definition.targets.kind === 'query') job.queryCondition = definition.targets.queryCondition;

@@ -9,6 +9,7 @@ import type { ExecutedCounts } from './rollout-policy';
 import type { ActivityLimits } from './job-settings';
 import type {
   Clock,
+  CompletionWaitRepository,
   DeviceIdListRepository,
   DeviceJobRepository,
   DurationObservationRepository,
@@ -27,6 +28,8 @@ export interface JobExecutionDependencies {
   deviceIdLists: DeviceIdListRepository;
   deviceJobs: DeviceJobRepository;
   gateway: JobDeviceGateway;
+  /** Devices waiting for their job's `completionCondition` (required by jobs that have one). */
+  completionWaits?: CompletionWaitRepository;
   clock: Clock;
   /** How long one activity may run on this host. */
   limits: ActivityLimits;
@@ -58,6 +61,8 @@ export interface RunCursor {
   calls?: DeviceCallSummary;
   /** Final device results of the run so far, by failure type (what abort criteria read). */
   executed?: ExecutedCounts;
+  /** The job has a `completionCondition`: devices may wait for it after the run (`jobSettleCompletions`). */
+  completionWaits?: boolean;
 }
 
 export const START_CURSOR: RunCursor = { shardCount: 0, nextShard: 0, targets: { done: false } };
@@ -165,6 +170,7 @@ export function settle(
   const at = now.toISOString();
   return rows.map((row) => {
     const next: DeviceJobRecord = { ...row, status, endTimeUtc: at, lastUpdatedDateTimeUtc: at };
+    delete next.waitingUntil;
     if (status === 'failed') next.error = error;
     return next;
   });

@@ -73,6 +73,7 @@ async function finalizeLeased(
     const finished = await settleOpenDevices(deps, job, command, cursor, startUntil);
     if (!finished) return { done: false, cursor };
   }
+  if (job.completionCondition) await deps.completionWaits?.deleteJob(job.jobId);
   const endTime = deps.clock.now().toISOString();
   const ended = await updateJob(
     deps.jobs,

@@ -100,6 +100,11 @@ export interface DeviceJobRecord {
   error?: Wire.DeviceJobError;
   /** Calls made to the device (more than one when failures were retried). */
   attempts?: number;
+  /**
+   * Set while the device's operation succeeded and it waits for the job's `completionCondition` (status
+   * `running`): the instant its wait times out.
+   */
+  waitingUntil?: string;
 }
 
 export function isTerminalDeviceJobStatus(status: Wire.DeviceJobStatus): boolean {

@@ -67,6 +67,7 @@ function childRequest(parent: JobRecord, deviceIds: string[], startTime: unknown
   if (parent.rolloutConfig) body.rolloutConfig = parent.rolloutConfig;
   if (parent.abortConfig) body.abortConfig = parent.abortConfig;
   if (parent.retryConfig) body.retryConfig = parent.retryConfig;
+  if (parent.completionCondition) body.completionCondition = parent.completionCondition;
   if (parent.countMethodErrorsAsFailures !== undefined)
     body.countMethodErrorsAsFailures = parent.countMethodErrorsAsFailures;
   return body;

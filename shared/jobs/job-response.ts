@@ -25,6 +25,7 @@ export function toJobResponse(job: JobRecord, deviceJobStatistics: DeviceJobStat
   if (job.rolloutConfig) response.rolloutConfig = job.rolloutConfig;
   if (job.abortConfig) response.abortConfig = job.abortConfig;
   if (job.retryConfig) response.retryConfig = job.retryConfig;
+  if (job.completionCondition) response.completionCondition = job.completionCondition;
   if (job.countMethodErrorsAsFailures !== undefined)
     response.countMethodErrorsAsFailures = job.countMethodErrorsAsFailures;
   if (job.lastControlAction) response.lastControlAction = job.lastControlAction;
@@ -49,5 +50,6 @@ export function toDeviceJobResponse(record: DeviceJobRecord): Wire.DeviceJobResp
     outcome: { deviceMethodResponse: record.outcome?.deviceMethodResponse ?? null },
     error: record.error ?? null,
     attempts: record.attempts ?? (record.startTimeUtc ? 1 : 0),
+    ...(record.waitingUntil !== undefined ? { waitingUntil: record.waitingUntil } : {}),
   };
 }

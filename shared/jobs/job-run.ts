@@ -34,6 +34,12 @@ import type { RolloutProgress } from './rollout-rate';
 import { TargetPages, shardsOf, targetPageSize } from './job-targets';
 import { type OpenWave, openWave, withEndedWave } from './rollout-waves';
 import { isPatchApplied } from './twin-patch-applied';
+import {
+  type SettleCompletionsCommand,
+  type SettleCompletionsResult,
+  settleCompletions,
+  startCompletionWait,
+} from './completion-waits';
 
 export interface RunDevicesCommand {
   jobId: string;
@@ -228,8 +234,11 @@ async function runLeased(
         const endedAt = now();
         calls.count += 1;
         calls.seconds += (endedAt - startedAt) / 1000;
-        countExecuted(executed, result);
-        await writer.finished({ ...finish(row, result, iso(startedAt), iso(endedAt)), attempts });
+        const ended = { ...finish(row, result, iso(startedAt), iso(endedAt)), attempts };
+        const waiting = await startCompletionWait(deps, job, ended, endedAt);
+        if (waiting) return await writer.finished(waiting);
+        countExecuted(executed, ended);
+        await writer.finished(ended);
       },
     });
   } finally {
@@ -237,6 +246,7 @@ async function runLeased(
     await writer.close();
   }
   if (calls.count > 0) cursor.calls = calls;
+  if (job.completionCondition) cursor.completionWaits = true;
   if (executed.succeeded + executed.failed + executed.timedOut > 0) cursor.executed = executed;
   const done = cursor.targets.done && cursor.nextShard >= cursor.shardCount;
   // Criteria met by the last results count too: the job fails although nothing was left to cancel.
@@ -257,6 +267,22 @@ async function runLeased(
     return result;
   }
   return { cursor, done };
+}
+
+/**
+ * One step over the job's devices waiting for its completion condition (see `settleCompletions`); a timeout its
+ * `retryConfig` covers runs the device's operation again.
+ */
+export function settleJobCompletions(
+  deps: JobExecutionDependencies,
+  command: SettleCompletionsCommand,
+): Promise<SettleCompletionsResult> {
+  const now = () => deps.clock.now().getTime();
+  return settleCompletions(deps, command, async (job, row, attempt, plan) => {
+    const startedAt = now();
+    const result = await runDevice(deps, job, row.deviceId, true, plan, attempt);
+    return { ...finish(row, result, iso(startedAt), iso(now())), attempts: attempt };
+  });
 }
 
 /** The job as it is once no longer paused, or still paused when the step's start budget ran out (v2 only). */
@@ -461,7 +487,9 @@ class ShardFeed {
       if (!current) return;
       refill();
       for (const row of current.rows) {
-        if (!isTerminalDeviceJobStatus(row.status)) yield { row, repeated: current.repeated };
+        // A device waiting for its completion condition ran already: its wait settles it.
+        if (!isTerminalDeviceJobStatus(row.status) && row.waitingUntil === undefined)
+          yield { row, repeated: current.repeated };
       }
       this.cursor.nextShard = current.shard + 1;
     }

@@ -1,10 +1,9 @@
 import { isPlainObject, seedNameProblem } from '../iothub-rules';
+import { JobIdSchema } from '../schemas/job-request.schema';
+import { parseOrThrow } from '../schemas/schema-problems';
 import { JobValidationError } from './job-errors';
 
-/** The contract's job id rule (@device-jobs/client), repeated because the deployed app does not load the client. */
-export const JOB_ID_PATTERN = /^[A-Za-z0-9._~-]{1,128}$/;
-
-export const JOB_ID_RULE = 'must be 1 to 128 characters of A-Z, a-z, 0-9, -, ., _ and ~';
+export { JOB_ID_PATTERN, JOB_ID_RULE } from '../schemas/job-request.schema';
 
 /** Throws unless `name` follows the jobs devguide's character rule (method names, payload property names). */
 export function assertSeedName(field: string, name: string): void {
@@ -26,8 +25,5 @@ export function assertSeedNamesDeep(field: string, value: unknown): void {
 
 /** Throws unless `jobId` is 1–128 characters of `A-Z a-z 0-9 - . _ ~` (URL-safe: the SDK does not encode it). */
 export function assertJobId(field: string, jobId: unknown): asserts jobId is string {
-  if (typeof jobId !== 'string') throw new JobValidationError(field, 'must be a string');
-  if (!JOB_ID_PATTERN.test(jobId)) {
-    throw new JobValidationError(field, JOB_ID_RULE);
-  }
+  parseOrThrow(JobIdSchema, jobId, field, ({ field: at, reason }) => new JobValidationError(at, reason));
 }

@@ -103,6 +103,8 @@ export interface DeviceJobRepository {
   /** Inserts or replaces rows, in batch transactions per partition. */
   upsertMany(rows: readonly DeviceJobRecord[]): Promise<void>;
   listShard(jobId: string, shard: number): Promise<DeviceJobRecord[]>;
+  /** One device's row of a job (a point read); `undefined` when absent. */
+  get(jobId: string, shard: number, deviceId: string): Promise<DeviceJobRecord | undefined>;
   query(filter: DeviceJobFilter, page: PageRequest): Promise<Page<DeviceJobRecord>>;
   /** Removes every device row of a job. */
   deleteJob(jobId: string): Promise<void>;
@@ -145,6 +147,60 @@ export interface JobDeviceGateway {
    * tell cheaply. Dry runs use it to hint at a constant of the wrong type.
    */
   tagValueTypes?(indexPath: string): Promise<ScalarType[] | undefined>;
+  /**
+   * Whether a query condition (the body of a WHERE clause) holds on the device's whole twin now, and when a
+   * change already due (a simulated device's report of its desired properties) may make it hold: what a job's
+   * `completionCondition` reads.
+   */
+  checkTwinCondition(deviceId: string, condition: string): Promise<TwinConditionCheck>;
+}
+
+/** A twin condition's value on one device now. */
+export interface TwinConditionCheck {
+  holds: boolean;
+  /** Epoch ms of a twin change already due (a simulated report), after which the condition may hold. */
+  recheckAt?: number;
+}
+
+/**
+ * A device whose operation succeeded, waiting for the job's `completionCondition` to hold on its twin. It is
+ * looked at when its twin changes (the device side marks it met) and at `dueAt` (a due simulated report, or the
+ * deadline); never by polling.
+ */
+export interface CompletionWait {
+  jobId: string;
+  deviceId: string;
+  shard: number;
+  condition: string;
+  /** ISO instant after which the device fails with `CompletionConditionTimeout`. */
+  deadline: string;
+  /** ISO instant at which the wait is looked at without a twin change (≤ `deadline`). */
+  dueAt: string;
+  /** Operations run on the device so far (a timeout that `retryConfig` covers runs it again). */
+  attempts: number;
+}
+
+/**
+ * Where waiting devices are kept: storage rows (one in the job's partition, filed by `dueAt`, and one in the
+ * device's, which twin writers read), never memory or orchestration history.
+ */
+export interface CompletionWaitRepository {
+  /** Starts waits (replacing a device's earlier wait in the same job). */
+  add(waits: readonly CompletionWait[]): Promise<void>;
+  /** Waits whose device met the condition (the device side marked them), at most `limit`. */
+  met(jobId: string, limit: number): Promise<CompletionWait[]>;
+  /** Waits due at or before `now` (ISO), earliest first, at most `limit`. */
+  due(jobId: string, now: string, limit: number): Promise<CompletionWait[]>;
+  /** The earliest `dueAt` of the job's waits; `undefined` when none is left. */
+  nextDue(jobId: string): Promise<string | undefined>;
+  /** Files a wait again at a later `dueAt` (its condition did not hold yet). */
+  refile(wait: CompletionWait, dueAt: string): Promise<void>;
+  /** Ends waits (every row of each). */
+  remove(waits: readonly CompletionWait[]): Promise<void>;
+  /** A device that meets its condition after this wakes the job again (one wake per settle, not per device). */
+  clearWake(jobId: string): Promise<void>;
+  /** Removes the job's waits (the job ended); device rows left behind expire at their deadline. */
+  deleteJob(jobId: string): Promise<void>;
 }
 
 export interface TargetPageRequest {

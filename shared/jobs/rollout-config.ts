@@ -4,6 +4,7 @@ import { AbortConfigSchema, RetryConfigSchema, RolloutConfigSchema } from '../sc
 import { present } from '../schemas/schema-rules';
 import { parseOrThrow } from '../schemas/schema-problems';
 import { JobValidationError } from './job-errors';
+import { parseCompletionCondition } from './completion-condition';
 // The wire shapes are the contract's (@device-jobs/client), taken as types only; the schemas are the server's.
 export type {
   AbortConfig,
@@ -54,6 +55,15 @@ export function parseJobControls(body: Record<string, unknown>): Wire.JobControl
   if (present(body.rolloutConfig)) controls.rolloutConfig = parseRolloutConfig(body.rolloutConfig);
   if (present(body.abortConfig)) controls.abortConfig = parseAbortConfig(body.abortConfig);
   if (present(body.retryConfig)) controls.retryConfig = parseRetryConfig(body.retryConfig);
+  if (present(body.completionCondition)) {
+    if (controls.rolloutConfig?.waves) {
+      throw new JobValidationError(
+        'completionCondition',
+        'cannot be combined with rolloutConfig.waves (a wave is judged on final results)',
+      );
+    }
+    controls.completionCondition = parseCompletionCondition(body.completionCondition);
+  }
   if (present(body.countMethodErrorsAsFailures)) {
     if (typeof body.countMethodErrorsAsFailures !== 'boolean')
       throw new JobValidationError('countMethodErrorsAsFailures', 'must be true or false');

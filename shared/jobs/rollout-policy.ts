@@ -2,8 +2,15 @@ import type { DeviceJobError } from './job-model';
 import type { AbortConfig, FailureType, RetryConfig, RolloutConfig } from './rollout-config';
 import { type RolloutProgress, startIntervalSeconds } from './rollout-rate';
 
-/** Device error codes that mean the device did not answer in time or was not connected. */
-export const TIMED_OUT_CODES: readonly string[] = ['GatewayTimeout', 'DeviceNotOnline'];
+/**
+ * Device error codes that mean the device did not answer in time or was not connected, or did not reach its
+ * job's completion condition in time.
+ */
+export const TIMED_OUT_CODES: readonly string[] = [
+  'GatewayTimeout',
+  'DeviceNotOnline',
+  'CompletionConditionTimeout',
+];
 
 /** How a device failure counts for abort and retry criteria. */
 export function failureTypeOf(error: DeviceJobError | undefined): Exclude<FailureType, 'all'> {

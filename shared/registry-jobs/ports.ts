@@ -14,6 +14,8 @@ export interface RegistryJobRepository {
   list(): Promise<RegistryJobRecord[]>;
   /** Replaces a job read at `etag`, answering the new etag; `RegistryJobChangedError` if it changed. */
   replace(job: RegistryJobRecord, etag: string): Promise<string>;
+  /** Deletes a job's row; a missing one is not an error. */
+  delete(jobId: string): Promise<void>;
 }
 
 /** One blob container a job reads or writes (Blob Storage in `shared/storage`). */

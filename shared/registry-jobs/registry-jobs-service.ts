@@ -8,9 +8,11 @@ import {
 } from './registry-job-model';
 import { parseRegistryJobRequest } from './registry-job-request';
 
-/** Starts the durable run of a job (its orchestration). */
+/** Starts the durable run of a job (its orchestration), and deletes the history of one that ended. */
 export interface RegistryJobRunner {
   start(jobId: string): Promise<void>;
+  /** Deletes the job's orchestration history; a missing one is not an error. */
+  purge(jobId: string): Promise<void>;
 }
 
 export interface RegistryJobsDependencies {
@@ -26,7 +28,14 @@ export interface RegistryJobsService {
   get(jobId: string): Promise<RegistryJobResponse>;
   list(): Promise<RegistryJobResponse[]>;
   cancel(jobId: string): Promise<RegistryJobResponse>;
+  /**
+   * Deletes the jobs that ended more than `retentionDays` ago (their orchestration history first, the row last, so
+   * an interrupted purge is finished by the next run); answers their ids. The blobs are the caller's and stay.
+   */
+  purgeExpired(retentionDays: number): Promise<string[]>;
 }
+
+const DAY_MS = 24 * 3600 * 1000;
 
 /** The ids this service issues (UUIDs) are table-safe; any other names no job and never reaches storage. */
 const ISSUED_ID = /^[A-Za-z0-9-]{1,128}$/;
@@ -57,6 +66,19 @@ export function createRegistryJobsService(deps: RegistryJobsDependencies): Regis
 
     async list() {
       return (await deps.jobs.list()).map(toRegistryJobResponse);
+    },
+
+    async purgeExpired(retentionDays) {
+      if (!deps.runner) throw new Error('This function has no durable client: it cannot purge jobs.');
+      const cutoff = deps.now().getTime() - retentionDays * DAY_MS;
+      const expired = (await deps.jobs.list()).filter(
+        (job) => isTerminalRegistryJob(job.status) && Date.parse(job.endTimeUtc ?? job.createdTime) < cutoff,
+      );
+      for (const job of expired) {
+        await deps.runner.purge(job.jobId);
+        await deps.jobs.delete(job.jobId);
+      }
+      return expired.map((job) => job.jobId);
     },
 
     /**

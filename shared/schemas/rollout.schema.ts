@@ -73,22 +73,43 @@ export const WavesSchema = v.pipe(
   }),
 ) satisfies v.GenericSchema<unknown, Wire.WaveConfig[]>;
 
+const ROLLOUT_ENTRIES = {
+  maximumPerMinute: v.nullish(integerIn(1, MAX_PER_MINUTE)),
+  exponentialRate: v.nullish(ExponentialRateSchema),
+  maxConcurrency: v.nullish(integerIn(1, MAX_CONCURRENCY)),
+  waves: v.nullish(WavesSchema),
+};
+
+/** Whether a rollout config has a field it does not know, or an invalid `maximumPerMinute` (both answered first). */
+function unknownField(config: Record<string, unknown>): boolean {
+  return (
+    Object.keys(config).some((key) => !Object.hasOwn(ROLLOUT_ENTRIES, key)) ||
+    !v.is(ROLLOUT_ENTRIES.maximumPerMinute, config.maximumPerMinute)
+  );
+}
+
 /** `rolloutConfig`: a rate (fixed or exponential), a concurrency cap and gated waves. */
 export const RolloutConfigSchema = v.pipe(
-  closedObject({
-    maximumPerMinute: v.nullish(integerIn(1, MAX_PER_MINUTE)),
-    exponentialRate: v.nullish(ExponentialRateSchema),
-    maxConcurrency: v.nullish(integerIn(1, MAX_CONCURRENCY)),
-    waves: v.nullish(WavesSchema),
-  }),
+  v.looseObject({}, 'must be an object'),
+  // IoT Hub's order: the fields' own rules, with `exponentialRate` needing `maximumPerMinute` before its content.
   v.rawCheck(({ dataset, addIssue }) => {
-    if (!dataset.typed || !dataset.value.exponentialRate) return;
-    const maximum = dataset.value.maximumPerMinute;
-    if (maximum === undefined) {
+    if (!dataset.typed) return;
+    const { maximumPerMinute, exponentialRate } = dataset.value;
+    if (present(exponentialRate) && !present(maximumPerMinute) && !unknownField(dataset.value)) {
       addIssue({ message: 'is required with exponentialRate', path: keyPath('maximumPerMinute') });
-    } else if (dataset.value.exponentialRate.baseRatePerMinute > maximum) {
+    }
+  }),
+  closedObject(ROLLOUT_ENTRIES),
+  v.rawCheck(({ dataset, addIssue }) => {
+    if (!dataset.typed) return;
+    const { maximumPerMinute, exponentialRate } = dataset.value;
+    if (
+      exponentialRate &&
+      maximumPerMinute !== undefined &&
+      exponentialRate.baseRatePerMinute > maximumPerMinute
+    ) {
       addIssue({
-        message: `must not exceed maximumPerMinute (${maximum})`,
+        message: `must not exceed maximumPerMinute (${maximumPerMinute})`,
         path: keyPath('exponentialRate', 'baseRatePerMinute'),
       });
     }

@@ -19,15 +19,38 @@ export const numberIn = (min: number, max: number) => {
 };
 
 /**
- * An object of known fields: anything else is refused naming the unknown field. `null` values of optional
- * fields count as absent and are left out of the output.
+ * The message of an object schema: a missing field answers what its own schema answers for `undefined` (the
+ * entry's reason, e.g. "is required …"), anything else `typeMessage`.
+ */
+export function objectMessage(entries: v.ObjectEntries, typeMessage: string) {
+  return (issue: v.BaseIssue<unknown>): string => {
+    const key = issue.path?.at(-1)?.key;
+    const entry = typeof key === 'string' && Object.hasOwn(entries, key) ? entries[key] : undefined;
+    if (!entry) return typeMessage;
+    const answer = v.safeParse(entry, undefined);
+    return answer.success ? typeMessage : answer.issues[0].message;
+  };
+}
+
+/**
+ * An object of known fields: an unknown field is refused first, naming it; then the fields are checked in order.
+ * `null` values of optional fields count as absent and are left out of the output.
  */
 export function closedObject<TEntries extends v.ObjectEntries>(entries: TEntries) {
-  const known = Object.keys(entries).join(', ');
+  const known = Object.keys(entries);
   return v.pipe(
-    v.strictObject(entries, (issue) =>
-      issue.expected === 'never' ? `is not a field of ${PARENT_FIELD} (${known})` : 'must be an object',
-    ),
+    v.looseObject({}, 'must be an object'),
+    v.rawCheck(({ dataset, addIssue }) => {
+      if (!dataset.typed) return;
+      const unknown = Object.keys(dataset.value).find((key) => !known.includes(key));
+      if (unknown !== undefined) {
+        addIssue({
+          message: `is not a field of ${PARENT_FIELD} (${known.join(', ')})`,
+          path: keyPath(unknown),
+        });
+      }
+    }),
+    v.object(entries, objectMessage(entries, 'must be an object')),
     v.transform(withoutAbsent),
   );
 }

@@ -18,6 +18,7 @@ import {
   decodeKey,
   deleteWhere,
   encodeKey,
+  isNotFound,
   joinJson,
   readPage,
   splitJson,
@@ -52,6 +53,7 @@ function toEntity(row: DeviceJobRecord): TableEntity {
   if (row.outcome) Object.assign(entity, splitJson('outcome', row.outcome));
   if (row.error) entity.error = asciiJson(row.error);
   if (row.attempts !== undefined) entity.attempts = row.attempts;
+  if (row.waitingUntil !== undefined) entity.waitingUntil = row.waitingUntil;
   return entity;
 }
 
@@ -71,6 +73,7 @@ function fromEntity(entity: TableEntityResult<Record<string, unknown>>): DeviceJ
   if (outcome) row.outcome = outcome as { deviceMethodResponse: DeviceMethodResponse };
   if (typeof entity.error === 'string') row.error = JSON.parse(entity.error) as DeviceJobError;
   if (typeof entity.attempts === 'number') row.attempts = entity.attempts;
+  if (typeof entity.waitingUntil === 'string') row.waitingUntil = entity.waitingUntil;
   return row;
 }
 
@@ -93,6 +96,17 @@ export class TableDeviceJobRepository implements DeviceJobRepository {
       rows.push(fromEntity(entity));
     }
     return rows;
+  }
+
+  async get(jobId: string, shard: number, deviceId: string): Promise<DeviceJobRecord | undefined> {
+    try {
+      return fromEntity(
+        await this.client.getEntity<Record<string, unknown>>(partitionOf(jobId, shard), encodeKey(deviceId)),
+      );
+    } catch (error: unknown) {
+      if (isNotFound(error)) return undefined;
+      throw error;
+    }
   }
 
   async query(filter: DeviceJobFilter, page: PageRequest): Promise<Page<DeviceJobRecord>> {

@@ -1,5 +1,8 @@
 import { DeviceRegistryRepository } from './device-registry.repository';
 import { DeviceEndpointsRepository } from './device-endpoints.repository';
+import { TableCompletionWaits } from './completion-waits.repository';
+import { queueJobWaker } from './job-waker-queue';
+import type { JobWaker } from '../devices/ports';
 import type { StorageAccount } from './storage-clients';
 import { lazyTable } from './table-support';
 
@@ -7,6 +10,10 @@ import { lazyTable } from './table-support';
 export const REGISTRY_TABLE = 'RegistryDevices';
 /** Table of the embedded registry's twin index (docs/devices.md). */
 export const REGISTRY_INDEX_TABLE = 'RegistryIndex';
+/** Table of the devices waiting for a job's completion condition (the jobs' waits, the twin writers' watches). */
+export const COMPLETION_WAITS_TABLE = 'CompletionWaits';
+/** Queue of wake messages for jobs whose waiting devices met their condition (the app raises an event). */
+export const COMPLETION_SIGNALS_QUEUE = 'completion-signals';
 /** Table where running device endpoints announce themselves to the app hosts. */
 export const DEVICE_ENDPOINTS_TABLE = 'DeviceEndpoints';
 
@@ -17,6 +24,8 @@ export const DEVICE_ENDPOINTS_TABLE = 'DeviceEndpoints';
 export function deviceRegistryStorage(account: StorageAccount): {
   repository: DeviceRegistryRepository;
   endpoints: DeviceEndpointsRepository;
+  waits: TableCompletionWaits;
+  waker: JobWaker;
 } {
   return {
     repository: new DeviceRegistryRepository(
@@ -24,5 +33,7 @@ export function deviceRegistryStorage(account: StorageAccount): {
       lazyTable(account, REGISTRY_INDEX_TABLE),
     ),
     endpoints: new DeviceEndpointsRepository(lazyTable(account, DEVICE_ENDPOINTS_TABLE)),
+    waits: new TableCompletionWaits(lazyTable(account, COMPLETION_WAITS_TABLE)),
+    waker: queueJobWaker(account, COMPLETION_SIGNALS_QUEUE),
   };
 }

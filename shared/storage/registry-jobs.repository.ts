@@ -57,6 +57,14 @@ export class RegistryJobsTableRepository implements RegistryJobRepository {
     return jobs.sort((a, b) => b.createdTime.localeCompare(a.createdTime) || a.jobId.localeCompare(b.jobId));
   }
 
+  async delete(jobId: string): Promise<void> {
+    try {
+      await (await this.table()).deleteEntity(PARTITION, encodeKey(jobId));
+    } catch (error: unknown) {
+      if (!isNotFound(error)) throw error;
+    }
+  }
+
   async replace(job: RegistryJobRecord, etag: string): Promise<string> {
     try {
       const result = await (await this.table()).updateEntity(toEntity(job), 'Replace', { etag });

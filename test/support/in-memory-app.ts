@@ -156,6 +156,10 @@ export class InMemoryRegistryJobs implements RegistryJobRepository {
       jobs.sort((a, b) => b.createdTime.localeCompare(a.createdTime) || a.jobId.localeCompare(b.jobId)),
     );
   }
+  delete(jobId: string): Promise<void> {
+    this.rows.delete(jobId);
+    return Promise.resolve();
+  }
   replace(job: RegistryJobRecord, etag: string): Promise<string> {
     if (this.rows.get(job.jobId)?.etag !== etag)
       return Promise.reject(new RegistryJobChangedError(job.jobId));
@@ -231,6 +235,7 @@ export class RecordingDurableClient extends RecordingOrchestrations {
   readonly admin = new ScriptedOrchestrationAdmin();
   readonly woken: string[] = [];
   readonly registryJobsStarted: string[] = [];
+  readonly registryJobsPurged: string[] = [];
   readonly ports: DurableClientPorts = {
     jobOrchestrations: () => ({
       start: (input) => this.start(input),
@@ -246,6 +251,10 @@ export class RecordingDurableClient extends RecordingOrchestrations {
     registryJobRunner: () => ({
       start: (jobId) => {
         this.registryJobsStarted.push(jobId);
+        return Promise.resolve();
+      },
+      purge: (jobId) => {
+        this.registryJobsPurged.push(jobId);
         return Promise.resolve();
       },
     }),

@@ -23,10 +23,17 @@ import type {
   StoredJob,
   TargetPage,
   TargetPageRequest,
+  TwinConditionCheck,
   TwinContent,
 } from '../../shared/jobs/ports';
+import { twinConditionHolds } from '../../shared/devices/twin-condition';
 import type { OrchestrationRuntimeStatus } from '../../shared/jobs/job-maintenance';
-import type { CloudToDeviceMethod, DeviceMethodResponse, TwinPatch } from '../../shared/jobs/job-model';
+import type {
+  CloudToDeviceMethod,
+  DeviceMethodResponse,
+  JsonObject,
+  TwinPatch,
+} from '../../shared/jobs/job-model';
 
 /** JSON copy: `structuredClone` under jest yields objects of another realm, which plain-object checks reject. */
 function copy<T>(value: T): T {
@@ -169,6 +176,10 @@ export class InMemoryDeviceJobs implements DeviceJobRepository {
       copy([...this.rows.values()].filter((row) => row.jobId === jobId && row.shard === shard)),
     );
   }
+  get(jobId: string, _shard: number, deviceId: string): Promise<DeviceJobRecord | undefined> {
+    const row = this.rows.get(this.key(jobId, deviceId));
+    return Promise.resolve(row && copy(row));
+  }
   query(filter: DeviceJobFilter, page: PageRequest): Promise<Page<DeviceJobRecord>> {
     const items = [...this.rows.values()].filter(
       (row) =>
@@ -215,6 +226,18 @@ export class ScriptedGateway implements JobDeviceGateway {
     const end = start + Math.min(7, page.maxItems);
     const deviceIds = this.fleet.slice(start, end);
     return end < this.fleet.length ? { deviceIds, continuation: String(end) } : { deviceIds };
+  }
+  /** Reported properties by device (what `checkTwinCondition` reads beside the patched twin). */
+  readonly reported = new Map<string, JsonObject>();
+  async checkTwinCondition(deviceId: string, condition: string): Promise<TwinConditionCheck> {
+    await Promise.resolve();
+    const twin = this.twins.get(deviceId);
+    const document = {
+      deviceId,
+      tags: twin?.tags ?? {},
+      properties: { desired: twin?.desired ?? {}, reported: this.reported.get(deviceId) ?? {} },
+    };
+    return { holds: twinConditionHolds(condition, document) };
   }
   async readTwin(deviceId: string): Promise<TwinContent> {
     await Promise.resolve();

@@ -12,7 +12,13 @@ import { stringify } from 'csv-stringify/sync';
 
 /** The embedded registry's limit per bulk call. */
 const MAX_BATCH = 5000;
-const TWIN_COLUMNS = ['deviceId', 'status', 'connectionState', 'lastActivityTime', 'tags'];
+const TWIN_COLUMNS = ['deviceId', 'status', 'connectionState', 'kind', 'lastActivityTime', 'tags'];
+
+/** A twin's table row: `kind` tells a device a real client connected with (`real`) from a simulated one. */
+function twinColumns(row: Record<string, unknown>): Record<string, unknown> {
+  const withKind = { ...row, kind: row.deviceKind === 'real' ? 'real' : 'simulated' };
+  return Object.fromEntries(TWIN_COLUMNS.map((key) => [key, withKind[key as keyof typeof withKind]]));
+}
 
 function isTwin(row: unknown): boolean {
   return typeof row === 'object' && row !== null && 'deviceId' in row && 'properties' in row;
@@ -22,9 +28,7 @@ function printRows(terminal: Terminal, rows: readonly unknown[], format: Format)
   if (format === 'json') return terminal.json(rows);
   const narrowed =
     format === 'table' && rows.length > 0 && rows.every(isTwin)
-      ? rows.map((row) =>
-          Object.fromEntries(TWIN_COLUMNS.map((key) => [key, (row as Record<string, unknown>)[key]])),
-        )
+      ? rows.map((row) => twinColumns(row as Record<string, unknown>))
       : rows;
   const { head, cells } = rowsAsColumns(narrowed);
   if (format === 'csv') return void terminal.out.write(stringify(cells, { header: true, columns: head }));

@@ -52,7 +52,10 @@ function rampText(ramp: NonNullable<RolloutConfig['exponentialRate']>): string {
 }
 
 export function controls(
-  job: Pick<JobTemplate, 'rolloutConfig' | 'abortConfig' | 'retryConfig' | 'countMethodErrorsAsFailures'>,
+  job: Pick<
+    JobTemplate,
+    'rolloutConfig' | 'abortConfig' | 'retryConfig' | 'completionCondition' | 'countMethodErrorsAsFailures'
+  >,
 ): string[] {
   const lines: string[] = [];
   const rollout = job.rolloutConfig;
@@ -70,6 +73,8 @@ export function controls(
     );
   for (const rule of job.retryConfig?.criteriaList ?? [])
     lines.push(`retry ${rule.numberOfRetries} time(s) on ${rule.failureType} failures`);
+  const until = job.completionCondition;
+  if (until) lines.push(`a device is done when ${until.condition} (within ${until.timeoutInSeconds} s)`);
   if (job.countMethodErrorsAsFailures) lines.push('a device answering with status 400 or more fails');
   return lines;
 }

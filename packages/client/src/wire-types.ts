@@ -126,11 +126,22 @@ export interface RetryConfig {
   criteriaList: RetryCriterion[];
 }
 
+/**
+ * When a device's part of a job counts as done (extension): after its operation succeeded, once `condition` (a
+ * query condition, the body of a WHERE clause, on the device's twin) holds; `failed` with error code
+ * `CompletionConditionTimeout` when it does not within `timeoutInSeconds` (1..86,400).
+ */
+export interface CompletionCondition {
+  condition: string;
+  timeoutInSeconds: number;
+}
+
 /** The rollout, abort, retry and counting controls of a job (each absent when the request had none). */
 export interface JobControls {
   rolloutConfig?: RolloutConfig;
   abortConfig?: AbortConfig;
   retryConfig?: RetryConfig;
+  completionCondition?: CompletionCondition;
   /**
    * Extension of method jobs: a device that answered the method with a status ≥ 400 counts as `failed`
    * (`DeviceMethodFailed`, its answer kept in `outcome`), so abort criteria, retries and wave thresholds see it.
@@ -196,6 +207,11 @@ export interface DeviceJobResponse {
   error: DeviceJobError | null;
   /** Calls made to the device (0 until it starts; more than 1 when failures were retried). Always answered. */
   attempts?: number;
+  /**
+   * Extension: the device's operation succeeded and it waits (status `running`) for the job's
+   * `completionCondition` until this instant.
+   */
+  waitingUntil?: string;
 }
 
 /** What a job does to every device, whom it targets and its controls: the body of a job without id and start. */

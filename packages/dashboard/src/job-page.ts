@@ -34,7 +34,13 @@ function fact(term: string, value: Node | string, name?: string): HTMLElement {
 function deviceResult(row: DeviceJobResponse): string {
   const retried = row.attempts !== undefined && row.attempts > 1 ? ` (after ${row.attempts} attempts)` : '';
   if (row.error) return `${row.error.code}: ${row.error.description}${retried}`;
+  const waiting =
+    row.waitingUntil !== undefined
+      ? `waiting for the completion condition until ${new Date(row.waitingUntil).toLocaleTimeString()}; `
+      : '';
   const answer = row.outcome?.deviceMethodResponse;
+  if (waiting)
+    return `${waiting}${answer ? `status ${answer.status} ${JSON.stringify(answer.payload ?? null)}` : ''}`;
   if (answer) return `status ${answer.status} ${JSON.stringify(answer.payload ?? null)}${retried}`;
   return '';
 }
@@ -45,7 +51,7 @@ type TableSource = { kind: 'rows'; rows: readonly DeviceJobResponse[] } | { kind
 function deviceRow(row: DeviceJobResponse): HTMLElement {
   return h(
     'tr',
-    { 'data-status': row.status },
+    { 'data-status': row.status, ...(row.waitingUntil !== undefined ? { 'data-waiting': 'true' } : {}) },
     h('th', { scope: 'row' }, row.deviceId),
     h('td', {}, h('span', { class: `badge badge-${row.status}` }, row.status)),
     h('td', {}, timeCell(row.startTimeUtc)),

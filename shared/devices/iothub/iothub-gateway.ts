@@ -5,8 +5,10 @@ import type {
   JobDeviceGateway,
   TargetPage,
   TargetPageRequest,
+  TwinConditionCheck,
   TwinContent,
 } from '../../jobs/ports';
+import { twinConditionHolds } from '../twin-condition';
 import { readMethodInvocation } from '../method-request';
 import { usePlainHttp, type PlainHttpAgent } from './plain-http-agent';
 import { DEFAULT_RETRY, withRetry, type RetryOptions } from './retry';
@@ -69,6 +71,12 @@ export class IotHubDeviceGateway implements JobDeviceGateway {
     return query.hasMoreResults && query.continuationToken
       ? { deviceIds, continuation: query.continuationToken }
       : { deviceIds };
+  }
+
+  /** IoT Hub tells this service of no twin change: the condition is read at the operation's end and timeout. */
+  async checkTwinCondition(deviceId: string, condition: string): Promise<TwinConditionCheck> {
+    const { responseBody } = await this.call(deviceId, () => this.registry.getTwin(deviceId));
+    return { holds: twinConditionHolds(condition, responseBody) };
   }
 
   async readTwin(deviceId: string): Promise<TwinContent> {

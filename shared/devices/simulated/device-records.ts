@@ -56,7 +56,7 @@ export function newDeviceRecord(
   if (input.simulation) record.simulation = input.simulation;
   setScopes(record, resolveScopes({ ...record, iotEdge: record.capabilities.iotEdge }, input.scopes));
   checkSizes(record);
-  if (twin.desired && Object.keys(twin.desired).length > 0) {
+  if (twin.desired && Object.keys(twin.desired).length > 0 && reportsBack(context.profileOf(record))) {
     record.reportDueAt = reportDueAfterDesired(record, context.profileOf(record), context.seed, context.now);
   }
   return record;
@@ -120,8 +120,15 @@ export function withTwinChange(
   }
   checkSizes(next);
   // A real device reports for itself; only a simulated one has its report scheduled.
-  if ((mode === 'replace' || change.desired) && !next.connection) {
+  if ((mode === 'replace' || change.desired) && !next.connection && reportsBack(context.profileOf(next))) {
     next.reportDueAt = reportDueAfterDesired(next, context.profileOf(next), context.seed, context.now);
+  } else if (!reportsBack(context.profileOf(next))) {
+    delete next.reportDueAt;
   }
   return next;
+}
+
+/** A simulated device reports its desired properties back unless its profile says it never does. */
+function reportsBack(profile: SimulationProfile): boolean {
+  return profile.reportsBack !== false;
 }

@@ -6,9 +6,12 @@ import {
 } from '../../http';
 import { deviceEtag, versionEtag, type IfMatch } from '../../iothub-rules';
 import type { DeviceIdentityWire, DeviceRecord, JsonObject, TwinWire } from '../device-model';
+import { twinConditionHolds } from '../twin-condition';
 import {
   StorageConflictError,
+  type JobWaker,
   type RealDeviceLink,
+  type TwinWatchStore,
   type RegistryRepository,
   type StoredDevice,
 } from '../ports';
@@ -43,6 +46,8 @@ export interface EmbeddedRegistryOptions {
   link?: RealDeviceLink;
   /** Debug log: each twin query's access path (index or scan) and why (`DEVICE_QUERY_PLAN_LOG`). */
   debug?: (message: string) => void;
+  /** Jobs' watches on twins (completion conditions): read after every twin change, met ones marked. */
+  watches?: { store: TwinWatchStore; waker: JobWaker };
 }
 
 /**
@@ -57,9 +62,11 @@ export class EmbeddedRegistry {
   readonly now: () => number;
   readonly link: RealDeviceLink | undefined;
   readonly debug: ((message: string) => void) | undefined;
+  private readonly watches: EmbeddedRegistryOptions['watches'];
 
   constructor(options: EmbeddedRegistryOptions) {
     this.debug = options.debug;
+    this.watches = options.watches;
     this.repository = options.repository;
     this.link = options.link;
     this.defaultSimulation = options.defaultSimulation;
@@ -235,7 +242,30 @@ export class EmbeddedRegistry {
       const patch = desiredNotification(before, updated, change, mode);
       if (patch) await this.link.notifyDesired(updated, patch);
     }
+    await this.checkWatches(updated);
     return this.toTwinWire(updated);
+  }
+
+  /**
+   * After a twin change: marks the jobs' watches whose condition now holds and wakes those jobs. Best effort (the
+   * change is stored already): a watch missed here is evaluated again when it falls due.
+   */
+  private async checkWatches(record: DeviceRecord): Promise<void> {
+    if (!this.watches) return;
+    const { store, waker } = this.watches;
+    try {
+      const watches = await store.watchesOf(record.deviceId);
+      if (watches.length === 0) return;
+      const now = new Date(this.now()).toISOString();
+      const twin = this.toTwinWire(record);
+      for (const watch of watches) {
+        if (watch.deadline < now) await store.drop(watch);
+        else if (twinConditionHolds(watch.condition, twin) && (await store.markMet(watch, now)))
+          await waker.wake(watch.jobId);
+      }
+    } catch (error: unknown) {
+      console.warn(`Completion watches of device ${record.deviceId}: ${String(error)}`);
+    }
   }
 
   /** The device endpoint accepted a client of the device: it is real and connected from now on. */
@@ -257,6 +287,8 @@ export class EmbeddedRegistry {
 
   /** A connected device's reported-properties patch; returns the twin as it is now. */
   async reportProperties(deviceId: string, patch: JsonObject): Promise<DeviceRecord> {
-    return this.modify(deviceId, (record) => withReportedPatch(record, patch, this.now()));
+    const updated = await this.modify(deviceId, (record) => withReportedPatch(record, patch, this.now()));
+    await this.checkWatches(updated);
+    return updated;
   }
 }

@@ -55,5 +55,6 @@ export function twinWire(record: DeviceRecord, profile: SimulationProfile): Twin
   };
   if (record.deviceScope) twin.deviceScope = record.deviceScope;
   if (record.statusReason !== null) twin.statusReason = record.statusReason;
+  if (record.connection) twin.deviceKind = 'real';
   return twin;
 }

@@ -4,8 +4,10 @@ import type {
   JobDeviceGateway,
   TargetPage,
   TargetPageRequest,
+  TwinConditionCheck,
   TwinContent,
 } from '../../jobs/ports';
+import { twinConditionHolds } from '../twin-condition';
 import type { CloudToDeviceMethod, DeviceMethodResponse, TwinPatch } from '../../jobs/job-model';
 import { parseQuery, type ScalarType } from '../../query';
 import { readMethodInvocation } from '../method-request';
@@ -47,6 +49,13 @@ export class SimulatedDeviceGateway implements JobDeviceGateway {
 
   tagValueTypes(indexPath: string): Promise<ScalarType[] | undefined> {
     return this.registry.repository.valueTypesAt?.(indexPath) ?? Promise.resolve(undefined);
+  }
+
+  async checkTwinCondition(deviceId: string, condition: string): Promise<TwinConditionCheck> {
+    const { record } = await this.registry.read(deviceId);
+    const holds = twinConditionHolds(condition, this.registry.toTwinWire(record));
+    const due = record.reportDueAt;
+    return due !== undefined && !holds && due > this.registry.now() ? { holds, recheckAt: due } : { holds };
   }
 
   async readTwin(deviceId: string): Promise<TwinContent> {

@@ -19,6 +19,11 @@ export interface SimulationProfile {
   offline?: boolean;
   /** Fixed answers per method name; a method without an entry answers 200 with a small echo payload. */
   methods?: Record<string, SimulatedMethodAnswer>;
+  /**
+   * `false`: the device never reports its desired properties back (default `true`: after its latency it does),
+   * e.g. to watch a job's `completionCondition` time out.
+   */
+  reportsBack?: boolean;
 }
 
 const MAX_LATENCY_MS = 600_000;
@@ -44,7 +49,7 @@ function latency(value: unknown, where: string): number | [number, number] {
 /** Validates a simulation profile; `where` names it in the 400 ArgumentInvalid message. */
 export function parseSimulationProfile(value: unknown, where = 'simulation'): SimulationProfile {
   if (!isPlainObject(value)) throw new ArgumentInvalidError(`${where} must be a JSON object.`);
-  const known = new Set(['latencyMs', 'failureRate', 'offline', 'methods']);
+  const known = new Set(['latencyMs', 'failureRate', 'offline', 'methods', 'reportsBack']);
   const unknown = Object.keys(value).find((key) => !known.has(key));
   if (unknown !== undefined)
     throw new ArgumentInvalidError(`${where}.${unknown} is not a simulation setting.`);
@@ -61,6 +66,11 @@ export function parseSimulationProfile(value: unknown, where = 'simulation'): Si
     if (typeof value.offline !== 'boolean')
       throw new ArgumentInvalidError(`${where}.offline must be a boolean.`);
     profile.offline = value.offline;
+  }
+  if (value.reportsBack !== undefined) {
+    if (typeof value.reportsBack !== 'boolean')
+      throw new ArgumentInvalidError(`${where}.reportsBack must be a boolean.`);
+    profile.reportsBack = value.reportsBack;
   }
   if (value.methods !== undefined) {
     if (!isPlainObject(value.methods)) throw new ArgumentInvalidError(`${where}.methods must be an object.`);

@@ -144,7 +144,11 @@ export interface DeviceApp {
 export async function connectDeviceApp(
   stack: RealDeviceStack,
   deviceId: string,
-  options: { onReboot?: (app: DeviceApp) => Promise<{ status: number; payload: unknown } | undefined> } = {},
+  options: {
+    onReboot?: (app: DeviceApp) => Promise<{ status: number; payload: unknown } | undefined>;
+    /** false: the app takes desired changes but never reports `firmware` back. */
+    reportsFirmware?: boolean;
+  } = {},
 ): Promise<DeviceApp> {
   const client = await deviceClient(stack, deviceId);
   await client.open();
@@ -163,7 +167,7 @@ export async function connectDeviceApp(
   app.twin = await client.getTwin();
   app.twin.on('properties.desired', (patch: Record<string, unknown>) => {
     desiredPatches.push(patch);
-    if (typeof patch.firmware === 'string') {
+    if (typeof patch.firmware === 'string' && options.reportsFirmware !== false) {
       const reported = app.twin.properties.reported as {
         update(patch: Record<string, unknown>, done: () => void): void;
       };

@@ -25,11 +25,17 @@ const FLEET = Array.from({ length: 50 }, (_, i) => `real-${String(i).padStart(2,
 interface Job {
   jobId: string;
   status: string;
-  deviceJobStatistics?: { deviceCount: number; succeededCount: number; failedCount: number };
+  deviceJobStatistics?: {
+    deviceCount: number;
+    succeededCount: number;
+    failedCount: number;
+    runningCount: number;
+  };
 }
 interface DeviceJobRow {
   deviceId: string;
   status: string;
+  waitingUntil?: string;
   outcome?: { deviceMethodResponse?: { status: number; payload: unknown } };
   error?: { code: string; description: string };
 }
@@ -43,6 +49,9 @@ beforeAll(async () => {
     { id: 'late', tags: {} },
     { id: 'silent', tags: {} },
     { id: 'switch', tags: {} },
+    { id: 'stubborn', tags: {} },
+    { id: 'echo', tags: {} },
+    { id: 'mute', tags: {} },
     { id: 'off', status: 'disabled' },
     { id: 'rogue-1' },
     { id: 'rogue-2' },
@@ -159,6 +168,64 @@ describe('real devices over MQTT/TLS', () => {
           .then((r) => r.json())) as { n: number }[],
       (rows) => rows[0]?.n === 50,
     );
+  });
+
+  it('keeps a device of a twin job with a completionCondition running until its twin meets it, or fails it at the timeout', async () => {
+    const stubborn = await connectDeviceApp(stack, 'stubborn', { reportsFirmware: false });
+    apps.set('stubborn', stubborn);
+    const mute = await stack.http(
+      'PUT',
+      '/devices/mute?api-version=2021-04-12',
+      {
+        ...(await identity('mute')),
+        simulation: { latencyMs: 1, reportsBack: false },
+      },
+      0,
+      { 'If-Match': '*' },
+    );
+    expect(mute.status).toBe(200);
+    const converging = ['real-20', 'real-21', 'real-22', 'real-23', 'echo'];
+    const created = await stack.http('PUT', '/jobs/v2/real-until?api-version=2021-04-12', {
+      jobId: 'real-until',
+      type: 'scheduleUpdateTwin',
+      deviceIds: [...converging, 'stubborn', 'mute'],
+      updateTwin: { etag: '*', properties: { desired: { firmware: '4.0.0' } } },
+      completionCondition: { condition: "properties.reported.firmware = '4.0.0'", timeoutInSeconds: 3 },
+      maxExecutionTimeInSeconds: 60,
+    });
+    expect(created.status).toBe(200);
+    expect(await created.json()).toMatchObject({
+      completionCondition: { condition: "properties.reported.firmware = '4.0.0'", timeoutInSeconds: 3 },
+    });
+    // While they wait, the silent devices' rows stay running (counted as such), with their deadline.
+    const waiting = await waitFor(
+      'devices waiting',
+      () => deviceJobs('real-until'),
+      (rows) => rows.filter((row) => row.waitingUntil !== undefined).length === 2,
+      { timeoutMs: 10_000, intervalMs: 100 },
+    );
+    expect(
+      waiting
+        .filter((row) => row.waitingUntil)
+        .map((row) => row.deviceId)
+        .sort(),
+    ).toEqual(['mute', 'stubborn']);
+    expect((await job('real-until')).deviceJobStatistics?.runningCount).toBeGreaterThanOrEqual(2);
+    const done = await waitFor('real-until', () => job('real-until'), finished, { timeoutMs: 20_000 });
+    expect(done.status).toBe('completed');
+    expect(done.deviceJobStatistics).toMatchObject({
+      deviceCount: 7,
+      succeededCount: 5,
+      failedCount: 2,
+      runningCount: 0,
+    });
+    const rows = Object.fromEntries((await deviceJobs('real-until')).map((row) => [row.deviceId, row]));
+    for (const id of converging) expect(rows[id]).toMatchObject({ status: 'completed' });
+    for (const id of ['stubborn', 'mute']) {
+      expect(rows[id]).toMatchObject({ status: 'failed', error: { code: 'CompletionConditionTimeout' } });
+      expect(rows[id]?.waitingUntil).toBeUndefined();
+    }
+    expect(stubborn.desiredPatches).toContainEqual(expect.objectContaining({ firmware: '4.0.0' }));
   });
 
   it('fails the call of a device that disconnects mid-job, not the job; a silent device times out (504)', async () => {

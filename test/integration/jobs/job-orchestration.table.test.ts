@@ -62,6 +62,7 @@ beforeAll(async () => {
       invokeMethod: (deviceId, method) => gateway.invokeMethod(deviceId, method),
       applyTwinPatch: (deviceId, patch) => gateway.applyTwinPatch(deviceId, patch),
       readTwin: (deviceId) => gateway.readTwin(deviceId),
+      checkTwinCondition: (deviceId, condition) => gateway.checkTwinCondition(deviceId, condition),
     },
     limits: { ...DEFAULT_ACTIVITY_LIMITS, stopCheckIntervalMs: 5 },
   }));

@@ -7,16 +7,19 @@ import { managementUrl, WEBHOOKS } from './durable-test-kit';
  * within a few seconds of its last device result: a result parked on the wrong host must never wait out a
  * visibility timeout or be renewed forever by the host that cannot use it.
  */
-jest.setTimeout(240_000);
+jest.setTimeout(360_000);
 
 const JOBS = Number(process.env.TWO_HOSTS_JOBS ?? 10);
 const DEVICES = Number(process.env.TWO_HOSTS_DEVICES ?? 200);
 /**
- * Seconds, not minutes: the stall this guards against lasted 5–15 minutes. On an idle machine a job ends 1–3 s
- * after its last device; on a 2-core machine shared by a dozen busy processes we measured up to 14 s with two hosts
- * (8 s with one), hence the margin.
+ * No stragglers (issue 22, item 5): every job ends within 5 s of its last device (the issue measured 19 of 20
+ * within 1.2 s and one after 11.8 s; the stall this test was first written for lasted 5–15 minutes). On a 2-core
+ * machine shared by a dozen busy processes every step is many times slower (at load 25 a 200-device job took over
+ * a minute), so the bound is the larger of 5 s and three times the median job's lag: a straggler stands out
+ * against the others either way.
  */
-const MAX_LAG_MS = 20_000;
+const MAX_LAG_MS = 5_000;
+const STRAGGLER_FACTOR = 3;
 
 let azurite: RunningAzurite;
 const hosts: JobsHost[] = [];
@@ -47,6 +50,22 @@ afterAll(async () => {
   await Promise.all(hosts.map((host) => host.stop()));
   await azurite?.stop();
 });
+
+/** The orchestration's history as `+seconds EventType name` from its start: where a slow job's time went. */
+async function historyTimeline(host: JobsHost, jobId: string): Promise<string> {
+  const url = managementUrl(host.running.host, `${WEBHOOKS}/instances/${jobId}`);
+  const response = await fetch(`${url}&showHistory=true`);
+  const { historyEvents = [] } = (await response.json()) as {
+    historyEvents?: { EventType: string; Name?: string; Timestamp: string }[];
+  };
+  const start = Date.parse(historyEvents[0]?.Timestamp ?? '');
+  return historyEvents
+    .map((event) => {
+      const at = ((Date.parse(event.Timestamp) - start) / 1000).toFixed(2);
+      return `+${at}s ${event.EventType}${event.Name ? ` ${event.Name}` : ''}`;
+    })
+    .join(', ');
+}
 
 async function orchestrationStatus(host: JobsHost, jobId: string): Promise<string | undefined> {
   const response = await fetch(managementUrl(host.running.host, `${WEBHOOKS}/instances/${jobId}`));
@@ -92,7 +111,11 @@ describe('two hosts on one task hub', () => {
     );
 
     while ([...progress.values()].some((p) => p.orchestrationDoneAt === undefined)) {
-      if (Date.now() - started > 150_000) throw new Error(`jobs stalled: ${summarize(progress, started)}`);
+      if (Date.now() - started > 240_000) {
+        const open = ids.find((jobId) => progress.get(jobId)?.orchestrationDoneAt === undefined) ?? '';
+        const timeline = await historyTimeline(a, open).catch(String);
+        throw new Error(`jobs stalled: ${summarize(progress, started)}; ${open}: ${timeline}`);
+      }
       await Promise.all(
         ids.map(async (jobId, i) => {
           const entry = progress.get(jobId) as Progress;
@@ -126,6 +149,10 @@ describe('two hosts on one task hub', () => {
       };
     });
     process.stdout.write(`two-host job lags (ms): ${JSON.stringify(lags)}\n`);
+    const slowest = lags.reduce((worst, lag) => (lag.jobEnded > worst.jobEnded ? lag : worst));
+    process.stdout.write(
+      `slowest job ${slowest.jobId}: ${await historyTimeline(a, slowest.jobId).catch(String)}\n`,
+    );
     // Why devices did not succeed, if any did not: the assertion below then shows it.
     const failures = await Promise.all(
       ids.map(async (jobId) => {
@@ -145,9 +172,17 @@ describe('two hosts on one task hub', () => {
         deviceJobStatistics: { deviceCount: DEVICES, succeededCount: DEVICES, failedCount: 0 },
       });
     }
+    const median = (values: number[]) =>
+      [...values].sort((x, y) => x - y)[Math.floor(values.length / 2)] ?? 0;
+    const bound = (values: number[]) => Math.max(MAX_LAG_MS, STRAGGLER_FACTOR * median(values));
+    const jobBound = bound(lags.map((lag) => lag.jobEnded));
+    const orchestrationBound = bound(lags.map((lag) => lag.orchestrationEnded));
     for (const lag of lags) {
-      expect(lag.jobEnded).toBeLessThan(MAX_LAG_MS);
-      expect(lag.orchestrationEnded).toBeLessThan(MAX_LAG_MS);
+      expect({ jobId: lag.jobId, jobEndedWithinBound: lag.jobEnded <= jobBound }).toEqual({
+        jobId: lag.jobId,
+        jobEndedWithinBound: true,
+      });
+      expect(lag.orchestrationEnded).toBeLessThanOrEqual(orchestrationBound);
     }
 
     for (const [i, jobId] of ids.entries()) {

@@ -12,6 +12,7 @@ import {
   type OrchestratorCallback,
   type OrchestratorState,
   runEpisode,
+  flatActions,
 } from '../../../support/orchestration-history';
 
 jest.mock(
@@ -406,6 +407,95 @@ describe('job orchestrator: pause and resume', () => {
           cursor: cursorAt(2),
         }),
       ),
+    ]);
+  });
+});
+
+describe('job orchestrator: completion conditions (v4)', () => {
+  const waiting = { ...cursorAt(2, true), completionWaits: true };
+  const ranAll = (name = ORCHESTRATOR) =>
+    markedRunning(name)
+      .scheduled(1, 'jobRunDevices')
+      .endEpisode()
+      .episode(at(20))
+      .completed(1, { done: true, cursor: waiting });
+
+  it('settles waiting devices, then waits for a wake event, the next due wait or cancel before settling again', async () => {
+    const history = ranAll();
+    const settling = await episode(history);
+    expect(newActions(settling, 2)).toEqual([activity('jobSettleCompletions', { jobId: JOB })]);
+
+    const executed = { succeeded: 5, failed: 0, timedOut: 0 };
+    history
+      .scheduled(2, 'jobSettleCompletions')
+      .endEpisode()
+      .episode(at(21))
+      .completed(2, { remaining: true, wakeAt: at(80), executed });
+    const waitingState = await episode(history);
+    const waits = flatActions(waitingState).slice(3);
+    expect(waits).toEqual([
+      expect.objectContaining({ externalEventName: 'completionSignal' }),
+      expect.objectContaining({ externalEventName: 'cancel' }),
+      expect.objectContaining({ fireAt: at(80) }),
+    ]);
+
+    history.timerCreated(3, at(80)).endEpisode().episode(at(30)).raised('completionSignal', null);
+    const woken = await episode(history);
+    expect(flatActions(woken).slice(-1)).toEqual([
+      activity('jobSettleCompletions', { jobId: JOB, executed }),
+    ]);
+
+    history
+      .scheduled(4, 'jobSettleCompletions')
+      .endEpisode()
+      .episode(at(31))
+      .completed(4, { remaining: false, executed: { ...executed, succeeded: 7 } });
+    const finishing = await episode(history);
+    expect(flatActions(finishing).slice(-1)).toEqual([
+      activity(
+        'jobFinalize',
+        finalizeInput({
+          outcome: 'completed',
+          cursor: { ...waiting, executed: { ...executed, succeeded: 7 } },
+        }),
+      ),
+    ]);
+    expect(JSON.stringify(history.events)).not.toContain('device-');
+  });
+
+  it('fails the job as aborted when settled results meet its abort criteria', async () => {
+    const history = ranAll()
+      .scheduled(2, 'jobSettleCompletions')
+      .endEpisode()
+      .episode(at(21))
+      .completed(2, {
+        remaining: true,
+        executed: { succeeded: 0, failed: 0, timedOut: 3 },
+        abortReason: 'too many',
+      });
+    const state = await episode(history);
+    expect(flatActions(state).slice(-1)).toEqual([
+      activity(
+        'jobFinalize',
+        finalizeInput({
+          outcome: 'failed',
+          failureReason: 'too many',
+          settleAs: 'canceled',
+          cursor: { ...waiting, executed: { succeeded: 0, failed: 0, timedOut: 3 } },
+        }),
+      ),
+    ]);
+  });
+
+  it('leaves v3 histories as they were: the run ends with finalize', async () => {
+    const state = await runEpisode(
+      handler(JOB_ORCHESTRATOR_V3_NAME),
+      JOB,
+      input(),
+      ranAll(JOB_ORCHESTRATOR_V3_NAME).events,
+    );
+    expect(newActions(state, 2)).toEqual([
+      activity('jobFinalize', finalizeInput({ outcome: 'completed', cursor: waiting })),
     ]);
   });
 });

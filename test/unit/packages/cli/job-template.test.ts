@@ -139,3 +139,25 @@ describe('--wave', () => {
     },
   );
 });
+
+describe('--until and --until-timeout', () => {
+  test('make the job completionCondition', () => {
+    const template = buildJobTemplate({
+      ...base,
+      twinPatch: { properties: { desired: { firmware: '2.1.0' } } },
+      query: '*',
+      until: "properties.reported.firmware = '2.1.0'",
+      untilTimeout: 600,
+    });
+    expect(template.completionCondition).toEqual({
+      condition: "properties.reported.firmware = '2.1.0'",
+      timeoutInSeconds: 600,
+    });
+  });
+
+  test('go together', () => {
+    expect(() => buildJobTemplate({ ...base, method: 'reboot', query: '*', until: 'tags.x = 1' })).toThrow(
+      '--until and --until-timeout go together.',
+    );
+  });
+});

@@ -403,3 +403,52 @@ describe('normalizeJobRequest with the query language parser', () => {
     expect(fieldOf(() => real(condition))).toBe('queryCondition');
   });
 });
+
+describe('completionCondition', () => {
+  const withCondition = (completionCondition: unknown) =>
+    normalizeJobRequest(methodJob({ completionCondition }), { urlJobId: 'job-1', now: NOW });
+
+  it('is validated and kept for both job types', () => {
+    const condition = { condition: " properties.reported.firmware = '2.1.0' ", timeoutInSeconds: 600 };
+    expect(withCondition(condition).completionCondition).toEqual({
+      condition: "properties.reported.firmware = '2.1.0'",
+      timeoutInSeconds: 600,
+    });
+    const twin = normalize({
+      type: 'scheduleUpdateTwin',
+      queryCondition: '*',
+      updateTwin: { properties: { desired: { fw: 2 } } },
+      completionCondition: { condition: 'properties.reported.fw = 2', timeoutInSeconds: 1 },
+    });
+    expect(twin.completionCondition?.timeoutInSeconds).toBe(1);
+  });
+
+  it('names the position of a syntax error in the condition', () => {
+    try {
+      withCondition({ condition: "properties.reported.fw = = '2'", timeoutInSeconds: 60 });
+      throw new Error('expected a JobValidationError');
+    } catch (error: unknown) {
+      expect(error).toBeInstanceOf(JobValidationError);
+      expect((error as JobValidationError).field).toBe('completionCondition.condition');
+      expect((error as Error).message).toMatch(/position 26/);
+    }
+  });
+
+  it.each([
+    ['not an object', 'completionCondition'],
+    [{ timeoutInSeconds: 60 }, 'completionCondition.condition'],
+    [{ condition: '*', timeoutInSeconds: 60 }, 'completionCondition.condition'],
+    [{ condition: 'properties.reported.fw = 2' }, 'completionCondition.timeoutInSeconds'],
+    [
+      { condition: 'properties.reported.fw = 2', timeoutInSeconds: 0 },
+      'completionCondition.timeoutInSeconds',
+    ],
+    [
+      { condition: 'properties.reported.fw = 2', timeoutInSeconds: 86_401 },
+      'completionCondition.timeoutInSeconds',
+    ],
+    [{ condition: 'properties.reported.fw = 2', timeoutInSeconds: 5, until: 1 }, 'completionCondition.until'],
+  ])('refuses %j naming %s', (value, field) => {
+    expect(fieldOf(() => withCondition(value))).toBe(field);
+  });
+});

@@ -1,0 +1,269 @@
+/**
+ * Real devices benchmark: N official `azure-iot-device` MQTT clients in this one process connect over TLS to the
+ * device endpoint (its own process, `device-endpoint start`, as under `npm start`), the app served by func-local.
+ * Measures the connect time of the whole fleet, the endpoint's memory per idle connection (its resident memory
+ * before and after the fleet connected), and a method job over the N real devices as a ratio to the same job over
+ * N simulated devices of the same latency, in the same run. Prints the figures and writes them to BENCHMARKS.md.
+ * Usage: npm run bench:devices [-- --devices 2000 --latency-ms 20]
+ * (N clients need 2 file descriptors each across the two processes: `ulimit -n` of at least 2 N + a few hundred.)
+ */
+import { spawn, execSync, type ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import readline from 'node:readline';
+import { Client } from 'azure-iot-device';
+import { Mqtt } from 'azure-iot-device-mqtt';
+import type { JobResponse } from '@device-jobs/client';
+import { AppClient, TERMINAL, sleep } from './app-client';
+import {
+  ROOT,
+  cpuSeconds,
+  developmentApp,
+  loadAverage,
+  machineDescription,
+  runBenchmark,
+  writeBenchmarkSection,
+} from './bench-support';
+
+interface Options {
+  devices: number;
+  latencyMs: number;
+}
+
+function parseOptions(argv: string[]): Options {
+  const options: Options = { devices: 2_000, latencyMs: 20 };
+  for (let i = 0; i < argv.length; i++) {
+    const value = Number(argv[i + 1]);
+    if (argv[i] === '--devices' && Number.isInteger(value) && value > 0) options.devices = value;
+    if (argv[i] === '--latency-ms' && Number.isInteger(value) && value >= 0) options.latencyMs = value;
+  }
+  return options;
+}
+
+/** Clients connecting at once (TLS handshakes and SAS checks queue up beyond this). */
+const CONNECT_CONCURRENCY = 100;
+const BULK_BATCH = 5_000;
+
+const keyOf = (deviceId: string) => Buffer.alloc(32, deviceId).toString('base64');
+const realId = (i: number) => `bench-real-${String(i).padStart(5, '0')}`;
+const simulatedId = (i: number) => `bench-sim-${String(i).padStart(5, '0')}`;
+
+/** Resident memory of a process now, from /proc (Linux). */
+function rssMb(pid: number | undefined): number {
+  const status = fs.readFileSync(`/proc/${pid ?? 0}/status`, 'utf8');
+  return Number(/VmRSS:\s+(\d+) kB/.exec(status)?.[1] ?? 0) / 1024;
+}
+
+interface Endpoint {
+  child: ChildProcess;
+  port: number;
+  ca: string;
+}
+
+async function startEndpoint(storage: string): Promise<Endpoint> {
+  const certDir = fs.mkdtempSync(path.join(os.tmpdir(), 'bench-endpoint-'));
+  const cli = path.join(ROOT, 'dist/packages/device-endpoint/cli.js');
+  const child = spawn(process.execPath, [cli, 'start', '--port', '0', '--cert-dir', certDir, '--app', ROOT], {
+    env: { ...process.env, AzureWebJobsStorage: storage, JOBS_HOST_NAME: 'localhost' },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  readline.createInterface({ input: child.stderr }).on('line', (line) => console.error(`endpoint: ${line}`));
+  const port = await new Promise<number>((resolve, reject) => {
+    const timer = setTimeout(
+      () => reject(new Error('The device endpoint did not start within 60 s.')),
+      60_000,
+    );
+    readline.createInterface({ input: child.stdout }).on('line', (line) => {
+      const match = /mqtts:\/\/[^:]+:(\d+)/.exec(line);
+      if (match?.[1]) {
+        clearTimeout(timer);
+        resolve(Number(match[1]));
+      }
+    });
+    child.once('exit', (code) => reject(new Error(`The device endpoint exited with code ${String(code)}.`)));
+  });
+  return { child, port, ca: fs.readFileSync(path.join(certDir, 'ca.pem'), 'utf8') };
+}
+
+async function createDevices(app: AppClient, ids: string[], fleet: string): Promise<void> {
+  for (let start = 0; start < ids.length; start += BULK_BATCH) {
+    const body = ids.slice(start, start + BULK_BATCH).map((id) => ({
+      id,
+      importMode: 'create',
+      status: 'enabled',
+      tags: { fleet },
+      authentication: {
+        type: 'sas',
+        symmetricKey: { primaryKey: keyOf(id), secondaryKey: keyOf(`${id}-2`) },
+      },
+    }));
+    const answer = await app.call('POST', '/devices?api-version=2021-04-12', body);
+    const result = answer.json as { isSuccessful?: boolean; errors?: unknown[] };
+    if (result.isSuccessful === false)
+      throw new Error(`bulk create: ${JSON.stringify(result.errors?.slice(0, 3))}`);
+  }
+}
+
+/** A loaded machine may refuse a connect (the registry read timed out): a few tries, as a device app would. */
+async function openWithRetries(client: Client, id: string): Promise<void> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      await client.open();
+      return;
+    } catch (error: unknown) {
+      if (attempt === 3) throw new Error(`${id}: ${(error as Error).message}`);
+      await sleep(1_000 * attempt);
+    }
+  }
+}
+
+/** Opens the clients, `CONNECT_CONCURRENCY` at a time; each answers `reboot` after `latencyMs`. */
+async function connectAll(ids: string[], endpoint: Endpoint, latencyMs: number): Promise<Client[]> {
+  const clients: Client[] = [];
+  let next = 0;
+  const worker = async () => {
+    while (next < ids.length) {
+      const id = ids[next++] ?? '';
+      const client = Client.fromConnectionString(
+        `HostName=localhost;DeviceId=${id};SharedAccessKey=${keyOf(id)};GatewayHostName=localhost:${endpoint.port}`,
+        Mqtt,
+      );
+      await client.setOptions({ ca: endpoint.ca });
+      await openWithRetries(client, id);
+      client.onDeviceMethod('reboot', (_request, response) => {
+        setTimeout(() => response.send(200, { rebooted: id }, () => undefined), latencyMs);
+      });
+      clients.push(client);
+    }
+  };
+  await Promise.all(Array.from({ length: CONNECT_CONCURRENCY }, worker));
+  return clients;
+}
+
+/** Runs a method job over the devices of a fleet tag; answers devices per second (creation to end). */
+async function methodJob(
+  app: AppClient,
+  jobId: string,
+  fleet: string,
+): Promise<{ rate: number; job: JobResponse }> {
+  const started = performance.now();
+  await app.call('PUT', `/jobs/v2/${jobId}?api-version=2021-04-12`, {
+    jobId,
+    type: 'scheduleDeviceMethod',
+    queryCondition: `tags.fleet = '${fleet}'`,
+    cloudToDeviceMethod: { methodName: 'reboot', payload: {}, responseTimeoutInSeconds: 30 },
+    maxExecutionTimeInSeconds: 1800,
+  });
+  for (;;) {
+    const job = (await app.call('GET', `/jobs/v2/${jobId}?api-version=2021-04-12`)).json as JobResponse;
+    if (TERMINAL.includes(job.status)) {
+      const seconds = (performance.now() - started) / 1000;
+      return { rate: job.deviceJobStatistics.succeededCount / seconds, job };
+    }
+    await sleep(200);
+  }
+}
+
+/** The error codes of a job's failed devices, with counts (`GatewayTimeout × 3`). */
+async function failureCodes(app: AppClient, jobId: string): Promise<string> {
+  const counts = new Map<string, number>();
+  const query = `SELECT * FROM devices.jobs WHERE devices.jobs.jobId = '${jobId}' AND devices.jobs.status = 'failed'`;
+  for await (const page of app.queryPages<{ error?: { code: string } }>(query)) {
+    for (const row of page) counts.set(row.error?.code ?? '?', (counts.get(row.error?.code ?? '?') ?? 0) + 1);
+  }
+  return [...counts].map(([code, count]) => `${code} × ${count}`).join(', ');
+}
+
+function commit(): string {
+  try {
+    return execSync('git rev-parse --short HEAD', { cwd: ROOT }).toString().trim();
+  } catch {
+    return 'unknown';
+  }
+}
+
+runBenchmark(async ({ azurite, startHost }) => {
+  const options = parseOptions(process.argv.slice(2));
+  const n = options.devices;
+  const { settings, connectionString } = developmentApp(azurite.connectionString, 'BenchDevices', {
+    SIMULATION_DEFAULT_PROFILE: JSON.stringify({ latencyMs: options.latencyMs, failureRate: 0 }),
+  });
+  const host = await startHost(ROOT, settings);
+  const app = new AppClient(host.baseUrl, connectionString);
+  const endpoint = await startEndpoint(azurite.connectionString);
+  let clients: Client[] = [];
+  try {
+    const real = Array.from({ length: n }, (_, i) => realId(i));
+    await createDevices(app, real, 'real');
+    await createDevices(
+      app,
+      Array.from({ length: n }, (_, i) => simulatedId(i)),
+      'simulated',
+    );
+    await sleep(1_000);
+    const idleBefore = rssMb(endpoint.child.pid);
+    const connectStarted = performance.now();
+    clients = await connectAll(real, endpoint, options.latencyMs);
+    const connectSeconds = (performance.now() - connectStarted) / 1000;
+    console.log(`${n} clients connected in ${connectSeconds.toFixed(1)} s`);
+    await sleep(5_000);
+    const idleAfter = rssMb(endpoint.child.pid);
+    const perConnectionKb = ((idleAfter - idleBefore) * 1024) / n;
+    console.log(
+      `endpoint RSS ${idleBefore.toFixed(0)} MB → ${idleAfter.toFixed(0)} MB: ${perConnectionKb.toFixed(1)} KB per idle connection`,
+    );
+    const load = loadAverage();
+    const cpuBefore = {
+      endpoint: cpuSeconds(endpoint.child.pid) ?? 0,
+      host: cpuSeconds(host.child.pid) ?? 0,
+      clients: process.cpuUsage(),
+    };
+    const realJob = await methodJob(app, 'bench-real-reboot', 'real');
+    const cpu = {
+      endpoint: (cpuSeconds(endpoint.child.pid) ?? 0) - cpuBefore.endpoint,
+      host: (cpuSeconds(host.child.pid) ?? 0) - cpuBefore.host,
+      clients: (() => {
+        const used = process.cpuUsage(cpuBefore.clients);
+        return (used.user + used.system) / 1e6;
+      })(),
+    };
+    const cpuText = `endpoint ${cpu.endpoint.toFixed(1)} s, app host ${cpu.host.toFixed(1)} s, the ${n} clients ${cpu.clients.toFixed(1)} s`;
+    console.log(`CPU during the real job: ${cpuText}`);
+    const failures = await failureCodes(app, 'bench-real-reboot');
+    console.log(
+      `real devices: ${realJob.rate.toFixed(0)} devices/s (${realJob.job.status}, ${realJob.job.deviceJobStatistics.succeededCount} succeeded)`,
+    );
+    const simulatedJob = await methodJob(app, 'bench-sim-reboot', 'simulated');
+    console.log(`simulated devices: ${simulatedJob.rate.toFixed(0)} devices/s (${simulatedJob.job.status})`);
+    const ratio = realJob.rate / simulatedJob.rate;
+    console.log(`ratio real / simulated: ${ratio.toFixed(2)}×`);
+    const endLoad = loadAverage();
+    await writeBenchmarkSection(
+      'bench-devices',
+      [
+        '## Real devices (`npm run bench:devices`)',
+        '',
+        `${new Date().toISOString().slice(0, 10)}, commit ${commit()}, ${machineDescription()}; load average ${load} at the start of the jobs, ${endLoad} at the end (the machine is shared).`,
+        `${n} official \`azure-iot-device\` MQTT clients in one process, the device endpoint in its own process, the app on func-local, in-memory Azurite; each device answers \`reboot\` after ${options.latencyMs} ms, the simulated ones have \`latencyMs: ${options.latencyMs}\`.`,
+        '',
+        '| Figure | Value |',
+        '| --- | --- |',
+        `| Connect time of the whole fleet (${CONNECT_CONCURRENCY} at a time) | ${connectSeconds.toFixed(1)} s (${(n / connectSeconds).toFixed(0)} clients/s) |`,
+        `| Endpoint memory per idle connection (resident, ${idleBefore.toFixed(0)} → ${idleAfter.toFixed(0)} MB) | ${perConnectionKb.toFixed(1)} KB |`,
+        `| Method job over ${n} real devices | ${realJob.rate.toFixed(0)} devices/s (${realJob.job.deviceJobStatistics.succeededCount} succeeded) |`,
+        `| Same job over ${n} simulated devices | ${simulatedJob.rate.toFixed(0)} devices/s |`,
+        `| **Ratio real / simulated** (target ≥ 0.5×) | **${ratio.toFixed(2)}×** |`,
+        `| CPU used during the real job | ${cpuText} |`,
+        `| Failed devices of the real job | ${failures || 'none'} |`,
+      ].join('\n'),
+    );
+  } finally {
+    await Promise.allSettled(clients.map((client) => client.close()));
+    endpoint.child.kill('SIGTERM');
+    await new Promise((resolve) => {
+      if (endpoint.child.exitCode !== null) resolve(undefined);
+      else endpoint.child.once('exit', resolve);
+    });
+  }
+});
