@@ -82,11 +82,14 @@ function main(): void {
   stageAppFiles(root, stage);
   fs.copyFileSync(path.join(root, 'package-lock.json'), path.join(stage, 'package-lock.json'));
   // --workspaces=false: the root app's production dependencies only, not those of the tool packages under packages/.
+  // --omit=optional: valibot's optional peer `typescript` is also a devDependency, which makes it "devOptional",
+  // and npm keeps devOptional packages unless both dev and optional are omitted.
   run(
     'npm',
     [
       'ci',
       '--omit=dev',
+      '--omit=optional',
       '--workspaces=false',
       '--ignore-scripts',
       '--prefer-offline',

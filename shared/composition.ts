@@ -17,6 +17,10 @@ import {
   type ScheduleTimers,
 } from './jobs/job-schedules';
 import { parseNcrontab } from './cron/ncrontab';
+import { CONTINUOUS_JOBS_CACHE_MS, ContinuousJoiner } from './jobs/continuous-joiner';
+import { storageJobJoinSignals } from './storage/job-join-signals';
+import { type RegistryWrite, watchRegistryWrites } from './devices/registry-write-watch';
+import type { DeviceRecord } from './devices/device-model';
 import type { JobEventsDependencies } from './jobs/job-event-publisher';
 import { storageJobEventQueue } from './storage/job-event-queue';
 import type {
@@ -29,6 +33,8 @@ import type {
   JobDeviceGateway,
   JobEventOutbox,
   JobEventQueue,
+  JobJoinRepository,
+  JobJoinSignals,
   JobOrchestrationClient,
   JobRepository,
   JobScheduleRepository,
@@ -39,7 +45,9 @@ import { SimulatedDeviceGateway } from './devices/simulated/simulated-gateway';
 import { IotHubDeviceGateway } from './devices/iothub/iothub-gateway';
 import { hubHostName, ServedByIotHubError } from './devices/iothub/served-by-hub';
 import { deviceRegistryStorage } from './storage/device-registry-storage';
-import { lazyTable } from './storage/table-support';
+import { lazyTable, tableClient } from './storage/table-support';
+import { TableDeviceOperationBudget } from './storage/device-budget-table';
+import type { DeviceOperationBudget } from './jobs/device-budget';
 import { EndpointDeviceLink } from './devices/endpoint-link';
 import { planActivityTime } from './jobs/activity-time';
 import { RegistryJobsTableRepository } from './storage/registry-jobs.repository';
@@ -66,6 +74,8 @@ export interface JobStoragePorts {
   deviceJobs: DeviceJobRepository;
   observations: DurationObservationRepository;
   schedules: JobScheduleRepository;
+  /** Members of continuous jobs and the devices that joined them. */
+  joins: JobJoinRepository;
   outbox: JobEventOutbox;
   /** Creates the stores if they do not exist (idempotent). */
   ensureTables(): Promise<void>;
@@ -100,6 +110,10 @@ export interface CompositionOverrides {
   blobContainers?: BlobContainers;
   /** Where job events go (default: the Storage queue of JOB_EVENTS_QUEUE, none when it is empty). */
   jobEventQueue?: JobEventQueue;
+  /** What wakes a continuous job's orchestration when devices join it (default: the job-joins Storage queue). */
+  jobJoinSignals?: JobJoinSignals;
+  /** The device-operation budget jobs share (default: a Table Storage one when the settings set a rate). */
+  deviceBudget?: DeviceOperationBudget;
   durable?: DurableClientPorts;
   clock?: Clock;
   ids?: IdGenerator;
@@ -155,6 +169,15 @@ export function createComposition(config: AppConfig, overrides: CompositionOverr
     return { outbox: jobStorage().outbox, ...(queue ? { queue } : {}), progressIntervalSeconds };
   });
 
+  /** The device-operation budget all running jobs share (JOBS_DEVICE_OPERATIONS_PER_SECOND), if one is set. */
+  const deviceBudget = once((): { budget?: DeviceOperationBudget } => {
+    if (overrides.deviceBudget) return { budget: overrides.deviceBudget };
+    const perSecond = config.jobs.deviceOperationsPerSecond;
+    if (perSecond === undefined) return {};
+    const table = tableClient(config.storage, jobTableNames(config.jobs.tablePrefix).jobs);
+    return { budget: new TableDeviceOperationBudget(table, perSecond) };
+  });
+
   /** Creates the jobs tables once; a failed attempt is retried by the next caller. */
   let jobTables: Promise<void> | undefined;
   function jobTablesReady(): Promise<void> {
@@ -165,6 +188,40 @@ export function createComposition(config: AppConfig, overrides: CompositionOverr
         throw error;
       });
     return jobTables;
+  }
+
+  /** Matches registry writes against the open continuous jobs of this host's cached list. */
+  const continuousJoiner = once(
+    () =>
+      new ContinuousJoiner({
+        joins: jobStorage().joins,
+        signals: overrides.jobJoinSignals ?? storageJobJoinSignals(config.storage),
+        clock,
+        cacheMs: CONTINUOUS_JOBS_CACHE_MS,
+      }),
+  );
+
+  /**
+   * The registry's write path: devices that come to match an open continuous job join it. The write is stored
+   * already, so a failure here is logged, not answered (the device misses that job).
+   */
+  async function joinContinuousJobs(
+    registry: EmbeddedRegistry,
+    writes: readonly RegistryWrite[],
+  ): Promise<void> {
+    const twin = (record: DeviceRecord) => () => registry.toTwinWire(registry.current(record));
+    try {
+      await jobTablesReady();
+      await continuousJoiner().written(
+        writes.map(({ before, after }) => ({
+          deviceId: after.deviceId,
+          after: twin(after),
+          ...(before ? { before: twin(before) } : {}),
+        })),
+      );
+    } catch (error: unknown) {
+      console.warn(`Continuous jobs: registry writes not matched: ${String(error)}`);
+    }
   }
 
   function refuseWhenServedByHub(): void {
@@ -186,6 +243,9 @@ export function createComposition(config: AppConfig, overrides: CompositionOverr
       settings: config.jobs.settings,
       events: jobEvents(),
       maxActiveJobs: config.jobs.maxActiveJobs,
+      parseCron: parseNcrontab,
+      joins: jobStorage().joins,
+      ...deviceBudget(),
     });
   }
 
@@ -214,8 +274,8 @@ export function createComposition(config: AppConfig, overrides: CompositionOverr
     registry: once(() => {
       refuseWhenServedByHub();
       const { repository, endpoints, waits, waker } = registryStorage();
-      return new EmbeddedRegistry({
-        repository,
+      const registry: EmbeddedRegistry = new EmbeddedRegistry({
+        repository: watchRegistryWrites(repository, (writes) => joinContinuousJobs(registry, writes)),
         link: new EndpointDeviceLink(endpoints),
         ...(waits && waker ? { watches: { store: waits, waker } } : {}),
         defaultSimulation: config.devices.defaultSimulation,
@@ -223,6 +283,7 @@ export function createComposition(config: AppConfig, overrides: CompositionOverr
         ...(overrides.clock ? { now: () => clock.now().getTime() } : {}),
         ...(config.devices.queryPlanLog ? { debug: (message: string) => console.debug(message) } : {}),
       });
+      return registry;
     }),
     /**
      * The sources `POST /devices/query` serves, by FROM clause. The jobs domain adds `devices.jobs` here.
@@ -260,13 +321,19 @@ export function createComposition(config: AppConfig, overrides: CompositionOverr
       return jobsService(orchestrations);
     },
     /** Ports of the job orchestration's activities. */
-    jobExecution: once((): JobExecutionDependencies => ({
-      ...jobStorage(),
-      gateway: composition.deviceGateway(),
-      clock,
-      limits: config.jobs.limits,
-      events: jobEvents(),
-    })),
+    jobExecution: once((): JobExecutionDependencies => {
+      const { waits } = registryStorage();
+      return {
+        ...jobStorage(),
+        ...(waits ? { completionWaits: waits } : {}),
+        gateway: composition.deviceGateway(),
+        clock,
+        limits: config.jobs.limits,
+        events: jobEvents(),
+        parseCron: parseNcrontab,
+        ...deviceBudget(),
+      };
+    }),
     /** The `/jobSchedules` use cases and the schedules' timers, over the calling function's orchestrations. */
     jobSchedules: async (
       orchestrations: JobOrchestrationClient & ScheduleTimers,
@@ -285,6 +352,7 @@ export function createComposition(config: AppConfig, overrides: CompositionOverr
         events: jobEvents(),
         maxActiveJobs: config.jobs.maxActiveJobs,
         parseCron: parseNcrontab,
+        joins: jobStorage().joins,
       });
     },
     /**

@@ -1,6 +1,7 @@
 import { ACCESS_RIGHTS, type AccessPolicy, type AccessRight } from './http/sas-authorizer';
 import { isPlainObject } from './http/json-body';
 import { parseSimulationProfile, type SimulationProfile } from './devices/simulated/simulation-profile';
+import { IOTHUB_SKUS, jobsDeviceOperationsPerSecond } from './devices/iothub/hub-throttles';
 import { parseFunctionTimeout } from './jobs/activity-time';
 import {
   DEFAULT_ACTIVITY_LIMITS,
@@ -89,6 +90,11 @@ export interface JobsConfig {
    */
   schedulesTickSchedule: string;
   events: JobEventsConfig;
+  /**
+   * JOBS_DEVICE_OPERATIONS_PER_SECOND: the device-operation budget every running job shares; with
+   * DEVICE_GATEWAY=iothub it defaults to the hub's jobs throttle for IOTHUB_SKU and IOTHUB_UNITS. Absent: none.
+   */
+  deviceOperationsPerSecond?: number;
 }
 
 /** Where job events go. */
@@ -277,6 +283,31 @@ function readFunctionTimeout(env: Env, hostJson: HostJsonReader): number | undef
   }
 }
 
+/** The shared device-operation budget: set outright, or the hub's jobs throttle (DEVICE_GATEWAY=iothub). */
+function readDeviceOperationBudget(env: Env): Pick<JobsConfig, 'deviceOperationsPerSecond'> {
+  const raw = env.JOBS_DEVICE_OPERATIONS_PER_SECOND?.trim();
+  if (raw) {
+    const value = Number(raw);
+    if (!Number.isFinite(value) || value <= 0 || value > 1_000_000)
+      throw new ConfigError(
+        'JOBS_DEVICE_OPERATIONS_PER_SECOND',
+        'must be a number above 0, at most 1000000.',
+      );
+    return { deviceOperationsPerSecond: value };
+  }
+  const sku = env.IOTHUB_SKU?.trim();
+  if (!sku || env.DEVICE_GATEWAY?.trim() !== 'iothub') return {};
+  const units = readInteger(env, 'IOTHUB_UNITS', 1, 1, 200);
+  const perSecond = jobsDeviceOperationsPerSecond(sku, units);
+  if (perSecond === undefined) {
+    throw new ConfigError(
+      'IOTHUB_SKU',
+      `must be one of ${IOTHUB_SKUS.join(', ')} (Basic tiers have no twins, direct methods or jobs).`,
+    );
+  }
+  return { deviceOperationsPerSecond: perSecond };
+}
+
 /** Reads the app's host.json (`undefined` when there is none). */
 export type HostJsonReader = () => { functionTimeout?: unknown } | undefined;
 
@@ -325,6 +356,7 @@ function readJobsConfig(env: Env, hostJson: HostJsonReader): JobsConfig {
     reconciliationSchedule: readSchedule(env, 'JOB_RECONCILIATION_SCHEDULE', '0 */5 * * * *'),
     reconciliationGraceSeconds: readInteger(env, 'JOB_RECONCILIATION_GRACE_SECONDS', 300, 0, 86_400),
     schedulesTickSchedule: readSchedule(env, 'JOB_SCHEDULES_TICK_SCHEDULE', '0 * * * * *'),
+    ...readDeviceOperationBudget(env),
     events: {
       queueName: readEventsQueue(env),
       progressIntervalSeconds: readInteger(env, 'JOB_PROGRESS_EVENT_SECONDS', 10, 1, 3600),

@@ -1,5 +1,10 @@
 import type { JobExecutionDependencies } from '../../shared/jobs/job-execution';
-import { type FinalizeJobCommand, type FinalizeJobResult, finalizeJob } from '../../shared/jobs/job-finalize';
+import {
+  type AbortRollbackStarter,
+  type FinalizeJobCommand,
+  type FinalizeJobResult,
+  finalizeJob,
+} from '../../shared/jobs/job-finalize';
 import { requireCursor, requireInteger, requireObject, requireString } from './job-activity-input';
 
 const NAME = 'jobFinalize';
@@ -18,10 +23,14 @@ export function parseFinalizeInput(raw: unknown): FinalizeJobCommand {
   if (typeof input.failureReason === 'string') command.failureReason = input.failureReason;
   if (typeof input.deviceErrorCode === 'string') command.deviceErrorCode = input.deviceErrorCode;
   if (input.settleAs === 'canceled') command.settleAs = 'canceled';
+  if (typeof input.statusMessage === 'string') command.statusMessage = input.statusMessage;
+  if (input.rollBack === true) command.rollBack = true;
   return command;
 }
 
 /** Settles unfinished devices (in time-bounded steps) and moves the job to its final status with its end time. */
-export function createFinalizeJobActivity(deps: JobExecutionDependencies) {
+export function createFinalizeJobActivity(
+  deps: JobExecutionDependencies & { rollbacks?: AbortRollbackStarter },
+) {
   return (input: FinalizeJobCommand): Promise<FinalizeJobResult> => finalizeJob(deps, input);
 }

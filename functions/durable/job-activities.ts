@@ -1,16 +1,22 @@
 import * as df from 'durable-functions';
+import type { InvocationContext } from '@azure/functions';
 import type {
   JobExecutionDependencies,
   MarkRunningCommand,
   MarkRunningResult,
 } from '../../shared/jobs/job-execution';
-import type { FinalizeJobCommand, FinalizeJobResult } from '../../shared/jobs/job-finalize';
+import type {
+  AbortRollbackStarter,
+  FinalizeJobCommand,
+  FinalizeJobResult,
+} from '../../shared/jobs/job-finalize';
 import type { RunDevicesCommand, RunDevicesResult } from '../../shared/jobs/job-run';
 import type { SettleCompletionsCommand, SettleCompletionsResult } from '../../shared/jobs/completion-waits';
 import { createSettleCompletionsActivity, parseSettleCompletionsInput } from './settle-completions.activity';
 import { createFinalizeJobActivity, parseFinalizeInput } from './finalize-job.activity';
 import { createMarkJobRunningActivity, parseMarkRunningInput } from './mark-job-running.activity';
 import { createRunJobDevicesActivity, parseRunDevicesInput } from './run-job-devices.activity';
+import { durableClientInput } from './job-orchestration-client';
 
 /**
  * The job orchestration's activities: name → input and result. The orchestrator calls through this map and the
@@ -61,10 +67,21 @@ export function activityHandler<K extends JobActivityName>(
  * Registers the job orchestration's activities over the ports `deps` answers, resolved on the first call. Called
  * once by the app's registration code (the orchestrator registers itself in `job.orchestrator.ts`).
  */
-export function registerJobActivities(deps: () => JobExecutionDependencies): void {
+export function registerJobActivities(
+  deps: () => JobExecutionDependencies,
+  rollbacksFor?: (context: InvocationContext) => AbortRollbackStarter,
+): void {
   let activities: JobActivities | undefined;
   const resolved = () => (activities ??= createJobActivities(deps()));
   for (const name of Object.keys(PARSERS) as JobActivityName[]) {
+    if (name === 'jobFinalize' && rollbacksFor) continue;
     df.app.activity(name, { handler: (raw: unknown) => activityHandler(resolved(), name)(raw) });
   }
+  if (!rollbacksFor) return;
+  // Finalizing starts the rollback an abort asks for: it needs this invocation's durable client.
+  df.app.activity('jobFinalize', {
+    extraInputs: [durableClientInput],
+    handler: (raw: unknown, context: InvocationContext) =>
+      createFinalizeJobActivity({ ...deps(), rollbacks: rollbacksFor(context) })(parseFinalizeInput(raw)),
+  });
 }

@@ -1,5 +1,8 @@
 import type { RunCursor } from '../../shared/jobs/job-execution';
 import type { ExecutedCounts } from '../../shared/jobs/rollout-policy';
+import * as v from 'valibot';
+import { ExecutedCountsSchema, RunCursorSchema } from '../../shared/schemas/activity-input.schema';
+import { parseOrThrow } from '../../shared/schemas/schema-problems';
 
 /** Activity inputs arrive as deserialized JSON; these checks fail the activity loudly on a malformed one. */
 export function requireObject(
@@ -20,14 +23,6 @@ export function requireString(activity: string, input: Record<string, unknown>, 
   return value;
 }
 
-export function optionalString(
-  activity: string,
-  input: Record<string, unknown>,
-  field: string,
-): string | undefined {
-  return input[field] === undefined ? undefined : requireString(activity, input, field);
-}
-
 export function requireInteger(
   activity: string,
   input: Record<string, unknown>,
@@ -41,46 +36,27 @@ export function requireInteger(
   return value;
 }
 
+/** Parses an activity input's field with its schema; a malformed one fails the activity naming the field. */
+function requireSchema<TSchema extends v.GenericSchema>(
+  activity: string,
+  schema: TSchema,
+  value: unknown,
+  field: string,
+): v.InferOutput<TSchema> {
+  return parseOrThrow(
+    schema,
+    value,
+    field,
+    ({ field: at, reason }) => new TypeError(`${activity}: ${at} ${reason}.`),
+  );
+}
+
+/** The run cursor of an activity input; fields it does not know are kept, so newer cursors pass through whole. */
 export function requireCursor(activity: string, value: unknown): RunCursor {
-  const cursor = requireObject(activity, value, 'cursor');
-  const targets = requireObject(activity, cursor.targets, 'cursor.targets');
-  const shardCount = requireInteger(activity, cursor, 'shardCount', 0);
-  const nextShard = requireInteger(activity, cursor, 'nextShard', 0);
-  const continuation = optionalString(activity, targets, 'continuation');
-  const parsed: RunCursor = {
-    shardCount,
-    nextShard,
-    targets:
-      targets.done === true
-        ? { done: true }
-        : continuation === undefined
-          ? { done: false }
-          : { done: false, continuation },
-  };
-  if (cursor.calls !== undefined) {
-    const calls = requireObject(activity, cursor.calls, 'cursor.calls');
-    const seconds = calls.seconds;
-    if (typeof seconds !== 'number' || !(seconds >= 0)) {
-      throw new TypeError(`${activity}: cursor.calls.seconds must be a number ≥ 0.`);
-    }
-    parsed.calls = {
-      count: requireInteger(activity, calls, 'count', 0),
-      seconds,
-      peakInFlight: requireInteger(activity, calls, 'peakInFlight', 0),
-    };
-  }
-  if (cursor.executed !== undefined)
-    parsed.executed = requireExecuted(activity, cursor.executed, 'cursor.executed');
-  if (cursor.completionWaits === true) parsed.completionWaits = true;
-  return parsed;
+  return requireSchema(activity, RunCursorSchema, value, 'cursor') satisfies RunCursor;
 }
 
 /** Final device results by failure type (a cursor's or a settle step's `executed`). */
 export function requireExecuted(activity: string, value: unknown, field: string): ExecutedCounts {
-  const executed = requireObject(activity, value, field);
-  return {
-    succeeded: requireInteger(activity, executed, 'succeeded', 0),
-    failed: requireInteger(activity, executed, 'failed', 0),
-    timedOut: requireInteger(activity, executed, 'timedOut', 0),
-  };
+  return requireSchema(activity, ExecutedCountsSchema, value, field);
 }

@@ -18,6 +18,9 @@ export const JOB_CANCEL_EVENT = 'cancel';
 /** External event that wakes a paused job's orchestration (raised by the resume use case). */
 export const JOB_RESUME_EVENT = 'resume';
 
+/** External event that wakes a continuous job's orchestration when devices joined it (raised from the join queue). */
+export const JOB_JOIN_EVENT = 'join';
+
 /**
  * External event that wakes a job whose devices wait for its completion condition (raised by the
  * `completionSignal` queue function when a twin writer marked a waiting device met).

@@ -9,6 +9,7 @@ import type { JobOrchestrationInput } from '../../shared/jobs/ports';
 import type { JobActivityInput, JobActivityName, JobActivityOutput } from './job-activities';
 import {
   JOB_CANCEL_EVENT,
+  JOB_JOIN_EVENT,
   JOB_COMPLETION_EVENT,
   JOB_ORCHESTRATOR_NAME,
   JOB_ORCHESTRATOR_V2_NAME,
@@ -49,25 +50,46 @@ function activityCaller(context: OrchestrationContext, retry: df.RetryOptions): 
   };
 }
 
-/** How a wait of the orchestration ended. */
-type WaitEnd = 'resumed' | 'cancelled' | 'deadline';
+/** How a wait of the orchestration ended (`woken`: its wake-up time before the deadline came). */
+type WaitEnd = 'resumed' | 'cancelled' | 'deadline' | 'woken';
 
 /**
- * Waits for `resume`, raced against `cancel` and a durable timer at the deadline: no activity runs meanwhile. The
- * timer is cancelled when an event wins. (An abandoned event wait never takes a later event: the SDK hands an
- * event to the newest open wait of its name.)
+ * Waits for `resume`, raced against `cancel` and a durable timer at the deadline (or at `wakeAt`, when that is
+ * earlier: a maintenance window opening): no activity runs meanwhile. The timer is cancelled when an event wins.
+ * (An abandoned event wait never takes a later event: the SDK hands an event to the newest open wait of its name.)
  */
 function* waitWhilePaused(
   context: OrchestrationContext,
   deadline: string,
+  wakeAt?: string,
 ): Generator<Task, WaitEnd, unknown> {
+  const woken = wakeAt !== undefined && Date.parse(wakeAt) < Date.parse(deadline);
+  const resume = context.df.waitForExternalEvent(JOB_RESUME_EVENT);
+  const cancel = context.df.waitForExternalEvent(JOB_CANCEL_EVENT);
+  const timer = context.df.createTimer(new Date(woken ? wakeAt : deadline));
+  const winner: unknown = yield context.df.Task.any([resume, cancel, timer]);
+  if (winner === timer) return woken ? 'woken' : 'deadline';
+  timer.cancel();
+  return winner === cancel ? 'cancelled' : 'resumed';
+}
+
+/**
+ * A continuous job whose devices have all ended waits for more to join: `join` (raised when devices joined),
+ * raced against `resume` (taken so it never wakes a later pause wait), `cancel` and the deadline. No activity runs.
+ */
+function* waitForJoins(
+  context: OrchestrationContext,
+  deadline: string,
+): Generator<Task, WaitEnd | 'joined', unknown> {
+  const join = context.df.waitForExternalEvent(JOB_JOIN_EVENT);
   const resume = context.df.waitForExternalEvent(JOB_RESUME_EVENT);
   const cancel = context.df.waitForExternalEvent(JOB_CANCEL_EVENT);
   const timer = context.df.createTimer(new Date(deadline));
-  const winner: unknown = yield context.df.Task.any([resume, cancel, timer]);
+  const winner: unknown = yield context.df.Task.any([join, resume, cancel, timer]);
   if (winner === timer) return 'deadline';
   timer.cancel();
-  return winner === cancel ? 'cancelled' : 'resumed';
+  if (winner === cancel) return 'cancelled';
+  return winner === join ? 'joined' : 'resumed';
 }
 
 /** How the wait for the devices' completion conditions ended. */
@@ -111,11 +133,21 @@ interface OrchestratorVersion {
    */
   waitsOutPauses: boolean;
   /**
+   * v4: outside its maintenance windows a step returns at once and the orchestration waits on a durable timer for
+   * the next window (or resume, cancel, the deadline). Older versions never yield that wait.
+   */
+  waitsForWindows: boolean;
+  /** v4: a continuous job (`input.continuous`) waits for devices to join once its devices ended. */
+  joinsContinuously: boolean;
+  /**
    * v4: after the run of a job with a `completionCondition`, settles its waiting devices in steps
    * (`jobSettleCompletions`), waiting between steps for a wake event, the next due wait, cancel or the deadline.
    */
   settlesCompletionWaits?: boolean;
 }
+
+export const WINDOW_END_CANCEL_MESSAGE =
+  'Cancelled: the maintenance window ended before every device ran (endBehavior: cancel).';
 
 /**
  * One job, start to end: wait for the start time (a cancel interrupts the wait at once), mark it running, then
@@ -163,11 +195,19 @@ export function jobOrchestrator(version: OrchestratorVersion) {
       if (!running.proceed) return yield* finalize({ outcome: 'cancelled' });
 
       const deadline = computeDeadline(runStartedTime, input.maxExecutionTimeInSeconds);
-      const deadlineStop = {
-        outcome: 'failed' as const,
-        deviceErrorCode: DEVICE_ERROR_CODES.deadlineExceeded,
-        failureReason: `maxExecutionTimeInSeconds (${input.maxExecutionTimeInSeconds} s) elapsed before every device was processed.`,
-      };
+      const continuous = version.joinsContinuously && input.continuous === true;
+      // A continuous job's end time is its normal end: it completes there (devices not yet run fail).
+      const deadlineStop: Omit<FinalizeJobCommand, 'jobId' | 'shardSize'> = continuous
+        ? {
+            outcome: 'completed',
+            deviceErrorCode: DEVICE_ERROR_CODES.deadlineExceeded,
+            statusMessage: `Completed: a continuous job ends at its maxExecutionTimeInSeconds (${input.maxExecutionTimeInSeconds} s).`,
+          }
+        : {
+            outcome: 'failed',
+            deviceErrorCode: DEVICE_ERROR_CODES.deadlineExceeded,
+            failureReason: `maxExecutionTimeInSeconds (${input.maxExecutionTimeInSeconds} s) elapsed before every device was processed.`,
+          };
       for (;;) {
         if (isPastDeadline(context.df.currentUtcDateTime, deadline))
           return yield* finalize({ ...deadlineStop, cursor });
@@ -178,6 +218,7 @@ export function jobOrchestrator(version: OrchestratorVersion) {
           shardSize: settings.shardSize,
           cursor,
           ...(version.waitsOutPauses ? { pausable: true } : {}),
+          ...(version.waitsForWindows ? { windowAware: true } : {}),
         });
         runSteps += 1;
         cursor = step.cursor;
@@ -187,6 +228,16 @@ export function jobOrchestrator(version: OrchestratorVersion) {
           if (end === 'deadline') return yield* finalize({ ...deadlineStop, cursor });
           continue;
         }
+        if (step.stoppedBy === 'maintenanceWindow') {
+          // Resumed during the wait (a pause while waiting): the next step checks the window again.
+          const end = yield* waitWhilePaused(context, deadline, step.nextWindowStart);
+          if (end === 'cancelled') return yield* finalize({ outcome: 'cancelled', cursor });
+          if (end === 'deadline') return yield* finalize({ ...deadlineStop, cursor });
+          continue;
+        }
+        if (step.stoppedBy === 'maintenanceWindowEnded') {
+          return yield* finalize({ outcome: 'cancelled', cursor, statusMessage: WINDOW_END_CANCEL_MESSAGE });
+        }
         if (step.stoppedBy === 'cancelled') return yield* finalize({ outcome: 'cancelled', cursor });
         if (step.stoppedBy === 'deadline') return yield* finalize({ ...deadlineStop, cursor });
         if (step.stoppedBy === 'aborted') {
@@ -195,6 +246,8 @@ export function jobOrchestrator(version: OrchestratorVersion) {
             cursor,
             failureReason: step.abortReason ?? 'The job was aborted.',
             settleAs: 'canceled',
+            // An input of the same call, not a new yield: every version passes it on.
+            ...(step.abortAction === 'rollback' ? { rollBack: true as const } : {}),
           });
         }
         if (step.done && version.settlesCompletionWaits && cursor.completionWaits) {
@@ -210,6 +263,12 @@ export function jobOrchestrator(version: OrchestratorVersion) {
             });
           }
         }
+        if (step.done && continuous) {
+          const end = yield* waitForJoins(context, deadline);
+          if (end === 'cancelled') return yield* finalize({ outcome: 'cancelled', cursor });
+          if (end === 'deadline') return yield* finalize({ ...deadlineStop, cursor });
+          continue;
+        }
         if (step.done) return yield* finalize({ outcome: 'completed', cursor });
       }
     } catch (error: unknown) {
@@ -220,10 +279,23 @@ export function jobOrchestrator(version: OrchestratorVersion) {
   };
 }
 
-const current: OrchestrationHandler = jobOrchestrator({ waitsOutPauses: true, settlesCompletionWaits: true });
+const current: OrchestrationHandler = jobOrchestrator({
+  waitsOutPauses: true,
+  waitsForWindows: true,
+  joinsContinuously: true,
+  settlesCompletionWaits: true,
+});
 df.app.orchestration(JOB_ORCHESTRATOR_NAME, current);
 // Instances started before an upgrade replay under their own name, with exactly the yields they were started with.
-const v3: OrchestrationHandler = jobOrchestrator({ waitsOutPauses: true });
+const v3: OrchestrationHandler = jobOrchestrator({
+  waitsOutPauses: true,
+  waitsForWindows: false,
+  joinsContinuously: false,
+});
 df.app.orchestration(JOB_ORCHESTRATOR_V3_NAME, v3);
-const v2: OrchestrationHandler = jobOrchestrator({ waitsOutPauses: false });
+const v2: OrchestrationHandler = jobOrchestrator({
+  waitsOutPauses: false,
+  waitsForWindows: false,
+  joinsContinuously: false,
+});
 df.app.orchestration(JOB_ORCHESTRATOR_V2_NAME, v2);

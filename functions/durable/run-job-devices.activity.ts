@@ -17,6 +17,11 @@ export function parseRunDevicesInput(raw: unknown): RunDevicesCommand {
     if (typeof input.pausable !== 'boolean') throw new TypeError(`${NAME}: pausable must be a boolean.`);
     command.pausable = input.pausable;
   }
+  if (input.windowAware !== undefined) {
+    if (typeof input.windowAware !== 'boolean')
+      throw new TypeError(`${NAME}: windowAware must be a boolean.`);
+    command.windowAware = input.windowAware;
+  }
   return command;
 }
 

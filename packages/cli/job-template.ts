@@ -1,5 +1,6 @@
 import { InvalidArgumentError, Option, type Command } from 'commander';
 import {
+  type AbortCriterion,
   FAILURE_TYPES,
   type FailureType,
   type JobTemplate,
@@ -7,10 +8,12 @@ import {
   type WaveConfig,
 } from '@device-jobs/client';
 import { UsageError } from './errors';
+import { addWindowOptions, schedulingConfigOf, type WindowOptions } from './window-options';
 import {
   choice,
   idFile,
   idList,
+  jobPriority,
   jsonObject,
   jsonValue,
   nonNegativeInteger,
@@ -20,10 +23,12 @@ import {
 } from './option-parsers';
 
 const RAMP_COUNTERS = ['succeeded', 'notified'] as const;
+const ABORT_ACTIONS: readonly AbortAction[] = ['cancel', 'rollback'];
+type AbortAction = AbortCriterion['action'];
 type RampCounter = (typeof RAMP_COUNTERS)[number];
 
 /** The options that describe a job's work, targets and controls (shared by `job create` and `schedule set`). */
-export interface JobTemplateOptions {
+export interface JobTemplateOptions extends WindowOptions {
   method?: string;
   payload?: unknown;
   responseTimeout?: number;
@@ -42,17 +47,19 @@ export interface JobTemplateOptions {
   abortFailedPercent?: number;
   abortMinExecuted?: number;
   abortOn: FailureType;
+  abortAction: AbortAction;
   retries?: number;
   retryOn: FailureType;
   wave?: WaveConfig[];
   until?: string;
   untilTimeout?: number;
+  priority?: number;
   /** False with `--no-count-method-errors`: IoT Hub's counting, where every answered call succeeds. */
   countMethodErrors: boolean;
 }
 
 export function addJobTemplateOptions(command: Command): Command {
-  return command
+  return addWindowOptions(command)
     .option('--method <name>', 'invoke this direct method on every device')
     .option('--payload <json>', 'method payload (JSON, or @file)', jsonValue)
     .option(
@@ -76,6 +83,11 @@ export function addJobTemplateOptions(command: Command): Command {
     .option('--max-execution-time <s>', 'seconds the job may run (default 3600)', positiveInteger)
     .option('--max-per-minute <n>', 'start at most this many devices a minute', positiveInteger)
     .option('--max-concurrency <n>', 'most devices with a call outstanding at once', positiveInteger)
+    .option(
+      '--priority <n>',
+      "the job's weight (1-10, default 5) in the service-wide device-operation budget",
+      jobPriority,
+    )
     .option(
       '--wave <name:size:threshold:then>',
       'a gated wave, in order (repeat): size a count or a share (10 or 5%), threshold 0-100, then continue|pause',
@@ -109,6 +121,15 @@ export function addJobTemplateOptions(command: Command): Command {
         .default('all')
         .argParser(choice(FAILURE_TYPES)),
     )
+    .addOption(
+      new Option(
+        '--abort-action <action>',
+        'what the abort does: cancel, or rollback (twin jobs: also start <jobId>-rollback)',
+      )
+        .choices(ABORT_ACTIONS)
+        .default('cancel')
+        .argParser(choice(ABORT_ACTIONS)),
+    )
     .option(
       '--until <condition>',
       'a device is done once this condition holds on its twin (e.g. "properties.reported.firmware = \'2.1.0\'")',
@@ -138,6 +159,7 @@ export function buildJobTemplate(options: JobTemplateOptions): JobTemplate {
     ...(options.wave !== undefined && { waves: options.wave }),
   };
   if (Object.keys(rollout).length > 0) template.rolloutConfig = rollout;
+  if (options.priority !== undefined) template.priority = options.priority;
   if ((options.abortFailedPercent === undefined) !== (options.abortMinExecuted === undefined))
     throw new UsageError('--abort-failed-percent and --abort-min-executed go together.');
   if (options.abortFailedPercent !== undefined && options.abortMinExecuted !== undefined) {
@@ -145,7 +167,7 @@ export function buildJobTemplate(options: JobTemplateOptions): JobTemplate {
       criteriaList: [
         {
           failureType: options.abortOn,
-          action: 'cancel',
+          action: options.abortAction,
           thresholdPercentage: options.abortFailedPercent,
           minNumberOfExecutedDevices: options.abortMinExecuted,
         },
@@ -161,7 +183,7 @@ export function buildJobTemplate(options: JobTemplateOptions): JobTemplate {
       criteriaList: [{ failureType: options.retryOn, numberOfRetries: options.retries }],
     };
   }
-  return template;
+  return { ...template, ...schedulingConfigOf(options) };
 }
 
 /** `canary:10:90:pause` or `half:50%:95:continue`; the service checks names and ranges. */

@@ -1,5 +1,6 @@
 import fs from 'node:fs';
 import { InvalidArgumentError } from 'commander';
+import { MAX_JOB_PRIORITY, MIN_JOB_PRIORITY } from '@device-jobs/client';
 
 /** Reads `@path` from a file, anything else is the value itself (as `az` does for JSON arguments). */
 function textOrFile(value: string): string {
@@ -39,6 +40,19 @@ function integerFrom(min: number): (value: string) => number {
 }
 
 export const positiveInteger = integerFrom(1);
+
+/** A job's share weight in the device-operation budget (1-10). */
+export function jobPriority(value: string): number {
+  const number = Number(value);
+  if (
+    value.trim() === '' ||
+    !Number.isInteger(number) ||
+    number < MIN_JOB_PRIORITY ||
+    number > MAX_JOB_PRIORITY
+  )
+    throw new InvalidArgumentError(`Must be a whole number from ${MIN_JOB_PRIORITY} to ${MAX_JOB_PRIORITY}.`);
+  return number;
+}
 export const nonNegativeInteger = integerFrom(0);
 
 export function percentage(value: string): number {

@@ -111,6 +111,7 @@ export async function startLocalHost(options: LocalHostOptions): Promise<Running
       hostname: options.hostname ?? DEFAULT_HOSTNAME,
       functionTimeoutMs,
       log,
+      responseLog: process.env.FUNC_LOCAL_RESPONSE_LOG,
     });
     const baseUrl = await host.start();
     print('Functions:');

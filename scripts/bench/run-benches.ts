@@ -11,6 +11,8 @@ const benches: [string, string[]][] = [
   ['jobs-bench.js', options],
   ['stop-bench.js', []],
   ['burst-bench.js', []],
+  ['budget-bench.js', []],
+  ['estimate-bench.js', []],
 ];
 
 for (const [script, args] of benches) {

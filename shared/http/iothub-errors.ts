@@ -23,6 +23,7 @@ export const ERROR_STATUS: Readonly<Record<string, number>> = {
   JobNotFinished: 409,
   JobNotRunning: 409,
   JobNotPaused: 409,
+  JobNotRollbackable: 409,
   PreconditionFailed: 412,
   RequestEntityTooLarge: 413,
   ThrottlingException: 429,

@@ -6,10 +6,12 @@ export const DEVICE_ERROR_CODES = {
   deadlineExceeded: 'JobMaxExecutionTimeExceeded',
   jobFailed: 'JobFailed',
   unexpected: 'InternalServerError',
+  rollbackConflict: 'RollbackConflict',
+  rollbackUnavailable: 'RollbackUnavailable',
 } as const;
 
 /** The final fields of a device row, to merge into the record. */
-export type DeviceResult = Pick<DeviceJobRecord, 'status' | 'outcome' | 'error'>;
+export type DeviceResult = Pick<DeviceJobRecord, 'status' | 'outcome' | 'error' | 'overwritten'>;
 
 /**
  * A method invocation that reached the device: `completed`, the device's answer in `outcome`, as IoT Hub counts it.
@@ -31,8 +33,9 @@ export function methodResult(response: DeviceMethodResponse, countErrorsAsFailur
   return { status: 'completed', outcome };
 }
 
-export function twinResult(): DeviceResult {
-  return { status: 'completed' };
+/** A twin patch applied; `overwritten`: what it replaced (absent when not known, e.g. a step repeated after a crash). */
+export function twinResult(overwritten?: DeviceJobRecord['overwritten']): DeviceResult {
+  return overwritten ? { status: 'completed', overwritten } : { status: 'completed' };
 }
 
 /** A gateway failure (device offline, timeout, precondition, unknown device, …) as a device result. */

@@ -8,7 +8,8 @@ import { Semaphore } from './semaphore';
  */
 
 /** Why a window stopped starting devices before its items ran out. */
-export type WindowStop = 'cancelled' | 'paused' | 'deadline' | 'aborted' | 'wave' | 'budget';
+export type WindowStop =
+  'cancelled' | 'paused' | 'deadline' | 'aborted' | 'wave' | 'maintenanceWindow' | 'budget';
 
 export interface DeviceWindowOptions<T> {
   /** The devices, in order; read lazily (the window never holds more than it runs). */

@@ -5,7 +5,13 @@ import { aggregateStatistics } from './job-statistics';
 import { initialJobStatus } from './job-lifecycle';
 import type { JobDefinition, JobRecord } from './job-model';
 import type { JobSettings } from './job-settings';
-import type { DeviceIdListRepository, IdGenerator, JobOrchestrationClient, JobRepository } from './ports';
+import type {
+  DeviceIdListRepository,
+  IdGenerator,
+  JobJoinRepository,
+  JobOrchestrationClient,
+  JobRepository,
+} from './ports';
 
 /** What storing and starting a job needs. */
 export interface JobCreationDependencies {
@@ -18,6 +24,8 @@ export interface JobCreationDependencies {
   events?: JobEventsDependencies;
   /** Most jobs not yet ended at once (`JOBS_MAX_ACTIVE_JOBS`); absent means no limit. */
   maxActiveJobs?: number;
+  /** Where continuous jobs are listed for the registry's write path (required to start one). */
+  joins?: JobJoinRepository;
 }
 
 /** The job row of a validated definition, before it is stored (targets by reference come later). */
@@ -35,7 +43,10 @@ export function newJobRecord(definition: JobDefinition, now: Date, parentJobId?:
   if (definition.rolloutConfig) job.rolloutConfig = definition.rolloutConfig;
   if (definition.abortConfig) job.abortConfig = definition.abortConfig;
   if (definition.retryConfig) job.retryConfig = definition.retryConfig;
+  if (definition.schedulingConfig) job.schedulingConfig = definition.schedulingConfig;
+  if (definition.targetSelection) job.targetSelection = definition.targetSelection;
   if (definition.completionCondition) job.completionCondition = definition.completionCondition;
+  if (definition.priority !== undefined) job.priority = definition.priority;
   if (definition.countMethodErrorsAsFailures !== undefined)
     job.countMethodErrorsAsFailures = definition.countMethodErrorsAsFailures;
   if (definition.targets.kind === 'query') job.queryCondition = definition.targets.queryCondition;
@@ -66,13 +77,22 @@ export async function storeAndStartJob(
   now: Date,
   parentJobId?: string,
 ): Promise<JobRecord> {
-  const job = newJobRecord(definition, now, parentJobId);
+  const deviceIds = definition.targets.kind === 'deviceIds' ? definition.targets.deviceIds : undefined;
+  return storeAndStartRecord(deps, newJobRecord(definition, now, parentJobId), deviceIds);
+}
+
+/** {@link storeAndStartJob} for a job row built otherwise (a rollback), with its id list if it has one. */
+export async function storeAndStartRecord(
+  deps: JobCreationDependencies,
+  job: JobRecord,
+  deviceIds?: readonly string[],
+): Promise<JobRecord> {
   await refuseBeyondActiveLimit(deps);
-  if (definition.targets.kind === 'deviceIds') {
+  if (deviceIds) {
     // A fresh list id per attempt: a concurrent duplicate create can never overwrite the winner's list.
-    const listId = `${definition.jobId}|${deps.ids.newId()}`;
-    await deps.deviceIdLists.save(listId, definition.targets.deviceIds);
-    job.deviceIdList = { listId, count: definition.targets.deviceIds.length };
+    const listId = `${job.jobId}|${deps.ids.newId()}`;
+    await deps.deviceIdLists.save(listId, deviceIds);
+    job.deviceIdList = { listId, count: deviceIds.length };
   }
   const created = deps.events?.queue
     ? lifecycleEvents(undefined, job, aggregateStatistics([]), job.createdTime)
@@ -83,14 +103,22 @@ export async function storeAndStartJob(
     if (job.deviceIdList) await deps.deviceIdLists.delete(job.deviceIdList.listId);
     throw error;
   }
+  const continuous = job.targetSelection === 'continuous';
   try {
+    if (continuous) {
+      if (!deps.joins) throw new Error('No join storage was composed: continuous jobs cannot start.');
+      // Listed before it starts: a device written from now on is matched against it.
+      await deps.joins.open({ jobId: job.jobId, queryCondition: job.queryCondition ?? '*' });
+    }
     await deps.orchestrations.start({
       jobId: job.jobId,
       startTime: job.startTime,
       maxExecutionTimeInSeconds: job.maxExecutionTimeInSeconds,
       settings: deps.settings,
+      ...(continuous ? { continuous } : {}),
     });
   } catch (error: unknown) {
+    if (continuous) await deps.joins?.close(job.jobId);
     await deps.jobs.delete(job.jobId);
     if (job.deviceIdList) await deps.deviceIdLists.delete(job.deviceIdList.listId);
     throw error;

@@ -66,6 +66,18 @@ export class JobNotFinishedError extends JobDomainError {
   }
 }
 
+/** A job whose effects cannot be rolled back: a method job, or a rollback job itself (409). */
+export class JobNotRollbackableError extends JobDomainError {
+  readonly code = 'JobNotRollbackable';
+  constructor(
+    readonly jobId: string,
+    why: string,
+  ) {
+    super(`Job '${jobId}' cannot be rolled back: ${why}`);
+    this.name = 'JobNotRollbackableError';
+  }
+}
+
 /** No recurring job with this id exists. */
 export class JobScheduleNotFoundError extends JobDomainError {
   readonly code = 'JobScheduleNotFound';

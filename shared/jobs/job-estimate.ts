@@ -1,5 +1,6 @@
-import type { RolloutConfig } from './rollout-config';
+import type { RetryConfig, RolloutConfig } from './rollout-config';
 import { startIntervalSeconds } from './rollout-rate';
+import { retriesFor, retryDelayMs } from './rollout-policy';
 
 /** What the service saw on the last finished job of a type: per-device call time and fixed overhead. */
 export interface DurationObservation {
@@ -9,6 +10,11 @@ export interface DurationObservation {
   meanDeviceSeconds: number;
   /** The job's run time not explained by the device phase model (start-up, target resolution, settling). */
   overheadSeconds: number;
+  /**
+   * How much longer its devices took than their profiles say (observed ÷ expected, ≥ 1): the service's own pace
+   * under its load then (absent: not measured, e.g. no simulated devices).
+   */
+  slowdown?: number;
 }
 
 /** Assumed when the service has not yet finished a job of the type. */
@@ -17,34 +23,166 @@ export const DEFAULT_OBSERVATION: Pick<DurationObservation, 'meanDeviceSeconds' 
   overheadSeconds: 2,
 };
 
+/**
+ * How one device answers a call, as far as it is known before the job runs: from its simulation profile, or from
+ * its results in recent jobs. Rates are per call; a retry draws afresh.
+ */
+export interface DeviceTiming {
+  /** Mean seconds of a call the device answers. */
+  latencySeconds: number;
+  /** Share of calls the device answers with a failure (status ≥ 400): failure type `failed`. */
+  failureRate: number;
+  /** Share of calls that time out or find the device offline: failure type `timedOut`. */
+  timeoutRate: number;
+  /** Seconds such a call takes (0 for an offline device, the response timeout for a slow one). */
+  timeoutSeconds: number;
+}
+
+/** A device's expected cost in a job: seconds from its start to its final result, and calls made (attempts). */
+export interface DeviceCost {
+  seconds: number;
+  calls: number;
+}
+
+/** Time the service adds to every call (storage writes, scheduling), beyond the device's own latency. */
+export const CALL_OVERHEAD_SECONDS = 0.004;
+
+/** Seconds a call of a device with this timing takes on average (timeouts included). */
+export function callSeconds(timing: DeviceTiming): number {
+  const timeout = Math.min(1, Math.max(0, timing.timeoutRate));
+  return timeout * timing.timeoutSeconds + (1 - timeout) * timing.latencySeconds + CALL_OVERHEAD_SECONDS;
+}
+
+/** Seconds a device with this timing is expected to take for `attempts` calls, back-offs between them included. */
+export function secondsForAttempts(timing: DeviceTiming, attempts: number): number {
+  let seconds = attempts * callSeconds(timing);
+  for (let retry = 1; retry < attempts; retry += 1) seconds += retryDelayMs(retry) / 1000;
+  return seconds;
+}
+
+/**
+ * The expected cost of a device under the job's retry rules: attempt n+1 follows a failure of attempt n whose
+ * type still has retries, after the back-off of retry n; every attempt costs the device's call time.
+ */
+export function expectedDeviceCost(timing: DeviceTiming, retryConfig?: RetryConfig): DeviceCost {
+  const retriesOfFailed = retriesFor(retryConfig, { code: 'DeviceMethodFailed', description: '' });
+  const retriesOfTimedOut = retriesFor(retryConfig, { code: 'GatewayTimeout', description: '' });
+  const timeout = Math.min(1, Math.max(0, timing.timeoutRate));
+  const failure = Math.min(1 - timeout, Math.max(0, timing.failureRate));
+  const perCall = callSeconds(timing);
+  let reach = 1;
+  let seconds = 0;
+  let calls = 0;
+  for (let attempt = 1; reach > 1e-9; attempt += 1) {
+    calls += reach;
+    seconds += reach * perCall;
+    const retried = (attempt <= retriesOfTimedOut ? timeout : 0) + (attempt <= retriesOfFailed ? failure : 0);
+    reach *= retried;
+    if (reach > 0) seconds += reach * (retryDelayMs(attempt) / 1000);
+  }
+  return { seconds, calls };
+}
+
 export interface DevicePhaseInput {
   deviceCount: number;
   /** Devices with a call outstanding at once (the job's maxConcurrency or the service-wide limit). */
   concurrency: number;
   rollout?: RolloutConfig;
-  deviceSeconds: number;
+  /** Seconds each device takes: one figure for all, or device i's (in target order). */
+  deviceSeconds: number | ((index: number) => number);
+  /** Calls device i makes (attempts; default 1): what the device-operation budget counts. */
+  calls?: (index: number) => number;
+  /** The job's share of the device-operation budget (calls per second); absent: unlimited. */
+  operationsPerSecond?: number;
+}
+
+/** A binary min-heap of numbers (device end times). */
+class MinHeap {
+  private readonly items: number[] = [];
+  get size(): number {
+    return this.items.length;
+  }
+  peek(): number | undefined {
+    return this.items[0];
+  }
+  push(value: number): void {
+    const items = this.items;
+    items.push(value);
+    let index = items.length - 1;
+    while (index > 0) {
+      const parent = (index - 1) >> 1;
+      if ((items[parent] ?? 0) <= value) break;
+      items[index] = items[parent] ?? 0;
+      index = parent;
+    }
+    items[index] = value;
+  }
+  pop(): number | undefined {
+    const items = this.items;
+    const top = items[0];
+    const last = items.pop();
+    if (items.length === 0 || last === undefined) return top;
+    let index = 0;
+    for (;;) {
+      const left = 2 * index + 1;
+      if (left >= items.length) break;
+      const right = left + 1;
+      const child = right < items.length && (items[right] ?? 0) < (items[left] ?? 0) ? right : left;
+      if ((items[child] ?? 0) >= last) break;
+      items[index] = items[child] ?? 0;
+      index = child;
+    }
+    items[index] = last;
+    return top;
+  }
 }
 
 /**
- * Seconds from the first device start to the last device result, assuming every device takes `deviceSeconds`
- * and succeeds: device i starts once a concurrency slot is free (device i − concurrency finished) and the rate
- * allows it (one start every 60 / rate seconds, the rate ramping as devices are notified or succeed).
+ * Seconds from the first device start to the last device result: device i starts once a concurrency slot is free
+ * (the earliest outstanding device ended), the rate allows it (one start every 60 / rate seconds, the rate ramping
+ * as devices are notified or succeed) and the budget share allows its calls.
  */
 export function devicePhaseSeconds(input: DevicePhaseInput): number {
-  const { deviceCount, deviceSeconds } = input;
+  const { deviceCount } = input;
   if (deviceCount <= 0) return 0;
+  const secondsOf =
+    typeof input.deviceSeconds === 'number'
+      ? (
+          (seconds) => () =>
+            seconds
+        )(input.deviceSeconds)
+      : input.deviceSeconds;
   const concurrency = Math.max(1, Math.min(input.concurrency, deviceCount));
-  const starts = new Float64Array(deviceCount);
-  let succeeded = 0;
+  const outstanding = new MinHeap();
+  const unended = new MinHeap();
+  let ended = 0;
+  let previous = 0;
+  let budgetFree = 0;
+  let last = 0;
   for (let index = 0; index < deviceCount; index += 1) {
-    if (index === 0) continue;
-    const previous = starts[index - 1] ?? 0;
-    while (succeeded < index && (starts[succeeded] ?? 0) + deviceSeconds <= previous) succeeded += 1;
-    const interval = input.rollout ? startIntervalSeconds(input.rollout, { started: index, succeeded }) : 0;
-    const slotFree = index >= concurrency ? (starts[index - concurrency] ?? 0) + deviceSeconds : 0;
-    starts[index] = Math.max(previous + interval, slotFree);
+    let start = previous;
+    if (index > 0) {
+      while (unended.size > 0 && (unended.peek() ?? 0) <= previous) {
+        unended.pop();
+        ended += 1;
+      }
+      const interval = input.rollout
+        ? startIntervalSeconds(input.rollout, { started: index, succeeded: ended })
+        : 0;
+      start = previous + interval;
+    }
+    if (outstanding.size >= concurrency) start = Math.max(start, outstanding.pop() ?? 0);
+    if (input.operationsPerSecond !== undefined) {
+      start = Math.max(start, budgetFree);
+      budgetFree = start + (input.calls?.(index) ?? 1) / input.operationsPerSecond;
+    }
+    const end = start + secondsOf(index);
+    outstanding.push(end);
+    unended.push(end);
+    last = Math.max(last, end);
+    previous = start;
   }
-  return (starts[deviceCount - 1] ?? 0) + deviceSeconds;
+  return last;
 }
 
 /** The dry run's estimate: the recent fixed overhead plus the modelled device phase, in whole seconds (≥ 1). */
@@ -58,7 +196,7 @@ export function estimateRunSeconds(
 
 /**
  * Calibrates the model on a finished job: its mean device time as measured, and its overhead = the actual run
- * time minus what the model says the device phase took.
+ * time minus its device phase (as measured when the run recorded it, else as the model says it took).
  */
 export function observeFinishedJob(input: {
   jobId: string;
@@ -69,15 +207,19 @@ export function observeFinishedJob(input: {
   meanDeviceSeconds: number;
   concurrency: number;
   rollout?: RolloutConfig;
+  /** The device phase as it happened (first start to last result), when known: then it is not modelled. */
+  phaseSeconds?: number;
 }): DurationObservation | undefined {
   const { deviceCount, meanDeviceSeconds } = input;
   if (deviceCount === 0 || !Number.isFinite(meanDeviceSeconds) || meanDeviceSeconds < 0) return undefined;
-  const phase = devicePhaseSeconds({
-    deviceCount,
-    concurrency: input.concurrency,
-    deviceSeconds: meanDeviceSeconds,
-    ...(input.rollout ? { rollout: input.rollout } : {}),
-  });
+  const phase =
+    input.phaseSeconds ??
+    devicePhaseSeconds({
+      deviceCount,
+      concurrency: input.concurrency,
+      deviceSeconds: meanDeviceSeconds,
+      ...(input.rollout ? { rollout: input.rollout } : {}),
+    });
   return {
     jobId: input.jobId,
     observedAt: input.observedAt,

@@ -12,6 +12,7 @@ export const JOB_EVENT_TYPES = {
   completed: 'DeviceJobs.JobCompleted',
   failed: 'DeviceJobs.JobFailed',
   cancelled: 'DeviceJobs.JobCancelled',
+  rollbackStarted: 'DeviceJobs.JobRollbackStarted',
 } as const;
 
 export type JobEventType = (typeof JOB_EVENT_TYPES)[keyof typeof JOB_EVENT_TYPES];
@@ -87,6 +88,9 @@ export function lifecycleEvents(
   if (before?.status === 'paused' && after.status === 'running') types.push(JOB_EVENT_TYPES.resumed);
   const ended = endEventType(after);
   if (ended && after.endTime !== undefined && before?.endTime === undefined) types.push(ended);
+  if (before && after.rollbackJobId !== undefined && after.rollbackJobId !== before.rollbackJobId) {
+    types.push(JOB_EVENT_TYPES.rollbackStarted);
+  }
   return withEvents(after, types, statistics, at);
 }
 

@@ -7,6 +7,8 @@ import { type JobEventsDependencies, publishSoon } from './job-event-publisher';
 import { lifecycleEvents } from './job-events';
 import type { ExecutedCounts } from './rollout-policy';
 import type { ActivityLimits } from './job-settings';
+import type { CronParser } from './job-schedule-model';
+import type { DeviceOperationBudget } from './device-budget';
 import type {
   Clock,
   CompletionWaitRepository,
@@ -14,6 +16,7 @@ import type {
   DeviceJobRepository,
   DurationObservationRepository,
   JobDeviceGateway,
+  JobJoinRepository,
   JobRepository,
   StoredJob,
 } from './ports';
@@ -33,6 +36,12 @@ export interface JobExecutionDependencies {
   clock: Clock;
   /** How long one activity may run on this host. */
   limits: ActivityLimits;
+  /** NCRONTAB in a time zone: a job's maintenance windows (`schedulingConfig`). */
+  parseCron?: CronParser;
+  /** Members of continuous jobs and the devices that joined them (absent: jobs run their snapshot only). */
+  joins?: JobJoinRepository;
+  /** The device-operation budget every running job shares (`JOBS_DEVICE_OPERATIONS_PER_SECOND`); absent: none. */
+  budget?: DeviceOperationBudget;
 }
 
 export interface MarkRunningCommand {
@@ -148,8 +157,10 @@ export function finish(row: DeviceJobRecord, result: DeviceResult, startedAt: st
   };
   delete next.outcome;
   delete next.error;
+  delete next.overwritten;
   if (result.outcome) next.outcome = result.outcome;
   if (result.error) next.error = result.error;
+  if (result.overwritten) next.overwritten = result.overwritten;
   return next;
 }
 

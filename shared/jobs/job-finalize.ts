@@ -15,7 +15,7 @@ import {
 import { assertTransition, isTerminalJobStatus } from './job-lifecycle';
 import type { JobRecord, JobStatus } from './job-model';
 import { isTerminalDeviceJobStatus } from './job-model';
-import { observationOf } from './job-observation';
+import { blendedObservation, observationOf, slowdownOf } from './job-observation';
 import { TargetPages, shardsOf, targetPageSize } from './job-targets';
 
 export interface FinalizeJobCommand {
@@ -30,6 +30,10 @@ export interface FinalizeJobCommand {
   cursor?: RunCursor;
   /** Targets per shard (the run's page size), for targets still to be settled. */
   shardSize: number;
+  /** Why the job ended, when more than its outcome says (e.g. cancelled at a maintenance window's end). */
+  statusMessage?: string;
+  /** An abort criterion with `action: rollback` was met: once the job ended, `<jobId>-rollback` starts. */
+  rollBack?: true;
 }
 
 export interface FinalizeJobResult {
@@ -58,8 +62,16 @@ export async function finalizeJob(
   return result ?? (command.cursor ? { done: false, cursor: command.cursor } : { done: false });
 }
 
-type FinalizeDependencies = Omit<JobExecutionDependencies, 'gateway'> &
-  Partial<Pick<JobExecutionDependencies, 'gateway'>>;
+export type FinalizeDependencies = Omit<JobExecutionDependencies, 'gateway'> &
+  Partial<Pick<JobExecutionDependencies, 'gateway'>> & {
+    /** Starts the rollback an abort criterion asks for (absent: such an abort only fails the job). */
+    rollbacks?: AbortRollbackStarter;
+  };
+
+/** Starts `<jobId>-rollback` for a job an abort criterion with `action: rollback` stopped; idempotent. */
+export interface AbortRollbackStarter {
+  startAbortRollback(jobId: string): Promise<void>;
+}
 
 async function finalizeLeased(
   deps: FinalizeDependencies,
@@ -87,16 +99,28 @@ async function finalizeLeased(
         ...current,
         status: command.outcome,
         endTime,
-        statusMessage: statusMessageFor(command.outcome),
+        statusMessage: command.statusMessage ?? statusMessageFor(command.outcome),
       };
+      delete next.nextWindowStart;
       if (command.failureReason !== undefined) next.failureReason = command.failureReason;
       return next;
     },
     { deps: deps.events, at: endTime },
   );
+  // An ended continuous job takes no more devices: off the open list, its members and queue removed.
+  if (ended.targetSelection === 'continuous') await deps.joins?.close(ended.jobId);
   const observation =
     ended.endTime === endTime ? observationOf(ended, command.cursor?.calls, endTime) : undefined;
-  if (observation) await deps.observations?.record(ended.type, observation);
+  if (observation && deps.observations) {
+    const slowdown = deps.gateway
+      ? await slowdownOf(deps.gateway, ended, await deps.deviceJobs.listShard(ended.jobId, 0))
+      : undefined;
+    const measured = slowdown === undefined ? observation : { ...observation, slowdown };
+    const previous = await deps.observations.latest(ended.type);
+    await deps.observations.record(ended.type, blendedObservation(previous, measured));
+  }
+  // Also when a repeated delivery finds the job ended: the rollback's id makes a second start a no-op.
+  if (command.rollBack && deps.rollbacks) await deps.rollbacks.startAbortRollback(job.jobId);
   return ended.endTime
     ? { done: true, status: ended.status, endTime: ended.endTime }
     : { done: true, status: ended.status };
@@ -139,7 +163,10 @@ async function settleOpenDevices(
       );
     }
     if (!cursor.targets.done && deps.gateway) {
-      const targets = new TargetPages({ deviceIdLists: deps.deviceIdLists, gateway: deps.gateway }, job);
+      const targets = new TargetPages(
+        { deviceIdLists: deps.deviceIdLists, deviceJobs: deps.deviceJobs, gateway: deps.gateway },
+        job,
+      );
       while (!cursor.targets.done) {
         if (now() >= startUntil) return false;
         const page = await targets.read(cursor.targets.continuation, targetPageSize(command.shardSize));

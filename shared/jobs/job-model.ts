@@ -1,6 +1,7 @@
 import type * as Wire from '@device-jobs/client';
 import type { JobControls } from './rollout-config';
 import type { EndedWave } from './rollout-wave-model';
+import type { OverwrittenValue } from './twin-overwritten';
 // The wire vocabulary is the contract's (@device-jobs/client): defined once, taken here as types only.
 export type {
   CloudToDeviceMethod,
@@ -64,10 +65,19 @@ export interface JobRecord extends JobControls {
   maxExecutionTimeInSeconds: number;
   statusMessage?: string;
   failureReason?: string;
-  /** The job this one reruns (set by rerun only). */
+  /** The job this one reruns or rolls back. */
   parentJobId?: string;
+  /**
+   * Set on a rollback job: the twin job whose overwritten values it restores (= `parentJobId`). Such a job has no
+   * `updateTwin` of its own: each device gets back what the parent overwrote there.
+   */
+  rollbackOf?: string;
+  /** The latest rollback job started for this job. */
+  rollbackJobId?: string;
   /** The last pause or resume (absent until the job was first paused). */
   lastControlAction?: Wire.JobControlAction;
+  /** While the job waits outside its maintenance windows: when the next one opens. */
+  nextWindowStart?: string;
   /** Gated waves that ended, in order (`rolloutConfig.waves`). */
   endedWaves?: EndedWave[];
   /** Events published so far (the last event's `sequence`). */
@@ -100,6 +110,10 @@ export interface DeviceJobRecord {
   error?: Wire.DeviceJobError;
   /** Calls made to the device (more than one when failures were retried). */
   attempts?: number;
+  /** Twin jobs: the values this job's patch overwrote on the device, captured by the write that applied it. */
+  overwritten?: OverwrittenValue[];
+  /** Rollback jobs: the values to restore (the parent's `overwritten` of this device), copied at resolution. */
+  restore?: OverwrittenValue[];
   /**
    * Set while the device's operation succeeded and it waits for the job's `completionCondition` (status
    * `running`): the instant its wait times out.

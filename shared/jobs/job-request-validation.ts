@@ -24,6 +24,9 @@ import type {
 import { DEVICE_JOB_STATUSES, JOB_STATUSES } from './job-model';
 import { assertJobId, assertSeedName, assertSeedNamesDeep } from './name-rules';
 import { parseJobControls, parseJobField } from './rollout-config';
+import type { CronParser } from './job-schedule-model';
+import { parseSchedulingConfig } from './maintenance-window-validation';
+import { parseTargetSelection } from './target-selection-validation';
 import { validateTwinPatch } from './twin-patch-validation';
 
 export {
@@ -44,6 +47,8 @@ export interface NormalizeOptions {
   now: Date;
   /** Defaults to the IoT Hub query language's `parseCondition` (shared/query). */
   parseCondition?: ConditionParser;
+  /** NCRONTAB in a time zone (`shared/cron`): needed for `schedulingConfig`, which is refused without it. */
+  parseCron?: CronParser;
 }
 
 /** The query language's condition parser: validates a job's `queryCondition`. */
@@ -104,7 +109,15 @@ export function normalizeJobRequest(body: unknown, options: NormalizeOptions): J
       throw new JobValidationError('countMethodErrorsAsFailures', 'is only for scheduleDeviceMethod jobs');
     }
   }
-  return { ...definition, ...parseJobControls(body) };
+  const controls = parseJobControls(body, type);
+  if (present(body.schedulingConfig)) {
+    if (!options.parseCron) throw new Error('No NCRONTAB parser was composed to read schedulingConfig.');
+    controls.schedulingConfig = parseSchedulingConfig(body.schedulingConfig, options.parseCron);
+  }
+  if (present(body.targetSelection)) {
+    controls.targetSelection = parseTargetSelection(body.targetSelection, targets, controls);
+  }
+  return { ...definition, ...controls };
 }
 
 function parseTargets(body: Record<string, unknown>, parseCondition: ConditionParser): JobTargets {

@@ -1,3 +1,4 @@
+import type { CronParser } from './job-schedule-model';
 import { JobNotFinishedError, JobNotFoundError, JobValidationError } from './job-errors';
 import { isTerminalJobStatus } from './job-lifecycle';
 import type { DeviceJobStatus, JobDefinition, JobRecord } from './job-model';
@@ -12,6 +13,7 @@ export interface RerunDependencies {
   deviceIdLists: DeviceIdListRepository;
   deviceJobs: DeviceJobRepository;
   parseCondition?: ConditionParser;
+  parseCron?: CronParser;
 }
 
 const RERUN_FIELDS = ['jobId', 'deviceStatuses', 'startTime'];
@@ -67,7 +69,9 @@ function childRequest(parent: JobRecord, deviceIds: string[], startTime: unknown
   if (parent.rolloutConfig) body.rolloutConfig = parent.rolloutConfig;
   if (parent.abortConfig) body.abortConfig = parent.abortConfig;
   if (parent.retryConfig) body.retryConfig = parent.retryConfig;
+  if (parent.schedulingConfig) body.schedulingConfig = parent.schedulingConfig;
   if (parent.completionCondition) body.completionCondition = parent.completionCondition;
+  if (parent.priority !== undefined) body.priority = parent.priority;
   if (parent.countMethodErrorsAsFailures !== undefined)
     body.countMethodErrorsAsFailures = parent.countMethodErrorsAsFailures;
   return body;
@@ -96,6 +100,14 @@ export async function rerunDefinition(
   const stored = await deps.jobs.get(parentJobId);
   if (!stored) throw new JobNotFoundError(parentJobId);
   const parent = stored.job;
+  if (parent.rollbackOf !== undefined) {
+    // Its devices' patches are the values another job overwrote, read when it resolves them: no body to repeat.
+    throw new JobValidationError(
+      'jobId of the URL',
+      `'${parentJobId}' is a rollback job and cannot be rerun: roll back '${parent.rollbackOf}' again ` +
+        '(devices already restored then fail with RollbackConflict)',
+    );
+  }
   if (!isTerminalJobStatus(parent.status) || parent.endTime === undefined) {
     throw new JobNotFinishedError(parentJobId, parent.status);
   }
@@ -110,5 +122,6 @@ export async function rerunDefinition(
     urlJobId: body.jobId,
     now,
     ...(deps.parseCondition ? { parseCondition: deps.parseCondition } : {}),
+    ...(deps.parseCron ? { parseCron: deps.parseCron } : {}),
   });
 }

@@ -22,13 +22,21 @@ export function toJobResponse(job: JobRecord, deviceJobStatistics: DeviceJobStat
   if (job.failureReason !== undefined) response.failureReason = job.failureReason;
   if (job.statusMessage !== undefined) response.statusMessage = job.statusMessage;
   if (job.parentJobId !== undefined) response.parentJobId = job.parentJobId;
+  if (job.rollbackOf !== undefined) response.rollbackOf = job.rollbackOf;
+  if (job.rollbackJobId !== undefined) response.rollbackJobId = job.rollbackJobId;
   if (job.rolloutConfig) response.rolloutConfig = job.rolloutConfig;
   if (job.abortConfig) response.abortConfig = job.abortConfig;
   if (job.retryConfig) response.retryConfig = job.retryConfig;
   if (job.completionCondition) response.completionCondition = job.completionCondition;
+  if (job.priority !== undefined) response.priority = job.priority;
   if (job.countMethodErrorsAsFailures !== undefined)
     response.countMethodErrorsAsFailures = job.countMethodErrorsAsFailures;
   if (job.lastControlAction) response.lastControlAction = job.lastControlAction;
+  if (job.schedulingConfig) response.schedulingConfig = job.schedulingConfig;
+  if (job.targetSelection) response.targetSelection = job.targetSelection;
+  if (job.nextWindowStart !== undefined && (job.status === 'running' || job.status === 'paused')) {
+    response.nextWindowStart = job.nextWindowStart;
+  }
   const waves = job.rolloutConfig?.waves;
   if (waves) {
     const end = job.endTime === undefined ? undefined : job.status === 'completed' ? 'completed' : 'stopped';

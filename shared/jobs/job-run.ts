@@ -18,28 +18,35 @@ import {
   pendingRow,
   updateJob,
 } from './job-execution';
-import type { DeviceJobRecord, JobRecord } from './job-model';
+import type { DeviceJobRecord, JobRecord, TwinPatch } from './job-model';
 import { isTerminalDeviceJobStatus } from './job-model';
 import type { ShardCounters } from './job-statistics';
 import { publishProgress } from './job-event-publisher';
 import {
   type ExecutedCounts,
-  abortReason,
+  type AbortDecision,
+  abortDecision,
   createRateGate,
   failureTypeOf,
   retriesFor,
   retryDelayMs,
 } from './rollout-policy';
 import type { RolloutProgress } from './rollout-rate';
-import { TargetPages, shardsOf, targetPageSize } from './job-targets';
+import { type ResolvedTargetPage, TargetPages, shardsOf, targetPageSize } from './job-targets';
 import { type OpenWave, openWave, withEndedWave } from './rollout-waves';
 import { isPatchApplied } from './twin-patch-applied';
+import { cancelsAtWindowEnd, enterMaintenanceWindow } from './job-run-windows';
+import { CONTINUOUS_JOBS_CACHE_MS } from './continuous-joiner';
+import { overwrittenBy } from './twin-rollback';
+import { restoreDevice } from './twin-restore';
 import {
   type SettleCompletionsCommand,
   type SettleCompletionsResult,
   settleCompletions,
   startCompletionWait,
 } from './completion-waits';
+import { type BudgetShare, createBudgetPacer } from './device-budget';
+import { DEFAULT_PRIORITY } from './rollout-config';
 
 export interface RunDevicesCommand {
   jobId: string;
@@ -56,13 +63,18 @@ export interface RunDevicesCommand {
    * it is resumed or its time budget ends, since a v2 orchestration would call the next step at once.
    */
   pausable?: boolean;
+  /**
+   * The orchestration waits for maintenance windows itself (`jobOrchestrator_v4`): outside its windows a step
+   * returns at once with `stoppedBy: 'maintenanceWindow'`. Absent (older versions): windows are not applied.
+   */
+  windowAware?: boolean;
 }
 
 /**
  * Why a run stopped starting devices for good (the time budget only ends one call: see `done`; so does the end of
  * a gated wave that lets the next one go on).
  */
-export type RunStopReason = Exclude<WindowStop, 'budget' | 'wave'>;
+export type RunStopReason = Exclude<WindowStop, 'budget' | 'wave'> | 'maintenanceWindowEnded';
 
 export interface RunDevicesResult {
   cursor: RunCursor;
@@ -71,6 +83,10 @@ export interface RunDevicesResult {
   stoppedBy?: RunStopReason;
   /** Set with `stoppedBy: 'aborted'`: why the job's abort check stopped it. */
   abortReason?: string;
+  /** Set with `stoppedBy: 'maintenanceWindow'`: when the next window opens (absent: none opens again). */
+  nextWindowStart?: string;
+  /** Set with `stoppedBy: 'aborted'` when the criterion met asks for a rollback of what the job did. */
+  abortAction?: 'rollback';
 }
 
 /**
@@ -85,7 +101,7 @@ export interface RunPolicy {
   retriesLeft: (result: DeviceResult, attempt: number) => number;
   /** Back-off before retry n (1-based). */
   delayMs: (retry: number) => number;
-  abortCheck?: (counts: ExecutedCounts) => string | undefined;
+  abortCheck?: (counts: ExecutedCounts) => AbortDecision | undefined;
 }
 
 /** Live figures of a run the policy reads. */
@@ -108,12 +124,15 @@ export function runPolicyFor(job: JobRecord, maxDevicesInFlight: number, live: R
     delayMs: retryDelayMs,
   };
   if (gate) policy.beforeStart = gate;
-  if (job.abortConfig) policy.abortCheck = (counts) => abortReason(job.abortConfig, counts);
+  if (job.abortConfig) policy.abortCheck = (counts) => abortDecision(job.abortConfig, counts);
   return policy;
 }
 
 /** At most this many shards are read or resolved ahead of the one running, so the window never waits for storage. */
 const MAX_PREFETCH_SHARDS = 4;
+
+/** The run step's one wait; what the engine's clock port does not cover yet (see issue 17.4). */
+const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
 /** How often a run re-reads the job for a cancel and checks the deadline and abort condition, by default. */
 export const STOP_CHECK_INTERVAL_MS = 500;
@@ -164,8 +183,28 @@ async function runLeased(
     if (job.status === 'paused') return { cursor, done: false };
   }
   if (job.status === 'cancelled') return { cursor, done: false, stoppedBy: 'cancelled' };
+  const window = command.windowAware
+    ? await enterMaintenanceWindow(deps, job)
+    : { open: true as const, end: Number.POSITIVE_INFINITY };
+  if (!window.open) {
+    const { nextWindowStart } = window;
+    return {
+      cursor,
+      done: false,
+      stoppedBy: 'maintenanceWindow',
+      ...(nextWindowStart ? { nextWindowStart } : {}),
+    };
+  }
 
+  await untilListedEverywhere(deps, job, cursor);
   const plan = planActivityTime(startedAt, deps.limits, callBoundMs(job));
+  let parentPatch: TwinPatch | undefined;
+  if (job.rollbackOf !== undefined) {
+    // The parent's devices in flight finish before its end time is set: only then are its results final.
+    const parent = await endedParent(deps, job.rollbackOf, plan.startUntil);
+    if (!parent) return { cursor, done: false };
+    parentPatch = parent.updateTwin ?? {};
+  }
   const waves = job.rolloutConfig?.waves;
   // Wave sizes are shares of every target: a job with waves resolves them all before its first device starts.
   if (waves && !cursor.targets.done) {
@@ -176,7 +215,6 @@ async function runLeased(
   const startedBefore = before.deviceCount - before.pendingCount;
   const executed: ExecutedCounts = { ...(cursor.executed ?? { succeeded: 0, failed: 0, timedOut: 0 }) };
   let startedHere = 0;
-  const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
   const policy = runPolicyFor(job, command.maxDevicesInFlight, {
     progress: () => ({
       started: startedBefore + startedHere,
@@ -188,12 +226,13 @@ async function runLeased(
   });
   const writer = new DeviceResultWriter(deps, job.jobId, { ...DEFAULT_RESULT_WRITER_OPTIONS, now });
   const shards = new ShardFeed(deps, job, cursor, command.shardSize, policy.maxInFlight, writer);
-  let abortReason: string | undefined;
+  let abort: AbortDecision | undefined;
   const open = waves ? openWave(waves, job.endedWaves ?? [], before.deviceCount) : undefined;
   // The next wave starts only once every device of this one is final and the wave was judged.
   const waveEnd = open && open.end < before.deviceCount ? open.end : undefined;
   const calls = { ...(cursor.calls ?? { count: 0, seconds: 0, peakInFlight: 0 }) };
   let inFlight = 0;
+  const budget = await joinBudget(deps, job, now, sleep);
 
   let outcome;
   try {
@@ -203,20 +242,22 @@ async function runLeased(
       startUntil: plan.startUntil,
       now,
       stopCheckIntervalMs: deps.limits.stopCheckIntervalMs ?? STOP_CHECK_INTERVAL_MS,
-      ...(policy.beforeStart ? { beforeStart: policy.beforeStart } : {}),
+      ...startGate(policy.beforeStart, budget?.takeOperation),
       stopBeforeStart: () => {
-        abortReason ??= policy.abortCheck?.(executed);
-        if (abortReason !== undefined) return 'aborted';
+        abort ??= policy.abortCheck?.(executed);
+        if (abort !== undefined) return 'aborted';
+        if (now() >= window.end) return 'maintenanceWindow';
         return waveEnd !== undefined && startedBefore + startedHere >= waveEnd ? 'wave' : undefined;
       },
       checkStop: async () => {
         if (isPastDeadline(deps.clock.now(), command.deadline)) return 'deadline';
+        if (now() >= window.end) return 'maintenanceWindow';
         const current = await loadJob(deps.jobs, job.jobId);
         if (current.job.status === 'cancelled') return 'cancelled';
         if (current.job.status === 'paused') return 'paused';
         await publishProgress(deps, current);
-        abortReason ??= policy.abortCheck?.(executed);
-        return abortReason === undefined ? undefined : 'aborted';
+        abort ??= policy.abortCheck?.(executed);
+        return abort === undefined ? undefined : 'aborted';
       },
       run: async ({ row, repeated }) => {
         const startedAt = now();
@@ -226,7 +267,15 @@ async function runLeased(
         calls.peakInFlight = Math.max(calls.peakInFlight, inFlight);
         const { result, attempts } = await runWithAttempts(
           policy,
-          (attempt) => runDevice(deps, job, row.deviceId, repeated, plan, attempt),
+          async (attempt) => {
+            // The first call's share of the budget was taken before the device started (see startGate).
+            if (attempt > 1) await budget?.takeOperation();
+            return parentPatch
+              ? restoreDevice(deps.gateway, { parentPatch, row, repeated }, (call) =>
+                  withinBound(call, TWIN_CALL_BOUND_MS, row.deviceId),
+                )
+              : runDevice(deps, job, row.deviceId, repeated, plan, attempt);
+          },
           () => now() < plan.startUntil,
           sleep,
         );
@@ -234,6 +283,8 @@ async function runLeased(
         const endedAt = now();
         calls.count += 1;
         calls.seconds += (endedAt - startedAt) / 1000;
+        calls.firstStartMs = Math.min(calls.firstStartMs ?? startedAt, startedAt);
+        calls.lastEndMs = Math.max(calls.lastEndMs ?? endedAt, endedAt);
         const ended = { ...finish(row, result, iso(startedAt), iso(endedAt)), attempts };
         const waiting = await startCompletionWait(deps, job, ended, endedAt);
         if (waiting) return await writer.finished(waiting);
@@ -244,15 +295,30 @@ async function runLeased(
   } finally {
     await shards.settled();
     await writer.close();
+    await budget?.share.leave();
   }
   if (calls.count > 0) cursor.calls = calls;
   if (job.completionCondition) cursor.completionWaits = true;
   if (executed.succeeded + executed.failed + executed.timedOut > 0) cursor.executed = executed;
   const done = cursor.targets.done && cursor.nextShard >= cursor.shardCount;
   // Criteria met by the last results count too: the job fails although nothing was left to cancel.
-  abortReason ??= policy.abortCheck?.(executed);
-  if (abortReason !== undefined && outcome.stoppedBy !== 'cancelled' && outcome.stoppedBy !== 'deadline') {
-    return { cursor, done: false, stoppedBy: 'aborted', abortReason };
+  abort ??= policy.abortCheck?.(executed);
+  if (abort !== undefined && outcome.stoppedBy !== 'cancelled' && outcome.stoppedBy !== 'deadline') {
+    const aborted: RunDevicesResult = {
+      cursor,
+      done: false,
+      stoppedBy: 'aborted',
+      abortReason: abort.reason,
+    };
+    if (abort.action === 'rollback') aborted.abortAction = 'rollback';
+    return aborted;
+  }
+  // At a window's end the calls in flight have finished: the next step waits for the next window, or the job ends.
+  if (outcome.stoppedBy === 'maintenanceWindow') {
+    if (done) return { cursor, done };
+    return cancelsAtWindowEnd(deps, job)
+      ? { cursor, done: false, stoppedBy: 'maintenanceWindowEnded' }
+      : { cursor, done: false };
   }
   if (outcome.stoppedBy === 'wave') {
     const paused = open !== undefined && (await endWave(deps, job.jobId, open)) && command.pausable;
@@ -263,10 +329,21 @@ async function runLeased(
   if (outcome.stoppedBy === 'paused' && (done || !command.pausable)) return { cursor, done };
   if (outcome.stoppedBy && outcome.stoppedBy !== 'budget') {
     const result: RunDevicesResult = { cursor, done: false, stoppedBy: outcome.stoppedBy };
-    if (abortReason !== undefined) result.abortReason = abortReason;
+    if (abort !== undefined) result.abortReason = abort.reason;
     return result;
   }
   return { cursor, done };
+}
+
+/**
+ * A continuous job's snapshot starts once every host's cached list of open continuous jobs holds it (it was
+ * listed before it began running): a device written earlier is read by the snapshot, one written later joins.
+ */
+async function untilListedEverywhere(deps: JobExecutionDependencies, job: JobRecord, cursor: RunCursor) {
+  if (job.targetSelection !== 'continuous' || cursor.shardCount > 0 || job.runStartedTime === undefined)
+    return;
+  const wait = Date.parse(job.runStartedTime) + CONTINUOUS_JOBS_CACHE_MS - deps.clock.now().getTime();
+  if (wait > 0) await sleep(wait);
 }
 
 /**
@@ -285,6 +362,44 @@ export function settleJobCompletions(
   });
 }
 
+/**
+ * The run step's place in the service-wide device-operation budget (none when no budget is set): every call to a
+ * device, retries included, waits for the job's share to allow it.
+ */
+async function joinBudget(
+  deps: JobExecutionDependencies,
+  job: JobRecord,
+  now: () => number,
+  sleep: (ms: number) => Promise<void>,
+): Promise<{ share: BudgetShare; takeOperation: () => Promise<void> } | undefined> {
+  if (!deps.budget) return undefined;
+  const share = await deps.budget.join(job.jobId, job.priority ?? DEFAULT_PRIORITY);
+  return {
+    share,
+    takeOperation: createBudgetPacer({ operationsPerSecond: () => share.operationsPerSecond(), now, sleep }),
+  };
+}
+
+/**
+ * What a device waits for before it starts: the job's start rate, then its share of the budget for its first
+ * call (so a device's start time is when its call went out, and a stop found while waiting starts nothing).
+ */
+function startGate(
+  rateGate: (() => Promise<void>) | undefined,
+  takeOperation: (() => Promise<void>) | undefined,
+): { beforeStart?: () => Promise<void> } {
+  if (!rateGate || !takeOperation) {
+    const only = rateGate ?? takeOperation;
+    return only ? { beforeStart: only } : {};
+  }
+  return {
+    beforeStart: async () => {
+      await rateGate();
+      await takeOperation();
+    },
+  };
+}
+
 /** The job as it is once no longer paused, or still paused when the step's start budget ran out (v2 only). */
 async function heldWhilePaused(
   deps: JobExecutionDependencies,
@@ -295,10 +410,25 @@ async function heldWhilePaused(
   const interval = deps.limits.stopCheckIntervalMs ?? STOP_CHECK_INTERVAL_MS;
   let current = job;
   while (current.status === 'paused' && deps.clock.now().getTime() < startUntil) {
-    await new Promise((resolve) => setTimeout(resolve, interval));
+    await sleep(interval);
     current = (await loadJob(deps.jobs, job.jobId)).job;
   }
   return current;
+}
+
+/** The parent of a rollback job once it has ended, or undefined if it still runs at `until`. */
+async function endedParent(
+  deps: JobExecutionDependencies,
+  parentJobId: string,
+  until: number,
+): Promise<JobRecord | undefined> {
+  const interval = deps.limits.stopCheckIntervalMs ?? STOP_CHECK_INTERVAL_MS;
+  for (;;) {
+    const { job: parent } = await loadJob(deps.jobs, parentJobId);
+    if (parent.endTime !== undefined) return parent;
+    if (deps.clock.now().getTime() + interval >= until) return undefined;
+    await sleep(interval);
+  }
 }
 
 /** Records the end of a wave whose devices are all final; true when the job is paused after it. */
@@ -386,8 +516,12 @@ async function runDevice(
       const patch = job.updateTwin;
       // Repeated after a crash: a twin that already holds the patch is left alone (one change per job and device).
       if (repeated && isPatchApplied(patch, await deps.gateway.readTwin(deviceId))) return twinResult();
-      await withinBound(deps.gateway.applyTwinPatch(deviceId, patch), TWIN_CALL_BOUND_MS, deviceId);
-      return twinResult();
+      const applied = await withinBound(
+        deps.gateway.applyTwinPatch(deviceId, patch),
+        TWIN_CALL_BOUND_MS,
+        deviceId,
+      );
+      return twinResult(overwrittenBy(patch, applied.previous));
     }
     return errorResult(new Error('The job has neither a method nor a twin patch.'));
   } catch (error: unknown) {
@@ -429,6 +563,7 @@ class ShardFeed {
   private readonly attempted = new Set<number>();
   private statesLoaded: Promise<void> | undefined;
   private readonly known = new Set<number>();
+  private joinQueueEmpty = false;
   /** Shards a target page resolved beyond the one asked for, until their turn. */
   private readonly resolvedAhead = new Map<number, DeviceJobRecord[]>();
 
@@ -543,14 +678,20 @@ class ShardFeed {
     }
     for (;;) {
       const { targets } = this.cursor;
-      if (targets.done) return undefined;
+      if (targets.done) return this.joinedShard(shard);
       // One page of targets makes several shards: a storage page of ~1,000 rows costs about what 100 cost.
       const page = await this.targets.read(targets.continuation, targetPageSize(this.shardSize));
       if (page.continuation === undefined) this.cursor.targets = { done: true };
       else this.cursor.targets = { done: false, continuation: page.continuation };
       const chunks = shardsOf(page.deviceIds, this.shardSize);
+      // A device the snapshot found never joins the job again later.
+      if (this.continuous && page.deviceIds.length > 0) {
+        await this.deps.joins?.addSnapshotMembers(this.job.jobId, page.deviceIds);
+      }
       if (chunks.length > 0) {
-        const written = await Promise.all(chunks.map((ids, index) => this.writeShard(shard + index, ids)));
+        const written = await Promise.all(
+          chunks.map((ids, index) => this.writeShard(shard + index, ids, page.restore)),
+        );
         this.cursor.shardCount = shard + chunks.length;
         written.slice(1).forEach((rows, index) => this.resolvedAhead.set(shard + 1 + index, rows));
         return written[0];
@@ -558,14 +699,52 @@ class ShardFeed {
     }
   }
 
+  /**
+   * Past the snapshot of a continuous job: the devices that joined it since, as the next shard (one written by an
+   * interrupted run is read back), taken off the join queue once stored.
+   */
+  private async joinedShard(shard: number): Promise<DeviceJobRecord[] | undefined> {
+    const joins = this.deps.joins;
+    if (!this.continuous || !joins) return undefined;
+    if (this.known.has(shard)) {
+      const rows = await this.deps.deviceJobs.listShard(this.job.jobId, shard);
+      this.writer.track(shard, rows);
+      this.cursor.shardCount = shard + 1;
+      return rows;
+    }
+    // Shards are prepared far ahead: once the queue was found empty, this step asks no more (the next one will).
+    if (this.joinQueueEmpty) return undefined;
+    const deviceIds = await joins.queued(this.job.jobId, this.shardSize);
+    if (deviceIds.length === 0) {
+      this.joinQueueEmpty = true;
+      return undefined;
+    }
+    const rows = await this.writeShard(shard, deviceIds, undefined);
+    this.cursor.shardCount = shard + 1;
+    await joins.dequeue(this.job.jobId, deviceIds);
+    return rows;
+  }
+
+  private get continuous(): boolean {
+    return this.job.targetSelection === 'continuous';
+  }
+
   /** The shard's pending rows; a shard an interrupted run already wrote is read back and completed. */
-  private async writeShard(shard: number, deviceIds: string[]): Promise<DeviceJobRecord[]> {
+  private async writeShard(
+    shard: number,
+    deviceIds: string[],
+    restore: ResolvedTargetPage['restore'],
+  ): Promise<DeviceJobRecord[]> {
     const stored = this.known.has(shard) ? await this.deps.deviceJobs.listShard(this.job.jobId, shard) : [];
     const have = new Set(stored.map((row) => row.deviceId));
     const now = this.deps.clock.now().toISOString();
     const fresh = deviceIds
       .filter((deviceId) => !have.has(deviceId))
-      .map((deviceId) => pendingRow(this.job, deviceId, shard, now));
+      .map((deviceId) => {
+        const row = pendingRow(this.job, deviceId, shard, now);
+        const values = restore?.get(deviceId);
+        return values ? { ...row, restore: values } : row;
+      });
     const rows = [...stored, ...fresh];
     this.writer.track(shard, rows);
     await this.writer.put(fresh);

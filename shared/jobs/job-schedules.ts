@@ -150,6 +150,7 @@ function validateTemplate(
       urlJobId: scheduledJobId(scheduleId, now),
       now,
       ...(deps.parseCondition ? { parseCondition: deps.parseCondition } : {}),
+      parseCron: deps.parseCron,
     });
   } catch (error: unknown) {
     if (error instanceof JobValidationError) {
@@ -273,6 +274,7 @@ export function createJobSchedulesService(deps: JobSchedulesDependencies): JobSc
         urlJobId: jobId,
         now,
         ...(deps.parseCondition ? { parseCondition: deps.parseCondition } : {}),
+        parseCron: deps.parseCron,
       });
       await storeAndStartJob(deps, definition, now);
       return jobId;

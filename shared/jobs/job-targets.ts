@@ -1,5 +1,11 @@
 import type { JobRecord } from './job-model';
-import type { DeviceIdListRepository, JobDeviceGateway, TargetPage } from './ports';
+import type { DeviceIdListRepository, DeviceJobRepository, JobDeviceGateway, TargetPage } from './ports';
+import type { OverwrittenValue } from './twin-overwritten';
+
+/** A page of targets; a rollback job's page also says what to restore on each device (absent: not known). */
+export interface ResolvedTargetPage extends TargetPage {
+  restore?: ReadonlyMap<string, OverwrittenValue[]>;
+}
 
 /**
  * Targets resolved by one page read: a storage page (at most 1,000 rows, one of them read to tell whether more
@@ -22,19 +28,26 @@ export function shardsOf(deviceIds: readonly string[], shardSize: number): strin
 }
 
 /**
- * A job's targets, page by page, resumable from a page's continuation: the query through the gateway, or the
- * stored id list (`<chunk>:<offset>`). Target resolution thus runs in time-bounded steps, and a step never holds
- * more than one page (or one stored chunk) of ids.
+ * A job's targets, page by page, resumable from a page's continuation: the query through the gateway, the stored
+ * id list (`<chunk>:<offset>`), or for a rollback job the parent's completed device rows (with the values each
+ * overwrote). Target resolution thus runs in time-bounded steps, and a step never holds more than one page (or
+ * one stored chunk) of ids.
  */
 export class TargetPages {
   private cachedChunk: { index: number; ids: string[] | undefined } | undefined;
 
   constructor(
-    private readonly deps: { deviceIdLists: DeviceIdListRepository; gateway: JobDeviceGateway },
+    private readonly deps: {
+      deviceIdLists: DeviceIdListRepository;
+      deviceJobs: DeviceJobRepository;
+      gateway: JobDeviceGateway;
+    },
     private readonly job: JobRecord,
   ) {}
 
-  async read(continuation: string | undefined, maxItems: number): Promise<TargetPage> {
+  async read(continuation: string | undefined, maxItems: number): Promise<ResolvedTargetPage> {
+    if (this.job.rollbackOf !== undefined)
+      return this.completedOf(this.job.rollbackOf, continuation, maxItems);
     if (!this.job.deviceIdList) {
       return this.deps.gateway.resolveTargetsPage(
         this.job.queryCondition ?? '*',
@@ -58,6 +71,23 @@ export class TargetPages {
         return { deviceIds, continuation: `${chunk}:${offset}` };
       }
     }
+  }
+
+  private async completedOf(
+    parentJobId: string,
+    continuation: string | undefined,
+    maxItems: number,
+  ): Promise<ResolvedTargetPage> {
+    const page = await this.deps.deviceJobs.query(
+      { jobId: parentJobId, status: 'completed' },
+      continuation === undefined ? { maxItems } : { maxItems, continuationToken: continuation },
+    );
+    const restore = new Map<string, OverwrittenValue[]>();
+    for (const row of page.items) if (row.overwritten) restore.set(row.deviceId, row.overwritten);
+    const deviceIds = page.items.map((row) => row.deviceId);
+    return page.continuationToken
+      ? { deviceIds, restore, continuation: page.continuationToken }
+      : { deviceIds, restore };
   }
 
   private async chunk(index: number): Promise<string[] | undefined> {

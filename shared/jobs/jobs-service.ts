@@ -14,6 +14,7 @@ import { JobAlreadyExistsError, JobNotFoundError, JobValidationError } from './j
 import { isTerminalJobStatus } from './job-lifecycle';
 import { aggregateStatistics } from './job-statistics';
 import type { JobRecord } from './job-model';
+import type { CronParser } from './job-schedule-model';
 import {
   type ConditionParser,
   jobStatusFromName,
@@ -29,9 +30,11 @@ import type {
   JobTargetResolver,
 } from './ports';
 import { type DryRunResponse, dryRunJob } from './job-dry-run';
+import type { DeviceOperationBudget } from './device-budget';
 import { rerunDefinition } from './job-rerun';
 import { type JobCreationDependencies, storeAndStartJob } from './job-creation';
 import { type JobControlCommand, parseControlBody, pauseJob, resumeJob } from './job-pause';
+import { type RollbackJobCommand, rollbackJob, startAbortRollback } from './job-rollback';
 
 /** Ports and settings the job use cases work with. */
 export interface JobsServiceDependencies extends JobCreationDependencies {
@@ -39,10 +42,14 @@ export interface JobsServiceDependencies extends JobCreationDependencies {
   clock: Clock;
   /** Defaults to the query language's parser. */
   parseCondition?: ConditionParser;
+  /** NCRONTAB in a time zone: reads `schedulingConfig` (maintenance windows). */
+  parseCron?: CronParser;
   /** Resolves a dry run's query targets (the device gateway). */
   targets?: JobTargetResolver;
   /** Recent device latency and overhead, for dry-run estimates. */
   observations?: DurationObservationRepository;
+  /** The shared device-operation budget (dry-run estimates count the job's share). */
+  budget?: DeviceOperationBudget;
 }
 
 export interface CreateJobCommand {
@@ -87,6 +94,10 @@ export interface JobsService {
   pauseJob(command: JobControlCommand): Promise<JobResponse>;
   /** `POST /jobs/v2/{jobId}/resume`: a paused job goes on (409 unless paused). */
   resumeJob(command: JobControlCommand): Promise<JobResponse>;
+  /** `POST /jobs/v2/{jobId}/rollback`: a twin job restoring what the job's patch overwrote (cancels it first). */
+  rollbackJob(command: RollbackJobCommand): Promise<JobResponse>;
+  /** Starts `<jobId>-rollback` after an abort criterion with `action: rollback` failed the job; idempotent. */
+  startAbortRollback(jobId: string): Promise<void>;
 }
 
 export function createJobsService(deps: JobsServiceDependencies): JobsService {
@@ -105,6 +116,7 @@ export function createJobsService(deps: JobsServiceDependencies): JobsService {
         urlJobId: jobId,
         now,
         parseCondition: deps.parseCondition,
+        parseCron: deps.parseCron,
       });
       return respondCreated(await storeAndStartJob(deps, definition, now));
     },
@@ -114,6 +126,7 @@ export function createJobsService(deps: JobsServiceDependencies): JobsService {
         urlJobId: jobId,
         now: deps.clock.now(),
         parseCondition: deps.parseCondition,
+        parseCron: deps.parseCron,
       });
       if (await deps.jobs.get(definition.jobId)) throw new JobAlreadyExistsError(definition.jobId);
       return dryRunJob(deps, definition);
@@ -124,6 +137,12 @@ export function createJobsService(deps: JobsServiceDependencies): JobsService {
       const definition = await rerunDefinition(deps, jobId, body, now);
       return respondCreated(await storeAndStartJob(deps, definition, now, jobId));
     },
+
+    async rollbackJob(command) {
+      return respondCreated(await rollbackJob(deps, command, deps.clock.now()));
+    },
+
+    startAbortRollback: (jobId) => startAbortRollback(deps, jobId, deps.clock.now()),
 
     async pauseJob(command) {
       assertJobId('jobId', command.jobId);

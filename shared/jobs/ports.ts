@@ -13,7 +13,7 @@ import type {
   JsonObject,
   TwinPatch,
 } from './job-model';
-import type { DurationObservation } from './job-estimate';
+import type { DeviceTiming, DurationObservation } from './job-estimate';
 import type { JobCloudEvent } from './job-events';
 import type { JobScheduleRecord } from './job-schedule-model';
 import type { JobSettings } from './job-settings';
@@ -139,14 +139,25 @@ export interface JobDeviceGateway {
    * If-Match of the update (`PreconditionFailed` when the twin moved on); absent, any version is patched.
    */
   applyTwinPatch(deviceId: string, patch: TwinPatch): Promise<AppliedTwinPatch>;
-  /** The twin's tags and desired properties (a repeated twin step checks whether its patch already applied). */
-  readTwin(deviceId: string): Promise<TwinContent>;
+  /**
+   * The twin's tags and desired properties with its etag (a repeated twin step checks whether its patch already
+   * applied; a rollback checks that nobody changed what its job wrote, then writes at that etag).
+   */
+  readTwin(deviceId: string): Promise<ReadTwin>;
   /**
    * The scalar types the fleet's devices hold at a tag path (an index path: `tags.building`, segments lower-cased),
    * read from an index in a few point-sized reads, never by scanning the fleet; undefined when the gateway cannot
    * tell cheaply. Dry runs use it to hint at a constant of the wrong type.
    */
   tagValueTypes?(indexPath: string): Promise<ScalarType[] | undefined>;
+  /**
+   * What is known in advance of how these devices answer a method (a simulated device's profile), for dry-run
+   * estimates; devices the gateway knows nothing of in advance (real ones) are left out. Absent: nothing is known.
+   */
+  deviceTimings?(
+    deviceIds: readonly string[],
+    method: { methodName: string; responseTimeoutInSeconds: number } | undefined,
+  ): Promise<Map<string, DeviceTiming>>;
   /**
    * Whether a query condition (the body of a WHERE clause) holds on the device's whole twin now, and when a
    * change already due (a simulated device's report of its desired properties) may make it hold: what a job's
@@ -219,14 +230,24 @@ export interface TwinContent {
   desired: JsonObject;
 }
 
-/** The twin after a patch: its new etag and version. */
+/** A twin as read: its content and the etag a conditional write names. */
+export interface ReadTwin extends TwinContent {
+  etag: string;
+}
+
+/** The twin after a patch: its new etag and version, and its content right before the patch (for rollback). */
 export interface AppliedTwinPatch {
   etag: string;
   version: number;
+  /** Tags and desired properties as the write found them (the twin the patch was merged into). */
+  previous: TwinContent;
 }
 
 /** Only the target resolution of {@link JobDeviceGateway} (and its type hints): what a dry run needs. */
-export type JobTargetResolver = Pick<JobDeviceGateway, 'resolveTargetsPage' | 'tagValueTypes'>;
+export type JobTargetResolver = Pick<
+  JobDeviceGateway,
+  'resolveTargetsPage' | 'tagValueTypes' | 'deviceTimings'
+>;
 
 /** The latest {@link DurationObservation} per job type, which dry-run estimates are based on. */
 export interface DurationObservationRepository {
@@ -237,6 +258,8 @@ export interface DurationObservationRepository {
 /** Input of the job orchestration; everything it needs, so the orchestrator reads no settings itself. */
 export interface JobOrchestrationInput {
   jobId: string;
+  /** `targetSelection: continuous`: the job waits for devices to join once its snapshot ran (v4). */
+  continuous?: boolean;
   startTime: string;
   maxExecutionTimeInSeconds: number;
   settings: JobSettings;
@@ -296,4 +319,42 @@ export interface JobEventOutbox {
 /** Where job events are published (the Storage queue `JOB_EVENTS_QUEUE`). */
 export interface JobEventQueue {
   send(event: JobCloudEvent): Promise<void>;
+}
+
+/** An open continuous job as the registry's write path matches it. */
+export interface OpenContinuousJob {
+  jobId: string;
+  queryCondition: string;
+}
+
+/**
+ * Members of continuous jobs (`targetSelection: continuous`) and the devices that joined them after their start.
+ * A device is a member of a job at most once: found by the job's snapshot, or joined later by a registry write.
+ */
+export interface JobJoinRepository {
+  /** Lists the job among the open continuous jobs (idempotent). */
+  open(job: OpenContinuousJob): Promise<void>;
+  /** Takes the job off the open list and removes its members and queue (idempotent). */
+  close(jobId: string): Promise<void>;
+  /** Every open continuous job (a short list: one point-sized partition read). */
+  listOpen(): Promise<OpenContinuousJob[]>;
+  /** Records devices the job's snapshot found, so they never join it again. */
+  addSnapshotMembers(jobId: string, deviceIds: readonly string[]): Promise<void>;
+  /**
+   * Makes the device a member that joined, queued for the job's next step, in one transaction; false when it was
+   * a member already (nothing written).
+   */
+  join(jobId: string, deviceId: string, at: string): Promise<boolean>;
+  /**
+   * Up to `limit` queued devices that joined (queued devices the snapshot found after all are dropped), oldest
+   * member first is not promised.
+   */
+  queued(jobId: string, limit: number): Promise<string[]>;
+  /** Removes devices from the queue once a step stored them as the job's device rows. */
+  dequeue(jobId: string, deviceIds: readonly string[]): Promise<void>;
+}
+
+/** Wakes a continuous job's orchestration when devices joined it (a queue message per job and write). */
+export interface JobJoinSignals {
+  send(jobId: string): Promise<void>;
 }

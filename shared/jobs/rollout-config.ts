@@ -1,6 +1,12 @@
 import type * as Wire from '@device-jobs/client';
 import type * as v from 'valibot';
-import { AbortConfigSchema, RetryConfigSchema, RolloutConfigSchema } from '../schemas/rollout.schema';
+import {
+  AbortConfigSchema,
+  CountMethodErrorsSchema,
+  PrioritySchema,
+  RetryConfigSchema,
+  RolloutConfigSchema,
+} from '../schemas/rollout.schema';
 import { present } from '../schemas/schema-rules';
 import { parseOrThrow } from '../schemas/schema-problems';
 import { JobValidationError } from './job-errors';
@@ -17,6 +23,7 @@ export type {
   RolloutConfig,
 } from '@device-jobs/client';
 export {
+  DEFAULT_PRIORITY,
   FAILURE_TYPES,
   MAX_CONCURRENCY,
   MAX_INCREMENT_FACTOR,
@@ -39,9 +46,24 @@ export function parseRolloutConfig(value: unknown, field = 'rolloutConfig'): Wir
   return parseJobField(RolloutConfigSchema, value, field);
 }
 
-/** Validates `abortConfig`; throws {@link JobValidationError} naming the first invalid field. */
-export function parseAbortConfig(value: unknown, field = 'abortConfig'): Wire.AbortConfig {
-  return parseJobField(AbortConfigSchema, value, field);
+/**
+ * Validates `abortConfig`; throws {@link JobValidationError} naming the first invalid field. `action: rollback`
+ * (restore what the job overwrote) needs a twin job: a method call cannot be undone.
+ */
+export function parseAbortConfig(
+  value: unknown,
+  field = 'abortConfig',
+  jobType?: Wire.JobType,
+): Wire.AbortConfig {
+  const config = parseJobField(AbortConfigSchema, value, field);
+  const index = config.criteriaList.findIndex((criterion) => criterion.action === 'rollback');
+  if (index >= 0 && jobType === 'scheduleDeviceMethod') {
+    throw new JobValidationError(
+      `${field}.criteriaList[${index}].action`,
+      "'rollback' needs a scheduleUpdateTwin job (a direct method cannot be undone)",
+    );
+  }
+  return config;
 }
 
 /** Validates `retryConfig`; throws {@link JobValidationError} naming the first invalid field. */
@@ -50,10 +72,12 @@ export function parseRetryConfig(value: unknown, field = 'retryConfig'): Wire.Re
 }
 
 /** Reads the optional controls of a JobRequest body (`null` counts as absent). */
-export function parseJobControls(body: Record<string, unknown>): Wire.JobControls {
+export function parseJobControls(body: Record<string, unknown>, jobType?: Wire.JobType): Wire.JobControls {
   const controls: Wire.JobControls = {};
   if (present(body.rolloutConfig)) controls.rolloutConfig = parseRolloutConfig(body.rolloutConfig);
-  if (present(body.abortConfig)) controls.abortConfig = parseAbortConfig(body.abortConfig);
+  if (present(body.abortConfig)) {
+    controls.abortConfig = parseAbortConfig(body.abortConfig, 'abortConfig', jobType);
+  }
   if (present(body.retryConfig)) controls.retryConfig = parseRetryConfig(body.retryConfig);
   if (present(body.completionCondition)) {
     if (controls.rolloutConfig?.waves) {
@@ -64,10 +88,13 @@ export function parseJobControls(body: Record<string, unknown>): Wire.JobControl
     }
     controls.completionCondition = parseCompletionCondition(body.completionCondition);
   }
+  if (present(body.priority)) controls.priority = parseJobField(PrioritySchema, body.priority, 'priority');
   if (present(body.countMethodErrorsAsFailures)) {
-    if (typeof body.countMethodErrorsAsFailures !== 'boolean')
-      throw new JobValidationError('countMethodErrorsAsFailures', 'must be true or false');
-    controls.countMethodErrorsAsFailures = body.countMethodErrorsAsFailures;
+    controls.countMethodErrorsAsFailures = parseJobField(
+      CountMethodErrorsSchema,
+      body.countMethodErrorsAsFailures,
+      'countMethodErrorsAsFailures',
+    );
   }
   return controls;
 }

@@ -1,5 +1,5 @@
 import type { DeviceJobError } from './job-model';
-import type { AbortConfig, FailureType, RetryConfig, RolloutConfig } from './rollout-config';
+import type { AbortConfig, AbortCriterion, FailureType, RetryConfig, RolloutConfig } from './rollout-config';
 import { type RolloutProgress, startIntervalSeconds } from './rollout-rate';
 
 /**
@@ -41,11 +41,25 @@ export interface ExecutedCounts {
   timedOut: number;
 }
 
-/**
- * The `failureReason` of the first abort criterion met, if any: once at least `minNumberOfExecutedDevices`
- * devices have a final result and the share of them that failed that way reaches the threshold.
- */
+/** An abort criterion met: the job's `failureReason`, and what follows the abort. */
+export interface AbortDecision {
+  reason: string;
+  action: AbortCriterion['action'];
+}
+
+/** The `failureReason` of the first abort criterion met, if any (see {@link abortDecision}). */
 export function abortReason(config: AbortConfig | undefined, counts: ExecutedCounts): string | undefined {
+  return abortDecision(config, counts)?.reason;
+}
+
+/**
+ * The first abort criterion met, if any: once at least `minNumberOfExecutedDevices` devices have a final result
+ * and the share of them that failed that way reaches the threshold.
+ */
+export function abortDecision(
+  config: AbortConfig | undefined,
+  counts: ExecutedCounts,
+): AbortDecision | undefined {
   if (!config) return undefined;
   const executed = counts.succeeded + counts.failed + counts.timedOut;
   for (const criterion of config.criteriaList) {
@@ -59,11 +73,11 @@ export function abortReason(config: AbortConfig | undefined, counts: ExecutedCou
     const percentage = (failing / executed) * 100;
     if (percentage >= criterion.thresholdPercentage) {
       const verb = criterion.failureType === 'timedOut' ? 'timed out' : 'failed';
-      return (
+      const reason =
         `Aborted: ${failing} of ${executed} executed devices ${verb} ` +
         `(${formatPercent(percentage)}% ≥ ${formatPercent(criterion.thresholdPercentage)}%; ` +
-        `abortConfig failureType '${criterion.failureType}', minNumberOfExecutedDevices ${criterion.minNumberOfExecutedDevices}).`
-      );
+        `abortConfig failureType '${criterion.failureType}', minNumberOfExecutedDevices ${criterion.minNumberOfExecutedDevices}).`;
+      return { reason, action: criterion.action };
     }
   }
   return undefined;

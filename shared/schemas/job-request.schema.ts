@@ -7,8 +7,14 @@ import {
   methodNameProblem,
   methodPayloadProblem,
 } from '../iothub-rules';
+import { CompletionConditionSchema } from '../jobs/completion-condition';
 import { objectMessage } from './schema-rules';
-import { AbortConfigSchema, RetryConfigSchema, RolloutConfigSchema } from './rollout.schema';
+import {
+  AbortConfigSchema,
+  CountMethodErrorsSchema,
+  RetryConfigSchema,
+  RolloutConfigSchema,
+} from './rollout.schema';
 
 /** The fields of a JobRequest (`PUT /jobs/v2/{jobId}`, GA and preview vocabulary), as valibot schemas. */
 
@@ -171,4 +177,6 @@ export const JobRequestSchema = v.looseObject({
   rolloutConfig: v.optional(RolloutConfigSchema),
   abortConfig: v.optional(AbortConfigSchema),
   retryConfig: v.optional(RetryConfigSchema),
+  countMethodErrorsAsFailures: v.nullish(CountMethodErrorsSchema),
+  completionCondition: v.nullish(CompletionConditionSchema),
 });

@@ -11,6 +11,10 @@ export const MIN_INCREMENT_FACTOR = 1.1;
 export const MAX_INCREMENT_FACTOR = 5;
 export const MAX_RETRIES = 10;
 export const MAX_WAVES = 20;
+/** A job's share of the device-operation budget is in proportion to its `priority` (absent: the default). */
+export const MIN_PRIORITY = 1;
+export const MAX_PRIORITY = 10;
+export const DEFAULT_PRIORITY = 5;
 /** The name of the wave the devices after the listed ones form. */
 export const LAST_WAVE_NAME = 'remaining';
 const WAVE_NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/;
@@ -138,11 +142,17 @@ function criteriaList<TCriterion extends v.GenericSchema<unknown, { failureType:
   });
 }
 
-/** `abortConfig`: cancel the job when a failure type passes its threshold. */
+/** What an abort does besides cancelling: `rollback` also starts `<jobId>-rollback` (twin jobs only). */
+export const ABORT_ACTIONS = [
+  'cancel',
+  'rollback',
+] as const satisfies readonly Wire.AbortCriterion['action'][];
+
+/** `abortConfig`: cancel the job (and maybe roll it back) when a failure type passes its threshold. */
 export const AbortConfigSchema = criteriaList(
   closedObject({
     failureType: oneOf(FAILURE_TYPES),
-    action: v.literal('cancel', "must be 'cancel'"),
+    action: oneOf(ABORT_ACTIONS),
     thresholdPercentage: numberIn(0, 100),
     minNumberOfExecutedDevices: integerIn(1, Number.MAX_SAFE_INTEGER),
   }),
@@ -155,3 +165,9 @@ export const RetryConfigSchema = criteriaList(
     numberOfRetries: integerIn(0, MAX_RETRIES),
   }),
 ) satisfies v.GenericSchema<unknown, Wire.RetryConfig>;
+
+/** `countMethodErrorsAsFailures`: whether a method's error status (≥ 400) counts as a failed device. */
+export const CountMethodErrorsSchema = v.boolean('must be true or false');
+
+/** A job's `priority`: its weight in the shared device-operation budget. */
+export const PrioritySchema = integerIn(MIN_PRIORITY, MAX_PRIORITY);

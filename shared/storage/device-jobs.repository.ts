@@ -13,6 +13,7 @@ import type {
   JobType,
 } from '../jobs/job-model';
 import type { DeviceJobFilter, DeviceJobRepository, Page, PageRequest } from '../jobs/ports';
+import type { OverwrittenValue } from '../jobs/twin-overwritten';
 import {
   asciiJson,
   decodeKey,
@@ -53,6 +54,8 @@ function toEntity(row: DeviceJobRecord): TableEntity {
   if (row.outcome) Object.assign(entity, splitJson('outcome', row.outcome));
   if (row.error) entity.error = asciiJson(row.error);
   if (row.attempts !== undefined) entity.attempts = row.attempts;
+  if (row.overwritten) Object.assign(entity, splitJson('overwritten', row.overwritten));
+  if (row.restore) Object.assign(entity, splitJson('restore', row.restore));
   if (row.waitingUntil !== undefined) entity.waitingUntil = row.waitingUntil;
   return entity;
 }
@@ -73,6 +76,10 @@ function fromEntity(entity: TableEntityResult<Record<string, unknown>>): DeviceJ
   if (outcome) row.outcome = outcome as { deviceMethodResponse: DeviceMethodResponse };
   if (typeof entity.error === 'string') row.error = JSON.parse(entity.error) as DeviceJobError;
   if (typeof entity.attempts === 'number') row.attempts = entity.attempts;
+  const overwritten = joinJson('overwritten', entity);
+  if (overwritten) row.overwritten = overwritten as OverwrittenValue[];
+  const restore = joinJson('restore', entity);
+  if (restore) row.restore = restore as OverwrittenValue[];
   if (typeof entity.waitingUntil === 'string') row.waitingUntil = entity.waitingUntil;
   return row;
 }

@@ -14,7 +14,7 @@ export class TableDurationObservationRepository implements DurationObservationRe
   async latest(type: JobType): Promise<DurationObservation | undefined> {
     try {
       const entity = await this.client.getEntity<Record<string, unknown>>(PARTITION, type);
-      const { jobId, observedAt, meanDeviceSeconds, overheadSeconds } = entity;
+      const { jobId, observedAt, meanDeviceSeconds, overheadSeconds, slowdown } = entity;
       if (
         typeof jobId !== 'string' ||
         typeof observedAt !== 'string' ||
@@ -23,7 +23,9 @@ export class TableDurationObservationRepository implements DurationObservationRe
       ) {
         return undefined;
       }
-      return { jobId, observedAt, meanDeviceSeconds, overheadSeconds };
+      const observation: DurationObservation = { jobId, observedAt, meanDeviceSeconds, overheadSeconds };
+      if (typeof slowdown === 'number') observation.slowdown = slowdown;
+      return observation;
     } catch (error: unknown) {
       if (statusCodeOf(error) === 404) return undefined;
       throw error;

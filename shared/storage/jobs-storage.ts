@@ -4,6 +4,7 @@ import { TableDeviceIdListRepository } from './jobs-device-id-list.repository';
 import { TableJobScheduleRepository } from './job-schedules.repository';
 import { TableJobEventOutbox } from './job-event-outbox.repository';
 import { TableJobRepository } from './jobs.repository';
+import { TableJobJoinRepository } from './job-joins.repository';
 import type { StorageAccount } from './storage-clients';
 import { tableClient } from './table-support';
 
@@ -13,6 +14,7 @@ export interface JobTableNames {
   deviceIdLists: string;
   deviceJobs: string;
   schedules: string;
+  joins: string;
 }
 
 export function jobTableNames(prefix = ''): JobTableNames {
@@ -21,6 +23,7 @@ export function jobTableNames(prefix = ''): JobTableNames {
     deviceIdLists: `${prefix}jobdeviceids`,
     deviceJobs: `${prefix}devicejobs`,
     schedules: `${prefix}jobschedules`,
+    joins: `${prefix}jobjoins`,
   };
 }
 
@@ -32,6 +35,8 @@ export interface JobStorage {
   /** Recent device latency per job type (rows of the jobs table), for dry-run estimates. */
   observations: TableDurationObservationRepository;
   schedules: TableJobScheduleRepository;
+  /** Members of continuous jobs and the devices that joined them. */
+  joins: TableJobJoinRepository;
   /** Job events stored with their changes (rows of the jobs table) until published. */
   outbox: TableJobEventOutbox;
   /** Creates the tables if they do not exist (idempotent). */
@@ -48,6 +53,7 @@ export function createJobStorage(
     client(names.deviceIdLists),
     client(names.deviceJobs),
     client(names.schedules),
+    client(names.joins),
   ] as const;
   return {
     jobs: new TableJobRepository(clients[0]),
@@ -55,6 +61,7 @@ export function createJobStorage(
     deviceJobs: new TableDeviceJobRepository(clients[2]),
     observations: new TableDurationObservationRepository(clients[0]),
     schedules: new TableJobScheduleRepository(clients[3]),
+    joins: new TableJobJoinRepository(clients[4]),
     outbox: new TableJobEventOutbox(clients[0]),
     async ensureTables() {
       await Promise.all(clients.map((c) => c.createTable()));

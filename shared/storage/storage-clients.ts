@@ -81,3 +81,23 @@ export function queueClientFor(account: StorageAccount, queueName: string): Queu
   }
   return new QueueClient(`${settings.queueServiceUri}/${queueName}`, credentialOf(settings));
 }
+
+/**
+ * Sends JSON messages to one queue, Base64-encoded (what a Functions queue trigger decodes by default); the queue
+ * is created on first use.
+ */
+export function queueJsonSender(
+  account: StorageAccount,
+  queueName: string,
+): (message: unknown) => Promise<void> {
+  const client = queueClientFor(account, queueName);
+  let ready: Promise<unknown> | undefined;
+  return async (message) => {
+    ready ??= client.createIfNotExists().catch((error: unknown) => {
+      ready = undefined;
+      throw error;
+    });
+    await ready;
+    await client.sendMessage(Buffer.from(JSON.stringify(message)).toString('base64'));
+  };
+}

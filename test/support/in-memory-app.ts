@@ -24,7 +24,10 @@ import type { JobType } from '../../shared/jobs/job-model';
 import type {
   DurationObservationRepository,
   JobEventOutbox,
+  JobJoinRepository,
+  JobJoinSignals,
   JobScheduleRepository,
+  OpenContinuousJob,
   Page,
   PageRequest,
   PendingJobEvent,
@@ -219,6 +222,63 @@ export class EmptyJobEventOutbox implements JobEventOutbox {
   }
 }
 
+/** Continuous jobs' members and joined devices, as the join table keeps them (a device joins a job once). */
+export class InMemoryJobJoins implements JobJoinRepository {
+  readonly openJobs = new Map<string, OpenContinuousJob>();
+  readonly members = new Map<string, Set<string>>();
+  readonly queue = new Map<string, string[]>();
+  private membersOf(jobId: string): Set<string> {
+    const members = this.members.get(jobId) ?? new Set<string>();
+    this.members.set(jobId, members);
+    return members;
+  }
+  open(job: OpenContinuousJob): Promise<void> {
+    this.openJobs.set(job.jobId, copy(job));
+    return Promise.resolve();
+  }
+  close(jobId: string): Promise<void> {
+    this.openJobs.delete(jobId);
+    this.members.delete(jobId);
+    this.queue.delete(jobId);
+    return Promise.resolve();
+  }
+  listOpen(): Promise<OpenContinuousJob[]> {
+    return Promise.resolve([...this.openJobs.values()].map(copy));
+  }
+  addSnapshotMembers(jobId: string, deviceIds: readonly string[]): Promise<void> {
+    const members = this.membersOf(jobId);
+    for (const deviceId of deviceIds) members.add(deviceId);
+    return Promise.resolve();
+  }
+  join(jobId: string, deviceId: string): Promise<boolean> {
+    const members = this.membersOf(jobId);
+    if (members.has(deviceId)) return Promise.resolve(false);
+    members.add(deviceId);
+    this.queue.set(jobId, [...(this.queue.get(jobId) ?? []), deviceId]);
+    return Promise.resolve(true);
+  }
+  queued(jobId: string, limit: number): Promise<string[]> {
+    return Promise.resolve((this.queue.get(jobId) ?? []).slice(0, limit));
+  }
+  dequeue(jobId: string, deviceIds: readonly string[]): Promise<void> {
+    const done = new Set(deviceIds);
+    this.queue.set(
+      jobId,
+      (this.queue.get(jobId) ?? []).filter((deviceId) => !done.has(deviceId)),
+    );
+    return Promise.resolve();
+  }
+}
+
+/** The wake-ups of continuous jobs' orchestrations, recorded (the app sends them on a Storage queue). */
+export class RecordingJobJoinSignals implements JobJoinSignals {
+  readonly sent: string[] = [];
+  send(jobId: string): Promise<void> {
+    this.sent.push(jobId);
+    return Promise.resolve();
+  }
+}
+
 export class InMemoryObservations implements DurationObservationRepository {
   readonly latestByType = new Map<JobType, DurationObservation>();
   latest(type: JobType): Promise<DurationObservation | undefined> {
@@ -294,6 +354,8 @@ export function inMemoryPorts(now = new Date('2026-12-06T10:00:00.000Z')) {
     deviceJobs: new InMemoryDeviceJobs(),
     observations: new InMemoryObservations(),
     schedules: new InMemoryJobSchedules(),
+    joins: new InMemoryJobJoins(),
+    joinSignals: new RecordingJobJoinSignals(),
     registry: new InMemoryRegistryRepository(),
     endpoints: new InMemoryEndpointDirectory(),
     registryJobs: new InMemoryRegistryJobs(),
@@ -311,7 +373,7 @@ export function inMemoryApp(settings: Record<string, string> = {}): {
   ports: InMemoryPorts;
 } {
   const ports = inMemoryPorts();
-  const { jobs, deviceIdLists, deviceJobs, observations, schedules } = ports;
+  const { jobs, deviceIdLists, deviceJobs, observations, schedules, joins } = ports;
   const composition = createComposition(testConfig(settings), {
     jobStorage: {
       jobs,
@@ -319,11 +381,13 @@ export function inMemoryApp(settings: Record<string, string> = {}): {
       deviceJobs,
       observations,
       schedules,
+      joins,
       outbox: new EmptyJobEventOutbox(),
       ensureTables: () => Promise.resolve(),
     },
     deviceRegistry: { repository: ports.registry, endpoints: ports.endpoints },
     registryJobs: ports.registryJobs,
+    jobJoinSignals: ports.joinSignals,
     durable: ports.durable.ports,
     clock: ports.clock,
     ids: ports.ids,

@@ -23,6 +23,7 @@ import type {
   StoredJob,
   TargetPage,
   TargetPageRequest,
+  ReadTwin,
   TwinConditionCheck,
   TwinContent,
 } from '../../shared/jobs/ports';
@@ -239,10 +240,13 @@ export class ScriptedGateway implements JobDeviceGateway {
     };
     return { holds: twinConditionHolds(condition, document) };
   }
-  async readTwin(deviceId: string): Promise<TwinContent> {
+  async readTwin(deviceId: string): Promise<ReadTwin> {
     await Promise.resolve();
     const twin = this.twins.get(deviceId);
-    return copy({ tags: twin?.tags ?? {}, desired: twin?.desired ?? {} });
+    return {
+      ...copy({ tags: twin?.tags ?? {}, desired: twin?.desired ?? {} }),
+      etag: `v${twin?.version ?? 1}`,
+    };
   }
   async invokeMethod(deviceId: string, _method: CloudToDeviceMethod): Promise<DeviceMethodResponse> {
     this.invoked.push(deviceId);
@@ -252,13 +256,16 @@ export class ScriptedGateway implements JobDeviceGateway {
     this.patched.push({ deviceId, patch });
     await this.perform(deviceId, () => undefined);
     const twin = this.twins.get(deviceId) ?? { tags: {}, desired: {}, version: 1 };
+    if (patch.etag !== undefined && patch.etag !== '*' && patch.etag !== `v${twin.version}`) {
+      throw Object.assign(new Error('The twin moved on.'), { code: 'PreconditionFailed' });
+    }
     const version = twin.version + 1;
     this.twins.set(deviceId, {
       tags: { ...twin.tags, ...copy(patch.tags ?? {}) },
       desired: { ...twin.desired, ...copy(patch.properties?.desired ?? {}) },
       version,
     });
-    return { etag: `v${version}`, version };
+    return { etag: `v${version}`, version, previous: copy({ tags: twin.tags, desired: twin.desired }) };
   }
   private async perform<T>(
     deviceId: string,

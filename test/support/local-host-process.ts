@@ -1,8 +1,23 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import readline from 'node:readline';
+import { checkRecordedResponses } from './openapi-responses';
 
 const CLI = path.resolve(__dirname, '../../dist/packages/func-local/cli.js');
+const PROJECT_ROOT = path.resolve(__dirname, '../..');
+
+/** Checks what the host answered against the OpenAPI document, once; a mismatch fails the suite's teardown. */
+function checkResponses(logFile: string | undefined): void {
+  if (!logFile || !fs.existsSync(logFile)) return;
+  try {
+    checkRecordedResponses(logFile);
+  } finally {
+    fs.rmSync(logFile, { force: true });
+  }
+}
 const READY = /Host ready: listening on (http:\/\/\S+)/;
 
 export interface HostProcess {
@@ -33,6 +48,12 @@ export interface HostProcessOptions {
 /** Starts `func-local start` from dist/ as a child process on a free port and waits for its ready line. */
 export async function startHostProcess(options: HostProcessOptions): Promise<HostProcess> {
   const env: NodeJS.ProcessEnv = { ...process.env, ...options.env };
+  // The service's own host records every answer, checked against docs/openapi.json when it stops.
+  const responseLog =
+    path.resolve(options.appDir) === PROJECT_ROOT
+      ? path.join(os.tmpdir(), `func-local-responses-${process.pid}-${randomUUID()}.jsonl`)
+      : undefined;
+  if (responseLog) env.FUNC_LOCAL_RESPONSE_LOG = responseLog;
   if (options.storageConnectionString) env.AzureWebJobsStorage = options.storageConnectionString;
   const child = spawn(
     process.execPath,
@@ -124,11 +145,14 @@ export async function startHostProcess(options: HostProcessOptions): Promise<Hos
     waitForOutput,
     stop: async () => {
       if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
-      return exited;
+      const code = await exited;
+      checkResponses(responseLog);
+      return code;
     },
     kill: async () => {
       if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
       await exited;
+      checkResponses(responseLog);
     },
   };
 }

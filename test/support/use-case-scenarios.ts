@@ -297,7 +297,13 @@ export function defineUseCaseScenarios(createStorage: () => Promise<StoragePorts
           shardCount: 4,
           nextShard: 4,
           targets: { done: true },
-          calls: { count: 25, seconds: 0, peakInFlight: 4 },
+          calls: {
+            count: 25,
+            seconds: 0,
+            peakInFlight: 4,
+            firstStartMs: T0.getTime(),
+            lastEndMs: T0.getTime(),
+          },
           executed: { succeeded: 23, failed: 1, timedOut: 1 },
         },
       });

@@ -190,6 +190,26 @@ function rerunCommand(context: CliContext): Command {
   return command;
 }
 
+function rollbackCommand(context: CliContext): Command {
+  const command = new Command('rollback')
+    .description(
+      'undo a twin job: a new twin job restores the values it overwrote on every device it completed; a device ' +
+        'changed since fails with RollbackConflict and is left alone. A job not ended is cancelled first.',
+    )
+    .argument('<jobId>', 'the twin job to roll back')
+    .option('--as <newId>', 'id of the rollback job (default <jobId>-rollback)')
+    .option('--watch', 'follow the rollback until it ends (exit codes as job show --watch)')
+    .option('--json', 'print JSON')
+    .addOption(intervalOption())
+    .action(async (jobId: string, options: WatchOptions & { as?: string }) => {
+      const client = clientFor(command);
+      const job = await client.rollbackJob(jobId, options.as === undefined ? {} : { jobId: options.as });
+      if (options.watch && !options.json) context.terminal.line(`Created ${job.jobId} (${job.status}).`);
+      await showOrWatch(context, client, job, options);
+    });
+  return command;
+}
+
 function devicesCommand(context: CliContext): Command {
   const command = new Command('devices')
     .description("every device's result in a job (every page); the table groups failures by error code")
@@ -209,7 +229,7 @@ function devicesCommand(context: CliContext): Command {
 
 export function jobCommand(context: CliContext): Command {
   return new Command('job')
-    .description('create, watch, list, pause, resume, cancel and rerun jobs')
+    .description('create, watch, list, pause, resume, cancel, rerun and roll back jobs')
     .addCommand(createCommand(context))
     .addCommand(showCommand(context))
     .addCommand(listCommand(context))
@@ -217,5 +237,6 @@ export function jobCommand(context: CliContext): Command {
     .addCommand(controlCommand(context, 'resume'))
     .addCommand(cancelCommand(context))
     .addCommand(rerunCommand(context))
+    .addCommand(rollbackCommand(context))
     .addCommand(devicesCommand(context));
 }

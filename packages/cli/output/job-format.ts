@@ -25,10 +25,13 @@ export function paintStatus(terminal: Terminal, status: string): string {
   return status;
 }
 
-export function operationOf(job: { type: string; cloudToDeviceMethod?: { methodName: string } }): string {
-  return job.type === 'scheduleDeviceMethod'
-    ? `method ${job.cloudToDeviceMethod?.methodName ?? ''}`
-    : 'twin update';
+export function operationOf(job: {
+  type: string;
+  cloudToDeviceMethod?: { methodName: string };
+  rollbackOf?: string;
+}): string {
+  if (job.type === 'scheduleDeviceMethod') return `method ${job.cloudToDeviceMethod?.methodName ?? ''}`;
+  return job.rollbackOf === undefined ? 'twin update' : `twin rollback of ${job.rollbackOf}`;
 }
 
 /** `1h 02m 05s`, `4m 10s`, `12s`. */
@@ -54,10 +57,16 @@ function rampText(ramp: NonNullable<RolloutConfig['exponentialRate']>): string {
 export function controls(
   job: Pick<
     JobTemplate,
-    'rolloutConfig' | 'abortConfig' | 'retryConfig' | 'completionCondition' | 'countMethodErrorsAsFailures'
+    | 'rolloutConfig'
+    | 'abortConfig'
+    | 'retryConfig'
+    | 'completionCondition'
+    | 'countMethodErrorsAsFailures'
+    | 'priority'
   >,
 ): string[] {
   const lines: string[] = [];
+  if (job.priority !== undefined) lines.push(`priority ${job.priority} in the device-operation budget`);
   const rollout = job.rolloutConfig;
   if (rollout) {
     const parts = [
@@ -69,7 +78,7 @@ export function controls(
   }
   for (const rule of job.abortConfig?.criteriaList ?? [])
     lines.push(
-      `abort when ${rule.thresholdPercentage}% of at least ${rule.minNumberOfExecutedDevices} executed devices failed (${rule.failureType})`,
+      `abort${rule.action === 'rollback' ? ' and roll back' : ''} when ${rule.thresholdPercentage}% of at least ${rule.minNumberOfExecutedDevices} executed devices failed (${rule.failureType})`,
     );
   for (const rule of job.retryConfig?.criteriaList ?? [])
     lines.push(`retry ${rule.numberOfRetries} time(s) on ${rule.failureType} failures`);
@@ -79,13 +88,29 @@ export function controls(
   return lines;
 }
 
+/** A job's maintenance windows, one line each, and what happens at their end. */
+export function windowLines(job: Pick<JobTemplate, 'schedulingConfig'>): string[] {
+  const config = job.schedulingConfig;
+  if (!config) return [];
+  const end = config.endBehavior === 'cancel' ? 'cancel the job' : 'wait for the next';
+  return config.maintenanceWindows.map(
+    (window) =>
+      `'${window.schedule}' (${config.timeZone}) for ${formatDuration(window.durationInMinutes * 60)}; at its end ${end}`,
+  );
+}
+
 /** The human view of one job: what, whom, when, how far, and why it ended as it did. */
 export function printJob(terminal: Terminal, job: JobResponse): void {
   const stats = job.deviceJobStatistics;
   const rows: [string, string][] = [
     ['Job', job.jobId],
     ['Operation', operationOf(job)],
-    ['Targets', job.queryCondition ?? 'a list of device ids'],
+    [
+      'Targets',
+      job.rollbackOf === undefined
+        ? `${job.queryCondition ?? 'a list of device ids'}${job.targetSelection === 'continuous' ? ' (continuous: devices that come to match join)' : ''}`
+        : `the devices ${job.rollbackOf} completed`,
+    ],
     ['Status', `${paintStatus(terminal, job.status)}${job.statusMessage ? ` (${job.statusMessage})` : ''}`],
     [
       'Devices',
@@ -98,6 +123,8 @@ export function printJob(terminal: Terminal, job: JobResponse): void {
     ['Max time', formatDuration(job.maxExecutionTimeInSeconds)],
   ];
   for (const control of controls(job)) rows.push(['Controls', control]);
+  for (const line of windowLines(job)) rows.push(['Windows', line]);
+  if (job.nextWindowStart) rows.push(['Opens at', job.nextWindowStart]);
   for (const wave of job.waveStatistics ?? [])
     rows.push([
       'Wave',
@@ -110,7 +137,8 @@ export function printJob(terminal: Terminal, job: JobResponse): void {
       `${by} at ${time}${reason ? `: ${reason}` : ''}`,
     ]);
   }
-  if (job.parentJobId) rows.push(['Rerun of', job.parentJobId]);
+  if (job.parentJobId && job.rollbackOf === undefined) rows.push(['Rerun of', job.parentJobId]);
+  if (job.rollbackJobId) rows.push(['Rollback', job.rollbackJobId]);
   if (job.failureReason) rows.push(['Reason', terminal.paint('red', job.failureReason)]);
   for (const [key, value] of rows) terminal.line(`${key.padEnd(10)} ${value}`);
 }

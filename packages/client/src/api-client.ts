@@ -11,6 +11,7 @@ import type {
   RegistryJobRequest,
   RegistryJobResponse,
   RerunRequest,
+  RollbackRequest,
   ScheduleRequest,
 } from './wire-types';
 
@@ -221,6 +222,11 @@ export class DeviceJobsClient {
 
   rerunJob(jobId: string, request: RerunRequest): Promise<JobResponse> {
     return this.json('POST', `${jobPath(jobId)}/rerun`, { body: request });
+  }
+
+  /** `POST /jobs/v2/{jobId}/rollback`: a twin job restoring what the job overwrote (cancels it first if open). */
+  rollbackJob(jobId: string, request: RollbackRequest = {}): Promise<JobResponse> {
+    return this.json('POST', `${jobPath(jobId)}/rollback`, { body: request });
   }
 
   listJobsPage(filter: JobFilter, continuation?: string, pageSize?: number): Promise<Page<JobResponse>> {

@@ -19,6 +19,7 @@ export const IOTHUB_ERROR_STATUS = {
   JobNotFinished: 409,
   JobNotRunning: 409,
   JobNotPaused: 409,
+  JobNotRollbackable: 409,
   PreconditionFailed: 412,
   RequestEntityTooLarge: 413,
   ThrottlingException: 429,

@@ -108,7 +108,8 @@ export interface RolloutConfig {
 
 export interface AbortCriterion {
   failureType: FailureType;
-  action: 'cancel';
+  /** `rollback` (twin jobs): the abort also starts `<jobId>-rollback`, restoring what the job overwrote. */
+  action: 'cancel' | 'rollback';
   thresholdPercentage: number;
   minNumberOfExecutedDevices: number;
 }
@@ -126,6 +127,30 @@ export interface RetryConfig {
   criteriaList: RetryCriterion[];
 }
 
+/** A recurring maintenance window: it opens at each occurrence of `schedule` and stays open `durationInMinutes`. */
+export interface MaintenanceWindow {
+  /** NCRONTAB, six fields: `{second} {minute} {hour} {day} {month} {day-of-week}`, read in `timeZone`. */
+  schedule: string;
+  /** 1–1440. */
+  durationInMinutes: number;
+}
+
+/**
+ * When a job may start devices: only inside one of its maintenance windows. At a window's end, `stopRollout` lets
+ * calls in flight finish and waits for the next window; `cancel` cancels the job.
+ */
+export interface SchedulingConfig {
+  /** IANA time zone the schedules are read in (`UTC` when the request had none). */
+  timeZone: string;
+  /** 1–10 windows. */
+  maintenanceWindows: MaintenanceWindow[];
+  /** `stopRollout` when the request had none. */
+  endBehavior: 'stopRollout' | 'cancel';
+}
+
+/** How a query job selects devices: once at its start (`snapshot`), or also those that come to match later. */
+export type TargetSelection = 'snapshot' | 'continuous';
+
 /**
  * When a device's part of a job counts as done (extension): after its operation succeeded, once `condition` (a
  * query condition, the body of a WHERE clause, on the device's twin) holds; `failed` with error code
@@ -136,9 +161,19 @@ export interface CompletionCondition {
   timeoutInSeconds: number;
 }
 
-/** The rollout, abort, retry and counting controls of a job (each absent when the request had none). */
+/** Least and greatest `priority` of a job; absent means {@link DEFAULT_JOB_PRIORITY}. */
+export const MIN_JOB_PRIORITY = 1;
+export const MAX_JOB_PRIORITY = 10;
+export const DEFAULT_JOB_PRIORITY = 5;
+
+/** The rollout, abort, retry, counting and budget controls of a job (each absent when the request had none). */
 export interface JobControls {
   rolloutConfig?: RolloutConfig;
+  /**
+   * The job's weight in the service-wide device-operation budget (`JOBS_DEVICE_OPERATIONS_PER_SECOND`): running
+   * jobs share it in proportion to their priorities. 1–10, absent = 5.
+   */
+  priority?: number;
   abortConfig?: AbortConfig;
   retryConfig?: RetryConfig;
   completionCondition?: CompletionCondition;
@@ -148,6 +183,10 @@ export interface JobControls {
    * Absent or false: IoT Hub's counting, where every call the device answered is `completed`.
    */
   countMethodErrorsAsFailures?: boolean;
+  /** Maintenance windows (extension). */
+  schedulingConfig?: SchedulingConfig;
+  /** `continuous`: devices that come to match the query later join the running job (extension; query jobs). */
+  targetSelection?: TargetSelection;
 }
 
 /** The last pause or resume of a job: who asked (a policy name, or `wave:<name>`), why and when. */
@@ -174,10 +213,19 @@ export interface JobResponse extends JobControls {
   statusMessage?: string;
   deviceJobStatistics: DeviceJobStatistics;
   parentJobId?: string;
+  /**
+   * A rollback job: the twin job whose overwritten values it restores (extension; equals `parentJobId`). It has
+   * no `updateTwin`: each device gets back what that job overwrote on it.
+   */
+  rollbackOf?: string;
+  /** The latest rollback job started for this twin job (extension; absent until one was). */
+  rollbackJobId?: string;
   /** The last pause or resume: who, why, when (extension; absent until the job was first paused). */
   lastControlAction?: JobControlAction;
   /** Each gated wave, the last (unlisted) one included, with its live counts (extension; jobs with waves). */
   waveStatistics?: WaveStatistics[];
+  /** While the job waits outside its maintenance windows: when the next one opens (extension). */
+  nextWindowStart?: string;
 }
 
 /** What a device answered to a direct method. */
@@ -250,6 +298,11 @@ export interface RerunRequest {
   jobId: string;
   deviceStatuses: string[];
   startTime?: string;
+}
+
+/** The body of `POST /jobs/v2/{jobId}/rollback` (absent `jobId`: `<jobId>-rollback`). */
+export interface RollbackRequest {
+  jobId?: string;
 }
 
 /** The body of `PUT /jobSchedules/{scheduleId}`. */

@@ -3,6 +3,7 @@ import { h, replace, uid } from './dom.js';
 import { jobPageView } from './job-page.js';
 import { jobsListView } from './jobs-list.js';
 import { newJobView } from './new-job.js';
+import { scheduleView, schedulesView } from './schedules.js';
 import type { View, ViewContext } from './view.js';
 import { clearSession, loadSession, saveSession, signingIdentity, type SigningIdentity } from './session.js';
 import { errorBox } from './widgets.js';
@@ -130,6 +131,7 @@ function route(): void {
     nav,
     h('a', { href: '#/jobs' }, 'Jobs'),
     h('a', { href: '#/new' }, 'New job'),
+    h('a', { href: '#/schedules' }, 'Schedules'),
     h('button', { type: 'button', class: 'link', onclick: signOut }, 'Sign out'),
   );
   const context: ViewContext = { api, announce };
@@ -137,6 +139,18 @@ function route(): void {
   if (section === 'new') {
     document.title = 'New job · Device jobs';
     leave = newJobView(main, context, []);
+  } else if (section === 'schedules') {
+    const scheduleId = id === undefined ? undefined : decodeSegment(id);
+    if (id !== undefined && scheduleId === undefined) {
+      document.title = 'Malformed link · Device jobs';
+      leave = malformedLinkView(main, context, []);
+    } else if (scheduleId !== undefined) {
+      document.title = `${scheduleId} · Schedules · Device jobs`;
+      leave = scheduleView(main, context, [scheduleId]);
+    } else {
+      document.title = 'Schedules · Device jobs';
+      leave = schedulesView(main, context, []);
+    }
   } else if (section === 'jobs' && id) {
     const jobId = decodeSegment(id);
     if (jobId === undefined) {

@@ -1,5 +1,6 @@
 import { h, replace, timeCell, uid } from './dom.js';
 import {
+  DEFAULT_JOB_PRIORITY,
   deviceJobsQuery,
   type DeviceJobResponse,
   type DeviceJobStatistics,
@@ -16,8 +17,18 @@ import {
   type ProgressSample,
 } from './progress.js';
 import { rerunDialog } from './rerun-dialog.js';
+import { jobBadges } from './job-badges.js';
+import { canRollBack, pauseControlOf, waveSegments } from './job-controls.js';
+import { rollbackDialog } from './rollback-dialog.js';
 import { Poller, type View, type ViewContext } from './view.js';
-import { chartLegend, describeError, errorBox, finishedChart, progressBar, statusBadge } from './widgets.js';
+import {
+  chartLegend,
+  describeError,
+  errorBox,
+  featureBadges,
+  finishedChart,
+  progressBar,
+} from './widgets.js';
 
 const JOB_REFRESH_MS = 1500;
 /** How often a job with more than ROW_LIMIT rows reads its failed devices again while its counts move. */
@@ -26,6 +37,10 @@ const SLOW_REFRESH_MS = 5000;
 const ROW_LIMIT = 5000;
 const PAGE_SIZE = 25;
 const DEVICE_STATUSES = ['pending', 'scheduled', 'running', 'completed', 'failed', 'canceled'];
+
+function jobLink(jobId: string): HTMLElement {
+  return h('a', { href: `#/jobs/${encodeURIComponent(jobId)}` }, jobId);
+}
 
 function fact(term: string, value: Node | string, name?: string): HTMLElement {
   return h('div', {}, h('dt', {}, term), h('dd', name ? { 'data-fact': name } : {}, value));
@@ -275,7 +290,27 @@ export const jobPageView: View = (main, context, [id]) => {
   );
   const rerun = rerunDialog(jobId, context);
   const rerunButton = h('button', { type: 'button', onclick: () => rerun.open() }, 'Rerun…');
-  actions.append(cancelButton, rerunButton, rerun.dialog);
+  const controlButton = h('button', { type: 'button', onclick: () => void control() }, 'Pause');
+  const rollback = rollbackDialog(jobId, context);
+  const rollbackButton = h(
+    'button',
+    { type: 'button', class: 'secondary', onclick: () => rollback.open() },
+    'Roll back…',
+  );
+  actions.append(controlButton, cancelButton, rerunButton, rollbackButton, rerun.dialog, rollback.dialog);
+
+  /** Pause, resume, or approve the wave the job waits on. */
+  async function control(): Promise<void> {
+    const offered = job ? pauseControlOf(job) : undefined;
+    if (!offered) return;
+    try {
+      await api.controlJob(jobId, offered.action);
+      announce(`Job ${jobId} ${offered.action === 'pause' ? 'paused' : 'resumed'}.`);
+      await jobPoller.refresh();
+    } catch (error) {
+      replace(errors, errorBox(error));
+    }
+  }
 
   async function cancel(): Promise<void> {
     if (!window.confirm(`Cancel job ${jobId}? Devices not started yet will not be started.`)) return;
@@ -312,7 +347,7 @@ export const jobPageView: View = (main, context, [id]) => {
         ])
       : averageRate(current, stats);
     const eta = active && current.status === 'running' ? etaSeconds(stats, rate) : undefined;
-    replace(badge, statusBadge(current.status));
+    replace(badge, ...jobBadges(current), ...featureBadges(current));
     replace(
       summary,
       h('h2', { id: 'summary-title' }, 'Progress'),
@@ -322,6 +357,7 @@ export const jobPageView: View = (main, context, [id]) => {
         progressBar(stats, `Progress of ${current.jobId}`),
         h('strong', { class: 'percent' }, `${percentDone(stats)}%`),
       ),
+      current.waveStatistics ? waveSegments(current.waveStatistics) : null,
       h(
         'dl',
         { class: 'stats' },
@@ -350,14 +386,23 @@ export const jobPageView: View = (main, context, [id]) => {
         fact('Created', timeCell(current.createdTime)),
         fact('Start', timeCell(current.startTime)),
         fact('End', timeCell(current.endTime)),
+        ...(current.nextWindowStart
+          ? [fact('Next window', timeCell(current.nextWindowStart), 'nextWindowStart')]
+          : []),
+        fact(
+          'Priority',
+          current.priority === undefined ? `${DEFAULT_JOB_PRIORITY} (default)` : String(current.priority),
+          'priority',
+        ),
         ...(current.parentJobId
           ? [
               fact(
-                'Rerun of',
-                h('a', { href: `#/jobs/${encodeURIComponent(current.parentJobId)}` }, current.parentJobId),
+                current.rollbackOf === undefined ? 'Rerun of' : 'Rollback of',
+                jobLink(current.parentJobId),
               ),
             ]
           : []),
+        ...(current.rollbackJobId ? [fact('Rolled back by', jobLink(current.rollbackJobId))] : []),
       ),
       current.statusMessage ? h('p', {}, current.statusMessage) : null,
       current.failureReason ? h('p', { class: 'error' }, `Failure reason: ${current.failureReason}`) : null,
@@ -376,8 +421,12 @@ export const jobPageView: View = (main, context, [id]) => {
           ),
     );
     cancelButton.hidden = !active;
+    const offered = pauseControlOf(current);
+    controlButton.hidden = offered === undefined;
+    controlButton.textContent = offered?.label ?? 'Pause';
+    rollbackButton.hidden = !canRollBack(current);
     // A cancelled job is not over until its running devices finish (its endTime): rerun needs an ended job.
-    rerunButton.hidden = active || current.endTime === undefined;
+    rerunButton.hidden = active || current.endTime === undefined || current.rollbackOf !== undefined;
   }
 
   /** Seconds from the job's start to its end (undefined before it ended). */
@@ -520,8 +569,7 @@ export const jobPageView: View = (main, context, [id]) => {
     devices.section,
     definition,
   );
-  cancelButton.hidden = true;
-  rerunButton.hidden = true;
+  for (const button of [cancelButton, rerunButton, controlButton, rollbackButton]) button.hidden = true;
   void jobPoller.refresh();
   return () => jobPoller.stop();
 };

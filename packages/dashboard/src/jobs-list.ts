@@ -2,13 +2,14 @@ import { h, replace, timeCell, uid } from './dom.js';
 import type { JobResponse, RegistryJobResponse } from '@device-jobs/client';
 import { isActive, percentDone, TYPE_LABELS } from './model.js';
 import { Poller, type View } from './view.js';
-import { errorBox, progressBar, statusBadge } from './widgets.js';
+import { jobBadges } from './job-badges.js';
+import { errorBox, featureBadges, progressBar, statusBadge } from './widgets.js';
 
 const REFRESH_MS = 2000;
 /** New jobs appear without a click, only less often while nothing runs. */
 const IDLE_REFRESH_MS = 15_000;
 const MAX_JOBS = 500;
-const STATUSES = ['queued', 'scheduled', 'running', 'completed', 'failed', 'cancelled'];
+const STATUSES = ['queued', 'scheduled', 'running', 'paused', 'completed', 'failed', 'cancelled'];
 
 function select(
   label: string,
@@ -31,7 +32,7 @@ function jobRow(job: JobResponse): HTMLElement {
     'tr',
     { 'data-job-id': job.jobId },
     h('th', { scope: 'row' }, link),
-    h('td', {}, statusBadge(job.status)),
+    h('td', { class: 'badges' }, ...jobBadges(job), ...featureBadges(job)),
     h('td', {}, TYPE_LABELS[job.type] ?? job.type),
     h(
       'td',

@@ -1,7 +1,8 @@
 /** View helpers over the API's wire types (the contract of @device-jobs/client). */
 import type { DeviceJobStatistics, JobResponse, JobStatus } from '@device-jobs/client';
 
-export const ACTIVE_STATUSES: readonly JobStatus[] = ['queued', 'scheduled', 'running'];
+/** Statuses of a job that has not ended (a paused job waits, its page keeps refreshing). */
+export const ACTIVE_STATUSES: readonly JobStatus[] = ['queued', 'scheduled', 'running', 'paused'];
 
 export function isActive(job: Pick<JobResponse, 'status'>): boolean {
   return ACTIVE_STATUSES.includes(job.status);

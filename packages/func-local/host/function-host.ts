@@ -4,6 +4,7 @@ import type { AppFolder } from '../app/app-folder';
 import type { CapturedApp, RegisteredFunction } from '../app/capture';
 import type { BindingInfo, InvocationResponse, RpcTypedData } from '../app/core-api';
 import { AppHooks } from '../app/app-hooks';
+import { responseLogger } from './response-log';
 import { invokeRegistered } from '../app/invoke';
 import { FunctionTimeoutError, withFunctionTimeout } from './function-timeout';
 import { DRAIN_TIMEOUT_MS, InFlight } from './in-flight';
@@ -29,6 +30,8 @@ export interface FunctionHostOptions {
   log: HostLogger;
   /** Largest request body read (default Azure's 100 MB); tests lower it. */
   maxRequestBytes?: number;
+  /** A file every HTTP answer is appended to as a JSON line (`FUNC_LOCAL_RESPONSE_LOG`), for test tooling. */
+  responseLog?: string;
 }
 
 export class HostStartError extends Error {
@@ -50,7 +53,10 @@ export class FunctionHost {
   private readonly responses = new InFlight();
   private appStarted = false;
 
+  private readonly logResponse: ReturnType<typeof responseLogger>;
+
   constructor(private readonly options: FunctionHostOptions) {
+    this.logResponse = responseLogger(options.responseLog);
     this.hooks = new AppHooks(options.app.hooks);
   }
 
@@ -215,6 +221,7 @@ export class FunctionHost {
       this.options.log('host', 'error', `HTTP ${req.method ?? ''} ${req.url ?? ''} failed: ${String(error)}`);
       response = { status: 500, body: '' };
     }
+    this.logResponse?.(req.method ?? '', req.url ?? '', response);
     res.writeHead(response.status, response.headers);
     res.end(response.body);
   }

@@ -4,9 +4,9 @@ import type {
   AppliedTwinPatch,
   JobDeviceGateway,
   TargetPage,
+  ReadTwin,
   TargetPageRequest,
   TwinConditionCheck,
-  TwinContent,
 } from '../../jobs/ports';
 import { twinConditionHolds } from '../twin-condition';
 import { readMethodInvocation } from '../method-request';
@@ -19,6 +19,15 @@ export interface IotHubGatewayOptions {
   /** Tests and local hubs only: plain HTTP to 127.0.0.1:<port> instead of HTTPS to the hub. */
   plainHttpPort?: number;
   retry?: RetryOptions;
+}
+
+/** Reads and conditional writes of one twin patch before a write racing it every time wins. */
+const MAX_TWIN_WRITE_ATTEMPTS = 5;
+
+/** Desired properties as IoT Hub reads them carry `$metadata` and `$version`; a patch never writes those. */
+function withoutTwinMetadata(desired: JsonObject): JsonObject {
+  const { $metadata: _metadata, $version: _version, ...values } = desired;
+  return values;
 }
 
 /** IoT Hub pages twin queries by at most 100. */
@@ -79,10 +88,18 @@ export class IotHubDeviceGateway implements JobDeviceGateway {
     return { holds: twinConditionHolds(condition, responseBody) };
   }
 
-  async readTwin(deviceId: string): Promise<TwinContent> {
+  async readTwin(deviceId: string): Promise<ReadTwin> {
     const { responseBody } = await this.call(deviceId, () => this.registry.getTwin(deviceId));
-    const twin = responseBody as { tags?: JsonObject; properties?: { desired?: JsonObject } };
-    return { tags: twin.tags ?? {}, desired: twin.properties?.desired ?? {} };
+    const twin = responseBody as {
+      tags?: JsonObject;
+      properties?: { desired?: JsonObject };
+      etag?: unknown;
+    };
+    return {
+      tags: twin.tags ?? {},
+      desired: withoutTwinMetadata(twin.properties?.desired ?? {}),
+      etag: typeof twin.etag === 'string' ? twin.etag : '*',
+    };
   }
 
   async invokeMethod(deviceId: string, method: CloudToDeviceMethod): Promise<DeviceMethodResponse> {
@@ -102,14 +119,29 @@ export class IotHubDeviceGateway implements JobDeviceGateway {
     };
   }
 
+  /**
+   * IoT Hub's twin update answers the twin after the patch only: what the patch overwrote (for rollback) takes a
+   * read first, and the update is made at the etag read, so nothing written in between is lost unseen (a write in
+   * between makes it read again). A patch with its own etag keeps it: the hub then refuses a twin that moved on.
+   */
   async applyTwinPatch(deviceId: string, { etag, ...patch }: TwinPatch): Promise<AppliedTwinPatch> {
-    const { responseBody } = await this.call(deviceId, () =>
-      this.registry.updateTwin(deviceId, patch, etag ?? '*'),
-    );
-    return {
-      etag: String(responseBody.etag),
-      version: Number((responseBody as { version?: unknown }).version),
-    };
+    for (let attempt = 1; ; attempt += 1) {
+      const previous = await this.readTwin(deviceId);
+      const ifMatch = etag === undefined || etag === '*' ? previous.etag : etag;
+      try {
+        const { responseBody } = await this.call(deviceId, () =>
+          this.registry.updateTwin(deviceId, patch, ifMatch),
+        );
+        return {
+          etag: String(responseBody.etag),
+          version: Number((responseBody as { version?: unknown }).version),
+          previous: { tags: previous.tags, desired: previous.desired },
+        };
+      } catch (error: unknown) {
+        const moved = (error as { code?: unknown }).code === 'PreconditionFailed';
+        if (!moved || ifMatch !== previous.etag || attempt >= MAX_TWIN_WRITE_ATTEMPTS) throw error;
+      }
+    }
   }
 
   /** Closes pooled connections (plain-HTTP mode). */

@@ -227,6 +227,17 @@ export class EmbeddedRegistry {
     etag: string | undefined,
     known?: StoredDevice,
   ): Promise<TwinWire> {
+    return (await this.changeTwin(deviceId, change, mode, etag, known)).twin;
+  }
+
+  /** {@link updateTwin}, answering also the device as it was right before the write that changed it. */
+  async changeTwin(
+    deviceId: string,
+    change: TwinChange,
+    mode: 'patch' | 'replace',
+    etag: string | undefined,
+    known?: StoredDevice,
+  ): Promise<{ twin: TwinWire; before: DeviceRecord }> {
     let before: DeviceRecord | undefined;
     const updated = await this.modify(
       deviceId,
@@ -243,7 +254,8 @@ export class EmbeddedRegistry {
       if (patch) await this.link.notifyDesired(updated, patch);
     }
     await this.checkWatches(updated);
-    return this.toTwinWire(updated);
+    // `modify` ran the change on the record it wrote over, so `before` is set once it returns.
+    return { twin: this.toTwinWire(updated), before: before ?? updated };
   }
 
   /**

@@ -3,9 +3,9 @@ import type {
   AppliedTwinPatch,
   JobDeviceGateway,
   TargetPage,
+  ReadTwin,
   TargetPageRequest,
   TwinConditionCheck,
-  TwinContent,
 } from '../../jobs/ports';
 import { twinConditionHolds } from '../twin-condition';
 import type { CloudToDeviceMethod, DeviceMethodResponse, TwinPatch } from '../../jobs/job-model';
@@ -17,6 +17,9 @@ import { realSleep, type Sleep } from './method-simulator';
 import { invokeDeviceMethod } from '../device-methods';
 import { queryTwins } from './twin-query';
 import { DEFAULT_RESOLVED_DEVICES_OPTIONS, ResolvedDevices } from './resolved-devices';
+import type { DeviceTiming } from '../../jobs/job-estimate';
+import { isReal } from '../real-device';
+import { profileTiming } from './simulation-timing';
 
 /**
  * The gateway over the embedded registry, in process: simulated devices answer methods and report twins. The
@@ -58,9 +61,30 @@ export class SimulatedDeviceGateway implements JobDeviceGateway {
     return due !== undefined && !holds && due > this.registry.now() ? { holds, recheckAt: due } : { holds };
   }
 
-  async readTwin(deviceId: string): Promise<TwinContent> {
+  async deviceTimings(
+    deviceIds: readonly string[],
+    method: { methodName: string; responseTimeoutInSeconds: number } | undefined,
+  ): Promise<Map<string, DeviceTiming>> {
+    const stored = new Map(
+      (await this.registry.repository.getMany(deviceIds)).map((device) => [device.record.deviceId, device]),
+    );
+    const timings = new Map<string, DeviceTiming>();
+    for (const deviceId of deviceIds) {
+      const device = stored.get(deviceId);
+      // A device not in the registry fails at once (DeviceNotFound); a real one is known only by its history.
+      if (!device)
+        timings.set(deviceId, { latencySeconds: 0, failureRate: 1, timeoutRate: 0, timeoutSeconds: 0 });
+      else if (!isReal(device.record)) {
+        const record = this.registry.current(device.record);
+        timings.set(deviceId, profileTiming(record, this.registry.profileOf(record), method));
+      }
+    }
+    return timings;
+  }
+
+  async readTwin(deviceId: string): Promise<ReadTwin> {
     const twin = await this.registry.getTwin(deviceId);
-    return { tags: twin.tags, desired: twin.properties.desired };
+    return { tags: twin.tags, desired: twin.properties.desired, etag: twin.etag };
   }
 
   async invokeMethod(
@@ -81,13 +105,15 @@ export class SimulatedDeviceGateway implements JobDeviceGateway {
     if (!isPlainObject(patch)) throw new ArgumentInvalidError('The twin patch must be an object.');
     const change = readTwinBody(patch, true);
     const known = this.resolved.take(deviceId);
-    const twin = await this.registry.updateTwin(
+    const { twin, before } = await this.registry.changeTwin(
       deviceId,
       change,
       'patch',
       etag === '*' ? undefined : etag,
       known,
     );
-    return { etag: twin.etag, version: twin.version };
+    // The twin the write replaced: what the patch overwrote comes with the write, at no extra read.
+    const previous = { tags: before.tags, desired: before.desired.values };
+    return { etag: twin.etag, version: twin.version, previous };
   }
 }

@@ -111,7 +111,7 @@ describe('device-jobs against the local host', () => {
     expect(lines).toHaveLength(26);
     expect(lines[0]).toMatch(/^deviceId,/);
     const table = await run('devices', 'query', query);
-    expect(table.stdout).toMatch(/^deviceId\s+status\s+connectionState\s+lastActivityTime\s+tags$/m);
+    expect(table.stdout).toMatch(/^deviceId\s+status\s+connectionState\s+kind\s+lastActivityTime\s+tags$/m);
     expect(table.stdout).toMatch(/^25 rows$/m);
   });
 
@@ -352,6 +352,29 @@ describe('device-jobs against the local host', () => {
     expect(table.stdout).toMatch(/^cli-twin +twin update +completed +100% +3 +3 +0 /m);
   });
 
+  test('job rollback --watch restores what a twin job overwrote; a method job is refused', async () => {
+    const rollback = await run('job', 'rollback', 'cli-twin', '--watch', '--interval', '0.2');
+    expect([rollback.code, rollback.stderr]).toEqual([0, '']);
+    expect(rollback.stdout).toMatch(/^Created cli-twin-rollback \(queued\)\.$/m);
+    expect(rollback.stdout).toMatch(/^Operation +twin rollback of cli-twin$/m);
+    expect(rollback.stdout).toMatch(/^Devices +3 total: 3 succeeded, 0 failed/m);
+    const patched = await run(
+      'devices',
+      'query',
+      'SELECT deviceId FROM devices WHERE is_defined(tags.patched)',
+      '--format',
+      'json',
+    );
+    expect(JSON.parse(patched.stdout)).toEqual([]);
+    const shown = await run('job', 'show', 'cli-twin');
+    expect(shown.stdout).toMatch(/^Rollback +cli-twin-rollback$/m);
+    const refused = await run('job', 'rollback', 'cli-reboot', '--as', 'cli-reboot-undo');
+    expect(refused.code).toBe(3);
+    expect(refused.stderr).toMatch(
+      /^error: JobNotRollbackable \(HTTP 409\): Job 'cli-reboot' cannot be rolled back/,
+    );
+  });
+
   test('cancel a scheduled job; watching it exits 2', async () => {
     const created = await run(
       'job',
@@ -524,6 +547,7 @@ describe('device-jobs against the local host', () => {
       'cli-reboot',
       'cli-reboot-again',
       'cli-twin',
+      'cli-twin-rollback',
     ]);
   }, 60_000);
 

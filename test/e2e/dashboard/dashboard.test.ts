@@ -416,3 +416,132 @@ describe('the dashboard in a headless browser', () => {
     );
   });
 });
+
+describe('rollout controls on the job page, and the schedules page', () => {
+  const open = (hash: string) => page.evaluate(`location.hash = ${JSON.stringify(hash)}`);
+  const method = { methodName: 'reboot', payload: null, responseTimeoutInSeconds: 10 };
+  const waveStates = () =>
+    page.evaluate<string[][]>(
+      "[...document.querySelectorAll('ol.waves li')].map((li) => [li.dataset.wave, li.dataset.state])",
+    );
+
+  it('shows gated waves as segments of the progress bar, and approves the wave the job waits on', async () => {
+    await host.client.createJob({
+      jobId: 'dash-waves',
+      type: 'scheduleDeviceMethod',
+      cloudToDeviceMethod: method,
+      queryCondition: "tags.fleet = 'dash' AND tags.n >= 30 AND tags.n < 36",
+      rolloutConfig: {
+        waves: [{ name: 'canary', deviceCount: 2, successThresholdPercentage: 100, then: 'pause' }],
+      },
+    });
+    await open('#/jobs/dash-waves');
+    const approve = page.getByRole('button', { name: 'Approve' });
+    await approve.waitFor();
+    await expect(page.locator('.page-head .badge').first().textContent()).resolves.toBe('paused');
+    expect(await waveStates()).toEqual([
+      ['canary', 'passed'],
+      ['remaining', 'pending'],
+    ]);
+    await expect(page.locator('li[data-wave="canary"]').textContent()).resolves.toBe('canarypassed · 2/2');
+    await shot('job-waves');
+    await approve.click();
+    await page.locator('.page-head .badge-completed').waitFor();
+    expect(await waveStates()).toEqual([
+      ['canary', 'passed'],
+      ['remaining', 'passed'],
+    ]);
+    expect(await page.getByRole('button', { name: /^(Approve|Pause|Resume)$/ }).count()).toBe(0);
+  });
+
+  it('pauses a running job and resumes it', async () => {
+    await host.client.createJob({
+      jobId: 'dash-paced',
+      type: 'scheduleDeviceMethod',
+      cloudToDeviceMethod: method,
+      queryCondition: "tags.fleet = 'dash' AND tags.n >= 10 AND tags.n < 16",
+      rolloutConfig: { maximumPerMinute: 60 },
+    });
+    await open('#/jobs/dash-paced');
+    await page.getByRole('button', { name: 'Pause' }).click();
+    await page.locator('.page-head .badge-paused').waitFor();
+    await page.getByRole('button', { name: 'Resume' }).click();
+    await page.locator('.page-head .badge-running').waitFor();
+    await page.getByRole('button', { name: 'Pause' }).waitFor();
+    const job = await host.client.cancelJob('dash-paced');
+    expect(job.lastControlAction).toMatchObject({ action: 'resume', by: samplePolicy().name });
+  });
+
+  it('rolls back an ended twin job from its page', async () => {
+    await host.client.createJob({
+      jobId: 'dash-color',
+      type: 'scheduleUpdateTwin',
+      updateTwin: { tags: { color: 'blue' } },
+      queryCondition: "tags.fleet = 'dash' AND tags.n >= 36",
+    });
+    await open('#/jobs/dash-color');
+    await page.locator('.page-head .badge-completed').waitFor();
+    await page.getByRole('button', { name: 'Roll back…' }).click();
+    const dialog = page.getByRole('dialog', { name: 'Roll back dash-color' });
+    await expect(dialog.getByLabel('Rollback job id').inputValue()).resolves.toBe('dash-color-rollback');
+    await dialog.getByRole('button', { name: 'Start rollback' }).click();
+    await page.getByRole('heading', { name: 'dash-color-rollback' }).waitFor();
+    await page.locator('.page-head .badge-completed').waitFor();
+    await expect(page.locator('.page-head [data-badge="rollback"]').textContent()).resolves.toBe('rollback');
+    await page.getByRole('link', { name: 'dash-color', exact: true }).waitFor();
+    await page.locator('[data-fact="succeededCount"]', { hasText: '4' }).waitFor();
+    await shot('job-rollback');
+    const blue = await host.client.queryPage("SELECT deviceId FROM devices WHERE tags.color = 'blue'");
+    expect(blue.items).toEqual([]);
+    // A rollback job is neither rolled back nor rerun: roll its parent back again instead.
+    expect(await page.getByRole('button', { name: 'Roll back…' }).isHidden()).toBe(true);
+    expect(await page.getByRole('button', { name: 'Rerun…' }).isHidden()).toBe(true);
+  });
+
+  it('lists the job schedules with their next occurrence, opens one and deletes them', async () => {
+    const template = {
+      type: 'scheduleDeviceMethod' as const,
+      cloudToDeviceMethod: { methodName: 'collectLogs', payload: null },
+      queryCondition: "tags.fleet = 'dash'",
+    };
+    const nightly = await host.client.putSchedule('nightly-logs', {
+      schedule: '0 30 2 * * *',
+      timeZone: 'Europe/Berlin',
+      jobTemplate: template,
+    });
+    await host.client.putSchedule('weekly-logs', {
+      schedule: '0 0 3 * * 0',
+      enabled: false,
+      jobTemplate: template,
+    });
+    await page.getByRole('link', { name: 'Schedules', exact: true }).click();
+    await page.getByRole('heading', { name: 'Job schedules' }).waitFor();
+    await page.locator('tr[data-schedule-id="weekly-logs"]').waitFor();
+    await expect(
+      page.evaluate<string[]>(
+        "[...document.querySelectorAll('tr[data-schedule-id]')].map((row) => row.dataset.scheduleId)",
+      ),
+    ).resolves.toEqual(['nightly-logs', 'weekly-logs']);
+    await expect(
+      page.locator('tr[data-schedule-id="nightly-logs"] td[data-next-run]').getAttribute('data-next-run'),
+    ).resolves.toBe(nightly.nextRunTime);
+    await expect(page.locator('tr[data-schedule-id="weekly-logs"] .badge').textContent()).resolves.toBe(
+      'disabled',
+    );
+    await shot('schedules');
+
+    page.once('dialog', (confirm) => void confirm.accept());
+    await page.getByRole('button', { name: 'Delete weekly-logs' }).click();
+    await page.locator('tr[data-schedule-id="weekly-logs"]').waitFor({ state: 'detached' });
+
+    await page.getByRole('link', { name: 'nightly-logs' }).click();
+    await page.getByRole('heading', { name: 'nightly-logs' }).waitFor();
+    await expect(page.locator('[data-fact="schedule"]').textContent()).resolves.toBe(
+      '0 30 2 * * * (Europe/Berlin)',
+    );
+    page.once('dialog', (confirm) => void confirm.accept());
+    await page.getByRole('button', { name: 'Delete schedule' }).click();
+    await page.getByText('No job schedules.').waitFor();
+    expect((await host.http('GET', '/jobSchedules/nightly-logs')).status).toBe(404);
+  });
+});

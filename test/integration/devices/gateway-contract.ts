@@ -122,11 +122,25 @@ export function gatewayContract(subject: () => ContractSubject): void {
         etag: '*',
       });
       expect(desired.version).toBeGreaterThan(second.version);
+      // Each write answers the twin it replaced: what a rollback restores.
+      expect(second.previous.tags).toMatchObject({ building: '43', floor: 4 });
+      expect(second.previous.tags).not.toHaveProperty('wing');
+      expect(desired.previous.tags).toMatchObject({ wing: 'north' });
+      expect(desired.previous.desired).not.toHaveProperty('interval');
       const moved = (await collect(gateway, "tags.wing = 'north' AND tags.floor = 4")).flat();
       expect(moved).toEqual(['c-b43f2']);
       const twin = await gateway.readTwin('c-b43f2');
       expect(twin.tags).toMatchObject({ building: '43', floor: 4, wing: 'north' });
       expect(twin.desired).toMatchObject({ interval: 5 });
+    });
+
+    it('writes at the etag readTwin answers, and not once the twin moved on', async () => {
+      const { gateway } = subject();
+      const read = await gateway.readTwin('c-b7');
+      await gateway.applyTwinPatch('c-b7', { tags: { read: 1 }, etag: read.etag });
+      expect(await codeOf(gateway.applyTwinPatch('c-b7', { tags: { read: 2 }, etag: read.etag }))).toBe(
+        'PreconditionFailed',
+      );
     });
 
     it('fails with PreconditionFailed on a stale etag and DeviceNotFound for a missing device', async () => {

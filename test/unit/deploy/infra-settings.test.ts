@@ -73,6 +73,9 @@ const LEFT_TO_DEFAULT: Record<string, string> = {
   IOTHUB_CONNECTION_STRING:
     'only with DEVICE_GATEWAY=iothub; set it (as a Key Vault reference) when switching',
   IOTHUB_PLAIN_HTTP_PORT: 'local runs only (plain-HTTP IoT Hub emulators)',
+  IOTHUB_SKU: "only with DEVICE_GATEWAY=iothub: the hub's tier sets the default device-operation budget",
+  IOTHUB_UNITS: 'only with IOTHUB_SKU: the hub units (default 1)',
+  JOBS_DEVICE_OPERATIONS_PER_SECOND: 'no shared device-operation budget on the simulated gateway',
   SIMULATION_DEFAULT_PROFILE: 'simulated gateway: built-in default latency and no failures',
   SIMULATION_SEED: 'simulated gateway: random seed',
   DEMO_FLEET_SIZE: 'no demo fleet in a deployment',

@@ -60,7 +60,14 @@ describe('job activities', () => {
         shardCount: 2,
         nextShard: 2,
         targets: { done: true },
-        calls: { count: 3, seconds: 0, peakInFlight: 2 },
+        calls: {
+          count: 3,
+          seconds: 0,
+          peakInFlight: 2,
+          // The device phase as it happened (the manual clock stands still).
+          firstStartMs: Date.parse('2026-11-26T06:00:00.000Z'),
+          lastEndMs: Date.parse('2026-11-26T06:00:00.000Z'),
+        },
         executed: { succeeded: 3, failed: 0, timedOut: 0 },
       },
     });
@@ -109,7 +116,7 @@ describe('job activities', () => {
           shardSize: 1,
           cursor: { shardCount: -1, nextShard: 0, targets: { done: true } },
         }),
-      'jobRunDevices: shardCount must be an integer ≥ 0.',
+      'jobRunDevices: cursor.shardCount must be an integer ≥ 0.',
     ],
     [
       'an unknown outcome',

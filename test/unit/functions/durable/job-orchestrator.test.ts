@@ -88,8 +88,20 @@ const runInput = (cursor: unknown, deadline = at(3600)) => ({
   shardSize: 100,
   cursor,
   pausable: true,
+  windowAware: true,
 });
 const finalizeInput = (fields: Record<string, unknown>) => ({ jobId: JOB, shardSize: 100, ...fields });
+/** The finalize a job's deadline calls for (3600 s): failed, devices not run failed with the deadline code. */
+const deadlineFinalize = (cursor: unknown) =>
+  activity(
+    'jobFinalize',
+    finalizeInput({
+      outcome: 'failed',
+      deviceErrorCode: 'JobMaxExecutionTimeExceeded',
+      failureReason: 'maxExecutionTimeInSeconds (3600 s) elapsed before every device was processed.',
+      cursor,
+    }),
+  );
 
 describe('job orchestrator registration', () => {
   it('registers under the versioned name with an orchestration trigger, and keeps v3 and v2 for older instances', () => {
@@ -107,7 +119,7 @@ describe('job orchestrator registration', () => {
       .episode(at(120))
       .completed(1, { done: false, cursor: cursorAt(40) });
     const state = await runEpisode(handler(JOB_ORCHESTRATOR_V2_NAME), JOB, input(), history.events);
-    const { pausable: _ignored, ...v2Input } = runInput(cursorAt(40));
+    const { pausable: _ignored, windowAware: _notV2, ...v2Input } = runInput(cursorAt(40));
     expect(newActions(state, 2)).toEqual([activity('jobRunDevices', v2Input)]);
   });
 });
@@ -397,17 +409,99 @@ describe('job orchestrator: pause and resume', () => {
       .episode(DEADLINE)
       .timerFired(2, DEADLINE);
     const state = await episode(history);
-    expect(newActions(state, 3)).toEqual([
+    expect(newActions(state, 3)).toEqual([deadlineFinalize(cursorAt(2))]);
+  });
+});
+
+describe('job orchestrator: maintenance windows', () => {
+  const DEADLINE = at(3600);
+  const OPENS = at(1800);
+  /** A run whose first step found the job outside its maintenance windows. */
+  const waitingAt = (seconds: number, nextWindowStart: string | null = OPENS) =>
+    markedRunning()
+      .scheduled(1, 'jobRunDevices')
+      .endEpisode()
+      .episode(at(seconds))
+      .completed(1, {
+        done: false,
+        cursor: START,
+        stoppedBy: 'maintenanceWindow',
+        ...(nextWindowStart === null ? {} : { nextWindowStart }),
+      });
+  const waitAction = (fireAt: string, canceled = false) => ({
+    actionType: 11,
+    compoundActions: [
+      { actionType: 6, externalEventName: 'resume', reason: 'ExternalEvent' },
+      { actionType: 6, externalEventName: 'cancel', reason: 'ExternalEvent' },
+      { actionType: 5, fireAt, isCanceled: canceled },
+    ],
+  });
+
+  it('waits on a durable timer for the next window (raced with resume and cancel), scheduling no activity', async () => {
+    const state = await episode(waitingAt(2));
+    expect(state.isDone).toBe(false);
+    expect(newActions(state, 2)).toEqual([waitAction(OPENS)]);
+  });
+
+  it('waits until the deadline when no window opens before it', async () => {
+    expect(newActions(await episode(waitingAt(2, at(5000))), 2)).toEqual([waitAction(DEADLINE)]);
+    expect(newActions(await episode(waitingAt(2, null)), 2)).toEqual([waitAction(DEADLINE)]);
+  });
+
+  it('runs the next step from its cursor when the window opens', async () => {
+    const history = waitingAt(2).timerCreated(2, OPENS).endEpisode().episode(OPENS).timerFired(2, OPENS);
+    const state = await episode(history);
+    expect(newActions(state, 3)).toEqual([activity('jobRunDevices', runInput(START))]);
+  });
+
+  it('fails the job at its deadline while waiting', async () => {
+    const history = waitingAt(2, null)
+      .timerCreated(2, DEADLINE)
+      .endEpisode()
+      .episode(DEADLINE)
+      .timerFired(2, DEADLINE);
+    const state = await episode(history);
+    expect(newActions(state, 3)).toEqual([deadlineFinalize(START)]);
+  });
+
+  it('finalizes as cancelled on cancel while waiting', async () => {
+    const history = waitingAt(2).timerCreated(2, OPENS).endEpisode().episode(at(60)).raised('cancel', null);
+    const state = await episode(history);
+    expect(newActions(state, 2)).toEqual([
+      waitAction(OPENS, true),
+      activity('jobFinalize', finalizeInput({ outcome: 'cancelled', cursor: START })),
+    ]);
+  });
+
+  it('cancels the job when a window ends with endBehavior cancel', async () => {
+    const history = markedRunning()
+      .scheduled(1, 'jobRunDevices')
+      .endEpisode()
+      .episode(at(60))
+      .completed(1, { done: false, cursor: cursorAt(1), stoppedBy: 'maintenanceWindowEnded' });
+    const state = await episode(history);
+    expect(newActions(state, 2)).toEqual([
       activity(
         'jobFinalize',
         finalizeInput({
-          outcome: 'failed',
-          deviceErrorCode: 'JobMaxExecutionTimeExceeded',
-          failureReason: 'maxExecutionTimeInSeconds (3600 s) elapsed before every device was processed.',
-          cursor: cursorAt(2),
+          outcome: 'cancelled',
+          cursor: cursorAt(1),
+          statusMessage:
+            'Cancelled: the maintenance window ended before every device ran (endBehavior: cancel).',
         }),
       ),
     ]);
+  });
+
+  it('is a v4 behaviour only: v3 steps are not asked to apply windows', async () => {
+    const state = await runEpisode(
+      handler(JOB_ORCHESTRATOR_V3_NAME),
+      JOB,
+      input(),
+      markedRunning(JOB_ORCHESTRATOR_V3_NAME).events,
+    );
+    const { windowAware: _, ...v3Input } = runInput(START);
+    expect(newActions(state, 1)).toEqual([activity('jobRunDevices', v3Input)]);
   });
 });
 

@@ -3,6 +3,7 @@ import { startTime } from '../../../../packages/cli/option-parsers';
 
 const base: JobTemplateOptions = {
   abortOn: 'all',
+  abortAction: 'cancel',
   retryOn: 'all',
   rampOn: 'succeeded',
   countMethodErrors: true,
@@ -138,6 +139,50 @@ describe('--wave', () => {
       expect(() => waveSpec(value)).toThrow(/name:size:threshold:then/);
     },
   );
+});
+
+describe('maintenance windows and continuous targeting', () => {
+  test('--window/--window-minutes/--time-zone/--window-end and --continuous map to the extension fields', () => {
+    expect(
+      buildJobTemplate({
+        ...base,
+        method: 'reboot',
+        query: "tags.site = 'b'",
+        continuous: true,
+        window: ['0 0 2 * * *', '0 0 14 * * 6'],
+        windowMinutes: 90,
+        timeZone: 'Europe/Berlin',
+        windowEnd: 'cancel',
+      }),
+    ).toMatchObject({
+      targetSelection: 'continuous',
+      schedulingConfig: {
+        timeZone: 'Europe/Berlin',
+        maintenanceWindows: [
+          { schedule: '0 0 2 * * *', durationInMinutes: 90 },
+          { schedule: '0 0 14 * * 6', durationInMinutes: 90 },
+        ],
+        endBehavior: 'cancel',
+      },
+    });
+  });
+
+  test('defaults UTC and stopRollout; refuses a window without minutes and window flags without a window', () => {
+    expect(
+      buildJobTemplate({ ...base, method: 'reboot', query: '*', window: ['0 0 2 * * *'], windowMinutes: 60 }),
+    ).toMatchObject({
+      schedulingConfig: { timeZone: 'UTC', endBehavior: 'stopRollout' },
+    });
+    expect(() =>
+      buildJobTemplate({ ...base, method: 'reboot', query: '*', window: ['0 0 2 * * *'] }),
+    ).toThrow('--window needs --window-minutes.');
+    expect(() => buildJobTemplate({ ...base, method: 'reboot', query: '*', windowEnd: 'cancel' })).toThrow(
+      '--window-minutes and --window-end need --window.',
+    );
+    expect(buildJobTemplate({ ...base, method: 'reboot', query: '*', timeZone: 'UTC' })).not.toHaveProperty(
+      'schedulingConfig',
+    );
+  });
 });
 
 describe('--until and --until-timeout', () => {

@@ -1,4 +1,5 @@
-import { normalizeJobRequest } from '../../../shared/jobs/job-request-validation';
+import { requireCursor } from '../../../../functions/durable/job-activity-input';
+import { normalizeJobRequest } from '../../../../shared/jobs/job-request-validation';
 
 /** The schemas answer what the hand-written validators answered: the dotted field and the same reason. */
 const now = new Date('2026-01-01T00:00:00Z');
@@ -69,5 +70,20 @@ describe('job request schemas keep the API answers', () => {
     ],
   ])('%j answers %s', (body, expected) => {
     expect(answer(body)).toBe(expected);
+  });
+});
+
+describe('activity inputs', () => {
+  it('keep the cursor fields this version does not know, and refuse a malformed cursor naming the field', () => {
+    const cursor = {
+      shardCount: 2,
+      nextShard: 1,
+      targets: { done: false, continuation: 'c' },
+      futureField: { a: 1 },
+    };
+    expect(requireCursor('jobRunDevices', cursor)).toEqual(cursor);
+    expect(() => requireCursor('jobRunDevices', { ...cursor, nextShard: -1 })).toThrow(
+      'jobRunDevices: cursor.nextShard must be an integer ≥ 0.',
+    );
   });
 });
