@@ -229,14 +229,13 @@ export function createComposition(config: AppConfig, overrides: CompositionOverr
     if (gateway === 'iothub') throw new ServedByIotHubError(hubHostName(iothubConnectionString ?? ''));
   }
 
-  function jobsService(orchestrations: JobOrchestrationClient = noOrchestrations): JobsService {
-    const { jobs, deviceIdLists, deviceJobs, observations } = jobStorage();
-    return createJobsService({
+  /** What creating a job takes, by the jobs API and by a schedule's occurrence alike. */
+  function jobCreation(orchestrations: JobOrchestrationClient) {
+    const { jobs, deviceIdLists, joins } = jobStorage();
+    return {
       jobs,
       deviceIdLists,
-      deviceJobs,
-      observations,
-      targets: composition.deviceGateway(),
+      joins,
       orchestrations,
       clock,
       ids,
@@ -244,7 +243,16 @@ export function createComposition(config: AppConfig, overrides: CompositionOverr
       events: jobEvents(),
       maxActiveJobs: config.jobs.maxActiveJobs,
       parseCron: parseNcrontab,
-      joins: jobStorage().joins,
+    };
+  }
+
+  function jobsService(orchestrations: JobOrchestrationClient = noOrchestrations): JobsService {
+    const { deviceJobs, observations } = jobStorage();
+    return createJobsService({
+      ...jobCreation(orchestrations),
+      deviceJobs,
+      observations,
+      targets: composition.deviceGateway(),
       ...deviceBudget(),
     });
   }
@@ -339,20 +347,10 @@ export function createComposition(config: AppConfig, overrides: CompositionOverr
       orchestrations: JobOrchestrationClient & ScheduleTimers,
     ): Promise<JobSchedulesService> => {
       await jobTablesReady();
-      const { jobs, deviceIdLists, schedules } = jobStorage();
       return createJobSchedulesService({
-        jobs,
-        deviceIdLists,
-        schedules,
-        orchestrations,
+        ...jobCreation(orchestrations),
+        schedules: jobStorage().schedules,
         timers: orchestrations,
-        clock,
-        ids,
-        settings: config.jobs.settings,
-        events: jobEvents(),
-        maxActiveJobs: config.jobs.maxActiveJobs,
-        parseCron: parseNcrontab,
-        joins: jobStorage().joins,
       });
     },
     /**

@@ -36,6 +36,8 @@ import type { RegistryJobRecord } from '../../shared/registry-jobs/registry-job-
 import { RegistryJobChangedError } from '../../shared/registry-jobs/registry-job-errors';
 import type { RegistryJobRepository, StoredRegistryJob } from '../../shared/registry-jobs/ports';
 import {
+  copy,
+  pageOf,
   InMemoryDeviceIdLists,
   InMemoryDeviceJobs,
   InMemoryJobRepository,
@@ -44,18 +46,6 @@ import {
   ScriptedOrchestrationAdmin,
   SequentialIds,
 } from './in-memory-ports';
-
-/** JSON copy: stored values never share objects with the caller's. */
-function copy<T>(value: T): T {
-  return JSON.parse(JSON.stringify(value)) as T;
-}
-
-function pageOf<T>(items: T[], page: PageRequest): Page<T> {
-  const start = page.continuationToken ? Number(page.continuationToken) : 0;
-  const next = start + page.maxItems;
-  const slice = items.slice(start, next);
-  return next < items.length ? { items: slice, continuationToken: String(next) } : { items: slice };
-}
 
 /** The embedded registry's store in memory: one record per device, guarded by a storage etag. No twin index. */
 export class InMemoryRegistryRepository implements RegistryRepository {
