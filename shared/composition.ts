@@ -1,5 +1,5 @@
 import type { InvocationContext } from '@azure/functions';
-import { randomUUID } from 'node:crypto';
+import { systemClock, systemDelays, uuids } from './support/system-time';
 import type { AppConfig } from './config';
 import { SasAuthorizer } from './http/sas-authorizer';
 import type { QuerySource } from './query';
@@ -7,25 +7,26 @@ import type { QuerySourceHandler } from './devices/query-sources';
 import type { EndpointDirectory, JobWaker, RegistryRepository, TwinWatchStore } from './devices/ports';
 import { EmbeddedRegistry } from './devices/simulated/embedded-registry';
 import { queryTwins } from './devices/simulated/twin-query';
-import type { JobExecutionDependencies } from './jobs/job-execution';
-import type { JobMaintenanceDependencies, JobOrchestrationAdmin } from './jobs/job-maintenance';
-import type { DeviceJobResponse } from './jobs/job-response';
-import { createJobsService, type JobsService } from './jobs/jobs-service';
+import type { JobExecutionDependencies } from './jobs/engine/job-execution';
+import type { JobMaintenanceDependencies, JobOrchestrationAdmin } from './jobs/engine/job-maintenance';
+import type { DeviceJobResponse } from './jobs/core/job-response';
+import { createJobsService, type JobsService } from './jobs/service/jobs-service';
 import {
   createJobSchedulesService,
   type JobSchedulesService,
   type ScheduleTimers,
-} from './jobs/job-schedules';
+} from './jobs/service/job-schedules';
 import { parseNcrontab } from './cron/ncrontab';
-import { CONTINUOUS_JOBS_CACHE_MS, ContinuousJoiner } from './jobs/continuous-joiner';
+import { CONTINUOUS_JOBS_CACHE_MS, ContinuousJoiner } from './jobs/engine/continuous-joiner';
 import { storageJobJoinSignals } from './storage/job-join-signals';
 import { type RegistryWrite, watchRegistryWrites } from './devices/registry-write-watch';
 import type { DeviceRecord } from './devices/device-model';
-import type { JobEventsDependencies } from './jobs/job-event-publisher';
+import type { JobEventsDependencies } from './jobs/engine/job-event-publisher';
 import { storageJobEventQueue } from './storage/job-event-queue';
 import type {
   Clock,
   CompletionWaitRepository,
+  Delays,
   DeviceIdListRepository,
   DeviceJobRepository,
   DurationObservationRepository,
@@ -39,7 +40,7 @@ import type {
   JobRepository,
   JobScheduleRepository,
   Page,
-} from './jobs/ports';
+} from './jobs/core/ports';
 import { createJobStorage, jobTableNames } from './storage/jobs-storage';
 import { SimulatedDeviceGateway } from './devices/simulated/simulated-gateway';
 import { IotHubDeviceGateway } from './devices/iothub/iothub-gateway';
@@ -47,9 +48,9 @@ import { hubHostName, ServedByIotHubError } from './devices/iothub/served-by-hub
 import { deviceRegistryStorage } from './storage/device-registry-storage';
 import { lazyTable, tableClient } from './storage/table-support';
 import { TableDeviceOperationBudget } from './storage/device-budget-table';
-import type { DeviceOperationBudget } from './jobs/device-budget';
+import type { DeviceOperationBudget } from './jobs/core/device-budget';
 import { EndpointDeviceLink } from './devices/endpoint-link';
-import { planActivityTime } from './jobs/activity-time';
+import { planActivityTime } from './jobs/core/activity-time';
 import { RegistryJobsTableRepository } from './storage/registry-jobs.repository';
 import { storageBlobContainers } from './storage/registry-job-blobs';
 import type { BlobContainers, RegistryJobRepository } from './registry-jobs/ports';
@@ -116,6 +117,7 @@ export interface CompositionOverrides {
   deviceBudget?: DeviceOperationBudget;
   durable?: DurableClientPorts;
   clock?: Clock;
+  delays?: Delays;
   ids?: IdGenerator;
 }
 
@@ -123,9 +125,6 @@ function once<T>(create: () => T): () => T {
   let value: { created: T } | undefined;
   return () => (value ??= { created: create() }).created;
 }
-
-const systemClock: Clock = { now: () => new Date() };
-const uuids: IdGenerator = { newId: () => randomUUID() };
 
 /** Longest one chunk of an import or export may take: a step starts no chunk later than this before its budget. */
 const REGISTRY_CHUNK_BOUND_MS = 20_000;
@@ -151,6 +150,7 @@ const noOrchestrations: JobOrchestrationClient = {
 export function createComposition(config: AppConfig, overrides: CompositionOverrides = {}) {
   const clock = overrides.clock ?? systemClock;
   const ids = overrides.ids ?? uuids;
+  const delays = overrides.delays ?? systemDelays;
   const durable: DurableClientPorts = overrides.durable ?? {
     jobOrchestrations: noDurableClient('start or signal job orchestrations'),
     registryJobRunner: noDurableClient('start import/export jobs'),
@@ -336,6 +336,8 @@ export function createComposition(config: AppConfig, overrides: CompositionOverr
         ...(waits ? { completionWaits: waits } : {}),
         gateway: composition.deviceGateway(),
         clock,
+        delays,
+        ids,
         limits: config.jobs.limits,
         events: jobEvents(),
         parseCron: parseNcrontab,
@@ -351,6 +353,7 @@ export function createComposition(config: AppConfig, overrides: CompositionOverr
         ...jobCreation(orchestrations),
         schedules: jobStorage().schedules,
         timers: orchestrations,
+        delays,
       });
     },
     /**
@@ -399,6 +402,8 @@ export function createComposition(config: AppConfig, overrides: CompositionOverr
         deviceIdLists,
         deviceJobs,
         clock,
+        delays,
+        ids,
         limits: config.jobs.limits,
         orchestrations,
         admin: orchestrations,

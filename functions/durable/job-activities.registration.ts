@@ -1,5 +1,5 @@
 import type { InvocationContext } from '@azure/functions';
-import type { AbortRollbackStarter } from '../../shared/jobs/job-finalize';
+import type { AbortRollbackStarter } from '../../shared/jobs/engine/job-finalize';
 import { appComposition } from '../app-composition';
 import { registerJobActivities } from './job-activities';
 

@@ -1,6 +1,6 @@
 import type { InvocationContext } from '@azure/functions';
 import type { Composition } from '../../shared/composition';
-import type { JobSchedulesService } from '../../shared/jobs/job-schedules';
+import type { JobSchedulesService } from '../../shared/jobs/service/job-schedules';
 
 /** The schedule use cases over this invocation's durable client (the function declares `durableClientInput`). */
 export function jobSchedulesServiceFor(

@@ -1,6 +1,6 @@
 import type { HttpHandler } from '@azure/functions';
 import { jsonResponse, MAX_BODY_BYTES, readJsonBody } from '../../shared/http';
-import { JobValidationError } from '../../shared/jobs/job-errors';
+import { JobValidationError } from '../../shared/jobs/core/job-errors';
 import { compositionEndpoint, type CompositionSource } from './http-endpoint';
 import { JOB_RIGHTS, jobsServiceFor } from './jobs-service-for';
 

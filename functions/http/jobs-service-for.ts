@@ -1,6 +1,6 @@
 import type { InvocationContext } from '@azure/functions';
 import type { Composition } from '../../shared/composition';
-import type { JobsService } from '../../shared/jobs/jobs-service';
+import type { JobsService } from '../../shared/jobs/service/jobs-service';
 import type { RightsRequirement } from '../../shared/http';
 
 /** The job use cases over this invocation's durable client (the function declares `durableClientInput`). */

@@ -1,6 +1,6 @@
 import { app, type InvocationContext } from '@azure/functions';
 import { appComposition, appConfig } from '../app-composition';
-import { reconcileJobs } from '../../shared/jobs/job-maintenance';
+import { reconcileJobs } from '../../shared/jobs/engine/job-maintenance';
 import { durableClientInput, jobOrchestrations } from '../durable/job-orchestration-client';
 
 /** Restarts or fails unfinished jobs that have no live orchestration (e.g. the start was lost). */

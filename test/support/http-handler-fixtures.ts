@@ -1,6 +1,6 @@
 /** Arrangements shared by the HTTP handlers' unit tests: devices, jobs and bodies of the in-memory app. */
 import type { Composition } from '../../shared/composition';
-import type { JobRecord } from '../../shared/jobs/job-model';
+import type { JobRecord } from '../../shared/jobs/core/job-model';
 import { type InMemoryPorts, invocation } from './in-memory-app';
 
 /** A direct-method job body (the GA vocabulary) over the devices tagged `fleet = 'unit'`. */

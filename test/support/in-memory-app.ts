@@ -13,34 +13,28 @@ import {
   type EndpointDirectory,
   type RegistryRepository,
   type ScanPosition,
-  StorageConflictError,
   type StoredDevice,
 } from '../../shared/devices/ports';
 import { type AccessRight, createSasToken } from '../../shared/http/sas-authorizer';
-import { JobScheduleConcurrencyError } from '../../shared/jobs/job-errors';
-import type { DurationObservation } from '../../shared/jobs/job-estimate';
-import type { JobScheduleRecord } from '../../shared/jobs/job-schedule-model';
-import type { JobType } from '../../shared/jobs/job-model';
+import { ConcurrencyConflictError } from '../../shared/iothub-rules/concurrency-conflict';
+import type { DurationObservation } from '../../shared/jobs/core/job-estimate';
+import type { JobType } from '../../shared/jobs/core/job-model';
 import type {
   DurationObservationRepository,
   JobEventOutbox,
   JobJoinRepository,
   JobJoinSignals,
-  JobScheduleRepository,
   OpenContinuousJob,
-  Page,
-  PageRequest,
   PendingJobEvent,
-} from '../../shared/jobs/ports';
+} from '../../shared/jobs/core/ports';
 import type { RegistryJobRecord } from '../../shared/registry-jobs/registry-job-model';
-import { RegistryJobChangedError } from '../../shared/registry-jobs/registry-job-errors';
 import type { RegistryJobRepository, StoredRegistryJob } from '../../shared/registry-jobs/ports';
 import {
   copy,
-  pageOf,
   InMemoryDeviceIdLists,
   InMemoryDeviceJobs,
   InMemoryJobRepository,
+  InMemoryJobScheduleRepository,
   ManualClock,
   RecordingOrchestrations,
   ScriptedOrchestrationAdmin,
@@ -66,14 +60,15 @@ export class InMemoryRegistryRepository implements RegistryRepository {
   }
   insert(record: DeviceRecord): Promise<void> {
     if (this.devices.has(record.deviceId))
-      return Promise.reject(new StorageConflictError(record.deviceId, 'exists'));
+      return Promise.reject(new ConcurrencyConflictError(`Device ${record.deviceId}`, 'exists'));
     this.store(record);
     return Promise.resolve();
   }
   private check(deviceId: string, storageEtag: string): void {
     const stored = this.devices.get(deviceId);
-    if (!stored) throw new StorageConflictError(deviceId, 'missing');
-    if (stored.storageEtag !== storageEtag) throw new StorageConflictError(deviceId, 'changed');
+    if (!stored) throw new ConcurrencyConflictError(`Device ${deviceId}`, 'missing');
+    if (stored.storageEtag !== storageEtag)
+      throw new ConcurrencyConflictError(`Device ${deviceId}`, 'changed');
   }
   async replace(record: DeviceRecord, storageEtag: string): Promise<void> {
     await Promise.resolve();
@@ -155,47 +150,10 @@ export class InMemoryRegistryJobs implements RegistryJobRepository {
   }
   replace(job: RegistryJobRecord, etag: string): Promise<string> {
     if (this.rows.get(job.jobId)?.etag !== etag)
-      return Promise.reject(new RegistryJobChangedError(job.jobId));
+      return Promise.reject(new ConcurrencyConflictError(`Job '${job.jobId}'`));
     const next = `r${++this.version}`;
     this.rows.set(job.jobId, { job: copy(job), etag: next });
     return Promise.resolve(next);
-  }
-}
-
-export class InMemoryJobSchedules implements JobScheduleRepository {
-  readonly rows = new Map<string, { schedule: JobScheduleRecord; etag: string }>();
-  private version = 0;
-  get(scheduleId: string) {
-    const stored = this.rows.get(scheduleId);
-    return Promise.resolve(stored && copy(stored));
-  }
-  save(schedule: JobScheduleRecord, etag: string | undefined): Promise<string> {
-    const stored = this.rows.get(schedule.scheduleId);
-    if (etag === undefined ? stored !== undefined : stored?.etag !== etag)
-      return Promise.reject(new JobScheduleConcurrencyError(schedule.scheduleId));
-    const next = `s${++this.version}`;
-    this.rows.set(schedule.scheduleId, { schedule: copy(schedule), etag: next });
-    return Promise.resolve(next);
-  }
-  delete(scheduleId: string, etag: string): Promise<void> {
-    if (this.rows.get(scheduleId)?.etag !== etag)
-      return Promise.reject(new JobScheduleConcurrencyError(scheduleId));
-    this.rows.delete(scheduleId);
-    return Promise.resolve();
-  }
-  list(page: PageRequest): Promise<Page<JobScheduleRecord>> {
-    const items = [...this.rows.values()]
-      .map((stored) => copy(stored.schedule))
-      .sort((a, b) => a.scheduleId.localeCompare(b.scheduleId));
-    return Promise.resolve(pageOf(items, page));
-  }
-  due(now: Date) {
-    return Promise.resolve(
-      [...this.rows.values()]
-        .filter(({ schedule }) => schedule.enabled && schedule.nextRunTime !== undefined)
-        .filter(({ schedule }) => Date.parse(schedule.nextRunTime ?? '') <= now.getTime())
-        .map(copy),
-    );
   }
 }
 
@@ -343,7 +301,7 @@ export function inMemoryPorts(now = new Date('2026-12-06T10:00:00.000Z')) {
     deviceIdLists: new InMemoryDeviceIdLists(),
     deviceJobs: new InMemoryDeviceJobs(),
     observations: new InMemoryObservations(),
-    schedules: new InMemoryJobSchedules(),
+    schedules: new InMemoryJobScheduleRepository(),
     joins: new InMemoryJobJoins(),
     joinSignals: new RecordingJobJoinSignals(),
     registry: new InMemoryRegistryRepository(),
