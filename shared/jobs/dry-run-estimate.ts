@@ -1,6 +1,7 @@
 import { prospectiveShare, type DeviceOperationBudget } from './device-budget';
 import {
   DEFAULT_OBSERVATION,
+  backOffSecondsFor,
   type DeviceCost,
   type DeviceTiming,
   type DurationObservation,
@@ -95,7 +96,9 @@ function timingFromHistory(rows: readonly DeviceJobRecord[]): DeviceTiming | und
       continue;
     const attempts = Math.max(1, row.attempts ?? 1);
     calls += attempts;
-    seconds += Math.max(0, Date.parse(row.endTimeUtc) - Date.parse(row.startTimeUtc)) / 1000;
+    // The back-offs between its attempts were the service's waits, not the device's answers.
+    const took = Math.max(0, Date.parse(row.endTimeUtc) - Date.parse(row.startTimeUtc)) / 1000;
+    seconds += Math.max(0, took - backOffSecondsFor(attempts));
     if (row.status === 'failed') failed += 1;
   }
   if (calls === 0) return undefined;
@@ -145,11 +148,14 @@ async function sampledCosts(
   const observed = await historyTimings(deps, definition, unprofiled);
   const observedTimings = [...observed.values()];
   return sample.map((deviceId) => {
-    const profile = profiled.get(deviceId);
+    const ownProfile = profiled.get(deviceId);
+    const profile = ownProfile && asTheJobCounts(ownProfile, definition);
     if (profile) {
-      // A profile is the device's own pace; the service's pace under its load now comes from its last job.
+      // A profile is the device's own pace; the service's pace under its load now comes from its last job. It
+      // stretches the calls, not the back-offs between them.
       const cost = expectedDeviceCost(profile, definition.retryConfig);
-      return { ...cost, seconds: cost.seconds * (observation.slowdown ?? 1) };
+      const backOff = cost.backOffSeconds ?? 0;
+      return { ...cost, seconds: (cost.seconds - backOff) * (observation.slowdown ?? 1) + backOff };
     }
     const timing = observed.get(deviceId);
     if (timing) return expectedDeviceCost(timing, definition.retryConfig);
@@ -160,6 +166,16 @@ async function sampledCosts(
     }
     return { seconds: observation.meanDeviceSeconds, calls: 1 };
   });
+}
+
+/**
+ * A method's answer with status ≥ 400 fails the device only when the job sets `countMethodErrorsAsFailures` (IoT
+ * Hub counts it `completed`): otherwise such an answer ends the device like a success, and no retry follows.
+ */
+function asTheJobCounts(timing: DeviceTiming, definition: JobDefinition): DeviceTiming {
+  return definition.cloudToDeviceMethod && definition.countMethodErrorsAsFailures !== true
+    ? { ...timing, failureRate: 0 }
+    : timing;
 }
 
 function meanTiming(timings: readonly DeviceTiming[]): DeviceTiming {
