@@ -150,7 +150,47 @@ describe('estimating a job from its targets', () => {
       ['sim', 'real', 'new'],
       1,
     );
-    expect(terms.devicePhaseSeconds).toBeCloseTo(1 + 3 + 5 + 2 * CALL_OVERHEAD_SECONDS);
+    // A result's duration already holds the service's time per call: the real device's 3 s are 3 s.
+    expect(terms.devicePhaseSeconds).toBeCloseTo(1 + 3 + 5 + CALL_OVERHEAD_SECONDS);
+  });
+
+  it('reads the recent results of devices spread over the targets, not only the first ones', async () => {
+    // The first devices of the last job ran while the service warmed up: 1 s each; the others 0.1 s.
+    const history = (deviceId: string): DeviceJobRecord[] => {
+      const seconds = Number(deviceId.slice(2)) < 10 ? 1 : 0.1;
+      return [
+        {
+          jobId: 'last',
+          deviceId,
+          jobType: 'scheduleUpdateTwin',
+          shard: 0,
+          status: 'completed',
+          createdDateTimeUtc: '2026-01-01T00:00:00Z',
+          lastUpdatedDateTimeUtc: '2026-01-01T00:00:00Z',
+          startTimeUtc: '2026-01-01T00:00:00.000Z',
+          endTimeUtc: new Date(Date.parse('2026-01-01T00:00:00Z') + seconds * 1000).toISOString(),
+          attempts: 1,
+        },
+      ];
+    };
+    const read: string[] = [];
+    const terms = await estimateJob(
+      {
+        deviceJobs: {
+          query: (filter) => {
+            read.push(filter.deviceId ?? '');
+            return Promise.resolve({ items: history(filter.deviceId ?? '') });
+          },
+        },
+      },
+      methodJob({ type: 'scheduleUpdateTwin', cloudToDeviceMethod: undefined, updateTwin: { tags: {} } }),
+      100,
+      ids(100),
+      1,
+    );
+    expect(read).toEqual(Array.from({ length: 10 }, (_, i) => `d-${i * 10}`));
+    // One of the ten read was a warm-up device: 0.19 s on average, not 1 s.
+    expect(terms.devicePhaseSeconds).toBeCloseTo(100 * 0.19);
   });
 
   it('stretches the calls by the service’s observed slowdown, not the back-offs between retries', async () => {
