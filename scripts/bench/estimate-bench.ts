@@ -41,9 +41,10 @@ const method = (extra: Record<string, unknown> = {}) => ({
   cloudToDeviceMethod: { methodName: 'update', payload: {}, responseTimeoutInSeconds: 30 },
   ...extra,
 });
-const twin = (extra: Record<string, unknown> = {}) => ({
+/** A twin job setting `tags.patched` to `version`: each rollout changes the value the one before it set. */
+const twin = (version: string, extra: Record<string, unknown> = {}) => ({
   type: 'scheduleUpdateTwin',
-  updateTwin: { tags: { patched: `v${Date.now()}` } },
+  updateTwin: { tags: { patched: version } },
   ...extra,
 });
 const retries = (failureType: string, numberOfRetries: number) => ({
@@ -147,8 +148,8 @@ const UNBUDGETED: Scenario[] = [
   {
     name: '600 twin patches one at a time (devices with a recent twin job)',
     fleet: 'twins',
-    body: twin({ rolloutConfig: { maxConcurrency: 1 } }),
-    before: { fleet: 'twins', body: twin({ rolloutConfig: { maxConcurrency: 1 } }), waitFor: 'ended' },
+    body: twin('v2', { rolloutConfig: { maxConcurrency: 1 } }),
+    before: { fleet: 'twins', body: twin('v1', { rolloutConfig: { maxConcurrency: 1 } }), waitFor: 'ended' },
   },
 ];
 
