@@ -21,14 +21,7 @@ import { jobBadges } from './job-badges.js';
 import { canRollBack, pauseControlOf, waveSegments } from './job-controls.js';
 import { rollbackDialog } from './rollback-dialog.js';
 import { Poller, type View, type ViewContext } from './view.js';
-import {
-  chartLegend,
-  describeError,
-  errorBox,
-  featureBadges,
-  finishedChart,
-  progressBar,
-} from './widgets.js';
+import { chartLegend, describeError, errorBox, finishedChart, progressBar } from './widgets.js';
 
 const JOB_REFRESH_MS = 1500;
 /** How often a job with more than ROW_LIMIT rows reads its failed devices again while its counts move. */
@@ -347,7 +340,7 @@ export const jobPageView: View = (main, context, [id]) => {
         ])
       : averageRate(current, stats);
     const eta = active && current.status === 'running' ? etaSeconds(stats, rate) : undefined;
-    replace(badge, ...jobBadges(current), ...featureBadges(current));
+    replace(badge, ...jobBadges(current));
     replace(
       summary,
       h('h2', { id: 'summary-title' }, 'Progress'),
