@@ -1,8 +1,6 @@
-import {
-  buildJobBody,
-  parseDeviceIds,
-  type JobFormValues,
-} from '../../../../packages/dashboard/src/job-body';
+import * as v from 'valibot';
+import { buildJobBody, parseDeviceIds, type JobFormValues } from '../../../../packages/dashboard/src/job-body';
+import { PrioritySchema } from '../../../../shared/schemas/rollout.schema';
 
 const empty: JobFormValues = {
   jobId: 'reboot-1',
@@ -19,6 +17,7 @@ const empty: JobFormValues = {
   maxExecutionTime: '',
   maximumPerMinute: '',
   maxConcurrency: '',
+  priority: '',
   exponential: false,
   baseRatePerMinute: '',
   incrementFactor: '',
@@ -135,6 +134,23 @@ describe('the new-job form as a job request body', () => {
     expect(buildJobBody({ ...empty, target: 'devices', deviceIds: ' ,\n' }).errors).toEqual([
       { field: 'deviceIds', message: 'Name at least one device.' },
     ]);
+  });
+
+  it('sends priority in the body, judged as the service judges it (a whole number from 1 to 10)', () => {
+    expect(buildJobBody({ ...empty, priority: ' 8 ' })).toMatchObject({ body: { priority: 8 }, errors: [] });
+    for (const text of ['0', '1', '5', '10', '11', '-3', '2.5', '1e1', '7.0']) {
+      const { body, errors } = buildJobBody({ ...empty, priority: text });
+      const serviceAccepts = v.safeParse(PrioritySchema, Number(text)).success;
+      expect([text, errors.length === 0]).toEqual([text, serviceAccepts]);
+      if (serviceAccepts) expect(body).toMatchObject({ priority: Number(text) });
+      else
+        expect(errors).toEqual([
+          {
+            field: 'priority',
+            message: expect.stringMatching(/^Priority must be a whole number( from 1 to 10)?\.$/),
+          },
+        ]);
+    }
   });
 
   it('splits device lists on commas, blanks and new lines', () => {

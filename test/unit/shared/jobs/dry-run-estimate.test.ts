@@ -150,7 +150,92 @@ describe('estimating a job from its targets', () => {
       ['sim', 'real', 'new'],
       1,
     );
-    expect(terms.devicePhaseSeconds).toBeCloseTo(1 + 3 + 5 + 2 * CALL_OVERHEAD_SECONDS);
+    // A result's duration already holds the service's time per call: the real device's 3 s are 3 s.
+    expect(terms.devicePhaseSeconds).toBeCloseTo(1 + 3 + 5 + CALL_OVERHEAD_SECONDS);
+  });
+
+  it('reads the recent results of devices spread over the targets, not only the first ones', async () => {
+    // The first devices of the last job ran while the service warmed up: 1 s each; the others 0.1 s.
+    const history = (deviceId: string): DeviceJobRecord[] => {
+      const seconds = Number(deviceId.slice(2)) < 10 ? 1 : 0.1;
+      return [
+        {
+          jobId: 'last',
+          deviceId,
+          jobType: 'scheduleUpdateTwin',
+          shard: 0,
+          status: 'completed',
+          createdDateTimeUtc: '2026-01-01T00:00:00Z',
+          lastUpdatedDateTimeUtc: '2026-01-01T00:00:00Z',
+          startTimeUtc: '2026-01-01T00:00:00.000Z',
+          endTimeUtc: new Date(Date.parse('2026-01-01T00:00:00Z') + seconds * 1000).toISOString(),
+          attempts: 1,
+        },
+      ];
+    };
+    const read: string[] = [];
+    const terms = await estimateJob(
+      {
+        deviceJobs: {
+          query: (filter) => {
+            read.push(filter.deviceId ?? '');
+            return Promise.resolve({ items: history(filter.deviceId ?? '') });
+          },
+        },
+      },
+      methodJob({ type: 'scheduleUpdateTwin', cloudToDeviceMethod: undefined, updateTwin: { tags: {} } }),
+      100,
+      ids(100),
+      1,
+    );
+    expect(read).toEqual(Array.from({ length: 10 }, (_, i) => `d-${i * 10}`));
+    // One of the ten read was a warm-up device: 0.19 s on average, not 1 s.
+    expect(terms.devicePhaseSeconds).toBeCloseTo(100 * 0.19);
+  });
+
+  it('stretches the calls by the service’s observed slowdown, not the back-offs between retries', async () => {
+    const flaky = { ...quick(0.1), failureRate: 0.5 };
+    const terms = await estimateJob(
+      {
+        timings: profiles(() => flaky),
+        observations: {
+          latest: () =>
+            Promise.resolve({
+              jobId: 'slow',
+              observedAt: '',
+              meanDeviceSeconds: 1,
+              overheadSeconds: 0,
+              slowdown: 2,
+            }),
+          record: () => Promise.resolve(),
+        },
+      },
+      methodJob({
+        countMethodErrorsAsFailures: true,
+        retryConfig: { criteriaList: [{ failureType: 'failed', numberOfRetries: 2 }] },
+      }),
+      1,
+      ['d-0'],
+      1,
+    );
+    // 1.75 calls at twice their time; back-offs of 0.5 s (p ½) and 1 s (p ¼) as they are.
+    expect(terms.devicePhaseSeconds).toBeCloseTo(2 * 1.75 * (0.1 + CALL_OVERHEAD_SECONDS) + 0.25 + 0.25);
+  });
+
+  it('retries error answers only when the job counts them as failures (IoT Hub counts them completed)', async () => {
+    const flaky = { ...quick(0.1), failureRate: 0.5 };
+    const retryConfig = { criteriaList: [{ failureType: 'all' as const, numberOfRetries: 2 }] };
+    const deps = { timings: profiles(() => flaky) };
+    const completed = await estimateJob(deps, methodJob({ retryConfig }), 1, ['d-0'], 1);
+    expect(completed.devicePhaseSeconds).toBeCloseTo(0.1 + CALL_OVERHEAD_SECONDS);
+    const counted = await estimateJob(
+      deps,
+      methodJob({ retryConfig, countMethodErrorsAsFailures: true }),
+      1,
+      ['d-0'],
+      1,
+    );
+    expect(counted.devicePhaseSeconds).toBeCloseTo(1.75 * (0.1 + CALL_OVERHEAD_SECONDS) + 0.25 + 0.25);
   });
 
   it('runs waves one after the other and splits the budget with the running jobs', async () => {
@@ -228,8 +313,9 @@ describe('learning the service’s pace from a finished job', () => {
       deviceTimings: (ids: readonly string[]) =>
         Promise.resolve(new Map(ids.map((id) => [id, quick(0.2 - CALL_OVERHEAD_SECONDS)] as const))),
     };
-    // Twice the profile's time, one of them after a retry (two calls and a 0.5 s back-off).
-    const slowdown = await slowdownOf(gateway, job, [ran('a', 0.4), ran('b', 0.4 + 0.4 + 1, 2)]);
+    // Calls twice the profile's time, one device after a retry: two calls and a 0.5 s back-off, which is a timer
+    // the load does not stretch.
+    const slowdown = await slowdownOf(gateway, job, [ran('a', 0.4), ran('b', 0.4 + 0.4 + 0.5, 2)]);
     expect(slowdown).toBeCloseTo(2);
     expect(await slowdownOf({}, job, [ran('a', 0.4)])).toBeUndefined();
   });
