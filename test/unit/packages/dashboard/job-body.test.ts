@@ -1,5 +1,9 @@
 import * as v from 'valibot';
-import { buildJobBody, parseDeviceIds, type JobFormValues } from '../../../../packages/dashboard/src/job-body';
+import {
+  buildJobBody,
+  parseDeviceIds,
+  type JobFormValues,
+} from '../../../../packages/dashboard/src/job-body';
 import { PrioritySchema } from '../../../../shared/schemas/rollout.schema';
 
 const empty: JobFormValues = {
