@@ -3,6 +3,7 @@ import { Command, InvalidArgumentError } from 'commander';
 import { demoFleet } from '../shared/devices/simulated/demo-fleet';
 import {
   ApiError,
+  bulkCreateDevices,
   DeviceJobsClient,
   parseConnectionString,
   SasAuthorizer,
@@ -79,30 +80,20 @@ async function seed(options: SeedOptions): Promise<void> {
     offlineRate: options.offlineRate,
     failureRate: options.failureRate,
   });
-  const batches: (typeof fleet)[] = [];
-  for (let start = 0; start < fleet.length; start += options.batch)
-    batches.push(fleet.slice(start, start + options.batch));
   const started = Date.now();
-  let created = 0;
-  let existing = 0;
-  let next = 0;
-  const worker = async () => {
-    while (next < batches.length) {
-      const batch = batches[next++] ?? [];
-      const result = await withRetries(() => client.bulkDevices(batch));
-      const duplicates = result.errors.filter((e) => e.errorCode === 'DeviceAlreadyExists').length;
-      const other = result.errors.find((e) => e.errorCode !== 'DeviceAlreadyExists');
-      if (other) throw new Error(`Seeding ${other.deviceId} failed: ${other.errorCode} ${other.errorStatus}`);
-      existing += duplicates;
-      created += batch.length - duplicates;
-      const done = created + existing;
-      if (Math.floor(done / PROGRESS_EVERY) > Math.floor((done - batch.length) / PROGRESS_EVERY))
-        console.error(
-          `seed: ${done} of ${fleet.length} devices after ${((Date.now() - started) / 1000).toFixed(0)} s`,
-        );
-    }
-  };
-  await Promise.all(Array.from({ length: options.parallel }, worker));
+  let reported = 0;
+  const { created, existing } = await bulkCreateDevices(client, fleet, {
+    batch: options.batch,
+    parallel: options.parallel,
+    send: withRetries,
+    onProgress: (done) => {
+      if (Math.floor(done / PROGRESS_EVERY) === Math.floor(reported / PROGRESS_EVERY)) return;
+      reported = done;
+      console.error(
+        `seed: ${done} of ${fleet.length} devices after ${((Date.now() - started) / 1000).toFixed(0)} s`,
+      );
+    },
+  });
   const seconds = (Date.now() - started) / 1000;
   console.log(
     `Seeded ${created} devices (${existing} existed already) in ${seconds.toFixed(1)} s ` +

@@ -1,6 +1,13 @@
 /** The app's HTTP API as the benchmark scripts call it: the project's client, answers kept raw for timing. */
-import { DeviceJobsClient, parseConnectionString, SasAuthorizer } from '@device-jobs/client';
+import {
+  DeviceJobsClient,
+  parseConnectionString,
+  SasAuthorizer,
+  type JobResponse,
+} from '@device-jobs/client';
 import { nodeCryptoHmac } from '@device-jobs/client/node';
+
+const API_VERSION = 'api-version=2021-04-12';
 
 export interface Answer {
   status: number;
@@ -47,6 +54,26 @@ export class AppClient {
       throw new Error(`${method} ${route} answered ${answer.status}: ${JSON.stringify(answer.json)}`);
     }
     return answer;
+  }
+
+  /** A job as `GET /jobs/v2/{jobId}` answers it. */
+  async readJob(jobId: string): Promise<JobResponse> {
+    return (await this.call('GET', `/jobs/v2/${encodeURIComponent(jobId)}?${API_VERSION}`))
+      .json as JobResponse;
+  }
+
+  /** Reads a job every `pollMs` until `until` holds; resolves with that reading. */
+  async waitForJob(jobId: string, until: (job: JobResponse) => boolean, pollMs = 100): Promise<JobResponse> {
+    for (;;) {
+      const job = await this.readJob(jobId);
+      if (until(job)) return job;
+      await sleep(pollMs);
+    }
+  }
+
+  /** Reads a job until it is final (completed, failed or cancelled). */
+  waitForJobEnd(jobId: string, pollMs = 100): Promise<JobResponse> {
+    return this.waitForJob(jobId, (job) => TERMINAL.includes(job.status), pollMs);
   }
 
   /** The pages of a twin or device-job query, 1,000 rows each, following continuations. */

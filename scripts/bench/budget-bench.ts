@@ -7,16 +7,7 @@
  * job's share against its priority's; and the total per second over time. Prints them and writes BENCHMARKS.md.
  * Usage: npm run bench:budget [-- --budget N]
  */
-import { execSync } from 'node:child_process';
-import { AppClient, TERMINAL, sleep } from './app-client';
-import {
-  ROOT,
-  developmentApp,
-  loadAverage,
-  machineDescription,
-  runBenchmark,
-  writeBenchmarkSection,
-} from './bench-support';
+import * as bench from './bench-start';
 
 const API = 'api-version=2021-04-12';
 /** Seconds each job would take alone at its share while all of a scenario's jobs run. */
@@ -41,7 +32,7 @@ interface Measured {
   perSecond: number[];
 }
 
-async function startTimes(client: AppClient, jobId: string): Promise<number[]> {
+async function startTimes(client: bench.AppClient, jobId: string): Promise<number[]> {
   const starts: number[] = [];
   const query = `SELECT * FROM devices.jobs WHERE devices.jobs.jobId = '${jobId}'`;
   for await (const page of client.queryPages<{ startTimeUtc?: string }>(query)) {
@@ -50,15 +41,7 @@ async function startTimes(client: AppClient, jobId: string): Promise<number[]> {
   return starts.sort((a, b) => a - b);
 }
 
-async function waitEnded(client: AppClient, jobId: string): Promise<void> {
-  for (;;) {
-    const job = (await client.call('GET', `/jobs/v2/${jobId}?${API}`)).json as { status: string };
-    if (TERMINAL.includes(job.status)) return;
-    await sleep(250);
-  }
-}
-
-async function runScenario(client: AppClient, budget: number, scenario: Scenario, index: number) {
+async function runScenario(client: bench.AppClient, budget: number, scenario: Scenario, index: number) {
   const total = scenario.priorities.reduce((sum, priority) => sum + priority, 0);
   // A scheduled start a few seconds ahead, so the jobs begin together whichever host picks them up.
   const startTime = new Date(Date.now() + 4000).toISOString();
@@ -77,7 +60,7 @@ async function runScenario(client: AppClient, budget: number, scenario: Scenario
       priority: job.priority,
     });
   }
-  for (const job of jobs) await waitEnded(client, job.jobId);
+  for (const job of jobs) await client.waitForJobEnd(job.jobId, 250);
   const starts = await Promise.all(jobs.map((job) => startTimes(client, job.jobId)));
   // The window where every job runs: from the last first start to the first last start (a second trimmed each
   // side for the hosts to see each other's rows).
@@ -112,14 +95,11 @@ function parseBudget(argv: string[]): number {
   return value;
 }
 
-runBenchmark(async ({ azurite, startHost }) => {
+bench.runAppBenchmark(async ({ startApp }) => {
   const budget = parseBudget(process.argv.slice(2));
-  const { settings, connectionString } = developmentApp(azurite.connectionString, 'BudgetBench', {
-    JOBS_DEVICE_OPERATIONS_PER_SECOND: String(budget),
-  });
-  const hosts = [await startHost(ROOT, settings), await startHost(ROOT, settings)];
-  const [first, second] = hosts.map((host) => new AppClient(host.baseUrl, connectionString));
-  if (!first || !second) throw new Error('Two hosts are needed.');
+  const settings = { JOBS_DEVICE_OPERATIONS_PER_SECOND: String(budget) };
+  const { client: first } = await startApp('BudgetBench', settings);
+  const { client: second } = await startApp('BudgetBench', settings);
   const fleet = Math.ceil(budget * SHARED_SECONDS);
   await first.call(
     'POST',
@@ -130,25 +110,23 @@ runBenchmark(async ({ azurite, startHost }) => {
       status: 'enabled',
     })),
   );
-  const loadBefore = loadAverage();
+  const loadBefore = bench.loadAverage();
   const results: Measured[] = [];
   for (const [index, scenario] of SCENARIOS.entries()) {
     // Jobs are created on alternate hosts; their steps run on whichever host takes them.
     results.push(await runScenario(index % 2 === 0 ? first : second, budget, scenario, index));
   }
-  const loadAfter = loadAverage();
-  const commit = execSync('git rev-parse --short HEAD', { cwd: ROOT }).toString().trim();
   const percent = (value: number) => `${(value * 100).toFixed(0)}%`;
   const rows = results.map(
     (result) =>
       `| ${result.scenario.name} | ${result.scenario.priorities.join(', ')} | ${result.windowSeconds.toFixed(1)} s | ${result.total.toFixed(1)}/s (${percent(result.total / budget)}) | ${result.shares.map((share) => `${percent(share.measured)} (${percent(share.expected)})`).join(', ')} | ${result.perSecond.join(' ')} |`,
   );
-  await writeBenchmarkSection(
+  await bench.writeBenchmarkSection(
     'budget-bench',
     [
       '## One device-operation budget across jobs (issue 18 item 6)',
       '',
-      `Measured ${new Date().toISOString()} at commit ${commit} with \`npm run bench:budget\` on ${machineDescription()} (load average ${loadBefore} before, ${loadAfter} after; the machine is shared, figures vary between runs).`,
+      bench.measuredOn('npm run bench:budget', loadBefore),
       `Two real \`func-local\` hosts serve the app on one task hub over one in-memory Azurite with \`JOBS_DEVICE_OPERATIONS_PER_SECOND=${budget}\`; devices answer at once, so the budget is the only brake. Each scenario's jobs have a scheduled start together and as many devices as ${SHARED_SECONDS} s at their share; the figures are taken while every job of the scenario runs (a second after the last one's first start to half a second before the first one's last start). The hosts share nothing but the running-jobs table (one row per running job: priority and heartbeat, each host writing its rows and reading all once a second).`,
       '',
       '| Scenario | priorities | window | total device starts (of the budget) | each job’s share, measured (expected) | total per second over the window |',

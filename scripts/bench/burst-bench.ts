@@ -4,34 +4,12 @@
  * answers and the time until every job ended, and writes them to BENCHMARKS.md.
  * Usage: npm run bench:burst
  */
-import type { JobResponse } from '@device-jobs/client';
-import { AppClient, TERMINAL, sleep } from './app-client';
-import {
-  ROOT,
-  cpuSeconds,
-  developmentApp,
-  loadAverage,
-  machineDescription,
-  runBenchmark,
-  writeBenchmarkSection,
-} from './bench-support';
+import { cpuSeconds, loadAverage, measuredOn, runAppBenchmark, writeBenchmarkSection } from './bench-start';
 import { BURST_CREATES, BURST_DEVICES_PER_JOB, BURST_READS, BURST_SETTINGS, burst } from './job-burst';
 
-async function waitForEnd(client: AppClient, jobId: string): Promise<void> {
-  for (;;) {
-    const job = (await client.call('GET', `/jobs/v2/${jobId}?api-version=2021-04-12`)).json as JobResponse;
-    if (TERMINAL.includes(job.status)) return;
-    await sleep(200);
-  }
-}
-
-runBenchmark(async ({ azurite, startHost }) => {
-  const { settings, connectionString } = developmentApp(azurite.connectionString, 'BurstBench', {
-    ...BURST_SETTINGS,
-  });
-  const host = await startHost(ROOT, settings);
+runAppBenchmark(async ({ azurite, startApp }) => {
+  const { host, client } = await startApp('BurstBench', BURST_SETTINGS);
   host.child.stdout?.on('data', (chunk: Buffer) => process.stderr.write(chunk));
-  const client = new AppClient(host.baseUrl, connectionString);
   const deviceIds = Array.from(
     { length: BURST_CREATES * BURST_DEVICES_PER_JOB },
     (_, i) => `burst-device-${String(i).padStart(4, '0')}`,
@@ -49,7 +27,7 @@ runBenchmark(async ({ azurite, startHost }) => {
     cloudToDeviceMethod: { methodName: 'ping', payload: {}, responseTimeoutInSeconds: 30 },
     deviceIds: deviceIds.slice(0, BURST_DEVICES_PER_JOB),
   });
-  await waitForEnd(client, readJobId);
+  await client.waitForJobEnd(readJobId, 200);
 
   const loadBefore = loadAverage();
   const processes = { host: host.child.pid, azurite: azurite.process.pid };
@@ -68,7 +46,7 @@ runBenchmark(async ({ azurite, startHost }) => {
     [
       '## Job-creation burst (the app on the local host)',
       '',
-      `Measured ${new Date().toISOString()} with \`npm run bench:burst\` on ${machineDescription()} (load average ${loadBefore} before the burst, ${loadAfter} after; the machine is shared, figures vary between runs).`,
+      measuredOn('npm run bench:burst', loadBefore, loadAfter),
       `The real \`func-local\` CLI serves the app on an in-memory Azurite with the development settings; ${BURST_CREATES} job creates (${BURST_DEVICES_PER_JOB} devices each, devices answering at once) and ${BURST_READS} reads of an ended job are sent at once, each on its own connection.`,
       '',
       '| Requests | p50 | p95 |',

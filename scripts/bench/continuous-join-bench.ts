@@ -6,15 +6,13 @@
  *
  *   npm run bench:continuous [-- --devices N]   (default 5,000 per configuration)
  */
-import { AppClient } from './app-client';
 import {
-  developmentApp,
+  type AppClient,
   loadAverage,
   machineDescription,
-  ROOT,
-  runBenchmark,
+  runAppBenchmark,
   writeBenchmarkSection,
-} from './bench-support';
+} from './bench-start';
 
 const BATCH = 500;
 
@@ -49,12 +47,10 @@ async function timeBulk(app: AppClient, devices: number, entry: (i: number) => u
   return (performance.now() - started) / 1000;
 }
 
-runBenchmark(async ({ azurite, startHost }) => {
+runAppBenchmark(async ({ startApp }) => {
   const devices = parseDevices(process.argv.slice(2));
   const loadBefore = loadAverage();
-  const { settings, connectionString } = developmentApp(azurite.connectionString, 'ContinuousJoinBench');
-  const host = await startHost(ROOT, settings);
-  const app = new AppClient(host.baseUrl, connectionString);
+  const { client: app } = await startApp('ContinuousJoinBench');
   const rows: { name: string; create: number; update: number }[] = [];
 
   for (const [index, configuration] of CONFIGURATIONS.entries()) {

@@ -7,7 +7,7 @@
  * Usage: npm run bench:devices [-- --devices 2000 --latency-ms 20]
  * (N clients need 2 file descriptors each across the two processes: `ulimit -n` of at least 2 N + a few hundred.)
  */
-import { spawn, execSync, type ChildProcess } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -15,16 +15,17 @@ import readline from 'node:readline';
 import { Client } from 'azure-iot-device';
 import { Mqtt } from 'azure-iot-device-mqtt';
 import type { JobResponse } from '@device-jobs/client';
-import { AppClient, TERMINAL, sleep } from './app-client';
 import {
+  type AppClient,
   ROOT,
+  commitId,
   cpuSeconds,
-  developmentApp,
   loadAverage,
   machineDescription,
-  runBenchmark,
+  runAppBenchmark,
+  sleep,
   writeBenchmarkSection,
-} from './bench-support';
+} from './bench-start';
 
 interface Options {
   devices: number;
@@ -155,14 +156,9 @@ async function methodJob(
     cloudToDeviceMethod: { methodName: 'reboot', payload: {}, responseTimeoutInSeconds: 30 },
     maxExecutionTimeInSeconds: 1800,
   });
-  for (;;) {
-    const job = (await app.call('GET', `/jobs/v2/${jobId}?api-version=2021-04-12`)).json as JobResponse;
-    if (TERMINAL.includes(job.status)) {
-      const seconds = (performance.now() - started) / 1000;
-      return { rate: job.deviceJobStatistics.succeededCount / seconds, job };
-    }
-    await sleep(200);
-  }
+  const job = await app.waitForJobEnd(jobId, 200);
+  const seconds = (performance.now() - started) / 1000;
+  return { rate: job.deviceJobStatistics.succeededCount / seconds, job };
 }
 
 /** The error codes of a job's failed devices, with counts (`GatewayTimeout × 3`). */
@@ -175,22 +171,12 @@ async function failureCodes(app: AppClient, jobId: string): Promise<string> {
   return [...counts].map(([code, count]) => `${code} × ${count}`).join(', ');
 }
 
-function commit(): string {
-  try {
-    return execSync('git rev-parse --short HEAD', { cwd: ROOT }).toString().trim();
-  } catch {
-    return 'unknown';
-  }
-}
-
-runBenchmark(async ({ azurite, startHost }) => {
+runAppBenchmark(async ({ azurite, startApp }) => {
   const options = parseOptions(process.argv.slice(2));
   const n = options.devices;
-  const { settings, connectionString } = developmentApp(azurite.connectionString, 'BenchDevices', {
+  const { host, client: app } = await startApp('BenchDevices', {
     SIMULATION_DEFAULT_PROFILE: JSON.stringify({ latencyMs: options.latencyMs, failureRate: 0 }),
   });
-  const host = await startHost(ROOT, settings);
-  const app = new AppClient(host.baseUrl, connectionString);
   const endpoint = await startEndpoint(azurite.connectionString);
   let clients: Client[] = [];
   try {
@@ -244,7 +230,7 @@ runBenchmark(async ({ azurite, startHost }) => {
       [
         '## Real devices (`npm run bench:devices`)',
         '',
-        `${new Date().toISOString().slice(0, 10)}, commit ${commit()}, ${machineDescription()}; load average ${load} at the start of the jobs, ${endLoad} at the end (the machine is shared).`,
+        `${new Date().toISOString().slice(0, 10)}, commit ${commitId()}, ${machineDescription()}; load average ${load} at the start of the jobs, ${endLoad} at the end (the machine is shared).`,
         `${n} official \`azure-iot-device\` MQTT clients in one process, the device endpoint in its own process, the app on func-local, in-memory Azurite; each device answers \`reboot\` after ${options.latencyMs} ms, the simulated ones have \`latencyMs: ${options.latencyMs}\`.`,
         '',
         '| Figure | Value |',

@@ -7,17 +7,8 @@
  * kind the old model copied. Prints the table and writes it to BENCHMARKS.md.
  * Usage: npm run bench:estimates
  */
-import { execSync } from 'node:child_process';
 import type { JobResponse } from '@device-jobs/client';
-import { AppClient, TERMINAL, sleep } from './app-client';
-import {
-  ROOT,
-  developmentApp,
-  loadAverage,
-  machineDescription,
-  runBenchmark,
-  writeBenchmarkSection,
-} from './bench-support';
+import * as bench from './bench-start';
 
 const API = 'api-version=2021-04-12';
 const BUDGET = 20;
@@ -169,19 +160,7 @@ interface Row {
   actual: number;
 }
 
-async function readJob(client: AppClient, jobId: string): Promise<JobResponse> {
-  return (await client.call('GET', `/jobs/v2/${jobId}?${API}`)).json as JobResponse;
-}
-
-async function waitJob(client: AppClient, jobId: string, until: (job: JobResponse) => boolean) {
-  for (;;) {
-    const job = await readJob(client, jobId);
-    if (until(job)) return job;
-    await sleep(100);
-  }
-}
-
-async function create(client: AppClient, jobId: string, body: Record<string, unknown>, dryRun = false) {
+async function create(client: bench.AppClient, jobId: string, body: Record<string, unknown>, dryRun = false) {
   const answer = await client.call('PUT', `/jobs/v2/${jobId}?${API}${dryRun ? '&dryRun=true' : ''}`, {
     jobId,
     ...body,
@@ -189,14 +168,14 @@ async function create(client: AppClient, jobId: string, body: Record<string, unk
   return answer.json as JobResponse & { estimatedDurationInSeconds?: number };
 }
 
-async function runScenario(client: AppClient, scenario: Scenario, index: number): Promise<Row> {
+async function runScenario(client: bench.AppClient, scenario: Scenario, index: number): Promise<Row> {
   const stamp = Date.now();
   if (scenario.before) {
     const jobId = `before-${index}-${stamp}`;
     await create(client, jobId, { ...scenario.before.body, ...where(scenario.before.fleet) });
-    await waitJob(client, jobId, (job) =>
+    await client.waitForJob(jobId, (job) =>
       scenario.before?.waitFor === 'ended'
-        ? TERMINAL.includes(job.status)
+        ? bench.TERMINAL.includes(job.status)
         : job.deviceJobStatistics.succeededCount > 10,
     );
   }
@@ -204,20 +183,15 @@ async function runScenario(client: AppClient, scenario: Scenario, index: number)
   const body = { ...scenario.body, ...where(scenario.fleet) };
   const dry = await create(client, jobId, body, true);
   const created = await create(client, jobId, body);
-  const ended = await waitJob(client, jobId, (job) => TERMINAL.includes(job.status));
+  const ended = await client.waitForJobEnd(jobId);
   const actual = (Date.parse(ended.endTime ?? '') - Date.parse(created.createdTime)) / 1000;
   const row = { name: scenario.name, estimate: dry.estimatedDurationInSeconds ?? NaN, actual };
   console.log(JSON.stringify({ ...row, status: ended.status }));
   return row;
 }
 
-runBenchmark(async ({ azurite, startHost }) => {
-  const hostFor = async (hub: string, overrides: Record<string, string> = {}) => {
-    const { settings, connectionString } = developmentApp(azurite.connectionString, hub, overrides);
-    const host = await startHost(ROOT, settings);
-    return { host, client: new AppClient(host.baseUrl, connectionString) };
-  };
-  const plain = await hostFor('EstimateBench');
+bench.runAppBenchmark(async ({ startApp }) => {
+  const plain = await startApp('EstimateBench');
   for (const fleet of FLEETS) {
     await plain.client.call(
       'POST',
@@ -231,14 +205,14 @@ runBenchmark(async ({ azurite, startHost }) => {
       })),
     );
   }
-  const loadBefore = loadAverage();
+  const loadBefore = bench.loadAverage();
   // The type's last job: flaky devices with retry back-offs (what the old model took every device to be).
   const warmId = `warm-${Date.now()}`;
   await create(plain.client, warmId, {
     ...method({ rolloutConfig: { maxConcurrency: 10 }, ...retries('failed', 3) }),
     ...where('warm'),
   });
-  await waitJob(plain.client, warmId, (job) => TERMINAL.includes(job.status));
+  await plain.client.waitForJobEnd(warmId);
 
   const rows: Row[] = [];
   for (const [index, scenario] of UNBUDGETED.entries())
@@ -246,14 +220,12 @@ runBenchmark(async ({ azurite, startHost }) => {
   const exited = new Promise((resolve) => plain.host.child.once('exit', resolve));
   plain.host.child.kill('SIGTERM');
   await exited;
-  const budgeted = await hostFor('EstimateBenchBudget', {
+  const budgeted = await startApp('EstimateBenchBudget', {
     JOBS_DEVICE_OPERATIONS_PER_SECOND: String(BUDGET),
   });
   for (const [index, scenario] of BUDGETED.entries()) {
     rows.push(await runScenario(budgeted.client, scenario, UNBUDGETED.length + index));
   }
-  const loadAfter = loadAverage();
-  const commit = execSync('git rev-parse --short HEAD', { cwd: ROOT }).toString().trim();
   const error = (row: Row) => (row.estimate - row.actual) / row.actual;
   const within = rows.filter((row) => Math.abs(error(row)) <= 0.25).length;
   const table = rows.map(
@@ -261,12 +233,12 @@ runBenchmark(async ({ azurite, startHost }) => {
       `| ${index + 1} | ${row.name} | ${row.estimate} s | ${row.actual.toFixed(1)} s | ${error(row) >= 0 ? '+' : ''}${(error(row) * 100).toFixed(0)}% |`,
   );
   console.log(`${within} of ${rows.length} estimates within 25%`);
-  await writeBenchmarkSection(
+  await bench.writeBenchmarkSection(
     'estimate-bench',
     [
       '## Dry-run estimates against real run times (issue 18 item 7)',
       '',
-      `Measured ${new Date().toISOString()} at commit ${commit} with \`npm run bench:estimates\` on ${machineDescription()} (load average ${loadBefore} before, ${loadAfter} after; the machine is shared, figures vary between runs).`,
+      bench.measuredOn('npm run bench:estimates', loadBefore),
       `The real \`func-local\` CLI serves the app on an in-memory Azurite; each scenario's devices carry the simulation profile it names. A flaky warm-up job (40 devices failing 60% with 3 retries) runs first, so the type's last observed job is the kind the old model copied onto every device. Each scenario answers a dry run, then runs the same job; the real duration is \`endTime\` − \`createdTime\`. Scenarios ${UNBUDGETED.length + 1}–${rows.length} run on a host with \`JOBS_DEVICE_OPERATIONS_PER_SECOND=${BUDGET}\`. **${within} of ${rows.length} within 25%.**`,
       '',
       '| # | Scenario | estimate | real | error |',

@@ -10,7 +10,7 @@
  * Usage: npm run bench:jobs [-- --devices N --slow-devices N --host-heap-mb N --only queries,method,twin,slow,burst]
  * (with --only, the figures are printed and BENCHMARKS.md is left alone)
  */
-import { spawn, execSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -30,6 +30,7 @@ import { readStorageRequestCounts, type RequestKind } from './count-storage-requ
 import { summarizeProfileFile } from './cpu-profile';
 import type { JobResponse } from '@device-jobs/client';
 import { AppClient, TERMINAL, sleep } from './app-client';
+import { commitId } from './bench-start';
 import { REGISTRY_TABLE } from '../../shared/storage/device-registry-storage';
 import { BURST_CREATES, BURST_DEVICES_PER_JOB, BURST_READS, type Burst, burst } from './job-burst';
 
@@ -319,16 +320,6 @@ function describeRequests(run: JobRun, devices: number): string {
   );
 }
 
-function commit(): string {
-  try {
-    const head = execSync('git rev-parse --short HEAD', { cwd: ROOT }).toString().trim();
-    const dirty = execSync('git status --porcelain', { cwd: ROOT }).toString().trim() ? ' (+ changes)' : '';
-    return `${head}${dirty}`;
-  } catch {
-    return 'unknown';
-  }
-}
-
 function profileBlock(title: string, run: JobRun, devices: number): string[] {
   const perDevice = (1000 * run.profile.busySeconds) / devices;
   return [
@@ -550,7 +541,7 @@ runBenchmark(async ({ azurite, startHost }) => {
         ? '## Registry and jobs (the app on the local host)'
         : `## Registry and jobs, ${options.devices.toLocaleString('en')} devices (the app on the local host)`,
       '',
-      `Measured ${new Date().toISOString()} with \`npm run bench\` at commit ${commit()} on ${machineDescription()} (load average ${loadAtEnd} at the end; the machine is shared, figures vary between runs).`,
+      `Measured ${new Date().toISOString()} with \`npm run bench\` at commit ${commitId()} on ${machineDescription()} (load average ${loadAtEnd} at the end; the machine is shared, figures vary between runs).`,
       'The real `func-local` CLI serves the app on an in-memory Azurite, with the development settings, the',
       `simulated gateway and devices that answer at once (so the figures are the service, not the devices), \`JOB_MAX_DEVICES_IN_FLIGHT\` ${IN_FLIGHT}, the host's node run with \`--max-old-space-size=${options.hostHeapMb}\` (see docs/deploy.md).`,
       '',

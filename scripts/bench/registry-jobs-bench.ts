@@ -11,16 +11,8 @@
  */
 import { BlobServiceClient, ContainerSASPermissions, type ContainerClient } from '@azure/storage-blob';
 import { TableClient, type TransactionAction } from '@azure/data-tables';
-import { AppClient, sleep } from './app-client';
-import {
-  developmentApp,
-  loadAverage,
-  machineDescription,
-  peakRssMb,
-  ROOT,
-  runBenchmark,
-  writeBenchmarkSection,
-} from './bench-support';
+import * as bench from './bench-start';
+import { peakRssMb } from './bench-support';
 
 interface RegistryJobView {
   jobId: string;
@@ -116,7 +108,10 @@ async function tableRate(connectionString: string, devices: number): Promise<num
   return devices / ((performance.now() - started) / 1000);
 }
 
-async function runJob(app: AppClient, body: unknown): Promise<{ job: RegistryJobView; seconds: number }> {
+async function runJob(
+  app: bench.AppClient,
+  body: unknown,
+): Promise<{ job: RegistryJobView; seconds: number }> {
   const started = performance.now();
   const created = (await app.call('POST', '/jobs/create?api-version=2021-04-12', body))
     .json as RegistryJobView;
@@ -129,13 +124,13 @@ async function runJob(app: AppClient, body: unknown): Promise<{ job: RegistryJob
     const progress = `${job.status} ${job.deviceCount}`;
     if (progress !== last) process.stdout.write(`\r  ${progress}        `);
     last = progress;
-    await sleep(500);
+    await bench.sleep(500);
   }
 }
 
-runBenchmark(async ({ azurite, startHost }) => {
+bench.runAppBenchmark(async ({ azurite, startApp }) => {
   const devices = parseDevices(process.argv.slice(2));
-  const loadBefore = loadAverage();
+  const loadBefore = bench.loadAverage();
   const blobs = BlobServiceClient.fromConnectionString(azurite.connectionString);
   console.log(`Azurite baselines for ${devices} lines …`);
   const blob = await blobRates(blobs, devices);
@@ -144,9 +139,7 @@ runBenchmark(async ({ azurite, startHost }) => {
     `  blob write ${blob.write.toFixed(0)}/s, blob read ${blob.read.toFixed(0)}/s, table ${table.toFixed(0)}/s`,
   );
 
-  const { settings, connectionString } = developmentApp(azurite.connectionString, 'RegistryJobsBench');
-  const host = await startHost(ROOT, settings);
-  const app = new AppClient(host.baseUrl, connectionString);
+  const { host, client: app } = await startApp('RegistryJobsBench');
 
   const input = blobs.getContainerClient('bench-import');
   const inputUri = await sasUri(input);
@@ -189,7 +182,7 @@ runBenchmark(async ({ azurite, startHost }) => {
     '## Import and export jobs',
     '',
     `\`node dist/scripts/bench/registry-jobs-bench.js --devices ${devices}\` on ${new Date().toISOString().slice(0, 16)} UTC, ` +
-      `${machineDescription()}; load average ${loadBefore} at the start, ${loadAverage()} at the end (other sessions ` +
+      `${bench.machineDescription()}; load average ${loadBefore} at the start, ${bench.loadAverage()} at the end (other sessions ` +
       'shared the cores). One func-local host, one in-memory Azurite; job creation to `completed`, polled every 0.5 s.',
     '',
     '| Measured in the same run | devices/s | ÷ Azurite blob write | ÷ Azurite blob read | ÷ Azurite table batch insert |',
@@ -207,5 +200,5 @@ runBenchmark(async ({ azurite, startHost }) => {
       'pages of 1,000 and stages one block per page.',
   ].join('\n');
   console.log(section);
-  await writeBenchmarkSection('registry-jobs', section);
+  await bench.writeBenchmarkSection('registry-jobs', section);
 });

@@ -7,15 +7,7 @@
  * Usage: npm run bench:stop [-- --devices N]
  */
 import type { JobResponse } from '@device-jobs/client';
-import { AppClient, TERMINAL, sleep } from './app-client';
-import {
-  ROOT,
-  developmentApp,
-  loadAverage,
-  machineDescription,
-  runBenchmark,
-  writeBenchmarkSection,
-} from './bench-support';
+import * as bench from './bench-start';
 
 const API = 'api-version=2021-04-12';
 const DEADLINE_SECONDS = 5;
@@ -41,19 +33,13 @@ interface StopFigures {
   status: string;
 }
 
-async function readJob(client: AppClient, jobId: string): Promise<JobResponse> {
-  return (await client.call('GET', `/jobs/v2/${jobId}?${API}`)).json as JobResponse;
+/** The job once `until` holds, and when that reading came back. */
+async function waitForJob(client: bench.AppClient, jobId: string, until: (job: JobResponse) => boolean) {
+  const job = await client.waitForJob(jobId, until);
+  return { job, at: Date.now() };
 }
 
-async function waitForJob(client: AppClient, jobId: string, until: (job: JobResponse) => boolean) {
-  for (;;) {
-    const job = await readJob(client, jobId);
-    if (until(job)) return { job, at: Date.now() };
-    await sleep(100);
-  }
-}
-
-async function deviceRows(client: AppClient, jobId: string): Promise<DeviceRow[]> {
+async function deviceRows(client: bench.AppClient, jobId: string): Promise<DeviceRow[]> {
   const rows: DeviceRow[] = [];
   const query = `SELECT * FROM devices.jobs WHERE devices.jobs.jobId = '${jobId}'`;
   for await (const page of client.queryPages<DeviceRow>(query)) rows.push(...page);
@@ -67,7 +53,7 @@ interface Statistics {
 }
 
 async function figuresAfter(
-  client: AppClient,
+  client: bench.AppClient,
   jobId: string,
   devices: number,
   stopAt: number,
@@ -77,7 +63,7 @@ async function figuresAfter(
   const { job, at: allFinalAt } = await waitForJob(client, jobId, (view) => {
     const stats = view.deviceJobStatistics as Statistics;
     const open = (stats.pendingCount ?? 0) + (stats.runningCount ?? 0);
-    return TERMINAL.includes(view.status) && stats.deviceCount === devices && open === 0;
+    return bench.TERMINAL.includes(view.status) && stats.deviceCount === devices && open === 0;
   });
   const starts = (await deviceRows(client, jobId))
     .map((row) => (row.startTimeUtc ? Date.parse(row.startTimeUtc) : NaN))
@@ -95,7 +81,7 @@ async function figuresAfter(
   return figures;
 }
 
-async function cancelAtSpeed(client: AppClient, devices: number): Promise<StopFigures> {
+async function cancelAtSpeed(client: bench.AppClient, devices: number): Promise<StopFigures> {
   const jobId = `stop-cancel-${Date.now()}`;
   await client.call('PUT', `/jobs/v2/${jobId}?${API}`, {
     jobId,
@@ -106,15 +92,15 @@ async function cancelAtSpeed(client: AppClient, devices: number): Promise<StopFi
   });
   await waitForJob(client, jobId, (job) => {
     const stats = job.deviceJobStatistics;
-    return stats.succeededCount + stats.failedCount >= devices / 10 || TERMINAL.includes(job.status);
+    return stats.succeededCount + stats.failedCount >= devices / 10 || bench.TERMINAL.includes(job.status);
   });
   const cancelAt = Date.now();
   await client.call('POST', `/jobs/v2/${jobId}/cancel?${API}`);
-  const { at } = await waitForJob(client, jobId, (job) => TERMINAL.includes(job.status));
+  const { at } = await waitForJob(client, jobId, (job) => bench.TERMINAL.includes(job.status));
   return figuresAfter(client, jobId, devices, cancelAt, at);
 }
 
-async function deadlineAtSpeed(client: AppClient, devices: number): Promise<StopFigures> {
+async function deadlineAtSpeed(client: bench.AppClient, devices: number): Promise<StopFigures> {
   const jobId = `stop-deadline-${Date.now()}`;
   await client.call('PUT', `/jobs/v2/${jobId}?${API}`, {
     jobId,
@@ -123,7 +109,7 @@ async function deadlineAtSpeed(client: AppClient, devices: number): Promise<Stop
     queryCondition: "tags.fleet = 'stop'",
     maxExecutionTimeInSeconds: DEADLINE_SECONDS,
   });
-  const { job, at } = await waitForJob(client, jobId, (view) => TERMINAL.includes(view.status));
+  const { job, at } = await waitForJob(client, jobId, (view) => bench.TERMINAL.includes(view.status));
   // The engine counts the time from when the run started, a little after `startTime`: this deadline is the
   // earliest it can be, so the figures lean against the engine.
   const deadline = Date.parse(job.startTime) + DEADLINE_SECONDS * 1000;
@@ -137,11 +123,9 @@ function parseDevices(argv: string[]): number {
   return value;
 }
 
-runBenchmark(async ({ azurite, startHost }) => {
+bench.runAppBenchmark(async ({ startApp }) => {
   const devices = parseDevices(process.argv.slice(2));
-  const { settings, connectionString } = developmentApp(azurite.connectionString, 'StopBench');
-  const host = await startHost(ROOT, settings);
-  const client = new AppClient(host.baseUrl, connectionString);
+  const { client } = await startApp('StopBench');
   for (let start = 0; start < devices; start += 5_000) {
     const entries = Array.from({ length: Math.min(5_000, devices - start) }, (_, i) => ({
       id: `stop-${String(start + i).padStart(6, '0')}`,
@@ -151,21 +135,20 @@ runBenchmark(async ({ azurite, startHost }) => {
     }));
     await client.call('POST', `/devices?${API}`, entries);
   }
-  const loadBefore = loadAverage();
+  const loadBefore = bench.loadAverage();
   const cancel = await cancelAtSpeed(client, devices);
   console.log(`Cancel: ${JSON.stringify(cancel)}`);
   const deadline = await deadlineAtSpeed(client, devices);
   console.log(`Deadline: ${JSON.stringify(deadline)}`);
-  const loadAfter = loadAverage();
   const s = (value: number) => `${value.toFixed(2)} s`;
   const row = (what: string, f: StopFigures) =>
     `| ${what} | ${s(f.lastStartSeconds)} | ${f.startedAfter} of ${f.started} | ${s(f.endedSeconds)} (\`${f.status}\`) | ${s(f.allFinalSeconds)} (${f.settled.toLocaleString('en-US')} settled unstarted) |`;
-  await writeBenchmarkSection(
+  await bench.writeBenchmarkSection(
     'stop-bench',
     [
       '## Cancel and deadline at full speed',
       '',
-      `Measured ${new Date().toISOString()} with \`npm run bench:stop\` on ${machineDescription()} (load average ${loadBefore} before, ${loadAfter} after; the machine is shared, figures vary between runs).`,
+      bench.measuredOn('npm run bench:stop', loadBefore),
       `The real \`func-local\` CLI serves the app on an in-memory Azurite with the development settings; a method job over ${devices.toLocaleString('en-US')} devices that answer at once is cancelled once a tenth of them ran, and a second one gets \`maxExecutionTimeInSeconds: ${DEADLINE_SECONDS}\` (its deadline taken as \`startTime\` + ${DEADLINE_SECONDS} s, the earliest the engine could count it from). The engine checks for a stop every 500 ms inside the work (\`STOP_CHECK_INTERVAL_MS\`), not per device.`,
       '',
       '| Stop | last device start after it | devices started after it | job status final after it | every device final after it |',

@@ -1,7 +1,7 @@
 import { type TransactionAction, odata } from '@azure/data-tables';
 import * as v from 'valibot';
 import type { TwinWatch, TwinWatchStore } from '../devices/ports';
-import type { CompletionWait, CompletionWaitRepository } from '../jobs/ports';
+import type { CompletionWait, CompletionWaitRepository } from '../jobs/core/ports';
 import { column, parseStoredEntity, type StoredRow } from './stored-entity';
 import {
   type LazyTable,
@@ -121,6 +121,22 @@ export class TableCompletionWaits implements CompletionWaitRepository, TwinWatch
     });
     for await (const row of rows) watches.push(waitOf(client.tableName, row));
     return watches;
+  }
+
+  async anyWatches(): Promise<boolean> {
+    const client = await this.table();
+    // Device partitions are `d|…`; `}` follows `|`.
+    const pages = client
+      .listEntities({
+        queryOptions: {
+          filter: odata`PartitionKey ge ${'d|'} and PartitionKey lt ${'d}'}`,
+          select: ['RowKey'],
+        },
+      })
+      .byPage({ maxPageSize: 1 });
+    // A range query may answer an empty page with a continuation: read on to the first row.
+    for await (const page of pages) if (page.length > 0) return true;
+    return false;
   }
 
   async markMet(watch: TwinWatch, at: string): Promise<boolean> {

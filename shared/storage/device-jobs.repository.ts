@@ -1,6 +1,6 @@
 import { type TableClient, type TableEntity, type TransactionAction, odata } from '@azure/data-tables';
-import { DEVICE_JOB_STATUSES, JOB_TYPES, type DeviceJobRecord } from '../jobs/job-model';
-import type { DeviceJobFilter, DeviceJobRepository, Page, PageRequest } from '../jobs/ports';
+import { DEVICE_JOB_STATUSES, JOB_TYPES, type DeviceJobRecord } from '../jobs/core/job-model';
+import type { DeviceJobFilter, DeviceJobRepository, Page, PageRequest } from '../jobs/core/ports';
 import * as v from 'valibot';
 import { withoutAbsent } from '../schemas/schema-rules';
 import { column, parseStoredEntity, type StoredRow } from './stored-entity';

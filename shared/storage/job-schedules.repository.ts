@@ -1,13 +1,16 @@
 import { type TableClient, odata } from '@azure/data-tables';
 import * as v from 'valibot';
-import { JobScheduleConcurrencyError } from '../jobs/job-errors';
-import type { JobScheduleRecord } from '../jobs/job-schedule-model';
-import type { JobScheduleRepository, Page, PageRequest } from '../jobs/ports';
+import { ConcurrencyConflictError } from '../iothub-rules';
+import type { JobScheduleRecord } from '../jobs/core/job-schedule-model';
+import type { JobScheduleRepository, Page, PageRequest } from '../jobs/core/ports';
 import { column, parseStoredEntity, type StoredRow } from './stored-entity';
 import { readPage, splitJson, statusCodeOf } from './table-support';
+import { releaseTableLease, takeTableLease } from './table-lease';
 
 /** PartitionKey = schedule id, RowKey `schedule`; `enabled` and `nextRunTime` are columns so ticks can filter. */
 const ROW = 'schedule';
+/** The schedule's firing lease, a row beside it (see `takeTableLease`). */
+const FIRING_LEASE_ROW = 'firing-lease';
 
 type ScheduleSpec = Omit<JobScheduleRecord, 'scheduleId' | 'enabled' | 'nextRunTime'>;
 
@@ -36,7 +39,6 @@ const ScheduleRowSchema = v.looseObject({
       lastUpdatedTime: column.text(),
       lastJobId: column.optionalText(),
       lastRunTime: column.optionalText(),
-      firingUntil: column.optionalText(),
     },
     'must be a JSON object',
   ),
@@ -44,8 +46,10 @@ const ScheduleRowSchema = v.looseObject({
 
 function fromEntity(table: string, entity: StoredRow): JobScheduleRecord {
   const row = parseStoredEntity(table, ScheduleRowSchema, entity, ['spec']);
+  // `firingUntil`: the firing lease that rows written before the lease row carried (it moved to its own row).
+  const { firingUntil: _firingUntil, ...spec } = row.spec;
   const record: JobScheduleRecord = {
-    ...(row.spec as ScheduleSpec),
+    ...(spec as ScheduleSpec),
     scheduleId: row.partitionKey,
     enabled: row.enabled,
   };
@@ -77,7 +81,7 @@ export class TableJobScheduleRepository implements JobScheduleRepository {
     } catch (error: unknown) {
       const status = statusCodeOf(error);
       if (status === 409 || status === 412 || status === 404) {
-        throw new JobScheduleConcurrencyError(schedule.scheduleId);
+        throw new ConcurrencyConflictError(`Job schedule '${schedule.scheduleId}'`);
       }
       throw error;
     }
@@ -88,7 +92,8 @@ export class TableJobScheduleRepository implements JobScheduleRepository {
       await this.client.deleteEntity(scheduleId, ROW, { etag });
     } catch (error: unknown) {
       const status = statusCodeOf(error);
-      if (status === 412 || status === 404) throw new JobScheduleConcurrencyError(scheduleId);
+      if (status === 412 || status === 404)
+        throw new ConcurrencyConflictError(`Job schedule '${scheduleId}'`);
       throw error;
     }
   }
@@ -113,5 +118,13 @@ export class TableJobScheduleRepository implements JobScheduleRepository {
       due.push({ schedule: fromEntity(this.client.tableName, entity), etag: entity.etag });
     }
     return due;
+  }
+
+  leaseFiring(scheduleId: string, holder: string, expiresAt: Date): Promise<boolean> {
+    return takeTableLease(this.client, scheduleId, FIRING_LEASE_ROW, holder, expiresAt);
+  }
+
+  releaseFiring(scheduleId: string, holder: string): Promise<void> {
+    return releaseTableLease(this.client, scheduleId, FIRING_LEASE_ROW, holder);
   }
 }

@@ -1,8 +1,11 @@
 import { SingleBar } from 'cli-progress';
 import { Command, InvalidArgumentError, Option } from 'commander';
-import type { DeviceJobsClient } from '@device-jobs/client';
-import type { BulkDeviceEntry } from '@device-jobs/client';
-import { ApiError } from '@device-jobs/client';
+import {
+  bulkCreateDevices,
+  type BulkCreateCount,
+  type BulkDeviceEntry,
+  type DeviceJobsClient,
+} from '@device-jobs/client';
 import { pointingInto } from '../errors';
 import { jsonObject, positiveInteger } from '../option-parsers';
 import { FORMATS, rowsAsColumns, type Format } from '../output/device-results';
@@ -73,11 +76,8 @@ async function seed(
   client: DeviceJobsClient,
   terminal: Terminal,
   options: SeedOptions,
-): Promise<{ created: number; existing: number }> {
+): Promise<BulkCreateCount> {
   const entries = seedEntries(options);
-  const batches: BulkDeviceEntry[][] = [];
-  for (let start = 0; start < entries.length; start += options.batch)
-    batches.push(entries.slice(start, start + options.batch));
   const bar = terminal.interactive
     ? new SingleBar({
         stream: terminal.out,
@@ -85,26 +85,11 @@ async function seed(
       })
     : undefined;
   bar?.start(entries.length, 0);
-  let created = 0;
-  let existing = 0;
-  let next = 0;
-  const worker = async () => {
-    while (next < batches.length) {
-      const batch = batches[next++] ?? [];
-      const result = await client.bulkDevices(batch);
-      const failure = result.errors.find((error) => error.errorCode !== 'DeviceAlreadyExists');
-      if (failure) throw new ApiError(400, failure.errorCode, `${failure.deviceId}: ${failure.errorStatus}`);
-      existing += result.errors.length;
-      created += batch.length - result.errors.length;
-      bar?.update(created + existing);
-    }
-  };
   try {
-    await Promise.all(Array.from({ length: Math.min(options.parallel, batches.length) }, worker));
+    return await bulkCreateDevices(client, entries, { ...options, onProgress: (done) => bar?.update(done) });
   } finally {
     bar?.stop();
   }
-  return { created, existing };
 }
 
 function seedCommand(context: CliContext): Command {

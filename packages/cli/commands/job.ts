@@ -14,6 +14,7 @@ import { deviceResultsCsv, FORMATS, printDeviceResults, type Format } from '../o
 import { printDryRun, printJob, printJobTable } from '../output/job-format';
 import { createJobProgressView } from '../output/job-progress';
 import { exitCodeOf, watchJob } from '../watch';
+import { answerCommand, printOrJson, showOrWatch } from './answers';
 import { allPages, clientFor, type CliContext } from './context';
 
 interface WatchOptions {
@@ -26,24 +27,23 @@ const intervalOption = () =>
   new Option('--interval <s>', 'seconds between polls while watching').default(1).argParser(positiveNumber);
 
 /** Prints the job, or watches it to its end and sets the exit code from how it ended. */
-async function showOrWatch(
+function showOrWatchJob(
   context: CliContext,
   client: DeviceJobsClient,
   job: JobResponse,
   options: WatchOptions,
 ): Promise<void> {
-  if (!options.watch) {
-    if (options.json) context.terminal.json(job);
-    else printJob(context.terminal, job);
-    return;
-  }
-  const view = createJobProgressView(context.terminal, options.json === true);
-  const final = await watchJob(client, job.jobId, view, options.interval * 1000);
-  if (!options.json) {
-    context.terminal.line();
-    printJob(context.terminal, final);
-  }
-  context.exit(exitCodeOf(final));
+  return showOrWatch(context, job, options, {
+    print: printJob,
+    watch: () =>
+      watchJob(
+        client,
+        job.jobId,
+        createJobProgressView(context.terminal, options.json === true),
+        options.interval * 1000,
+      ),
+    exitCode: exitCodeOf,
+  });
 }
 
 function createCommand(context: CliContext): Command {
@@ -72,14 +72,11 @@ function createCommand(context: CliContext): Command {
         const send = <T>(call: Promise<T>) =>
           options.query === undefined ? call : pointingInto(options.query, call);
         if (options.dryRun) {
-          const dryRun = await send(client.dryRun(request));
-          if (options.json) context.terminal.json(dryRun);
-          else printDryRun(context.terminal, dryRun);
-          return;
+          return printOrJson(context, options.json, await send(client.dryRun(request)), printDryRun);
         }
         const job = await send(client.createJob(request));
         if (options.watch && !options.json) context.terminal.line(`Created ${job.jobId} (${job.status}).`);
-        await showOrWatch(context, client, job, options);
+        await showOrWatchJob(context, client, job, options);
       },
     );
   return command;
@@ -97,7 +94,7 @@ function showCommand(context: CliContext): Command {
     .addOption(intervalOption())
     .action(async (jobId: string, options: WatchOptions) => {
       const client = clientFor(command);
-      await showOrWatch(context, client, await client.getJob(jobId), options);
+      await showOrWatchJob(context, client, await client.getJob(jobId), options);
     });
   return command;
 }
@@ -126,16 +123,13 @@ function listCommand(context: CliContext): Command {
 }
 
 function cancelCommand(context: CliContext): Command {
-  const command = new Command('cancel')
-    .description('cancel a job: devices not started yet end canceled, devices in flight finish')
-    .argument('<jobId>')
-    .option('--json', 'print JSON')
-    .action(async (jobId: string, options: { json?: boolean }) => {
-      const job = await clientFor(command).cancelJob(jobId);
-      if (options.json) context.terminal.json(job);
-      else printJob(context.terminal, job);
-    });
-  return command;
+  return answerCommand(context, {
+    name: 'cancel',
+    description: 'cancel a job: devices not started yet end canceled, devices in flight finish',
+    argument: '<jobId>',
+    call: (client, jobId) => client.cancelJob(jobId),
+    print: printJob,
+  });
 }
 
 const CONTROLS = {
@@ -144,17 +138,14 @@ const CONTROLS = {
 } as const;
 
 function controlCommand(context: CliContext, action: keyof typeof CONTROLS): Command {
-  const command = new Command(action)
-    .description(CONTROLS[action])
-    .argument('<jobId>')
-    .option('--reason <text>', 'why (kept with the job and its event)')
-    .option('--json', 'print JSON')
-    .action(async (jobId: string, options: { reason?: string; json?: boolean }) => {
-      const job = await clientFor(command).controlJob(jobId, action, options.reason);
-      if (options.json) context.terminal.json(job);
-      else printJob(context.terminal, job);
-    });
-  return command;
+  return answerCommand(context, {
+    name: action,
+    description: CONTROLS[action],
+    argument: '<jobId>',
+    options: (command) => command.option('--reason <text>', 'why (kept with the job and its event)'),
+    call: (client, jobId, options: { reason?: string }) => client.controlJob(jobId, action, options.reason),
+    print: printJob,
+  });
 }
 
 function rerunCommand(context: CliContext): Command {
@@ -184,7 +175,7 @@ function rerunCommand(context: CliContext): Command {
           ...(options.start !== undefined && { startTime: options.start }),
         });
         if (options.watch && !options.json) context.terminal.line(`Created ${job.jobId} (${job.status}).`);
-        await showOrWatch(context, client, job, options);
+        await showOrWatchJob(context, client, job, options);
       },
     );
   return command;
@@ -205,7 +196,7 @@ function rollbackCommand(context: CliContext): Command {
       const client = clientFor(command);
       const job = await client.rollbackJob(jobId, options.as === undefined ? {} : { jobId: options.as });
       if (options.watch && !options.json) context.terminal.line(`Created ${job.jobId} (${job.status}).`);
-      await showOrWatch(context, client, job, options);
+      await showOrWatchJob(context, client, job, options);
     });
   return command;
 }

@@ -7,6 +7,7 @@ import { createJobProgressView } from '../output/job-progress';
 import { asProgressJob } from '../output/registry-job-progress';
 import type { Terminal } from '../output/terminal';
 import { sleep } from '../watch';
+import { answerCommand, showOrWatch } from './answers';
 import { clientFor, type CliContext } from './context';
 
 interface WatchOptions {
@@ -86,23 +87,17 @@ async function watchRegistryJob(
   }
 }
 
-async function showOrWatch(
+function showOrWatchRegistryJob(
   context: CliContext,
   client: DeviceJobsClient,
   job: RegistryJobResponse,
   options: WatchOptions,
 ): Promise<void> {
-  if (!options.watch) {
-    if (options.json) context.terminal.json(job);
-    else printRegistryJob(context.terminal, job);
-    return;
-  }
-  const final = await watchRegistryJob(context, client, job.jobId, options);
-  if (!options.json) {
-    context.terminal.line();
-    printRegistryJob(context.terminal, final);
-  }
-  context.exit(exitCodeOf(final));
+  return showOrWatch(context, job, options, {
+    print: printRegistryJob,
+    watch: () => watchRegistryJob(context, client, job.jobId, options),
+    exitCode: exitCodeOf,
+  });
 }
 
 function createAction<O extends object>(
@@ -116,7 +111,7 @@ function createAction<O extends object>(
     if (options.identity) body.storageAuthenticationType = 'identityBased';
     const job = await client.createRegistryJob(body);
     if (options.watch && !options.json) context.terminal.line(`Created ${job.type} job ${job.jobId}.`);
-    await showOrWatch(context, client, job, options);
+    await showOrWatchRegistryJob(context, client, job, options);
   };
 }
 
@@ -185,17 +180,15 @@ function jobsCommand(context: CliContext): Command {
   );
   show.action(async (jobId: string, options: WatchOptions) => {
     const client = clientFor(show);
-    await showOrWatch(context, client, await client.getRegistryJob(jobId), options);
+    await showOrWatchRegistryJob(context, client, await client.getRegistryJob(jobId), options);
   });
-  const cancel = new Command('cancel')
-    .description('cancel a job: an import stops after the chunk it is applying, an export writes nothing')
-    .argument('<jobId>')
-    .option('--json', 'print JSON')
-    .action(async (jobId: string, options: { json?: boolean }) => {
-      const job = await clientFor(cancel).cancelRegistryJob(jobId);
-      if (options.json) context.terminal.json(job);
-      else printRegistryJob(context.terminal, job);
-    });
+  const cancel = answerCommand(context, {
+    name: 'cancel',
+    description: 'cancel a job: an import stops after the chunk it is applying, an export writes nothing',
+    argument: '<jobId>',
+    call: (client, jobId) => client.cancelRegistryJob(jobId),
+    print: printRegistryJob,
+  });
   return jobs.addCommand(list).addCommand(show).addCommand(cancel);
 }
 

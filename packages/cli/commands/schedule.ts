@@ -4,6 +4,7 @@ import { pointingInto } from '../errors';
 import { addJobTemplateOptions, buildJobTemplate, type JobTemplateOptions } from '../job-template';
 import { controls, operationOf } from '../output/job-format';
 import type { Terminal } from '../output/terminal';
+import { answerCommand, printOrJson } from './answers';
 import { allPages, clientFor, type CliContext } from './context';
 
 function printSchedule(terminal: Terminal, schedule: JobScheduleResponse): void {
@@ -43,24 +44,20 @@ function setCommand(context: CliContext): Command {
         if (options.timeZone !== undefined) request.timeZone = options.timeZone;
         const call = clientFor(command).putSchedule(scheduleId, request);
         const schedule = await (options.query === undefined ? call : pointingInto(options.query, call));
-        if (options.json) context.terminal.json(schedule);
-        else printSchedule(context.terminal, schedule);
+        printOrJson(context, options.json, schedule, printSchedule);
       },
     );
   return command;
 }
 
 function showCommand(context: CliContext): Command {
-  const command = new Command('show')
-    .description('a recurring job, its next and last run')
-    .argument('<scheduleId>')
-    .option('--json', 'print JSON')
-    .action(async (scheduleId: string, options: { json?: boolean }) => {
-      const schedule = await clientFor(command).getSchedule(scheduleId);
-      if (options.json) context.terminal.json(schedule);
-      else printSchedule(context.terminal, schedule);
-    });
-  return command;
+  return answerCommand(context, {
+    name: 'show',
+    description: 'a recurring job, its next and last run',
+    argument: '<scheduleId>',
+    call: (client, scheduleId) => client.getSchedule(scheduleId),
+    print: printSchedule,
+  });
 }
 
 function listCommand(context: CliContext): Command {

@@ -1,4 +1,5 @@
 export * from './api-client';
+export * from './bulk-create';
 export * from './connection-string';
 export * from './error-codes';
 export * from './errors';

@@ -23,6 +23,7 @@ import { rollbackDialog } from './rollback-dialog.js';
 import { Poller, type View, type ViewContext } from './view.js';
 import {
   chartLegend,
+  dataTable,
   describeError,
   errorBox,
   featureBadges,
@@ -197,25 +198,7 @@ function deviceTable(jobId: string, { api }: ViewContext) {
       h('div', { class: 'field' }, h('label', { for: filterId }, 'Device status'), statusSelect),
     ),
     errors,
-    h(
-      'div',
-      { class: 'table-wrap' },
-      h(
-        'table',
-        { class: 'devices' },
-        h('caption', { class: 'visually-hidden' }, 'Devices of the job'),
-        h(
-          'thead',
-          {},
-          h(
-            'tr',
-            {},
-            ...['Device', 'Status', 'Start', 'End', 'Result'].map((t) => h('th', { scope: 'col' }, t)),
-          ),
-        ),
-        body,
-      ),
-    ),
+    dataTable('devices', 'Devices of the job', ['Device', 'Status', 'Start', 'End', 'Result'], body),
     h('div', { class: 'pager' }, previous, pageInfo, nextButton),
   );
   return {
@@ -450,35 +433,21 @@ export const jobPageView: View = (main, context, [id]) => {
       h('h2', { id: 'failures-title' }, 'Failures by error code'),
       groups.length === 0
         ? h('p', { class: 'muted', 'data-state': 'empty' }, 'No device failed.')
-        : h(
-            'div',
-            { class: 'table-wrap' },
+        : dataTable(
+            'failures',
+            undefined,
+            ['Error code', 'Devices', 'Example devices', 'Description'],
             h(
-              'table',
-              { class: 'failures' },
-              h(
-                'thead',
-                {},
+              'tbody',
+              {},
+              groups.map((group) =>
                 h(
                   'tr',
-                  {},
-                  ...['Error code', 'Devices', 'Example devices', 'Description'].map((t) =>
-                    h('th', { scope: 'col' }, t),
-                  ),
-                ),
-              ),
-              h(
-                'tbody',
-                {},
-                groups.map((group) =>
-                  h(
-                    'tr',
-                    { 'data-code': group.code },
-                    h('th', { scope: 'row' }, group.code),
-                    h('td', {}, String(group.count)),
-                    h('td', {}, group.exampleDeviceIds.join(', ')),
-                    h('td', {}, group.description),
-                  ),
+                  { 'data-code': group.code },
+                  h('th', { scope: 'row' }, group.code),
+                  h('td', {}, String(group.count)),
+                  h('td', {}, group.exampleDeviceIds.join(', ')),
+                  h('td', {}, group.description),
                 ),
               ),
             ),

@@ -3,7 +3,7 @@ import type { JobResponse, RegistryJobResponse } from '@device-jobs/client';
 import { isActive, percentDone, TYPE_LABELS } from './model.js';
 import { Poller, type View } from './view.js';
 import { jobBadges } from './job-badges.js';
-import { errorBox, featureBadges, progressBar, statusBadge } from './widgets.js';
+import { dataTable, errorBox, featureBadges, progressBar, statusBadge } from './widgets.js';
 
 const REFRESH_MS = 2000;
 /** New jobs appear without a click, only less often while nothing runs. */
@@ -205,49 +205,19 @@ export const jobsListView: View = (main, { api }) => {
     ),
     errors,
     status,
-    h(
-      'div',
-      { class: 'table-wrap' },
-      h(
-        'table',
-        { class: 'jobs' },
-        h('caption', { class: 'visually-hidden' }, 'Jobs, newest first'),
-        h(
-          'thead',
-          {},
-          h(
-            'tr',
-            {},
-            ...['Job', 'Status', 'Type', 'Progress', 'Devices', 'Created', 'Start', 'End'].map((t) =>
-              h('th', { scope: 'col' }, t),
-            ),
-          ),
-        ),
-        body,
-      ),
+    dataTable(
+      'jobs',
+      'Jobs, newest first',
+      ['Job', 'Status', 'Type', 'Progress', 'Devices', 'Created', 'Start', 'End'],
+      body,
     ),
     h('h2', {}, 'Import and export jobs'),
     registryErrors,
-    h(
-      'div',
-      { class: 'table-wrap' },
-      h(
-        'table',
-        { class: 'jobs registry-jobs' },
-        h('caption', { class: 'visually-hidden' }, 'Import and export jobs, newest first'),
-        h(
-          'thead',
-          {},
-          h(
-            'tr',
-            {},
-            ...['Job', 'Status', 'Type', 'Progress', 'Devices', 'Started', 'Ended'].map((t) =>
-              h('th', { scope: 'col' }, t),
-            ),
-          ),
-        ),
-        registryBody,
-      ),
+    dataTable(
+      'jobs registry-jobs',
+      'Import and export jobs, newest first',
+      ['Job', 'Status', 'Type', 'Progress', 'Devices', 'Started', 'Ended'],
+      registryBody,
     ),
   );
   void poller.refresh();

@@ -2,7 +2,7 @@ import type { JobScheduleResponse } from '@device-jobs/client';
 import { h, replace, timeCell } from './dom.js';
 import { TYPE_LABELS } from './model.js';
 import { Poller, type View, type ViewContext } from './view.js';
-import { errorBox } from './widgets.js';
+import { dataTable, errorBox } from './widgets.js';
 
 /** Schedules fire at most every second; the next occurrence moves on that often at the most. */
 const REFRESH_MS = 10_000;
@@ -119,26 +119,11 @@ export const schedulesView: View = (main, context) => {
     ),
     errors,
     status,
-    h(
-      'div',
-      { class: 'table-wrap' },
-      h(
-        'table',
-        { class: 'jobs schedules' },
-        h('caption', { class: 'visually-hidden' }, 'Job schedules, next occurrence first'),
-        h(
-          'thead',
-          {},
-          h(
-            'tr',
-            {},
-            ...['Schedule', 'When', 'State', 'Next occurrence', 'Jobs', 'Last job', ''].map((t) =>
-              h('th', { scope: 'col' }, t),
-            ),
-          ),
-        ),
-        body,
-      ),
+    dataTable(
+      'jobs schedules',
+      'Job schedules, next occurrence first',
+      ['Schedule', 'When', 'State', 'Next occurrence', 'Jobs', 'Last job', ''],
+      body,
     ),
   );
   void poller.refresh();

@@ -185,3 +185,23 @@ export function describeError(error: unknown): string {
   }
   return error instanceof Error ? error.message : String(error);
 }
+
+/** A table of rows in its scrolling wrapper: its class, a caption for screen readers, column headers, its body. */
+export function dataTable(
+  tableClass: string,
+  caption: string | undefined,
+  columns: readonly string[],
+  body: HTMLTableSectionElement,
+): HTMLElement {
+  return h(
+    'div',
+    { class: 'table-wrap' },
+    h(
+      'table',
+      { class: tableClass },
+      caption === undefined ? undefined : h('caption', { class: 'visually-hidden' }, caption),
+      h('thead', {}, h('tr', {}, ...columns.map((column) => h('th', { scope: 'col' }, column)))),
+      body,
+    ),
+  );
+}

@@ -1,7 +1,7 @@
 import * as contract from '@device-jobs/client';
 import { DEVICE_ID_RULE, isDeviceId } from '../../../shared/iothub-rules';
-import { JobValidationError } from '../../../shared/jobs/job-errors';
-import { assertJobId } from '../../../shared/jobs/name-rules';
+import { JobValidationError } from '../../../shared/jobs/core/job-errors';
+import { assertJobId } from '../../../shared/jobs/core/name-rules';
 
 /**
  * The deployed app does not load packages/client, so it keeps its own copy of the id rules (the wire types and the
