@@ -42,15 +42,25 @@ const WaitRowSchema = v.looseObject({
   deadline: column.text(),
   dueAt: column.text(),
   attempts: column.integer(),
+  pausedMsAtStart: v.optional(v.number('must be a number')),
 });
 
 function waitOf(table: string, entity: StoredRow): CompletionWait {
-  const { jobId, deviceId, shard, condition, deadline, dueAt, attempts } = parseStoredEntity(
+  const { jobId, deviceId, shard, condition, deadline, dueAt, attempts, pausedMsAtStart } = parseStoredEntity(
     table,
     WaitRowSchema,
     entity,
   );
-  return { jobId, deviceId, shard, condition, deadline, dueAt, attempts };
+  return {
+    jobId,
+    deviceId,
+    shard,
+    condition,
+    deadline,
+    dueAt,
+    attempts,
+    ...(pausedMsAtStart !== undefined ? { pausedMsAtStart } : {}),
+  };
 }
 
 /** The waits as Table Storage rows: the jobs' {@link CompletionWaitRepository}, the twin writers' watches. */
