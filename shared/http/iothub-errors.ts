@@ -1,37 +1,11 @@
-import type { IOTHUB_ERROR_STATUS } from '@device-jobs/client';
+import { IOTHUB_ERROR_STATUS } from '@device-jobs/client/contract';
 
 /**
- * IoT Hub error codes with the HTTP status IoT Hub answers them with. Any error carrying one of these codes (as a
- * `code` string property) is answered with that status by the HTTP wrapper, so pure domains can define their own
- * error classes without importing this module. The table is exactly the contract's (`IOTHUB_ERROR_STATUS`, checked at compile time): the
- * deployed app does not load the client package.
+ * IoT Hub error codes with the HTTP status IoT Hub answers them with: the contract's table. Any error carrying one
+ * of these codes (as a `code` string property) is answered with that status by the HTTP wrapper, so pure domains
+ * can define their own error classes without importing this module.
  */
-export const ERROR_STATUS: Readonly<Record<string, number>> = {
-  ArgumentInvalid: 400,
-  ArgumentNull: 400,
-  BlobContainerValidationError: 400,
-  IotHubUnauthorizedAccess: 401,
-  JobQuotaExceeded: 403,
-  DeviceNotFound: 404,
-  JobNotFound: 404,
-  JobScheduleNotFound: 404,
-  DeviceNotOnline: 404,
-  MethodNotFound: 404,
-  DeviceAlreadyExists: 409,
-  JobAlreadyExists: 409,
-  JobStateTransitionInvalid: 409,
-  JobNotFinished: 409,
-  JobNotRunning: 409,
-  JobNotPaused: 409,
-  JobNotRollbackable: 409,
-  PreconditionFailed: 412,
-  RequestEntityTooLarge: 413,
-  ThrottlingException: 429,
-  ThrottlingMaxActiveJobCountExceeded: 429,
-  ServerError: 500,
-  ServiceUnavailable: 503,
-  GatewayTimeout: 504,
-} satisfies typeof IOTHUB_ERROR_STATUS;
+export const ERROR_STATUS: Readonly<Record<string, number>> = IOTHUB_ERROR_STATUS;
 
 /** An error IoT Hub would answer with `code` and `status`; the message is what the wire body's text says. */
 export class IotHubError extends Error {
