@@ -18,6 +18,36 @@ module.exports = {
       },
     },
     {
+      name: 'orchestrators-import-the-core-only',
+      comment:
+        'an orchestrator replays, so what it runs must be deterministic: from the project it loads only the pure ' +
+        'jobs core (shared/jobs/core/) and the function names; anything else (the engine, services, composition) ' +
+        'it may name as a type only',
+      severity: 'error',
+      from: { path: '\\.orchestrator\\.ts$' },
+      to: {
+        path: '^(functions|shared|packages|scripts)/',
+        pathNot: '^shared/jobs/core/|^functions/durable/[a-z-]+-function-names\\.ts$',
+        dependencyTypesNot: ['type-only'],
+      },
+    },
+    {
+      name: 'jobs-core-is-pure',
+      comment:
+        'shared/jobs/core/ holds values and rules only: it never reaches the engine (which waits and writes) or ' +
+        'the services (which orchestrate I/O through ports)',
+      severity: 'error',
+      from: { path: '^shared/jobs/core/' },
+      to: { path: '^shared/jobs/(engine|service)/' },
+    },
+    {
+      name: 'jobs-engine-below-services',
+      comment: 'the engine runs jobs; the API use cases (shared/jobs/service/) call it, never the reverse',
+      severity: 'error',
+      from: { path: '^shared/jobs/engine/' },
+      to: { path: '^shared/jobs/service/' },
+    },
+    {
       name: 'rules-stand-alone',
       comment:
         'shared/iothub-rules is the one place of IoT Hub rules: it depends on nothing else in the project',

@@ -5,25 +5,26 @@ import type { QuerySourceHandler } from './devices/query-sources';
 import { EmbeddedRegistry } from './devices/simulated/embedded-registry';
 import { queryTwins } from './devices/simulated/twin-query';
 import { randomUUID } from 'node:crypto';
+import { systemClock, systemDelays, uuids } from './support/system-time';
 import fs from 'node:fs';
 import path from 'node:path';
-import type { JobExecutionDependencies } from './jobs/job-execution';
-import type { JobMaintenanceDependencies, JobOrchestrationAdmin } from './jobs/job-maintenance';
-import type { DeviceJobResponse } from './jobs/job-response';
-import { createJobsService, type JobsService } from './jobs/jobs-service';
+import type { JobExecutionDependencies } from './jobs/engine/job-execution';
+import type { JobMaintenanceDependencies, JobOrchestrationAdmin } from './jobs/engine/job-maintenance';
+import type { DeviceJobResponse } from './jobs/core/job-response';
+import { createJobsService, type JobsService } from './jobs/service/jobs-service';
 import {
   createJobSchedulesService,
   type JobSchedulesService,
   type ScheduleTimers,
-} from './jobs/job-schedules';
+} from './jobs/service/job-schedules';
 import { parseNcrontab } from './cron/ncrontab';
-import { CONTINUOUS_JOBS_CACHE_MS, ContinuousJoiner } from './jobs/continuous-joiner';
+import { CONTINUOUS_JOBS_CACHE_MS, ContinuousJoiner } from './jobs/engine/continuous-joiner';
 import { storageJobJoinSignals } from './storage/job-join-signals';
 import { type RegistryWrite, watchRegistryWrites } from './devices/registry-write-watch';
 import type { DeviceRecord } from './devices/device-model';
-import type { JobEventsDependencies } from './jobs/job-event-publisher';
+import type { JobEventsDependencies } from './jobs/engine/job-event-publisher';
 import { storageJobEventQueue } from './storage/job-event-queue';
-import type { Clock, IdGenerator, JobDeviceGateway, JobOrchestrationClient, Page } from './jobs/ports';
+import type { JobDeviceGateway, JobOrchestrationClient, Page } from './jobs/core/ports';
 import { createJobStorage, jobTableNames } from './storage/jobs-storage';
 import { SimulatedDeviceGateway } from './devices/simulated/simulated-gateway';
 import { IotHubDeviceGateway } from './devices/iothub/iothub-gateway';
@@ -31,9 +32,9 @@ import { hubHostName, ServedByIotHubError } from './devices/iothub/served-by-hub
 import { deviceRegistryStorage } from './storage/device-registry-storage';
 import { lazyTable, tableClient } from './storage/table-support';
 import { TableDeviceOperationBudget } from './storage/device-budget-table';
-import type { DeviceOperationBudget } from './jobs/device-budget';
+import type { DeviceOperationBudget } from './jobs/core/device-budget';
 import { EndpointDeviceLink } from './devices/endpoint-link';
-import { planActivityTime } from './jobs/activity-time';
+import { planActivityTime } from './jobs/core/activity-time';
 import { RegistryJobsTableRepository } from './storage/registry-jobs.repository';
 import { storageBlobContainers } from './storage/registry-job-blobs';
 import {
@@ -66,9 +67,6 @@ function readHostJson(): { functionTimeout?: unknown } | undefined {
 
 /** The settings, read when the app loads so a missing or invalid one stops it at once, naming it. */
 export const config: AppConfig = loadConfig(process.env, readHostJson);
-
-const systemClock: Clock = { now: () => new Date() };
-const uuids: IdGenerator = { newId: () => randomUUID() };
 
 const jobStorage = once(() => createJobStorage(config.storage, jobTableNames(config.jobs.tablePrefix)));
 
@@ -239,6 +237,8 @@ export const composition = {
     completionWaits: deviceRegistryStorage(config.storage).waits,
     gateway: composition.deviceGateway(),
     clock: systemClock,
+    delays: systemDelays,
+    ids: uuids,
     limits: config.jobs.limits,
     events: jobEvents(),
     parseCron: parseNcrontab,
@@ -263,6 +263,7 @@ export const composition = {
       events: jobEvents(),
       maxActiveJobs: config.jobs.maxActiveJobs,
       parseCron: parseNcrontab,
+      delays: systemDelays,
       joins: jobStorage().joins,
     });
   },
@@ -313,6 +314,8 @@ export const composition = {
       deviceIdLists,
       deviceJobs,
       clock: systemClock,
+      delays: systemDelays,
+      ids: uuids,
       limits: config.jobs.limits,
       orchestrations,
       admin: orchestrations,

@@ -2,14 +2,14 @@ import { ACCESS_RIGHTS, type AccessPolicy, type AccessRight } from './http/sas-a
 import { isPlainObject } from './http/json-body';
 import { parseSimulationProfile, type SimulationProfile } from './devices/simulated/simulation-profile';
 import { IOTHUB_SKUS, jobsDeviceOperationsPerSecond } from './devices/iothub/hub-throttles';
-import { parseFunctionTimeout } from './jobs/activity-time';
+import { parseFunctionTimeout } from './jobs/core/activity-time';
 import {
   DEFAULT_ACTIVITY_LIMITS,
   DEFAULT_FUNCTION_TIMEOUT_MS,
   DEFAULT_JOB_SETTINGS,
   type ActivityLimits,
   type JobSettings,
-} from './jobs/job-settings';
+} from './jobs/core/job-settings';
 import { PUBLISHED_DEVELOPMENT_KEY, reachabilityOf, runsInAzure } from './reachability';
 import { readStorageSettings, StorageSettingsError, type StorageSettings } from './storage/storage-settings';
 

@@ -1,10 +1,10 @@
-import type { JobExecutionDependencies } from '../../shared/jobs/job-execution';
+import type { JobExecutionDependencies } from '../../shared/jobs/engine/job-execution';
 import {
   type AbortRollbackStarter,
   type FinalizeJobCommand,
   type FinalizeJobResult,
   finalizeJob,
-} from '../../shared/jobs/job-finalize';
+} from '../../shared/jobs/engine/job-finalize';
 import { requireCursor, requireInteger, requireObject, requireString } from './job-activity-input';
 
 const NAME = 'jobFinalize';

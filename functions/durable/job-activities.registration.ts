@@ -1,6 +1,6 @@
 import type { InvocationContext } from '@azure/functions';
 import { composition } from '../../shared/composition';
-import type { AbortRollbackStarter } from '../../shared/jobs/job-finalize';
+import type { AbortRollbackStarter } from '../../shared/jobs/engine/job-finalize';
 import { registerJobActivities } from './job-activities';
 import { jobOrchestrations } from './job-orchestration-client';
 

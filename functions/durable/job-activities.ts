@@ -4,14 +4,17 @@ import type {
   JobExecutionDependencies,
   MarkRunningCommand,
   MarkRunningResult,
-} from '../../shared/jobs/job-execution';
+} from '../../shared/jobs/engine/job-execution';
 import type {
   AbortRollbackStarter,
   FinalizeJobCommand,
   FinalizeJobResult,
-} from '../../shared/jobs/job-finalize';
-import type { RunDevicesCommand, RunDevicesResult } from '../../shared/jobs/job-run';
-import type { SettleCompletionsCommand, SettleCompletionsResult } from '../../shared/jobs/completion-waits';
+} from '../../shared/jobs/engine/job-finalize';
+import type { RunDevicesCommand, RunDevicesResult } from '../../shared/jobs/engine/job-run';
+import type {
+  SettleCompletionsCommand,
+  SettleCompletionsResult,
+} from '../../shared/jobs/engine/completion-waits';
 import { createSettleCompletionsActivity, parseSettleCompletionsInput } from './settle-completions.activity';
 import { createFinalizeJobActivity, parseFinalizeInput } from './finalize-job.activity';
 import { createMarkJobRunningActivity, parseMarkRunningInput } from './mark-job-running.activity';

@@ -1,5 +1,5 @@
-import type { RunCursor } from '../../shared/jobs/job-execution';
-import type { ExecutedCounts } from '../../shared/jobs/rollout-policy';
+import type { RunCursor } from '../../shared/jobs/core/run-cursor';
+import type { ExecutedCounts } from '../../shared/jobs/core/rollout-policy';
 import * as v from 'valibot';
 import { ExecutedCountsSchema, RunCursorSchema } from '../../shared/schemas/activity-input.schema';
 import { parseOrThrow } from '../../shared/schemas/schema-problems';

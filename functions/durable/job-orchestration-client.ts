@@ -1,8 +1,11 @@
 import * as df from 'durable-functions';
 import type { InvocationContext } from '@azure/functions';
-import type { JobOrchestrationAdmin, OrchestrationRuntimeStatus } from '../../shared/jobs/job-maintenance';
-import type { ScheduleTimers } from '../../shared/jobs/job-schedules';
-import type { JobOrchestrationClient, JobOrchestrationInput } from '../../shared/jobs/ports';
+import type {
+  JobOrchestrationAdmin,
+  OrchestrationRuntimeStatus,
+} from '../../shared/jobs/engine/job-maintenance';
+import type { ScheduleTimers } from '../../shared/jobs/service/job-schedules';
+import type { JobOrchestrationClient, JobOrchestrationInput } from '../../shared/jobs/core/ports';
 import {
   JOB_CANCEL_EVENT,
   JOB_ORCHESTRATOR_NAME,

@@ -1,9 +1,6 @@
 import * as df from 'durable-functions';
-import type { InvocationContext } from '@azure/functions';
 import type { OrchestrationContext, OrchestrationHandler, Task } from 'durable-functions';
-import { composition } from '../../shared/composition';
-import { type ScheduleTimerStep, TIMER_LEAD_MS } from '../../shared/jobs/job-schedules';
-import { durableClientInput, jobOrchestrations } from './job-orchestration-client';
+import { TIMER_LEAD_MS } from '../../shared/jobs/core/job-schedule-model';
 import {
   SCHEDULE_CHANGED_EVENT,
   SCHEDULE_TIMER_ACTIVITY_NAME,
@@ -53,16 +50,5 @@ function* scheduleTimer(context: OrchestrationContext): Generator<Task, void, un
   context.df.continueAsNew(scheduleId);
 }
 
-async function runStep(scheduleId: unknown, context: InvocationContext): Promise<{ wakeAt?: string }> {
-  if (typeof scheduleId !== 'string') throw new Error('A schedule timer step needs the schedule id.');
-  const service = await composition.jobSchedules(jobOrchestrations(context));
-  const { result, wakeAt }: ScheduleTimerStep = await service.fireSchedule(scheduleId);
-  if (result.created.length > 0) context.log(`Job schedules: created ${result.created.join(', ')}.`);
-  if (result.skipped.length > 0) context.warn(`Job schedules: skipped ${result.skipped.join(', ')}.`);
-  for (const { error } of result.failed) context.error(`Job schedule ${scheduleId} failed: ${error}`);
-  return wakeAt === undefined ? {} : { wakeAt };
-}
-
 const handler: OrchestrationHandler = scheduleTimer;
 df.app.orchestration(SCHEDULE_TIMER_ORCHESTRATOR_NAME, handler);
-df.app.activity(SCHEDULE_TIMER_ACTIVITY_NAME, { extraInputs: [durableClientInput], handler: runStep });

@@ -1,11 +1,11 @@
 import * as df from 'durable-functions';
 import type { OrchestrationContext, OrchestrationHandler, Task } from 'durable-functions';
-import { DEVICE_ERROR_CODES } from '../../shared/jobs/device-outcome';
-import { computeDeadline, isPastDeadline } from '../../shared/jobs/execution-plan';
-import { type JobOutcome, type RunCursor, START_CURSOR } from '../../shared/jobs/job-execution';
-import type { FinalizeJobCommand } from '../../shared/jobs/job-finalize';
-import type { ActivityRetrySettings } from '../../shared/jobs/job-settings';
-import type { JobOrchestrationInput } from '../../shared/jobs/ports';
+import { DEVICE_ERROR_CODES } from '../../shared/jobs/core/device-outcome';
+import { computeDeadline, isPastDeadline } from '../../shared/jobs/core/execution-plan';
+import { type JobOutcome, type RunCursor, START_CURSOR } from '../../shared/jobs/core/run-cursor';
+import type { FinalizeJobCommand } from '../../shared/jobs/engine/job-finalize';
+import type { ActivityRetrySettings } from '../../shared/jobs/core/job-settings';
+import type { JobOrchestrationInput } from '../../shared/jobs/core/ports';
 import type { JobActivityInput, JobActivityName, JobActivityOutput } from './job-activities';
 import {
   JOB_CANCEL_EVENT,

@@ -3,7 +3,7 @@ import {
   type MarkRunningCommand,
   type MarkRunningResult,
   markJobRunning,
-} from '../../shared/jobs/job-execution';
+} from '../../shared/jobs/engine/job-execution';
 import { requireObject, requireString } from './job-activity-input';
 
 const NAME = 'jobMarkRunning';

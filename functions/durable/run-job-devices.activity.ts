@@ -1,5 +1,9 @@
-import type { JobExecutionDependencies } from '../../shared/jobs/job-execution';
-import { type RunDevicesCommand, type RunDevicesResult, runJobDevices } from '../../shared/jobs/job-run';
+import type { JobExecutionDependencies } from '../../shared/jobs/engine/job-execution';
+import {
+  type RunDevicesCommand,
+  type RunDevicesResult,
+  runJobDevices,
+} from '../../shared/jobs/engine/job-run';
 import { requireCursor, requireInteger, requireObject, requireString } from './job-activity-input';
 
 const NAME = 'jobRunDevices';

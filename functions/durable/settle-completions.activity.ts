@@ -1,6 +1,9 @@
-import type { SettleCompletionsCommand, SettleCompletionsResult } from '../../shared/jobs/completion-waits';
-import type { JobExecutionDependencies } from '../../shared/jobs/job-execution';
-import { settleJobCompletions } from '../../shared/jobs/job-run';
+import type {
+  SettleCompletionsCommand,
+  SettleCompletionsResult,
+} from '../../shared/jobs/engine/completion-waits';
+import type { JobExecutionDependencies } from '../../shared/jobs/engine/job-execution';
+import { settleJobCompletions } from '../../shared/jobs/engine/job-run';
 import { requireExecuted, requireObject, requireString } from './job-activity-input';
 
 const NAME = 'jobSettleCompletions';

@@ -7,7 +7,7 @@ import {
   readJsonBody,
   type WireResponse,
 } from '../../shared/http';
-import { JobValidationError } from '../../shared/jobs/job-errors';
+import { JobValidationError } from '../../shared/jobs/core/job-errors';
 import { durableClientInput } from '../durable/job-orchestration-client';
 import { JOB_RIGHTS, jobsServiceFor } from './jobs-service-for';
 

@@ -7,7 +7,7 @@ import {
   readOptionalJsonBody,
   type WireResponse,
 } from '../../shared/http';
-import type { JobsService } from '../../shared/jobs/jobs-service';
+import type { JobsService } from '../../shared/jobs/service/jobs-service';
 import { durableClientInput } from '../durable/job-orchestration-client';
 import { JOB_RIGHTS, jobsServiceFor } from './jobs-service-for';
 

@@ -1,6 +1,6 @@
 import type { InvocationContext } from '@azure/functions';
 import { composition } from '../../shared/composition';
-import type { JobsService } from '../../shared/jobs/jobs-service';
+import type { JobsService } from '../../shared/jobs/service/jobs-service';
 import type { RightsRequirement } from '../../shared/http';
 import { jobOrchestrations } from '../durable/job-orchestration-client';
 

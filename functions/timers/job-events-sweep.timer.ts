@@ -1,6 +1,6 @@
 import { app, type InvocationContext } from '@azure/functions';
 import { composition, config } from '../../shared/composition';
-import { sweepJobEvents } from '../../shared/jobs/job-event-publisher';
+import { sweepJobEvents } from '../../shared/jobs/engine/job-event-publisher';
 
 /** Publishes job events stored with their change but not sent (the host stopped in between, or the queue failed). */
 async function sweep(_timer: unknown, context: InvocationContext): Promise<void> {

@@ -1,6 +1,6 @@
 import { app, type InvocationContext } from '@azure/functions';
 import { composition, config } from '../../shared/composition';
-import { reconcileJobs } from '../../shared/jobs/job-maintenance';
+import { reconcileJobs } from '../../shared/jobs/engine/job-maintenance';
 import { durableClientInput, jobOrchestrations } from '../durable/job-orchestration-client';
 
 /** Restarts or fails unfinished jobs that have no live orchestration (e.g. the start was lost). */

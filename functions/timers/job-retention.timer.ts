@@ -1,6 +1,6 @@
 import { app, type InvocationContext } from '@azure/functions';
 import { composition, config } from '../../shared/composition';
-import { purgeExpiredJobs } from '../../shared/jobs/job-maintenance';
+import { purgeExpiredJobs } from '../../shared/jobs/engine/job-maintenance';
 import { durableClientInput, jobOrchestrations } from '../durable/job-orchestration-client';
 import { registryJobsFor } from '../http/registry-jobs-service-for';
 

@@ -1,5 +1,5 @@
 import { Cron } from 'croner';
-import type { CronParser } from '../jobs/job-schedule-model';
+import type { CronParser } from '../jobs/core/job-schedule-model';
 
 /**
  * NCRONTAB (six fields, seconds first) in an IANA time zone, by croner. NCRONTAB fires only when day-of-month

@@ -51,7 +51,12 @@ export class EndpointDeviceLink implements RealDeviceLink {
     const error = body as ControlError;
     if (error.errorCode === 'DeviceNotOnline') throw new DeviceNotOnlineError(record.deviceId);
     if (error.errorCode === 'GatewayTimeout') throw new GatewayTimeoutError(error.message);
-    throw new IotHubError(error.errorCode, response.status, error.message);
+    if (error.errorCode === 'ArgumentInvalid')
+      throw new IotHubError('ArgumentInvalid', response.status, error.message);
+    // The endpoint refused this service's own credentials: a deployment fault, answered as a 500 with a tracking id.
+    throw new Error(
+      `The device endpoint refused a control call (${response.status} ${error.errorCode}): ${error.message}`,
+    );
   }
 
   async notifyDesired(record: DeviceRecord, patch: JsonObject): Promise<void> {

@@ -20,29 +20,18 @@ export interface ScanPosition {
   rowKey: string;
 }
 
-/** The write of one device was refused because it exists already (insert) or changed or vanished meanwhile. */
-export class StorageConflictError extends Error {
-  override name = 'StorageConflictError';
-  constructor(
-    readonly deviceId: string,
-    readonly kind: 'exists' | 'changed' | 'missing',
-  ) {
-    super(`Device ${deviceId}: ${kind}`);
-  }
-}
-
 /** Outcome of one device in a batch write. */
 export type BatchOutcome = { deviceId: string; ok: true } | { deviceId: string; ok: false; error: unknown };
 
 /**
  * Where the embedded registry keeps its devices (identity and twin in one record). Implemented on Table Storage by
- * `shared/storage`; writes are guarded by the storage etag and refused with {@link StorageConflictError}.
+ * `shared/storage`; writes are guarded by the storage etag and refused with `ConcurrencyConflictError`.
  */
 export interface RegistryRepository {
   get(deviceId: string): Promise<StoredDevice | undefined>;
   /** Point reads of many devices (missing ones are left out), in the order given. */
   getMany(deviceIds: readonly string[]): Promise<StoredDevice[]>;
-  /** Inserts a new device; `StorageConflictError('exists')` if the id is taken. */
+  /** Inserts a new device; `ConcurrencyConflictError` (kind `exists`) if the id is taken. */
   insert(record: DeviceRecord): Promise<void>;
   /**
    * Replaces a device read at `storageEtag`; `'changed'` if it changed meanwhile, `'missing'` if it is gone.
@@ -126,6 +115,8 @@ export interface TwinWatch {
 export interface TwinWatchStore {
   /** The watches on one device's twin (a one-partition read; usually none). */
   watchesOf(deviceId: string): Promise<TwinWatch[]>;
+  /** Whether any device has a watch (one small read: while none has, writers need not read each device's). */
+  anyWatches(): Promise<boolean>;
   /** The condition holds: records it for the job and ends the watch; true when the job is to be woken. */
   markMet(watch: TwinWatch, at: string): Promise<boolean>;
   /** Ends a watch past its deadline (the job no longer waits for it). */

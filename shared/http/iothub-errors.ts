@@ -1,21 +1,24 @@
-import { IOTHUB_ERROR_STATUS } from '@device-jobs/client/contract';
+import { IOTHUB_ERROR_STATUS, type IotHubErrorCode } from '@device-jobs/client/contract';
+import { WireError } from '../iothub-rules';
 
 /**
- * IoT Hub error codes with the HTTP status IoT Hub answers them with: the contract's table. Any error carrying one
- * of these codes (as a `code` string property) is answered with that status by the HTTP wrapper, so pure domains
- * can define their own error classes without importing this module.
+ * IoT Hub error codes with the HTTP status IoT Hub answers them with: the contract's table, the status of a
+ * {@link WireError} with that code (domains extend `WireError` from `shared/iothub-rules` without importing this
+ * module).
  */
-export const ERROR_STATUS: Readonly<Record<string, number>> = IOTHUB_ERROR_STATUS;
+export const ERROR_STATUS: Readonly<Record<IotHubErrorCode, number>> = IOTHUB_ERROR_STATUS;
 
 /** An error IoT Hub would answer with `code` and `status`; the message is what the wire body's text says. */
-export class IotHubError extends Error {
+export class IotHubError extends WireError {
   override name = 'IotHubError';
+  override readonly httpStatus: number;
   constructor(
-    readonly code: string,
+    readonly code: IotHubErrorCode,
     readonly status: number,
     message: string,
   ) {
     super(message);
+    this.httpStatus = status;
   }
 }
 
@@ -68,7 +71,7 @@ export class ThrottlingError extends IotHubError {
   constructor(
     message = 'Throttled: too many requests.',
     /** Seconds the caller should wait, when known. */
-    readonly retryAfterSeconds?: number,
+    override readonly retryAfterSeconds?: number,
   ) {
     super('ThrottlingException', 429, message);
   }
@@ -88,22 +91,28 @@ export class ServiceUnavailableError extends IotHubError {
   }
 }
 
-/** The wire error of an error carrying a known IoT Hub code, with the seconds to wait when it says; else undefined. */
-export function wireErrorOf(
-  error: unknown,
-): { code: string; status: number; message: string; retryAfterSeconds?: number } | undefined {
-  if (!(error instanceof Error)) return undefined;
-  const { code, status, retryAfterSeconds } = error as Error & {
-    code?: unknown;
-    status?: unknown;
-    retryAfterSeconds?: unknown;
-  };
-  if (typeof code !== 'string') return undefined;
-  const known = Object.hasOwn(ERROR_STATUS, code) ? ERROR_STATUS[code] : undefined;
-  const wireStatus = typeof status === 'number' && status >= 400 && status < 600 ? status : known;
-  if (wireStatus === undefined) return undefined;
-  const wire = { code, status: wireStatus, message: error.message };
-  return typeof retryAfterSeconds === 'number' && retryAfterSeconds >= 0
-    ? { ...wire, retryAfterSeconds }
-    : wire;
+/** Whether `code` is one of the IoT Hub error codes the service answers with. */
+export function isIotHubErrorCode(code: string): code is IotHubErrorCode {
+  return Object.hasOwn(ERROR_STATUS, code);
+}
+
+/** An IoT Hub wire error: code, HTTP status, the text of the answer and the seconds to wait when known. */
+export interface WireErrorAnswer {
+  code: IotHubErrorCode;
+  status: number;
+  message: string;
+  retryAfterSeconds?: number;
+}
+
+/**
+ * The wire error of a known error class ({@link WireError}: the domains' errors and {@link IotHubError}); undefined
+ * for anything else, whose message is internal (an SDK's, a bug's) and never reaches a caller.
+ */
+export function wireErrorOf(error: unknown): WireErrorAnswer | undefined {
+  if (!(error instanceof WireError)) return undefined;
+  const { code, httpStatus, retryAfterSeconds } = error;
+  const status =
+    httpStatus !== undefined && httpStatus >= 400 && httpStatus < 600 ? httpStatus : ERROR_STATUS[code];
+  const wire = { code, status, message: error.message };
+  return retryAfterSeconds !== undefined && retryAfterSeconds >= 0 ? { ...wire, retryAfterSeconds } : wire;
 }

@@ -1,7 +1,7 @@
 import type { HttpHandler, HttpRequest, HttpResponseInit, InvocationContext } from '@azure/functions';
 import { wireErrorOf } from './iothub-errors';
 import type { RightsRequirement, SasAuthorizer } from './sas-authorizer';
-import { errorResponse, type WireResponse } from './wire-format';
+import { errorResponse, newTrackingId, type WireResponse } from './wire-format';
 
 /** One IoT Hub endpoint: the rights a caller's policy needs and the use case it runs. */
 export interface IotHubEndpoint {
@@ -19,8 +19,9 @@ export interface Caller {
 }
 
 /**
- * Turns an error into IoT Hub's wire error (with `Retry-After` when the error says how long to wait); unknown errors
- * become a 500 without internals (and are logged).
+ * Turns an error into IoT Hub's wire error (with `Retry-After` when the error says how long to wait). Only known
+ * error classes ({@link wireErrorOf}) answer with their code and message; anything else becomes a 500
+ * `ServerError` without internals, whose tracking id is logged with the real error so support can find it.
  */
 export function toErrorResponse(error: unknown, context?: InvocationContext): WireResponse {
   const wire = wireErrorOf(error);
@@ -30,10 +31,11 @@ export function toErrorResponse(error: unknown, context?: InvocationContext): Wi
       response.headers['Retry-After'] = String(Math.ceil(wire.retryAfterSeconds));
     return response;
   }
+  const trackingId = newTrackingId();
   context?.error(
-    `Unhandled error: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`,
+    `Unhandled error (tracking id ${trackingId}): ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`,
   );
-  return errorResponse(500, 'ServerError', 'An internal error occurred.');
+  return errorResponse(500, 'ServerError', 'An internal error occurred.', new Date(), trackingId);
 }
 
 /**

@@ -1,6 +1,6 @@
 import { toJsonSchema } from '@valibot/to-json-schema';
 import * as v from 'valibot';
-import { JOB_STATUSES } from '../jobs/job-model';
+import { JOB_STATUSES } from '../jobs/core/job-model';
 import { JobRequestSchema } from '../schemas/job-request.schema';
 
 /**

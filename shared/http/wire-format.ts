@@ -28,11 +28,21 @@ export function legacyTimestamp(at: Date): string {
   );
 }
 
+/** A new tracking id, as IoT Hub's error bodies carry one (32 upper-case hex digits). */
+export function newTrackingId(): string {
+  return randomBytes(16).toString('hex').toUpperCase();
+}
+
 /** IoT Hub's legacy error body and `iothub-errorcode` header, which every service SDK understands. */
-export function errorResponse(status: number, code: string, text: string, at = new Date()): WireResponse {
+export function errorResponse(
+  status: number,
+  code: string,
+  text: string,
+  at = new Date(),
+  trackingId = newTrackingId(),
+): WireResponse {
   // The SDKs split Message on ';' and ':' to find the code and the text, so the text must not hold a ';'.
   const safeText = text.replace(/;/g, ',');
-  const trackingId = randomBytes(16).toString('hex').toUpperCase();
   return jsonResponse(
     status,
     {

@@ -1,3 +1,5 @@
+import { WireError } from '../iothub-rules';
+
 /** Where in the query text an error was found. */
 export interface QueryPosition {
   /** 1-based character offset in the whole query text. */
@@ -12,7 +14,7 @@ export interface QueryPosition {
  * A query that cannot be parsed or is not supported: maps to HTTP 400 `ArgumentInvalid`, as IoT Hub answers.
  * The message names the position and, for grammar errors, what was expected and what was found.
  */
-export class QuerySyntaxError extends Error {
+export class QuerySyntaxError extends WireError {
   readonly code = 'ArgumentInvalid';
   readonly position: number;
   readonly line: number;

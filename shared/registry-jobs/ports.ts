@@ -12,7 +12,7 @@ export interface RegistryJobRepository {
   get(jobId: string): Promise<StoredRegistryJob | undefined>;
   /** Every job, newest first. */
   list(): Promise<RegistryJobRecord[]>;
-  /** Replaces a job read at `etag`, answering the new etag; `RegistryJobChangedError` if it changed. */
+  /** Replaces a job read at `etag`, answering the new etag; `ConcurrencyConflictError` if it changed. */
   replace(job: RegistryJobRecord, etag: string): Promise<string>;
   /** Deletes a job's row; a missing one is not an error. */
   delete(jobId: string): Promise<void>;

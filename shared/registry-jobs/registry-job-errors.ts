@@ -1,5 +1,7 @@
+import { WireError } from '../iothub-rules';
+
 /** No import/export job with this id (IoT Hub: 404 JobNotFound). */
-export class RegistryJobNotFoundError extends Error {
+export class RegistryJobNotFoundError extends WireError {
   override name = 'RegistryJobNotFoundError';
   readonly code = 'JobNotFound';
   constructor(readonly jobId: string) {
@@ -8,7 +10,7 @@ export class RegistryJobNotFoundError extends Error {
 }
 
 /** A `POST /jobs/create` body IoT Hub would refuse (400 ArgumentInvalid), naming the field. */
-export class RegistryJobRequestError extends Error {
+export class RegistryJobRequestError extends WireError {
   override name = 'RegistryJobRequestError';
   readonly code = 'ArgumentInvalid';
   constructor(field: string, reason: string) {
@@ -17,18 +19,10 @@ export class RegistryJobRequestError extends Error {
 }
 
 /** A container the job cannot use (IoT Hub: 400 BlobContainerValidationError). */
-export class BlobContainerValidationError extends Error {
+export class BlobContainerValidationError extends WireError {
   override name = 'BlobContainerValidationError';
   readonly code = 'BlobContainerValidationError';
   constructor(message: string) {
     super(message);
-  }
-}
-
-/** The stored job changed since it was read (a cancel, another step): read it again. */
-export class RegistryJobChangedError extends Error {
-  override name = 'RegistryJobChangedError';
-  constructor(readonly jobId: string) {
-    super(`Job '${jobId}' was changed concurrently.`);
   }
 }

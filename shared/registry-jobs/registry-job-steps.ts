@@ -1,4 +1,5 @@
-import { BlobContainerValidationError, RegistryJobChangedError } from './registry-job-errors';
+import { BlobContainerValidationError } from './registry-job-errors';
+import { ConcurrencyConflictError } from '../iothub-rules';
 import type { ExportCursor, ImportCursor, RegistryJobRecord } from './registry-job-model';
 import { isTerminalRegistryJob } from './registry-job-model';
 import { IMPORT_ERRORS_BLOB } from './registry-job-request';
@@ -87,7 +88,7 @@ class JobHandle {
     try {
       return { job, etag: await this.deps.jobs.replace(job, fresh.etag) };
     } catch (error: unknown) {
-      if (error instanceof RegistryJobChangedError) return fresh;
+      if (error instanceof ConcurrencyConflictError) return fresh;
       throw error;
     }
   }
@@ -101,7 +102,7 @@ class JobHandle {
         this.stored = { job: next, etag };
         return true;
       } catch (error: unknown) {
-        if (!(error instanceof RegistryJobChangedError)) throw error;
+        if (!(error instanceof ConcurrencyConflictError)) throw error;
         const fresh = await this.deps.jobs.get(this.job.jobId);
         if (!fresh || isTerminalRegistryJob(fresh.job.status)) {
           if (fresh) this.stored = await this.keepCounts(fresh, change);

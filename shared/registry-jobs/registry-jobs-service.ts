@@ -1,5 +1,6 @@
 import type { RegistryJobRepository } from './ports';
-import { RegistryJobChangedError, RegistryJobNotFoundError } from './registry-job-errors';
+import { RegistryJobNotFoundError } from './registry-job-errors';
+import { retryOnConflict } from '../iothub-rules';
 import {
   isTerminalRegistryJob,
   toRegistryJobResponse,
@@ -87,7 +88,7 @@ export function createRegistryJobsService(deps: RegistryJobsDependencies): Regis
      */
     async cancel(jobId) {
       if (!ISSUED_ID.test(jobId)) throw new RegistryJobNotFoundError(jobId);
-      for (;;) {
+      return retryOnConflict(async () => {
         const stored = await deps.jobs.get(jobId);
         if (!stored) throw new RegistryJobNotFoundError(jobId);
         if (isTerminalRegistryJob(stored.job.status)) return toRegistryJobResponse(stored.job);
@@ -97,13 +98,9 @@ export function createRegistryJobsService(deps: RegistryJobsDependencies): Regis
           endTimeUtc: deps.now().toISOString(),
           statusMessage: 'Cancelled.',
         };
-        try {
-          await deps.jobs.replace(cancelled, stored.etag);
-          return toRegistryJobResponse(cancelled);
-        } catch (error: unknown) {
-          if (!(error instanceof RegistryJobChangedError)) throw error;
-        }
-      }
+        await deps.jobs.replace(cancelled, stored.etag);
+        return toRegistryJobResponse(cancelled);
+      });
     },
   };
 }

@@ -8,7 +8,7 @@ import {
   methodNameProblem,
   methodPayloadProblem,
 } from '../iothub-rules';
-import { CompletionConditionSchema } from '../jobs/completion-condition';
+import { CompletionConditionSchema } from '../jobs/core/completion-condition';
 import { objectMessage } from './schema-rules';
 import {
   AbortConfigSchema,

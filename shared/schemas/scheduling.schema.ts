@@ -1,6 +1,6 @@
 import type * as Wire from '@device-jobs/client/contract';
 import * as v from 'valibot';
-import type { CronParser } from '../jobs/job-schedule-model';
+import type { CronParser } from '../jobs/core/job-schedule-model';
 import { closedObject, integerIn, keyPath, oneOf } from './schema-rules';
 
 /** `schedulingConfig` (maintenance windows) and `targetSelection` of a job request, as valibot schemas. */

@@ -1,6 +1,6 @@
 import { type TableEntityResult, type TransactionAction, odata } from '@azure/data-tables';
 import type { TwinWatch, TwinWatchStore } from '../devices/ports';
-import type { CompletionWait, CompletionWaitRepository } from '../jobs/ports';
+import type { CompletionWait, CompletionWaitRepository } from '../jobs/core/ports';
 import {
   type LazyTable,
   deleteWhere,
@@ -112,6 +112,22 @@ export class TableCompletionWaits implements CompletionWaitRepository, TwinWatch
     });
     for await (const row of rows) watches.push(waitOf(row));
     return watches;
+  }
+
+  async anyWatches(): Promise<boolean> {
+    const client = await this.table();
+    // Device partitions are `d|…`; `}` follows `|`.
+    const pages = client
+      .listEntities({
+        queryOptions: {
+          filter: odata`PartitionKey ge ${'d|'} and PartitionKey lt ${'d}'}`,
+          select: ['RowKey'],
+        },
+      })
+      .byPage({ maxPageSize: 1 });
+    // A range query may answer an empty page with a continuation: read on to the first row.
+    for await (const page of pages) if (page.length > 0) return true;
+    return false;
   }
 
   async markMet(watch: TwinWatch, at: string): Promise<boolean> {

@@ -7,7 +7,7 @@ import {
   type DeviceOperationBudget,
   budgetShares,
   liveMembers,
-} from '../jobs/device-budget';
+} from '../jobs/core/device-budget';
 
 /** Budget rows live in the jobs table under their own partition, beside the duration observations. */
 const PARTITION = '!budget';

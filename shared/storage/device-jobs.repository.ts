@@ -11,9 +11,9 @@ import type {
   DeviceJobStatus,
   DeviceMethodResponse,
   JobType,
-} from '../jobs/job-model';
-import type { DeviceJobFilter, DeviceJobRepository, Page, PageRequest } from '../jobs/ports';
-import type { OverwrittenValue } from '../jobs/twin-overwritten';
+} from '../jobs/core/job-model';
+import type { DeviceJobFilter, DeviceJobRepository, Page, PageRequest } from '../jobs/core/ports';
+import type { OverwrittenValue } from '../jobs/core/twin-overwritten';
 import {
   asciiJson,
   decodeKey,

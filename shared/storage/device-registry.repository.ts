@@ -1,10 +1,10 @@
+import { ConcurrencyConflictError } from '../iothub-rules';
 import { createHash } from 'node:crypto';
 import { odata, type TableEntity, type TableEntityResult, type TransactionAction } from '@azure/data-tables';
 import type { DeviceRecord } from '../devices/device-model';
 import { indexEntryKey, indexEntryPrefix, twinIndexEntries } from '../devices/twin-index';
 import type { IndexEntry, ScalarType } from '../query';
 import {
-  StorageConflictError,
   type BatchOutcome,
   type IndexPageRequest,
   type RegistryRepository,
@@ -230,27 +230,28 @@ export class DeviceRegistryRepository implements RegistryRepository {
     return found.filter((device): device is StoredDevice => device !== undefined);
   }
 
-  /** Inserts a new device; StorageConflictError('exists') if the id is taken. */
+  /** Inserts a new device; ConcurrencyConflictError (kind exists) if the id is taken. */
   async insert(record: DeviceRecord): Promise<void> {
     await this.addIndex(record.deviceId, twinIndexEntries(record).values());
     const client = await this.table();
     try {
       await client.createEntity(toEntity(record));
     } catch (error: unknown) {
-      if (isConflict(error)) throw new StorageConflictError(record.deviceId, 'exists');
+      if (isConflict(error)) throw new ConcurrencyConflictError(`Device ${record.deviceId}`, 'exists');
       throw error;
     }
   }
 
-  /** Replaces a device read at `storageEtag`; StorageConflictError('changed') if it changed meanwhile. */
+  /** Replaces a device read at `storageEtag`; ConcurrencyConflictError (kind changed) if it changed meanwhile. */
   async replace(record: DeviceRecord, storageEtag: string, previous?: DeviceRecord): Promise<void> {
     const { added, removed } = indexChange(previous, record);
     await this.addIndex(record.deviceId, added);
     try {
       await this.rowWrites.write(['update', toEntity(record), 'Replace', { etag: storageEtag }]);
     } catch (error: unknown) {
-      if (isPreconditionFailed(error)) throw new StorageConflictError(record.deviceId, 'changed');
-      if (isNotFound(error)) throw new StorageConflictError(record.deviceId, 'missing');
+      if (isPreconditionFailed(error))
+        throw new ConcurrencyConflictError(`Device ${record.deviceId}`, 'changed');
+      if (isNotFound(error)) throw new ConcurrencyConflictError(`Device ${record.deviceId}`, 'missing');
       throw error;
     }
     await this.dropIndex(record.deviceId, removed);
@@ -264,8 +265,8 @@ export class DeviceRegistryRepository implements RegistryRepository {
         etag: storageEtag,
       });
     } catch (error: unknown) {
-      if (isPreconditionFailed(error)) throw new StorageConflictError(deviceId, 'changed');
-      if (isNotFound(error)) throw new StorageConflictError(deviceId, 'missing');
+      if (isPreconditionFailed(error)) throw new ConcurrencyConflictError(`Device ${deviceId}`, 'changed');
+      if (isNotFound(error)) throw new ConcurrencyConflictError(`Device ${deviceId}`, 'missing');
       throw error;
     }
     if (previous) await this.dropIndex(deviceId, indexChange(previous, undefined).removed);

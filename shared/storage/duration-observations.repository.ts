@@ -1,7 +1,7 @@
 import type { TableClient } from '@azure/data-tables';
-import type { DurationObservation } from '../jobs/job-estimate';
-import type { JobType } from '../jobs/job-model';
-import type { DurationObservationRepository } from '../jobs/ports';
+import type { DurationObservation } from '../jobs/core/job-estimate';
+import type { JobType } from '../jobs/core/job-model';
+import type { DurationObservationRepository } from '../jobs/core/ports';
 import { statusCodeOf } from './table-support';
 
 /** In the jobs table, under a PartitionKey no job id can have (`!` is not allowed in job ids). */

@@ -1,6 +1,6 @@
 import { type TableClient, type TableEntity, odata } from '@azure/data-tables';
-import type { JobCloudEvent } from '../jobs/job-events';
-import type { JobEventOutbox, PendingJobEvent } from '../jobs/ports';
+import type { JobCloudEvent } from '../jobs/core/job-events';
+import type { JobEventOutbox, PendingJobEvent } from '../jobs/core/ports';
 import { joinJson, splitJson, statusCodeOf } from './table-support';
 
 /** Outbox rows live in the job's partition of the jobs table, so they are written in the job row's transaction. */

@@ -1,5 +1,5 @@
-import type { JobCloudEvent } from '../jobs/job-events';
-import type { JobEventQueue } from '../jobs/ports';
+import type { JobCloudEvent } from '../jobs/core/job-events';
+import type { JobEventQueue } from '../jobs/core/ports';
 import { queueJsonSender, type StorageAccount } from './storage-clients';
 
 /** {@link JobEventQueue} on a Storage queue: each event one message, its CloudEvents JSON Base64-encoded. */

@@ -1,4 +1,4 @@
-import type { JobJoinSignals } from '../jobs/ports';
+import type { JobJoinSignals } from '../jobs/core/ports';
 import { queueJsonSender, type StorageAccount } from './storage-clients';
 
 /** The Storage queue whose messages wake continuous jobs' orchestrations (`jobJoinSignal`). */

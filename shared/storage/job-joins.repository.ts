@@ -1,5 +1,5 @@
 import { type TableClient, type TransactionAction, odata } from '@azure/data-tables';
-import type { JobJoinRepository, OpenContinuousJob } from '../jobs/ports';
+import type { JobJoinRepository, OpenContinuousJob } from '../jobs/core/ports';
 import { decodeKey, deleteWhere, encodeKey, isConflict, isNotFound, submitInBatches } from './table-support';
 
 /**

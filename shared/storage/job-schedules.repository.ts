@@ -1,11 +1,14 @@
 import { type TableClient, type TableEntityResult, odata } from '@azure/data-tables';
-import { JobScheduleConcurrencyError } from '../jobs/job-errors';
-import type { JobScheduleRecord } from '../jobs/job-schedule-model';
-import type { JobScheduleRepository, Page, PageRequest } from '../jobs/ports';
+import { ConcurrencyConflictError } from '../iothub-rules';
+import type { JobScheduleRecord } from '../jobs/core/job-schedule-model';
+import type { JobScheduleRepository, Page, PageRequest } from '../jobs/core/ports';
 import { joinJson, readPage, splitJson, statusCodeOf } from './table-support';
+import { releaseTableLease, takeTableLease } from './table-lease';
 
 /** PartitionKey = schedule id, RowKey `schedule`; `enabled` and `nextRunTime` are columns so ticks can filter. */
 const ROW = 'schedule';
+/** The schedule's firing lease, a row beside it (see `takeTableLease`). */
+const FIRING_LEASE_ROW = 'firing-lease';
 
 type ScheduleSpec = Omit<JobScheduleRecord, 'scheduleId' | 'enabled' | 'nextRunTime'>;
 
@@ -21,7 +24,10 @@ function toEntity(record: JobScheduleRecord) {
 }
 
 function fromEntity(entity: TableEntityResult<Record<string, unknown>>): JobScheduleRecord {
-  const spec = joinJson('spec', entity) as ScheduleSpec;
+  // `firingUntil`: the firing lease that rows written before the lease row carried (it moved to its own row).
+  const { firingUntil: _firingUntil, ...spec } = joinJson('spec', entity) as ScheduleSpec & {
+    firingUntil?: unknown;
+  };
   const record: JobScheduleRecord = {
     ...spec,
     scheduleId: entity.partitionKey ?? '',
@@ -55,7 +61,7 @@ export class TableJobScheduleRepository implements JobScheduleRepository {
     } catch (error: unknown) {
       const status = statusCodeOf(error);
       if (status === 409 || status === 412 || status === 404) {
-        throw new JobScheduleConcurrencyError(schedule.scheduleId);
+        throw new ConcurrencyConflictError(`Job schedule '${schedule.scheduleId}'`);
       }
       throw error;
     }
@@ -66,7 +72,8 @@ export class TableJobScheduleRepository implements JobScheduleRepository {
       await this.client.deleteEntity(scheduleId, ROW, { etag });
     } catch (error: unknown) {
       const status = statusCodeOf(error);
-      if (status === 412 || status === 404) throw new JobScheduleConcurrencyError(scheduleId);
+      if (status === 412 || status === 404)
+        throw new ConcurrencyConflictError(`Job schedule '${scheduleId}'`);
       throw error;
     }
   }
@@ -91,5 +98,13 @@ export class TableJobScheduleRepository implements JobScheduleRepository {
       due.push({ schedule: fromEntity(entity), etag: entity.etag });
     }
     return due;
+  }
+
+  leaseFiring(scheduleId: string, holder: string, expiresAt: Date): Promise<boolean> {
+    return takeTableLease(this.client, scheduleId, FIRING_LEASE_ROW, holder, expiresAt);
+  }
+
+  releaseFiring(scheduleId: string, holder: string): Promise<void> {
+    return releaseTableLease(this.client, scheduleId, FIRING_LEASE_ROW, holder);
   }
 }

@@ -1,5 +1,5 @@
 import { type TableClient, type TransactionAction, odata } from '@azure/data-tables';
-import type { DeviceIdListRepository } from '../jobs/ports';
+import type { DeviceIdListRepository } from '../jobs/core/ports';
 import {
   PART_CHARS,
   asciiJson,

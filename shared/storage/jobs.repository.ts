@@ -5,12 +5,13 @@ import {
   type TransactionAction,
   odata,
 } from '@azure/data-tables';
-import type { JobCloudEvent } from '../jobs/job-events';
+import type { JobCloudEvent } from '../jobs/core/job-events';
 import { outboxEntity } from './job-event-outbox.repository';
-import { JobAlreadyExistsError, JobConcurrencyError } from '../jobs/job-errors';
-import { JOB_STATUSES, type JobRecord, type JobStatus, type JobType } from '../jobs/job-model';
-import { isTerminalJobStatus } from '../jobs/job-lifecycle';
-import { type ShardCounters, aggregateStatistics } from '../jobs/job-statistics';
+import { JobAlreadyExistsError } from '../jobs/core/job-errors';
+import { ConcurrencyConflictError } from '../iothub-rules';
+import { JOB_STATUSES, type JobRecord, type JobStatus, type JobType } from '../jobs/core/job-model';
+import { isTerminalJobStatus } from '../jobs/core/job-lifecycle';
+import { type ShardCounters, aggregateStatistics } from '../jobs/core/job-statistics';
 import type {
   JobFilter,
   JobRepository,
@@ -19,8 +20,9 @@ import type {
   ShardState,
   StoredJob,
   StoredJobWithStatistics,
-} from '../jobs/ports';
+} from '../jobs/core/ports';
 import { deleteWhere, joinJson, readPage, splitJson, statusCodeOf, submitInBatches } from './table-support';
+import { releaseTableLease, takeTableLease } from './table-lease';
 
 /**
  * Jobs table layout: PartitionKey = jobId. RowKey `job` is the job row; RowKeys `shard-000000`… are the
@@ -125,7 +127,7 @@ export class TableJobRepository implements JobRepository {
       return response.subResponses[0]?.etag ?? '';
     } catch (error: unknown) {
       const status = statusCodeOf(error);
-      if (status === 412 || status === 404) throw new JobConcurrencyError(job.jobId);
+      if (status === 412 || status === 404) throw new ConcurrencyConflictError(`Job '${job.jobId}'`);
       throw error;
     }
   }
@@ -197,38 +199,12 @@ export class TableJobRepository implements JobRepository {
     return states;
   }
 
-  async leaseEngine(jobId: string, holder: string, expiresAt: Date): Promise<boolean> {
-    const lease = { partitionKey: jobId, rowKey: LEASE_ROW, holder, expiresAt: expiresAt.toISOString() };
-    let current: TableEntityResult<{ holder?: string; expiresAt?: string }>;
-    try {
-      current = await this.client.getEntity(jobId, LEASE_ROW);
-    } catch (error: unknown) {
-      if (statusCodeOf(error) !== 404) throw error;
-      return this.claimed(this.client.createEntity(lease));
-    }
-    const taken = current.holder !== holder && Date.parse(current.expiresAt ?? '') > Date.now();
-    if (taken) return false;
-    return this.claimed(this.client.updateEntity(lease, 'Replace', { etag: current.etag }));
+  leaseEngine(jobId: string, holder: string, expiresAt: Date): Promise<boolean> {
+    return takeTableLease(this.client, jobId, LEASE_ROW, holder, expiresAt);
   }
 
-  async releaseEngine(jobId: string, holder: string): Promise<void> {
-    try {
-      const current = await this.client.getEntity<{ holder?: string }>(jobId, LEASE_ROW);
-      if (current.holder === holder) await this.client.deleteEntity(jobId, LEASE_ROW, { etag: current.etag });
-    } catch (error: unknown) {
-      if (![404, 412].includes(statusCodeOf(error) ?? 0)) throw error;
-    }
-  }
-
-  /** A lease write that lost to another writer (409 on create, 412 on replace) took nothing. */
-  private async claimed(write: Promise<unknown>): Promise<boolean> {
-    try {
-      await write;
-      return true;
-    } catch (error: unknown) {
-      if ([409, 412].includes(statusCodeOf(error) ?? 0)) return false;
-      throw error;
-    }
+  releaseEngine(jobId: string, holder: string): Promise<void> {
+    return releaseTableLease(this.client, jobId, LEASE_ROW, holder);
   }
 
   async deleteShardCounters(jobId: string): Promise<void> {

@@ -1,5 +1,5 @@
 import type { TableEntityResult } from '@azure/data-tables';
-import { RegistryJobChangedError } from '../registry-jobs/registry-job-errors';
+import { ConcurrencyConflictError } from '../iothub-rules';
 import type { RegistryJobRecord } from '../registry-jobs/registry-job-model';
 import type { RegistryJobRepository, StoredRegistryJob } from '../registry-jobs/ports';
 import {
@@ -71,7 +71,7 @@ export class RegistryJobsTableRepository implements RegistryJobRepository {
       return result.etag ?? '';
     } catch (error: unknown) {
       if (isPreconditionFailed(error) || isNotFound(error) || isConflict(error)) {
-        throw new RegistryJobChangedError(job.jobId);
+        throw new ConcurrencyConflictError(`Job '${job.jobId}'`);
       }
       throw error;
     }

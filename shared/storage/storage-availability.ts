@@ -1,4 +1,5 @@
 import type { TableServiceClientOptions } from '@azure/data-tables';
+import { WireError } from '../iothub-rules';
 
 type PipelinePolicy = NonNullable<TableServiceClientOptions['additionalPolicies']>[number]['policy'];
 
@@ -9,11 +10,11 @@ export const STORAGE_RETRY_AFTER_SECONDS = 5;
  * Storage could not be reached (no HTTP answer) or answered that it is busy, after the client's own short retries.
  * Carries IoT Hub's `ServiceUnavailable` code, so the HTTP layer answers 503 with `Retry-After`.
  */
-export class StorageUnavailableError extends Error {
+export class StorageUnavailableError extends WireError {
   override name = 'StorageUnavailableError';
   readonly code = 'ServiceUnavailable';
   readonly status = 503;
-  readonly retryAfterSeconds = STORAGE_RETRY_AFTER_SECONDS;
+  override readonly retryAfterSeconds = STORAGE_RETRY_AFTER_SECONDS;
 
   constructor(detail: string, cause?: unknown) {
     super(`Storage is unreachable (${detail}): the request was not carried out. Retry later.`, { cause });

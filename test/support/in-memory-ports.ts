@@ -1,14 +1,16 @@
-import { JobAlreadyExistsError, JobConcurrencyError } from '../../shared/jobs/job-errors';
-import { isTerminalJobStatus } from '../../shared/jobs/job-lifecycle';
-import type { DeviceJobRecord, JobRecord } from '../../shared/jobs/job-model';
+import { JobAlreadyExistsError } from '../../shared/jobs/core/job-errors';
+import { ConcurrencyConflictError } from '../../shared/iothub-rules';
+import { isTerminalJobStatus } from '../../shared/jobs/core/job-lifecycle';
+import type { DeviceJobRecord, JobRecord } from '../../shared/jobs/core/job-model';
 import {
   EMPTY_SHARD_COUNTERS,
   type ShardCounters,
   aggregateStatistics,
-} from '../../shared/jobs/job-statistics';
+} from '../../shared/jobs/core/job-statistics';
 import type {
   AppliedTwinPatch,
   Clock,
+  Delays,
   DeviceIdListRepository,
   DeviceJobFilter,
   DeviceJobRepository,
@@ -17,6 +19,7 @@ import type {
   JobOrchestrationClient,
   JobOrchestrationInput,
   JobRepository,
+  JobScheduleRepository,
   Page,
   PageRequest,
   ShardState,
@@ -26,15 +29,17 @@ import type {
   ReadTwin,
   TwinConditionCheck,
   TwinContent,
-} from '../../shared/jobs/ports';
+} from '../../shared/jobs/core/ports';
+import type { JobScheduleRecord } from '../../shared/jobs/core/job-schedule-model';
 import { twinConditionHolds } from '../../shared/devices/twin-condition';
-import type { OrchestrationRuntimeStatus } from '../../shared/jobs/job-maintenance';
+import { systemDelays } from '../../shared/support/system-time';
+import type { OrchestrationRuntimeStatus } from '../../shared/jobs/engine/job-maintenance';
 import type {
   CloudToDeviceMethod,
   DeviceMethodResponse,
   JsonObject,
   TwinPatch,
-} from '../../shared/jobs/job-model';
+} from '../../shared/jobs/core/job-model';
 
 /** JSON copy: `structuredClone` under jest yields objects of another realm, which plain-object checks reject. */
 function copy<T>(value: T): T {
@@ -48,23 +53,36 @@ function pageOf<T>(items: T[], page: PageRequest): Page<T> {
   return next < items.length ? { items: slice, continuationToken: String(next) } : { items: slice };
 }
 
+/** Leases by resource id, as the table lease rows behave (expiry read on the host's clock). */
+export class InMemoryLeases {
+  readonly held = new Map<string, { holder: string; expiresAt: number }>();
+
+  take(id: string, holder: string, expiresAt: Date): Promise<boolean> {
+    const lease = this.held.get(id);
+    if (lease && lease.holder !== holder && lease.expiresAt > Date.now()) return Promise.resolve(false);
+    this.held.set(id, { holder, expiresAt: expiresAt.getTime() });
+    return Promise.resolve(true);
+  }
+
+  release(id: string, holder: string): Promise<void> {
+    if (this.held.get(id)?.holder === holder) this.held.delete(id);
+    return Promise.resolve();
+  }
+}
+
 /** In-memory job store with etags, for unit tests of the use cases. */
 export class InMemoryJobRepository implements JobRepository {
   readonly rows = new Map<string, StoredJob>();
   readonly counters = new Map<string, Map<number, ShardCounters>>();
   readonly attempted = new Map<string, Set<number>>();
-  readonly leases = new Map<string, { holder: string; expiresAt: number }>();
+  readonly leases = new InMemoryLeases();
   private version = 0;
 
   leaseEngine(jobId: string, holder: string, expiresAt: Date): Promise<boolean> {
-    const lease = this.leases.get(jobId);
-    if (lease && lease.holder !== holder && lease.expiresAt > Date.now()) return Promise.resolve(false);
-    this.leases.set(jobId, { holder, expiresAt: expiresAt.getTime() });
-    return Promise.resolve(true);
+    return this.leases.take(jobId, holder, expiresAt);
   }
   releaseEngine(jobId: string, holder: string): Promise<void> {
-    if (this.leases.get(jobId)?.holder === holder) this.leases.delete(jobId);
-    return Promise.resolve();
+    return this.leases.release(jobId, holder);
   }
 
   create(job: JobRecord): Promise<StoredJob> {
@@ -83,7 +101,8 @@ export class InMemoryJobRepository implements JobRepository {
   }
   update(job: JobRecord, etag: string): Promise<string> {
     const stored = this.rows.get(job.jobId);
-    if (!stored || stored.etag !== etag) return Promise.reject(new JobConcurrencyError(job.jobId));
+    if (!stored || stored.etag !== etag)
+      return Promise.reject(new ConcurrencyConflictError(`Job '${job.jobId}'`));
     const next = { job: copy(job), etag: `v${++this.version}` };
     this.rows.set(job.jobId, next);
     return Promise.resolve(next.etag);
@@ -305,6 +324,57 @@ export class RecordingOrchestrations implements JobOrchestrationClient {
   }
 }
 
+/** In-memory schedule store with etags and firing leases. */
+export class InMemoryJobScheduleRepository implements JobScheduleRepository {
+  readonly rows = new Map<string, { schedule: JobScheduleRecord; etag: string }>();
+  readonly leases = new InMemoryLeases();
+  private version = 0;
+
+  get(scheduleId: string) {
+    const stored = this.rows.get(scheduleId);
+    return Promise.resolve(stored && { schedule: copy(stored.schedule), etag: stored.etag });
+  }
+  save(schedule: JobScheduleRecord, etag: string | undefined): Promise<string> {
+    const current = this.rows.get(schedule.scheduleId);
+    if (current?.etag !== etag) {
+      return Promise.reject(new ConcurrencyConflictError(`Job schedule '${schedule.scheduleId}'`));
+    }
+    const stored = { schedule: copy(schedule), etag: `s${++this.version}` };
+    this.rows.set(schedule.scheduleId, stored);
+    return Promise.resolve(stored.etag);
+  }
+  delete(scheduleId: string, etag: string): Promise<void> {
+    if (this.rows.get(scheduleId)?.etag !== etag) {
+      return Promise.reject(new ConcurrencyConflictError(`Job schedule '${scheduleId}'`));
+    }
+    this.rows.delete(scheduleId);
+    return Promise.resolve();
+  }
+  list(page: PageRequest): Promise<Page<JobScheduleRecord>> {
+    return Promise.resolve(
+      pageOf(
+        [...this.rows.values()].map((stored) => stored.schedule),
+        page,
+      ),
+    );
+  }
+  due(now: Date) {
+    const due = [...this.rows.values()].filter(
+      ({ schedule }) =>
+        schedule.enabled &&
+        schedule.nextRunTime !== undefined &&
+        Date.parse(schedule.nextRunTime) <= now.getTime(),
+    );
+    return Promise.resolve(due.map((stored) => ({ schedule: copy(stored.schedule), etag: stored.etag })));
+  }
+  leaseFiring(scheduleId: string, holder: string, expiresAt: Date): Promise<boolean> {
+    return this.leases.take(scheduleId, holder, expiresAt);
+  }
+  releaseFiring(scheduleId: string, holder: string): Promise<void> {
+    return this.leases.release(scheduleId, holder);
+  }
+}
+
 export class ManualClock implements Clock {
   constructor(public current: Date) {}
   now(): Date {
@@ -321,6 +391,29 @@ export class SequentialIds {
     this.next += 1;
     return `id${this.next}`;
   }
+}
+
+/** Waits that take no time: each `sleep` is recorded and resolves at once; timers never fire. */
+export class InstantDelays implements Delays {
+  readonly slept: number[] = [];
+  readonly timers: number[] = [];
+  readonly sleep = (ms: number): Promise<void> => {
+    this.slept.push(ms);
+    return Promise.resolve();
+  };
+  readonly after = (ms: number): (() => void) => {
+    this.timers.push(ms);
+    return () => undefined;
+  };
+  readonly every = (ms: number): (() => void) => {
+    this.timers.push(ms);
+    return () => undefined;
+  };
+}
+
+/** The engine's waits on real timers (the clock stays the test's) and sequential lease holders. */
+export function realEngineTime(): { delays: typeof systemDelays; ids: SequentialIds } {
+  return { delays: systemDelays, ids: new SequentialIds() };
 }
 
 /** Durable client admin operations, scripted per job id. */

@@ -4,19 +4,27 @@ import {
   JobNotFoundError,
   JobValidationError,
   MaxActiveJobsError,
-} from '../../shared/jobs/job-errors';
+} from '../../shared/jobs/core/job-errors';
 import { wireErrorOf } from '../../shared/http/iothub-errors';
-import { START_CURSOR, markJobRunning } from '../../shared/jobs/job-execution';
-import { finalizeJob } from '../../shared/jobs/job-finalize';
-import { type RunDevicesCommand, type RunDevicesResult, runJobDevices } from '../../shared/jobs/job-run';
-import { purgeExpiredJobs, reconcileJobs } from '../../shared/jobs/job-maintenance';
+import { START_CURSOR, markJobRunning } from '../../shared/jobs/engine/job-execution';
+import { finalizeJob } from '../../shared/jobs/engine/job-finalize';
+import {
+  type RunDevicesCommand,
+  type RunDevicesResult,
+  runJobDevices,
+} from '../../shared/jobs/engine/job-run';
+import { purgeExpiredJobs, reconcileJobs } from '../../shared/jobs/engine/job-maintenance';
 import {
   type ActivityLimits,
   DEFAULT_ACTIVITY_LIMITS,
   DEFAULT_JOB_SETTINGS,
-} from '../../shared/jobs/job-settings';
-import { type JobsService, createJobsService } from '../../shared/jobs/jobs-service';
-import type { DeviceIdListRepository, DeviceJobRepository, JobRepository } from '../../shared/jobs/ports';
+} from '../../shared/jobs/core/job-settings';
+import { type JobsService, createJobsService } from '../../shared/jobs/service/jobs-service';
+import type {
+  DeviceIdListRepository,
+  DeviceJobRepository,
+  JobRepository,
+} from '../../shared/jobs/core/ports';
 import {
   type DeviceBehaviour,
   ManualClock,
@@ -24,6 +32,7 @@ import {
   ScriptedGateway,
   ScriptedOrchestrationAdmin,
   SequentialIds,
+  realEngineTime,
 } from './in-memory-ports';
 
 /** The storage ports under test: in-memory fakes in unit tests, Table repositories in integration tests. */
@@ -67,6 +76,7 @@ export function defineUseCaseScenarios(createStorage: () => Promise<StoragePorts
     ...storage,
     gateway,
     clock,
+    ...realEngineTime(),
     limits: { ...DEFAULT_ACTIVITY_LIMITS, stopCheckIntervalMs: 5, ...limits },
   });
   /** One run step from the start (or the given cursor). */
@@ -585,6 +595,7 @@ export function defineUseCaseScenarios(createStorage: () => Promise<StoragePorts
     const maintenance = (admin: ScriptedOrchestrationAdmin) => ({
       ...storage,
       clock,
+      ...realEngineTime(),
       limits: DEFAULT_ACTIVITY_LIMITS,
       orchestrations,
       admin,

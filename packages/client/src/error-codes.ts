@@ -27,6 +27,8 @@ export const IOTHUB_ERROR_STATUS = {
   ServerError: 500,
   ServiceUnavailable: 503,
   GatewayTimeout: 504,
+  /** With DEVICE_GATEWAY=iothub, the device APIs are the hub's own (this service answers 501). */
+  ServedByIotHub: 501,
 } as const;
 
 /** An IoT Hub error code the service answers with. */

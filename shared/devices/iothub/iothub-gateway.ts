@@ -1,5 +1,10 @@
 import { Client, Registry } from 'azure-iothub';
-import type { CloudToDeviceMethod, DeviceMethodResponse, JsonObject, TwinPatch } from '../../jobs/job-model';
+import type {
+  CloudToDeviceMethod,
+  DeviceMethodResponse,
+  JsonObject,
+  TwinPatch,
+} from '../../jobs/core/job-model';
 import type {
   AppliedTwinPatch,
   JobDeviceGateway,
@@ -7,7 +12,7 @@ import type {
   ReadTwin,
   TargetPageRequest,
   TwinConditionCheck,
-} from '../../jobs/ports';
+} from '../../jobs/core/ports';
 import { twinConditionHolds } from '../twin-condition';
 import { readMethodInvocation } from '../method-request';
 import { usePlainHttp, type PlainHttpAgent } from './plain-http-agent';

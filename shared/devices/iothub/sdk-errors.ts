@@ -4,6 +4,7 @@ import {
   DeviceNotOnlineError,
   GatewayTimeoutError,
   IotHubError,
+  isIotHubErrorCode,
   PreconditionFailedError,
   ServiceUnavailableError,
   ThrottlingError,
@@ -68,6 +69,10 @@ export function mapSdkError(error: unknown, deviceId: string): Error {
     case 504:
       return new GatewayTimeoutError(text);
     default:
-      return new IotHubError(code ?? 'ServerError', status, text);
+      return new IotHubError(
+        code !== undefined && isIotHubErrorCode(code) ? code : 'ServerError',
+        status,
+        text,
+      );
   }
 }

@@ -1,3 +1,4 @@
+import { ConcurrencyConflictError, retryOnConflict } from '../../iothub-rules';
 import {
   ArgumentInvalidError,
   DeviceAlreadyExistsError,
@@ -9,7 +10,7 @@ import {
 import { deviceEtag, versionEtag } from '../../iothub-rules';
 import { inParallel } from '../../support/in-parallel';
 import type { DeviceRecord } from '../device-model';
-import { StorageConflictError, type StoredDevice } from '../ports';
+import { type StoredDevice } from '../ports';
 import { withIdentity, withTwinChange, type TwinChange } from './device-records';
 import type { EmbeddedRegistry } from './embedded-registry';
 import { readIdentityInput, readTwinBody, validateDeviceId } from './registry-bodies';
@@ -196,20 +197,23 @@ async function applyLine(
       `Line ${line.number}: importMode ${mode} needs ${mode.startsWith('updateTwin') ? 'twinETag' : 'eTag'}.`,
     );
   }
-  for (let tries = 1; ; tries += 1) {
-    const found = await registry.repository.get(deviceId);
-    const stored: StoredDevice | undefined = found && { ...found, record: registry.current(found.record) };
-    if (retry && stored?.record.importedBy === mark) return;
-    try {
-      await applyTo(registry, line, stored, { etag, twinEtag, mark, retry });
-      return;
-    } catch (error: unknown) {
-      if (!(error instanceof StorageConflictError) || tries >= MAX_TRIES) {
-        if (error instanceof StorageConflictError)
-          throw new Error(`Device ${deviceId} kept changing during the import.`);
-        throw error;
-      }
-    }
+  try {
+    await retryOnConflict(
+      async () => {
+        const found = await registry.repository.get(deviceId);
+        const stored: StoredDevice | undefined = found && {
+          ...found,
+          record: registry.current(found.record),
+        };
+        if (retry && stored?.record.importedBy === mark) return;
+        await applyTo(registry, line, stored, { etag, twinEtag, mark, retry });
+      },
+      { maxAttempts: MAX_TRIES },
+    );
+  } catch (error: unknown) {
+    if (error instanceof ConcurrencyConflictError)
+      throw new Error(`Device ${deviceId} kept changing during the import.`);
+    throw error;
   }
 }
 
@@ -306,7 +310,7 @@ export async function applyImportLines(
   outcomes.forEach((outcome, index) => {
     const entry = batched[index];
     if (!entry || outcome.ok) return;
-    if (!(outcome.error instanceof StorageConflictError)) throw outcome.error;
+    if (!(outcome.error instanceof ConcurrencyConflictError)) throw outcome.error;
     errors.set(
       entry.line.number,
       errorLineOf(entry.line.deviceId, new DeviceAlreadyExistsError(entry.line.deviceId)),

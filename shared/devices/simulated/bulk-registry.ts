@@ -1,6 +1,6 @@
+import { ConcurrencyConflictError } from '../../iothub-rules';
 import { ArgumentInvalidError, isPlainObject, wireErrorOf } from '../../http';
 import { inParallel } from '../../support/in-parallel';
-import { StorageConflictError } from '../ports';
 import type { DeviceRecord } from '../device-model';
 import type { EmbeddedRegistry } from './embedded-registry';
 import { readIdentityInput, readTwinBody, validateDeviceId } from './registry-bodies';
@@ -112,7 +112,7 @@ export async function runBulkOperation(
   }
   for (const outcome of await registry.repository.insertMany(creates)) {
     if (outcome.ok) continue;
-    if (outcome.error instanceof StorageConflictError) {
+    if (outcome.error instanceof ConcurrencyConflictError) {
       errors.push({
         deviceId: outcome.deviceId,
         errorCode: 'DeviceAlreadyExists',

@@ -1,3 +1,4 @@
+import { ConcurrencyConflictError } from '../../iothub-rules';
 import {
   ArgumentInvalidError,
   DeviceAlreadyExistsError,
@@ -8,7 +9,6 @@ import { deviceEtag, versionEtag, type IfMatch } from '../../iothub-rules';
 import type { DeviceIdentityWire, DeviceRecord, JsonObject, TwinWire } from '../device-model';
 import { twinConditionHolds } from '../twin-condition';
 import {
-  StorageConflictError,
   type JobWaker,
   type RealDeviceLink,
   type TwinWatchStore,
@@ -36,6 +36,8 @@ import { identityWire, twinWire } from './registry-wire';
 import { effectiveProfile, materializeReport } from './simulated-device';
 import type { SimulationProfile } from './simulation-profile';
 import { checkScopeOwners, edgeIdOfScope, parentScopesOf } from './edge-scopes';
+import { WatchPresence } from '../watch-presence';
+import { WATCH_PRESENCE_MAX_AGE_MS } from '../../jobs/core/completion-condition';
 
 export interface EmbeddedRegistryOptions {
   repository: RegistryRepository;
@@ -63,6 +65,7 @@ export class EmbeddedRegistry {
   readonly link: RealDeviceLink | undefined;
   readonly debug: ((message: string) => void) | undefined;
   private readonly watches: EmbeddedRegistryOptions['watches'];
+  private readonly watchPresence: WatchPresence | undefined;
 
   constructor(options: EmbeddedRegistryOptions) {
     this.debug = options.debug;
@@ -72,6 +75,8 @@ export class EmbeddedRegistry {
     this.defaultSimulation = options.defaultSimulation;
     this.seed = options.simulationSeed;
     this.now = options.now ?? Date.now;
+    this.watchPresence =
+      options.watches && new WatchPresence(options.watches.store, this.now, WATCH_PRESENCE_MAX_AGE_MS);
   }
 
   profileOf(record: DeviceRecord): SimulationProfile {
@@ -109,15 +114,25 @@ export class EmbeddedRegistry {
     known?: StoredDevice,
   ): Promise<DeviceRecord> {
     let first = known && { ...known, record: this.current(known.record) };
+    let fromKnown = false;
     return writeOptimistically(
       deviceId,
       async () => {
+        fromKnown = first !== undefined;
         const stored = first ?? (await this.read(deviceId));
         first = undefined;
         return stored;
       },
       async (stored) => {
-        const next = change(stored.record);
+        let next: DeviceRecord;
+        try {
+          next = change(stored.record);
+        } catch (error: unknown) {
+          // The caller's copy may be older than the device: a check it fails is made again on a fresh read.
+          if (fromKnown && error instanceof PreconditionFailedError)
+            throw new ConcurrencyConflictError(`Device ${deviceId}`, 'changed');
+          throw error;
+        }
         await this.repository.replace(next, stored.storageEtag, stored.record);
         return next;
       },
@@ -167,7 +182,7 @@ export class EmbeddedRegistry {
       try {
         await this.repository.insert(record);
       } catch (error: unknown) {
-        if (error instanceof StorageConflictError) throw new DeviceAlreadyExistsError(deviceId);
+        if (error instanceof ConcurrencyConflictError) throw new DeviceAlreadyExistsError(deviceId);
         throw error;
       }
       return this.toIdentityWire(record);
@@ -266,6 +281,7 @@ export class EmbeddedRegistry {
     if (!this.watches) return;
     const { store, waker } = this.watches;
     try {
+      if (!(await this.watchPresence?.anyWatches())) return;
       const watches = await store.watchesOf(record.deviceId);
       if (watches.length === 0) return;
       const now = new Date(this.now()).toISOString();

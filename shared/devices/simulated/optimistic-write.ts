@@ -1,5 +1,6 @@
+import { ConcurrencyConflictError, retryOnConflict } from '../../iothub-rules';
 import { DeviceNotFoundError } from '../../http';
-import { StorageConflictError, type StoredDevice } from '../ports';
+import { type StoredDevice } from '../ports';
 
 const MAX_WRITE_ATTEMPTS = 8;
 
@@ -13,14 +14,14 @@ export async function writeOptimistically<T>(
   read: () => Promise<StoredDevice>,
   write: (stored: StoredDevice) => Promise<T>,
 ): Promise<T> {
-  for (let attempt = 1; ; attempt++) {
-    const stored = await read();
-    try {
-      return await write(stored);
-    } catch (error: unknown) {
-      if (error instanceof StorageConflictError && error.kind === 'missing')
-        throw new DeviceNotFoundError(deviceId);
-      if (!(error instanceof StorageConflictError) || attempt >= MAX_WRITE_ATTEMPTS) throw error;
-    }
+  try {
+    return await retryOnConflict(async () => write(await read()), {
+      maxAttempts: MAX_WRITE_ATTEMPTS,
+      retryWhen: (conflict) => conflict.kind !== 'missing',
+    });
+  } catch (error: unknown) {
+    if (error instanceof ConcurrencyConflictError && error.kind === 'missing')
+      throw new DeviceNotFoundError(deviceId);
+    throw error;
   }
 }

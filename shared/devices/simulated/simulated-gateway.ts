@@ -6,9 +6,9 @@ import type {
   ReadTwin,
   TargetPageRequest,
   TwinConditionCheck,
-} from '../../jobs/ports';
+} from '../../jobs/core/ports';
 import { twinConditionHolds } from '../twin-condition';
-import type { CloudToDeviceMethod, DeviceMethodResponse, TwinPatch } from '../../jobs/job-model';
+import type { CloudToDeviceMethod, DeviceMethodResponse, TwinPatch } from '../../jobs/core/job-model';
 import { parseQuery, type ScalarType } from '../../query';
 import { readMethodInvocation } from '../method-request';
 import type { EmbeddedRegistry } from './embedded-registry';
@@ -17,7 +17,7 @@ import { realSleep, type Sleep } from './method-simulator';
 import { invokeDeviceMethod } from '../device-methods';
 import { queryTwins } from './twin-query';
 import { DEFAULT_RESOLVED_DEVICES_OPTIONS, ResolvedDevices } from './resolved-devices';
-import type { DeviceTiming } from '../../jobs/job-estimate';
+import type { DeviceTiming } from '../../jobs/core/job-estimate';
 import { isReal } from '../real-device';
 import { profileTiming } from './simulation-timing';
 
@@ -104,7 +104,7 @@ export class SimulatedDeviceGateway implements JobDeviceGateway {
   async applyTwinPatch(deviceId: string, { etag, ...patch }: TwinPatch): Promise<AppliedTwinPatch> {
     if (!isPlainObject(patch)) throw new ArgumentInvalidError('The twin patch must be an object.');
     const change = readTwinBody(patch, true);
-    const known = this.resolved.take(deviceId);
+    const known = this.resolved.takeForWrite(deviceId);
     const { twin, before } = await this.registry.changeTwin(
       deviceId,
       change,

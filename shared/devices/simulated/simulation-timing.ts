@@ -1,4 +1,4 @@
-import type { DeviceTiming } from '../../jobs/job-estimate';
+import type { DeviceTiming } from '../../jobs/core/job-estimate';
 import type { DeviceRecord } from '../device-model';
 import { isOnline } from './simulated-device';
 import type { SimulationProfile } from './simulation-profile';

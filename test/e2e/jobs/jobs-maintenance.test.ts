@@ -1,5 +1,5 @@
 import { type RunningAzurite, startAzurite } from '../../../packages/func-local/storage/azurite';
-import type { JobRecord } from '../../../shared/jobs/job-model';
+import type { JobRecord } from '../../../shared/jobs/core/job-model';
 import { createJobStorage, type JobStorage } from '../../../shared/storage/jobs-storage';
 import { type JobsHost, seedFleet, startJobsHost } from './jobs-host';
 import { waitFor } from '../../support/wait-for';

@@ -6,6 +6,8 @@ import { simulateMethod } from '../../../shared/devices/simulated/method-simulat
 import { readMethodInvocation } from '../../../shared/devices/method-request';
 import { DeviceRegistryRepository } from '../../../shared/storage/device-registry.repository';
 import { lazyTable } from '../../../shared/storage/table-support';
+import { TableCompletionWaits } from '../../../shared/storage/completion-waits.repository';
+import { WATCH_PRESENCE_MAX_AGE_MS } from '../../../shared/jobs/core/completion-condition';
 import { codeOf } from './code-of';
 
 let azurite: RunningAzurite;
@@ -330,5 +332,36 @@ describe('simulated direct methods', () => {
       responseTimeoutInSeconds: 30,
       connectTimeoutInSeconds: 0,
     });
+  });
+});
+
+describe('watches on twins (completion conditions)', () => {
+  it('reads a device’s watches after a twin change only while some device has one, and marks a met one', async () => {
+    const waits = new TableCompletionWaits(lazyTable(azurite.connectionString, 'WatchTest'));
+    const woken: string[] = [];
+    const watched = new EmbeddedRegistry({
+      repository,
+      defaultSimulation: { latencyMs: 40, failureRate: 0 },
+      simulationSeed: 'seed-1',
+      now: () => clock,
+      watches: { store: waits, waker: { wake: (jobId) => Promise.resolve(void woken.push(jobId)) } },
+    });
+    await watched.putDevice('watched-1', {}, { kind: 'none' });
+    const watchesOf = jest.spyOn(waits, 'watchesOf');
+    await watched.updateTwin('watched-1', { tags: { stage: 1 } }, 'patch', undefined);
+    expect(await waits.anyWatches()).toBe(false);
+    expect(watchesOf).not.toHaveBeenCalled();
+
+    const deadline = new Date(clock + 60_000).toISOString();
+    const wait = { jobId: 'job-w', deviceId: 'watched-1', shard: 0, condition: 'tags.stage = 2', deadline };
+    await waits.add([{ ...wait, dueAt: deadline, attempts: 1 }]);
+    expect(await waits.anyWatches()).toBe(true);
+    // Until its knowledge is renewed the writer may miss the new watch (the job looks at the device itself then).
+    clock += WATCH_PRESENCE_MAX_AGE_MS;
+    await watched.updateTwin('watched-1', { tags: { stage: 2 } }, 'patch', undefined);
+    expect(watchesOf).toHaveBeenCalledWith('watched-1');
+    expect(woken).toEqual(['job-w']);
+    expect((await waits.met('job-w', 10)).map((met) => met.deviceId)).toEqual(['watched-1']);
+    watchesOf.mockRestore();
   });
 });

@@ -1,5 +1,5 @@
-import type { CloudToDeviceMethod } from '../../../shared/jobs/job-model';
-import type { JobDeviceGateway } from '../../../shared/jobs/ports';
+import type { CloudToDeviceMethod } from '../../../shared/jobs/core/job-model';
+import type { JobDeviceGateway } from '../../../shared/jobs/core/ports';
 import { codeOf } from './code-of';
 
 /** A bulk registry entry with the embedded registry's extension fields. */

@@ -50,6 +50,8 @@ describe('SimulatedDeviceGateway: the rows a target query read serve the calls t
     const result = await runBulkOperation(registry, [
       { id: 'kept-1', importMode: 'create', tags: { handoff: 'a' }, simulation: { latencyMs: 0 } },
       { id: 'kept-2', importMode: 'create', tags: { handoff: 'b' }, simulation: { latencyMs: 0 } },
+      { id: 'kept-3', importMode: 'create', tags: { handoff: 'c' } },
+      { id: 'kept-4', importMode: 'create', tags: { handoff: 'd' } },
     ]);
     expect(result.errors).toEqual([]);
   });
@@ -63,6 +65,43 @@ describe('SimulatedDeviceGateway: the rows a target query read serve the calls t
     await gateway.applyTwinPatch('kept-1', { etag: '*', tags: { campaign: 'x' } });
     const twin = await registry.getTwin('kept-1');
     expect(twin.tags).toEqual({ handoff: 'a', changedMeanwhile: true, campaign: 'x' });
+  });
+
+  it('a conditional twin patch after a target query is checked against the current twin, not the kept row', async () => {
+    const gateway = new SimulatedDeviceGateway(registry);
+    await gateway.resolveTargetsPage("tags.handoff = 'c'", { maxItems: 10 });
+    const { etag } = await registry.updateTwin(
+      'kept-3',
+      { tags: { changedMeanwhile: true } },
+      'patch',
+      undefined,
+    );
+    const applied = await gateway.applyTwinPatch('kept-3', { etag, tags: { campaign: 'y' } });
+    expect(applied.previous.tags).toEqual({ handoff: 'c', changedMeanwhile: true });
+    await expect(gateway.applyTwinPatch('kept-3', { etag, tags: { campaign: 'z' } })).rejects.toMatchObject({
+      code: 'PreconditionFailed',
+    });
+  });
+
+  it('a twin patch takes the row its target query read however long ago (the write checks its etag)', async () => {
+    let clock = Date.now();
+    const later = new EmbeddedRegistry({
+      repository: registry.repository,
+      defaultSimulation: { latencyMs: 10 },
+      simulationSeed: 'contract',
+      now: () => clock,
+    });
+    const gateway = new SimulatedDeviceGateway(later);
+    await gateway.resolveTargetsPage("tags.handoff = 'd'", { maxItems: 10 });
+    clock += 10 * 60_000;
+    const get = jest.spyOn(later.repository, 'get');
+    try {
+      await gateway.applyTwinPatch('kept-4', { etag: '*', tags: { campaign: 'late' } });
+      expect(get).not.toHaveBeenCalled();
+    } finally {
+      get.mockRestore();
+    }
+    expect((await registry.getTwin('kept-4')).tags).toEqual({ handoff: 'd', campaign: 'late' });
   });
 
   it('a method call after a target query uses the row the query read (no second read of the device)', async () => {

@@ -5,7 +5,7 @@ import { EmbeddedRegistry } from '../../../shared/devices/simulated/embedded-reg
 import { SimulatedDeviceGateway } from '../../../shared/devices/simulated/simulated-gateway';
 import { matchingTwins, queryTwins } from '../../../shared/devices/simulated/twin-query';
 import { indexEntryKey, twinIndexEntries } from '../../../shared/devices/twin-index';
-import { dryRunWarnings } from '../../../shared/jobs/dry-run-warnings';
+import { dryRunWarnings } from '../../../shared/jobs/service/dry-run-warnings';
 import { parseCondition, parseQuery, planIndexLookups } from '../../../shared/query';
 import {
   DeviceRegistryRepository,

@@ -1,11 +1,12 @@
 import { QueueClient } from '@azure/storage-queue';
+import { ConcurrencyConflictError } from '../../../shared/iothub-rules';
 import { type RunningAzurite, startAzurite } from '../../../packages/func-local/storage/azurite';
-import { storeAndStartJob } from '../../../shared/jobs/job-creation';
-import { publishJobEvents, sweepJobEvents } from '../../../shared/jobs/job-event-publisher';
-import type { JobCloudEvent } from '../../../shared/jobs/job-events';
-import { lifecycleEvents } from '../../../shared/jobs/job-events';
-import { DEFAULT_JOB_SETTINGS } from '../../../shared/jobs/job-settings';
-import type { JobEventQueue } from '../../../shared/jobs/ports';
+import { storeAndStartJob } from '../../../shared/jobs/service/job-creation';
+import { publishJobEvents, sweepJobEvents } from '../../../shared/jobs/engine/job-event-publisher';
+import type { JobCloudEvent } from '../../../shared/jobs/core/job-events';
+import { lifecycleEvents } from '../../../shared/jobs/core/job-events';
+import { DEFAULT_JOB_SETTINGS } from '../../../shared/jobs/core/job-settings';
+import type { JobEventQueue } from '../../../shared/jobs/core/ports';
 import { storageJobEventQueue } from '../../../shared/storage/job-event-queue';
 import { type JobStorage, createJobStorage, jobTableNames } from '../../../shared/storage/jobs-storage';
 
@@ -75,9 +76,9 @@ describe('job events outbox (Azurite tables and queues)', () => {
     const running = { ...stored.job, status: 'running' as const, runStartedTime: '2026-11-30T10:00:01.000Z' };
     const change = lifecycleEvents(stored.job, running, await storage.jobs.getStatistics('outboxed'), 'now');
     await storage.jobs.update(change.job, stored.etag, change.events);
-    await expect(storage.jobs.update(change.job, stored.etag, change.events)).rejects.toMatchObject({
-      code: 'PreconditionFailed',
-    });
+    await expect(storage.jobs.update(change.job, stored.etag, change.events)).rejects.toBeInstanceOf(
+      ConcurrencyConflictError,
+    );
     expect((await storage.outbox.pending('outboxed')).map((p) => p.sequence)).toEqual([1, 2]);
 
     const queue = storageJobEventQueue(azurite.connectionString, 'job-events-it');

@@ -4,15 +4,16 @@ import '../../../functions/durable/job.orchestrator';
 import { JOB_ORCHESTRATOR_NAME } from '../../../functions/durable/job-function-names';
 import { registeredFunctions } from '../../support/functions-core-stand-in';
 import { type RunningAzurite, startAzurite } from '../../../packages/func-local/storage/azurite';
-import { DEFAULT_ACTIVITY_LIMITS, DEFAULT_JOB_SETTINGS } from '../../../shared/jobs/job-settings';
-import { type JobsService, createJobsService } from '../../../shared/jobs/jobs-service';
-import type { JobOrchestrationInput } from '../../../shared/jobs/ports';
+import { DEFAULT_ACTIVITY_LIMITS, DEFAULT_JOB_SETTINGS } from '../../../shared/jobs/core/job-settings';
+import { type JobsService, createJobsService } from '../../../shared/jobs/service/jobs-service';
+import type { JobOrchestrationInput } from '../../../shared/jobs/core/ports';
 import { type JobStorage, createJobStorage, jobTableNames } from '../../../shared/storage/jobs-storage';
 import {
   ManualClock,
   RecordingOrchestrations,
   ScriptedGateway,
   SequentialIds,
+  realEngineTime,
 } from '../../support/in-memory-ports';
 import {
   History,
@@ -57,6 +58,7 @@ beforeAll(async () => {
   registerJobActivities({
     ...storage,
     clock,
+    ...realEngineTime(),
     gateway: {
       resolveTargetsPage: (condition, page) => gateway.resolveTargetsPage(condition, page),
       invokeMethod: (deviceId, method) => gateway.invokeMethod(deviceId, method),

@@ -1,14 +1,15 @@
 import { type RunningAzurite, startAzurite } from '../../../packages/func-local/storage/azurite';
-import { START_CURSOR } from '../../../shared/jobs/job-execution';
-import { runJobDevices } from '../../../shared/jobs/job-run';
-import { DEFAULT_ACTIVITY_LIMITS, DEFAULT_JOB_SETTINGS } from '../../../shared/jobs/job-settings';
-import { createJobsService } from '../../../shared/jobs/jobs-service';
+import { START_CURSOR } from '../../../shared/jobs/engine/job-execution';
+import { runJobDevices } from '../../../shared/jobs/engine/job-run';
+import { DEFAULT_ACTIVITY_LIMITS, DEFAULT_JOB_SETTINGS } from '../../../shared/jobs/core/job-settings';
+import { createJobsService } from '../../../shared/jobs/service/jobs-service';
 import { createJobStorage, jobTableNames } from '../../../shared/storage/jobs-storage';
 import {
   ManualClock,
   RecordingOrchestrations,
   ScriptedGateway,
   SequentialIds,
+  realEngineTime,
 } from '../../support/in-memory-ports';
 
 let azurite: RunningAzurite;
@@ -53,7 +54,13 @@ it('creates a deviceIds job of 100,000 ids and resolves it page by page within a
   const gateway = new ScriptedGateway([]);
   const stepStarted = Date.now();
   const step = await runJobDevices(
-    { ...storage, gateway, clock, limits: { ...DEFAULT_ACTIVITY_LIMITS, budgetMs: 2_000 } },
+    {
+      ...storage,
+      gateway,
+      clock,
+      ...realEngineTime(),
+      limits: { ...DEFAULT_ACTIVITY_LIMITS, budgetMs: 2_000 },
+    },
     {
       jobId: 'reboot-43-3',
       deadline: new Date(Date.now() + 3_600_000).toISOString(),

@@ -1,9 +1,11 @@
+import { realEngineTime } from '../../support/in-memory-ports';
 import { type RunningAzurite, startAzurite } from '../../../packages/func-local/storage/azurite';
-import { JobAlreadyExistsError, JobConcurrencyError } from '../../../shared/jobs/job-errors';
-import type { DeviceJobRecord, JobRecord } from '../../../shared/jobs/job-model';
-import { withEngineLease } from '../../../shared/jobs/engine-lease';
-import { lifecycleEvents } from '../../../shared/jobs/job-events';
-import { aggregateStatistics } from '../../../shared/jobs/job-statistics';
+import { JobAlreadyExistsError } from '../../../shared/jobs/core/job-errors';
+import { ConcurrencyConflictError } from '../../../shared/iothub-rules';
+import type { DeviceJobRecord, JobRecord } from '../../../shared/jobs/core/job-model';
+import { withEngineLease } from '../../../shared/jobs/engine/lease';
+import { lifecycleEvents } from '../../../shared/jobs/core/job-events';
+import { aggregateStatistics } from '../../../shared/jobs/core/job-statistics';
 import { type JobStorage, createJobStorage, jobTableNames } from '../../../shared/storage/jobs-storage';
 import { asciiJson, decodeKey, encodeKey, joinJson, splitJson } from '../../../shared/storage/table-support';
 
@@ -83,10 +85,10 @@ describe('TableJobRepository', () => {
     const newEtag = await storage.jobs.update(job('etag', { status: 'running' }), etag);
     expect(newEtag).not.toBe(etag);
     await expect(storage.jobs.update(job('etag', { status: 'cancelled' }), etag)).rejects.toThrow(
-      JobConcurrencyError,
+      ConcurrencyConflictError,
     );
     expect((await storage.jobs.get('etag'))?.job.status).toBe('running');
-    await expect(storage.jobs.update(job('missing'), etag)).rejects.toThrow(JobConcurrencyError);
+    await expect(storage.jobs.update(job('missing'), etag)).rejects.toThrow(ConcurrencyConflictError);
   });
 
   it('sums shard counters at read time and deletes a job with its counters', async () => {
@@ -206,7 +208,7 @@ describe('TableJobRepository', () => {
   });
 });
 
-describe('the engine lease of a job', () => {
+describe("the lease (of a job's engine steps, of a schedule's firing)", () => {
   const soon = () => new Date(Date.now() + 30_000);
 
   it('is held by one holder until released or expired, and renewed by its holder', async () => {
@@ -225,7 +227,7 @@ describe('the engine lease of a job', () => {
 
   it('serializes engine steps delivered twice: the second starts once the first ended', async () => {
     await storage.jobs.create(job('twice'));
-    const deps = { jobs: storage.jobs, clock: { now: () => new Date() } };
+    const deps = { jobs: storage.jobs, clock: { now: () => new Date() }, ...realEngineTime() };
     const spans: [number, number][] = [];
     const step = async () => {
       const start = Date.now();
@@ -244,6 +246,15 @@ describe('the engine lease of a job', () => {
     expect(await storage.jobs.leaseEngine('twice', 'other', soon())).toBe(true);
     expect(await withEngineLease(deps, 'twice', Date.now(), step)).toBeUndefined();
     expect(spans).toHaveLength(2);
+  });
+
+  it("is one mechanism: a schedule's firing lease is the same kind of row, beside the schedule, unseen by listings", async () => {
+    expect(await storage.schedules.leaseFiring('nightly', 'a', soon())).toBe(true);
+    expect(await storage.schedules.leaseFiring('nightly', 'b', soon())).toBe(false);
+    await storage.schedules.releaseFiring('nightly', 'a');
+    expect(await storage.schedules.leaseFiring('nightly', 'b', soon())).toBe(true);
+    expect((await storage.schedules.list({ maxItems: 10 })).items).toEqual([]);
+    expect(await storage.schedules.get('nightly')).toBeUndefined();
   });
 });
 

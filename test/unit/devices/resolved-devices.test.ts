@@ -40,6 +40,15 @@ describe('ResolvedDevices', () => {
     expect(devices.take('b')?.record.deviceId).toBe('b');
   });
 
+  it('gives a device to an etag-checked write whatever its age, once', () => {
+    const devices = kept(3, 1_000);
+    devices.keep(stored('a'));
+    now = 60_000;
+    expect(devices.takeForWrite('a')?.record.deviceId).toBe('a');
+    expect(devices.takeForWrite('a')).toBeUndefined();
+    expect(devices.take('a')).toBeUndefined();
+  });
+
   it('forgets the oldest devices beyond the most entries', () => {
     const devices = kept(2);
     for (const id of ['a', 'b', 'c']) devices.keep(stored(id));

@@ -11,9 +11,12 @@ import {
   readIfMatch,
   readPageRequest,
   SasAuthorizer,
+  ThrottlingError,
   createSasToken,
+  toErrorResponse,
   wireErrorOf,
 } from '../../../shared/http';
+import { JobNotFoundError } from '../../../shared/jobs/core/job-errors';
 
 describe('IoT Hub wire format', () => {
   it('formats the legacy error body the SDKs parse, with the iothub-errorcode header', () => {
@@ -47,16 +50,51 @@ describe('IoT Hub wire format', () => {
     });
   });
 
-  it('maps coded errors, including foreign classes that only carry a code', () => {
+  it('maps the known error classes only: a foreign error carrying a code is no wire error', () => {
     expect(wireErrorOf(new DeviceNotFoundError('d1'))).toEqual({
       code: 'DeviceNotFound',
       status: 404,
       message: 'Device d1 not registered.',
     });
-    const foreign = Object.assign(new Error('no such job'), { code: 'JobNotFound' });
-    expect(wireErrorOf(foreign)).toEqual({ code: 'JobNotFound', status: 404, message: 'no such job' });
+    expect(wireErrorOf(new JobNotFoundError('j1'))).toEqual({
+      code: 'JobNotFound',
+      status: 404,
+      message: "Job 'j1' was not found.",
+    });
+    expect(wireErrorOf(new ThrottlingError('slow down', 7))).toEqual({
+      code: 'ThrottlingException',
+      status: 429,
+      message: 'slow down',
+      retryAfterSeconds: 7,
+    });
+    // An SDK's or a library's error may carry an IoT Hub-looking code, a status and an internal message.
+    const foreign = Object.assign(new Error('table jobs: row 17 at 10.0.0.4'), {
+      code: 'JobNotFound',
+      status: 404,
+    });
+    expect(wireErrorOf(foreign)).toBeUndefined();
     expect(wireErrorOf(Object.assign(new Error('x'), { code: 'ENOENT' }))).toBeUndefined();
     expect(wireErrorOf('text')).toBeUndefined();
+  });
+
+  it('answers anything unknown as a 500 ServerError with a tracking id, logged with the real error only', () => {
+    const logged: string[] = [];
+    const context = { error: (message: string) => logged.push(message) } as unknown as InvocationContext;
+    const secret = Object.assign(new Error('connect ECONNREFUSED 10.0.0.4:10002 (AccountKey=abc)'), {
+      code: 'PreconditionFailed',
+      status: 412,
+    });
+    const response = toErrorResponse(secret, context);
+    expect(response.status).toBe(500);
+    expect(response.headers['iothub-errorcode']).toBe('ServerError');
+    const body = JSON.parse(response.body ?? '{}') as { Message: string; ExceptionMessage: string };
+    expect(body.Message).toBe('ErrorCode:ServerError;An internal error occurred.');
+    const [, trackingId] = /^Tracking ID:([0-9A-F]{32})-G:0-TimeStamp:/.exec(body.ExceptionMessage) ?? [];
+    expect(trackingId).toBeDefined();
+    expect(response.body).not.toContain('ECONNREFUSED');
+    expect(logged).toHaveLength(1);
+    expect(logged[0]).toContain(`tracking id ${trackingId}`);
+    expect(logged[0]).toContain('ECONNREFUSED 10.0.0.4');
   });
 
   it('reads paging headers, falls back to the preview query parameters, and caps the page size', () => {

@@ -3,8 +3,8 @@ import {
   methodCallBoundMs,
   parseFunctionTimeout,
   planActivityTime,
-} from '../../../shared/jobs/activity-time';
-import type { CloudToDeviceMethod } from '../../../shared/jobs/job-model';
+} from '../../../shared/jobs/core/activity-time';
+import type { CloudToDeviceMethod } from '../../../shared/jobs/core/job-model';
 
 const method = (responseTimeoutInSeconds: number, connectTimeoutInSeconds = 0): CloudToDeviceMethod => ({
   methodName: 'reboot',

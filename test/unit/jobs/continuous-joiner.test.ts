@@ -1,5 +1,5 @@
-import { ContinuousJoiner, type TwinWrite } from '../../../shared/jobs/continuous-joiner';
-import type { JobJoinRepository, OpenContinuousJob } from '../../../shared/jobs/ports';
+import { ContinuousJoiner, type TwinWrite } from '../../../shared/jobs/engine/continuous-joiner';
+import type { JobJoinRepository, OpenContinuousJob } from '../../../shared/jobs/core/ports';
 
 /** An in-memory join store: members per job, as the table's transactional insert keeps them. */
 function memoryJoins(open: OpenContinuousJob[]) {

@@ -1,10 +1,10 @@
 import {
   BUDGET_MEMBER_EXPIRY_MS,
   budgetShares,
-  createBudgetPacer,
   liveMembers,
   prospectiveShare,
-} from '../../../shared/jobs/device-budget';
+} from '../../../shared/jobs/core/device-budget';
+import { createBudgetPacer } from '../../../shared/jobs/engine/budget-pacer';
 import { jobsDeviceOperationsPerSecond } from '../../../shared/devices/iothub/hub-throttles';
 import { loadConfig } from '../../../shared/config';
 

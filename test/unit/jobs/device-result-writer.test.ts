@@ -1,5 +1,6 @@
-import { DeviceResultWriter } from '../../../shared/jobs/device-result-writer';
-import type { DeviceJobRecord } from '../../../shared/jobs/job-model';
+import { DeviceResultWriter } from '../../../shared/jobs/engine/device-result-writer';
+import type { DeviceJobRecord } from '../../../shared/jobs/core/job-model';
+import { systemDelays } from '../../../shared/support/system-time';
 import { InMemoryDeviceJobs, InMemoryJobRepository } from '../../support/in-memory-ports';
 
 const T0 = '2026-11-30T00:00:00.000Z';
@@ -28,7 +29,7 @@ describe('DeviceResultWriter', () => {
     now = 0;
     deviceJobs = new InMemoryDeviceJobs();
     jobs = new InMemoryJobRepository();
-    writer = new DeviceResultWriter({ deviceJobs, jobs }, 'job', {
+    writer = new DeviceResultWriter({ deviceJobs, jobs, delays: systemDelays }, 'job', {
       flushIntervalMs: 250,
       runningMarkDelayMs: 1_000,
       pendingWriteDelayMs: 1_000,

@@ -1,4 +1,5 @@
-import { runDeviceWindow } from '../../../shared/jobs/device-window';
+import { systemDelays } from '../../../shared/support/system-time';
+import { runDeviceWindow } from '../../../shared/jobs/engine/device-window';
 
 async function* numbers(count: number): AsyncGenerator<number> {
   for (let i = 0; i < count; i += 1) {
@@ -12,10 +13,13 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 describe('runDeviceWindow', () => {
   it('starts a new device as soon as any outstanding one ends (a sliding window, not waves)', async () => {
-    // Device 0 is slow; with waves of 2, devices 2.. would wait for it. With a window they flow past it.
+    // Device 0 ends only once device 5 has: with waves of 2, device 2 would wait for device 0 and the run would hang.
+    // With a window the others flow past it. (No wall-clock race: a loaded machine cannot reorder it.)
     const events: string[] = [];
     let inFlight = 0;
     let most = 0;
+    let lastEnded: () => void = () => undefined;
+    const afterLast = new Promise<void>((resolve) => (lastEnded = resolve));
     const outcome = await runDeviceWindow({
       items: numbers(6),
       maxInFlight: 2,
@@ -23,13 +27,15 @@ describe('runDeviceWindow', () => {
       now: () => Date.now(),
       checkStop: never,
       stopCheckIntervalMs: 1000,
+      every: systemDelays.every,
       run: async (i) => {
         inFlight += 1;
         most = Math.max(most, inFlight);
         events.push(`start ${i}`);
-        await sleep(i === 0 ? 150 : 10);
+        await (i === 0 ? afterLast : sleep(10));
         events.push(`end ${i}`);
         inFlight -= 1;
+        if (i === 5) lastEnded();
       },
     });
     expect(outcome).toEqual({ started: 6 });
@@ -47,6 +53,7 @@ describe('runDeviceWindow', () => {
       now: () => Date.now(),
       checkStop: () => Promise.resolve(stop),
       stopCheckIntervalMs: 5,
+      every: systemDelays.every,
       run: async (i) => {
         if (i === 10) stop = 'cancelled';
         await sleep(2);
@@ -67,6 +74,7 @@ describe('runDeviceWindow', () => {
       now: () => clock,
       checkStop: never,
       stopCheckIntervalMs: 1000,
+      every: systemDelays.every,
       run: () => {
         clock += 1;
         return Promise.resolve();
@@ -84,6 +92,7 @@ describe('runDeviceWindow', () => {
       now: () => Date.now(),
       checkStop: never,
       stopCheckIntervalMs: 1000,
+      every: systemDelays.every,
       beforeStart: async () => {
         gateTimes.push(Date.now());
         await sleep(20);
@@ -106,6 +115,7 @@ describe('runDeviceWindow', () => {
       now: () => Date.now(),
       checkStop: () => Promise.resolve(stop),
       stopCheckIntervalMs: 10,
+      every: systemDelays.every,
       // One start a minute: the first at once, the next a minute later.
       beforeStart: () =>
         gateCalls++ === 0
@@ -131,6 +141,7 @@ describe('runDeviceWindow', () => {
         now: () => Date.now(),
         checkStop: never,
         stopCheckIntervalMs: 1000,
+        every: systemDelays.every,
         run: async (i) => {
           await sleep(1);
           if (i === 3) throw new Error('storage unreachable');

@@ -3,16 +3,16 @@ import {
   devicePhaseSeconds,
   expectedDeviceCost,
   type DeviceTiming,
-} from '../../../shared/jobs/job-estimate';
+} from '../../../shared/jobs/core/job-estimate';
 import {
   TargetSample,
   WAVE_GAP_SECONDS,
   estimateJob,
   totalSeconds,
   type EstimateDependencies,
-} from '../../../shared/jobs/dry-run-estimate';
-import type { DeviceJobRecord, JobDefinition, JobRecord } from '../../../shared/jobs/job-model';
-import { blendedObservation, slowdownOf } from '../../../shared/jobs/job-observation';
+} from '../../../shared/jobs/service/dry-run-estimate';
+import type { DeviceJobRecord, JobDefinition, JobRecord } from '../../../shared/jobs/core/job-model';
+import { blendedObservation, slowdownOf } from '../../../shared/jobs/core/job-observation';
 
 const quick = (latencySeconds: number): DeviceTiming => ({
   latencySeconds,

@@ -1,5 +1,9 @@
-import { dryRunWarnings, MAX_HINTED_PATHS, typeMismatchWarning } from '../../../shared/jobs/dry-run-warnings';
-import type { JobTargetResolver } from '../../../shared/jobs/ports';
+import {
+  dryRunWarnings,
+  MAX_HINTED_PATHS,
+  typeMismatchWarning,
+} from '../../../shared/jobs/service/dry-run-warnings';
+import type { JobTargetResolver } from '../../../shared/jobs/core/ports';
 import { parseCondition, typedComparisons, type ScalarType } from '../../../shared/query';
 
 /** A resolver over a fixed map of index path → types held (what the twin index answers). */

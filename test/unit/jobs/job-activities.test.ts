@@ -1,13 +1,14 @@
 import { activityHandler, createJobActivities } from '../../../functions/durable/job-activities';
-import { START_CURSOR } from '../../../shared/jobs/job-execution';
-import type { JobRecord } from '../../../shared/jobs/job-model';
-import { DEFAULT_ACTIVITY_LIMITS } from '../../../shared/jobs/job-settings';
+import { START_CURSOR } from '../../../shared/jobs/engine/job-execution';
+import type { JobRecord } from '../../../shared/jobs/core/job-model';
+import { DEFAULT_ACTIVITY_LIMITS } from '../../../shared/jobs/core/job-settings';
 import {
   InMemoryDeviceIdLists,
   InMemoryDeviceJobs,
   InMemoryJobRepository,
   ManualClock,
   ScriptedGateway,
+  realEngineTime,
 } from '../../support/in-memory-ports';
 
 function setup() {
@@ -17,6 +18,7 @@ function setup() {
     deviceJobs: new InMemoryDeviceJobs(),
     gateway: new ScriptedGateway(['a', 'b', 'c']),
     clock: new ManualClock(new Date('2026-11-26T06:00:00.000Z')),
+    ...realEngineTime(),
     limits: DEFAULT_ACTIVITY_LIMITS,
   };
   const job: JobRecord = {

@@ -1,5 +1,5 @@
-import { JOB_EVENT_TYPES, lifecycleEvents, progressEvent } from '../../../shared/jobs/job-events';
-import type { JobRecord } from '../../../shared/jobs/job-model';
+import { JOB_EVENT_TYPES, lifecycleEvents, progressEvent } from '../../../shared/jobs/core/job-events';
+import type { JobRecord } from '../../../shared/jobs/core/job-model';
 
 const stats = { deviceCount: 2, failedCount: 0, succeededCount: 1, runningCount: 1, pendingCount: 0 };
 const queued: JobRecord = {

@@ -1,11 +1,11 @@
-import { JobStateTransitionError } from '../../../shared/jobs/job-errors';
+import { JobStateTransitionError } from '../../../shared/jobs/core/job-errors';
 import {
   assertTransition,
   canTransition,
   initialJobStatus,
   isTerminalJobStatus,
-} from '../../../shared/jobs/job-lifecycle';
-import { JOB_STATUSES, type JobStatus } from '../../../shared/jobs/job-model';
+} from '../../../shared/jobs/core/job-lifecycle';
+import { JOB_STATUSES, type JobStatus } from '../../../shared/jobs/core/job-model';
 
 const allowed: [JobStatus, JobStatus][] = [
   ['queued', 'scheduled'],

@@ -5,8 +5,8 @@ import {
   JOB_ORCHESTRATOR_V3_NAME,
 } from '../../../functions/durable/job-function-names';
 import { registeredFunctions } from '../../support/functions-core-stand-in';
-import { DEFAULT_JOB_SETTINGS } from '../../../shared/jobs/job-settings';
-import type { JobOrchestrationInput } from '../../../shared/jobs/ports';
+import { DEFAULT_JOB_SETTINGS } from '../../../shared/jobs/core/job-settings';
+import type { JobOrchestrationInput } from '../../../shared/jobs/core/ports';
 import {
   History,
   type OrchestratorCallback,

@@ -1,7 +1,11 @@
-import { JobNotFoundError, JobNotPausedError, JobNotRunningError } from '../../../shared/jobs/job-errors';
-import { markJobRunning } from '../../../shared/jobs/job-execution';
-import type { JobRecord } from '../../../shared/jobs/job-model';
-import { parseControlBody, pauseJob, resumeJob } from '../../../shared/jobs/job-pause';
+import {
+  JobNotFoundError,
+  JobNotPausedError,
+  JobNotRunningError,
+} from '../../../shared/jobs/core/job-errors';
+import { markJobRunning } from '../../../shared/jobs/engine/job-execution';
+import type { JobRecord } from '../../../shared/jobs/core/job-model';
+import { parseControlBody, pauseJob, resumeJob } from '../../../shared/jobs/service/job-pause';
 import { InMemoryJobRepository, RecordingOrchestrations } from '../../support/in-memory-ports';
 
 const T = new Date('2026-12-06T10:00:00.000Z');

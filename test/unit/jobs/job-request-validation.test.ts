@@ -1,9 +1,9 @@
-import { JobValidationError } from '../../../shared/jobs/job-errors';
+import { JobValidationError } from '../../../shared/jobs/core/job-errors';
 import {
   jobStatusFromName,
   jobTypeFromName,
   normalizeJobRequest,
-} from '../../../shared/jobs/job-request-validation';
+} from '../../../shared/jobs/core/job-request-validation';
 
 const NOW = new Date('2026-11-26T06:00:00.000Z');
 const parseCondition = (condition: string) => {

@@ -1,12 +1,12 @@
 import { parseNcrontab } from '../../../shared/cron/ncrontab';
-import { JobValidationError } from '../../../shared/jobs/job-errors';
-import { dueOccurrence, scheduledJobId } from '../../../shared/jobs/job-schedule-model';
+import { JobValidationError } from '../../../shared/jobs/core/job-errors';
+import { dueOccurrence, scheduledJobId } from '../../../shared/jobs/core/job-schedule-model';
 import {
   createJobSchedulesService,
   type JobSchedulesDependencies,
   parseScheduleRequest,
-} from '../../../shared/jobs/job-schedules';
-import { DEFAULT_JOB_SETTINGS } from '../../../shared/jobs/job-settings';
+} from '../../../shared/jobs/service/job-schedules';
+import { DEFAULT_JOB_SETTINGS } from '../../../shared/jobs/core/job-settings';
 
 const at = (iso: string) => new Date(iso);
 const everyTenMinutes = parseNcrontab('0 */10 * * * *', 'UTC');

@@ -1,5 +1,5 @@
 import { ConfigError, loadConfig } from '../../../shared/config';
-import { DEFAULT_ACTIVITY_LIMITS, DEFAULT_JOB_SETTINGS } from '../../../shared/jobs/job-settings';
+import { DEFAULT_ACTIVITY_LIMITS, DEFAULT_JOB_SETTINGS } from '../../../shared/jobs/core/job-settings';
 
 const base = {
   AzureWebJobsStorage: 'UseDevelopmentStorage=true',

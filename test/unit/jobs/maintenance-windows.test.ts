@@ -1,8 +1,8 @@
 import { parseNcrontab } from '../../../shared/cron/ncrontab';
-import type { JobDefinition } from '../../../shared/jobs/job-model';
-import { withWindowWaits } from '../../../shared/jobs/job-estimate-windows';
-import { parseSchedulingConfig } from '../../../shared/jobs/maintenance-window-validation';
-import { maintenanceWindowAt, windowWaitSeconds } from '../../../shared/jobs/maintenance-windows';
+import type { JobDefinition } from '../../../shared/jobs/core/job-model';
+import { withWindowWaits } from '../../../shared/jobs/core/job-estimate-windows';
+import { parseSchedulingConfig } from '../../../shared/jobs/core/maintenance-window-validation';
+import { maintenanceWindowAt, windowWaitSeconds } from '../../../shared/jobs/core/maintenance-windows';
 
 const nightly = parseSchedulingConfig(
   { timeZone: 'Europe/Berlin', maintenanceWindows: [{ schedule: '0 0 2 * * *', durationInMinutes: 60 }] },

@@ -1,6 +1,11 @@
-import { errorResult, methodResult, toDeviceJobError, twinResult } from '../../../shared/jobs/device-outcome';
-import type { DeviceJobRecord, JobRecord } from '../../../shared/jobs/job-model';
-import { toDeviceJobResponse, toJobResponse } from '../../../shared/jobs/job-response';
+import {
+  errorResult,
+  methodResult,
+  toDeviceJobError,
+  twinResult,
+} from '../../../shared/jobs/core/device-outcome';
+import type { DeviceJobRecord, JobRecord } from '../../../shared/jobs/core/job-model';
+import { toDeviceJobResponse, toJobResponse } from '../../../shared/jobs/core/job-response';
 
 const stats = { deviceCount: 3, failedCount: 1, succeededCount: 1, runningCount: 1, pendingCount: 0 };
 

@@ -1,19 +1,19 @@
-import { JobValidationError } from '../../../shared/jobs/job-errors';
+import { JobValidationError } from '../../../shared/jobs/core/job-errors';
 import {
   devicePhaseSeconds,
   estimateRunSeconds,
   observeFinishedJob,
-} from '../../../shared/jobs/job-estimate';
-import { normalizeJobRequest } from '../../../shared/jobs/job-request-validation';
+} from '../../../shared/jobs/core/job-estimate';
+import { normalizeJobRequest } from '../../../shared/jobs/core/job-request-validation';
 import {
   abortReason,
   createRateGate,
   failureTypeOf,
   retriesFor,
   retryDelayMs,
-} from '../../../shared/jobs/rollout-policy';
-import type { AbortConfig } from '../../../shared/jobs/rollout-config';
-import { currentRatePerMinute, startIntervalSeconds } from '../../../shared/jobs/rollout-rate';
+} from '../../../shared/jobs/core/rollout-policy';
+import type { AbortConfig } from '../../../shared/jobs/core/rollout-config';
+import { currentRatePerMinute, startIntervalSeconds } from '../../../shared/jobs/core/rollout-rate';
 
 const NOW = new Date('2026-11-26T06:00:00.000Z');
 const job = (extra: Record<string, unknown>) => ({

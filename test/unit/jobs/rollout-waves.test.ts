@@ -1,4 +1,4 @@
-import type { JobRecord } from '../../../shared/jobs/job-model';
+import type { JobRecord } from '../../../shared/jobs/core/job-model';
 import {
   type WaveConfig,
   judgeWave,
@@ -6,8 +6,8 @@ import {
   waveSizes,
   waveStatistics,
   withEndedWave,
-} from '../../../shared/jobs/rollout-waves';
-import { parseJobField } from '../../../shared/jobs/rollout-config';
+} from '../../../shared/jobs/core/rollout-waves';
+import { parseJobField } from '../../../shared/jobs/core/rollout-config';
 import { WavesSchema } from '../../../shared/schemas/rollout.schema';
 
 const canary: WaveConfig = { name: 'canary', deviceCount: 10, successThresholdPercentage: 90, then: 'pause' };

@@ -20,8 +20,6 @@ jest.mock(
     ).coreStandIn,
   { virtual: true },
 );
-// The orchestrator's module also registers the step activity, which composes the app (settings) when it runs.
-jest.mock('../../../shared/composition', () => ({ composition: {}, config: {} }));
 
 const T0 = '2026-12-06T10:00:00.000Z';
 const at = (seconds: number) => new Date(Date.parse(T0) + seconds * 1000).toISOString();

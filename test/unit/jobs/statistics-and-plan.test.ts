@@ -4,8 +4,8 @@ import {
   isPastDeadline,
   planShards,
   shardOf,
-} from '../../../shared/jobs/execution-plan';
-import { aggregateStatistics, countDeviceStatuses } from '../../../shared/jobs/job-statistics';
+} from '../../../shared/jobs/core/execution-plan';
+import { aggregateStatistics, countDeviceStatuses } from '../../../shared/jobs/core/job-statistics';
 
 describe('statistics', () => {
   it('counts device statuses per shard, scheduled as pending', () => {

@@ -1,4 +1,4 @@
-import { isPatchApplied } from '../../../shared/jobs/twin-patch-applied';
+import { isPatchApplied } from '../../../shared/jobs/core/twin-patch-applied';
 
 const twin = {
   tags: { building: '43', location: { floor: 3, room: 'a' }, list: [1, 2] },

@@ -1,5 +1,5 @@
-import { JobValidationError } from '../../../shared/jobs/job-errors';
-import { validateTwinPatch } from '../../../shared/jobs/twin-patch-validation';
+import { JobValidationError } from '../../../shared/jobs/core/job-errors';
+import { validateTwinPatch } from '../../../shared/jobs/core/twin-patch-validation';
 
 function fieldOf(patch: unknown): string {
   try {

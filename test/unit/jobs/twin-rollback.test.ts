@@ -1,4 +1,4 @@
-import { changedSince, overwrittenBy, restorePatch } from '../../../shared/jobs/twin-rollback';
+import { changedSince, overwrittenBy, restorePatch } from '../../../shared/jobs/core/twin-rollback';
 
 const twin = {
   tags: { site: 'old', ring: 'b', location: { building: 43, floor: 2 } },

@@ -1,5 +1,5 @@
 import { requireCursor } from '../../../functions/durable/job-activity-input';
-import { normalizeJobRequest } from '../../../shared/jobs/job-request-validation';
+import { normalizeJobRequest } from '../../../shared/jobs/core/job-request-validation';
 
 /** The schemas answer what the hand-written validators answered: the dotted field and the same reason. */
 const now = new Date('2026-01-01T00:00:00Z');

@@ -1,0 +1,106 @@
+import { isPlainObject } from '../../iothub-rules';
+import { type JobEventsDependencies } from '../engine/job-event-publisher';
+import { JobNotPausedError, JobNotRunningError, JobValidationError } from '../core/job-errors';
+import { updateJob } from '../engine/job-execution';
+import { pausedStatusMessage } from '../core/job-lifecycle';
+import type { JobControlAction, JobRecord, JobStatus } from '../core/job-model';
+import type { JobOrchestrationClient, JobRepository } from '../core/ports';
+
+/** What pausing and resuming need. */
+export interface JobPauseDependencies {
+  jobs: JobRepository;
+  orchestrations: JobOrchestrationClient;
+  events?: JobEventsDependencies;
+}
+
+/** A pause or resume request: who asks (the caller's policy name, or `wave:<name>`) and the raw body. */
+export interface JobControlCommand {
+  jobId: string;
+  by: string;
+  /** The parsed body: absent, or `{ "reason": "…" }`. */
+  body?: unknown;
+}
+
+export const MAX_CONTROL_REASON_LENGTH = 512;
+
+/** The body of `POST /jobs/v2/{jobId}/pause|resume`: optional, `{ "reason": string }`; anything else is refused. */
+export function parseControlBody(body: unknown): { reason?: string } {
+  if (body === undefined || body === null) return {};
+  if (!isPlainObject(body)) throw new JobValidationError('body', 'must be a JSON object');
+  for (const key of Object.keys(body)) {
+    if (key !== 'reason') throw new JobValidationError(key, 'is not a field of a pause or resume request');
+  }
+  const { reason } = body;
+  if (reason === undefined || reason === null) return {};
+  if (typeof reason !== 'string' || reason.trim() === '' || reason.length > MAX_CONTROL_REASON_LENGTH) {
+    throw new JobValidationError(
+      'reason',
+      `must be a non-empty string of at most ${MAX_CONTROL_REASON_LENGTH} characters`,
+    );
+  }
+  return { reason };
+}
+
+function controlAction(action: JobControlAction['action'], by: string, reason: string | undefined, at: Date) {
+  const control: JobControlAction = { action, by, time: at.toISOString() };
+  if (reason !== undefined) control.reason = reason;
+  return control;
+}
+
+/** Moves the job from `from` to `to`, recording the control action with its lifecycle event. */
+function controlJob(
+  deps: JobPauseDependencies,
+  command: JobControlCommand & { reason?: string },
+  now: Date,
+  change: { action: JobControlAction['action']; from: JobStatus; to: JobStatus; statusMessage: string },
+): Promise<JobRecord> {
+  return updateJob(
+    deps.jobs,
+    command.jobId,
+    (job) => {
+      if (job.status !== change.from) {
+        throw change.action === 'pause'
+          ? new JobNotRunningError(job.jobId, job.status)
+          : new JobNotPausedError(job.jobId, job.status);
+      }
+      return {
+        ...job,
+        status: change.to,
+        statusMessage: change.statusMessage,
+        lastControlAction: controlAction(change.action, command.by, command.reason, now),
+      };
+    },
+    { deps: deps.events, at: now.toISOString() },
+  );
+}
+
+/**
+ * Pauses a running job: its row becomes `paused` (with a `JobPaused` event); the running step sees it within its
+ * stop-check interval, starts no more devices, lets the calls in flight finish, and the orchestration then waits
+ * for `resume` (or cancel, or its deadline) without running anything. 409 `JobNotRunning` otherwise.
+ */
+export function pauseJob(
+  deps: JobPauseDependencies,
+  command: JobControlCommand & { reason?: string },
+  now: Date,
+): Promise<JobRecord> {
+  const statusMessage = pausedStatusMessage(command.reason);
+  return controlJob(deps, command, now, { action: 'pause', from: 'running', to: 'paused', statusMessage });
+}
+
+/** Resumes a paused job (the approval of a gated wave): `running` again, a `JobResumed` event, the orchestration woken. */
+export async function resumeJob(
+  deps: JobPauseDependencies,
+  command: JobControlCommand & { reason?: string },
+  now: Date,
+): Promise<JobRecord> {
+  const statusMessage = 'Running.';
+  const resumed = await controlJob(deps, command, now, {
+    action: 'resume',
+    from: 'paused',
+    to: 'running',
+    statusMessage,
+  });
+  await deps.orchestrations.raiseResume(command.jobId);
+  return resumed;
+}

@@ -1,0 +1,131 @@
+import type { CronParser } from '../core/job-schedule-model';
+import { JobNotFinishedError, JobNotFoundError, JobValidationError } from '../core/job-errors';
+import { isTerminalJobStatus } from '../core/job-lifecycle';
+import type { DeviceJobStatus, JobDefinition, JobRecord } from '../core/job-model';
+import { DEVICE_JOB_STATUSES } from '../core/job-model';
+import {
+  type ConditionParser,
+  deviceJobStatusNamed,
+  normalizeJobRequest,
+} from '../core/job-request-validation';
+import { isPlainObject } from '../../iothub-rules';
+import { assertJobId } from '../core/name-rules';
+import type { DeviceIdListRepository, DeviceJobRepository, JobRepository } from '../core/ports';
+
+export interface RerunDependencies {
+  jobs: JobRepository;
+  deviceIdLists: DeviceIdListRepository;
+  deviceJobs: DeviceJobRepository;
+  parseCondition?: ConditionParser;
+  parseCron?: CronParser;
+}
+
+const RERUN_FIELDS = ['jobId', 'deviceStatuses', 'startTime'];
+const READ_PAGE = 1000;
+
+function parseDeviceStatuses(value: unknown): DeviceJobStatus[] {
+  if (!Array.isArray(value) || value.length === 0) {
+    throw new JobValidationError('deviceStatuses', 'must be a non-empty array of device job statuses');
+  }
+  const statuses = value.map((raw: unknown, index) => {
+    const status = typeof raw === 'string' ? deviceJobStatusNamed(raw) : undefined;
+    if (!status) {
+      throw new JobValidationError(
+        `deviceStatuses[${index}]`,
+        `must be one of ${DEVICE_JOB_STATUSES.join(', ')}`,
+      );
+    }
+    return status;
+  });
+  return [...new Set(statuses)];
+}
+
+async function devicesInStatuses(
+  deviceJobs: DeviceJobRepository,
+  jobId: string,
+  statuses: readonly DeviceJobStatus[],
+): Promise<string[]> {
+  const ids = new Set<string>();
+  for (const status of statuses) {
+    let continuationToken: string | undefined;
+    do {
+      const page = await deviceJobs.query(
+        { jobId, status },
+        continuationToken ? { maxItems: READ_PAGE, continuationToken } : { maxItems: READ_PAGE },
+      );
+      for (const row of page.items) ids.add(row.deviceId);
+      continuationToken = page.continuationToken;
+    } while (continuationToken);
+  }
+  return [...ids].sort();
+}
+
+/** The parent's definition as a JobRequest body, targeting `deviceIds` instead of the parent's targets. */
+function childRequest(parent: JobRecord, deviceIds: string[], startTime: unknown): Record<string, unknown> {
+  const body: Record<string, unknown> = {
+    type: parent.type,
+    deviceIds,
+    maxExecutionTimeInSeconds: parent.maxExecutionTimeInSeconds,
+    startTime: startTime ?? null,
+  };
+  if (parent.cloudToDeviceMethod) body.cloudToDeviceMethod = parent.cloudToDeviceMethod;
+  if (parent.updateTwin) body.updateTwin = parent.updateTwin;
+  if (parent.rolloutConfig) body.rolloutConfig = parent.rolloutConfig;
+  if (parent.abortConfig) body.abortConfig = parent.abortConfig;
+  if (parent.retryConfig) body.retryConfig = parent.retryConfig;
+  if (parent.schedulingConfig) body.schedulingConfig = parent.schedulingConfig;
+  if (parent.completionCondition) body.completionCondition = parent.completionCondition;
+  if (parent.priority !== undefined) body.priority = parent.priority;
+  if (parent.countMethodErrorsAsFailures !== undefined)
+    body.countMethodErrorsAsFailures = parent.countMethodErrorsAsFailures;
+  return body;
+}
+
+/**
+ * Validates a rerun request (`{ jobId, deviceStatuses, startTime? }`) of an ended job and answers the new job's
+ * definition: the parent's type, method or patch, controls and maximum execution time, targeting exactly the
+ * parent's devices whose result is in `deviceStatuses`.
+ */
+export async function rerunDefinition(
+  deps: RerunDependencies,
+  parentJobId: string,
+  body: unknown,
+  now: Date,
+): Promise<JobDefinition> {
+  assertJobId('jobId of the URL', parentJobId);
+  if (!isPlainObject(body)) throw new JobValidationError('body', 'must be a JSON object');
+  const unknown = Object.keys(body).find((key) => !RERUN_FIELDS.includes(key));
+  if (unknown !== undefined) {
+    throw new JobValidationError(unknown, `is not a field of a rerun request (${RERUN_FIELDS.join(', ')})`);
+  }
+  if (typeof body.jobId !== 'string') throw new JobValidationError('jobId', 'is required (the new job id)');
+  assertJobId('jobId', body.jobId);
+  const statuses = parseDeviceStatuses(body.deviceStatuses);
+  const stored = await deps.jobs.get(parentJobId);
+  if (!stored) throw new JobNotFoundError(parentJobId);
+  const parent = stored.job;
+  if (parent.rollbackOf !== undefined) {
+    // Its devices' patches are the values another job overwrote, read when it resolves them: no body to repeat.
+    throw new JobValidationError(
+      'jobId of the URL',
+      `'${parentJobId}' is a rollback job and cannot be rerun: roll back '${parent.rollbackOf}' again ` +
+        '(devices already restored then fail with RollbackConflict)',
+    );
+  }
+  if (!isTerminalJobStatus(parent.status) || parent.endTime === undefined) {
+    throw new JobNotFinishedError(parentJobId, parent.status);
+  }
+  const deviceIds = await devicesInStatuses(deps.deviceJobs, parentJobId, statuses);
+  if (deviceIds.length === 0) {
+    throw new JobValidationError(
+      'deviceStatuses',
+      `no device of job '${parentJobId}' ended ${statuses.join(' or ')}`,
+    );
+  }
+  return normalizeJobRequest(childRequest(parent, deviceIds, body.startTime), {
+    urlJobId: body.jobId,
+    now,
+    ...(deps.parseCondition ? { parseCondition: deps.parseCondition } : {}),
+    ...(deps.parseCron ? { parseCron: deps.parseCron } : {}),
+  });
+}
