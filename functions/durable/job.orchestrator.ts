@@ -115,11 +115,17 @@ function* settleWaits(
     if (settled.abortReason !== undefined) return { kind: 'aborted', reason: settled.abortReason };
     if (!settled.remaining) return { kind: 'settled' };
     if (isPastDeadline(context.df.currentUtcDateTime, deadline)) return { kind: 'deadline' };
-    const wakeAt = settled.wakeAt !== undefined && settled.wakeAt < deadline ? settled.wakeAt : deadline;
+    // Paused: no wait times out, so nothing falls due before the resume (or a device meeting its condition).
+    const wakeAt =
+      !settled.paused && settled.wakeAt !== undefined && settled.wakeAt < deadline
+        ? settled.wakeAt
+        : deadline;
     const wake = context.df.waitForExternalEvent(JOB_COMPLETION_EVENT);
     const cancel = context.df.waitForExternalEvent(JOB_CANCEL_EVENT);
     const timer = context.df.createTimer(new Date(wakeAt));
-    const winner: unknown = yield context.df.Task.any([wake, cancel, timer]);
+    const waits = [wake, cancel, timer];
+    if (settled.paused) waits.push(context.df.waitForExternalEvent(JOB_RESUME_EVENT));
+    const winner: unknown = yield context.df.Task.any(waits);
     if (winner !== timer) timer.cancel();
     if (winner === cancel) return { kind: 'cancelled' };
   }
@@ -141,7 +147,9 @@ interface OrchestratorVersion {
   joinsContinuously: boolean;
   /**
    * v4: after the run of a job with a `completionCondition`, settles its waiting devices in steps
-   * (`jobSettleCompletions`), waiting between steps for a wake event, the next due wait, cancel or the deadline.
+   * (`jobSettleCompletions`), waiting between steps for a wake event, the next due wait, cancel or the deadline;
+   * while the job is paused, for a wake event, `resume`, cancel or the deadline (only v4 settles, so no other
+   * version meets that wait).
    */
   settlesCompletionWaits?: boolean;
 }

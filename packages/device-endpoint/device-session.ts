@@ -5,6 +5,7 @@ import { DeviceNotOnlineError, GatewayTimeoutError, IotHubError } from '../../sh
 import { deviceTokenValid, deviceUserNameValid } from '../../shared/http/sas-authorizer';
 import { isDeviceId } from '../../shared/iothub-rules';
 import type { DeviceRecord, JsonObject } from '../../shared/devices/device-model';
+import type { StoredDevice } from '../../shared/devices/ports';
 import type { MethodResult } from '../../shared/devices/method-request';
 import { readReportedPatch } from '../../shared/devices/real-device';
 import type { EmbeddedRegistry } from '../../shared/devices/simulated/embedded-registry';
@@ -151,12 +152,14 @@ export class DeviceSession {
     const deviceId = packet.clientId;
     let record: DeviceRecord | undefined;
     try {
-      record = await this.authenticate(packet);
-      if (record)
+      const stored = await this.authenticate(packet);
+      // The record just read is written at its etag: one registry read per connect, not two.
+      if (stored)
         record = await this.context.registry.recordConnected(
           deviceId,
           this.context.endpointId,
           this.connectionId,
+          stored,
         );
     } catch (error: unknown) {
       this.context.log(
@@ -189,8 +192,8 @@ export class DeviceSession {
     for (const queued of this.queued.splice(0)) if (this.state === 'connected') this.handle(queued);
   }
 
-  /** The device's record when the CONNECT carries a valid identity and token of an enabled device. */
-  private async authenticate(packet: IConnectPacket): Promise<DeviceRecord | undefined> {
+  /** The device as stored when the CONNECT carries a valid identity and token of an enabled device. */
+  private async authenticate(packet: IConnectPacket): Promise<StoredDevice | undefined> {
     const deviceId = packet.clientId;
     if (!isDeviceId(deviceId)) return undefined;
     if (!deviceUserNameValid(packet.username, this.context.hostName, deviceId)) return undefined;
@@ -204,7 +207,7 @@ export class DeviceSession {
       keys: [symmetricKey.primaryKey, symmetricKey.secondaryKey],
       now: Date.now(),
     });
-    return valid ? stored.record : undefined;
+    return valid ? stored : undefined;
   }
 
   private onPublish(packet: IPublishPacket): void {

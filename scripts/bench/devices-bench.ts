@@ -50,6 +50,12 @@ const keyOf = (deviceId: string) => Buffer.alloc(32, deviceId).toString('base64'
 const realId = (i: number) => `bench-real-${String(i).padStart(5, '0')}`;
 const simulatedId = (i: number) => `bench-sim-${String(i).padStart(5, '0')}`;
 
+/** CPU seconds this process used since `before`. */
+function cpuOfThisProcess(before: NodeJS.CpuUsage): number {
+  const used = process.cpuUsage(before);
+  return (used.user + used.system) / 1e6;
+}
+
 /** Resident memory of a process now, from /proc (Linux). */
 function rssMb(pid: number | undefined): number {
   const status = fs.readFileSync(`/proc/${pid ?? 0}/status`, 'utf8');
@@ -190,9 +196,17 @@ runAppBenchmark(async ({ azurite, startApp }) => {
     await sleep(1_000);
     const idleBefore = rssMb(endpoint.child.pid);
     const connectStarted = performance.now();
+    const connectCpuBefore = { endpoint: cpuSeconds(endpoint.child.pid) ?? 0, clients: process.cpuUsage() };
     clients = await connectAll(real, endpoint, options.latencyMs);
     const connectSeconds = (performance.now() - connectStarted) / 1000;
-    console.log(`${n} clients connected in ${connectSeconds.toFixed(1)} s`);
+    const connectCpu = {
+      endpoint: (cpuSeconds(endpoint.child.pid) ?? 0) - connectCpuBefore.endpoint,
+      clients: cpuOfThisProcess(connectCpuBefore.clients),
+    };
+    const connectCpuText = `endpoint ${((connectCpu.endpoint * 1000) / n).toFixed(1)} ms, client ${((connectCpu.clients * 1000) / n).toFixed(1)} ms`;
+    console.log(
+      `${n} clients connected in ${connectSeconds.toFixed(1)} s; CPU per connect: ${connectCpuText}`,
+    );
     await sleep(5_000);
     const idleAfter = rssMb(endpoint.child.pid);
     const perConnectionKb = ((idleAfter - idleBefore) * 1024) / n;
@@ -209,10 +223,7 @@ runAppBenchmark(async ({ azurite, startApp }) => {
     const cpu = {
       endpoint: (cpuSeconds(endpoint.child.pid) ?? 0) - cpuBefore.endpoint,
       host: (cpuSeconds(host.child.pid) ?? 0) - cpuBefore.host,
-      clients: (() => {
-        const used = process.cpuUsage(cpuBefore.clients);
-        return (used.user + used.system) / 1e6;
-      })(),
+      clients: cpuOfThisProcess(cpuBefore.clients),
     };
     const cpuText = `endpoint ${cpu.endpoint.toFixed(1)} s, app host ${cpu.host.toFixed(1)} s, the ${n} clients ${cpu.clients.toFixed(1)} s`;
     console.log(`CPU during the real job: ${cpuText}`);
@@ -220,8 +231,12 @@ runAppBenchmark(async ({ azurite, startApp }) => {
     console.log(
       `real devices: ${realJob.rate.toFixed(0)} devices/s (${realJob.job.status}, ${realJob.job.deviceJobStatistics.succeededCount} succeeded)`,
     );
+    const simulatedHostCpuBefore = cpuSeconds(host.child.pid) ?? 0;
     const simulatedJob = await methodJob(app, 'bench-sim-reboot', 'simulated');
-    console.log(`simulated devices: ${simulatedJob.rate.toFixed(0)} devices/s (${simulatedJob.job.status})`);
+    const simulatedHostCpu = (cpuSeconds(host.child.pid) ?? 0) - simulatedHostCpuBefore;
+    console.log(
+      `simulated devices: ${simulatedJob.rate.toFixed(0)} devices/s (${simulatedJob.job.status}); app host CPU ${simulatedHostCpu.toFixed(1)} s`,
+    );
     const ratio = realJob.rate / simulatedJob.rate;
     console.log(`ratio real / simulated: ${ratio.toFixed(2)}×`);
     const endLoad = loadAverage();
@@ -236,11 +251,13 @@ runAppBenchmark(async ({ azurite, startApp }) => {
         '| Figure | Value |',
         '| --- | --- |',
         `| Connect time of the whole fleet (${CONNECT_CONCURRENCY} at a time) | ${connectSeconds.toFixed(1)} s (${(n / connectSeconds).toFixed(0)} clients/s) |`,
+        `| CPU per connect (TLS handshake, SAS check, registry read and write) | ${connectCpuText} |`,
         `| Endpoint memory per idle connection (resident, ${idleBefore.toFixed(0)} → ${idleAfter.toFixed(0)} MB) | ${perConnectionKb.toFixed(1)} KB |`,
         `| Method job over ${n} real devices | ${realJob.rate.toFixed(0)} devices/s (${realJob.job.deviceJobStatistics.succeededCount} succeeded) |`,
         `| Same job over ${n} simulated devices | ${simulatedJob.rate.toFixed(0)} devices/s |`,
         `| **Ratio real / simulated** (target ≥ 0.5×) | **${ratio.toFixed(2)}×** |`,
         `| CPU used during the real job | ${cpuText} |`,
+        `| CPU used during the simulated job | app host ${simulatedHostCpu.toFixed(1)} s |`,
         `| Failed devices of the real job | ${failures || 'none'} |`,
       ].join('\n'),
     );

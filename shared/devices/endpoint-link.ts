@@ -1,3 +1,4 @@
+import http from 'node:http';
 import { DeviceNotOnlineError, GatewayTimeoutError, IotHubError } from '../http';
 import type { DeviceRecord, JsonObject } from './device-model';
 import {
@@ -15,14 +16,30 @@ const LATEST_TTL_MS = 2_000;
 /** Beyond the device's own timeouts, the time a control call may take on the wire. */
 const CONTROL_SLACK_MS = 5_000;
 const DESIRED_TIMEOUT_MS = 5_000;
+/** Control connections kept open per endpoint: a job has up to JOB_MAX_DEVICES_IN_FLIGHT calls out at once. */
+const MAX_CONTROL_SOCKETS = 256;
+/** An idle control connection is closed well before the endpoint's keep-alive timeout (60 s) could race a call. */
+const IDLE_SOCKET_MS = 30_000;
+
+interface ControlAnswer {
+  status: number;
+  body: unknown;
+}
 
 /**
  * The app's link to real devices over the device endpoints' control API: a device's calls go to the endpoint
- * holding its connection, or to the endpoint started last when it is away (where it would reconnect).
+ * holding its connection, or to the endpoint started last when it is away (where it would reconnect). Calls go
+ * over kept-alive `node:http` connections: `fetch` cost about three times the CPU per call (BENCHMARKS.md "Real
+ * devices"), and a job makes one call per device.
  */
 export class EndpointDeviceLink implements RealDeviceLink {
   private readonly known = new Map<string, Promise<EndpointAnnouncement | undefined>>();
   private latestLookup: { at: number; endpoint: Promise<EndpointAnnouncement | undefined> } | undefined;
+  private readonly agent = new http.Agent({
+    keepAlive: true,
+    maxSockets: MAX_CONTROL_SOCKETS,
+    timeout: IDLE_SOCKET_MS,
+  });
 
   constructor(
     private readonly directory: EndpointDirectory,
@@ -39,23 +56,22 @@ export class EndpointDeviceLink implements RealDeviceLink {
     const request: ControlMethodRequest = { deviceId: record.deviceId, ...call };
     const timeoutMs =
       (call.connectTimeoutInSeconds + call.responseTimeoutInSeconds) * 1000 + CONTROL_SLACK_MS;
-    let response: Response;
+    let answer: ControlAnswer;
     try {
-      response = await this.post(endpoint, CONTROL_PATHS.methods, request, timeoutMs);
+      answer = await this.post(endpoint, CONTROL_PATHS.methods, request, timeoutMs);
     } catch {
       // The endpoint is gone (stopped, restarting): its devices are not connected anywhere.
       throw new DeviceNotOnlineError(record.deviceId);
     }
-    const body = (await response.json()) as MethodResult | ControlError;
-    if (response.ok) return body as MethodResult;
-    const error = body as ControlError;
+    if (answer.status === 200) return answer.body as MethodResult;
+    const error = answer.body as ControlError;
     if (error.errorCode === 'DeviceNotOnline') throw new DeviceNotOnlineError(record.deviceId);
     if (error.errorCode === 'GatewayTimeout') throw new GatewayTimeoutError(error.message);
     if (error.errorCode === 'ArgumentInvalid')
-      throw new IotHubError('ArgumentInvalid', response.status, error.message);
+      throw new IotHubError('ArgumentInvalid', answer.status, error.message);
     // The endpoint refused this service's own credentials: a deployment fault, answered as a 500 with a tracking id.
     throw new Error(
-      `The device endpoint refused a control call (${response.status} ${error.errorCode}): ${error.message}`,
+      `The device endpoint refused a control call (${answer.status} ${error.errorCode}): ${error.message}`,
     );
   }
 
@@ -65,8 +81,7 @@ export class EndpointDeviceLink implements RealDeviceLink {
     if (!endpoint) return;
     const request: ControlDesiredRequest = { deviceId: record.deviceId, patch };
     try {
-      const response = await this.post(endpoint, CONTROL_PATHS.desired, request, DESIRED_TIMEOUT_MS);
-      await response.body?.cancel();
+      await this.post(endpoint, CONTROL_PATHS.desired, request, DESIRED_TIMEOUT_MS);
     } catch {
       // Best effort: the device reads its desired properties with its twin GET when it reconnects.
     }
@@ -100,12 +115,40 @@ export class EndpointDeviceLink implements RealDeviceLink {
     path: string,
     body: unknown,
     timeoutMs: number,
-  ): Promise<Response> {
-    return fetch(`${endpoint.controlUrl}${path}`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', [CONTROL_SECRET_HEADER]: endpoint.secret },
-      body: JSON.stringify(body),
-      signal: AbortSignal.timeout(timeoutMs),
+  ): Promise<ControlAnswer> {
+    const payload = JSON.stringify(body);
+    return new Promise((resolve, reject) => {
+      const request = http.request(
+        `${endpoint.controlUrl}${path}`,
+        {
+          method: 'POST',
+          agent: this.agent,
+          timeout: timeoutMs,
+          headers: {
+            'content-type': 'application/json',
+            'content-length': Buffer.byteLength(payload),
+            [CONTROL_SECRET_HEADER]: endpoint.secret,
+          },
+        },
+        (response) => {
+          const chunks: Buffer[] = [];
+          response.on('data', (chunk: Buffer) => chunks.push(chunk));
+          response.on('error', reject);
+          response.on('end', () => {
+            const text = Buffer.concat(chunks).toString('utf8');
+            try {
+              resolve({ status: response.statusCode ?? 0, body: text === '' ? undefined : JSON.parse(text) });
+            } catch (error: unknown) {
+              reject(error instanceof Error ? error : new Error(String(error)));
+            }
+          });
+        },
+      );
+      request.on('timeout', () =>
+        request.destroy(new Error(`No answer from the device endpoint in ${timeoutMs} ms.`)),
+      );
+      request.on('error', reject);
+      request.end(payload);
     });
   }
 }

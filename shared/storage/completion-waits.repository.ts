@@ -41,6 +41,7 @@ function waitOf(entity: TableEntityResult<WaitEntity>): CompletionWait {
     deadline: entity.deadline,
     dueAt: entity.dueAt,
     attempts: entity.attempts,
+    ...(typeof entity.pausedMsAtStart === 'number' ? { pausedMsAtStart: entity.pausedMsAtStart } : {}),
   };
 }
 

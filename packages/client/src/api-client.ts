@@ -51,6 +51,11 @@ export function quote(value: string): string {
 }
 
 /** `SELECT * FROM devices.jobs` of one job, optionally of some device statuses. */
+/** A job's devices whose operation succeeded and that wait for its `completionCondition` to hold on their twin. */
+export function waitingDeviceJobsQuery(jobId: string): string {
+  return `${deviceJobsQuery(jobId, ['running'])} AND IS_DEFINED(devices.jobs.waitingUntil)`;
+}
+
 export function deviceJobsQuery(jobId: string, statuses: readonly string[] = []): string {
   const base = `SELECT * FROM devices.jobs WHERE devices.jobs.jobId = ${quote(jobId)}`;
   if (statuses.length === 0) return base;

@@ -385,3 +385,15 @@ export interface RegistryJobResponse {
   deviceCount: number;
   failedCount?: number;
 }
+
+/**
+ * The columns of a device twin (`SELECT * FROM devices`) that operator tools list: `deviceKind` `real` (an
+ * extension) marks a device a real client has connected as; simulated devices have none.
+ */
+export interface DeviceTwinSummary {
+  deviceId: string;
+  status?: 'enabled' | 'disabled';
+  connectionState?: 'Connected' | 'Disconnected';
+  lastActivityTime?: string;
+  deviceKind?: 'real';
+}

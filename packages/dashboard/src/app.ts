@@ -1,5 +1,6 @@
 import { DeviceJobsClient, parseConnectionString, SasAuthorizer } from '@device-jobs/client';
 import { h, replace, uid } from './dom.js';
+import { devicesView } from './devices-page.js';
 import { jobPageView } from './job-page.js';
 import { jobsListView } from './jobs-list.js';
 import { newJobView } from './new-job.js';
@@ -132,11 +133,15 @@ function route(): void {
     h('a', { href: '#/jobs' }, 'Jobs'),
     h('a', { href: '#/new' }, 'New job'),
     h('a', { href: '#/schedules' }, 'Schedules'),
+    h('a', { href: '#/devices' }, 'Devices'),
     h('button', { type: 'button', class: 'link', onclick: signOut }, 'Sign out'),
   );
   const context: ViewContext = { api, announce };
   const [section, id] = path;
-  if (section === 'new') {
+  if (section === 'devices') {
+    document.title = 'Devices · Device jobs';
+    leave = devicesView(main, context, []);
+  } else if (section === 'new') {
     document.title = 'New job · Device jobs';
     leave = newJobView(main, context, []);
   } else if (section === 'schedules') {

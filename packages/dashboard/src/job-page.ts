@@ -2,6 +2,7 @@ import { h, replace, timeCell, uid } from './dom.js';
 import {
   DEFAULT_JOB_PRIORITY,
   deviceJobsQuery,
+  waitingDeviceJobsQuery,
   type DeviceJobResponse,
   type DeviceJobStatistics,
   type JobResponse,
@@ -29,6 +30,7 @@ import {
   featureBadges,
   finishedChart,
   progressBar,
+  pagerButtons,
 } from './widgets.js';
 
 const JOB_REFRESH_MS = 1500;
@@ -38,6 +40,10 @@ const SLOW_REFRESH_MS = 5000;
 const ROW_LIMIT = 5000;
 const PAGE_SIZE = 25;
 const DEVICE_STATUSES = ['pending', 'scheduled', 'running', 'completed', 'failed', 'canceled'];
+/** The filter's value for running devices that wait for the job's completion condition. */
+const WAITING = 'waiting';
+
+const isWaiting = (row: DeviceJobResponse) => row.status === 'running' && row.waitingUntil !== undefined;
 
 function jobLink(jobId: string): HTMLElement {
   return h('a', { href: `#/jobs/${encodeURIComponent(jobId)}` }, jobId);
@@ -88,22 +94,18 @@ function deviceTable(jobId: string, { api }: ViewContext) {
     { id: filterId, onchange: () => void show([]) },
     h('option', { value: '' }, 'All'),
     ...DEVICE_STATUSES.map((status) => h('option', { value: status }, status)),
+    h('option', { value: WAITING, hidden: true }, WAITING),
   );
+  const waitingOption = statusSelect.options[statusSelect.options.length - 1];
   const body = h('tbody', {}, loadingRow());
   const pageInfo = h('span', { class: 'muted', 'aria-live': 'polite' });
   const errors = h('div');
   let source: TableSource | undefined;
   let tokens: (string | undefined)[] = [];
   let next: string | undefined;
-  const previous = h(
-    'button',
-    { type: 'button', class: 'secondary', onclick: () => void show(tokens.slice(0, -1)) },
-    '← Previous',
-  );
-  const nextButton = h(
-    'button',
-    { type: 'button', class: 'secondary', onclick: () => void show([...tokens, next]) },
-    'Next →',
+  const { previous, nextButton } = pagerButtons(
+    () => void show(tokens.slice(0, -1)),
+    () => void show([...tokens, next]),
   );
 
   function loadingRow(): HTMLElement {
@@ -124,24 +126,30 @@ function deviceTable(jobId: string, { api }: ViewContext) {
   }
 
   function emptyText(status: string): string {
+    if (status === WAITING) return 'No device waits for the completion condition.';
     return status ? `No device is ${status}.` : 'No device has a row yet.';
   }
+
+  const matches = (status: string) => (row: DeviceJobResponse) =>
+    status === WAITING ? isWaiting(row) : row.status === status;
 
   /** Option labels with the count of rows in each status (rows mode), so the filter agrees with the counts. */
   function labelOptions(rows: readonly DeviceJobResponse[] | undefined): void {
     const counts = new Map<string, number>();
     for (const row of rows ?? []) counts.set(row.status, (counts.get(row.status) ?? 0) + 1);
+    counts.set(WAITING, rows?.filter(isWaiting).length ?? 0);
     for (const option of statusSelect.options) {
       const status = option.value;
       const count = status ? (counts.get(status) ?? 0) : (rows?.length ?? 0);
-      option.textContent = `${status || 'All'}${rows ? ` (${count})` : ''}`;
+      const label = status === WAITING ? 'waiting for the completion condition' : status || 'All';
+      option.textContent = `${label}${rows ? ` (${count})` : ''}`;
       option.dataset.count = rows ? String(count) : '';
     }
   }
 
   function showRows(rows: readonly DeviceJobResponse[], stack: (string | undefined)[]): void {
     const status = statusSelect.value;
-    const matching = status ? rows.filter((row) => row.status === status) : rows;
+    const matching = status ? rows.filter(matches(status)) : rows;
     const pages = Math.max(1, Math.ceil(matching.length / PAGE_SIZE));
     const index = Math.min(stack.length, pages - 1);
     tokens = Array.from({ length: index }, (_, i) => String(i));
@@ -152,17 +160,15 @@ function deviceTable(jobId: string, { api }: ViewContext) {
   }
 
   async function showServicePage(stack: (string | undefined)[]): Promise<void> {
-    const statuses = statusSelect.value ? [statusSelect.value] : [];
+    const status = statusSelect.value;
+    const query =
+      status === WAITING ? waitingDeviceJobsQuery(jobId) : deviceJobsQuery(jobId, status ? [status] : []);
     try {
       // The service may answer a filtered query in short pages: read on until the table's page is full.
-      const page = await api.queryPage<DeviceJobResponse>(
-        deviceJobsQuery(jobId, statuses),
-        stack.at(-1),
-        PAGE_SIZE,
-      );
+      const page = await api.queryPage<DeviceJobResponse>(query, stack.at(-1), PAGE_SIZE);
       while (page.continuation && page.items.length < PAGE_SIZE) {
         const more = await api.queryPage<DeviceJobResponse>(
-          deviceJobsQuery(jobId, statuses),
+          query,
           page.continuation,
           PAGE_SIZE - page.items.length,
         );
@@ -203,8 +209,12 @@ function deviceTable(jobId: string, { api }: ViewContext) {
   );
   return {
     section,
-    /** Shows the rows of one read (rows mode), or the service's pages (undefined rows); stays on its page. */
-    update(rows: readonly DeviceJobResponse[] | undefined): Promise<void> {
+    /**
+     * Shows the rows of one read (rows mode), or the service's pages (undefined rows); stays on its page. The
+     * filter offers the waiting devices when the job has a completion condition (`waits`).
+     */
+    update(rows: readonly DeviceJobResponse[] | undefined, waits: boolean): Promise<void> {
+      if (waitingOption) waitingOption.hidden = !waits;
       const kind = rows ? 'rows' : 'service';
       if (source?.kind !== kind) tokens = [];
       source = rows ? { kind: 'rows', rows } : { kind: 'service' };
@@ -241,6 +251,8 @@ export const jobPageView: View = (main, context, [id]) => {
   let job: JobResponse | undefined;
   /** Every device row of the last read while they fit in ROW_LIMIT; undefined once they do not. */
   let rows: DeviceJobResponse[] | undefined;
+  /** Devices waiting for the completion condition, when the job has one: counted up to ROW_LIMIT. */
+  let waiting: { count: number; complete: boolean } | undefined;
   let rowsFit = true;
   let detailsKey: string | undefined;
   let lastSlowRead = 0;
@@ -349,6 +361,15 @@ export const jobPageView: View = (main, context, [id]) => {
         fact('Failed or canceled', String(stats.failedCount), 'failedCount'),
         fact('Running', String(stats.runningCount), 'runningCount'),
         fact('Pending', String(stats.pendingCount), 'pendingCount'),
+        ...(current.completionCondition
+          ? [
+              fact(
+                'Waiting for the completion condition',
+                waiting === undefined ? '—' : `${waiting.count}${waiting.complete ? '' : '+'}`,
+                'waitingCount',
+              ),
+            ]
+          : []),
         fact(
           active ? 'Rate' : 'Average rate',
           rate === undefined ? '—' : `${rate.toFixed(1)} devices/s`,
@@ -479,15 +500,17 @@ export const jobPageView: View = (main, context, [id]) => {
 
   /** Reads what the counts describe: every row (while they fit), else the failed rows and the table's page. */
   async function loadDetails(): Promise<void> {
+    const waits = job?.completionCondition !== undefined;
     if (rowsFit) {
       const all = await api.queryAll<DeviceJobResponse>(deviceJobsQuery(jobId), ROW_LIMIT);
       if (all.complete) {
         rows = all.items;
+        waiting = waits ? { count: rows.filter(isWaiting).length, complete: true } : undefined;
         renderFailures(
           rows.filter((row) => row.status === 'failed' || row.status === 'canceled'),
           true,
         );
-        await devices.update(rows);
+        await devices.update(rows, waits);
         return;
       }
       rowsFit = false;
@@ -498,7 +521,11 @@ export const jobPageView: View = (main, context, [id]) => {
       ROW_LIMIT,
     );
     renderFailures(failed.items, failed.complete);
-    await devices.update(undefined);
+    if (waits) {
+      const read = await api.queryAll<DeviceJobResponse>(waitingDeviceJobsQuery(jobId), ROW_LIMIT);
+      waiting = { count: read.items.length, complete: read.complete };
+    }
+    await devices.update(undefined, waits);
   }
 
   async function load(): Promise<void> {

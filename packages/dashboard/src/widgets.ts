@@ -205,3 +205,14 @@ export function dataTable(
     ),
   );
 }
+
+/** A table's "← Previous" and "Next →" buttons (the caller disables them at the ends). */
+export function pagerButtons(
+  onPrevious: () => void,
+  onNext: () => void,
+): { previous: HTMLButtonElement; nextButton: HTMLButtonElement } {
+  return {
+    previous: h('button', { type: 'button', class: 'secondary', onclick: onPrevious }, '← Previous'),
+    nextButton: h('button', { type: 'button', class: 'secondary', onclick: onNext }, 'Next →'),
+  };
+}

@@ -235,26 +235,39 @@ export class ActivityWorker {
 
   private async runOne(item: WorkItem): Promise<void> {
     const fn = this.deps.findActivity(item.name);
+    if (fn) await this.gate.acquire();
     let result: TaskResult;
-    if (!fn) {
-      result = {
-        taskScheduledId: item.taskScheduledId,
-        reason: `The activity function '${item.name}' does not exist in this app.`,
-        details: 'FunctionNotFound',
-      };
-    } else {
-      await this.gate.acquire();
-      try {
-        const response = await this.deps.invoke(fn, item.input === null ? null : { json: item.input });
-        result = { taskScheduledId: item.taskScheduledId, result: encodeResult(response.returnValue) };
-      } catch (error: unknown) {
-        const reason = error instanceof Error ? error.message : String(error);
-        const details = error instanceof Error ? (error.stack ?? '') : '';
-        result = { taskScheduledId: item.taskScheduledId, reason, details };
-      } finally {
-        this.gate.release();
-      }
+    try {
+      result = await activityResult((f, data) => this.deps.invoke(f, data), fn, item);
+    } finally {
+      if (fn) this.gate.release();
     }
     await this.results.add(item, result);
+  }
+}
+
+/**
+ * Runs the activity of one work item through the programming model and answers its result as the engine records
+ * it: the encoded return value, or the message and stack of what it threw (also when no such activity exists).
+ */
+export async function activityResult(
+  invoke: ActivityWorkerDependencies['invoke'],
+  fn: RegisteredFunction | undefined,
+  item: WorkItem,
+): Promise<TaskResult> {
+  if (!fn) {
+    return {
+      taskScheduledId: item.taskScheduledId,
+      reason: `The activity function '${item.name}' does not exist in this app.`,
+      details: 'FunctionNotFound',
+    };
+  }
+  try {
+    const response = await invoke(fn, item.input === null ? null : { json: item.input });
+    return { taskScheduledId: item.taskScheduledId, result: encodeResult(response.returnValue) };
+  } catch (error: unknown) {
+    const reason = error instanceof Error ? error.message : String(error);
+    const details = error instanceof Error ? (error.stack ?? '') : '';
+    return { taskScheduledId: item.taskScheduledId, reason, details };
   }
 }

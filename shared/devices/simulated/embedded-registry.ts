@@ -297,8 +297,17 @@ export class EmbeddedRegistry {
   }
 
   /** The device endpoint accepted a client of the device: it is real and connected from now on. */
-  async recordConnected(deviceId: string, endpointId: string, connectionId: string): Promise<DeviceRecord> {
-    return this.modify(deviceId, (record) => withConnected(record, endpointId, connectionId, this.now()));
+  async recordConnected(
+    deviceId: string,
+    endpointId: string,
+    connectionId: string,
+    known?: StoredDevice,
+  ): Promise<DeviceRecord> {
+    return this.modify(
+      deviceId,
+      (record) => withConnected(record, endpointId, connectionId, this.now()),
+      known,
+    );
   }
 
   /** Connection `connectionId` of the device ended (nothing changes if a newer one replaced it). */

@@ -66,6 +66,11 @@ export interface JobRecord extends JobControls {
   rollbackJobId?: string;
   /** The last pause or resume (absent until the job was first paused). */
   lastControlAction?: Wire.JobControlAction;
+  /**
+   * Milliseconds the job spent paused before its current pause (added at each resume). A completion wait's
+   * timeout does not run while the job is paused: its deadline moves by the pauses since it began.
+   */
+  pausedMs?: number;
   /** While the job waits outside its maintenance windows: when the next one opens. */
   nextWindowStart?: string;
   /** Gated waves that ended, in order (`rolloutConfig.waves`). */

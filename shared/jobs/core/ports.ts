@@ -189,6 +189,8 @@ export interface CompletionWait {
   dueAt: string;
   /** Operations run on the device so far (a timeout that `retryConfig` covers runs it again). */
   attempts: number;
+  /** The job's `pausedMs` when the wait began: later pauses move its deadline (absent: 0). */
+  pausedMsAtStart?: number;
 }
 
 /**

@@ -38,6 +38,11 @@ export interface SettleCompletionsResult {
   executed: ExecutedCounts;
   /** Set when the job's abort criteria are met by the results so far. */
   abortReason?: string;
+  /**
+   * The job is paused: devices that met their condition were settled, none timed out. The orchestration waits
+   * for `resume` (or a wake, cancel, the deadline) rather than for `wakeAt`.
+   */
+  paused?: boolean;
 }
 
 function waitsOf(deps: JobExecutionDependencies): CompletionWaitRepository {
@@ -59,6 +64,15 @@ async function conditionCheck(
 }
 
 const iso = (ms: number) => new Date(ms).toISOString();
+
+/**
+ * When a wait times out: its deadline moved by the time the job spent paused since the wait began (a timeout's
+ * clock stops while the job is paused; docs/jobs.md "Completion conditions").
+ */
+export function waitDeadline(job: Pick<JobRecord, 'pausedMs'>, wait: CompletionWait): string {
+  const pausedSince = (job.pausedMs ?? 0) - (wait.pausedMsAtStart ?? 0);
+  return pausedSince > 0 ? iso(Date.parse(wait.deadline) + pausedSince) : wait.deadline;
+}
 
 /**
  * After a device's operation succeeded in a job with a `completionCondition`: the row to write. When the
@@ -92,6 +106,7 @@ export async function startCompletionWait(
     dueAt: earliest < deadline ? earliest : deadline,
     attempts: row.attempts ?? 1,
   };
+  if (job.pausedMs) wait.pausedMsAtStart = job.pausedMs;
   const waits = waitsOf(deps);
   await waits.add([wait]);
   // The twin may have changed before the wait was stored, where no writer saw it: look once more.
@@ -116,7 +131,9 @@ export type RunOperation = (
  * One time-bounded step over a job's waiting devices: those whose device met the condition (marked by the twin
  * writers) become `completed`; those due are looked at (a simulated report landed: the twin is read once) and at
  * their deadline fail with `CompletionConditionTimeout`, or run again when `retryConfig` covers it. Results
- * count for `abortConfig` like any other. Runs under the job's engine lease.
+ * count for `abortConfig` like any other. While the job is paused only those that met the condition are settled:
+ * none times out or runs again, and after the resume each deadline is later by the pause. Runs under the job's
+ * engine lease.
  */
 export async function settleCompletions(
   deps: JobExecutionDependencies,
@@ -141,6 +158,7 @@ async function settleLeased(
 ): Promise<SettleCompletionsResult> {
   const waits = waitsOf(deps);
   const { job } = await loadJob(deps.jobs, jobId);
+  const paused = job.status === 'paused';
   const now = () => deps.clock.now().getTime();
   const plan = planActivityTime(
     startedAt,
@@ -162,10 +180,11 @@ async function settleLeased(
       const check = met ? { holds: true } : await conditionCheck(deps, wait.deviceId, wait.condition);
       const at = now();
       if (check.holds) return finish(row, wait, 'completed', at);
-      if (wait.dueAt < wait.deadline) {
+      const deadline = waitDeadline(job, wait);
+      if (wait.dueAt < deadline) {
         const recheck =
           check.recheckAt !== undefined && check.recheckAt > at ? iso(check.recheckAt) : undefined;
-        return waits.refile(wait, recheck !== undefined && recheck < wait.deadline ? recheck : wait.deadline);
+        return waits.refile(wait, recheck !== undefined && recheck < deadline ? recheck : deadline);
       }
       const error: DeviceJobError = {
         code: COMPLETION_TIMEOUT_CODE,
@@ -198,7 +217,7 @@ async function settleLeased(
     };
     while (now() < plan.startUntil) {
       const met = await waits.met(jobId, SETTLE_BATCH);
-      const due = await waits.due(jobId, iso(now()), SETTLE_BATCH - met.length);
+      const due = paused ? [] : await waits.due(jobId, iso(now()), SETTLE_BATCH - met.length);
       if (met.length + due.length === 0) break;
       const items = [
         ...met.map((wait) => ({ wait, met: true })),
@@ -215,6 +234,7 @@ async function settleLeased(
   const result: SettleCompletionsResult = { remaining: wakeAt !== undefined, executed };
   if (wakeAt !== undefined) result.wakeAt = wakeAt;
   if (reason !== undefined) result.abortReason = reason;
+  if (paused && result.remaining) result.paused = true;
   return result;
 }
 

@@ -53,6 +53,7 @@ function controlJob(
   command: JobControlCommand & { reason?: string },
   now: Date,
   change: { action: JobControlAction['action']; from: JobStatus; to: JobStatus; statusMessage: string },
+  also: (job: JobRecord) => Partial<JobRecord> = () => ({}),
 ): Promise<JobRecord> {
   return updateJob(
     deps.jobs,
@@ -65,6 +66,7 @@ function controlJob(
       }
       return {
         ...job,
+        ...also(job),
         status: change.to,
         statusMessage: change.statusMessage,
         lastControlAction: controlAction(change.action, command.by, command.reason, now),
@@ -88,6 +90,17 @@ export function pauseJob(
   return controlJob(deps, command, now, { action: 'pause', from: 'running', to: 'paused', statusMessage });
 }
 
+/**
+ * The job's total paused time once the current pause ends at `now`: the pause began at the last control action
+ * (an operator's pause or a wave gate's), or, without one, counts as nothing.
+ */
+export function pausedMsAfterResume(job: JobRecord, now: Date): number {
+  const before = job.pausedMs ?? 0;
+  const pause = job.lastControlAction;
+  if (pause?.action !== 'pause') return before;
+  return before + Math.max(0, now.getTime() - Date.parse(pause.time));
+}
+
 /** Resumes a paused job (the approval of a gated wave): `running` again, a `JobResumed` event, the orchestration woken. */
 export async function resumeJob(
   deps: JobPauseDependencies,
@@ -95,12 +108,13 @@ export async function resumeJob(
   now: Date,
 ): Promise<JobRecord> {
   const statusMessage = 'Running.';
-  const resumed = await controlJob(deps, command, now, {
-    action: 'resume',
-    from: 'paused',
-    to: 'running',
-    statusMessage,
-  });
+  const resumed = await controlJob(
+    deps,
+    command,
+    now,
+    { action: 'resume', from: 'paused', to: 'running', statusMessage },
+    (job) => ({ pausedMs: pausedMsAfterResume(job, now) }),
+  );
   await deps.orchestrations.raiseResume(command.jobId);
   return resumed;
 }

@@ -14,6 +14,8 @@ import { type JobsHost, seedFleet, startJobsHost } from '../jobs/jobs-host';
 const FLEET = 40;
 const FAILING = ['dash-03', 'dash-17', 'dash-29'];
 const OFFLINE = ['dash-08', 'dash-21'];
+/** Simulated devices that never report desired values back: they wait for a completion condition. */
+const HOLDING = ['dash-hold-1', 'dash-hold-2'];
 const screenshots =
   process.env.DASHBOARD_SCREENSHOTS_DIR ?? fs.mkdtempSync(path.join(os.tmpdir(), 'dashboard-'));
 
@@ -40,6 +42,14 @@ beforeAll(async () => {
           : undefined;
       return { id, tags: { fleet: 'dash', n: i }, ...(simulation ? { simulation } : {}) };
     }),
+  );
+  await seedFleet(
+    host,
+    HOLDING.map((id) => ({
+      id,
+      tags: { fleet: 'dash-hold' },
+      simulation: { latencyMs: 1, reportsBack: false },
+    })),
   );
   page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
   page.setDefaultTimeout(15_000);
@@ -470,6 +480,49 @@ describe('rollout controls on the job page, and the schedules page', () => {
     await page.getByRole('button', { name: 'Pause' }).waitFor();
     const job = await host.client.cancelJob('dash-paced');
     expect(job.lastControlAction).toMatchObject({ action: 'resume', by: samplePolicy().name });
+  });
+
+  it('counts the devices waiting for the completion condition and filters the device table by them', async () => {
+    await host.client.createJob({
+      jobId: 'dash-until',
+      type: 'scheduleUpdateTwin',
+      updateTwin: { etag: '*', properties: { desired: { firmware: '2.0.0' } } },
+      queryCondition: "tags.fleet = 'dash-hold'",
+      completionCondition: { condition: "properties.reported.firmware = '2.0.0'", timeoutInSeconds: 600 },
+    });
+    await open('#/jobs/dash-until');
+    await page.locator('[data-fact="waitingCount"]', { hasText: String(HOLDING.length) }).waitFor();
+    await page.getByLabel('Device status').selectOption('waiting');
+    const rows = page.locator('table.devices tbody tr[data-waiting="true"]');
+    await expect(rows.count()).resolves.toBe(HOLDING.length);
+    await expect(
+      page.getByLabel('Device status').locator('option[value="waiting"]').textContent(),
+    ).resolves.toBe(`waiting for the completion condition (${HOLDING.length})`);
+    await shot('job-waiting');
+    await host.client.cancelJob('dash-until');
+  });
+
+  it('lists the registry with each device real or simulated and its connection state', async () => {
+    await open('#/devices');
+    await page.locator('table.registry tbody tr[data-kind]').first().waitFor();
+    const rows =
+      await page.evaluate(`[...document.querySelectorAll('table.registry tbody tr')].map((row) => ({
+      id: row.querySelector('th')?.textContent, kind: row.dataset.kind, connection: row.dataset.connection }))`);
+    const byId = new Map(
+      (rows as { id: string; kind: string; connection: string }[]).map((row) => [row.id, row]),
+    );
+    expect(byId.size).toBe(25);
+    expect([...byId.values()].every((row) => row.kind === 'simulated')).toBe(true);
+    // A simulated device's connection state is its profile's: offline ones are Disconnected.
+    for (const [id, row] of byId) {
+      expect([id, row.connection]).toEqual([id, OFFLINE.includes(id) ? 'Disconnected' : 'Connected']);
+    }
+    await shot('devices');
+    await page.getByRole('button', { name: 'Next →' }).click();
+    await page.locator('.pager', { hasText: 'Page 2' }).waitFor();
+    const second = await page.locator('table.registry tbody th').allTextContents();
+    expect(second.length).toBeGreaterThan(0);
+    expect(second.filter((id) => byId.has(id))).toEqual([]);
   });
 
   it('rolls back an ended twin job from its page', async () => {

@@ -52,6 +52,8 @@ beforeAll(async () => {
     { id: 'stubborn', tags: {} },
     { id: 'echo', tags: {} },
     { id: 'mute', tags: {} },
+    { id: 'late-reporter', tags: {} },
+    { id: 'hold', tags: {} },
     { id: 'off', status: 'disabled' },
     { id: 'rogue-1' },
     { id: 'rogue-2' },
@@ -226,6 +228,65 @@ describe('real devices over MQTT/TLS', () => {
       expect(rows[id]?.waitingUntil).toBeUndefined();
     }
     expect(stubborn.desiredPatches).toContainEqual(expect.objectContaining({ firmware: '4.0.0' }));
+  });
+
+  it('stops the completion timeout while the job is paused; a device that meets its condition meanwhile completes', async () => {
+    const late = await connectDeviceApp(stack, 'late-reporter', { reportsFirmware: false });
+    apps.set('late-reporter', late);
+    const silent = await stack.http(
+      'PUT',
+      '/devices/hold?api-version=2021-04-12',
+      { ...(await identity('hold')), simulation: { latencyMs: 1, reportsBack: false } },
+      0,
+      { 'If-Match': '*' },
+    );
+    expect(silent.status).toBe(200);
+    const created = await stack.http('PUT', '/jobs/v2/paused-until?api-version=2021-04-12', {
+      jobId: 'paused-until',
+      type: 'scheduleUpdateTwin',
+      deviceIds: ['late-reporter', 'hold'],
+      updateTwin: { etag: '*', properties: { desired: { firmware: '5.0.0' } } },
+      completionCondition: { condition: "properties.reported.firmware = '5.0.0'", timeoutInSeconds: 3 },
+      maxExecutionTimeInSeconds: 60,
+    });
+    expect(created.status).toBe(200);
+    await waitFor(
+      'devices waiting',
+      () => deviceJobs('paused-until'),
+      (rows) => rows.filter((row) => row.waitingUntil !== undefined).length === 2,
+      { timeoutMs: 10_000, intervalMs: 100 },
+    );
+    const paused = await stack.http('POST', '/jobs/v2/paused-until/pause?api-version=2021-04-12');
+    expect(paused.status).toBe(200);
+    const pausedAt = Date.now();
+    // Met while paused: an observation of the twin, so the device completes.
+    const reported = late.twin.properties.reported as {
+      update(patch: Record<string, unknown>, done: (error?: Error) => void): void;
+    };
+    await new Promise<void>((resolve, reject) =>
+      reported.update({ firmware: '5.0.0' }, (error) => (error ? reject(error) : resolve())),
+    );
+    await waitFor(
+      'late-reporter completed while paused',
+      () => deviceJobs('paused-until'),
+      (rows) => rows.some((row) => row.deviceId === 'late-reporter' && row.status === 'completed'),
+      { timeoutMs: 10_000, intervalMs: 100 },
+    );
+    // Past the 3 s timeout while paused: the silent device still waits.
+    await new Promise((resolve) => setTimeout(resolve, Math.max(0, pausedAt + 4_000 - Date.now())));
+    const held = (await deviceJobs('paused-until')).find((row) => row.deviceId === 'hold');
+    expect(held).toMatchObject({ status: 'running' });
+    expect(held?.waitingUntil).toBeDefined();
+    expect((await job('paused-until')).status).toBe('paused');
+    const resumed = await stack.http('POST', '/jobs/v2/paused-until/resume?api-version=2021-04-12');
+    expect(resumed.status).toBe(200);
+    const done = await waitFor('paused-until', () => job('paused-until'), finished, { timeoutMs: 15_000 });
+    expect(done).toMatchObject({
+      status: 'completed',
+      deviceJobStatistics: { deviceCount: 2, succeededCount: 1, failedCount: 1, runningCount: 0 },
+    });
+    const rows = Object.fromEntries((await deviceJobs('paused-until')).map((row) => [row.deviceId, row]));
+    expect(rows['hold']).toMatchObject({ status: 'failed', error: { code: 'CompletionConditionTimeout' } });
   });
 
   it('fails the call of a device that disconnects mid-job, not the job; a silent device times out (504)', async () => {

@@ -3,15 +3,6 @@ import path from 'node:path';
 import { parseNcrontab } from '../../../shared/cron/ncrontab';
 import type { RegisteredFunction } from '../../support/functions-core-stand-in';
 
-jest.mock(
-  '@azure/functions-core',
-  () =>
-    jest.requireActual<typeof import('../../support/functions-core-stand-in')>(
-      '../../support/functions-core-stand-in',
-    ).coreStandIn,
-  { virtual: true },
-);
-
 // The timers read the settings at load; the rest of the composition (storage clients, SDKs) is not needed here.
 jest.mock('../../../shared/composition', () => ({
   config: jest.requireActual<typeof import('../../../shared/config')>('../../../shared/config').loadConfig(),

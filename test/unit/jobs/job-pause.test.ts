@@ -5,7 +5,13 @@ import {
 } from '../../../shared/jobs/core/job-errors';
 import { markJobRunning } from '../../../shared/jobs/engine/job-execution';
 import type { JobRecord } from '../../../shared/jobs/core/job-model';
-import { parseControlBody, pauseJob, resumeJob } from '../../../shared/jobs/service/job-pause';
+import {
+  parseControlBody,
+  pauseJob,
+  pausedMsAfterResume,
+  resumeJob,
+} from '../../../shared/jobs/service/job-pause';
+import { waitDeadline } from '../../../shared/jobs/engine/completion-waits';
 import { InMemoryJobRepository, RecordingOrchestrations } from '../../support/in-memory-ports';
 
 const T = new Date('2026-12-06T10:00:00.000Z');
@@ -99,5 +105,35 @@ describe('pause and resume use cases', () => {
     const result = await markJobRunning(deps, { jobId: 'j1', runStartedTime: T.toISOString() });
     expect(result).toEqual({ proceed: true, status: 'paused' });
     expect((await deps.jobs.get('j1'))?.job.status).toBe('paused');
+  });
+});
+
+describe('paused time (a completion wait times out later by the pauses since it began)', () => {
+  it('adds each pause to the job at its resume, and moves only the deadlines of waits begun before it', async () => {
+    const deps = await setup('running');
+    await pauseJob(deps, { jobId: 'j1', by: 'operator' }, T);
+    const resumed = await resumeJob(deps, { jobId: 'j1', by: 'operator' }, new Date(T.getTime() + 4_000));
+    expect(resumed.pausedMs).toBe(4_000);
+    await pauseJob(deps, { jobId: 'j1', by: 'operator' }, new Date(T.getTime() + 10_000));
+    const again = await resumeJob(deps, { jobId: 'j1', by: 'operator' }, new Date(T.getTime() + 11_500));
+    expect(again.pausedMs).toBe(5_500);
+
+    const wait = {
+      jobId: 'j1',
+      deviceId: 'd1',
+      shard: 0,
+      condition: "properties.reported.v = '2'",
+      deadline: '2026-12-06T10:00:03.000Z',
+      dueAt: '2026-12-06T10:00:03.000Z',
+      attempts: 1,
+    };
+    expect(waitDeadline(again, wait)).toBe('2026-12-06T10:00:08.500Z');
+    expect(waitDeadline(again, { ...wait, pausedMsAtStart: 4_000 })).toBe('2026-12-06T10:00:04.500Z');
+    expect(waitDeadline(again, { ...wait, pausedMsAtStart: 5_500 })).toBe(wait.deadline);
+    expect(waitDeadline({}, wait)).toBe(wait.deadline);
+  });
+
+  it('counts nothing for a resume without a recorded pause', () => {
+    expect(pausedMsAfterResume({ ...job('paused'), pausedMs: 7 }, T)).toBe(7);
   });
 });
