@@ -1,4 +1,4 @@
-import type * as Wire from '@device-jobs/client';
+import type * as Wire from '@device-jobs/client/contract';
 
 // The wire shapes are the contract's (@device-jobs/client), taken as types only.
 export type {
@@ -6,7 +6,7 @@ export type {
   RegistryJobStatus,
   RegistryJobType,
   StorageAuthenticationType,
-} from '@device-jobs/client';
+} from '@device-jobs/client/contract';
 
 export const TERMINAL_REGISTRY_JOB_STATUSES: readonly Wire.RegistryJobStatus[] = [
   'completed',

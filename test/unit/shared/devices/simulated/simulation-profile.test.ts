@@ -1,4 +1,4 @@
-import { parseSimulationProfile } from '../../../../shared/devices/simulated/simulation-profile';
+import { parseSimulationProfile } from '../../../../../shared/devices/simulated/simulation-profile';
 
 describe('parseSimulationProfile', () => {
   it('reads a profile, keeping methods named like Object members', () => {
