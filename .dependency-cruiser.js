@@ -1,4 +1,7 @@
 /** Dependency rules of the design handbook, checked by `npm run lint`. */
+/** The contract's modules (`@device-jobs/client/contract`): the one part of packages/client the app loads. */
+const CONTRACT = '^packages/client/(src|dist)/(contract|error-codes|id-rules|wire-types)(\\.d)?\\.(ts|js)$';
+
 module.exports = {
   forbidden: [
     {
@@ -9,8 +12,8 @@ module.exports = {
       severity: 'error',
       from: { path: '^shared/(jobs|query|iothub-rules|schemas)/' },
       to: {
-        // valibot: the schema library (pure: no I/O, no clock), see docs/architecture.md.
-        pathNot: ['^shared/(jobs|query|iothub-rules|schemas)/', '^node_modules/valibot/'],
+        // valibot: the schema library (pure: no I/O, no clock), see docs/architecture.md; the contract is pure data.
+        pathNot: ['^shared/(jobs|query|iothub-rules|schemas)/', '^node_modules/valibot/', CONTRACT],
         dependencyTypesNot: ['type-only'],
       },
     },
@@ -50,7 +53,10 @@ module.exports = {
         'shared/iothub-rules is the one place of IoT Hub rules: it depends on nothing else in the project',
       severity: 'error',
       from: { path: '^shared/iothub-rules/' },
-      to: { path: '^(functions|shared|packages/func-local|scripts)/', pathNot: '^shared/iothub-rules/' },
+      to: {
+        path: '^(functions|shared|packages/(?!client/)|scripts)/|^packages/client/',
+        pathNot: ['^shared/iothub-rules/', CONTRACT],
+      },
     },
     {
       name: 'devices-independent-of-storage',
@@ -97,13 +103,13 @@ module.exports = {
       to: { path: '^(functions|shared|scripts|test|packages/(cli|dashboard|func-local))/' },
     },
     {
-      name: 'server-takes-contract-types-only',
+      name: 'server-takes-the-contract-only',
       comment:
-        'the app takes wire types from the contract as types only (erased at compile time): the deployed app ' +
-        'does not ship packages/client',
+        'the app imports the contract (@device-jobs/client/contract: wire types, error codes, id rules), a run-time ' +
+        'dependency it ships; never the API client or the SAS signers',
       severity: 'error',
       from: { path: '^(functions|shared)/' },
-      to: { path: '^packages/client/', dependencyTypesNot: ['type-only'] },
+      to: { path: '^packages/client/', pathNot: CONTRACT },
     },
     {
       name: 'server-does-not-import-tools',

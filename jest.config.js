@@ -11,6 +11,7 @@ const project = (name) => ({
     // The contract and client from source, so that tests need no build of packages/client.
     '^@device-jobs/client$': '<rootDir>/packages/client/src/index.ts',
     '^@device-jobs/client/node$': '<rootDir>/packages/client/src/node.ts',
+    '^@device-jobs/client/contract$': '<rootDir>/packages/client/src/contract.ts',
     // The worker's virtual module: the app's functions register with a stand-in (the end-to-end tests use hosts).
     ...(name === 'e2e'
       ? {}

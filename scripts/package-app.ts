@@ -30,8 +30,14 @@ const LOCAL_ONLY_MODULES = [
   'cli-progress',
   'cli-table3',
   'csv-stringify',
-  '@device-jobs',
+  '@device-jobs/cli',
+  '@device-jobs/dashboard',
+  '@device-jobs/func-local',
+  '@device-jobs/device-endpoint',
 ];
+
+/** The workspace package the app loads at run time: the contract (`@device-jobs/client/contract`). */
+const CONTRACT_PACKAGE = '@device-jobs/client';
 
 function refuseLocalOnly(folder: string): void {
   const shipped = LOCAL_ONLY_MODULES.filter((name) => fs.existsSync(path.join(folder, 'node_modules', name)));
@@ -75,6 +81,24 @@ export function stageAppFiles(from: string, to: string): string[] {
   return files;
 }
 
+/**
+ * Installs the contract package into `stage`'s node_modules as a plain folder (its package.json and compiled
+ * dist/), in place of the link to packages/client that npm makes for a workspace (the zip holds no packages/).
+ * Answers the folder.
+ */
+export function shipContractPackage(from: string, stage: string): string {
+  const source = path.join(from, 'packages/client');
+  if (!fs.existsSync(path.join(source, 'dist/contract.js'))) {
+    throw new Error('packages/client/dist is missing: run npm run build first.');
+  }
+  const target = path.join(stage, 'node_modules', CONTRACT_PACKAGE);
+  fs.rmSync(target, { recursive: true, force: true });
+  fs.mkdirSync(target, { recursive: true });
+  fs.copyFileSync(path.join(source, 'package.json'), path.join(target, 'package.json'));
+  fs.cpSync(path.join(source, 'dist'), path.join(target, 'dist'), { recursive: true });
+  return target;
+}
+
 function main(): void {
   const zip = !process.argv.includes('--no-zip');
   fs.rmSync(outDir, { recursive: true, force: true });
@@ -99,6 +123,7 @@ function main(): void {
     stage,
   );
   fs.rmSync(path.join(stage, 'package-lock.json'));
+  shipContractPackage(root, stage);
   withoutWorkspaces(path.join(stage, 'package.json'));
   refuseLocalOnly(stage);
   console.log(

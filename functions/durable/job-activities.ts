@@ -67,23 +67,24 @@ export function activityHandler<K extends JobActivityName>(
 }
 
 /**
- * Registers the job orchestration's activities over the given ports. Called once by the app's composition
- * (the orchestrator registers itself in `job.orchestrator.ts`).
+ * Registers the job orchestration's activities over the ports `deps` answers, resolved on the first call. Called
+ * once by the app's registration code (the orchestrator registers itself in `job.orchestrator.ts`).
  */
 export function registerJobActivities(
-  deps: JobExecutionDependencies,
+  deps: () => JobExecutionDependencies,
   rollbacksFor?: (context: InvocationContext) => AbortRollbackStarter,
 ): void {
-  const activities = createJobActivities(deps);
+  let activities: JobActivities | undefined;
+  const resolved = () => (activities ??= createJobActivities(deps()));
   for (const name of Object.keys(PARSERS) as JobActivityName[]) {
     if (name === 'jobFinalize' && rollbacksFor) continue;
-    df.app.activity(name, { handler: activityHandler(activities, name) });
+    df.app.activity(name, { handler: (raw: unknown) => activityHandler(resolved(), name)(raw) });
   }
   if (!rollbacksFor) return;
   // Finalizing starts the rollback an abort asks for: it needs this invocation's durable client.
   df.app.activity('jobFinalize', {
     extraInputs: [durableClientInput],
     handler: (raw: unknown, context: InvocationContext) =>
-      createFinalizeJobActivity({ ...deps, rollbacks: rollbacksFor(context) })(parseFinalizeInput(raw)),
+      createFinalizeJobActivity({ ...deps(), rollbacks: rollbacksFor(context) })(parseFinalizeInput(raw)),
   });
 }

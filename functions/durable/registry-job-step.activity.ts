@@ -1,5 +1,5 @@
 import * as df from 'durable-functions';
-import { composition } from '../../shared/composition';
+import { appComposition } from '../app-composition';
 import { runRegistryJobStep } from '../../shared/registry-jobs/registry-job-steps';
 import { requireObject, requireString } from './job-activity-input';
 import { REGISTRY_JOB_STEP_ACTIVITY, type RegistryJobStepInput } from './registry-job-function-names';
@@ -14,7 +14,7 @@ function parseInput(raw: unknown): RegistryJobStepInput {
 df.app.activity(REGISTRY_JOB_STEP_ACTIVITY, {
   handler: async (raw: unknown) => {
     const input = parseInput(raw);
-    const steps = await composition.registryJobSteps();
+    const steps = await appComposition().registryJobSteps();
     return runRegistryJobStep(steps.dependencies, input.jobId, steps.until(), input.failureReason);
   },
 });

@@ -1,29 +1,7 @@
-import { app, type HttpRequest, type InvocationContext } from '@azure/functions';
-import { composition } from '../../shared/composition';
-import {
-  type Caller,
-  iothubHandler,
-  jsonResponse,
-  readOptionalJsonBody,
-  type WireResponse,
-} from '../../shared/http';
-import type { JobsService } from '../../shared/jobs/service/jobs-service';
+import { app } from '@azure/functions';
+import { appComposition } from '../app-composition';
 import { durableClientInput } from '../durable/job-orchestration-client';
-import { JOB_RIGHTS, jobsServiceFor } from './jobs-service-for';
-
-type ControlUseCase = 'pauseJob' | 'resumeJob';
-
-function controlHandler(useCase: ControlUseCase) {
-  return async (request: HttpRequest, context: InvocationContext, caller: Caller): Promise<WireResponse> => {
-    const body = await readOptionalJsonBody(
-      request,
-      `${useCase === 'pauseJob' ? 'pause' : 'resume'} request`,
-    );
-    const service: JobsService = await jobsServiceFor(context);
-    const command = { jobId: request.params.jobId ?? '', by: caller.policyName, body };
-    return jsonResponse(200, await service[useCase](command));
-  };
-}
+import { createJobsPauseHandler, createJobsResumeHandler } from './jobs-pause.handler';
 
 // Each route ends in a literal segment, so no other jobs route matches it and it matches no other, whatever the
 // order the host tries routes in.
@@ -32,11 +10,7 @@ app.http('jobsPause', {
   route: 'jobs/v2/{jobId}/pause',
   authLevel: 'anonymous',
   extraInputs: [durableClientInput],
-  handler: iothubHandler({
-    rights: JOB_RIGHTS.write,
-    authorizer: composition.authorizer,
-    handle: controlHandler('pauseJob'),
-  }),
+  handler: createJobsPauseHandler(appComposition),
 });
 
 app.http('jobsResume', {
@@ -44,9 +18,5 @@ app.http('jobsResume', {
   route: 'jobs/v2/{jobId}/resume',
   authLevel: 'anonymous',
   extraInputs: [durableClientInput],
-  handler: iothubHandler({
-    rights: JOB_RIGHTS.write,
-    authorizer: composition.authorizer,
-    handle: controlHandler('resumeJob'),
-  }),
+  handler: createJobsResumeHandler(appComposition),
 });

@@ -1,14 +1,7 @@
-import { app, type HttpRequest, type InvocationContext } from '@azure/functions';
-import { composition } from '../../shared/composition';
-import { iothubHandler, jsonResponse, readJsonBody, type WireResponse } from '../../shared/http';
+import { app } from '@azure/functions';
+import { appComposition } from '../app-composition';
 import { durableClientInput } from '../durable/job-orchestration-client';
-import { JOB_RIGHTS, jobsServiceFor } from './jobs-service-for';
-
-async function rerunJob(request: HttpRequest, context: InvocationContext): Promise<WireResponse> {
-  const body = await readJsonBody(request, 'rerun request');
-  const service = await jobsServiceFor(context);
-  return jsonResponse(200, await service.rerunJob({ jobId: request.params.jobId ?? '', body }));
-}
+import { createJobsRerunHandler } from './jobs-rerun.handler';
 
 // The literal last segment keeps this route apart from every other jobs route whatever the function order.
 app.http('jobsRerun', {
@@ -16,5 +9,5 @@ app.http('jobsRerun', {
   route: 'jobs/v2/{jobId}/rerun',
   authLevel: 'anonymous',
   extraInputs: [durableClientInput],
-  handler: iothubHandler({ rights: JOB_RIGHTS.write, authorizer: composition.authorizer, handle: rerunJob }),
+  handler: createJobsRerunHandler(appComposition),
 });

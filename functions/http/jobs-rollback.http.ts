@@ -1,14 +1,7 @@
-import { app, type HttpRequest, type InvocationContext } from '@azure/functions';
-import { composition } from '../../shared/composition';
-import { iothubHandler, jsonResponse, readOptionalJsonBody, type WireResponse } from '../../shared/http';
+import { app } from '@azure/functions';
+import { appComposition } from '../app-composition';
 import { durableClientInput } from '../durable/job-orchestration-client';
-import { JOB_RIGHTS, jobsServiceFor } from './jobs-service-for';
-
-async function rollbackJob(request: HttpRequest, context: InvocationContext): Promise<WireResponse> {
-  const body = await readOptionalJsonBody(request, 'rollback request');
-  const service = await jobsServiceFor(context);
-  return jsonResponse(200, await service.rollbackJob({ jobId: request.params.jobId ?? '', body }));
-}
+import { createJobsRollbackHandler } from './jobs-rollback.handler';
 
 // The literal last segment keeps this route apart from every other jobs route whatever the function order.
 app.http('jobsRollback', {
@@ -16,9 +9,5 @@ app.http('jobsRollback', {
   route: 'jobs/v2/{jobId}/rollback',
   authLevel: 'anonymous',
   extraInputs: [durableClientInput],
-  handler: iothubHandler({
-    rights: JOB_RIGHTS.write,
-    authorizer: composition.authorizer,
-    handle: rollbackJob,
-  }),
+  handler: createJobsRollbackHandler(appComposition),
 });

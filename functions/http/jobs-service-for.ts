@@ -1,20 +1,19 @@
 import type { InvocationContext } from '@azure/functions';
-import { composition } from '../../shared/composition';
+import type { Composition } from '../../shared/composition';
 import type { JobsService } from '../../shared/jobs/service/jobs-service';
 import type { RightsRequirement } from '../../shared/http';
-import { jobOrchestrations } from '../durable/job-orchestration-client';
 
 /** The job use cases over this invocation's durable client (the function declares `durableClientInput`). */
-export function jobsServiceFor(context: InvocationContext): Promise<JobsService> {
-  return composition.jobsService(jobOrchestrations(context));
+export function jobsServiceFor(app: Composition, context: InvocationContext): Promise<JobsService> {
+  return app.jobsService(app.jobOrchestrations(context));
 }
 
 /**
  * The reading job use cases (get, query), without a durable client: a read declares no durable client input, so a
  * burst of reads does not build one client per request.
  */
-export function jobsReaderFor(): Promise<JobsService> {
-  return composition.jobsService();
+export function jobsReaderFor(app: Composition): Promise<JobsService> {
+  return app.jobsService();
 }
 
 /** Rights of the jobs API: creating and cancelling act on devices; reading is a registry read. */

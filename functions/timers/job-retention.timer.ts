@@ -1,8 +1,7 @@
 import { app, type InvocationContext } from '@azure/functions';
-import { composition, config } from '../../shared/composition';
+import { appComposition, appConfig } from '../app-composition';
 import { purgeExpiredJobs } from '../../shared/jobs/engine/job-maintenance';
 import { durableClientInput, jobOrchestrations } from '../durable/job-orchestration-client';
-import { registryJobsFor } from '../http/registry-jobs-service-for';
 
 /**
  * Purges finished jobs past JOB_RETENTION_DAYS: device jobs (rows, device results, id lists, orchestration history)
@@ -10,18 +9,18 @@ import { registryJobsFor } from '../http/registry-jobs-service-for';
  * the hub keeps its own import/export jobs.
  */
 async function purgeJobs(_timer: unknown, context: InvocationContext): Promise<void> {
-  const deps = await composition.jobMaintenance(jobOrchestrations(context));
-  const purged = await purgeExpiredJobs(deps, config.jobs.retentionDays);
+  const deps = await appComposition().jobMaintenance(jobOrchestrations(context));
+  const purged = await purgeExpiredJobs(deps, appConfig().jobs.retentionDays);
   if (purged.length > 0) context.log(`Job retention: purged ${purged.length} finished jobs.`);
-  if (config.devices.gateway === 'iothub') return;
-  const registryJobs = await registryJobsFor(context);
-  const purgedRegistryJobs = await registryJobs.purgeExpired(config.jobs.retentionDays);
+  if (appConfig().devices.gateway === 'iothub') return;
+  const registryJobs = await appComposition().registryJobs(context);
+  const purgedRegistryJobs = await registryJobs.purgeExpired(appConfig().jobs.retentionDays);
   if (purgedRegistryJobs.length > 0)
     context.log(`Job retention: purged ${purgedRegistryJobs.length} finished import/export jobs.`);
 }
 
 app.timer('jobRetention', {
-  schedule: config.jobs.retentionSchedule,
+  schedule: appConfig().jobs.retentionSchedule,
   extraInputs: [durableClientInput],
   handler: purgeJobs,
 });

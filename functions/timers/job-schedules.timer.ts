@@ -1,10 +1,10 @@
 import { app, type InvocationContext } from '@azure/functions';
-import { composition, config } from '../../shared/composition';
+import { appComposition, appConfig } from '../app-composition';
 import { durableClientInput, jobOrchestrations } from '../durable/job-orchestration-client';
 
 /** Creates the job of every schedule occurrence that has come (exactly once, whichever host runs this). */
 async function fireSchedules(_timer: unknown, context: InvocationContext): Promise<void> {
-  const service = await composition.jobSchedules(jobOrchestrations(context));
+  const service = await appComposition().jobSchedules(jobOrchestrations(context));
   const { created, skipped, failed } = await service.fireDueSchedules();
   if (created.length > 0) context.log(`Job schedules: created ${created.join(', ')}.`);
   if (skipped.length > 0) context.warn(`Job schedules: skipped ${skipped.join(', ')}.`);
@@ -12,7 +12,7 @@ async function fireSchedules(_timer: unknown, context: InvocationContext): Promi
 }
 
 app.timer('jobSchedulesTick', {
-  schedule: config.jobs.schedulesTickSchedule,
+  schedule: appConfig().jobs.schedulesTickSchedule,
   extraInputs: [durableClientInput],
   handler: fireSchedules,
 });

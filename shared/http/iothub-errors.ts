@@ -1,38 +1,12 @@
-import type { IOTHUB_ERROR_STATUS, IotHubErrorCode } from '@device-jobs/client';
+import { IOTHUB_ERROR_STATUS, type IotHubErrorCode } from '@device-jobs/client/contract';
 import { WireError } from '../iothub-rules';
 
 /**
- * IoT Hub error codes with the HTTP status IoT Hub answers them with: the status of a {@link WireError} with that
- * code (domains extend `WireError` from `shared/iothub-rules` without importing this module). The table is exactly
- * the contract's (`IOTHUB_ERROR_STATUS`, checked at compile time): the deployed app does not load the client package.
+ * IoT Hub error codes with the HTTP status IoT Hub answers them with: the contract's table, the status of a
+ * {@link WireError} with that code (domains extend `WireError` from `shared/iothub-rules` without importing this
+ * module).
  */
-export const ERROR_STATUS: Readonly<Record<IotHubErrorCode, number>> = {
-  ArgumentInvalid: 400,
-  ArgumentNull: 400,
-  BlobContainerValidationError: 400,
-  IotHubUnauthorizedAccess: 401,
-  JobQuotaExceeded: 403,
-  DeviceNotFound: 404,
-  JobNotFound: 404,
-  JobScheduleNotFound: 404,
-  DeviceNotOnline: 404,
-  MethodNotFound: 404,
-  DeviceAlreadyExists: 409,
-  JobAlreadyExists: 409,
-  JobStateTransitionInvalid: 409,
-  JobNotFinished: 409,
-  JobNotRunning: 409,
-  JobNotPaused: 409,
-  JobNotRollbackable: 409,
-  PreconditionFailed: 412,
-  RequestEntityTooLarge: 413,
-  ThrottlingException: 429,
-  ThrottlingMaxActiveJobCountExceeded: 429,
-  ServerError: 500,
-  ServiceUnavailable: 503,
-  GatewayTimeout: 504,
-  ServedByIotHub: 501,
-} satisfies typeof IOTHUB_ERROR_STATUS;
+export const ERROR_STATUS: Readonly<Record<IotHubErrorCode, number>> = IOTHUB_ERROR_STATUS;
 
 /** An error IoT Hub would answer with `code` and `status`; the message is what the wire body's text says. */
 export class IotHubError extends WireError {

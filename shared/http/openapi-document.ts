@@ -2,6 +2,7 @@ import { toJsonSchema } from '@valibot/to-json-schema';
 import * as v from 'valibot';
 import { JOB_STATUSES } from '../jobs/core/job-model';
 import { JobRequestSchema } from '../schemas/job-request.schema';
+import { RegistryJobRequestSchema } from '../schemas/registry-job-request.schema';
 
 /**
  * The OpenAPI 3.1 document of the API, generated from the same valibot schemas that check the requests
@@ -156,7 +157,7 @@ export const API_OPERATIONS: readonly Operation[] = [
     methods: ['post'],
     operationId: 'createRegistryJob',
     summary: 'Start a bulk import or export of device identities',
-    body: AnyJsonSchema,
+    body: RegistryJobRequestSchema,
     responses: { 200: AnyJsonSchema },
   },
   {

@@ -1,9 +1,2 @@
-/** IoT Hub's device id rule: up to 128 ASCII letters, digits and `- . % _ * ? ! ( ) , : = @ $ '`. */
-export const DEVICE_ID_PATTERN = /^[A-Za-z0-9\-.%_*?!(),:=@$']{1,128}$/;
-
-export const DEVICE_ID_RULE =
-  "must be 1 to 128 characters of letters, digits and - . % _ * ? ! ( ) , : = @ $ '";
-
-export function isDeviceId(value: unknown): value is string {
-  return typeof value === 'string' && DEVICE_ID_PATTERN.test(value);
-}
+// IoT Hub's device id rule is the contract's: one definition for the app, the tools and the device endpoint.
+export { DEVICE_ID_PATTERN, DEVICE_ID_RULE, isDeviceId } from '@device-jobs/client/contract';

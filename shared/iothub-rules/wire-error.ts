@@ -1,6 +1,6 @@
-import type { IotHubErrorCode } from '@device-jobs/client';
+import type { IotHubErrorCode } from '@device-jobs/client/contract';
 
-export type { IotHubErrorCode } from '@device-jobs/client';
+export type { IotHubErrorCode } from '@device-jobs/client/contract';
 
 /**
  * Base of every error the API answers with its own code and message (IoT Hub's error format). Only these reach

@@ -1,4 +1,4 @@
-import type * as Wire from '@device-jobs/client';
+import type * as Wire from '@device-jobs/client/contract';
 
 // The wire shapes are the contract's (@device-jobs/client), taken as types only.
 export type {
@@ -6,7 +6,7 @@ export type {
   RegistryJobStatus,
   RegistryJobType,
   StorageAuthenticationType,
-} from '@device-jobs/client';
+} from '@device-jobs/client/contract';
 
 export const TERMINAL_REGISTRY_JOB_STATUSES: readonly Wire.RegistryJobStatus[] = [
   'completed',
@@ -15,19 +15,8 @@ export const TERMINAL_REGISTRY_JOB_STATUSES: readonly Wire.RegistryJobStatus[] =
 ];
 
 /** A validated `POST /jobs/create` body. */
-export interface RegistryJobRequest {
-  type: Wire.RegistryJobType;
-  /** Import: the container holding `inputBlobName`. */
-  inputBlobContainerUri?: string;
-  inputBlobName: string;
-  /** Export: where `outputBlobName` is written; import: where `importErrors.log` is written. */
-  outputBlobContainerUri: string;
-  outputBlobName: string;
-  excludeKeysInExport: boolean;
-  storageAuthenticationType: Wire.StorageAuthenticationType;
-  /** A user-assigned identity's resource id (identityBased in Azure); absent: the app's system identity. */
-  userAssignedIdentity?: string;
-}
+export type { RegistryJobRequest } from '../schemas/registry-job-request.schema';
+import type { RegistryJobRequest } from '../schemas/registry-job-request.schema';
 
 /** Where an export stands: the devices written so far, as staged blocks of the output blob. */
 export interface ExportCursor {

@@ -95,22 +95,20 @@ class JobHandle {
 
   /** Writes the job with `change`; false when it was cancelled (or ended) meanwhile. */
   async save(change: Partial<RegistryJobRecord>): Promise<boolean> {
-    for (;;) {
-      const next = { ...this.stored.job, ...change };
-      try {
-        const etag = await this.deps.jobs.replace(next, this.stored.etag);
-        this.stored = { job: next, etag };
-        return true;
-      } catch (error: unknown) {
-        if (!(error instanceof ConcurrencyConflictError)) throw error;
-        const fresh = await this.deps.jobs.get(this.job.jobId);
-        if (!fresh || isTerminalRegistryJob(fresh.job.status)) {
-          if (fresh) this.stored = await this.keepCounts(fresh, change);
-          return false;
-        }
-        // Another step of the same job wrote first (an activity run twice): leave the job to it.
-        throw error;
+    const next = { ...this.stored.job, ...change };
+    try {
+      const etag = await this.deps.jobs.replace(next, this.stored.etag);
+      this.stored = { job: next, etag };
+      return true;
+    } catch (error: unknown) {
+      if (!(error instanceof ConcurrencyConflictError)) throw error;
+      const fresh = await this.deps.jobs.get(this.job.jobId);
+      if (!fresh || isTerminalRegistryJob(fresh.job.status)) {
+        if (fresh) this.stored = await this.keepCounts(fresh, change);
+        return false;
       }
+      // Another step of the same job wrote first (an activity run twice): leave the job to it, no retry.
+      throw error;
     }
   }
 }

@@ -1,4 +1,5 @@
-import type * as Wire from '@device-jobs/client';
+import type * as Wire from '@device-jobs/client/contract';
+import { JOB_ID_PATTERN, JOB_ID_RULE } from '@device-jobs/client/contract';
 import * as v from 'valibot';
 import {
   DEVICE_ID_PATTERN,
@@ -22,9 +23,8 @@ export const DEFAULT_MAX_EXECUTION_SECONDS = 3600;
 export const MAX_MAX_EXECUTION_SECONDS = 7 * 24 * 3600;
 export const MAX_DEVICE_IDS = 1_000_000;
 
-/** The contract's job id rule (@device-jobs/client), repeated because the deployed app does not load the client. */
-export const JOB_ID_PATTERN = /^[A-Za-z0-9._~-]{1,128}$/;
-export const JOB_ID_RULE = 'must be 1 to 128 characters of A-Z, a-z, 0-9, -, ., _ and ~';
+/** The contract's job id rule (@device-jobs/client). */
+export { JOB_ID_PATTERN, JOB_ID_RULE };
 
 /** A job id (URL or body): a string following {@link JOB_ID_RULE}. */
 export const JobIdSchema = v.pipe(v.string('must be a string'), v.regex(JOB_ID_PATTERN, JOB_ID_RULE));

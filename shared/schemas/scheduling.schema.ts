@@ -1,4 +1,4 @@
-import type * as Wire from '@device-jobs/client';
+import type * as Wire from '@device-jobs/client/contract';
 import * as v from 'valibot';
 import type { CronParser } from '../jobs/core/job-schedule-model';
 import { closedObject, integerIn, keyPath, oneOf } from './schema-rules';

@@ -62,6 +62,16 @@ export function withoutAbsent<T extends object>(value: T): { [K in keyof T]: Exc
   ) as { [K in keyof T]: Exclude<T[K], null> };
 }
 
+/**
+ * A JSON object (not an array, not null), passed through as it is: unlike valibot's object schemas it keeps keys
+ * such as `__proto__` and `constructor`, for schemas that read arbitrary keys (names chosen by users).
+ */
+export const plainObject = (message: string) =>
+  v.custom<Record<string, unknown>>(
+    (value) => typeof value === 'object' && value !== null && !Array.isArray(value),
+    message,
+  );
+
 /** One of `values`, answering "must be one of a, b, c". */
 export const oneOf = <const TValues extends readonly string[]>(values: TValues) =>
   v.picklist(values, `must be one of ${values.join(', ')}`);

@@ -1,6 +1,8 @@
-import { type TableEntityResult, type TransactionAction, odata } from '@azure/data-tables';
+import { type TransactionAction, odata } from '@azure/data-tables';
+import * as v from 'valibot';
 import type { TwinWatch, TwinWatchStore } from '../devices/ports';
 import type { CompletionWait, CompletionWaitRepository } from '../jobs/core/ports';
+import { column, parseStoredEntity, type StoredRow } from './stored-entity';
 import {
   type LazyTable,
   deleteWhere,
@@ -32,16 +34,32 @@ function entityOf(wait: CompletionWait, partitionKey: string, rowKey: string): W
   return { partitionKey, rowKey, ...wait };
 }
 
-function waitOf(entity: TableEntityResult<WaitEntity>): CompletionWait {
+const WaitRowSchema = v.looseObject({
+  jobId: column.text(),
+  deviceId: column.text(),
+  shard: column.integer(),
+  condition: column.text(),
+  deadline: column.text(),
+  dueAt: column.text(),
+  attempts: column.integer(),
+  pausedMsAtStart: v.optional(v.number('must be a number')),
+});
+
+function waitOf(table: string, entity: StoredRow): CompletionWait {
+  const { jobId, deviceId, shard, condition, deadline, dueAt, attempts, pausedMsAtStart } = parseStoredEntity(
+    table,
+    WaitRowSchema,
+    entity,
+  );
   return {
-    jobId: entity.jobId,
-    deviceId: entity.deviceId,
-    shard: entity.shard,
-    condition: entity.condition,
-    deadline: entity.deadline,
-    dueAt: entity.dueAt,
-    attempts: entity.attempts,
-    ...(typeof entity.pausedMsAtStart === 'number' ? { pausedMsAtStart: entity.pausedMsAtStart } : {}),
+    jobId,
+    deviceId,
+    shard,
+    condition,
+    deadline,
+    dueAt,
+    attempts,
+    ...(pausedMsAtStart !== undefined ? { pausedMsAtStart } : {}),
   };
 }
 
@@ -108,10 +126,10 @@ export class TableCompletionWaits implements CompletionWaitRepository, TwinWatch
   async watchesOf(deviceId: string): Promise<TwinWatch[]> {
     const client = await this.table();
     const watches: TwinWatch[] = [];
-    const rows = client.listEntities<WaitEntity>({
+    const rows = client.listEntities<Record<string, unknown>>({
       queryOptions: { filter: odata`PartitionKey eq ${devicePartition(deviceId)}` },
     });
-    for await (const row of rows) watches.push(waitOf(row));
+    for await (const row of rows) watches.push(waitOf(client.tableName, row));
     return watches;
   }
 
@@ -135,7 +153,10 @@ export class TableCompletionWaits implements CompletionWaitRepository, TwinWatch
     const client = await this.table();
     let wait: CompletionWait;
     try {
-      wait = waitOf(await client.getEntity<WaitEntity>(devicePartition(watch.deviceId), watch.jobId));
+      wait = waitOf(
+        client.tableName,
+        await client.getEntity<Record<string, unknown>>(devicePartition(watch.deviceId), watch.jobId),
+      );
     } catch (error: unknown) {
       if (isNotFound(error)) return false;
       throw error;
@@ -163,11 +184,11 @@ export class TableCompletionWaits implements CompletionWaitRepository, TwinWatch
     const client = await this.table();
     const filter = odata`PartitionKey eq ${jobPartition(jobId)} and RowKey ge ${from} and RowKey lt ${to}`;
     const pages = client
-      .listEntities<WaitEntity>({ queryOptions: { filter } })
+      .listEntities<Record<string, unknown>>({ queryOptions: { filter } })
       .byPage({ maxPageSize: limit });
     const waits: CompletionWait[] = [];
     for await (const page of pages) {
-      for (const row of page) if (waits.length < limit) waits.push(waitOf(row));
+      for (const row of page) if (waits.length < limit) waits.push(waitOf(client.tableName, row));
       if (waits.length >= limit) break;
     }
     return waits;

@@ -1,26 +1,15 @@
-import {
-  type TableClient,
-  type TableEntity,
-  type TableEntityResult,
-  type TransactionAction,
-  odata,
-} from '@azure/data-tables';
-import type {
-  DeviceJobError,
-  DeviceJobRecord,
-  DeviceJobStatus,
-  DeviceMethodResponse,
-  JobType,
-} from '../jobs/core/job-model';
+import { type TableClient, type TableEntity, type TransactionAction, odata } from '@azure/data-tables';
+import { DEVICE_JOB_STATUSES, JOB_TYPES, type DeviceJobRecord } from '../jobs/core/job-model';
 import type { DeviceJobFilter, DeviceJobRepository, Page, PageRequest } from '../jobs/core/ports';
-import type { OverwrittenValue } from '../jobs/core/twin-overwritten';
+import * as v from 'valibot';
+import { withoutAbsent } from '../schemas/schema-rules';
+import { column, parseStoredEntity, type StoredRow } from './stored-entity';
 import {
   asciiJson,
   decodeKey,
   deleteWhere,
   encodeKey,
   isNotFound,
-  joinJson,
   readPage,
   splitJson,
   submitInBatches,
@@ -60,27 +49,62 @@ function toEntity(row: DeviceJobRecord): TableEntity {
   return entity;
 }
 
-function fromEntity(entity: TableEntityResult<Record<string, unknown>>): DeviceJobRecord {
-  const row: DeviceJobRecord = {
-    jobId: entity.jobId as string,
-    deviceId: typeof entity.deviceId === 'string' ? entity.deviceId : decodeKey(entity.rowKey ?? ''),
-    jobType: entity.jobType as JobType,
-    shard: entity.shard as number,
-    status: entity.status as DeviceJobStatus,
-    createdDateTimeUtc: entity.createdDateTimeUtc as string,
-    lastUpdatedDateTimeUtc: entity.lastUpdatedDateTimeUtc as string,
-  };
-  if (typeof entity.startTimeUtc === 'string') row.startTimeUtc = entity.startTimeUtc;
-  if (typeof entity.endTimeUtc === 'string') row.endTimeUtc = entity.endTimeUtc;
-  const outcome = joinJson('outcome', entity);
-  if (outcome) row.outcome = outcome as { deviceMethodResponse: DeviceMethodResponse };
-  if (typeof entity.error === 'string') row.error = JSON.parse(entity.error) as DeviceJobError;
-  if (typeof entity.attempts === 'number') row.attempts = entity.attempts;
-  const overwritten = joinJson('overwritten', entity);
-  if (overwritten) row.overwritten = overwritten as OverwrittenValue[];
-  const restore = joinJson('restore', entity);
-  if (restore) row.restore = restore as OverwrittenValue[];
-  if (typeof entity.waitingUntil === 'string') row.waitingUntil = entity.waitingUntil;
+const OverwrittenValuesSchema = v.array(
+  v.object(
+    { path: v.array(column.text(), 'must be a JSON array'), value: v.optional(v.unknown()) },
+    'must be a JSON object',
+  ),
+  'must be a JSON array',
+);
+
+/**
+ * A device job row read back: columns checked exactly, the JSON values for their outer shape (the run step built
+ * their insides).
+ */
+const DeviceJobRowSchema = v.object({
+  rowKey: column.text(),
+  jobId: column.text(),
+  deviceId: column.optionalText(),
+  jobType: column.oneOf(JOB_TYPES),
+  shard: column.integer(),
+  status: column.oneOf(DEVICE_JOB_STATUSES),
+  createdDateTimeUtc: column.text(),
+  lastUpdatedDateTimeUtc: column.text(),
+  startTimeUtc: column.optionalText(),
+  endTimeUtc: column.optionalText(),
+  outcome: v.optional(
+    v.object(
+      {
+        deviceMethodResponse: v.object(
+          { status: column.integer(), payload: v.optional(v.unknown()) },
+          'must be a JSON object',
+        ),
+      },
+      'must be a JSON object',
+    ),
+  ),
+  error: v.optional(
+    v.pipe(
+      v.string('must be a string'),
+      v.parseJson(undefined, 'must be JSON'),
+      v.looseObject({ code: column.text(), description: column.text() }, 'must be a JSON object'),
+    ),
+  ),
+  attempts: column.optionalInteger(),
+  overwritten: v.optional(OverwrittenValuesSchema),
+  restore: v.optional(OverwrittenValuesSchema),
+  waitingUntil: column.optionalText(),
+});
+
+function fromEntity(table: string, entity: StoredRow): DeviceJobRecord {
+  const stored = parseStoredEntity(table, DeviceJobRowSchema, entity, ['outcome', 'overwritten', 'restore']);
+  const { rowKey, deviceId, outcome, error, ...fields } = stored;
+  const row: DeviceJobRecord = { ...withoutAbsent(fields), deviceId: deviceId ?? decodeKey(rowKey) };
+  if (outcome) {
+    const { status, payload } = outcome.deviceMethodResponse;
+    row.outcome = { deviceMethodResponse: { status, payload } };
+  }
+  if (error) row.error = { code: error.code, description: error.description };
   return row;
 }
 
@@ -100,7 +124,7 @@ export class TableDeviceJobRepository implements DeviceJobRepository {
     for await (const entity of this.client.listEntities<Record<string, unknown>>({
       queryOptions: { filter },
     })) {
-      rows.push(fromEntity(entity));
+      rows.push(fromEntity(this.client.tableName, entity));
     }
     return rows;
   }
@@ -108,6 +132,7 @@ export class TableDeviceJobRepository implements DeviceJobRepository {
   async get(jobId: string, shard: number, deviceId: string): Promise<DeviceJobRecord | undefined> {
     try {
       return fromEntity(
+        this.client.tableName,
         await this.client.getEntity<Record<string, unknown>>(partitionOf(jobId, shard), encodeKey(deviceId)),
       );
     } catch (error: unknown) {
@@ -128,7 +153,7 @@ export class TableDeviceJobRepository implements DeviceJobRepository {
       page.maxItems,
       page.continuationToken,
     );
-    const items = result.entities.map(fromEntity);
+    const items = result.entities.map((entity) => fromEntity(this.client.tableName, entity));
     return result.continuationToken ? { items, continuationToken: result.continuationToken } : { items };
   }
 

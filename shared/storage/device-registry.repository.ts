@@ -1,6 +1,7 @@
 import { ConcurrencyConflictError } from '../iothub-rules';
 import { createHash } from 'node:crypto';
-import { odata, type TableEntity, type TableEntityResult, type TransactionAction } from '@azure/data-tables';
+import { odata, type TableEntity, type TransactionAction } from '@azure/data-tables';
+import * as v from 'valibot';
 import type { DeviceRecord } from '../devices/device-model';
 import { indexEntryKey, indexEntryPrefix, twinIndexEntries } from '../devices/twin-index';
 import type { IndexEntry, ScalarType } from '../query';
@@ -13,12 +14,12 @@ import {
 } from '../devices/ports';
 import { inParallel } from '../support/in-parallel';
 import { CoalescedWrites } from './coalesced-writes';
+import { column, parseStoredEntity, type StoredRow } from './stored-entity';
 import {
   encodeKey,
   isConflict,
   isNotFound,
   isPreconditionFailed,
-  joinJson,
   partitionBatches,
   splitJson,
   statusCodeOf,
@@ -90,9 +91,40 @@ function toEntity(record: DeviceRecord): Entity {
   return { ...entity, ...splitJson('record', record) };
 }
 
-function fromEntity(entity: TableEntityResult<Record<string, unknown>>): StoredDevice {
-  const record = joinJson('record', entity);
-  if (record === undefined) throw new Error(`Registry entity ${String(entity.rowKey)} holds no record.`);
+const jsonObject = v.looseObject({}, 'must be a JSON object');
+const twinSection = v.looseObject(
+  { values: jsonObject, version: column.integer(), metadata: jsonObject },
+  'must be a JSON object',
+);
+
+/**
+ * A registry row read back: the record's identity, versions and twin sections are checked (what every reader
+ * relies on); the rest is the registry's own writing. Kept small: full scans read every row.
+ */
+const RegistryRowSchema = v.object({
+  record: v.looseObject(
+    {
+      deviceId: column.text(),
+      generationId: column.text(),
+      identityVersion: column.integer(),
+      twinVersion: column.integer(),
+      status: column.oneOf(['enabled', 'disabled']),
+      statusReason: v.nullable(column.text()),
+      statusUpdatedTime: column.text(),
+      createdTime: column.text(),
+      authentication: v.looseObject({ type: column.text() }, 'must be a JSON object'),
+      capabilities: v.looseObject({ iotEdge: v.boolean('must be true or false') }, 'must be a JSON object'),
+      tagsLastUpdated: column.text(),
+      tags: jsonObject,
+      desired: twinSection,
+      reported: twinSection,
+    },
+    'must be a JSON object',
+  ),
+});
+
+function fromEntity(table: string, entity: StoredRow): StoredDevice {
+  const { record } = parseStoredEntity(table, RegistryRowSchema, entity, ['record']);
   return { record: record as DeviceRecord, storageEtag: entity.etag };
 }
 
@@ -210,7 +242,7 @@ export class DeviceRegistryRepository implements RegistryRepository {
         registryKeys.partitionKey(deviceId),
         registryKeys.rowKey(deviceId),
       );
-      return fromEntity(entity);
+      return fromEntity(client.tableName, entity);
     } catch (error: unknown) {
       if (isNotFound(error)) return undefined;
       throw error;
@@ -330,7 +362,7 @@ export class DeviceRegistryRepository implements RegistryRepository {
     for await (const page of pages) {
       for (const entity of page) {
         yield {
-          device: fromEntity(entity),
+          device: fromEntity(client.tableName, entity),
           position: { partitionKey: entity.partitionKey ?? '', rowKey: entity.rowKey ?? '' },
         };
       }

@@ -1,8 +1,10 @@
-import { type TableClient, type TableEntityResult, odata } from '@azure/data-tables';
+import { type TableClient, odata } from '@azure/data-tables';
+import * as v from 'valibot';
 import { ConcurrencyConflictError } from '../iothub-rules';
 import type { JobScheduleRecord } from '../jobs/core/job-schedule-model';
 import type { JobScheduleRepository, Page, PageRequest } from '../jobs/core/ports';
-import { joinJson, readPage, splitJson, statusCodeOf } from './table-support';
+import { column, parseStoredEntity, type StoredRow } from './stored-entity';
+import { readPage, splitJson, statusCodeOf } from './table-support';
 import { releaseTableLease, takeTableLease } from './table-lease';
 
 /** PartitionKey = schedule id, RowKey `schedule`; `enabled` and `nextRunTime` are columns so ticks can filter. */
@@ -23,17 +25,35 @@ function toEntity(record: JobScheduleRecord) {
   };
 }
 
-function fromEntity(entity: TableEntityResult<Record<string, unknown>>): JobScheduleRecord {
+/** A schedule row read back; the job template was validated as a job body before it was written. */
+const ScheduleRowSchema = v.looseObject({
+  partitionKey: column.text(),
+  enabled: v.boolean('must be true or false'),
+  nextRunTime: column.optionalText(),
+  spec: v.looseObject(
+    {
+      schedule: column.text(),
+      timeZone: column.text(),
+      jobTemplate: column.object(),
+      createdTime: column.text(),
+      lastUpdatedTime: column.text(),
+      lastJobId: column.optionalText(),
+      lastRunTime: column.optionalText(),
+    },
+    'must be a JSON object',
+  ),
+});
+
+function fromEntity(table: string, entity: StoredRow): JobScheduleRecord {
+  const row = parseStoredEntity(table, ScheduleRowSchema, entity, ['spec']);
   // `firingUntil`: the firing lease that rows written before the lease row carried (it moved to its own row).
-  const { firingUntil: _firingUntil, ...spec } = joinJson('spec', entity) as ScheduleSpec & {
-    firingUntil?: unknown;
-  };
+  const { firingUntil: _firingUntil, ...spec } = row.spec;
   const record: JobScheduleRecord = {
-    ...spec,
-    scheduleId: entity.partitionKey ?? '',
-    enabled: entity.enabled === true,
+    ...(spec as ScheduleSpec),
+    scheduleId: row.partitionKey,
+    enabled: row.enabled,
   };
-  if (typeof entity.nextRunTime === 'string') record.nextRunTime = entity.nextRunTime;
+  if (row.nextRunTime !== undefined) record.nextRunTime = row.nextRunTime;
   return record;
 }
 
@@ -44,7 +64,7 @@ export class TableJobScheduleRepository implements JobScheduleRepository {
   async get(scheduleId: string) {
     try {
       const entity = await this.client.getEntity<Record<string, unknown>>(scheduleId, ROW);
-      return { schedule: fromEntity(entity), etag: entity.etag };
+      return { schedule: fromEntity(this.client.tableName, entity), etag: entity.etag };
     } catch (error: unknown) {
       if (statusCodeOf(error) === 404) return undefined;
       throw error;
@@ -85,7 +105,7 @@ export class TableJobScheduleRepository implements JobScheduleRepository {
       page.maxItems,
       page.continuationToken,
     );
-    const items = result.entities.map(fromEntity);
+    const items = result.entities.map((entity) => fromEntity(this.client.tableName, entity));
     return result.continuationToken ? { items, continuationToken: result.continuationToken } : { items };
   }
 
@@ -95,7 +115,7 @@ export class TableJobScheduleRepository implements JobScheduleRepository {
     for await (const entity of this.client.listEntities<Record<string, unknown>>({
       queryOptions: { filter },
     })) {
-      due.push({ schedule: fromEntity(entity), etag: entity.etag });
+      due.push({ schedule: fromEntity(this.client.tableName, entity), etag: entity.etag });
     }
     return due;
   }

@@ -1,15 +1,15 @@
-import {
-  type TableClient,
-  type TableEntity,
-  type TableEntityResult,
-  type TransactionAction,
-  odata,
-} from '@azure/data-tables';
+import { type TableClient, type TableEntity, type TransactionAction, odata } from '@azure/data-tables';
 import type { JobCloudEvent } from '../jobs/core/job-events';
 import { outboxEntity } from './job-event-outbox.repository';
 import { JobAlreadyExistsError } from '../jobs/core/job-errors';
 import { ConcurrencyConflictError } from '../iothub-rules';
-import { JOB_STATUSES, type JobRecord, type JobStatus, type JobType } from '../jobs/core/job-model';
+import {
+  JOB_STATUSES,
+  JOB_TYPES,
+  type JobRecord,
+  type JobStatus,
+  type JobType,
+} from '../jobs/core/job-model';
 import { isTerminalJobStatus } from '../jobs/core/job-lifecycle';
 import { type ShardCounters, aggregateStatistics } from '../jobs/core/job-statistics';
 import type {
@@ -21,7 +21,9 @@ import type {
   StoredJob,
   StoredJobWithStatistics,
 } from '../jobs/core/ports';
-import { deleteWhere, joinJson, readPage, splitJson, statusCodeOf, submitInBatches } from './table-support';
+import * as v from 'valibot';
+import { column, parseStoredEntity, type StoredRow } from './stored-entity';
+import { deleteWhere, readPage, splitJson, statusCodeOf, submitInBatches } from './table-support';
 import { releaseTableLease, takeTableLease } from './table-lease';
 
 /**
@@ -59,27 +61,82 @@ function toEntity(job: JobRecord): TableEntity {
   };
 }
 
-function fromEntity(entity: TableEntityResult<Record<string, unknown>>): JobRecord {
-  const spec = (joinJson('spec', entity) ?? {}) as JobSpec;
+const optionalObject = v.optional(column.object());
+
+/**
+ * A job row read back. The columns are checked exactly; in `spec` the scalars and the id-list reference the engine
+ * relies on are checked, and the request's nested objects (method, patch, controls) for being objects: the request
+ * schemas checked their insides before they were written.
+ */
+const JobRowSchema = v.looseObject({
+  partitionKey: column.text(),
+  type: column.oneOf(JOB_TYPES),
+  status: column.oneOf(JOB_STATUSES),
+  createdTime: column.text(),
+  startTime: column.text(),
+  maxExecutionTimeInSeconds: column.integer(),
+  spec: v.optional(
+    v.looseObject(
+      {
+        cloudToDeviceMethod: optionalObject,
+        updateTwin: optionalObject,
+        queryCondition: column.optionalText(),
+        deviceIdList: v.optional(
+          v.looseObject({ listId: column.text(), count: column.integer() }, 'must be a JSON object'),
+        ),
+        runStartedTime: column.optionalText(),
+        endTime: column.optionalText(),
+        statusMessage: column.optionalText(),
+        failureReason: column.optionalText(),
+        parentJobId: column.optionalText(),
+        rollbackOf: column.optionalText(),
+        rollbackJobId: column.optionalText(),
+        lastControlAction: optionalObject,
+        nextWindowStart: column.optionalText(),
+        endedWaves: v.optional(v.array(column.object(), 'must be a JSON array')),
+        eventSequence: column.optionalInteger(),
+        lastProgressEventTime: column.optionalText(),
+        rolloutConfig: optionalObject,
+        abortConfig: optionalObject,
+        retryConfig: optionalObject,
+        completionCondition: optionalObject,
+        schedulingConfig: optionalObject,
+        priority: v.optional(v.number('must be a number')),
+        countMethodErrorsAsFailures: v.optional(v.boolean('must be true or false')),
+        targetSelection: column.optionalText(),
+      },
+      'must be a JSON object',
+    ),
+  ),
+});
+
+function fromEntity(table: string, entity: StoredRow): JobRecord {
+  const row = parseStoredEntity(table, JobRowSchema, entity, ['spec']);
+  const spec = (row.spec ?? {}) as JobSpec;
   return {
-    jobId: entity.partitionKey ?? '',
-    type: entity.type as JobType,
-    status: entity.status as JobStatus,
-    createdTime: entity.createdTime as string,
-    startTime: entity.startTime as string,
-    maxExecutionTimeInSeconds: entity.maxExecutionTimeInSeconds as number,
+    jobId: row.partitionKey,
+    type: row.type,
+    status: row.status,
+    createdTime: row.createdTime,
+    startTime: row.startTime,
+    maxExecutionTimeInSeconds: row.maxExecutionTimeInSeconds,
     ...spec,
   };
 }
 
-function countersOf(row: Partial<ShardCounters>): ShardCounters {
-  return {
-    pending: row.pending ?? 0,
-    running: row.running ?? 0,
-    succeeded: row.succeeded ?? 0,
-    failed: row.failed ?? 0,
-    canceled: row.canceled ?? 0,
-  };
+const count = v.optional(column.integer(), 0);
+/** A shard's counter row; a counter not yet written counts 0. */
+const ShardRowSchema = v.looseObject({
+  pending: count,
+  running: count,
+  succeeded: count,
+  failed: count,
+  canceled: count,
+});
+
+function countersOf(table: string, row: StoredRow): ShardCounters {
+  const { pending, running, succeeded, failed, canceled } = parseStoredEntity(table, ShardRowSchema, row);
+  return { pending, running, succeeded, failed, canceled };
 }
 
 /** {@link JobRepository} on Azure Table Storage. */
@@ -106,7 +163,7 @@ export class TableJobRepository implements JobRepository {
   async get(jobId: string): Promise<StoredJob | undefined> {
     try {
       const entity = await this.client.getEntity<Record<string, unknown>>(jobId, JOB_ROW);
-      return { job: fromEntity(entity), etag: entity.etag };
+      return { job: fromEntity(this.client.tableName, entity), etag: entity.etag };
     } catch (error: unknown) {
       if (statusCodeOf(error) === 404) return undefined;
       throw error;
@@ -146,7 +203,7 @@ export class TableJobRepository implements JobRepository {
       page.maxItems,
       page.continuationToken,
     );
-    const items = result.entities.map(fromEntity);
+    const items = result.entities.map((entity) => fromEntity(this.client.tableName, entity));
     return result.continuationToken ? { items, continuationToken: result.continuationToken } : { items };
   }
 
@@ -187,12 +244,12 @@ export class TableJobRepository implements JobRepository {
 
   async listShardStates(jobId: string): Promise<ShardState[]> {
     const states: ShardState[] = [];
-    for await (const row of this.client.listEntities<ShardCounters & { attempted?: boolean }>({
+    for await (const row of this.client.listEntities<Record<string, unknown>>({
       queryOptions: { filter: this.shardRowsOf(jobId) },
     })) {
       states.push({
         shard: Number((row.rowKey ?? '').slice(SHARD_PREFIX.length)),
-        counters: countersOf(row),
+        counters: countersOf(this.client.tableName, row),
         attempted: row.attempted === true,
       });
     }
@@ -213,10 +270,10 @@ export class TableJobRepository implements JobRepository {
 
   async getStatistics(jobId: string) {
     const shards: ShardCounters[] = [];
-    for await (const row of this.client.listEntities<ShardCounters>({
+    for await (const row of this.client.listEntities<Record<string, unknown>>({
       queryOptions: { filter: this.shardRowsOf(jobId) },
     })) {
-      shards.push(countersOf(row));
+      shards.push(countersOf(this.client.tableName, row));
     }
     return aggregateStatistics(shards);
   }
@@ -230,8 +287,8 @@ export class TableJobRepository implements JobRepository {
         filter: `(${this.shardRowsOf(jobId)}) or (${odata`PartitionKey eq ${jobId} and RowKey eq ${JOB_ROW}`})`,
       },
     })) {
-      if (row.rowKey === JOB_ROW) stored = { job: fromEntity(row), etag: row.etag };
-      else shards.push(countersOf(row as Partial<ShardCounters>));
+      if (row.rowKey === JOB_ROW) stored = { job: fromEntity(this.client.tableName, row), etag: row.etag };
+      else shards.push(countersOf(this.client.tableName, row));
     }
     return stored && { ...stored, statistics: aggregateStatistics(shards) };
   }

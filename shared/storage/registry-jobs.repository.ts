@@ -1,4 +1,4 @@
-import type { TableEntityResult } from '@azure/data-tables';
+import * as v from 'valibot';
 import { ConcurrencyConflictError } from '../iothub-rules';
 import type { RegistryJobRecord } from '../registry-jobs/registry-job-model';
 import type { RegistryJobRepository, StoredRegistryJob } from '../registry-jobs/ports';
@@ -7,10 +7,10 @@ import {
   isConflict,
   isNotFound,
   isPreconditionFailed,
-  joinJson,
   splitJson,
   type LazyTable,
 } from './table-support';
+import { column, parseStoredEntity, type StoredRow } from './stored-entity';
 
 /** One partition: the job history is short (IoT Hub keeps 30 days) and listed whole, newest first. */
 const PARTITION = 'registryjob';
@@ -25,8 +25,27 @@ function toEntity(job: RegistryJobRecord) {
   };
 }
 
-const fromEntity = (entity: TableEntityResult<Record<string, unknown>>) =>
-  joinJson('job', entity) as RegistryJobRecord;
+/** A registry job row read back: the job document's identity, state and targets are checked. */
+const RegistryJobRowSchema = v.object({
+  job: v.looseObject(
+    {
+      jobId: column.text(),
+      type: column.oneOf(['export', 'import']),
+      status: column.oneOf(['enqueued', 'running', 'completed', 'failed', 'cancelled']),
+      progress: v.number('must be a number'),
+      createdTime: column.text(),
+      outputBlobContainerUri: column.text(),
+      inputBlobName: column.text(),
+      outputBlobName: column.text(),
+      excludeKeysInExport: v.boolean('must be true or false'),
+      storageAuthenticationType: column.oneOf(['keyBased', 'identityBased']),
+    },
+    'must be a JSON object',
+  ),
+});
+
+const fromEntity = (table: string, entity: StoredRow) =>
+  parseStoredEntity(table, RegistryJobRowSchema, entity, ['job']).job as RegistryJobRecord;
 
 /** Import/export jobs in a table of their own (`<prefix>registryjobs`). */
 export class RegistryJobsTableRepository implements RegistryJobRepository {
@@ -38,10 +57,9 @@ export class RegistryJobsTableRepository implements RegistryJobRepository {
 
   async get(jobId: string): Promise<StoredRegistryJob | undefined> {
     try {
-      const entity = await (
-        await this.table()
-      ).getEntity<Record<string, unknown>>(PARTITION, encodeKey(jobId));
-      return { job: fromEntity(entity), etag: entity.etag };
+      const table = await this.table();
+      const entity = await table.getEntity<Record<string, unknown>>(PARTITION, encodeKey(jobId));
+      return { job: fromEntity(table.tableName, entity), etag: entity.etag };
     } catch (error: unknown) {
       if (isNotFound(error)) return undefined;
       throw error;
@@ -50,10 +68,11 @@ export class RegistryJobsTableRepository implements RegistryJobRepository {
 
   async list(): Promise<RegistryJobRecord[]> {
     const jobs: RegistryJobRecord[] = [];
-    const entities = (await this.table()).listEntities<Record<string, unknown>>({
+    const table = await this.table();
+    const entities = table.listEntities<Record<string, unknown>>({
       queryOptions: { filter: `PartitionKey eq '${PARTITION}'` },
     });
-    for await (const entity of entities) jobs.push(fromEntity(entity));
+    for await (const entity of entities) jobs.push(fromEntity(table.tableName, entity));
     return jobs.sort((a, b) => b.createdTime.localeCompare(a.createdTime) || a.jobId.localeCompare(b.jobId));
   }
 

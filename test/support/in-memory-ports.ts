@@ -42,11 +42,12 @@ import type {
 } from '../../shared/jobs/core/job-model';
 
 /** JSON copy: `structuredClone` under jest yields objects of another realm, which plain-object checks reject. */
-function copy<T>(value: T): T {
+export function copy<T>(value: T): T {
   return JSON.parse(JSON.stringify(value)) as T;
 }
 
-function pageOf<T>(items: T[], page: PageRequest): Page<T> {
+/** One page of `items` (the continuation token is the next item's index). */
+export function pageOf<T>(items: T[], page: PageRequest): Page<T> {
   const start = page.continuationToken ? Number(page.continuationToken) : 0;
   const slice = items.slice(start, start + page.maxItems);
   const next = start + page.maxItems;

@@ -28,6 +28,28 @@ export const JOB_BADGES: JobBadge[] = [
         ? undefined
         : { text: 'rolled back', title: `Rolled back by ${job.rollbackJobId}` },
   },
+  {
+    name: 'continuous',
+    render: (job) =>
+      job.targetSelection === 'continuous'
+        ? {
+            text: 'continuous',
+            title: 'Continuous: devices that come to match the query later join the job until it ends.',
+          }
+        : undefined,
+  },
+  {
+    name: 'window',
+    render: (job) => {
+      const windows = job.schedulingConfig;
+      if (!windows) return undefined;
+      const schedules = windows.maintenanceWindows
+        .map((window) => `${window.schedule} for ${window.durationInMinutes} min`)
+        .join('; ');
+      const waiting = job.nextWindowStart ? ` Waiting until ${job.nextWindowStart}.` : '';
+      return { text: 'window', title: `Maintenance windows (${windows.timeZone}): ${schedules}.${waiting}` };
+    },
+  },
 ];
 
 /** The job's status badge followed by every badge of {@link JOB_BADGES} that applies. */

@@ -1,4 +1,4 @@
-import { isJobId, type JobRequest } from '@device-jobs/client';
+import { MAX_JOB_PRIORITY, MIN_JOB_PRIORITY, isJobId, type JobRequest } from '@device-jobs/client';
 /** The new-job form's values, as the inputs hold them (strings), and their translation to a job request body. */
 
 export type FailureTypeValue = 'failed' | 'timedOut' | 'all';
@@ -19,6 +19,8 @@ export interface JobFormValues {
   maxExecutionTime: string;
   maximumPerMinute: string;
   maxConcurrency: string;
+  /** The job's weight in the service-wide device-operation budget (empty: the service's default). */
+  priority: string;
   exponential: boolean;
   baseRatePerMinute: string;
   incrementFactor: string;
@@ -117,6 +119,17 @@ function rolloutOf(values: JobFormValues, check: Collector): Record<string, unkn
   return rollout;
 }
 
+/** `priority`, checked as the service checks it: a whole number within the contract's bounds. */
+function priorityOf(values: JobFormValues, check: Collector): number | undefined {
+  const priority = check.number('priority', values.priority, 'Priority');
+  if (priority === undefined || (priority >= MIN_JOB_PRIORITY && priority <= MAX_JOB_PRIORITY))
+    return priority;
+  return check.fail(
+    'priority',
+    `Priority must be a whole number from ${MIN_JOB_PRIORITY} to ${MAX_JOB_PRIORITY}.`,
+  );
+}
+
 /**
  * The `PUT /jobs/v2/{jobId}` body of the form, with the problems the page can see by itself (missing values,
  * JSON syntax, whole numbers). Everything else is the service's to judge: its error is shown as it answers.
@@ -176,6 +189,8 @@ export function buildJobBody(values: JobFormValues): { body: JobRequest; errors:
   if (maxTime !== undefined) body.maxExecutionTimeInSeconds = maxTime;
   const rollout = rolloutOf(values, check);
   if (Object.keys(rollout).length > 0) body.rolloutConfig = rollout;
+  const priority = priorityOf(values, check);
+  if (priority !== undefined) body.priority = priority;
   if (values.abort) {
     body.abortConfig = {
       criteriaList: [

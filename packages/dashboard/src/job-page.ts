@@ -27,7 +27,6 @@ import {
   dataTable,
   describeError,
   errorBox,
-  featureBadges,
   finishedChart,
   progressBar,
   pagerButtons,
@@ -342,7 +341,7 @@ export const jobPageView: View = (main, context, [id]) => {
         ])
       : averageRate(current, stats);
     const eta = active && current.status === 'running' ? etaSeconds(stats, rate) : undefined;
-    replace(badge, ...jobBadges(current), ...featureBadges(current));
+    replace(badge, ...jobBadges(current));
     replace(
       summary,
       h('h2', { id: 'summary-title' }, 'Progress'),

@@ -3,7 +3,7 @@ import type { JobResponse, RegistryJobResponse } from '@device-jobs/client';
 import { isActive, percentDone, TYPE_LABELS } from './model.js';
 import { Poller, type View } from './view.js';
 import { jobBadges } from './job-badges.js';
-import { dataTable, errorBox, featureBadges, progressBar, statusBadge } from './widgets.js';
+import { dataTable, errorBox, progressBar, statusBadge } from './widgets.js';
 
 const REFRESH_MS = 2000;
 /** New jobs appear without a click, only less often while nothing runs. */
@@ -32,7 +32,7 @@ function jobRow(job: JobResponse): HTMLElement {
     'tr',
     { 'data-job-id': job.jobId },
     h('th', { scope: 'row' }, link),
-    h('td', { class: 'badges' }, ...jobBadges(job), ...featureBadges(job)),
+    h('td', { class: 'badges' }, ...jobBadges(job)),
     h('td', {}, TYPE_LABELS[job.type] ?? job.type),
     h(
       'td',

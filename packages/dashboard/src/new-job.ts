@@ -1,4 +1,9 @@
-import type { JobRequest } from '@device-jobs/client';
+import {
+  DEFAULT_JOB_PRIORITY,
+  MAX_JOB_PRIORITY,
+  MIN_JOB_PRIORITY,
+  type JobRequest,
+} from '@device-jobs/client';
 import { h, replace, uid } from './dom.js';
 import { buildJobBody, type FieldError, type JobFormValues } from './job-body.js';
 import { formatDuration } from './progress.js';
@@ -212,6 +217,17 @@ export const newJobView: View = (main, { api, announce }) => {
           input({ type: 'number', min: 1, max: 10000 }),
           'Devices with a call outstanding at once.',
         ),
+        field(
+          'priority',
+          'Priority (1–10)',
+          input({
+            type: 'number',
+            min: MIN_JOB_PRIORITY,
+            max: MAX_JOB_PRIORITY,
+            placeholder: String(DEFAULT_JOB_PRIORITY),
+          }),
+          `Share of the service-wide device-operation budget, against other running jobs. Empty = ${DEFAULT_JOB_PRIORITY}.`,
+        ),
       ),
       checkbox('exponential', 'Ramp up exponentially'),
       exponentialFields,
@@ -247,6 +263,7 @@ export const newJobView: View = (main, { api, announce }) => {
       maxExecutionTime: text('maxExecutionTime'),
       maximumPerMinute: text('maximumPerMinute'),
       maxConcurrency: text('maxConcurrency'),
+      priority: text('priority'),
       exponential: checked('exponential'),
       baseRatePerMinute: text('baseRatePerMinute'),
       incrementFactor: text('incrementFactor'),

@@ -1,51 +1,11 @@
 import { h, svg } from './dom.js';
-import type { DeviceJobStatistics, JobResponse } from '@device-jobs/client';
+import type { DeviceJobStatistics } from '@device-jobs/client';
 import { percentDone } from './model.js';
 import type { ProgressSample } from './progress.js';
 
 /** A status badge; the colour repeats the word, never replaces it. */
 export function statusBadge(status: string): HTMLElement {
   return h('span', { class: `badge badge-${status}` }, status);
-}
-
-/**
- * Badges for how a job runs beyond its status: `continuous` when devices join it later, `window` when it has maintenance windows (its title names them and
- * the next opening while it waits).
- */
-export function featureBadges(job: JobResponse): HTMLElement[] {
-  const badges: HTMLElement[] = [];
-  if (job.targetSelection === 'continuous') {
-    badges.push(
-      h(
-        'span',
-        {
-          class: 'badge badge-feature',
-          'data-badge': 'continuous',
-          title: 'Continuous: devices that come to match the query later join the job until it ends.',
-        },
-        'continuous',
-      ),
-    );
-  }
-  const windows = job.schedulingConfig;
-  if (windows) {
-    const schedules = windows.maintenanceWindows
-      .map((window) => `${window.schedule} for ${window.durationInMinutes} min`)
-      .join('; ');
-    const waiting = job.nextWindowStart ? ` Waiting until ${job.nextWindowStart}.` : '';
-    badges.push(
-      h(
-        'span',
-        {
-          class: 'badge badge-feature',
-          'data-badge': 'window',
-          title: `Maintenance windows (${windows.timeZone}): ${schedules}.${waiting}`,
-        },
-        'window',
-      ),
-    );
-  }
-  return badges;
 }
 
 function segment(kind: string, count: number, total: number): HTMLElement {

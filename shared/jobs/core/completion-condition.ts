@@ -1,11 +1,11 @@
-import type * as Wire from '@device-jobs/client';
+import type * as Wire from '@device-jobs/client/contract';
 import { parseCondition } from '../../query';
 import { JobValidationError } from './job-errors';
 import * as v from 'valibot';
 import { closedObject, integerIn } from '../../schemas/schema-rules';
 import { parseOrThrow } from '../../schemas/schema-problems';
 
-export type { CompletionCondition } from '@device-jobs/client';
+export type { CompletionCondition } from '@device-jobs/client/contract';
 
 /** The longest a device may wait for its completion condition (one day). */
 export const MAX_COMPLETION_TIMEOUT_SECONDS = 86_400;

@@ -42,6 +42,11 @@ export interface DeviceTiming {
 export interface DeviceCost {
   seconds: number;
   calls: number;
+  /**
+   * The part of `seconds` spent waiting out retry back-offs: timers, which the service's load does not stretch
+   * as it stretches calls (absent: none).
+   */
+  backOffSeconds?: number;
 }
 
 /** Time the service adds to every call (storage writes, scheduling), beyond the device's own latency. */
@@ -53,9 +58,9 @@ export function callSeconds(timing: DeviceTiming): number {
   return timeout * timing.timeoutSeconds + (1 - timeout) * timing.latencySeconds + CALL_OVERHEAD_SECONDS;
 }
 
-/** Seconds a device with this timing is expected to take for `attempts` calls, back-offs between them included. */
-export function secondsForAttempts(timing: DeviceTiming, attempts: number): number {
-  let seconds = attempts * callSeconds(timing);
+/** Seconds of back-off a device waits between `attempts` calls. */
+export function backOffSecondsFor(attempts: number): number {
+  let seconds = 0;
   for (let retry = 1; retry < attempts; retry += 1) seconds += retryDelayMs(retry) / 1000;
   return seconds;
 }
@@ -71,16 +76,15 @@ export function expectedDeviceCost(timing: DeviceTiming, retryConfig?: RetryConf
   const failure = Math.min(1 - timeout, Math.max(0, timing.failureRate));
   const perCall = callSeconds(timing);
   let reach = 1;
-  let seconds = 0;
   let calls = 0;
+  let backOffSeconds = 0;
   for (let attempt = 1; reach > 1e-9; attempt += 1) {
     calls += reach;
-    seconds += reach * perCall;
     const retried = (attempt <= retriesOfTimedOut ? timeout : 0) + (attempt <= retriesOfFailed ? failure : 0);
     reach *= retried;
-    if (reach > 0) seconds += reach * (retryDelayMs(attempt) / 1000);
+    if (reach > 0) backOffSeconds += reach * (retryDelayMs(attempt) / 1000);
   }
-  return { seconds, calls };
+  return { seconds: calls * perCall + backOffSeconds, calls, backOffSeconds };
 }
 
 export interface DevicePhaseInput {

@@ -1,8 +1,8 @@
-import type * as Wire from '@device-jobs/client';
+import type * as Wire from '@device-jobs/client/contract';
 import type { JobControls } from './rollout-config';
 import type { EndedWave } from './rollout-wave-model';
 import type { OverwrittenValue } from './twin-overwritten';
-// The wire vocabulary is the contract's (@device-jobs/client): defined once, taken here as types only.
+// The wire vocabulary is the contract's (@device-jobs/client/contract): defined once, loaded from there.
 export type {
   CloudToDeviceMethod,
   DeviceJobError,
@@ -14,19 +14,9 @@ export type {
   JobType,
   JsonObject,
   TwinPatch,
-} from '@device-jobs/client';
+} from '@device-jobs/client/contract';
 
-export const JOB_TYPES: readonly Wire.JobType[] = ['scheduleDeviceMethod', 'scheduleUpdateTwin'];
-
-export const JOB_STATUSES: readonly Wire.JobStatus[] = [
-  'queued',
-  'scheduled',
-  'running',
-  'paused',
-  'completed',
-  'failed',
-  'cancelled',
-];
+export { DEVICE_JOB_STATUSES, JOB_STATUSES, JOB_TYPES } from '@device-jobs/client/contract';
 
 /** How a job selects its devices. */
 export type JobTargets =
@@ -90,15 +80,6 @@ export interface JobRecord extends JobControls {
   /** When the last `DeviceJobs.JobProgress` event was written. */
   lastProgressEventTime?: string;
 }
-
-export const DEVICE_JOB_STATUSES: readonly Wire.DeviceJobStatus[] = [
-  'pending',
-  'scheduled',
-  'running',
-  'completed',
-  'failed',
-  'canceled',
-];
 
 /** One device's part of a job, as stored. */
 export interface DeviceJobRecord {

@@ -1,4 +1,4 @@
-import { type DurationObservation, observeFinishedJob, secondsForAttempts } from './job-estimate';
+import { type DurationObservation, backOffSecondsFor, callSeconds, observeFinishedJob } from './job-estimate';
 import type { DeviceJobRecord, JobRecord } from './job-model';
 import type { JobDeviceGateway } from './ports';
 
@@ -42,9 +42,10 @@ export function observationOf(
 export const SLOWDOWN_SAMPLE_SIZE = 100;
 
 /**
- * How much longer a method job's simulated devices took than their profiles say: Σ observed ÷ Σ expected over a
- * sample of its finished rows, each expected for the attempts it actually made (so retries drawn are not noise),
- * within 1..10. `undefined` when the gateway knows no profile (real devices, IoT Hub) or no row ran.
+ * How much longer a method job's simulated devices' calls took than their profiles say: Σ observed ÷ Σ expected
+ * over a sample of its finished rows, each expected for the attempts it actually made (so retries drawn are not
+ * noise) and each without its back-offs (timers the load does not stretch), within 1..10. `undefined` when the
+ * gateway knows no profile (real devices, IoT Hub) or no row ran.
  */
 export async function slowdownOf(
   gateway: Pick<JobDeviceGateway, 'deviceTimings'>,
@@ -63,8 +64,10 @@ export async function slowdownOf(
   for (const row of ran) {
     const timing = timings.get(row.deviceId);
     if (!timing) continue;
-    observed += (Date.parse(row.endTimeUtc ?? '') - Date.parse(row.startTimeUtc ?? '')) / 1000;
-    expected += secondsForAttempts(timing, Math.max(1, row.attempts ?? 1));
+    const attempts = Math.max(1, row.attempts ?? 1);
+    const took = (Date.parse(row.endTimeUtc ?? '') - Date.parse(row.startTimeUtc ?? '')) / 1000;
+    observed += Math.max(0, took - backOffSecondsFor(attempts));
+    expected += attempts * callSeconds(timing);
   }
   if (expected <= 0 || observed <= 0) return undefined;
   return Math.min(10, Math.max(1, observed / expected));

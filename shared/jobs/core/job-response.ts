@@ -1,9 +1,9 @@
-import type * as Wire from '@device-jobs/client';
+import type * as Wire from '@device-jobs/client/contract';
 import type { DeviceJobRecord, DeviceJobStatistics, JobRecord } from './job-model';
 import { waveStatistics } from './rollout-waves';
 
 /** The answers' shapes are the contract's (@device-jobs/client); this module maps stored records onto them. */
-export type { DeviceJobResponse, JobResponse } from '@device-jobs/client';
+export type { DeviceJobResponse, JobResponse } from '@device-jobs/client/contract';
 
 export function toJobResponse(job: JobRecord, deviceJobStatistics: DeviceJobStatistics): Wire.JobResponse {
   const response: Wire.JobResponse = {

@@ -1,4 +1,4 @@
-import type { JobScheduleResponse, JobTemplate } from '@device-jobs/client';
+import type { JobScheduleResponse, JobTemplate } from '@device-jobs/client/contract';
 
 /** The answer's shape is the contract's (@device-jobs/client). */
 export type { JobScheduleResponse };

@@ -1,4 +1,4 @@
-import type { SchedulingConfig } from '@device-jobs/client';
+import type { SchedulingConfig } from '@device-jobs/client/contract';
 import { schedulingConfigSchema } from '../../schemas/scheduling.schema';
 import type { CronParser } from './job-schedule-model';
 import { parseJobField } from './rollout-config';

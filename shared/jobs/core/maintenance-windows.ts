@@ -1,4 +1,4 @@
-import type { SchedulingConfig } from '@device-jobs/client';
+import type { SchedulingConfig } from '@device-jobs/client/contract';
 import type { CronParser, CronSchedule } from './job-schedule-model';
 
 /** Whether devices may start at an instant: inside a window (until `end`), or not (until `nextStart`). */

@@ -1,4 +1,4 @@
-import type * as Wire from '@device-jobs/client';
+import type * as Wire from '@device-jobs/client/contract';
 import type * as v from 'valibot';
 import {
   AbortConfigSchema,
@@ -21,7 +21,7 @@ export type {
   RateIncreaseCriteria,
   RetryConfig,
   RolloutConfig,
-} from '@device-jobs/client';
+} from '@device-jobs/client/contract';
 export {
   DEFAULT_PRIORITY,
   FAILURE_TYPES,

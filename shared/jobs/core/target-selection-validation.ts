@@ -1,4 +1,4 @@
-import type { JobControls, TargetSelection } from '@device-jobs/client';
+import type { JobControls, TargetSelection } from '@device-jobs/client/contract';
 import { JobValidationError } from './job-errors';
 import type { JobTargets } from './job-model';
 import { TargetSelectionSchema } from '../../schemas/scheduling.schema';

@@ -1,6 +1,8 @@
 import { prospectiveShare, type DeviceOperationBudget } from '../core/device-budget';
 import {
+  CALL_OVERHEAD_SECONDS,
   DEFAULT_OBSERVATION,
+  backOffSecondsFor,
   type DeviceCost,
   type DeviceTiming,
   type DurationObservation,
@@ -14,7 +16,10 @@ import { waveSizes } from '../core/rollout-waves';
 /** Targets a dry run looks at closely (profiles, history): an even sample of the job's targets, in their order. */
 export const ESTIMATE_SAMPLE_SIZE = 500;
 
-/** Sampled devices without a profile whose recent results are read (one storage page each, at most). */
+/**
+ * Sampled devices without a profile whose recent results are read (one storage page each, at most), spread evenly
+ * over them: the first devices of a job ran while the service warmed up, so they alone would not stand for the rest.
+ */
 export const HISTORY_SAMPLE_SIZE = 10;
 
 /** Recent results of a device the estimate reads. */
@@ -95,13 +100,16 @@ function timingFromHistory(rows: readonly DeviceJobRecord[]): DeviceTiming | und
       continue;
     const attempts = Math.max(1, row.attempts ?? 1);
     calls += attempts;
-    seconds += Math.max(0, Date.parse(row.endTimeUtc) - Date.parse(row.startTimeUtc)) / 1000;
+    // The back-offs between its attempts were the service's waits, not the device's answers.
+    const took = Math.max(0, Date.parse(row.endTimeUtc) - Date.parse(row.startTimeUtc)) / 1000;
+    seconds += Math.max(0, took - backOffSecondsFor(attempts));
     if (row.status === 'failed') failed += 1;
   }
   if (calls === 0) return undefined;
   const counted = rows.filter((row) => row.startTimeUtc && row.endTimeUtc).length;
   return {
-    latencySeconds: seconds / calls,
+    // A result's duration already holds the service's own time per call, which the model adds to every call.
+    latencySeconds: Math.max(0, seconds / calls - CALL_OVERHEAD_SECONDS),
     failureRate: counted === 0 ? 0 : failed / counted,
     timeoutRate: 0,
     timeoutSeconds: 0,
@@ -117,7 +125,7 @@ async function historyTimings(
   const reader = deps.deviceJobs;
   if (!reader) return timings;
   await Promise.all(
-    deviceIds.slice(0, HISTORY_SAMPLE_SIZE).map(async (deviceId) => {
+    deviceIds.map(async (deviceId) => {
       const page = await reader.query({ deviceId, jobType: definition.type }, { maxItems: HISTORY_ROWS });
       const timing = timingFromHistory(page.items.filter((row) => row.jobId !== definition.jobId));
       if (timing) timings.set(deviceId, timing);
@@ -141,25 +149,53 @@ async function sampledCosts(
     method && deps.timings
       ? await deps.timings.deviceTimings(sample, method)
       : new Map<string, DeviceTiming>();
-  const unprofiled = sample.filter((id) => !profiled.has(id));
+  const unprofiled = evenly(
+    sample.filter((id) => !profiled.has(id)),
+    HISTORY_SAMPLE_SIZE,
+  );
+  const read = new Set(unprofiled);
   const observed = await historyTimings(deps, definition, unprofiled);
   const observedTimings = [...observed.values()];
   return sample.map((deviceId) => {
-    const profile = profiled.get(deviceId);
+    const ownProfile = profiled.get(deviceId);
+    const profile = ownProfile && asTheJobCounts(ownProfile, definition);
     if (profile) {
-      // A profile is the device's own pace; the service's pace under its load now comes from its last job.
+      // A profile is the device's own pace; the service's pace under its load now comes from its last job. It
+      // stretches the calls, not the back-offs between them.
       const cost = expectedDeviceCost(profile, definition.retryConfig);
-      return { ...cost, seconds: cost.seconds * (observation.slowdown ?? 1) };
+      const backOff = cost.backOffSeconds ?? 0;
+      return { ...cost, seconds: (cost.seconds - backOff) * (observation.slowdown ?? 1) + backOff };
     }
     const timing = observed.get(deviceId);
     if (timing) return expectedDeviceCost(timing, definition.retryConfig);
     // Beyond the history sample, devices without a profile take the mean of the sampled histories.
-    if (observedTimings.length > 0 && !unprofiled.slice(0, HISTORY_SAMPLE_SIZE).includes(deviceId)) {
+    if (observedTimings.length > 0 && !read.has(deviceId)) {
       const mean = meanTiming(observedTimings);
       return expectedDeviceCost(mean, definition.retryConfig);
     }
     return { seconds: observation.meanDeviceSeconds, calls: 1 };
   });
+}
+
+/**
+ * A method's answer with status ≥ 400 fails the device only when the job sets `countMethodErrorsAsFailures` (IoT
+ * Hub counts it `completed`): otherwise such an answer ends the device like a success, and no retry follows.
+ */
+function asTheJobCounts(timing: DeviceTiming, definition: JobDefinition): DeviceTiming {
+  return definition.cloudToDeviceMethod && definition.countMethodErrorsAsFailures !== true
+    ? { ...timing, failureRate: 0 }
+    : timing;
+}
+
+/** At most `count` of the ids, evenly spread over them (the first included). */
+export function evenly<T>(ids: readonly T[], count: number): T[] {
+  if (ids.length <= count) return [...ids];
+  const picked: T[] = [];
+  for (let index = 0; index < count; index += 1) {
+    const id = ids[Math.floor((index * ids.length) / count)];
+    if (id !== undefined) picked.push(id);
+  }
+  return picked;
 }
 
 function meanTiming(timings: readonly DeviceTiming[]): DeviceTiming {

@@ -387,6 +387,14 @@ describe('the dashboard in a headless browser', () => {
     await page.getByText('Rollout, abort and retry').click();
     await page.getByLabel('Maximum concurrency').fill('4');
     await page.getByLabel('Query condition').fill("tags.fleet = 'dash' AND tags.n < 10");
+    // Priority is judged as the service judges it, before any request.
+    await page.getByLabel('Priority (1–10)').fill('11');
+    await preview.click();
+    await expect(page.getByRole('alert').textContent()).resolves.toContain(
+      'Priority must be a whole number from 1 to 10.',
+    );
+    await expect(page.getByLabel('Priority (1–10)').getAttribute('aria-invalid')).resolves.toBe('true');
+    await page.getByLabel('Priority (1–10)').fill('8');
     await preview.click();
     await page.locator('[data-fact="previewCount"]', { hasText: '10' }).waitFor();
     const samples = (await page.getByText(/^Sample devices: /).textContent()) ?? '';
@@ -416,6 +424,7 @@ describe('the dashboard in a headless browser', () => {
       queryCondition: "tags.fleet = 'dash' AND tags.n < 10",
       cloudToDeviceMethod: { methodName: 'firmwareUpdate', payload: { version: '2.1' } },
       rolloutConfig: { maxConcurrency: 5 },
+      priority: 8,
     });
 
     await page.getByRole('link', { name: 'Jobs', exact: true }).click();
@@ -549,6 +558,50 @@ describe('rollout controls on the job page, and the schedules page', () => {
     // A rollback job is neither rolled back nor rerun: roll its parent back again instead.
     expect(await page.getByRole('button', { name: 'Roll back…' }).isHidden()).toBe(true);
     expect(await page.getByRole('button', { name: 'Rerun…' }).isHidden()).toBe(true);
+  });
+
+  it('marks a continuous job waiting for its maintenance window with badges, in the list and on its page', async () => {
+    // Its only window opens in 11 to 12 hours: the job waits, running, and starts no device.
+    const hour = (new Date().getUTCHours() + 12) % 24;
+    await host.client.createJob({
+      jobId: 'dash-nightly',
+      type: 'scheduleDeviceMethod',
+      cloudToDeviceMethod: method,
+      queryCondition: "tags.fleet = 'dash'",
+      targetSelection: 'continuous',
+      schedulingConfig: {
+        timeZone: 'UTC',
+        maintenanceWindows: [{ schedule: `0 0 ${hour} * * *`, durationInMinutes: 60 }],
+        endBehavior: 'stopRollout',
+      },
+    });
+    await open('#/jobs/dash-nightly');
+    const nextWindow = page.locator('[data-fact="nextWindowStart"]');
+    await nextWindow.waitFor();
+    const badges = (scope: string) =>
+      page.evaluate<[string, string][]>(
+        `[...document.querySelectorAll(${JSON.stringify(`${scope} [data-badge]`)})].map((badge) => [badge.textContent, badge.title])`,
+      );
+    const job = await host.client.getJob('dash-nightly');
+    expect(job).toMatchObject({ status: 'running', nextWindowStart: expect.any(String) });
+    const windowTitle = `Maintenance windows (UTC): 0 0 ${hour} * * * for 60 min. Waiting until ${job.nextWindowStart}.`;
+    expect(await badges('.page-head')).toEqual([
+      ['continuous', expect.stringContaining('join the job')],
+      ['window', windowTitle],
+    ]);
+    await shot('job-window');
+    await open('#/jobs');
+    await page.locator('tr[data-job-id="dash-nightly"] [data-badge="window"]').waitFor();
+    expect(await badges('tr[data-job-id="dash-nightly"]')).toEqual([
+      ['continuous', expect.stringContaining('join the job')],
+      ['window', windowTitle],
+    ]);
+    await expect(
+      page.locator('tr[data-job-id="dash-color-rollback"] [data-badge]').textContent(),
+    ).resolves.toBe('rollback');
+    await shot('jobs-badges');
+    expect((await host.client.getJob('dash-nightly')).deviceJobStatistics.deviceCount).toBe(0);
+    await host.client.cancelJob('dash-nightly');
   });
 
   it('lists the job schedules with their next occurrence, opens one and deletes them', async () => {

@@ -1,8 +1,10 @@
+import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import ignore from 'ignore';
-import { stageAppFiles } from '../../../scripts/package-app';
+import { IOTHUB_ERROR_STATUS } from '@device-jobs/client/contract';
+import { shipContractPackage, stageAppFiles } from '../../../scripts/package-app';
 
 const root = path.resolve(__dirname, '../../..');
 const read = (file: string) => fs.readFileSync(path.join(root, file), 'utf8');
@@ -178,5 +180,26 @@ describe('the package azd deploys (azure.yaml, .funcignore, npm run package)', (
     // The tree's node_modules passes the same rules in azd's zip.
     const rules = ignore().add(fs.readFileSync(path.join(stage, '.funcignore'), 'utf8'));
     expect(production.filter((name) => rules.ignores(`${name}/`))).toEqual([]);
+  });
+
+  it("ships the contract package, which the compiled app resolves from the tree's node_modules", () => {
+    const shipped = shipContractPackage(root, stage);
+    expect(fs.lstatSync(shipped).isSymbolicLink()).toBe(false);
+    // A plain Node in the staged tree (jest would map the package to the repository's sources).
+    const probe = [
+      "const resolved = require.resolve('@device-jobs/client/contract', { paths: ['dist/shared/http'] });",
+      "const { ERROR_STATUS } = require('./dist/shared/http/iothub-errors.js');",
+      'console.log(JSON.stringify({ resolved, ERROR_STATUS }));',
+    ].join('\n');
+    const answer = JSON.parse(
+      execFileSync(process.execPath, ['-e', probe], { cwd: stage, encoding: 'utf8' }),
+    ) as {
+      resolved: string;
+      ERROR_STATUS: object;
+    };
+    expect(path.relative(fs.realpathSync(stage), answer.resolved)).toBe(
+      path.join('node_modules', '@device-jobs', 'client', 'dist', 'contract.js'),
+    );
+    expect(answer.ERROR_STATUS).toEqual(IOTHUB_ERROR_STATUS);
   });
 });

@@ -7,7 +7,15 @@ import { withEngineLease } from '../../../shared/jobs/engine/lease';
 import { lifecycleEvents } from '../../../shared/jobs/core/job-events';
 import { aggregateStatistics } from '../../../shared/jobs/core/job-statistics';
 import { type JobStorage, createJobStorage, jobTableNames } from '../../../shared/storage/jobs-storage';
-import { asciiJson, decodeKey, encodeKey, joinJson, splitJson } from '../../../shared/storage/table-support';
+import { StoredEntityError } from '../../../shared/storage/stored-entity';
+import {
+  asciiJson,
+  decodeKey,
+  encodeKey,
+  joinJson,
+  splitJson,
+  tableClient,
+} from '../../../shared/storage/table-support';
 
 let azurite: RunningAzurite;
 let storage: JobStorage;
@@ -340,6 +348,68 @@ describe('TableDeviceJobRepository', () => {
     await storage.deviceJobs.deleteJob('q');
     expect((await storage.deviceJobs.query({ jobId: 'q' }, { maxItems: 100 })).items).toEqual([]);
     expect((await storage.deviceJobs.query({ jobId: 'q-2' }, { maxItems: 100 })).items).toHaveLength(1);
+  });
+});
+
+describe("rows read back are parsed with their table's schema", () => {
+  const names = jobTableNames('repo');
+  const write = (table: string, entity: { partitionKey: string; rowKey: string } & Record<string, unknown>) =>
+    tableClient(azurite.connectionString, table).upsertEntity(entity, 'Replace');
+
+  it('names the table, the row and the column of a corrupt job row', async () => {
+    await storage.jobs.create(job('corrupt-status'));
+    await write(names.jobs, { partitionKey: 'corrupt-status', rowKey: 'job', type: 'scheduleUpdateTwin' });
+    const read = storage.jobs.get('corrupt-status');
+    await expect(read).rejects.toThrow(StoredEntityError);
+    await expect(read).rejects.toThrow(
+      "Table repojobs, row PartitionKey 'corrupt-status' RowKey 'job': status is missing.",
+    );
+    await write(names.jobs, {
+      partitionKey: 'corrupt-status',
+      rowKey: 'job',
+      type: 'reboot',
+      status: 'queued',
+    });
+    await expect(storage.jobs.get('corrupt-status')).rejects.toThrow(
+      ': type must be one of scheduleDeviceMethod, scheduleUpdateTwin.',
+    );
+  });
+
+  it('names the field inside a JSON column, and JSON that no longer parses', async () => {
+    const record = job('corrupt-spec');
+    await storage.jobs.create(record);
+    const { jobId, type, status, createdTime, startTime, maxExecutionTimeInSeconds } = record;
+    const columns = { partitionKey: jobId, rowKey: 'job', type, status, createdTime, startTime };
+    await write(names.jobs, {
+      ...columns,
+      maxExecutionTimeInSeconds,
+      ...splitJson('spec', { deviceIdList: { listId: 'l', count: 'many' } }),
+    });
+    await expect(storage.jobs.get('corrupt-spec')).rejects.toThrow(
+      'spec.deviceIdList.count must be an integer',
+    );
+    await write(names.jobs, {
+      ...columns,
+      maxExecutionTimeInSeconds,
+      specParts: 1,
+      spec0: '{"queryCondition":',
+    });
+    await expect(storage.jobs.get('corrupt-spec')).rejects.toThrow(
+      /: spec is not the JSON it was written as/,
+    );
+  });
+
+  it('refuses a device job row whose stored error is not a device job error', async () => {
+    await storage.deviceJobs.upsertMany([deviceRow('corrupt-device', 'd1', 0)]);
+    await write(names.deviceJobs, {
+      ...Object.fromEntries(Object.entries(deviceRow('corrupt-device', 'd1', 0))),
+      partitionKey: 'corrupt-device|000000',
+      rowKey: 'd1',
+      error: '{"code":42}',
+    });
+    await expect(storage.deviceJobs.listShard('corrupt-device', 0)).rejects.toThrow(
+      "Table repodevicejobs, row PartitionKey 'corrupt-device|000000' RowKey 'd1': error.code must be a string.",
+    );
   });
 });
 

@@ -35,7 +35,7 @@ beforeAll(async () => {
     'sensor-09': { kind: 'answer', status: 500, payload: { error: 'disk full' } },
   });
   // The activities see the gateway through this indirection, so each test can script its own fleet.
-  registerJobActivities({
+  registerJobActivities(() => ({
     ...storage,
     clock,
     ...realEngineTime(),
@@ -47,7 +47,7 @@ beforeAll(async () => {
       checkTwinCondition: (deviceId, condition) => gateway.checkTwinCondition(deviceId, condition),
     },
     limits: { ...DEFAULT_ACTIVITY_LIMITS, stopCheckIntervalMs: 5 },
-  });
+  }));
   orchestrations = new RecordingOrchestrations();
   service = createJobsService({ ...storage, orchestrations, clock, ids: new SequentialIds(), settings });
 }, 60_000);
