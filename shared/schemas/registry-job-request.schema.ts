@@ -1,4 +1,4 @@
-import type * as Wire from '@device-jobs/client';
+import type * as Wire from '@device-jobs/client/contract';
 import * as v from 'valibot';
 import { keyPath, objectMessage, plainObject } from './schema-rules';
 
