@@ -91,7 +91,7 @@ function toEntity(record: DeviceRecord): Entity {
   return { ...entity, ...splitJson('record', record) };
 }
 
-const jsonObject = v.looseObject({}, 'must be a JSON object');
+const jsonObject = column.object();
 const twinSection = v.looseObject(
   { values: jsonObject, version: column.integer(), metadata: jsonObject },
   'must be a JSON object',

@@ -1,6 +1,7 @@
 import type { TableEntityResult } from '@azure/data-tables';
 import * as v from 'valibot';
 import { fieldOfIssue } from '../schemas/schema-problems';
+import { plainObject } from '../schemas/schema-rules';
 import { joinJson } from './table-support';
 
 /**
@@ -68,6 +69,9 @@ export const column = {
   optionalInteger: () => v.optional(v.pipe(v.number('must be an integer'), v.integer('must be an integer'))),
   oneOf: <const T extends readonly string[]>(values: T) =>
     v.picklist(values, `must be one of ${values.join(', ')}`),
-  /** A JSON column holding an object; its fields are the writer's (checked where they are used). */
-  object: () => v.looseObject({}, 'must be a JSON object'),
+  /**
+   * A JSON column holding an object; its fields are the writer's (checked where they are used). Checked, not
+   * copied: valibot's object schemas drop keys named `__proto__` or `constructor`, which tags and properties may hold.
+   */
+  object: () => plainObject('must be a JSON object'),
 } as const;
