@@ -36,6 +36,33 @@ export interface JobDefinition extends JobControls {
   maxExecutionTimeInSeconds: number;
 }
 
+/**
+ * A job's operation and optional controls as they travel with it: from a definition into its stored record, and from
+ * a record into the request of its rerun. (`targetSelection` is not among them: a rerun targets listed devices.)
+ */
+const CARRIED_JOB_FIELDS = [
+  'cloudToDeviceMethod',
+  'updateTwin',
+  'rolloutConfig',
+  'abortConfig',
+  'retryConfig',
+  'schedulingConfig',
+  'completionCondition',
+  'priority',
+  'countMethodErrorsAsFailures',
+] as const satisfies readonly (keyof JobDefinition & keyof JobRecord)[];
+
+export type CarriedJobFields = Pick<JobDefinition, (typeof CARRIED_JOB_FIELDS)[number]>;
+
+/** The fields of `job` that a new record or a rerun carries over, each only when it is set. */
+export function carriedJobFields(job: CarriedJobFields): CarriedJobFields {
+  const carried: Record<string, unknown> = {};
+  for (const field of CARRIED_JOB_FIELDS) {
+    if (job[field] !== undefined && job[field] !== null) carried[field] = job[field];
+  }
+  return carried;
+}
+
 /** A stored job: its definition (targets by reference) and its lifecycle. */
 export interface JobRecord extends JobControls {
   jobId: string;

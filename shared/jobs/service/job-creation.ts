@@ -3,7 +3,7 @@ import { lifecycleEvents } from '../core/job-events';
 import { MaxActiveJobsError } from '../core/job-errors';
 import { aggregateStatistics } from '../core/job-statistics';
 import { initialJobStatus } from '../core/job-lifecycle';
-import type { JobDefinition, JobRecord } from '../core/job-model';
+import { carriedJobFields, type JobDefinition, type JobRecord } from '../core/job-model';
 import type { JobSettings } from '../core/job-settings';
 import type {
   DeviceIdListRepository,
@@ -38,17 +38,8 @@ export function newJobRecord(definition: JobDefinition, now: Date, parentJobId?:
     startTime: definition.startTime,
     maxExecutionTimeInSeconds: definition.maxExecutionTimeInSeconds,
   };
-  if (definition.cloudToDeviceMethod) job.cloudToDeviceMethod = definition.cloudToDeviceMethod;
-  if (definition.updateTwin) job.updateTwin = definition.updateTwin;
-  if (definition.rolloutConfig) job.rolloutConfig = definition.rolloutConfig;
-  if (definition.abortConfig) job.abortConfig = definition.abortConfig;
-  if (definition.retryConfig) job.retryConfig = definition.retryConfig;
-  if (definition.schedulingConfig) job.schedulingConfig = definition.schedulingConfig;
+  Object.assign(job, carriedJobFields(definition));
   if (definition.targetSelection) job.targetSelection = definition.targetSelection;
-  if (definition.completionCondition) job.completionCondition = definition.completionCondition;
-  if (definition.priority !== undefined) job.priority = definition.priority;
-  if (definition.countMethodErrorsAsFailures !== undefined)
-    job.countMethodErrorsAsFailures = definition.countMethodErrorsAsFailures;
   if (definition.targets.kind === 'query') job.queryCondition = definition.targets.queryCondition;
   if (parentJobId !== undefined) job.parentJobId = parentJobId;
   return job;

@@ -2,7 +2,7 @@ import type { CronParser } from '../core/job-schedule-model';
 import { JobNotFinishedError, JobNotFoundError, JobValidationError } from '../core/job-errors';
 import { isTerminalJobStatus } from '../core/job-lifecycle';
 import type { DeviceJobStatus, JobDefinition, JobRecord } from '../core/job-model';
-import { DEVICE_JOB_STATUSES } from '../core/job-model';
+import { carriedJobFields, DEVICE_JOB_STATUSES } from '../core/job-model';
 import {
   type ConditionParser,
   deviceJobStatusNamed,
@@ -62,23 +62,13 @@ async function devicesInStatuses(
 
 /** The parent's definition as a JobRequest body, targeting `deviceIds` instead of the parent's targets. */
 function childRequest(parent: JobRecord, deviceIds: string[], startTime: unknown): Record<string, unknown> {
-  const body: Record<string, unknown> = {
+  return {
     type: parent.type,
     deviceIds,
     maxExecutionTimeInSeconds: parent.maxExecutionTimeInSeconds,
     startTime: startTime ?? null,
+    ...carriedJobFields(parent),
   };
-  if (parent.cloudToDeviceMethod) body.cloudToDeviceMethod = parent.cloudToDeviceMethod;
-  if (parent.updateTwin) body.updateTwin = parent.updateTwin;
-  if (parent.rolloutConfig) body.rolloutConfig = parent.rolloutConfig;
-  if (parent.abortConfig) body.abortConfig = parent.abortConfig;
-  if (parent.retryConfig) body.retryConfig = parent.retryConfig;
-  if (parent.schedulingConfig) body.schedulingConfig = parent.schedulingConfig;
-  if (parent.completionCondition) body.completionCondition = parent.completionCondition;
-  if (parent.priority !== undefined) body.priority = parent.priority;
-  if (parent.countMethodErrorsAsFailures !== undefined)
-    body.countMethodErrorsAsFailures = parent.countMethodErrorsAsFailures;
-  return body;
 }
 
 /**
