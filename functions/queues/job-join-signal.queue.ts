@@ -21,11 +21,15 @@ async function signalJoin(message: unknown, context: InvocationContext): Promise
     context.warn('jobJoinSignal: a message without a jobId was dropped.');
     return;
   }
-  const client = df.getClient(context);
-  const status = await client.getStatus(jobId).catch(() => undefined);
-  // An ended (or unknown) job takes no more devices: nothing to wake.
-  if (status?.runtimeStatus !== df.OrchestrationRuntimeStatus.Running) return;
-  await client.raiseEvent(jobId, JOB_JOIN_EVENT, null);
+  try {
+    // An ended job answers 410, which the client takes as done: it takes no more devices, nothing to wake.
+    await df.getClient(context).raiseEvent(jobId, JOB_JOIN_EVENT, null);
+  } catch (error: unknown) {
+    // No orchestration of that id (a job deleted meanwhile): nothing to wake. Any other failure is thrown, so the
+    // queue delivers the message again: a lost wake would leave the joined devices queued until the next join.
+    if (error instanceof Error && error.message.startsWith('No instance with ID')) return;
+    throw error;
+  }
 }
 
 app.storageQueue('jobJoinSignal', {

@@ -71,7 +71,7 @@ function joinCost(rows: readonly { name: string; update: number }[], devices: nu
   const plain = rows[0]?.update ?? 0;
   const extra = (row: { update: number } | undefined) =>
     row ? `${((1e6 * (row.update - plain)) / devices).toFixed(0)} µs` : 'n/a';
-  return `A joining update costs ${extra(rows[RUNNING_JOIN - 1])} more per device than a plain one when the job has not started (the join's own writes: one batch transaction of member and queue rows per device and job, one queue message per job and request), and ${extra(rows[RUNNING_JOIN])} more while the job runs the joined devices on the same host meanwhile.`;
+  return `A joining update costs ${extra(rows[RUNNING_JOIN - 1])} more per device than a plain one when the job has not started (the join's own writes and the job's coalesced wake-ups), and ${extra(rows[RUNNING_JOIN])} more while the job runs the joined devices on the same host meanwhile.`;
 }
 
 /** Seconds for `devices` bulk writes in requests of {@link BATCH}. */
@@ -160,7 +160,7 @@ runAppBenchmark(async ({ startApp }) => {
     '',
     `\`npm run bench:continuous -- --devices ${devices}\`, ${new Date().toISOString().slice(0, 10)}, ${machineDescription()}; load average ${loadBefore} before, ${loadAverage()} after (the machine was shared).`,
     '',
-    `Each configuration writes ${devices} new devices (\`POST /devices\`, ${BATCH} a request, \`importMode: create\`) and then updates the tags of each (\`importMode: update\` with tags), through the one local host, after an untimed warm-up of as many creates and updates. The open jobs' conditions (\`tags.fleet = '…'\`) are matched in memory against every write (a list cached 2 s per host, read in one partition query); a write that makes a device match a job (the last two rows' updates) adds its join: one batch transaction (member and queue rows) and one queue message per job and request.`,
+    `Each configuration writes ${devices} new devices (\`POST /devices\`, ${BATCH} a request, \`importMode: create\`) and then updates the tags of each (\`importMode: update\` with tags), through the one local host, after an untimed warm-up of as many creates and updates. The open jobs' conditions (\`tags.fleet = '…'\`) are matched in memory against every write (a list cached 2 s per host, read in one partition query); a write that makes a device match a job (the last two rows' updates) adds its join: member and queue rows in one batch transaction per job (up to 50 devices of a write; a bulk update writes its devices one by one, 16 at a time), and a wake-up message for the job, coalesced per job and host (a burst of joins sends about two per message's round trip).`,
     '',
     ...table,
     '',

@@ -1,15 +1,26 @@
 import { type TableClient, type TransactionAction, odata } from '@azure/data-tables';
 import type { JobJoinRepository, OpenContinuousJob } from '../jobs/core/ports';
-import { decodeKey, deleteWhere, encodeKey, isConflict, isNotFound, submitInBatches } from './table-support';
+import {
+  MAX_BATCH_OPERATIONS,
+  decodeKey,
+  deleteWhere,
+  encodeKey,
+  isConflict,
+  isNotFound,
+  submitInBatches,
+} from './table-support';
 
 /**
  * Continuous jobs' rows. PartitionKey `|open` (no job id holds `|`): one row per open continuous job with its
  * condition. PartitionKey = job id: `m|<device>` a member (`origin` snapshot or joined), `q|<device>` a joined
- * device no step has taken yet. A join writes both in one transaction, so a device joins a job at most once.
+ * device no step has taken yet. A join writes both in one transaction, so a device joins a job at most once (the
+ * joins of one write go in transactions of 50 devices; one that finds a member already is retried device by device).
  */
 const OPEN_PARTITION = '|open';
 const MEMBER = 'm|';
 const QUEUED = 'q|';
+/** A join is two rows, and a transaction holds at most 100. */
+const DEVICES_PER_TRANSACTION = MAX_BATCH_OPERATIONS / 2;
 
 export class TableJobJoinRepository implements JobJoinRepository {
   constructor(private readonly client: TableClient) {}
@@ -50,13 +61,37 @@ export class TableJobJoinRepository implements JobJoinRepository {
     );
   }
 
-  async join(jobId: string, deviceId: string, at: string): Promise<boolean> {
+  async joinMany(jobId: string, deviceIds: readonly string[], at: string): Promise<string[]> {
+    const unique = [...new Set(deviceIds)];
+    const joined: string[] = [];
+    for (let from = 0; from < unique.length; from += DEVICES_PER_TRANSACTION) {
+      const chunk = unique.slice(from, from + DEVICES_PER_TRANSACTION);
+      try {
+        await this.client.submitTransaction(
+          chunk.flatMap((deviceId) => this.joinActions(jobId, deviceId, at)),
+        );
+        joined.push(...chunk);
+      } catch (error: unknown) {
+        // A member already fails the whole transaction: join that chunk's devices one by one.
+        if (!isConflict(error)) throw error;
+        const outcomes = await Promise.all(chunk.map((deviceId) => this.joinOne(jobId, deviceId, at)));
+        joined.push(...chunk.filter((_, index) => outcomes[index]));
+      }
+    }
+    return joined;
+  }
+
+  private joinActions(jobId: string, deviceId: string, at: string): TransactionAction[] {
     const key = encodeKey(deviceId);
+    return [
+      ['create', { partitionKey: jobId, rowKey: MEMBER + key, origin: 'joined', joinedAt: at }],
+      ['create', { partitionKey: jobId, rowKey: QUEUED + key, joinedAt: at }],
+    ];
+  }
+
+  private async joinOne(jobId: string, deviceId: string, at: string): Promise<boolean> {
     try {
-      await this.client.submitTransaction([
-        ['create', { partitionKey: jobId, rowKey: MEMBER + key, origin: 'joined', joinedAt: at }],
-        ['create', { partitionKey: jobId, rowKey: QUEUED + key, joinedAt: at }],
-      ]);
+      await this.client.submitTransaction(this.joinActions(jobId, deviceId, at));
       return true;
     } catch (error: unknown) {
       if (isConflict(error)) return false;

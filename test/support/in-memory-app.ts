@@ -198,12 +198,12 @@ export class InMemoryJobJoins implements JobJoinRepository {
     for (const deviceId of deviceIds) members.add(deviceId);
     return Promise.resolve();
   }
-  join(jobId: string, deviceId: string): Promise<boolean> {
+  joinMany(jobId: string, deviceIds: readonly string[]): Promise<string[]> {
     const members = this.membersOf(jobId);
-    if (members.has(deviceId)) return Promise.resolve(false);
-    members.add(deviceId);
-    this.queue.set(jobId, [...(this.queue.get(jobId) ?? []), deviceId]);
-    return Promise.resolve(true);
+    const joined = [...new Set(deviceIds)].filter((deviceId) => !members.has(deviceId));
+    for (const deviceId of joined) members.add(deviceId);
+    this.queue.set(jobId, [...(this.queue.get(jobId) ?? []), ...joined]);
+    return Promise.resolve(joined);
   }
   queued(jobId: string, limit: number): Promise<string[]> {
     return Promise.resolve((this.queue.get(jobId) ?? []).slice(0, limit));

@@ -379,10 +379,10 @@ export interface JobJoinRepository {
   /** Records devices the job's snapshot found, so they never join it again. */
   addSnapshotMembers(jobId: string, deviceIds: readonly string[]): Promise<void>;
   /**
-   * Makes the device a member that joined, queued for the job's next step, in one transaction; false when it was
-   * a member already (nothing written).
+   * Makes each device a member that joined, queued for the job's next step (member and queue row in one
+   * transaction); answers the devices that joined, without those that were members already (nothing written).
    */
-  join(jobId: string, deviceId: string, at: string): Promise<boolean>;
+  joinMany(jobId: string, deviceIds: readonly string[], at: string): Promise<string[]>;
   /**
    * Up to `limit` queued devices that joined (queued devices the snapshot found after all are dropped), oldest
    * member first is not promised.

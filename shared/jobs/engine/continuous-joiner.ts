@@ -1,5 +1,6 @@
 import { type Expression, evaluate, parseCondition } from '../../query';
 import type { Clock, JobJoinRepository, JobJoinSignals, OpenContinuousJob } from '../core/ports';
+import { CoalescedJoinSignals } from './coalesced-join-signals';
 
 /**
  * A registry write as the joiner sees it: the device's twin after the write and before it (absent for a new
@@ -16,8 +17,6 @@ export interface TwinWrite {
  * job began running (it was listed before that): a write the list missed is one the snapshot still reads.
  */
 export const CONTINUOUS_JOBS_CACHE_MS = 2000;
-
-const JOINS_IN_FLIGHT = 16;
 
 export interface ContinuousJoinerDependencies {
   joins: JobJoinRepository;
@@ -52,8 +51,12 @@ function matchable(job: OpenContinuousJob): MatchableJob | undefined {
  */
 export class ContinuousJoiner {
   private cache: { until: number; jobs: Promise<MatchableJob[]> } | undefined;
+  private readonly signals: JobJoinSignals;
 
-  constructor(private readonly deps: ContinuousJoinerDependencies) {}
+  constructor(private readonly deps: ContinuousJoinerDependencies) {
+    // A bulk write reaches the joiner device by device: one wake per job for a burst, not one per device.
+    this.signals = new CoalescedJoinSignals(deps.signals);
+  }
 
   /** The open continuous jobs, read at most once per `cacheMs` per host. */
   private openJobs(): Promise<MatchableJob[]> {
@@ -74,31 +77,38 @@ export class ContinuousJoiner {
     const jobs = await this.openJobs();
     if (jobs.length === 0) return 0;
     const at = this.deps.clock.now().toISOString();
-    const candidates: { jobId: string; deviceId: string }[] = [];
+    const candidates = new Map<string, string[]>();
     for (const write of writes) {
       const after = write.after();
       const before = write.before?.();
       for (const job of jobs) {
         if (!evaluate(job.condition, after)) continue;
         if (before !== undefined && evaluate(job.condition, before)) continue;
-        candidates.push({ jobId: job.jobId, deviceId: write.deviceId });
+        const devices = candidates.get(job.jobId) ?? [];
+        devices.push(write.deviceId);
+        candidates.set(job.jobId, devices);
       }
     }
-    const signalled = new Set<string>();
+    const outcomes = await Promise.allSettled(
+      [...candidates].map(async ([jobId, deviceIds]) => {
+        let joinedNow: string[];
+        try {
+          joinedNow = await this.deps.joins.joinMany(jobId, deviceIds, at);
+        } catch (error: unknown) {
+          // Some of them may have joined before the failure: their job is woken all the same.
+          await this.signals.send(jobId);
+          throw error;
+        }
+        if (joinedNow.length > 0) await this.signals.send(jobId);
+        return joinedNow.length;
+      }),
+    );
+    // One job's failure neither stops another's joins nor its wake-up; it is reported once the others are done.
     let joined = 0;
-    // A bulk write may join many devices: their transactions go a few at a time (each its own partition row pair).
-    for (let from = 0; from < candidates.length; from += JOINS_IN_FLIGHT) {
-      const slice = candidates.slice(from, from + JOINS_IN_FLIGHT);
-      const results = await Promise.all(
-        slice.map(({ jobId, deviceId }) => this.deps.joins.join(jobId, deviceId, at)),
-      );
-      slice.forEach(({ jobId }, index) => {
-        if (!results[index]) return;
-        joined += 1;
-        signalled.add(jobId);
-      });
+    for (const outcome of outcomes) {
+      if (outcome.status === 'rejected') throw outcome.reason;
+      joined += outcome.value;
     }
-    await Promise.all([...signalled].map((jobId) => this.deps.signals.send(jobId)));
     return joined;
   }
 }

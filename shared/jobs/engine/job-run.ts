@@ -20,8 +20,8 @@ import {
 } from './job-execution';
 import type { DeviceJobRecord, JobRecord, TwinPatch } from '../core/job-model';
 import { isTerminalDeviceJobStatus } from '../core/job-model';
-import type { CancelTimer, Delays } from '../core/ports';
-import type { ShardCounters } from '../core/job-statistics';
+import type { CancelTimer, Delays, JobJoinRepository } from '../core/ports';
+import { type ShardCounters, countDeviceStatuses } from '../core/job-statistics';
 import { publishProgress } from './job-event-publisher';
 import {
   type ExecutedCounts,
@@ -569,7 +569,8 @@ class ShardFeed {
   private readonly attempted = new Set<number>();
   private statesLoaded: Promise<void> | undefined;
   private readonly known = new Set<number>();
-  private joinQueueEmpty = false;
+  /** The join queue was found empty (or taking from it failed): this step takes no more joined devices. */
+  private joinQueueDone = false;
   /** Shards a target page resolved beyond the one asked for, until their turn. */
   private readonly resolvedAhead = new Map<number, DeviceJobRecord[]>();
 
@@ -706,8 +707,9 @@ class ShardFeed {
   }
 
   /**
-   * Past the snapshot of a continuous job: the devices that joined it since, as the next shard (one written by an
-   * interrupted run is read back), taken off the join queue once stored.
+   * Past the snapshot of a continuous job: the devices that joined it since, as the next shard, taken off the join
+   * queue only once their rows and the shard's counters are stored: a step that dies in between leaves them queued,
+   * and the next one reads the stored shard back (and takes its devices off the queue, so none runs twice).
    */
   private async joinedShard(shard: number): Promise<DeviceJobRecord[] | undefined> {
     const joins = this.deps.joins;
@@ -716,16 +718,38 @@ class ShardFeed {
       const rows = await this.deps.deviceJobs.listShard(this.job.jobId, shard);
       this.writer.track(shard, rows);
       this.cursor.shardCount = shard + 1;
+      await joins.dequeue(
+        this.job.jobId,
+        rows.map((row) => row.deviceId),
+      );
       return rows;
     }
     // Shards are prepared far ahead: once the queue was found empty, this step asks no more (the next one will).
-    if (this.joinQueueEmpty) return undefined;
+    if (this.joinQueueDone) return undefined;
+    try {
+      return await this.takeJoined(joins, shard);
+    } catch (error: unknown) {
+      // The shards prepared after this one would take the same queued devices again: this step takes no more.
+      this.joinQueueDone = true;
+      throw error;
+    }
+  }
+
+  private async takeJoined(joins: JobJoinRepository, shard: number): Promise<DeviceJobRecord[] | undefined> {
     const deviceIds = await joins.queued(this.job.jobId, this.shardSize);
     if (deviceIds.length === 0) {
-      this.joinQueueEmpty = true;
+      this.joinQueueDone = true;
       return undefined;
     }
-    const rows = await this.writeShard(shard, deviceIds, undefined);
+    const now = this.deps.clock.now().toISOString();
+    const rows = deviceIds.map((deviceId) => pendingRow(this.job, deviceId, shard, now));
+    await this.deps.deviceJobs.upsertMany(rows);
+    await this.deps.jobs.writeShardCounters(
+      this.job.jobId,
+      shard,
+      countDeviceStatuses(rows.map((row) => row.status)),
+    );
+    this.writer.track(shard, rows);
     this.cursor.shardCount = shard + 1;
     await joins.dequeue(this.job.jobId, deviceIds);
     return rows;
