@@ -17,7 +17,6 @@ import path from 'node:path';
 import readline from 'node:readline';
 import { TableClient, type TransactionAction } from '@azure/data-tables';
 import {
-  type Host,
   ROOT,
   developmentApp,
   loadAverage,
@@ -27,7 +26,7 @@ import {
   writeBenchmarkSection,
 } from './bench-support';
 import { readStorageRequestCounts, type RequestKind } from './count-storage-requests';
-import { summarizeProfileFile } from './cpu-profile';
+import { SignalProfiler as HostProfiler, type WindowProfile } from './cpu-profile';
 import type { JobResponse } from '@device-jobs/client';
 import { AppClient, TERMINAL, sleep } from './app-client';
 import { commitId } from './bench-start';
@@ -204,41 +203,6 @@ async function seedFleet(baseUrl: string, connectionString: string, devices: num
 
 type QueryRun = Awaited<ReturnType<AppClient['queryAll']>>;
 
-interface WindowProfile {
-  /** CPU seconds the host spent busy in the window. */
-  busySeconds: number;
-  /** Peak resident memory of the host in the window. */
-  peakRssMb: number;
-  lines: string[];
-}
-
-/** Profiles one stretch of the host's work through the preloaded profile-on-signal. */
-class HostProfiler {
-  private windows = 0;
-
-  constructor(
-    private readonly host: Host,
-    private readonly dir: string,
-  ) {}
-
-  start(): void {
-    this.host.child.kill('SIGUSR2');
-  }
-
-  async stop(): Promise<WindowProfile> {
-    this.windows += 1;
-    this.host.child.kill('SIGUSR2');
-    const base = path.join(this.dir, `window-${this.windows}`);
-    // The memory figure is written after the profile: once it exists, both are complete.
-    for (let waited = 0; !fs.existsSync(`${base}.rss`); waited += 100) {
-      if (waited > 60_000) throw new Error(`The host wrote no profile ${base}.`);
-      await sleep(100);
-    }
-    const { busySeconds, lines } = summarizeProfileFile(`${base}.cpuprofile`, 12);
-    return { busySeconds, lines, peakRssMb: Number(fs.readFileSync(`${base}.rss`, 'utf8')) };
-  }
-}
-
 interface JobRun {
   job: JobResponse;
   /** Server times: creation → end. */
@@ -378,7 +342,7 @@ runBenchmark(async ({ azurite, startHost }) => {
   console.log(`Azurite batched upserts: ${upsertBefore.toFixed(0)} entities/s`);
 
   const host = await startHost(ROOT, settings, hostNodeArgs(options.hostHeapMb));
-  const profiler = new HostProfiler(host, profileDir);
+  const profiler = new HostProfiler(host.child, profileDir);
   const client = new AppClient(host.baseUrl, connectionString);
   // Peak memory by phase: the jobs have their own window each (runJob).
   const phasePeaks: Record<string, number> = {};
