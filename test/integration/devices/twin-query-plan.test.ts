@@ -6,6 +6,7 @@ import { EmbeddedRegistry } from '../../../shared/devices/simulated/embedded-reg
 import { queryTwins } from '../../../shared/devices/simulated/twin-query';
 import { parseQuery } from '../../../shared/query';
 import { DeviceRegistryRepository } from '../../../shared/storage/device-registry.repository';
+import { registryIndexTables } from '../../../shared/storage/registry-index-tables';
 import { ensureTable } from '../../../shared/storage/table-support';
 
 /**
@@ -51,15 +52,26 @@ function countingClient(table: string, requests: Fleet['requests']): TableClient
 async function fleetOf(size: number, name: string): Promise<Fleet> {
   const requests = { pointReads: 0, queries: 0 };
   const plans: string[] = [];
-  await Promise.all([
-    ensureTable(azurite.connectionString, name),
-    ensureTable(azurite.connectionString, `${name}Ix`),
-  ]);
+  await ensureTable(azurite.connectionString, name);
   const table = countingClient(name, requests);
-  const index = countingClient(`${name}Ix`, requests);
+  const indexTables = new Map<string, Promise<TableClient>>();
+  const openIndexTable = (tableName: string): Promise<TableClient> => {
+    let client = indexTables.get(tableName);
+    if (!client) {
+      client = ensureTable(azurite.connectionString, tableName).then(() =>
+        countingClient(tableName, requests),
+      );
+      indexTables.set(tableName, client);
+    }
+    return client;
+  };
   const repository = new DeviceRegistryRepository(
     () => Promise.resolve(table),
-    () => Promise.resolve(index),
+    registryIndexTables(
+      azurite.connectionString,
+      { prefix: `${name}Ix`, legacy: `${name}Index` },
+      openIndexTable,
+    ),
   );
   const registry = new EmbeddedRegistry({
     repository,
