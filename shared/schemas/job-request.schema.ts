@@ -1,14 +1,14 @@
 import type * as Wire from '@device-jobs/client/contract';
 import { JOB_ID_PATTERN, JOB_ID_RULE } from '@device-jobs/client/contract';
 import * as v from 'valibot';
-import {
-  DEVICE_ID_PATTERN,
-  DEVICE_ID_RULE,
-  METHOD_LIMITS,
-  methodNameProblem,
-  methodPayloadProblem,
-} from '../iothub-rules';
+import { DEVICE_ID_PATTERN, DEVICE_ID_RULE } from '../iothub-rules';
 import { CompletionConditionSchema } from '../jobs/core/completion-condition';
+import {
+  ConnectTimeoutSchema,
+  MethodNameSchema,
+  MethodPayloadSchema,
+  ResponseTimeoutSchema,
+} from './method-invocation.schema';
 import { objectMessage } from './schema-rules';
 import {
   AbortConfigSchema,
@@ -119,41 +119,14 @@ export const MaxExecutionTimeSchema = v.pipe(
   v.maxValue(MAX_MAX_EXECUTION_SECONDS, `may be at most ${MAX_MAX_EXECUTION_SECONDS} (7 days)`),
 );
 
-/** A direct method timeout in whole seconds within IoT Hub's range. */
-export const methodTimeoutSchema = (min: number, max: number) => {
-  const message = `must be a whole number of seconds from ${min} to ${max}`;
-  return v.pipe(v.number(message), v.integer(message), v.minValue(min, message), v.maxValue(max, message));
-};
-
-/** `responseTimeoutInSeconds` (the preview's `timeoutInSeconds`) of a direct method. */
-export const ResponseTimeoutSchema = methodTimeoutSchema(
-  METHOD_LIMITS.minResponseTimeout,
-  METHOD_LIMITS.maxResponseTimeout,
-);
-
 /** `cloudToDeviceMethod`: what a scheduleDeviceMethod job calls; timeouts default as IoT Hub's do. */
 const METHOD_ENTRIES = {
-  methodName: v.pipe(
-    v.unknown(),
-    v.rawCheck(({ dataset, addIssue }) => {
-      const problem = methodNameProblem(dataset.value);
-      if (problem !== undefined) addIssue({ message: problem });
-    }),
-    v.string('must be a string'),
-  ),
-  payload: v.pipe(
-    v.optional(v.unknown(), null),
-    v.rawCheck(({ dataset, addIssue }) => {
-      const problem = methodPayloadProblem(dataset.value);
-      if (problem !== undefined) addIssue({ message: problem });
-    }),
-  ),
+  methodName: MethodNameSchema,
+  payload: MethodPayloadSchema,
   responseTimeoutInSeconds: v.nullish(ResponseTimeoutSchema),
   // The preview's name of responseTimeoutInSeconds: checked only when responseTimeoutInSeconds is absent.
   timeoutInSeconds: v.nullish(v.unknown()),
-  connectTimeoutInSeconds: v.nullish(
-    methodTimeoutSchema(METHOD_LIMITS.defaultConnectTimeout, METHOD_LIMITS.maxConnectTimeout),
-  ),
+  connectTimeoutInSeconds: v.nullish(ConnectTimeoutSchema),
 };
 
 export const CloudToDeviceMethodSchema = v.looseObject(
