@@ -1,5 +1,8 @@
 /** Reads the `.cpuprofile` files `node --cpu-prof` wrote and lists where the CPU time went (self time). */
+import type { ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
+import path from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 
 interface ProfileNode {
   id: number;
@@ -50,4 +53,39 @@ export function summarizeProfileFile(file: string, top: number): { busySeconds: 
       ...largest(byFunction).map(([name, value]) => `${share(value)}  ${name}`),
     ],
   };
+}
+
+export interface WindowProfile {
+  /** CPU seconds the process spent busy in the window. */
+  busySeconds: number;
+  /** Peak resident memory of the process in the window. */
+  peakRssMb: number;
+  lines: string[];
+}
+
+/** Profiles one stretch of a child process's work through its preloaded profile-on-signal (CPU_PROFILE_DIR=dir). */
+export class SignalProfiler {
+  private windows = 0;
+
+  constructor(
+    private readonly child: ChildProcess,
+    private readonly dir: string,
+  ) {}
+
+  start(): void {
+    this.child.kill('SIGUSR2');
+  }
+
+  async stop(top = 12): Promise<WindowProfile> {
+    this.windows += 1;
+    this.child.kill('SIGUSR2');
+    const base = path.join(this.dir, `window-${this.windows}`);
+    // The memory figure is written after the profile: once it exists, both are complete.
+    for (let waited = 0; !fs.existsSync(`${base}.rss`); waited += 100) {
+      if (waited > 60_000) throw new Error(`The process wrote no profile ${base}.`);
+      await sleep(100);
+    }
+    const { busySeconds, lines } = summarizeProfileFile(`${base}.cpuprofile`, top);
+    return { busySeconds, lines, peakRssMb: Number(fs.readFileSync(`${base}.rss`, 'utf8')) };
+  }
 }

@@ -13,7 +13,7 @@
  * section as it stands, so a long run that stops early leaves its steps recorded (`record-section.js` copies it
  * into BENCHMARKS.md).
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -30,7 +30,7 @@ import {
   writeBenchmarkSection,
 } from './bench-support';
 import { readStorageRequestCounts, type RequestKind } from './count-storage-requests';
-import { summarizeProfileFile } from './cpu-profile';
+import { SignalProfiler as WindowProfiler, type WindowProfile } from './cpu-profile';
 import type { JobResponse } from '@device-jobs/client';
 import { AppClient, TERMINAL, sleep } from './app-client';
 import { commitId } from './bench-start';
@@ -244,41 +244,6 @@ async function seedFleet(
 }
 
 type QueryRun = Awaited<ReturnType<AppClient['queryAll']>>;
-
-interface WindowProfile {
-  /** CPU seconds the host spent busy in the window. */
-  busySeconds: number;
-  /** Peak resident memory of the host in the window. */
-  peakRssMb: number;
-  lines: string[];
-}
-
-/** Profiles one stretch of a process's work (the host, or Azurite) through the preloaded profile-on-signal. */
-class WindowProfiler {
-  private windows = 0;
-
-  constructor(
-    private readonly child: ChildProcess,
-    private readonly dir: string,
-  ) {}
-
-  start(): void {
-    this.child.kill('SIGUSR2');
-  }
-
-  async stop(): Promise<WindowProfile> {
-    this.windows += 1;
-    this.child.kill('SIGUSR2');
-    const base = path.join(this.dir, `window-${this.windows}`);
-    // The memory figure is written after the profile: once it exists, both are complete.
-    for (let waited = 0; !fs.existsSync(`${base}.rss`); waited += 100) {
-      if (waited > 60_000) throw new Error(`The host wrote no profile ${base}.`);
-      await sleep(100);
-    }
-    const { busySeconds, lines } = summarizeProfileFile(`${base}.cpuprofile`, 12);
-    return { busySeconds, lines, peakRssMb: Number(fs.readFileSync(`${base}.rss`, 'utf8')) };
-  }
-}
 
 /** Azurite's CPU by window (a step, or a block of the seed): where its time goes as its tables grow. */
 class AzuriteWindows {

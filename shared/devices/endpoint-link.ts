@@ -1,13 +1,8 @@
 import http from 'node:http';
 import { DeviceNotOnlineError, GatewayTimeoutError, IotHubError } from '../http';
 import type { DeviceRecord, JsonObject } from './device-model';
-import {
-  CONTROL_PATHS,
-  CONTROL_SECRET_HEADER,
-  type ControlDesiredRequest,
-  type ControlError,
-  type ControlMethodRequest,
-} from './endpoint-control';
+import { ControlBatcher, type ControlAnswer } from './control-batcher';
+import type { ControlCall, ControlError } from './endpoint-control';
 import type { MethodInvocation, MethodResult } from './method-request';
 import type { EndpointAnnouncement, EndpointDirectory, RealDeviceLink } from './ports';
 
@@ -16,24 +11,25 @@ const LATEST_TTL_MS = 2_000;
 /** Beyond the device's own timeouts, the time a control call may take on the wire. */
 const CONTROL_SLACK_MS = 5_000;
 const DESIRED_TIMEOUT_MS = 5_000;
-/** Control connections kept open per endpoint: a job has up to JOB_MAX_DEVICES_IN_FLIGHT calls out at once. */
+/**
+ * Control connections open per endpoint: each holds one batch until its slowest call is answered, so a batch with
+ * a silent device holds one for up to its response timeout while the job's window refills around it.
+ */
 const MAX_CONTROL_SOCKETS = 256;
 /** An idle control connection is closed well before the endpoint's keep-alive timeout (60 s) could race a call. */
 const IDLE_SOCKET_MS = 30_000;
 
-interface ControlAnswer {
-  status: number;
-  body: unknown;
-}
-
 /**
  * The app's link to real devices over the device endpoints' control API: a device's calls go to the endpoint
- * holding its connection, or to the endpoint started last when it is away (where it would reconnect). Calls go
- * over kept-alive `node:http` connections: `fetch` cost about three times the CPU per call (BENCHMARKS.md "Real
- * devices"), and a job makes one call per device.
+ * holding its connection, or to the endpoint started last when it is away (where it would reconnect). A job makes
+ * one call per device: the calls of one moment travel together (control-batcher.ts) over kept-alive `node:http`
+ * connections, as one HTTP exchange per call cost the host more CPU than the rest of the call (BENCHMARKS.md
+ * "Real devices").
  */
 export class EndpointDeviceLink implements RealDeviceLink {
   private readonly known = new Map<string, Promise<EndpointAnnouncement | undefined>>();
+  /** One per endpoint this host has called (a handful over a host's life: one per endpoint start). */
+  private readonly batchers = new Map<string, ControlBatcher>();
   private latestLookup: { at: number; endpoint: Promise<EndpointAnnouncement | undefined> } | undefined;
   private readonly agent = new http.Agent({
     keepAlive: true,
@@ -53,12 +49,12 @@ export class EndpointDeviceLink implements RealDeviceLink {
     }
     const endpoint = await this.endpointFor(record, connected);
     if (!endpoint) throw new DeviceNotOnlineError(record.deviceId);
-    const request: ControlMethodRequest = { deviceId: record.deviceId, ...call };
+    const request: ControlCall = { kind: 'method', deviceId: record.deviceId, ...call };
     const timeoutMs =
       (call.connectTimeoutInSeconds + call.responseTimeoutInSeconds) * 1000 + CONTROL_SLACK_MS;
     let answer: ControlAnswer;
     try {
-      answer = await this.post(endpoint, CONTROL_PATHS.methods, request, timeoutMs);
+      answer = await this.post(endpoint, request, timeoutMs);
     } catch {
       // The endpoint is gone (stopped, restarting): its devices are not connected anywhere.
       throw new DeviceNotOnlineError(record.deviceId);
@@ -79,9 +75,9 @@ export class EndpointDeviceLink implements RealDeviceLink {
     if (record.connection?.state !== 'Connected') return;
     const endpoint = await this.endpointFor(record, true);
     if (!endpoint) return;
-    const request: ControlDesiredRequest = { deviceId: record.deviceId, patch };
+    const request: ControlCall = { kind: 'desired', deviceId: record.deviceId, patch };
     try {
-      await this.post(endpoint, CONTROL_PATHS.desired, request, DESIRED_TIMEOUT_MS);
+      await this.post(endpoint, request, DESIRED_TIMEOUT_MS);
     } catch {
       // Best effort: the device reads its desired properties with its twin GET when it reconnects.
     }
@@ -110,45 +106,14 @@ export class EndpointDeviceLink implements RealDeviceLink {
     return this.latestLookup.endpoint;
   }
 
-  private post(
+  private async post(
     endpoint: EndpointAnnouncement,
-    path: string,
-    body: unknown,
+    call: ControlCall,
     timeoutMs: number,
   ): Promise<ControlAnswer> {
-    const payload = JSON.stringify(body);
-    return new Promise((resolve, reject) => {
-      const request = http.request(
-        `${endpoint.controlUrl}${path}`,
-        {
-          method: 'POST',
-          agent: this.agent,
-          timeout: timeoutMs,
-          headers: {
-            'content-type': 'application/json',
-            'content-length': Buffer.byteLength(payload),
-            [CONTROL_SECRET_HEADER]: endpoint.secret,
-          },
-        },
-        (response) => {
-          const chunks: Buffer[] = [];
-          response.on('data', (chunk: Buffer) => chunks.push(chunk));
-          response.on('error', reject);
-          response.on('end', () => {
-            const text = Buffer.concat(chunks).toString('utf8');
-            try {
-              resolve({ status: response.statusCode ?? 0, body: text === '' ? undefined : JSON.parse(text) });
-            } catch (error: unknown) {
-              reject(error instanceof Error ? error : new Error(String(error)));
-            }
-          });
-        },
-      );
-      request.on('timeout', () =>
-        request.destroy(new Error(`No answer from the device endpoint in ${timeoutMs} ms.`)),
-      );
-      request.on('error', reject);
-      request.end(payload);
-    });
+    const key = `${endpoint.endpointId} ${endpoint.controlUrl}`;
+    let batcher = this.batchers.get(key);
+    if (!batcher) this.batchers.set(key, (batcher = new ControlBatcher(endpoint, this.agent)));
+    return batcher.call(call, timeoutMs);
   }
 }
