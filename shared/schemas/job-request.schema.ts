@@ -1,7 +1,6 @@
 import type * as Wire from '@device-jobs/client/contract';
 import { JOB_ID_PATTERN, JOB_ID_RULE } from '@device-jobs/client/contract';
 import * as v from 'valibot';
-import { DEVICE_ID_PATTERN, DEVICE_ID_RULE } from '../iothub-rules';
 import { CompletionConditionSchema } from '../jobs/core/completion-condition';
 import {
   ConnectTimeoutSchema,
@@ -12,10 +11,12 @@ import {
 import { objectMessage } from './schema-rules';
 import {
   AbortConfigSchema,
+  DeviceIdSchema,
+  JobIdSchema,
   CountMethodErrorsSchema,
   RetryConfigSchema,
   RolloutConfigSchema,
-} from './rollout.schema';
+} from '@device-jobs/client/schemas';
 
 /** The fields of a JobRequest (`PUT /jobs/v2/{jobId}`, GA and preview vocabulary), as valibot schemas. */
 
@@ -23,11 +24,8 @@ export const DEFAULT_MAX_EXECUTION_SECONDS = 3600;
 export const MAX_MAX_EXECUTION_SECONDS = 7 * 24 * 3600;
 export const MAX_DEVICE_IDS = 1_000_000;
 
-/** The contract's job id rule (@device-jobs/client). */
-export { JOB_ID_PATTERN, JOB_ID_RULE };
-
-/** A job id (URL or body): a string following {@link JOB_ID_RULE}. */
-export const JobIdSchema = v.pipe(v.string('must be a string'), v.regex(JOB_ID_PATTERN, JOB_ID_RULE));
+/** The contract's job id rule and schema (@device-jobs/client). */
+export { JOB_ID_PATTERN, JOB_ID_RULE, JobIdSchema };
 
 const TYPE_ALIASES: ReadonlyMap<string, Wire.JobType> = new Map<string, Wire.JobType>([
   ['scheduledevicemethod', 'scheduleDeviceMethod'],
@@ -67,12 +65,7 @@ export const DeviceIdsSchema = v.pipe(
   v.array(v.unknown(), DEVICE_IDS_RULE),
   v.minLength(1, DEVICE_IDS_RULE),
   v.maxLength(MAX_DEVICE_IDS, `at most ${MAX_DEVICE_IDS} device ids are allowed`),
-  v.array(
-    v.pipe(
-      v.string(`is not a valid device id: it ${DEVICE_ID_RULE}`),
-      v.regex(DEVICE_ID_PATTERN, `is not a valid device id: it ${DEVICE_ID_RULE}`),
-    ),
-  ),
+  v.array(DeviceIdSchema),
 );
 
 const ISO_8601 =
