@@ -247,6 +247,27 @@ interface JobRun {
   firstResultSeconds: number;
   requests: Record<RequestKind, number>;
   profile: WindowProfile;
+  /** The failed devices' error codes and how many devices failed with each (empty when none failed). */
+  failures: Map<string, number>;
+}
+
+/** How many of a job's failed devices failed with each error code (their device-job rows, read after the end). */
+async function failureCodes(client: AppClient, job: JobResponse): Promise<Map<string, number>> {
+  const codes = new Map<string, number>();
+  if (job.deviceJobStatistics.failedCount === 0) return codes;
+  const query = `SELECT * FROM devices.jobs WHERE devices.jobs.jobId = '${job.jobId}' AND devices.jobs.status = 'failed'`;
+  for await (const page of client.queryPages<{ error?: { code?: string } }>(query)) {
+    for (const row of page) {
+      const code = row.error?.code ?? '(none)';
+      codes.set(code, (codes.get(code) ?? 0) + 1);
+    }
+  }
+  return codes;
+}
+
+function describeFailures(failures: Map<string, number>): string {
+  if (failures.size === 0) return 'none failed';
+  return [...failures].map(([code, count]) => `${count} ${code}`).join(', ');
 }
 
 async function runJob(
@@ -289,6 +310,7 @@ async function runJob(
         firstResultSeconds: (firstSeen - Date.parse(job.startTime)) / 1000,
         requests,
         profile,
+        failures: await failureCodes(client, job),
       };
     }
     await sleep(250);
@@ -395,7 +417,7 @@ runBenchmark(async ({ azurite, startHost }) => {
   const seeded = await measured('seeding', () => seedFleet(host.baseUrl, connectionString, options.devices));
   console.log(seeded);
   const devicesLine = (run: JobRun) =>
-    `${run.job.status}, ${run.job.deviceJobStatistics.deviceCount} devices in ${run.seconds.toFixed(1)} s, first result ${run.firstResultSeconds.toFixed(2)} s, ${describeRequests(run, run.job.deviceJobStatistics.deviceCount)}, CPU ${run.profile.busySeconds.toFixed(1)} s, peak ${run.profile.peakRssMb} MB`;
+    `${run.job.status}, ${run.job.deviceJobStatistics.deviceCount} devices (${describeFailures(run.failures)}) in ${run.seconds.toFixed(1)} s, first result ${run.firstResultSeconds.toFixed(2)} s, ${describeRequests(run, run.job.deviceJobStatistics.deviceCount)}, CPU ${run.profile.busySeconds.toFixed(1)} s, peak ${run.profile.peakRssMb} MB`;
 
   let queries:
     | { byTags: QueryRun; indexed: QueryRun; scanned: QueryRun; wholeTag: QueryRun; plain: QueryRun }
@@ -531,7 +553,7 @@ runBenchmark(async ({ azurite, startHost }) => {
   const { byTags, indexed, scanned, wholeTag, plain } = queries;
   const indexRatio = indexed.seconds / scanned.seconds;
   const row = (name: string, run: JobRun) =>
-    `| ${name} | ${run.job.deviceJobStatistics.deviceCount} devices, ${run.job.status} (${run.job.deviceJobStatistics.failedCount} failed) in ${run.seconds.toFixed(1)} s | ${rate(run).toFixed(0)} devices/s | **${ratio(run)}×** (${meanRatio(run)}× the mean) | ${run.firstResultSeconds.toFixed(2)} s | ${run.profile.peakRssMb} MB |`;
+    `| ${name} | ${run.job.deviceJobStatistics.deviceCount} devices, ${run.job.status} (${run.job.deviceJobStatistics.failedCount} failed${run.failures.size > 0 ? `: ${describeFailures(run.failures)}` : ''}) in ${run.seconds.toFixed(1)} s | ${rate(run).toFixed(0)} devices/s | **${ratio(run)}×** (${meanRatio(run)}× the mean) | ${run.firstResultSeconds.toFixed(2)} s | ${run.profile.peakRssMb} MB |`;
 
   // The default fleet's figures have their own section; other sizes (e.g. a million devices) get one each.
   await writeBenchmarkSection(
