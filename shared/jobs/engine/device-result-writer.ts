@@ -201,7 +201,7 @@ export class DeviceResultWriter {
       this.dirtyCounters.delete(shard);
       const counters = this.counters.get(shard);
       if (batch.length > 0) {
-        await this.deps.deviceJobs.upsertMany(batch, this.stored);
+        await this.deps.deviceJobs.upsertMany(batch, this.storedOf(batch));
         for (const row of batch) {
           if (isTerminalDeviceJobStatus(row.status)) this.stored.delete(row.deviceId);
           else this.stored.set(row.deviceId, row);
@@ -217,6 +217,16 @@ export class DeviceResultWriter {
     } finally {
       this.writes.give();
     }
+  }
+
+  /** The rows of a batch as this writer stored them before (so far not final). */
+  private storedOf(batch: readonly DeviceJobRecord[]): Map<string, DeviceJobRecord> {
+    const before = new Map<string, DeviceJobRecord>();
+    for (const row of batch) {
+      const stored = this.stored.get(row.deviceId);
+      if (stored) before.set(row.deviceId, stored);
+    }
+    return before;
   }
 
   /** Up to one batch of queued rows, those that ended first. */
