@@ -34,16 +34,30 @@ async function submitOne(client: TableClient, action: TransactionAction): Promis
 }
 
 /**
- * Single-entity writes of concurrent callers, gathered per partition into batch transactions that are sent once
- * the current turn of the event loop ends: a job's devices written at once cost a few transactions, not one
- * request each. A caller awaits its own write. A transaction that fails is retried action by action, so every
- * caller gets the outcome its write alone would have had (an etag mismatch fails only that write).
+ * Requests (transactions or single writes) a {@link CoalescedWrites} has outstanding at most. While they are out,
+ * new writes wait and gather: the busier storage is, the larger its transactions (storage pays per request and
+ * per sub-request, the client's CPU per request). An idle table sends a write at the end of its event-loop turn.
+ */
+export const COALESCED_REQUESTS_IN_FLIGHT = 4;
+
+/**
+ * Single-entity writes of concurrent callers, gathered per partition into batch transactions: a job's devices
+ * written at once cost a few transactions, not one request each. Writes wait while
+ * {@link COALESCED_REQUESTS_IN_FLIGHT} requests are out, then go as full transactions as their partitions allow,
+ * the partition waiting longest first. A caller awaits its own write. A transaction that fails is retried action
+ * by action, so every caller gets the outcome its write alone would have had (an etag mismatch fails only that
+ * write).
  */
 export class CoalescedWrites {
+  /** Queued writes per partition, in the order their partitions first queued (the one waiting longest first). */
   private readonly queued = new Map<string, Queued[]>();
   private scheduled = false;
+  private inFlight = 0;
 
-  constructor(private readonly table: LazyTable) {}
+  constructor(
+    private readonly table: LazyTable,
+    private readonly maxInFlight = COALESCED_REQUESTS_IN_FLIGHT,
+  ) {}
 
   write(action: TransactionAction): Promise<void> {
     return new Promise<void>((resolve, reject) => {
@@ -51,18 +65,32 @@ export class CoalescedWrites {
       const list = this.queued.get(partition) ?? [];
       list.push({ action, chars: approximateChars(action[1]), resolve, reject });
       this.queued.set(partition, list);
-      if (!this.scheduled) {
-        this.scheduled = true;
-        setImmediate(() => this.flush());
-      }
+      this.schedule();
     });
+  }
+
+  private schedule(): void {
+    if (this.scheduled || this.inFlight >= this.maxInFlight || this.queued.size === 0) return;
+    this.scheduled = true;
+    setImmediate(() => this.flush());
   }
 
   private flush(): void {
     this.scheduled = false;
-    const partitions = [...this.queued.values()];
-    this.queued.clear();
-    for (const list of partitions) for (const batch of batchesOf(list)) void this.submit(batch);
+    while (this.inFlight < this.maxInFlight) {
+      const first = this.queued.entries().next();
+      if (first.done) return;
+      const [partition, list] = first.value;
+      const batch = takeBatch(list);
+      // Partitions take turns: one with writes left queues again behind the others.
+      this.queued.delete(partition);
+      if (list.length > 0) this.queued.set(partition, list);
+      this.inFlight += 1;
+      void this.submit(batch).finally(() => {
+        this.inFlight -= 1;
+        this.schedule();
+      });
+    }
   }
 
   private async submit(batch: Queued[]): Promise<void> {
@@ -95,24 +123,29 @@ export class CoalescedWrites {
   }
 }
 
-/** Transactions of one partition's writes: within the limits, and never one entity twice (storage refuses it). */
-function batchesOf(list: Queued[]): Queued[][] {
-  const batches: { writes: Queued[]; rows: Set<string>; chars: number }[] = [];
+/**
+ * Takes one transaction's writes off a partition's queue, oldest first: within the limits, and never one entity
+ * twice (storage refuses it; a later write of the same entity stays queued for a later request).
+ */
+function takeBatch(list: Queued[]): Queued[] {
+  const batch: Queued[] = [];
+  const rows = new Set<string>();
+  let chars = 0;
+  let kept = 0;
   for (const write of list) {
     const rowKey = write.action[1].rowKey;
-    let batch = batches.find(
-      (candidate) =>
-        candidate.writes.length < MAX_BATCH_OPERATIONS &&
-        (candidate.writes.length === 0 || candidate.chars + write.chars <= MAX_BATCH_CHARS) &&
-        !candidate.rows.has(rowKey),
-    );
-    if (!batch) {
-      batch = { writes: [], rows: new Set(), chars: 0 };
-      batches.push(batch);
+    const fits =
+      batch.length < MAX_BATCH_OPERATIONS &&
+      (batch.length === 0 || chars + write.chars <= MAX_BATCH_CHARS) &&
+      !rows.has(rowKey);
+    if (fits) {
+      batch.push(write);
+      rows.add(rowKey);
+      chars += write.chars;
+    } else {
+      list[kept++] = write;
     }
-    batch.writes.push(write);
-    batch.rows.add(rowKey);
-    batch.chars += write.chars;
   }
-  return batches.map((batch) => batch.writes);
+  list.length = kept;
+  return batch;
 }

@@ -49,6 +49,14 @@ function toEntity(row: DeviceJobRecord): TableEntity {
   return entity;
 }
 
+/** Whether `next` sets every property `stored` has (a merge of `next` then leaves nothing of `stored` behind). */
+function holdsEveryProperty(next: TableEntity, stored: TableEntity): boolean {
+  for (const [name, value] of Object.entries(stored)) {
+    if (value !== undefined && next[name] === undefined) return false;
+  }
+  return true;
+}
+
 const OverwrittenValuesSchema = v.array(
   v.object(
     { path: v.array(column.text(), 'must be a JSON array'), value: v.optional(v.unknown()) },
@@ -112,9 +120,19 @@ function fromEntity(table: string, entity: StoredRow): DeviceJobRecord {
 export class TableDeviceJobRepository implements DeviceJobRepository {
   constructor(private readonly client: TableClient) {}
 
-  async upsertMany(rows: readonly DeviceJobRecord[]): Promise<void> {
-    // Replace, not merge: a row that lost its error or outcome must not keep the old one.
-    const actions = rows.map((row): TransactionAction => ['upsert', toEntity(row), 'Replace']);
+  async upsertMany(
+    rows: readonly DeviceJobRecord[],
+    stored?: ReadonlyMap<string, DeviceJobRecord>,
+  ): Promise<void> {
+    const actions = rows.map((row): TransactionAction => {
+      const entity = toEntity(row);
+      const before = stored?.get(row.deviceId);
+      // Replace unless the row keeps every property of the stored one: a row that lost its error or outcome must
+      // not keep the old one. Azurite updates a merged entity in place but removes and re-inserts a replaced one,
+      // which costs in proportion to the table.
+      const merge = before !== undefined && holdsEveryProperty(entity, toEntity(before));
+      return ['upsert', entity, merge ? 'Merge' : 'Replace'];
+    });
     await submitInBatches(this.client, actions);
   }
 

@@ -22,6 +22,7 @@ import {
   isConflict,
   isNotFound,
   isPreconditionFailed,
+  jsonParts,
   partitionBatches,
   splitJson,
   statusCodeOf,
@@ -135,9 +136,27 @@ const RegistryRowSchema = v.object({
   ),
 });
 
+/** How many parts each record read from storage was stored in (see {@link writeMode}). */
+const storedParts = new WeakMap<DeviceRecord, number>();
+
 function fromEntity(table: string, entity: StoredRow): StoredDevice {
   const { record } = parseStoredEntity(table, RegistryRowSchema, entity, ['record']);
+  storedParts.set(record as DeviceRecord, Number(entity.recordParts));
   return { record: record as DeviceRecord, storageEtag: entity.etag };
+}
+
+/**
+ * How a device's row is rewritten. A merge writes the same row as a replace when the new row has every property
+ * of the stored one (`deviceId`, `recordParts` and the record's parts: as many or more than before), and Azurite
+ * updates a merged entity in place while it removes and re-inserts a replaced one, which costs in proportion to the
+ * table (docs/devices.md). The stored parts are those `previous` was read from; for a record made since (a due
+ * simulated report applied) they are counted from it: should that fall short of the stored count, a part past
+ * `recordParts` is left behind, never read, until a write that shrinks the record replaces the row.
+ */
+function writeMode(entity: Entity, previous: DeviceRecord | undefined): 'Merge' | 'Replace' {
+  if (previous === undefined) return 'Replace';
+  const before = storedParts.get(previous) ?? jsonParts(previous);
+  return before <= Number(entity.recordParts) ? 'Merge' : 'Replace';
 }
 
 /** The embedded registry's table: one entity per device holding its identity and twin. */
@@ -349,8 +368,9 @@ export class DeviceRegistryRepository implements RegistryRepository {
     const { added, removed } = indexChange(previous, record);
     await this.migration?.beforeWrite();
     await this.addIndex(record.deviceId, added);
+    const entity = toEntity(record);
     try {
-      await this.rowWrites.write(['update', toEntity(record), 'Replace', { etag: storageEtag }]);
+      await this.rowWrites.write(['update', entity, writeMode(entity, previous), { etag: storageEtag }]);
     } catch (error: unknown) {
       if (isPreconditionFailed(error))
         throw new ConcurrencyConflictError(`Device ${record.deviceId}`, 'changed');

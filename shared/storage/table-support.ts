@@ -55,6 +55,11 @@ export function asciiJson(value: unknown): string {
   );
 }
 
+/** How many properties {@link splitJson} splits the JSON of `value` over. */
+export function jsonParts(value: unknown): number {
+  return Math.ceil(asciiJson(value).length / PART_CHARS);
+}
+
 /** Splits the JSON of `value` over as many properties as it needs. */
 export function splitJson(name: string, value: unknown): Record<string, string | number> {
   const text = asciiJson(value);

@@ -100,8 +100,11 @@ export interface DeviceJobFilter {
 
 /** Per-device results. */
 export interface DeviceJobRepository {
-  /** Inserts or replaces rows, in batch transactions per partition. */
-  upsertMany(rows: readonly DeviceJobRecord[]): Promise<void>;
+  /**
+   * Inserts or replaces rows, in batch transactions per partition. `stored`: rows as this caller last wrote them
+   * (by device id); a row holding every field of its stored one may be merged into it (storage may charge less).
+   */
+  upsertMany(rows: readonly DeviceJobRecord[], stored?: ReadonlyMap<string, DeviceJobRecord>): Promise<void>;
   listShard(jobId: string, shard: number): Promise<DeviceJobRecord[]>;
   /** One device's row of a job (a point read); `undefined` when absent. */
   get(jobId: string, shard: number, deviceId: string): Promise<DeviceJobRecord | undefined>;

@@ -1,4 +1,4 @@
-import type { DeviceJobRecord, DeviceJobStatus } from '../core/job-model';
+import { isTerminalDeviceJobStatus, type DeviceJobRecord, type DeviceJobStatus } from '../core/job-model';
 import { type ShardCounters, countDeviceStatuses } from '../core/job-statistics';
 import type { CancelTimer, Delays, DeviceJobRepository, JobRepository } from '../core/ports';
 import { Semaphore } from './semaphore';
@@ -22,7 +22,7 @@ export interface ResultWriterOptions {
 export const DEFAULT_RESULT_WRITER_OPTIONS: Omit<ResultWriterOptions, 'now'> = {
   flushIntervalMs: 250,
   runningMarkDelayMs: 1_000,
-  pendingWriteDelayMs: 1_000,
+  pendingWriteDelayMs: 5_000,
   maxBacklog: 4_000,
 };
 
@@ -52,6 +52,8 @@ export class DeviceResultWriter {
   private readonly writing = new Set<number>();
   private readonly dirtyCounters = new Set<number>();
   private readonly inFlight = new Map<string, InFlight>();
+  /** Rows this writer stored not yet final, as stored (a later state of the row may be merged into them). */
+  private readonly stored = new Map<string, DeviceJobRecord>();
   private readonly writes = new Semaphore(WRITE_CONCURRENCY);
   private readonly outstanding = new Set<Promise<void>>();
   private readonly backlogWaiters: (() => void)[] = [];
@@ -198,7 +200,13 @@ export class DeviceResultWriter {
       const batch = this.takeBatch(shard, eager);
       this.dirtyCounters.delete(shard);
       const counters = this.counters.get(shard);
-      if (batch.length > 0) await this.deps.deviceJobs.upsertMany(batch);
+      if (batch.length > 0) {
+        await this.deps.deviceJobs.upsertMany(batch, this.storedOf(batch));
+        for (const row of batch) {
+          if (isTerminalDeviceJobStatus(row.status)) this.stored.delete(row.deviceId);
+          else this.stored.set(row.deviceId, row);
+        }
+      }
       if (counters) await this.deps.jobs.writeShardCounters(this.jobId, shard, { ...counters });
       this.backlog -= batch.length;
       this.releaseBacklog();
@@ -209,6 +217,16 @@ export class DeviceResultWriter {
     } finally {
       this.writes.give();
     }
+  }
+
+  /** The rows of a batch as this writer stored them before (so far not final). */
+  private storedOf(batch: readonly DeviceJobRecord[]): Map<string, DeviceJobRecord> {
+    const before = new Map<string, DeviceJobRecord>();
+    for (const row of batch) {
+      const stored = this.stored.get(row.deviceId);
+      if (stored) before.set(row.deviceId, stored);
+    }
+    return before;
   }
 
   /** Up to one batch of queued rows, those that ended first. */

@@ -37,6 +37,34 @@ describe('CoalescedWrites', () => {
     expect(stored).toHaveLength(30);
   });
 
+  it('gathers writes made while its requests are out, across event-loop turns, into one transaction', async () => {
+    const writes = new CoalescedWrites(table, 1);
+    const upsert = client.upsertEntity.bind(client);
+    let release: () => void = () => undefined;
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    const single = jest.spyOn(client, 'upsertEntity').mockImplementationOnce(async (...args) => {
+      await gate;
+      return upsert(...args);
+    });
+    const submit = jest.spyOn(client, 'submitTransaction');
+    try {
+      const first = writes.write(['upsert', { partitionKey: 'p4', rowKey: 'first' }, 'Replace']);
+      const later: Promise<void>[] = [];
+      for (let i = 0; i < 50; i++) {
+        await new Promise((resolve) => setImmediate(resolve));
+        later.push(writes.write(['upsert', { partitionKey: 'p4', rowKey: `r${i}` }, 'Replace']));
+      }
+      expect(single).toHaveBeenCalledTimes(1);
+      expect(submit).not.toHaveBeenCalled();
+      release();
+      await Promise.all([first, ...later]);
+      expect(submit.mock.calls.map(([actions]) => actions.length)).toEqual([50]);
+    } finally {
+      single.mockRestore();
+      submit.mockRestore();
+    }
+  });
+
   it('gives each write its own outcome when one of a transaction is refused', async () => {
     await client.upsertEntity({ partitionKey: 'p2', rowKey: 'a', v: 1 }, 'Replace');
     await client.upsertEntity({ partitionKey: 'p2', rowKey: 'b', v: 1 }, 'Replace');

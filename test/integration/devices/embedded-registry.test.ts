@@ -4,7 +4,7 @@ import { runBulkOperation } from '../../../shared/devices/simulated/bulk-registr
 import { EmbeddedRegistry } from '../../../shared/devices/simulated/embedded-registry';
 import { simulateMethod } from '../../../shared/devices/simulated/method-simulator';
 import { readMethodInvocation } from '../../../shared/devices/method-request';
-import { DeviceRegistryRepository } from '../../../shared/storage/device-registry.repository';
+import { DeviceRegistryRepository, registryKeys } from '../../../shared/storage/device-registry.repository';
 import { lazyTable } from '../../../shared/storage/table-support';
 import { TableCompletionWaits } from '../../../shared/storage/completion-waits.repository';
 import { WATCH_PRESENCE_MAX_AGE_MS } from '../../../shared/jobs/core/completion-condition';
@@ -202,6 +202,42 @@ describe('twins', () => {
     expect(await codeOf(registry.updateTwin('twin-1', { desired }, 'patch', undefined))).toBe(
       'ArgumentInvalid',
     );
+  });
+});
+
+describe('registry row writes', () => {
+  it('merges a rewritten row in place, and replaces it when the record needs fewer parts (none left behind)', async () => {
+    const table = lazyTable(azurite.connectionString, 'RegistryWrites');
+    const client = await table();
+    const writes = new EmbeddedRegistry({
+      repository: new DeviceRegistryRepository(table),
+      defaultSimulation: { latencyMs: 40, failureRate: 0 },
+      simulationSeed: 'seed-1',
+      now: () => clock,
+    });
+    const update = jest.spyOn(client, 'updateEntity');
+    try {
+      await writes.putDevice('rewritten', {}, { kind: 'none' });
+      await writes.updateTwin('rewritten', { tags: { stage: 1 } }, 'patch', undefined);
+      // 15 KB of 'é' (6 characters each in stored JSON): the record grows to several parts, then back to one.
+      const keys = Array.from({ length: 15 }, (_, i) => `d${i}`);
+      const desired = Object.fromEntries(keys.map((key) => [key, 'é'.repeat(1000)]));
+      await writes.updateTwin('rewritten', { desired }, 'patch', undefined);
+      const grown = await client.getEntity(registryKeys.partitionKey('rewritten'), 'rewritten');
+      const cleared = Object.fromEntries(keys.map((key) => [key, null]));
+      await writes.updateTwin('rewritten', { desired: cleared }, 'patch', undefined);
+      expect(update.mock.calls.map((call) => call[1])).toEqual(['Merge', 'Merge', 'Replace']);
+      expect(grown.recordParts).toBeGreaterThan(2);
+    } finally {
+      update.mockRestore();
+    }
+    const stored = await client.getEntity(registryKeys.partitionKey('rewritten'), 'rewritten');
+    expect(stored.recordParts).toBe(1);
+    expect(Object.keys(stored).filter((name) => /^record\d+$/.test(name))).toEqual(['record0']);
+    const twin = await writes.getTwin('rewritten');
+    expect(twin.tags).toEqual({ stage: 1 });
+    expect(twin.properties.desired).toMatchObject({ $version: 3 });
+    expect(Object.keys(twin.properties.desired).filter((key) => !key.startsWith('$'))).toEqual([]);
   });
 });
 

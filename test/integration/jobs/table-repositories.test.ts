@@ -1,3 +1,4 @@
+import { TableClient } from '@azure/data-tables';
 import { realEngineTime } from '../../support/in-memory-ports';
 import { type RunningAzurite, startAzurite } from '../../../packages/func-local/storage/azurite';
 import { JobAlreadyExistsError } from '../../../shared/jobs/core/job-errors';
@@ -317,6 +318,41 @@ describe('TableDeviceJobRepository', () => {
     const [row] = await storage.deviceJobs.listShard('retry', 0);
     expect(row?.status).toBe('completed');
     expect(row?.error).toBeUndefined();
+  });
+
+  it('merges a later state into a row it stored, and replaces a row that no longer holds all the stored one held', async () => {
+    const submit = jest.spyOn(TableClient.prototype, 'submitTransaction');
+    const modes = () => submit.mock.calls.flatMap(([actions]) => actions.map((action) => action[2]));
+    try {
+      const pending = deviceRow('merge', 'd1', 0, { restore: [{ path: ['tags', 'a'], value: 1 }] });
+      const waiting = deviceRow('merge', 'd2', 0, {
+        status: 'running',
+        waitingUntil: '2026-11-26T07:00:00.000Z',
+      });
+      await storage.deviceJobs.upsertMany([pending, waiting]);
+      const stored = new Map([
+        ['d1', pending],
+        ['d2', waiting],
+      ]);
+      const completed = deviceRow('merge', 'd1', 0, {
+        status: 'completed',
+        restore: pending.restore,
+        endTimeUtc: '2026-11-26T06:00:01.000Z',
+      });
+      const ended = deviceRow('merge', 'd2', 0, { status: 'completed' });
+      submit.mockClear();
+      await storage.deviceJobs.upsertMany([completed, ended], stored);
+      expect(modes()).toEqual(['Merge', 'Replace']);
+    } finally {
+      submit.mockRestore();
+    }
+    const rows = new Map((await storage.deviceJobs.listShard('merge', 0)).map((row) => [row.deviceId, row]));
+    expect(rows.get('d1')).toMatchObject({
+      status: 'completed',
+      restore: [{ path: ['tags', 'a'], value: 1 }],
+    });
+    expect(rows.get('d2')?.status).toBe('completed');
+    expect(rows.get('d2')?.waitingUntil).toBeUndefined();
   });
 
   it('queries one job only (not a job whose id extends it) with filters and pages, and deletes a job', async () => {

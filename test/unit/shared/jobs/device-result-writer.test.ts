@@ -1,5 +1,6 @@
 import { DeviceResultWriter } from '../../../../shared/jobs/engine/device-result-writer';
 import type { DeviceJobRecord } from '../../../../shared/jobs/core/job-model';
+import type { DeviceJobRepository } from '../../../../shared/jobs/core/ports';
 import { systemDelays } from '../../../../shared/support/system-time';
 import { InMemoryDeviceJobs, InMemoryJobRepository } from '../../../support/in-memory-ports';
 
@@ -63,6 +64,25 @@ describe('DeviceResultWriter', () => {
     expect(stored()).toEqual(['a:completed', 'b:pending', 'c:pending']);
     expect(writer.countersOf(0)).toMatchObject({ pending: 2, succeeded: 1 });
     await writer.close();
+  });
+
+  it('tells the repository which rows it stored before their end (a later state may be merged into them)', async () => {
+    const upsert = jest.spyOn(deviceJobs as DeviceJobRepository, 'upsertMany');
+    const rows = ['a', 'b'].map(pending);
+    writer.track(0, []);
+    await writer.put(rows, [null, null]);
+    await advance(1_000);
+    expect(stored()).toEqual(['a:pending', 'b:pending']);
+    writer.started(rows[0] as DeviceJobRecord, now);
+    await writer.finished({ ...(rows[0] as DeviceJobRecord), status: 'completed' });
+    await advance(250);
+    const [written, before] = upsert.mock.calls.at(-1) ?? [];
+    expect(written?.map((row) => `${row.deviceId}:${row.status}`)).toEqual(['a:completed']);
+    expect([...(before ?? [])]).toEqual([['a', rows[0]]]);
+    // A final row is forgotten once stored: a rewrite of it is not a later state.
+    await writer.put([{ ...(rows[0] as DeviceJobRecord), status: 'failed' }]);
+    await writer.close();
+    expect(upsert.mock.calls.at(-1)?.[1]).toEqual(new Map());
   });
 
   it('writes every pending row at close, however recent', async () => {
