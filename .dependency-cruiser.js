@@ -1,6 +1,10 @@
 /** Dependency rules of the design handbook, checked by `npm run lint`. */
-/** The contract's modules (`@device-jobs/client/contract`): the one part of packages/client the app loads. */
-const CONTRACT = '^packages/client/(src|dist)/(contract|error-codes|id-rules|wire-types)(\\.d)?\\.(ts|js)$';
+/**
+ * The contract's modules (`@device-jobs/client/contract` and its schemas, `@device-jobs/client/schemas`): the part of
+ * packages/client the app loads.
+ */
+const CONTRACT =
+  '^packages/client/(src|dist)/(contract|error-codes|id-rules|wire-types|schemas/[a-z.-]+)(\\.d)?\\.(ts|js)$';
 
 module.exports = {
   forbidden: [

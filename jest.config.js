@@ -12,6 +12,7 @@ const project = (name) => ({
     '^@device-jobs/client$': '<rootDir>/packages/client/src/index.ts',
     '^@device-jobs/client/node$': '<rootDir>/packages/client/src/node.ts',
     '^@device-jobs/client/contract$': '<rootDir>/packages/client/src/contract.ts',
+    '^@device-jobs/client/schemas$': '<rootDir>/packages/client/src/schemas/index.ts',
     // The worker's virtual module: the app's functions register with a stand-in (the end-to-end tests use hosts).
     ...(name === 'e2e'
       ? {}

@@ -2,24 +2,20 @@ import type { HttpHandler, HttpRequest } from '@azure/functions';
 import type { Composition } from '../../shared/composition';
 import { runBulkOperation } from '../../shared/devices/simulated/bulk-registry';
 import {
-  ArgumentInvalidError,
+  argumentInvalid,
   jsonResponse,
   MAX_BODY_BYTES,
   readJsonBody,
   type WireResponse,
 } from '../../shared/http';
+import { ListTopSchema } from '../../shared/schemas/query-parameters.schema';
+import { parseOrThrow } from '../../shared/schemas/schema-problems';
 import { registryRights } from './device-rights';
 import { compositionEndpoint, type CompositionSource } from './http-endpoint';
 
-const MAX_LISTED = 1000;
-
 /** `GET /devices?top=n` (the SDK's `Registry.list`): up to 1,000 identities, as IoT Hub lists them. */
 async function listDevices(request: HttpRequest, app: Composition): Promise<WireResponse> {
-  const raw = request.query.get('top');
-  const top = raw === null ? MAX_LISTED : Number(raw);
-  if (!Number.isInteger(top) || top < 1 || top > MAX_LISTED) {
-    throw new ArgumentInvalidError(`top must be a whole number from 1 to ${MAX_LISTED}.`);
-  }
+  const top = parseOrThrow(ListTopSchema, request.query.get('top') ?? undefined, 'top', argumentInvalid);
   return jsonResponse(200, await app.registry().listDevices(top));
 }
 

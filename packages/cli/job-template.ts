@@ -1,4 +1,5 @@
-import { InvalidArgumentError, Option, type Command } from 'commander';
+import { Option, type Command } from 'commander';
+import * as v from 'valibot';
 import {
   type AbortCriterion,
   FAILURE_TYPES,
@@ -7,6 +8,7 @@ import {
   type RolloutConfig,
   type WaveConfig,
 } from '@device-jobs/client';
+import { JobControlsSchema, parseOrProblem } from '@device-jobs/client/schemas';
 import { UsageError } from './errors';
 import { addWindowOptions, schedulingConfigOf, type WindowOptions } from './window-options';
 import {
@@ -17,6 +19,7 @@ import {
   jsonObject,
   jsonValue,
   nonNegativeInteger,
+  optionParser,
   percentage,
   positiveInteger,
   positiveNumber,
@@ -144,8 +147,19 @@ export function addJobTemplateOptions(command: Command): Command {
     );
 }
 
-/** Turns the options into the job API's fields; refuses contradictory or missing choices before sending. */
+/**
+ * Turns the options into the job API's fields; refuses contradictory or missing choices, and fields the contract's
+ * schemas refuse (as the service would, naming the field), before sending.
+ */
 export function buildJobTemplate(options: JobTemplateOptions): JobTemplate {
+  const template = templateOf(options);
+  const checked = parseOrProblem(JobControlsSchema, template, '');
+  if ('problem' in checked)
+    throw new UsageError(`${checked.problem.field}: ${checked.problem.reason} (nothing was sent)`);
+  return template;
+}
+
+function templateOf(options: JobTemplateOptions): JobTemplate {
   const template = operation(options);
   Object.assign(template, targets(options));
   if (options.maxExecutionTime !== undefined) template.maxExecutionTimeInSeconds = options.maxExecutionTime;
@@ -186,21 +200,26 @@ export function buildJobTemplate(options: JobTemplateOptions): JobTemplate {
   return { ...template, ...schedulingConfigOf(options) };
 }
 
-/** `canary:10:90:pause` or `half:50%:95:continue`; the service checks names and ranges. */
-export function waveSpec(value: string): WaveConfig {
-  const match = /^([^:]+):(\d+(?:\.\d+)?)(%?):(\d+(?:\.\d+)?):(continue|pause)$/.exec(value);
-  if (!match)
-    throw new InvalidArgumentError(
-      'Expected name:size:threshold:then, e.g. canary:10:90:pause or half:50%:95:continue.',
-    );
-  const [, name = '', size = '', percent, threshold = '', then = 'continue'] = match;
-  return {
-    name,
-    ...(percent ? { devicePercentage: Number(size) } : { deviceCount: Number(size) }),
-    successThresholdPercentage: Number(threshold),
-    then: then === 'pause' ? 'pause' : 'continue',
-  };
-}
+const WAVE_RULE = 'Expected name:size:threshold:then, e.g. canary:10:90:pause or half:50%:95:continue.';
+
+/** `canary:10:90:pause` or `half:50%:95:continue`: the wave's names and ranges are the contract's to check. */
+const WaveSpecSchema = v.pipe(
+  v.string(),
+  v.regex(/^[^:]+:\d+(?:\.\d+)?%?:\d+(?:\.\d+)?:(?:continue|pause)$/, WAVE_RULE),
+  v.transform((text): WaveConfig => {
+    const [name = '', size = '', threshold = '', then] = text.split(':');
+    return {
+      name,
+      ...(size.endsWith('%')
+        ? { devicePercentage: Number(size.slice(0, -1)) }
+        : { deviceCount: Number(size) }),
+      successThresholdPercentage: Number(threshold),
+      then: then === 'pause' ? 'pause' : 'continue',
+    };
+  }),
+);
+
+export const waveSpec = optionParser(WaveSpecSchema);
 
 function exponentialRate(options: JobTemplateOptions): Pick<RolloutConfig, 'exponentialRate'> {
   const { rampBaseRate, rampFactor, rampEvery } = options;

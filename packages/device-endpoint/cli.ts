@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 import path from 'node:path';
 import { parseArgs } from 'node:util';
+import * as v from 'valibot';
 import { startDeviceEndpoint } from './device-endpoint';
 import { appEnvironment, readEndpointSettings } from './settings';
 
@@ -15,11 +16,22 @@ function fail(message: string): never {
   process.exit(2);
 }
 
+const PORT_RULE = '--port must be a whole number from 0 to 65535.';
+
+/** `--port`: 0 (any free port) to 65535, as `Number` reads the text. */
+const PortSchema = v.pipe(
+  v.string(),
+  v.transform(Number),
+  v.number(PORT_RULE),
+  v.integer(PORT_RULE),
+  v.minValue(0, PORT_RULE),
+  v.maxValue(65_535, PORT_RULE),
+);
+
 function portOf(value: string): number {
-  const port = Number(value);
-  if (!Number.isInteger(port) || port < 0 || port > 65535)
-    fail(`--port must be a whole number from 0 to 65535.`);
-  return port;
+  const port = v.safeParse(PortSchema, value);
+  if (!port.success) fail(port.issues[0].message);
+  return port.output;
 }
 
 async function main(): Promise<void> {

@@ -1,6 +1,8 @@
 #!/usr/bin/env node
 import { Command, InvalidArgumentError } from 'commander';
+import * as v from 'valibot';
 import { HOSTING_PLANS, type HostingPlan } from './host/function-timeout';
+import { choiceSetting, PortTextSchema, readSetting } from './host/setting-schemas';
 import { DEFAULT_HOSTNAME, startLocalHost } from './start';
 
 /** Beyond the extensions' own waits for running invocations (5 s), the host gives up on a clean stop. */
@@ -13,19 +15,21 @@ process.on('unhandledRejection', (reason: unknown) => {
   );
 });
 
-function parsePort(value: string): number {
-  const port = Number(value);
-  if (!Number.isInteger(port) || port < 0 || port > 65535) {
-    throw new InvalidArgumentError('must be a whole number from 0 to 65535.');
-  }
-  return port;
-}
+/** A commander argument parser from a setting schema: its message is the option's error. */
+const optionParser =
+  <TSchema extends v.GenericSchema>(schema: TSchema) =>
+  (value: string): v.InferOutput<TSchema> =>
+    readSetting(schema, value, (message) => new InvalidArgumentError(message));
 
-function parsePlan(value: string): HostingPlan {
-  const plan = HOSTING_PLANS.find((name) => name === value.toLowerCase());
-  if (!plan) throw new InvalidArgumentError(`must be one of ${HOSTING_PLANS.join(', ')}.`);
-  return plan;
-}
+const parsePort = optionParser(PortTextSchema);
+
+const parsePlan = optionParser(
+  v.pipe(
+    v.string(),
+    v.toLowerCase(),
+    choiceSetting(HOSTING_PLANS, () => `must be one of ${HOSTING_PLANS.join(', ')}.`),
+  ),
+);
 
 const program = new Command()
   .name('func-local')

@@ -1,5 +1,6 @@
-import { ArgumentInvalidError, isPlainObject } from '../http';
-import { methodNameProblem, methodPayloadProblem, methodTimeout, type MethodTimeout } from '../iothub-rules';
+import { ArgumentInvalidError } from '../http';
+import { MethodInvocationSchema, type MethodInvocationInput } from '../schemas/method-invocation.schema';
+import { parseOrThrow } from '../schemas/schema-problems';
 
 /** A direct method call, as `POST /twins/{id}/methods` and the gateway port take it. */
 export interface MethodInvocation {
@@ -17,27 +18,18 @@ export interface MethodResult {
   payload: unknown;
 }
 
-function seconds(value: unknown, name: string, kind: MethodTimeout): number {
-  const timeout = methodTimeout(value, kind);
-  if ('problem' in timeout) throw new ArgumentInvalidError(`${name} ${timeout.problem}.`);
-  return timeout.seconds;
-}
+/** How the method call's messages name a field: the body and the payload by name, a field by its own. */
+const FIELD_NAMES: Readonly<Record<string, string>> = {
+  '': 'The method call',
+  payload: 'The method payload',
+};
 
 /** Validates a method call body, filling IoT Hub's defaults. */
-export function readMethodInvocation(body: unknown): Required<MethodInvocation> {
-  if (!isPlainObject(body)) throw new ArgumentInvalidError('The method call must be a JSON object.');
-  const { methodName } = body;
-  const nameProblem = methodNameProblem(methodName);
-  if (nameProblem !== undefined || typeof methodName !== 'string') {
-    throw new ArgumentInvalidError(`methodName ${nameProblem ?? 'must be a string'}.`);
-  }
-  const payload = body.payload === undefined ? null : body.payload;
-  const payloadProblem = methodPayloadProblem(payload);
-  if (payloadProblem !== undefined) throw new ArgumentInvalidError(`The method payload ${payloadProblem}.`);
-  return {
-    methodName,
-    payload,
-    responseTimeoutInSeconds: seconds(body.responseTimeoutInSeconds, 'responseTimeoutInSeconds', 'response'),
-    connectTimeoutInSeconds: seconds(body.connectTimeoutInSeconds, 'connectTimeoutInSeconds', 'connect'),
-  };
+export function readMethodInvocation(body: unknown): MethodInvocationInput {
+  return parseOrThrow(
+    MethodInvocationSchema,
+    body,
+    '',
+    ({ field, reason }) => new ArgumentInvalidError(`${FIELD_NAMES[field] ?? field} ${reason}.`),
+  );
 }

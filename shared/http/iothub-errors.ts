@@ -1,5 +1,5 @@
 import { IOTHUB_ERROR_STATUS, type IotHubErrorCode } from '@device-jobs/client/contract';
-import { WireError } from '../iothub-rules';
+import { WireError, type RuleProblem } from '../iothub-rules';
 
 /**
  * IoT Hub error codes with the HTTP status IoT Hub answers them with: the contract's table, the status of a
@@ -28,6 +28,11 @@ export class ArgumentInvalidError extends IotHubError {
   constructor(message: string) {
     super('ArgumentInvalid', 400, message);
   }
+}
+
+/** The ArgumentInvalid of a refused field, as the registry and twin routes word it: `<field> <reason>.` */
+export function argumentInvalid({ field, reason }: RuleProblem): ArgumentInvalidError {
+  return new ArgumentInvalidError(`${field} ${reason}.`);
 }
 
 /** 401: any authorization failure. The message never says which check failed. */

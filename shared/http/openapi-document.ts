@@ -2,6 +2,14 @@ import { toJsonSchema } from '@valibot/to-json-schema';
 import * as v from 'valibot';
 import { JOB_STATUSES } from '../jobs/core/job-model';
 import { JobRequestSchema } from '../schemas/job-request.schema';
+import { MethodInvocationSchema } from '../schemas/method-invocation.schema';
+import { PagingParameters } from '../schemas/paging.schema';
+import {
+  ApiVersionSchema,
+  CreateJobParameters,
+  JobsQueryParameters,
+  ListDevicesParameters,
+} from '../schemas/query-parameters.schema';
 import { RegistryJobRequestSchema } from '../schemas/registry-job-request.schema';
 
 /**
@@ -44,6 +52,7 @@ interface Operation {
   summary: string;
   /** Whether the operation needs IoT Hub's SAS authorization; false for what holds no secret. */
   anonymous?: boolean;
+  /** The query parameters, as the schemas the handlers parse them with (`api-version` is added to each). */
   query?: Record<string, v.GenericSchema>;
   body?: v.GenericSchema;
   /** Success answers by status; `null`: no body. Errors answer IoT Hub's error body (`default`). */
@@ -52,11 +61,6 @@ interface Operation {
   contentType?: string;
 }
 
-const PAGING = {
-  pageSize: v.pipe(v.string(), v.regex(/^\d+$/)),
-  continuationToken: v.string(),
-};
-
 /** Every operation of the API, by route; the order is the document's. */
 export const API_OPERATIONS: readonly Operation[] = [
   {
@@ -64,7 +68,7 @@ export const API_OPERATIONS: readonly Operation[] = [
     methods: ['put'],
     operationId: 'createJob',
     summary: 'Create a job (or, with dryRun=true, estimate it)',
-    query: { dryRun: v.picklist(['true', 'false']) },
+    query: CreateJobParameters,
     body: JobRequestSchema,
     responses: { 200: AnyJsonSchema },
   },
@@ -80,7 +84,7 @@ export const API_OPERATIONS: readonly Operation[] = [
     methods: ['get'],
     operationId: 'queryJobs',
     summary: 'List jobs, filtered by type and status',
-    query: { jobType: v.string(), jobStatus: v.string(), ...PAGING },
+    query: JobsQueryParameters,
     responses: { 200: v.array(JobResponseSchema) },
   },
   {
@@ -149,7 +153,7 @@ export const API_OPERATIONS: readonly Operation[] = [
     methods: ['get'],
     operationId: 'listJobSchedules',
     summary: 'List recurring job schedules',
-    query: PAGING,
+    query: PagingParameters,
     responses: { 200: v.array(AnyJsonSchema) },
   },
   {
@@ -208,7 +212,7 @@ export const API_OPERATIONS: readonly Operation[] = [
     methods: ['get'],
     operationId: 'listDevices',
     summary: 'List device identities',
-    query: { top: v.pipe(v.string(), v.regex(/^\d+$/)) },
+    query: ListDevicesParameters,
     responses: { 200: v.array(AnyJsonSchema) },
   },
   {
@@ -224,6 +228,7 @@ export const API_OPERATIONS: readonly Operation[] = [
     methods: ['post'],
     operationId: 'queryDevices',
     summary: 'Query twins or device jobs with the IoT Hub query language',
+    query: PagingParameters,
     body: v.object({ query: v.string() }),
     responses: { 200: v.array(AnyJsonSchema) },
   },
@@ -247,7 +252,7 @@ export const API_OPERATIONS: readonly Operation[] = [
     methods: ['post'],
     operationId: 'invokeDeviceMethod',
     summary: 'Call a direct method on a device',
-    body: AnyJsonSchema,
+    body: MethodInvocationSchema,
     responses: { 200: AnyJsonSchema },
   },
   {
@@ -288,7 +293,10 @@ function pathParameters(route: string): Record<string, unknown>[] {
 }
 
 function operationObject(operation: Operation, method: Method): Record<string, unknown> {
-  const queryParameters = Object.entries(operation.query ?? {}).map(([name, schema]) => ({
+  const query: Record<string, v.GenericSchema> = operation.anonymous
+    ? (operation.query ?? {})
+    : { 'api-version': ApiVersionSchema, ...operation.query };
+  const queryParameters = Object.entries(query).map(([name, schema]) => ({
     name,
     in: 'query',
     required: false,

@@ -1,4 +1,5 @@
-import { pageRequestOf, type PageRequest, type RawPaging } from '../iothub-rules';
+import type { PageRequest, RawPaging } from '../iothub-rules';
+import { pageRequestOf } from '../schemas/paging.schema';
 import { ArgumentInvalidError } from './iothub-errors';
 
 type Lookup = { get(name: string): string | null };

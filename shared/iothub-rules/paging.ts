@@ -23,23 +23,6 @@ export interface RawPaging {
 /** IoT Hub pages by 100 by default; this service allows pages of up to 1,000 for bulk readers. */
 export const PAGE_LIMITS = { defaultSize: 100, maxSize: 1000 } as const;
 
-/** The page a request asks for (size capped at the maximum), or why its page size is refused. */
-export function pageRequestOf(
-  raw: RawPaging,
-  limits: { defaultSize: number; maxSize: number } = PAGE_LIMITS,
-): PageRequest | { problem: string } {
-  let maxItems = limits.defaultSize;
-  const size = typeof raw.maxItemCount === 'string' ? raw.maxItemCount.trim() : raw.maxItemCount;
-  if (size !== undefined && size !== '') {
-    const parsed = Number(size);
-    if (!Number.isInteger(parsed) || parsed < 1) {
-      return { problem: `must be a positive integer, got '${String(raw.maxItemCount)}'` };
-    }
-    maxItems = Math.min(parsed, limits.maxSize);
-  }
-  return raw.continuationToken ? { maxItems, continuationToken: raw.continuationToken } : { maxItems };
-}
-
 /**
  * A 32-bit FNV-1a digest. Continuation tokens are not secrets (they only say where a listing resumes, within what
  * the caller may read anyway); the digest makes a token this service did not issue (typed, truncated, edited, or

@@ -1,21 +1,22 @@
 import type * as Wire from '@device-jobs/client/contract';
 import { JOB_ID_PATTERN, JOB_ID_RULE } from '@device-jobs/client/contract';
 import * as v from 'valibot';
-import {
-  DEVICE_ID_PATTERN,
-  DEVICE_ID_RULE,
-  METHOD_LIMITS,
-  methodNameProblem,
-  methodPayloadProblem,
-} from '../iothub-rules';
 import { CompletionConditionSchema } from '../jobs/core/completion-condition';
+import {
+  ConnectTimeoutSchema,
+  MethodNameSchema,
+  MethodPayloadSchema,
+  ResponseTimeoutSchema,
+} from './method-invocation.schema';
 import { objectMessage } from './schema-rules';
 import {
   AbortConfigSchema,
+  DeviceIdSchema,
+  JobIdSchema,
   CountMethodErrorsSchema,
   RetryConfigSchema,
   RolloutConfigSchema,
-} from './rollout.schema';
+} from '@device-jobs/client/schemas';
 
 /** The fields of a JobRequest (`PUT /jobs/v2/{jobId}`, GA and preview vocabulary), as valibot schemas. */
 
@@ -23,11 +24,8 @@ export const DEFAULT_MAX_EXECUTION_SECONDS = 3600;
 export const MAX_MAX_EXECUTION_SECONDS = 7 * 24 * 3600;
 export const MAX_DEVICE_IDS = 1_000_000;
 
-/** The contract's job id rule (@device-jobs/client). */
-export { JOB_ID_PATTERN, JOB_ID_RULE };
-
-/** A job id (URL or body): a string following {@link JOB_ID_RULE}. */
-export const JobIdSchema = v.pipe(v.string('must be a string'), v.regex(JOB_ID_PATTERN, JOB_ID_RULE));
+/** The contract's job id rule and schema (@device-jobs/client). */
+export { JOB_ID_PATTERN, JOB_ID_RULE, JobIdSchema };
 
 const TYPE_ALIASES: ReadonlyMap<string, Wire.JobType> = new Map<string, Wire.JobType>([
   ['scheduledevicemethod', 'scheduleDeviceMethod'],
@@ -67,12 +65,7 @@ export const DeviceIdsSchema = v.pipe(
   v.array(v.unknown(), DEVICE_IDS_RULE),
   v.minLength(1, DEVICE_IDS_RULE),
   v.maxLength(MAX_DEVICE_IDS, `at most ${MAX_DEVICE_IDS} device ids are allowed`),
-  v.array(
-    v.pipe(
-      v.string(`is not a valid device id: it ${DEVICE_ID_RULE}`),
-      v.regex(DEVICE_ID_PATTERN, `is not a valid device id: it ${DEVICE_ID_RULE}`),
-    ),
-  ),
+  v.array(DeviceIdSchema),
 );
 
 const ISO_8601 =
@@ -119,41 +112,14 @@ export const MaxExecutionTimeSchema = v.pipe(
   v.maxValue(MAX_MAX_EXECUTION_SECONDS, `may be at most ${MAX_MAX_EXECUTION_SECONDS} (7 days)`),
 );
 
-/** A direct method timeout in whole seconds within IoT Hub's range. */
-export const methodTimeoutSchema = (min: number, max: number) => {
-  const message = `must be a whole number of seconds from ${min} to ${max}`;
-  return v.pipe(v.number(message), v.integer(message), v.minValue(min, message), v.maxValue(max, message));
-};
-
-/** `responseTimeoutInSeconds` (the preview's `timeoutInSeconds`) of a direct method. */
-export const ResponseTimeoutSchema = methodTimeoutSchema(
-  METHOD_LIMITS.minResponseTimeout,
-  METHOD_LIMITS.maxResponseTimeout,
-);
-
 /** `cloudToDeviceMethod`: what a scheduleDeviceMethod job calls; timeouts default as IoT Hub's do. */
 const METHOD_ENTRIES = {
-  methodName: v.pipe(
-    v.unknown(),
-    v.rawCheck(({ dataset, addIssue }) => {
-      const problem = methodNameProblem(dataset.value);
-      if (problem !== undefined) addIssue({ message: problem });
-    }),
-    v.string('must be a string'),
-  ),
-  payload: v.pipe(
-    v.optional(v.unknown(), null),
-    v.rawCheck(({ dataset, addIssue }) => {
-      const problem = methodPayloadProblem(dataset.value);
-      if (problem !== undefined) addIssue({ message: problem });
-    }),
-  ),
+  methodName: MethodNameSchema,
+  payload: MethodPayloadSchema,
   responseTimeoutInSeconds: v.nullish(ResponseTimeoutSchema),
   // The preview's name of responseTimeoutInSeconds: checked only when responseTimeoutInSeconds is absent.
   timeoutInSeconds: v.nullish(v.unknown()),
-  connectTimeoutInSeconds: v.nullish(
-    methodTimeoutSchema(METHOD_LIMITS.defaultConnectTimeout, METHOD_LIMITS.maxConnectTimeout),
-  ),
+  connectTimeoutInSeconds: v.nullish(ConnectTimeoutSchema),
 };
 
 export const CloudToDeviceMethodSchema = v.looseObject(

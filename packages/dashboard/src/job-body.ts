@@ -1,4 +1,6 @@
-import { MAX_JOB_PRIORITY, MIN_JOB_PRIORITY, isJobId, type JobRequest } from '@device-jobs/client';
+import * as v from 'valibot';
+import { MAX_JOB_PRIORITY, MIN_JOB_PRIORITY, type JobRequest } from '@device-jobs/client';
+import { JobIdSchema, PrioritySchema } from '@device-jobs/client/schemas';
 /** The new-job form's values, as the inputs hold them (strings), and their translation to a job request body. */
 
 export type FailureTypeValue = 'failed' | 'timedOut' | 'all';
@@ -55,6 +57,16 @@ export function parseDeviceIds(text: string): string[] {
     .filter((id) => id !== '');
 }
 
+/** A number typed in a field (`Number`'s reading), whole unless `decimal`. */
+const numberText = (message: string, decimal: boolean) =>
+  v.pipe(
+    v.string(),
+    v.transform(Number),
+    v.number(message),
+    v.finite(message),
+    v.check((value) => decimal || Number.isInteger(value), message),
+  );
+
 class Collector {
   readonly errors: FieldError[] = [];
 
@@ -66,11 +78,11 @@ class Collector {
   /** An optional number; integer unless `decimal`. */
   number(field: keyof JobFormValues, text: string, label: string, decimal = false): number | undefined {
     if (text.trim() === '') return undefined;
-    const value = Number(text);
-    if (!Number.isFinite(value) || (!decimal && !Number.isInteger(value))) {
-      return this.fail(field, `${label} must be ${decimal ? 'a number' : 'a whole number'}.`);
-    }
-    return value;
+    const read = v.safeParse(
+      numberText(`${label} must be ${decimal ? 'a number' : 'a whole number'}.`, decimal),
+      text,
+    );
+    return read.success ? read.output : this.fail(field, read.issues[0].message);
   }
 
   required(field: keyof JobFormValues, text: string, label: string, decimal = false): number | undefined {
@@ -122,8 +134,7 @@ function rolloutOf(values: JobFormValues, check: Collector): Record<string, unkn
 /** `priority`, checked as the service checks it: a whole number within the contract's bounds. */
 function priorityOf(values: JobFormValues, check: Collector): number | undefined {
   const priority = check.number('priority', values.priority, 'Priority');
-  if (priority === undefined || (priority >= MIN_JOB_PRIORITY && priority <= MAX_JOB_PRIORITY))
-    return priority;
+  if (priority === undefined || v.is(PrioritySchema, priority)) return priority;
   return check.fail(
     'priority',
     `Priority must be a whole number from ${MIN_JOB_PRIORITY} to ${MAX_JOB_PRIORITY}.`,
@@ -137,7 +148,7 @@ function priorityOf(values: JobFormValues, check: Collector): number | undefined
 export function buildJobBody(values: JobFormValues): { body: JobRequest; errors: FieldError[] } {
   const check = new Collector();
   const body: Record<string, unknown> = {};
-  if (!isJobId(values.jobId.trim())) {
+  if (!v.is(JobIdSchema, values.jobId.trim())) {
     check.fail('jobId', 'Job id: 1–128 characters among letters, digits and - . _ ~');
   }
   body.jobId = values.jobId.trim();

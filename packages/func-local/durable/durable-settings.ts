@@ -1,5 +1,7 @@
+import * as v from 'valibot';
 import type { HostJson } from '../app/app-folder';
 import { expandSettings } from '../app/app-folder';
+import { durationSetting, readSetting, wholeNumberSetting } from '../host/setting-schemas';
 
 /** The durable engine's settings, read from host.json `extensions.durableTask`. */
 export interface DurableSettings {
@@ -32,37 +34,74 @@ const DAY = 86_400_000;
  */
 const LOCAL_VISIBILITY_TIMEOUT_MS = 30_000;
 
-/** Parses a .NET TimeSpan (`[d.]hh:mm:ss[.fff]`) or a number of milliseconds. */
-export function parseTimeSpan(value: unknown, what: string): number {
-  if (typeof value === 'number' && Number.isFinite(value) && value >= 0) return value;
-  if (typeof value === 'string') {
-    const match = /^(?:(\d+)\.)?(\d{1,2}):(\d{1,2}):(\d{1,2})(?:\.(\d{1,7}))?$/.exec(value.trim());
-    if (match) {
-      const [, days, hours, minutes, seconds, fraction] = match;
-      return (
-        Number(days ?? 0) * DAY +
-        Number(hours) * 3_600_000 +
-        Number(minutes) * 60_000 +
-        Number(seconds) * 1000 +
-        Math.round(Number(`0.${fraction ?? '0'}`) * 1000)
-      );
-    }
-  }
-  throw new DurableSettingsError(
-    `host.json: ${what} must be a TimeSpan like "00:00:30" (got ${JSON.stringify(value)}).`,
+const durationIn = (what: string, fallback: number) =>
+  v.optional(
+    durationSetting(
+      (value) => `host.json: ${what} must be a TimeSpan like "00:00:30" (got ${JSON.stringify(value)}).`,
+    ),
+    fallback,
   );
-}
 
-function positiveInt(value: unknown, fallback: number, what: string): number {
-  if (value === undefined) return fallback;
-  if (typeof value === 'number' && Number.isInteger(value) && value > 0) return value;
-  throw new DurableSettingsError(
-    `host.json: ${what} must be a positive whole number (got ${JSON.stringify(value)}).`,
+const positiveWholeNumberIn = (what: string) =>
+  wholeNumberSetting(
+    1,
+    Number.MAX_SAFE_INTEGER,
+    (value) => `host.json: ${what} must be a positive whole number (got ${JSON.stringify(value)}).`,
   );
-}
 
-function record(value: unknown): Record<string, unknown> {
-  return typeof value === 'object' && value !== null ? (value as Record<string, unknown>) : {};
+const positiveWholeNumber = (what: string, fallback: number) =>
+  v.optional(positiveWholeNumberIn(what), fallback);
+
+/** A section of host.json: anything that is not an object counts as empty, as the extension reads it. */
+const section = <TEntries extends v.ObjectEntries>(entries: TEntries) =>
+  v.optional(
+    v.pipe(
+      v.unknown(),
+      v.transform((value) => (typeof value === 'object' && value !== null ? value : {})),
+      v.looseObject(entries),
+    ),
+    {},
+  );
+
+function durableTaskSchema(env: NodeJS.ProcessEnv, cores: number) {
+  return section({
+    hubName: v.optional(
+      v.pipe(
+        v.unknown(),
+        v.transform((raw) =>
+          typeof raw === 'string' && raw.trim() !== '' ? expandSettings(raw, env) : DEFAULT_HUB_NAME,
+        ),
+        v.regex(
+          /^[A-Za-z][A-Za-z0-9]{2,44}$/,
+          (issue) =>
+            `Task hub name "${String(issue.input)}" is invalid: 3–45 letters and digits, starting with a letter.`,
+        ),
+      ),
+      '',
+    ),
+    storageProvider: section({
+      partitionCount: v.optional(
+        v.pipe(
+          positiveWholeNumberIn('storageProvider.partitionCount'),
+          v.maxValue(16, 'host.json: storageProvider.partitionCount must be 1–16.'),
+        ),
+        4,
+      ),
+      controlQueueVisibilityTimeout: durationIn('controlQueueVisibilityTimeout', LOCAL_VISIBILITY_TIMEOUT_MS),
+      workItemQueueVisibilityTimeout: durationIn(
+        'workItemQueueVisibilityTimeout',
+        LOCAL_VISIBILITY_TIMEOUT_MS,
+      ),
+      maxQueuePollingInterval: durationIn('maxQueuePollingInterval', 1_000),
+    }),
+    maxConcurrentActivityFunctions: positiveWholeNumber('maxConcurrentActivityFunctions', 10 * cores),
+    maxConcurrentOrchestratorFunctions: positiveWholeNumber('maxConcurrentOrchestratorFunctions', 10 * cores),
+    localHost: section({
+      maximumShortTimerDuration: durationIn('localHost.maximumShortTimerDuration', 6 * DAY),
+      longRunningTimerIntervalDuration: durationIn('localHost.longRunningTimerIntervalDuration', 3 * DAY),
+      maxMessageDelay: durationIn('localHost.maxMessageDelay', 7 * DAY - 60_000),
+    }),
+  });
 }
 
 /**
@@ -75,57 +114,23 @@ export function readDurableSettings(
   env: NodeJS.ProcessEnv,
   cores: number,
 ): DurableSettings {
-  const durable = record(hostJson.extensions?.durableTask);
-  const storage = record(durable.storageProvider);
-  const local = record(durable.localHost);
-  const rawHub = durable.hubName;
-  const hubName =
-    typeof rawHub === 'string' && rawHub.trim() !== '' ? expandSettings(rawHub, env) : DEFAULT_HUB_NAME;
-  if (!/^[A-Za-z][A-Za-z0-9]{2,44}$/.test(hubName)) {
-    throw new DurableSettingsError(
-      `Task hub name "${hubName}" is invalid: 3–45 letters and digits, starting with a letter.`,
-    );
-  }
-  const partitionCount = positiveInt(storage.partitionCount, 4, 'storageProvider.partitionCount');
-  if (partitionCount > 16)
-    throw new DurableSettingsError('host.json: storageProvider.partitionCount must be 1–16.');
-  const timeSpan = (value: unknown, fallback: number, what: string) =>
-    value === undefined ? fallback : parseTimeSpan(value, what);
+  const durable = readSetting(
+    durableTaskSchema(env, cores),
+    hostJson.extensions?.durableTask,
+    (message) => new DurableSettingsError(message),
+  );
+  const { storageProvider: storage, localHost: local } = durable;
   return {
-    hubName,
-    partitionCount,
-    maxConcurrentActivityFunctions: positiveInt(
-      durable.maxConcurrentActivityFunctions,
-      10 * cores,
-      'maxConcurrentActivityFunctions',
-    ),
-    maxConcurrentOrchestratorFunctions: positiveInt(
-      durable.maxConcurrentOrchestratorFunctions,
-      10 * cores,
-      'maxConcurrentOrchestratorFunctions',
-    ),
-    controlQueueVisibilityMs: timeSpan(
-      storage.controlQueueVisibilityTimeout,
-      LOCAL_VISIBILITY_TIMEOUT_MS,
-      'controlQueueVisibilityTimeout',
-    ),
-    workItemQueueVisibilityMs: timeSpan(
-      storage.workItemQueueVisibilityTimeout,
-      LOCAL_VISIBILITY_TIMEOUT_MS,
-      'workItemQueueVisibilityTimeout',
-    ),
-    maxQueuePollingIntervalMs: timeSpan(storage.maxQueuePollingInterval, 1_000, 'maxQueuePollingInterval'),
-    maximumShortTimerMs: timeSpan(
-      local.maximumShortTimerDuration,
-      6 * DAY,
-      'localHost.maximumShortTimerDuration',
-    ),
-    longRunningTimerIntervalMs: timeSpan(
-      local.longRunningTimerIntervalDuration,
-      3 * DAY,
-      'localHost.longRunningTimerIntervalDuration',
-    ),
-    maxMessageDelayMs: timeSpan(local.maxMessageDelay, 7 * DAY - 60_000, 'localHost.maxMessageDelay'),
+    hubName: durable.hubName,
+    partitionCount: storage.partitionCount,
+    maxConcurrentActivityFunctions: durable.maxConcurrentActivityFunctions,
+    maxConcurrentOrchestratorFunctions: durable.maxConcurrentOrchestratorFunctions,
+    controlQueueVisibilityMs: storage.controlQueueVisibilityTimeout,
+    workItemQueueVisibilityMs: storage.workItemQueueVisibilityTimeout,
+    maxQueuePollingIntervalMs: storage.maxQueuePollingInterval,
+    maximumShortTimerMs: local.maximumShortTimerDuration,
+    longRunningTimerIntervalMs: local.longRunningTimerIntervalDuration,
+    maxMessageDelayMs: local.maxMessageDelay,
   };
 }
 

@@ -17,25 +17,3 @@ export function parseTimeSpan(text: string): number | undefined {
 }
 
 const DAY_MS = 86_400_000;
-
-/**
- * Reads a duration setting of host.json, given either as a TimeSpan string or as milliseconds.
- * Throws naming the setting when the value is neither.
- */
-export function readDurationSetting(value: unknown, settingName: string, fallbackMs: number): number {
-  if (value === undefined || value === null) return fallbackMs;
-  if (typeof value === 'number' && Number.isFinite(value) && value >= 0) return value;
-  if (typeof value === 'string') {
-    const parsed = parseTimeSpan(value);
-    if (parsed !== undefined) return parsed;
-  }
-  throw new InvalidDurationError(settingName, value);
-}
-
-export class InvalidDurationError extends Error {
-  override name = 'InvalidDurationError';
-  readonly code = 'InvalidDuration';
-  constructor(settingName: string, value: unknown) {
-    super(`${settingName} must be a TimeSpan like "00:00:30" or milliseconds; got ${JSON.stringify(value)}.`);
-  }
-}

@@ -27,28 +27,6 @@ export interface ScopeInput {
   parentScopes: string[] | undefined;
 }
 
-export function readScopeInput(body: Record<string, unknown>): ScopeInput {
-  const { deviceScope, parentScopes } = body;
-  if (deviceScope !== undefined && deviceScope !== null && typeof deviceScope !== 'string') {
-    throw new ArgumentInvalidError('deviceScope must be a string.');
-  }
-  if (
-    parentScopes !== undefined &&
-    parentScopes !== null &&
-    (!Array.isArray(parentScopes) || parentScopes.some((scope) => typeof scope !== 'string'))
-  ) {
-    throw new ArgumentInvalidError('parentScopes must be a list of scope strings.');
-  }
-  const scopes = (parentScopes ?? undefined) as string[] | undefined;
-  if (scopes && scopes.length > 1) {
-    throw new ArgumentInvalidError('parentScopes holds at most one scope: a device has one parent.');
-  }
-  return {
-    deviceScope: typeof deviceScope === 'string' && deviceScope !== '' ? deviceScope : undefined,
-    parentScopes: scopes,
-  };
-}
-
 /**
  * The scopes a device holds after a create or an update, as IoT Hub keeps them: an edge device's `deviceScope` is
  * its own (assigned, never taken from the request) and its `parentScopes` name its parent edge; a leaf device's

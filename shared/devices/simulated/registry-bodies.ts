@@ -1,10 +1,12 @@
 import { randomBytes } from 'node:crypto';
-import { ArgumentInvalidError, isPlainObject } from '../../http';
+import { argumentInvalid, ArgumentInvalidError, isPlainObject } from '../../http';
 import { DEVICE_ID_RULE, isDeviceId } from '../../iothub-rules';
 import type { DeviceAuthentication, JsonObject } from '../device-model';
 import { validateTwinSection } from '../twin-limits';
-import { parseSimulationProfile, type SimulationProfile } from './simulation-profile';
-import { readScopeInput, type ScopeInput } from './edge-scopes';
+import type { SimulationProfile } from './simulation-profile';
+import type { ScopeInput } from './edge-scopes';
+import { IdentityInputSchema } from '../../schemas/device-identity.schema';
+import { parseOrThrow } from '../../schemas/schema-problems';
 
 export function newSymmetricKey(): string {
   return randomBytes(32).toString('base64');
@@ -13,43 +15,6 @@ export function newSymmetricKey(): string {
 export function validateDeviceId(deviceId: unknown, where = 'deviceId'): string {
   if (!isDeviceId(deviceId)) throw new ArgumentInvalidError(`${where} ${DEVICE_ID_RULE}.`);
   return deviceId;
-}
-
-function readAuthentication(value: unknown): DeviceAuthentication {
-  if (value === undefined || value === null) value = {};
-  if (!isPlainObject(value)) throw new ArgumentInvalidError('authentication must be an object.');
-  const type = value.type ?? 'sas';
-  if (type !== 'sas' && type !== 'selfSigned' && type !== 'certificateAuthority' && type !== 'none') {
-    throw new ArgumentInvalidError(`authentication.type ${JSON.stringify(type)} is not supported.`);
-  }
-  if (type !== 'sas') {
-    const thumb = isPlainObject(value.x509Thumbprint) ? value.x509Thumbprint : {};
-    const text = (v: unknown) => (typeof v === 'string' && v !== '' ? v : null);
-    return {
-      type,
-      x509Thumbprint: {
-        primaryThumbprint: text(thumb.primaryThumbprint),
-        secondaryThumbprint: text(thumb.secondaryThumbprint),
-      },
-    };
-  }
-  const keys = isPlainObject(value.symmetricKey) ? value.symmetricKey : {};
-  const key = (v: unknown, name: string): string => {
-    if (v === undefined || v === null || v === '') return newSymmetricKey();
-    if (typeof v !== 'string' || Buffer.from(v, 'base64').length < 16) {
-      throw new ArgumentInvalidError(
-        `authentication.symmetricKey.${name} must be a base64 key of 16 to 64 bytes.`,
-      );
-    }
-    return v;
-  };
-  return {
-    type: 'sas',
-    symmetricKey: {
-      primaryKey: key(keys.primaryKey, 'primaryKey'),
-      secondaryKey: key(keys.secondaryKey, 'secondaryKey'),
-    },
-  };
 }
 
 /** The fields of a device identity that a caller sets, validated. */
@@ -64,29 +29,25 @@ export interface IdentityInput {
 }
 
 export function readIdentityInput(body: Record<string, unknown>): IdentityInput {
-  const status = body.status ?? 'enabled';
-  if (status !== 'enabled' && status !== 'disabled') {
-    throw new ArgumentInvalidError(`status must be 'enabled' or 'disabled'.`);
-  }
-  if (
-    body.statusReason !== undefined &&
-    body.statusReason !== null &&
-    typeof body.statusReason !== 'string'
-  ) {
-    throw new ArgumentInvalidError('statusReason must be a string.');
-  }
-  const capabilities = isPlainObject(body.capabilities) ? body.capabilities : {};
+  const { authentication, deviceScope, parentScopes, ...input } = parseOrThrow(
+    IdentityInputSchema,
+    body,
+    '',
+    argumentInvalid,
+  );
   return {
-    status,
-    statusReason:
-      typeof body.statusReason === 'string' && body.statusReason !== '' ? body.statusReason : null,
-    authentication: readAuthentication(body.authentication),
-    capabilities: { iotEdge: capabilities.iotEdge === true },
-    simulation:
-      body.simulation === undefined || body.simulation === null
-        ? body.simulation
-        : parseSimulationProfile(body.simulation),
-    scopes: readScopeInput(body),
+    ...input,
+    authentication:
+      authentication.type === 'sas'
+        ? {
+            type: 'sas',
+            symmetricKey: {
+              primaryKey: authentication.symmetricKey.primaryKey ?? newSymmetricKey(),
+              secondaryKey: authentication.symmetricKey.secondaryKey ?? newSymmetricKey(),
+            },
+          }
+        : authentication,
+    scopes: { deviceScope, parentScopes },
   };
 }
 

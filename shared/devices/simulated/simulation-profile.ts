@@ -1,4 +1,4 @@
-import { ArgumentInvalidError } from '../../http';
+import { argumentInvalid } from '../../http';
 import { parseOrThrow } from '../../schemas/schema-problems';
 import {
   SimulationProfileSchema,
@@ -10,10 +10,5 @@ export type { SimulatedMethodAnswer, SimulationProfile };
 
 /** Validates a simulation profile; `where` names it in the 400 ArgumentInvalid message. */
 export function parseSimulationProfile(value: unknown, where = 'simulation'): SimulationProfile {
-  return parseOrThrow(
-    SimulationProfileSchema,
-    value,
-    where,
-    ({ field, reason }) => new ArgumentInvalidError(`${field} ${reason}.`),
-  );
+  return parseOrThrow(SimulationProfileSchema, value, where, argumentInvalid);
 }

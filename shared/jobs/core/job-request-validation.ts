@@ -8,9 +8,9 @@ import {
   JobTypeSchema,
   MaxExecutionTimeSchema,
   QueryConditionSchema,
-  ResponseTimeoutSchema,
   StartTimeSchema,
 } from '../../schemas/job-request.schema';
+import { ResponseTimeoutSchema } from '../../schemas/method-invocation.schema';
 import { present } from '../../schemas/schema-rules';
 import { JobValidationError } from './job-errors';
 import type {

@@ -1,5 +1,5 @@
 import type { SchedulingConfig } from '@device-jobs/client/contract';
-import { schedulingConfigSchema } from '../../schemas/scheduling.schema';
+import { schedulingConfigSchema } from '@device-jobs/client/schemas';
 import type { CronParser } from './job-schedule-model';
 import { parseJobField } from './rollout-config';
 

@@ -6,7 +6,7 @@ import {
   PrioritySchema,
   RetryConfigSchema,
   RolloutConfigSchema,
-} from '../../schemas/rollout.schema';
+} from '@device-jobs/client/schemas';
 import { present } from '../../schemas/schema-rules';
 import { parseOrThrow } from '../../schemas/schema-problems';
 import { JobValidationError } from './job-errors';
@@ -22,15 +22,15 @@ export type {
   RetryConfig,
   RolloutConfig,
 } from '@device-jobs/client/contract';
+export { FAILURE_TYPES } from '@device-jobs/client/contract';
 export {
   DEFAULT_PRIORITY,
-  FAILURE_TYPES,
   MAX_CONCURRENCY,
   MAX_INCREMENT_FACTOR,
   MAX_PER_MINUTE,
   MAX_RETRIES,
   MIN_INCREMENT_FACTOR,
-} from '../../schemas/rollout.schema';
+} from '@device-jobs/client/schemas';
 
 /** Parses a job request's field with its schema; the first issue is a {@link JobValidationError}. */
 export function parseJobField<TSchema extends v.GenericSchema>(

@@ -1,7 +1,7 @@
 import { pausedStatusMessage } from './job-lifecycle';
 import type { JobRecord } from './job-model';
 import type { EndedWave, WaveConfig, WaveStatistics } from './rollout-wave-model';
-import { LAST_WAVE_NAME } from '../../schemas/rollout.schema';
+import { LAST_WAVE_NAME } from '@device-jobs/client/schemas';
 
 export type { EndedWave, WaveConfig, WaveStatistics };
 

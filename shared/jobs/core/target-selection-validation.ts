@@ -1,7 +1,7 @@
 import type { JobControls, TargetSelection } from '@device-jobs/client/contract';
 import { JobValidationError } from './job-errors';
 import type { JobTargets } from './job-model';
-import { TargetSelectionSchema } from '../../schemas/scheduling.schema';
+import { TargetSelectionSchema } from '@device-jobs/client/schemas';
 import { parseJobField } from './rollout-config';
 
 /**

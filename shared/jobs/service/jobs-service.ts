@@ -1,7 +1,6 @@
 import {
   CONTINUATION_REFUSED,
   openContinuation,
-  pageRequestOf,
   sealContinuation,
   type Page,
   type PageRequest,
@@ -16,12 +15,10 @@ import { isTerminalJobStatus } from '../core/job-lifecycle';
 import { aggregateStatistics } from '../core/job-statistics';
 import type { JobRecord } from '../core/job-model';
 import type { CronParser } from '../core/job-schedule-model';
-import {
-  type ConditionParser,
-  jobStatusFromName,
-  jobTypeFromName,
-  normalizeJobRequest,
-} from '../core/job-request-validation';
+import { type ConditionParser, normalizeJobRequest } from '../core/job-request-validation';
+import { parseJobField } from '../core/rollout-config';
+import { pageRequestOf } from '../../schemas/paging.schema';
+import { JobStatusFilterSchema, JobTypeFilterSchema } from '../../schemas/query-parameters.schema';
 import { type DeviceJobResponse, type JobResponse, toJobResponse } from '../core/job-response';
 import type {
   Clock,
@@ -183,16 +180,10 @@ export function createJobsService(deps: JobsServiceDependencies): JobsService {
 
     async queryJobs(command) {
       const filter: JobFilter = {};
-      if (command.jobType) {
-        const type = jobTypeFromName(command.jobType);
-        if (!type) throw new JobValidationError('jobType', `'${command.jobType}' is not a job type`);
-        filter.type = type;
-      }
-      if (command.jobStatus) {
-        const status = jobStatusFromName(command.jobStatus);
-        if (!status) throw new JobValidationError('jobStatus', `'${command.jobStatus}' is not a job status`);
-        filter.status = status;
-      }
+      const type = parseJobField(JobTypeFilterSchema, command.jobType, 'jobType');
+      if (type) filter.type = type;
+      const status = parseJobField(JobStatusFilterSchema, command.jobStatus, 'jobStatus');
+      if (status) filter.status = status;
       const page = await deps.jobs.query(filter, pageRequest(command, JOBS_LISTING));
       return sealed(await Promise.all(page.items.map(respond)), page.continuationToken, JOBS_LISTING);
     },

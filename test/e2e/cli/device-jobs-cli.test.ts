@@ -299,7 +299,11 @@ describe('device-jobs against the local host', () => {
       '--max-concurrency',
       '10001',
     );
-    expect(invalid.stderr).toMatch(/^error: ArgumentInvalid \(HTTP 400\): rolloutConfig\.maxConcurrency/);
+    // The contract's schema refuses it before anything is sent, in the service's words.
+    expect([invalid.code, invalid.stderr]).toEqual([
+      3,
+      'error: rolloutConfig.maxConcurrency: must be an integer from 1 to 10000 (nothing was sent)\n',
+    ]);
   });
 
   test('twin patch by an ids file; list filters by status and type', async () => {

@@ -1,5 +1,6 @@
 import type { HostJson } from '../../app/app-folder';
-import { readDurationSetting } from '../../host/time-span';
+import * as v from 'valibot';
+import { choiceSetting, durationSetting, readSetting, wholeNumberSetting } from '../../host/setting-schemas';
 
 /** host.json `extensions.queues`, resolved with the local host's defaults. */
 export interface QueueOptions {
@@ -28,51 +29,60 @@ export class QueueOptionsError extends Error {
   readonly code = 'InvalidQueueOptions';
 }
 
-function wholeNumber(value: unknown, setting: string, fallback: number, min: number, max: number): number {
-  if (value === undefined || value === null) return fallback;
-  if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) {
-    throw new QueueOptionsError(
+const wholeNumber = (setting: string, min: number, max: number) =>
+  wholeNumberSetting(
+    min,
+    max,
+    (value) =>
       `host.json extensions.queues.${setting} must be a whole number from ${min} to ${max}; got ${JSON.stringify(value)}.`,
-    );
-  }
-  return value;
-}
+  );
+
+const duration = (setting: string, fallback: number) =>
+  v.nullish(
+    durationSetting(
+      (value) =>
+        `host.json extensions.queues.${setting} must be a TimeSpan like "00:00:30" or milliseconds; got ${JSON.stringify(value)}.`,
+    ),
+    fallback,
+  );
+
+/** `extensions.queues`, checked in the order the settings were always checked (batchSize first). */
+const QueueOptionsSchema = v.pipe(
+  v.object(
+    {
+      batchSize: v.nullish(wholeNumber('batchSize', 1, 32), 16),
+      messageEncoding: v.nullish(
+        choiceSetting(
+          ['base64', 'none'],
+          (value) =>
+            `host.json extensions.queues.messageEncoding must be "base64" or "none"; got ${JSON.stringify(value)}.`,
+        ),
+        'base64',
+      ),
+      maxPollingInterval: duration('maxPollingInterval', LOCAL_DEFAULT_MAX_POLLING_INTERVAL_MS),
+      visibilityTimeout: duration('visibilityTimeout', 0),
+      newBatchThreshold: v.nullish(wholeNumber('newBatchThreshold', 0, 1000)),
+      maxDequeueCount: v.nullish(wholeNumber('maxDequeueCount', 1, 1000), 5),
+    },
+    'host.json extensions.queues must be an object.',
+  ),
+  v.transform((queues): QueueOptions => ({
+    maxPollingIntervalMs: Math.max(MIN_POLLING_INTERVAL_MS, queues.maxPollingInterval),
+    visibilityTimeoutMs: queues.visibilityTimeout,
+    batchSize: queues.batchSize,
+    newBatchThreshold: queues.newBatchThreshold ?? Math.floor(queues.batchSize / 2),
+    maxDequeueCount: queues.maxDequeueCount,
+    messageEncoding: queues.messageEncoding,
+  })),
+);
 
 /** Reads `extensions.queues` of host.json; throws naming the first invalid setting. */
 export function readQueueOptions(hostJson: HostJson): QueueOptions {
-  const queues = hostJson.extensions?.queues ?? {};
-  const batchSize = wholeNumber(queues.batchSize, 'batchSize', 16, 1, 32);
-  const encoding = queues.messageEncoding ?? 'base64';
-  if (encoding !== 'base64' && encoding !== 'none') {
-    throw new QueueOptionsError(
-      `host.json extensions.queues.messageEncoding must be "base64" or "none"; got ${JSON.stringify(encoding)}.`,
-    );
-  }
-  return {
-    maxPollingIntervalMs: Math.max(
-      MIN_POLLING_INTERVAL_MS,
-      readDurationSetting(
-        queues.maxPollingInterval,
-        'host.json extensions.queues.maxPollingInterval',
-        LOCAL_DEFAULT_MAX_POLLING_INTERVAL_MS,
-      ),
-    ),
-    visibilityTimeoutMs: readDurationSetting(
-      queues.visibilityTimeout,
-      'host.json extensions.queues.visibilityTimeout',
-      0,
-    ),
-    batchSize,
-    newBatchThreshold: wholeNumber(
-      queues.newBatchThreshold,
-      'newBatchThreshold',
-      Math.floor(batchSize / 2),
-      0,
-      1000,
-    ),
-    maxDequeueCount: wholeNumber(queues.maxDequeueCount, 'maxDequeueCount', 5, 1, 1000),
-    messageEncoding: encoding,
-  };
+  return readSetting(
+    QueueOptionsSchema,
+    hostJson.extensions?.queues ?? {},
+    (message) => new QueueOptionsError(message),
+  );
 }
 
 /**

@@ -185,6 +185,62 @@ describe('maintenance windows and continuous targeting', () => {
   });
 });
 
+describe("the contract's schemas check the body before it is sent", () => {
+  const method = { ...base, method: 'reboot', query: '*' };
+  const ramp = { rampBaseRate: 10, rampFactor: 2, rampEvery: 5 };
+
+  test.each<[string, Partial<JobTemplateOptions>, string]>([
+    [
+      'a concurrency cap',
+      { maxConcurrency: 10_001 },
+      'rolloutConfig.maxConcurrency: must be an integer from 1 to 10000',
+    ],
+    [
+      'a rate',
+      { maxPerMinute: 1_000_001 },
+      'rolloutConfig.maximumPerMinute: must be an integer from 1 to 1000000',
+    ],
+    ['a ramp without a maximum', ramp, 'rolloutConfig.maximumPerMinute: is required with exponentialRate'],
+    [
+      'a ramp factor',
+      { ...ramp, maxPerMinute: 100, rampFactor: 6 },
+      'rolloutConfig.exponentialRate.incrementFactor: must be a number from 1.1 to 5',
+    ],
+    [
+      'a base rate above the maximum',
+      { ...ramp, maxPerMinute: 5 },
+      'rolloutConfig.exponentialRate.baseRatePerMinute: must not exceed maximumPerMinute (5)',
+    ],
+    [
+      "a wave named 'remaining'",
+      { wave: [waveSpec('remaining:10:90:pause')] },
+      "rolloutConfig.waves[0].name: must be 1-64 letters, digits, '-', '_' or '.' starting with a letter or digit, and not 'remaining'",
+    ],
+    [
+      'two waves of one name',
+      { wave: [waveSpec('a:10:90:pause'), waveSpec('a:50%:90:continue')] },
+      "rolloutConfig.waves[1].name: 'a' names two waves",
+    ],
+    [
+      'a wave share',
+      { wave: [waveSpec('a:101%:90:pause')] },
+      'rolloutConfig.waves[0].devicePercentage: must be a number from 1 to 100',
+    ],
+    [
+      'retries',
+      { retries: 11 },
+      'retryConfig.criteriaList[0].numberOfRetries: must be an integer from 0 to 10',
+    ],
+    [
+      'a device id',
+      { query: undefined, deviceIds: ['ok', 'not/ok'] },
+      "deviceIds[1]: is not a valid device id: it must be 1 to 128 characters of letters, digits and - . % _ * ? ! ( ) , : = @ $ '",
+    ],
+  ])('%s', (_what, options, message) => {
+    expect(() => buildJobTemplate({ ...method, ...options })).toThrow(`${message} (nothing was sent)`);
+  });
+});
+
 describe('--until and --until-timeout', () => {
   test('make the job completionCondition', () => {
     const template = buildJobTemplate({

@@ -4,7 +4,7 @@ import {
   parseDeviceIds,
   type JobFormValues,
 } from '../../../../packages/dashboard/src/job-body';
-import { PrioritySchema } from '../../../../shared/schemas/rollout.schema';
+import { PrioritySchema } from '@device-jobs/client/schemas';
 
 const empty: JobFormValues = {
   jobId: 'reboot-1',

@@ -1,4 +1,6 @@
-import { parseTimeSpan, readDurationSetting } from '../../../../packages/func-local/host/time-span';
+import * as v from 'valibot';
+import { durationSetting, readSetting } from '../../../../packages/func-local/host/setting-schemas';
+import { parseTimeSpan } from '../../../../packages/func-local/host/time-span';
 import {
   parseTimerSchedule,
   TimerScheduleError,
@@ -104,11 +106,19 @@ describe('TimeSpan values', () => {
   });
 
   it('reads host.json durations as TimeSpans or milliseconds, naming a bad setting', () => {
-    expect(readDurationSetting('00:00:02', 'x', 7)).toBe(2000);
-    expect(readDurationSetting(1500, 'x', 7)).toBe(1500);
-    expect(readDurationSetting(undefined, 'x', 7)).toBe(7);
-    expect(() => readDurationSetting('soon', 'extensions.queues.visibilityTimeout', 7)).toThrow(
-      /extensions\.queues\.visibilityTimeout must be a TimeSpan/,
-    );
+    const read = (value: unknown) =>
+      readSetting(
+        v.nullish(
+          durationSetting((got) => `x must be a TimeSpan; got ${JSON.stringify(got)}.`),
+          7,
+        ),
+        value,
+        (message) => new Error(message),
+      );
+    expect(read('00:00:02')).toBe(2000);
+    expect(read(1500)).toBe(1500);
+    expect(read(undefined)).toBe(7);
+    expect(() => read('soon')).toThrow('x must be a TimeSpan; got "soon".');
+    expect(() => read(-1)).toThrow('x must be a TimeSpan; got -1.');
   });
 });

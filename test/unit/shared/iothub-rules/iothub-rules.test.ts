@@ -1,12 +1,12 @@
 import {
   isDeviceId,
   openContinuation,
-  pageRequestOf,
   parseIfMatch,
   sealContinuation,
   twinKeyProblem,
   twinSectionProblem,
 } from '../../../../shared/iothub-rules';
+import { pageRequestOf } from '../../../../shared/schemas/paging.schema';
 
 describe('device ids', () => {
   it.each(["a-b.c%d_e*f?g!h(i)j,k:l=m@n$o'p", 'x'.repeat(128)])('accepts %s', (id) => {

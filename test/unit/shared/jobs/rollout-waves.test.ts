@@ -8,7 +8,7 @@ import {
   withEndedWave,
 } from '../../../../shared/jobs/core/rollout-waves';
 import { parseJobField } from '../../../../shared/jobs/core/rollout-config';
-import { WavesSchema } from '../../../../shared/schemas/rollout.schema';
+import { WavesSchema } from '@device-jobs/client/schemas';
 
 const canary: WaveConfig = { name: 'canary', deviceCount: 10, successThresholdPercentage: 90, then: 'pause' };
 const half: WaveConfig = {

@@ -2,9 +2,9 @@ import {
   DEFAULT_HUB_NAME,
   DurableSettingsError,
   formatTimeSpan,
-  parseTimeSpan,
   readDurableSettings,
 } from '../../../../../packages/func-local/durable/durable-settings';
+import { parseTimeSpan } from '../../../../../packages/func-local/host/time-span';
 import { batchWorkItems } from '../../../../../packages/func-local/durable/message-sender';
 import {
   flattenActions,
@@ -58,15 +58,29 @@ describe('readDurableSettings', () => {
     );
     expect(() =>
       readDurableSettings({ extensions: { durableTask: { maxConcurrentActivityFunctions: 0 } } }, {}, 1),
-    ).toThrow(/positive whole number/);
+    ).toThrow('host.json: maxConcurrentActivityFunctions must be a positive whole number (got 0).');
+    expect(() =>
+      readDurableSettings(
+        { extensions: { durableTask: { storageProvider: { partitionCount: 17 } } } },
+        {},
+        1,
+      ),
+    ).toThrow('host.json: storageProvider.partitionCount must be 1–16.');
   });
 
   it('parses and formats .NET TimeSpans', () => {
-    expect(parseTimeSpan('3.00:00:00', 'x')).toBe(3 * 86_400_000);
-    expect(parseTimeSpan('00:00:00.500', 'x')).toBe(500);
-    expect(() => parseTimeSpan('soon', 'x')).toThrow(DurableSettingsError);
+    expect(parseTimeSpan('3.00:00:00')).toBe(3 * 86_400_000);
+    expect(parseTimeSpan('00:00:00.500')).toBe(500);
+    const timer = (value: unknown) =>
+      readDurableSettings({ extensions: { durableTask: { localHost: { maxMessageDelay: value } } } }, {}, 1);
+    expect(timer('1.00:00:00').maxMessageDelayMs).toBe(86_400_000);
+    expect(timer(1500).maxMessageDelayMs).toBe(1500);
+    expect(() => timer('soon')).toThrow(DurableSettingsError);
+    expect(() => timer('soon')).toThrow(
+      'host.json: localHost.maxMessageDelay must be a TimeSpan like "00:00:30" (got "soon").',
+    );
     expect(formatTimeSpan(6 * 86_400_000)).toBe('6.00:00:00');
-    expect(parseTimeSpan(formatTimeSpan(1500), 'x')).toBe(1500);
+    expect(parseTimeSpan(formatTimeSpan(1500))).toBe(1500);
   });
 });
 

@@ -1,6 +1,5 @@
-import type * as Wire from '@device-jobs/client/contract';
 import * as v from 'valibot';
-import type { CronParser } from '../jobs/core/job-schedule-model';
+import type * as Wire from '../wire-types';
 import { closedObject, integerIn, keyPath, oneOf } from './schema-rules';
 
 /** `schedulingConfig` (maintenance windows) and `targetSelection` of a job request, as valibot schemas. */
@@ -15,6 +14,12 @@ const WINDOWS_RULE = `must be an array of 1 to ${MAX_MAINTENANCE_WINDOWS} window
 const TIME_ZONE_RULE = 'must be an IANA time zone name (e.g. Europe/Berlin)';
 const SCHEDULE_RULE =
   'must be an NCRONTAB expression of six fields: {second} {minute} {hour} {day} {month} {day-of-week}';
+/**
+ * Checks an NCRONTAB expression (six fields, seconds first) in an IANA time zone; throws when either is invalid.
+ * The server passes its cron library; a tool without one checks what it can (see docs/architecture.md).
+ */
+export type CronParser = (expression: string, timeZone: string) => unknown;
+
 /** A schedule that fires daily: parsing it checks a time zone on its own. */
 const DAILY = '0 0 0 * * *';
 

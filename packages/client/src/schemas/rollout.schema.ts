@@ -1,10 +1,11 @@
-import type * as Wire from '@device-jobs/client/contract';
 import * as v from 'valibot';
+import type * as Wire from '../wire-types';
+import { DEFAULT_JOB_PRIORITY, FAILURE_TYPES, MAX_JOB_PRIORITY, MIN_JOB_PRIORITY } from '../wire-types';
+
 import { closedObject, integerIn, keyPath, numberIn, oneOf, present } from './schema-rules';
 
 /** The rollout controls of a job request (`rolloutConfig`, `abortConfig`, `retryConfig`), as valibot schemas. */
 
-export const FAILURE_TYPES = ['failed', 'timedOut', 'all'] as const satisfies readonly Wire.FailureType[];
 export const MAX_PER_MINUTE = 1_000_000;
 export const MAX_CONCURRENCY = 10_000;
 export const MIN_INCREMENT_FACTOR = 1.1;
@@ -12,9 +13,9 @@ export const MAX_INCREMENT_FACTOR = 5;
 export const MAX_RETRIES = 10;
 export const MAX_WAVES = 20;
 /** A job's share of the device-operation budget is in proportion to its `priority` (absent: the default). */
-export const MIN_PRIORITY = 1;
-export const MAX_PRIORITY = 10;
-export const DEFAULT_PRIORITY = 5;
+export const MIN_PRIORITY = MIN_JOB_PRIORITY;
+export const MAX_PRIORITY = MAX_JOB_PRIORITY;
+export const DEFAULT_PRIORITY = DEFAULT_JOB_PRIORITY;
 /** The name of the wave the devices after the listed ones form. */
 export const LAST_WAVE_NAME = 'remaining';
 const WAVE_NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/;
