@@ -81,14 +81,21 @@ export class AppClient {
     return this.client.query<T>(query);
   }
 
-  /** Every row of a twin or device-job query, page by page; resolves with the row count and seconds. */
-  async queryAll(query: string): Promise<{ rows: number; pages: number; seconds: number }> {
+  /**
+   * Every row of a twin or device-job query, page by page (or the pages up to `maxRows` rows); resolves with the
+   * row count and seconds.
+   */
+  async queryAll(
+    query: string,
+    maxRows = Infinity,
+  ): Promise<{ rows: number; pages: number; seconds: number }> {
     const started = performance.now();
     let rows = 0;
     let pages = 0;
     for await (const page of this.queryPages(query)) {
       rows += page.length;
       pages += 1;
+      if (rows >= maxRows) break;
     }
     return { rows, pages, seconds: (performance.now() - started) / 1000 };
   }

@@ -52,8 +52,13 @@ export function runAppBenchmark(body: (context: AppBenchmarkContext) => Promise<
   );
 }
 
-/** The short commit the figures were measured at, `(+ changes)` when the tree differs from it. */
+/**
+ * The short commit the figures were measured at, `(+ changes)` when the tree differs from it; `BENCH_COMMIT` when
+ * set (a run from a copy of a clean checkout, which has no git directory, so that rebuilding the checkout cannot
+ * change a long run's code under it).
+ */
 export function commitId(): string {
+  if (process.env.BENCH_COMMIT) return process.env.BENCH_COMMIT;
   try {
     const head = execSync('git rev-parse --short HEAD', { cwd: ROOT }).toString().trim();
     const dirty = execSync('git status --porcelain', { cwd: ROOT }).toString().trim() ? ' (+ changes)' : '';

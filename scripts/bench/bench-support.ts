@@ -149,15 +149,18 @@ export interface BenchmarkContext {
 }
 
 /**
- * Runs a benchmark body with an in-memory Azurite; whatever it started (Azurite, hosts) is stopped afterwards,
- * and a failure is printed with exit code 1.
+ * Runs a benchmark body with an in-memory Azurite (its node given `azuriteNodeArgs`, e.g. a larger heap); whatever
+ * it started (Azurite, hosts) is stopped afterwards, and a failure is printed with exit code 1.
  */
-export function runBenchmark(body: (context: BenchmarkContext) => Promise<void>): void {
+export function runBenchmark(
+  body: (context: BenchmarkContext) => Promise<void>,
+  options: { azuriteNodeArgs?: string[] } = {},
+): void {
   const hosts: Host[] = [];
   let azurite: RunningAzurite | undefined;
   const run = async () => {
     try {
-      azurite = await startAzurite({ inMemory: true });
+      azurite = await startAzurite({ inMemory: true, nodeArgs: options.azuriteNodeArgs ?? [] });
       await body({
         azurite,
         startHost: async (appDir, env, nodeArgs) => {

@@ -14,6 +14,8 @@ import {
 } from '../devices/ports';
 import { inParallel } from '../support/in-parallel';
 import { CoalescedWrites } from './coalesced-writes';
+import { IndexLayoutMigration } from './registry-index-migration';
+import type { RegistryIndexTables } from './registry-index-tables';
 import { column, parseStoredEntity, type StoredRow } from './stored-entity';
 import {
   encodeKey,
@@ -59,15 +61,25 @@ export const indexKeys = {
   },
 };
 
+/** An index write: the table of its entry's path, and the action. */
+interface IndexAction {
+  table: string;
+  action: TransactionAction;
+}
+
 function indexActions(
+  tables: RegistryIndexTables,
   deviceId: string,
   entries: Iterable<IndexEntry>,
   kind: 'upsert' | 'delete',
-): TransactionAction[] {
+): IndexAction[] {
   const rowKey = registryKeys.rowKey(deviceId);
-  return [...entries].map((entry): TransactionAction => {
+  return [...entries].map((entry): IndexAction => {
     const keys = { partitionKey: indexKeys.partitionKey(entry), rowKey };
-    return kind === 'upsert' ? ['upsert', { ...keys, deviceId }, 'Replace'] : ['delete', keys];
+    return {
+      table: tables.nameOf(entry.path),
+      action: kind === 'upsert' ? ['upsert', { ...keys, deviceId }, 'Replace'] : ['delete', keys],
+    };
   });
 }
 
@@ -149,45 +161,90 @@ function writeMode(entity: Entity, previous: DeviceRecord | undefined): 'Merge' 
 
 /** The embedded registry's table: one entity per device holding its identity and twin. */
 export class DeviceRegistryRepository implements RegistryRepository {
+  /** Writes of single devices, gathered with concurrent ones into transactions. */
+  private readonly rowWrites: CoalescedWrites;
+  /** The same for index entries, per index table. */
+  private readonly indexWrites = new Map<string, CoalescedWrites>();
+  private readonly migration: IndexLayoutMigration | undefined;
+
   /**
-   * `index`: the table of the twin index (see docs/devices.md). Every write adds the device's new entries before
+   * `index`: the tables of the twin index (see docs/devices.md). Every write adds the device's new entries before
    * the device is written and drops the entries it no longer has afterwards, so a device is always findable by
    * what it holds; an entry left by a failed write only costs a point read.
    */
-  /** Writes of single devices (and their index entries), gathered with concurrent ones into transactions. */
-  private readonly rowWrites: CoalescedWrites;
-  private readonly indexWrites: CoalescedWrites | undefined;
-
   constructor(
     private readonly table: LazyTable,
-    private readonly index?: LazyTable,
+    private readonly index?: RegistryIndexTables,
+    options: { log?: (message: string) => void } = {},
   ) {
     this.rowWrites = new CoalescedWrites(table);
-    this.indexWrites = index && new CoalescedWrites(index);
+    this.migration =
+      index &&
+      new IndexLayoutMigration({
+        tables: index,
+        scan: (scan) => this.scan(scan),
+        writeEntries: (records) => this.writeIndex(records, 'upsert'),
+        ...(options.log ? { log: options.log } : {}),
+      });
   }
 
-  private async writeIndex(actions: TransactionAction[], parallelism = 8): Promise<void> {
-    if (!this.index || actions.length === 0) return;
-    const client = await this.index();
-    await inParallel(partitionBatches(actions), parallelism, async (batch) => {
-      await client.submitTransaction(batch);
+  /** The twin index's layout migration (docs/devices.md, "Index layout"), when this store keeps an index. */
+  get indexMigration(): IndexLayoutMigration | undefined {
+    return this.migration;
+  }
+
+  /** Every index entry of these devices, in batch transactions per table and partition, several in flight. */
+  private async writeIndex(records: readonly DeviceRecord[], kind: 'upsert', parallelism = 8): Promise<void> {
+    const { index } = this;
+    if (!index || records.length === 0) return;
+    const byTable = new Map<string, TransactionAction[]>();
+    for (const record of records) {
+      for (const { table, action } of indexActions(
+        index,
+        record.deviceId,
+        twinIndexEntries(record).values(),
+        kind,
+      )) {
+        const actions = byTable.get(table) ?? [];
+        actions.push(action);
+        byTable.set(table, actions);
+      }
+    }
+    const batches = [...byTable].flatMap(([table, actions]) =>
+      partitionBatches(actions).map((batch) => ({ table, batch })),
+    );
+    await inParallel(batches, parallelism, async ({ table, batch }) => {
+      await (await index.open(table)).submitTransaction(batch);
     });
+  }
+
+  private coalescedIndexWrite({ table, action }: IndexAction): Promise<void> {
+    const { index } = this;
+    if (!index) return Promise.resolve();
+    let writes = this.indexWrites.get(table);
+    if (!writes) {
+      writes = new CoalescedWrites(() => index.open(table));
+      this.indexWrites.set(table, writes);
+    }
+    return writes.write(action);
   }
 
   /** One device's new index entries, written together with those of concurrent writes. */
   private async addIndex(deviceId: string, entries: Iterable<IndexEntry>): Promise<void> {
-    const { indexWrites } = this;
-    if (!indexWrites) return;
-    await Promise.all(indexActions(deviceId, entries, 'upsert').map((action) => indexWrites.write(action)));
+    const { index } = this;
+    if (!index) return;
+    await Promise.all(
+      indexActions(index, deviceId, entries, 'upsert').map((write) => this.coalescedIndexWrite(write)),
+    );
   }
 
   private async dropIndex(deviceId: string, entries: IndexEntry[]): Promise<void> {
-    const { indexWrites } = this;
-    if (!indexWrites) return;
+    const { index } = this;
+    if (!index) return;
     await Promise.all(
-      indexActions(deviceId, entries, 'delete').map(async (action) => {
+      indexActions(index, deviceId, entries, 'delete').map(async (write) => {
         try {
-          await indexWrites.write(action);
+          await this.coalescedIndexWrite(write);
         } catch (error: unknown) {
           if (!isNotFound(error)) throw error;
         }
@@ -195,17 +252,28 @@ export class DeviceRegistryRepository implements RegistryRepository {
     );
   }
 
+  /** The index answers when it is migrated; until then (a migration runs meanwhile) readers scan. */
+  private async indexReady(): Promise<RegistryIndexTables | undefined> {
+    const { index, migration } = this;
+    return index && (await migration?.ready()) ? index : undefined;
+  }
+
   async indexedDeviceIds(
     entries: readonly IndexEntry[],
     page: IndexPageRequest,
   ): Promise<string[] | undefined> {
-    if (!this.index) return undefined;
-    const client = await this.index();
+    const index = await this.indexReady();
+    if (!index) return undefined;
     const byKey = new Map<string, string>();
-    const partitions = [...new Set(entries.map((entry) => indexKeys.partitionKey(entry)))];
+    const partitions = new Map<string, { table: string; partitionKey: string }>();
+    for (const entry of entries) {
+      const target = { table: index.nameOf(entry.path), partitionKey: indexKeys.partitionKey(entry) };
+      partitions.set(`${target.table}/${target.partitionKey}`, target);
+    }
     const start = page.from && registryKeys.rowKey(page.from.deviceId);
     // The first `limit` keys of the union are among the first `limit` keys of each partition.
-    await inParallel(partitions, 8, async (partitionKey) => {
+    await inParallel([...partitions.values()], 8, async ({ table, partitionKey }) => {
+      const client = await index.open(table);
       const filter =
         start === undefined
           ? odata`PartitionKey eq ${partitionKey}`
@@ -230,8 +298,9 @@ export class DeviceRegistryRepository implements RegistryRepository {
   }
 
   async valueTypesAt(indexPath: string): Promise<ScalarType[] | undefined> {
-    if (!this.index) return undefined;
-    const client = await this.index();
+    const index = await this.indexReady();
+    if (!index) return undefined;
+    const client = await index.open(index.nameOf(indexPath));
     const types: ScalarType[] = ['string', 'number', 'boolean'];
     const held = await Promise.all(
       types.map(async (type) => {
@@ -283,6 +352,7 @@ export class DeviceRegistryRepository implements RegistryRepository {
 
   /** Inserts a new device; ConcurrencyConflictError (kind exists) if the id is taken. */
   async insert(record: DeviceRecord): Promise<void> {
+    await this.migration?.beforeWrite();
     await this.addIndex(record.deviceId, twinIndexEntries(record).values());
     const client = await this.table();
     try {
@@ -296,6 +366,7 @@ export class DeviceRegistryRepository implements RegistryRepository {
   /** Replaces a device read at `storageEtag`; ConcurrencyConflictError (kind changed) if it changed meanwhile. */
   async replace(record: DeviceRecord, storageEtag: string, previous?: DeviceRecord): Promise<void> {
     const { added, removed } = indexChange(previous, record);
+    await this.migration?.beforeWrite();
     await this.addIndex(record.deviceId, added);
     const entity = toEntity(record);
     try {
@@ -330,10 +401,8 @@ export class DeviceRegistryRepository implements RegistryRepository {
    * its own outcome.
    */
   async insertMany(records: readonly DeviceRecord[], parallelism = 8): Promise<BatchOutcome[]> {
-    await this.writeIndex(
-      records.flatMap((record) => indexActions(record.deviceId, twinIndexEntries(record).values(), 'upsert')),
-      parallelism,
-    );
+    await this.migration?.beforeWrite();
+    await this.writeIndex(records, 'upsert', parallelism);
     const client = await this.table();
     const outcomes: BatchOutcome[] = [];
     const byId = new Map(records.map((record) => [record.deviceId, record]));

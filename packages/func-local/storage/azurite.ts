@@ -17,6 +17,11 @@ export interface AzuriteOptions {
   onOutput?: (line: string) => void;
   /** Ports to listen on (default: free ones), e.g. those of a previous run to restart it where clients expect it. */
   ports?: { blob: number; queue: number; table: number };
+  /**
+   * Options for Azurite's own node (e.g. `--max-old-space-size=8192`): an in-memory Azurite holding a million
+   * entities needs more heap than V8's default old-space limit.
+   */
+  nodeArgs?: string[];
 }
 
 export interface RunningAzurite {
@@ -50,6 +55,7 @@ export function connectionStringFor(ports: { blob: number; queue: number; table:
 export async function startAzurite(options: AzuriteOptions): Promise<RunningAzurite> {
   const azuriteMain = path.join(path.dirname(require.resolve('azurite/package.json')), 'dist/src/azurite.js');
   const args = [
+    ...(options.nodeArgs ?? []),
     azuriteMain,
     '--blobHost',
     '127.0.0.1',

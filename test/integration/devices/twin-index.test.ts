@@ -12,21 +12,25 @@ import {
   indexKeys,
   registryKeys,
 } from '../../../shared/storage/device-registry.repository';
-import { lazyTable, type LazyTable } from '../../../shared/storage/table-support';
-import { odata } from '@azure/data-tables';
+import { registryIndexTables, type RegistryIndexTables } from '../../../shared/storage/registry-index-tables';
+import { lazyTable } from '../../../shared/storage/table-support';
+import { odata, TableServiceClient } from '@azure/data-tables';
 
 /** The twin index stays exact through every write path: what a device holds is what the index says it holds. */
 
 let azurite: RunningAzurite;
-let indexTable: LazyTable;
+let indexTables: RegistryIndexTables;
 let registry: EmbeddedRegistry;
 
 beforeAll(async () => {
   azurite = await startAzurite({ inMemory: true });
-  indexTable = lazyTable(azurite.connectionString, 'IndexTestIndex');
+  indexTables = registryIndexTables(azurite.connectionString, {
+    prefix: 'IndexTestIx',
+    legacy: 'IndexTestIndex',
+  });
   const repository = new DeviceRegistryRepository(
     lazyTable(azurite.connectionString, 'IndexTest'),
-    indexTable,
+    indexTables,
   );
   registry = new EmbeddedRegistry({ repository, defaultSimulation: { latencyMs: 0 }, simulationSeed: 'i' });
   const fleet = Array.from({ length: 60 }, (_, i) => ({
@@ -42,21 +46,27 @@ afterAll(async () => {
   await azurite.stop();
 });
 
-/** The index partitions that hold a row for the device. */
+/** The index tables and partitions that hold a row for the device, in every per-path table there is. */
 async function indexedPartitions(deviceId: string): Promise<string[]> {
-  const client = await indexTable();
   const partitions: string[] = [];
-  const rows = client.listEntities({
-    queryOptions: { filter: odata`RowKey eq ${registryKeys.rowKey(deviceId)}` },
-  });
-  for await (const row of rows) partitions.push(row.partitionKey ?? '');
+  for await (const { name } of TableServiceClient.fromConnectionString(azurite.connectionString, {
+    allowInsecureConnection: true,
+  }).listTables()) {
+    if (!name?.startsWith('IndexTestIx') || name.endsWith('State')) continue;
+    const rows = (await indexTables.open(name)).listEntities({
+      queryOptions: { filter: odata`RowKey eq ${registryKeys.rowKey(deviceId)}` },
+    });
+    for await (const row of rows) partitions.push(`${name}/${row.partitionKey ?? ''}`);
+  }
   return partitions.sort();
 }
 
 async function expectExact(deviceId: string): Promise<void> {
   const stored = await registry.repository.get(deviceId);
   const expected = stored
-    ? [...twinIndexEntries(stored.record).values()].map((entry) => indexKeys.partitionKey(entry)).sort()
+    ? [...twinIndexEntries(stored.record).values()]
+        .map((entry) => `${indexTables.nameOf(entry.path)}/${indexKeys.partitionKey(entry)}`)
+        .sort()
     : [];
   expect(await indexedPartitions(deviceId)).toEqual(expected);
 }

@@ -8,6 +8,7 @@ import { EmbeddedRegistry } from '../../../shared/devices/simulated/embedded-reg
 import { queryTwins } from '../../../shared/devices/simulated/twin-query';
 import { parseQuery } from '../../../shared/query';
 import { DeviceRegistryRepository } from '../../../shared/storage/device-registry.repository';
+import { registryIndexTables } from '../../../shared/storage/registry-index-tables';
 import { lazyTable } from '../../../shared/storage/table-support';
 
 let azurite: RunningAzurite;
@@ -18,7 +19,7 @@ beforeAll(async () => {
   azurite = await startAzurite({ inMemory: true });
   repository = new DeviceRegistryRepository(
     lazyTable(azurite.connectionString, 'QueryTest'),
-    lazyTable(azurite.connectionString, 'QueryTestIndex'),
+    registryIndexTables(azurite.connectionString, { prefix: 'QueryTestIx', legacy: 'QueryTestIndex' }),
   );
   registry = new EmbeddedRegistry({ repository, defaultSimulation: {}, simulationSeed: 'q' });
   await runBulkOperation(registry, demoFleet({ devices: 800, offlineRate: 0.1 }));
