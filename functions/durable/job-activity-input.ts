@@ -2,7 +2,7 @@ import type { RunCursor } from '../../shared/jobs/core/run-cursor';
 import type { ExecutedCounts } from '../../shared/jobs/core/rollout-policy';
 import * as v from 'valibot';
 import { ExecutedCountsSchema, RunCursorSchema } from '../../shared/schemas/activity-input.schema';
-import { parseOrThrow } from '../../shared/schemas/schema-problems';
+import { parseOrThrow } from '@device-jobs/client/schemas';
 
 /** Activity inputs arrive as deserialized JSON; these checks fail the activity loudly on a malformed one. */
 export function requireObject(

@@ -9,7 +9,7 @@ import {
   type WireResponse,
 } from '../../shared/http';
 import { ListTopSchema } from '../../shared/schemas/query-parameters.schema';
-import { parseOrThrow } from '../../shared/schemas/schema-problems';
+import { parseOrThrow } from '@device-jobs/client/schemas';
 import { registryRights } from './device-rights';
 import { compositionEndpoint, type CompositionSource } from './http-endpoint';
 

@@ -1,6 +1,6 @@
 import { ArgumentInvalidError } from '../http';
 import { MethodInvocationSchema, type MethodInvocationInput } from '../schemas/method-invocation.schema';
-import { parseOrThrow } from '../schemas/schema-problems';
+import { parseOrThrow } from '@device-jobs/client/schemas';
 
 /** A direct method call, as `POST /twins/{id}/methods` and the gateway port take it. */
 export interface MethodInvocation {

@@ -1,4 +1,4 @@
-import { parseOrThrow } from '../schemas/schema-problems';
+import { parseOrThrow } from '@device-jobs/client/schemas';
 import { RegistryJobRequestSchema, type RegistryJobRequest } from '../schemas/registry-job-request.schema';
 import { RegistryJobRequestError } from './registry-job-errors';
 

@@ -1,6 +1,6 @@
 import * as v from 'valibot';
 import { isPlainObject } from '../iothub-rules';
-import { plainObject } from './schema-rules';
+import { plainObject } from '@device-jobs/client/schemas';
 import { SimulationProfileSchema } from './simulation-profile.schema';
 
 /**

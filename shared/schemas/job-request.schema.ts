@@ -8,8 +8,8 @@ import {
   MethodPayloadSchema,
   ResponseTimeoutSchema,
 } from './method-invocation.schema';
-import { objectMessage } from './schema-rules';
 import {
+  objectMessage,
   AbortConfigSchema,
   DeviceIdSchema,
   JobIdSchema,

@@ -1,6 +1,6 @@
 import * as v from 'valibot';
 import { jsonByteLength, METHOD_LIMITS } from '../iothub-rules';
-import { objectMessage, plainObject } from './schema-rules';
+import { objectMessage, plainObject } from '@device-jobs/client/schemas';
 
 /**
  * A direct method call: its name, payload and timeouts under IoT Hub's limits, as `POST /twins/{id}/methods`, the

@@ -1,6 +1,6 @@
 import * as v from 'valibot';
 import { PAGE_LIMITS, type PageRequest, type RawPaging } from '../iothub-rules';
-import { parseOrProblem } from './schema-problems';
+import { parseOrProblem } from '@device-jobs/client/schemas';
 
 /**
  * Paging as requests carry it: the page size (`x-ms-max-item-count`, or the 2016 preview's `pageSize` query

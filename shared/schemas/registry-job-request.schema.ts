@@ -1,6 +1,6 @@
 import type * as Wire from '@device-jobs/client/contract';
 import * as v from 'valibot';
-import { keyPath, objectMessage, plainObject } from './schema-rules';
+import { keyPath, objectMessage, plainObject } from '@device-jobs/client/schemas';
 
 /**
  * A `POST /jobs/create` body (IoT Hub's JobProperties) of an `export` or `import` job. Reasons end with a full

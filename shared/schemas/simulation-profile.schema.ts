@@ -1,5 +1,5 @@
 import * as v from 'valibot';
-import { keyPath, plainObject, withoutAbsent } from './schema-rules';
+import { keyPath, plainObject, withoutAbsent } from '@device-jobs/client/schemas';
 
 /**
  * A simulated device's behaviour (the `simulation` extension field of a device identity, or the default profile

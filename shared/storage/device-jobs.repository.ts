@@ -2,7 +2,7 @@ import { type TableClient, type TableEntity, type TransactionAction, odata } fro
 import { DEVICE_JOB_STATUSES, JOB_TYPES, type DeviceJobRecord } from '../jobs/core/job-model';
 import type { DeviceJobFilter, DeviceJobRepository, Page, PageRequest } from '../jobs/core/ports';
 import * as v from 'valibot';
-import { withoutAbsent } from '../schemas/schema-rules';
+import { withoutAbsent } from '@device-jobs/client/schemas';
 import { column, parseStoredEntity, type StoredRow } from './stored-entity';
 import {
   asciiJson,

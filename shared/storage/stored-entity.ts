@@ -1,7 +1,6 @@
 import type { TableEntityResult } from '@azure/data-tables';
 import * as v from 'valibot';
-import { fieldOfIssue } from '../schemas/schema-problems';
-import { plainObject } from '../schemas/schema-rules';
+import { fieldOfIssue, plainObject } from '@device-jobs/client/schemas';
 import { joinJson } from './table-support';
 
 /**

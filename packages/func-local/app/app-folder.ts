@@ -1,6 +1,8 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { globSync } from 'tinyglobby';
+import * as v from 'valibot';
+import { readSetting } from '../host/setting-schemas';
 
 /** host.json as far as the local host reads it. */
 export interface HostJson {
@@ -48,15 +50,70 @@ function readJson(file: string): unknown {
   }
 }
 
+const SHADOWINGS_RULE =
+  'package.json "funcLocal.expectedRouteShadowings" must be a list of [winner, shadowed] function names.';
+const ShadowingSchema = v.strictTuple(
+  [v.string(SHADOWINGS_RULE), v.string(SHADOWINGS_RULE)],
+  SHADOWINGS_RULE,
+);
+
+/** package.json as the host reads it: `main` names the entry files; `funcLocal` holds the local host's options. */
+const packageJsonSchema = (root: string) => {
+  const noMain = `package.json in ${root} has no "main" naming the app's entry files.`;
+  return v.looseObject(
+    {
+      main: v.pipe(v.string(noMain), v.nonEmpty(noMain)),
+      funcLocal: v.optional(
+        v.looseObject(
+          { expectedRouteShadowings: v.optional(v.array(ShadowingSchema, SHADOWINGS_RULE), []) },
+          'package.json "funcLocal" must be an object.',
+        ),
+        {},
+      ),
+    },
+    `package.json in ${root} must hold a JSON object.`,
+  );
+};
+
+const isJsonObject = (value: unknown): value is Record<string, unknown> =>
+  typeof value === 'object' && value !== null && !Array.isArray(value);
+
+/** host.json: an object; the sections each extension reads are checked by that extension's setting schemas. */
+const hostJsonSchema = (file: string) => v.custom<HostJson>(isJsonObject, `${file} must hold a JSON object.`);
+
+/** local.settings.json: `Values`, each read as text (the host reads them as environment variables). */
+const localSettingsSchema = (file: string) =>
+  v.looseObject(
+    {
+      Values: v.optional(
+        v.pipe(
+          v.custom<Record<string, unknown>>(
+            isJsonObject,
+            `"Values" in ${file} must be an object of settings.`,
+          ),
+          v.transform((values) =>
+            Object.fromEntries(Object.entries(values).map(([key, value]) => [key, String(value)])),
+          ),
+        ),
+        {},
+      ),
+    },
+    `${file} must hold a JSON object.`,
+  );
+
+function readJsonFile<TSchema extends v.GenericSchema>(
+  file: string,
+  schema: TSchema,
+): v.InferOutput<TSchema> {
+  return readSetting(schema, readJson(file), (message) => new AppFolderError(message));
+}
+
 /** Reads an app folder the way the Functions host does: `main` of package.json (globs allowed) and host.json. */
 export function readAppFolder(root: string): AppFolder {
   const absoluteRoot = path.resolve(root);
   const packageFile = path.join(absoluteRoot, 'package.json');
   if (!fs.existsSync(packageFile)) throw new AppFolderError(`No package.json in ${absoluteRoot}.`);
-  const { main, funcLocal } = readJson(packageFile) as { main?: unknown; funcLocal?: unknown };
-  if (typeof main !== 'string' || main.length === 0) {
-    throw new AppFolderError(`package.json in ${absoluteRoot} has no "main" naming the app's entry files.`);
-  }
+  const { main, funcLocal } = readJsonFile(packageFile, packageJsonSchema(absoluteRoot));
   const entryFiles = globSync(main, { cwd: absoluteRoot, absolute: true, onlyFiles: true })
     .filter((file) => /\.(c|m)?js$/.test(file))
     .sort();
@@ -67,39 +124,19 @@ export function readAppFolder(root: string): AppFolder {
   }
   const hostFile = path.join(absoluteRoot, 'host.json');
   if (!fs.existsSync(hostFile)) throw new AppFolderError(`No host.json in ${absoluteRoot}.`);
-  const hostJson = readJson(hostFile) as HostJson;
+  const hostJson = readJsonFile(hostFile, hostJsonSchema(hostFile));
 
   const settingsFile = path.join(absoluteRoot, 'local.settings.json');
-  const localSettings: Record<string, string> = {};
-  if (fs.existsSync(settingsFile)) {
-    const { Values } = readJson(settingsFile) as { Values?: Record<string, unknown> };
-    for (const [key, value] of Object.entries(Values ?? {})) localSettings[key] = String(value);
-  }
+  const localSettings = fs.existsSync(settingsFile)
+    ? readJsonFile(settingsFile, localSettingsSchema(settingsFile)).Values
+    : {};
   return {
     root: absoluteRoot,
     entryFiles,
     hostJson,
     localSettings,
-    expectedShadowings: shadowingsOf(funcLocal),
+    expectedShadowings: funcLocal.expectedRouteShadowings,
   };
-}
-
-function shadowingsOf(funcLocal: unknown): [string, string][] {
-  const declared =
-    typeof funcLocal === 'object' && funcLocal !== null
-      ? (funcLocal as { expectedRouteShadowings?: unknown }).expectedRouteShadowings
-      : undefined;
-  if (declared === undefined) return [];
-  const pairs = Array.isArray(declared) ? declared : [];
-  const valid = pairs.filter(
-    (pair): pair is [string, string] =>
-      Array.isArray(pair) && pair.length === 2 && pair.every((name) => typeof name === 'string'),
-  );
-  if (valid.length !== pairs.length || !Array.isArray(declared))
-    throw new AppFolderError(
-      'package.json "funcLocal.expectedRouteShadowings" must be a list of [winner, shadowed] function names.',
-    );
-  return valid;
 }
 
 /** Applies local settings as environment variables; variables already set in the real environment win. */

@@ -133,18 +133,3 @@ export function readDurableSettings(
     maxMessageDelayMs: local.maxMessageDelay,
   };
 }
-
-/** Formats milliseconds as a .NET TimeSpan (`d.hh:mm:ss`), the form the SDK's trigger payload carries. */
-export function formatTimeSpan(ms: number): string {
-  const days = Math.floor(ms / DAY);
-  let rest = ms - days * DAY;
-  const hours = Math.floor(rest / 3_600_000);
-  rest -= hours * 3_600_000;
-  const minutes = Math.floor(rest / 60_000);
-  rest -= minutes * 60_000;
-  const seconds = Math.floor(rest / 1000);
-  const millis = rest - seconds * 1000;
-  const two = (n: number) => String(n).padStart(2, '0');
-  const base = `${days}.${two(hours)}:${two(minutes)}:${two(seconds)}`;
-  return millis > 0 ? `${base}.${String(millis).padStart(3, '0')}` : base;
-}

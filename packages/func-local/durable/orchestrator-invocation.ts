@@ -1,7 +1,7 @@
 import type { RegisteredFunction } from '../app/capture';
 import type { InvocationResponse, RpcTypedData } from '../app/core-api';
 import type { DurableSettings } from './durable-settings';
-import { formatTimeSpan } from './durable-settings';
+import { formatTimeSpan } from '../host/time-span';
 import { EventType, type HistoryEvent } from './history-event';
 import type { OrchestratorState } from './orchestrator-actions';
 import type { InstanceRecord } from './instance-table';

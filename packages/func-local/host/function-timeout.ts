@@ -1,4 +1,6 @@
-import { parseTimeSpan } from './time-span';
+import * as v from 'valibot';
+import { readSetting } from './setting-schemas';
+import { formatTimeSpan, parseTimeSpan } from './time-span';
 
 /** The hosting plans whose functionTimeout rules the local host can copy (azure-docs functions-timeout-duration). */
 export const HOSTING_PLANS = ['consumption', 'flex', 'premium', 'dedicated'] as const;
@@ -23,17 +25,24 @@ export class FunctionTimeoutSettingError extends Error {
   readonly code = 'InvalidFunctionTimeout';
 }
 
-/** Formats milliseconds as .NET prints a TimeSpan: `hh:mm:ss`, with days and fractions only when present. */
-export function formatTimeSpan(ms: number): string {
-  const two = (n: number) => String(n).padStart(2, '0');
-  const days = Math.floor(ms / 86_400_000);
-  const hours = Math.floor((ms % 86_400_000) / 3_600_000);
-  const minutes = Math.floor((ms % 3_600_000) / MINUTE);
-  const seconds = Math.floor((ms % MINUTE) / 1000);
-  const fraction = ms % 1000;
-  const time = `${two(hours)}:${two(minutes)}:${two(seconds)}`;
-  return `${days > 0 ? `${days}.` : ''}${time}${fraction > 0 ? `.${String(fraction * 10_000).padStart(7, '0')}` : ''}`;
-}
+const NoTimeoutSchema = v.pipe(
+  v.union([v.null(), v.literal(-1), v.literal('-1')]),
+  v.transform(() => undefined),
+);
+
+/** A TimeSpan from 1 second up to `maxMs` (no maximum when undefined), in milliseconds. */
+const timeSpanSchema = (maxMs: number | undefined) =>
+  v.pipe(
+    v.string(),
+    v.transform(parseTimeSpan),
+    v.number(),
+    v.minValue(1000),
+    v.maxValue(maxMs ?? Number.POSITIVE_INFINITY),
+  );
+
+/** The functionTimeout values a plan allows: `-1` (or null) only on plans without a maximum. */
+const functionTimeoutSchema = (maxMs: number | undefined) =>
+  maxMs === undefined ? v.union([NoTimeoutSchema, timeSpanSchema(maxMs)]) : timeSpanSchema(maxMs);
 
 /**
  * host.json `functionTimeout` under a plan's rules: absent gives the plan's default; `-1` (or null) means no
@@ -45,17 +54,14 @@ export function readFunctionTimeout(value: unknown, plan: HostingPlan): number |
   if (value === undefined) return defaultMs;
   const range =
     maxMs === undefined ? 'at least 00:00:01, or -1' : `from 00:00:01 to ${formatTimeSpan(maxMs)}`;
-  const refuse = () =>
-    new FunctionTimeoutSettingError(
-      `host.json functionTimeout ${JSON.stringify(value)} is not valid on the ${plan} plan: it must be a TimeSpan ${range}.`,
-    );
-  if (value === null || value === -1 || value === '-1') {
-    if (maxMs !== undefined) throw refuse();
-    return undefined;
-  }
-  const ms = typeof value === 'string' ? parseTimeSpan(value) : undefined;
-  if (ms === undefined || ms < 1000 || (maxMs !== undefined && ms > maxMs)) throw refuse();
-  return ms;
+  return readSetting(
+    functionTimeoutSchema(maxMs),
+    value,
+    () =>
+      new FunctionTimeoutSettingError(
+        `host.json functionTimeout ${JSON.stringify(value)} is not valid on the ${plan} plan: it must be a TimeSpan ${range}.`,
+      ),
+  );
 }
 
 /** The failure of an invocation past functionTimeout, worded as the Functions host's FunctionTimeoutException. */

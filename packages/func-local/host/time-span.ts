@@ -17,3 +17,15 @@ export function parseTimeSpan(text: string): number | undefined {
 }
 
 const DAY_MS = 86_400_000;
+
+/** Formats milliseconds as .NET prints a TimeSpan: `hh:mm:ss`, with days and fractions only when present. */
+export function formatTimeSpan(ms: number): string {
+  const two = (n: number) => String(n).padStart(2, '0');
+  const days = Math.floor(ms / DAY_MS);
+  const hours = Math.floor((ms % DAY_MS) / 3_600_000);
+  const minutes = Math.floor((ms % 3_600_000) / 60_000);
+  const seconds = Math.floor((ms % 60_000) / 1000);
+  const fraction = ms % 1000;
+  const time = `${two(hours)}:${two(minutes)}:${two(seconds)}`;
+  return `${days > 0 ? `${days}.` : ''}${time}${fraction > 0 ? `.${String(fraction * 10_000).padStart(7, '0')}` : ''}`;
+}

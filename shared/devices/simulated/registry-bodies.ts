@@ -6,7 +6,7 @@ import { validateTwinSection } from '../twin-limits';
 import type { SimulationProfile } from './simulation-profile';
 import type { ScopeInput } from './edge-scopes';
 import { IdentityInputSchema } from '../../schemas/device-identity.schema';
-import { parseOrThrow } from '../../schemas/schema-problems';
+import { parseOrThrow } from '@device-jobs/client/schemas';
 
 export function newSymmetricKey(): string {
   return randomBytes(32).toString('base64');

@@ -1,5 +1,5 @@
 import { argumentInvalid } from '../../http';
-import { parseOrThrow } from '../../schemas/schema-problems';
+import { parseOrThrow } from '@device-jobs/client/schemas';
 import {
   SimulationProfileSchema,
   type SimulatedMethodAnswer,

@@ -2,8 +2,7 @@ import type * as Wire from '@device-jobs/client/contract';
 import { parseCondition } from '../../query';
 import { JobValidationError } from './job-errors';
 import * as v from 'valibot';
-import { closedObject, integerIn } from '../../schemas/schema-rules';
-import { parseOrThrow } from '../../schemas/schema-problems';
+import { closedObject, integerIn, parseOrThrow } from '@device-jobs/client/schemas';
 
 export type { CompletionCondition } from '@device-jobs/client/contract';
 

@@ -11,7 +11,7 @@ import {
   StartTimeSchema,
 } from '../../schemas/job-request.schema';
 import { ResponseTimeoutSchema } from '../../schemas/method-invocation.schema';
-import { present } from '../../schemas/schema-rules';
+import { present } from '@device-jobs/client/schemas';
 import { JobValidationError } from './job-errors';
 import type {
   CloudToDeviceMethod,

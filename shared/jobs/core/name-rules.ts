@@ -1,6 +1,6 @@
 import { isPlainObject, seedNameProblem } from '../../iothub-rules';
 import { JobIdSchema } from '../../schemas/job-request.schema';
-import { parseOrThrow } from '../../schemas/schema-problems';
+import { parseOrThrow } from '@device-jobs/client/schemas';
 import { JobValidationError } from './job-errors';
 
 export { JOB_ID_PATTERN, JOB_ID_RULE } from '../../schemas/job-request.schema';

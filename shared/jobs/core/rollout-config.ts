@@ -5,10 +5,10 @@ import {
   CountMethodErrorsSchema,
   PrioritySchema,
   RetryConfigSchema,
+  parseOrThrow,
+  present,
   RolloutConfigSchema,
 } from '@device-jobs/client/schemas';
-import { present } from '../../schemas/schema-rules';
-import { parseOrThrow } from '../../schemas/schema-problems';
 import { JobValidationError } from './job-errors';
 import { parseCompletionCondition } from './completion-condition';
 // The wire shapes are the contract's (@device-jobs/client), taken as types only; the schemas are the server's.

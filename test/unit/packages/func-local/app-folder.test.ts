@@ -27,6 +27,33 @@ describe('an app folder', () => {
       );
   });
 
+  it('names the file and the setting when package.json, host.json or local.settings.json is malformed', () => {
+    const noMain = appFolder({ main: '' });
+    expect(() => readAppFolder(noMain)).toThrow(
+      `package.json in ${noMain} has no "main" naming the app's entry files.`,
+    );
+    expect(() => readAppFolder(appFolder({ funcLocal: 'yes' }))).toThrow(
+      'package.json "funcLocal" must be an object.',
+    );
+    expect(() =>
+      readAppFolder(appFolder({ funcLocal: { expectedRouteShadowings: [['a', 'b', 'c']] } })),
+    ).toThrow('must be a list of [winner, shadowed] function names.');
+    const listHost = appFolder({});
+    fs.writeFileSync(path.join(listHost, 'host.json'), '[]');
+    expect(() => readAppFolder(listHost)).toThrow(
+      `${path.join(listHost, 'host.json')} must hold a JSON object.`,
+    );
+    const badValues = appFolder({});
+    fs.writeFileSync(path.join(badValues, 'local.settings.json'), '{"Values": ["A=1"]}');
+    expect(() => readAppFolder(badValues)).toThrow('"Values" in');
+  });
+
+  it('reads local.settings.json Values as text', () => {
+    const root = appFolder({});
+    fs.writeFileSync(path.join(root, 'local.settings.json'), '{"Values": {"A": "x", "B": 2, "C": true}}');
+    expect(readAppFolder(root).localSettings).toEqual({ A: 'x', B: '2', C: 'true' });
+  });
+
   it("declares this app's own pair (the listing's route before jobsRead's)", () => {
     const own = JSON.parse(fs.readFileSync(path.resolve(__dirname, '../../../../package.json'), 'utf8')) as {
       funcLocal?: unknown;

@@ -1,9 +1,9 @@
 import {
   FunctionTimeoutError,
-  formatTimeSpan,
   readFunctionTimeout,
   withFunctionTimeout,
 } from '../../../../packages/func-local/host/function-timeout';
+import { formatTimeSpan } from '../../../../packages/func-local/host/time-span';
 import { withHostJsonOverrides } from '../../../../packages/func-local/host/host-json-overrides';
 
 describe('host.json overrides from AzureFunctionsJobHost__ app settings', () => {

@@ -1,10 +1,9 @@
 import {
   DEFAULT_HUB_NAME,
   DurableSettingsError,
-  formatTimeSpan,
   readDurableSettings,
 } from '../../../../../packages/func-local/durable/durable-settings';
-import { parseTimeSpan } from '../../../../../packages/func-local/host/time-span';
+import { formatTimeSpan, parseTimeSpan } from '../../../../../packages/func-local/host/time-span';
 import { batchWorkItems } from '../../../../../packages/func-local/durable/message-sender';
 import {
   flattenActions,
