@@ -142,8 +142,9 @@ async function indexedCandidates(
 /**
  * At or above this share of the fleet among a condition's index candidates, scanning is cheaper than the index: a
  * scan reads every device once in pages of 1,000 (one request a page), the index costs a point read (one request)
- * per candidate, matching or not. On Azurite at 100,000 devices a point read costs about as much as 10 scanned
- * rows (BENCHMARKS.md, "Selective twin query"); on Table Storage point reads are relatively cheaper still.
+ * per candidate, matching or not. On Azurite at 100,000 devices a point read costs what 7–10 scanned rows cost in
+ * wall time on a quiet machine, 20–25 in CPU (BENCHMARKS.md, "Selective twin query"); on Table Storage point reads
+ * run in parallel while a scan's pages follow one another, so they are relatively cheaper still.
  */
 export const SCAN_SHARE = 0.1;
 
