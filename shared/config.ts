@@ -1,5 +1,5 @@
 import { ACCESS_RIGHTS, type AccessPolicy, type AccessRight } from './http/sas-authorizer';
-import { isPlainObject } from './http/json-body';
+import { isPlainObject } from './iothub-rules';
 import { parseSimulationProfile, type SimulationProfile } from './devices/simulated/simulation-profile';
 import { IOTHUB_SKUS, jobsDeviceOperationsPerSecond } from './devices/iothub/hub-throttles';
 import { parseFunctionTimeout } from './jobs/core/activity-time';

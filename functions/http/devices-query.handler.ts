@@ -1,4 +1,5 @@
 import type { HttpHandler } from '@azure/functions';
+import { parseOrThrow } from '@device-jobs/client/schemas';
 import { dispatchQuery } from '../../shared/devices/query-sources';
 import {
   ArgumentInvalidError,
@@ -8,6 +9,7 @@ import {
   readPageRequest,
 } from '../../shared/http';
 import { parseQuery } from '../../shared/query';
+import { DEVICES_QUERY_BODY_RULE, DevicesQueryBodySchema } from '../../shared/schemas/devices-query.schema';
 import { compositionEndpoint, type CompositionSource } from './http-endpoint';
 
 /** `POST /devices/query`: twins, module twins or device jobs, by the query's FROM clause. */
@@ -16,11 +18,14 @@ export function createDevicesQueryHandler(composition: CompositionSource): HttpH
     composition,
     { anyOf: ['RegistryRead', 'ServiceConnect'] },
     async (request, _context, _caller, app) => {
-      const body = await readJsonObject(request, 'query request');
-      if (typeof body.query !== 'string')
-        throw new ArgumentInvalidError('The body must be {"query": "<query text>"}.');
+      const { query } = parseOrThrow(
+        DevicesQueryBodySchema,
+        await readJsonObject(request, 'query request'),
+        '',
+        () => new ArgumentInvalidError(DEVICES_QUERY_BODY_RULE),
+      );
       const page = readPageRequest(request.headers, request.query);
-      const result = await dispatchQuery(app.querySources(), parseQuery(body.query), page);
+      const result = await dispatchQuery(app.querySources(), parseQuery(query), page);
       return jsonResponse(200, result.items, pageHeaders(result.itemType, result.continuationToken));
     },
   );

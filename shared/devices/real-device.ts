@@ -1,7 +1,8 @@
-import { ArgumentInvalidError } from '../http';
-import { TWIN_LIMITS } from '../iothub-rules';
+import { parseOrThrow } from '@device-jobs/client/schemas';
+import { argumentInvalid, ArgumentInvalidError } from '../http';
+import { ReportedPatchSchema } from '../schemas/twin.schema';
 import type { DeviceConnection, DeviceRecord, JsonObject } from './device-model';
-import { checkSectionSize, validateTwinSection } from './twin-limits';
+import { checkSectionSize } from './twin-limits';
 import { cloneJson, mergeInto } from './twin-document';
 
 /** A device is real once a client has connected with its identity (and until a simulation profile is set). */
@@ -58,7 +59,7 @@ export function withDisconnected(
  * deletes) and returns it typed.
  */
 export function readReportedPatch(value: unknown): JsonObject {
-  return validateTwinSection(value, 'properties.reported', true);
+  return parseOrThrow(ReportedPatchSchema, value, 'properties.reported', argumentInvalid);
 }
 
 /**
@@ -72,7 +73,7 @@ export function withReportedPatch(record: DeviceRecord, patch: JsonObject, now: 
   next.twinVersion += 1;
   next.reported.version += 1;
   mergeInto(next.reported.values, next.reported.metadata, patch, at);
-  checkSectionSize(next.reported.values, 'properties.reported', TWIN_LIMITS.reportedBytes);
+  checkSectionSize(next.reported.values, 'reported');
   if (next.connection) next.connection.lastActivityTime = at;
   return next;
 }

@@ -1,4 +1,8 @@
-import { ArgumentInvalidError, IotHubError } from './iothub-errors';
+import { parseOrThrow, plainObject } from '@device-jobs/client/schemas';
+import { argumentInvalid, ArgumentInvalidError, IotHubError } from './iothub-errors';
+
+/** A body that must be a JSON object; the answer names the body (`The twin must be a JSON object.`). */
+const JsonObjectBodySchema = plainObject('must be a JSON object');
 
 /**
  * The deepest nesting of objects and arrays a request body may have. Json.NET, which IoT Hub is built on, refuses
@@ -69,17 +73,6 @@ export function parseJsonBody(text: string, what = 'request body'): unknown {
   }
 }
 
-export function isPlainObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
-/** Parses a body that must be a JSON object. */
-export function parseJsonObject(text: string, what = 'request body'): Record<string, unknown> {
-  const value = parseJsonBody(text, what);
-  if (!isPlainObject(value)) throw new ArgumentInvalidError(`The ${what} must be a JSON object.`);
-  return value;
-}
-
 /** What the JSON readers need of a request (`@azure/functions`' HttpRequest has it). */
 export interface BodySource {
   arrayBuffer(): Promise<ArrayBuffer>;
@@ -119,7 +112,10 @@ export async function readJsonObject(
   what = 'request body',
   maxBytes: number = MAX_BODY_BYTES.standard,
 ): Promise<Record<string, unknown>> {
-  const value = await readJsonBody(request, what, maxBytes);
-  if (!isPlainObject(value)) throw new ArgumentInvalidError(`The ${what} must be a JSON object.`);
-  return value;
+  return parseOrThrow(
+    JsonObjectBodySchema,
+    await readJsonBody(request, what, maxBytes),
+    `The ${what}`,
+    argumentInvalid,
+  );
 }

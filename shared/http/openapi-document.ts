@@ -1,6 +1,7 @@
 import { toJsonSchema } from '@valibot/to-json-schema';
 import * as v from 'valibot';
 import { JOB_STATUSES } from '../jobs/core/job-model';
+import { DevicesQueryBodySchema } from '../schemas/devices-query.schema';
 import { JobRequestSchema } from '../schemas/job-request.schema';
 import { MethodInvocationSchema } from '../schemas/method-invocation.schema';
 import { PagingParameters } from '../schemas/paging.schema';
@@ -229,7 +230,7 @@ export const API_OPERATIONS: readonly Operation[] = [
     operationId: 'queryDevices',
     summary: 'Query twins or device jobs with the IoT Hub query language',
     query: PagingParameters,
-    body: v.object({ query: v.string() }),
+    body: DevicesQueryBodySchema,
     responses: { 200: v.array(AnyJsonSchema) },
   },
   {

@@ -1,4 +1,4 @@
-import { byteLength, isPlainObject, jsonByteLength, type RuleProblem } from './json-values';
+import { byteLength } from './json-values';
 
 /** IoT Hub's twin limits (bytes of UTF-8 JSON, nesting levels). */
 export const TWIN_LIMITS = {
@@ -50,7 +50,22 @@ export function seedNameProblem(name: string): string | undefined {
 }
 
 const TWIN_FORBIDDEN = /[.$ ]/;
-const hasControl = (key: string) => [...key].some((c) => c.charCodeAt(0) < 0x20 || c.charCodeAt(0) === 0x7f);
+
+function hasControl(key: string): boolean {
+  for (let index = 0; index < key.length; index++) {
+    const code = key.charCodeAt(index);
+    if (code < 0x20 || code === 0x7f) return true;
+  }
+  return false;
+}
+
+/**
+ * Whether `text` is longer than `maxBytes` in UTF-8. A UTF-16 unit is at most 3 bytes, so only long texts are
+ * encoded: twin writes check every key and string on the job engine's hot path.
+ */
+export function exceedsBytes(text: string, maxBytes: number): boolean {
+  return text.length * 3 > maxBytes && byteLength(text) > maxBytes;
+}
 
 /** Why `key` is not a valid twin key under `rule`; undefined when it is. */
 export function twinKeyProblem(key: string, rule: TwinKeyRule): string | undefined {
@@ -65,78 +80,7 @@ export function twinKeyProblem(key: string, rule: TwinKeyRule): string | undefin
   if (TWIN_FORBIDDEN.test(key) || hasControl(key)) {
     return `the twin key '${key}' is invalid: keys hold no '.', '$', space or control character`;
   }
-  if (byteLength(key) > TWIN_LIMITS.keyBytes)
+  if (exceedsBytes(key, TWIN_LIMITS.keyBytes))
     return `a twin key may be at most ${TWIN_LIMITS.keyBytes} bytes`;
   return undefined;
-}
-
-export interface TwinSectionRules {
-  /** A patch may hold null (it deletes the key); a replacement may not. */
-  allowNull: boolean;
-  keys: TwinKeyRule;
-}
-
-/**
- * The first problem of a twin section (tags or desired) given as a patch or a replacement, or undefined. A key
- * problem names the object holding the key; a value problem names the value.
- */
-export function twinSectionProblem(
-  value: unknown,
-  field: string,
-  rules: TwinSectionRules,
-): RuleProblem | undefined {
-  if (!isPlainObject(value)) return { field, reason: 'must be a JSON object' };
-  return objectProblem(value, field, 0, rules);
-}
-
-function objectProblem(
-  object: Record<string, unknown>,
-  field: string,
-  depth: number,
-  rules: TwinSectionRules,
-): RuleProblem | undefined {
-  for (const [key, child] of Object.entries(object)) {
-    const keyProblem = twinKeyProblem(key, rules.keys);
-    if (keyProblem) return { field, reason: keyProblem };
-    const problem = valueProblem(child, `${field}.${key}`, depth, rules, rules.allowNull);
-    if (problem) return problem;
-  }
-  return undefined;
-}
-
-function valueProblem(
-  value: unknown,
-  field: string,
-  depth: number,
-  rules: TwinSectionRules,
-  allowNull: boolean,
-): RuleProblem | undefined {
-  if (value === null) {
-    return allowNull ? undefined : { field, reason: 'is null: a twin cannot hold null values' };
-  }
-  if (typeof value === 'string') {
-    return byteLength(value) > TWIN_LIMITS.stringBytes
-      ? { field, reason: `string values may be at most ${TWIN_LIMITS.stringBytes} bytes` }
-      : undefined;
-  }
-  if (typeof value === 'number') {
-    return Number.isFinite(value) ? undefined : { field, reason: 'must be a finite number' };
-  }
-  if (typeof value === 'boolean') return undefined;
-  if (!Array.isArray(value) && !isPlainObject(value)) return { field, reason: 'must be a JSON value' };
-  if (depth + 1 > TWIN_LIMITS.maxDepth) {
-    return { field, reason: `twin objects may be nested at most ${TWIN_LIMITS.maxDepth} levels deep` };
-  }
-  if (isPlainObject(value)) return objectProblem(value, field, depth + 1, rules);
-  for (const [index, item] of value.entries()) {
-    const problem = valueProblem(item, `${field}[${index}]`, depth + 1, rules, false);
-    if (problem) return problem;
-  }
-  return undefined;
-}
-
-/** Why a section's JSON is too large for `maxBytes`; undefined when it fits. */
-export function sectionSizeProblem(values: unknown, maxBytes: number): string | undefined {
-  const size = jsonByteLength(values);
-  return size > maxBytes ? `is ${size} bytes: the limit is ${maxBytes} bytes` : undefined;
 }

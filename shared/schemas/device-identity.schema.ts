@@ -1,5 +1,5 @@
 import * as v from 'valibot';
-import { isPlainObject } from '../iothub-rules';
+import { DEVICE_ID_PATTERN, DEVICE_ID_RULE, isPlainObject } from '../iothub-rules';
 import { plainObject } from '@device-jobs/client/schemas';
 import { SimulationProfileSchema } from './simulation-profile.schema';
 
@@ -8,6 +8,12 @@ import { SimulationProfileSchema } from './simulation-profile.schema';
  * lines), as IoT Hub reads them: absent or null fields take IoT Hub's defaults, and the parts IoT Hub reads
  * leniently (capabilities, the unused authentication half, thumbprints) stay lenient. Reasons name no field.
  */
+
+/** A device id in a registry body or line; the answer names where it was read (`Entry 3: id must be …`). */
+export const RegistryDeviceIdSchema = v.pipe(
+  v.string(DEVICE_ID_RULE),
+  v.regex(DEVICE_ID_PATTERN, DEVICE_ID_RULE),
+);
 
 /** The default of a field read when absent too (valibot's object schemas skip absent fields without one). */
 const absent = () => undefined;

@@ -1,9 +1,8 @@
-import { ConcurrencyConflictError, retryOnConflict } from '../../iothub-rules';
+import { ConcurrencyConflictError, isPlainObject, retryOnConflict } from '../../iothub-rules';
 import {
   ArgumentInvalidError,
   DeviceAlreadyExistsError,
   DeviceNotFoundError,
-  isPlainObject,
   PreconditionFailedError,
   wireErrorOf,
 } from '../../http';

@@ -1,5 +1,5 @@
-import { ConcurrencyConflictError } from '../../iothub-rules';
-import { ArgumentInvalidError, isPlainObject, wireErrorOf } from '../../http';
+import { ConcurrencyConflictError, isPlainObject } from '../../iothub-rules';
+import { ArgumentInvalidError, wireErrorOf } from '../../http';
 import { inParallel } from '../../support/in-parallel';
 import type { DeviceRecord } from '../device-model';
 import type { EmbeddedRegistry } from './embedded-registry';

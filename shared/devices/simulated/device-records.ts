@@ -1,5 +1,4 @@
 import { randomBytes } from 'node:crypto';
-import { TWIN_LIMITS } from '../../iothub-rules';
 import { NEVER, type DeviceRecord, type JsonObject } from '../device-model';
 import { checkSectionSize } from '../twin-limits';
 import { cloneJson, mergeInto, sectionOf } from '../twin-document';
@@ -22,8 +21,8 @@ export interface RecordContext {
 }
 
 function checkSizes(record: DeviceRecord): void {
-  checkSectionSize(record.tags, 'tags', TWIN_LIMITS.tagsBytes);
-  checkSectionSize(record.desired.values, 'properties.desired', TWIN_LIMITS.desiredBytes);
+  checkSectionSize(record.tags, 'tags');
+  checkSectionSize(record.desired.values, 'desired');
 }
 
 /** A new record for a device with the given identity (and optional initial tags and desired properties). */

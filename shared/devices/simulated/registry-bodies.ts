@@ -1,20 +1,19 @@
 import { randomBytes } from 'node:crypto';
-import { argumentInvalid, ArgumentInvalidError, isPlainObject } from '../../http';
-import { DEVICE_ID_RULE, isDeviceId } from '../../iothub-rules';
+import { argumentInvalid } from '../../http';
 import type { DeviceAuthentication, JsonObject } from '../device-model';
-import { validateTwinSection } from '../twin-limits';
+import { TwinPatchBodySchema, TwinReplacementBodySchema } from '../../schemas/twin.schema';
 import type { SimulationProfile } from './simulation-profile';
 import type { ScopeInput } from './edge-scopes';
-import { IdentityInputSchema } from '../../schemas/device-identity.schema';
+import { IdentityInputSchema, RegistryDeviceIdSchema } from '../../schemas/device-identity.schema';
 import { parseOrThrow } from '@device-jobs/client/schemas';
 
 export function newSymmetricKey(): string {
   return randomBytes(32).toString('base64');
 }
 
+/** Reads a device id; `where` names it in the answer (`Entry 3: id must be …`). */
 export function validateDeviceId(deviceId: unknown, where = 'deviceId'): string {
-  if (!isDeviceId(deviceId)) throw new ArgumentInvalidError(`${where} ${DEVICE_ID_RULE}.`);
-  return deviceId;
+  return parseOrThrow(RegistryDeviceIdSchema, deviceId, where, argumentInvalid);
 }
 
 /** The fields of a device identity that a caller sets, validated. */
@@ -56,24 +55,5 @@ export function readTwinBody(
   body: Record<string, unknown>,
   allowNull: boolean,
 ): { tags?: JsonObject; desired?: JsonObject } {
-  const result: { tags?: JsonObject; desired?: JsonObject } = {};
-  if (body.tags !== undefined && body.tags !== null)
-    result.tags = validateTwinSection(body.tags, 'tags', allowNull);
-  const properties = body.properties;
-  if (properties !== undefined && properties !== null) {
-    if (!isPlainObject(properties)) throw new ArgumentInvalidError('properties must be an object.');
-    if (properties.reported !== undefined) {
-      throw new ArgumentInvalidError(
-        'properties.reported belongs to the device: only tags and desired properties can be written.',
-      );
-    }
-    if (properties.desired !== undefined && properties.desired !== null) {
-      const desired = validateTwinSection(properties.desired, 'properties.desired', allowNull);
-      const withoutVersion = Object.fromEntries(
-        Object.entries(desired).filter(([key]) => key !== '$version' && key !== '$metadata'),
-      );
-      result.desired = withoutVersion;
-    }
-  }
-  return result;
+  return parseOrThrow(allowNull ? TwinPatchBodySchema : TwinReplacementBodySchema, body, '', argumentInvalid);
 }

@@ -61,4 +61,17 @@ describe('devicesQuery (POST /devices/query)', () => {
     const broken = await answerOf(handler, query('SELECT * FROM devices WHERE'));
     expect(broken.status).toBe(400);
   });
+
+  it.each<[string, unknown, string]>([
+    ['a query that is not a string', { query: 42 }, 'The body must be {"query": "<query text>"}.'],
+    ['no query', { sql: 'SELECT * FROM devices' }, 'The body must be {"query": "<query text>"}.'],
+    ['a body that is not an object', '[1]', 'The query request must be a JSON object.'],
+    ['null', 'null', 'The query request must be a JSON object.'],
+    ['an empty body', ' ', 'The query request is empty: a JSON document is required.'],
+  ])('answers %s with 400 ArgumentInvalid saying what the body must be', async (_case, body, message) => {
+    const { handler } = await app();
+    const answer = await answerOf(handler, { method: 'POST', path: '/devices/query', body, headers: {} });
+    expect(answer.status).toBe(400);
+    expect((answer.body as { Message: string }).Message).toBe(`ErrorCode:ArgumentInvalid;${message}`);
+  });
 });

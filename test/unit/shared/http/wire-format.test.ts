@@ -7,8 +7,8 @@ import {
   jsonResponse,
   legacyTimestamp,
   pageHeaders,
-  parseJsonObject,
   readIfMatch,
+  readJsonObject,
   readPageRequest,
   SasAuthorizer,
   ThrottlingError,
@@ -122,11 +122,17 @@ describe('IoT Hub wire format', () => {
     expect(pageHeaders('Twin', 'next')).toEqual({ 'x-ms-item-type': 'Twin', 'x-ms-continuation': 'next' });
   });
 
-  it('rejects malformed JSON and non-objects with ArgumentInvalid', () => {
-    expect(parseJsonObject('{"a":1}')).toEqual({ a: 1 });
-    expect(() => parseJsonObject('{"a":')).toThrow(/not valid JSON/);
-    expect(() => parseJsonObject('[1]')).toThrow(/must be a JSON object/);
-    expect(() => parseJsonObject('')).toThrow(ArgumentInvalidError);
+  it('rejects malformed JSON and non-objects with ArgumentInvalid', async () => {
+    const body = (text: string) => ({
+      arrayBuffer: () => Promise.resolve(new Uint8Array(Buffer.from(text)).buffer),
+    });
+    await expect(readJsonObject(body('{"a":1}'))).resolves.toEqual({ a: 1 });
+    await expect(readJsonObject(body('{"a":'))).rejects.toThrow(/not valid JSON/);
+    await expect(readJsonObject(body('[1]'), 'twin')).rejects.toThrow(
+      new ArgumentInvalidError('The twin must be a JSON object.'),
+    );
+    await expect(readJsonObject(body('null'))).rejects.toThrow('The request body must be a JSON object.');
+    await expect(readJsonObject(body(''))).rejects.toThrow(ArgumentInvalidError);
   });
 
   it('reads If-Match with quotes, weak prefixes and the wildcard', () => {
