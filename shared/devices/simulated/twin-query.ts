@@ -56,6 +56,8 @@ function readCursor(token: string | undefined): Cursor {
   return cursor;
 }
 
+/** Matches a scan page must see before the share it observed sizes the next page's reads. */
+const OBSERVED_MATCHES = 10;
 /** Point reads in flight ahead of the row being evaluated (Azurite answers about as fast from 16 on). */
 const READS_AHEAD = 32;
 /** Table Storage answers at most 1,000 entities a page. */
@@ -154,16 +156,13 @@ export const SCAN_SHARE = 0.1;
  * in the registry's key order (the devices sorting at or before its last candidate, counted in a sample of the
  * registry); a large share scans.
  */
-async function chooseAccess(
-  registry: EmbeddedRegistry,
-  first: IndexPage,
-): Promise<{ path: 'index' | 'scan'; share: number }> {
+async function chooseAccess(registry: EmbeddedRegistry, first: IndexPage): Promise<'index' | 'scan'> {
   const { deviceIds } = first;
   const last = deviceIds[deviceIds.length - 1];
   const { repository } = registry;
   if (!first.more || last === undefined || !repository.devicesThrough) {
     registry.debug?.(`Twin query plan: index (${deviceIds.length} candidates, no more follow).`);
-    return { path: 'index', share: 0 };
+    return 'index';
   }
   const enough = Math.ceil(deviceIds.length / SCAN_SHARE);
   const devices = await repository.devicesThrough(last, enough);
@@ -175,12 +174,12 @@ async function chooseAccess(
     `Twin query plan: ${path} (${deviceIds.length} candidates among ${among} ${devices} devices: ` +
       `${part}${(share * 100).toFixed(1)} %, scan from ${SCAN_SHARE * 100} %).`,
   );
-  return { path, share };
+  return path;
 }
 
 function scanCursor(after: ScanPosition | undefined, share: number | undefined): From {
   const cursor: From = after ? { after } : {};
-  // Two decimals keep the token short; a planned scan's share is at least SCAN_SHARE.
+  // Two decimals keep the token short.
   if (share !== undefined) cursor.share = Math.max(0.01, Math.round(share * 100) / 100);
   return cursor;
 }
@@ -222,31 +221,39 @@ export async function* matchingTwins(
     from.after === undefined
       ? await indexedCandidates(registry, planned.residual, from.indexFrom, pageSize)
       : undefined;
-  let share = planned.residual === null ? 1 : from.share;
+  const share = planned.residual === null ? 1 : from.share;
   if (candidates && planned.residual !== null) {
     // A query's first page: the index or a scan, by the share of the fleet the condition's candidates make.
-    const choice = from.indexFrom === undefined ? await chooseAccess(registry, candidates.first) : undefined;
-    if (choice?.path !== 'scan') {
+    const path = from.indexFrom === undefined ? await chooseAccess(registry, candidates.first) : 'index';
+    if (path === 'index') {
       yield* twinsOf(candidates.ids, (id) => ({ indexFrom: id }));
       return;
     }
+    // The estimate is the candidates' share, not the matches': the first page reads 1,000 rows at a time, later
+    // ones by the share the scan observed.
     await candidates.ids.return(undefined);
-    share = choice.share;
   }
-  // Storage pages of about the rows the caller takes: every row matches without a condition, a planned scan knows
-  // its share; any other condition reads pages of 1,000 (Table Storage's most).
+  // Storage pages of about the rows the caller takes: every row matches without a condition, a continued scan knows
+  // the share its earlier pages matched; any other reads pages of 1,000 (Table Storage's most).
   const size =
     share === undefined ? SCAN_PAGE_ROWS : Math.min(SCAN_PAGE_ROWS, Math.max(1, Math.ceil(pageSize / share)));
   let previous = from.after;
+  let scanned = 0;
+  let matched = 0;
   const rows = repository.scan(previous ? { after: previous, pageSize: size } : { pageSize: size });
   for await (const { device, position } of rows) {
     const twin = twinOf(device.record);
-    if (evaluate(planned.residual, twin))
+    scanned += 1;
+    if (evaluate(planned.residual, twin)) {
+      matched += 1;
+      // The share this page observed sizes the next page's reads, once enough rows matched to tell.
+      const observed = matched >= OBSERVED_MATCHES ? matched / scanned : share;
       yield {
         twin,
         stored: device,
-        before: scanCursor(previous, planned.residual === null ? undefined : share),
+        before: scanCursor(previous, planned.residual === null ? undefined : observed),
       };
+    }
     previous = position;
     await slices.checkpoint();
   }

@@ -138,6 +138,18 @@ describe('the twin query planner', () => {
     expect(small.requests.pointReads).toBe(0);
   });
 
+  it("sizes a planned scan's later pages by the share it observes, not the candidates' share", async () => {
+    const [small] = fleets as [Fleet];
+    // Every device is a candidate (the index operand is `tags.all`, first of the fewest entries), one in 20 matches.
+    const result = await readAll(small, "tags.all = 'yes' AND tags.group = 'g'", 10);
+    expect(result.rows).toHaveLength(small.size / 20);
+    expect(result.plans).toEqual([
+      expect.stringMatching(/^Twin query plan: scan \(11 candidates among about/),
+    ]);
+    // Pages of 1,000 rows first, then of about 10 ÷ 5 %: a few requests per page of 10 rows, not one per 11 rows read.
+    expect(result.perRow).toBeLessThan(0.5);
+  });
+
   it('uses the index for a selective condition, by its last page or by the estimated share', async () => {
     const [small] = fleets as [Fleet];
     const rare = await readAll(small, "tags.rare = 'r'");
