@@ -8,6 +8,7 @@
  * Usage: npm run bench:budget [-- --budget N]
  */
 import * as bench from './bench-start';
+import { benchOptions, positiveNumber } from './bench-options';
 
 const API = 'api-version=2021-04-12';
 /** Seconds each job would take alone at its share while all of a scenario's jobs run. */
@@ -88,15 +89,19 @@ async function runScenario(client: bench.AppClient, budget: number, scenario: Sc
   return measured;
 }
 
-function parseBudget(argv: string[]): number {
-  const index = argv.indexOf('--budget');
-  const value = index >= 0 ? Number(argv[index + 1]) : 50;
-  if (!(value > 0)) throw new Error('--budget takes a positive number.');
-  return value;
-}
+const { budget } = benchOptions(
+  'How closely running jobs keep to one device-operation budget and split it by priority (two hosts, one Azurite); writes BENCHMARKS.md.',
+  {
+    budget: {
+      value: positiveNumber,
+      default: 50,
+      placeholder: 'N',
+      description: 'JOBS_DEVICE_OPERATIONS_PER_SECOND of both hosts',
+    },
+  },
+);
 
 bench.runAppBenchmark(async ({ startApp }) => {
-  const budget = parseBudget(process.argv.slice(2));
   const settings = { JOBS_DEVICE_OPERATIONS_PER_SECOND: String(budget) };
   const { client: first } = await startApp('BudgetBench', settings);
   const { client: second } = await startApp('BudgetBench', settings);

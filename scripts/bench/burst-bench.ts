@@ -6,6 +6,12 @@
  */
 import { cpuSeconds, loadAverage, measuredOn, runAppBenchmark, writeBenchmarkSection } from './bench-start';
 import { BURST_CREATES, BURST_DEVICES_PER_JOB, BURST_READS, BURST_SETTINGS, burst } from './job-burst';
+import { benchOptions } from './bench-options';
+
+benchOptions(
+  '200 job creates (5 devices each) and 1,000 reads of a job at once on the real func-local CLI: latency, 5xx answers, time until every job ended; writes BENCHMARKS.md.',
+  {},
+);
 
 runAppBenchmark(async ({ azurite, startApp }) => {
   const { host, client } = await startApp('BurstBench', BURST_SETTINGS);

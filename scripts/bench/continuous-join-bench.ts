@@ -15,16 +15,21 @@ import {
   runAppBenchmark,
   writeBenchmarkSection,
 } from './bench-start';
+import { benchOptions, wholeNumberFrom } from './bench-options';
 
 const BATCH = 500;
 
-function parseDevices(argv: string[]): number {
-  const index = argv.indexOf('--devices');
-  if (index < 0) return 5_000;
-  const value = Number(argv[index + 1]);
-  if (!Number.isInteger(value) || value < BATCH) throw new Error(`--devices takes an integer ≥ ${BATCH}.`);
-  return value;
-}
+const { devices } = benchOptions(
+  'The cost open continuous jobs add to bulk device creates and twin-tag updates, as ratios to none; writes BENCHMARKS.md.',
+  {
+    devices: {
+      value: wholeNumberFrom(BATCH),
+      default: 5_000,
+      placeholder: 'N',
+      description: 'devices written per configuration',
+    },
+  },
+);
 
 interface Configuration {
   name: string;
@@ -85,7 +90,6 @@ async function timeBulk(app: AppClient, devices: number, entry: (i: number) => u
 }
 
 runAppBenchmark(async ({ startApp }) => {
-  const devices = parseDevices(process.argv.slice(2));
   const loadBefore = loadAverage();
   const { client: app } = await startApp('ContinuousJoinBench');
   const rows: { name: string; create: number; update: number }[] = [];

@@ -29,6 +29,7 @@ import {
 } from './bench-start';
 import { readStorageRequestCounts } from './count-storage-requests';
 import { SignalProfiler } from './cpu-profile';
+import { benchOptions, wholeNumberFrom } from './bench-options';
 
 interface Options {
   devices: number;
@@ -36,14 +37,30 @@ interface Options {
   profile: boolean;
 }
 
-function parseOptions(argv: string[]): Options {
-  const options: Options = { devices: 2_000, latencyMs: 20, profile: argv.includes('--profile') };
-  for (let i = 0; i < argv.length; i++) {
-    const value = Number(argv[i + 1]);
-    if (argv[i] === '--devices' && Number.isInteger(value) && value > 0) options.devices = value;
-    if (argv[i] === '--latency-ms' && Number.isInteger(value) && value >= 0) options.latencyMs = value;
-  }
-  return options;
+function parseOptions(): Options {
+  const read = benchOptions(
+    'N real MQTT devices against N simulated ones of the same latency: connect time, memory per connection, a method job as a ratio; writes BENCHMARKS.md.',
+    {
+      devices: {
+        value: wholeNumberFrom(1),
+        default: 2_000,
+        placeholder: 'N',
+        description: 'devices of each kind',
+      },
+      'latency-ms': {
+        value: wholeNumberFrom(0),
+        default: 20,
+        placeholder: 'MS',
+        description: "every device's answer latency",
+      },
+      profile: {
+        flag: true,
+        description:
+          'CPU profiles of the app host and the endpoint during each job (BENCHMARKS.md left alone)',
+      },
+    },
+  );
+  return { devices: read.devices, latencyMs: read['latency-ms'], profile: read.profile };
 }
 
 /** Rounds of one real and one simulated job (the first round also warms the host's job engine up). */
@@ -207,8 +224,8 @@ async function failureCodes(app: AppClient, jobId: string): Promise<string> {
   return [...counts].map(([code, count]) => `${code} × ${count}`).join(', ');
 }
 
+const options = parseOptions();
 runAppBenchmark(async ({ azurite, startApp }) => {
-  const options = parseOptions(process.argv.slice(2));
   const n = options.devices;
   const profileDir = options.profile ? fs.mkdtempSync(path.join(os.tmpdir(), 'bench-devices-')) : undefined;
   const { host, client: app } = await startApp(

@@ -14,6 +14,7 @@ import {
   writeBenchmarkSection,
   type Host,
 } from './bench-support';
+import { benchOptions, wholeNumberFrom } from './bench-options';
 
 const APP = path.join(ROOT, 'test/fixtures/durable-bench-app');
 const WEBHOOKS = '/runtime/webhooks/durabletask';
@@ -23,14 +24,25 @@ interface Options {
   steps: number;
 }
 
-function parseOptions(argv: string[]): Options {
-  const options: Options = { fanOut: 5_000, steps: 1_000 };
-  for (let i = 0; i < argv.length; i++) {
-    const value = Number(argv[i + 1]);
-    if (argv[i] === '--fan-out' && Number.isInteger(value)) options.fanOut = value;
-    if (argv[i] === '--steps' && Number.isInteger(value)) options.steps = value;
-  }
-  return options;
+function parseOptions(): Options {
+  const read = benchOptions(
+    "The durable engine: a fan-out/fan-in and a sequence on the real func-local CLI, against Azurite's queue throughput; writes BENCHMARKS.md.",
+    {
+      'fan-out': {
+        value: wholeNumberFrom(1),
+        default: 5_000,
+        placeholder: 'N',
+        description: 'activities of the fan-out',
+      },
+      steps: {
+        value: wholeNumberFrom(1),
+        default: 1_000,
+        placeholder: 'N',
+        description: 'activities of the sequence',
+      },
+    },
+  );
+  return { fanOut: read['fan-out'], steps: read.steps };
 }
 
 interface Run {
@@ -109,8 +121,8 @@ async function queueBaseline(connectionString: string): Promise<{ send: number; 
   return { send, receiveDelete };
 }
 
+const options = parseOptions();
 runBenchmark(async ({ azurite, startHost }) => {
-  const options = parseOptions(process.argv.slice(2));
   const baseline = await queueBaseline(azurite.connectionString);
   console.log(
     `Azurite queue baseline: ${baseline.send.toFixed(0)} sends/s, ${baseline.receiveDelete.toFixed(0)} receive+delete/s`,

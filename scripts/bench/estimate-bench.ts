@@ -9,6 +9,12 @@
  */
 import type { JobResponse } from '@device-jobs/client';
 import * as bench from './bench-start';
+import { benchOptions } from './bench-options';
+
+benchOptions(
+  'Dry-run estimates against real run times over varied scenarios run back to back; writes BENCHMARKS.md.',
+  {},
+);
 
 const API = 'api-version=2021-04-12';
 const BUDGET = 20;

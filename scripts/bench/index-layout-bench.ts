@@ -15,17 +15,32 @@ import { bulkCreateDevices } from '@device-jobs/client';
 import { demoFleet } from '../../shared/devices/simulated/demo-fleet';
 import { commitId, loadAverage, machineDescription, runAppBenchmark } from './bench-start';
 import { summarizeProfileFile } from './cpu-profile';
+import { benchOptions, wholeNumberFrom } from './bench-options';
 
-function option(name: string, fallback: number): number {
-  const at = process.argv.indexOf(`--${name}`);
-  const value = at >= 0 ? Number(process.argv[at + 1]) : fallback;
-  if (!Number.isInteger(value) || value < 1) throw new Error(`--${name} takes a positive whole number.`);
-  return value;
-}
-
-const devices = option('devices', 200_000);
-const queryAt = option('query-at', 100_000);
-const STEP = option('step', 50_000);
+const options = benchOptions(
+  "The registry at scale: seeds the demo fleet by steps, printing each step's seconds, and the selective 1 % query indexed against a scan.",
+  {
+    devices: {
+      value: wholeNumberFrom(1),
+      default: 200_000,
+      placeholder: 'N',
+      description: 'devices seeded in all',
+    },
+    'query-at': {
+      value: wholeNumberFrom(1),
+      default: 100_000,
+      placeholder: 'N',
+      description: 'the fleet size after which the queries are timed (and at the end)',
+    },
+    step: {
+      value: wholeNumberFrom(1),
+      default: 50_000,
+      placeholder: 'N',
+      description: 'devices seeded per step',
+    },
+  },
+);
+const { devices, 'query-at': queryAt, step: STEP } = options;
 const profileDir = process.env.CPU_PROFILE_DIR;
 
 /** Waits for profile-on-signal to write a window's profile, then summarizes it. */

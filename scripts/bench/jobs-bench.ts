@@ -37,6 +37,7 @@ import { commitId } from './bench-start';
 import { REGISTRY_TABLE } from '../../shared/storage/device-registry-storage';
 import { Timeline } from './bench-timeline';
 import { BURST_CREATES, BURST_DEVICES_PER_JOB, BURST_READS, type Burst, burst } from './job-burst';
+import { DEFAULT_DEVICES, jobsBenchOptions, type Part } from './jobs-bench-options';
 
 /** The demo fleet's regions (`shared/devices/simulated/demo-fleet.ts`): every device holds one of them. */
 const EVERY_REGION = "tags.region IN ['eu-west', 'eu-north', 'us-east', 'us-west', 'asia-east']";
@@ -50,57 +51,6 @@ function buildingsHolding(devices: number, fleet: number): { condition: string; 
   const buildings = Math.max(1, Math.min(BUILDINGS, Math.round((BUILDINGS * devices) / fleet)));
   const list = Array.from({ length: buildings }, (_, i) => `'${i + 1}'`).join(', ');
   return { condition: `tags.building IN [${list}]`, devices: Math.round((fleet * buildings) / BUILDINGS) };
-}
-
-const DEFAULT_DEVICES = 100_000;
-
-const PARTS = ['queries', 'method', 'twin', 'slow', 'burst'] as const;
-type Part = (typeof PARTS)[number];
-
-interface Options {
-  devices: number;
-  slowDevices: number;
-  /** V8's old-space limit of the host (`--max-old-space-size`): without one V8 lets garbage pile up. */
-  hostHeapMb: number;
-  /**
-   * V8's old-space limit of Azurite's node: an in-memory Azurite keeps every entity in its heap (at 1,000,000
-   * devices several GB), beyond V8's default limit.
-   */
-  azuriteHeapMb: number;
-  /** Where the section is rewritten as each step ends. */
-  report?: string;
-  /** CPU profiles of Azurite by 100,000 devices seeded (and by job), summarized in the output. */
-  profileAzurite: boolean;
-  /** The parts to run; BENCHMARKS.md is written only when all of them ran. */
-  only: Set<Part>;
-}
-
-function parseOptions(argv: string[]): Options {
-  const options: Options = {
-    devices: DEFAULT_DEVICES,
-    slowDevices: 4_000,
-    hostHeapMb: 384,
-    azuriteHeapMb: 8192,
-    profileAzurite: false,
-    only: new Set(PARTS),
-  };
-  for (let i = 0; i < argv.length; i++) {
-    const value = Number(argv[i + 1]);
-    if (argv[i] === '--devices' && Number.isInteger(value) && value > 0) options.devices = value;
-    if (argv[i] === '--slow-devices' && Number.isInteger(value) && value > 0) options.slowDevices = value;
-    if (argv[i] === '--host-heap-mb' && Number.isInteger(value) && value > 0) options.hostHeapMb = value;
-    if (argv[i] === '--azurite-heap-mb' && Number.isInteger(value) && value > 0)
-      options.azuriteHeapMb = value;
-    if (argv[i] === '--report' && argv[i + 1]) options.report = path.resolve(argv[i + 1] ?? '');
-    if (argv[i] === '--profile-azurite') options.profileAzurite = true;
-    if (argv[i] === '--only') {
-      const parts = (argv[i + 1] ?? '').split(',');
-      const unknown = parts.filter((part) => !(PARTS as readonly string[]).includes(part));
-      if (unknown.length > 0) throw new Error(`--only takes ${PARTS.join(',')}; got ${unknown.join(',')}`);
-      options.only = new Set(parts as Part[]);
-    }
-  }
-  return options;
 }
 
 const SLOW_LATENCY_MS = 500;
@@ -384,7 +334,7 @@ function profileBlock(title: string, run: JobRun, devices: number): string[] {
   ];
 }
 
-const options = parseOptions(process.argv.slice(2));
+const options = jobsBenchOptions();
 const work = fs.mkdtempSync(path.join(os.tmpdir(), 'jobs-bench-'));
 const azuriteProfileDir = path.join(work, 'azurite-profile');
 // Azurite inherits this process's environment: the preloaded profiler writes where this says.

@@ -13,6 +13,7 @@ import { BlobServiceClient, ContainerSASPermissions, type ContainerClient } from
 import { TableClient, type TransactionAction } from '@azure/data-tables';
 import * as bench from './bench-start';
 import { peakRssMb } from './bench-support';
+import { benchOptions, wholeNumberFrom } from './bench-options';
 
 interface RegistryJobView {
   jobId: string;
@@ -22,13 +23,17 @@ interface RegistryJobView {
   failureReason?: string;
 }
 
-function parseDevices(argv: string[]): number {
-  const index = argv.indexOf('--devices');
-  if (index < 0) return 100_000;
-  const value = Number(argv[index + 1]);
-  if (!Number.isInteger(value) || value <= 0) throw new Error('--devices takes a positive integer.');
-  return value;
-}
+const { devices } = benchOptions(
+  "Import and export jobs at scale, as ratios to Azurite's own blob and table rates in the same run; writes BENCHMARKS.md.",
+  {
+    devices: {
+      value: wholeNumberFrom(1),
+      default: 100_000,
+      placeholder: 'N',
+      description: 'devices imported and exported',
+    },
+  },
+);
 
 const line = (i: number) =>
   JSON.stringify({
@@ -129,7 +134,6 @@ async function runJob(
 }
 
 bench.runAppBenchmark(async ({ azurite, startApp }) => {
-  const devices = parseDevices(process.argv.slice(2));
   const loadBefore = bench.loadAverage();
   const blobs = BlobServiceClient.fromConnectionString(azurite.connectionString);
   console.log(`Azurite baselines for ${devices} lines …`);

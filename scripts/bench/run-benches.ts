@@ -4,7 +4,13 @@
  */
 import { spawnSync } from 'node:child_process';
 import path from 'node:path';
+import { benchOptions } from './bench-options';
+import { JOBS_BENCH_OPTIONS } from './jobs-bench-options';
 
+benchOptions(
+  "Every benchmark in turn (durable, jobs, stop, burst, budget, estimates), each as its own process; the options are the jobs benchmark's, passed on to it.",
+  JOBS_BENCH_OPTIONS,
+);
 const options = process.argv.slice(2);
 const benches: [string, string[]][] = [
   ['durable-bench.js', []],

@@ -8,6 +8,7 @@
  */
 import type { JobResponse } from '@device-jobs/client';
 import * as bench from './bench-start';
+import { benchOptions, wholeNumberFrom } from './bench-options';
 
 const API = 'api-version=2021-04-12';
 const DEADLINE_SECONDS = 5;
@@ -116,15 +117,19 @@ async function deadlineAtSpeed(client: bench.AppClient, devices: number): Promis
   return figuresAfter(client, jobId, devices, deadline, at);
 }
 
-function parseDevices(argv: string[]): number {
-  const index = argv.indexOf('--devices');
-  const value = index >= 0 ? Number(argv[index + 1]) : 20_000;
-  if (!Number.isInteger(value) || value <= 0) throw new Error('--devices takes a positive integer.');
-  return value;
-}
+const { devices } = benchOptions(
+  'How promptly a job at full speed honours a cancel and its maxExecutionTimeInSeconds; writes BENCHMARKS.md.',
+  {
+    devices: {
+      value: wholeNumberFrom(1),
+      default: 20_000,
+      placeholder: 'N',
+      description: 'devices of each job',
+    },
+  },
+);
 
 bench.runAppBenchmark(async ({ startApp }) => {
-  const devices = parseDevices(process.argv.slice(2));
   const { client } = await startApp('StopBench');
   for (let start = 0; start < devices; start += 5_000) {
     const entries = Array.from({ length: Math.min(5_000, devices - start) }, (_, i) => ({

@@ -2,13 +2,23 @@ import type { IndexEntry, ScalarType } from '../query';
 import type { DeviceRecord, JsonObject } from './device-model';
 import type { MethodInvocation, MethodResult } from './method-request';
 
-/** A device record with the storage etag it was read at (for optimistic concurrency). */
 /** Where a page of index candidates starts: at (or just after) a device id, and how many it holds at most. */
 export interface IndexPageRequest {
   from?: { deviceId: string; inclusive: boolean };
   limit: number;
 }
 
+/** A page of twin-index candidates, in the store's key order. */
+export interface IndexPage {
+  deviceIds: string[];
+  /**
+   * Whether candidates may follow: false only when the store said none do (Table Storage answers a continuation
+   * whenever more rows may exist), so the last page costs no further read.
+   */
+  more: boolean;
+}
+
+/** A device record with the storage etag it was read at (for optimistic concurrency). */
 export interface StoredDevice {
   record: DeviceRecord;
   storageEtag: string;
@@ -43,9 +53,15 @@ export interface RegistryRepository {
   /**
    * One page of the ids of the devices that may hold any of `entries` (a superset of those that do: evaluate the
    * condition on each), in the store's key order from `from` on, or undefined when this store keeps no twin
-   * index. Fewer than `limit` ids: the last page. A page costs about `limit` entries read, wherever it starts.
+   * index. A page costs about `limit` entries read, wherever it starts.
    */
-  indexedDeviceIds?(entries: readonly IndexEntry[], page: IndexPageRequest): Promise<string[] | undefined>;
+  indexedDeviceIds?(entries: readonly IndexEntry[], page: IndexPageRequest): Promise<IndexPage | undefined>;
+  /**
+   * About how many devices sort at or before `deviceId` in the store's key order (where the index's pages put
+   * their candidates), estimated from a sample of the fleet without reading it whole; the count stops a little
+   * past `enough` (the answer is then at least `enough`). The query planner's selectivity estimate.
+   */
+  devicesThrough?(deviceId: string, enough: number): Promise<number>;
   /**
    * The scalar types some device holds at an index path (one one-row read of the twin index per type), or
    * undefined when this store keeps no twin index.

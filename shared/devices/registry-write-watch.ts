@@ -42,6 +42,10 @@ export function watchRegistryWrites(
     const indexed = repository.indexedDeviceIds.bind(repository);
     watched.indexedDeviceIds = (entries, page) => indexed(entries, page);
   }
+  if (repository.devicesThrough) {
+    const through = repository.devicesThrough.bind(repository);
+    watched.devicesThrough = (deviceId, enough) => through(deviceId, enough);
+  }
   if (repository.valueTypesAt) {
     const types = repository.valueTypesAt.bind(repository);
     watched.valueTypesAt = (indexPath) => types(indexPath);

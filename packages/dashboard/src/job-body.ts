@@ -1,6 +1,6 @@
 import * as v from 'valibot';
 import { MAX_JOB_PRIORITY, MIN_JOB_PRIORITY, type JobRequest } from '@device-jobs/client';
-import { JobIdSchema, PrioritySchema } from '@device-jobs/client/schemas';
+import { JobControlsSchema, JobIdSchema, parseOrProblem, PrioritySchema } from '@device-jobs/client/schemas';
 /** The new-job form's values, as the inputs hold them (strings), and their translation to a job request body. */
 
 export type FailureTypeValue = 'failed' | 'timedOut' | 'all';
@@ -141,9 +141,43 @@ function priorityOf(values: JobFormValues, check: Collector): number | undefined
   );
 }
 
+/** The form field that holds a body field (`rolloutConfig.maxConcurrency`), array positions left out. */
+const FORM_FIELD_OF: Record<string, keyof JobFormValues> = {
+  deviceIds: 'deviceIds',
+  'rolloutConfig.maximumPerMinute': 'maximumPerMinute',
+  'rolloutConfig.maxConcurrency': 'maxConcurrency',
+  'rolloutConfig.exponentialRate': 'baseRatePerMinute',
+  'rolloutConfig.exponentialRate.baseRatePerMinute': 'baseRatePerMinute',
+  'rolloutConfig.exponentialRate.incrementFactor': 'incrementFactor',
+  'rolloutConfig.exponentialRate.rateIncreaseCriteria': 'increaseCount',
+  'rolloutConfig.exponentialRate.rateIncreaseCriteria.numberOfSucceededDevices': 'increaseCount',
+  'rolloutConfig.exponentialRate.rateIncreaseCriteria.numberOfNotifiedDevices': 'increaseCount',
+  'abortConfig.criteriaList.failureType': 'abortFailureType',
+  'abortConfig.criteriaList.thresholdPercentage': 'abortThreshold',
+  'abortConfig.criteriaList.minNumberOfExecutedDevices': 'abortMinExecuted',
+  'retryConfig.criteriaList.failureType': 'retryFailureType',
+  'retryConfig.criteriaList.numberOfRetries': 'retries',
+  priority: 'priority',
+};
+
+/**
+ * The built body's controls checked by the contract's `JobControlsSchema`, as the service checks them: its first
+ * problem is shown next to the form field that holds it, worded as the service answers (`field: reason`), unless
+ * the page already named a problem in that field.
+ */
+function controlsProblem(body: Record<string, unknown>, check: Collector): void {
+  const checked = parseOrProblem(JobControlsSchema, body, '');
+  if (!('problem' in checked)) return;
+  const { field, reason } = checked.problem;
+  const formField = FORM_FIELD_OF[field.replace(/\[\d+\]/g, '')] ?? 'jobId';
+  if (check.errors.some((error) => error.field === formField)) return;
+  check.fail(formField, `${field}: ${reason}`);
+}
+
 /**
  * The `PUT /jobs/v2/{jobId}` body of the form, with the problems the page can see by itself (missing values,
- * JSON syntax, whole numbers). Everything else is the service's to judge: its error is shown as it answers.
+ * JSON syntax, whole numbers, and the contract's rules for ids, rollout, abort, retry and priority). Everything else
+ * is the service's to judge: its error is shown as it answers.
  */
 export function buildJobBody(values: JobFormValues): { body: JobRequest; errors: FieldError[] } {
   const check = new Collector();
@@ -233,6 +267,7 @@ export function buildJobBody(values: JobFormValues): { body: JobRequest; errors:
       ],
     };
   }
-  // What the page cannot check (types of values it passes through) is the service's to judge.
+  controlsProblem(body, check);
+  // What the page cannot check (query, method, twin patch, times) is the service's to judge.
   return { body: body as unknown as JobRequest, errors: check.errors };
 }

@@ -1,4 +1,5 @@
 import { JOB_ID_PATTERN, type JobResponse } from '@device-jobs/client';
+import { JobIdSchema, parseOrProblem } from '@device-jobs/client/schemas';
 import { h, replace, uid } from './dom.js';
 import type { ViewContext } from './view.js';
 import { errorBox } from './widgets.js';
@@ -19,6 +20,12 @@ export interface JobDialogOptions {
   create: (jobId: string) => Promise<JobResponse>;
   /** Announced once the job was created (the page then opens it). */
   createdText: (jobId: string) => string;
+}
+
+/** What the service would answer for the new job's id (`jobId: must be …`), checked by the contract's schema. */
+function jobIdProblem(id: string): string | undefined {
+  const checked = parseOrProblem(JobIdSchema, id, 'jobId');
+  return 'problem' in checked ? `${checked.problem.field}: ${checked.problem.reason}` : undefined;
 }
 
 /** A modal form that creates a job with a new id, shows the service's error, and opens the created job. */
@@ -60,7 +67,9 @@ export function jobDialog(options: JobDialogOptions, { announce }: Pick<ViewCont
 
   async function submit(): Promise<void> {
     const id = newId.value.trim();
-    const problems = [...(id === '' ? ['Give the new job an id.'] : []), ...(options.problems?.() ?? [])];
+    const idProblem = id === '' ? 'Give the new job an id.' : jobIdProblem(id);
+    newId.setAttribute('aria-invalid', idProblem === undefined ? 'false' : 'true');
+    const problems = [...(idProblem === undefined ? [] : [idProblem]), ...(options.problems?.() ?? [])];
     if (problems.length > 0) {
       replace(errors, h('div', { class: 'error', role: 'alert' }, problems.join(' ')));
       return;

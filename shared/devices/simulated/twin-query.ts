@@ -18,7 +18,8 @@ import {
   type Query,
 } from '../../query';
 import type { DeviceRecord, TwinWire } from '../device-model';
-import type { IndexPageRequest, ScanPosition, StoredDevice } from '../ports';
+import { readAhead } from '../../support/read-ahead';
+import type { IndexPage, IndexPageRequest, ScanPosition, StoredDevice } from '../ports';
 import type { QueryPage } from '../query-sources';
 import type { EmbeddedRegistry } from './embedded-registry';
 
@@ -55,7 +56,8 @@ function readCursor(token: string | undefined): Cursor {
   return cursor;
 }
 
-const KEY_CHUNK = 100;
+/** Point reads in flight ahead of the row being evaluated (Azurite answers about as fast from 16 on). */
+const READS_AHEAD = 32;
 /** Table Storage answers at most 1,000 entities a page. */
 const SCAN_PAGE_ROWS = 1_000;
 
@@ -100,16 +102,16 @@ export async function queryTwins(
   return result;
 }
 
-/** The candidates the twin index gives for a condition, page by page, and whether its first page was full. */
+/** The candidates the twin index gives for a condition, and its first page (the planner's evidence). */
 interface IndexCandidates {
-  pages: AsyncGenerator<string[]>;
-  /** The first page held as many candidates as asked: the condition may select a large share of the fleet. */
-  full: boolean;
+  /** Every candidate from where the query resumes on, reading the index a page at a time as they are taken. */
+  ids: AsyncGenerator<string>;
+  first: IndexPage;
 }
 
 /**
- * The candidates the twin index gives for a condition, page by page from `from` on (in the index's key order),
- * or undefined when the index cannot narrow it.
+ * The candidates the twin index gives for a condition, in the index's key order from `from` on, or undefined when
+ * the index cannot narrow it.
  */
 async function indexedCandidates(
   registry: EmbeddedRegistry,
@@ -126,59 +128,54 @@ async function indexedCandidates(
     repository.indexedDeviceIds?.(entries, start ? { from: start, limit } : { limit });
   const first = await read(from === undefined ? undefined : { deviceId: from, inclusive: true });
   if (first === undefined) return undefined;
-  const pages = (async function* pages() {
-    for (let ids: string[] | undefined = first; ids !== undefined;) {
-      if (ids.length > 0) yield ids;
-      const last = ids[ids.length - 1];
-      if (ids.length < limit || last === undefined) return;
-      ids = await read({ deviceId: last, inclusive: false });
+  const ids = (async function* ids() {
+    for (let page: IndexPage | undefined = first; page !== undefined;) {
+      yield* page.deviceIds;
+      const last = page.deviceIds[page.deviceIds.length - 1];
+      if (!page.more || last === undefined) return;
+      page = await read({ deviceId: last, inclusive: false });
     }
   })();
-  return { pages, full: first.length >= limit };
+  return { ids, first };
 }
 
 /**
- * At or above this share of the fleet matching, scanning is cheaper than the index: a scan reads every device once
- * in pages of 1,000 (one request per page), while the index costs an index entity and a point read (one request)
- * per candidate; measured on Azurite, a scan returns ~10,000 rows/s and the index path ~2,000 candidates/s.
+ * At or above this share of the fleet among a condition's index candidates, scanning is cheaper than the index: a
+ * scan reads every device once in pages of 1,000 (one request a page), the index costs a point read (one request)
+ * per candidate, matching or not. On Azurite at 100,000 devices a point read costs what 7–10 scanned rows cost in
+ * wall time on a quiet machine, 20–25 in CPU (BENCHMARKS.md, "Selective twin query"); on Table Storage point reads
+ * run in parallel while a scan's pages follow one another, so they are relatively cheaper still.
  */
-export const SCAN_SHARE = 0.2;
-
-/** Devices sampled to estimate a condition's share: the scan's first page (its rows are reused if it scans). */
-const SAMPLE_ROWS = SCAN_PAGE_ROWS;
-
-type ScannedRow = { device: StoredDevice; position: ScanPosition };
+export const SCAN_SHARE = 0.1;
 
 /**
- * The access path of a query's first page when the index could serve it. An index page that is not full means
- * few candidates: the index. A full one: the scan's first page (a sample of the fleet, since devices are spread
- * over partitions by a hash of their id) tells the share of devices that match; a large share scans.
+ * The access path of a query's first page when the index could serve it. An index page that says no more follow:
+ * few candidates, the index. A full one: the candidates' share of the fleet is estimated from where the page ends
+ * in the registry's key order (the devices sorting at or before its last candidate, counted in a sample of the
+ * registry); a large share scans.
  */
 async function chooseAccess(
   registry: EmbeddedRegistry,
-  condition: Expression,
-  candidates: IndexCandidates,
-  scan: AsyncIterator<ScannedRow>,
-  twinOf: (record: DeviceRecord) => TwinWire,
-): Promise<{ path: 'index' | 'scan'; sample: ScannedRow[]; share: number }> {
-  if (!candidates.full) {
-    registry.debug?.('Twin query plan: index (fewer candidates than a page).');
-    return { path: 'index', sample: [], share: 0 };
+  first: IndexPage,
+): Promise<{ path: 'index' | 'scan'; share: number }> {
+  const { deviceIds } = first;
+  const last = deviceIds[deviceIds.length - 1];
+  const { repository } = registry;
+  if (!first.more || last === undefined || !repository.devicesThrough) {
+    registry.debug?.(`Twin query plan: index (${deviceIds.length} candidates, no more follow).`);
+    return { path: 'index', share: 0 };
   }
-  const sample: ScannedRow[] = [];
-  while (sample.length < SAMPLE_ROWS) {
-    const next = await scan.next();
-    if (next.done) break;
-    sample.push(next.value);
-  }
-  const matching = sample.filter((row) => evaluate(condition, twinOf(row.device.record))).length;
-  const share = sample.length === 0 ? 0 : matching / sample.length;
+  const enough = Math.ceil(deviceIds.length / SCAN_SHARE);
+  const devices = await repository.devicesThrough(last, enough);
+  const share = Math.min(1, deviceIds.length / Math.max(1, devices));
   const path = share >= SCAN_SHARE ? 'scan' : 'index';
+  // The count stops once it shows the share below the threshold: the figures are then bounds.
+  const [among, part] = devices >= enough ? ['at least', 'at most '] : ['about', ''];
   registry.debug?.(
-    `Twin query plan: ${path} (${matching} of ${sample.length} sampled devices match: ` +
-      `${(share * 100).toFixed(1)} %, scan from ${SCAN_SHARE * 100} %).`,
+    `Twin query plan: ${path} (${deviceIds.length} candidates among ${among} ${devices} devices: ` +
+      `${part}${(share * 100).toFixed(1)} %, scan from ${SCAN_SHARE * 100} %).`,
   );
-  return { path, sample, share };
+  return { path, share };
 }
 
 function scanCursor(after: ScanPosition | undefined, share: number | undefined): From {
@@ -203,22 +200,21 @@ export async function* matchingTwins(
   const planned = planQuery(where, { keyProperty: 'deviceId' });
   const twinOf = (record: DeviceRecord) => registry.toTwinWire(registry.current(record));
   const slices = new WorkSlices();
-  const twinsOf = async function* (ids: string[], before: (offset: number) => From) {
-    const found = await registry.repository.getMany(ids);
-    const byId = new Map(found.map((stored) => [stored.record.deviceId, stored]));
-    for (const [offset, id] of ids.entries()) {
-      const stored = byId.get(id);
-      if (!stored) continue;
-      const twin = twinOf(stored.record);
-      if (evaluate(planned.residual, twin)) yield { twin, stored, before: before(offset) };
+  const { repository } = registry;
+  const twinsOf = async function* (ids: AsyncIterable<string> | string[], before: (id: string) => From) {
+    for await (const { item: id, value: stored } of readAhead(ids, (id) => repository.get(id), READS_AHEAD)) {
+      if (stored) {
+        const twin = twinOf(stored.record);
+        if (evaluate(planned.residual, twin)) yield { twin, stored, before: before(id) };
+      }
       await slices.checkpoint();
     }
   };
   if (planned.kind === 'keys') {
     const keys = [...new Set(planned.keys)].sort();
-    for (let index = from.keyIndex ?? 0; index < keys.length; index += KEY_CHUNK) {
-      yield* twinsOf(keys.slice(index, index + KEY_CHUNK), (offset) => ({ keyIndex: index + offset }));
-    }
+    const start = from.keyIndex ?? 0;
+    const indexOf = new Map(keys.map((key, index) => [key, index]));
+    yield* twinsOf(keys.slice(start), (id) => ({ keyIndex: indexOf.get(id) ?? start }));
     return;
   }
   // A scan's continuation goes on scanning: the path was chosen on the query's first page.
@@ -227,49 +223,23 @@ export async function* matchingTwins(
       ? await indexedCandidates(registry, planned.residual, from.indexFrom, pageSize)
       : undefined;
   let share = planned.residual === null ? 1 : from.share;
-  let previous = from.after;
+  if (candidates && planned.residual !== null) {
+    // A query's first page: the index or a scan, by the share of the fleet the condition's candidates make.
+    const choice = from.indexFrom === undefined ? await chooseAccess(registry, candidates.first) : undefined;
+    if (choice?.path !== 'scan') {
+      yield* twinsOf(candidates.ids, (id) => ({ indexFrom: id }));
+      return;
+    }
+    await candidates.ids.return(undefined);
+    share = choice.share;
+  }
   // Storage pages of about the rows the caller takes: every row matches without a condition, a planned scan knows
   // its share; any other condition reads pages of 1,000 (Table Storage's most).
-  const scan = (): AsyncIterator<ScannedRow> => {
-    const size =
-      share === undefined
-        ? SCAN_PAGE_ROWS
-        : Math.min(SCAN_PAGE_ROWS, Math.max(1, Math.ceil(pageSize / share)));
-    const rows = registry.repository.scan(
-      previous ? { after: previous, pageSize: size } : { pageSize: size },
-    );
-    return rows[Symbol.asyncIterator]();
-  };
-  let rows: AsyncIterator<ScannedRow> | undefined;
-  let sample: ScannedRow[] = [];
-  if (candidates && planned.residual !== null && from.indexFrom === undefined) {
-    // A query's first page: the index or a scan, by the share of the fleet the condition selects.
-    rows = scan();
-    const choice = await chooseAccess(registry, planned.residual, candidates, rows, twinOf);
-    if (choice.path === 'scan') {
-      sample = choice.sample;
-      share = choice.share;
-    } else {
-      await rows.return?.();
-      rows = undefined;
-    }
-  }
-  if (candidates && rows === undefined) {
-    for await (const page of candidates.pages) {
-      for (let index = 0; index < page.length; index += KEY_CHUNK) {
-        const ids = page.slice(index, index + KEY_CHUNK);
-        yield* twinsOf(ids, (offset) => ({ indexFrom: ids[offset] }));
-      }
-    }
-    return;
-  }
-  await candidates?.pages.return(undefined);
-  const scanned = async function* () {
-    yield* sample;
-    const rest = rows ?? scan();
-    for (let next = await rest.next(); !next.done; next = await rest.next()) yield next.value;
-  };
-  for await (const { device, position } of scanned()) {
+  const size =
+    share === undefined ? SCAN_PAGE_ROWS : Math.min(SCAN_PAGE_ROWS, Math.max(1, Math.ceil(pageSize / share)));
+  let previous = from.after;
+  const rows = repository.scan(previous ? { after: previous, pageSize: size } : { pageSize: size });
+  for await (const { device, position } of rows) {
     const twin = twinOf(device.record);
     if (evaluate(planned.residual, twin))
       yield {

@@ -320,6 +320,15 @@ describe('the dashboard in a headless browser', () => {
     const dialog = page.getByRole('dialog', { name: 'Rerun dash-reboot' });
     await expect(dialog.getByLabel('New job id').inputValue()).resolves.toBe('dash-reboot-rerun');
     await expect(dialog.getByLabel('failed').isChecked()).resolves.toBe(true);
+    // An id the service would refuse is refused as it would be, before any request.
+    await dialog.getByLabel('New job id').fill('dash reboot/again');
+    await dialog.getByRole('button', { name: 'Create rerun job' }).click();
+    await expect(dialog.getByRole('alert').textContent()).resolves.toBe(
+      'jobId: must be 1 to 128 characters of A-Z, a-z, 0-9, -, ., _ and ~',
+    );
+    await expect(dialog.getByLabel('New job id').getAttribute('aria-invalid')).resolves.toBe('true');
+    await shot('rerun-invalid-id');
+    await dialog.getByLabel('New job id').fill('dash-reboot-rerun');
     await dialog.getByRole('button', { name: 'Create rerun job' }).click();
     await page.getByRole('heading', { name: 'dash-reboot-rerun' }).waitFor();
     await page.getByRole('link', { name: 'dash-reboot' }).waitFor();
@@ -385,6 +394,17 @@ describe('the dashboard in a headless browser', () => {
     await expect(page.getByRole('heading', { name: 'New job' }).count()).resolves.toBe(1);
 
     await page.getByText('Rollout, abort and retry').click();
+    // The rollout controls are judged by the contract's schemas, worded as the service answers, next to the field.
+    await page.getByLabel('Maximum concurrency').fill('20000');
+    await preview.click();
+    await expect(page.getByRole('alert').textContent()).resolves.toContain(
+      'rolloutConfig.maxConcurrency: must be an integer from 1 to 10000',
+    );
+    await expect(page.getByLabel('Maximum concurrency').getAttribute('aria-invalid')).resolves.toBe('true');
+    await expect(
+      page.locator('.field-error', { hasText: 'rolloutConfig.maxConcurrency' }).count(),
+    ).resolves.toBe(1);
+    await shot('new-job-invalid-rollout');
     await page.getByLabel('Maximum concurrency').fill('4');
     await page.getByLabel('Query condition').fill("tags.fleet = 'dash' AND tags.n < 10");
     // Priority is judged as the service judges it, before any request.

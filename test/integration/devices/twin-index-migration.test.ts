@@ -119,7 +119,8 @@ describe('moving an old-layout twin index to a table per path', () => {
     const candidates = await repository.indexedDeviceIds([{ path: 'tags.building', value: '2' }], {
       limit: 100,
     });
-    expect(candidates?.sort()).toEqual(['mig-01', ...expectedBuilding2].sort());
+    expect(candidates?.more).toBe(false);
+    expect(candidates?.deviceIds.sort()).toEqual(['mig-01', ...expectedBuilding2].sort());
     expect(await ids(registry, "tags.building = '2' AND tags.floor = 1")).toEqual([
       'mig-01',
       'mig-06',
@@ -207,8 +208,9 @@ describe('moving an old-layout twin index to a table per path', () => {
     ).toBe(true);
     expect(await repository.indexMigration?.ready()).toBe(true);
     expect(repository.indexMigration?.inProgress).toBeUndefined();
-    expect(await repository.indexedDeviceIds([{ path: 'tags.a', value: 'b' }], { limit: 10 })).toEqual([
-      'fresh-1',
-    ]);
+    expect(await repository.indexedDeviceIds([{ path: 'tags.a', value: 'b' }], { limit: 10 })).toEqual({
+      deviceIds: ['fresh-1'],
+      more: false,
+    });
   });
 });

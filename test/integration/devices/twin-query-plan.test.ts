@@ -3,7 +3,7 @@ import { startAzurite, type RunningAzurite } from '../../../packages/func-local/
 import type { TwinWire } from '../../../shared/devices/device-model';
 import { runBulkOperation } from '../../../shared/devices/simulated/bulk-registry';
 import { EmbeddedRegistry } from '../../../shared/devices/simulated/embedded-registry';
-import { queryTwins } from '../../../shared/devices/simulated/twin-query';
+import { queryTwins, SCAN_SHARE } from '../../../shared/devices/simulated/twin-query';
 import { parseQuery } from '../../../shared/query';
 import { DeviceRegistryRepository } from '../../../shared/storage/device-registry.repository';
 import { registryIndexTables } from '../../../shared/storage/registry-index-tables';
@@ -131,25 +131,51 @@ describe('the twin query planner', () => {
     const result = await readAll(small, "tags.all = 'yes'", 100);
     expect(result.rows).toHaveLength(small.size);
     expect(new Set(result.rows.map((twin) => twin.deviceId)).size).toBe(small.size);
-    expect(result.plans).toEqual([expect.stringMatching(/^Twin query plan: scan \(1000 of 1000 sampled/)]);
+    expect(result.plans).toEqual([
+      expect.stringMatching(/^Twin query plan: scan \(101 candidates among about \d+ devices: \d+\.\d %/),
+    ]);
     // A scan reads pages: no device is read one by one.
     expect(small.requests.pointReads).toBe(0);
   });
 
-  it('uses the index for a selective condition, by count or by the sample', async () => {
+  it('uses the index for a selective condition, by its last page or by the estimated share', async () => {
     const [small] = fleets as [Fleet];
     const rare = await readAll(small, "tags.rare = 'r'");
     expect(rare.rows).toHaveLength(small.size / 100);
-    expect(rare.plans).toEqual(['Twin query plan: index (fewer candidates than a page).']);
+    expect(rare.plans).toEqual(['Twin query plan: index (11 candidates, no more follow).']);
     expect(small.requests.pointReads).toBe(small.size / 100);
+    // One index page that said it was the last, then the candidates' point reads: no registry query.
+    expect(small.requests.queries).toBe(1);
 
-    // Pages of 10: the index's first page is full, so a sample decides (one device in 20 matches).
+    // Pages of 10: the index's first page is full, so the estimated share decides (one device in 20 is a candidate).
     const group = await readAll(small, "tags.group = 'g'", 10);
     expect(group.rows).toHaveLength(small.size / 20);
     expect(group.rows.every((twin) => twin.tags.group === 'g')).toBe(true);
     expect(group.plans).toEqual([
-      expect.stringMatching(/^Twin query plan: index \(\d+ of 1000 sampled devices match: [3-7]\.\d %/),
+      expect.stringMatching(
+        /^Twin query plan: index \(11 candidates among at least \d+ devices: at most \d+\.\d %/,
+      ),
     ]);
+    // The count stopped as soon as it showed the share below the threshold.
+    expect(Number(/at most ([\d.]+) %/.exec(group.plans[0] ?? '')?.[1])).toBeLessThan(SCAN_SHARE * 100);
+  });
+
+  it('estimates the devices through a key from one registry partition, without reading the fleet', async () => {
+    const [, large] = fleets as [Fleet, Fleet];
+    const { repository } = large.registry;
+    const keys = Array.from({ length: large.size }, (_, i) => `p-${i}`).sort();
+    for (const at of [0.1, 0.5, 0.9]) {
+      const deviceId = keys[Math.floor(at * keys.length)] as string;
+      const exact = keys.filter((key) => key <= deviceId).length;
+      large.requests.queries = 0;
+      const estimate = await repository.devicesThrough?.(deviceId, large.size);
+      expect(estimate).toBeGreaterThan(exact * 0.6);
+      expect(estimate).toBeLessThan(exact * 1.4);
+      expect(large.requests.queries).toBe(1);
+    }
+    // Told when to stop: about `enough` devices counted (one partition's share of them), not the whole range.
+    const capped = await repository.devicesThrough?.(keys[keys.length - 1] as string, 320);
+    expect(capped).toBe(320);
   });
 
   it('costs the same storage requests per returned row at twice the fleet', async () => {

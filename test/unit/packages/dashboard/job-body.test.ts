@@ -140,6 +140,47 @@ describe('the new-job form as a job request body', () => {
     ]);
   });
 
+  it("checks the built body's controls with the contract's schemas, worded as the service answers, by field", () => {
+    expect(buildJobBody({ ...empty, maxConcurrency: '20000' }).errors).toEqual([
+      {
+        field: 'maxConcurrency',
+        message: 'rolloutConfig.maxConcurrency: must be an integer from 1 to 10000',
+      },
+    ]);
+    expect(
+      buildJobBody({
+        ...empty,
+        maximumPerMinute: '100',
+        exponential: true,
+        baseRatePerMinute: '10',
+        incrementFactor: '9',
+        increaseCount: '5',
+      }).errors,
+    ).toEqual([
+      {
+        field: 'incrementFactor',
+        message: 'rolloutConfig.exponentialRate.incrementFactor: must be a number from 1.1 to 5',
+      },
+    ]);
+    expect(
+      buildJobBody({ ...empty, abort: true, abortThreshold: '150', abortMinExecuted: '10' }).errors,
+    ).toEqual([
+      {
+        field: 'abortThreshold',
+        message: 'abortConfig.criteriaList[0].thresholdPercentage: must be a number from 0 to 100',
+      },
+    ]);
+    expect(buildJobBody({ ...empty, retry: true, retries: '11' }).errors).toEqual([
+      {
+        field: 'retries',
+        message: 'retryConfig.criteriaList[0].numberOfRetries: must be an integer from 0 to 10',
+      },
+    ]);
+    expect(buildJobBody({ ...empty, target: 'devices', deviceIds: 'ok-1, bad#2' }).errors).toEqual([
+      { field: 'deviceIds', message: expect.stringMatching(/^deviceIds\[1\]: is not a valid device id/) },
+    ]);
+  });
+
   it('sends priority in the body, judged as the service judges it (a whole number from 1 to 10)', () => {
     expect(buildJobBody({ ...empty, priority: ' 8 ' })).toMatchObject({ body: { priority: 8 }, errors: [] });
     for (const text of ['0', '1', '5', '10', '11', '-3', '2.5', '1e1', '7.0']) {
