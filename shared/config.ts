@@ -17,6 +17,7 @@ import {
   portSetting,
   readSettings,
   scheduleSetting,
+  settingGroup,
   textSetting,
   wholeNumberSetting,
   type Env,
@@ -222,7 +223,7 @@ function readFunctionTimeout(env: Env, hostJson: HostJsonReader): number | undef
   }
 }
 
-const OperationsPerSecondSchema = v.object({
+const OperationsPerSecondSchema = settingGroup({
   JOBS_DEVICE_OPERATIONS_PER_SECOND: v.pipe(
     textSetting,
     v.transform((raw) => (raw === undefined ? undefined : Number(raw))),
@@ -234,7 +235,7 @@ const OperationsPerSecondSchema = v.object({
 });
 
 const HubThrottleSchema = v.pipe(
-  v.object({ IOTHUB_UNITS: wholeNumberSetting(1, 1, 200), IOTHUB_SKU: v.string() }),
+  settingGroup({ IOTHUB_UNITS: wholeNumberSetting(1, 1, 200), IOTHUB_SKU: v.string() }),
   v.transform(({ IOTHUB_UNITS, IOTHUB_SKU }) =>
     jobsDeviceOperationsPerSecond(IOTHUB_SKU.trim(), IOTHUB_UNITS),
   ),
@@ -260,7 +261,7 @@ function readDeviceOperationBudget(env: Env): Pick<JobsConfig, 'deviceOperations
 export type HostJsonReader = () => { functionTimeout?: unknown } | undefined;
 
 /** The jobs engine's settings read before the host's functionTimeout (the order in which they are reported). */
-const EngineSettingsSchema = v.object({
+const EngineSettingsSchema = settingGroup({
   JOBS_TABLE_PREFIX: v.pipe(
     v.optional(v.string(), ''),
     v.trim(),
@@ -277,7 +278,7 @@ const EngineSettingsSchema = v.object({
 });
 
 /** The jobs' limits, maintenance timers and events. */
-const JobsMaintenanceSchema = v.object({
+const JobsMaintenanceSchema = settingGroup({
   JOBS_MAX_ACTIVE_JOBS: wholeNumberSetting(100, 1, 1_000_000),
   JOB_RETENTION_DAYS: wholeNumberSetting(30, 1, 3650),
   JOB_RETENTION_SCHEDULE: scheduleSetting('0 0 * * * *'),
@@ -286,7 +287,7 @@ const JobsMaintenanceSchema = v.object({
   JOB_SCHEDULES_TICK_SCHEDULE: scheduleSetting('0 * * * * *'),
 });
 
-const EventsSettingsSchema = v.object({
+const EventsSettingsSchema = settingGroup({
   JOB_EVENTS_QUEUE: v.pipe(
     // A default, so that an absent setting is read too (valibot's objects skip absent keys without one).
     v.optional(v.string(), () => undefined),
@@ -332,7 +333,7 @@ function readJobsConfig(env: Env, hostJson: HostJsonReader): JobsConfig {
   };
 }
 
-const GatewaySettingSchema = v.object({
+const GatewaySettingSchema = settingGroup({
   DEVICE_GATEWAY: v.pipe(
     textSetting,
     v.transform((raw) => raw ?? 'simulated'),
@@ -341,7 +342,7 @@ const GatewaySettingSchema = v.object({
 });
 
 /** The devices' settings read after the connection string. */
-const DeviceSettingsSchema = v.object({
+const DeviceSettingsSchema = settingGroup({
   IOTHUB_PLAIN_HTTP_PORT: portSetting,
   DEMO_FLEET_SIZE: wholeNumberSetting(0, 0, 100_000),
   REGISTRY_JOB_CHUNK_SIZE: wholeNumberSetting(1000, 10, 10_000),

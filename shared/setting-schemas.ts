@@ -26,6 +26,12 @@ export function readSettings<TSchema extends v.GenericSchema>(
   return parseOrThrow(schema, env, '', ({ field, reason }) => new ConfigError(field, reason));
 }
 
+/**
+ * A group of settings: an object schema keyed by the settings' names (test/unit/deploy/infra-settings.test.ts finds
+ * the settings the app reads by these keys).
+ */
+export const settingGroup = <TEntries extends v.ObjectEntries>(entries: TEntries) => v.object(entries);
+
 /** A setting's text, trimmed; absent or blank is `undefined`. */
 export const textSetting = v.pipe(
   v.optional(v.string(), ''),

@@ -1,6 +1,6 @@
 import { keyPath } from '@device-jobs/client/schemas';
 import * as v from 'valibot';
-import { readSettings, textSetting, type Env } from '../setting-schemas';
+import { readSettings, settingGroup, textSetting, type Env } from '../setting-schemas';
 
 /**
  * How the app reaches its storage account, read from the same settings the Functions host reads for
@@ -20,9 +20,6 @@ export type StorageSettings =
     };
 
 const PREFIX = 'AzureWebJobsStorage';
-const ACCOUNT = `${PREFIX}__accountName`;
-const TABLE = `${PREFIX}__tableServiceUri`;
-const QUEUE = `${PREFIX}__queueServiceUri`;
 
 /** A service endpoint: an https URL, its trailing slashes dropped; absent or blank is `undefined`. */
 const HttpsUriSetting = v.pipe(
@@ -37,24 +34,24 @@ const HttpsUriSetting = v.pipe(
 
 /** Where an identity-based connection finds the tables and queues: set outright, or the account's public endpoints. */
 const EndpointSettingsSchema = v.pipe(
-  v.object({
-    [ACCOUNT]: v.optional(
+  settingGroup({
+    AzureWebJobsStorage__accountName: v.optional(
       v.pipe(
         v.string(),
         v.trim(),
         v.regex(/^[a-z0-9]{3,24}$/, 'must be a storage account name (3-24 lower-case letters and digits).'),
       ),
     ),
-    [TABLE]: HttpsUriSetting,
-    [QUEUE]: HttpsUriSetting,
+    AzureWebJobsStorage__tableServiceUri: HttpsUriSetting,
+    AzureWebJobsStorage__queueServiceUri: HttpsUriSetting,
   }),
   v.transform((settings) => {
-    const account = settings[ACCOUNT];
+    const account = settings.AzureWebJobsStorage__accountName;
     const fromAccount = (service: string) =>
       account ? `https://${account}.${service}.core.windows.net` : undefined;
     return {
-      tableServiceUri: settings[TABLE] ?? fromAccount('table'),
-      queueServiceUri: settings[QUEUE] ?? fromAccount('queue'),
+      tableServiceUri: settings.AzureWebJobsStorage__tableServiceUri ?? fromAccount('table'),
+      queueServiceUri: settings.AzureWebJobsStorage__queueServiceUri ?? fromAccount('queue'),
     };
   }),
   v.rawCheck(({ dataset, addIssue }) => {
@@ -68,8 +65,8 @@ const EndpointSettingsSchema = v.pipe(
   }),
 );
 
-const CredentialSettingsSchema = v.object({
-  [`${PREFIX}__credential`]: v.pipe(
+const CredentialSettingsSchema = settingGroup({
+  AzureWebJobsStorage__credential: v.pipe(
     textSetting,
     v.transform((raw) => raw?.toLowerCase()),
     v.check(
@@ -77,7 +74,7 @@ const CredentialSettingsSchema = v.object({
       'must be "managedidentity" when set.',
     ),
   ),
-  [`${PREFIX}__clientId`]: textSetting,
+  AzureWebJobsStorage__clientId: textSetting,
 });
 
 /**
@@ -93,7 +90,7 @@ export function readStorageSettings(env: Env): StorageSettings {
     kind: 'identity',
     tableServiceUri: tableServiceUri ?? '',
     queueServiceUri,
-    credential: credentials[`${PREFIX}__credential`] as 'managedidentity' | undefined,
-    clientId: credentials[`${PREFIX}__clientId`],
+    credential: credentials.AzureWebJobsStorage__credential as 'managedidentity' | undefined,
+    clientId: credentials.AzureWebJobsStorage__clientId,
   };
 }
