@@ -11,20 +11,23 @@ import {
   type JobSettings,
 } from './jobs/core/job-settings';
 import { PUBLISHED_DEVELOPMENT_KEY, reachabilityOf, runsInAzure } from './reachability';
-import { readStorageSettings, StorageSettingsError, type StorageSettings } from './storage/storage-settings';
+import { readStorageSettings, type StorageSettings } from './storage/storage-settings';
+import {
+  ConfigError,
+  portSetting,
+  readSettings,
+  scheduleSetting,
+  settingGroup,
+  textSetting,
+  wholeNumberSetting,
+  type Env,
+} from './setting-schemas';
+import * as v from 'valibot';
+import { keyPath } from '@device-jobs/client/schemas';
 
-/** A missing or invalid app setting; the message names the setting. */
-export class ConfigError extends Error {
-  override name = 'ConfigError';
-  constructor(
-    readonly setting: string,
-    problem: string,
-  ) {
-    super(`App setting ${setting} ${problem}`);
-  }
-}
+export { ConfigError } from './setting-schemas';
 
-export type DeviceGatewayKind = 'simulated' | 'iothub';
+export type DeviceGatewayKind = v.InferOutput<typeof GatewaySettingSchema>['DEVICE_GATEWAY'];
 
 /** The app's settings, typed and validated. */
 export interface AppConfig {
@@ -106,22 +109,6 @@ export interface JobEventsConfig {
   /** JOB_EVENTS_SWEEP_SCHEDULE: NCRONTAB of the timer publishing events left behind (default every minute). */
   sweepSchedule: string;
 }
-
-function readEventsQueue(env: Env): string | undefined {
-  const raw = env.JOB_EVENTS_QUEUE;
-  if (raw === undefined) return 'job-events';
-  const name = raw.trim();
-  if (name === '') return undefined;
-  if (!/^[a-z0-9](?!.*--)[a-z0-9-]{1,61}[a-z0-9]$/.test(name)) {
-    throw new ConfigError(
-      'JOB_EVENTS_QUEUE',
-      'must be a queue name: 3–63 lowercase letters, digits and single hyphens, or empty to publish no events.',
-    );
-  }
-  return name;
-}
-
-type Env = Record<string, string | undefined>;
 
 const DEFAULT_SIMULATION: SimulationProfile = { latencyMs: [20, 80], failureRate: 0 };
 
@@ -219,53 +206,6 @@ function refusePublishedKeyWhenReachable(env: Env, policies: readonly AccessPoli
   );
 }
 
-function readStorage(env: Env): StorageSettings {
-  try {
-    return readStorageSettings(env);
-  } catch (error: unknown) {
-    if (error instanceof StorageSettingsError)
-      throw new ConfigError(error.setting, error.message.replace(/^App setting \S+ /, ''));
-    throw error;
-  }
-}
-
-function readPort(env: Env, setting: string): number | undefined {
-  const raw = env[setting]?.trim();
-  if (!raw) return undefined;
-  const port = Number(raw);
-  if (!Number.isInteger(port) || port < 1 || port > 65535)
-    throw new ConfigError(setting, 'must be a port number.');
-  return port;
-}
-
-function readCount(env: Env, setting: string, max: number): number {
-  const raw = env[setting]?.trim();
-  if (!raw) return 0;
-  const count = Number(raw);
-  if (!Number.isInteger(count) || count < 0 || count > max) {
-    throw new ConfigError(setting, `must be a whole number from 0 to ${max}.`);
-  }
-  return count;
-}
-
-function readInteger(env: Env, setting: string, fallback: number, min: number, max: number): number {
-  const raw = env[setting]?.trim();
-  if (!raw) return fallback;
-  const value = Number(raw);
-  if (!Number.isInteger(value) || value < min || value > max) {
-    throw new ConfigError(setting, `must be a whole number from ${min} to ${max}.`);
-  }
-  return value;
-}
-
-function readSchedule(env: Env, setting: string, fallback: string): string {
-  const schedule = env[setting]?.trim() || fallback;
-  if (schedule.split(/\s+/).length !== 6) {
-    throw new ConfigError(setting, 'must be an NCRONTAB expression of six fields (seconds first).');
-  }
-  return schedule;
-}
-
 /** The host's functionTimeout as the app sees it: the override setting, then host.json, then Azure's smallest default. */
 function readFunctionTimeout(env: Env, hostJson: HostJsonReader): number | undefined {
   const setting = 'AzureFunctionsJobHost__functionTimeout';
@@ -283,95 +223,134 @@ function readFunctionTimeout(env: Env, hostJson: HostJsonReader): number | undef
   }
 }
 
+const OperationsPerSecondSchema = settingGroup({
+  JOBS_DEVICE_OPERATIONS_PER_SECOND: v.pipe(
+    textSetting,
+    v.transform((raw) => (raw === undefined ? undefined : Number(raw))),
+    v.check(
+      (value) => value === undefined || (Number.isFinite(value) && value > 0 && value <= 1_000_000),
+      'must be a number above 0, at most 1000000.',
+    ),
+  ),
+});
+
+const HubThrottleSchema = v.pipe(
+  settingGroup({ IOTHUB_UNITS: wholeNumberSetting(1, 1, 200), IOTHUB_SKU: v.string() }),
+  v.transform(({ IOTHUB_UNITS, IOTHUB_SKU }) =>
+    jobsDeviceOperationsPerSecond(IOTHUB_SKU.trim(), IOTHUB_UNITS),
+  ),
+  v.rawCheck(({ dataset, addIssue }) => {
+    if (dataset.typed && dataset.value === undefined) {
+      addIssue({
+        message: `must be one of ${IOTHUB_SKUS.join(', ')} (Basic tiers have no twins, direct methods or jobs).`,
+        path: keyPath('IOTHUB_SKU'),
+      });
+    }
+  }),
+);
+
 /** The shared device-operation budget: set outright, or the hub's jobs throttle (DEVICE_GATEWAY=iothub). */
 function readDeviceOperationBudget(env: Env): Pick<JobsConfig, 'deviceOperationsPerSecond'> {
-  const raw = env.JOBS_DEVICE_OPERATIONS_PER_SECOND?.trim();
-  if (raw) {
-    const value = Number(raw);
-    if (!Number.isFinite(value) || value <= 0 || value > 1_000_000)
-      throw new ConfigError(
-        'JOBS_DEVICE_OPERATIONS_PER_SECOND',
-        'must be a number above 0, at most 1000000.',
-      );
-    return { deviceOperationsPerSecond: value };
-  }
-  const sku = env.IOTHUB_SKU?.trim();
-  if (!sku || env.DEVICE_GATEWAY?.trim() !== 'iothub') return {};
-  const units = readInteger(env, 'IOTHUB_UNITS', 1, 1, 200);
-  const perSecond = jobsDeviceOperationsPerSecond(sku, units);
-  if (perSecond === undefined) {
-    throw new ConfigError(
-      'IOTHUB_SKU',
-      `must be one of ${IOTHUB_SKUS.join(', ')} (Basic tiers have no twins, direct methods or jobs).`,
-    );
-  }
-  return { deviceOperationsPerSecond: perSecond };
+  const perSecond = readSettings(OperationsPerSecondSchema, env).JOBS_DEVICE_OPERATIONS_PER_SECOND;
+  if (perSecond !== undefined) return { deviceOperationsPerSecond: perSecond };
+  if (!env.IOTHUB_SKU?.trim() || env.DEVICE_GATEWAY?.trim() !== 'iothub') return {};
+  return { deviceOperationsPerSecond: readSettings(HubThrottleSchema, env) };
 }
 
 /** Reads the app's host.json (`undefined` when there is none). */
 export type HostJsonReader = () => { functionTimeout?: unknown } | undefined;
 
+/** The jobs engine's settings read before the host's functionTimeout (the order in which they are reported). */
+const EngineSettingsSchema = settingGroup({
+  JOBS_TABLE_PREFIX: v.pipe(
+    v.optional(v.string(), ''),
+    v.trim(),
+    v.regex(/^([A-Za-z][A-Za-z0-9]{0,40})?$/, 'must be letters and digits starting with a letter.'),
+  ),
+  JOB_SHARD_SIZE: wholeNumberSetting(DEFAULT_JOB_SETTINGS.shardSize, 1, 1000),
+  JOB_MAX_DEVICES_IN_FLIGHT: wholeNumberSetting(DEFAULT_JOB_SETTINGS.maxDevicesInFlight, 1, 10_000),
+  JOB_ACTIVITY_MAX_ATTEMPTS: wholeNumberSetting(
+    DEFAULT_JOB_SETTINGS.activityRetry.maxNumberOfAttempts,
+    1,
+    20,
+  ),
+  JOB_ACTIVITY_TIME_BUDGET_SECONDS: wholeNumberSetting(DEFAULT_ACTIVITY_LIMITS.budgetMs / 1000, 5, 3_600),
+});
+
+/** The jobs' limits, maintenance timers and events. */
+const JobsMaintenanceSchema = settingGroup({
+  JOBS_MAX_ACTIVE_JOBS: wholeNumberSetting(100, 1, 1_000_000),
+  JOB_RETENTION_DAYS: wholeNumberSetting(30, 1, 3650),
+  JOB_RETENTION_SCHEDULE: scheduleSetting('0 0 * * * *'),
+  JOB_RECONCILIATION_SCHEDULE: scheduleSetting('0 */5 * * * *'),
+  JOB_RECONCILIATION_GRACE_SECONDS: wholeNumberSetting(300, 0, 86_400),
+  JOB_SCHEDULES_TICK_SCHEDULE: scheduleSetting('0 * * * * *'),
+});
+
+const EventsSettingsSchema = settingGroup({
+  JOB_EVENTS_QUEUE: v.pipe(
+    // A default, so that an absent setting is read too (valibot's objects skip absent keys without one).
+    v.optional(v.string(), () => undefined),
+    v.transform((raw) => (raw === undefined ? 'job-events' : raw.trim() || undefined)),
+    v.check(
+      (name) => name === undefined || /^[a-z0-9](?!.*--)[a-z0-9-]{1,61}[a-z0-9]$/.test(name),
+      'must be a queue name: 3–63 lowercase letters, digits and single hyphens, or empty to publish no events.',
+    ),
+  ),
+  JOB_PROGRESS_EVENT_SECONDS: wholeNumberSetting(10, 1, 3600),
+  JOB_EVENTS_SWEEP_SCHEDULE: scheduleSetting('30 * * * * *'),
+});
+
 function readJobsConfig(env: Env, hostJson: HostJsonReader): JobsConfig {
-  const defaults = DEFAULT_JOB_SETTINGS;
-  const prefix = env.JOBS_TABLE_PREFIX?.trim() ?? '';
-  if (!/^([A-Za-z][A-Za-z0-9]{0,40})?$/.test(prefix)) {
-    throw new ConfigError('JOBS_TABLE_PREFIX', 'must be letters and digits starting with a letter.');
-  }
+  const engine = readSettings(EngineSettingsSchema, env);
+  const functionTimeoutMs = readFunctionTimeout(env, hostJson);
+  const maintenance = readSettings(JobsMaintenanceSchema, env);
+  const budget = readDeviceOperationBudget(env);
+  const events = readSettings(EventsSettingsSchema, env);
   return {
     settings: {
-      shardSize: readInteger(env, 'JOB_SHARD_SIZE', defaults.shardSize, 1, 1000),
-      maxDevicesInFlight: readInteger(
-        env,
-        'JOB_MAX_DEVICES_IN_FLIGHT',
-        defaults.maxDevicesInFlight,
-        1,
-        10_000,
-      ),
+      shardSize: engine.JOB_SHARD_SIZE,
+      maxDevicesInFlight: engine.JOB_MAX_DEVICES_IN_FLIGHT,
       activityRetry: {
-        ...defaults.activityRetry,
-        maxNumberOfAttempts: readInteger(
-          env,
-          'JOB_ACTIVITY_MAX_ATTEMPTS',
-          defaults.activityRetry.maxNumberOfAttempts,
-          1,
-          20,
-        ),
+        ...DEFAULT_JOB_SETTINGS.activityRetry,
+        maxNumberOfAttempts: engine.JOB_ACTIVITY_MAX_ATTEMPTS,
       },
     },
-    limits: {
-      budgetMs:
-        readInteger(
-          env,
-          'JOB_ACTIVITY_TIME_BUDGET_SECONDS',
-          DEFAULT_ACTIVITY_LIMITS.budgetMs / 1000,
-          5,
-          3_600,
-        ) * 1000,
-      functionTimeoutMs: readFunctionTimeout(env, hostJson),
-    },
-    maxActiveJobs: readInteger(env, 'JOBS_MAX_ACTIVE_JOBS', 100, 1, 1_000_000),
-    tablePrefix: prefix,
-    retentionDays: readInteger(env, 'JOB_RETENTION_DAYS', 30, 1, 3650),
-    retentionSchedule: readSchedule(env, 'JOB_RETENTION_SCHEDULE', '0 0 * * * *'),
-    reconciliationSchedule: readSchedule(env, 'JOB_RECONCILIATION_SCHEDULE', '0 */5 * * * *'),
-    reconciliationGraceSeconds: readInteger(env, 'JOB_RECONCILIATION_GRACE_SECONDS', 300, 0, 86_400),
-    schedulesTickSchedule: readSchedule(env, 'JOB_SCHEDULES_TICK_SCHEDULE', '0 * * * * *'),
-    ...readDeviceOperationBudget(env),
+    limits: { budgetMs: engine.JOB_ACTIVITY_TIME_BUDGET_SECONDS * 1000, functionTimeoutMs },
+    maxActiveJobs: maintenance.JOBS_MAX_ACTIVE_JOBS,
+    tablePrefix: engine.JOBS_TABLE_PREFIX,
+    retentionDays: maintenance.JOB_RETENTION_DAYS,
+    retentionSchedule: maintenance.JOB_RETENTION_SCHEDULE,
+    reconciliationSchedule: maintenance.JOB_RECONCILIATION_SCHEDULE,
+    reconciliationGraceSeconds: maintenance.JOB_RECONCILIATION_GRACE_SECONDS,
+    schedulesTickSchedule: maintenance.JOB_SCHEDULES_TICK_SCHEDULE,
+    ...budget,
     events: {
-      queueName: readEventsQueue(env),
-      progressIntervalSeconds: readInteger(env, 'JOB_PROGRESS_EVENT_SECONDS', 10, 1, 3600),
-      sweepSchedule: readSchedule(env, 'JOB_EVENTS_SWEEP_SCHEDULE', '30 * * * * *'),
+      queueName: events.JOB_EVENTS_QUEUE,
+      progressIntervalSeconds: events.JOB_PROGRESS_EVENT_SECONDS,
+      sweepSchedule: events.JOB_EVENTS_SWEEP_SCHEDULE,
     },
   };
 }
 
+const GatewaySettingSchema = settingGroup({
+  DEVICE_GATEWAY: v.pipe(
+    textSetting,
+    v.transform((raw) => raw ?? 'simulated'),
+    v.picklist(['simulated', 'iothub'], 'must be "simulated" or "iothub".'),
+  ),
+});
+
+/** The devices' settings read after the connection string. */
+const DeviceSettingsSchema = settingGroup({
+  IOTHUB_PLAIN_HTTP_PORT: portSetting,
+  DEMO_FLEET_SIZE: wholeNumberSetting(0, 0, 100_000),
+  REGISTRY_JOB_CHUNK_SIZE: wholeNumberSetting(1000, 10, 10_000),
+});
+
 /** Reads and validates the settings; throws a ConfigError naming the first missing or invalid one. */
 export function loadConfig(env: Env = process.env, hostJson: HostJsonReader = () => undefined): AppConfig {
-  const gatewaySetting = env.DEVICE_GATEWAY?.trim() || 'simulated';
-  if (gatewaySetting !== 'simulated' && gatewaySetting !== 'iothub') {
-    throw new ConfigError('DEVICE_GATEWAY', 'must be "simulated" or "iothub".');
-  }
-  const gateway: DeviceGatewayKind = gatewaySetting;
+  const gateway = readSettings(GatewaySettingSchema, env).DEVICE_GATEWAY;
   let defaultSimulation = DEFAULT_SIMULATION;
   if (env.SIMULATION_DEFAULT_PROFILE?.trim()) {
     try {
@@ -385,23 +364,25 @@ export function loadConfig(env: Env = process.env, hostJson: HostJsonReader = ()
     }
   }
   // Storage first: its errors are reported before the policies', as they always were.
-  const storage = readStorage(env);
+  const storage = readStorageSettings(env);
   const accessPolicies = readPolicies(env);
   refusePublishedKeyWhenReachable(env, accessPolicies);
+  const iothubConnectionString =
+    gateway === 'iothub' ? required(env, 'IOTHUB_CONNECTION_STRING') : env.IOTHUB_CONNECTION_STRING;
+  const devices = readSettings(DeviceSettingsSchema, env);
   return {
     storage,
     hostName: env.JOBS_HOST_NAME?.trim() || 'localhost',
     accessPolicies,
     devices: {
       gateway,
-      iothubConnectionString:
-        gateway === 'iothub' ? required(env, 'IOTHUB_CONNECTION_STRING') : env.IOTHUB_CONNECTION_STRING,
-      iothubPlainHttpPort: readPort(env, 'IOTHUB_PLAIN_HTTP_PORT'),
+      iothubConnectionString,
+      iothubPlainHttpPort: devices.IOTHUB_PLAIN_HTTP_PORT,
       defaultSimulation,
       simulationSeed: env.SIMULATION_SEED?.trim() || undefined,
-      demoFleetSize: readCount(env, 'DEMO_FLEET_SIZE', 100_000),
+      demoFleetSize: devices.DEMO_FLEET_SIZE,
       queryPlanLog: env.DEVICE_QUERY_PLAN_LOG?.trim().toLowerCase() === 'true',
-      registryJobChunkSize: readInteger(env, 'REGISTRY_JOB_CHUNK_SIZE', 1000, 10, 10_000),
+      registryJobChunkSize: devices.REGISTRY_JOB_CHUNK_SIZE,
     },
     jobs: readJobsConfig(env, hostJson),
     runsInAzure: runsInAzure(env),

@@ -1,3 +1,7 @@
+import { keyPath } from '@device-jobs/client/schemas';
+import * as v from 'valibot';
+import { readSettings, settingGroup, textSetting, type Env } from '../setting-schemas';
+
 /**
  * How the app reaches its storage account, read from the same settings the Functions host reads for
  * AzureWebJobsStorage: a connection string, or an identity-based connection (`AzureWebJobsStorage__accountName`,
@@ -15,68 +19,78 @@ export type StorageSettings =
       clientId: string | undefined;
     };
 
-/** A missing or invalid storage setting, named in the message. */
-export class StorageSettingsError extends Error {
-  override name = 'StorageSettingsError';
-  constructor(
-    readonly setting: string,
-    problem: string,
-  ) {
-    super(`App setting ${setting} ${problem}`);
-  }
-}
-
 const PREFIX = 'AzureWebJobsStorage';
 
-function httpsUri(env: Record<string, string | undefined>, setting: string): string | undefined {
-  const raw = env[setting]?.trim();
-  if (!raw) return undefined;
-  let url: URL;
-  try {
-    url = new URL(raw);
-  } catch {
-    throw new StorageSettingsError(
-      setting,
-      `must be a URL like https://<account>.table.core.windows.net (got "${raw}").`,
-    );
-  }
-  if (url.protocol !== 'https:') throw new StorageSettingsError(setting, 'must be an https URL.');
-  return raw.replace(/\/+$/, '');
-}
+/** A service endpoint: an https URL, its trailing slashes dropped; absent or blank is `undefined`. */
+const HttpsUriSetting = v.pipe(
+  textSetting,
+  v.check(
+    (raw) => raw === undefined || URL.canParse(raw),
+    (issue) => `must be a URL like https://<account>.table.core.windows.net (got "${String(issue.input)}").`,
+  ),
+  v.check((raw) => raw === undefined || new URL(raw).protocol === 'https:', 'must be an https URL.'),
+  v.transform((raw) => raw?.replace(/\/+$/, '')),
+);
+
+/** Where an identity-based connection finds the tables and queues: set outright, or the account's public endpoints. */
+const EndpointSettingsSchema = v.pipe(
+  settingGroup({
+    AzureWebJobsStorage__accountName: v.optional(
+      v.pipe(
+        v.string(),
+        v.trim(),
+        v.regex(/^[a-z0-9]{3,24}$/, 'must be a storage account name (3-24 lower-case letters and digits).'),
+      ),
+    ),
+    AzureWebJobsStorage__tableServiceUri: HttpsUriSetting,
+    AzureWebJobsStorage__queueServiceUri: HttpsUriSetting,
+  }),
+  v.transform((settings) => {
+    const account = settings.AzureWebJobsStorage__accountName;
+    const fromAccount = (service: string) =>
+      account ? `https://${account}.${service}.core.windows.net` : undefined;
+    return {
+      tableServiceUri: settings.AzureWebJobsStorage__tableServiceUri ?? fromAccount('table'),
+      queueServiceUri: settings.AzureWebJobsStorage__queueServiceUri ?? fromAccount('queue'),
+    };
+  }),
+  v.rawCheck(({ dataset, addIssue }) => {
+    if (dataset.typed && dataset.value.tableServiceUri === undefined) {
+      addIssue({
+        message:
+          'is missing: set a connection string, or AzureWebJobsStorage__accountName (or __tableServiceUri) for an identity-based connection.',
+        path: keyPath(PREFIX),
+      });
+    }
+  }),
+);
+
+const CredentialSettingsSchema = settingGroup({
+  AzureWebJobsStorage__credential: v.pipe(
+    textSetting,
+    v.transform((raw) => raw?.toLowerCase()),
+    v.check(
+      (credential) => credential === undefined || credential === 'managedidentity',
+      'must be "managedidentity" when set.',
+    ),
+  ),
+  AzureWebJobsStorage__clientId: textSetting,
+});
 
 /**
  * As on Azure, a connection string in `AzureWebJobsStorage` wins; otherwise the identity-based settings are used,
- * `__accountName` standing for the public cloud's endpoints of that account.
+ * `__accountName` standing for the public cloud's endpoints of that account. An invalid one is a {@link ConfigError}.
  */
-export function readStorageSettings(env: Record<string, string | undefined>): StorageSettings {
+export function readStorageSettings(env: Env): StorageSettings {
   const connectionString = env[PREFIX]?.trim();
   if (connectionString) return { kind: 'connectionString', connectionString };
-  const accountName = env[`${PREFIX}__accountName`]?.trim();
-  if (accountName !== undefined && !/^[a-z0-9]{3,24}$/.test(accountName)) {
-    throw new StorageSettingsError(
-      `${PREFIX}__accountName`,
-      'must be a storage account name (3-24 lower-case letters and digits).',
-    );
-  }
-  const fromAccount = (service: string) =>
-    accountName ? `https://${accountName}.${service}.core.windows.net` : undefined;
-  const tableServiceUri = httpsUri(env, `${PREFIX}__tableServiceUri`) ?? fromAccount('table');
-  const queueServiceUri = httpsUri(env, `${PREFIX}__queueServiceUri`) ?? fromAccount('queue');
-  if (!tableServiceUri) {
-    throw new StorageSettingsError(
-      PREFIX,
-      'is missing: set a connection string, or AzureWebJobsStorage__accountName (or __tableServiceUri) for an identity-based connection.',
-    );
-  }
-  const credential = env[`${PREFIX}__credential`]?.trim().toLowerCase() || undefined;
-  if (credential !== undefined && credential !== 'managedidentity') {
-    throw new StorageSettingsError(`${PREFIX}__credential`, 'must be "managedidentity" when set.');
-  }
+  const { tableServiceUri, queueServiceUri } = readSettings(EndpointSettingsSchema, env);
+  const credentials = readSettings(CredentialSettingsSchema, env);
   return {
     kind: 'identity',
-    tableServiceUri,
+    tableServiceUri: tableServiceUri ?? '',
     queueServiceUri,
-    credential,
-    clientId: env[`${PREFIX}__clientId`]?.trim() || undefined,
+    credential: credentials.AzureWebJobsStorage__credential as 'managedidentity' | undefined,
+    clientId: credentials.AzureWebJobsStorage__clientId,
   };
 }

@@ -15,7 +15,7 @@ function sourceFiles(dir: string): string[] {
 
 /**
  * The app settings the code reads, found the way the settings readers name them: `env.X`, `env['X']`,
- * `` env[`${PREFIX}__x`] `` (also as a reader's argument), reader calls `read…(env, 'X', …)`, `const setting = 'X'`, and `%X%` binding expressions.
+ * `` env[`${PREFIX}__x`] `` (also as a reader's argument), reader calls `read…(env, 'X', …)`, `const setting = 'X'`, the keys of `settingGroup({…})` schemas, and `%X%` binding expressions.
  */
 function settingsReadByCode(): Set<string> {
   const names = new Set<string>();
@@ -36,12 +36,31 @@ function settingsReadByCode(): Set<string> {
       const prefix = constants.get(m[1] as string);
       if (prefix !== undefined) names.add(`${prefix}${m[2]}`);
     }
+    for (const name of settingGroupKeys(text)) names.add(name);
     for (const m of text.matchAll(/\benv\[\s*([A-Z_]+)\s*\]/g)) {
       const value = constants.get(m[1] as string);
       if (value !== undefined) names.add(value);
     }
   }
   return names;
+}
+
+/** The settings a group schema reads (`settingGroup({ JOB_SHARD_SIZE: …, … })`): its keys named like settings. */
+function settingGroupKeys(text: string): string[] {
+  const keys: string[] = [];
+  for (const group of text.matchAll(/\bsettingGroup\(\{/g)) {
+    let depth = 0;
+    let end = group.index + group[0].length - 1;
+    for (; end < text.length; end++) {
+      const character = text[end] as string;
+      if ('{(['.includes(character)) depth++;
+      else if ('})]'.includes(character) && --depth === 0) break;
+    }
+    const block = text.slice(group.index, end);
+    for (const key of block.matchAll(/\b((?:AzureWebJobsStorage__|[A-Z][A-Z0-9]*_)[A-Za-z0-9_]*)\s*:/g))
+      keys.push(key[1] as string);
+  }
+  return keys;
 }
 
 /** The keys of the Bicep object variables the Function App's `appSettings` is built from. */
