@@ -45,23 +45,25 @@ const EndpointSettingsSchema = v.pipe(
     AzureWebJobsStorage__tableServiceUri: HttpsUriSetting,
     AzureWebJobsStorage__queueServiceUri: HttpsUriSetting,
   }),
-  v.transform((settings) => {
+  // One step derives the endpoints and refuses a missing table endpoint, so the output's table URI is a string.
+  v.rawTransform(({ dataset, addIssue, NEVER }) => {
+    const settings = dataset.value;
     const account = settings.AzureWebJobsStorage__accountName;
     const fromAccount = (service: string) =>
       account ? `https://${account}.${service}.core.windows.net` : undefined;
-    return {
-      tableServiceUri: settings.AzureWebJobsStorage__tableServiceUri ?? fromAccount('table'),
-      queueServiceUri: settings.AzureWebJobsStorage__queueServiceUri ?? fromAccount('queue'),
-    };
-  }),
-  v.rawCheck(({ dataset, addIssue }) => {
-    if (dataset.typed && dataset.value.tableServiceUri === undefined) {
+    const tableServiceUri = settings.AzureWebJobsStorage__tableServiceUri ?? fromAccount('table');
+    if (tableServiceUri === undefined) {
       addIssue({
         message:
           'is missing: set a connection string, or AzureWebJobsStorage__accountName (or __tableServiceUri) for an identity-based connection.',
         path: keyPath(PREFIX),
       });
+      return NEVER;
     }
+    return {
+      tableServiceUri,
+      queueServiceUri: settings.AzureWebJobsStorage__queueServiceUri ?? fromAccount('queue'),
+    };
   }),
 );
 
@@ -73,6 +75,7 @@ const CredentialSettingsSchema = settingGroup({
       (credential) => credential === undefined || credential === 'managedidentity',
       'must be "managedidentity" when set.',
     ),
+    v.transform((credential) => (credential === 'managedidentity' ? credential : undefined)),
   ),
   AzureWebJobsStorage__clientId: textSetting,
 });
@@ -88,9 +91,9 @@ export function readStorageSettings(env: Env): StorageSettings {
   const credentials = readSettings(CredentialSettingsSchema, env);
   return {
     kind: 'identity',
-    tableServiceUri: tableServiceUri ?? '',
+    tableServiceUri,
     queueServiceUri,
-    credential: credentials.AzureWebJobsStorage__credential as 'managedidentity' | undefined,
+    credential: credentials.AzureWebJobsStorage__credential,
     clientId: credentials.AzureWebJobsStorage__clientId,
   };
 }
