@@ -111,7 +111,7 @@ const etagOf = (body: Record<string, unknown>, field: 'eTag' | 'twinETag'): stri
 
 /**
  * An import line's object (after `JSON.parse`, which stays the reader's own): its problems' fields decide the
- * error line's code and wording ({@link importLineProblem}).
+ * error line's code and wording ({@link importLineStatus}).
  */
 export const ImportLineSchema = v.pipe(
   plainObject('not a JSON object'),
@@ -141,9 +141,6 @@ export const ImportLineSchema = v.pipe(
     }
   }),
 );
-
-/** An import line, read. */
-export type ImportLine = v.InferOutput<typeof ImportLineSchema>;
 
 /** Fields an import line's answer names before the reason (`Line 7: importMode must be …`). */
 const NAMED_LINE_FIELDS = ['id', 'importMode'];
