@@ -16,6 +16,7 @@ import {
   ConfigError,
   portSetting,
   readSettings,
+  requiredJsonSetting,
   scheduleSetting,
   settingGroup,
   textSetting,
@@ -23,7 +24,8 @@ import {
   type Env,
 } from './setting-schemas';
 import * as v from 'valibot';
-import { keyPath } from '@device-jobs/client/schemas';
+import { keyPath, objectMessage, plainObject, type SchemaProblem } from '@device-jobs/client/schemas';
+import { entryList } from './schemas/entry-list';
 
 export { ConfigError } from './setting-schemas';
 
@@ -126,66 +128,66 @@ function required(env: Env, setting: string): string {
   return value;
 }
 
-/**
- * App Service leaves a Key Vault reference it cannot resolve as its own text (`@Microsoft.KeyVault(...)`), so the
- * app sees the reference instead of the secret: say so rather than report a JSON error.
- */
-function refuseUnresolvedReference(setting: string, value: string): void {
-  if (/^@Microsoft\.KeyVault\(/i.test(value)) {
-    throw new ConfigError(
-      setting,
-      'is an unresolved Key Vault reference (@Microsoft.KeyVault(...)): the platform could not read the secret. ' +
-        "Check that the app's identity (keyVaultReferenceIdentity) has Key Vault Secrets User on the vault and " +
-        "that the secret exists; the reference status is shown under the app's Environment variables.",
-    );
-  }
-}
-
 const BASE64_KEY = /^[A-Za-z0-9+/]+={0,2}$/;
 
-function isPolicyKey(value: unknown): value is string {
-  return typeof value === 'string' && BASE64_KEY.test(value) && Buffer.from(value, 'base64').length >= 16;
+const policyKey = (message: string) =>
+  v.custom<string>(
+    (value) =>
+      typeof value === 'string' && BASE64_KEY.test(value) && Buffer.from(value, 'base64').length >= 16,
+    message,
+  );
+
+const POLICY_ENTRIES = {
+  // Checked first, below; typed here.
+  name: v.string(),
+  key: policyKey('needs a base64 primaryKey (or key) of at least 16 bytes.'),
+  secondaryKey: v.optional(policyKey('must be base64 of at least 16 bytes.')),
+  rights: v.custom<AccessRight[]>(
+    (rights) =>
+      Array.isArray(rights) && rights.every((right) => (ACCESS_RIGHTS as readonly unknown[]).includes(right)),
+    `has rights outside ${ACCESS_RIGHTS.join(', ')}.`,
+  ),
+};
+
+/** One shared access policy, its rules in the order they have always been reported. */
+const PolicyEntrySchema = v.pipe(
+  plainObject('is not an object.'),
+  v.check((entry) => typeof entry.name === 'string' && entry.name !== '', 'has no name.'),
+  v.check(
+    ({ key, primaryKey }) => key === undefined || primaryKey === undefined || key === primaryKey,
+    'has both "key" and "primaryKey": give one of them.',
+  ),
+  v.transform(({ key, primaryKey, ...entry }) => ({ ...entry, key: primaryKey ?? key })),
+  v.looseObject(POLICY_ENTRIES, objectMessage(POLICY_ENTRIES, 'is not an object.')),
+  v.transform(({ name, key, secondaryKey, rights }): AccessPolicy => ({
+    name,
+    key,
+    ...(secondaryKey !== undefined ? { secondaryKey } : {}),
+    rights,
+  })),
+);
+
+/** Fields whose reasons speak of the whole policy (`policy ops needs a base64 primaryKey …`). */
+const POLICY_WIDE_FIELDS = ['', 'key', 'rights'];
+
+/** A policy's problem names the policy once it has a name, else the entry's index. */
+function policyProblem({ field, reason }: SchemaProblem, entry: unknown, index: number): string {
+  const name = isPlainObject(entry) ? entry.name : undefined;
+  const subject = typeof name === 'string' && name !== '' ? `policy ${name}` : `entry ${index}`;
+  return POLICY_WIDE_FIELDS.includes(field) ? `${subject} ${reason}` : `${subject}: ${field} ${reason}`;
 }
 
-function readPolicies(env: Env): AccessPolicy[] {
-  const setting = 'JOBS_ACCESS_POLICIES';
-  refuseUnresolvedReference(setting, required(env, setting));
-  const value = parseJson(env, setting);
-  if (!Array.isArray(value) || value.length === 0) {
-    throw new ConfigError(
-      setting,
-      'must be a non-empty JSON list of {"name","primaryKey","secondaryKey","rights"} ("key" = "primaryKey").',
-    );
-  }
-  return value.map((entry: unknown, index) => {
-    const where = `entry ${index}`;
-    if (!isPlainObject(entry)) throw new ConfigError(setting, `${where} is not an object.`);
-    const { name, key, primaryKey, secondaryKey, rights } = entry;
-    if (typeof name !== 'string' || name === '') throw new ConfigError(setting, `${where} has no name.`);
-    if (key !== undefined && primaryKey !== undefined && key !== primaryKey) {
-      throw new ConfigError(setting, `policy ${name} has both "key" and "primaryKey": give one of them.`);
-    }
-    const primary = primaryKey ?? key;
-    if (!isPolicyKey(primary)) {
-      throw new ConfigError(
-        setting,
-        `policy ${name} needs a base64 primaryKey (or key) of at least 16 bytes.`,
-      );
-    }
-    if (secondaryKey !== undefined && !isPolicyKey(secondaryKey)) {
-      throw new ConfigError(setting, `policy ${name}: secondaryKey must be base64 of at least 16 bytes.`);
-    }
-    if (!Array.isArray(rights) || rights.some((r) => !ACCESS_RIGHTS.includes(r as AccessRight))) {
-      throw new ConfigError(setting, `policy ${name} has rights outside ${ACCESS_RIGHTS.join(', ')}.`);
-    }
-    return {
-      name,
-      key: primary,
-      ...(secondaryKey !== undefined ? { secondaryKey } : {}),
-      rights: rights as AccessRight[],
-    };
-  });
-}
+const POLICIES_RULE =
+  'must be a non-empty JSON list of {"name","primaryKey","secondaryKey","rights"} ("key" = "primaryKey").';
+
+const AccessPoliciesSchema = settingGroup({
+  JOBS_ACCESS_POLICIES: v.pipe(
+    requiredJsonSetting,
+    v.array(v.unknown(), POLICIES_RULE),
+    v.minLength(1, POLICIES_RULE),
+    entryList(PolicyEntrySchema, { problem: policyProblem }),
+  ),
+});
 
 /**
  * Refuses the published development key unless nothing beyond this machine can reach the app: anyone who read the
@@ -365,7 +367,7 @@ export function loadConfig(env: Env = process.env, hostJson: HostJsonReader = ()
   }
   // Storage first: its errors are reported before the policies', as they always were.
   const storage = readStorageSettings(env);
-  const accessPolicies = readPolicies(env);
+  const accessPolicies = readSettings(AccessPoliciesSchema, env).JOBS_ACCESS_POLICIES;
   refusePublishedKeyWhenReachable(env, accessPolicies);
   const iothubConnectionString =
     gateway === 'iothub' ? required(env, 'IOTHUB_CONNECTION_STRING') : env.IOTHUB_CONNECTION_STRING;

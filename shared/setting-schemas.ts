@@ -70,3 +70,22 @@ export const portSetting = v.pipe(
     'must be a port number.',
   ),
 );
+
+const KEY_VAULT_REFERENCE = /^@Microsoft\.KeyVault\(/i;
+
+/**
+ * A required setting holding JSON, parsed as written. App Service leaves a Key Vault reference it cannot resolve as
+ * its own text (`@Microsoft.KeyVault(...)`), so the app would see the reference instead of the secret: say so rather
+ * than report a JSON error.
+ */
+export const requiredJsonSetting = v.pipe(
+  v.optional(v.string(), ''),
+  v.check((raw) => raw.trim() !== '', 'is missing.'),
+  v.check(
+    (raw) => !KEY_VAULT_REFERENCE.test(raw.trim()),
+    'is an unresolved Key Vault reference (@Microsoft.KeyVault(...)): the platform could not read the secret. ' +
+      "Check that the app's identity (keyVaultReferenceIdentity) has Key Vault Secrets User on the vault and " +
+      "that the secret exists; the reference status is shown under the app's Environment variables.",
+  ),
+  v.parseJson(undefined, 'is not valid JSON.'),
+);

@@ -40,8 +40,20 @@ function firstOutsidePrintableAscii(name: string, forbidden: ReadonlySet<string>
   return undefined;
 }
 
+/**
+ * The names the devguide allows, as one expression built from the rule above: payloads of up to 128 KB are checked
+ * name by name on a request's hot path, and the character-by-character walk only runs to say what is wrong.
+ */
+const SEED_NAME = new RegExp(
+  `^[${Array.from({ length: 0x7e - 0x21 + 1 }, (_, offset) => String.fromCharCode(0x21 + offset))
+    .filter((character) => !SEED_FORBIDDEN.has(character))
+    .map((character) => `\\x${character.charCodeAt(0).toString(16)}`)
+    .join('')}]+$`,
+);
+
 /** Why a name used when initiating a job (method name, payload property name) breaks the devguide's rule. */
 export function seedNameProblem(name: string): string | undefined {
+  if (SEED_NAME.test(name)) return undefined;
   if (name.length === 0) return 'a name may not be empty';
   const bad = firstOutsidePrintableAscii(name, SEED_FORBIDDEN);
   return bad === undefined

@@ -2,6 +2,7 @@ import type * as Wire from '@device-jobs/client/contract';
 import { JOB_ID_PATTERN, JOB_ID_RULE } from '@device-jobs/client/contract';
 import * as v from 'valibot';
 import { CompletionConditionSchema } from '../jobs/core/completion-condition';
+import { isPlainObject, seedNameProblem } from '../iothub-rules';
 import {
   ConnectTimeoutSchema,
   MethodNameSchema,
@@ -10,6 +11,7 @@ import {
 } from './method-invocation.schema';
 import {
   objectMessage,
+  keyPath,
   AbortConfigSchema,
   DeviceIdSchema,
   JobIdSchema,
@@ -110,6 +112,53 @@ export const MaxExecutionTimeSchema = v.pipe(
   v.integer(POSITIVE_INTEGER),
   v.minValue(1, POSITIVE_INTEGER),
   v.maxValue(MAX_MAX_EXECUTION_SECONDS, `may be at most ${MAX_MAX_EXECUTION_SECONDS} (7 days)`),
+);
+
+/** A name used when initiating a job (a method name): the jobs devguide's characters ({@link seedNameProblem}). */
+export const SeedNameSchema = v.pipe(
+  v.string(),
+  v.check(
+    (name) => seedNameProblem(name) === undefined,
+    (issue) => seedNameProblem(issue.input) ?? '',
+  ),
+);
+
+/**
+ * The first property name inside `value` (objects nested in objects and arrays, depth first in key order) that
+ * breaks the devguide's rule: why, with `path` left at the object holding it. Free-form JSON keeps keys such as
+ * `__proto__` that valibot's object schemas skip, so the walk is this schema's own; the path is built only for
+ * the name at fault, as payloads of up to 128 KB pass on a request's hot path.
+ */
+function seedNameProblemInside(value: unknown, path: (string | number)[]): string | undefined {
+  if (Array.isArray(value)) {
+    for (let index = 0; index < value.length; index++) {
+      path.push(index);
+      const problem = seedNameProblemInside(value[index], path);
+      if (problem !== undefined) return problem;
+      path.pop();
+    }
+  } else if (isPlainObject(value)) {
+    for (const key of Object.keys(value)) {
+      const problem = seedNameProblem(key);
+      if (problem !== undefined) return problem;
+      path.push(key);
+      const inner = seedNameProblemInside(value[key], path);
+      if (inner !== undefined) return inner;
+      path.pop();
+    }
+  }
+  return undefined;
+}
+
+/** Any JSON value whose property names, at any depth, follow the jobs devguide's rule (a method job's payload). */
+export const SeedNamedJsonSchema = v.pipe(
+  v.unknown(),
+  v.rawCheck(({ dataset, addIssue }) => {
+    const path: (string | number)[] = [];
+    const problem = seedNameProblemInside(dataset.value, path);
+    if (problem !== undefined)
+      addIssue({ message: problem, ...(path.length > 0 ? { path: keyPath(...path) } : {}) });
+  }),
 );
 
 /** `cloudToDeviceMethod`: what a scheduleDeviceMethod job calls; timeouts default as IoT Hub's do. */

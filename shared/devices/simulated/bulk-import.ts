@@ -1,6 +1,5 @@
 import { ConcurrencyConflictError, isPlainObject, retryOnConflict } from '../../iothub-rules';
 import {
-  ArgumentInvalidError,
   DeviceAlreadyExistsError,
   DeviceNotFoundError,
   PreconditionFailedError,
@@ -12,22 +11,17 @@ import type { DeviceRecord } from '../device-model';
 import { type StoredDevice } from '../ports';
 import { withIdentity, withTwinChange, type TwinChange } from './device-records';
 import type { EmbeddedRegistry } from './embedded-registry';
-import { readIdentityInput, readTwinBody, validateDeviceId } from './registry-bodies';
+import { readIdentityInput, readTwinBody } from './registry-bodies';
 import { ownScopeGeneration } from './edge-scopes';
+import {
+  ImportLineSchema,
+  importLineStatus,
+  validIdOf,
+  type ImportMode,
+} from '../../schemas/registry-entries.schema';
+import { parseOrProblem } from '@device-jobs/client/schemas';
 
-/** IoT Hub's import modes (`importMode` of an `ExportImportDevice` line; default `createOrUpdate`). */
-export const IMPORT_MODES = [
-  'create',
-  'update',
-  'updateIfMatchETag',
-  'createOrUpdate',
-  'createOrUpdateIfMatchETag',
-  'delete',
-  'deleteIfMatchETag',
-  'updateTwin',
-  'updateTwinIfMatchETag',
-] as const;
-export type ImportMode = (typeof IMPORT_MODES)[number];
+export { IMPORT_MODES, type ImportMode } from '../../schemas/registry-entries.schema';
 
 /** One line of `importErrors.log`, as IoT Hub writes it. */
 export interface ImportErrorLine {
@@ -37,13 +31,21 @@ export interface ImportErrorLine {
 }
 
 /** IoT Hub's six-digit codes of the errors an import line can meet. */
+const ARGUMENT_INVALID = 400004;
 const NUMERIC_CODES: Record<string, number> = {
-  ArgumentInvalid: 400004,
+  ArgumentInvalid: ARGUMENT_INVALID,
   DeviceNotFound: 404001,
   DeviceAlreadyExists: 409001,
   PreconditionFailed: 412001,
 };
 export const DESERIALIZATION_ERROR = 400012;
+
+/** The code of an import line's problem, by the field at fault (the rest are IoT Hub's deserialization error). */
+const LINE_PROBLEM_CODES: Record<string, number> = {
+  moduleId: ARGUMENT_INVALID,
+  eTag: ARGUMENT_INVALID,
+  twinETag: ARGUMENT_INVALID,
+};
 
 /** A numbered line of the input blob. */
 export interface InputLine {
@@ -51,11 +53,14 @@ export interface InputLine {
   text: string;
 }
 
+/** A numbered import line, read. */
 interface ParsedLine {
   number: number;
   deviceId: string;
   mode: ImportMode;
   body: Record<string, unknown>;
+  eTag?: string;
+  twinETag?: string;
 }
 
 class LineError extends Error {
@@ -75,41 +80,18 @@ function parseLine(line: InputLine): ParsedLine {
       errorStatus: `Invalid device format in line ${line.number}: ${line.text.slice(0, 200)}. ${reason}`,
     });
   }
-  if (!isPlainObject(body)) {
-    throw new LineError({
-      errorCode: DESERIALIZATION_ERROR,
-      errorStatus: `Invalid device format in line ${line.number}: not a JSON object.`,
-    });
+  const parsed = parseOrProblem(ImportLineSchema, body, '');
+  if ('value' in parsed) {
+    const { id, importMode, body: read, eTag, twinETag } = parsed.value;
+    return { number: line.number, deviceId: id, mode: importMode, body: read, eTag, twinETag };
   }
-  const rawId = body.id ?? body.deviceId;
-  let deviceId: string;
-  try {
-    deviceId = validateDeviceId(rawId, `Line ${line.number}: id`);
-  } catch (error: unknown) {
-    throw new LineError({
-      errorCode: DESERIALIZATION_ERROR,
-      errorStatus: error instanceof Error ? error.message : String(error),
-    });
-  }
-  if (body.moduleId !== undefined && body.moduleId !== null) {
-    throw new LineError({
-      deviceId,
-      errorCode: NUMERIC_CODES.ArgumentInvalid ?? 400004,
-      errorStatus: `Line ${line.number}: module identities are not supported by this registry.`,
-    });
-  }
-  const requested = body.importMode ?? 'createOrUpdate';
-  const mode = IMPORT_MODES.find(
-    (m) => typeof requested === 'string' && m.toLowerCase() === requested.toLowerCase(),
-  );
-  if (!mode) {
-    throw new LineError({
-      deviceId,
-      errorCode: DESERIALIZATION_ERROR,
-      errorStatus: `Line ${line.number}: importMode must be one of ${IMPORT_MODES.join(', ')}.`,
-    });
-  }
-  return { number: line.number, deviceId, mode, body };
+  const { problem } = parsed;
+  const deviceId = validIdOf(body);
+  throw new LineError({
+    ...(deviceId === undefined ? {} : { deviceId }),
+    errorCode: LINE_PROBLEM_CODES[problem.field] ?? DESERIALIZATION_ERROR,
+    errorStatus: importLineStatus(problem, line.number),
+  });
 }
 
 function errorLineOf(deviceId: string, error: unknown): ImportErrorLine {
@@ -119,11 +101,6 @@ function errorLineOf(deviceId: string, error: unknown): ImportErrorLine {
   if (!wire || wire.status >= 500) throw error;
   return { deviceId, errorCode: NUMERIC_CODES[wire.code] ?? wire.status * 1000, errorStatus: wire.message };
 }
-
-const etagOf = (body: Record<string, unknown>, field: 'eTag' | 'twinETag'): string | undefined => {
-  const value = body[field] ?? body[field === 'eTag' ? 'etag' : 'twinEtag'];
-  return typeof value === 'string' && value !== '' ? value : undefined;
-};
 
 /** The twin a line writes: the sections it names replace the device's, the others stay. */
 function twinOf(body: Record<string, unknown>): TwinChange {
@@ -188,14 +165,7 @@ async function applyLine(
   mark: string,
   retry: boolean,
 ): Promise<void> {
-  const { deviceId, mode, body } = line;
-  const etag = etagOf(body, 'eTag');
-  const twinEtag = etagOf(body, 'twinETag');
-  if (mode.endsWith('IfMatchETag') && !(mode.startsWith('updateTwin') ? twinEtag : etag)) {
-    throw new ArgumentInvalidError(
-      `Line ${line.number}: importMode ${mode} needs ${mode.startsWith('updateTwin') ? 'twinETag' : 'eTag'}.`,
-    );
-  }
+  const { deviceId, eTag: etag, twinETag: twinEtag } = line;
   try {
     await retryOnConflict(
       async () => {

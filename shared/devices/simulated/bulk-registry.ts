@@ -1,13 +1,14 @@
-import { ConcurrencyConflictError, isPlainObject } from '../../iothub-rules';
+import { ConcurrencyConflictError } from '../../iothub-rules';
+import { parseOrThrow } from '@device-jobs/client/schemas';
+import { BulkEntriesSchema, type BulkEntry } from '../../schemas/registry-entries.schema';
 import { ArgumentInvalidError, wireErrorOf } from '../../http';
 import { inParallel } from '../../support/in-parallel';
 import type { DeviceRecord } from '../device-model';
 import type { EmbeddedRegistry } from './embedded-registry';
-import { readIdentityInput, readTwinBody, validateDeviceId } from './registry-bodies';
+import { readIdentityInput, readTwinBody } from './registry-bodies';
 import type { IfMatch } from '../../iothub-rules';
 
-/** Bulk registry calls accept this many entries (IoT Hub: 100), so large fleets are created quickly. */
-export const MAX_BULK_DEVICES = 5000;
+export { MAX_BULK_DEVICES } from '../../schemas/registry-entries.schema';
 
 /** One entry's failure, as IoT Hub reports it in `BulkRegistryOperationResult.errors`. */
 export interface BulkOperationError {
@@ -23,51 +24,8 @@ export interface BulkOperationResult {
   warnings: BulkOperationError[];
 }
 
-type ImportMode =
-  'create' | 'update' | 'updateIfMatchETag' | 'createOrUpdate' | 'delete' | 'deleteIfMatchETag';
-const IMPORT_MODES: readonly ImportMode[] = [
-  'create',
-  'update',
-  'updateIfMatchETag',
-  'createOrUpdate',
-  'delete',
-  'deleteIfMatchETag',
-];
-
-interface BulkEntry {
-  deviceId: string;
-  mode: ImportMode;
-  etag: string | undefined;
-  body: Record<string, unknown>;
-}
-
 function readEntries(body: unknown): BulkEntry[] {
-  if (!Array.isArray(body))
-    throw new ArgumentInvalidError('The body of a bulk registry operation must be an array.');
-  if (body.length === 0 || body.length > MAX_BULK_DEVICES) {
-    throw new ArgumentInvalidError(
-      `A bulk registry operation takes 1 to ${MAX_BULK_DEVICES} devices, got ${body.length}.`,
-    );
-  }
-  const seen = new Set<string>();
-  return body.map((entry: unknown, index) => {
-    if (!isPlainObject(entry)) throw new ArgumentInvalidError(`Entry ${index} is not an object.`);
-    const deviceId = validateDeviceId(entry.id ?? entry.deviceId, `Entry ${index}: id`);
-    if (seen.has(deviceId))
-      throw new ArgumentInvalidError(`Device ${deviceId} appears twice in the request.`);
-    seen.add(deviceId);
-    const rawMode = typeof entry.importMode === 'string' ? entry.importMode.toLowerCase() : '';
-    const mode = IMPORT_MODES.find((m) => m.toLowerCase() === rawMode);
-    if (!mode) {
-      throw new ArgumentInvalidError(`Entry ${index}: importMode must be one of ${IMPORT_MODES.join(', ')}.`);
-    }
-    const etag =
-      typeof entry.eTag === 'string' ? entry.eTag : typeof entry.etag === 'string' ? entry.etag : undefined;
-    if (mode.endsWith('IfMatchETag') && !etag) {
-      throw new ArgumentInvalidError(`Entry ${index}: importMode ${mode} needs an eTag.`);
-    }
-    return { deviceId, mode, etag, body: entry };
-  });
+  return parseOrThrow(BulkEntriesSchema, body, '', ({ reason }) => new ArgumentInvalidError(`${reason}.`));
 }
 
 function toError(deviceId: string, error: unknown): BulkOperationError {
@@ -92,21 +50,21 @@ export async function runBulkOperation(
   const creates: DeviceRecord[] = [];
   const others: BulkEntry[] = [];
   for (const entry of entries) {
-    if (entry.mode === 'create') {
+    if (entry.importMode === 'create') {
       const record = registry.newRecord(
-        entry.deviceId,
+        entry.id,
         readIdentityInput(entry.body),
         readTwinBody(entry.body, false),
       );
       try {
         await registry.checkScopes(record);
       } catch (error: unknown) {
-        errors.push(toError(entry.deviceId, error));
+        errors.push(toError(entry.id, error));
         continue;
       }
       creates.push(record);
     } else {
-      if (!entry.mode.startsWith('delete')) readIdentityInput(entry.body);
+      if (!entry.importMode.startsWith('delete')) readIdentityInput(entry.body);
       others.push(entry);
     }
   }
@@ -126,7 +84,7 @@ export async function runBulkOperation(
     try {
       await applyEntry(registry, entry);
     } catch (error: unknown) {
-      errors.push(toError(entry.deviceId, error));
+      errors.push(toError(entry.id, error));
     }
   });
   return { isSuccessful: errors.length === 0, errors, warnings: [] };
@@ -134,23 +92,25 @@ export async function runBulkOperation(
 
 async function applyEntry(registry: EmbeddedRegistry, entry: BulkEntry): Promise<void> {
   const ifMatch: IfMatch =
-    entry.etag && entry.mode.endsWith('IfMatchETag') ? { kind: 'etag', etag: entry.etag } : { kind: 'any' };
-  if (entry.mode === 'delete' || entry.mode === 'deleteIfMatchETag') {
-    await registry.deleteDevice(entry.deviceId, ifMatch);
+    entry.eTag && entry.importMode.endsWith('IfMatchETag')
+      ? { kind: 'etag', etag: entry.eTag }
+      : { kind: 'any' };
+  if (entry.importMode === 'delete' || entry.importMode === 'deleteIfMatchETag') {
+    await registry.deleteDevice(entry.id, ifMatch);
     return;
   }
   const twin = readTwinBody(entry.body, false);
-  if (entry.mode === 'createOrUpdate') {
+  if (entry.importMode === 'createOrUpdate') {
     try {
-      await registry.putDevice(entry.deviceId, withoutExtensions(entry.body), { kind: 'none' });
+      await registry.putDevice(entry.id, withoutExtensions(entry.body), { kind: 'none' });
     } catch (error: unknown) {
       if (wireErrorOf(error)?.code !== 'DeviceAlreadyExists') throw error;
-      await registry.putDevice(entry.deviceId, withoutExtensions(entry.body), { kind: 'any' });
+      await registry.putDevice(entry.id, withoutExtensions(entry.body), { kind: 'any' });
     }
   } else {
-    await registry.putDevice(entry.deviceId, withoutExtensions(entry.body), ifMatch);
+    await registry.putDevice(entry.id, withoutExtensions(entry.body), ifMatch);
   }
-  if (twin.tags || twin.desired) await registry.updateTwin(entry.deviceId, twin, 'patch', undefined);
+  if (twin.tags || twin.desired) await registry.updateTwin(entry.id, twin, 'patch', undefined);
 }
 
 function withoutExtensions(body: Record<string, unknown>): Record<string, unknown> {

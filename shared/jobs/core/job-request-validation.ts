@@ -8,6 +8,8 @@ import {
   JobTypeSchema,
   MaxExecutionTimeSchema,
   QueryConditionSchema,
+  SeedNamedJsonSchema,
+  SeedNameSchema,
   StartTimeSchema,
 } from '../../schemas/job-request.schema';
 import { ResponseTimeoutSchema } from '../../schemas/method-invocation.schema';
@@ -22,7 +24,7 @@ import type {
   TwinPatch,
 } from './job-model';
 import { DEVICE_JOB_STATUSES, JOB_STATUSES } from './job-model';
-import { assertJobId, assertSeedName, assertSeedNamesDeep } from './name-rules';
+import { assertJobId } from './name-rules';
 import { parseJobControls, parseJobField } from './rollout-config';
 import type { CronParser } from './job-schedule-model';
 import { parseSchedulingConfig } from './maintenance-window-validation';
@@ -146,8 +148,8 @@ function parseTargets(body: Record<string, unknown>, parseCondition: ConditionPa
 
 function parseMethod(value: unknown): CloudToDeviceMethod {
   const method = parseJobField(CloudToDeviceMethodSchema, value, 'cloudToDeviceMethod');
-  assertSeedName('cloudToDeviceMethod.methodName', method.methodName);
-  assertSeedNamesDeep('cloudToDeviceMethod.payload', method.payload);
+  parseJobField(SeedNameSchema, method.methodName, 'cloudToDeviceMethod.methodName');
+  parseJobField(SeedNamedJsonSchema, method.payload, 'cloudToDeviceMethod.payload');
   return {
     methodName: method.methodName,
     payload: method.payload,

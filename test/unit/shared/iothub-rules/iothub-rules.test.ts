@@ -3,6 +3,7 @@ import {
   openContinuation,
   parseIfMatch,
   sealContinuation,
+  seedNameProblem,
   twinKeyProblem,
 } from '../../../../shared/iothub-rules';
 import { pageRequestOf } from '../../../../shared/schemas/paging.schema';
@@ -26,6 +27,22 @@ describe('twin keys: the job rule is stricter than the twin rule', () => {
   it.each(['a.b', '$a', 'a b', 'a\u0001', '', 'k'.repeat(1025)])('%j is refused by both', (key) => {
     expect(twinKeyProblem(key, 'twin')).toBeDefined();
     expect(twinKeyProblem(key, 'job')).toBeDefined();
+  });
+});
+
+describe('names used when initiating a job', () => {
+  it('allows exactly the printable US-ASCII characters outside $()<>@,;:\\"/[]?={}, in every position', () => {
+    const forbidden = '$()<>@,;:\\"/[]?={}';
+    for (let code = 0; code <= 0xffff; code++) {
+      const character = String.fromCharCode(code);
+      const allowed = code >= 0x21 && code <= 0x7e && !forbidden.includes(character);
+      for (const name of [character, `a${character}`, `${character}b`]) {
+        if ((seedNameProblem(name) === undefined) !== allowed)
+          throw new Error(`${name} (U+${code.toString(16)})`);
+      }
+    }
+    expect(seedNameProblem('😀')).toBe("the name '😀' contains the forbidden character U+1F600");
+    expect(seedNameProblem('')).toBe('a name may not be empty');
   });
 });
 
