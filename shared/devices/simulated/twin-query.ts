@@ -135,10 +135,16 @@ async function indexedCandidates(
   if (first === undefined) return undefined;
   const ids = (async function* ids() {
     for (let page: IndexPage | undefined = first; page !== undefined;) {
+      const last: string | undefined = page.lastRead ?? page.deviceIds[page.deviceIds.length - 1];
+      const after: IndexPageRequest['from'] =
+        page.more && last !== undefined ? { deviceId: last, inclusive: false } : undefined;
+      // Fewer candidates than the caller takes: it will read on, so the next page is read while these are.
+      const next: Promise<IndexPage | undefined> | undefined =
+        after && page.deviceIds.length < limit ? read(after) : undefined;
+      next?.catch(() => undefined);
       yield* page.deviceIds;
-      const last = page.lastRead ?? page.deviceIds[page.deviceIds.length - 1];
-      if (!page.more || last === undefined) return;
-      page = await read({ deviceId: last, inclusive: false });
+      if (!after) return;
+      page = await (next ?? read(after));
     }
   })();
   return { ids, first };
