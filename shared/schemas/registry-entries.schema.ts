@@ -15,7 +15,7 @@ import { entryList } from './entry-list';
 export const MAX_BULK_DEVICES = 5000;
 
 /** The modes of a bulk registry call's entries (the SDK's addDevices, updateDevices, removeDevices). */
-export const BULK_IMPORT_MODES = [
+const BULK_IMPORT_MODES = [
   'create',
   'update',
   'updateIfMatchETag',
@@ -25,7 +25,7 @@ export const BULK_IMPORT_MODES = [
 ] as const;
 
 /** IoT Hub's import modes (`importMode` of an `ExportImportDevice` line; default `createOrUpdate`). */
-export const IMPORT_MODES = [
+const IMPORT_MODES = [
   'create',
   'update',
   'updateIfMatchETag',

@@ -21,8 +21,6 @@ import {
 } from '../../schemas/registry-entries.schema';
 import { parseOrProblem } from '@device-jobs/client/schemas';
 
-export { IMPORT_MODES, type ImportMode } from '../../schemas/registry-entries.schema';
-
 /** One line of `importErrors.log`, as IoT Hub writes it. */
 export interface ImportErrorLine {
   deviceId?: string;
