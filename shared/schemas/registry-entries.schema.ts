@@ -36,7 +36,6 @@ const IMPORT_MODES = [
   'updateTwin',
   'updateTwinIfMatchETag',
 ] as const;
-export type ImportMode = (typeof IMPORT_MODES)[number];
 
 /** One of `modes` in any case, read as its own spelling. */
 function modeIn<const TModes extends readonly string[]>(modes: TModes) {
@@ -140,7 +139,17 @@ export const ImportLineSchema = v.pipe(
       addIssue({ message: `importMode ${importMode} needs ${field}`, path: keyPath(field) });
     }
   }),
+  v.transform(({ id, importMode, body, eTag, twinETag }) => ({
+    deviceId: id,
+    mode: importMode,
+    body,
+    eTag,
+    twinETag,
+  })),
 );
+
+/** An import line, read. */
+export type ImportLine = v.InferOutput<typeof ImportLineSchema>;
 
 /** Fields an import line's answer names before the reason (`Line 7: importMode must be …`). */
 const NAMED_LINE_FIELDS = ['id', 'importMode'];
