@@ -1,8 +1,11 @@
 import { toJsonSchema } from '@valibot/to-json-schema';
 import * as v from 'valibot';
+import { parseNcrontab } from '../cron/ncrontab';
 import { JOB_STATUSES } from '../jobs/core/job-model';
 import { DevicesQueryBodySchema } from '../schemas/devices-query.schema';
+import { JobControlBodySchema, RerunBodySchema, RollbackBodySchema } from '../schemas/job-control.schema';
 import { JobRequestSchema } from '../schemas/job-request.schema';
+import { jobScheduleBodySchema } from '../schemas/job-schedule.schema';
 import { MethodInvocationSchema } from '../schemas/method-invocation.schema';
 import { PagingParameters } from '../schemas/paging.schema';
 import {
@@ -39,6 +42,9 @@ const JobResponseSchema = v.looseObject({
     pendingCount: v.number(),
   }),
 });
+
+/** A schedule's body as any schedule's `PUT` checks it (the id of the URL is the schedule's). */
+const SCHEDULE_BODY = jobScheduleBodySchema('{scheduleId}', parseNcrontab);
 
 /** Any JSON value: the operations whose answer is described by its wire type only (packages/client). */
 const AnyJsonSchema = v.unknown();
@@ -100,7 +106,7 @@ export const API_OPERATIONS: readonly Operation[] = [
     methods: ['post'],
     operationId: 'pauseJob',
     summary: 'Pause a running job',
-    body: AnyJsonSchema,
+    body: JobControlBodySchema,
     responses: { 200: JobResponseSchema },
   },
   {
@@ -108,7 +114,7 @@ export const API_OPERATIONS: readonly Operation[] = [
     methods: ['post'],
     operationId: 'resumeJob',
     summary: 'Resume a paused job',
-    body: AnyJsonSchema,
+    body: JobControlBodySchema,
     responses: { 200: JobResponseSchema },
   },
   {
@@ -116,7 +122,7 @@ export const API_OPERATIONS: readonly Operation[] = [
     methods: ['post'],
     operationId: 'rerunJob',
     summary: 'Run a finished job again on the devices that ended in the given statuses',
-    body: AnyJsonSchema,
+    body: RerunBodySchema,
     responses: { 200: JobResponseSchema },
   },
   {
@@ -124,7 +130,7 @@ export const API_OPERATIONS: readonly Operation[] = [
     methods: ['post'],
     operationId: 'rollbackJob',
     summary: 'Start a twin job restoring the values a twin job overwrote, on the devices where it completed',
-    body: AnyJsonSchema,
+    body: RollbackBodySchema,
     responses: { 200: JobResponseSchema },
   },
   {
@@ -139,7 +145,7 @@ export const API_OPERATIONS: readonly Operation[] = [
     methods: ['put'],
     operationId: 'putJobSchedule',
     summary: 'Create or replace a recurring job schedule',
-    body: AnyJsonSchema,
+    body: SCHEDULE_BODY,
     responses: { 200: AnyJsonSchema },
   },
   {
@@ -326,7 +332,7 @@ function operationObject(operation: Operation, method: Method): Record<string, u
     ...(operation.body && method !== 'get'
       ? {
           requestBody: {
-            required: operation.body !== AnyJsonSchema,
+            required: !v.is(operation.body, undefined),
             content: { 'application/json': { schema: jsonSchemaOf(operation.body) } },
           },
         }

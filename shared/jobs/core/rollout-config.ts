@@ -32,13 +32,21 @@ export {
   MIN_INCREMENT_FACTOR,
 } from '@device-jobs/client/schemas';
 
-/** Parses a job request's field with its schema; the first issue is a {@link JobValidationError}. */
+/**
+ * Parses a job request's field with its schema; the first issue is a {@link JobValidationError}. A whole body is
+ * parsed as the field `''`: its fields are named as they are, and the body itself as `body`.
+ */
 export function parseJobField<TSchema extends v.GenericSchema>(
   schema: TSchema,
   value: unknown,
   field: string,
 ): v.InferOutput<TSchema> {
-  return parseOrThrow(schema, value, field, ({ field: at, reason }) => new JobValidationError(at, reason));
+  return parseOrThrow(
+    schema,
+    value,
+    field,
+    ({ field: at, reason }) => new JobValidationError(at || 'body', reason),
+  );
 }
 
 /** Validates `rolloutConfig`; throws {@link JobValidationError} naming the first invalid field. */

@@ -1,6 +1,7 @@
-import { isPlainObject } from '../../iothub-rules';
+import { type JobControlBody, JobControlBodySchema } from '../../schemas/job-control.schema';
 import { type JobEventsDependencies } from '../engine/job-event-publisher';
-import { JobNotPausedError, JobNotRunningError, JobValidationError } from '../core/job-errors';
+import { JobNotPausedError, JobNotRunningError } from '../core/job-errors';
+import { parseJobField } from '../core/rollout-config';
 import { updateJob } from '../engine/job-execution';
 import { pausedStatusMessage } from '../core/job-lifecycle';
 import type { JobControlAction, JobRecord, JobStatus } from '../core/job-model';
@@ -21,24 +22,9 @@ export interface JobControlCommand {
   body?: unknown;
 }
 
-export const MAX_CONTROL_REASON_LENGTH = 512;
-
-/** The body of `POST /jobs/v2/{jobId}/pause|resume`: optional, `{ "reason": string }`; anything else is refused. */
-export function parseControlBody(body: unknown): { reason?: string } {
-  if (body === undefined || body === null) return {};
-  if (!isPlainObject(body)) throw new JobValidationError('body', 'must be a JSON object');
-  for (const key of Object.keys(body)) {
-    if (key !== 'reason') throw new JobValidationError(key, 'is not a field of a pause or resume request');
-  }
-  const { reason } = body;
-  if (reason === undefined || reason === null) return {};
-  if (typeof reason !== 'string' || reason.trim() === '' || reason.length > MAX_CONTROL_REASON_LENGTH) {
-    throw new JobValidationError(
-      'reason',
-      `must be a non-empty string of at most ${MAX_CONTROL_REASON_LENGTH} characters`,
-    );
-  }
-  return { reason };
+/** The body of `POST /jobs/v2/{jobId}/pause|resume` (see {@link JobControlBodySchema}); anything else is refused. */
+export function parseControlBody(body: unknown): JobControlBody {
+  return parseJobField(JobControlBodySchema, body, '');
 }
 
 function controlAction(action: JobControlAction['action'], by: string, reason: string | undefined, at: Date) {

@@ -2,14 +2,11 @@ import type { CronParser } from '../core/job-schedule-model';
 import { JobNotFinishedError, JobNotFoundError, JobValidationError } from '../core/job-errors';
 import { isTerminalJobStatus } from '../core/job-lifecycle';
 import type { DeviceJobStatus, JobDefinition, JobRecord } from '../core/job-model';
-import { carriedJobFields, DEVICE_JOB_STATUSES } from '../core/job-model';
-import {
-  type ConditionParser,
-  deviceJobStatusNamed,
-  normalizeJobRequest,
-} from '../core/job-request-validation';
-import { isPlainObject } from '../../iothub-rules';
+import { carriedJobFields } from '../core/job-model';
+import { type ConditionParser, normalizeJobRequest } from '../core/job-request-validation';
 import { assertJobId } from '../core/name-rules';
+import { parseJobField } from '../core/rollout-config';
+import { RerunBodySchema } from '../../schemas/job-control.schema';
 import type { DeviceIdListRepository, DeviceJobRepository, JobRepository } from '../core/ports';
 
 export interface RerunDependencies {
@@ -20,25 +17,7 @@ export interface RerunDependencies {
   parseCron?: CronParser;
 }
 
-const RERUN_FIELDS = ['jobId', 'deviceStatuses', 'startTime'];
 const READ_PAGE = 1000;
-
-function parseDeviceStatuses(value: unknown): DeviceJobStatus[] {
-  if (!Array.isArray(value) || value.length === 0) {
-    throw new JobValidationError('deviceStatuses', 'must be a non-empty array of device job statuses');
-  }
-  const statuses = value.map((raw: unknown, index) => {
-    const status = typeof raw === 'string' ? deviceJobStatusNamed(raw) : undefined;
-    if (!status) {
-      throw new JobValidationError(
-        `deviceStatuses[${index}]`,
-        `must be one of ${DEVICE_JOB_STATUSES.join(', ')}`,
-      );
-    }
-    return status;
-  });
-  return [...new Set(statuses)];
-}
 
 async function devicesInStatuses(
   deviceJobs: DeviceJobRepository,
@@ -83,14 +62,7 @@ export async function rerunDefinition(
   now: Date,
 ): Promise<JobDefinition> {
   assertJobId('jobId of the URL', parentJobId);
-  if (!isPlainObject(body)) throw new JobValidationError('body', 'must be a JSON object');
-  const unknown = Object.keys(body).find((key) => !RERUN_FIELDS.includes(key));
-  if (unknown !== undefined) {
-    throw new JobValidationError(unknown, `is not a field of a rerun request (${RERUN_FIELDS.join(', ')})`);
-  }
-  if (typeof body.jobId !== 'string') throw new JobValidationError('jobId', 'is required (the new job id)');
-  assertJobId('jobId', body.jobId);
-  const statuses = parseDeviceStatuses(body.deviceStatuses);
+  const { jobId, deviceStatuses: statuses, startTime } = parseJobField(RerunBodySchema, body, '');
   const stored = await deps.jobs.get(parentJobId);
   if (!stored) throw new JobNotFoundError(parentJobId);
   const parent = stored.job;
@@ -112,8 +84,8 @@ export async function rerunDefinition(
       `no device of job '${parentJobId}' ended ${statuses.join(' or ')}`,
     );
   }
-  return normalizeJobRequest(childRequest(parent, deviceIds, body.startTime), {
-    urlJobId: body.jobId,
+  return normalizeJobRequest(childRequest(parent, deviceIds, startTime), {
+    urlJobId: jobId,
     now,
     ...(deps.parseCondition ? { parseCondition: deps.parseCondition } : {}),
     ...(deps.parseCron ? { parseCron: deps.parseCron } : {}),

@@ -1,11 +1,7 @@
-import { isPlainObject } from '../../iothub-rules';
+import { RollbackBodySchema } from '../../schemas/job-control.schema';
 import { type JobCreationDependencies, storeAndStartRecord } from './job-creation';
-import {
-  JobAlreadyExistsError,
-  JobNotFoundError,
-  JobNotRollbackableError,
-  JobValidationError,
-} from '../core/job-errors';
+import { JobAlreadyExistsError, JobNotFoundError, JobNotRollbackableError } from '../core/job-errors';
+import { parseJobField } from '../core/rollout-config';
 import { updateJob } from '../engine/job-execution';
 import { initialJobStatus, isTerminalJobStatus } from '../core/job-lifecycle';
 import type { JobRecord } from '../core/job-model';
@@ -17,8 +13,6 @@ export interface RollbackJobCommand {
   body?: unknown;
 }
 
-const ROLLBACK_FIELDS = ['jobId'];
-
 /** The id a rollback gets when none is given, and the one an abort with `action: rollback` starts. */
 export function defaultRollbackJobId(jobId: string): string {
   return `${jobId}-rollback`;
@@ -26,19 +20,7 @@ export function defaultRollbackJobId(jobId: string): string {
 
 /** The new job's id from the body of `POST /jobs/v2/{jobId}/rollback` (absent: `<jobId>-rollback`). */
 export function parseRollbackBody(parentJobId: string, body: unknown): string {
-  if (body === undefined || body === null) return validRollbackId(parentJobId, undefined);
-  if (!isPlainObject(body)) throw new JobValidationError('body', 'must be a JSON object');
-  const unknown = Object.keys(body).find((key) => !ROLLBACK_FIELDS.includes(key));
-  if (unknown !== undefined) {
-    throw new JobValidationError(
-      unknown,
-      `is not a field of a rollback request (${ROLLBACK_FIELDS.join(', ')})`,
-    );
-  }
-  if (body.jobId !== undefined && body.jobId !== null && typeof body.jobId !== 'string') {
-    throw new JobValidationError('jobId', 'must be a string (the new job id)');
-  }
-  return validRollbackId(parentJobId, body.jobId ?? undefined);
+  return validRollbackId(parentJobId, parseJobField(RollbackBodySchema, body, '').jobId);
 }
 
 function validRollbackId(parentJobId: string, requested: string | undefined): string {

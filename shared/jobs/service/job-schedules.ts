@@ -17,7 +17,9 @@ import {
   scheduledJobId,
   toJobScheduleResponse,
 } from '../core/job-schedule-model';
-import { type RawPaging, isPlainObject, retryOnConflict } from '../../iothub-rules';
+import { type RawPaging, retryOnConflict } from '../../iothub-rules';
+import { type JobScheduleBody, jobScheduleBodySchema } from '../../schemas/job-schedule.schema';
+import { parseJobField } from '../core/rollout-config';
 import { JOB_ID_PATTERN } from '../core/name-rules';
 import type { Clock, Delays, JobScheduleRepository, LeaseStore, Page } from '../core/ports';
 import { withLease } from '../engine/lease';
@@ -89,20 +91,10 @@ export const FIRING_RETRY_MS = 15_000;
 const BUSY_RETRY_MS = 1_000;
 /** How late an occurrence may be before the periodic backstop fires it instead of the schedule's own timer. */
 export const TIMER_GRACE_MS = 10_000;
-const SCHEDULE_FIELDS = ['scheduleId', 'schedule', 'timeZone', 'enabled', 'jobTemplate'];
-/** Fields of a schedule answer a client may send back unchanged; they are ignored. */
-const READ_ONLY_FIELDS = ['createdTime', 'lastUpdatedTime', 'nextRunTime', 'lastJobId', 'lastRunTime'];
-const TEMPLATE_FORBIDDEN = ['jobId', 'startTime'];
 /** Continuation tokens of `GET /jobSchedules` are accepted back by that listing only. */
 const SCHEDULES_LISTING = 'jobSchedules';
 
-interface ValidSchedule {
-  schedule: string;
-  timeZone: string;
-  enabled: boolean;
-  jobTemplate: Record<string, unknown>;
-  cron: CronSchedule;
-}
+type ValidSchedule = JobScheduleBody & { cron: CronSchedule };
 
 function assertScheduleId(scheduleId: string): void {
   if (!JOB_ID_PATTERN.test(scheduleId) || scheduleId.length > MAX_SCHEDULE_ID_LENGTH) {
@@ -113,35 +105,13 @@ function assertScheduleId(scheduleId: string): void {
   }
 }
 
-function parseCronField(
-  parse: CronParser,
-  field: string,
-  expression: string,
-  timeZone: string,
-): CronSchedule {
-  try {
-    return parse(expression, timeZone);
-  } catch (error: unknown) {
-    throw new JobValidationError(field, error instanceof Error ? error.message : 'is invalid');
-  }
-}
-
-function validateTemplate(
+/** Checks a schedule's job template as a job body, naming its fields under `jobTemplate`. */
+function checkTemplate(
   deps: JobSchedulesDependencies,
   scheduleId: string,
-  template: unknown,
+  template: Record<string, unknown>,
   now: Date,
-): Record<string, unknown> {
-  if (!isPlainObject(template))
-    throw new JobValidationError('jobTemplate', 'is required and must be a job body');
-  for (const field of TEMPLATE_FORBIDDEN) {
-    if (template[field] !== undefined && template[field] !== null) {
-      throw new JobValidationError(
-        `jobTemplate.${field}`,
-        "is set by each occurrence ('{scheduleId}-{yyyyMMddTHHmmssZ}', starting at once)",
-      );
-    }
-  }
+): void {
   try {
     normalizeJobRequest(template, {
       urlJobId: scheduledJobId(scheduleId, now),
@@ -156,7 +126,6 @@ function validateTemplate(
     }
     throw error;
   }
-  return template;
 }
 
 /** Validates a `PUT /jobSchedules/{scheduleId}` body; throws {@link JobValidationError} naming the field. */
@@ -167,30 +136,9 @@ export function parseScheduleRequest(
   now: Date,
 ): ValidSchedule {
   assertScheduleId(scheduleId);
-  if (!isPlainObject(body)) throw new JobValidationError('body', 'must be a JSON object (a job schedule)');
-  const unknown = Object.keys(body).find(
-    (key) => !SCHEDULE_FIELDS.includes(key) && !READ_ONLY_FIELDS.includes(key),
-  );
-  if (unknown !== undefined) {
-    throw new JobValidationError(unknown, `is not a field of a job schedule (${SCHEDULE_FIELDS.join(', ')})`);
-  }
-  if (body.scheduleId !== undefined && body.scheduleId !== null && body.scheduleId !== scheduleId) {
-    throw new JobValidationError('scheduleId', `differs from the schedule id of the URL '${scheduleId}'`);
-  }
-  if (typeof body.schedule !== 'string' || body.schedule.trim() === '') {
-    throw new JobValidationError('schedule', 'is required: an NCRONTAB expression of six fields');
-  }
-  const timeZone = body.timeZone ?? 'UTC';
-  if (typeof timeZone !== 'string' || timeZone === '') {
-    throw new JobValidationError('timeZone', 'must be an IANA time zone name');
-  }
-  parseCronField(deps.parseCron, 'timeZone', '0 0 0 * * *', timeZone);
-  const schedule = body.schedule.trim();
-  const cron = parseCronField(deps.parseCron, 'schedule', schedule, timeZone);
-  const enabled = body.enabled ?? true;
-  if (typeof enabled !== 'boolean') throw new JobValidationError('enabled', 'must be true or false');
-  const jobTemplate = validateTemplate(deps, scheduleId, body.jobTemplate, now);
-  return { schedule, timeZone, enabled, jobTemplate, cron };
+  const valid = parseJobField(jobScheduleBodySchema(scheduleId, deps.parseCron), body, '');
+  checkTemplate(deps, scheduleId, valid.jobTemplate, now);
+  return { ...valid, cron: deps.parseCron(valid.schedule, valid.timeZone) };
 }
 
 function cronOf(deps: JobSchedulesDependencies, record: JobScheduleRecord): CronSchedule {

@@ -32,25 +32,37 @@ export function objectMessage(entries: v.ObjectEntries, typeMessage: string) {
   };
 }
 
+/** How {@link closedObject} words its refusals, for bodies whose answers have their own wording. */
+export interface ClosedObjectOptions {
+  /** The reason a value that is not an object is refused with (default "must be an object"). */
+  message?: string;
+  /** The reason an unknown field is refused with (default "is not a field of <parent> (<its fields>)"). */
+  refusal?: string;
+  /** Fields that are neither checked nor refused, and left out of the output (read-only fields sent back). */
+  ignored?: readonly string[];
+}
+
 /**
  * An object of known fields: an unknown field is refused first, naming it; then the fields are checked in order.
- * `null` values of optional fields count as absent and are left out of the output.
+ * `null` values of optional fields count as absent and are left out of the output. Arrays are not objects, and
+ * keys such as `__proto__` are fields like any other (refused unless known).
  */
-export function closedObject<TEntries extends v.ObjectEntries>(entries: TEntries) {
+export function closedObject<TEntries extends v.ObjectEntries>(
+  entries: TEntries,
+  options: ClosedObjectOptions = {},
+) {
   const known = Object.keys(entries);
+  const message = options.message ?? 'must be an object';
+  const refusal = options.refusal ?? `is not a field of ${PARENT_FIELD} (${known.join(', ')})`;
+  const allowed = new Set([...known, ...(options.ignored ?? [])]);
   return v.pipe(
-    v.looseObject({}, 'must be an object'),
+    plainObject(message),
     v.rawCheck(({ dataset, addIssue }) => {
       if (!dataset.typed) return;
-      const unknown = Object.keys(dataset.value).find((key) => !known.includes(key));
-      if (unknown !== undefined) {
-        addIssue({
-          message: `is not a field of ${PARENT_FIELD} (${known.join(', ')})`,
-          path: keyPath(unknown),
-        });
-      }
+      const unknown = Object.keys(dataset.value).find((key) => !allowed.has(key));
+      if (unknown !== undefined) addIssue({ message: refusal, path: keyPath(unknown) });
     }),
-    v.object(entries, objectMessage(entries, 'must be an object')),
+    v.object(entries, objectMessage(entries, message)),
     v.transform(withoutAbsent),
   );
 }
