@@ -5,12 +5,23 @@ import type { MethodInvocation, MethodResult } from './method-request';
 /** Where a page of index candidates starts: at (or just after) a device id, and how many it holds at most. */
 export interface IndexPageRequest {
   from?: { deviceId: string; inclusive: boolean };
+  /** Index rows read at most (candidates admitted or not). */
   limit: number;
+  /**
+   * Whether a device may match by the copy of its tags an index row carries (docs/devices.md, "Covering entries"):
+   * a row it refuses gives no candidate unless another row of the same device admits it. Rows without a copy
+   * always give one.
+   */
+  admits?: (tags: JsonObject) => boolean;
 }
 
 /** A page of twin-index candidates, in the store's key order. */
 export interface IndexPage {
   deviceIds: string[];
+  /** The device of the last index row the page covers (admitted or not): the next page starts after it. */
+  lastRead?: string;
+  /** The devices the page's index rows cover, admitted or not (`deviceIds` when no copy refused one). */
+  covered?: number;
   /**
    * Whether candidates may follow: false only when the store said none do (Table Storage answers a continuation
    * whenever more rows may exist), so the last page costs no further read.

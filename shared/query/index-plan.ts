@@ -1,4 +1,6 @@
-import type { Expression, Primitive } from './query-ast';
+import type { Expression, Primitive, PropertyNode } from './query-ast';
+import { evaluate } from './query-evaluator';
+import { readPath, type JsonValue } from './query-values';
 
 /** One entry of a twin index: a property path (segments lower-cased, dot-joined) holding a scalar value. */
 export interface IndexEntry {
@@ -71,4 +73,51 @@ export function planIndexLookups(condition: Expression | null): IndexEntry[] | u
     default:
       return undefined;
   }
+}
+
+/**
+ * Whether a device may satisfy `condition` by what a copy of its tags shows (the copy an index entry carries, see
+ * docs/devices.md "Covering entries"). False only when an equality or `IN` on a tag path that the condition needs
+ * (under AND and OR, never under NOT or a function) is decided false by a scalar the copy holds at that path; a
+ * path the copy does not hold as a scalar (missing, an object or an array, or behind one) leaves the device in.
+ * Sound when the device's tags hold every scalar of the copy at the same path (ignoring case as queries do) with
+ * the same value: the device's own twin must still be evaluated.
+ */
+export function mayMatchTags(condition: Expression | null, tags: JsonValue): boolean {
+  if (condition === null) return true;
+  switch (condition.kind) {
+    case 'comparison':
+    case 'in': {
+      const property = tagProperty(condition);
+      if (property === undefined) return true;
+      const document = { tags };
+      const held = readPath(document, property.path);
+      if (typeof held !== 'string' && typeof held !== 'number' && typeof held !== 'boolean') return true;
+      return evaluate(condition, document);
+    }
+    case 'and':
+      return condition.operands.every((operand) => mayMatchTags(operand, tags));
+    case 'or':
+      return condition.operands.some((operand) => mayMatchTags(operand, tags));
+    default:
+      return true;
+  }
+}
+
+/** The tag property an equality with a constant, or a (non-negated) `IN`, tests. */
+function tagProperty(condition: Expression): PropertyNode | undefined {
+  if (condition.kind === 'in') {
+    const { operand } = condition;
+    return !condition.negated && operand.kind === 'property' && isIndexedPath(operand.path)
+      ? operand
+      : undefined;
+  }
+  if (condition.kind !== 'comparison' || condition.operator !== '=') return undefined;
+  const [property, literal] =
+    condition.left.kind === 'property'
+      ? [condition.left, condition.right]
+      : [condition.right, condition.left];
+  return property.kind === 'property' && literal.kind === 'literal' && isIndexedPath(property.path)
+    ? property
+    : undefined;
 }

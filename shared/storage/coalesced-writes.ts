@@ -4,7 +4,7 @@ import { MAX_BATCH_CHARS, MAX_BATCH_OPERATIONS, type LazyTable } from './table-s
 interface Queued {
   action: TransactionAction;
   chars: number;
-  resolve: () => void;
+  resolve: (etag: string | undefined) => void;
   reject: (error: unknown) => void;
 }
 
@@ -15,21 +15,21 @@ function approximateChars(entity: Record<string, unknown>): number {
   return chars;
 }
 
-/** One action alone, as the matching single-entity request (the errors are those of that request). */
-async function submitOne(client: TableClient, action: TransactionAction): Promise<void> {
+/**
+ * One action alone, as the matching single-entity request (the errors are those of that request); the entity's new
+ * etag.
+ */
+async function submitOne(client: TableClient, action: TransactionAction): Promise<string | undefined> {
   switch (action[0]) {
     case 'create':
-      await client.createEntity(action[1]);
-      return;
+      return (await client.createEntity(action[1])).etag;
     case 'upsert':
-      await client.upsertEntity(action[1], action[2]);
-      return;
+      return (await client.upsertEntity(action[1], action[2])).etag;
     case 'update':
-      await client.updateEntity(action[1], action[2], action[3]);
-      return;
+      return (await client.updateEntity(action[1], action[2], action[3])).etag;
     case 'delete':
       await client.deleteEntity(action[1].partitionKey, action[1].rowKey);
-      return;
+      return undefined;
   }
 }
 
@@ -59,8 +59,9 @@ export class CoalescedWrites {
     private readonly maxInFlight = COALESCED_REQUESTS_IN_FLIGHT,
   ) {}
 
-  write(action: TransactionAction): Promise<void> {
-    return new Promise<void>((resolve, reject) => {
+  /** Writes one entity; the entity's new etag (undefined for a delete). */
+  write(action: TransactionAction): Promise<string | undefined> {
+    return new Promise<string | undefined>((resolve, reject) => {
       const partition = action[1].partitionKey;
       const list = this.queued.get(partition) ?? [];
       list.push({ action, chars: approximateChars(action[1]), resolve, reject });
@@ -103,8 +104,9 @@ export class CoalescedWrites {
     }
     if (batch.length > 1) {
       try {
-        await client.submitTransaction(batch.map((write) => write.action));
-        for (const write of batch) write.resolve();
+        const { subResponses } = await client.submitTransaction(batch.map((write) => write.action));
+        // Sub-responses come in the order of the transaction's actions.
+        batch.forEach((write, index) => write.resolve(subResponses[index]?.etag));
         return;
       } catch {
         // One action refused fails the whole transaction: each is tried alone below for its own outcome.
@@ -113,8 +115,7 @@ export class CoalescedWrites {
     await Promise.all(
       batch.map(async (write) => {
         try {
-          await submitOne(client, write.action);
-          write.resolve();
+          write.resolve(await submitOne(client, write.action));
         } catch (error: unknown) {
           write.reject(error);
         }

@@ -2,8 +2,8 @@ import { ConcurrencyConflictError } from '../iothub-rules';
 import { createHash } from 'node:crypto';
 import { odata, type TableEntity, type TransactionAction } from '@azure/data-tables';
 import * as v from 'valibot';
-import type { DeviceRecord } from '../devices/device-model';
-import { indexEntryKey, indexEntryPrefix, twinIndexEntries } from '../devices/twin-index';
+import type { DeviceRecord, JsonObject } from '../devices/device-model';
+import { indexEntryKey, indexEntryPrefix, tagsExtend, twinIndexEntries } from '../devices/twin-index';
 import type { IndexEntry, ScalarType } from '../query';
 import {
   type BatchOutcome,
@@ -68,28 +68,101 @@ interface IndexAction {
   action: TransactionAction;
 }
 
+/**
+ * The column of an index row holding the copy of its device's tags (JSON), `''` while the row is pending: written
+ * before its device, and not yet given the copy of a device write that succeeded (docs/devices.md, "Covering
+ * entries"). A row without the column (written before covering entries) reads as pending.
+ */
+const TAGS_COPY = 'tags';
+/** Tags longer than this as JSON are not copied: their rows stay pending (a point read each, as before). */
+const MAX_TAGS_COPY_CHARS = 4_096;
+
+function indexRowKeys(entry: IndexEntry, deviceId: string) {
+  return { partitionKey: indexKeys.partitionKey(entry), rowKey: registryKeys.rowKey(deviceId) };
+}
+
+/** A device's tags as the copy its index rows carry, or undefined when too long to copy. */
+function tagsCopy(record: DeviceRecord): string | undefined {
+  const copy = JSON.stringify(record.tags);
+  return copy.length > MAX_TAGS_COPY_CHARS ? undefined : copy;
+}
+
+/**
+ * Index actions on a device's entries: `create` inserts a row with the copy of `record`'s tags (refused when the
+ * row exists, so it never overwrites another write's row); `pending` marks a row pending (merged, so an existing
+ * row is updated in place); `delete` drops it.
+ */
 function indexActions(
   tables: RegistryIndexTables,
   deviceId: string,
   entries: Iterable<IndexEntry>,
-  kind: 'upsert' | 'delete',
+  kind: { create: string } | 'pending' | 'delete',
 ): IndexAction[] {
-  const rowKey = registryKeys.rowKey(deviceId);
   return [...entries].map((entry): IndexAction => {
-    const keys = { partitionKey: indexKeys.partitionKey(entry), rowKey };
-    return {
-      table: tables.nameOf(entry.path),
-      action: kind === 'upsert' ? ['upsert', { ...keys, deviceId }, 'Replace'] : ['delete', keys],
-    };
+    const keys = indexRowKeys(entry, deviceId);
+    const table = tables.nameOf(entry.path);
+    if (kind === 'delete') return { table, action: ['delete', keys] };
+    if (kind === 'pending')
+      return { table, action: ['upsert', { ...keys, deviceId, [TAGS_COPY]: '' }, 'Merge'] };
+    return { table, action: ['create', { ...keys, deviceId, [TAGS_COPY]: kind.create }] };
   });
 }
 
-/** Entries of `next` missing from `previous` (to add) and of `previous` missing from `next` (to drop). */
+/** Index actions as batch transactions: one table and partition each, split at the limits. */
+function tableBatches(actions: readonly IndexAction[]): Array<{ table: string; batch: TransactionAction[] }> {
+  const byTable = new Map<string, TransactionAction[]>();
+  for (const { table, action } of actions) {
+    const list = byTable.get(table) ?? [];
+    list.push(action);
+    byTable.set(table, list);
+  }
+  return [...byTable].flatMap(([table, list]) => partitionBatches(list).map((batch) => ({ table, batch })));
+}
+
+/** Whether an index row's copy of its device's tags admits the device (a row without a copy always does). */
+function admittedByCopy(admits: IndexPageRequest['admits'], copy: unknown): boolean {
+  if (!admits || typeof copy !== 'string' || copy === '') return true;
+  try {
+    const tags: unknown = JSON.parse(copy);
+    return typeof tags !== 'object' || tags === null || Array.isArray(tags) || admits(tags as JsonObject);
+  } catch {
+    return true;
+  }
+}
+
+/** An index row written pending by this write, with the etag that write gave it. */
+interface PendingRow {
+  table: string;
+  keys: { partitionKey: string; rowKey: string };
+  etag: string | undefined;
+}
+
+/**
+ * The copy actions for rows this write marked pending, after its device write succeeded: each a merge under the
+ * etag of the pending write, so it fails (leaving the row pending) if any later write touched the row.
+ */
+function copyActions(rows: readonly PendingRow[], record: DeviceRecord): IndexAction[] {
+  const copy = tagsCopy(record);
+  if (copy === undefined) return [];
+  return rows.flatMap(({ table, keys, etag }): IndexAction[] =>
+    etag === undefined
+      ? []
+      : [{ table, action: ['update', { ...keys, [TAGS_COPY]: copy }, 'Merge', { etag }] }],
+  );
+}
+
+/**
+ * The index rows a write of `next` over `previous` marks pending before the device write, and those it drops
+ * after. A write that only adds tags (see `tagsExtend`) marks its new entries: the copies the other rows carry stay
+ * sound. Any other tag change marks every entry of `next`: their copies would be stale.
+ */
 function indexChange(previous: DeviceRecord | undefined, next: DeviceRecord | undefined) {
   const before = previous ? twinIndexEntries(previous) : new Map<string, IndexEntry>();
   const after = next ? twinIndexEntries(next) : new Map<string, IndexEntry>();
+  const added = [...after].filter(([key]) => !before.has(key)).map(([, entry]) => entry);
+  const extended = previous !== undefined && next !== undefined && tagsExtend(previous.tags, next.tags);
   return {
-    added: [...after].filter(([key]) => !before.has(key)).map(([, entry]) => entry),
+    marked: extended ? added : [...after.values()],
     removed: [...before].filter(([key]) => !after.has(key)).map(([, entry]) => entry),
   };
 }
@@ -169,14 +242,15 @@ export class DeviceRegistryRepository implements RegistryRepository {
   private readonly migration: IndexLayoutMigration | undefined;
 
   /**
-   * `index`: the tables of the twin index (see docs/devices.md). Every write adds the device's new entries before
-   * the device is written and drops the entries it no longer has afterwards, so a device is always findable by
-   * what it holds; an entry left by a failed write only costs a point read.
+   * `index`: the tables of the twin index (see docs/devices.md). Every write marks the device's new entries pending
+   * before the device is written, gives them the copy of its tags once that write succeeded, and drops the entries
+   * it no longer has afterwards, so a device is always findable by what it holds; an entry left by a failed write
+   * only costs a point read.
    */
   constructor(
     private readonly table: LazyTable,
     private readonly index?: RegistryIndexTables,
-    options: { log?: (message: string) => void } = {},
+    private readonly options: { log?: (message: string) => void } = {},
   ) {
     this.rowWrites = new CoalescedWrites(table);
     this.migration =
@@ -184,7 +258,7 @@ export class DeviceRegistryRepository implements RegistryRepository {
       new IndexLayoutMigration({
         tables: index,
         scan: (scan) => this.scan(scan),
-        writeEntries: (records) => this.writeIndex(records, 'upsert'),
+        writeEntries: (records) => this.markPendingMany(records),
         ...(options.log ? { log: options.log } : {}),
       });
   }
@@ -194,34 +268,68 @@ export class DeviceRegistryRepository implements RegistryRepository {
     return this.migration;
   }
 
-  /** Every index entry of these devices, in batch transactions per table and partition, several in flight. */
-  private async writeIndex(records: readonly DeviceRecord[], kind: 'upsert', parallelism = 8): Promise<void> {
+  /**
+   * Marks every index entry of these devices pending (the migration: it read the devices earlier, so it gives no
+   * copy), in batch transactions per table and partition, several in flight.
+   */
+  private async markPendingMany(records: readonly DeviceRecord[], parallelism = 8): Promise<void> {
     const { index } = this;
-    if (!index || records.length === 0) return;
-    const byTable = new Map<string, TransactionAction[]>();
-    for (const record of records) {
-      for (const { table, action } of indexActions(
-        index,
-        record.deviceId,
-        twinIndexEntries(record).values(),
-        kind,
-      )) {
-        const actions = byTable.get(table) ?? [];
-        actions.push(action);
-        byTable.set(table, actions);
-      }
-    }
-    const batches = [...byTable].flatMap(([table, actions]) =>
-      partitionBatches(actions).map((batch) => ({ table, batch })),
+    if (!index) return;
+    const actions = records.flatMap((record) =>
+      indexActions(index, record.deviceId, twinIndexEntries(record).values(), 'pending'),
     );
-    await inParallel(batches, parallelism, async ({ table, batch }) => {
+    await inParallel(tableBatches(actions), parallelism, async ({ table, batch }) => {
       await (await index.open(table)).submitTransaction(batch);
     });
   }
 
-  private coalescedIndexWrite({ table, action }: IndexAction): Promise<void> {
+  /**
+   * The index rows of new devices, before the devices are written: created with their copies in batch
+   * transactions per table and partition, several in flight; a transaction refused (a row exists) is retried row
+   * by row ({@link writeRowsBefore}). The rows that went pending, by device.
+   */
+  private async writeRowsBeforeMany(
+    records: readonly DeviceRecord[],
+    parallelism: number,
+  ): Promise<Map<string, PendingRow[]>> {
+    const pending = new Map<string, PendingRow[]>();
     const { index } = this;
-    if (!index) return Promise.resolve();
+    if (!index) return pending;
+    const byRow = new Map<IndexAction['action'], DeviceRecord>();
+    const actions = records.flatMap((record) => {
+      const copy = tagsCopy(record);
+      const entries = twinIndexEntries(record).values();
+      const made = indexActions(
+        index,
+        record.deviceId,
+        entries,
+        copy === undefined ? 'pending' : { create: copy },
+      );
+      for (const { action } of made) byRow.set(action, record);
+      return made;
+    });
+    await inParallel(tableBatches(actions), parallelism, async ({ table, batch }) => {
+      try {
+        // Rows created with their copies, or (tags too long to copy) marked pending for good.
+        await (await index.open(table)).submitTransaction(batch);
+        return;
+      } catch (error: unknown) {
+        if (!isHttpClientError(error)) throw error;
+      }
+      await Promise.all(
+        batch.map(async (action) => {
+          const record = byRow.get(action) as DeviceRecord;
+          const rows = await this.writeRowBefore({ table, action }, record);
+          if (rows) pending.set(record.deviceId, [...(pending.get(record.deviceId) ?? []), rows]);
+        }),
+      );
+    });
+    return pending;
+  }
+
+  private coalescedIndexWrite({ table, action }: IndexAction): Promise<string | undefined> {
+    const { index } = this;
+    if (!index) return Promise.resolve(undefined);
     let writes = this.indexWrites.get(table);
     if (!writes) {
       writes = new CoalescedWrites(() => index.open(table));
@@ -230,13 +338,86 @@ export class DeviceRegistryRepository implements RegistryRepository {
     return writes.write(action);
   }
 
-  /** One device's new index entries, written together with those of concurrent writes. */
-  private async addIndex(deviceId: string, entries: Iterable<IndexEntry>): Promise<void> {
+  /**
+   * One device's index rows before the device is written (together with those of concurrent writes): a row that
+   * does not exist is created with the copy of the record's tags; one that does is marked pending (given its copy
+   * once the device write succeeded, {@link giveCopies}). The rows that went pending.
+   */
+  private async writeRowsBefore(record: DeviceRecord, entries: Iterable<IndexEntry>): Promise<PendingRow[]> {
+    const { index } = this;
+    if (!index) return [];
+    const copy = tagsCopy(record);
+    const writes = indexActions(
+      index,
+      record.deviceId,
+      entries,
+      copy === undefined ? 'pending' : { create: copy },
+    );
+    const rows = await Promise.all(writes.map((write) => this.writeRowBefore(write, record)));
+    return rows.filter((row): row is PendingRow => row !== undefined);
+  }
+
+  /** {@link writeRowsBefore} for one row: undefined when it was created with its copy. */
+  private async writeRowBefore(write: IndexAction, record: DeviceRecord): Promise<PendingRow | undefined> {
+    const [kind, { partitionKey, rowKey }] = write.action;
+    if (kind === 'create') {
+      try {
+        await this.coalescedIndexWrite(write);
+        return undefined;
+      } catch (error: unknown) {
+        if (!isConflict(error)) throw error;
+      }
+    }
+    const keys = { partitionKey, rowKey };
+    const etag = await this.coalescedIndexWrite({
+      table: write.table,
+      action: ['upsert', { ...keys, deviceId: record.deviceId, [TAGS_COPY]: '' }, 'Merge'],
+    });
+    return { table: write.table, keys, etag };
+  }
+
+  /**
+   * Gives rows this write marked pending the copy of the tags it wrote (after the device write succeeded). A copy
+   * refused (a later write touched the row) or lost leaves the row pending: it costs a point read, never a match.
+   */
+  private async giveCopies(rows: readonly PendingRow[], record: DeviceRecord): Promise<void> {
+    await Promise.all(
+      copyActions(rows, record).map(async (write) => {
+        try {
+          await this.coalescedIndexWrite(write);
+        } catch (error: unknown) {
+          if (!isPreconditionFailed(error) && !isNotFound(error))
+            this.options.log?.(
+              `Twin index: a copy of ${record.deviceId}'s tags was not written: ${String(error)}`,
+            );
+        }
+      }),
+    );
+  }
+
+  /**
+   * {@link giveCopies} for many devices: in transactions per table and partition, several in flight; a
+   * transaction refused (one row was touched since) is retried row by row.
+   */
+  private async giveCopiesMany(copies: readonly IndexAction[], parallelism: number): Promise<void> {
     const { index } = this;
     if (!index) return;
-    await Promise.all(
-      indexActions(index, deviceId, entries, 'upsert').map((write) => this.coalescedIndexWrite(write)),
-    );
+    await inParallel(tableBatches(copies), parallelism, async ({ table, batch }) => {
+      try {
+        await (await index.open(table)).submitTransaction(batch);
+      } catch {
+        await Promise.all(batch.map((action) => this.giveCopy({ table, action })));
+      }
+    });
+  }
+
+  private async giveCopy(write: IndexAction): Promise<void> {
+    try {
+      await this.coalescedIndexWrite(write);
+    } catch (error: unknown) {
+      if (!isPreconditionFailed(error) && !isNotFound(error))
+        this.options.log?.(`Twin index: a copy of a device's tags was not written: ${String(error)}`);
+    }
   }
 
   private async dropIndex(deviceId: string, entries: IndexEntry[]): Promise<void> {
@@ -265,15 +446,17 @@ export class DeviceRegistryRepository implements RegistryRepository {
   ): Promise<IndexPage | undefined> {
     const index = await this.indexReady();
     if (!index) return undefined;
-    const byKey = new Map<string, string>();
+    const byKey = new Map<string, { deviceId: string; admitted: boolean }>();
     const partitions = new Map<string, { table: string; partitionKey: string }>();
     for (const entry of entries) {
       const target = { table: index.nameOf(entry.path), partitionKey: indexKeys.partitionKey(entry) };
       partitions.set(`${target.table}/${target.partitionKey}`, target);
     }
     const start = page.from && registryKeys.rowKey(page.from.deviceId);
+    const select = page.admits ? ['RowKey', 'deviceId', TAGS_COPY] : ['RowKey', 'deviceId'];
     let more = false;
-    // The first `limit` keys of the union are among the first `limit` keys of each partition.
+    // The first `limit` keys of the union are among the first `limit` keys of each partition, so every row of
+    // those devices is read: a device is a candidate if any of its rows admits it.
     await inParallel([...partitions.values()], 8, async ({ table, partitionKey }) => {
       const client = await index.open(table);
       const filter =
@@ -283,7 +466,7 @@ export class DeviceRegistryRepository implements RegistryRepository {
             ? odata`PartitionKey eq ${partitionKey} and RowKey ge ${start}`
             : odata`PartitionKey eq ${partitionKey} and RowKey gt ${start}`;
       const pages = client
-        .listEntities<{ deviceId?: string }>({ queryOptions: { filter, select: ['RowKey', 'deviceId'] } })
+        .listEntities<{ deviceId?: string; [TAGS_COPY]?: unknown }>({ queryOptions: { filter, select } })
         .byPage({ maxPageSize: page.limit });
       let taken = 0;
       for await (const rows of pages) {
@@ -293,7 +476,9 @@ export class DeviceRegistryRepository implements RegistryRepository {
             break;
           }
           if (typeof row.deviceId !== 'string' || typeof row.rowKey !== 'string') continue;
-          byKey.set(row.rowKey, row.deviceId);
+          const admitted = admittedByCopy(page.admits, row[TAGS_COPY]);
+          const known = byKey.get(row.rowKey);
+          byKey.set(row.rowKey, { deviceId: row.deviceId, admitted: admitted || (known?.admitted ?? false) });
           taken += 1;
         }
         // Table Storage may answer a short page with a continuation: read on until the page is full.
@@ -305,11 +490,19 @@ export class DeviceRegistryRepository implements RegistryRepository {
       }
     });
     // The default sort compares UTF-16 code units: Table Storage's key order for these keys.
-    const keys = [...byKey.keys()].sort();
-    return {
-      deviceIds: keys.slice(0, page.limit).map((key) => byKey.get(key) as string),
-      more: more || keys.length > page.limit,
+    const covered = [...byKey.keys()].sort().slice(0, page.limit);
+    const last = covered[covered.length - 1];
+    const result: IndexPage = {
+      deviceIds: covered.flatMap((key) => {
+        const row = byKey.get(key);
+        return row?.admitted ? [row.deviceId] : [];
+      }),
+      more: more || byKey.size > page.limit,
+      covered: covered.length,
     };
+    const lastRow = last === undefined ? undefined : byKey.get(last);
+    if (lastRow) result.lastRead = lastRow.deviceId;
+    return result;
   }
 
   /**
@@ -393,7 +586,7 @@ export class DeviceRegistryRepository implements RegistryRepository {
   /** Inserts a new device; ConcurrencyConflictError (kind exists) if the id is taken. */
   async insert(record: DeviceRecord): Promise<void> {
     await this.migration?.beforeWrite();
-    await this.addIndex(record.deviceId, twinIndexEntries(record).values());
+    const pending = await this.writeRowsBefore(record, twinIndexEntries(record).values());
     const client = await this.table();
     try {
       await client.createEntity(toEntity(record));
@@ -401,13 +594,14 @@ export class DeviceRegistryRepository implements RegistryRepository {
       if (isConflict(error)) throw new ConcurrencyConflictError(`Device ${record.deviceId}`, 'exists');
       throw error;
     }
+    await this.giveCopies(pending, record);
   }
 
   /** Replaces a device read at `storageEtag`; ConcurrencyConflictError (kind changed) if it changed meanwhile. */
   async replace(record: DeviceRecord, storageEtag: string, previous?: DeviceRecord): Promise<void> {
-    const { added, removed } = indexChange(previous, record);
+    const { marked, removed } = indexChange(previous, record);
     await this.migration?.beforeWrite();
-    await this.addIndex(record.deviceId, added);
+    const pending = await this.writeRowsBefore(record, marked);
     const entity = toEntity(record);
     try {
       await this.rowWrites.write(['update', entity, writeMode(entity, previous), { etag: storageEtag }]);
@@ -417,7 +611,7 @@ export class DeviceRegistryRepository implements RegistryRepository {
       if (isNotFound(error)) throw new ConcurrencyConflictError(`Device ${record.deviceId}`, 'missing');
       throw error;
     }
-    await this.dropIndex(record.deviceId, removed);
+    await Promise.all([this.giveCopies(pending, record), this.dropIndex(record.deviceId, removed)]);
   }
 
   /** Deletes a device read at `storageEtag`. */
@@ -442,16 +636,16 @@ export class DeviceRegistryRepository implements RegistryRepository {
    */
   async insertMany(records: readonly DeviceRecord[], parallelism = 8): Promise<BatchOutcome[]> {
     await this.migration?.beforeWrite();
-    await this.writeIndex(records, 'upsert', parallelism);
+    const pending = await this.writeRowsBeforeMany(records, parallelism);
     const client = await this.table();
     const outcomes: BatchOutcome[] = [];
     const byId = new Map(records.map((record) => [record.deviceId, record]));
     const actions = records.map((record): TransactionAction => ['create', toEntity(record)]);
+    const created: IndexAction[] = [];
     await inParallel(partitionBatches(actions), parallelism, async (batch) => {
       const batchRecords = batch.map((action) => byId.get(String(action[1].deviceId)) as DeviceRecord);
       try {
         await client.submitTransaction(batch);
-        for (const record of batchRecords) outcomes.push({ deviceId: record.deviceId, ok: true });
       } catch (error: unknown) {
         if (!isHttpClientError(error)) throw error;
         for (const record of batchRecords) {
@@ -462,8 +656,14 @@ export class DeviceRegistryRepository implements RegistryRepository {
             outcomes.push({ deviceId: record.deviceId, ok: false, error: single });
           }
         }
+        return;
+      }
+      for (const record of batchRecords) {
+        outcomes.push({ deviceId: record.deviceId, ok: true });
+        created.push(...copyActions(pending.get(record.deviceId) ?? [], record));
       }
     });
+    await this.giveCopiesMany(created, parallelism);
     return outcomes;
   }
 

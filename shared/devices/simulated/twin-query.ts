@@ -9,6 +9,7 @@ import {
 import {
   evaluate,
   isAggregateQuery,
+  mayMatchTags,
   planIndexLookups,
   planQuery,
   projectDocument,
@@ -17,7 +18,7 @@ import {
   type Expression,
   type Query,
 } from '../../query';
-import type { DeviceRecord, TwinWire } from '../device-model';
+import type { DeviceRecord, JsonObject, TwinWire } from '../device-model';
 import { readAhead } from '../../support/read-ahead';
 import type { IndexPage, IndexPageRequest, ScanPosition, StoredDevice } from '../ports';
 import type { QueryPage } from '../query-sources';
@@ -126,14 +127,16 @@ async function indexedCandidates(
   const { repository } = registry;
   if (entries === undefined || !repository.indexedDeviceIds) return undefined;
   const limit = Math.min(SCAN_PAGE_ROWS, Math.max(1, pageSize));
+  // Rows whose copy of the device's tags shows the condition false give no candidate (no point read).
+  const admits = (tags: JsonObject) => mayMatchTags(condition, tags);
   const read = (start: IndexPageRequest['from']) =>
-    repository.indexedDeviceIds?.(entries, start ? { from: start, limit } : { limit });
+    repository.indexedDeviceIds?.(entries, start ? { from: start, limit, admits } : { limit, admits });
   const first = await read(from === undefined ? undefined : { deviceId: from, inclusive: true });
   if (first === undefined) return undefined;
   const ids = (async function* ids() {
     for (let page: IndexPage | undefined = first; page !== undefined;) {
       yield* page.deviceIds;
-      const last = page.deviceIds[page.deviceIds.length - 1];
+      const last = page.lastRead ?? page.deviceIds[page.deviceIds.length - 1];
       if (!page.more || last === undefined) return;
       page = await read({ deviceId: last, inclusive: false });
     }
@@ -152,27 +155,31 @@ export const SCAN_SHARE = 0.1;
 
 /**
  * The access path of a query's first page when the index could serve it. An index page that says no more follow:
- * few candidates, the index. A full one: the candidates' share of the fleet is estimated from where the page ends
- * in the registry's key order (the devices sorting at or before its last candidate, counted in a sample of the
- * registry); a large share scans.
+ * few candidates, the index. A full one: the share of the fleet its index rows cover is estimated from where the
+ * page ends in the registry's key order (the devices sorting at or before its last row, counted in a sample of the
+ * registry). The index path costs its rows (read in pages, as a scan reads devices) and a point read per candidate
+ * its tags copy admits, each worth 1 ÷ {@link SCAN_SHARE} scanned rows: the scan wins when that is more than the
+ * devices through the page.
  */
 async function chooseAccess(registry: EmbeddedRegistry, first: IndexPage): Promise<'index' | 'scan'> {
   const { deviceIds } = first;
-  const last = deviceIds[deviceIds.length - 1];
+  const last = first.lastRead ?? deviceIds[deviceIds.length - 1];
+  const covered = first.covered ?? deviceIds.length;
   const { repository } = registry;
+  const admitted = covered === deviceIds.length ? '' : `, ${deviceIds.length} admitted by their tags copies`;
   if (!first.more || last === undefined || !repository.devicesThrough) {
-    registry.debug?.(`Twin query plan: index (${deviceIds.length} candidates, no more follow).`);
+    registry.debug?.(`Twin query plan: index (${covered} candidates${admitted}, no more follow).`);
     return 'index';
   }
-  const enough = Math.ceil(deviceIds.length / SCAN_SHARE);
+  const enough = Math.ceil(deviceIds.length / SCAN_SHARE + (covered - deviceIds.length));
   const devices = await repository.devicesThrough(last, enough);
-  const share = Math.min(1, deviceIds.length / Math.max(1, devices));
-  const path = share >= SCAN_SHARE ? 'scan' : 'index';
-  // The count stops once it shows the share below the threshold: the figures are then bounds.
+  const share = Math.min(1, covered / Math.max(1, devices));
+  const path = devices <= enough ? 'scan' : 'index';
+  // The count stops once it shows the index cheaper: the figures are then bounds.
   const [among, part] = devices >= enough ? ['at least', 'at most '] : ['about', ''];
   registry.debug?.(
-    `Twin query plan: ${path} (${deviceIds.length} candidates among ${among} ${devices} devices: ` +
-      `${part}${(share * 100).toFixed(1)} %, scan from ${SCAN_SHARE * 100} %).`,
+    `Twin query plan: ${path} (${covered} candidates among ${among} ${devices} devices: ` +
+      `${part}${(share * 100).toFixed(1)} %${admitted}; scan from ${SCAN_SHARE * 100} % point reads).`,
   );
   return path;
 }

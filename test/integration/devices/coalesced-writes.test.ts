@@ -49,7 +49,7 @@ describe('CoalescedWrites', () => {
     const submit = jest.spyOn(client, 'submitTransaction');
     try {
       const first = writes.write(['upsert', { partitionKey: 'p4', rowKey: 'first' }, 'Replace']);
-      const later: Promise<void>[] = [];
+      const later: Promise<string | undefined>[] = [];
       for (let i = 0; i < 50; i++) {
         await new Promise((resolve) => setImmediate(resolve));
         later.push(writes.write(['upsert', { partitionKey: 'p4', rowKey: `r${i}` }, 'Replace']));
@@ -57,8 +57,15 @@ describe('CoalescedWrites', () => {
       expect(single).toHaveBeenCalledTimes(1);
       expect(submit).not.toHaveBeenCalled();
       release();
-      await Promise.all([first, ...later]);
+      const etags = await Promise.all([first, ...later]);
       expect(submit.mock.calls.map(([actions]) => actions.length)).toEqual([50]);
+      // Each write's own etag, from its transaction's sub-response (conditional writes of the twin index rely on it).
+      const stored = await Promise.all(
+        ['first', ...later.map((_, i) => `r${i}`)].map(
+          async (rowKey) => (await client.getEntity('p4', rowKey)).etag,
+        ),
+      );
+      expect(etags).toEqual(stored);
     } finally {
       single.mockRestore();
       submit.mockRestore();

@@ -208,7 +208,7 @@ describe('moving an old-layout twin index to a table per path', () => {
     ).toBe(true);
     expect(await repository.indexMigration?.ready()).toBe(true);
     expect(repository.indexMigration?.inProgress).toBeUndefined();
-    expect(await repository.indexedDeviceIds([{ path: 'tags.a', value: 'b' }], { limit: 10 })).toEqual({
+    expect(await repository.indexedDeviceIds([{ path: 'tags.a', value: 'b' }], { limit: 10 })).toMatchObject({
       deviceIds: ['fresh-1'],
       more: false,
     });

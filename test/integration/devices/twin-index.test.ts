@@ -1,10 +1,10 @@
 import { startAzurite, type RunningAzurite } from '../../../packages/func-local/storage/azurite';
-import type { TwinWire } from '../../../shared/devices/device-model';
+import type { JsonObject, TwinWire } from '../../../shared/devices/device-model';
 import { runBulkOperation } from '../../../shared/devices/simulated/bulk-registry';
 import { EmbeddedRegistry } from '../../../shared/devices/simulated/embedded-registry';
 import { SimulatedDeviceGateway } from '../../../shared/devices/simulated/simulated-gateway';
 import { matchingTwins, queryTwins } from '../../../shared/devices/simulated/twin-query';
-import { indexEntryKey, twinIndexEntries } from '../../../shared/devices/twin-index';
+import { indexEntryKey, tagsExtend, twinIndexEntries } from '../../../shared/devices/twin-index';
 import { dryRunWarnings } from '../../../shared/jobs/service/dry-run-warnings';
 import { parseCondition, parseQuery, planIndexLookups } from '../../../shared/query';
 import {
@@ -226,4 +226,105 @@ describe('queries answered through the index', () => {
       repository.indexedDeviceIds = read;
     }
   }, 60_000);
+});
+
+describe('covering entries (index rows carrying a copy of their device tags)', () => {
+  const cov = Array.from({ length: 30 }, (_, i) => ({
+    id: `cov-${String(i).padStart(2, '0')}`,
+    importMode: 'create',
+    tags: { cov: 'c', grade: i % 5 },
+  }));
+
+  beforeAll(async () => {
+    expect((await runBulkOperation(registry, cov)).isSuccessful).toBe(true);
+  });
+
+  /** The index rows of a device's current entries: each must exist, pending or with a copy its tags extend. */
+  async function expectSoundRows(deviceId: string): Promise<Array<string | undefined>> {
+    const stored = await registry.repository.get(deviceId);
+    if (!stored) throw new Error(`${deviceId} is missing`);
+    const copies: Array<string | undefined> = [];
+    for (const entry of twinIndexEntries(stored.record).values()) {
+      const row = await (
+        await indexTables.open(indexTables.nameOf(entry.path))
+      ).getEntity<{ tags?: string }>(indexKeys.partitionKey(entry), registryKeys.rowKey(deviceId));
+      const copy = row.tags;
+      if (copy) expect(tagsExtend(JSON.parse(copy) as JsonObject, stored.record.tags)).toBe(true);
+      copies.push(copy);
+    }
+    return copies;
+  }
+
+  /** The ids a condition returns, with the point reads of the registry it took. */
+  async function countedIds(condition: string): Promise<{ found: string[]; pointReads: number }> {
+    const { repository } = registry;
+    const get = jest.spyOn(repository, 'get');
+    try {
+      const found = await ids(condition);
+      return { found, pointReads: get.mock.calls.length };
+    } finally {
+      get.mockRestore();
+    }
+  }
+
+  it('are written by bulk imports, so a query point-reads only the devices its tags copies admit', async () => {
+    for (const { id } of cov.slice(0, 5))
+      expect(await expectSoundRows(id)).toEqual([expect.any(String), expect.any(String)]);
+    const condition = "tags.cov = 'c' AND tags.grade = 2";
+    const { found, pointReads } = await countedIds(condition);
+    expect(found).toEqual(await scannedIds(condition));
+    expect(found).toHaveLength(6);
+    // One point read per returned device, not one per holder of `cov = 'c'` (30).
+    expect(pointReads).toBe(6);
+  });
+
+  it('a failed tag change leaves the rows it marked pending, never a copy the device does not hold', async () => {
+    const stored = await registry.repository.get('cov-01');
+    if (!stored) throw new Error('cov-01 is missing');
+    const changed = { ...stored.record, tags: { cov: 'c', grade: 4 } };
+    await expect(
+      registry.repository.replace(changed, 'W/"datetime\'2000-01-01T00%3A00%3A00Z\'"', stored.record),
+    ).rejects.toThrow();
+    // Its rows: `cov = 'c'` pending (the failed write marked it), `grade = 1` still with a copy it holds.
+    expect(await expectSoundRows('cov-01')).toEqual(['', expect.stringContaining('"grade":1')]);
+    for (const condition of ["tags.cov = 'c' AND tags.grade = 1", "tags.cov = 'c' AND tags.grade = 4"])
+      expect(await ids(condition)).toEqual(await scannedIds(condition));
+  });
+
+  it('stay sound under concurrent tag changes of one device', async () => {
+    for (let round = 0; round < 3; round += 1) {
+      const grades = [5, 6, 7].map((grade) => grade + round * 3);
+      await Promise.all(
+        grades.map((grade) =>
+          registry.updateTwin('cov-02', { tags: { grade } }, 'patch', undefined).catch(() => undefined),
+        ),
+      );
+      await expectSoundRows('cov-02');
+      const held = (await registry.repository.get('cov-02'))?.record.tags.grade;
+      for (const grade of grades) {
+        const found = (await ids(`tags.cov = 'c' AND tags.grade = ${grade}`)).includes('cov-02');
+        expect({ grade, found }).toEqual({ grade, found: grade === held });
+      }
+    }
+  });
+
+  it('keep their copies through a write that only adds tags, and rows without a copy are point-read', async () => {
+    const before = await expectSoundRows('cov-06');
+    const gateway = new SimulatedDeviceGateway(registry);
+    await gateway.applyTwinPatch('cov-06', { tags: { campaign: 'x' }, properties: { desired: { fw: '2' } } });
+    // The old rows were not rewritten (their copy lacks `campaign`, which leaves the device in); the new one has it.
+    const after = await expectSoundRows('cov-06');
+    expect(after.slice(0, before.length)).toEqual(before);
+    expect(after[before.length]).toContain('"campaign":"x"');
+    expect(await ids("tags.cov = 'c' AND tags.campaign = 'x'")).toEqual(['cov-06']);
+
+    // A row written before covering entries (no copy column) gives its device as a candidate, as before.
+    const condition = "tags.cov = 'c' AND tags.grade = 2";
+    const covered = await countedIds(condition);
+    const entry = { path: 'tags.cov', value: 'c' };
+    const table = await indexTables.open(indexTables.nameOf(entry.path));
+    const keys = { partitionKey: indexKeys.partitionKey(entry), rowKey: registryKeys.rowKey('cov-08') };
+    await table.upsertEntity({ ...keys, deviceId: 'cov-08' }, 'Replace');
+    expect(await countedIds(condition)).toEqual({ found: covered.found, pointReads: covered.pointReads + 1 });
+  });
 });
