@@ -138,7 +138,7 @@ const policyKey = (message: string) =>
   );
 
 const POLICY_ENTRIES = {
-  // Checked first, below; typed here.
+  // Checked first in PolicyEntrySchema (its own answer); typed here.
   name: v.string(),
   key: policyKey('needs a base64 primaryKey (or key) of at least 16 bytes.'),
   secondaryKey: v.optional(policyKey('must be base64 of at least 16 bytes.')),

@@ -15,7 +15,7 @@ import { entryList } from './entry-list';
 export const MAX_BULK_DEVICES = 5000;
 
 /** The modes of a bulk registry call's entries (the SDK's addDevices, updateDevices, removeDevices). */
-export const BULK_IMPORT_MODES = [
+const BULK_IMPORT_MODES = [
   'create',
   'update',
   'updateIfMatchETag',
@@ -25,7 +25,7 @@ export const BULK_IMPORT_MODES = [
 ] as const;
 
 /** IoT Hub's import modes (`importMode` of an `ExportImportDevice` line; default `createOrUpdate`). */
-export const IMPORT_MODES = [
+const IMPORT_MODES = [
   'create',
   'update',
   'updateIfMatchETag',
@@ -36,7 +36,6 @@ export const IMPORT_MODES = [
   'updateTwin',
   'updateTwinIfMatchETag',
 ] as const;
-export type ImportMode = (typeof IMPORT_MODES)[number];
 
 /** One of `modes` in any case, read as its own spelling. */
 function modeIn<const TModes extends readonly string[]>(modes: TModes) {
@@ -140,7 +139,17 @@ export const ImportLineSchema = v.pipe(
       addIssue({ message: `importMode ${importMode} needs ${field}`, path: keyPath(field) });
     }
   }),
+  v.transform(({ id, importMode, body, eTag, twinETag }) => ({
+    deviceId: id,
+    mode: importMode,
+    body,
+    eTag,
+    twinETag,
+  })),
 );
+
+/** An import line, read. */
+export type ImportLine = v.InferOutput<typeof ImportLineSchema>;
 
 /** Fields an import line's answer names before the reason (`Line 7: importMode must be …`). */
 const NAMED_LINE_FIELDS = ['id', 'importMode'];

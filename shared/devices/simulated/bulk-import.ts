@@ -17,11 +17,9 @@ import {
   ImportLineSchema,
   importLineStatus,
   validIdOf,
-  type ImportMode,
+  type ImportLine,
 } from '../../schemas/registry-entries.schema';
 import { parseOrProblem } from '@device-jobs/client/schemas';
-
-export { IMPORT_MODES, type ImportMode } from '../../schemas/registry-entries.schema';
 
 /** One line of `importErrors.log`, as IoT Hub writes it. */
 export interface ImportErrorLine {
@@ -54,14 +52,7 @@ export interface InputLine {
 }
 
 /** A numbered import line, read. */
-interface ParsedLine {
-  number: number;
-  deviceId: string;
-  mode: ImportMode;
-  body: Record<string, unknown>;
-  eTag?: string;
-  twinETag?: string;
-}
+type ParsedLine = ImportLine & { number: number };
 
 class LineError extends Error {
   constructor(readonly errorLine: ImportErrorLine) {
@@ -81,10 +72,7 @@ function parseLine(line: InputLine): ParsedLine {
     });
   }
   const parsed = parseOrProblem(ImportLineSchema, body, '');
-  if ('value' in parsed) {
-    const { id, importMode, body: read, eTag, twinETag } = parsed.value;
-    return { number: line.number, deviceId: id, mode: importMode, body: read, eTag, twinETag };
-  }
+  if ('value' in parsed) return { ...parsed.value, number: line.number };
   const { problem } = parsed;
   const deviceId = validIdOf(body);
   throw new LineError({
