@@ -26,6 +26,39 @@ describe('app settings: an invalid setting stops the app naming it, with the sam
     [{ IOTHUB_PLAIN_HTTP_PORT: '99999' }, configError('IOTHUB_PLAIN_HTTP_PORT', 'must be a port number.')],
     [{ IOTHUB_PLAIN_HTTP_PORT: '1.5' }, configError('IOTHUB_PLAIN_HTTP_PORT', 'must be a port number.')],
     [{ DEMO_FLEET_SIZE: '-1' }, configError('DEMO_FLEET_SIZE', 'must be a whole number from 0 to 100000.')],
+    [{ SIMULATION_DEFAULT_PROFILE: '{' }, configError('SIMULATION_DEFAULT_PROFILE', 'is not valid JSON.')],
+    [
+      { SIMULATION_DEFAULT_PROFILE: '{"failureRate":2}' },
+      configError(
+        'SIMULATION_DEFAULT_PROFILE',
+        'is invalid: simulation.failureRate must be a number from 0 to 1.',
+      ),
+    ],
+    [
+      { SIMULATION_DEFAULT_PROFILE: '[1]' },
+      configError('SIMULATION_DEFAULT_PROFILE', 'is invalid: simulation must be a JSON object.'),
+    ],
+    // Which bad setting is reported first: the gateway, then the profile, then storage, then the hub's string.
+    [
+      { SIMULATION_DEFAULT_PROFILE: '{', AzureWebJobsStorage: '' },
+      configError('SIMULATION_DEFAULT_PROFILE', 'is not valid JSON.'),
+    ],
+    [
+      { SIMULATION_DEFAULT_PROFILE: '{', DEVICE_GATEWAY: 'mqtt' },
+      configError('DEVICE_GATEWAY', 'must be "simulated" or "iothub".'),
+    ],
+    [
+      { DEVICE_GATEWAY: 'iothub', IOTHUB_CONNECTION_STRING: '   ' },
+      configError('IOTHUB_CONNECTION_STRING', 'is missing.'),
+    ],
+    [
+      { DEVICE_GATEWAY: 'iothub', IOTHUB_PLAIN_HTTP_PORT: '0' },
+      configError('IOTHUB_CONNECTION_STRING', 'is missing.'),
+    ],
+    [
+      { DEVICE_GATEWAY: 'iothub', JOBS_ACCESS_POLICIES: '' },
+      configError('JOBS_ACCESS_POLICIES', 'is missing.'),
+    ],
     [
       { REGISTRY_JOB_CHUNK_SIZE: '5' },
       configError('REGISTRY_JOB_CHUNK_SIZE', 'must be a whole number from 10 to 10000.'),
@@ -136,4 +169,26 @@ describe('app settings: an invalid setting stops the app naming it, with the sam
     expect(config.devices.iothubPlainHttpPort).toBe(8080);
     expect(config.devices.demoFleetSize).toBe(0);
   });
+
+  it.each<[Record<string, string>, unknown, unknown]>([
+    [{ SIMULATION_DEFAULT_PROFILE: '   ' }, { latencyMs: [20, 80], failureRate: 0 }, undefined],
+    [{ SIMULATION_DEFAULT_PROFILE: ' {"latencyMs":5} ' }, { latencyMs: 5, failureRate: 0 }, undefined],
+    [
+      { DEVICE_GATEWAY: 'iothub', IOTHUB_CONNECTION_STRING: '  HostName=x  ' },
+      { latencyMs: [20, 80], failureRate: 0 },
+      'HostName=x',
+    ],
+    [
+      { DEVICE_GATEWAY: 'simulated', IOTHUB_CONNECTION_STRING: '  HostName=x  ' },
+      { latencyMs: [20, 80], failureRate: 0 },
+      '  HostName=x  ',
+    ],
+  ])(
+    'reads the default simulation profile and the hub connection string as before (%j)',
+    (env, profile, hub) => {
+      const { devices } = loadConfig({ ...base, ...env });
+      expect(devices.defaultSimulation).toEqual(profile);
+      expect(devices.iothubConnectionString).toBe(hub);
+    },
+  );
 });
