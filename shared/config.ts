@@ -114,20 +114,6 @@ export interface JobEventsConfig {
 
 const DEFAULT_SIMULATION: SimulationProfile = { latencyMs: [20, 80], failureRate: 0 };
 
-function parseJson(env: Env, setting: string): unknown {
-  try {
-    return JSON.parse(env[setting] ?? '') as unknown;
-  } catch {
-    throw new ConfigError(setting, 'is not valid JSON.');
-  }
-}
-
-function required(env: Env, setting: string): string {
-  const value = env[setting]?.trim();
-  if (!value) throw new ConfigError(setting, 'is missing.');
-  return value;
-}
-
 const BASE64_KEY = /^[A-Za-z0-9+/]+={0,2}$/;
 
 const policyKey = (message: string) =>
@@ -335,13 +321,47 @@ function readJobsConfig(env: Env, hostJson: HostJsonReader): JobsConfig {
   };
 }
 
+/** The default simulation profile: absent or blank is the built-in one, else JSON merged over it. */
+const SimulationProfileSetting = v.pipe(
+  textSetting,
+  v.rawTransform(({ dataset, addIssue, NEVER }): SimulationProfile => {
+    if (dataset.value === undefined) return DEFAULT_SIMULATION;
+    let json: unknown;
+    try {
+      json = JSON.parse(dataset.value) as unknown;
+    } catch {
+      addIssue({ message: 'is not valid JSON.' });
+      return NEVER;
+    }
+    try {
+      return { ...DEFAULT_SIMULATION, ...parseSimulationProfile(json) };
+    } catch (error: unknown) {
+      addIssue({ message: `is invalid: ${(error as Error).message}` });
+      return NEVER;
+    }
+  }),
+);
+
 const GatewaySettingSchema = settingGroup({
   DEVICE_GATEWAY: v.pipe(
     textSetting,
     v.transform((raw) => raw ?? 'simulated'),
     v.picklist(['simulated', 'iothub'], 'must be "simulated" or "iothub".'),
   ),
+  SIMULATION_DEFAULT_PROFILE: SimulationProfileSetting,
 });
+
+/** The hub's service connection string: required (trimmed) with the IoT Hub gateway, else read as written. */
+const hubConnectionSetting = (gateway: 'simulated' | 'iothub') =>
+  settingGroup({
+    IOTHUB_CONNECTION_STRING:
+      gateway === 'iothub'
+        ? v.pipe(
+            textSetting,
+            v.check((value) => value !== undefined, 'is missing.'),
+          )
+        : v.optional(v.string()),
+  });
 
 /** The devices' settings read after the connection string. */
 const DeviceSettingsSchema = settingGroup({
@@ -352,25 +372,15 @@ const DeviceSettingsSchema = settingGroup({
 
 /** Reads and validates the settings; throws a ConfigError naming the first missing or invalid one. */
 export function loadConfig(env: Env = process.env, hostJson: HostJsonReader = () => undefined): AppConfig {
-  const gateway = readSettings(GatewaySettingSchema, env).DEVICE_GATEWAY;
-  let defaultSimulation = DEFAULT_SIMULATION;
-  if (env.SIMULATION_DEFAULT_PROFILE?.trim()) {
-    try {
-      defaultSimulation = {
-        ...DEFAULT_SIMULATION,
-        ...parseSimulationProfile(parseJson(env, 'SIMULATION_DEFAULT_PROFILE')),
-      };
-    } catch (error: unknown) {
-      if (error instanceof ConfigError) throw error;
-      throw new ConfigError('SIMULATION_DEFAULT_PROFILE', `is invalid: ${(error as Error).message}`);
-    }
-  }
+  const { DEVICE_GATEWAY: gateway, SIMULATION_DEFAULT_PROFILE: defaultSimulation } = readSettings(
+    GatewaySettingSchema,
+    env,
+  );
   // Storage first: its errors are reported before the policies', as they always were.
   const storage = readStorageSettings(env);
   const accessPolicies = readSettings(AccessPoliciesSchema, env).JOBS_ACCESS_POLICIES;
   refusePublishedKeyWhenReachable(env, accessPolicies);
-  const iothubConnectionString =
-    gateway === 'iothub' ? required(env, 'IOTHUB_CONNECTION_STRING') : env.IOTHUB_CONNECTION_STRING;
+  const iothubConnectionString = readSettings(hubConnectionSetting(gateway), env).IOTHUB_CONNECTION_STRING;
   const devices = readSettings(DeviceSettingsSchema, env);
   return {
     storage,
