@@ -2,7 +2,7 @@ import * as v from 'valibot';
 import type * as Wire from '../wire-types';
 import { DEFAULT_JOB_PRIORITY, FAILURE_TYPES, MAX_JOB_PRIORITY, MIN_JOB_PRIORITY } from '../wire-types';
 
-import { closedObject, integerIn, keyPath, numberIn, oneOf, present } from './schema-rules';
+import { closedObject, integerIn, keyPath, numberIn, oneOf, plainObject, present } from './schema-rules';
 
 /** The rollout controls of a job request (`rolloutConfig`, `abortConfig`, `retryConfig`), as valibot schemas. */
 
@@ -25,7 +25,7 @@ const MAX_CRITERIA = FAILURE_TYPES.length;
 const RATE_KEYS = ['numberOfSucceededDevices', 'numberOfNotifiedDevices'];
 
 const RateIncreaseCriteriaSchema = v.pipe(
-  v.looseObject({}, 'must be an object'),
+  plainObject('must be an object'),
   v.check((criteria) => {
     const keys = Object.keys(criteria).filter((key) => present(criteria[key]));
     return keys.length === 1 && RATE_KEYS.includes(keys[0] ?? '');
@@ -95,7 +95,7 @@ function unknownField(config: Record<string, unknown>): boolean {
 
 /** `rolloutConfig`: a rate (fixed or exponential), a concurrency cap and gated waves. */
 export const RolloutConfigSchema = v.pipe(
-  v.looseObject({}, 'must be an object'),
+  plainObject('must be an object'),
   // IoT Hub's order: the fields' own rules, with `exponentialRate` needing `maximumPerMinute` before its content.
   v.rawCheck(({ dataset, addIssue }) => {
     if (!dataset.typed) return;

@@ -37,6 +37,20 @@ describe('job request schemas keep the API answers', () => {
       'rolloutConfig.exponentialRate.bogus: is not a field of rolloutConfig.exponentialRate (baseRatePerMinute, incrementFactor, rateIncreaseCriteria)',
     ],
     [{ ...method, abortConfig: {} }, 'abortConfig.criteriaList: must be an array of 1 to 3 criteria'],
+    // An array is not an object: every control refuses one the same way.
+    [{ ...method, rolloutConfig: 'x' }, 'rolloutConfig: must be an object'],
+    [{ ...method, rolloutConfig: [] }, 'rolloutConfig: must be an object'],
+    [{ ...method, abortConfig: [] }, 'abortConfig: must be an object'],
+    [
+      {
+        ...method,
+        rolloutConfig: {
+          maximumPerMinute: 5,
+          exponentialRate: { baseRatePerMinute: 1, incrementFactor: 2, rateIncreaseCriteria: [] },
+        },
+      },
+      'rolloutConfig.exponentialRate.rateIncreaseCriteria: must be an object',
+    ],
     [
       { ...method, queryCondition: undefined, deviceIds: ['a', 'b c'] },
       "deviceIds[1]: is not a valid device id: it must be 1 to 128 characters of letters, digits and - . % _ * ? ! ( ) , : = @ $ '",
