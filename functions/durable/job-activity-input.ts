@@ -2,7 +2,7 @@ import type { RunCursor } from '../../shared/jobs/core/run-cursor';
 import type { ExecutedCounts } from '../../shared/jobs/core/rollout-policy';
 import * as v from 'valibot';
 import { ExecutedCountsSchema, RunCursorSchema } from '../../shared/schemas/activity-input.schema';
-import { parseOrThrow } from '@device-jobs/client/schemas';
+import { parseOrThrow, type SchemaProblem } from '@device-jobs/client/schemas';
 
 /** Activity inputs arrive as deserialized JSON; these checks fail the activity loudly on a malformed one. */
 export function requireObject(
@@ -36,20 +36,19 @@ export function requireInteger(
   return value;
 }
 
-/** Parses an activity input's field with its schema; a malformed one fails the activity naming the field. */
-function requireSchema<TSchema extends v.GenericSchema>(
+/** A malformed activity input fails the activity naming the field. */
+const activityInputError =
+  (activity: string) =>
+  ({ field, reason }: SchemaProblem): TypeError =>
+    new TypeError(`${activity}: ${field} ${reason}.`);
+
+/** Parses an activity input's field with its schema. */
+const requireSchema = <TSchema extends v.GenericSchema>(
   activity: string,
   schema: TSchema,
   value: unknown,
   field: string,
-): v.InferOutput<TSchema> {
-  return parseOrThrow(
-    schema,
-    value,
-    field,
-    ({ field: at, reason }) => new TypeError(`${activity}: ${at} ${reason}.`),
-  );
-}
+): v.InferOutput<TSchema> => parseOrThrow(schema, value, field, activityInputError(activity));
 
 /** The run cursor of an activity input; fields it does not know are kept, so newer cursors pass through whole. */
 export function requireCursor(activity: string, value: unknown): RunCursor {
