@@ -1,5 +1,6 @@
 import { indexPathOf, type IndexEntry, type ScalarType } from '../query';
 import type { DeviceRecord, JsonObject } from './device-model';
+import { isPlainObject } from '../iothub-rules';
 
 /** What every entry key of a path and value type starts with: the keys of one path sort by type, then value. */
 export function indexEntryPrefix(path: string, type: ScalarType): string {
@@ -30,24 +31,20 @@ export function twinIndexEntries(record: Pick<DeviceRecord, 'tags'>): Map<string
   return entries;
 }
 
-function isObject(value: unknown): value is JsonObject {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
 /**
  * Whether `next` only adds to `previous`: every property of `previous` is in `next` with the same value (objects
  * compared the same way, recursively), and every property `next` adds has a name new at its level even ignoring
  * case. A copy of `previous` then reads the same scalar as `next` at every path where it reads one, also through
  * the case-insensitive name matching of queries (see `mayMatchTags`), so index entries carrying it stay sound.
  */
-export function tagsExtend(previous: JsonObject, next: JsonObject): boolean {
+export function tagsExtend(previous: Record<string, unknown>, next: Record<string, unknown>): boolean {
   const names = new Set(Object.keys(previous).map((name) => name.toLowerCase()));
   for (const name of Object.keys(next))
     if (!Object.hasOwn(previous, name) && names.has(name.toLowerCase())) return false;
   return Object.entries(previous).every(([name, value]) => {
     if (!Object.hasOwn(next, name)) return false;
     const other = next[name];
-    return isObject(value) && isObject(other)
+    return isPlainObject(value) && isPlainObject(other)
       ? tagsExtend(value, other)
       : JSON.stringify(value) === JSON.stringify(other);
   });

@@ -27,6 +27,29 @@ function scalar(value: Primitive): value is string | number | boolean {
 }
 
 /**
+ * The indexed tag property an equality with a constant, or a (non-negated) `IN`, pins, and the constants it is
+ * pinned to; undefined for any other condition.
+ */
+function pinnedTag(
+  condition: Expression,
+): { property: PropertyNode; values: readonly Primitive[] } | undefined {
+  if (condition.kind === 'in') {
+    const { operand } = condition;
+    return !condition.negated && operand.kind === 'property' && isIndexedPath(operand.path)
+      ? { property: operand, values: condition.values }
+      : undefined;
+  }
+  if (condition.kind !== 'comparison' || condition.operator !== '=') return undefined;
+  const [property, literal] =
+    condition.left.kind === 'property'
+      ? [condition.left, condition.right]
+      : [condition.right, condition.left];
+  return property.kind === 'property' && literal.kind === 'literal' && isIndexedPath(property.path)
+    ? { property, values: [literal.value] }
+    : undefined;
+}
+
+/**
  * The index entries whose devices include every document satisfying `condition`, or undefined when the condition
  * does not pin an indexed path to constants. Equality and `IN` on an indexed path give entries; `AND` takes its
  * operand with the fewest entries; `OR` needs entries from every branch and takes them all; anything else (ranges,
@@ -36,22 +59,13 @@ function scalar(value: Primitive): value is string | number | boolean {
 export function planIndexLookups(condition: Expression | null): IndexEntry[] | undefined {
   if (condition === null) return undefined;
   switch (condition.kind) {
-    case 'comparison': {
-      if (condition.operator !== '=') return undefined;
-      const [property, literal] =
-        condition.left.kind === 'property'
-          ? [condition.left, condition.right]
-          : [condition.right, condition.left];
-      if (property.kind !== 'property' || literal.kind !== 'literal' || !isIndexedPath(property.path))
-        return undefined;
-      // `x = null` matches nothing in a twin (twins hold no nulls).
-      return scalar(literal.value) ? [{ path: indexPathOf(property.path), value: literal.value }] : [];
-    }
+    case 'comparison':
     case 'in': {
-      const { operand } = condition;
-      if (condition.negated || operand.kind !== 'property' || !isIndexedPath(operand.path)) return undefined;
-      const path = indexPathOf(operand.path);
-      return condition.values.filter(scalar).map((value) => ({ path, value }));
+      const pinned = pinnedTag(condition);
+      if (pinned === undefined) return undefined;
+      const path = indexPathOf(pinned.property.path);
+      // `x = null` matches nothing in a twin (twins hold no nulls).
+      return pinned.values.filter(scalar).map((value) => ({ path, value }));
     }
     case 'and': {
       let best: IndexEntry[] | undefined;
@@ -88,10 +102,10 @@ export function mayMatchTags(condition: Expression | null, tags: JsonValue): boo
   switch (condition.kind) {
     case 'comparison':
     case 'in': {
-      const property = tagProperty(condition);
-      if (property === undefined) return true;
+      const pinned = pinnedTag(condition);
+      if (pinned === undefined) return true;
       const document = { tags };
-      const held = readPath(document, property.path);
+      const held = readPath(document, pinned.property.path);
       if (typeof held !== 'string' && typeof held !== 'number' && typeof held !== 'boolean') return true;
       return evaluate(condition, document);
     }
@@ -102,22 +116,4 @@ export function mayMatchTags(condition: Expression | null, tags: JsonValue): boo
     default:
       return true;
   }
-}
-
-/** The tag property an equality with a constant, or a (non-negated) `IN`, tests. */
-function tagProperty(condition: Expression): PropertyNode | undefined {
-  if (condition.kind === 'in') {
-    const { operand } = condition;
-    return !condition.negated && operand.kind === 'property' && isIndexedPath(operand.path)
-      ? operand
-      : undefined;
-  }
-  if (condition.kind !== 'comparison' || condition.operator !== '=') return undefined;
-  const [property, literal] =
-    condition.left.kind === 'property'
-      ? [condition.left, condition.right]
-      : [condition.right, condition.left];
-  return property.kind === 'property' && literal.kind === 'literal' && isIndexedPath(property.path)
-    ? property
-    : undefined;
 }

@@ -50,7 +50,7 @@ const ROLLBACK_ENTRIES = {
 export const RollbackBodySchema = v.nullish(
   closedObject(ROLLBACK_ENTRIES, {
     message: BODY_RULE,
-    refusal: `is not a field of a rollback request (${Object.keys(ROLLBACK_ENTRIES).join(', ')})`,
+    parent: 'a rollback request',
   }),
   {},
 );
@@ -87,7 +87,7 @@ const RERUN_ENTRIES = {
 /** The body of `POST /jobs/v2/{jobId}/rerun`: `{ jobId, deviceStatuses, startTime? }`. */
 export const RerunBodySchema = closedObject(RERUN_ENTRIES, {
   message: BODY_RULE,
-  refusal: `is not a field of a rerun request (${Object.keys(RERUN_ENTRIES).join(', ')})`,
+  parent: 'a rerun request',
 });
 
 /** A valid rerun body: the new job's id, the parent's device statuses to rerun (no repeats), its startTime. */

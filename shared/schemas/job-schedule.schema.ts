@@ -82,7 +82,7 @@ export function jobScheduleBodySchema(scheduleId: string, parseCron: CronParser)
   };
   const options = {
     message: BODY_RULE,
-    refusal: `is not a field of a job schedule (${Object.keys(entries).join(', ')})`,
+    parent: 'a job schedule',
     ignored: READ_ONLY_SCHEDULE_FIELDS,
   };
   return v.pipe(

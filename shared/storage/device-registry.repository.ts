@@ -1,4 +1,4 @@
-import { ConcurrencyConflictError } from '../iothub-rules';
+import { ConcurrencyConflictError, isPlainObject } from '../iothub-rules';
 import { createHash } from 'node:crypto';
 import { odata, type TableEntity, type TransactionAction } from '@azure/data-tables';
 import * as v from 'valibot';
@@ -19,6 +19,7 @@ import { IndexLayoutMigration } from './registry-index-migration';
 import type { RegistryIndexTables } from './registry-index-tables';
 import { column, parseStoredEntity, type StoredRow } from './stored-entity';
 import {
+  decodeKey,
   encodeKey,
   isConflict,
   isNotFound,
@@ -81,10 +82,21 @@ function indexRowKeys(entry: IndexEntry, deviceId: string) {
   return { partitionKey: indexKeys.partitionKey(entry), rowKey: registryKeys.rowKey(deviceId) };
 }
 
+/** Marks an index row pending: merged, so an existing row is updated in place. */
+function pendingAction(keys: { partitionKey: string; rowKey: string }, deviceId: string): TransactionAction {
+  return ['upsert', { ...keys, deviceId, [TAGS_COPY]: '' }, 'Merge'];
+}
+
 /** A device's tags as the copy its index rows carry, or undefined when too long to copy. */
 function tagsCopy(record: DeviceRecord): string | undefined {
   const copy = JSON.stringify(record.tags);
   return copy.length > MAX_TAGS_COPY_CHARS ? undefined : copy;
+}
+
+/** How a write creates its device's index rows: with the copy of its tags, or pending when they are too long. */
+function creationOf(record: DeviceRecord): { create: string } | 'pending' {
+  const copy = tagsCopy(record);
+  return copy === undefined ? 'pending' : { create: copy };
 }
 
 /**
@@ -102,8 +114,7 @@ function indexActions(
     const keys = indexRowKeys(entry, deviceId);
     const table = tables.nameOf(entry.path);
     if (kind === 'delete') return { table, action: ['delete', keys] };
-    if (kind === 'pending')
-      return { table, action: ['upsert', { ...keys, deviceId, [TAGS_COPY]: '' }, 'Merge'] };
+    if (kind === 'pending') return { table, action: pendingAction(keys, deviceId) };
     return { table, action: ['create', { ...keys, deviceId, [TAGS_COPY]: kind.create }] };
   });
 }
@@ -124,7 +135,7 @@ function admittedByCopy(admits: IndexPageRequest['admits'], copy: unknown): bool
   if (!admits || typeof copy !== 'string' || copy === '') return true;
   try {
     const tags: unknown = JSON.parse(copy);
-    return typeof tags !== 'object' || tags === null || Array.isArray(tags) || admits(tags as JsonObject);
+    return !isPlainObject(tags) || admits(tags as JsonObject);
   } catch {
     return true;
   }
@@ -297,13 +308,11 @@ export class DeviceRegistryRepository implements RegistryRepository {
     if (!index) return pending;
     const byRow = new Map<IndexAction['action'], DeviceRecord>();
     const actions = records.flatMap((record) => {
-      const copy = tagsCopy(record);
-      const entries = twinIndexEntries(record).values();
       const made = indexActions(
         index,
         record.deviceId,
-        entries,
-        copy === undefined ? 'pending' : { create: copy },
+        twinIndexEntries(record).values(),
+        creationOf(record),
       );
       for (const { action } of made) byRow.set(action, record);
       return made;
@@ -346,13 +355,7 @@ export class DeviceRegistryRepository implements RegistryRepository {
   private async writeRowsBefore(record: DeviceRecord, entries: Iterable<IndexEntry>): Promise<PendingRow[]> {
     const { index } = this;
     if (!index) return [];
-    const copy = tagsCopy(record);
-    const writes = indexActions(
-      index,
-      record.deviceId,
-      entries,
-      copy === undefined ? 'pending' : { create: copy },
-    );
+    const writes = indexActions(index, record.deviceId, entries, creationOf(record));
     const rows = await Promise.all(writes.map((write) => this.writeRowBefore(write, record)));
     return rows.filter((row): row is PendingRow => row !== undefined);
   }
@@ -371,7 +374,7 @@ export class DeviceRegistryRepository implements RegistryRepository {
     const keys = { partitionKey, rowKey };
     const etag = await this.coalescedIndexWrite({
       table: write.table,
-      action: ['upsert', { ...keys, deviceId: record.deviceId, [TAGS_COPY]: '' }, 'Merge'],
+      action: pendingAction(keys, record.deviceId),
     });
     return { table: write.table, keys, etag };
   }
@@ -381,18 +384,7 @@ export class DeviceRegistryRepository implements RegistryRepository {
    * refused (a later write touched the row) or lost leaves the row pending: it costs a point read, never a match.
    */
   private async giveCopies(rows: readonly PendingRow[], record: DeviceRecord): Promise<void> {
-    await Promise.all(
-      copyActions(rows, record).map(async (write) => {
-        try {
-          await this.coalescedIndexWrite(write);
-        } catch (error: unknown) {
-          if (!isPreconditionFailed(error) && !isNotFound(error))
-            this.options.log?.(
-              `Twin index: a copy of ${record.deviceId}'s tags was not written: ${String(error)}`,
-            );
-        }
-      }),
-    );
+    await Promise.all(copyActions(rows, record).map((write) => this.giveCopy(write)));
   }
 
   /**
@@ -415,8 +407,9 @@ export class DeviceRegistryRepository implements RegistryRepository {
     try {
       await this.coalescedIndexWrite(write);
     } catch (error: unknown) {
-      if (!isPreconditionFailed(error) && !isNotFound(error))
-        this.options.log?.(`Twin index: a copy of a device's tags was not written: ${String(error)}`);
+      if (isPreconditionFailed(error) || isNotFound(error)) return;
+      const deviceId = decodeKey(write.action[1].rowKey);
+      this.options.log?.(`Twin index: a copy of ${deviceId}'s tags was not written: ${String(error)}`);
     }
   }
 

@@ -36,6 +36,8 @@ export function objectMessage(entries: v.ObjectEntries, typeMessage: string) {
 export interface ClosedObjectOptions {
   /** The reason a value that is not an object is refused with (default "must be an object"). */
   message?: string;
+  /** What the default refusal of an unknown field calls the object (default: its dotted field). */
+  parent?: string;
   /** The reason an unknown field is refused with (default "is not a field of <parent> (<its fields>)"). */
   refusal?: string;
   /** Fields that are neither checked nor refused, and left out of the output (read-only fields sent back). */
@@ -53,7 +55,8 @@ export function closedObject<TEntries extends v.ObjectEntries>(
 ) {
   const known = Object.keys(entries);
   const message = options.message ?? 'must be an object';
-  const refusal = options.refusal ?? `is not a field of ${PARENT_FIELD} (${known.join(', ')})`;
+  const refusal =
+    options.refusal ?? `is not a field of ${options.parent ?? PARENT_FIELD} (${known.join(', ')})`;
   const allowed = new Set([...known, ...(options.ignored ?? [])]);
   return v.pipe(
     plainObject(message),
