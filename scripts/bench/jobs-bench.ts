@@ -2,11 +2,12 @@
  * Registry and jobs benchmark, through the app served by the real func-local CLI on an in-memory Azurite:
  * Azurite's own batched-upsert rate on a fresh Azurite (the storage limit: 20,000 entities, 100 per transaction, 8
  * in flight, measured first in the same run), bulk creation of a fleet (default 100,000 devices), twin queries
- * (a tag every device holds against a plain scan of the same rows; a selective one against a scan), a method job
- * over the whole fleet targeted by a tag condition and a twin job over up to 100,000 devices (by tag), devices that
- * answer at once (rate as a ratio to the storage limit, first result, storage requests per device), a
- * latency-bound job (4,000 devices answering in 500 ms, 200 in flight), a burst of 200 creates with 1,000 reads,
- * the host's peak memory and a CPU profile of the host. Prints the figures and writes them to BENCHMARKS.md.
+ * (a tag every device holds against a plain scan of the same rows; a selective one against a plain scan of the fleet,
+ * and against the same query made to scan), a method job over the whole fleet targeted by a tag condition and a twin
+ * job over up to 100,000 devices (by tag), devices that answer at once (rate as a ratio to the storage limit, first
+ * result, storage requests per device), a latency-bound job (4,000 devices answering in 500 ms, 200 in flight), a
+ * burst of 200 creates with 1,000 reads, the host's peak memory and a CPU profile of the host. Prints the figures
+ * and writes them to BENCHMARKS.md.
  * Usage: npm run bench:jobs [-- --devices N --slow-devices N --host-heap-mb N --azurite-heap-mb N --report FILE
  * --profile-azurite --only queries,method,twin,slow,burst] (with --only, the figures are printed and BENCHMARKS.md
  * is left alone). Every step's end rewrites the report file (default: in the run's temporary folder) with the
@@ -426,7 +427,14 @@ runOnAzurite(async ({ azurite, startHost }) => {
     `${run.job.status}, ${run.job.deviceJobStatistics.deviceCount} devices (${describeFailures(run.failures)}) in ${run.seconds.toFixed(1)} s, first result ${run.firstResultSeconds.toFixed(2)} s, ${describeRequests(run, run.job.deviceJobStatistics.deviceCount)}, CPU ${run.profile.busySeconds.toFixed(1)} s, peak ${run.profile.peakRssMb} MB`;
 
   let queries:
-    | { byTags: QueryRun; indexed: QueryRun; scanned: QueryRun; wholeTag: QueryRun; plain: QueryRun }
+    | {
+        byTags: QueryRun;
+        indexed: QueryRun;
+        fleetScan: number;
+        scanned: QueryRun | undefined;
+        wholeTag: QueryRun;
+        plain: QueryRun;
+      }
     | undefined;
   // On Azurite every page of a query filters the whole table and sorts the rows after its continuation, so a
   // scan's cost grows with the square of the fleet: beyond the default fleet the whole-fleet queries read their
@@ -449,17 +457,23 @@ runOnAzurite(async ({ azurite, startHost }) => {
     timeline.figure(
       `Query by tags: ${byTags.rows} rows, ${byTags.pages} pages in ${byTags.seconds.toFixed(1)} s`,
     );
-    // The same 1% of the fleet through the twin index, then as a full scan (an OR branch the index cannot serve).
+    // The same 1% of the fleet through the twin index. The issue's measure divides it by a plain scan of the fleet
+    // (`SELECT * FROM devices`, pages of 1,000 through the API, measured above); the same query made to scan (an OR
+    // branch the index cannot serve: one API page, the fleet read in storage pages) is the stricter comparison.
     const selective = "SELECT * FROM devices WHERE tags.building = '43' AND tags.floor IN [0, 1, 2, 3]";
     const indexed = await client.queryAll(selective);
+    const fleetScan = scanEstimated ? (plain.seconds * options.devices) / plain.rows : plain.seconds;
     const scanned = scanEstimated
-      ? { rows: indexed.rows, pages: 0, seconds: (plain.seconds * options.devices) / plain.rows }
+      ? undefined
       : await client.queryAll(`${selective} OR STARTSWITH(deviceId, 'no-such-device')`);
     timeline.figure(
-      `Selective query: ${indexed.rows} rows in ${indexed.seconds.toFixed(2)} s indexed, ` +
-        `${scanned.rows} rows in ${scanned.seconds.toFixed(2)} s scanned${scanEstimated ? ' (estimated: the plain scan of the first rows, linearly to the fleet)' : ''} (ratio ${(indexed.seconds / scanned.seconds).toFixed(3)})`,
+      `Selective query: ${indexed.rows} rows in ${indexed.seconds.toFixed(2)} s indexed; ` +
+        `${(indexed.seconds / fleetScan).toFixed(3)} of the plain scan of the fleet (${fleetScan.toFixed(1)} s${scanEstimated ? ', estimated from its first rows, linearly to the fleet' : ''})` +
+        (scanned
+          ? `; the same query made to scan: ${scanned.rows} rows in ${scanned.seconds.toFixed(2)} s (ratio ${(indexed.seconds / scanned.seconds).toFixed(3)})`
+          : ''),
     );
-    queries = { byTags, indexed, scanned, wholeTag, plain };
+    queries = { byTags, indexed, fleetScan, scanned, wholeTag, plain };
     phasePeaks.queries = (await profiler.stop()).peakRssMb;
     timeline.figure(`Host peak memory during the queries: ${phasePeaks.queries} MB`);
   }
@@ -572,8 +586,7 @@ runOnAzurite(async ({ azurite, startHost }) => {
     console.log('Not every part ran (--only): BENCHMARKS.md left as it is.');
     return;
   }
-  const { byTags, indexed, scanned, wholeTag, plain } = queries;
-  const indexRatio = indexed.seconds / scanned.seconds;
+  const { byTags, indexed, fleetScan, scanned, wholeTag, plain } = queries;
   const row = (name: string, run: JobRun) =>
     `| ${name} | ${run.job.deviceJobStatistics.deviceCount} devices, ${run.job.status} (${run.job.deviceJobStatistics.failedCount} failed${run.failures.size > 0 ? `: ${describeFailures(run.failures)}` : ''}) in ${run.seconds.toFixed(1)} s | ${rate(run).toFixed(0)} devices/s | **${ratio(run)}×** (${meanRatio(run)}× the mean) | ${run.firstResultSeconds.toFixed(2)} s | ${run.profile.peakRssMb} MB |`;
 
@@ -625,7 +638,7 @@ runOnAzurite(async ({ azurite, startHost }) => {
       '',
       `**Whole-fleet tag query** \`${EVERY_REGION}\` (every device matches; pages of 1,000 through the API${scanEstimated ? `, its first ${scanRows.toLocaleString('en')} rows like the scan: on Azurite a page's cost grows with the table` : ''}): ${wholeTag.rows} rows in ${wholeTag.seconds.toFixed(1)} s, against ${plain.seconds.toFixed(1)} s for the ${plain.rows} rows of \`SELECT * FROM devices\`: **${(wholeTag.seconds / plain.seconds).toFixed(2)}×** a plain scan (target ≤ 1.5×; the planner scans, docs/devices.md).`,
       '',
-      `**Twin index**: the selective query \`tags.building = '43' AND tags.floor IN [0, 1, 2, 3]\` (1% of the fleet) took ${indexed.seconds.toFixed(2)} s for ${indexed.rows} rows through the twin index and ${scanned.seconds.toFixed(2)} s for ${scanned.rows} rows as a full scan (${scanEstimated ? `estimated: the plain scan's ${plain.seconds.toFixed(1)} s for its first ${plain.rows} rows, times the fleet over those rows; on Azurite the later pages sort fewer remaining rows, so a full scan may take less and the true ratio may be up to about twice this` : 'the same query ORed with a branch the index cannot serve'}): **${indexRatio.toFixed(3)}** of a scan (target ≤ 0.10). Each device's creation also wrote one index entity per scalar tag (docs/devices.md).`,
+      `**Twin index**: the selective query \`tags.building = '43' AND tags.floor IN [0, 1, 2, 3]\` (1% of the fleet) took ${indexed.seconds.toFixed(2)} s for ${indexed.rows} rows through the twin index, against ${fleetScan.toFixed(1)} s for a plain scan of the fleet (\`SELECT * FROM devices\`, pages of 1,000 through the API, as the issue defines it; ${scanEstimated ? `estimated: the plain scan's ${plain.seconds.toFixed(1)} s for its first ${plain.rows} rows, times the fleet over those rows; on Azurite the later pages sort fewer remaining rows, so a full scan may take less and the true ratio may be up to about twice this` : 'measured above'}): **${(indexed.seconds / fleetScan).toFixed(3)}** of a plain scan (target ≤ 0.10).${scanned ? ` The stricter comparison, the same query made to scan (ORed with a branch the index cannot serve: one page through the API, the fleet read in storage pages of 1,000 without the API's per-page work), took ${scanned.seconds.toFixed(2)} s for ${scanned.rows} rows: ${(indexed.seconds / scanned.seconds).toFixed(3)} of that.` : ''} Each device's creation also wrote one index entity per scalar tag (docs/devices.md).`,
       '',
       ...profileBlock('Method job', method, options.devices),
       '',
