@@ -102,18 +102,19 @@ function creationOf(record: DeviceRecord): { create: string } | 'pending' {
 /**
  * Index actions on a device's entries: `create` inserts a row with the copy of `record`'s tags (refused when the
  * row exists, so it never overwrites another write's row); `pending` marks a row pending (merged, so an existing
- * row is updated in place); `delete` drops it.
+ * row is updated in place); `leaving` touches an existing row without changing it (refused when it is missing), so
+ * the write that no longer holds the entry can delete the row under the etag this gives it.
  */
 function indexActions(
   tables: RegistryIndexTables,
   deviceId: string,
   entries: Iterable<IndexEntry>,
-  kind: { create: string } | 'pending' | 'delete',
+  kind: { create: string } | 'pending' | 'leaving',
 ): IndexAction[] {
   return [...entries].map((entry): IndexAction => {
     const keys = indexRowKeys(entry, deviceId);
     const table = tables.nameOf(entry.path);
-    if (kind === 'delete') return { table, action: ['delete', keys] };
+    if (kind === 'leaving') return { table, action: ['update', { ...keys, deviceId }, 'Merge'] };
     if (kind === 'pending') return { table, action: pendingAction(keys, deviceId) };
     return { table, action: ['create', { ...keys, deviceId, [TAGS_COPY]: kind.create }] };
   });
@@ -255,8 +256,8 @@ export class DeviceRegistryRepository implements RegistryRepository {
   /**
    * `index`: the tables of the twin index (see docs/devices.md). Every write marks the device's new entries pending
    * before the device is written, gives them the copy of its tags once that write succeeded, and drops the entries
-   * it no longer has afterwards, so a device is always findable by what it holds; an entry left by a failed write
-   * only costs a point read.
+   * it no longer has afterwards (each under the etag of a touch before the write, so never a later write's row), so
+   * a device is always findable by what it holds; an entry left by a failed write only costs a point read.
    */
   constructor(
     private readonly table: LazyTable,
@@ -413,15 +414,47 @@ export class DeviceRegistryRepository implements RegistryRepository {
     }
   }
 
-  private async dropIndex(deviceId: string, entries: IndexEntry[]): Promise<void> {
+  /**
+   * Before a write that leaves entries: touches their rows, so that afterwards it deletes each only under the etag
+   * it gave it ({@link dropRows}). A later write of the device that holds the entry again writes the row in between
+   * (its step 1), and a delete arriving after that fails instead of hiding the device. The rows touched.
+   */
+  private async touchLeaving(deviceId: string, entries: readonly IndexEntry[]): Promise<PendingRow[]> {
+    const { index } = this;
+    if (!index) return [];
+    const rows = await Promise.all(
+      indexActions(index, deviceId, entries, 'leaving').map(async (write): Promise<PendingRow[]> => {
+        const [, { partitionKey, rowKey }] = write.action;
+        try {
+          const etag = await this.coalescedIndexWrite(write);
+          return [{ table: write.table, keys: { partitionKey, rowKey }, etag }];
+        } catch (error: unknown) {
+          if (isNotFound(error)) return [];
+          throw error;
+        }
+      }),
+    );
+    return rows.flat();
+  }
+
+  /**
+   * After the device write: deletes the rows {@link touchLeaving} touched, each under its etag. A row touched since
+   * belongs to a later write and stays; one not deleted otherwise stays too, costing a point read, never a match.
+   */
+  private async dropRows(rows: readonly PendingRow[]): Promise<void> {
     const { index } = this;
     if (!index) return;
     await Promise.all(
-      indexActions(index, deviceId, entries, 'delete').map(async (write) => {
+      rows.map(async ({ table, keys, etag }) => {
+        if (etag === undefined) return;
         try {
-          await this.coalescedIndexWrite(write);
+          await (await index.open(table)).deleteEntity(keys.partitionKey, keys.rowKey, { etag });
         } catch (error: unknown) {
-          if (!isNotFound(error)) throw error;
+          if (isPreconditionFailed(error) || isNotFound(error)) return;
+          const deviceId = decodeKey(keys.rowKey);
+          this.options.log?.(
+            `Twin index: an entry ${deviceId} no longer holds was not deleted: ${String(error)}`,
+          );
         }
       }),
     );
@@ -594,7 +627,10 @@ export class DeviceRegistryRepository implements RegistryRepository {
   async replace(record: DeviceRecord, storageEtag: string, previous?: DeviceRecord): Promise<void> {
     const { marked, removed } = indexChange(previous, record);
     await this.migration?.beforeWrite();
-    const pending = await this.writeRowsBefore(record, marked);
+    const [pending, leaving] = await Promise.all([
+      this.writeRowsBefore(record, marked),
+      this.touchLeaving(record.deviceId, removed),
+    ]);
     const entity = toEntity(record);
     try {
       await this.rowWrites.write(['update', entity, writeMode(entity, previous), { etag: storageEtag }]);
@@ -604,11 +640,14 @@ export class DeviceRegistryRepository implements RegistryRepository {
       if (isNotFound(error)) throw new ConcurrencyConflictError(`Device ${record.deviceId}`, 'missing');
       throw error;
     }
-    await Promise.all([this.giveCopies(pending, record), this.dropIndex(record.deviceId, removed)]);
+    await Promise.all([this.giveCopies(pending, record), this.dropRows(leaving)]);
   }
 
   /** Deletes a device read at `storageEtag`. */
   async delete(deviceId: string, storageEtag: string, previous?: DeviceRecord): Promise<void> {
+    const leaving = previous
+      ? await this.touchLeaving(deviceId, indexChange(previous, undefined).removed)
+      : [];
     const client = await this.table();
     try {
       await client.deleteEntity(registryKeys.partitionKey(deviceId), registryKeys.rowKey(deviceId), {
@@ -619,7 +658,7 @@ export class DeviceRegistryRepository implements RegistryRepository {
       if (isNotFound(error)) throw new ConcurrencyConflictError(`Device ${deviceId}`, 'missing');
       throw error;
     }
-    if (previous) await this.dropIndex(deviceId, indexChange(previous, undefined).removed);
+    await this.dropRows(leaving);
   }
 
   /**

@@ -12,9 +12,13 @@ import {
   indexKeys,
   registryKeys,
 } from '../../../shared/storage/device-registry.repository';
-import { registryIndexTables, type RegistryIndexTables } from '../../../shared/storage/registry-index-tables';
+import {
+  registryIndexTables,
+  tableOpener,
+  type RegistryIndexTables,
+} from '../../../shared/storage/registry-index-tables';
 import { lazyTable } from '../../../shared/storage/table-support';
-import { odata, TableServiceClient } from '@azure/data-tables';
+import { odata, TableServiceClient, type TableClient, type TransactionAction } from '@azure/data-tables';
 
 /** The twin index stays exact through every write path: what a device holds is what the index says it holds. */
 
@@ -326,5 +330,82 @@ describe('covering entries (index rows carrying a copy of their device tags)', (
     const keys = { partitionKey: indexKeys.partitionKey(entry), rowKey: registryKeys.rowKey('cov-08') };
     await table.upsertEntity({ ...keys, deviceId: 'cov-08' }, 'Replace');
     expect(await countedIds(condition)).toEqual({ found: covered.found, pointReads: covered.pointReads + 1 });
+  });
+});
+
+describe('an entry a device leaves and takes again', () => {
+  /** Index deletes wait while the gate is closed (each write's own step after its device write). */
+  const gate = { closed: false, waiters: [] as Array<() => void> };
+  const passGate = () =>
+    gate.closed ? new Promise<void>((resolve) => gate.waiters.push(resolve)) : Promise.resolve();
+  const release = () => {
+    gate.closed = false;
+    for (const resume of gate.waiters.splice(0)) resume();
+  };
+
+  /** Index tables whose deletes (single or in a transaction) pass the gate first. */
+  function gatedTables(): RegistryIndexTables {
+    const open = tableOpener(azurite.connectionString);
+    return registryIndexTables(
+      azurite.connectionString,
+      { prefix: 'RaceIx', legacy: 'RaceIndex' },
+      async (name) => {
+        const client = await open(name);
+        return new Proxy(client, {
+          get(target, property) {
+            if (property === 'deleteEntity')
+              return async (...args: Parameters<TableClient['deleteEntity']>) => {
+                await passGate();
+                return target.deleteEntity(...args);
+              };
+            if (property === 'submitTransaction')
+              return async (actions: TransactionAction[]) => {
+                if (actions.some(([kind]) => kind === 'delete')) await passGate();
+                return target.submitTransaction(actions);
+              };
+            const value: unknown = Reflect.get(target, property, target);
+            return typeof value === 'function'
+              ? (value as (...args: unknown[]) => unknown).bind(target)
+              : value;
+          },
+        });
+      },
+    );
+  }
+
+  it('stays findable when the write that left it deletes its row late', async () => {
+    const repository = new DeviceRegistryRepository(
+      lazyTable(azurite.connectionString, 'RaceDevices'),
+      gatedTables(),
+    );
+    const race = new EmbeddedRegistry({
+      repository,
+      defaultSimulation: { latencyMs: 0 },
+      simulationSeed: 'r',
+    });
+    const fleet = [{ id: 'race-1', importMode: 'create', tags: { building: '1' } }];
+    expect((await runBulkOperation(race, fleet)).isSuccessful).toBe(true);
+    const holders = async (building: string) => {
+      const found: string[] = [];
+      for await (const { twin } of matchingTwins(race, parseCondition(`tags.building = '${building}'`)))
+        found.push(twin.deviceId);
+      return found;
+    };
+    const building = async () => (await repository.get('race-1'))?.record.tags.building;
+    const until = async (value: string) => {
+      while ((await building()) !== value) await new Promise((resolve) => setTimeout(resolve, 10));
+    };
+
+    gate.closed = true;
+    // The first write leaves building 1; its delete of that row waits until the second write took building 1 again.
+    const leaves = race.updateTwin('race-1', { tags: { building: '2' } }, 'patch', undefined);
+    await until('2');
+    const returns = race.updateTwin('race-1', { tags: { building: '1' } }, 'patch', undefined);
+    await until('1');
+    release();
+    await Promise.all([leaves, returns]);
+
+    expect(await holders('1')).toEqual(['race-1']);
+    expect(await holders('2')).toEqual([]);
   });
 });
