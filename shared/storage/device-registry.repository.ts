@@ -164,17 +164,19 @@ function copyActions(rows: readonly PendingRow[], record: DeviceRecord): IndexAc
 }
 
 /**
- * The index rows a write of `next` over `previous` marks pending before the device write, and those it drops
- * after. A write that only adds tags (see `tagsExtend`) marks its new entries: the copies the other rows carry stay
- * sound. Any other tag change marks every entry of `next`: their copies would be stale.
+ * The index rows a write of `next` over `previous` writes before the device write, and those it drops after. A
+ * write that only adds tags (see `tagsExtend`) writes its new entries (`added`): the copies the other rows carry stay
+ * sound. Any other tag change also marks the entries it keeps pending (`carried`): their copies would be stale.
+ * Their rows exist (`previous` held them), so they are marked at once instead of after a refused create.
  */
 function indexChange(previous: DeviceRecord | undefined, next: DeviceRecord | undefined) {
   const before = previous ? twinIndexEntries(previous) : new Map<string, IndexEntry>();
   const after = next ? twinIndexEntries(next) : new Map<string, IndexEntry>();
-  const added = [...after].filter(([key]) => !before.has(key)).map(([, entry]) => entry);
   const extended = previous !== undefined && next !== undefined && tagsExtend(previous.tags, next.tags);
+  const kept = [...after].filter(([key]) => before.has(key)).map(([, entry]) => entry);
   return {
-    marked: extended ? added : [...after.values()],
+    added: [...after].filter(([key]) => !before.has(key)).map(([, entry]) => entry),
+    carried: extended ? [] : kept,
     removed: [...before].filter(([key]) => !after.has(key)).map(([, entry]) => entry),
   };
 }
@@ -351,12 +353,22 @@ export class DeviceRegistryRepository implements RegistryRepository {
   /**
    * One device's index rows before the device is written (together with those of concurrent writes): a row that
    * does not exist is created with the copy of the record's tags; one that does is marked pending (given its copy
-   * once the device write succeeded, {@link giveCopies}). The rows that went pending.
+   * once the device write succeeded, {@link giveCopies}). `pending`: rows of entries the stored device holds, which
+   * exist, are marked pending without trying a create first. The rows that went pending.
    */
-  private async writeRowsBefore(record: DeviceRecord, entries: Iterable<IndexEntry>): Promise<PendingRow[]> {
+  private async writeRowsBefore(
+    record: DeviceRecord,
+    entries: Iterable<IndexEntry>,
+    kind: 'create' | 'pending' = 'create',
+  ): Promise<PendingRow[]> {
     const { index } = this;
     if (!index) return [];
-    const writes = indexActions(index, record.deviceId, entries, creationOf(record));
+    const writes = indexActions(
+      index,
+      record.deviceId,
+      entries,
+      kind === 'pending' ? kind : creationOf(record),
+    );
     const rows = await Promise.all(writes.map((write) => this.writeRowBefore(write, record)));
     return rows.filter((row): row is PendingRow => row !== undefined);
   }
@@ -625,12 +637,14 @@ export class DeviceRegistryRepository implements RegistryRepository {
 
   /** Replaces a device read at `storageEtag`; ConcurrencyConflictError (kind changed) if it changed meanwhile. */
   async replace(record: DeviceRecord, storageEtag: string, previous?: DeviceRecord): Promise<void> {
-    const { marked, removed } = indexChange(previous, record);
+    const { added, carried, removed } = indexChange(previous, record);
     await this.migration?.beforeWrite();
-    const [pending, leaving] = await Promise.all([
-      this.writeRowsBefore(record, marked),
+    const [created, marked, leaving] = await Promise.all([
+      this.writeRowsBefore(record, added),
+      this.writeRowsBefore(record, carried, 'pending'),
       this.touchLeaving(record.deviceId, removed),
     ]);
+    const pending = [...created, ...marked];
     const entity = toEntity(record);
     try {
       await this.rowWrites.write(['update', entity, writeMode(entity, previous), { etag: storageEtag }]);

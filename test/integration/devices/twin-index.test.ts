@@ -333,7 +333,7 @@ describe('covering entries (index rows carrying a copy of their device tags)', (
   });
 });
 
-describe('an entry a device leaves and takes again', () => {
+describe('index writes of a tag value change', () => {
   /** Index deletes wait while the gate is closed (each write's own step after its device write). */
   const gate = { closed: false, waiters: [] as Array<() => void> };
   const passGate = () =>
@@ -342,13 +342,15 @@ describe('an entry a device leaves and takes again', () => {
     gate.closed = false;
     for (const resume of gate.waiters.splice(0)) resume();
   };
+  /** The creates sent to the index tables, single or in transactions. */
+  let creates = 0;
 
-  /** Index tables whose deletes (single or in a transaction) pass the gate first. */
-  function gatedTables(): RegistryIndexTables {
+  /** Index tables whose deletes (single or in a transaction) pass the gate first, and whose creates are counted. */
+  function gatedTables(prefix: string): RegistryIndexTables {
     const open = tableOpener(azurite.connectionString);
     return registryIndexTables(
       azurite.connectionString,
-      { prefix: 'RaceIx', legacy: 'RaceIndex' },
+      { prefix, legacy: `${prefix}Legacy` },
       async (name) => {
         const client = await open(name);
         return new Proxy(client, {
@@ -358,8 +360,14 @@ describe('an entry a device leaves and takes again', () => {
                 await passGate();
                 return target.deleteEntity(...args);
               };
+            if (property === 'createEntity')
+              return (...args: Parameters<TableClient['createEntity']>) => {
+                creates += 1;
+                return target.createEntity(...args);
+              };
             if (property === 'submitTransaction')
               return async (actions: TransactionAction[]) => {
+                creates += actions.filter(([kind]) => kind === 'create').length;
                 if (actions.some(([kind]) => kind === 'delete')) await passGate();
                 return target.submitTransaction(actions);
               };
@@ -373,18 +381,41 @@ describe('an entry a device leaves and takes again', () => {
     );
   }
 
-  it('stays findable when the write that left it deletes its row late', async () => {
+  /** A registry over the gated index tables, holding `race-1` with `tags`. */
+  async function registryHolding(table: string, tags: JsonObject) {
     const repository = new DeviceRegistryRepository(
-      lazyTable(azurite.connectionString, 'RaceDevices'),
-      gatedTables(),
+      lazyTable(azurite.connectionString, table),
+      gatedTables(`${table}Ix`),
     );
-    const race = new EmbeddedRegistry({
+    const registry = new EmbeddedRegistry({
       repository,
       defaultSimulation: { latencyMs: 0 },
       simulationSeed: 'r',
     });
-    const fleet = [{ id: 'race-1', importMode: 'create', tags: { building: '1' } }];
-    expect((await runBulkOperation(race, fleet)).isSuccessful).toBe(true);
+    expect(
+      (await runBulkOperation(registry, [{ id: 'race-1', importMode: 'create', tags }])).isSuccessful,
+    ).toBe(true);
+    return { repository, registry };
+  }
+
+  it('creates only the rows of new entries: the rows it keeps are marked without a refused create', async () => {
+    const { registry: race } = await registryHolding('RaceKept', { building: '1', floor: 2, kind: 'k' });
+    creates = 0;
+    await race.updateTwin('race-1', { tags: { building: '2' } }, 'patch', undefined);
+    expect(creates).toBe(1);
+    for (const [condition, found] of [
+      ["tags.building = '2' AND tags.floor = 2", ['race-1']],
+      ["tags.kind = 'k' AND tags.building = '2'", ['race-1']],
+      ["tags.kind = 'k' AND tags.building = '1'", []],
+    ] as const) {
+      const ids: string[] = [];
+      for await (const { twin } of matchingTwins(race, parseCondition(condition))) ids.push(twin.deviceId);
+      expect({ condition, ids }).toEqual({ condition, ids: found });
+    }
+  });
+
+  it('stays findable when the write that left it deletes its row late', async () => {
+    const { repository, registry: race } = await registryHolding('RaceDevices', { building: '1' });
     const holders = async (building: string) => {
       const found: string[] = [];
       for await (const { twin } of matchingTwins(race, parseCondition(`tags.building = '${building}'`)))
