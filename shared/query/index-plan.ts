@@ -90,6 +90,24 @@ export function planIndexLookups(condition: Expression | null): IndexEntry[] | u
 }
 
 /**
+ * The index lookups a condition can use, each enough alone ({@link planIndexLookups}): one for most conditions; for
+ * an `AND` whose operands tie on the fewest entries, each of them. Which one selects the fewest devices is a fact of
+ * the fleet, not of the query (`tags.env = 'prod' AND tags.site = 'b3'`): the caller reads each one's first index
+ * page and takes the sparsest.
+ */
+export function planIndexChoices(condition: Expression | null): IndexEntry[][] | undefined {
+  if (condition?.kind !== 'and') {
+    const entries = planIndexLookups(condition);
+    return entries && [entries];
+  }
+  const planned = condition.operands
+    .map(planIndexLookups)
+    .filter((entries): entries is IndexEntry[] => entries !== undefined);
+  const fewest = Math.min(...planned.map((entries) => entries.length));
+  return planned.length === 0 ? undefined : planned.filter((entries) => entries.length === fewest);
+}
+
+/**
  * Whether a device may satisfy `condition` by what a copy of its tags shows (the copy an index entry carries, see
  * docs/devices.md "Covering entries"). False only when an equality or `IN` on a tag path that the condition needs
  * (under AND and OR, never under NOT or a function) is decided false by a scalar the copy holds at that path; a

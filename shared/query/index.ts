@@ -54,5 +54,12 @@ export { formatExpression, formatPath } from './query-formatter';
 export { readPath, type JsonValue, type QueryValue } from './query-values';
 export { tokenize, type Token } from './query-lexer';
 export { WorkSlices, DEFAULT_SLICE_MS } from './work-slices';
-export { planIndexLookups, isIndexedPath, indexPathOf, mayMatchTags, type IndexEntry } from './index-plan';
+export {
+  planIndexChoices,
+  planIndexLookups,
+  isIndexedPath,
+  indexPathOf,
+  mayMatchTags,
+  type IndexEntry,
+} from './index-plan';
 export { typedComparisons, type ScalarType, type TypedComparison } from './typed-comparisons';

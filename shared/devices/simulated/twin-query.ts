@@ -10,12 +10,13 @@ import {
   evaluate,
   isAggregateQuery,
   mayMatchTags,
-  planIndexLookups,
+  planIndexChoices,
   planQuery,
   projectDocument,
   QueryAggregation,
   WorkSlices,
   type Expression,
+  type IndexEntry,
   type Query,
 } from '../../query';
 import type { DeviceRecord, JsonObject, TwinWire } from '../device-model';
@@ -33,6 +34,8 @@ type Cursor = {
   after?: ScanPosition;
   keyIndex?: number;
   indexFrom?: string;
+  /** Which of the condition's index lookups the first page chose ({@link planIndexChoices}), when it had several. */
+  lookup?: number;
   share?: number;
   returned: number;
 };
@@ -53,6 +56,8 @@ function readCursor(token: string | undefined): Cursor {
   }
   if (typeof value.keyIndex === 'number') cursor.keyIndex = value.keyIndex;
   if (typeof value.indexFrom === 'string') cursor.indexFrom = value.indexFrom;
+  if (typeof value.lookup === 'number' && Number.isInteger(value.lookup) && value.lookup >= 0)
+    cursor.lookup = value.lookup;
   if (typeof value.share === 'number' && value.share > 0 && value.share <= 1) cursor.share = value.share;
   return cursor;
 }
@@ -110,29 +115,91 @@ interface IndexCandidates {
   /** Every candidate from where the query resumes on, reading the index a page at a time as they are taken. */
   ids: AsyncGenerator<string>;
   first: IndexPage;
+  /** The lookup chosen among the condition's index lookups, when it had several. */
+  lookup: number | undefined;
+}
+
+/** The key a page of candidates reached: the last index row it read. */
+function reach(page: IndexPage): string {
+  return page.lastRead ?? page.deviceIds[page.deviceIds.length - 1] ?? '';
+}
+
+/**
+ * The sparsest of several lookups, by their first pages read from the same position: a page that says no more
+ * follow holds every candidate of its lookup (the fewest wins, and beats any full page); of full pages, the one
+ * whose rows reach furthest in the devices' key order covers the fewest devices per row. Device ids stand in for
+ * their escaped keys here: an estimate.
+ */
+function sparsest(pages: readonly IndexPage[]): number {
+  const rows = (page: IndexPage) => page.covered ?? page.deviceIds.length;
+  const better = (page: IndexPage, than: IndexPage) =>
+    page.more !== than.more ? !page.more : page.more ? reach(page) > reach(than) : rows(page) < rows(than);
+  let best = 0;
+  pages.forEach((page, index) => {
+    if (better(page, pages[best] as IndexPage)) best = index;
+  });
+  return best;
+}
+
+/**
+ * The lookup `known` (a continuation's) with its first page, or the sparsest of `choices` by their first pages
+ * (logged), or undefined when the index cannot answer.
+ */
+async function chooseLookup(
+  registry: EmbeddedRegistry,
+  choices: IndexEntry[][],
+  known: number | undefined,
+  firstPage: (entries: IndexEntry[]) => Promise<IndexPage | undefined>,
+): Promise<{ index: number; first: IndexPage } | undefined> {
+  if (known !== undefined) {
+    const first = await firstPage(choices[known] as IndexEntry[]);
+    return first && { index: known, first };
+  }
+  const firsts = await Promise.all(choices.map(firstPage));
+  const pages = firsts.filter((page): page is IndexPage => page !== undefined);
+  if (pages.length < firsts.length) return undefined;
+  const index = sparsest(pages);
+  const named = (entries: IndexEntry[]) =>
+    entries.map(({ path, value }) => `${path} = ${JSON.stringify(value)}`).join(' OR ');
+  const rows = (page: IndexPage) => `${page.covered ?? page.deviceIds.length}${page.more ? '+' : ''}`;
+  registry.debug?.(
+    `Twin query plan: lookup ${named(choices[index] as IndexEntry[])}, the sparsest of ${choices.length} AND ` +
+      `operands by their first index pages (${pages.map(rows).join(', ')} rows).`,
+  );
+  return { index, first: pages[index] as IndexPage };
 }
 
 /**
  * The candidates the twin index gives for a condition, in the index's key order from `from` on, or undefined when
- * the index cannot narrow it.
+ * the index cannot narrow it. When the condition can use several lookups (an AND of operands with as many entries
+ * each), the first page of each is read and the sparsest is taken; its continuation keeps that choice.
  */
 async function indexedCandidates(
   registry: EmbeddedRegistry,
   condition: Expression | null,
-  from: string | undefined,
+  from: { indexFrom?: string | undefined; lookup?: number | undefined },
   /** Candidates read at a time: as many as the caller takes (further pages follow if the condition drops some). */
   pageSize: number,
 ): Promise<IndexCandidates | undefined> {
-  const entries = planIndexLookups(condition);
-  const { repository } = registry;
-  if (entries === undefined || !repository.indexedDeviceIds) return undefined;
+  const choices = planIndexChoices(condition);
+  const indexed = registry.repository.indexedDeviceIds?.bind(registry.repository);
+  if (choices === undefined || !indexed) return undefined;
   const limit = Math.min(SCAN_PAGE_ROWS, Math.max(1, pageSize));
   // Rows whose copy of the device's tags shows the condition false give no candidate (no point read).
   const admits = (tags: JsonObject) => mayMatchTags(condition, tags);
-  const read = (start: IndexPageRequest['from']) =>
-    repository.indexedDeviceIds?.(entries, start ? { from: start, limit, admits } : { limit, admits });
-  const first = await read(from === undefined ? undefined : { deviceId: from, inclusive: true });
-  if (first === undefined) return undefined;
+  const reader = (entries: IndexEntry[]) => (start: IndexPageRequest['from']) =>
+    indexed(entries, start ? { from: start, limit, admits } : { limit, admits });
+  const start = from.indexFrom === undefined ? undefined : { deviceId: from.indexFrom, inclusive: true };
+  const kept = from.lookup !== undefined && from.lookup < choices.length ? from.lookup : undefined;
+  const chosen = await chooseLookup(
+    registry,
+    choices,
+    kept ?? (choices.length > 1 ? undefined : 0),
+    (entries) => reader(entries)(start),
+  );
+  if (chosen === undefined) return undefined;
+  const { first } = chosen;
+  const read = reader(choices[chosen.index] as IndexEntry[]);
   const ids = (async function* ids() {
     for (let page: IndexPage | undefined = first; page !== undefined;) {
       const last: string | undefined = page.lastRead ?? page.deviceIds[page.deviceIds.length - 1];
@@ -147,7 +214,7 @@ async function indexedCandidates(
       page = await (next ?? read(after));
     }
   })();
-  return { ids, first };
+  return { ids, first, lookup: choices.length > 1 ? chosen.index : undefined };
 }
 
 /**
@@ -232,14 +299,17 @@ export async function* matchingTwins(
   // A scan's continuation goes on scanning: the path was chosen on the query's first page.
   const candidates =
     from.after === undefined
-      ? await indexedCandidates(registry, planned.residual, from.indexFrom, pageSize)
+      ? await indexedCandidates(registry, planned.residual, from, pageSize)
       : undefined;
   const share = planned.residual === null ? 1 : from.share;
   if (candidates && planned.residual !== null) {
     // A query's first page: the index or a scan, by the share of the fleet the condition's candidates make.
     const path = from.indexFrom === undefined ? await chooseAccess(registry, candidates.first) : 'index';
     if (path === 'index') {
-      yield* twinsOf(candidates.ids, (id) => ({ indexFrom: id }));
+      const { lookup } = candidates;
+      yield* twinsOf(candidates.ids, (id) =>
+        lookup === undefined ? { indexFrom: id } : { indexFrom: id, lookup },
+      );
       return;
     }
     // The estimate is the candidates' share, not the matches': the first page reads 1,000 rows at a time, later

@@ -140,14 +140,40 @@ describe('the twin query planner', () => {
 
   it("sizes a planned scan's later pages by the share it observes, not the candidates' share", async () => {
     const [small] = fleets as [Fleet];
-    // Every device is a candidate (the index operand is `tags.all`, first of the fewest entries), one in 20 matches.
-    const result = await readAll(small, "tags.all = 'yes' AND tags.group = 'g'", 10);
+    // Every device is a candidate (the index operand is `tags.all`: a range is not indexed), one in 20 matches.
+    const result = await readAll(small, "tags.all = 'yes' AND tags.group >= 'g'", 10);
     expect(result.rows).toHaveLength(small.size / 20);
     expect(result.plans).toEqual([
       expect.stringMatching(/^Twin query plan: scan \(11 candidates among about/),
     ]);
     // Pages of 1,000 rows first, then of about 10 ÷ 5 %: a few requests per page of 10 rows, not one per 11 rows read.
     expect(result.perRow).toBeLessThan(0.5);
+  });
+
+  it('takes the sparsest of tied AND operands by their first index pages, in either order', async () => {
+    const [small] = fleets as [Fleet];
+    for (const condition of [
+      "tags.all = 'yes' AND tags.rare = 'r'",
+      "tags.rare = 'r' AND tags.all = 'yes'",
+    ]) {
+      // `rare`'s first page says no more follow: it beats any full page.
+      const whole = await readAll(small, condition);
+      expect(whole.rows.map((twin) => twin.deviceId).sort()).toEqual(
+        Array.from({ length: small.size / 100 }, (_, i) => `p-${i * 100}`).sort(),
+      );
+      expect(whole.plans).toEqual([
+        expect.stringMatching(/^Twin query plan: lookup tags\.rare = "r", the sparsest of 2 AND operands/),
+        'Twin query plan: index (11 candidates, no more follow).',
+      ]);
+      expect(small.requests.pointReads).toBe(small.size / 100);
+
+      // Pages of 3 (4 candidates read, one to tell a continuation is due): both first pages are full; `rare`'s
+      // reaches further in key order. Its continuations keep it.
+      const paged = await readAll(small, condition, 3);
+      expect(paged.rows).toHaveLength(small.size / 100);
+      expect(paged.plans[0]).toMatch(/^Twin query plan: lookup tags\.rare = "r", .*\(4\+, 4\+ rows\)\.$/);
+      expect(paged.plans.filter((plan) => plan.includes('lookup'))).toHaveLength(1);
+    }
   });
 
   it('uses the index for a selective condition, by its last page or by the estimated share', async () => {
