@@ -46,6 +46,8 @@ export interface IndexMigrationPorts {
 export class IndexLayoutMigration {
   private done = false;
   private checkedAt = Number.NEGATIVE_INFINITY;
+  /** The state check under way: concurrent readers share its answer (a fresh host's first queries included). */
+  private checking: Promise<boolean> | undefined;
   private running: Promise<void> | undefined;
   private settled: Promise<LayoutState> | undefined;
   private readonly holder = randomUUID();
@@ -58,8 +60,16 @@ export class IndexLayoutMigration {
    */
   async ready(): Promise<boolean> {
     if (this.done) return true;
+    if (this.checking) return this.checking;
     if (Date.now() - this.checkedAt < RECHECK_MS) return false;
     this.checkedAt = Date.now();
+    this.checking = this.check().finally(() => {
+      this.checking = undefined;
+    });
+    return this.checking;
+  }
+
+  private async check(): Promise<boolean> {
     const state = (await this.readState()) ?? (await this.settle());
     if (state.state === 'done') {
       this.done = true;

@@ -199,6 +199,25 @@ describe('moving an old-layout twin index to a table per path', () => {
     expect(await tableNames()).toContain(old.legacy);
   });
 
+  it("answers a fresh host's concurrent first readers through the index once the store is migrated", async () => {
+    const name = `Concurrent${++store}`;
+    const writer = upgraded({ name, legacy: `${name}Index` });
+    const fleet = [{ id: 'both-1', importMode: 'create', tags: { a: 'b', c: 'd' } }];
+    expect((await runBulkOperation(writer.registry, fleet)).isSuccessful).toBe(true);
+    // Another host's repository: its first readers arrive together, before its first check of the layout state.
+    const { repository } = upgraded({ name, legacy: `${name}Index` });
+    const pages = await Promise.all(
+      [
+        { path: 'tags.a', value: 'b' },
+        { path: 'tags.c', value: 'd' },
+      ].map((entry) => repository.indexedDeviceIds([entry], { limit: 10 })),
+    );
+    expect(pages).toEqual([
+      expect.objectContaining({ deviceIds: ['both-1'] }),
+      expect.objectContaining({ deviceIds: ['both-1'] }),
+    ]);
+  });
+
   it('starts a store without devices on the per-path tables, with no migration', async () => {
     const name = `Fresh${++store}`;
     const { repository, registry } = upgraded({ name, legacy: `${name}Index` });
