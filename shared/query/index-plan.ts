@@ -67,14 +67,8 @@ export function planIndexLookups(condition: Expression | null): IndexEntry[] | u
       // `x = null` matches nothing in a twin (twins hold no nulls).
       return pinned.values.filter(scalar).map((value) => ({ path, value }));
     }
-    case 'and': {
-      let best: IndexEntry[] | undefined;
-      for (const operand of condition.operands) {
-        const entries = planIndexLookups(operand);
-        if (entries !== undefined && (best === undefined || entries.length < best.length)) best = entries;
-      }
-      return best;
-    }
+    case 'and':
+      return planIndexChoices(condition)?.[0];
     case 'or': {
       const all: IndexEntry[] = [];
       for (const operand of condition.operands) {

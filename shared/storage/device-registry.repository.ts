@@ -420,10 +420,18 @@ export class DeviceRegistryRepository implements RegistryRepository {
     try {
       await this.coalescedIndexWrite(write);
     } catch (error: unknown) {
-      if (isPreconditionFailed(error) || isNotFound(error)) return;
       const deviceId = decodeKey(write.action[1].rowKey);
-      this.options.log?.(`Twin index: a copy of ${deviceId}'s tags was not written: ${String(error)}`);
+      this.logUnlessOvertaken(error, `a copy of ${deviceId}'s tags was not written`);
     }
+  }
+
+  /**
+   * An index write under an etag that another write overtook (412) or removed (404) leaves the row to that write,
+   * as the protocol means it to; any other failure leaves a row that only costs a point read, and is logged.
+   */
+  private logUnlessOvertaken(error: unknown, what: string): void {
+    if (isPreconditionFailed(error) || isNotFound(error)) return;
+    this.options.log?.(`Twin index: ${what}: ${String(error)}`);
   }
 
   /**
@@ -462,10 +470,9 @@ export class DeviceRegistryRepository implements RegistryRepository {
         try {
           await (await index.open(table)).deleteEntity(keys.partitionKey, keys.rowKey, { etag });
         } catch (error: unknown) {
-          if (isPreconditionFailed(error) || isNotFound(error)) return;
-          const deviceId = decodeKey(keys.rowKey);
-          this.options.log?.(
-            `Twin index: an entry ${deviceId} no longer holds was not deleted: ${String(error)}`,
+          this.logUnlessOvertaken(
+            error,
+            `an entry ${decodeKey(keys.rowKey)} no longer holds was not deleted`,
           );
         }
       }),

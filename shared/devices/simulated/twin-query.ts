@@ -119,9 +119,14 @@ interface IndexCandidates {
   lookup: number | undefined;
 }
 
-/** The key a page of candidates reached: the last index row it read. */
-function reach(page: IndexPage): string {
-  return page.lastRead ?? page.deviceIds[page.deviceIds.length - 1] ?? '';
+/** The device the last index row of a page was read for (where the next page starts). */
+function lastRead(page: IndexPage): string | undefined {
+  return page.lastRead ?? page.deviceIds[page.deviceIds.length - 1];
+}
+
+/** The index rows a page read: its candidates, and the rows whose tags copies refused theirs. */
+function rowsRead(page: IndexPage): number {
+  return page.covered ?? page.deviceIds.length;
 }
 
 /**
@@ -131,9 +136,13 @@ function reach(page: IndexPage): string {
  * their escaped keys here: an estimate.
  */
 function sparsest(pages: readonly IndexPage[]): number {
-  const rows = (page: IndexPage) => page.covered ?? page.deviceIds.length;
+  const reach = (page: IndexPage) => lastRead(page) ?? '';
   const better = (page: IndexPage, than: IndexPage) =>
-    page.more !== than.more ? !page.more : page.more ? reach(page) > reach(than) : rows(page) < rows(than);
+    page.more !== than.more
+      ? !page.more
+      : page.more
+        ? reach(page) > reach(than)
+        : rowsRead(page) < rowsRead(than);
   let best = 0;
   pages.forEach((page, index) => {
     if (better(page, pages[best] as IndexPage)) best = index;
@@ -161,7 +170,7 @@ async function chooseLookup(
   const index = sparsest(pages);
   const named = (entries: IndexEntry[]) =>
     entries.map(({ path, value }) => `${path} = ${JSON.stringify(value)}`).join(' OR ');
-  const rows = (page: IndexPage) => `${page.covered ?? page.deviceIds.length}${page.more ? '+' : ''}`;
+  const rows = (page: IndexPage) => `${rowsRead(page)}${page.more ? '+' : ''}`;
   registry.debug?.(
     `Twin query plan: lookup ${named(choices[index] as IndexEntry[])}, the sparsest of ${choices.length} AND ` +
       `operands by their first index pages (${pages.map(rows).join(', ')} rows).`,
@@ -202,7 +211,7 @@ async function indexedCandidates(
   const read = reader(choices[chosen.index] as IndexEntry[]);
   const ids = (async function* ids() {
     for (let page: IndexPage | undefined = first; page !== undefined;) {
-      const last: string | undefined = page.lastRead ?? page.deviceIds[page.deviceIds.length - 1];
+      const last = lastRead(page);
       const after: IndexPageRequest['from'] =
         page.more && last !== undefined ? { deviceId: last, inclusive: false } : undefined;
       // Fewer candidates than the caller takes: it will read on, so the next page is read while these are.
@@ -236,8 +245,8 @@ export const SCAN_SHARE = 0.1;
  */
 async function chooseAccess(registry: EmbeddedRegistry, first: IndexPage): Promise<'index' | 'scan'> {
   const { deviceIds } = first;
-  const last = first.lastRead ?? deviceIds[deviceIds.length - 1];
-  const covered = first.covered ?? deviceIds.length;
+  const last = lastRead(first);
+  const covered = rowsRead(first);
   const { repository } = registry;
   const admitted = covered === deviceIds.length ? '' : `, ${deviceIds.length} admitted by their tags copies`;
   if (!first.more || last === undefined || !repository.devicesThrough) {
